@@ -1,0 +1,100 @@
+/**
+ * Builds the connections to the Berth server: the tRPC client (commands) and the socket.io
+ * client (live logs). Loaded lazily by the commands, so `berth --version`/`--help` never pay
+ * for @berth/core, tRPC or socket.io.
+ */
+import { readFileSync } from "node:fs";
+import { config, homePaths, SOCKET } from "@berth/core";
+import { createTRPCClient, httpLink } from "@trpc/client";
+import type { AppRouter } from "@berth/web/router";
+import { CliError, connectionMessage, noCredentialsMessage, unauthorizedMessage, codeForKind } from "./errors.js";
+import { makeApi, type Api, type LogEntry, type TrpcProcedures } from "./api.js";
+
+export interface Session {
+  url: string;
+  token: string;
+  api: Api;
+}
+
+/** BERTH_TOKEN, else $BERTH_HOME/admin.token (readable by root on the Berth host). */
+export function readToken(cfg: { token: string | undefined; home: string }): string {
+  if (cfg.token) return cfg.token;
+  try {
+    const t = readFileSync(homePaths(cfg.home).adminToken, "utf8").trim();
+    if (t) return t;
+  } catch {
+    // unreadable or missing: fall through to the one clear message
+  }
+  throw new CliError("NO_CREDENTIALS", noCredentialsMessage);
+}
+
+export function connect(): Session {
+  const cfg = config();
+  const token = readToken(cfg);
+  // Typed by the server's router: if web's procedures drift from api.ts, this stops compiling.
+  const trpc: TrpcProcedures = createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url: `${cfg.url}/api/trpc`,
+        headers: () => ({ authorization: `Bearer ${token}` }),
+      }),
+    ],
+  });
+  return { url: cfg.url, token, api: makeApi(trpc) };
+}
+
+let socketIo: Promise<typeof import("socket.io-client")> | undefined;
+/** socket.io-client is the heaviest import; commands that will follow logs start loading it early. */
+export function loadSocketIo(): Promise<typeof import("socket.io-client")> {
+  socketIo ??= import("socket.io-client");
+  return socketIo;
+}
+
+export type ExitEntry = Extract<LogEntry, { stream: "exit" }>;
+export type OutputEntry = Exclude<LogEntry, { stream: "exit" }>;
+
+/**
+ * Follow a container's output from its beginning until its `exit` entry, passing each
+ * output entry to `onEntry` in order. Resolves with the exit entry.
+ */
+export async function followLogs(s: Session, containerId: string /* id, id prefix or name */, onEntry: (e: OutputEntry) => void): Promise<ExitEntry> {
+  const { io } = await loadSocketIo();
+  // A URL with a path (behind a proxy) keeps it for socket.io's endpoint; io(url) would
+  // otherwise read the path as a namespace.
+  const u = new URL(s.url);
+  const socket = io(u.origin, {
+    path: `${u.pathname.replace(/\/+$/, "")}/socket.io`,
+    auth: { token: s.token },
+    reconnection: false,
+  });
+  try {
+    return await new Promise<ExitEntry>((resolve, reject) => {
+      let finished = false;
+      socket.on("connect", () => {
+        socket.emit(SOCKET.logsSubscribe, { containerId, follow: true });
+      });
+      socket.on("connect_error", (err: Error) => {
+        if (/unauthori[sz]ed/i.test(err.message)) reject(new CliError("UNAUTHORIZED", unauthorizedMessage(s.url)));
+        else reject(new CliError("CONNECTION", connectionMessage(s.url)));
+      });
+      socket.on(SOCKET.logsEntry, (msg: { containerId: string; entry: LogEntry }) => {
+        if (finished || msg.containerId !== containerId) return;
+        if (msg.entry.stream === "exit") {
+          finished = true;
+          resolve(msg.entry);
+        } else onEntry(msg.entry);
+      });
+      socket.on(SOCKET.logsError, (msg: { containerId: string; message: string; kind?: string }) => {
+        if (msg.containerId !== containerId) return;
+        finished = true;
+        reject(new CliError(codeForKind(msg.kind), msg.message));
+      });
+      socket.on("disconnect", (reason: string) => {
+        if (finished) return;
+        reject(new CliError("CONNECTION", `lost the connection to the Berth server at ${s.url} (${reason})`));
+      });
+    });
+  } finally {
+    socket.disconnect();
+  }
+}

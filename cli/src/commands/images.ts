@@ -1,0 +1,25 @@
+import type { Command } from "commander";
+import { action } from "../action.js";
+
+export interface ImagesArgs {
+  quiet: boolean;
+}
+
+export async function images(a: ImagesArgs): Promise<void> {
+  const [{ connect }, { imagesTable, idList }, { write }] = await Promise.all([
+    import("../client.js"),
+    import("../format.js"),
+    import("../output.js"),
+  ]);
+  const list = await connect().api.image.list();
+  await write(process.stdout, a.quiet ? idList(list) : imagesTable(list, Date.now()));
+}
+
+export function register(program: Command, handler: (a: ImagesArgs) => Promise<number | void> = images): Command {
+  return program
+    .command("images")
+    .description("List images")
+    .usage("[OPTIONS]")
+    .option("-q, --quiet", "only show image IDs")
+    .action(action("other", (opts: { quiet?: boolean }) => handler({ quiet: !!opts.quiet })));
+}

@@ -1,0 +1,82 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** Environment read and validated once; every process gets its settings from here. */
+const EnvSchema = z.object({
+  BERTH_HOME: z.string().min(1).default("/var/lib/berth"),
+  BERTH_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  BERTH_HOST: z.string().min(1).default("0.0.0.0"),
+  DATABASE_URL: z.string().min(1).optional(),
+  REDIS_URL: z.string().min(1).optional(),
+  BERTH_URL: z.string().url().optional(),
+  BERTH_TOKEN: z.string().min(1).optional(),
+  BERTH_HOST_ID: z.string().regex(/^[a-z0-9-]{1,40}$/, "lowercase letters, digits and '-' only").optional(),
+  BERTH_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+
+export interface Config {
+  home: string;
+  port: number;
+  listenHost: string;
+  databaseUrl: string;
+  /** redis://… or unix:///path/to/redis.sock; undefined means "Berth runs its own" (launcher decides). */
+  redisUrl: string | undefined;
+  url: string;
+  token: string | undefined;
+  hostId: string | undefined;
+  logLevel: z.infer<typeof EnvSchema>["BERTH_LOG_LEVEL"];
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means unset, as in most shells' habits (`BERTH_TOKEN= berth ps`).
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = EnvSchema.safeParse(set);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid Berth configuration in the environment:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const home = path.resolve(e.BERTH_HOME);
+  return {
+    home,
+    port: e.BERTH_PORT,
+    listenHost: e.BERTH_HOST,
+    databaseUrl: e.DATABASE_URL ?? `file:${path.join(home, "berth.db")}`,
+    redisUrl: e.REDIS_URL,
+    url: (e.BERTH_URL ?? `http://127.0.0.1:${e.BERTH_PORT}`).replace(/\/+$/, ""),
+    token: e.BERTH_TOKEN,
+    hostId: e.BERTH_HOST_ID,
+    logLevel: e.BERTH_LOG_LEVEL,
+  };
+}
+
+let cached: Config | undefined;
+/** The process-wide config (parsed on first use). */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** Where things live under BERTH_HOME (see ARCHITECTURE.md "Data on a host"). */
+export function homePaths(home: string) {
+  return {
+    home,
+    content: path.join(home, "content"),
+    blobs: path.join(home, "content", "blobs", "sha256"),
+    ingest: path.join(home, "content", "ingest"),
+    snapshots: path.join(home, "snapshots"),
+    containers: path.join(home, "containers"),
+    volumes: path.join(home, "volumes"),
+    builds: path.join(home, "builds"),
+    redis: path.join(home, "redis"),
+    redisSocket: path.join(home, "redis", "redis.sock"),
+    adminToken: path.join(home, "admin.token"),
+    hostId: path.join(home, "host-id"),
+    secret: path.join(home, "secret.key"),
+  };
+}
+export type HomePaths = ReturnType<typeof homePaths>;

@@ -1,0 +1,160 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { Writable, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { DIGEST_RE, digestHex } from "../digest.js";
+import { InvalidArgument, NotFound } from "../errors.js";
+
+export interface BlobReader {
+  has(digest: string): Promise<boolean>;
+  open(digest: string): Readable;
+  read(digest: string): Promise<Buffer>;
+  size(digest: string): Promise<number>;
+}
+
+export interface Ingest {
+  /** Stream the bytes here. */
+  readonly stream: Writable;
+  /** Verifies the digest (and the expected one if given), then makes the blob visible atomically. */
+  commit(): Promise<{ digest: string; size: number }>;
+  /** Drops the partial write. */
+  abort(): Promise<void>;
+}
+
+export interface BlobWriter {
+  ingest(expected?: string): Promise<Ingest>;
+  write(data: Uint8Array | string, expected?: string): Promise<{ digest: string; size: number }>;
+}
+
+/**
+ * Content-addressed blobs under content/blobs/sha256/<hex>. Writes land in content/ingest/<uuid>
+ * and are renamed into place only after the digest checks, so a crash leaves at worst an orphan
+ * in ingest/ (removed by `gcIngest` at start-up), never a corrupt blob. Two writers of the same
+ * blob both succeed: rename over an identical file is harmless.
+ */
+export class ContentStore implements BlobReader, BlobWriter {
+  readonly blobs: string;
+  readonly ingestDir: string;
+
+  constructor(contentRoot: string) {
+    this.blobs = path.join(contentRoot, "blobs", "sha256");
+    this.ingestDir = path.join(contentRoot, "ingest");
+  }
+
+  async init(): Promise<void> {
+    await fs.mkdir(this.blobs, { recursive: true });
+    await fs.mkdir(this.ingestDir, { recursive: true });
+  }
+
+  blobPath(digest: string): string {
+    if (!DIGEST_RE.test(digest)) throw new InvalidArgument(`invalid digest "${digest}": want sha256:<64 hex>`);
+    return path.join(this.blobs, digestHex(digest));
+  }
+
+  async has(digest: string): Promise<boolean> {
+    try {
+      await fs.access(this.blobPath(digest));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async size(digest: string): Promise<number> {
+    try {
+      return (await fs.stat(this.blobPath(digest))).size;
+    } catch (e) {
+      throw notFound(digest, e);
+    }
+  }
+
+  open(digest: string): Readable {
+    return createReadStream(this.blobPath(digest));
+  }
+
+  async read(digest: string): Promise<Buffer> {
+    try {
+      return await fs.readFile(this.blobPath(digest));
+    } catch (e) {
+      throw notFound(digest, e);
+    }
+  }
+
+  async ingest(expected?: string): Promise<Ingest> {
+    if (expected !== undefined && !DIGEST_RE.test(expected)) throw new InvalidArgument(`invalid digest "${expected}"`);
+    const tmp = path.join(this.ingestDir, randomUUID());
+    const file = createWriteStream(tmp, { flags: "wx", mode: 0o644 });
+    const hash = createHash("sha256");
+    let size = 0;
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        size += chunk.length;
+        if (!file.write(chunk)) file.once("drain", () => cb());
+        else cb();
+      },
+      final(cb) {
+        file.end(cb);
+      },
+      destroy(err, cb) {
+        file.destroy();
+        cb(err);
+      },
+    });
+    const blobs = this.blobs;
+    return {
+      stream,
+      async commit() {
+        if (!stream.writableFinished) {
+          await new Promise<void>((resolve, reject) => {
+            stream.once("finish", resolve).once("error", reject);
+            if (!stream.writableEnded) stream.end();
+          });
+        }
+        const digest = `sha256:${hash.digest("hex")}`;
+        if (expected !== undefined && digest !== expected) {
+          await fs.rm(tmp, { force: true });
+          throw new InvalidArgument(`digest mismatch: expected ${expected}, got ${digest} (${size} bytes)`);
+        }
+        const fh = await fs.open(tmp, "r");
+        try {
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await fs.rename(tmp, path.join(blobs, digestHex(digest)));
+        return { digest, size };
+      },
+      async abort() {
+        stream.destroy();
+        await fs.rm(tmp, { force: true });
+      },
+    };
+  }
+
+  async write(data: Uint8Array | string, expected?: string): Promise<{ digest: string; size: number }> {
+    const ing = await this.ingest(expected);
+    try {
+      await pipeline(async function* () {
+        yield typeof data === "string" ? Buffer.from(data) : data;
+      }, ing.stream);
+      return await ing.commit();
+    } catch (e) {
+      await ing.abort();
+      throw e;
+    }
+  }
+
+  /** Removes partial writes left by a crash. Call at start-up, before any ingest begins. */
+  async gcIngest(): Promise<number> {
+    const names = await fs.readdir(this.ingestDir).catch(() => [] as string[]);
+    await Promise.all(names.map((n) => fs.rm(path.join(this.ingestDir, n), { force: true, recursive: true })));
+    return names.length;
+  }
+}
+
+function notFound(digest: string, cause: unknown) {
+  return (cause as NodeJS.ErrnoException)?.code === "ENOENT" ? new NotFound(`blob ${digest}`, { cause }) : cause;
+}

@@ -1,0 +1,31 @@
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "@prisma/client";
+import { config } from "./config.js";
+
+export { PrismaClient, Prisma } from "@prisma/client";
+export type * as Db from "@prisma/client";
+
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:/.test(url);
+
+/** A Prisma client over a driver adapter (no Rust engine: works offline). */
+export function createDb(url: string = config().databaseUrl): PrismaClient {
+  const adapter = isPostgresUrl(url)
+    ? new PrismaPg({ connectionString: url })
+    : new PrismaBetterSQLite3({ url, timeout: 10_000 });
+  return new PrismaClient({ adapter });
+}
+
+let shared: PrismaClient | undefined;
+/** One client per process. */
+export function db(): PrismaClient {
+  shared ??= createDb();
+  return shared;
+}
+
+/** SQLite: WAL so web and worker share the file; busy timeout so writers wait instead of failing. */
+export async function prepareDb(client: PrismaClient, url: string = config().databaseUrl): Promise<void> {
+  if (isPostgresUrl(url)) return;
+  await client.$queryRawUnsafe("PRAGMA journal_mode=WAL");
+  await client.$queryRawUnsafe("PRAGMA busy_timeout=10000");
+}

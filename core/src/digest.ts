@@ -1,0 +1,15 @@
+import { createHash } from "node:crypto";
+
+export const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+export const sha256 = (data: string | Uint8Array) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
+export const digestHex = (digest: string) => digest.slice("sha256:".length);
+
+/** OCI chain id: chain(n) = sha256(chain(n-1) + " " + diff_id(n)); chain(0) = diff_id(0). */
+export function chainIds(diffIds: string[]): string[] {
+  const out: string[] = [];
+  for (const d of diffIds) {
+    const prev = out[out.length - 1];
+    out.push(prev === undefined ? d : sha256(`${prev} ${d}`));
+  }
+  return out;
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Brings this host to a runnable state: system packages, npm dependencies, native addon,
+# Prisma client, build. Idempotent and quick when nothing is missing.
+#   scripts/setup.sh          what `npm start` needs
+#   scripts/setup.sh --test   also what `npm test` needs (Chromium for the dashboard tests)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-start}
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+# --- system packages -------------------------------------------------------------------
+# package:reason; a package is needed when its probe fails.
+declare -a need=()
+want() { # want PACKAGE PROBE REASON
+  if ! eval "$2" >/dev/null 2>&1; then need+=("$1"); say "missing $1 — $3"; fi
+}
+static_busybox() { file -L "$1" 2>/dev/null | grep -q 'statically linked'; }
+want redis-server "command -v redis-server" "Berth runs its own Redis for queues and log streams when REDIS_URL is not set"
+want file "command -v file" "used to check that busybox is statically linked"
+want busybox-static "static_busybox /bin/busybox || static_busybox /usr/bin/busybox" "the busybox:latest base image is made from it"
+want g++ "command -v g++" "builds the native runtime addon"
+want make "command -v make" "builds the native runtime addon"
+want python3 "command -v python3" "node-gyp needs it to build the native addon"
+want iproute2 "command -v ip" "network namespace checks"
+if [ "$mode" = "--test" ]; then
+  want chromium "command -v chromium" "the dashboard tests drive a real headless Chromium"
+  want util-linux "command -v unshare" "isolation tests compare with the host"
+fi
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    say "cannot install packages here (needs root and apt-get). Run:"
+    say "  sudo apt-get update && sudo apt-get install -y ${need[*]}"
+    exit 1
+  fi
+  say "installing with apt-get: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+fi
+
+# --- npm dependencies ------------------------------------------------------------------
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies"
+  npm install --no-audit --no-fund >&2
+fi
+
+# --- Prisma client (offline: JS engine, driver adapters) ------------------------------
+export BERTH_HOME=${BERTH_HOME:-/var/lib/berth}
+stamp=node_modules/.prisma/client/schema.prisma
+if [ ! -f "$stamp" ] || ! cmp -s prisma/schema.prisma "$stamp"; then
+  say "generating the Prisma client"
+  # prisma.config.ts needs a URL to parse the schema; generate does not connect.
+  DATABASE_URL=${DATABASE_URL:-file:/tmp/berth-generate.db} npx prisma generate >&2
+fi
+
+# --- build (turbo: cached, so a no-op when nothing changed) ----------------------------
+export TURBO_TELEMETRY_DISABLED=1 NEXT_TELEMETRY_DISABLED=1
+npx turbo run build --output-logs=errors-only >&2
+say "ready"

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// Runs one Berth host: Redis (unless REDIS_URL is set), DB migrations, web, a worker.
+// Ctrl-C (or SIGTERM) stops the worker first (it stops its containers), then web, then Redis.
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { config, homePaths } from "@berth/core";
+import { connectRedis } from "@berth/core/redis";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const cfg = config();
+const paths = homePaths(cfg.home);
+const say = (msg) => process.stderr.write(`berth: ${msg}\n`);
+
+fs.mkdirSync(cfg.home, { recursive: true, mode: 0o711 });
+const env = { ...process.env, BERTH_HOME: cfg.home, BERTH_PORT: String(cfg.port), DATABASE_URL: cfg.databaseUrl };
+
+const children = [];
+let stopping = false;
+
+function start(name, cmd, args, extraEnv = {}) {
+  const child = spawn(cmd, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: ["ignore", "inherit", "inherit"] });
+  child.name = name;
+  child.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  child.exited.then(({ code, signal }) => {
+    if (!stopping) {
+      say(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping Berth`);
+      void stop(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function stopChild(child, timeoutMs) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  const byName = (n) => children.find((c) => c.name === n);
+  // Order matters: the worker stops containers and needs Redis and the DB while it does.
+  for (const [name, t] of [["worker", 25_000], ["web", 10_000], ["redis", 10_000]]) {
+    const c = byName(name);
+    if (c) await stopChild(c, t);
+  }
+  process.exit(code);
+}
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+
+async function waitFor(what, probe, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await probe()) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function main() {
+  let redisUrl = cfg.redisUrl;
+  if (!redisUrl) {
+    fs.mkdirSync(paths.redis, { recursive: true, mode: 0o700 });
+    if (Buffer.byteLength(paths.redisSocket) > 100) throw new Error(`BERTH_HOME is too long for a Unix socket path: ${paths.redisSocket}`);
+    fs.rmSync(paths.redisSocket, { force: true });
+    start("redis", "redis-server", [
+      "--port", "0", "--unixsocket", paths.redisSocket, "--unixsocketperm", "700",
+      "--dir", paths.redis, "--appendonly", "yes", "--save", "", "--daemonize", "no", "--loglevel", "warning",
+    ]);
+    redisUrl = `unix://${paths.redisSocket}`;
+    await waitFor("redis", async () => {
+      const r = connectRedis(redisUrl, { lazyConnect: true, retryStrategy: () => null });
+      try {
+        await r.connect();
+        return (await r.ping()) === "PONG";
+      } finally {
+        r.disconnect();
+      }
+    }, 15_000);
+  }
+  env.REDIS_URL = redisUrl;
+
+  const migrate = spawnSync(process.execPath, [path.join(root, "node_modules/prisma/build/index.js"), "migrate", "deploy"], {
+    cwd: root, env, encoding: "utf8",
+  });
+  if (migrate.status !== 0) throw new Error(`database migration failed:\n${migrate.stdout}${migrate.stderr}`);
+
+  start("web", process.execPath, [path.join(root, "web/dist/server.js")]);
+  start("worker", process.execPath, [path.join(root, "worker/dist/main.js")]);
+  await waitFor("web and worker", async () => {
+    const res = await fetch(`http://127.0.0.1:${cfg.port}/api/health`);
+    const body = await res.json();
+    return res.ok && body.hostsOnline > 0;
+  }, 60_000);
+  say(`running at http://127.0.0.1:${cfg.port} (home ${cfg.home}); admin token in ${paths.adminToken}`);
+  say(`try: npx berth run busybox echo hello`);
+}
+
+main().catch((err) => {
+  say(`failed to start: ${err.message}`);
+  void stop(1);
+});

@@ -1,0 +1,108 @@
+/**
+ * The dashboard in a real headless Chromium against a whole Berth (web, worker, Redis):
+ * first-run set-up, the images table, running a container from the form, its live log and
+ * exit status, the containers table, and signing out and back in.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startInstance, type Instance } from "./harness.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const USER = "captain";
+const PASSWORD = "a-long-enough-password";
+
+let b: Instance;
+let ctx: BrowserContext;
+let page: Page;
+let profile: string;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh --test (apt-get install chromium)`);
+  b = await startInstance();
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), "berth-chromium-"));
+  ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  ctx.setDefaultTimeout(20_000);
+  page = ctx.pages()[0] ?? (await ctx.newPage());
+  page.on("pageerror", (err) => pageErrors.push(err.message));
+});
+
+afterAll(async () => {
+  await ctx?.close();
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  await b?.stop();
+});
+
+describe("dashboard", () => {
+  it("shows the set-up form on the first visit and creates the admin account", async () => {
+    await page.goto(b.url);
+    const form = page.getByTestId("setup-form");
+    await form.waitFor();
+    await form.locator('input[name="username"]').fill(USER);
+    await form.locator('input[name="password"]').fill(PASSWORD);
+    await form.locator('button[type="submit"]').click();
+    await page.getByTestId("images-table").waitFor();
+    await expect.poll(() => page.getByText(USER, { exact: true }).count()).toBeGreaterThan(0);
+  });
+
+  it("lists busybox in the images table", async () => {
+    const table = page.getByTestId("images-table");
+    await table.getByText("busybox:latest").waitFor();
+    expect(await table.innerText()).toMatch(/busybox:latest/);
+  });
+
+  it("runs a command and shows its output live, its exit status, and the container", async () => {
+    await expect.poll(() => page.getByTestId("run-image").inputValue()).toBe("busybox");
+    await page.getByTestId("run-command").fill("echo hello-from-dashboard");
+    await page.getByTestId("run-submit").click();
+
+    const panel = page.getByTestId("log-panel");
+    await panel.getByTestId("log-line").filter({ hasText: "hello-from-dashboard" }).waitFor();
+    const exit = page.getByTestId("exit-status");
+    await exit.waitFor();
+    expect(await exit.getAttribute("data-exit-code")).toBe("0");
+    expect(await exit.innerText()).toMatch(/\b0\b/);
+
+    const row = page.getByTestId("containers-table").getByTestId("container-row").filter({ hasText: "echo hello-from-dashboard" });
+    await row.waitFor();
+    // Refreshed by socket events: the row reaches "exited" with code 0 without a reload.
+    await expect.poll(() => row.getAttribute("data-state")).toBe("exited");
+    expect(await row.innerText()).toMatch(/busybox:latest/);
+    expect(await row.innerText()).toMatch(/\b0\b/);
+  });
+
+  it("styles stderr apart and reports a non-zero exit code", async () => {
+    await page.getByTestId("run-command").fill("echo to-out; echo to-err >&2; exit 3");
+    await page.getByTestId("run-submit").click();
+    const exit = page.getByTestId("exit-status");
+    await expect.poll(() => exit.getAttribute("data-exit-code")).toBe("3");
+    const lines = page.getByTestId("log-panel").getByTestId("log-line");
+    expect(await lines.filter({ hasText: "to-out" }).getAttribute("data-stream")).toBe("stdout");
+    expect(await lines.filter({ hasText: "to-err" }).getAttribute("data-stream")).toBe("stderr");
+  });
+
+  it("signs out to the login form, refuses a wrong password, and signs back in", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    const form = page.getByTestId("login-form");
+    await form.waitFor();
+    await form.locator('input[name="username"]').fill(USER);
+    await form.locator('input[name="password"]').fill("not-the-password");
+    await form.locator('button[type="submit"]').click();
+    await page.getByTestId("auth-error").getByText("invalid username or password").waitFor();
+
+    await form.locator('input[name="password"]').fill(PASSWORD);
+    await form.locator('button[type="submit"]').click();
+    await page.getByTestId("containers-table").getByText("echo hello-from-dashboard").waitFor();
+    // A reload keeps the session.
+    await page.reload();
+    await page.getByTestId("containers-table").getByText("echo hello-from-dashboard").waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+});

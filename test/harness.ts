@@ -1,0 +1,145 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const CLI = path.join(ROOT, "cli/bin/berth.js");
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Instance {
+  url: string;
+  home: string;
+  port: number;
+  /** The admin API token `npm start` wrote to $BERTH_HOME/admin.token. */
+  token: string;
+  /** Runs the real CLI against this instance. */
+  berth(args: string[], opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult>;
+  /** Everything the instance's processes logged so far. */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${cmd} ${args.join(" ")} timed out after ${opts.timeoutMs ?? 30_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, opts.timeoutMs ?? 30_000);
+    child.once("error", reject);
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Starts a whole Berth (its own Redis, migrated SQLite, web, worker) with a fresh BERTH_HOME
+ * on a free port, through the same launcher `npm start` uses. Several run side by side.
+ */
+export async function startInstance(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Instance> {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "berth-test-"));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = { ...process.env, BERTH_HOME: home, BERTH_PORT: String(port), BERTH_HOST: "127.0.0.1", BERTH_LOG_LEVEL: "info", ...opts.env };
+  delete env.REDIS_URL;
+  delete env.DATABASE_URL;
+  delete env.BERTH_TOKEN;
+  delete env.BERTH_URL;
+  let output = "";
+  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "scripts/start.mjs")], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => (output += d));
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`berth exited during start-up (code ${child.exitCode}):\n${output}`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      const body = (await res.json()) as { hostsOnline?: number };
+      if (res.ok && (body.hostsOnline ?? 0) > 0) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`berth did not become ready in 90 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const token = fs.readFileSync(path.join(home, "admin.token"), "utf8").trim();
+
+  return {
+    url,
+    home,
+    port,
+    token,
+    berth: (args, o = {}) =>
+      run(process.execPath, [CLI, ...args], {
+        env: { ...process.env, BERTH_URL: url, BERTH_TOKEN: token, BERTH_HOME: home, ...o.env },
+        ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+      }),
+    logs: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGINT");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Mount points under a directory, from this process's mount table (the host's). */
+export function mountsUnder(dir: string): string[] {
+  return fs
+    .readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[4])
+    .filter((m): m is string => !!m && (m === dir || m.startsWith(`${dir}/`)));
+}
+
+/**
+ * Processes of an instance's containers: their mount table names the overlay under
+ * BERTH_HOME/containers (host processes never see that mount; it lives in the container's own
+ * mount namespace).
+ */
+export function processesUnder(home: string): number[] {
+  const pids: number[] = [];
+  for (const p of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${p}/mountinfo`, "utf8").includes(`${home}/containers/`)) pids.push(Number(p));
+    } catch {
+      /* gone, or a kernel thread */
+    }
+  }
+  return pids;
+}

@@ -1,0 +1,152 @@
+/**
+ * Berth web: one HTTP server for the dashboard (Next), the API (/api/trpc), live data
+ * (/socket.io) and /api/health. Started as `node dist/server.js` (exec'd, so signals reach it).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import nextModule from "next";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { config, createLogger, type Logger } from "@berth/core";
+import { db as sharedDb } from "@berth/core/db";
+import { bootstrap } from "./src/server/bootstrap.js";
+import { createServices } from "./src/server/services.js";
+import { contextFactory } from "./src/server/context.js";
+import { appRouter } from "./src/server/routers/_app.js";
+import { attachSocketServer } from "./src/server/socket/index.js";
+import { countOnlineHosts } from "./src/server/hosts.js";
+
+process.env.NEXT_TELEMETRY_DISABLED ??= "1";
+
+const SHUTDOWN_GRACE_MS = 4_000;
+
+// next is CommonJS with `module.exports = createServer`: from ESM the default import is the
+// function itself, while its types describe `{ default: createServer }`.
+type CreateNextServer = typeof nextModule.default;
+const createNextServer: CreateNextServer =
+  typeof (nextModule as unknown) === "function" ? (nextModule as unknown as CreateNextServer) : nextModule.default;
+
+async function main(): Promise<void> {
+  const log = createLogger("web");
+  const cfg = config();
+  if (!cfg.redisUrl) {
+    log.fatal("REDIS_URL is not set: start Berth with `npm start`, which runs Redis, or point REDIS_URL at one");
+    process.exit(1);
+  }
+  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+  const dev = process.env.NODE_ENV === "development";
+
+  const db = sharedDb();
+  await bootstrap(db, cfg.home, log);
+  const services = createServices({ db, redisUrl: cfg.redisUrl, log });
+
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: "/api/trpc/",
+    createContext: contextFactory(services),
+  });
+
+  // Next prepares in the background, so /api/health and the API answer at once.
+  const nextApp = createNextServer({ dev, dir, hostname: cfg.listenHost, port: cfg.port, customServer: true });
+  const nextHandler = nextApp.getRequestHandler();
+  const nextReady = quietly(log, () => nextApp.prepare()).then(
+    () => true,
+    (err: unknown) => {
+      log.error({ err }, "Next.js failed to start: the dashboard is unavailable (did `npm run build -w @berth/web` run?)");
+      return false;
+    },
+  );
+
+  const health = async (res: ServerResponse) => {
+    try {
+      const hostsOnline = await countOnlineHosts(db);
+      sendJson(res, 200, { ok: true, hostsOnline });
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "health check failed");
+      sendJson(res, 503, { ok: false, error: "database unavailable" });
+    }
+  };
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? "/";
+    const pathname = url.split("?", 1)[0]!;
+    if (pathname === "/api/health") {
+      if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { ok: false, error: "method not allowed" });
+      void health(res);
+      return;
+    }
+    if (pathname === "/api/trpc" || pathname.startsWith("/api/trpc/")) {
+      trpc(req, res);
+      return;
+    }
+    void nextReady.then((ok: boolean) => {
+      if (!ok) return sendJson(res, 503, { ok: false, error: "dashboard unavailable" });
+      return nextHandler(req, res).catch((err: unknown) => {
+        log.error({ err, url }, "Next.js request failed");
+        if (!res.headersSent) sendJson(res, 500, { ok: false, error: "internal error" });
+        else res.destroy();
+      });
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  const sockets = attachSocketServer(server, services);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(cfg.port, cfg.listenHost, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  log.info({ url: `http://${cfg.listenHost}:${cfg.port}`, home: cfg.home, dev }, "web listening");
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    setTimeout(() => {
+      log.warn("shutdown took too long: exiting");
+      process.exit(0);
+    }, SHUTDOWN_GRACE_MS).unref();
+    void (async () => {
+      await sockets.close().catch(() => {});
+      server.close();
+      server.closeAllConnections();
+      await services.queues.close();
+      await Promise.allSettled([services.redis.quit(), db.$disconnect(), nextApp.close?.()]);
+      log.info("stopped");
+      process.exit(0);
+    })();
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+// eslint-disable-next-line no-control-regex -- matching terminal colour codes is the point
+const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
+
+/** Next prints start-up lines ("✓ Running next.config…") with console.log: route them to the structured log. */
+async function quietly<T>(log: Logger, fn: () => Promise<T>): Promise<T> {
+  const { log: origLog, info: origInfo, warn: origWarn } = console;
+  const strip = (args: unknown[]) => args.map(String).join(" ").replace(ANSI_ESCAPE, "").trim();
+  console.log = console.info = (...args: unknown[]) => log.debug({ from: "next" }, strip(args));
+  console.warn = (...args: unknown[]) => log.warn({ from: "next" }, strip(args));
+  try {
+    return await fn();
+  } finally {
+    Object.assign(console, { log: origLog, info: origInfo, warn: origWarn });
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+main().catch((err: unknown) => {
+  createLogger("web").fatal({ err }, "web failed to start");
+  process.exit(1);
+});

@@ -1,0 +1,69 @@
+"use client";
+import { useState, type FormEvent } from "react";
+import { errorMessage, trpc } from "../lib/trpc";
+
+export function AuthForm({ mode, onDone }: { mode: "setup" | "login"; onDone: () => void }) {
+  const [name, setName] = useState(mode === "setup" ? "admin" : "");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const setup = mode === "setup";
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    if (setup && password.length < 8) {
+      setError("The password must be at least 8 characters.");
+      return;
+    }
+    setBusy(true);
+    try {
+      if (setup) await trpc.auth.setup.mutate({ name, password });
+      else await trpc.auth.login.mutate({ name, password });
+      onDone();
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="center">
+      <form className="card auth" data-testid={setup ? "setup-form" : "login-form"} onSubmit={(e) => void submit(e)}>
+        <h1 className="brand">Berth</h1>
+        {setup ? (
+          <p className="muted">Welcome. Create the administrator account to finish setting up this Berth.</p>
+        ) : (
+          <p className="muted">Sign in to continue.</p>
+        )}
+        <label>
+          Username
+          <input name="username" autoComplete="username" value={name} onChange={(e) => setName(e.target.value)} required autoFocus={!setup} />
+        </label>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autoComplete={setup ? "new-password" : "current-password"}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            minLength={setup ? 8 : undefined}
+            required
+            autoFocus={setup}
+          />
+        </label>
+        {setup && <p className="hint">At least 8 characters.</p>}
+        {error && (
+          <p className="error" role="alert" data-testid="auth-error">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy} data-testid={setup ? "setup-submit" : "login-submit"}>
+          {setup ? "Create account" : "Sign in"}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,85 @@
+import {
+  AlreadyExists,
+  EVENTS_CHANNEL,
+  InvalidArgument,
+  JOB,
+  Unavailable,
+  hostQueueName,
+  newContainerId,
+  randomName,
+  type ContainerEvent,
+  type ContainerRunJob,
+} from "@berth/core";
+import { Prisma } from "@berth/core/db";
+import type { Services } from "../services.js";
+import { pickHost } from "../hosts.js";
+import { resolveImage } from "../images/resolve.js";
+
+export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export interface RunRequest {
+  image: string;
+  cmd?: string[];
+  name?: string;
+  autoRemove?: boolean;
+}
+
+/** Validates, writes the desired state, tells the world, enqueues the job for the host. */
+export async function runContainer(s: Services, req: RunRequest): Promise<{ id: string; name: string }> {
+  const { db, redis, queues, log } = s;
+  if (req.name !== undefined && !CONTAINER_NAME.test(req.name)) {
+    throw new InvalidArgument(`invalid container name "${req.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed`);
+  }
+  const image = await resolveImage(db, req.image);
+  const host = await pickHost(db);
+  if (!host) throw new Unavailable("no worker host is online: start one with npm start");
+
+  const id = newContainerId();
+  const name = req.name ?? (await freeRandomName(s));
+  if (req.name !== undefined && (await db.container.findUnique({ where: { name }, select: { id: true } }))) {
+    throw new AlreadyExists(`container name "${name}" is already in use`);
+  }
+  try {
+    await db.container.create({
+      data: {
+        id,
+        name,
+        imageId: image.id,
+        imageRef: image.ref,
+        hostId: host.id,
+        cmd: JSON.stringify(req.cmd ?? []),
+        state: "created",
+        autoRemove: req.autoRemove ?? false,
+      },
+    });
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
+      throw new AlreadyExists(`container name "${name}" is already in use`, { cause: err });
+    }
+    throw err;
+  }
+
+  const event: ContainerEvent = { type: "container.create", id, hostId: host.id, time: new Date().toISOString() };
+  await redis.publish(EVENTS_CHANNEL, JSON.stringify(event)).catch((err: Error) => log.warn({ err: err.message, id }, "could not publish container.create"));
+
+  const payload: ContainerRunJob = { containerId: id };
+  try {
+    await queues.get(hostQueueName(host.id)).add(JOB.containerRun, payload, { removeOnComplete: 1000, removeOnFail: 1000 });
+  } catch (err) {
+    const message = `could not enqueue the container on host ${host.name}: ${(err as Error).message}`;
+    await db.container
+      .update({ where: { id }, data: { state: "exited", error: message, finishedAt: new Date() } })
+      .catch(() => {});
+    throw new Unavailable(message, { cause: err });
+  }
+  log.info({ id, container: name, image: image.ref, host: host.id }, "container created");
+  return { id, name };
+}
+
+async function freeRandomName(s: Services): Promise<string> {
+  for (let i = 0; i < 10; i++) {
+    const name = randomName();
+    if (!(await s.db.container.findUnique({ where: { name }, select: { id: true } }))) return name;
+  }
+  return `${randomName()}_${Date.now().toString(36)}`;
+}

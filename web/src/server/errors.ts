@@ -1,0 +1,37 @@
+import { TRPCError } from "@trpc/server";
+import { BerthError, type ErrorKind } from "@berth/core";
+
+/** The one place that maps core error kinds to tRPC codes. */
+export const TRPC_CODE: Record<ErrorKind, TRPCError["code"]> = {
+  NotFound: "NOT_FOUND",
+  InvalidArgument: "BAD_REQUEST",
+  AlreadyExists: "CONFLICT",
+  FailedPrecondition: "PRECONDITION_FAILED",
+  Unavailable: "SERVICE_UNAVAILABLE",
+  Unauthenticated: "UNAUTHORIZED",
+  PermissionDenied: "FORBIDDEN",
+};
+
+const KINDS = new Set(Object.keys(TRPC_CODE));
+
+/** A BerthError, also when it crossed a module boundary (checked by shape, not identity). */
+export function asBerthError(e: unknown): BerthError | undefined {
+  if (e instanceof BerthError) return e;
+  const kind = e instanceof Error ? (e as unknown as { kind?: unknown }).kind : undefined;
+  if (typeof kind === "string" && KINDS.has(kind)) return e as BerthError;
+  return undefined;
+}
+
+export function toTRPCError(e: BerthError): TRPCError {
+  return new TRPCError({ code: TRPC_CODE[e.kind], message: e.message, cause: e });
+}
+
+/** The error kind carried to clients in `error.data.kind` (for socket.io errors too). */
+export function errorKind(e: unknown): ErrorKind | "Internal" {
+  return asBerthError(e)?.kind ?? "Internal";
+}
+
+const KIND_OF_CODE = new Map<string, ErrorKind>(Object.entries(TRPC_CODE).map(([kind, code]) => [code, kind as ErrorKind]));
+
+/** The kind for an error raised as a tRPC code directly (auth checks, input validation). */
+export const kindForCode = (code: string): ErrorKind | undefined => KIND_OF_CODE.get(code);

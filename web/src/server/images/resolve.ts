@@ -1,0 +1,42 @@
+import { InvalidArgument, NotFound, parseImageRef, isInvalidArgument } from "@berth/core";
+import type { PrismaClient } from "@berth/core/db";
+
+const ID_PREFIX = /^(?:sha256:)?([0-9a-f]{4,64})$/;
+
+export interface ResolvedImage {
+  id: string;
+  /** What the container records as its image: the tag ref, or the id when run by id. */
+  ref: string;
+}
+
+/** Like Docker: a reference ("busybox", "busybox:1.36", "name@sha256:…") first, then an image id or id prefix. */
+export async function resolveImage(db: PrismaClient, input: string): Promise<ResolvedImage> {
+  const text = input.trim();
+  let refError: unknown;
+  let display = text;
+  try {
+    const r = parseImageRef(text);
+    const ref = `${r.name}:${r.tag}`;
+    display = r.digest ? `${r.name}@${r.digest}` : ref;
+    if (r.digest) {
+      const img = await db.image.findFirst({ where: { OR: [{ manifestDigest: r.digest }, { id: r.digest }] }, select: { id: true } });
+      if (img) return { id: img.id, ref: display };
+    } else {
+      const tag = await db.imageTag.findUnique({ where: { ref }, select: { imageId: true } });
+      if (tag) return { id: tag.imageId, ref };
+    }
+  } catch (err) {
+    if (!isInvalidArgument(err)) throw err;
+    refError = err;
+  }
+  const m = ID_PREFIX.exec(text);
+  if (m) {
+    const prefix = `sha256:${m[1]}`;
+    const found = await db.image.findMany({ where: { id: { startsWith: prefix } }, select: { id: true }, take: 2 });
+    if (found.length > 1) throw new InvalidArgument(`multiple images found with id prefix "${text}": use more characters`);
+    if (found[0]) return { id: found[0].id, ref: found[0].id };
+    display = text;
+  }
+  if (refError && !m) throw refError;
+  throw new NotFound(`No such image: ${display}`);
+}

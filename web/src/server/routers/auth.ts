@@ -1,0 +1,93 @@
+import { z } from "zod";
+import { AlreadyExists, FailedPrecondition, Unauthenticated } from "@berth/core";
+import type { PrismaClient } from "@berth/core/db";
+import { router, publicProcedure, protectedProcedure } from "../trpc.js";
+import { setCookie, type Context } from "../context.js";
+import {
+  clearedSessionCookie,
+  createSession,
+  deleteSession,
+  hashPassword,
+  newRowId,
+  sessionCookie,
+  verifyPassword,
+} from "../auth/index.js";
+
+const UserName = z
+  .string()
+  .trim()
+  .min(1, "username is required")
+  .max(64)
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, "letters, digits, '_', '.', '-' only");
+const NewPassword = z.string().min(8, "password must be at least 8 characters").max(1024);
+const Credentials = z.object({ name: UserName, password: z.string().min(1).max(1024) });
+
+/** Set-up is open while no user has a password (a fresh install, or one run only through the CLI). */
+export async function needsSetup(db: PrismaClient): Promise<boolean> {
+  return (await db.user.count({ where: { passwordHash: { not: null } } })) === 0;
+}
+
+async function startSession(ctx: Context, userId: string): Promise<void> {
+  const { token, expiresAt } = await createSession(ctx.services.db, userId);
+  setCookie(ctx.res, sessionCookie(token, expiresAt, ctx.req.headers));
+}
+
+export const authRouter = router({
+  status: publicProcedure.query(async ({ ctx }) => ({
+    needsSetup: await needsSetup(ctx.services.db),
+    user: ctx.user ? { name: ctx.user.name, isAdmin: ctx.user.isAdmin } : null,
+  })),
+
+  /** Claims the password-less admin account created at first start, and logs in. */
+  setup: publicProcedure
+    .input(z.object({ name: UserName, password: NewPassword }))
+    .mutation(async ({ ctx, input }) => {
+      const { db, log } = ctx.services;
+      if (!(await needsSetup(db))) throw new FailedPrecondition("Berth is already set up: log in instead");
+      const passwordHash = await hashPassword(input.password);
+      const admin = await db.user.findFirst({ where: { isAdmin: true, passwordHash: null }, orderBy: { createdAt: "asc" } });
+      let userId: string;
+      if (admin) {
+        const clash = await db.user.findUnique({ where: { name: input.name }, select: { id: true } });
+        if (clash && clash.id !== admin.id) throw new AlreadyExists(`user "${input.name}" already exists`);
+        // Conditional on "still no password", so two racing set-ups cannot both win.
+        const { count } = await db.user.updateMany({
+          where: { id: admin.id, passwordHash: null },
+          data: { name: input.name, passwordHash },
+        });
+        if (count !== 1) throw new FailedPrecondition("Berth is already set up: log in instead");
+        userId = admin.id;
+      } else {
+        // No password-less admin left (deleted by hand): create one, and back out if a racing set-up also did.
+        const user = await db.user.create({ data: { id: newRowId(), name: input.name, isAdmin: true, passwordHash } });
+        userId = user.id;
+        if ((await db.user.count({ where: { passwordHash: { not: null } } })) > 1) {
+          await db.user.delete({ where: { id: userId } }).catch(() => {});
+          throw new FailedPrecondition("Berth is already set up: log in instead");
+        }
+      }
+      log.info({ user: input.name }, "admin account set up");
+      await startSession(ctx, userId);
+      return { name: input.name };
+    }),
+
+  login: publicProcedure.input(Credentials).mutation(async ({ ctx, input }) => {
+    const { db } = ctx.services;
+    const user = await db.user.findUnique({ where: { name: input.name } });
+    const ok = await verifyPassword(input.password, user?.passwordHash ?? null);
+    if (!user || !ok) {
+      ctx.services.log.info({ user: input.name }, "failed login");
+      throw new Unauthenticated("invalid username or password");
+    }
+    await startSession(ctx, user.id);
+    return { name: user.name };
+  }),
+
+  logout: protectedProcedure.mutation(async ({ ctx }) => {
+    if (ctx.user.sessionId) await deleteSession(ctx.services.db, ctx.user.sessionId);
+    setCookie(ctx.res, clearedSessionCookie(ctx.req.headers));
+    return { ok: true as const };
+  }),
+
+  whoami: protectedProcedure.query(({ ctx }) => ({ name: ctx.user.name, isAdmin: ctx.user.isAdmin })),
+});

@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { NotFound } from "@berth/core";
+import { router, protectedProcedure, mutatingProcedure } from "../trpc.js";
+import { toSummary, type ContainerSummary } from "../containers/summary.js";
+import { findContainer, isFullContainerId } from "../containers/resolve.js";
+import { CONTAINER_NAME, runContainer } from "../containers/run.js";
+import { readLogs, streamExists } from "../containers/logs.js";
+
+const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
+
+export const containerRouter = router({
+  run: mutatingProcedure
+    .input(
+      z.object({
+        image: z.string().trim().min(1, "image is required").max(512),
+        cmd: z.array(z.string().max(64 * 1024)).max(4096).optional(),
+        name: z.string().max(128).regex(CONTAINER_NAME, "only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed").optional(),
+        autoRemove: z.boolean().optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => runContainer(ctx.services, input)),
+
+  list: protectedProcedure
+    .input(z.object({ all: z.boolean().optional() }).optional())
+    .query(async ({ ctx, input }): Promise<ContainerSummary[]> => {
+      const rows = await ctx.services.db.container.findMany({
+        where: input?.all ? {} : { state: { in: ["created", "running"] } },
+        orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+      });
+      return rows.map(toSummary);
+    }),
+
+  byId: protectedProcedure.input(z.object({ id: ContainerRef })).query(async ({ ctx, input }): Promise<ContainerSummary> => {
+    const c = await findContainer(ctx.services.db, input.id);
+    if (!c) throw new NotFound(`No such container: ${input.id}`);
+    return toSummary(c);
+  }),
+
+  logs: protectedProcedure
+    .input(z.object({ id: ContainerRef, tail: z.number().int().min(0).max(100_000).optional() }))
+    .query(async ({ ctx, input }) => {
+      const { db, redis } = ctx.services;
+      const c = await findContainer(db, input.id);
+      // An auto-removed container's row is gone, but its stream lingers: a full id still reads it.
+      const id = c?.id ?? (isFullContainerId(input.id) && (await streamExists(redis, input.id)) ? input.id : undefined);
+      if (!id) throw new NotFound(`No such container: ${input.id}`);
+      const out = await readLogs(redis, id, input.tail);
+      return { entries: out.entries, done: out.done || c?.state === "exited" };
+    }),
+});

@@ -1,0 +1,3 @@
+export { ContainerManager, type ManagerDeps } from "./manager.js";
+export { processFromImage } from "./spec.js";
+export { exitCodeOf, describeSpawnFailure } from "./exit-status.js";

@@ -1,0 +1,171 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { EVENTS_CHANNEL, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, NotFound, type ContainerEvent, type Logger } from "@berth/core";
+import type { ContentStore } from "@berth/core/content";
+import type { PrismaClient } from "@berth/core/db";
+import type { Redis } from "@berth/core/redis";
+import { killContainer, openPipe, spawnContainer, waitContainer } from "@berth/native";
+import { loadImage, type Snapshots } from "../images/index.js";
+import { describeSpawnFailure, exitCodeOf, EXIT_RUNTIME_ERROR } from "./exit-status.js";
+import { LogSink } from "./log-sink.js";
+import { processFromImage } from "./spec.js";
+
+export interface ManagerDeps {
+  db: PrismaClient;
+  redis: Redis;
+  blobs: ContentStore;
+  snapshots: Snapshots;
+  containersDir: string;
+  hostId: string;
+  log: Logger;
+}
+
+interface Running {
+  pid: number;
+  done: Promise<void>;
+}
+
+/**
+ * Owns the containers of this host: prepares their directories, starts them through the native
+ * runtime, carries their output to the log sink and records how they end. Overlay, /proc and /dev
+ * are mounted inside each container's own mount namespace, so when a container's PID 1 exits the
+ * kernel takes every mount with it: nothing to unmount here.
+ */
+export class ContainerManager {
+  private readonly running = new Map<string, Running>();
+  private stopping = false;
+
+  constructor(private readonly d: ManagerDeps) {}
+
+  get count(): number {
+    return this.running.size;
+  }
+
+  private dir(id: string) {
+    return path.join(this.d.containersDir, id);
+  }
+
+  private async publish(type: ContainerEvent["type"], id: string, extra: Partial<ContainerEvent> = {}) {
+    const ev: ContainerEvent = { type, id, hostId: this.d.hostId, time: new Date().toISOString(), ...extra };
+    await this.d.redis.publish(EVENTS_CHANNEL, JSON.stringify(ev));
+  }
+
+  /** Starts a created container; resolves once it runs (or has been recorded as failed to start). */
+  async run(containerId: string): Promise<void> {
+    if (this.stopping) throw new Error("worker is shutting down");
+    const row = await this.d.db.container.findUnique({ where: { id: containerId } });
+    if (!row) throw new NotFound(`container ${containerId}`);
+    if (row.state !== "created") return; // a retried job: it already ran
+    const dir = this.dir(row.id);
+    const sink = new LogSink(this.d.redis, row.id, path.join(dir, "log.jsonl"));
+    const log = this.d.log.child({ container: row.id.slice(0, 12) });
+    let cmd: string[] = [];
+    try {
+      cmd = JSON.parse(row.cmd) as string[];
+      await Promise.all(["upper", "work", "rootfs"].map((d) => fs.mkdir(path.join(dir, d), { recursive: true })));
+      const image = await loadImage(this.d.db, this.d.blobs, row.imageId);
+      const lowerdirs = await this.d.snapshots.prepare(image.manifest.layers, image.config.rootfs.diff_ids, this.d.blobs);
+      const proc = processFromImage(image.config, cmd, row.id);
+      cmd = proc.args;
+      let spawned;
+      try {
+        spawned = await spawnContainer({
+          rootfs: path.join(dir, "rootfs"),
+          lowerdirs,
+          upperdir: path.join(dir, "upper"),
+          workdir: path.join(dir, "work"),
+          ...proc,
+        });
+      } catch (e) {
+        const f = describeSpawnFailure(e as Error, proc.args[0] ?? "");
+        log.warn({ err: e }, "container failed to start");
+        await this.finish(row.id, row.autoRemove, sink, f.exitCode, f.error);
+        return;
+      }
+      await this.d.db.container.update({ where: { id: row.id }, data: { state: "running", pid: spawned.pid, startedAt: new Date() } });
+      await this.publish("container.start", row.id);
+      log.info({ pid: spawned.pid, args: proc.args }, "container started");
+      const outputs = Promise.all([sink.follow("stdout", openPipe(spawned.stdout)), sink.follow("stderr", openPipe(spawned.stderr))]);
+      const done = (async () => {
+        const status = await waitContainer(spawned.pid);
+        await outputs.catch((e: unknown) => log.error({ err: e }, "reading container output failed"));
+        const exitCode = exitCodeOf(status);
+        log.info({ exitCode, signal: status.signal }, "container exited");
+        await this.finish(row.id, row.autoRemove, sink, exitCode);
+      })()
+        .catch((e: unknown) => log.error({ err: e }, "recording container exit failed"))
+        .finally(() => this.running.delete(row.id));
+      this.running.set(row.id, { pid: spawned.pid, done });
+    } catch (e) {
+      log.error({ err: e }, "container could not be prepared");
+      await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, `container ${row.name} could not be prepared: ${(e as Error).message}`);
+    }
+  }
+
+  /** Records the end: DB first (so `ps` agrees once the client sees the exit), then the log's last entry. */
+  private async finish(id: string, autoRemove: boolean, sink: LogSink, exitCode: number | null, error?: string): Promise<void> {
+    if (autoRemove) {
+      await this.d.db.container.delete({ where: { id } }).catch(() => undefined);
+      await fs.rm(this.dir(id), { recursive: true, force: true });
+    } else {
+      await this.d.db.container.update({
+        where: { id },
+        data: { state: "exited", exitCode, error: error ?? null, finishedAt: new Date(), pid: null },
+      });
+    }
+    await sink.exit(exitCode, error);
+    await this.publish("container.die", id, { exitCode, ...(error ? { error } : {}) });
+    if (autoRemove) await this.publish("container.destroy", id);
+  }
+
+  /** Signals a running container's PID 1. */
+  kill(id: string, signal: number): void {
+    const r = this.running.get(id);
+    if (!r) throw new NotFound(`running container ${id}`);
+    killContainer(r.pid, signal);
+  }
+
+  /** Shutdown: SIGTERM every container, SIGKILL what is left after the grace period, wait for all. */
+  async stopAll(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const all = [...this.running.values()];
+    for (const r of all) tryKill(r.pid, 15);
+    const timer = setTimeout(() => {
+      for (const r of this.running.values()) tryKill(r.pid, 9);
+    }, graceMs);
+    await Promise.all(all.map((r) => r.done));
+    clearTimeout(timer);
+  }
+
+  /**
+   * Start-up: containers this host recorded as running died with the previous worker (the
+   * runtime ties them to it), so record them as exited; remove directories no row owns.
+   */
+  async reconcile(): Promise<void> {
+    const stale = await this.d.db.container.findMany({ where: { hostId: this.d.hostId, state: "running" } });
+    for (const c of stale) {
+      const error = "the Berth worker stopped while this container was running";
+      const exitCode = 137;
+      if (c.autoRemove) await this.d.db.container.delete({ where: { id: c.id } });
+      else await this.d.db.container.update({ where: { id: c.id }, data: { state: "exited", exitCode, error, finishedAt: new Date(), pid: null } });
+      const key = logStreamKey(c.id);
+      await this.d.redis.xadd(key, "*", ...encodeLogEntry({ stream: "exit", exitCode, error, time: new Date().toISOString() }));
+      await this.d.redis.expire(key, LOG_STREAM_TTL_SECONDS);
+      this.d.log.warn({ container: c.id.slice(0, 12) }, "marked exited: worker restarted");
+    }
+    await fs.mkdir(this.d.containersDir, { recursive: true });
+    const names = await fs.readdir(this.d.containersDir);
+    const known = new Set((await this.d.db.container.findMany({ where: { id: { in: names } }, select: { id: true } })).map((c) => c.id));
+    for (const n of names) {
+      if (!known.has(n)) await fs.rm(path.join(this.d.containersDir, n), { recursive: true, force: true });
+    }
+  }
+}
+
+function tryKill(pid: number, signal: number) {
+  try {
+    killContainer(pid, signal);
+  } catch {
+    /* already gone */
+  }
+}

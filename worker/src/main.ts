@@ -1,0 +1,79 @@
+import { Worker, type Job } from "bullmq";
+import { config, createLogger, homePaths, hostQueueName, JOB } from "@berth/core";
+import { ContentStore } from "@berth/core/content";
+import { db, prepareDb } from "@berth/core/db";
+import { connectRedis } from "@berth/core/redis";
+import { ContainerManager } from "./containers/index.js";
+import { ensureBusybox, Snapshots } from "./images/index.js";
+import { hostIdentity, registerHost } from "./host/identity.js";
+import containerKill from "./jobs/container-kill.js";
+import containerRun from "./jobs/container-run.js";
+
+const log = createLogger("worker");
+
+async function main(): Promise<void> {
+  const cfg = config();
+  if (!cfg.redisUrl) throw new Error("REDIS_URL is not set: start the worker through `npm start`, which runs Redis, or set REDIS_URL");
+  if (process.getuid?.() !== 0) throw new Error("the worker must run as root: it creates namespaces and mounts");
+  const paths = homePaths(cfg.home);
+  const client = db();
+  await prepareDb(client);
+  const redis = connectRedis(cfg.redisUrl);
+  const blobs = new ContentStore(paths.content);
+  await blobs.init();
+  const orphans = await blobs.gcIngest();
+  if (orphans) log.info({ orphans }, "removed partial writes from content/ingest");
+  const snapshots = new Snapshots(paths.snapshots);
+  await snapshots.init();
+  const hostId = await hostIdentity(paths.hostId, cfg.hostId);
+  const manager = new ContainerManager({ db: client, redis, blobs, snapshots, containersDir: paths.containers, hostId, log });
+  await manager.reconcile();
+  await ensureBusybox(client, blobs, log);
+
+  const handlers: Record<string, (job: Job) => Promise<void>> = {
+    [JOB.containerRun]: containerRun(manager),
+    [JOB.containerKill]: containerKill(manager),
+  };
+  const worker = new Worker(
+    hostQueueName(hostId),
+    async (job) => {
+      const handler = handlers[job.name];
+      if (!handler) throw new Error(`unknown job "${job.name}" on ${hostQueueName(hostId)}`);
+      await handler(job);
+    },
+    { connection: connectRedis(cfg.redisUrl), concurrency: 32 },
+  );
+  worker.on("failed", (job, err) => log.error({ job: job?.name, id: job?.id, err }, "job failed"));
+  worker.on("error", (err) => log.error({ err }, "queue error"));
+  await worker.waitUntilReady();
+  const unregister = await registerHost(client, hostId);
+  log.info({ hostId, home: cfg.home }, "worker ready");
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal, running: manager.count }, "shutting down");
+    const force = setTimeout(() => {
+      log.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, 20_000);
+    try {
+      await unregister();
+      await worker.close();
+      await manager.stopAll(3000);
+      await redis.quit();
+      await client.$disconnect();
+    } finally {
+      clearTimeout(force);
+    }
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((err: unknown) => {
+  log.fatal({ err }, "worker failed to start");
+  process.exit(1);
+});
