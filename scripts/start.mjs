@@ -19,8 +19,8 @@ const env = { ...process.env, BERTH_HOME: cfg.home, BERTH_PORT: String(cfg.port)
 const children = [];
 let stopping = false;
 
-function start(name, cmd, args, extraEnv = {}) {
-  const child = spawn(cmd, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: ["ignore", "inherit", "inherit"] });
+function start(name, cmd, args, { detached = false } = {}) {
+  const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", "inherit", "inherit"], detached });
   child.name = name;
   child.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   child.exited.then(({ code, signal }) => {
@@ -68,19 +68,44 @@ async function waitFor(what, probe, timeoutMs) {
   }
 }
 
+/** A Redis left running by a launcher that was killed (SIGKILL, crash): stop it before starting ours. */
+function reapStaleRedis(pidfile) {
+  let pid;
+  try {
+    pid = Number(fs.readFileSync(pidfile, "utf8").trim());
+  } catch {
+    return;
+  }
+  try {
+    if (pid > 0 && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("redis-server")) {
+      say(`stopping a Redis (pid ${pid}) left behind by a previous run`);
+      process.kill(pid, "SIGTERM");
+      for (let i = 0; i < 100 && fs.existsSync(`/proc/${pid}`); i++) spawnSync("sleep", ["0.05"]);
+    }
+  } catch {
+    /* already gone */
+  }
+  fs.rmSync(pidfile, { force: true });
+}
+
 async function main() {
   let redisUrl = cfg.redisUrl;
   if (!redisUrl) {
     fs.mkdirSync(paths.redis, { recursive: true, mode: 0o700 });
     if (Buffer.byteLength(paths.redisSocket) > 100) throw new Error(`BERTH_HOME is too long for a Unix socket path: ${paths.redisSocket}`);
+    const pidfile = path.join(paths.redis, "redis.pid");
+    reapStaleRedis(pidfile);
     fs.rmSync(paths.redisSocket, { force: true });
+    // Its own process group: Ctrl-C in the terminal reaches web and the worker at once, but Redis
+    // must outlive the worker, which records its containers' exits there while it stops them.
     start("redis", "redis-server", [
-      "--port", "0", "--unixsocket", paths.redisSocket, "--unixsocketperm", "700",
+      "--port", "0", "--unixsocket", paths.redisSocket, "--unixsocketperm", "700", "--pidfile", pidfile,
       "--dir", paths.redis, "--appendonly", "yes", "--save", "", "--daemonize", "no", "--loglevel", "warning",
-    ]);
+    ], { detached: true });
     redisUrl = `unix://${paths.redisSocket}`;
     await waitFor("redis", async () => {
       const r = connectRedis(redisUrl, { lazyConnect: true, retryStrategy: () => null });
+      r.on("error", () => {}); // not up yet: connect() rejects, and we try again
       try {
         await r.connect();
         return (await r.ping()) === "PONG";

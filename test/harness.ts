@@ -71,7 +71,8 @@ export async function startInstance(opts: { env?: NodeJS.ProcessEnv } = {}): Pro
   delete env.BERTH_TOKEN;
   delete env.BERTH_URL;
   let output = "";
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "scripts/start.mjs")], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  // Its own process group, so stop() can send SIGINT to all of it, as Ctrl-C in a terminal does.
+  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "scripts/start.mjs")], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (output += d));
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -107,10 +108,16 @@ export async function startInstance(opts: { env?: NodeJS.ProcessEnv } = {}): Pro
     logs: () => output,
     async stop() {
       if (child.exitCode === null) {
-        child.kill("SIGINT");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
-        await exited;
+        process.kill(-child.pid!, "SIGINT");
+        const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 40_000);
+        const code = await exited;
         clearTimeout(timer);
+        if (code !== 0) throw new Error(`berth exited with code ${code} on Ctrl-C:\n${output}`);
+      }
+      // Ctrl-C leaves nothing behind: no mount, no container process, no Redis.
+      const leaks = { mounts: mountsUnder(home), containerProcesses: processesUnder(home), redis: redisOf(home) };
+      if (leaks.mounts.length || leaks.containerProcesses.length || leaks.redis.length) {
+        throw new Error(`berth left things behind after Ctrl-C: ${JSON.stringify(leaks)}`);
       }
       fs.rmSync(home, { recursive: true, force: true });
     },
@@ -142,4 +149,15 @@ export function processesUnder(home: string): number[] {
     }
   }
   return pids;
+}
+
+/** redis-server processes serving this instance's socket. */
+function redisOf(home: string): number[] {
+  return fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").startsWith("redis-server") && fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(home);
+    } catch {
+      return false;
+    }
+  });
 }

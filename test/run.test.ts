@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mountsUnder, processesUnder, startInstance, type Instance } from "./harness.js";
+import { processesUnder, startInstance, type Instance } from "./harness.js";
 
 // The walking skeleton end to end: real CLI → tRPC → BullMQ on Redis → worker → native runtime.
 let b: Instance;
@@ -10,11 +10,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   if (!b) return;
-  const home = b.home;
+  // Ctrl-C with containers still running: stop() fails if any mount, container process or
+  // Redis of this instance survives it.
+  const d = await b.berth(["run", "-d", "busybox", "sleep", "1000"]);
+  expect(d.code).toBe(0);
+  expect(processesUnder(b.home).length).toBeGreaterThan(0);
   await b.stop();
-  // Ctrl-C leaves nothing behind: no overlay mount, no container process.
-  expect(mountsUnder(home)).toEqual([]);
-  expect(processesUnder(home)).toEqual([]);
 });
 
 describe("berth run", () => {

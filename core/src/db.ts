@@ -1,7 +1,7 @@
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@prisma/client";
 import { config } from "./config.js";
+import { FailedPrecondition } from "./errors.js";
 
 export { PrismaClient, Prisma } from "@prisma/client";
 export type * as Db from "@prisma/client";
@@ -10,10 +10,10 @@ export const isPostgresUrl = (url: string) => /^postgres(ql)?:/.test(url);
 
 /** A Prisma client over a driver adapter (no Rust engine: works offline). */
 export function createDb(url: string = config().databaseUrl): PrismaClient {
-  const adapter = isPostgresUrl(url)
-    ? new PrismaPg({ connectionString: url })
-    : new PrismaBetterSQLite3({ url, timeout: 10_000 });
-  return new PrismaClient({ adapter });
+  if (isPostgresUrl(url)) {
+    throw new FailedPrecondition("DATABASE_URL points at PostgreSQL, which this version does not support yet: unset it to use SQLite in BERTH_HOME");
+  }
+  return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url, timeout: 10_000 }) });
 }
 
 let shared: PrismaClient | undefined;
@@ -24,8 +24,7 @@ export function db(): PrismaClient {
 }
 
 /** SQLite: WAL so web and worker share the file; busy timeout so writers wait instead of failing. */
-export async function prepareDb(client: PrismaClient, url: string = config().databaseUrl): Promise<void> {
-  if (isPostgresUrl(url)) return;
+export async function prepareDb(client: PrismaClient): Promise<void> {
   await client.$queryRawUnsafe("PRAGMA journal_mode=WAL");
   await client.$queryRawUnsafe("PRAGMA busy_timeout=10000");
 }
