@@ -23,9 +23,15 @@ want g++ "command -v g++" "builds the native runtime addon"
 want make "command -v make" "builds the native runtime addon"
 want python3 "command -v python3" "node-gyp needs it to build the native addon"
 want iproute2 "command -v ip" "network namespace checks"
+want libseccomp-dev "test -f /usr/include/seccomp.h" "the runtime's seccomp filter is built with libseccomp"
+want pkg-config "command -v pkg-config" "finds libseccomp when building the native addon"
 if [ "$mode" = "--test" ]; then
   want chromium "command -v chromium" "the dashboard tests drive a real headless Chromium"
   want util-linux "command -v unshare" "isolation tests compare with the host"
+  want skopeo "command -v skopeo" "the registry tests push and pull with a real registry client"
+  want docker.io "test -x /usr/sbin/dockerd" "images are checked against docker load / docker save"
+  want crun "command -v crun" "the runtime is compared with crun on the same bundle"
+  want runc "command -v runc" "the runtime is compared with runc on the same bundle"
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
