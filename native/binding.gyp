@@ -4,17 +4,108 @@
       "target_name": "berth_native",
       "sources": [
         "src/addon.cc",
+        "src/caps.cc",
+        "src/cgroups.cc",
+        "src/cgroups_js.cc",
+        "src/container.cc",
         "src/errors.cc",
         "src/mounts.cc",
+        "src/seccomp.cc",
         "src/spawn.cc",
         "src/wait.cc"
       ],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GNU_SOURCE"],
-      "cflags!": ["-fno-exceptions"],
-      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-      "cflags": ["-Wall", "-Wextra"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra"]
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS",
+        "_GNU_SOURCE"
+      ],
+      "cflags!": [
+        "-fno-exceptions"
+      ],
+      "cflags_cc!": [
+        "-fno-exceptions",
+        "-std=gnu++17"
+      ],
+      "cflags": [
+        "-Wall",
+        "-Wextra",
+        "<!@(pkg-config --cflags libseccomp)"
+      ],
+      "cflags_cc": [
+        "-std=c++17",
+        "-fexceptions",
+        "-Wall",
+        "-Wextra"
+      ],
+      "libraries": [
+        "<!@(pkg-config --libs libseccomp)"
+      ]
+    },
+    {
+      "target_name": "berth-init",
+      "type": "executable",
+      "sources": [
+        "src/init_main.cc"
+      ],
+      "defines": [
+        "_GNU_SOURCE"
+      ],
+      "cflags_cc!": [
+        "-fno-exceptions",
+        "-std=gnu++17"
+      ],
+      "cflags_cc": [
+        "-std=c++17",
+        "-fno-exceptions",
+        "-Wall",
+        "-Wextra"
+      ],
+      "ldflags": [
+        "-static"
+      ]
+    },
+    {
+      "target_name": "berth-runtime",
+      "type": "executable",
+      "sources": [
+        "src/runtime/main.cc",
+        "src/runtime/json.cc",
+        "src/runtime/oci.cc",
+        "src/caps.cc",
+        "src/cgroups.cc",
+        "src/container.cc",
+        "src/mounts.cc",
+        "src/seccomp.cc"
+      ],
+      "defines": [
+        "_GNU_SOURCE"
+      ],
+      "cflags!": [
+        "-fno-exceptions"
+      ],
+      "cflags_cc!": [
+        "-fno-exceptions",
+        "-std=gnu++17",
+        "-fno-rtti"
+      ],
+      "cflags": [
+        "-Wall",
+        "-Wextra",
+        "<!@(pkg-config --cflags libseccomp)"
+      ],
+      "cflags_cc": [
+        "-std=c++17",
+        "-fexceptions",
+        "-Wall",
+        "-Wextra",
+        "-O2"
+      ],
+      "libraries": [
+        "<!@(pkg-config --libs libseccomp)"
+      ]
     }
   ]
 }

@@ -2,29 +2,76 @@
 // then hands them to C++. See native.d.ts for the raw binding.
 import { createRequire } from 'node:module';
 import net from 'node:net';
-import type { Readable } from 'node:stream';
+import { Duplex, type Readable } from 'node:stream';
+import tty from 'node:tty';
 import { NativeError } from './errors.js';
 import type { NativeBinding } from './native.js';
-import type { RunSpec, Spawned, WaitResult } from './types.js';
-import { validateFd, validatePid, validateRunSpec, validateSignal } from './validate.js';
+import type {
+  CgroupInfo,
+  CgroupStats,
+  ExecSpec,
+  RunSpec,
+  Spawned,
+  SpawnedTty,
+  WaitResult,
+} from './types.js';
+import {
+  validateCgroupPath,
+  validateExecSpec,
+  validateFd,
+  validatePid,
+  validateRunSpec,
+  validateSignal,
+} from './validate.js';
 
 export { NativeError } from './errors.js';
-export type { NativeErrorFields, RunSpec, Spawned, Stage, WaitResult } from './types.js';
+export type {
+  BindMount,
+  CgroupInfo,
+  CgroupSpec,
+  CgroupStats,
+  ExecSpec,
+  IdMapping,
+  NativeErrorFields,
+  RunSpec,
+  Spawned,
+  SpawnedTty,
+  Stage,
+  WaitResult,
+} from './types.js';
 
 const require = createRequire(import.meta.url);
 const binding = require('../build/Release/berth_native.node') as NativeBinding;
 binding.setErrorClass(NativeError);
 
 /**
- * Starts `spec.args` in new pid, mount, uts, ipc and net namespaces, on an overlay of
- * `spec.lowerdirs` + `spec.upperdir` mounted at `spec.rootfs` inside the container's own
- * mount namespace (nothing is mounted on the host). Resolves once execve succeeded;
- * rejects with a TypeError for an invalid spec and a NativeError for any setup failure.
- * The container gets SIGKILL if the thread that spawned it (the JS thread) exits, and
- * must be reaped with waitContainer.
+ * Starts `spec.args` in new pid, mount, uts, ipc, net and cgroup namespaces (and a user
+ * namespace with `spec.userns`), on an overlay of `spec.lowerdirs` + `spec.upperdir` mounted at
+ * `spec.rootfs` inside the container's own mount namespace (nothing is mounted on the host).
+ * Hardened by default as Docker is: its 14 capabilities, no_new_privs, its seccomp policy, its
+ * masked and read-only paths; plus nodev everywhere but the six bind-mounted /dev nodes.
+ * Resolves once execve succeeded; rejects with a TypeError for an invalid spec and a NativeError
+ * for any setup failure. The container gets SIGKILL if the thread that spawned it (the JS
+ * thread) exits, and must be reaped with waitContainer.
  */
-export async function spawnContainer(spec: RunSpec): Promise<Spawned> {
+export function spawnContainer(spec: RunSpec & { tty: true }): Promise<SpawnedTty>;
+export function spawnContainer(spec: RunSpec & { tty?: false }): Promise<Spawned>;
+export function spawnContainer(spec: RunSpec): Promise<Spawned | SpawnedTty>;
+export async function spawnContainer(spec: RunSpec): Promise<Spawned | SpawnedTty> {
   return binding.spawn(validateRunSpec(spec));
+}
+
+/**
+ * Runs `spec.args` inside the running container whose init is `pid` (as seen from the host):
+ * joins its cgroups and namespaces, forks into its pid namespace, then applies the same
+ * capabilities / no_new_privs / seccomp rules as spawnContainer. The returned pid is a child
+ * of this process: reap it with waitContainer.
+ */
+export function execInContainer(pid: number, spec: ExecSpec & { tty: true }): Promise<SpawnedTty>;
+export function execInContainer(pid: number, spec: ExecSpec & { tty?: false }): Promise<Spawned>;
+export function execInContainer(pid: number, spec: ExecSpec): Promise<Spawned | SpawnedTty>;
+export async function execInContainer(pid: number, spec: ExecSpec): Promise<Spawned | SpawnedTty> {
+  return binding.exec(validatePid(pid), validateExecSpec(spec));
 }
 
 /** Resolves when the container's init (and so the container) ended; reaps it. */
@@ -47,4 +94,67 @@ export function killContainer(pid: number, signal: number): void {
  */
 export function openPipe(fd: number): Readable {
   return new net.Socket({ fd: validateFd(fd), readable: true, writable: false });
+}
+
+/**
+ * Wraps a pty master (SpawnedTty.pty) in a duplex stream: read what the program writes,
+ * write what it should read. Takes ownership of `fd` and closes it when the stream is
+ * destroyed. The stream ends (instead of failing with EIO, as Linux reports the hangup)
+ * once every process holding the terminal is gone.
+ */
+export function openPty(fd: number): Duplex {
+  const master = new tty.ReadStream(validateFd(fd));
+  const stream = new Duplex({
+    read() {
+      master.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      master.write(chunk, callback);
+    },
+    destroy(error, callback) {
+      master.destroy();
+      callback(error);
+    },
+  });
+  master.on('data', (d: Buffer) => {
+    if (!stream.push(d)) master.pause();
+  });
+  master.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EIO') stream.push(null);
+    else stream.destroy(e);
+  });
+  master.on('end', () => stream.push(null));
+  return stream;
+}
+
+/** Sets the terminal size of a pty master; the program gets SIGWINCH. */
+export function resizePty(fd: number, cols: number, rows: number): void {
+  for (const [name, v] of [['cols', cols], ['rows', rows]] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > 65535) throw new TypeError(`${name}: expected an integer 1..65535, got ${String(v)}`);
+  }
+  binding.resizePty(validateFd(fd), cols, rows);
+}
+
+/** Memory, CPU time, task count and OOM kills of a cgroup (RunSpec.cgroup.path). */
+export async function cgroupStats(path: string): Promise<CgroupStats> {
+  return binding.cgroupStats(validateCgroupPath(path, 'path'));
+}
+
+/** True once the kernel OOM-killed a process of the cgroup (Docker's State.OOMKilled). */
+export async function containerOomKilled(path: string): Promise<boolean> {
+  return ((await cgroupStats(path)).oomKills ?? 0) > 0;
+}
+
+/**
+ * Removes a cgroup (and its children) in every hierarchy, after killing whatever still
+ * runs in it (v2 cgroup.kill; v1 freeze, SIGKILL, thaw). A cgroup that does not exist counts
+ * as removed.
+ */
+export async function removeCgroup(path: string): Promise<void> {
+  return binding.removeCgroup(validateCgroupPath(path, 'path'));
+}
+
+/** The cgroup layout the addon uses on this host (BERTH_CGROUP_MODE=v2 forces the cgroup2 mount). */
+export function cgroupInfo(): CgroupInfo {
+  return binding.cgroupInfo();
 }

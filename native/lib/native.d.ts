@@ -1,14 +1,33 @@
 // The raw surface of build/Release/berth_native.node (src/addon.cc). Only
 // index.ts talks to it; everyone else uses index.ts's typed, validated wrapper.
-import type { NativeErrorFields, RunSpec, Spawned, WaitResult } from './types.js';
+import type {
+  CgroupInfo,
+  CgroupStats,
+  ExecSpec,
+  NativeErrorFields,
+  RunSpec,
+  Spawned,
+  SpawnedTty,
+  WaitResult,
+} from './types.js';
 
 export interface NativeBinding {
   /** Clones the container on the calling (JS) thread; settles once execve succeeded or setup failed. */
-  spawn(spec: RunSpec): Promise<Spawned>;
+  spawn(spec: RunSpec): Promise<Spawned | SpawnedTty>;
+  /** Joins the namespaces and cgroups of `pid`; settles once execve succeeded or setup failed. */
+  exec(pid: number, spec: ExecSpec): Promise<Spawned | SpawnedTty>;
+  /** ioctl(fd, TIOCSWINSZ); throws on failure. */
+  resizePty(fd: number, cols: number, rows: number): void;
   /** waitpid(pid) on a dedicated thread. */
   wait(pid: number): Promise<WaitResult>;
   /** kill(pid, signal); throws on failure. */
   kill(pid: number, signal: number): void;
+  /** Reads a cgroup's usage on a libuv pool thread. */
+  cgroupStats(path: string): Promise<CgroupStats>;
+  /** Kills what is left in a cgroup, waits for it to empty and removes it. */
+  removeCgroup(path: string): Promise<void>;
+  /** The cgroup layout detected on this host. */
+  cgroupInfo(): CgroupInfo;
   /** Class the addon instantiates for every syscall failure. */
   setErrorClass(ctor: new (message: string, fields: NativeErrorFields) => Error): void;
 }

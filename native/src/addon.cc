@@ -1,6 +1,7 @@
 // Registers the addon's exports; the work lives in one file per kernel area.
 #include <napi.h>
 
+#include "cgroups_js.h"
 #include "errors.h"
 #include "spawn.h"
 #include "wait.h"
@@ -9,8 +10,13 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, berth::Spawn, "spawn"));
+  exports.Set("exec", Napi::Function::New(env, berth::Exec, "exec"));
+  exports.Set("resizePty", Napi::Function::New(env, berth::ResizePty, "resizePty"));
   exports.Set("wait", Napi::Function::New(env, berth::Wait, "wait"));
   exports.Set("kill", Napi::Function::New(env, berth::Kill, "kill"));
+  exports.Set("cgroupStats", Napi::Function::New(env, berth::CgroupStatsJs, "cgroupStats"));
+  exports.Set("removeCgroup", Napi::Function::New(env, berth::RemoveCgroupJs, "removeCgroup"));
+  exports.Set("cgroupInfo", Napi::Function::New(env, berth::CgroupInfoJs, "cgroupInfo"));
   exports.Set("setErrorClass", Napi::Function::New(env, berth::SetErrorClass, "setErrorClass"));
   return exports;
 }

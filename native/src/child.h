@@ -1,6 +1,6 @@
-// Shared between the parent (spawn.cc) and the code that runs in the cloned
-// child (spawn.cc, mounts.cc). Everything the child touches is plain data
-// prepared by the parent before clone: the child must not allocate.
+// Shared between the parent (container.cc) and the code that runs in the cloned
+// child (container.cc, mounts.cc, caps.cc, ...). Everything the child touches is
+// plain data prepared by the parent before clone: the child must not allocate.
 #pragma once
 
 #include <sys/types.h>
@@ -11,6 +11,7 @@
 
 namespace berth {
 
+// Order matters only for StageName(); new stages are appended.
 enum Stage : int32_t {
   kStageClone,
   kStageMountPrivate,
@@ -24,6 +25,19 @@ enum Stage : int32_t {
   kStageUser,
   kStageCwd,
   kStageExec,
+  kStageCgroup,
+  kStageMounts,
+  kStageMaskedPaths,
+  kStageReadonlyPaths,
+  kStageCapabilities,
+  kStageNoNewPrivs,
+  kStageSeccomp,
+  kStageTty,
+  kStageUserns,
+  kStageRlimits,
+  kStageInit,
+  kStageStart,
+  kStageSetns,
   kStageCount,
 };
 
@@ -49,11 +63,28 @@ inline int Fail(ChildError* e, Stage stage, const char* syscall, const char* pat
   return -1;
 }
 
-// What the child writes on the CLOEXEC report pipe before _exit(127).
-// EOF without a report means execve succeeded.
+inline int FailWith(ChildError* e, int err, Stage stage, const char* syscall, const char* path) noexcept {
+  e->err = err;
+  e->stage = stage;
+  e->syscall = syscall;
+  e->path = path;
+  return -1;
+}
+
+// Messages on the report channel (a CLOEXEC SOCK_SEQPACKET socketpair), child to
+// parent. EOF without an error message means execve succeeded.
+enum ReportKind : int32_t {
+  kReportError = 0,  // setup failed; the child _exit(127)s
+  kReportPty = 1,    // carries the pty master (SCM_RIGHTS)
+  kReportReady = 2,  // set up, waiting for `start` (berth-runtime create)
+  kReportPid = 3,    // exec: `value` is the pid of the process that will execve
+};
+
 struct ChildReport {
+  int32_t kind;
   int32_t stage;
   int32_t err;
+  int32_t value;
   char syscall[32];
   char path[256];
 };

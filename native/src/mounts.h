@@ -1,24 +1,52 @@
-// Mount helpers run by the cloned child, inside its own mount namespace.
-// Async-signal-safe: raw syscalls only, no allocation. Return 0 or -1 + *e.
+// Mount setup of the container's root, run by the cloned child inside its own
+// mount namespace. Async-signal-safe: raw syscalls only, no allocation.
+// Return 0 or -1 + *e.
+//
+// Before pivot_root every target is resolved under the new root with
+// openat2(RESOLVE_IN_ROOT) and mounted through /proc/self/fd/N, so a symlink
+// in an image (/dev -> /etc, /data -> ../../..) can never send a mount to the host.
 #pragma once
 
 #include "child.h"
 
 namespace berth {
 
+struct ChildMount {
+  const char* source;
+  const char* target;      // absolute, as the container sees it
+  const char* fstype;      // nullptr for binds
+  const char* data;
+  unsigned long flags;     // for mount(2); binds: MS_BIND [| MS_REC]
+  unsigned long remount;   // binds: flags of a MS_BIND|MS_REMOUNT that follows (0: none)
+  unsigned long propagation;
+  bool file;               // bind of a non-directory: the target is created as a file
+  bool is_dev;             // the tmpfs at /dev: populate it afterwards
+  Stage stage;
+};
+
 // mount(NULL, "/", NULL, MS_REC|MS_PRIVATE): nothing propagates back to the host.
 int MakeMountsPrivate(ChildError* e) noexcept;
 
-// Mounts overlay `options` ("lowerdir=..,upperdir=..,workdir=..") on `rootfs`
-// and makes it the working directory (the helpers below take paths relative to it).
-int MountOverlay(const char* rootfs, const char* options, ChildError* e) noexcept;
+// Mounts overlay `options` on `rootfs` (or, with options == nullptr, bind-mounts
+// `rootfs` onto itself), chdirs into it and returns an O_PATH fd of it.
+int MountRoot(const char* rootfs, const char* options, ChildError* e) noexcept;
 
-// The following expect cwd == the new root.
-int MountProc(ChildError* e) noexcept;  // fresh proc at proc/
-int MountDev(ChildError* e) noexcept;   // tmpfs at dev/ with nodes, pts, shm, symlinks
-int MountSys(ChildError* e) noexcept;   // read-only sysfs at sys/
+// The mounts, in order, under the root `rootfd`.
+int MountAll(int rootfd, const ChildMount* mounts, unsigned n, ChildError* e) noexcept;
 
-// pivot_root(".", ".") + lazy unmount of the old root + chdir("/").
+// /dev/{null,zero,full,random,urandom,tty} bind-mounted from the host's nodes (the
+// tmpfs itself is nodev: mknod'ed devices are unusable), plus ptmx, fd, std* links.
+int PopulateDev(int rootfd, ChildError* e) noexcept;
+
+// pivot_root(".", ".") + lazy unmount of the old root + chdir("/"). cwd must be the new root.
 int PivotRoot(ChildError* e) noexcept;
+
+// After pivot_root. Missing paths are skipped.
+int MaskPaths(const char* const* paths, unsigned n, ChildError* e) noexcept;
+int ReadonlyPaths(const char* const* paths, unsigned n, ChildError* e) noexcept;
+int RemountRootReadonly(ChildError* e) noexcept;
+
+// "/proc/self/fd/<fd>" into buf (>= 32 bytes).
+void FdPath(char* buf, int fd) noexcept;
 
 }  // namespace berth

@@ -1,4 +1,6 @@
-// spawn(spec: RunSpec): Promise<{ pid, stdout, stderr }>
+// spawn(spec: RunSpec): Promise<Spawned | SpawnedTty>
+// exec(pid, spec: ExecSpec): Promise<Spawned | SpawnedTty>
+// resizePty(fd, cols, rows): void
 #pragma once
 
 #include <napi.h>
@@ -6,5 +8,7 @@
 namespace berth {
 
 Napi::Value Spawn(const Napi::CallbackInfo& info);
+Napi::Value Exec(const Napi::CallbackInfo& info);
+void ResizePty(const Napi::CallbackInfo& info);
 
 }  // namespace berth
