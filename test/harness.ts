@@ -114,9 +114,9 @@ export async function startInstance(opts: { env?: NodeJS.ProcessEnv } = {}): Pro
         clearTimeout(timer);
         if (code !== 0) throw new Error(`berth exited with code ${code} on Ctrl-C:\n${output}`);
       }
-      // Ctrl-C leaves nothing behind: no mount, no container process, no Redis.
-      const leaks = { mounts: mountsUnder(home), containerProcesses: processesUnder(home), redis: redisOf(home) };
-      if (leaks.mounts.length || leaks.containerProcesses.length || leaks.redis.length) {
+      // Ctrl-C leaves nothing behind: no mount, no container process, no Redis, no cgroup.
+      const leaks = { mounts: mountsUnder(home), containerProcesses: processesUnder(home), redis: redisOf(home), cgroups: cgroupsOf(home) };
+      if (leaks.mounts.length || leaks.containerProcesses.length || leaks.redis.length || leaks.cgroups.length) {
         throw new Error(`berth left things behind after Ctrl-C: ${JSON.stringify(leaks)}`);
       }
       fs.rmSync(home, { recursive: true, force: true });
@@ -160,4 +160,21 @@ function redisOf(home: string): number[] {
       return false;
     }
   });
+}
+
+/** This instance's cgroup directories (berth-<hostId>) in any hierarchy. */
+export function cgroupsOf(home: string): string[] {
+  let hostId: string;
+  try {
+    hostId = fs.readFileSync(path.join(home, "host-id"), "utf8").trim();
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  const roots = fs.readdirSync("/sys/fs/cgroup").map((d) => path.join("/sys/fs/cgroup", d));
+  for (const root of ["/sys/fs/cgroup", ...roots]) {
+    const dir = path.join(root, `berth-${hostId}`);
+    if (fs.existsSync(dir)) found.push(dir);
+  }
+  return found;
 }

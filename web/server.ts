@@ -15,6 +15,8 @@ import { contextFactory } from "./src/server/context.js";
 import { appRouter } from "./src/server/routers/_app.js";
 import { attachSocketServer } from "./src/server/socket/index.js";
 import { countOnlineHosts } from "./src/server/hosts.js";
+import { imageHttpHandler } from "./src/server/images/http.js";
+import { createRegistry, isRegistryPath } from "./src/server/registry/index.js";
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 
@@ -39,6 +41,8 @@ async function main(): Promise<void> {
   const db = sharedDb();
   await bootstrap(db, cfg.home, log);
   const services = createServices({ db, redisUrl: cfg.redisUrl, log });
+  const imageHttp = imageHttpHandler(services);
+  const registry = await createRegistry({ db, home: cfg.home, log });
 
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -79,6 +83,12 @@ async function main(): Promise<void> {
       trpc(req, res);
       return;
     }
+    // save/load/import/export stream tars (see src/server/images/http.ts)
+    if (imageHttp(req, res, pathname)) return;
+    if (isRegistryPath(pathname)) {
+      registry.handle(req, res);
+      return;
+    }
     void nextReady.then((ok: boolean) => {
       if (!ok) return sendJson(res, 503, { ok: false, error: "dashboard unavailable" });
       return nextHandler(req, res).catch((err: unknown) => {
@@ -89,6 +99,9 @@ async function main(): Promise<void> {
     });
   });
   server.keepAliveTimeout = 65_000;
+  // Uploads of image archives can take longer than Node's 5-minute default for a whole request;
+  // headersTimeout still bounds a client that never finishes its headers.
+  server.requestTimeout = 0;
 
   const sockets = attachSocketServer(server, services);
 
@@ -112,6 +125,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_GRACE_MS).unref();
     void (async () => {
       await sockets.close().catch(() => {});
+      registry.close();
       server.close();
       server.closeAllConnections();
       await services.queues.close();

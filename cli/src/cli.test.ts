@@ -63,9 +63,9 @@ describe("server down", () => {
 
 describe("credentials", () => {
   it("without BERTH_TOKEN or a readable admin.token, says how to get them", async () => {
-    const r = await berth(["ps"], { BERTH_URL: "http://127.0.0.1:9", BERTH_HOME: emptyHome });
+    const r = await berth(["ps"], { BERTH_URL: "http://127.0.0.1:9", BERTH_HOME: emptyHome, HOME: emptyHome, XDG_CONFIG_HOME: undefined });
     expect(r.stderr).toBe(
-      "berth: no credentials: set BERTH_TOKEN, or run as root on the Berth host (reads $BERTH_HOME/admin.token)\n",
+      "berth: no credentials: set BERTH_TOKEN, run `berth login`, or run as root on the Berth host (reads $BERTH_HOME/admin.token)\n",
     );
     expect(r.code).toBe(1);
   });

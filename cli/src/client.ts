@@ -8,7 +8,8 @@ import { config, homePaths, SOCKET } from "@berth/core";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import type { AppRouter } from "@berth/web/router";
 import { CliError, connectionMessage, noCredentialsMessage, unauthorizedMessage, codeForKind } from "./errors.js";
-import { makeApi, type Api, type LogEntry, type TrpcProcedures } from "./api.js";
+import type { Api, LogEntry } from "./api.js";
+import { storedLogin } from "./credentials.js";
 
 export interface Session {
   url: string;
@@ -16,9 +17,11 @@ export interface Session {
   api: Api;
 }
 
-/** BERTH_TOKEN, else $BERTH_HOME/admin.token (readable by root on the Berth host). */
-export function readToken(cfg: { token: string | undefined; home: string }): string {
+/** BERTH_TOKEN, else `berth login`'s token for this server, else $BERTH_HOME/admin.token (readable by root on the Berth host). */
+export function readToken(cfg: { token: string | undefined; home: string; url?: string }): string {
   if (cfg.token) return cfg.token;
+  const login = cfg.url ? storedLogin(cfg.url) : undefined;
+  if (login) return login.token;
   try {
     const t = readFileSync(homePaths(cfg.home).adminToken, "utf8").trim();
     if (t) return t;
@@ -30,17 +33,21 @@ export function readToken(cfg: { token: string | undefined; home: string }): str
 
 export function connect(): Session {
   const cfg = config();
-  const token = readToken(cfg);
-  // Typed by the server's router: if web's procedures drift from api.ts, this stops compiling.
-  const trpc: TrpcProcedures = createTRPCClient<AppRouter>({
+  return connectWith(cfg.url, readToken(cfg));
+}
+
+/** A session with the given token, or none (for the few public procedures, such as `token.login`). */
+export function connectWith(url: string, token: string | undefined): Session {
+  const cfg = { url };
+  const api: Api = createTRPCClient<AppRouter>({
     links: [
       httpLink({
         url: `${cfg.url}/api/trpc`,
-        headers: () => ({ authorization: `Bearer ${token}` }),
+        headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
       }),
     ],
   });
-  return { url: cfg.url, token, api: makeApi(trpc) };
+  return { url: cfg.url, token: token ?? "", api };
 }
 
 let socketIo: Promise<typeof import("socket.io-client")> | undefined;

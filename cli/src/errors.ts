@@ -105,7 +105,7 @@ export const connectionMessage = (url: string) =>
 export const unauthorizedMessage = (url: string) =>
   `unauthorized: the token was refused by the Berth server at ${url} (check BERTH_TOKEN, or $BERTH_HOME/admin.token on the host)`;
 export const noCredentialsMessage =
-  "no credentials: set BERTH_TOKEN, or run as root on the Berth host (reads $BERTH_HOME/admin.token)";
+  "no credentials: set BERTH_TOKEN, run `berth login`, or run as root on the Berth host (reads $BERTH_HOME/admin.token)";
 
 /** Turn anything thrown into a CliError with a one-line message. */
 export function toCliError(err: unknown, url: string): CliError {

@@ -29,6 +29,7 @@ describe("berth run argument parsing", () => {
       rm: true,
       name: "web",
       detach: false,
+      flags: { capAdd: [], capDrop: [] },
     });
     expect((await parse(["run", "busybox", "sh", "-c", "exit 3"])).calls.run).toEqual({
       image: "busybox",
@@ -36,6 +37,16 @@ describe("berth run argument parsing", () => {
       rm: false,
       name: undefined,
       detach: false,
+      flags: { capAdd: [], capDrop: [] },
+    });
+  });
+
+  it("takes Docker's resource and security flags", async () => {
+    const { calls } = await parse(["run", "-m", "64m", "--cpus", "0.5", "--pids-limit", "20", "--cap-add", "NET_ADMIN", "--cap-drop", "CHOWN", "--cap-drop", "KILL", "--read-only", "-u", "1000:1000", "--init", "busybox", "id"]);
+    expect(calls.run).toMatchObject({
+      image: "busybox",
+      cmd: ["id"],
+      flags: { memory: "64m", cpus: "0.5", pidsLimit: "20", capAdd: ["NET_ADMIN"], capDrop: ["CHOWN", "KILL"], readOnly: true, user: "1000:1000", init: true },
     });
   });
 

@@ -9,12 +9,30 @@ import * as runCmd from "./commands/run.js";
 import * as psCmd from "./commands/ps.js";
 import * as imagesCmd from "./commands/images.js";
 import * as logsCmd from "./commands/logs.js";
+import * as repoCmd from "./commands/repo.js";
+import * as userCmd from "./commands/user.js";
+import * as tokenCmd from "./commands/token.js";
+import * as whoamiCmd from "./commands/whoami.js";
+import * as searchCmd from "./commands/search.js";
+import * as loginCmd from "./commands/login.js";
+import * as logoutCmd from "./commands/logout.js";
+import { registerImageCommands, type ImageHandlers } from "./commands/image-commands.js";
 
 export interface Handlers {
   run: Parameters<typeof runCmd.register>[1];
   ps: Parameters<typeof psCmd.register>[1];
   images: Parameters<typeof imagesCmd.register>[1];
   logs: Parameters<typeof logsCmd.register>[1];
+  // Registry, users and tokens (optional here so existing spy sets stay complete).
+  repo?: Parameters<typeof repoCmd.register>[1];
+  user?: Parameters<typeof userCmd.register>[1];
+  token?: Parameters<typeof tokenCmd.register>[1];
+  whoami?: Parameters<typeof whoamiCmd.register>[1];
+  search?: Parameters<typeof searchCmd.register>[1];
+  login?: Parameters<typeof loginCmd.register>[1];
+  logout?: Parameters<typeof logoutCmd.register>[1];
+  // save, load, tag, rmi, history, import, export, `image …`, `system df`
+  imageCommands?: Partial<ImageHandlers>;
 }
 
 export function version(): string {
@@ -54,5 +72,13 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   psCmd.register(program, handlers.ps);
   imagesCmd.register(program, handlers.images);
   logsCmd.register(program, handlers.logs);
+  repoCmd.register(program, handlers.repo);
+  userCmd.register(program, handlers.user);
+  tokenCmd.register(program, handlers.token);
+  searchCmd.register(program, handlers.search);
+  loginCmd.register(program, handlers.login);
+  logoutCmd.register(program, handlers.logout);
+  whoamiCmd.register(program, handlers.whoami);
+  registerImageCommands(program, handlers.imageCommands);
   return program;
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { Transform } from "node:stream";
 
 export const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 export const sha256 = (data: string | Uint8Array) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
@@ -12,4 +13,19 @@ export function chainIds(diffIds: string[]): string[] {
     out.push(prev === undefined ? d : sha256(`${prev} ${d}`));
   }
   return out;
+}
+
+/** A pass-through that hashes (and counts) what flows through it; result() once it has finished. */
+export function hashingStream(): { stream: Transform; result(): { digest: string; size: number } } {
+  const hash = createHash("sha256");
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  let result: { digest: string; size: number } | undefined;
+  return { stream, result: () => (result ??= { digest: `sha256:${hash.digest("hex")}`, size }) };
 }

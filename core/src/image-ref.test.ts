@@ -38,3 +38,14 @@ it("validates configuration once, with defaults and clear errors", () => {
 it("treats an empty variable as unset", () => {
   expect(loadConfig({ BERTH_TOKEN: "", BERTH_PORT: "" })).toMatchObject({ token: undefined, port: 3000 });
 });
+
+it("parses Docker's size syntax and validates container options", async () => {
+  const { parseBytes, ContainerOptions } = await import("./container-options.js");
+  expect(parseBytes("64m")).toBe(64 * 1024 * 1024);
+  expect(parseBytes("1g")).toBe(1024 ** 3);
+  expect(parseBytes("512")).toBe(512);
+  expect(() => parseBytes("lots")).toThrow(/invalid size/);
+  expect(ContainerOptions.parse({ capAdd: ["cap_net_admin"] }).capAdd).toEqual(["NET_ADMIN"]);
+  expect(() => ContainerOptions.parse({ memory: 1024 })).toThrow(/minimum memory/);
+  expect(() => ContainerOptions.parse({ bogus: 1 })).toThrow();
+});

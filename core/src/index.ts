@@ -8,3 +8,4 @@ export * from "./logger.js";
 export * from "./image-ref.js";
 export * from "./oci.js";
 export * from "./digest.js";
+export * from "./container-options.js";

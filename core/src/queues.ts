@@ -8,6 +8,13 @@ export const hostQueueName = (hostId: string) => `host.${hostId}`;
 export const JOB = {
   containerRun: "container.run",
   containerKill: "container.kill",
+  imageLoad: "image.load",
+  imageSave: "image.save",
+  imageImport: "image.import",
+  imageInspect: "image.inspect",
+  imageGc: "image.gc",
+  imageDf: "image.df",
+  containerExport: "container.export",
 } as const;
 
 /** Payloads carry ids, never secrets; the worker reads the rest from the DB. */
@@ -19,3 +26,86 @@ export const ContainerKillJob = z.object({
   signal: z.number().int().min(1).max(64).default(15),
 });
 export type ContainerKillJob = z.infer<typeof ContainerKillJob>;
+
+// ---- Images (save/load/import/export, inspect, GC) -----------------------------------------
+// Big files travel as files under $BERTH_HOME/builds, named in the payload (never a path:
+// the worker joins the name to its own builds dir). In single-host mode web and worker share
+// BERTH_HOME; across hosts these jobs go to the host that holds the image or container.
+
+/** "<uuid>.tar": a file in $BERTH_HOME/builds. */
+export const BuildsFileName = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tar$/, "a <uuid>.tar file name");
+const ImageId = z.string().regex(/^sha256:[0-9a-f]{64}$/);
+
+/** Reads a docker-archive or OCI-layout tar into the store; tags what it names. */
+export const ImageLoadJob = z.object({ archive: BuildsFileName });
+export type ImageLoadJob = z.infer<typeof ImageLoadJob>;
+export interface ImageLoadResult {
+  images: { id: string; tags: string[] }[];
+}
+
+export const ImageSaveJob = z.object({
+  images: z.array(z.object({ id: ImageId, tags: z.array(z.string().max(512)).max(1000) })).min(1).max(1000),
+  format: z.enum(["docker", "oci"]),
+  output: BuildsFileName,
+});
+export type ImageSaveJob = z.infer<typeof ImageSaveJob>;
+export interface ImageSaveResult {
+  size: number;
+}
+
+/** A rootfs tar (plain or gzip) → a one-layer image. `changes` are Dockerfile-style lines (CMD, ENV, …). */
+export const ImageImportJob = z.object({
+  archive: BuildsFileName,
+  ref: z.string().max(512).optional(),
+  message: z.string().max(4096).optional(),
+  changes: z.array(z.string().max(64 * 1024)).max(100).default([]),
+});
+export type ImageImportJob = z.infer<typeof ImageImportJob>;
+export interface ImageImportResult {
+  id: string;
+}
+
+export const ImageInspectJob = z.object({ imageId: ImageId });
+export type ImageInspectJob = z.infer<typeof ImageInspectJob>;
+export interface ImageInspectResult {
+  id: string;
+  manifestDigest: string;
+  /** The manifest and config as stored (JSON). */
+  manifest: unknown;
+  config: unknown;
+  /** Sum of the uncompressed layer sizes, when known (0 otherwise). */
+  size: number;
+  /** Compressed size of each layer, in manifest order. */
+  layerSizes: number[];
+}
+
+/** Mark and sweep: removes blobs and snapshots no image, container or registry row refers to. */
+export const ImageGcJob = z.object({ dryRun: z.boolean().default(false) });
+export type ImageGcJob = z.infer<typeof ImageGcJob>;
+export interface ImageGcResult {
+  blobsRemoved: number;
+  snapshotsRemoved: number;
+  bytesReclaimed: number;
+}
+
+export const ImageDfJob = z.object({});
+export type ImageDfJob = z.infer<typeof ImageDfJob>;
+export interface ImageDfResult {
+  images: { total: number; active: number; size: number; reclaimable: number };
+  containers: { total: number; active: number; size: number; reclaimable: number };
+  /** Blobs and snapshots on disk, referenced or not. */
+  content: { blobs: number; blobBytes: number; snapshots: number; snapshotBytes: number };
+}
+
+/** The container's merged root (image snapshots + its own upper dir) as a plain tar. */
+export const ContainerExportJob = z.object({ containerId: z.string().regex(/^[0-9a-f]{64}$/), output: BuildsFileName });
+export type ContainerExportJob = z.infer<typeof ContainerExportJob>;
+export interface ContainerExportResult {
+  size: number;
+}
+
+/**
+ * What an image job returns: errors as values, so their kind (NotFound, InvalidArgument, …)
+ * reaches web intact (BullMQ keeps only a failed job's message).
+ */
+export type JobOutcome<T> = { ok: true; value: T } | { ok: false; kind: string; message: string };

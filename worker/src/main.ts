@@ -8,6 +8,15 @@ import { ensureBusybox, Snapshots } from "./images/index.js";
 import { hostIdentity, registerHost } from "./host/identity.js";
 import containerKill from "./jobs/container-kill.js";
 import containerRun from "./jobs/container-run.js";
+import containerExport from "./jobs/container-export.js";
+import imageDf from "./jobs/image-df.js";
+import imageGc from "./jobs/image-gc.js";
+import imageImport from "./jobs/image-import.js";
+import imageInspect from "./jobs/image-inspect.js";
+import imageLoad from "./jobs/image-load.js";
+import imageSave from "./jobs/image-save.js";
+import type { ImageJobDeps } from "./jobs/deps.js";
+import { cleanBuildsDir } from "./images/builds-dir.js";
 
 const log = createLogger("worker");
 
@@ -30,16 +39,26 @@ async function main(): Promise<void> {
   await manager.reconcile();
   await ensureBusybox(client, blobs, log);
 
-  const handlers: Record<string, (job: Job) => Promise<void>> = {
+  await cleanBuildsDir(paths.builds, log);
+  const imageDeps: ImageJobDeps = { db: client, blobs, snapshots, buildsDir: paths.builds, containersDir: paths.containers, hostId, log };
+
+  const handlers: Record<string, (job: Job) => Promise<unknown>> = {
     [JOB.containerRun]: containerRun(manager),
     [JOB.containerKill]: containerKill(manager),
+    [JOB.imageLoad]: imageLoad(imageDeps),
+    [JOB.imageSave]: imageSave(imageDeps),
+    [JOB.imageImport]: imageImport(imageDeps),
+    [JOB.imageInspect]: imageInspect(imageDeps),
+    [JOB.imageGc]: imageGc(imageDeps),
+    [JOB.imageDf]: imageDf(imageDeps),
+    [JOB.containerExport]: containerExport(imageDeps),
   };
   const worker = new Worker(
     hostQueueName(hostId),
     async (job) => {
       const handler = handlers[job.name];
       if (!handler) throw new Error(`unknown job "${job.name}" on ${hostQueueName(hostId)}`);
-      await handler(job);
+      return handler(job);
     },
     { connection: connectRedis(cfg.redisUrl), concurrency: 32 },
   );

@@ -11,7 +11,7 @@ export async function images(a: ImagesArgs): Promise<void> {
     import("../format.js"),
     import("../output.js"),
   ]);
-  const list = await connect().api.image.list();
+  const list = await connect().api.image.list.query();
   await write(process.stdout, a.quiet ? idList(list) : imagesTable(list, Date.now()));
 }
 

@@ -15,7 +15,7 @@ export async function logs(a: LogsArgs): Promise<void> {
       // The server resolves names and id prefixes (and full ids of auto-removed containers).
       await followLogs(s, a.container, (e) => out.line(e.stream, e.line));
     } else {
-      const { entries } = await s.api.container.logs({ id: a.container });
+      const { entries } = await s.api.container.logs.query({ id: a.container });
       for (const e of entries) if (e.stream !== "exit") out.line(e.stream, e.line);
     }
   } finally {

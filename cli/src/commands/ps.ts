@@ -12,7 +12,7 @@ export async function ps(a: PsArgs): Promise<void> {
     import("../format.js"),
     import("../output.js"),
   ]);
-  const containers = await connect().api.container.list({ all: a.all });
+  const containers = await connect().api.container.list.query({ all: a.all });
   await write(process.stdout, a.quiet ? idList(containers) : psTable(containers, Date.now()));
 }
 

@@ -7,17 +7,63 @@ export interface RunArgs {
   rm: boolean;
   name: string | undefined;
   detach: boolean;
+  /** Docker's resource and security flags, as typed (parsed and validated in run()). */
+  flags?: RunFlags;
+}
+
+export interface RunFlags {
+  memory?: string;
+  memorySwap?: string;
+  cpus?: string;
+  pidsLimit?: string;
+  capAdd?: string[];
+  capDrop?: string[];
+  readOnly?: boolean;
+  user?: string;
+  init?: boolean;
+}
+
+/** The flags as the API's ContainerOptions; a bad value is a usage error naming the flag. */
+async function toOptions(f: RunFlags = {}) {
+  const { parseBytes } = await import("@berth/core");
+  const { CliError } = await import("../errors.js");
+  const num = (flag: string, v: string, int: boolean) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0 || (int && !Number.isInteger(n))) throw new CliError("USAGE", `invalid value "${v}" for ${flag}: expected a positive ${int ? "whole " : ""}number`);
+    return n;
+  };
+  const bytes = (flag: string, v: string) => {
+    if (v === "-1") return -1;
+    try {
+      return parseBytes(v);
+    } catch (e) {
+      throw new CliError("USAGE", `invalid value for ${flag}: ${(e as Error).message}`);
+    }
+  };
+  return {
+    ...(f.memory !== undefined ? { memory: bytes("--memory", f.memory) } : {}),
+    ...(f.memorySwap !== undefined ? { memorySwap: bytes("--memory-swap", f.memorySwap) } : {}),
+    ...(f.cpus !== undefined ? { cpus: num("--cpus", f.cpus, false) } : {}),
+    ...(f.pidsLimit !== undefined ? { pidsLimit: num("--pids-limit", f.pidsLimit, true) } : {}),
+    ...(f.capAdd?.length ? { capAdd: f.capAdd } : {}),
+    ...(f.capDrop?.length ? { capDrop: f.capDrop } : {}),
+    ...(f.readOnly ? { readOnly: true } : {}),
+    ...(f.user !== undefined ? { user: f.user } : {}),
+    ...(f.init ? { init: true } : {}),
+  };
 }
 
 export async function run(a: RunArgs): Promise<number> {
   const [{ connect, followLogs, loadSocketIo }, { LineWriter, write }] = await Promise.all([import("../client.js"), import("../output.js")]);
+  const options = await toOptions(a.flags);
   const s = connect();
   if (!a.detach) void loadSocketIo().catch(() => {}); // while the server creates the container
-  const { id } = await s.api.container.run({
+  const { id } = await s.api.container.run.mutate({
     image: a.image,
     ...(a.cmd.length ? { cmd: a.cmd } : {}),
     ...(a.name !== undefined ? { name: a.name } : {}),
     ...(a.rm ? { autoRemove: true } : {}),
+    ...(Object.keys(options).length ? { options } : {}),
   });
   if (a.detach) {
     await write(process.stdout, id + "\n");
@@ -38,13 +84,27 @@ export function register(program: Command, handler: (a: RunArgs) => Promise<numb
     .option("--rm", "automatically remove the container when it exits")
     .option("--name <name>", "assign a name to the container")
     .option("-d, --detach", "run the container in the background and print its ID")
+    .option("-m, --memory <bytes>", "memory limit (e.g. 64m, 1g)")
+    .option("--memory-swap <bytes>", "memory + swap limit; -1 for unlimited swap")
+    .option("--cpus <number>", "number of CPUs (e.g. 1.5)")
+    .option("--pids-limit <n>", "maximum number of processes")
+    .option("--cap-add <cap>", "add a Linux capability (repeatable)", collect, [])
+    .option("--cap-drop <cap>", "drop a Linux capability (repeatable)", collect, [])
+    .option("--read-only", "mount the container's root filesystem read-only")
+    .option("-u, --user <user>", "username or UID (format: <name|uid>[:<group|gid>])")
+    .option("--init", "run an init inside the container that forwards signals and reaps processes")
     .argument("<image>", "image to run (name[:tag], id or id prefix)")
     .argument("[command...]", "command and arguments for the container (everything after IMAGE)")
     // Everything after IMAGE belongs to the container: `berth run busybox ls -la`.
     .passThroughOptions()
     .action(
-      action("run", (image: string, cmd: string[], opts: { rm?: boolean; name?: string; detach?: boolean }) =>
-        handler({ image, cmd, rm: !!opts.rm, name: opts.name, detach: !!opts.detach }),
-      ),
+      action("run", (image: string, cmd: string[], opts: { rm?: boolean; name?: string; detach?: boolean } & RunFlags) => {
+        const { rm, name, detach, ...flags } = opts;
+        return handler({ image, cmd, rm: !!rm, name, detach: !!detach, flags });
+      }),
     );
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

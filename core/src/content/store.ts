@@ -37,15 +37,23 @@ export interface BlobWriter {
 export class ContentStore implements BlobReader, BlobWriter {
   readonly blobs: string;
   readonly ingestDir: string;
+  /**
+   * Resumable uploads (the registry's): they outlive a process on purpose, so start-up's
+   * `gcIngest` leaves them alone; their owner expires abandoned ones. Same filesystem as
+   * blobs/, so finishing one is an atomic rename.
+   */
+  readonly uploadsDir: string;
 
   constructor(contentRoot: string) {
     this.blobs = path.join(contentRoot, "blobs", "sha256");
     this.ingestDir = path.join(contentRoot, "ingest");
+    this.uploadsDir = path.join(contentRoot, "uploads");
   }
 
   async init(): Promise<void> {
     await fs.mkdir(this.blobs, { recursive: true });
     await fs.mkdir(this.ingestDir, { recursive: true });
+    await fs.mkdir(this.uploadsDir, { recursive: true });
   }
 
   blobPath(digest: string): string {

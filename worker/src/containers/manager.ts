@@ -1,14 +1,14 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { EVENTS_CHANNEL, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, NotFound, type ContainerEvent, type Logger } from "@berth/core";
+import { ContainerOptions, EVENTS_CHANNEL, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, NotFound, type ContainerEvent, type Logger } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
-import { killContainer, openPipe, spawnContainer, waitContainer } from "@berth/native";
+import { containerOomKilled, killContainer, openPipe, removeCgroup, spawnContainer, waitContainer } from "@berth/native";
 import { loadImage, type Snapshots } from "../images/index.js";
 import { describeSpawnFailure, exitCodeOf, EXIT_RUNTIME_ERROR } from "./exit-status.js";
 import { LogSink } from "./log-sink.js";
-import { processFromImage } from "./spec.js";
+import { processFromImage, resolveUser } from "./spec.js";
 
 export interface ManagerDeps {
   db: PrismaClient;
@@ -45,6 +45,11 @@ export class ContainerManager {
     return path.join(this.d.containersDir, id);
   }
 
+  /** Host-global names carry the instance (host id), so two Berths on one host never collide. */
+  cgroupPath(id: string) {
+    return `berth-${this.d.hostId}/${id}`;
+  }
+
   private async publish(type: ContainerEvent["type"], id: string, extra: Partial<ContainerEvent> = {}) {
     const ev: ContainerEvent = { type, id, hostId: this.d.hostId, time: new Date().toISOString(), ...extra };
     await this.d.redis.publish(EVENTS_CHANNEL, JSON.stringify(ev));
@@ -62,10 +67,12 @@ export class ContainerManager {
     let cmd: string[] = [];
     try {
       cmd = JSON.parse(row.cmd) as string[];
+      const opts = ContainerOptions.parse(JSON.parse(row.options));
       await Promise.all(["upper", "work", "rootfs"].map((d) => fs.mkdir(path.join(dir, d), { recursive: true })));
       const image = await loadImage(this.d.db, this.d.blobs, row.imageId);
       const lowerdirs = await this.d.snapshots.prepare(image.manifest.layers, image.config.rootfs.diff_ids, this.d.blobs);
-      const proc = processFromImage(image.config, cmd, row.id);
+      const { user, ...proc } = processFromImage(image.config, cmd, row.id, opts.user);
+      const ids = await resolveUser(user, lowerdirs);
       cmd = proc.args;
       let spawned;
       try {
@@ -75,10 +82,23 @@ export class ContainerManager {
           upperdir: path.join(dir, "upper"),
           workdir: path.join(dir, "work"),
           ...proc,
+          ...ids,
+          capAdd: opts.capAdd,
+          capDrop: opts.capDrop,
+          readonlyRootfs: opts.readOnly,
+          init: opts.init,
+          cgroup: {
+            path: this.cgroupPath(row.id),
+            ...(opts.memory !== undefined ? { memory: opts.memory } : {}),
+            ...(opts.memorySwap !== undefined ? { memorySwap: opts.memorySwap } : {}),
+            ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
+            ...(opts.pidsLimit !== undefined ? { pidsLimit: opts.pidsLimit } : {}),
+          },
         });
       } catch (e) {
         const f = describeSpawnFailure(e as Error, proc.args[0] ?? "");
         log.warn({ err: e }, "container failed to start");
+        await removeCgroup(this.cgroupPath(row.id)).catch((err: unknown) => log.error({ err }, "removing the cgroup failed"));
         await this.finish(row.id, row.autoRemove, sink, f.exitCode, f.error);
         return;
       }
@@ -90,8 +110,11 @@ export class ContainerManager {
         const status = await waitContainer(spawned.pid);
         await outputs.catch((e: unknown) => log.error({ err: e }, "reading container output failed"));
         const exitCode = exitCodeOf(status);
-        log.info({ exitCode, signal: status.signal }, "container exited");
-        await this.finish(row.id, row.autoRemove, sink, exitCode);
+        const cgroup = this.cgroupPath(row.id);
+        const oomKilled = await containerOomKilled(cgroup).catch(() => false);
+        await removeCgroup(cgroup).catch((err: unknown) => log.error({ err, cgroup }, "removing the cgroup failed"));
+        log.info({ exitCode, signal: status.signal, oomKilled }, "container exited");
+        await this.finish(row.id, row.autoRemove, sink, exitCode, undefined, oomKilled);
       })()
         .catch((e: unknown) => log.error({ err: e }, "recording container exit failed"))
         .finally(() => this.running.delete(row.id));
@@ -103,14 +126,14 @@ export class ContainerManager {
   }
 
   /** Records the end: DB first (so `ps` agrees once the client sees the exit), then the log's last entry. */
-  private async finish(id: string, autoRemove: boolean, sink: LogSink, exitCode: number | null, error?: string): Promise<void> {
+  private async finish(id: string, autoRemove: boolean, sink: LogSink, exitCode: number | null, error?: string, oomKilled = false): Promise<void> {
     if (autoRemove) {
       await this.d.db.container.delete({ where: { id } }).catch(() => undefined);
       await fs.rm(this.dir(id), { recursive: true, force: true });
     } else {
       await this.d.db.container.update({
         where: { id },
-        data: { state: "exited", exitCode, error: error ?? null, finishedAt: new Date(), pid: null },
+        data: { state: "exited", exitCode, oomKilled, error: error ?? null, finishedAt: new Date(), pid: null },
       });
     }
     await sink.exit(exitCode, error);
@@ -135,6 +158,7 @@ export class ContainerManager {
     }, graceMs);
     await Promise.all(all.map((r) => r.done));
     clearTimeout(timer);
+    await removeCgroup(`berth-${this.d.hostId}`);
   }
 
   /**
@@ -153,6 +177,8 @@ export class ContainerManager {
       await this.d.redis.expire(key, LOG_STREAM_TTL_SECONDS);
       this.d.log.warn({ container: c.id.slice(0, 12) }, "marked exited: worker restarted");
     }
+    // Whatever a crashed worker left in this instance's cgroups (its containers died with it).
+    await removeCgroup(`berth-${this.d.hostId}`);
     await fs.mkdir(this.d.containersDir, { recursive: true });
     const names = await fs.readdir(this.d.containersDir);
     const known = new Set((await this.d.db.container.findMany({ where: { id: { in: names } }, select: { id: true } })).map((c) => c.id));

@@ -1,7 +1,10 @@
 import { expect, it } from "vitest";
 import type { ImageConfig } from "@berth/core";
 import { describeSpawnFailure, exitCodeOf } from "./exit-status.js";
-import { processFromImage } from "./spec.js";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { processFromImage, resolveUser } from "./spec.js";
 
 const image = (config: ImageConfig["config"]): ImageConfig => ({ architecture: "amd64", os: "linux", config, rootfs: { type: "layers", diff_ids: [] } });
 const id = "0123456789ab".padEnd(64, "0");
@@ -21,7 +24,32 @@ it("gives the process a PATH, HOME, HOSTNAME and the image's workdir", () => {
   expect(p.env).toContain("HOSTNAME=0123456789ab");
   expect(p.hostname).toBe("0123456789ab");
   expect(p.cwd).toBe("/app");
-  expect(p.uid).toBe(0);
+  expect(p.user).toBe("");
+  expect(processFromImage(image({ Cmd: ["sh"], User: "app" }), [], id).user).toBe("app");
+  expect(processFromImage(image({ Cmd: ["sh"], User: "app" }), [], id, "1000:1000").user).toBe("1000:1000");
+});
+
+it("resolves -u and USER against the image's /etc/passwd and /etc/group, topmost layer first", async () => {
+  const top = await fs.mkdtemp(path.join(os.tmpdir(), "berth-user-"));
+  const base = await fs.mkdtemp(path.join(os.tmpdir(), "berth-user-"));
+  try {
+    await fs.mkdir(path.join(top, "etc"));
+    await fs.mkdir(path.join(base, "etc"));
+    await fs.writeFile(path.join(base, "etc/passwd"), "root:x:0:0::/root:/bin/sh\nold:x:5:5::/:/bin/sh\n");
+    await fs.writeFile(path.join(top, "etc/passwd"), "root:x:0:0::/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n");
+    await fs.writeFile(path.join(base, "etc/group"), "root:x:0:\nstaff:x:50:\n");
+    const layers = [top, base];
+    expect(await resolveUser("", layers)).toEqual({ uid: 0, gid: 0 });
+    expect(await resolveUser("app", layers)).toEqual({ uid: 1000, gid: 1001 });
+    expect(await resolveUser("app:staff", layers)).toEqual({ uid: 1000, gid: 50 });
+    expect(await resolveUser("1000", layers)).toEqual({ uid: 1000, gid: 1001 });
+    expect(await resolveUser("4242:7", layers)).toEqual({ uid: 4242, gid: 7 });
+    await expect(resolveUser("old", layers)).rejects.toThrow(/unable to find user old/);
+    await expect(resolveUser("app:nogroup", layers)).rejects.toThrow(/unable to find group nogroup/);
+  } finally {
+    await fs.rm(top, { recursive: true, force: true });
+    await fs.rm(base, { recursive: true, force: true });
+  }
 });
 
 it("maps exit statuses and start failures to Docker's exit codes", () => {

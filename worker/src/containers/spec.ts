@@ -1,10 +1,12 @@
+import fs from "node:fs/promises";
+import path from "node:path";
 import type { ImageConfig } from "@berth/core";
 import { InvalidArgument } from "@berth/core";
 
 export const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** The process a container runs, from the image config and what the user asked for (Docker's rules). */
-export function processFromImage(config: ImageConfig, cmd: string[], containerId: string) {
+export function processFromImage(config: ImageConfig, cmd: string[], containerId: string, userOverride?: string) {
   const c = config.config ?? {};
   const entrypoint = c.Entrypoint ?? [];
   const args = [...entrypoint, ...(cmd.length ? cmd : (c.Cmd ?? []))];
@@ -14,14 +16,53 @@ export function processFromImage(config: ImageConfig, cmd: string[], containerId
   const hostname = containerId.slice(0, 12);
   env.push(`HOSTNAME=${hostname}`);
   if (!env.some((e) => e.startsWith("HOME="))) env.push("HOME=/root");
-  const { uid, gid } = parseUser(c.User);
-  return { args, env, cwd: c.WorkingDir || "/", hostname, uid, gid };
+  return { args, env, cwd: c.WorkingDir || "/", hostname, user: userOverride || c.User || "" };
 }
 
-/** First cut: numeric "uid[:gid]" or root; names need /etc/passwd lookup (runtime issue). */
-function parseUser(user: string | undefined): { uid: number; gid: number } {
-  if (!user || user === "root" || user === "0") return { uid: 0, gid: 0 };
-  const m = /^(\d+)(?::(\d+))?$/.exec(user);
-  if (!m) throw new InvalidArgument(`user "${user}" is not supported yet: use a numeric uid[:gid]`);
-  return { uid: Number(m[1]), gid: Number(m[2] ?? m[1]) };
+/** Reads a file from the image's layers, topmost first, as the overlay would show it. */
+async function readFromLayers(lowerdirs: string[], rel: string): Promise<string | undefined> {
+  for (const dir of lowerdirs) {
+    try {
+      return await fs.readFile(path.join(dir, rel), "utf8");
+    } catch {
+      /* not in this layer */
+    }
+  }
+  return undefined;
+}
+
+const numeric = (s: string) => /^\d+$/.test(s);
+
+/**
+ * Docker's `-u` / USER: "name", "uid", "name:group", "uid:gid". Names come from the image's
+ * /etc/passwd and /etc/group; a uid without a passwd entry gets gid 0, as with Docker; a name
+ * the image does not know is an error naming the file.
+ */
+export async function resolveUser(user: string, lowerdirs: string[]): Promise<{ uid: number; gid: number }> {
+  if (!user || user === "root") return { uid: 0, gid: 0 };
+  const [u, g] = user.split(":", 2) as [string, string | undefined];
+  let uid: number;
+  let gid = 0;
+  if (numeric(u)) {
+    uid = Number(u);
+    const passwd = (await readFromLayers(lowerdirs, "etc/passwd")) ?? "";
+    const entry = passwd.split("\n").map((l) => l.split(":")).find((f) => f[2] === u);
+    if (entry) gid = Number(entry[3]);
+  } else {
+    const passwd = await readFromLayers(lowerdirs, "etc/passwd");
+    const entry = passwd?.split("\n").map((l) => l.split(":")).find((f) => f[0] === u);
+    if (!entry) throw new InvalidArgument(`unable to find user ${u}: no matching entries in the image's /etc/passwd`);
+    uid = Number(entry[2]);
+    gid = Number(entry[3]);
+  }
+  if (g !== undefined) {
+    if (numeric(g)) gid = Number(g);
+    else {
+      const group = await readFromLayers(lowerdirs, "etc/group");
+      const entry = group?.split("\n").map((l) => l.split(":")).find((f) => f[0] === g);
+      if (!entry) throw new InvalidArgument(`unable to find group ${g}: no matching entries in the image's /etc/group`);
+      gid = Number(entry[2]);
+    }
+  }
+  return { uid, gid };
 }

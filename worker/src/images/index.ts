@@ -1,5 +1,11 @@
 export { packDirectory, type LayerBlob } from "./layer.js";
 export { unpackLayer } from "./unpack.js";
 export { Snapshots } from "./snapshots.js";
-export { loadImage, commitImage, type ResolvedImage } from "./store.js";
+export { loadImage, commitImage, writeImage, type ResolvedImage, type NewImage } from "./store.js";
 export { ensureBusybox, BUSYBOX_REF } from "./busybox.js";
+export { loadArchive, type LoadedImage, type LoadProgress } from "./load.js";
+export { saveImages, type SaveFormat, type SaveRequest } from "./save.js";
+export { importRootfs, applyChanges } from "./import.js";
+export { exportMerged } from "./export.js";
+export { collectGarbage, diskUsage, GC_GRACE_MS } from "./gc.js";
+export { storeLock, RwLock } from "./lock.js";

@@ -1,4 +1,4 @@
-import { MediaType, NotFound, type ImageConfig, type ImageManifest } from "@berth/core";
+import { MediaType, NotFound, type Descriptor, type ImageConfig, type ImageManifest } from "@berth/core";
 import type { BlobReader, BlobWriter } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import type { LayerBlob } from "./layer.js";
@@ -27,22 +27,42 @@ export async function commitImage(
   config: Omit<ImageConfig, "rootfs">,
 ): Promise<{ id: string; manifestDigest: string }> {
   const full: ImageConfig = { ...config, rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffId) } };
-  const cfg = await blobs.write(JSON.stringify(full));
-  const manifest: ImageManifest = {
-    schemaVersion: 2,
-    mediaType: MediaType.manifest,
-    config: { mediaType: MediaType.config, digest: cfg.digest, size: cfg.size },
-    layers: layers.map((l) => l.descriptor),
-  };
-  const man = await blobs.write(JSON.stringify(manifest));
-  const size = layers.reduce((n, l) => n + l.descriptor.size, 0) + cfg.size;
+  return writeImage(db, blobs, { config: Buffer.from(JSON.stringify(full)), layers: layers.map((l) => l.descriptor), tags: [ref] });
+}
+
+export interface NewImage {
+  /** The config exactly as it is to be stored: its sha256 is the image id. */
+  config: Buffer;
+  /** Layer blobs, already in the store. */
+  layers: Descriptor[];
+  /** Refs ("name:tag") to point at the image; others keep theirs. */
+  tags: string[];
+  /** A manifest to keep byte for byte (one loaded from an OCI layout); else one is written. */
+  manifest?: Buffer;
+}
+
+/** Stores an image's config and manifest, records the Image row and points the tags at it. */
+export async function writeImage(db: PrismaClient, blobs: BlobWriter, img: NewImage): Promise<{ id: string; manifestDigest: string }> {
+  const cfg = await blobs.write(img.config);
+  const manifestBytes =
+    img.manifest ??
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.manifest,
+        config: { mediaType: MediaType.config, digest: cfg.digest, size: cfg.size },
+        layers: img.layers,
+      } satisfies ImageManifest),
+    );
+  const man = await blobs.write(manifestBytes);
+  const size = img.layers.reduce((n, l) => n + l.size, 0) + cfg.size;
   await db.$transaction([
     db.image.upsert({
       where: { id: cfg.digest },
       create: { id: cfg.digest, manifestDigest: man.digest, size },
       update: { manifestDigest: man.digest, size },
     }),
-    db.imageTag.upsert({ where: { ref }, create: { ref, imageId: cfg.digest }, update: { imageId: cfg.digest } }),
+    ...img.tags.map((ref) => db.imageTag.upsert({ where: { ref }, create: { ref, imageId: cfg.digest }, update: { imageId: cfg.digest } })),
   ]);
   return { id: cfg.digest, manifestDigest: man.digest };
 }

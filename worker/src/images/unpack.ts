@@ -6,6 +6,8 @@ import { createGunzip } from "node:zlib";
 import { Parser, type ReadEntry } from "tar";
 import { FailedPrecondition, InvalidArgument, type Descriptor } from "@berth/core";
 import type { BlobReader } from "@berth/core/content";
+import { makeWhiteout, mknod, setOpaque } from "./fsops.js";
+import { classifyEntry } from "./whiteout.js";
 
 /**
  * Unpacks an image layer with container-root semantics, which differ from a plain `tar -x`:
@@ -13,6 +15,10 @@ import type { BlobReader } from "@berth/core/content";
  * host's), ownership is restored, and every entry is checked so a hostile layer cannot write
  * outside `dest`: no absolute paths, no `..`, no writing through a symlink, no hard link to
  * outside the layer. node-tar only parses; the writing is ours.
+ *
+ * Each layer is unpacked into its own directory, used as one overlayfs lowerdir, so OCI
+ * whiteouts become overlayfs ones: `.wh.name` → a 0/0 character device `name`, and
+ * `.wh..wh..opq` → the `trusted.overlay.opaque=y` mark on its directory.
  */
 export async function unpackLayer(layer: Descriptor, blobs: BlobReader, dest: string): Promise<void> {
   if (!(await blobs.has(layer.digest))) throw new FailedPrecondition(`layer ${layer.digest} is not in the content store`);
@@ -21,12 +27,12 @@ export async function unpackLayer(layer: Descriptor, blobs: BlobReader, dest: st
   const parser = new Parser({ strict: true });
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown;
-  const dirTimes: [string, Date][] = [];
+  const state: UnpackState = { dirTimes: [], whiteouts: new Set() };
   parser.on("entry", (entry: ReadEntry) => {
     chain = chain.then(async () => {
       if (failure) return void entry.resume();
       try {
-        await writeEntry(root, entry, dirTimes);
+        await writeEntry(root, entry, state);
       } catch (e) {
         failure ??= e;
         entry.resume();
@@ -42,7 +48,7 @@ export async function unpackLayer(layer: Descriptor, blobs: BlobReader, dest: st
   await chain;
   if (failure) throw failure;
   // Directory mtimes last: writing their entries changed them.
-  for (const [dir, mtime] of dirTimes.reverse()) await fs.utimes(dir, mtime, mtime).catch(() => undefined);
+  for (const [dir, mtime] of state.dirTimes.reverse()) await fs.utimes(dir, mtime, mtime).catch(() => undefined);
 }
 
 /** "./a/b/" → "a/b"; refuses what would leave the layer's root. */
@@ -70,6 +76,14 @@ async function ensureParents(root: string, rel: string): Promise<string> {
   return path.join(root, rel);
 }
 
+/** Makes sure rel is a real directory (not a symlink) inside root. */
+async function ensureDirectory(root: string, rel: string): Promise<void> {
+  const target = await ensureParents(root, rel);
+  const st = await fs.lstat(target).catch(() => undefined);
+  if (!st) await fs.mkdir(target, { mode: 0o755 });
+  else if (!st.isDirectory()) throw new InvalidArgument(`layer entry "${rel}/.wh..wh..opq" marks "${rel}" opaque, but it is not a directory`);
+}
+
 async function removeExisting(target: string, keepDir: boolean): Promise<void> {
   const st = await fs.lstat(target).catch(() => undefined);
   if (!st) return;
@@ -80,19 +94,37 @@ async function removeExisting(target: string, keepDir: boolean): Promise<void> {
   }
 }
 
-async function writeEntry(root: string, entry: ReadEntry, dirTimes: [string, Date][]): Promise<void> {
+interface UnpackState {
+  dirTimes: [string, Date][];
+  /** Whiteouts made by this layer: an entry of the same layer recreating the path replaces them. */
+  whiteouts: Set<string>;
+}
+
+async function writeEntry(root: string, entry: ReadEntry, state: UnpackState): Promise<void> {
   const rel = cleanEntryPath(entry.path);
   if (rel === "") {
     entry.resume();
     return; // the root itself
   }
-  if (path.posix.basename(rel).startsWith(".wh.")) {
-    // Whiteouts matter only when layers are stacked; the builder issue adds them.
-    throw new FailedPrecondition(`layer entry "${rel}" is a whiteout, which this version cannot unpack yet`);
+  const what = classifyEntry(rel);
+  if (what.kind !== "entry") {
+    entry.resume();
+    if (what.kind === "opaque") {
+      if (what.dir) await ensureDirectory(root, what.dir);
+      await setOpaque(what.dir ? path.join(root, what.dir) : root);
+    } else if (what.kind === "whiteout") {
+      const target = await ensureParents(root, what.target);
+      await removeExisting(target, false);
+      await makeWhiteout(target);
+      state.whiteouts.add(what.target);
+    }
+    return;
   }
   const target = await ensureParents(root, rel);
   const mode = (entry.mode ?? 0o644) & 0o7777;
   const mtime = entry.mtime ?? new Date(0);
+  // "deleted, then made again" in one layer: as a directory it must not show the lower one's content.
+  const recreated = state.whiteouts.delete(rel);
   switch (entry.type) {
     case "Directory": {
       await removeExisting(target, true);
@@ -100,8 +132,9 @@ async function writeEntry(root: string, entry: ReadEntry, dirTimes: [string, Dat
         if (e.code !== "EEXIST") throw e;
       });
       await fs.chmod(target, mode);
+      if (recreated) await setOpaque(target);
       entry.resume();
-      dirTimes.push([target, mtime]);
+      state.dirTimes.push([target, mtime]);
       break;
     }
     case "File":
@@ -128,9 +161,22 @@ async function writeEntry(root: string, entry: ReadEntry, dirTimes: [string, Dat
       entry.resume();
       return; // shares the source's inode: nothing more to set
     }
+    case "FIFO": {
+      await removeExisting(target, false);
+      await mknod(target, "p", 0, 0, mode);
+      entry.resume();
+      break;
+    }
+    case "CharacterDevice":
+    case "BlockDevice": {
+      entry.resume();
+      // The runtime mounts its own /dev over the image's, so device nodes there are moot.
+      if (rel === "dev" || rel.startsWith("dev/")) return;
+      // Elsewhere a device node would reach host hardware: no device cgroup guards it yet.
+      throw new FailedPrecondition(`layer entry "${rel}" is a ${entry.type}: device nodes outside /dev are not supported`);
+    }
     default:
-      // Devices and FIFOs need mknod through the runtime; they come with the images issue.
-      throw new FailedPrecondition(`layer entry "${rel}" is a ${entry.type}, which this version cannot unpack yet`);
+      throw new FailedPrecondition(`layer entry "${rel}" is a ${entry.type}, which Berth cannot unpack`);
   }
   await fs.lchown(target, entry.uid ?? 0, entry.gid ?? 0);
   if (entry.type !== "SymbolicLink" && mode & 0o7000) await fs.chmod(target, mode); // chown clears setuid/setgid

@@ -5,9 +5,9 @@ import type { AuthUser } from "./types.js";
 export const TOKEN_PREFIX = "berth_";
 
 /** Creates an API token; only its sha256 is stored. Returns the secret (shown once). */
-export async function createApiToken(db: PrismaClient, userId: string, name: string): Promise<string> {
+export async function createApiToken(db: PrismaClient, userId: string, name: string, opts: { readOnly?: boolean } = {}): Promise<string> {
   const token = randomSecret(TOKEN_PREFIX);
-  await db.apiToken.create({ data: { id: newRowId(), userId, name, hash: sha256Hex(token) } });
+  await db.apiToken.create({ data: { id: newRowId(), userId, name, hash: sha256Hex(token), readOnly: !!opts.readOnly } });
   return token;
 }
 

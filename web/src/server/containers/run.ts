@@ -8,6 +8,7 @@ import {
   newContainerId,
   randomName,
   type ContainerEvent,
+  type ContainerOptions,
   type ContainerRunJob,
 } from "@berth/core";
 import { Prisma } from "@berth/core/db";
@@ -22,6 +23,7 @@ export interface RunRequest {
   cmd?: string[];
   name?: string;
   autoRemove?: boolean;
+  options?: ContainerOptions;
 }
 
 /** Validates, writes the desired state, tells the world, enqueues the job for the host. */
@@ -50,6 +52,7 @@ export async function runContainer(s: Services, req: RunRequest): Promise<{ id: 
         cmd: JSON.stringify(req.cmd ?? []),
         state: "created",
         autoRemove: req.autoRemove ?? false,
+        options: JSON.stringify(req.options ?? {}),
       },
     });
   } catch (err) {

@@ -12,6 +12,8 @@ export interface ContainerSummary {
   cmd: string[];
   state: ContainerState;
   exitCode: number | null;
+  /** Killed by the kernel for exceeding its memory limit (Docker's State.OOMKilled). */
+  oomKilled: boolean;
   error: string | null;
   createdAt: string;
   startedAt: string | null;
@@ -36,6 +38,7 @@ export function toSummary(c: Db.Container): ContainerSummary {
     cmd: parseCmd(c.cmd),
     state: c.state as ContainerState,
     exitCode: c.exitCode,
+    oomKilled: c.oomKilled,
     error: c.error,
     createdAt: c.createdAt.toISOString(),
     startedAt: c.startedAt?.toISOString() ?? null,

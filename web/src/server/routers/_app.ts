@@ -2,13 +2,24 @@ import { router } from "../trpc.js";
 import { authRouter } from "./auth.js";
 import { imageRouter } from "./image.js";
 import { containerRouter } from "./container.js";
+import { repoRouter } from "./repo.js";
+import { userRouter } from "./user.js";
+import { tokenRouter } from "./token.js";
+import { searchRouter } from "./search.js";
 
 export const appRouter = router({
   auth: authRouter,
   image: imageRouter,
   container: containerRouter,
+  repo: repoRouter,
+  user: userRouter,
+  token: tokenRouter,
+  search: searchRouter,
 });
 
 export type AppRouter = typeof appRouter;
 export type { ContainerSummary } from "../containers/summary.js";
 export type { ImageSummary } from "./image.js";
+export type { RepoSummary, RepoDetail, RepoTagSummary } from "./repo.js";
+export type { UserSummary } from "./user.js";
+export type { TokenSummary } from "./token.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { NotFound } from "@berth/core";
+import { ContainerOptions, NotFound } from "@berth/core";
 import { router, protectedProcedure, mutatingProcedure } from "../trpc.js";
 import { toSummary, type ContainerSummary } from "../containers/summary.js";
 import { findContainer, isFullContainerId } from "../containers/resolve.js";
@@ -16,6 +16,7 @@ export const containerRouter = router({
         cmd: z.array(z.string().max(64 * 1024)).max(4096).optional(),
         name: z.string().max(128).regex(CONTAINER_NAME, "only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed").optional(),
         autoRemove: z.boolean().optional(),
+        options: ContainerOptions.optional(),
       }),
     )
     .mutation(({ ctx, input }) => runContainer(ctx.services, input)),

@@ -1,4 +1,11 @@
-import { router, protectedProcedure } from "../trpc.js";
+import { z } from "zod";
+import { JOB, type ImageDfResult, type ImageInspectResult } from "@berth/core";
+import { router, protectedProcedure, mutatingProcedure } from "../trpc.js";
+import { dockerInspect, imageHistory, type HistoryRow } from "../images/inspect.js";
+import { imageHost, runHostJob } from "../images/jobs.js";
+import { pruneImages, removeImage, tagImage, type PruneResult, type RemoveResult } from "../images/manage.js";
+import { resolveImage } from "../images/resolve.js";
+import type { Services } from "../services.js";
 
 export interface ImageSummary {
   /** The config digest, "sha256:…". */
@@ -8,6 +15,19 @@ export interface ImageSummary {
   createdAt: string;
 }
 
+export type { HistoryRow, PruneResult, RemoveResult };
+export type DiskUsage = ImageDfResult;
+
+const ImageRef = z.string().trim().min(1, "image is required").max(512);
+
+/** Manifest and config of an image, read by its host's worker (web never reads the store). */
+async function inspectOne(s: Services, input: string): Promise<{ result: ImageInspectResult; tags: string[] }> {
+  const img = await resolveImage(s.db, input);
+  const result = await runHostJob<ImageInspectResult>(s, JOB.imageInspect, { imageId: img.id }, { hostId: await imageHost(s), timeoutMs: 30_000 });
+  const tags = (await s.db.imageTag.findMany({ where: { imageId: img.id }, select: { ref: true }, orderBy: { ref: "asc" } })).map((t) => t.ref);
+  return { result, tags };
+}
+
 export const imageRouter = router({
   list: protectedProcedure.query(async ({ ctx }): Promise<ImageSummary[]> => {
     const images = await ctx.services.db.image.findMany({
@@ -15,5 +35,37 @@ export const imageRouter = router({
       orderBy: { createdAt: "desc" },
     });
     return images.map((i) => ({ id: i.id, tags: i.tags.map((t) => t.ref), size: i.size, createdAt: i.createdAt.toISOString() }));
+  }),
+
+  /** `docker image inspect`'s JSON, one object per image asked for. */
+  inspect: protectedProcedure.input(z.object({ refs: z.array(ImageRef).min(1).max(100) })).query(async ({ ctx, input }): Promise<Record<string, unknown>[]> => {
+    const out = [];
+    for (const ref of input.refs) {
+      const { result, tags } = await inspectOne(ctx.services, ref);
+      out.push(dockerInspect(result, tags));
+    }
+    return out;
+  }),
+
+  history: protectedProcedure.input(z.object({ ref: ImageRef })).query(async ({ ctx, input }): Promise<HistoryRow[]> => {
+    const { result } = await inspectOne(ctx.services, input.ref);
+    return imageHistory(result);
+  }),
+
+  tag: mutatingProcedure
+    .input(z.object({ source: ImageRef, target: ImageRef }))
+    .mutation(({ ctx, input }) => tagImage(ctx.services, input.source, input.target)),
+
+  remove: mutatingProcedure
+    .input(z.object({ ref: ImageRef, force: z.boolean().optional() }))
+    .mutation(({ ctx, input }): Promise<RemoveResult> => removeImage(ctx.services, input.ref, input.force ?? false)),
+
+  prune: mutatingProcedure
+    .input(z.object({ all: z.boolean().optional() }).optional())
+    .mutation(({ ctx, input }): Promise<PruneResult> => pruneImages(ctx.services, input?.all ?? false)),
+
+  /** `system df`. */
+  df: protectedProcedure.query(async ({ ctx }): Promise<DiskUsage> => {
+    return runHostJob<ImageDfResult>(ctx.services, JOB.imageDf, {}, { hostId: await imageHost(ctx.services), timeoutMs: 5 * 60_000 });
   }),
 });

@@ -1,0 +1,188 @@
+/**
+ * Streaming image routes, beside tRPC (which carries JSON, not multi-GB tars):
+ *
+ *   POST /api/images/load                       body: a docker-archive or OCI-layout tar → {images}
+ *   GET  /api/images/save?name=…&format=docker|oci   → the archive (application/x-tar)
+ *   POST /api/images/import?ref=…&message=…&change=…  body: a rootfs tar (or .tar.gz) → {id}
+ *   GET  /api/containers/export?id=…                  → the container's root as a tar
+ *
+ * Authenticated like the API (Bearer token or session). Web never touches layers: an upload is
+ * streamed to $BERTH_HOME/builds/<uuid>.tar and handed to the worker by name; the worker writes
+ * its output there and web streams it back, then deletes it. That directory is shared because
+ * web and worker run on one host (single-host mode); with several hosts these routes would
+ * move the file to the chosen host first. Errors are JSON: {error: {kind, message}}.
+ */
+import { randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import fs from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import {
+  config,
+  homePaths,
+  InvalidArgument,
+  JOB,
+  PermissionDenied,
+  Unauthenticated,
+  type ContainerExportResult,
+  type ImageImportResult,
+  type ImageLoadResult,
+  type ImageSaveResult,
+} from "@berth/core";
+import { AUTH_REQUIRED_MESSAGE, authenticate, type AuthUser } from "../auth/index.js";
+import { resolveContainer } from "../containers/resolve.js";
+import { asBerthError } from "../errors.js";
+import type { Services } from "../services.js";
+import { imageHost, runHostJob } from "./jobs.js";
+import { tagRef } from "./manage.js";
+import { resolveImage } from "./resolve.js";
+
+/** Archives are big and hosts can be slow: the worker gets this long. */
+const ARCHIVE_JOB_TIMEOUT_MS = 6 * 3600_000;
+
+const STATUS: Record<string, number> = {
+  NotFound: 404,
+  InvalidArgument: 400,
+  AlreadyExists: 409,
+  FailedPrecondition: 412,
+  Unavailable: 503,
+  Unauthenticated: 401,
+  PermissionDenied: 403,
+};
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+type Handler = (s: Services, req: IncomingMessage, res: ServerResponse, url: URL, user: AuthUser) => Promise<void>;
+
+const ROUTES: Record<string, { method: string; mutating: boolean; handler: Handler }> = {
+  "/api/images/load": { method: "POST", mutating: true, handler: load },
+  "/api/images/save": { method: "GET", mutating: false, handler: save },
+  "/api/images/import": { method: "POST", mutating: true, handler: importTar },
+  "/api/containers/export": { method: "GET", mutating: false, handler: exportContainer },
+};
+
+/** Returns a request handler that answers the routes above and returns false for any other path. */
+export function imageHttpHandler(s: Services): (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean {
+  return (req, res, pathname) => {
+    const route = ROUTES[pathname];
+    if (!route) return false;
+    void (async () => {
+      try {
+        if (req.method !== route.method) {
+          res.setHeader("allow", route.method);
+          return sendJson(res, 405, { error: { kind: "InvalidArgument", message: `${pathname} takes ${route.method}` } });
+        }
+        const user = await authenticate(s.db, req.headers);
+        if (!user) throw new Unauthenticated(AUTH_REQUIRED_MESSAGE);
+        if (route.mutating && user.readOnly) throw new PermissionDenied("this API token is read-only");
+        await route.handler(s, req, res, new URL(req.url ?? "/", "http://berth"), user);
+      } catch (err) {
+        const berth = asBerthError(err);
+        if (!berth) s.log.error({ err, path: pathname }, "image route failed");
+        if (res.headersSent) return void res.destroy();
+        sendJson(res, berth ? (STATUS[berth.kind] ?? 500) : 500, { error: { kind: berth?.kind ?? "Internal", message: berth?.message ?? "internal error" } });
+        req.resume(); // drain what is left of an upload we refused
+      }
+    })();
+    return true;
+  };
+}
+
+const buildsDir = () => homePaths(config().home).builds;
+
+/** Streams the request body to builds/<uuid>.tar; returns its name. */
+async function receive(req: IncomingMessage): Promise<{ name: string; file: string; size: number }> {
+  const dir = buildsDir();
+  await fs.mkdir(dir, { recursive: true });
+  const name = `${randomUUID()}.tar`;
+  const file = path.join(dir, name);
+  try {
+    await pipeline(req, createWriteStream(file, { flags: "wx", mode: 0o600 }));
+  } catch (err) {
+    await fs.rm(file, { force: true });
+    throw new InvalidArgument(`the upload did not complete: ${(err as Error).message}`, { cause: err });
+  }
+  const { size } = await fs.stat(file);
+  if (size === 0) {
+    await fs.rm(file, { force: true });
+    throw new InvalidArgument("the upload is empty: send the archive as the request body");
+  }
+  return { name, file, size };
+}
+
+/** Streams builds/<name> as the response, then deletes it. */
+async function sendFile(res: ServerResponse, name: string, size: number, filename: string): Promise<void> {
+  const file = path.join(buildsDir(), name);
+  try {
+    res.writeHead(200, {
+      "content-type": "application/x-tar",
+      "content-length": size,
+      "content-disposition": `attachment; filename="${filename}"`,
+      "cache-control": "no-store",
+    });
+    await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), res);
+  } finally {
+    await fs.rm(file, { force: true });
+  }
+}
+
+async function load(s: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const upload = await receive(req);
+  try {
+    const r = await runHostJob<ImageLoadResult>(s, JOB.imageLoad, { archive: upload.name }, { hostId: await imageHost(s), timeoutMs: ARCHIVE_JOB_TIMEOUT_MS });
+    s.log.info({ images: r.images, bytes: upload.size }, "images loaded");
+    sendJson(res, 200, r);
+  } finally {
+    await fs.rm(upload.file, { force: true });
+  }
+}
+
+async function save(s: Services, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const names = url.searchParams.getAll("name");
+  if (names.length === 0) throw new InvalidArgument("name which image to save: ?name=IMAGE (repeatable)");
+  const format = url.searchParams.get("format") ?? "docker";
+  if (format !== "docker" && format !== "oci") throw new InvalidArgument(`unknown format "${format}": use docker or oci`);
+  const images = [];
+  for (const n of names) {
+    const img = await resolveImage(s.db, n);
+    // By tag: the archive names it. By id or digest: no name, as docker save does.
+    const tagged = img.ref !== img.id && !img.ref.includes("@");
+    images.push({ id: img.id, tags: tagged ? [img.ref] : [] });
+  }
+  const output = `${randomUUID()}.tar`;
+  const r = await runHostJob<ImageSaveResult>(s, JOB.imageSave, { images, format, output }, { hostId: await imageHost(s), timeoutMs: ARCHIVE_JOB_TIMEOUT_MS });
+  await sendFile(res, output, r.size, "images.tar");
+}
+
+async function importTar(s: Services, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const refParam = url.searchParams.get("ref");
+  const ref = refParam ? tagRef(refParam) : undefined; // checked before the upload is stored
+  const message = url.searchParams.get("message") ?? undefined;
+  const changes = url.searchParams.getAll("change");
+  const upload = await receive(req);
+  try {
+    const r = await runHostJob<ImageImportResult>(
+      s,
+      JOB.imageImport,
+      { archive: upload.name, ...(ref ? { ref } : {}), ...(message !== undefined ? { message } : {}), changes },
+      { hostId: await imageHost(s), timeoutMs: ARCHIVE_JOB_TIMEOUT_MS },
+    );
+    sendJson(res, 200, r);
+  } finally {
+    await fs.rm(upload.file, { force: true });
+  }
+}
+
+async function exportContainer(s: Services, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const id = url.searchParams.get("id");
+  if (!id) throw new InvalidArgument("name the container: ?id=CONTAINER");
+  const c = await resolveContainer(s.db, id);
+  const output = `${randomUUID()}.tar`;
+  const r = await runHostJob<ContainerExportResult>(s, JOB.containerExport, { containerId: c.id, output }, { hostId: c.hostId, timeoutMs: ARCHIVE_JOB_TIMEOUT_MS });
+  await sendFile(res, output, r.size, `${c.name}.tar`);
+}

@@ -1,0 +1,187 @@
+/** Blob endpoints: HEAD/GET (with Range) and DELETE, and the upload protocol (POST/PATCH/PUT/GET/DELETE). */
+import { createReadStream } from "node:fs";
+import { pipeline } from "node:stream/promises";
+import { heldActions } from "./access.js";
+import { authorize } from "./auth.js";
+import type { RegistryDeps, RegistryRequest } from "./context.js";
+import { RegistryError } from "./errors.js";
+import { drain, parseRange, send } from "./http.js";
+import { checkDigest, isRepoName } from "./names.js";
+import { ensureRepo, findRepo } from "./repos.js";
+import { parseContentRange, rangeHeaders, type UploadRow } from "./uploads.js";
+
+const blobUnknown = (digest: string) => new RegistryError("BLOB_UNKNOWN", `blob unknown to registry: ${digest}`, { detail: { digest } });
+const nameUnknown = (name: string) => new RegistryError("NAME_UNKNOWN", `repository name not known to registry: ${name}`, { detail: { name } });
+
+/** The repository's blob row, or BLOB_UNKNOWN / NAME_UNKNOWN. */
+async function repoBlob(deps: RegistryDeps, repoId: string, digest: string) {
+  const row = await deps.db.repoBlob.findUnique({ where: { repositoryId_digest: { repositoryId: repoId, digest } } });
+  if (!row || !(await deps.store.has(digest))) throw blobUnknown(digest);
+  return row;
+}
+
+export async function getBlob(deps: RegistryDeps, r: RegistryRequest, name: string, digestParam: string): Promise<void> {
+  const digest = checkDigest(digestParam);
+  const repo = await findRepo(deps.db, name);
+  authorize(r.req, r.caller, name, "pull", repo);
+  if (!repo) throw nameUnknown(name);
+  await repoBlob(deps, repo.id, digest);
+  let size: number;
+  try {
+    size = await deps.store.size(digest);
+  } catch {
+    throw blobUnknown(digest);
+  }
+  const headers: Record<string, string | number> = {
+    "content-type": "application/octet-stream",
+    "docker-content-digest": digest,
+    "accept-ranges": "bytes",
+    etag: `"${digest}"`,
+    "cache-control": "max-age=31536000",
+  };
+  const range = parseRange(r.req.headers.range, size);
+  if (range === "unsatisfiable") {
+    return send(r.res, 416, { ...headers, "content-range": `bytes */${size}` }, undefined, r.head);
+  }
+  const span = range ?? { start: 0, end: size - 1 };
+  const length = size === 0 ? 0 : span.end - span.start + 1;
+  const status = range ? 206 : 200;
+  if (range) headers["content-range"] = `bytes ${span.start}-${span.end}/${size}`;
+  headers["content-length"] = length;
+  r.res.writeHead(status, headers);
+  if (r.head || length === 0) return void r.res.end();
+  await pipeline(createReadStream(deps.store.blobPath(digest), { start: span.start, end: span.end }), r.res);
+}
+
+export async function deleteBlob(deps: RegistryDeps, r: RegistryRequest, name: string, digestParam: string): Promise<void> {
+  const digest = checkDigest(digestParam);
+  const repo = await findRepo(deps.db, name);
+  authorize(r.req, r.caller, name, "delete", repo);
+  if (!repo) throw nameUnknown(name);
+  const { count } = await deps.db.repoBlob.deleteMany({ where: { repositoryId: repo.id, digest } });
+  if (count === 0) throw blobUnknown(digest);
+  deps.log.info({ repository: name, digest }, "registry: blob deleted");
+  send(r.res, 202, { "docker-content-digest": digest });
+}
+
+/** Records that repository `name` holds a blob (creating the repository on its first push). */
+async function registerBlob(deps: RegistryDeps, r: RegistryRequest, name: string, digest: string, size: number, how: "uploaded" | "mounted"): Promise<void> {
+  deps.log.info({ repository: name, digest, size, user: r.caller.principal.name }, `registry: blob ${how}`);
+  const repo = await ensureRepo(deps.db, name, r.caller.principal);
+  await deps.db.repoBlob
+    .upsert({
+      where: { repositoryId_digest: { repositoryId: repo.id, digest } },
+      create: { repositoryId: repo.id, digest, size: BigInt(size) },
+      update: {},
+    })
+    .catch((e: unknown) => {
+      // The same blob pushed twice at once: the other push recorded it.
+      if ((e as { code?: string }).code !== "P2002") throw e;
+    });
+}
+
+function created(r: RegistryRequest, name: string, digest: string): void {
+  send(r.res, 201, { location: `/v2/${name}/blobs/${digest}`, "docker-content-digest": digest });
+}
+
+/** True if the request has a body to read (a PUT may finish an upload with or without one). */
+const hasBody = (r: RegistryRequest) =>
+  Number(r.req.headers["content-length"] ?? 0) > 0 || /chunked/i.test(String(r.req.headers["transfer-encoding"] ?? ""));
+
+/** Content-Range/Content-Length of a chunk: its start and announced length. */
+function chunkOf(r: RegistryRequest): { start?: number; length?: number } {
+  const cr = parseContentRange(r.req.headers["content-range"]);
+  if (cr === "invalid") throw new RegistryError("BLOB_UPLOAD_INVALID", `invalid Content-Range "${r.req.headers["content-range"]}": want <start>-<end>`);
+  if (!cr) return {};
+  const length = cr.end - cr.start + 1;
+  const declared = r.req.headers["content-length"];
+  if (declared !== undefined && Number(declared) !== length) {
+    throw new RegistryError("BLOB_UPLOAD_INVALID", `Content-Range ${cr.start}-${cr.end} is ${length} bytes, but Content-Length is ${declared}`);
+  }
+  return { start: cr.start, length };
+}
+
+/** POST /v2/<name>/blobs/uploads/: cross-repository mount, monolithic upload (?digest=), or a new upload session. */
+export async function startUpload(deps: RegistryDeps, r: RegistryRequest, name: string): Promise<void> {
+  const repo = await findRepo(deps.db, name);
+  authorize(r.req, r.caller, name, "push", repo);
+  const q = r.url.searchParams;
+  const mount = q.get("mount");
+  const from = q.get("from");
+  if (mount) {
+    const digest = checkDigest(mount);
+    if (from && isRepoName(from) && from !== name) {
+      const src = await findRepo(deps.db, from);
+      const granted = r.caller.granted ? r.caller.granted.get(from)?.has("pull") : true;
+      if (src && granted && heldActions(r.caller.principal, from, src).has("pull")) {
+        const row = await deps.db.repoBlob.findUnique({ where: { repositoryId_digest: { repositoryId: src.id, digest } } });
+        if (row && (await deps.store.has(digest))) {
+          drain(r.req);
+          await registerBlob(deps, r, name, digest, Number(row.size), "mounted");
+          return created(r, name, digest);
+        }
+      }
+    } else if (repo && (await deps.db.repoBlob.findUnique({ where: { repositoryId_digest: { repositoryId: repo.id, digest } } }))) {
+      // Already here.
+      drain(r.req);
+      return created(r, name, digest);
+    }
+    // Not mountable: fall back to an upload session, as the spec says.
+  }
+  const digestParam = q.get("digest");
+  const digest = digestParam === null ? undefined : checkDigest(digestParam);
+  const up = await deps.uploads.start(name, r.caller.principal.id);
+  if (digest) {
+    try {
+      await deps.uploads.append(up, r.req, undefined, undefined);
+      const out = await deps.uploads.finish(up, digest);
+      await registerBlob(deps, r, name, out.digest, out.size, "uploaded");
+    } catch (e) {
+      await deps.uploads.cancel(up).catch(() => {});
+      throw e;
+    }
+    return created(r, name, digest);
+  }
+  drain(r.req);
+  send(r.res, 202, rangeHeaders(up.id, name, 0));
+}
+
+async function upload(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<UploadRow> {
+  const repo = await findRepo(deps.db, name);
+  authorize(r.req, r.caller, name, "push", repo);
+  return deps.uploads.get(id, name);
+}
+
+/** PATCH: appends a chunk (streamed; Content-Range, when sent, must continue where the upload stands). */
+export async function patchUpload(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<void> {
+  const up = await upload(deps, r, name, id);
+  const chunk = chunkOf(r);
+  const size = await deps.uploads.append(up, r.req, chunk.start, chunk.length);
+  send(r.res, 202, rangeHeaders(id, name, size));
+}
+
+/** PUT ?digest=: the last chunk (optional), then the digest check and publication. */
+export async function finishUpload(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<void> {
+  const up = await upload(deps, r, name, id);
+  const digestParam = r.url.searchParams.get("digest");
+  if (!digestParam) throw new RegistryError("DIGEST_INVALID", "the digest query parameter is required to finish an upload");
+  const digest = checkDigest(digestParam);
+  if (hasBody(r)) {
+    const chunk = chunkOf(r);
+    await deps.uploads.append(up, r.req, chunk.start, chunk.length);
+  } else drain(r.req);
+  const out = await deps.uploads.finish(up, digest);
+  await registerBlob(deps, r, name, out.digest, out.size, "uploaded");
+  created(r, name, digest);
+}
+
+export async function uploadStatus(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<void> {
+  const up = await upload(deps, r, name, id);
+  send(r.res, 204, rangeHeaders(id, name, up.size));
+}
+
+export async function cancelUpload(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<void> {
+  const up = await upload(deps, r, name, id);
+  await deps.uploads.cancel(up);
+  send(r.res, 204);
+}

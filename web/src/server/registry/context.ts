@@ -1,0 +1,26 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "@berth/core";
+import type { ContentStore } from "@berth/core/content";
+import type { PrismaClient } from "@berth/core/db";
+import type { Caller } from "./auth.js";
+import type { FailureLimiter } from "./token.js";
+import type { Uploads } from "./uploads.js";
+
+/** What every /v2/ handler works with (one per web process). */
+export interface RegistryDeps {
+  db: PrismaClient;
+  store: ContentStore;
+  uploads: Uploads;
+  key: Buffer;
+  log: Logger;
+  limiter: FailureLimiter;
+}
+
+/** One request: its caller is identified before any handler runs. */
+export interface RegistryRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  caller: Caller;
+  head: boolean;
+}

@@ -1,0 +1,166 @@
+/** Manifest endpoints (HEAD/GET/PUT/DELETE by tag or digest) and the referrers API. */
+import { sha256 } from "@berth/core";
+import { authorize } from "./auth.js";
+import type { RegistryDeps, RegistryRequest } from "./context.js";
+import { RegistryError } from "./errors.js";
+import { readBody, send, sendJson } from "./http.js";
+import { accepts, ManifestType, MANIFEST_MAX_BYTES, parseManifest } from "./manifest.js";
+import { checkDigest, DIGEST_RE, isDigest, TAG_RE } from "./names.js";
+import { ensureRepo, findRepo } from "./repos.js";
+
+const manifestUnknown = (reference: string) =>
+  new RegistryError("MANIFEST_UNKNOWN", `manifest unknown: ${reference}`, { detail: DIGEST_RE.test(reference) ? { digest: reference } : { tag: reference } });
+const nameUnknown = (name: string) => new RegistryError("NAME_UNKNOWN", `repository name not known to registry: ${name}`, { detail: { name } });
+
+/** A reference is a tag or a digest; anything else is refused before any lookup. */
+function checkReference(reference: string): "tag" | "digest" {
+  if (isDigest(reference)) {
+    checkDigest(reference);
+    return "digest";
+  }
+  if (!TAG_RE.test(reference)) throw new RegistryError("MANIFEST_INVALID", `invalid tag "${reference}"`, { detail: { tag: reference } });
+  return "tag";
+}
+
+export async function getManifest(deps: RegistryDeps, r: RegistryRequest, name: string, reference: string): Promise<void> {
+  const kind = checkReference(reference);
+  const repo = await findRepo(deps.db, name);
+  authorize(r.req, r.caller, name, "pull", repo);
+  if (!repo) throw nameUnknown(name);
+  const row =
+    kind === "digest"
+      ? await deps.db.repoManifest.findUnique({ where: { repositoryId_digest: { repositoryId: repo.id, digest: reference } } })
+      : (await deps.db.repoTag.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: reference } }, include: { manifest: true } }))?.manifest;
+  if (!row) throw manifestUnknown(reference);
+  // By tag, a client gets the manifest only in a media type it accepts (by digest it asked for those exact bytes).
+  if (kind === "tag" && !accepts(r.req.headers.accept, row.mediaType)) {
+    throw new RegistryError("MANIFEST_UNKNOWN", `manifest ${reference} is a ${row.mediaType}, which the request's Accept header does not allow`, {
+      detail: { tag: reference, mediaType: row.mediaType },
+    });
+  }
+  let body: Buffer;
+  try {
+    body = await deps.store.read(row.digest);
+  } catch {
+    throw manifestUnknown(reference);
+  }
+  send(r.res, 200, { "content-type": row.mediaType, "docker-content-digest": row.digest, etag: `"${row.digest}"` }, body, r.head);
+}
+
+export async function putManifest(deps: RegistryDeps, r: RegistryRequest, name: string, reference: string): Promise<void> {
+  const kind = checkReference(reference);
+  const existing = await findRepo(deps.db, name);
+  authorize(r.req, r.caller, name, "push", existing);
+  const body = await readBody(r.req, MANIFEST_MAX_BYTES);
+  const m = parseManifest(body, r.req.headers["content-type"]);
+  const digest = sha256(body);
+  if (kind === "digest" && reference !== digest) {
+    throw new RegistryError("DIGEST_INVALID", `the manifest's digest is ${digest}, not ${reference}`, { detail: { expected: reference, actual: digest } });
+  }
+  // Everything it names must already be in this repository.
+  const missingBlobs = existing
+    ? m.blobs.length
+      ? await presentIn(deps, existing.id, m.blobs, "blob").then((have) => m.blobs.filter((d) => !have.has(d)))
+      : []
+    : m.blobs;
+  const missingManifests = existing
+    ? m.manifests.length
+      ? await presentIn(deps, existing.id, m.manifests, "manifest").then((have) => m.manifests.filter((d) => !have.has(d)))
+      : []
+    : m.manifests;
+  const missing = [...missingBlobs, ...missingManifests];
+  if (missing.length) {
+    throw new RegistryError("MANIFEST_BLOB_UNKNOWN", `manifest references ${missing.length === 1 ? "a blob" : `${missing.length} blobs`} unknown to registry: ${missing.join(", ")}`, {
+      detail: missing.map((digest) => ({ digest })),
+    });
+  }
+  await deps.store.write(body, digest);
+  const repo = existing ?? (await ensureRepo(deps.db, name, r.caller.principal));
+  const data = {
+    mediaType: m.mediaType,
+    size: body.length,
+    subject: m.subject ?? null,
+    artifactType: m.artifactType ?? null,
+    annotations: m.annotations ? JSON.stringify(m.annotations) : null,
+  };
+  const record = () => deps.db.$transaction([
+    deps.db.repoManifest.upsert({
+      where: { repositoryId_digest: { repositoryId: repo.id, digest } },
+      create: { repositoryId: repo.id, digest, ...data },
+      update: data,
+    }),
+    ...(kind === "tag"
+      ? [
+          deps.db.repoTag.upsert({
+            where: { repositoryId_name: { repositoryId: repo.id, name: reference } },
+            create: { repositoryId: repo.id, name: reference, digest },
+            update: { digest },
+          }),
+        ]
+      : []),
+    deps.db.repository.update({ where: { id: repo.id }, data: { updatedAt: new Date() } }),
+  ]);
+  // Two pushes of the same manifest or tag at once: the loser's insert collides; its upsert then updates.
+  await record().catch((e: unknown) => {
+    if ((e as { code?: string }).code === "P2002") return record();
+    throw e;
+  });
+  deps.log.info({ repository: name, reference, digest }, "registry: manifest pushed");
+  send(r.res, 201, {
+    location: `/v2/${name}/manifests/${digest}`,
+    "docker-content-digest": digest,
+    ...(m.subject ? { "oci-subject": m.subject } : {}),
+  });
+}
+
+async function presentIn(deps: RegistryDeps, repositoryId: string, digests: string[], what: "blob" | "manifest"): Promise<Set<string>> {
+  const rows =
+    what === "blob"
+      ? await deps.db.repoBlob.findMany({ where: { repositoryId, digest: { in: digests } }, select: { digest: true } })
+      : await deps.db.repoManifest.findMany({ where: { repositoryId, digest: { in: digests } }, select: { digest: true } });
+  const present = new Set<string>();
+  for (const row of rows) if (await deps.store.has(row.digest)) present.add(row.digest);
+  return present;
+}
+
+/** DELETE by digest removes the manifest (and its tags); by tag, only the tag. */
+export async function deleteManifest(deps: RegistryDeps, r: RegistryRequest, name: string, reference: string): Promise<void> {
+  const kind = checkReference(reference);
+  const repo = await findRepo(deps.db, name);
+  authorize(r.req, r.caller, name, "delete", repo);
+  if (!repo) throw nameUnknown(name);
+  const { count } =
+    kind === "digest"
+      ? await deps.db.repoManifest.deleteMany({ where: { repositoryId: repo.id, digest: reference } })
+      : await deps.db.repoTag.deleteMany({ where: { repositoryId: repo.id, name: reference } });
+  if (count === 0) throw manifestUnknown(reference);
+  deps.log.info({ repository: name, reference }, "registry: manifest deleted");
+  send(r.res, 202, kind === "digest" ? { "docker-content-digest": reference } : {});
+}
+
+/** GET /v2/<name>/referrers/<digest>[?artifactType=]: an image index of the manifests whose subject is <digest>. */
+export async function getReferrers(deps: RegistryDeps, r: RegistryRequest, name: string, digestParam: string): Promise<void> {
+  const digest = checkDigest(digestParam);
+  const repo = await findRepo(deps.db, name);
+  authorize(r.req, r.caller, name, "pull", repo);
+  if (!repo) throw nameUnknown(name);
+  const artifactType = r.url.searchParams.get("artifactType") || undefined;
+  const rows = await deps.db.repoManifest.findMany({
+    where: { repositoryId: repo.id, subject: digest, ...(artifactType ? { artifactType } : {}) },
+    orderBy: [{ createdAt: "asc" }, { digest: "asc" }],
+  });
+  const manifests = rows.map((m) => ({
+    mediaType: m.mediaType,
+    digest: m.digest,
+    size: m.size,
+    ...(m.artifactType ? { artifactType: m.artifactType } : {}),
+    ...(m.annotations ? { annotations: JSON.parse(m.annotations) as Record<string, string> } : {}),
+  }));
+  sendJson(
+    r.res,
+    200,
+    { schemaVersion: 2, mediaType: ManifestType.ociIndex, manifests },
+    { "content-type": ManifestType.ociIndex, ...(artifactType ? { "oci-filters-applied": "artifactType" } : {}) },
+    r.head,
+  );
+}

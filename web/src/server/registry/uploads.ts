@@ -1,0 +1,201 @@
+/**
+ * Blob uploads: the bytes go to content/uploads/<uuid>, appended chunk by chunk (resumable:
+ * the DB row and the file survive a web restart), and become a blob only after the digest
+ * checks, by rename into content/blobs. A partial or wrong upload is never visible.
+ */
+import { createHash, randomUUID, type Hash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { Transform, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Logger } from "@berth/core";
+import type { ContentStore } from "@berth/core/content";
+import type { PrismaClient } from "@berth/core/db";
+import { RegistryError } from "./errors.js";
+
+export interface UploadRow {
+  id: string;
+  repository: string;
+  size: number;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** An upload idle for this long is abandoned: its row and partial bytes are removed. */
+export const UPLOAD_IDLE_MS = 24 * 3600 * 1000;
+
+export class Uploads {
+  /** Running sha256 per upload, valid while `offset` equals the file's size (else the file is re-read). */
+  private readonly hashes = new Map<string, { hash: Hash; offset: number }>();
+  /** One operation at a time per upload. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly store: ContentStore,
+    private readonly log: Logger,
+  ) {}
+
+  private file(id: string): string {
+    return path.join(this.store.uploadsDir, id);
+  }
+
+  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => {});
+    this.locks.set(id, tail);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    }
+  }
+
+  async start(repository: string, userId: string | null): Promise<UploadRow> {
+    await fs.mkdir(this.store.uploadsDir, { recursive: true });
+    const id = randomUUID();
+    await (await fs.open(this.file(id), "wx", 0o644)).close();
+    await this.db.blobUpload.create({ data: { id, repository, userId } });
+    this.hashes.set(id, { hash: createHash("sha256"), offset: 0 });
+    return { id, repository, size: 0 };
+  }
+
+  /** The upload, if it exists for this repository (else BLOB_UPLOAD_UNKNOWN). Its size is the file's. */
+  async get(id: string, repository: string): Promise<UploadRow> {
+    const unknown = () => new RegistryError("BLOB_UPLOAD_UNKNOWN", undefined, { detail: { uuid: id } });
+    if (!UUID_RE.test(id)) throw unknown();
+    const row = await this.db.blobUpload.findUnique({ where: { id } });
+    if (!row || row.repository !== repository) throw unknown();
+    try {
+      const st = await fs.stat(this.file(id));
+      return { id, repository, size: st.size };
+    } catch {
+      // Its bytes are gone (expired, or removed by hand): the upload cannot go on.
+      await this.db.blobUpload.deleteMany({ where: { id } });
+      throw unknown();
+    }
+  }
+
+  /**
+   * Appends a chunk. `start` (from Content-Range) must equal the current size, else 416 with
+   * the current Range so the client can resume. Returns the new size.
+   */
+  append(up: UploadRow, body: Readable, start?: number, length?: number): Promise<number> {
+    return this.locked(up.id, async () => {
+      const current = (await this.get(up.id, up.repository)).size;
+      if (start !== undefined && start !== current) {
+        throw new RegistryError("BLOB_UPLOAD_INVALID", `chunk starts at ${start}, but the upload holds ${current} bytes: chunks must come in order`, {
+          status: 416,
+          headers: rangeHeaders(up.id, up.repository, current),
+          detail: { uuid: up.id, size: current },
+        });
+      }
+      let st = this.hashes.get(up.id);
+      if (st && st.offset !== current) {
+        this.hashes.delete(up.id);
+        st = undefined;
+      }
+      let written = 0;
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          written += chunk.length;
+          st?.hash.update(chunk);
+          cb(null, chunk);
+        },
+      });
+      try {
+        await pipeline(body, counter, createWriteStream(this.file(up.id), { flags: "r+", start: current }));
+      } catch (e) {
+        // Whatever reached the file stays (a later PATCH resumes after it), but the running hash may not match it.
+        this.hashes.delete(up.id);
+        throw e;
+      }
+      if (st) st.offset = current + written;
+      const size = current + written;
+      if (length !== undefined && written !== length) {
+        this.hashes.delete(up.id);
+        await fs.truncate(this.file(up.id), current);
+        throw new RegistryError("SIZE_INVALID", `chunk of ${written} bytes, but ${length} were announced`, { detail: { uuid: up.id } });
+      }
+      await this.db.blobUpload.update({ where: { id: up.id }, data: { size: BigInt(size) } }).catch(() => {});
+      return size;
+    });
+  }
+
+  /**
+   * Verifies the bytes against `digest` and moves them into the content store. On a mismatch the
+   * upload is dropped (DIGEST_INVALID) and nothing is stored.
+   */
+  finish(up: UploadRow, digest: string): Promise<{ digest: string; size: number }> {
+    return this.locked(up.id, async () => {
+      const { size } = await this.get(up.id, up.repository);
+      const file = this.file(up.id);
+      const st = this.hashes.get(up.id);
+      let actual: string;
+      if (st && st.offset === size) actual = `sha256:${st.hash.digest("hex")}`;
+      else {
+        const h = createHash("sha256");
+        await pipeline(createReadStream(file), h);
+        actual = `sha256:${h.digest("hex")}`;
+      }
+      this.hashes.delete(up.id);
+      if (actual !== digest) {
+        await this.drop(up.id);
+        throw new RegistryError("DIGEST_INVALID", `digest mismatch: expected ${digest}, the upload's ${size} bytes are ${actual}`, { detail: { expected: digest, actual } });
+      }
+      const fh = await fs.open(file, "r");
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fs.rename(file, this.store.blobPath(digest));
+      await this.db.blobUpload.deleteMany({ where: { id: up.id } });
+      return { digest, size };
+    });
+  }
+
+  cancel(up: UploadRow): Promise<void> {
+    return this.locked(up.id, () => this.drop(up.id));
+  }
+
+  private async drop(id: string): Promise<void> {
+    this.hashes.delete(id);
+    await fs.rm(this.file(id), { force: true });
+    await this.db.blobUpload.deleteMany({ where: { id } });
+  }
+
+  /** Removes uploads idle for longer than `idleMs`. */
+  async expire(idleMs = UPLOAD_IDLE_MS): Promise<number> {
+    const stale = await this.db.blobUpload.findMany({ where: { updatedAt: { lt: new Date(Date.now() - idleMs) } }, select: { id: true } });
+    for (const { id } of stale) await this.locked(id, () => this.drop(id));
+    if (stale.length) this.log.info({ count: stale.length }, "removed abandoned registry uploads");
+    return stale.length;
+  }
+}
+
+export function uploadLocation(repository: string, id: string): string {
+  return `/v2/${repository}/blobs/uploads/${id}`;
+}
+
+/** Location, Range (inclusive, "0-<size-1>"; "0-0" when empty) and Docker-Upload-UUID for an upload. */
+export function rangeHeaders(id: string, repository: string, size: number): Record<string, string> {
+  return {
+    location: uploadLocation(repository, id),
+    range: `0-${Math.max(0, size - 1)}`,
+    "docker-upload-uuid": id,
+  };
+}
+
+/** `Content-Range: <start>-<end>` of a PATCH (with or without the "bytes " prefix). */
+export function parseContentRange(header: string | undefined): { start: number; end: number } | undefined | "invalid" {
+  if (!header) return undefined;
+  const m = /^\s*(?:bytes\s+)?(\d+)-(\d+)(?:\/(?:\d+|\*))?\s*$/i.exec(header);
+  if (!m) return "invalid";
+  const start = Number(m[1]);
+  const end = Number(m[2]);
+  if (end < start) return "invalid";
+  return { start, end };
+}

@@ -1,0 +1,118 @@
+import { z } from "zod";
+import { config, homePaths, NotFound, PermissionDenied } from "@berth/core";
+import { ContentStore } from "@berth/core/content";
+import type { Db, PrismaClient } from "@berth/core/db";
+import { router, protectedProcedure, mutatingProcedure, adminProcedure } from "../trpc.js";
+import { canSee, collectGarbage, findRepo, GC_GRACE_MS, heldActions, isRepoName, principalFor, visibleWhere, type Principal, type Repository } from "../registry/index.js";
+
+export interface RepoSummary {
+  /** "namespace/name" */
+  name: string;
+  public: boolean;
+  description: string;
+  owner: string | null;
+  tagCount: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RepoTagSummary {
+  name: string;
+  digest: string;
+  mediaType: string;
+  updatedAt: string;
+}
+
+export interface RepoDetail extends RepoSummary {
+  tags: RepoTagSummary[];
+  /** What the caller may do: "pull", "push", "delete". */
+  access: string[];
+}
+
+export const RepoName = z
+  .string()
+  .trim()
+  .min(1, "repository name is required")
+  .max(255)
+  .refine(isRepoName, "want NAMESPACE/NAME in lowercase letters, digits and separators");
+
+type RepoRow = Repository & { owner: { name: string } | null; _count: { tags: number } };
+
+const include = { owner: { select: { name: true } }, _count: { select: { tags: true } } } as const;
+
+export function toRepoSummary(r: RepoRow): RepoSummary {
+  return {
+    name: r.name,
+    public: r.isPublic,
+    description: r.description,
+    owner: r.owner?.name ?? null,
+    tagCount: r._count.tags,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}
+
+export async function listRepos(db: PrismaClient, p: Principal, where: Db.Prisma.RepositoryWhereInput = {}, take = 1000): Promise<RepoSummary[]> {
+  const rows = await db.repository.findMany({ where: { AND: [visibleWhere(p), where] }, include, orderBy: { name: "asc" }, take });
+  return rows.map(toRepoSummary);
+}
+
+/** The repository if the caller can see it; otherwise NotFound, the same as for one that does not exist. */
+async function visibleRepo(db: PrismaClient, p: Principal, name: string): Promise<Repository> {
+  const repo = await findRepo(db, name);
+  if (!repo || !canSee(p, repo)) throw new NotFound(`repository ${name} not found`);
+  return repo;
+}
+
+export const repoRouter = router({
+  list: protectedProcedure.query(({ ctx }) => listRepos(ctx.services.db, principalFor(ctx.user))),
+
+  byName: protectedProcedure.input(z.object({ name: RepoName })).query(async ({ ctx, input }): Promise<RepoDetail> => {
+    const { db } = ctx.services;
+    const p = principalFor(ctx.user);
+    const repo = await visibleRepo(db, p, input.name);
+    const row = await db.repository.findUniqueOrThrow({ where: { id: repo.id }, include });
+    const tags = await db.repoTag.findMany({ where: { repositoryId: repo.id }, include: { manifest: { select: { mediaType: true } } }, orderBy: { name: "asc" } });
+    return {
+      ...toRepoSummary(row),
+      tags: tags.map((t) => ({ name: t.name, digest: t.digest, mediaType: t.manifest.mediaType, updatedAt: t.updatedAt.toISOString() })),
+      access: [...heldActions(p, repo.name, repo)],
+    };
+  }),
+
+  set: mutatingProcedure
+    .input(z.object({ name: RepoName, public: z.boolean().optional(), description: z.string().max(4096).optional() }))
+    .mutation(async ({ ctx, input }): Promise<RepoSummary> => {
+      const { db, log } = ctx.services;
+      const p = principalFor(ctx.user);
+      const repo = await visibleRepo(db, p, input.name);
+      if (!heldActions(p, repo.name, repo).has("push")) throw new PermissionDenied(`only the owner of ${repo.name} or an admin may change it`);
+      const row = await db.repository.update({
+        where: { id: repo.id },
+        data: { ...(input.public !== undefined ? { isPublic: input.public } : {}), ...(input.description !== undefined ? { description: input.description } : {}) },
+        include,
+      });
+      log.info({ repository: repo.name, public: row.isPublic, by: p.name }, "repository settings changed");
+      return toRepoSummary(row);
+    }),
+
+  remove: mutatingProcedure.input(z.object({ name: RepoName })).mutation(async ({ ctx, input }) => {
+    const { db, log } = ctx.services;
+    const p = principalFor(ctx.user);
+    const repo = await visibleRepo(db, p, input.name);
+    if (!heldActions(p, repo.name, repo).has("delete")) throw new PermissionDenied(`only the owner of ${repo.name} or an admin may remove it`);
+    await db.repository.delete({ where: { id: repo.id } });
+    log.info({ repository: repo.name, by: p.name }, "repository removed");
+    return { name: repo.name };
+  }),
+
+  /**
+   * Admin: mark and sweep the content store now (web also does it hourly). Blobs younger than
+   * the grace period are kept: they may belong to an upload, load or build still in progress.
+   */
+  gc: adminProcedure.input(z.object({ graceSeconds: z.number().int().min(0).optional() }).optional()).mutation(async ({ ctx, input }) => {
+    if (ctx.user.readOnly) throw new PermissionDenied("this API token is read-only");
+    const store = new ContentStore(homePaths(config().home).content);
+    return collectGarbage(ctx.services.db, store, ctx.services.log, input?.graceSeconds !== undefined ? input.graceSeconds * 1000 : GC_GRACE_MS);
+  }),
+});

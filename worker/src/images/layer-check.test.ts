@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { isInvalidArgument } from "@berth/core";
+import { LayerChecker } from "./layer-check.js";
+
+const check = (layers: [string, string, string?][][]) => {
+  const c = new LayerChecker();
+  for (const l of layers) for (const [p, t, link] of l) c.entry(p, t, link);
+};
+const refused = (layers: [string, string, string?][][], why: RegExp) => {
+  let err: unknown;
+  try {
+    check(layers);
+  } catch (e) {
+    err = e;
+  }
+  expect(isInvalidArgument(err), String(err)).toBe(true);
+  expect(String(err)).toMatch(why);
+};
+
+describe("LayerChecker", () => {
+  it("allows ordinary layers, absolute symlink targets and whiteouts", () => {
+    check([[["./bin/", "Directory"], ["bin/sh", "SymbolicLink", "/bin/busybox"], ["bin/ls", "Link", "bin/busybox"], ["etc/.wh.old", "File"], ["var/.wh..wh..opq", "File"]]]);
+  });
+  it("refuses a write under a symlink from an earlier layer", () => refused([[["etc", "SymbolicLink", "/x"]], [["etc/passwd", "File"]]], /through the symlink "etc"/));
+  it("refuses a whiteout under a symlink", () => refused([[["etc", "SymbolicLink", "/x"]], [["etc/.wh.passwd", "File"]]], /symlink/));
+  it("refuses an opaque marker in a symlinked dir", () => refused([[["etc", "SymbolicLink", "/x"], ["etc/.wh..wh..opq", "File"]]], /symlink/));
+  it("forgets a symlink once replaced by a directory or whited out", () => {
+    check([[["etc", "SymbolicLink", "/x"]], [["etc", "Directory"], ["etc/passwd", "File"]]]);
+    check([[["a/b", "SymbolicLink", "/x"]], [["a/.wh.b", "File"]], [["a/b/c", "File"]]]);
+    check([[["a/b", "SymbolicLink", "/x"]], [["a/.wh..wh..opq", "File"]], [["a/b/c", "File"]]]);
+  });
+  it("refuses .. in paths and hard link targets", () => {
+    refused([[["a/../../x", "File"]]], /\.\./);
+    refused([[["x", "Link", "../etc/shadow"]]], /\.\./);
+  });
+});
