@@ -1,0 +1,52 @@
+import fs from "node:fs";
+import path from "node:path";
+import { PassThrough, type Readable } from "node:stream";
+import * as ignoreNs from "ignore";
+import * as tar from "tar";
+
+type IgnoreFactory = () => { add(patterns: string[]): { ignores(p: string): boolean } };
+const ignore = ((ignoreNs as unknown as { default?: unknown }).default ?? ignoreNs) as IgnoreFactory;
+
+/** The paths of `dir` to send, .dockerignore applied (gitignore syntax, `!` re-includes); `keep` always goes. */
+export function contextFiles(dir: string, keep: string[] = []): string[] {
+  let ig: { ignores(p: string): boolean } | undefined;
+  try {
+    const lines = fs
+      .readFileSync(path.join(dir, ".dockerignore"), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"))
+      .map((l) => l.replace(/^\/+/, "").replace(/^(!)\/+/, "$1"));
+    ig = ignore().add(lines);
+  } catch {
+    /* no .dockerignore */
+  }
+  const always = new Set([...keep, ".dockerignore"]);
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      const isDir = e.isDirectory();
+      const ignored = !always.has(r) && !!ig?.ignores(isDir ? `${r}/` : r);
+      if (isDir) {
+        if (!ignored) out.push(r);
+        walk(r); // a `!` pattern may re-include something inside
+      } else if (!ignored) out.push(r);
+    }
+  };
+  walk("");
+  return out;
+}
+
+/** The context as a tar stream (entries in sorted order, directories not recursed: the list is complete). */
+export function contextStream(dir: string, keep: string[] = []): Readable {
+  const files = contextFiles(dir, keep);
+  const out = new PassThrough();
+  if (files.length === 0) {
+    out.end(Buffer.alloc(1024));
+    return out;
+  }
+  const packer = tar.create({ cwd: dir, noDirRecurse: true, portable: true }, files) as unknown as Readable;
+  packer.on("error", (e: Error) => out.destroy(e));
+  return packer.pipe(out);
+}

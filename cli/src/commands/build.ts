@@ -1,0 +1,103 @@
+import type { Command } from "commander";
+import { action } from "../action.js";
+
+export interface BuildArgs {
+  context: string;
+  tags: string[];
+  file: string | undefined;
+  target: string | undefined;
+  buildArgs: string[];
+  noCache: boolean;
+  quiet: boolean;
+}
+
+/**
+ * `berth build`: streams the context directory as a tar (leaving out what .dockerignore
+ * excludes) to POST /api/builds and prints the build's output as it comes.
+ */
+export async function build(a: BuildArgs): Promise<number | void> {
+  const [{ connectImages }, { CliError, codeForKind, unauthorizedMessage }, { write }, { contextStream }, http, https, path, fs] = await Promise.all([
+    import("../image-client.js"),
+    import("../errors.js"),
+    import("../output.js"),
+    import("../build-context.js"),
+    import("node:http"),
+    import("node:https"),
+    import("node:path"),
+    import("node:fs"),
+  ]);
+  const dir = path.resolve(a.context);
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new CliError("USAGE", `unable to prepare context: path "${a.context}" not found`);
+  const dockerfile = a.file ? path.relative(dir, path.resolve(a.file)) : "Dockerfile";
+  if (dockerfile.startsWith("..") || path.isAbsolute(dockerfile)) throw new CliError("USAGE", `the Dockerfile (${a.file}) must be inside the build context (${a.context})`);
+  if (!fs.existsSync(path.join(dir, dockerfile))) throw new CliError("USAGE", `unable to prepare context: no Dockerfile at ${path.join(a.context, dockerfile)}`);
+
+  const s = await connectImages();
+  const u = new URL(`${s.url.replace(/\/+$/, "")}/api/builds`);
+  for (const t of a.tags) u.searchParams.append("t", t);
+  for (const b of a.buildArgs) u.searchParams.append("build-arg", b.includes("=") ? b : `${b}=${process.env[b] ?? ""}`);
+  u.searchParams.set("f", dockerfile.split(path.sep).join("/"));
+  if (a.target) u.searchParams.set("target", a.target);
+  if (a.noCache) u.searchParams.set("no-cache", "1");
+  const mod = u.protocol === "https:" ? https : http;
+  const req = mod.request(u, { method: "POST", headers: { ...(s.token ? { authorization: `Bearer ${s.token}` } : {}), "content-type": "application/x-tar", "transfer-encoding": "chunked" } });
+  const response = new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
+    req.once("response", resolve);
+    req.once("error", reject);
+  });
+  const body = contextStream(dir, [dockerfile.split(path.sep).join("/")]);
+  body.on("error", (e) => req.destroy(e));
+  body.pipe(req);
+  const res = await response;
+  if (res.statusCode !== 200) {
+    body.unpipe(req);
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    if (res.statusCode === 401) throw new CliError("UNAUTHORIZED", unauthorizedMessage(s.url));
+    try {
+      const e = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { error: { kind: string; message: string } }).error;
+      throw new CliError(res.statusCode === 403 ? "FORBIDDEN" : codeForKind(e.kind), e.message);
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      throw new CliError("BAD_RESPONSE", `unexpected response from the Berth server at ${s.url}: HTTP ${res.statusCode}`);
+    }
+  }
+  let buf = "";
+  let end: { ok: boolean; id?: string; kind?: string; message?: string } | undefined;
+  for await (const chunk of res) {
+    buf += String(chunk);
+    let nl;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (!line.trim()) continue;
+      const ev = JSON.parse(line) as { type: string; text?: string; ok?: boolean; id?: string; kind?: string; message?: string };
+      if (ev.type === "out" && !a.quiet) await write(process.stdout, ev.text ?? "");
+      else if (ev.type === "end") end = { ok: !!ev.ok, ...(ev.id ? { id: ev.id } : {}), ...(ev.kind ? { kind: ev.kind } : {}), ...(ev.message ? { message: ev.message } : {}) };
+    }
+  }
+  if (!end) throw new CliError("BAD_RESPONSE", "the build's output ended before it finished (did the server stop?)");
+  if (!end.ok) throw new CliError(codeForKind(end.kind), end.message ?? "the build failed");
+  if (a.quiet) await write(process.stdout, `${end.id}\n`);
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function register(parent: Command, handler: (a: BuildArgs) => Promise<number | void> = build): Command {
+  return parent
+    .command("build")
+    .description("Build an image from a Dockerfile")
+    .usage("[OPTIONS] PATH")
+    .argument("<path>", "the build context directory")
+    .option("-t, --tag <name>", "name and optionally a tag in the name:tag format (repeatable)", collect, [])
+    .option("-f, --file <file>", "name of the Dockerfile (default: PATH/Dockerfile)")
+    .option("--target <stage>", "set the target build stage to build")
+    .option("--build-arg <arg>", "set build-time variables (KEY=VALUE, repeatable)", collect, [])
+    .option("--no-cache", "do not use cache when building the image")
+    .option("-q, --quiet", "suppress the build output and print the image ID on success")
+    .action(
+      action("other", (context: string, o: { tag: string[]; file?: string; target?: string; buildArg: string[]; cache: boolean; quiet?: boolean }) =>
+        handler({ context, tags: o.tag, file: o.file, target: o.target, buildArgs: o.buildArg, noCache: o.cache === false, quiet: !!o.quiet }),
+      ),
+    );
+}

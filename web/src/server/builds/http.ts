@@ -1,0 +1,158 @@
+/**
+ * POST /api/builds — `berth build`'s route, beside tRPC (the body is the build context, a tar):
+ *
+ *   ?t=NAME (repeatable) &f=Dockerfile &target=STAGE &build-arg=K=V (repeatable) &no-cache=1
+ *
+ * The context is streamed to $BERTH_HOME/builds/<uuid>.tar and handed by name to a job on the
+ * builds queue; the answer (application/x-ndjson) relays the build's Redis stream live, one
+ * BuildEvent per line: {type:"out",text} … then {type:"end",ok,id | kind,message}. Errors
+ * before the build starts are JSON {error:{kind,message}} with an HTTP status, as the image routes.
+ */
+import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import fs from "node:fs/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import {
+  BUILD_JOB,
+  BUILDS_QUEUE,
+  buildStreamKey,
+  config,
+  homePaths,
+  InvalidArgument,
+  PermissionDenied,
+  Unauthenticated,
+  Unavailable,
+  type BuildEvent,
+  type BuildJob,
+} from "@berth/core";
+import { AUTH_REQUIRED_MESSAGE, authenticate } from "../auth/index.js";
+import { asBerthError } from "../errors.js";
+import { tagRef } from "../images/manage.js";
+import type { Services } from "../services.js";
+
+const STATUS: Record<string, number> = {
+  NotFound: 404,
+  InvalidArgument: 400,
+  AlreadyExists: 409,
+  FailedPrecondition: 412,
+  Unavailable: 503,
+  Unauthenticated: 401,
+  PermissionDenied: 403,
+};
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export const BUILDS_PATH = "/api/builds";
+
+/** Answers POST /api/builds; returns false for any other path. */
+export function buildHttpHandler(s: Services): (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean {
+  return (req, res, pathname) => {
+    if (pathname !== BUILDS_PATH) return false;
+    void (async () => {
+      try {
+        if (req.method !== "POST") {
+          res.setHeader("allow", "POST");
+          return sendJson(res, 405, { error: { kind: "InvalidArgument", message: `${pathname} takes POST` } });
+        }
+        const user = await authenticate(s.db, req.headers);
+        if (!user) throw new Unauthenticated(AUTH_REQUIRED_MESSAGE);
+        if (user.readOnly) throw new PermissionDenied("this API token is read-only");
+        await startBuild(s, req, res, new URL(req.url ?? "/", "http://berth"));
+      } catch (err) {
+        const berth = asBerthError(err);
+        if (!berth) s.log.error({ err, path: pathname }, "build route failed");
+        if (res.headersSent) return void res.end();
+        sendJson(res, berth ? (STATUS[berth.kind] ?? 500) : 500, { error: { kind: berth?.kind ?? "Internal", message: berth?.message ?? "internal error" } });
+        req.resume();
+      }
+    })();
+    return true;
+  };
+}
+
+/** The query as a job payload (less the context file), checked before the upload is stored. */
+export function buildOptions(url: URL): Omit<BuildJob, "buildId" | "context"> {
+  const tags = url.searchParams.getAll("t").map(tagRef);
+  const buildArgs: Record<string, string> = {};
+  for (const a of url.searchParams.getAll("build-arg")) {
+    const eq = a.indexOf("=");
+    if (eq <= 0) throw new InvalidArgument(`--build-arg "${a}": expected KEY=VALUE`);
+    buildArgs[a.slice(0, eq)] = a.slice(eq + 1);
+  }
+  const dockerfile = url.searchParams.get("f") || "Dockerfile";
+  if (path.posix.isAbsolute(dockerfile) || dockerfile.split("/").includes("..")) throw new InvalidArgument(`-f ${dockerfile}: name a file inside the build context`);
+  const target = url.searchParams.get("target") || undefined;
+  const noCache = ["1", "true"].includes(url.searchParams.get("no-cache") ?? "");
+  return { tags, buildArgs, dockerfile, ...(target ? { target } : {}), noCache };
+}
+
+async function startBuild(s: Services, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const opts = buildOptions(url);
+  const dir = homePaths(config().home).builds;
+  await fs.mkdir(dir, { recursive: true });
+  const name = `${randomUUID()}.tar`;
+  const file = path.join(dir, name);
+  try {
+    await pipeline(req, createWriteStream(file, { flags: "wx", mode: 0o600 }));
+  } catch (err) {
+    await fs.rm(file, { force: true });
+    throw new InvalidArgument(`the build context upload did not complete: ${(err as Error).message}`, { cause: err });
+  }
+  const buildId = randomUUID();
+  const payload: BuildJob = { buildId, context: name, ...opts };
+  let jobId: string | undefined;
+  try {
+    const job = await s.queues.get(BUILDS_QUEUE).add(BUILD_JOB, payload, { removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 24 * 3600, count: 1000 } });
+    jobId = job.id;
+  } catch (err) {
+    await fs.rm(file, { force: true });
+    throw new Unavailable(`could not reach the job queue: ${(err as Error).message}`, { cause: err });
+  }
+  s.log.info({ buildId, tags: opts.tags }, "build queued");
+  res.writeHead(200, { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store", "x-build-id": buildId });
+  await relay(s, res, buildId, jobId);
+}
+
+/** Copies the build's stream to the response until its end event (or the job dies without one). */
+async function relay(s: Services, res: ServerResponse, buildId: string, jobId: string | undefined): Promise<void> {
+  const r = s.blockingRedis();
+  let closed = false;
+  res.on("close", () => {
+    closed = true;
+  });
+  const key = buildStreamKey(buildId);
+  let last = "0";
+  try {
+    while (!closed) {
+      const got = (await r.xread("BLOCK", 5000, "STREAMS", key, last)) as [string, [string, string[]][]][] | null;
+      if (!got) {
+        // No output for a while: is the job still alive?
+        const job = jobId ? await s.queues.get(BUILDS_QUEUE).getJob(jobId) : undefined;
+        const state = job ? await job.getState() : "unknown";
+        if (state === "failed" || state === "unknown") {
+          const ev: BuildEvent = { type: "end", ok: false, kind: "Unavailable", message: `the build stopped on the worker: ${job?.failedReason ?? "job lost"}` };
+          res.write(`${JSON.stringify(ev)}\n`);
+          return;
+        }
+        continue;
+      }
+      for (const [, entries] of got) {
+        for (const [id, fields] of entries) {
+          last = id;
+          const json = fields[fields.indexOf("e") + 1] ?? "{}";
+          res.write(`${json}\n`);
+          if ((JSON.parse(json) as BuildEvent).type === "end") return;
+        }
+      }
+    }
+  } finally {
+    res.end();
+    r.disconnect();
+  }
+}

@@ -1,0 +1,53 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import * as ignoreNs from "ignore";
+import * as tar from "tar";
+import { InvalidArgument } from "@berth/core";
+
+type IgnoreFactory = () => { add(patterns: string[]): { ignores(p: string): boolean } };
+// CommonJS module.exports = factory: under ESM it is the namespace's default.
+const ignore = ((ignoreNs as unknown as { default?: unknown }).default ?? ignoreNs) as IgnoreFactory;
+
+/** A .dockerignore matcher (gitignore syntax, as Docker's; `!` re-includes). */
+export function dockerignore(text: string): (rel: string, isDir: boolean) => boolean {
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => l.replace(/^\/+/, "").replace(/^(!)\/+/, "$1"));
+  const ig = ignore().add(lines);
+  return (rel, isDir) => ig.ignores(isDir ? `${rel}/` : rel);
+}
+
+/**
+ * Unpacks the build context tar (as the CLI sent it) into `dir` (node-tar refuses absolute
+ * paths and `..`), reads the Dockerfile, then removes what .dockerignore excludes (the CLI
+ * already left it out; this holds for any client).
+ */
+export async function prepareContext(archive: string, dir: string, dockerfilePath: string): Promise<{ dockerfile: string }> {
+  await fs.mkdir(dir, { recursive: true });
+  await tar.x({ file: archive, cwd: dir, preserveOwner: false, strict: true });
+  const rel = path.posix.normalize(dockerfilePath).replace(/^(\.\.\/)+/, "").replace(/^\/+/, "");
+  const dockerfile = await fs.readFile(path.join(dir, rel), "utf8").catch(() => {
+    throw new InvalidArgument(`the build context has no Dockerfile at "${dockerfilePath}"`);
+  });
+  const ignoreText = await fs.readFile(path.join(dir, ".dockerignore"), "utf8").catch(() => undefined);
+  if (ignoreText !== undefined) {
+    const ignored = dockerignore(ignoreText);
+    const walk = async (relDir: string) => {
+      for (const e of await fs.readdir(path.join(dir, relDir), { withFileTypes: true })) {
+        const r = relDir ? `${relDir}/${e.name}` : e.name;
+        const isDir = e.isDirectory();
+        if (ignored(r, isDir)) {
+          // A directory may still hold re-included (!) files: look inside before removing.
+          if (isDir) await walk(r);
+          else await fs.rm(path.join(dir, r), { force: true });
+          continue;
+        }
+        if (isDir) await walk(r);
+      }
+    };
+    await walk("");
+  }
+  return { dockerfile };
+}

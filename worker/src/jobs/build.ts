@@ -1,0 +1,79 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { Job } from "bullmq";
+import { BerthError, BUILD_STREAM_TTL_SECONDS, BuildJob, buildStreamKey, type BuildEvent, type Logger } from "@berth/core";
+import type { ContentStore } from "@berth/core/content";
+import type { PrismaClient } from "@berth/core/db";
+import type { Redis } from "@berth/core/redis";
+import { build, BuildCache, prepareContext } from "../builder/index.js";
+import type { Snapshots } from "../images/index.js";
+
+export interface BuildJobDeps {
+  db: PrismaClient;
+  redis: Redis;
+  blobs: ContentStore;
+  snapshots: Snapshots;
+  buildsDir: string;
+  hostId: string;
+  log: Logger;
+}
+
+/**
+ * `build` on the builds queue: unpacks the uploaded context, runs the Dockerfile, and streams
+ * every line of progress to `build:<buildId>` (web relays it to the client), ending with one
+ * `end` event carrying the image id or the error's kind and message.
+ */
+export default function buildJob(d: BuildJobDeps) {
+  const cache = new BuildCache(path.join(d.buildsDir, "cache"));
+  void removeStaleBuildDirs(d.buildsDir, d.log);
+  return async (job: Job): Promise<{ ok: boolean }> => {
+    const p = BuildJob.parse(job.data);
+    const key = buildStreamKey(p.buildId);
+    // In order, one round trip each; the TTL is set with the first entry and renewed with the last.
+    let chain: Promise<unknown> = Promise.resolve();
+    let first = true;
+    const emit = (ev: BuildEvent) => {
+      const setTtl = first || ev.type === "end";
+      first = false;
+      chain = chain
+        .then((): Promise<unknown> => (setTtl ? d.redis.multi().xadd(key, "*", "e", JSON.stringify(ev)).expire(key, BUILD_STREAM_TTL_SECONDS).exec() : d.redis.xadd(key, "*", "e", JSON.stringify(ev))))
+        .catch((err: unknown) => d.log.warn({ err }, "writing build output failed"));
+      return chain;
+    };
+    const dir = path.join(d.buildsDir, `build-${p.buildId}`);
+    const archive = path.join(d.buildsDir, path.basename(p.context));
+    const log = d.log.child({ build: p.buildId.slice(0, 8) });
+    try {
+      const ctx = path.join(dir, "context");
+      const { dockerfile } = await prepareContext(archive, ctx, p.dockerfile);
+      const r = await build(
+        { db: d.db, blobs: d.blobs, snapshots: d.snapshots, cache, hostId: d.hostId, out: (text) => void emit({ type: "out", text }) },
+        { buildId: p.buildId, contextDir: ctx, workDir: path.join(dir, "work"), dockerfile, tags: p.tags, ...(p.target ? { target: p.target } : {}), buildArgs: p.buildArgs, noCache: p.noCache },
+      );
+      log.info({ id: r.id, tags: p.tags }, "image built");
+      await emit({ type: "end", ok: true, id: r.id });
+      return { ok: true };
+    } catch (e) {
+      const kind = e instanceof BerthError ? e.kind : "Internal";
+      if (!(e instanceof BerthError)) log.error({ err: e }, "build failed");
+      await emit({ type: "end", ok: false, kind, message: (e as Error).message });
+      return { ok: false };
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+      await fs.rm(archive, { force: true });
+    }
+  };
+}
+
+/** A build's scratch dir (builds/build-<id>) older than a day was left by a crashed worker. */
+async function removeStaleBuildDirs(buildsDir: string, log: Logger): Promise<void> {
+  const cutoff = Date.now() - 24 * 3600_000;
+  const names = await fs.readdir(buildsDir).catch(() => [] as string[]);
+  for (const n of names) {
+    if (!n.startsWith("build-")) continue;
+    const st = await fs.stat(path.join(buildsDir, n)).catch(() => undefined);
+    if (st?.isDirectory() && st.mtimeMs < cutoff) {
+      await fs.rm(path.join(buildsDir, n), { recursive: true, force: true }).catch((err: unknown) => log.warn({ err, dir: n }, "removing a stale build dir failed"));
+    }
+  }
+}
