@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { action } from "../action.js";
 
 export interface LoginArgs {
+  /** A Berth server or registry ("127.0.0.1:5000", "https://berth.example.com"); default BERTH_URL. */
+  server?: string;
   username?: string;
   passwordStdin: boolean;
 }
@@ -64,7 +66,7 @@ export async function login(a: LoginArgs): Promise<void> {
     import("../errors.js"),
     import("node:os"),
   ]);
-  const { url } = config();
+  const url = a.server ? serverUrl(a.server) : config().url;
   let username = a.username?.trim() || undefined;
   let password: string;
   if (a.passwordStdin) password = await readStdin();
@@ -94,16 +96,26 @@ export async function login(a: LoginArgs): Promise<void> {
   await write(process.stdout, "Login Succeeded\n");
 }
 
+/** "127.0.0.1:5000" → http (loopback, as Docker treats it), other hosts → https; a URL stays as given. */
+export function serverUrl(server: string): string {
+  if (/^https?:\/\//.test(server)) return server.replace(/\/+$/, "");
+  const host = server.replace(/\/+$/, "");
+  const bare = host.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+  const loopback = bare === "localhost" || bare === "::1" || /^127\.\d+\.\d+\.\d+$/.test(bare);
+  return `${loopback ? "http" : "https"}://${host}`;
+}
+
 export function register(program: Command, handler: (a: LoginArgs) => Promise<number | void> = login): Command {
   return program
     .command("login")
     .description("Log in to the Berth server (BERTH_URL) and store the credentials for later commands")
-    .usage("[OPTIONS]")
+    .usage("[OPTIONS] [SERVER]")
+    .argument("[server]", "a Berth server or registry host (default: BERTH_URL)")
     .option("-u, --username <name>", "user name")
     .option("--password-stdin", "take the password (or an API token) from stdin")
     .action(
-      action("other", (opts: { username?: string; passwordStdin?: boolean }) =>
-        handler({ ...(opts.username !== undefined ? { username: opts.username } : {}), passwordStdin: !!opts.passwordStdin }),
+      action("other", (server: string | undefined, opts: { username?: string; passwordStdin?: boolean }) =>
+        handler({ ...(server ? { server } : {}), ...(opts.username !== undefined ? { username: opts.username } : {}), passwordStdin: !!opts.passwordStdin }),
       ),
     );
 }

@@ -111,6 +111,11 @@ export class ContentStore implements BlobReader, BlobWriter {
         cb(err);
       },
     });
+    // A write still in flight when the ingest is destroyed (a failed download) errors on the file:
+    // pass it to the ingest stream (a no-op once destroyed) instead of crashing the process.
+    file.on("error", (err) => {
+      if (!stream.destroyed) stream.destroy(err);
+    });
     const blobs = this.blobs;
     return {
       stream,

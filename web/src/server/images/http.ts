@@ -37,6 +37,7 @@ import type { Services } from "../services.js";
 import { imageHost, runHostJob } from "./jobs.js";
 import { tagRef } from "./manage.js";
 import { resolveImage } from "./resolve.js";
+import { pullRoute, pushRoute } from "./registry-http.js";
 
 /** Archives are big and hosts can be slow: the worker gets this long. */
 const ARCHIVE_JOB_TIMEOUT_MS = 6 * 3600_000;
@@ -64,6 +65,8 @@ const ROUTES: Record<string, { method: string; mutating: boolean; handler: Handl
   "/api/images/save": { method: "GET", mutating: false, handler: save },
   "/api/images/import": { method: "POST", mutating: true, handler: importTar },
   "/api/containers/export": { method: "GET", mutating: false, handler: exportContainer },
+  "/api/images/push": { method: "POST", mutating: true, handler: pushRoute },
+  "/api/images/pull": { method: "POST", mutating: true, handler: pullRoute },
 };
 
 /** Returns a request handler that answers the routes above and returns false for any other path. */
