@@ -16,6 +16,7 @@ import { appRouter } from "./src/server/routers/_app.js";
 import { attachSocketServer } from "./src/server/socket/index.js";
 import { countOnlineHosts } from "./src/server/hosts.js";
 import { imageHttpHandler } from "./src/server/images/http.js";
+import { buildHttpHandler } from "./src/server/builds/http.js";
 import { createRegistry, isRegistryPath } from "./src/server/registry/index.js";
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   await bootstrap(db, cfg.home, log);
   const services = createServices({ db, redisUrl: cfg.redisUrl, log });
   const imageHttp = imageHttpHandler(services);
+  const buildHttp = buildHttpHandler(services);
   const registry = await createRegistry({ db, home: cfg.home, log });
 
   const trpc = createHTTPHandler({
@@ -85,6 +87,8 @@ async function main(): Promise<void> {
     }
     // save/load/import/export stream tars (see src/server/images/http.ts)
     if (imageHttp(req, res, pathname)) return;
+    // berth build: context upload + live output (see src/server/builds/http.ts)
+    if (buildHttp(req, res, pathname)) return;
     if (isRegistryPath(pathname)) {
       registry.handle(req, res);
       return;

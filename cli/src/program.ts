@@ -9,6 +9,7 @@ import * as runCmd from "./commands/run.js";
 import * as psCmd from "./commands/ps.js";
 import * as imagesCmd from "./commands/images.js";
 import * as logsCmd from "./commands/logs.js";
+import * as execCmd from "./commands/exec.js";
 import * as repoCmd from "./commands/repo.js";
 import * as userCmd from "./commands/user.js";
 import * as tokenCmd from "./commands/token.js";
@@ -16,6 +17,9 @@ import * as whoamiCmd from "./commands/whoami.js";
 import * as searchCmd from "./commands/search.js";
 import * as loginCmd from "./commands/login.js";
 import * as logoutCmd from "./commands/logout.js";
+import * as buildCmd from "./commands/build.js";
+import * as pushCmd from "./commands/push.js";
+import * as pullCmd from "./commands/pull.js";
 import { registerImageCommands, type ImageHandlers } from "./commands/image-commands.js";
 
 export interface Handlers {
@@ -23,6 +27,7 @@ export interface Handlers {
   ps: Parameters<typeof psCmd.register>[1];
   images: Parameters<typeof imagesCmd.register>[1];
   logs: Parameters<typeof logsCmd.register>[1];
+  exec?: Parameters<typeof execCmd.register>[1];
   // Registry, users and tokens (optional here so existing spy sets stay complete).
   repo?: Parameters<typeof repoCmd.register>[1];
   user?: Parameters<typeof userCmd.register>[1];
@@ -31,8 +36,11 @@ export interface Handlers {
   search?: Parameters<typeof searchCmd.register>[1];
   login?: Parameters<typeof loginCmd.register>[1];
   logout?: Parameters<typeof logoutCmd.register>[1];
+  push?: Parameters<typeof pushCmd.register>[1];
+  pull?: Parameters<typeof pullCmd.register>[1];
   // save, load, tag, rmi, history, import, export, `image …`, `system df`
   imageCommands?: Partial<ImageHandlers>;
+  build?: Parameters<typeof buildCmd.register>[1];
 }
 
 export function version(): string {
@@ -72,13 +80,17 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   psCmd.register(program, handlers.ps);
   imagesCmd.register(program, handlers.images);
   logsCmd.register(program, handlers.logs);
+  execCmd.register(program, handlers.exec);
   repoCmd.register(program, handlers.repo);
   userCmd.register(program, handlers.user);
   tokenCmd.register(program, handlers.token);
   searchCmd.register(program, handlers.search);
   loginCmd.register(program, handlers.login);
   logoutCmd.register(program, handlers.logout);
+  pushCmd.register(program, handlers.push);
+  pullCmd.register(program, handlers.pull);
   whoamiCmd.register(program, handlers.whoami);
   registerImageCommands(program, handlers.imageCommands);
+  buildCmd.register(program, handlers.build);
   return program;
 }

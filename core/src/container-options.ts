@@ -27,6 +27,10 @@ export const ContainerOptions = z
     user: z.string().regex(/^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/, "user must be NAME|UID[:GROUP|GID]").optional(),
     /** `--init`: a minimal init as PID 1 that reaps zombies and forwards signals */
     init: z.boolean().default(false),
+    /** `-t`: the container's stdio is a pty (its output goes to the log as stdout lines) */
+    tty: z.boolean().default(false),
+    /** `-i`: stdin stays open; with tty or interactive the worker waits (up to 10 s) for an attach before it starts the container */
+    interactive: z.boolean().default(false),
   })
   .strict();
 export type ContainerOptions = z.infer<typeof ContainerOptions>;

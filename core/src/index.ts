@@ -9,3 +9,4 @@ export * from "./image-ref.js";
 export * from "./oci.js";
 export * from "./digest.js";
 export * from "./container-options.js";
+export * from "./terminal.js";

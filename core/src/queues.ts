@@ -109,3 +109,71 @@ export interface ContainerExportResult {
  * reaches web intact (BullMQ keeps only a failed job's message).
  */
 export type JobOutcome<T> = { ok: true; value: T } | { ok: false; kind: string; message: string };
+
+// ---- Registry client (push/pull) ------------------------------------------------------------
+// Credentials never ride in a payload: web stores them in Redis under a random key with a short
+// TTL (REGISTRY_CREDENTIAL_TTL_S) and passes the key; the worker reads and deletes it (GETDEL)
+// when the job starts. The key alone is useless once read or expired.
+
+export const JOB_REGISTRY = {
+  imagePush: "image.push",
+  imagePull: "image.pull",
+} as const;
+
+/** Redis key prefix for a job's registry credential ({username, password} JSON). */
+export const REGISTRY_CREDENTIAL_PREFIX = "berth:regcred:";
+export const REGISTRY_CREDENTIAL_TTL_S = 600;
+const CredentialKey = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "a uuid");
+
+/** Pushes a local image to the registry its ref names ("host[:port]/repo:tag"). */
+export const ImagePushJob = z.object({
+  imageId: ImageId,
+  ref: z.string().min(1).max(512),
+  credentialKey: CredentialKey.optional(),
+});
+export type ImagePushJob = z.infer<typeof ImagePushJob>;
+export interface ImagePushResult {
+  digest: string;
+  size: number;
+}
+
+/** Pulls "host[:port]/repo[:tag|@digest]" into the store and tags it under that ref. */
+export const ImagePullJob = z.object({
+  ref: z.string().min(1).max(512),
+  credentialKey: CredentialKey.optional(),
+});
+export type ImagePullJob = z.infer<typeof ImagePullJob>;
+export interface ImagePullResult {
+  id: string;
+  digest: string;
+  ref: string;
+}
+
+/** A progress event of a push or pull, as `job.updateProgress` carries it: one line for the CLI. */
+export interface RegistryProgress {
+  /** Short digest ("abc123def456") or "" for status lines. */
+  id: string;
+  status: string;
+}
+
+// ---- Builds (Dockerfile builder) -------------------------------------------------------------
+// Any worker takes a build from BUILDS_QUEUE. The context arrives as builds/<uuid>.tar; the
+// worker writes the build's output, then one end event, to the Redis stream `build:<buildId>`.
+
+export const BUILD_JOB = "build";
+export const BuildJob = z.object({
+  buildId: z.string().uuid(),
+  context: BuildsFileName,
+  /** Path of the Dockerfile inside the context. */
+  dockerfile: z.string().min(1).max(4096).default("Dockerfile"),
+  /** Normalised refs ("name:tag") to point at the result; moved only when the build succeeds. */
+  tags: z.array(z.string().max(512)).max(100).default([]),
+  target: z.string().max(256).optional(),
+  buildArgs: z.record(z.string(), z.string().max(64 * 1024)).default({}),
+  noCache: z.boolean().default(false),
+});
+export type BuildJob = z.infer<typeof BuildJob>;
+export const buildStreamKey = (buildId: string) => `build:${buildId}`;
+export const BUILD_STREAM_TTL_SECONDS = 3600;
+/** One entry of a build's stream (field `e`, JSON). */
+export type BuildEvent = { type: "out"; text: string } | { type: "end"; ok: true; id: string } | { type: "end"; ok: false; kind: string; message: string };

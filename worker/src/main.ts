@@ -1,14 +1,17 @@
 import { Worker, type Job } from "bullmq";
-import { config, createLogger, homePaths, hostQueueName, JOB } from "@berth/core";
+import { config, createLogger, homePaths, hostQueueName, JOB, JOB_REGISTRY } from "@berth/core";
 import { ContentStore } from "@berth/core/content";
 import { db, prepareDb } from "@berth/core/db";
 import { connectRedis } from "@berth/core/redis";
 import { ContainerManager } from "./containers/index.js";
 import { ensureBusybox, Snapshots } from "./images/index.js";
 import { hostIdentity, registerHost } from "./host/identity.js";
+import { connectAgent } from "./agent/index.js";
 import containerKill from "./jobs/container-kill.js";
 import containerRun from "./jobs/container-run.js";
 import containerExport from "./jobs/container-export.js";
+import imagePush from "./jobs/image-push.js";
+import imagePull from "./jobs/image-pull.js";
 import imageDf from "./jobs/image-df.js";
 import imageGc from "./jobs/image-gc.js";
 import imageImport from "./jobs/image-import.js";
@@ -17,6 +20,8 @@ import imageLoad from "./jobs/image-load.js";
 import imageSave from "./jobs/image-save.js";
 import type { ImageJobDeps } from "./jobs/deps.js";
 import { cleanBuildsDir } from "./images/builds-dir.js";
+import buildJob from "./jobs/build.js";
+import { BUILD_JOB, BUILDS_QUEUE } from "@berth/core";
 
 const log = createLogger("worker");
 
@@ -52,6 +57,8 @@ async function main(): Promise<void> {
     [JOB.imageGc]: imageGc(imageDeps),
     [JOB.imageDf]: imageDf(imageDeps),
     [JOB.containerExport]: containerExport(imageDeps),
+    [JOB_REGISTRY.imagePush]: imagePush({ ...imageDeps, redis }),
+    [JOB_REGISTRY.imagePull]: imagePull({ ...imageDeps, redis }),
   };
   const worker = new Worker(
     hostQueueName(hostId),
@@ -65,7 +72,21 @@ async function main(): Promise<void> {
   worker.on("failed", (job, err) => log.error({ job: job?.name, id: job?.id, err }, "job failed"));
   worker.on("error", (err) => log.error({ err }, "queue error"));
   await worker.waitUntilReady();
+  // Builds: any worker takes them (the context travels as a file under builds/).
+  const runBuild = buildJob({ db: client, redis, blobs, snapshots, buildsDir: paths.builds, hostId, log });
+  const builds = new Worker(
+    BUILDS_QUEUE,
+    async (job) => {
+      if (job.name !== BUILD_JOB) throw new Error(`unknown job "${job.name}" on ${BUILDS_QUEUE}`);
+      return runBuild(job);
+    },
+    { connection: connectRedis(cfg.redisUrl), concurrency: 4, lockDuration: 60_000 },
+  );
+  builds.on("failed", (job, err) => log.error({ job: job?.name, id: job?.id, err }, "build job failed"));
+  builds.on("error", (err) => log.error({ err }, "builds queue error"));
+  await builds.waitUntilReady();
   const unregister = await registerHost(client, hostId);
+  const agent = connectAgent({ url: cfg.url, home: cfg.home, hostId, manager, log });
   log.info({ hostId, home: cfg.home }, "worker ready");
 
   let closing = false;
@@ -79,7 +100,9 @@ async function main(): Promise<void> {
     }, 20_000);
     try {
       await unregister();
+      agent.close();
       await worker.close();
+      await builds.close();
       await manager.stopAll(3000);
       await redis.quit();
       await client.$disconnect();

@@ -21,6 +21,10 @@ export interface RunFlags {
   readOnly?: boolean;
   user?: string;
   init?: boolean;
+  /** -i: keep stdin open and attach it */
+  interactive?: boolean;
+  /** -t: a pty for the container */
+  tty?: boolean;
 }
 
 /** The flags as the API's ContainerOptions; a bad value is a usage error naming the flag. */
@@ -50,6 +54,8 @@ async function toOptions(f: RunFlags = {}) {
     ...(f.readOnly ? { readOnly: true } : {}),
     ...(f.user !== undefined ? { user: f.user } : {}),
     ...(f.init ? { init: true } : {}),
+    ...(f.tty ? { tty: true } : {}),
+    ...(f.interactive ? { interactive: true } : {}),
   };
 }
 
@@ -68,6 +74,13 @@ export async function run(a: RunArgs): Promise<number> {
   if (a.detach) {
     await write(process.stdout, id + "\n");
     return 0;
+  }
+  if (a.flags?.tty || a.flags?.interactive) {
+    // Attached: the worker waits (up to 10 s) for this attach before it starts the container.
+    const { runTerminal } = await import("../terminal.js");
+    const r = await runTerminal(s, { event: "attach:start", payload: { containerId: id }, tty: !!a.flags.tty, interactive: !!a.flags.interactive });
+    if (r.error) await write(process.stderr, `berth: ${r.error}\n`);
+    return r.exitCode ?? 125;
   }
   const out = new LineWriter();
   const exit = await followLogs(s, id, (e) => out.line(e.stream, e.line)).finally(() => out.flush());
@@ -93,6 +106,8 @@ export function register(program: Command, handler: (a: RunArgs) => Promise<numb
     .option("--read-only", "mount the container's root filesystem read-only")
     .option("-u, --user <user>", "username or UID (format: <name|uid>[:<group|gid>])")
     .option("--init", "run an init inside the container that forwards signals and reaps processes")
+    .option("-i, --interactive", "keep STDIN open and attach it")
+    .option("-t, --tty", "allocate a pseudo-TTY")
     .argument("<image>", "image to run (name[:tag], id or id prefix)")
     .argument("[command...]", "command and arguments for the container (everything after IMAGE)")
     // Everything after IMAGE belongs to the container: `berth run busybox ls -la`.

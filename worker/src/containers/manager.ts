@@ -1,14 +1,16 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { ContainerOptions, EVENTS_CHANNEL, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, NotFound, type ContainerEvent, type Logger } from "@berth/core";
+import { PassThrough, type Writable } from "node:stream";
+import { ContainerOptions, EVENTS_CHANNEL, FailedPrecondition, type AgentAttachStart, type AgentExecStart, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, NotFound, type ContainerEvent, type Logger } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
-import { containerOomKilled, killContainer, openPipe, removeCgroup, spawnContainer, waitContainer } from "@berth/native";
+import { containerOomKilled, killContainer, openPipe, openPty, removeCgroup, resizePty, spawnContainer, waitContainer } from "@berth/native";
 import { loadImage, type Snapshots } from "../images/index.js";
 import { describeSpawnFailure, exitCodeOf, EXIT_RUNTIME_ERROR } from "./exit-status.js";
 import { LogSink } from "./log-sink.js";
 import { processFromImage, resolveUser } from "./spec.js";
+import { closeInput, openStdinPipe, startExec, type ExecTarget, type SessionHandle, type TerminalClient } from "./terminal.js";
 
 export interface ManagerDeps {
   db: PrismaClient;
@@ -23,7 +25,15 @@ export interface ManagerDeps {
 interface Running {
   pid: number;
   done: Promise<void>;
+  /** How it was started, for exec. */
+  exec: ExecTarget;
+  /** The container's own terminal or stdin (tty / interactive), for attach. */
+  input?: Writable;
+  ptyFd?: number;
 }
+
+/** How long an interactive container (-i/-t) waits for its first attach before it starts anyway. */
+export const ATTACH_WAIT_MS = 10_000;
 
 /**
  * Owns the containers of this host: prepares their directories, starts them through the native
@@ -33,6 +43,10 @@ interface Running {
  */
 export class ContainerManager {
   private readonly running = new Map<string, Running>();
+  /** Attached clients per container (session → client), also before the container starts. */
+  private readonly attached = new Map<string, Map<string, TerminalClient>>();
+  /** Interactive containers waiting for their first attach. */
+  private readonly attachWaiters = new Map<string, () => void>();
   private stopping = false;
 
   constructor(private readonly d: ManagerDeps) {}
@@ -74,6 +88,13 @@ export class ContainerManager {
       const { user, ...proc } = processFromImage(image.config, cmd, row.id, opts.user);
       const ids = await resolveUser(user, lowerdirs);
       cmd = proc.args;
+      const interactive = opts.tty || opts.interactive;
+      // Early output must reach the client of `run -it`: wait (bounded) for its attach first.
+      if (interactive) await this.waitForAttach(row.id, ATTACH_WAIT_MS);
+      if (this.stopping) {
+        await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, "the Berth worker stopped before the container started");
+        return;
+      }
       let spawned;
       try {
         spawned = await spawnContainer({
@@ -87,6 +108,8 @@ export class ContainerManager {
           capDrop: opts.capDrop,
           readonlyRootfs: opts.readOnly,
           init: opts.init,
+          ...(opts.tty ? { tty: true as const, ...this.attachSize(row.id) } : {}),
+          ...(opts.interactive && !opts.tty ? { openStdin: true } : {}),
           cgroup: {
             path: this.cgroupPath(row.id),
             ...(opts.memory !== undefined ? { memory: opts.memory } : {}),
@@ -105,7 +128,32 @@ export class ContainerManager {
       await this.d.db.container.update({ where: { id: row.id }, data: { state: "running", pid: spawned.pid, startedAt: new Date() } });
       await this.publish("container.start", row.id);
       log.info({ pid: spawned.pid, args: proc.args }, "container started");
-      const outputs = Promise.all([sink.follow("stdout", openPipe(spawned.stdout)), sink.follow("stderr", openPipe(spawned.stderr))]);
+      const running: Omit<Running, "done"> = {
+        pid: spawned.pid,
+        exec: { pid: spawned.pid, env: proc.env, cwd: proc.cwd, ...ids, lowerdirs, capAdd: opts.capAdd, capDrop: opts.capDrop },
+      };
+      let outputs: Promise<unknown>;
+      if ("pty" in spawned) {
+        // One terminal stream: to attached clients as is, to the log as stdout lines.
+        const pty = openPty(spawned.pty);
+        const toLog = new PassThrough();
+        pty.on("data", (d: Buffer) => {
+          this.broadcast(row.id, "pty", d);
+          toLog.write(d.toString("utf8").replace(/\r/g, ""));
+        });
+        pty.once("end", () => toLog.end());
+        pty.once("error", () => toLog.end());
+        running.input = pty;
+        running.ptyFd = spawned.pty;
+        outputs = sink.follow("stdout", toLog);
+      } else {
+        const out = openPipe(spawned.stdout);
+        const err = openPipe(spawned.stderr);
+        out.on("data", (d: Buffer | string) => this.broadcast(row.id, "stdout", d));
+        err.on("data", (d: Buffer | string) => this.broadcast(row.id, "stderr", d));
+        if (spawned.stdin !== undefined) running.input = openStdinPipe(spawned.stdin);
+        outputs = Promise.all([sink.follow("stdout", out), sink.follow("stderr", err)]);
+      }
       const done = (async () => {
         const status = await waitContainer(spawned.pid);
         await outputs.catch((e: unknown) => log.error({ err: e }, "reading container output failed"));
@@ -118,7 +166,9 @@ export class ContainerManager {
       })()
         .catch((e: unknown) => log.error({ err: e }, "recording container exit failed"))
         .finally(() => this.running.delete(row.id));
-      this.running.set(row.id, { pid: spawned.pid, done });
+      this.running.set(row.id, { ...running, done });
+      for (const b of this.pendingInput.get(row.id) ?? []) running.input?.write(b);
+      this.pendingInput.delete(row.id);
     } catch (e) {
       log.error({ err: e }, "container could not be prepared");
       await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, `container ${row.name} could not be prepared: ${(e as Error).message}`);
@@ -137,8 +187,102 @@ export class ContainerManager {
       });
     }
     await sink.exit(exitCode, error);
+    this.endAttachments(id, exitCode, error);
     await this.publish("container.die", id, { exitCode, ...(error ? { error } : {}) });
     if (autoRemove) await this.publish("container.destroy", id);
+  }
+
+  // ---- exec and attach (driven by the agent link) ------------------------------------------
+
+  /** `berth exec`: a new process in a running container. */
+  async exec(req: AgentExecStart, client: TerminalClient): Promise<SessionHandle> {
+    const r = this.running.get(req.containerId);
+    if (!r) throw new FailedPrecondition(`container ${req.containerId.slice(0, 12)} is not running`);
+    return startExec(r.exec, req, client);
+  }
+
+  /**
+   * Attach to a container's terminal (or stdin and output pipes): output from now on, input to
+   * its pty/stdin, its exit code at the end. A container created with -i/-t waits for this.
+   */
+  async attach(req: AgentAttachStart, client: TerminalClient): Promise<SessionHandle> {
+    const id = req.containerId;
+    if (!this.running.has(id)) {
+      const row = await this.d.db.container.findUnique({ where: { id }, select: { state: true, exitCode: true, error: true } });
+      if (!row || row.state === "exited") {
+        client.exit(row?.exitCode ?? null, row?.error ?? undefined);
+        return { stdin() {}, resize() {}, close() {} };
+      }
+    }
+    let clients = this.attached.get(id);
+    if (!clients) this.attached.set(id, (clients = new Map()));
+    clients.set(req.session, client);
+    this.pendingSize.set(id, req.cols && req.rows ? { cols: req.cols, rows: req.rows } : undefined);
+    this.attachWaiters.get(id)?.();
+    const r = () => this.running.get(id);
+    if (req.cols && req.rows) {
+      const fd = r()?.ptyFd;
+      if (fd !== undefined) tryResize(fd, req.cols, req.rows);
+    }
+    return {
+      stdin: (data, end) => {
+        const input = r()?.input;
+        if (!r()) {
+          // Typed before the container started: kept for its stdin (bounded).
+          const q = this.pendingInput.get(id) ?? [];
+          if (data?.length && q.reduce((n, b) => n + b.length, 0) < 1024 * 1024) q.push(Buffer.from(data));
+          this.pendingInput.set(id, q);
+          return;
+        }
+        if (!input || input.destroyed) return;
+        if (data?.length) input.write(data);
+        if (end && r()?.ptyFd === undefined) closeInput(input);
+      },
+      resize: (cols, rows) => {
+        const fd = r()?.ptyFd;
+        if (fd !== undefined) tryResize(fd, cols, rows);
+      },
+      close: () => {
+        this.attached.get(id)?.delete(req.session);
+      },
+    };
+  }
+
+  private readonly pendingInput = new Map<string, Buffer[]>();
+  private readonly pendingSize = new Map<string, { cols: number; rows: number } | undefined>();
+
+  private attachSize(id: string): { ttySize?: { cols: number; rows: number } } {
+    const size = this.pendingSize.get(id);
+    this.pendingSize.delete(id);
+    return size ? { ttySize: size } : {};
+  }
+
+  private waitForAttach(id: string, ms: number): Promise<void> {
+    if (this.attached.get(id)?.size) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.attachWaiters.delete(id);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.attachWaiters.set(id, done);
+    });
+  }
+
+  private broadcast(id: string, stream: "stdout" | "stderr" | "pty", d: Buffer | string): void {
+    const clients = this.attached.get(id);
+    if (!clients?.size) return;
+    const buf = typeof d === "string" ? Buffer.from(d) : d;
+    for (const c of clients.values()) c.data(stream, buf);
+  }
+
+  private endAttachments(id: string, exitCode: number | null, error?: string): void {
+    const clients = this.attached.get(id);
+    this.attached.delete(id);
+    this.pendingSize.delete(id);
+    this.pendingInput.delete(id);
+    for (const c of clients?.values() ?? []) c.exit(exitCode, error);
   }
 
   /** Signals a running container's PID 1. */
@@ -151,6 +295,7 @@ export class ContainerManager {
   /** Shutdown: SIGTERM every container, SIGKILL what is left after the grace period, wait for all. */
   async stopAll(graceMs: number): Promise<void> {
     this.stopping = true;
+    for (const wake of [...this.attachWaiters.values()]) wake();
     const all = [...this.running.values()];
     for (const r of all) tryKill(r.pid, 15);
     const timer = setTimeout(() => {
@@ -185,6 +330,14 @@ export class ContainerManager {
     for (const n of names) {
       if (!known.has(n)) await fs.rm(path.join(this.d.containersDir, n), { recursive: true, force: true });
     }
+  }
+}
+
+function tryResize(fd: number, cols: number, rows: number) {
+  try {
+    resizePty(fd, cols, rows);
+  } catch {
+    /* the terminal is gone */
   }
 }
 

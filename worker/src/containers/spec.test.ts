@@ -46,6 +46,11 @@ it("resolves -u and USER against the image's /etc/passwd and /etc/group, topmost
     expect(await resolveUser("4242:7", layers)).toEqual({ uid: 4242, gid: 7 });
     await expect(resolveUser("old", layers)).rejects.toThrow(/unable to find user old/);
     await expect(resolveUser("app:nogroup", layers)).rejects.toThrow(/unable to find group nogroup/);
+    // A layer whose etc is a symlink to the host's /etc is not read through.
+    const evil = await fs.mkdtemp(path.join(os.tmpdir(), "berth-user-"));
+    await fs.symlink("/etc", path.join(evil, "etc"));
+    await expect(resolveUser("0:daemon", [evil])).rejects.toThrow(/unable to find group daemon/);
+    await fs.rm(evil, { recursive: true, force: true });
   } finally {
     await fs.rm(top, { recursive: true, force: true });
     await fs.rm(base, { recursive: true, force: true });

@@ -19,9 +19,25 @@ export function processFromImage(config: ImageConfig, cmd: string[], containerId
   return { args, env, cwd: c.WorkingDir || "/", hostname, user: userOverride || c.User || "" };
 }
 
-/** Reads a file from the image's layers, topmost first, as the overlay would show it. */
+/**
+ * Reads a file from the image's layers, topmost first, as the overlay would show it. The path
+ * is walked without following symlinks: a layer whose `etc` links to `/etc` must not make the
+ * worker read the host's file (such a layer counts as not having it).
+ */
 async function readFromLayers(lowerdirs: string[], rel: string): Promise<string | undefined> {
   for (const dir of lowerdirs) {
+    let cur = dir;
+    let linked = false;
+    for (const part of rel.split("/")) {
+      cur = path.join(cur, part);
+      const st = await fs.lstat(cur).catch(() => undefined);
+      if (!st) break;
+      if (st.isSymbolicLink()) {
+        linked = true;
+        break;
+      }
+    }
+    if (linked) continue;
     try {
       return await fs.readFile(path.join(dir, rel), "utf8");
     } catch {

@@ -6,6 +6,7 @@ import { repoRouter } from "./repo.js";
 import { userRouter } from "./user.js";
 import { tokenRouter } from "./token.js";
 import { searchRouter } from "./search.js";
+import { buildRouter } from "../builds/router.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -15,6 +16,7 @@ export const appRouter = router({
   user: userRouter,
   token: tokenRouter,
   search: searchRouter,
+  build: buildRouter,
 });
 
 export type AppRouter = typeof appRouter;

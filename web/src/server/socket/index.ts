@@ -4,6 +4,9 @@ import type { Services } from "../services.js";
 import { socketAuth, type SocketData } from "./auth.js";
 import { AUTHENTICATED_ROOM, relayEvents } from "./events.js";
 import { registerLogHandlers } from "./logs.js";
+import { registerTerminalHandlers } from "./terminal.js";
+import { AgentHub } from "../agent/index.js";
+import { AGENT_NAMESPACE, config } from "@berth/core";
 
 export { LOGS_UNSUBSCRIBE, type LogsEntryMessage } from "./logs.js";
 export type { SocketData } from "./auth.js";
@@ -16,11 +19,14 @@ export interface SocketServer {
 export function attachSocketServer(http: HttpServer, s: Services): SocketServer {
   const io = new Server(http, { path: "/socket.io", serveClient: false });
   io.use(socketAuth(s.db));
+  const agents = new AgentHub(s.log);
+  agents.attach(io, config().home);
   io.on("connection", (socket) => {
     const { user } = socket.data as SocketData;
     s.log.debug({ socket: socket.id, user: user.name, via: user.via }, "socket connected");
     void socket.join(AUTHENTICATED_ROOM);
     registerLogHandlers(s, socket);
+    registerTerminalHandlers(s, socket, agents);
   });
   const subscriber = relayEvents(s, io);
   return {
@@ -29,6 +35,7 @@ export function attachSocketServer(http: HttpServer, s: Services): SocketServer 
       subscriber.disconnect();
       // io.close() also closes the http server; the caller closes that itself.
       for (const socket of io.sockets.sockets.values()) socket.disconnect(true);
+      for (const socket of io.of(AGENT_NAMESPACE).sockets.values()) socket.disconnect(true);
       io.engine.close();
     },
   };

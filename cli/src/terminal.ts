@@ -1,0 +1,101 @@
+/**
+ * The client side of exec and attach sessions: one socket.io connection, one session, the
+ * local terminal in raw mode with -t (restored on every way out), stdin relayed, SIGWINCH
+ * sent as resizes, output written as it comes. Resolves with the session's exit.
+ */
+import { TERMINAL, type StartAck } from "@berth/core";
+import type { Session } from "./client.js";
+import { loadSocketIo } from "./client.js";
+import { CliError, codeForKind, connectionMessage, unauthorizedMessage } from "./errors.js";
+
+export interface TerminalOptions {
+  event: "exec:start" | "attach:start";
+  payload: Record<string, unknown>;
+  tty: boolean;
+  /** Relay this process's stdin. */
+  interactive: boolean;
+}
+
+export interface TerminalResult {
+  exitCode: number | null;
+  error?: string;
+}
+
+export async function runTerminal(s: Session, o: TerminalOptions): Promise<TerminalResult> {
+  const { io } = await loadSocketIo();
+  const u = new URL(s.url);
+  const socket = io(u.origin, { path: `${u.pathname.replace(/\/+$/, "")}/socket.io`, auth: { token: s.token }, reconnection: false });
+  const stdin = process.stdin;
+  const rawTty = o.tty && o.interactive && stdin.isTTY === true;
+  const cleanups: (() => void)[] = [];
+  // A terminal that never had its size set reports 0x0: send nothing then (the default applies).
+  const size = () => (process.stdout.isTTY && process.stdout.columns > 0 && process.stdout.rows > 0 ? { cols: process.stdout.columns, rows: process.stdout.rows } : {});
+  try {
+    return await new Promise<TerminalResult>((resolve, reject) => {
+      let session: string | undefined;
+      let done = false;
+      const finish = (r: TerminalResult) => {
+        if (done) return;
+        done = true;
+        resolve(r);
+      };
+      socket.on("connect_error", (err: Error) => {
+        if (/unauthori[sz]ed/i.test(err.message)) reject(new CliError("UNAUTHORIZED", unauthorizedMessage(s.url)));
+        else reject(new CliError("CONNECTION", connectionMessage(s.url)));
+      });
+      socket.on("disconnect", (reason: string) => {
+        if (!done) reject(new CliError("CONNECTION", `lost the connection to the Berth server at ${s.url} (${reason})`));
+      });
+      socket.on(TERMINAL.data, (m: { session: string; stream: string; data: Buffer | ArrayBuffer }) => {
+        if (session !== undefined && m.session !== session) return;
+        const buf = Buffer.isBuffer(m.data) ? m.data : Buffer.from(m.data as ArrayBuffer);
+        (m.stream === "stderr" ? process.stderr : process.stdout).write(buf);
+      });
+      socket.on(TERMINAL.exit, (m: { session: string; exitCode: number | null; error?: string; kind?: string }) => {
+        if (session !== undefined && m.session !== session) return;
+        if (m.exitCode === null && m.kind) return reject(new CliError(codeForKind(m.kind), m.error ?? "the session failed"));
+        finish({ exitCode: m.exitCode, ...(m.error ? { error: m.error } : {}) });
+      });
+      socket.on("connect", () => {
+        socket.emit(o.event, { ...o.payload, tty: o.tty, interactive: o.interactive, ...size() }, (ack: StartAck) => {
+          if ("error" in ack) return reject(new CliError(codeForKind(ack.kind), ack.error));
+          const id = ack.session;
+          session = id;
+          if (rawTty) {
+            stdin.setRawMode(true);
+            cleanups.push(() => stdin.setRawMode(false));
+          }
+          if (o.tty && process.stdout.isTTY) {
+            const onResize = () => {
+              const sz = size();
+              if (sz.cols && sz.rows) socket.emit(TERMINAL.resize, { session: id, cols: sz.cols, rows: sz.rows });
+            };
+            process.on("SIGWINCH", onResize);
+            cleanups.push(() => process.off("SIGWINCH", onResize));
+          }
+          if (o.interactive) {
+            const onData = (d: Buffer) => socket.emit(TERMINAL.stdin, { session: id, data: d });
+            const onEnd = () => socket.emit(TERMINAL.stdin, { session: id, end: true });
+            stdin.on("data", onData);
+            stdin.once("end", onEnd);
+            cleanups.push(() => {
+              stdin.off("data", onData);
+              stdin.off("end", onEnd);
+              stdin.pause();
+            });
+            stdin.resume();
+          }
+        });
+      });
+    });
+  } finally {
+    for (const c of cleanups.reverse()) {
+      try {
+        c();
+      } catch {
+        /* best effort: the terminal may be gone */
+      }
+    }
+    socket.disconnect();
+  }
+}

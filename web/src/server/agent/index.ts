@@ -1,0 +1,104 @@
+import type { Namespace, Server, Socket } from "socket.io";
+import { AGENT_NAMESPACE, TERMINAL, TerminalData, TerminalExit, type Logger } from "@berth/core";
+import { ensureAgentKey, keyMatches } from "./key.js";
+
+/** Where a session's output and end go (a client socket). */
+export interface SessionSink {
+  data(msg: TerminalData): void;
+  exit(msg: TerminalExit): void;
+}
+
+interface Session {
+  hostId: string;
+  agent: Socket;
+  sink: SessionSink;
+}
+
+/**
+ * Web's side of the worker links: hostId → the agent socket of that host, and the live
+ * exec/attach sessions relayed through them. A worker authenticates with { hostId, key }.
+ */
+export class AgentHub {
+  private readonly agents = new Map<string, Socket>();
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(private readonly log: Logger) {}
+
+  /** Mounts `/agent` on the socket.io server; writes $BERTH_HOME/agent.key if missing. */
+  attach(io: Server, home: string): Namespace {
+    const key = ensureAgentKey(home);
+    const nsp = io.of(AGENT_NAMESPACE);
+    nsp.use((socket, next) => {
+      const auth = socket.handshake.auth as { hostId?: unknown; key?: unknown } | undefined;
+      const hostId = auth?.hostId;
+      if (typeof hostId !== "string" || !/^[a-z0-9-]{1,64}$/.test(hostId) || !keyMatches(key, auth?.key)) return next(new Error("unauthorized"));
+      (socket.data as { hostId: string }).hostId = hostId;
+      next();
+    });
+    nsp.on("connection", (socket) => this.onAgent(socket));
+    return nsp;
+  }
+
+  private onAgent(socket: Socket): void {
+    const { hostId } = socket.data as { hostId: string };
+    const previous = this.agents.get(hostId);
+    this.agents.set(hostId, socket);
+    if (previous && previous !== socket) previous.disconnect(true);
+    this.log.info({ hostId }, "host agent connected");
+    socket.on(TERMINAL.data, (p: unknown) => {
+      const m = TerminalData.safeParse(p);
+      if (!m.success) return;
+      const s = this.sessions.get(m.data.session);
+      if (s && s.agent === socket) s.sink.data(m.data);
+    });
+    socket.on(TERMINAL.exit, (p: unknown) => {
+      const m = TerminalExit.safeParse(p);
+      if (!m.success) return;
+      const s = this.sessions.get(m.data.session);
+      if (!s || s.agent !== socket) return;
+      this.sessions.delete(m.data.session);
+      s.sink.exit(m.data);
+    });
+    socket.on("disconnect", (reason) => {
+      if (this.agents.get(hostId) === socket) this.agents.delete(hostId);
+      this.log.warn({ hostId, reason }, "host agent disconnected");
+      for (const [id, s] of this.sessions) {
+        if (s.agent !== socket) continue;
+        this.sessions.delete(id);
+        s.sink.exit({ session: id, exitCode: null, error: `lost the connection to host ${hostId}`, kind: "Unavailable" });
+      }
+    });
+  }
+
+  agentFor(hostId: string): Socket | undefined {
+    const a = this.agents.get(hostId);
+    return a?.connected ? a : undefined;
+  }
+
+  /** Registers a session on `agent` and sends it the start request; resolves with the agent's ack. */
+  async start(agent: Socket, event: string, session: string, payload: object, sink: SessionSink): Promise<{ session: string } | { error: string; kind: string }> {
+    const hostId = (agent.data as { hostId: string }).hostId;
+    this.sessions.set(session, { hostId, agent, sink });
+    try {
+      const ack = (await agent.timeout(15_000).emitWithAck(event, { ...payload, session })) as { session: string } | { error: string; kind: string };
+      if ("error" in ack) this.sessions.delete(session);
+      return ack;
+    } catch {
+      this.sessions.delete(session);
+      return { error: `host ${hostId} did not answer`, kind: "Unavailable" };
+    }
+  }
+
+  /** Input from the client; only to sessions the client owns (checked by the caller's own map). */
+  send(session: string, event: string, payload: object): void {
+    this.sessions.get(session)?.agent.emit(event, { ...payload, session });
+  }
+
+  /** The client went away: the worker ends the session (kills an exec'd process). */
+  close(session: string): void {
+    const s = this.sessions.get(session);
+    if (!s) return;
+    this.sessions.delete(session);
+    s.agent.emit(TERMINAL.close, { session });
+  }
+}

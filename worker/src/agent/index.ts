@@ -1,0 +1,125 @@
+import { readFileSync } from "node:fs";
+import { io, type Socket } from "socket.io-client";
+import {
+  AGENT_NAMESPACE,
+  AgentAttachStart,
+  AgentExecStart,
+  agentKeyPath,
+  TERMINAL,
+  TerminalClose,
+  TerminalResize,
+  TerminalStdin,
+  type Logger,
+  type StartAck,
+} from "@berth/core";
+import type { ContainerManager } from "../containers/index.js";
+import type { SessionHandle, TerminalClient } from "../containers/terminal.js";
+
+export interface AgentLinkOptions {
+  /** Web's base URL (config().url: BERTH_URL, else http://127.0.0.1:$BERTH_PORT). */
+  url: string;
+  home: string;
+  hostId: string;
+  manager: ContainerManager;
+  log: Logger;
+}
+
+export interface AgentLink {
+  close(): void;
+}
+
+/**
+ * The worker's link to web (`/agent` namespace): web relays exec and attach sessions of the
+ * containers on this host through it. Authenticated by the key web wrote to $BERTH_HOME/agent.key
+ * (read on every (re)connect, so a worker started before web finds it once it exists).
+ * Reconnects for ever; sessions of a lost link end (web tells their clients).
+ */
+export function connectAgent(o: AgentLinkOptions): AgentLink {
+  const u = new URL(o.url);
+  const socket: Socket = io(`${u.origin}${AGENT_NAMESPACE}`, {
+    path: `${u.pathname.replace(/\/+$/, "")}/socket.io`,
+    auth: (cb) => {
+      let key = "";
+      try {
+        key = readFileSync(agentKeyPath(o.home), "utf8").trim();
+      } catch {
+        /* web has not written it yet: refused, retried */
+      }
+      cb({ hostId: o.hostId, key });
+    },
+    reconnectionDelayMax: 2_000,
+  });
+  const sessions = new Map<string, SessionHandle>();
+  /** Input that arrived while a session was still starting (acknowledged, process not yet there). */
+  const starting = new Map<string, ((h: SessionHandle) => void)[]>();
+  const withSession = (session: string, op: (h: SessionHandle) => void) => {
+    const h = sessions.get(session);
+    if (h) op(h);
+    else starting.get(session)?.push(op);
+  };
+  const log = o.log.child({ component: "agent" });
+
+  const ended = new Set<string>();
+  const clientFor = (session: string): TerminalClient => ({
+    data: (stream, data) => socket.emit(TERMINAL.data, { session, stream, data }),
+    exit: (exitCode, error) => {
+      if (!sessions.delete(session)) ended.add(session); // before start() stored its handle
+      socket.emit(TERMINAL.exit, { session, exitCode, ...(error ? { error } : {}) });
+    },
+  });
+
+  const start = (kind: "exec" | "attach") => async (payload: unknown, ack?: (a: StartAck) => void) => {
+    const reply = typeof ack === "function" ? ack : () => {};
+    const parsed = (kind === "exec" ? AgentExecStart : AgentAttachStart).safeParse(payload);
+    if (!parsed.success) return reply({ error: `invalid ${kind} request: ${parsed.error.issues.map((i) => i.message).join("; ")}`, kind: "InvalidArgument" });
+    const req = parsed.data;
+    try {
+      // Acknowledge first: the session exists from now on (its output may follow at once).
+      const client = clientFor(req.session);
+      starting.set(req.session, []);
+      reply({ session: req.session });
+      const handle = kind === "exec" ? await o.manager.exec(req as AgentExecStart, client) : await o.manager.attach(req as AgentAttachStart, client);
+      const queued = starting.get(req.session) ?? [];
+      starting.delete(req.session);
+      if (ended.delete(req.session)) return; // over already (it could not start)
+      sessions.set(req.session, handle);
+      for (const op of queued) op(handle);
+    } catch (err) {
+      starting.delete(req.session);
+      const e = err as Error & { kind?: string };
+      socket.emit(TERMINAL.exit, { session: req.session, exitCode: null, error: e.message, kind: e.kind ?? "Internal" });
+    }
+  };
+
+  socket.on(TERMINAL.execStart, start("exec"));
+  socket.on(TERMINAL.attachStart, start("attach"));
+  socket.on(TERMINAL.stdin, (p: unknown) => {
+    const m = TerminalStdin.safeParse(p);
+    if (m.success) withSession(m.data.session, (h) => h.stdin(m.data.data ? Buffer.from(m.data.data) : undefined, !!m.data.end));
+  });
+  socket.on(TERMINAL.resize, (p: unknown) => {
+    const m = TerminalResize.safeParse(p);
+    if (m.success) withSession(m.data.session, (h) => h.resize(m.data.cols, m.data.rows));
+  });
+  socket.on(TERMINAL.close, (p: unknown) => {
+    const m = TerminalClose.safeParse(p);
+    if (!m.success) return;
+    withSession(m.data.session, (h) => h.close());
+    sessions.delete(m.data.session);
+  });
+  socket.on("connect", () => log.info({ url: o.url }, "agent link connected"));
+  socket.on("connect_error", (err: Error) => log.debug({ err: err.message }, "agent link: connection failed, retrying"));
+  socket.on("disconnect", (reason: string) => {
+    log.warn({ reason }, "agent link lost");
+    // Web ended these sessions for their clients; do not leave exec'd processes behind.
+    for (const h of sessions.values()) h.close();
+    sessions.clear();
+  });
+  return {
+    close() {
+      for (const h of sessions.values()) h.close();
+      sessions.clear();
+      socket.disconnect();
+    },
+  };
+}
