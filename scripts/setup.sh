@@ -32,6 +32,9 @@ if [ "$mode" = "--test" ]; then
   want docker.io "test -x /usr/sbin/dockerd" "images are checked against docker load / docker save"
   want crun "command -v crun" "the runtime is compared with crun on the same bundle"
   want runc "command -v runc" "the runtime is compared with runc on the same bundle"
+  want debootstrap "command -v debootstrap" "berth image bootstrap makes debian images with it"
+  want podman "command -v podman" "the registry tests push and pull with podman too"
+  want docker-registry "command -v docker-registry" "the registry benchmark compares with the reference distribution registry"
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
