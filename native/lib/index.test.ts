@@ -184,8 +184,9 @@ describe('errors', () => {
   });
 
   it('rejects a missing lowerdir at the overlay stage', async () => {
-    const e = await spawnError(spec(['true'], { lowerdirs: [path.join(tmp, 'no-such-layer')] }));
-    expect(e).toMatchObject({ stage: 'overlay', syscall: 'mount' });
+    const missing = path.join(tmp, 'no-such-layer');
+    const e = await spawnError(spec(['true'], { lowerdirs: [extra, missing, layer] }));
+    expect(e).toMatchObject({ code: 'ENOENT', stage: 'overlay', syscall: 'fsconfig', path: missing });
   });
 
   it('rejects a missing cwd at the cwd stage', async () => {

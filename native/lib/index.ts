@@ -1,6 +1,8 @@
 // Thin typed wrapper over the native addon (src/*.cc): validates arguments,
 // then hands them to C++. See native.d.ts for the raw binding.
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { runSpecFromBundle, type BundleOptions } from './oci.js';
 import net from 'node:net';
 import { Duplex, type Readable } from 'node:stream';
 import tty from 'node:tty';
@@ -25,6 +27,7 @@ import {
 } from './validate.js';
 
 export { NativeError } from './errors.js';
+export { runSpecFromBundle, DOCKER_DEFAULT_CAPS, type BundleOptions } from './oci.js';
 export type {
   BindMount,
   CgroupInfo,
@@ -157,4 +160,15 @@ export async function removeCgroup(path: string): Promise<void> {
 /** The cgroup layout the addon uses on this host (BERTH_CGROUP_MODE=v2 forces the cgroup2 mount). */
 export function cgroupInfo(): CgroupInfo {
   return binding.cgroupInfo();
+}
+
+/**
+ * Runs an OCI runtime bundle (the directory crun and runc take): config.json validated and
+ * mapped by runSpecFromBundle, the bundle's root as a read-only lower layer, writes going to
+ * opts.stateDir. The same bundle runs under crun, runc, berth-runtime and this.
+ */
+export async function spawnFromBundle(bundle: string, opts: BundleOptions): Promise<Spawned | SpawnedTty> {
+  const spec = runSpecFromBundle(bundle, opts);
+  for (const d of [spec.rootfs, spec.upperdir, spec.workdir]) fs.mkdirSync(d, { recursive: true });
+  return spawnContainer(spec);
 }

@@ -2,7 +2,7 @@
 export interface RunSpec {
   /** Existing empty dir on the host; the overlay is mounted here INSIDE the container's own mount namespace. */
   rootfs: string;
-  /** Read-only image layers, topmost first (overlay lowerdir order), at least one. */
+  /** Read-only image layers, topmost first (overlay lowerdir order), 1 to 500 (the kernel's overlayfs maximum). */
   lowerdirs: string[];
   /** The container's writable layer (existing dir). */
   upperdir: string;

@@ -5,7 +5,8 @@ import type { BindMount, CgroupSpec, ExecSpec, IdMapping, RunSpec } from './type
 // TypeError naming the field instead of a mount or execve failure.
 
 const MAX_ID = 0xffff_fffe; // (uid_t)-1 means "unchanged" to set*id(2)
-const MAX_MOUNT_DATA = 4095; // mount(2) takes one page of options
+/** The kernel's maximum of overlayfs lower layers (OVL_MAX_STACK); any count up to it mounts. */
+const MAX_LOWER_LAYERS = 500;
 
 function fail(field: string, what: string): never {
   throw new TypeError(`RunSpec.${field}: ${what}`);
@@ -52,9 +53,8 @@ export function validateRunSpec(spec: unknown): RunSpec {
   const lowerdirs = s.lowerdirs.map((v: unknown, i) => checkOverlayPath(`lowerdirs[${i}]`, v));
   const upperdir = checkOverlayPath('upperdir', s.upperdir);
   const workdir = checkOverlayPath('workdir', s.workdir);
-  const options = `lowerdir=${lowerdirs.join(':')},upperdir=${upperdir},workdir=${workdir}`;
-  if (Buffer.byteLength(options) > MAX_MOUNT_DATA)
-    fail('lowerdirs', `overlay options exceed ${MAX_MOUNT_DATA} bytes (${lowerdirs.length} layers)`);
+  if (lowerdirs.length > MAX_LOWER_LAYERS)
+    fail('lowerdirs', `${lowerdirs.length} layers exceed the kernel's overlayfs maximum of ${MAX_LOWER_LAYERS}`);
 
   const args = checkStrings('args', s.args);
   if (args.length === 0 || args[0] === '') fail('args', 'expected a non-empty command');

@@ -23,6 +23,9 @@ struct Error {
 int SetError(Error* e, const char* stage, int err, const char* syscall, const std::string& path = "");
 int SetMessage(Error* e, const char* stage, const std::string& message);
 
+// The kernel's own maximum of overlayfs lower layers (OVL_MAX_STACK).
+constexpr size_t kMaxOverlayLayers = 500;
+
 struct MountSpec {
   std::string source;
   std::string destination;  // absolute, inside the container
@@ -69,10 +72,12 @@ struct Rlimit {
 enum class Stdio { kPipes, kInherit, kTty };
 
 struct ContainerConfig {
-  // Root: an overlay mounted at `rootfs` (overlay_options set), or an existing
-  // directory bind-mounted onto itself (OCI bundles).
+  // Root: an overlay mounted at `rootfs` (lowerdirs set), or an existing
+  // directory bind-mounted onto itself (OCI bundles, lowerdirs empty).
   std::string rootfs;
-  std::string overlay_options;
+  std::vector<std::string> lowerdirs;  // topmost first, at most kMaxOverlayLayers
+  std::string upperdir, workdir;
+  bool overlay_userxattr = false;      // mounted inside a user namespace
   bool readonly_rootfs = false;
 
   std::vector<MountSpec> mounts;  // in order, after the root

@@ -26,6 +26,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <system_error>
@@ -63,7 +64,7 @@ struct ChildArgs {
 
   // Root and mounts.
   const char* rootfs = nullptr;
-  const char* overlay = nullptr;  // nullptr: bind rootfs onto itself
+  const ChildOverlay* overlay = nullptr;  // nullptr: bind rootfs onto itself
   const ChildMount* mounts = nullptr;
   unsigned nmounts = 0;
   bool populate_dev = false;
@@ -209,6 +210,9 @@ struct Prepared {
   ContainerConfig cfg;
   ProcessPlan process;
   std::vector<ChildMount> mounts;
+  std::vector<const char*> lowerdirs;
+  std::string overlay_options, overlay_base;  // the mount(2) fallback
+  ChildOverlay overlay = {};
   std::vector<const char*> masked;
   std::vector<const char*> readonly;
   std::string uid_map, gid_map;
@@ -241,6 +245,78 @@ std::string MapText(const std::vector<IdMap>& maps) {
 bool IsDir(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+constexpr size_t kMaxMountData = 4095;  // mount(2) copies one page of options, NUL included
+
+// "lowerdir=a:b,upperdir=u,workdir=w[,userxattr]"; empty if longer than a page.
+std::string OverlayOptions(const std::vector<std::string>& lower, const ContainerConfig& c) {
+  std::string out = "lowerdir=";
+  for (size_t i = 0; i < lower.size(); ++i) {
+    if (i > 0) out += ':';
+    out += lower[i];
+  }
+  out += ",upperdir=" + c.upperdir + ",workdir=" + c.workdir;
+  if (c.overlay_userxattr) out += ",userxattr";
+  return out.size() <= kMaxMountData ? out : std::string();
+}
+
+// The deepest directory holding every lowerdir (component-wise, never a lowerdir itself),
+// and each lowerdir relative to it; false if they share only "/".
+bool CommonParent(const std::vector<std::string>& dirs, std::string* base, std::vector<std::string>* rel) {
+  auto split = [](const std::string& p) {
+    std::vector<std::string> parts;
+    size_t i = 0;
+    while (i < p.size()) {
+      size_t j = p.find('/', i);
+      if (j == std::string::npos) j = p.size();
+      if (j > i) parts.push_back(p.substr(i, j - i));
+      i = j + 1;
+    }
+    return parts;
+  };
+  std::vector<std::vector<std::string>> all;
+  for (const std::string& d : dirs) all.push_back(split(d));
+  size_t common = all[0].empty() ? 0 : all[0].size() - 1;
+  for (const auto& parts : all) {
+    size_t k = 0;
+    const size_t limit = parts.empty() ? 0 : parts.size() - 1;
+    while (k < common && k < limit && parts[k] == all[0][k]) ++k;
+    common = k;
+  }
+  if (common == 0) return false;
+  base->clear();
+  for (size_t k = 0; k < common; ++k) *base += "/" + all[0][k];
+  rel->clear();
+  for (const auto& parts : all) {
+    std::string r;
+    for (size_t k = common; k < parts.size(); ++k) r += (k > common ? "/" : "") + parts[k];
+    rel->push_back(r);
+  }
+  return true;
+}
+
+// The child's overlay plan: the layers for fsconfig("lowerdir+"), and for kernels
+// without it (< 6.8) one mount(2) option string, with absolute paths if they fit
+// in a page, else relative to the layers' common parent (the child chdirs there).
+void PrepareOverlay(Prepared* p) {
+  const ContainerConfig& c = p->cfg;
+  for (const std::string& d : c.lowerdirs) p->lowerdirs.push_back(d.c_str());
+  p->overlay_options = OverlayOptions(c.lowerdirs, c);
+  std::vector<std::string> rel;
+  if (p->overlay_options.empty() && CommonParent(c.lowerdirs, &p->overlay_base, &rel))
+    p->overlay_options = OverlayOptions(rel, c);
+  if (p->overlay_options.empty()) p->overlay_base.clear();
+  ChildOverlay& o = p->overlay;
+  o.lowerdirs = p->lowerdirs.data();
+  o.nlower = static_cast<unsigned>(p->lowerdirs.size());
+  o.upperdir = c.upperdir.c_str();
+  o.workdir = c.workdir.c_str();
+  o.userxattr = c.overlay_userxattr;
+  o.legacy_options = p->overlay_options.empty() ? nullptr : p->overlay_options.c_str();
+  o.chdir_to = p->overlay_base.empty() ? nullptr : p->overlay_base.c_str();
+  const char* mode = getenv("BERTH_OVERLAY_MOUNT");
+  o.force_legacy = mode != nullptr && strcmp(mode, "legacy") == 0;
 }
 
 Stage MountStage(const MountSpec& m) {
@@ -281,6 +357,14 @@ std::shared_ptr<Prepared> Prepare(const ContainerConfig& config, Error* e) {
     }
     p->mounts.push_back(cm);
   }
+  if (!c.lowerdirs.empty()) {
+    if (c.lowerdirs.size() > kMaxOverlayLayers) {
+      SetMessage(e, "overlay", std::to_string(c.lowerdirs.size()) + " lower layers: the kernel's overlayfs maximum is " +
+                                   std::to_string(kMaxOverlayLayers));
+      return nullptr;
+    }
+    PrepareOverlay(p.get());
+  }
   for (const std::string& s : c.masked_paths) p->masked.push_back(s.c_str());
   for (const std::string& s : c.readonly_paths) p->readonly.push_back(s.c_str());
   if (c.namespaces & CLONE_NEWUSER) {
@@ -318,7 +402,7 @@ std::shared_ptr<Prepared> Prepare(const ContainerConfig& config, Error* e) {
 
   ChildArgs& a = p->args;
   a.rootfs = c.rootfs.c_str();
-  a.overlay = c.overlay_options.empty() ? nullptr : c.overlay_options.c_str();
+  a.overlay = c.lowerdirs.empty() ? nullptr : &p->overlay;
   a.mounts = p->mounts.data();
   a.nmounts = static_cast<unsigned>(p->mounts.size());
   bool dev_tmpfs = false;

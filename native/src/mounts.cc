@@ -3,7 +3,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <sys/mount.h>
+#include <sys/mount.h>  // glibc >= 2.36: FSCONFIG_*, MOUNT_ATTR_*, MOVE_MOUNT_*
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -156,6 +156,81 @@ unsigned long KeptFlags(const char* path) noexcept {
   return out;
 }
 
+// Raw syscalls of the new mount API (glibc's wrappers are not async-signal-safe promises).
+long FsConfig(int fd, unsigned cmd, const char* key, const void* value) noexcept {
+  return syscall(SYS_fsconfig, fd, cmd, key, value, 0);
+}
+
+// fsopen("overlay") + fsconfig per layer + fsmount + move_mount onto `rootfs`.
+// Returns 0, -1 + *e, or 1 when this kernel's overlay does not take "lowerdir+"
+// (< 6.8: EINVAL from fsconfig, or from FSCONFIG_CMD_CREATE where overlay still
+// parses a legacy option string): the caller falls back to mount(2).
+int MountOverlay(const char* rootfs, const ChildOverlay& o, ChildError* e) noexcept {
+  int fs = static_cast<int>(syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC));
+  if (fs < 0) return errno == ENOSYS ? 1 : Fail(e, kStageOverlay, "fsopen", rootfs);
+  auto fail = [&](const char* sys, const char* path) {
+    int err = errno;
+    close(fs);
+    return FailWith(e, err, kStageOverlay, sys, path);
+  };
+  for (unsigned i = 0; i < o.nlower; ++i) {
+    if (FsConfig(fs, FSCONFIG_SET_STRING, "lowerdir+", o.lowerdirs[i]) < 0) {
+      if (errno == EINVAL) {
+        // Unknown key (6.5-6.7: first layer), or a legacy context's one-page limit (< 6.5),
+        // or a layer overlay refuses. Past the first layer, keep it in *e: if the fallback
+        // fails too, this names the layer.
+        if (i > 0) {
+          fail("fsconfig", o.lowerdirs[i]);
+        } else {
+          close(fs);
+        }
+        return 1;
+      }
+      return fail("fsconfig", o.lowerdirs[i]);
+    }
+  }
+  if (FsConfig(fs, FSCONFIG_SET_STRING, "upperdir", o.upperdir) < 0) return fail("fsconfig", o.upperdir);
+  if (FsConfig(fs, FSCONFIG_SET_STRING, "workdir", o.workdir) < 0) return fail("fsconfig", o.workdir);
+  if (o.userxattr && FsConfig(fs, FSCONFIG_SET_FLAG, "userxattr", nullptr) < 0) return fail("fsconfig", rootfs);
+  if (FsConfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr) < 0) {
+    if (errno == EINVAL) {
+      close(fs);
+      return 1;
+    }
+    return fail("fsconfig", rootfs);
+  }
+  // nodev: a device node made inside the container (it keeps CAP_MKNOD) cannot be opened.
+  int mnt = static_cast<int>(syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV));
+  if (mnt < 0) return fail("fsmount", rootfs);
+  close(fs);
+  if (syscall(SYS_move_mount, mnt, "", AT_FDCWD, rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+    int err = errno;
+    close(mnt);
+    return FailWith(e, err, kStageOverlay, "move_mount", rootfs);
+  }
+  close(mnt);
+  return 0;
+}
+
+// mount(2) with the whole option string. *e may hold the new API's failure (see MountOverlay).
+int MountOverlayLegacy(const char* rootfs, const ChildOverlay& o, ChildError* e) noexcept {
+  const ChildError first = *e;
+  const bool had_first = first.err != 0 && first.stage == kStageOverlay;
+  if (o.legacy_options == nullptr) {
+    if (had_first) return -1;
+    return FailWith(e, E2BIG, kStageOverlay, "mount", rootfs);
+  }
+  if (o.chdir_to != nullptr && chdir(o.chdir_to) < 0) return Fail(e, kStageOverlay, "chdir", o.chdir_to);
+  if (mount("overlay", rootfs, "overlay", MS_NODEV, o.legacy_options) < 0) {
+    if (had_first && errno == EINVAL) {
+      *e = first;  // both refused it: name the layer fsconfig stopped at
+      return -1;
+    }
+    return Fail(e, kStageOverlay, "mount", rootfs);
+  }
+  return 0;
+}
+
 }  // namespace
 
 void FdPath(char* buf, int fd) noexcept {
@@ -179,10 +254,11 @@ int MakeMountsPrivate(ChildError* e) noexcept {
   return 0;
 }
 
-int MountRoot(const char* rootfs, const char* options, ChildError* e) noexcept {
-  if (options != nullptr) {
-    // nodev: a device node made inside the container (it keeps CAP_MKNOD) cannot be opened.
-    if (mount("overlay", rootfs, "overlay", MS_NODEV, options) < 0) return Fail(e, kStageOverlay, "mount", rootfs);
+int MountRoot(const char* rootfs, const ChildOverlay* overlay, ChildError* e) noexcept {
+  if (overlay != nullptr) {
+    int rc = overlay->force_legacy ? 1 : MountOverlay(rootfs, *overlay, e);
+    if (rc < 0) return -1;
+    if (rc > 0 && MountOverlayLegacy(rootfs, *overlay, e) < 0) return -1;
   } else {
     if (mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0) return Fail(e, kStageOverlay, "mount", rootfs);
     if (mount(nullptr, rootfs, nullptr, MS_BIND | MS_REMOUNT | MS_NODEV | KeptFlags(rootfs), nullptr) < 0)

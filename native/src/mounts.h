@@ -24,12 +24,29 @@ struct ChildMount {
   Stage stage;
 };
 
+// The container's overlay, prepared by the parent (see PrepareOverlay in container.cc).
+struct ChildOverlay {
+  const char* const* lowerdirs;  // absolute, topmost first
+  unsigned nlower;
+  const char* upperdir;
+  const char* workdir;
+  bool userxattr;
+  // Fallback for kernels without "lowerdir+" (< 6.8): mount(2) data fitting in one page,
+  // with lowerdirs relative to `chdir_to` when that is set. nullptr: no form fits.
+  const char* legacy_options;
+  const char* chdir_to;
+  bool force_legacy;  // BERTH_OVERLAY_MOUNT=legacy (tests of the fallback)
+};
+
 // mount(NULL, "/", NULL, MS_REC|MS_PRIVATE): nothing propagates back to the host.
 int MakeMountsPrivate(ChildError* e) noexcept;
 
-// Mounts overlay `options` on `rootfs` (or, with options == nullptr, bind-mounts
-// `rootfs` onto itself), chdirs into it and returns an O_PATH fd of it.
-int MountRoot(const char* rootfs, const char* options, ChildError* e) noexcept;
+// Mounts `overlay` on `rootfs` (or, with overlay == nullptr, bind-mounts `rootfs`
+// onto itself), chdirs into it and returns an O_PATH fd of it. The overlay is
+// built with the new mount API, one fsconfig("lowerdir+") per layer, so any number
+// of layers up to the kernel's 500 works; on older kernels, mount(2) with one
+// option string.
+int MountRoot(const char* rootfs, const ChildOverlay* overlay, ChildError* e) noexcept;
 
 // The mounts, in order, under the root `rootfd`.
 int MountAll(int rootfd, const ChildMount* mounts, unsigned n, ChildError* e) noexcept;

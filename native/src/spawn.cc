@@ -29,8 +29,6 @@
 namespace berth {
 namespace {
 
-constexpr size_t kMaxMountData = 4095;  // mount(2) copies at most one page of options
-
 // Docker's defaults (moby oci/defaults.go).
 const std::vector<std::string>& DefaultMaskedPaths() {
   static const std::vector<std::string> paths = {
@@ -219,13 +217,12 @@ ContainerConfig ReadConfig(Napi::Env env, Napi::Value value) {
   if (c.args.empty() || c.args[0].empty()) ThrowField(env, "args", "args[0] must be a non-empty string");
   if (c.hostname.size() > 64) ThrowField(env, "hostname", "longer than 64 bytes");
 
-  c.overlay_options = "lowerdir=";
-  for (size_t i = 0; i < lowerdirs.size(); ++i) {
-    if (i > 0) c.overlay_options += ':';
-    c.overlay_options += lowerdirs[i];
-  }
-  c.overlay_options += ",upperdir=" + upperdir + ",workdir=" + workdir;
-  if (c.overlay_options.size() > kMaxMountData) ThrowField(env, "lowerdirs", "overlay options exceed 4095 bytes");
+  if (lowerdirs.size() > kMaxOverlayLayers)
+    ThrowField(env, "lowerdirs", ("more than " + std::to_string(kMaxOverlayLayers) +
+                                  " layers (the kernel's overlayfs maximum)").c_str());
+  c.lowerdirs = std::move(lowerdirs);
+  c.upperdir = upperdir;
+  c.workdir = workdir;
 
   c.namespaces = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP;
   if (Present(spec, "userns")) {
@@ -238,7 +235,7 @@ ContainerConfig ReadConfig(Napi::Env env, Napi::Value value) {
   }
   const bool userns = (c.namespaces & CLONE_NEWUSER) != 0;
   // Mounted inside the user namespace: overlay keeps its metadata in user.* xattrs there.
-  if (userns) c.overlay_options += ",userxattr";
+  c.overlay_userxattr = userns;
 
   // Docker's default mounts. devpts' gid=5 must be mapped in a user namespace.
   const char* devpts = userns && !Maps(c.gid_map, 5) ? "newinstance,ptmxmode=0666,mode=0620"
