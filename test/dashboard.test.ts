@@ -9,6 +9,7 @@ import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startInstance, type Instance } from "./harness.js";
+import { pushImage, token } from "./registry-helpers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const USER = "captain";
@@ -103,6 +104,41 @@ describe("dashboard", () => {
     // A reload keeps the session.
     await page.reload();
     await page.getByTestId("containers-table").getByText("echo hello-from-dashboard").waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("searches the registry: a public repository with its description, visibility and tags", async () => {
+    // Another user's repositories: one made public with a description, one left private.
+    const bob = (await b.berth(["user", "create", "bob"])).stdout.trim();
+    expect(bob).toMatch(/^berth_/);
+    const creds = { user: "bob", pass: bob };
+    const t = await token(b.url, ["repository:bob/harbor-app:pull,push", "repository:bob/harbor-secret:pull,push"], creds);
+    await pushImage(b.url, t.token, "bob/harbor-app", "1.0");
+    await pushImage(b.url, t.token, "bob/harbor-app", "latest");
+    await pushImage(b.url, t.token, "bob/harbor-secret", "1.0");
+    expect((await b.berth(["repo", "set", "bob/harbor-app", "--public", "--description", "A lighthouse keeper's logbook"])).code).toBe(0);
+
+    await page.reload();
+    const search = page.getByTestId("repo-search");
+    await search.fill("lighthouse");
+    const results = page.getByTestId("repo-results");
+    const row = results.getByTestId("repo-row").filter({ hasText: "bob/harbor-app" });
+    await row.waitFor();
+    expect(await row.getAttribute("data-visibility")).toBe("public");
+    expect(await row.innerText()).toMatch(/A lighthouse keeper's logbook/);
+    expect(await row.innerText()).toMatch(/\bpublic\b/);
+    expect(await row.getByTestId("repo-tags").innerText()).toBe("2");
+    // Only the match is listed.
+    await expect.poll(() => results.getByTestId("repo-row").count()).toBe(1);
+
+    // By name; the signed-in admin also sees the private one, marked so.
+    await search.fill("harbor");
+    await expect.poll(() => results.getByTestId("repo-row").count()).toBe(2);
+    expect(await results.getByTestId("repo-row").filter({ hasText: "bob/harbor-secret" }).getAttribute("data-visibility")).toBe("private");
+
+    await search.fill("no-such-repository-anywhere");
+    await results.getByText("No repository matches").waitFor();
+    await expect.poll(() => results.getByTestId("repo-row").count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { ImagesTable } from "./ImagesTable";
 import { RunForm } from "./RunForm";
 import { ContainersTable } from "./ContainersTable";
 import { LogPanel } from "./LogPanel";
+import { RepoSearch } from "./RepoSearch";
 
 export function Dashboard({ user, onSignedOut }: { user: { name: string; isAdmin: boolean }; onSignedOut: () => void }) {
   const [images, setImages] = useState<ImageSummary[] | null>(null);
@@ -135,6 +136,10 @@ export function Dashboard({ user, onSignedOut }: { user: { name: string; isAdmin
             {selectedSummary && <span className="muted small"> — {selectedSummary.name}</span>}
           </h2>
           <LogPanel socket={socket} containerId={selected} onExit={scheduleContainers} />
+        </section>
+        <section className="panel wide">
+          <h2>Registry</h2>
+          <RepoSearch onUnauthorized={onSignedOut} />
         </section>
       </main>
     </div>
