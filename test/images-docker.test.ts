@@ -3,34 +3,14 @@
  * runs it, Berth loads what Docker saves (whiteouts included) and runs it, skopeo reads
  * Berth's OCI archives, and an exported container imports on both sides.
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { docker as dockerCmd, ensureDockerd } from "./docker.js";
 import { run, startInstance, type Instance } from "./harness.js";
 
-// Debian's engine speaks API 1.41; the newer client first on PATH would not match it.
-const DOCKER = "/usr/bin/docker";
-const DOCKERD = "/usr/sbin/dockerd";
-const DOCKERD_LOG = "/tmp/berth-test-dockerd.log";
-
-const docker = (args: string[], timeoutMs = 120_000) => run(DOCKER, args, { timeoutMs });
-
-/** Starts dockerd if it is not running, and leaves it running (other tests may use it). */
-async function ensureDockerd(): Promise<void> {
-  if (!fs.existsSync(DOCKER) || !fs.existsSync(DOCKERD)) throw new Error("docker.io is not installed: scripts/setup.sh --test installs it");
-  if ((await docker(["info", "--format", "{{.ServerVersion}}"])).code === 0) return;
-  const log = fs.openSync(DOCKERD_LOG, "a");
-  const child = spawn(DOCKERD, ["--iptables=true"], { detached: true, stdio: ["ignore", log, log] });
-  child.unref();
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if ((await docker(["info", "--format", "{{.ServerVersion}}"])).code === 0) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`dockerd did not come up in 60 s; see ${DOCKERD_LOG}:\n${fs.readFileSync(DOCKERD_LOG, "utf8").slice(-2000)}`);
-}
+const docker = (args: string[], timeoutMs = 120_000) => dockerCmd(args, { timeoutMs });
 
 const tag = `t${process.pid}`;
 const dockerImages: string[] = [];
