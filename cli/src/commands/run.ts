@@ -28,7 +28,7 @@ export interface RunFlags {
 }
 
 /** The flags as the API's ContainerOptions; a bad value is a usage error naming the flag. */
-async function toOptions(f: RunFlags = {}) {
+export async function toOptions(f: RunFlags = {}) {
   const { parseBytes } = await import("@berth/core");
   const { CliError } = await import("../errors.js");
   const num = (flag: string, v: string, int: boolean) => {
@@ -90,24 +90,13 @@ export async function run(a: RunArgs): Promise<number> {
 }
 
 export function register(program: Command, handler: (a: RunArgs) => Promise<number | void> = run): Command {
-  return program
-    .command("run")
-    .description("Create and run a new container from an image")
-    .usage("[OPTIONS] IMAGE [COMMAND] [ARG...]")
-    .option("--rm", "automatically remove the container when it exits")
-    .option("--name <name>", "assign a name to the container")
+  return runFlags(
+    program
+      .command("run")
+      .description("Create and run a new container from an image")
+      .usage("[OPTIONS] IMAGE [COMMAND] [ARG...]"),
+  )
     .option("-d, --detach", "run the container in the background and print its ID")
-    .option("-m, --memory <bytes>", "memory limit (e.g. 64m, 1g)")
-    .option("--memory-swap <bytes>", "memory + swap limit; -1 for unlimited swap")
-    .option("--cpus <number>", "number of CPUs (e.g. 1.5)")
-    .option("--pids-limit <n>", "maximum number of processes")
-    .option("--cap-add <cap>", "add a Linux capability (repeatable)", collect, [])
-    .option("--cap-drop <cap>", "drop a Linux capability (repeatable)", collect, [])
-    .option("--read-only", "mount the container's root filesystem read-only")
-    .option("-u, --user <user>", "username or UID (format: <name|uid>[:<group|gid>])")
-    .option("--init", "run an init inside the container that forwards signals and reaps processes")
-    .option("-i, --interactive", "keep STDIN open and attach it")
-    .option("-t, --tty", "allocate a pseudo-TTY")
     .argument("<image>", "image to run (name[:tag], id or id prefix)")
     .argument("[command...]", "command and arguments for the container (everything after IMAGE)")
     // Everything after IMAGE belongs to the container: `berth run busybox ls -la`.
@@ -118,6 +107,24 @@ export function register(program: Command, handler: (a: RunArgs) => Promise<numb
         return handler({ image, cmd, rm: !!rm, name, detach: !!detach, flags });
       }),
     );
+}
+
+/** The flags run and create share (create: everything but -d). */
+export function runFlags(cmd: Command): Command {
+  return cmd
+    .option("--rm", "automatically remove the container when it exits")
+    .option("--name <name>", "assign a name to the container")
+    .option("-m, --memory <bytes>", "memory limit (e.g. 64m, 1g)")
+    .option("--memory-swap <bytes>", "memory + swap limit; -1 for unlimited swap")
+    .option("--cpus <number>", "number of CPUs (e.g. 1.5)")
+    .option("--pids-limit <n>", "maximum number of processes")
+    .option("--cap-add <cap>", "add a Linux capability (repeatable)", collect, [])
+    .option("--cap-drop <cap>", "drop a Linux capability (repeatable)", collect, [])
+    .option("--read-only", "mount the container's root filesystem read-only")
+    .option("-u, --user <user>", "username or UID (format: <name|uid>[:<group|gid>])")
+    .option("--init", "run an init inside the container that forwards signals and reaps processes")
+    .option("-i, --interactive", "keep STDIN open and attach it")
+    .option("-t, --tty", "allocate a pseudo-TTY");
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -292,6 +292,59 @@ export class ContainerManager {
     killContainer(r.pid, signal);
   }
 
+  /** Containers a `start` job is starting (two starts of one container run it once). */
+  private readonly starting = new Set<string>();
+
+  /**
+   * `start`: a created container, or an exited one again. A restart keeps the container's upper
+   * dir (its writes survive, as in docker) and appends to its log; the row goes back to created.
+   */
+  async start(id: string): Promise<void> {
+    if (this.running.has(id) || this.starting.has(id)) return;
+    this.starting.add(id);
+    try {
+      const row = await this.d.db.container.findUnique({ where: { id }, select: { state: true } });
+      if (!row) throw new NotFound(`No such container: ${id}`);
+      if (row.state === "exited") {
+        await this.d.db.container.update({
+          where: { id },
+          data: { state: "created", exitCode: null, error: null, oomKilled: false, pid: null, startedAt: null, finishedAt: null },
+        });
+      }
+      await this.run(id);
+    } finally {
+      this.starting.delete(id);
+    }
+  }
+
+  /**
+   * `stop`: `signal` (SIGTERM by default) to PID 1, SIGKILL after `timeoutSec`; resolves once the
+   * exit is recorded. False when it was not running here (docker: stopping a stopped container is fine).
+   */
+  async stop(id: string, timeoutSec: number, signal = 15): Promise<boolean> {
+    const r = this.running.get(id);
+    if (!r) return false;
+    tryKill(r.pid, signal);
+    const timer = setTimeout(() => tryKill(r.pid, 9), timeoutSec * 1000);
+    try {
+      await r.done;
+    } finally {
+      clearTimeout(timer);
+    }
+    return true;
+  }
+
+  /** `rm`: refuses a running container unless `force` (then SIGKILL and wait); deletes its directory. */
+  async remove(id: string, force: boolean): Promise<void> {
+    const r = this.running.get(id);
+    if (r) {
+      if (!force) throw new FailedPrecondition(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
+      tryKill(r.pid, 9);
+      await r.done;
+    }
+    await fs.rm(this.dir(id), { recursive: true, force: true });
+  }
+
   /** Shutdown: SIGTERM every container, SIGKILL what is left after the grace period, wait for all. */
   async stopAll(graceMs: number): Promise<void> {
     this.stopping = true;

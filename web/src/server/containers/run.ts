@@ -24,6 +24,8 @@ export interface RunRequest {
   name?: string;
   autoRemove?: boolean;
   options?: ContainerOptions;
+  /** false: `create` (state created, nothing runs until `start`). */
+  start?: boolean;
 }
 
 /** Validates, writes the desired state, tells the world, enqueues the job for the host. */
@@ -65,6 +67,10 @@ export async function runContainer(s: Services, req: RunRequest): Promise<{ id: 
   const event: ContainerEvent = { type: "container.create", id, hostId: host.id, time: new Date().toISOString() };
   await redis.publish(EVENTS_CHANNEL, JSON.stringify(event)).catch((err: Error) => log.warn({ err: err.message, id }, "could not publish container.create"));
 
+  if (req.start === false) {
+    log.info({ id, container: name, image: image.ref, host: host.id }, "container created (not started)");
+    return { id, name };
+  }
   const payload: ContainerRunJob = { containerId: id };
   try {
     await queues.get(hostQueueName(host.id)).add(JOB.containerRun, payload, { removeOnComplete: 1000, removeOnFail: 1000 });

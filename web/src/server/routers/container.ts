@@ -5,6 +5,8 @@ import { toSummary, type ContainerSummary } from "../containers/summary.js";
 import { findContainer, isFullContainerId } from "../containers/resolve.js";
 import { CONTAINER_NAME, runContainer } from "../containers/run.js";
 import { readLogs, streamExists } from "../containers/logs.js";
+import { killContainer, removeContainer, renameContainer, restartContainer, startContainer, stopContainer, waitContainer } from "../containers/lifecycle.js";
+import { dockerContainerInspect, imageRunConfig } from "../containers/inspect.js";
 
 const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
 
@@ -20,6 +22,19 @@ export const containerRouter = router({
       }),
     )
     .mutation(({ ctx, input }) => runContainer(ctx.services, input)),
+
+  /** As run, but nothing starts until `start`. */
+  create: mutatingProcedure
+    .input(
+      z.object({
+        image: z.string().trim().min(1, "image is required").max(512),
+        cmd: z.array(z.string().max(64 * 1024)).max(4096).optional(),
+        name: z.string().max(128).regex(CONTAINER_NAME, "only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed").optional(),
+        autoRemove: z.boolean().optional(),
+        options: ContainerOptions.optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => runContainer(ctx.services, { ...input, start: false })),
 
   list: protectedProcedure
     .input(z.object({ all: z.boolean().optional() }).optional())
@@ -48,4 +63,34 @@ export const containerRouter = router({
       const out = await readLogs(redis, id, input.tail);
       return { entries: out.entries, done: out.done || c?.state === "exited" };
     }),
+
+  stop: mutatingProcedure
+    .input(z.object({ id: ContainerRef, timeoutSec: z.number().int().min(0).max(3600).default(10) }))
+    .mutation(({ ctx, input }) => stopContainer(ctx.services, input.id, input.timeoutSec)),
+
+  kill: mutatingProcedure
+    .input(z.object({ id: ContainerRef, signal: z.string().trim().min(1).max(16).default("KILL") }))
+    .mutation(({ ctx, input }) => killContainer(ctx.services, input.id, input.signal)),
+
+  remove: mutatingProcedure
+    .input(z.object({ id: ContainerRef, force: z.boolean().default(false) }))
+    .mutation(({ ctx, input }) => removeContainer(ctx.services, input.id, input.force)),
+
+  start: mutatingProcedure.input(z.object({ id: ContainerRef })).mutation(({ ctx, input }) => startContainer(ctx.services, input.id)),
+
+  restart: mutatingProcedure
+    .input(z.object({ id: ContainerRef, timeoutSec: z.number().int().min(0).max(3600).default(10) }))
+    .mutation(({ ctx, input }) => restartContainer(ctx.services, input.id, input.timeoutSec)),
+
+  wait: protectedProcedure.input(z.object({ id: ContainerRef })).query(({ ctx, input }) => waitContainer(ctx.services, input.id)),
+
+  rename: mutatingProcedure
+    .input(z.object({ id: ContainerRef, name: z.string().trim().min(1).max(128) }))
+    .mutation(({ ctx, input }) => renameContainer(ctx.services, input.id, input.name)),
+
+  inspect: protectedProcedure.input(z.object({ id: ContainerRef })).query(async ({ ctx, input }) => {
+    const c = await findContainer(ctx.services.db, input.id);
+    if (!c) throw new NotFound(`No such container: ${input.id}`);
+    return dockerContainerInspect(c, await imageRunConfig(ctx.services, c));
+  }),
 });

@@ -1,0 +1,38 @@
+import type { Command } from "commander";
+import { action } from "../action.js";
+import { parseSeconds } from "./stop.js";
+
+export interface RestartArgs {
+  containers: string[];
+  timeoutSec: number | undefined;
+}
+
+/** stop (SIGTERM, SIGKILL after -t) then start, for each container. */
+export async function restart(a: RestartArgs): Promise<number> {
+  const { eachContainer } = await import("../each-container.js");
+  return eachContainer(a.containers, async (s, ref) => {
+    await s.api.container.restart.mutate({ id: ref, ...(a.timeoutSec !== undefined ? { timeoutSec: a.timeoutSec } : {}) });
+    return ref;
+  });
+}
+
+export function register(program: Command, handler: (a: RestartArgs) => Promise<number | void> = restart): Command {
+  return program
+    .command("restart")
+    .description("Restart one or more containers")
+    .usage("[OPTIONS] CONTAINER [CONTAINER...]")
+    .option("-t, --time <seconds>", "seconds to wait before killing the container (default 10)")
+    .argument("<container...>", "container ids, id prefixes or names")
+    .action(
+      action("other", async (containers: string[], opts: { time?: string }) => {
+        const { CliError } = await import("../errors.js");
+        let timeoutSec: number | undefined;
+        try {
+          timeoutSec = opts.time !== undefined ? parseSeconds(opts.time) : undefined;
+        } catch (e) {
+          throw new CliError("USAGE", (e as Error).message);
+        }
+        return handler({ containers, timeoutSec });
+      }),
+    );
+}

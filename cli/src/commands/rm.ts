@@ -1,0 +1,26 @@
+import type { Command } from "commander";
+import { action } from "../action.js";
+
+export interface RmArgs {
+  containers: string[];
+  force: boolean;
+}
+
+/** Removes each container (its directory and record); -f kills a running one first. */
+export async function rm(a: RmArgs): Promise<number> {
+  const { eachContainer } = await import("../each-container.js");
+  return eachContainer(a.containers, async (s, ref) => {
+    await s.api.container.remove.mutate({ id: ref, force: a.force });
+    return ref;
+  });
+}
+
+export function register(program: Command, handler: (a: RmArgs) => Promise<number | void> = rm): Command {
+  return program
+    .command("rm")
+    .description("Remove one or more containers")
+    .usage("[OPTIONS] CONTAINER [CONTAINER...]")
+    .option("-f, --force", "force the removal of a running container (uses SIGKILL)")
+    .argument("<container...>", "container ids, id prefixes or names")
+    .action(action("other", (containers: string[], opts: { force?: boolean }) => handler({ containers, force: !!opts.force })));
+}

@@ -1,0 +1,83 @@
+import { ContainerOptions, JOB, type ImageConfig, type ImageInspectResult } from "@berth/core";
+import type { Db } from "@berth/core/db";
+import type { Services } from "../services.js";
+import { runHostJob } from "../images/jobs.js";
+
+const ZERO_TIME = "0001-01-01T00:00:00Z";
+
+/** Docker's State.Status. */
+function status(state: string): string {
+  return state === "running" ? "running" : state === "exited" ? "exited" : "created";
+}
+
+/**
+ * `docker inspect`'s JSON for one container (the subset Berth has: no NetworkSettings or Mounts
+ * yet). Path and Args are what ran: the image's entrypoint + (the given command or the image's).
+ */
+export function dockerContainerInspect(c: Db.Container, image: ImageConfig["config"] | undefined): Record<string, unknown> {
+  let cmd: string[] = [];
+  try {
+    const v: unknown = JSON.parse(c.cmd);
+    if (Array.isArray(v)) cmd = v.map(String);
+  } catch {
+    /* stored by us: always JSON */
+  }
+  const opts = ContainerOptions.parse(JSON.parse(c.options || "{}"));
+  const effectiveCmd = cmd.length ? cmd : (image?.Cmd ?? []);
+  const argv = [...(image?.Entrypoint ?? []), ...effectiveCmd];
+  const running = c.state === "running";
+  return {
+    Id: c.id,
+    Created: c.createdAt.toISOString(),
+    Path: argv[0] ?? "",
+    Args: argv.slice(1),
+    State: {
+      Status: status(c.state),
+      Running: running,
+      Paused: false,
+      Restarting: false,
+      OOMKilled: c.oomKilled,
+      Dead: false,
+      Pid: running ? (c.pid ?? 0) : 0,
+      ExitCode: c.exitCode ?? 0,
+      Error: c.error ?? "",
+      StartedAt: c.startedAt?.toISOString() ?? ZERO_TIME,
+      FinishedAt: c.finishedAt?.toISOString() ?? ZERO_TIME,
+    },
+    Image: c.imageId,
+    Name: `/${c.name}`,
+    HostConfig: {
+      Memory: opts.memory ?? 0,
+      MemorySwap: opts.memorySwap ?? 0,
+      NanoCpus: opts.cpus !== undefined ? Math.round(opts.cpus * 1e9) : 0,
+      PidsLimit: opts.pidsLimit ?? null,
+      CapAdd: opts.capAdd.length ? opts.capAdd : null,
+      CapDrop: opts.capDrop.length ? opts.capDrop : null,
+      ReadonlyRootfs: opts.readOnly,
+      Init: opts.init,
+      AutoRemove: c.autoRemove,
+    },
+    Config: {
+      Hostname: c.id.slice(0, 12),
+      User: opts.user ?? image?.User ?? "",
+      Tty: opts.tty,
+      OpenStdin: opts.interactive,
+      Env: image?.Env ?? null,
+      Cmd: effectiveCmd.length ? effectiveCmd : null,
+      Image: c.imageRef,
+      WorkingDir: (image as { WorkingDir?: string } | undefined)?.WorkingDir ?? "",
+      Entrypoint: image?.Entrypoint ?? null,
+    },
+  };
+}
+
+/** The image's run config, read by the container's host (web never reads the store); undefined if that fails. */
+export async function imageRunConfig(s: Services, c: Db.Container): Promise<ImageConfig["config"] | undefined> {
+  try {
+    const r = await runHostJob<ImageInspectResult>(s, JOB.imageInspect, { imageId: c.imageId }, { hostId: c.hostId, timeoutMs: 15_000 });
+    return (r.config as ImageConfig).config;
+  } catch (err) {
+    s.log.warn({ err: (err as Error).message, id: c.id }, "inspect: could not read the image config");
+    return undefined;
+  }
+}

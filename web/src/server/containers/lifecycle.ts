@@ -1,0 +1,136 @@
+import { constants } from "node:os";
+import {
+  AlreadyExists,
+  EVENTS_CHANNEL,
+  FailedPrecondition,
+  InvalidArgument,
+  JOB,
+  JOB_LIFECYCLE,
+  type ContainerEvent,
+  type ContainerKillJob,
+  type ContainerRemoveJob,
+  type ContainerStartJob,
+  type ContainerStopJob,
+  type ContainerStopResult,
+  type ImageInspectResult,
+} from "@berth/core";
+import { Prisma } from "@berth/core/db";
+import type { Services } from "../services.js";
+import { runHostJob } from "../images/jobs.js";
+import { resolveContainer } from "./resolve.js";
+import { CONTAINER_NAME } from "./run.js";
+
+/** Docker's signal syntax: "KILL", "SIGKILL", "kill", "9". */
+export function parseSignal(text: string): number {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) {
+    const n = Number(t);
+    if (n >= 1 && n <= 64) return n;
+  } else {
+    const name = ("SIG" + t.toUpperCase().replace(/^SIG/, "")) as keyof typeof constants.signals;
+    const n = constants.signals[name];
+    if (typeof n === "number") return n;
+  }
+  throw new InvalidArgument(`invalid signal: ${text}`);
+}
+
+async function publish(s: Services, type: ContainerEvent["type"], id: string, hostId: string) {
+  const ev: ContainerEvent = { type, id, hostId, time: new Date().toISOString() };
+  await s.redis.publish(EVENTS_CHANNEL, JSON.stringify(ev)).catch((err: Error) => s.log.warn({ err: err.message, id }, `could not publish ${type}`));
+}
+
+/** The image's StopSignal, when its config names one; SIGTERM otherwise. */
+async function stopSignalOf(s: Services, imageId: string, hostId: string): Promise<number> {
+  try {
+    const r = await runHostJob<ImageInspectResult>(s, JOB.imageInspect, { imageId }, { hostId, timeoutMs: 15_000 });
+    const sig = (r.config as { config?: { StopSignal?: string } }).config?.StopSignal;
+    return sig ? parseSignal(sig) : 15;
+  } catch {
+    return 15;
+  }
+}
+
+/** `stop`: returns once the container has exited; a container that is not running is fine (as docker). */
+export async function stopContainer(s: Services, ref: string, timeoutSec = 10): Promise<void> {
+  const c = await resolveContainer(s.db, ref);
+  if (c.state !== "running") return;
+  const signal = await stopSignalOf(s, c.imageId, c.hostId);
+  const payload: ContainerStopJob = { containerId: c.id, timeoutSec, signal };
+  await runHostJob<ContainerStopResult>(s, JOB_LIFECYCLE.containerStop, payload, { hostId: c.hostId, timeoutMs: (timeoutSec + 30) * 1000 });
+}
+
+/** `kill -s SIGNAL`: the signal reaches PID 1; docker refuses a container that is not running. */
+export async function killContainer(s: Services, ref: string, signal: string): Promise<void> {
+  const n = parseSignal(signal);
+  const c = await resolveContainer(s.db, ref);
+  if (c.state !== "running") throw new FailedPrecondition(`Cannot kill container: ${ref}: Container ${c.id} is not running`);
+  const payload: ContainerKillJob = { containerId: c.id, signal: n };
+  await runHostJob(s, JOB.containerKill, payload, { hostId: c.hostId, timeoutMs: 30_000 });
+}
+
+/** `rm [-f]`: the host kills (when forced) and deletes the directory; then the row goes. The log stream stays until its TTL. */
+export async function removeContainer(s: Services, ref: string, force: boolean): Promise<void> {
+  const c = await resolveContainer(s.db, ref);
+  if (c.state === "running" && !force) {
+    throw new FailedPrecondition(`You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`);
+  }
+  const payload: ContainerRemoveJob = { containerId: c.id, force };
+  await runHostJob(s, JOB_LIFECYCLE.containerRemove, payload, { hostId: c.hostId, timeoutMs: 60_000 });
+  await s.db.container.deleteMany({ where: { id: c.id } });
+  await publish(s, "container.destroy", c.id, c.hostId);
+  s.log.info({ id: c.id, container: c.name }, "container removed");
+}
+
+/**
+ * `wait`: the exit code once the container has exited. Polls the row for up to `maxMs`, then
+ * answers `done: false` so the client asks again (no HTTP request is held for long).
+ */
+export async function waitContainer(s: Services, ref: string, maxMs = 20_000): Promise<{ done: boolean; exitCode: number | null }> {
+  const c = await resolveContainer(s.db, ref);
+  const end = Date.now() + maxMs;
+  for (;;) {
+    const row = await s.db.container.findUnique({ where: { id: c.id }, select: { state: true, exitCode: true } });
+    // Removed while we waited (--rm): its end is in the log stream, not here.
+    if (!row) return { done: true, exitCode: null };
+    if (row.state === "exited") return { done: true, exitCode: row.exitCode };
+    if (Date.now() >= end) return { done: false, exitCode: null };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** `rename OLD NEW`: the same name rules and uniqueness as run. */
+export async function renameContainer(s: Services, ref: string, newName: string): Promise<void> {
+  const name = newName.replace(/^\//, "");
+  if (!CONTAINER_NAME.test(name)) throw new InvalidArgument(`invalid container name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed`);
+  const c = await resolveContainer(s.db, ref);
+  if (c.name === name) throw new InvalidArgument(`Renaming a container with the same name as its current name`);
+  const other = await s.db.container.findUnique({ where: { name }, select: { id: true } });
+  if (other) throw new AlreadyExists(`Conflict. The container name "/${name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+  try {
+    await s.db.container.update({ where: { id: c.id }, data: { name } });
+  } catch (err) {
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") throw new AlreadyExists(`Conflict. The container name "/${name}" is already in use`, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * `start`: a created container, or an exited one again (its upper dir kept, as docker). Returns once
+ * it runs; a container that could not start is an error with the reason. A running one: nothing to do.
+ */
+export async function startContainer(s: Services, ref: string): Promise<{ id: string; firstRun: boolean }> {
+  const c = await resolveContainer(s.db, ref);
+  const firstRun = c.startedAt === null && c.state === "created";
+  if (c.state === "running") return { id: c.id, firstRun: false };
+  const payload: ContainerStartJob = { containerId: c.id };
+  await runHostJob(s, JOB_LIFECYCLE.containerStart, payload, { hostId: c.hostId, timeoutMs: 60_000 });
+  const after = await s.db.container.findUnique({ where: { id: c.id }, select: { state: true, error: true } });
+  if (after?.state === "exited" && after.error) throw new FailedPrecondition(`failed to start container ${ref}: ${after.error}`);
+  return { id: c.id, firstRun };
+}
+
+/** `restart`: stop (SIGTERM, SIGKILL after the timeout), then start. */
+export async function restartContainer(s: Services, ref: string, timeoutSec = 10): Promise<void> {
+  await stopContainer(s, ref, timeoutSec);
+  await startContainer(s, ref);
+}
