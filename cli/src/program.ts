@@ -18,9 +18,19 @@ import * as searchCmd from "./commands/search.js";
 import * as loginCmd from "./commands/login.js";
 import * as logoutCmd from "./commands/logout.js";
 import * as buildCmd from "./commands/build.js";
+import * as commitCmd from "./commands/commit.js";
 import * as pushCmd from "./commands/push.js";
 import * as pullCmd from "./commands/pull.js";
 import { registerImageCommands, type ImageHandlers } from "./commands/image-commands.js";
+import * as stopCmd from "./commands/stop.js";
+import * as killCmd from "./commands/kill.js";
+import * as rmCmd from "./commands/rm.js";
+import * as waitCmd from "./commands/wait.js";
+import * as renameCmd from "./commands/rename.js";
+import * as inspectCmd from "./commands/inspect.js";
+import * as createCmd from "./commands/create.js";
+import * as startCmd from "./commands/start.js";
+import * as restartCmd from "./commands/restart.js";
 
 export interface Handlers {
   run: Parameters<typeof runCmd.register>[1];
@@ -40,7 +50,18 @@ export interface Handlers {
   pull?: Parameters<typeof pullCmd.register>[1];
   // save, load, tag, rmi, history, import, export, `image …`, `system df`
   imageCommands?: Partial<ImageHandlers>;
+  // Container lifecycle
+  stop?: Parameters<typeof stopCmd.register>[1];
+  kill?: Parameters<typeof killCmd.register>[1];
+  rm?: Parameters<typeof rmCmd.register>[1];
+  wait?: Parameters<typeof waitCmd.register>[1];
+  rename?: Parameters<typeof renameCmd.register>[1];
+  inspect?: Parameters<typeof inspectCmd.register>[1];
+  create?: Parameters<typeof createCmd.register>[1];
+  start?: Parameters<typeof startCmd.register>[1];
+  restart?: Parameters<typeof restartCmd.register>[1];
   build?: Parameters<typeof buildCmd.register>[1];
+  commit?: Parameters<typeof commitCmd.register>[1];
 }
 
 export function version(): string {
@@ -91,6 +112,16 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   pullCmd.register(program, handlers.pull);
   whoamiCmd.register(program, handlers.whoami);
   registerImageCommands(program, handlers.imageCommands);
+  stopCmd.register(program, handlers.stop);
+  killCmd.register(program, handlers.kill);
+  rmCmd.register(program, handlers.rm);
+  waitCmd.register(program, handlers.wait);
+  renameCmd.register(program, handlers.rename);
+  inspectCmd.register(program, handlers.inspect);
+  createCmd.register(program, handlers.create).exitOverride(usageExit("run"));
+  startCmd.register(program, handlers.start);
+  restartCmd.register(program, handlers.restart);
   buildCmd.register(program, handlers.build);
+  commitCmd.register(program, handlers.commit);
   return program;
 }

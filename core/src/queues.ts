@@ -177,3 +177,62 @@ export const buildStreamKey = (buildId: string) => `build:${buildId}`;
 export const BUILD_STREAM_TTL_SECONDS = 3600;
 /** One entry of a build's stream (field `e`, JSON). */
 export type BuildEvent = { type: "out"; text: string } | { type: "end"; ok: true; id: string } | { type: "end"; ok: false; kind: string; message: string };
+
+// ---- Commit (a container's changes → a new image) ----------------------------------------------
+// Runs on the container's host: its upper dir becomes one more layer on top of its image.
+
+export const JOB_COMMIT = { containerCommit: "container.commit" } as const;
+export const ContainerCommitJob = z.object({
+  containerId: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Normalised "name:tag", or none (an untagged image, as `docker commit C` makes). */
+  ref: z.string().max(512).optional(),
+  message: z.string().max(4096).optional(),
+  author: z.string().max(512).optional(),
+  /** Dockerfile-style lines (CMD, ENV, …), as for import. */
+  changes: z.array(z.string().max(64 * 1024)).max(100).default([]),
+});
+export type ContainerCommitJob = z.infer<typeof ContainerCommitJob>;
+export interface ContainerCommitResult {
+  id: string;
+}
+
+// ---- Base images made on the host (`image bootstrap`) -------------------------------------------
+// debootstrap from the Debian mirror the host's apt uses; made once, then the tag is reused.
+
+export const JOB_BOOTSTRAP = { imageBootstrap: "image.bootstrap" } as const;
+export const ImageBootstrapJob = z.object({
+  /** "debian:<suite>". */
+  ref: z.string().regex(/^debian:[a-z][a-z0-9-]{1,30}$/, "debian:<suite>, e.g. debian:bookworm"),
+  /** A mirror URL; default: the host's apt sources. */
+  mirror: z.string().url().max(1024).optional(),
+});
+export type ImageBootstrapJob = z.infer<typeof ImageBootstrapJob>;
+export interface ImageBootstrapResult {
+  id: string;
+  ref: string;
+  /** The tag already existed: nothing was made. */
+  cached: boolean;
+  mirror?: string;
+}
+
+// ---- Container lifecycle (stop, remove) --------------------------------------------------------
+// On the container's host; web waits for the JobOutcome so the CLI returns after the effect.
+
+export const JOB_LIFECYCLE = { containerStop: "container.stop", containerRemove: "container.remove", containerStart: "container.start" } as const;
+/** SIGTERM (or `signal`), then SIGKILL after timeoutSec; resolves once the exit is recorded. */
+export const ContainerStopJob = z.object({
+  containerId: z.string().regex(/^[0-9a-f]{64}$/),
+  timeoutSec: z.number().int().min(0).max(3600).default(10),
+  signal: z.number().int().min(1).max(64).optional(),
+});
+export type ContainerStopJob = z.infer<typeof ContainerStopJob>;
+export interface ContainerStopResult {
+  /** False when it was not running (nothing to do, as docker). */
+  stopped: boolean;
+}
+/** Kills (when `force`) and waits for a running container, then deletes its directory. Web deletes the row. */
+export const ContainerRemoveJob = z.object({ containerId: z.string().regex(/^[0-9a-f]{64}$/), force: z.boolean().default(false) });
+export type ContainerRemoveJob = z.infer<typeof ContainerRemoveJob>;
+/** Starts a created container, or an exited one again (same upper dir, as docker); returns once it runs or failed to. */
+export const ContainerStartJob = z.object({ containerId: z.string().regex(/^[0-9a-f]{64}$/) });
+export type ContainerStartJob = z.infer<typeof ContainerStartJob>;

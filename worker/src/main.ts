@@ -9,7 +9,13 @@ import { hostIdentity, registerHost } from "./host/identity.js";
 import { connectAgent } from "./agent/index.js";
 import containerKill from "./jobs/container-kill.js";
 import containerRun from "./jobs/container-run.js";
+import containerStop from "./jobs/container-stop.js";
+import containerRemove from "./jobs/container-remove.js";
+import containerStart from "./jobs/container-start.js";
+import { JOB_LIFECYCLE } from "@berth/core";
 import containerExport from "./jobs/container-export.js";
+import containerCommit from "./jobs/container-commit.js";
+import imageBootstrap from "./jobs/image-bootstrap.js";
 import imagePush from "./jobs/image-push.js";
 import imagePull from "./jobs/image-pull.js";
 import imageDf from "./jobs/image-df.js";
@@ -22,6 +28,7 @@ import type { ImageJobDeps } from "./jobs/deps.js";
 import { cleanBuildsDir } from "./images/builds-dir.js";
 import buildJob from "./jobs/build.js";
 import { BUILD_JOB, BUILDS_QUEUE } from "@berth/core";
+import { JOB_BOOTSTRAP, JOB_COMMIT } from "@berth/core";
 
 const log = createLogger("worker");
 
@@ -50,6 +57,9 @@ async function main(): Promise<void> {
   const handlers: Record<string, (job: Job) => Promise<unknown>> = {
     [JOB.containerRun]: containerRun(manager),
     [JOB.containerKill]: containerKill(manager),
+    [JOB_LIFECYCLE.containerStop]: containerStop(manager, log),
+    [JOB_LIFECYCLE.containerRemove]: containerRemove(manager, log),
+    [JOB_LIFECYCLE.containerStart]: containerStart(manager, log),
     [JOB.imageLoad]: imageLoad(imageDeps),
     [JOB.imageSave]: imageSave(imageDeps),
     [JOB.imageImport]: imageImport(imageDeps),
@@ -57,6 +67,8 @@ async function main(): Promise<void> {
     [JOB.imageGc]: imageGc(imageDeps),
     [JOB.imageDf]: imageDf(imageDeps),
     [JOB.containerExport]: containerExport(imageDeps),
+    [JOB_COMMIT.containerCommit]: containerCommit(imageDeps),
+    [JOB_BOOTSTRAP.imageBootstrap]: imageBootstrap(imageDeps),
     [JOB_REGISTRY.imagePush]: imagePush({ ...imageDeps, redis }),
     [JOB_REGISTRY.imagePull]: imagePull({ ...imageDeps, redis }),
   };

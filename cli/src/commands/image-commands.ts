@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import * as exportCmd from "./export.js";
 import * as historyCmd from "./history.js";
 import * as imageInspectCmd from "./image-inspect.js";
+import * as imageBootstrapCmd from "./image-bootstrap.js";
 import * as imagePruneCmd from "./image-prune.js";
 import * as imagesCmd from "./images.js";
 import * as importCmd from "./import.js";
@@ -28,6 +29,7 @@ export interface ImageHandlers {
   import: Parameters<typeof importCmd.register>[1];
   export: Parameters<typeof exportCmd.register>[1];
   images: Parameters<typeof imagesCmd.register>[1];
+  imageBootstrap: Parameters<typeof imageBootstrapCmd.register>[1];
 }
 
 export function registerImageCommands(program: Command, h: Partial<ImageHandlers> = {}): void {
@@ -49,6 +51,7 @@ export function registerImageCommands(program: Command, h: Partial<ImageHandlers
   loadCmd.register(image, h.load);
   importCmd.register(image, h.import);
   imagePruneCmd.register(image, h.imagePrune);
+  imageBootstrapCmd.register(image, h.imageBootstrap);
 
   const system = program.command("system").description("Manage Berth").usage("COMMAND").helpCommand(false);
   systemDfCmd.register(system, h.systemDf);

@@ -37,7 +37,6 @@ export function RepoSearch({ onUnauthorized }: { onUnauthorized: () => void }) {
     return () => {
       if (timer.current) clearTimeout(timer.current);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [q]);
 
   return (

@@ -11,7 +11,7 @@ import { writeImage } from "./store.js";
 type RunConfig = NonNullable<ImageConfig["config"]>;
 
 /** "CMD x", "ENV A=1 B=2", … applied to a config, as `docker import --change` does (a subset of Dockerfile). */
-export function applyChanges(base: RunConfig, changes: string[]): RunConfig {
+export function applyChanges(base: RunConfig, changes: string[], what = "import"): RunConfig {
   const c: RunConfig = { ...base };
   for (const raw of changes) {
     const line = raw.trim();
@@ -49,7 +49,7 @@ export function applyChanges(base: RunConfig, changes: string[]): RunConfig {
         }
         break;
       default:
-        throw new InvalidArgument(`change "${op}" is not supported by import: use CMD, ENTRYPOINT, ENV, LABEL, WORKDIR, USER or EXPOSE`);
+        throw new InvalidArgument(`change "${op}" is not supported by ${what}: use CMD, ENTRYPOINT, ENV, LABEL, WORKDIR, USER or EXPOSE`);
     }
   }
   return c;

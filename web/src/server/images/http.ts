@@ -38,6 +38,7 @@ import { imageHost, runHostJob } from "./jobs.js";
 import { tagRef } from "./manage.js";
 import { resolveImage } from "./resolve.js";
 import { pullRoute, pushRoute } from "./registry-http.js";
+import { bootstrapRoute } from "./bootstrap-http.js";
 
 /** Archives are big and hosts can be slow: the worker gets this long. */
 const ARCHIVE_JOB_TIMEOUT_MS = 6 * 3600_000;
@@ -67,6 +68,7 @@ const ROUTES: Record<string, { method: string; mutating: boolean; handler: Handl
   "/api/containers/export": { method: "GET", mutating: false, handler: exportContainer },
   "/api/images/push": { method: "POST", mutating: true, handler: pushRoute },
   "/api/images/pull": { method: "POST", mutating: true, handler: pullRoute },
+  "/api/images/bootstrap": { method: "POST", mutating: true, handler: bootstrapRoute },
 };
 
 /** Returns a request handler that answers the routes above and returns false for any other path. */

@@ -5,6 +5,7 @@ import { dockerInspect, imageHistory, type HistoryRow } from "../images/inspect.
 import { imageHost, runHostJob } from "../images/jobs.js";
 import { pruneImages, removeImage, tagImage, type PruneResult, type RemoveResult } from "../images/manage.js";
 import { resolveImage } from "../images/resolve.js";
+import { commitProcedure } from "../images/commit.js";
 import type { Services } from "../services.js";
 
 export interface ImageSummary {
@@ -63,6 +64,9 @@ export const imageRouter = router({
   prune: mutatingProcedure
     .input(z.object({ all: z.boolean().optional() }).optional())
     .mutation(({ ctx, input }): Promise<PruneResult> => pruneImages(ctx.services, input?.all ?? false)),
+
+  /** `commit CONTAINER [REPO[:TAG]]`. */
+  commit: commitProcedure,
 
   /** `system df`. */
   df: protectedProcedure.query(async ({ ctx }): Promise<DiskUsage> => {

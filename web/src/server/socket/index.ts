@@ -5,6 +5,7 @@ import { socketAuth, type SocketData } from "./auth.js";
 import { AUTHENTICATED_ROOM, relayEvents } from "./events.js";
 import { registerLogHandlers } from "./logs.js";
 import { registerTerminalHandlers } from "./terminal.js";
+import { registerBuildHandlers } from "../builds/socket.js";
 import { AgentHub } from "../agent/index.js";
 import { AGENT_NAMESPACE, config } from "@berth/core";
 
@@ -27,6 +28,7 @@ export function attachSocketServer(http: HttpServer, s: Services): SocketServer 
     void socket.join(AUTHENTICATED_ROOM);
     registerLogHandlers(s, socket);
     registerTerminalHandlers(s, socket, agents);
+    registerBuildHandlers(s, socket);
   });
   const subscriber = relayEvents(s, io);
   return {
