@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import { TRPCError } from "@trpc/server";
 import { BerthError, type ErrorKind } from "@berth/core";
 
@@ -11,6 +12,24 @@ export const TRPC_CODE: Record<ErrorKind, TRPCError["code"]> = {
   Unauthenticated: "UNAUTHORIZED",
   PermissionDenied: "FORBIDDEN",
 };
+
+/** The one place that maps core error kinds to HTTP statuses (Berth's streaming HTTP routes). */
+export const HTTP_STATUS: Record<ErrorKind, number> = {
+  NotFound: 404,
+  InvalidArgument: 400,
+  AlreadyExists: 409,
+  FailedPrecondition: 412,
+  Unavailable: 503,
+  Unauthenticated: 401,
+  PermissionDenied: 403,
+};
+
+/** A JSON answer that is never cached. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
 
 const KINDS = new Set(Object.keys(TRPC_CODE));
 

@@ -28,25 +28,9 @@ import {
   type BuildJob,
 } from "@berth/core";
 import { AUTH_REQUIRED_MESSAGE, authenticate } from "../auth/index.js";
-import { asBerthError } from "../errors.js";
+import { asBerthError, HTTP_STATUS as STATUS, sendJson } from "../errors.js";
 import { tagRef } from "../images/manage.js";
 import type { Services } from "../services.js";
-
-const STATUS: Record<string, number> = {
-  NotFound: 404,
-  InvalidArgument: 400,
-  AlreadyExists: 409,
-  FailedPrecondition: 412,
-  Unavailable: 503,
-  Unauthenticated: 401,
-  PermissionDenied: 403,
-};
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}
 
 export const BUILDS_PATH = "/api/builds";
 

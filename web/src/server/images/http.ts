@@ -32,7 +32,7 @@ import {
 } from "@berth/core";
 import { AUTH_REQUIRED_MESSAGE, authenticate, type AuthUser } from "../auth/index.js";
 import { resolveContainer } from "../containers/resolve.js";
-import { asBerthError } from "../errors.js";
+import { asBerthError, HTTP_STATUS as STATUS, sendJson } from "../errors.js";
 import type { Services } from "../services.js";
 import { imageHost, runHostJob } from "./jobs.js";
 import { tagRef } from "./manage.js";
@@ -42,22 +42,6 @@ import { bootstrapRoute } from "./bootstrap-http.js";
 
 /** Archives are big and hosts can be slow: the worker gets this long. */
 const ARCHIVE_JOB_TIMEOUT_MS = 6 * 3600_000;
-
-const STATUS: Record<string, number> = {
-  NotFound: 404,
-  InvalidArgument: 400,
-  AlreadyExists: 409,
-  FailedPrecondition: 412,
-  Unavailable: 503,
-  Unauthenticated: 401,
-  PermissionDenied: 403,
-};
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}
 
 type Handler = (s: Services, req: IncomingMessage, res: ServerResponse, url: URL, user: AuthUser) => Promise<void>;
 
