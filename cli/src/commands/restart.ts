@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { action } from "../action.js";
-import { parseSeconds } from "./stop.js";
+import { timeOption } from "./stop.js";
 
 export interface RestartArgs {
   containers: string[];
@@ -24,15 +24,6 @@ export function register(program: Command, handler: (a: RestartArgs) => Promise<
     .option("-t, --time <seconds>", "seconds to wait before killing the container (default 10)")
     .argument("<container...>", "container ids, id prefixes or names")
     .action(
-      action("other", async (containers: string[], opts: { time?: string }) => {
-        const { CliError } = await import("../errors.js");
-        let timeoutSec: number | undefined;
-        try {
-          timeoutSec = opts.time !== undefined ? parseSeconds(opts.time) : undefined;
-        } catch (e) {
-          throw new CliError("USAGE", (e as Error).message);
-        }
-        return handler({ containers, timeoutSec });
-      }),
+      action("other", async (containers: string[], opts: { time?: string }) => handler({ containers, timeoutSec: await timeOption(opts.time) })),
     );
 }

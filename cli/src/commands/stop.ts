@@ -21,6 +21,17 @@ export function parseSeconds(v: string): number {
   return n;
 }
 
+/** `-t SECONDS` as given to stop and restart; a bad value is a usage error. */
+export async function timeOption(time: string | undefined): Promise<number | undefined> {
+  if (time === undefined) return undefined;
+  try {
+    return parseSeconds(time);
+  } catch (e) {
+    const { CliError } = await import("../errors.js");
+    throw new CliError("USAGE", (e as Error).message);
+  }
+}
+
 export function register(program: Command, handler: (a: StopArgs) => Promise<number | void> = stop): Command {
   return program
     .command("stop")
@@ -29,15 +40,6 @@ export function register(program: Command, handler: (a: StopArgs) => Promise<num
     .option("-t, --time <seconds>", "seconds to wait before killing the container (default 10)")
     .argument("<container...>", "container ids, id prefixes or names")
     .action(
-      action("other", async (containers: string[], opts: { time?: string }) => {
-        const { CliError } = await import("../errors.js");
-        let timeoutSec: number | undefined;
-        try {
-          timeoutSec = opts.time !== undefined ? parseSeconds(opts.time) : undefined;
-        } catch (e) {
-          throw new CliError("USAGE", (e as Error).message);
-        }
-        return handler({ containers, timeoutSec });
-      }),
+      action("other", async (containers: string[], opts: { time?: string }) => handler({ containers, timeoutSec: await timeOption(opts.time) })),
     );
 }

@@ -10,30 +10,23 @@ import { dockerContainerInspect, imageRunConfig } from "../containers/inspect.js
 
 const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
 
+/** What run and create take: Docker's `run` arguments. */
+const RunInput = z.object({
+  image: z.string().trim().min(1, "image is required").max(512),
+  cmd: z.array(z.string().max(64 * 1024)).max(4096).optional(),
+  name: z.string().max(128).regex(CONTAINER_NAME, "only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed").optional(),
+  autoRemove: z.boolean().optional(),
+  options: ContainerOptions.optional(),
+});
+
 export const containerRouter = router({
   run: mutatingProcedure
-    .input(
-      z.object({
-        image: z.string().trim().min(1, "image is required").max(512),
-        cmd: z.array(z.string().max(64 * 1024)).max(4096).optional(),
-        name: z.string().max(128).regex(CONTAINER_NAME, "only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed").optional(),
-        autoRemove: z.boolean().optional(),
-        options: ContainerOptions.optional(),
-      }),
-    )
+    .input(RunInput)
     .mutation(({ ctx, input }) => runContainer(ctx.services, input)),
 
   /** As run, but nothing starts until `start`. */
   create: mutatingProcedure
-    .input(
-      z.object({
-        image: z.string().trim().min(1, "image is required").max(512),
-        cmd: z.array(z.string().max(64 * 1024)).max(4096).optional(),
-        name: z.string().max(128).regex(CONTAINER_NAME, "only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed").optional(),
-        autoRemove: z.boolean().optional(),
-        options: ContainerOptions.optional(),
-      }),
-    )
+    .input(RunInput)
     .mutation(({ ctx, input }) => runContainer(ctx.services, { ...input, start: false })),
 
   list: protectedProcedure
