@@ -142,6 +142,9 @@ export class ContentStore implements BlobReader, BlobWriter {
       },
       async abort() {
         stream.destroy();
+        // The file opens lazily: wait until it is open and closed again, or an rm that ran
+        // first would leave the file it then creates behind in ingest/.
+        if (!file.closed) await new Promise<void>((resolve) => file.once("close", () => resolve()));
         await fs.rm(tmp, { force: true });
       },
     };

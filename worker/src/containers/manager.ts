@@ -175,18 +175,20 @@ export class ContainerManager {
     }
   }
 
-  /** Records the end: DB first (so `ps` agrees once the client sees the exit), then the log's last entry. */
+  /** Records the end: the row says exited (so `ps` agrees once a client sees the exit), then the log's last entry, then --rm removal. */
   private async finish(id: string, autoRemove: boolean, sink: LogSink, exitCode: number | null, error?: string, oomKilled = false): Promise<void> {
+    // updateMany: `rm -f` may have taken the row already; the log must still get its end.
+    await this.d.db.container.updateMany({
+      where: { id },
+      data: { state: "exited", exitCode, oomKilled, error: error ?? null, finishedAt: new Date(), pid: null },
+    });
+    // The log is complete before the row can go (--rm): a client that finds no row reads the
+    // stream by id, so there must never be a moment with neither.
+    await sink.exit(exitCode, error);
     if (autoRemove) {
       await this.d.db.container.delete({ where: { id } }).catch(() => undefined);
       await fs.rm(this.dir(id), { recursive: true, force: true });
-    } else {
-      await this.d.db.container.update({
-        where: { id },
-        data: { state: "exited", exitCode, oomKilled, error: error ?? null, finishedAt: new Date(), pid: null },
-      });
     }
-    await sink.exit(exitCode, error);
     this.endAttachments(id, exitCode, error);
     await this.publish("container.die", id, { exitCode, ...(error ? { error } : {}) });
     if (autoRemove) await this.publish("container.destroy", id);
