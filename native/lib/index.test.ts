@@ -6,13 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NativeError, killContainer, openPipe, spawnContainer, waitContainer, type RunSpec } from './index.js';
-import { makeBusyboxLayer } from './test-rootfs.js';
+import { NativeError, killContainer, spawnContainer, waitContainer, type RunSpec } from './index.js';
+import { makeBusyboxLayer, containerDirs, runToEnd as run } from './test-rootfs.js';
 
 let tmp = '';
 let layer = ''; // busybox
 let extra = ''; // a second, upper lower layer
-let counter = 0;
 
 beforeAll(() => {
   if (process.getuid?.() !== 0) throw new Error('native tests need root (namespaces, overlay mounts)');
@@ -29,16 +28,9 @@ afterAll(() => {
   if (tmp !== '') fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function containerDirs() {
-  const dir = path.join(tmp, `c${counter++}`);
-  const dirs = { rootfs: path.join(dir, 'rootfs'), upperdir: path.join(dir, 'upper'), workdir: path.join(dir, 'work') };
-  for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
-  return dirs;
-}
-
 function spec(args: string[], overrides: Partial<RunSpec> = {}): RunSpec {
   return {
-    ...containerDirs(),
+    ...containerDirs(tmp),
     lowerdirs: [extra, layer],
     args,
     env: ['PATH=/bin', 'HOME=/root'],
@@ -50,17 +42,6 @@ function spec(args: string[], overrides: Partial<RunSpec> = {}): RunSpec {
   };
 }
 
-async function readAll(fd: number): Promise<string> {
-  let out = '';
-  for await (const chunk of openPipe(fd)) out += String(chunk);
-  return out;
-}
-
-async function run(s: RunSpec) {
-  const c = await spawnContainer(s);
-  const [stdout, stderr, status] = await Promise.all([readAll(c.stdout), readAll(c.stderr), waitContainer(c.pid)]);
-  return { pid: c.pid, stdout, stderr, ...status };
-}
 
 async function spawnError(s: RunSpec): Promise<NativeError> {
   const error: unknown = await spawnContainer(s).then(

@@ -24,7 +24,7 @@ import {
   waitContainer,
   type RunSpec,
 } from './index.js';
-import { makeBusyboxLayer } from './test-rootfs.js';
+import { makeBusyboxLayer, containerDirs, readAll, runToEnd as run } from './test-rootfs.js';
 
 const probeSource = fileURLToPath(new URL('../test/probe.c', import.meta.url));
 
@@ -32,7 +32,6 @@ let tmp = '';
 let busybox = ''; // busybox layer
 let tools = ''; // /probe/probe, /probe/suid-probe (setuid root), /evil -> a host directory
 let hostDir = ''; // a host directory the container must never reach
-let counter = 0;
 const cgroupParent = `berth-test-${process.pid}`;
 
 beforeAll(() => {
@@ -61,16 +60,9 @@ afterAll(async () => {
   if (tmp !== '') fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function containerDirs() {
-  const dir = path.join(tmp, `c${counter++}`);
-  const dirs = { rootfs: path.join(dir, 'rootfs'), upperdir: path.join(dir, 'upper'), workdir: path.join(dir, 'work') };
-  for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
-  return dirs;
-}
-
 function spec(args: string[], overrides: Partial<RunSpec> = {}): RunSpec {
   return {
-    ...containerDirs(),
+    ...containerDirs(tmp),
     lowerdirs: [tools, busybox],
     args,
     env: ['PATH=/bin:/probe', 'HOME=/root'],
@@ -82,17 +74,6 @@ function spec(args: string[], overrides: Partial<RunSpec> = {}): RunSpec {
   };
 }
 
-async function readAll(fd: number): Promise<string> {
-  let out = '';
-  for await (const chunk of openPipe(fd)) out += String(chunk);
-  return out;
-}
-
-async function run(s: RunSpec) {
-  const c = await spawnContainer({ ...s, tty: false });
-  const [stdout, stderr, status] = await Promise.all([readAll(c.stdout), readAll(c.stderr), waitContainer(c.pid)]);
-  return { pid: c.pid, stdout, stderr, ...status };
-}
 
 const sh = (script: string, overrides: Partial<RunSpec> = {}) => run(spec(['sh', '-c', script], overrides));
 
@@ -542,7 +523,7 @@ describe('nothing leaks', () => {
     // Docker, mount and unmount elsewhere on the host at the same time).
     const mounts = () =>
       fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(tmp)).join('\n');
-    const root = containerDirs(); // one set of dirs, reused: `true` writes nothing to its layer
+    const root = containerDirs(tmp); // one set of dirs, reused: `true` writes nothing to its layer
     const warm = await spawnContainer(spec(['true'], root)); // seccomp filter cache, lazy fds
     fs.closeSync(warm.stdout);
     fs.closeSync(warm.stderr);

@@ -5,13 +5,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NativeError, openPipe, spawnContainer, waitContainer, type RunSpec } from './index.js';
-import { makeBusyboxLayer } from './test-rootfs.js';
+import { NativeError, spawnContainer, type RunSpec } from './index.js';
+import { makeBusyboxLayer, containerDirs, runToEnd as run } from './test-rootfs.js';
 
 let tmp = '';
 let busybox = '';
 let layers: string[] = []; // layers[i] adds /layer-i; lowerdirs order: layers[0] is topmost
-let counter = 0;
 const LAYERS = 500;
 
 beforeAll(() => {
@@ -41,11 +40,8 @@ afterEach(() => {
 
 /** The first `n` layers over busybox: n + 1 lowerdirs. */
 function spec(n: number, args: string[]): RunSpec {
-  const dir = path.join(tmp, `c${counter++}`);
-  const dirs = { rootfs: path.join(dir, 'rootfs'), upperdir: path.join(dir, 'upper'), workdir: path.join(dir, 'work') };
-  for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
   return {
-    ...dirs,
+    ...containerDirs(tmp),
     lowerdirs: [...layers.slice(0, n), busybox],
     args,
     env: ['PATH=/bin'],
@@ -56,17 +52,6 @@ function spec(n: number, args: string[]): RunSpec {
   };
 }
 
-async function readAll(fd: number): Promise<string> {
-  let out = '';
-  for await (const chunk of openPipe(fd)) out += String(chunk);
-  return out;
-}
-
-async function run(s: RunSpec) {
-  const c = await spawnContainer(s);
-  const [stdout, stderr, status] = await Promise.all([readAll(c.stdout), readAll(c.stderr), waitContainer(c.pid)]);
-  return { stdout, stderr, ...status };
-}
 
 function optionBytes(s: RunSpec): number {
   return Buffer.byteLength(`lowerdir=${s.lowerdirs.join(':')},upperdir=${s.upperdir},workdir=${s.workdir}`);
