@@ -37,9 +37,9 @@ export class LineWriter {
 }
 
 /** Write and wait until the stream has taken it (respects back-pressure). */
-export function write(stream: Writable, text: string): Promise<void> {
+export function write(stream: Writable, text: string | Uint8Array): Promise<void> {
   return new Promise((resolve) => {
-    if (text === "" || stream.write(text)) resolve();
+    if (text.length === 0 || stream.write(text)) resolve();
     else stream.once("drain", resolve);
   });
 }

@@ -10,3 +10,6 @@ export * from "./oci.js";
 export * from "./digest.js";
 export * from "./container-options.js";
 export * from "./terminal.js";
+export * from "./log-time.js";
+export * from "./log-frames.js";
+export * from "./log-options.js";

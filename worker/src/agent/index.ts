@@ -5,6 +5,7 @@ import {
   AgentAttachStart,
   AgentExecStart,
   agentKeyPath,
+  homePaths,
   TERMINAL,
   TerminalClose,
   TerminalResize,
@@ -14,6 +15,7 @@ import {
 } from "@berth/core";
 import type { ContainerManager } from "../containers/index.js";
 import type { SessionHandle, TerminalClient } from "../containers/terminal.js";
+import { registerLogReads } from "./logs.js";
 
 export interface AgentLinkOptions {
   /** Web's base URL (config().url: BERTH_URL, else http://127.0.0.1:$BERTH_PORT). */
@@ -107,6 +109,7 @@ export function connectAgent(o: AgentLinkOptions): AgentLink {
     withSession(m.data.session, (h) => h.close());
     sessions.delete(m.data.session);
   });
+  const closeLogReads = registerLogReads(socket, homePaths(o.home).containers, log);
   socket.on("connect", () => log.info({ url: o.url }, "agent link connected"));
   socket.on("connect_error", (err: Error) => log.debug({ err: err.message }, "agent link: connection failed, retrying"));
   socket.on("disconnect", (reason: string) => {
@@ -119,6 +122,7 @@ export function connectAgent(o: AgentLinkOptions): AgentLink {
     close() {
       for (const h of sessions.values()) h.close();
       sessions.clear();
+      closeLogReads();
       socket.disconnect();
     },
   };

@@ -1,43 +1,108 @@
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, openSync, renameSync, statSync, unlinkSync, type WriteStream } from "node:fs";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { encodeLogEntry, LOG_STREAM_MAXLEN, LOG_STREAM_TTL_SECONDS, logStreamKey, type LogEntry } from "@berth/core";
+import { encodeLogEntry, LOG_STREAM_MAXLEN, LOG_STREAM_TTL_SECONDS, logStreamKey, logTime, type LogConfig, type LogRecord } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 
+/** The kept files of a log, oldest first: log.jsonl.N … log.jsonl.1, log.jsonl. */
+export function rotatedNames(logPath: string, maxFile: number): string[] {
+  const names = [logPath];
+  for (let i = 1; i < maxFile; i++) names.unshift(`${logPath}.${i}`);
+  return names;
+}
+
 /**
- * Where a container's output goes: `log.jsonl` in Docker's json-file format (the durable copy)
- * and the container's Redis stream (what live readers follow). Lines of one pipe keep their order;
- * ioredis sends commands of one connection in order, so XADDs land in the order written.
+ * Where a container's output goes: `log.jsonl` in Docker's json-file format (the durable copy:
+ * `berth logs` reads its history from these files) and the container's Redis stream (what live
+ * readers follow; capped). Lines of one pipe keep their order; ioredis sends commands of one
+ * connection in order, so XADDs land in the order written. Every line gets a time from one
+ * strictly increasing clock, so file and stream agree on each line's time and a reader can hand
+ * over from the file to the stream exactly.
+ *
+ * With a max size, the file rotates as Docker's json-file driver does: log.jsonl → log.jsonl.1 →
+ * … and at most max-file files are kept (max-file 1: the file starts afresh). A rename keeps
+ * pending writes going to the renamed file, so nothing written before the rotation is lost.
  */
 export class LogSink {
-  private readonly file: WriteStream;
+  private file: WriteStream | undefined;
+  private size = 0;
   private readonly key: string;
   private pending: Promise<unknown> = Promise.resolve();
   private failed: unknown;
+  /** This run's id (its start time): the exit entry repeats it. */
+  readonly run: string;
 
   constructor(
     private readonly redis: Redis,
     containerId: string,
-    logPath: string,
+    private readonly logPath: string,
+    private readonly cfg: LogConfig = { driver: "json-file", maxFile: 1 },
   ) {
-    mkdirSync(path.dirname(logPath), { recursive: true });
-    this.file = createWriteStream(logPath, { flags: "a", mode: 0o640 });
-    this.file.on("error", (e) => {
-      this.failed ??= e;
-    });
     this.key = logStreamKey(containerId);
+    if (cfg.driver === "json-file") {
+      mkdirSync(path.dirname(logPath), { recursive: true });
+      try {
+        this.size = statSync(logPath).size;
+      } catch {
+        this.size = 0;
+      }
+      this.file = this.open();
+    }
+    this.run = logTime();
+    this.add({ stream: "start", run: this.run, time: this.run });
   }
 
-  private add(entry: LogEntry): void {
+  /** Opened synchronously, so the file exists at once (rotation renames it, pending writes follow the fd). */
+  private open(): WriteStream {
+    const f = createWriteStream("", { fd: openSync(this.logPath, "a", 0o640) });
+    f.on("error", (e) => {
+      this.failed ??= e;
+    });
+    return f;
+  }
+
+  private add(entry: LogRecord): void {
     const p = this.redis.xadd(this.key, "MAXLEN", "~", String(LOG_STREAM_MAXLEN), "*", ...encodeLogEntry(entry));
     this.pending = p.catch((e: unknown) => {
       this.failed ??= e;
     });
   }
 
+  /** log.jsonl.(k) → .(k+1), the oldest dropped, log.jsonl → .1, a new log.jsonl. */
+  private rotate(): void {
+    const old = this.file!;
+    const names = rotatedNames(this.logPath, this.cfg.maxFile);
+    try {
+      if (names.length === 1) unlinkSync(this.logPath);
+      else {
+        for (let i = 0; i < names.length - 1; i++) {
+          try {
+            if (i === 0) unlinkSync(names[0]!);
+            else renameSync(names[i]!, names[i - 1]!);
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+          }
+        }
+        renameSync(this.logPath, names[names.length - 2]!);
+      }
+    } catch (e) {
+      this.failed ??= e;
+      return;
+    }
+    old.end();
+    this.file = this.open();
+    this.size = 0;
+  }
+
   line(stream: "stdout" | "stderr", line: string): void {
-    const time = new Date().toISOString();
-    this.file.write(`${JSON.stringify({ log: `${line}\n`, stream, time })}\n`);
+    const time = logTime();
+    if (this.file) {
+      const json = `${JSON.stringify({ log: `${line}\n`, stream, time })}\n`;
+      const bytes = Buffer.byteLength(json);
+      if (this.cfg.maxSize !== undefined && this.size > 0 && this.size + bytes > this.cfg.maxSize) this.rotate();
+      this.file.write(json);
+      this.size += bytes;
+    }
     this.add({ stream, line, time });
   }
 
@@ -61,10 +126,11 @@ export class LogSink {
 
   /** Writes the final entry and lets the stream expire; resolves once Redis has everything. */
   async exit(exitCode: number | null, error?: string): Promise<void> {
-    this.add({ stream: "exit", exitCode, time: new Date().toISOString(), ...(error ? { error } : {}) });
+    this.add({ stream: "exit", exitCode, time: logTime(), run: this.run, ...(error ? { error } : {}) });
     await this.pending;
     await this.redis.expire(this.key, LOG_STREAM_TTL_SECONDS);
-    await new Promise<void>((resolve) => this.file.end(resolve));
+    const f = this.file;
+    if (f) await new Promise<void>((resolve) => f.end(resolve));
     if (this.failed) throw this.failed;
   }
 }

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { PassThrough, type Writable } from "node:stream";
-import { ContainerOptions, EVENTS_CHANNEL, FailedPrecondition, type AgentAttachStart, type AgentExecStart, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, NotFound, type ContainerEvent, type Logger } from "@berth/core";
+import { ContainerOptions, logConfigOf, publishEvent, FailedPrecondition, type AgentAttachStart, type AgentExecStart, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, NotFound, type ContainerEvent, type Logger } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
@@ -66,7 +66,7 @@ export class ContainerManager {
 
   private async publish(type: ContainerEvent["type"], id: string, extra: Partial<ContainerEvent> = {}) {
     const ev: ContainerEvent = { type, id, hostId: this.d.hostId, time: new Date().toISOString(), ...extra };
-    await this.d.redis.publish(EVENTS_CHANNEL, JSON.stringify(ev));
+    await publishEvent(this.d.redis, ev, (err) => this.d.log.warn({ err: err.message, id }, `could not publish ${type}`));
   }
 
   /** Starts a created container; resolves once it runs (or has been recorded as failed to start). */
@@ -76,7 +76,7 @@ export class ContainerManager {
     if (!row) throw new NotFound(`container ${containerId}`);
     if (row.state !== "created") return; // a retried job: it already ran
     const dir = this.dir(row.id);
-    const sink = new LogSink(this.d.redis, row.id, path.join(dir, "log.jsonl"));
+    const sink = new LogSink(this.d.redis, row.id, path.join(dir, "log.jsonl"), logConfigOf(row.options));
     const log = this.d.log.child({ container: row.id.slice(0, 12) });
     let cmd: string[] = [];
     try {

@@ -1,7 +1,7 @@
 import { constants } from "node:os";
 import {
   AlreadyExists,
-  EVENTS_CHANNEL,
+  publishEvent,
   FailedPrecondition,
   InvalidArgument,
   JOB,
@@ -19,6 +19,7 @@ import type { Services } from "../services.js";
 import { runHostJob } from "../images/jobs.js";
 import { resolveContainer } from "./resolve.js";
 import { CONTAINER_NAME } from "./run.js";
+import { announceRestart } from "./log-read.js";
 
 /** Docker's signal syntax: "KILL", "SIGKILL", "kill", "9". */
 export function parseSignal(text: string): number {
@@ -36,7 +37,7 @@ export function parseSignal(text: string): number {
 
 async function publish(s: Services, type: ContainerEvent["type"], id: string, hostId: string) {
   const ev: ContainerEvent = { type, id, hostId, time: new Date().toISOString() };
-  await s.redis.publish(EVENTS_CHANNEL, JSON.stringify(ev)).catch((err: Error) => s.log.warn({ err: err.message, id }, `could not publish ${type}`));
+  await publishEvent(s.redis, ev, (err) => s.log.warn({ err: err.message, id }, `could not publish ${type}`));
 }
 
 /** The image's StopSignal, when its config names one; SIGTERM otherwise. */
@@ -131,6 +132,7 @@ export async function startContainer(s: Services, ref: string): Promise<{ id: st
 
 /** `restart`: stop (SIGTERM, SIGKILL after the timeout), then start. */
 export async function restartContainer(s: Services, ref: string, timeoutSec = 10): Promise<void> {
+  await announceRestart(s, ref);
   await stopContainer(s, ref, timeoutSec);
   await startContainer(s, ref);
 }

@@ -1,4 +1,4 @@
-import { decodeLogEntry, LOG_STREAM_MAXLEN, logStreamKey, type LogEntry } from "@berth/core";
+import { decodeLogEntry, isLogMarker, LOG_STREAM_MAXLEN, logStreamKey, type LogEntry, type LogRecord } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 
 /** [id, [field, value, …]] as ioredis returns stream entries. */
@@ -6,7 +6,8 @@ export type RawStreamEntry = [string, string[]];
 
 export interface StreamEntry {
   id: string;
-  entry: LogEntry;
+  /** Output, an exit, or a run marker (start/restart) that clients never see. */
+  entry: LogRecord;
 }
 
 export function decodeRaw(raw: RawStreamEntry[]): StreamEntry[] {
@@ -33,17 +34,20 @@ export async function readLogs(redis: Redis, containerId: string, tail?: number)
     let after = "-";
     for (;;) {
       const page = await readRange(redis, containerId, after, 2000);
-      entries.push(...page.map((e) => e.entry));
+      for (const e of page) if (!isLogMarker(e.entry)) entries.push(e.entry);
       if (page.length < 2000 || entries.length >= LOG_STREAM_MAXLEN + 1) break;
       after = page[page.length - 1]!.id;
     }
   } else {
     const raw = (await redis.xrevrange(key, "+", "-", "COUNT", tail + 1)) as RawStreamEntry[];
-    const newestFirst = decodeRaw(raw).map((e) => e.entry);
+    const newestFirst = decodeRaw(raw)
+      .map((e) => e.entry)
+      .filter((e): e is LogEntry => !isLogMarker(e));
     const exit = newestFirst[0]?.stream === "exit" ? newestFirst.shift() : undefined;
     entries = newestFirst.slice(0, tail).reverse();
     if (exit) entries.push(exit);
   }
+  // Earlier runs' exits are history, not the end: only the last entry decides.
   const done = entries.length > 0 && entries[entries.length - 1]!.stream === "exit";
-  return { entries, done };
+  return { entries: entries.filter((e, i) => e.stream !== "exit" || i === entries.length - 1), done };
 }

@@ -1,6 +1,6 @@
 import {
   AlreadyExists,
-  EVENTS_CHANNEL,
+  publishEvent,
   InvalidArgument,
   JOB,
   Unavailable,
@@ -65,7 +65,7 @@ export async function runContainer(s: Services, req: RunRequest): Promise<{ id: 
   }
 
   const event: ContainerEvent = { type: "container.create", id, hostId: host.id, time: new Date().toISOString() };
-  await redis.publish(EVENTS_CHANNEL, JSON.stringify(event)).catch((err: Error) => log.warn({ err: err.message, id }, "could not publish container.create"));
+  await publishEvent(redis, { ...event, attributes: { name, image: image.ref } }, (err) => log.warn({ err: err.message, id }, "could not publish container.create"));
 
   if (req.start === false) {
     log.info({ id, container: name, image: image.ref, host: host.id }, "container created (not started)");

@@ -4,6 +4,7 @@ import type { Services } from "../services.js";
 import { socketAuth, type SocketData } from "./auth.js";
 import { AUTHENTICATED_ROOM, relayEvents } from "./events.js";
 import { registerLogHandlers } from "./logs.js";
+import { registerLogReadHandlers } from "./log-read.js";
 import { registerTerminalHandlers } from "./terminal.js";
 import { registerBuildHandlers } from "../builds/socket.js";
 import { AgentHub } from "../agent/index.js";
@@ -27,6 +28,7 @@ export function attachSocketServer(http: HttpServer, s: Services): SocketServer 
     s.log.debug({ socket: socket.id, user: user.name, via: user.via }, "socket connected");
     void socket.join(AUTHENTICATED_ROOM);
     registerLogHandlers(s, socket);
+    registerLogReadHandlers(s, socket, agents);
     registerTerminalHandlers(s, socket, agents);
     registerBuildHandlers(s, socket);
   });

@@ -1,5 +1,5 @@
 import type { Socket } from "socket.io";
-import { LogSubscribe, SOCKET, logStreamKey, type LogEntry, type Logger } from "@berth/core";
+import { isLogMarker, LogSubscribe, SOCKET, logStreamKey, type LogEntry, type Logger } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 import type { Services } from "../services.js";
 import { findContainer, isFullContainerId } from "../containers/resolve.js";
@@ -59,7 +59,11 @@ class Subscription {
     for (;;) {
       if (this.stopped) return;
       const page = await readRange(this.s.redis, this.id, last, PAGE);
-      for (const e of page) {
+      for (let i = 0; i < page.length; i++) {
+        const e = page[i]!;
+        if (isLogMarker(e.entry)) continue;
+        // A restarted container's stream holds every run: an exit that something follows is not the end.
+        if (e.entry.stream === "exit" && (i < page.length - 1 || (await this.followed(e.id)))) continue;
         this.send(e.entry);
         if (e.entry.stream === "exit") return;
       }
@@ -81,13 +85,22 @@ class Subscription {
         continue;
       }
       for (const [, raw] of res) {
-        for (const e of decodeRaw(raw)) {
+        const entries = decodeRaw(raw);
+        for (let i = 0; i < entries.length; i++) {
+          const e = entries[i]!;
           cursor = e.id;
+          if (isLogMarker(e.entry)) continue;
+          if (e.entry.stream === "exit" && (i < entries.length - 1 || (await this.followed(e.id)))) continue;
           this.send(e.entry);
           if (e.entry.stream === "exit") return;
         }
       }
     }
+  }
+
+  /** Entries after this one exist (a later run's). */
+  private async followed(id: string): Promise<boolean> {
+    return ((await this.s.redis.xrange(logStreamKey(this.id), `(${id}`, "+", "COUNT", 1)) as unknown[]).length > 0;
   }
 
   /** The row and the stream are both gone: nothing more will ever arrive. */

@@ -1,0 +1,225 @@
+import { randomUUID } from "node:crypto";
+import type { Socket } from "socket.io";
+import {
+  FailedPrecondition,
+  FrameWriter,
+  isLogMarker,
+  logConfigOf,
+  logTime,
+  markRestart,
+  LOGS_READ,
+  logStreamKey,
+  normalizeTime,
+  type AgentLogsChunk,
+  type LogRecord,
+  type LogsOpen,
+} from "@berth/core";
+import type { Db } from "@berth/core/db";
+import type { Redis } from "@berth/core/redis";
+import type { Services } from "../services.js";
+import { decodeRaw, type RawStreamEntry, type StreamEntry } from "./logs.js";
+import { findContainer } from "./resolve.js";
+
+const AGENT_TIMEOUT_MS = 60_000;
+const PAGE = 2_000;
+const BLOCK_MS = 2_000;
+/** A row recorded as exited this long ago has written its exit entry (finish writes it right after the row). */
+const SETTLE_MS = 5_000;
+
+/** Where the history comes from: the host's json-file files (through its agent), else the capped Redis stream. */
+type Phase = { kind: "files"; agent: Socket } | { kind: "stream" } | { kind: "follow" } | { kind: "done" };
+
+/**
+ * One `berth logs` read: the history (the json-file files on the container's host, read there and
+ * pulled through the agent link; or, when those are gone — an auto-removed container — the Redis
+ * stream), then with `follow` the live Redis stream from exactly where the files ended (every line
+ * has a unique time in both), until the container's current run ends. The client pulls: each
+ * `next()` is one bounded chunk of frames, so a big log never sits in memory and a slow client
+ * slows the reading.
+ */
+export class LogRead {
+  readonly session = randomUUID();
+  private phase: Phase = { kind: "done" };
+  private cursor = "-";
+  private reader: Redis | undefined;
+  /** A restart was announced in the current run: the next exit entry is not the end. */
+  private restartPending = false;
+
+  constructor(
+    private readonly s: Services,
+    private readonly id: string,
+    private readonly row: Db.Container | null,
+    private readonly opts: LogsOpen,
+    private readonly agentFor: (hostId: string) => Socket | undefined,
+  ) {}
+
+  private get key() {
+    return logStreamKey(this.id);
+  }
+
+  async open(): Promise<void> {
+    if (this.row && logConfigOf(this.row.options).driver === "none") {
+      throw new FailedPrecondition('configured logging driver does not support reading (the container was created with --log-driver none)');
+    }
+    const agent = this.row ? this.agentFor(this.row.hostId) : undefined;
+    if (agent) {
+      const { follow: _f, containerId: _c, ...rest } = this.opts;
+      let ack: { ok: true } | { error: string; kind: string };
+      try {
+        ack = (await agent.timeout(AGENT_TIMEOUT_MS).emitWithAck(LOGS_READ.open, { ...rest, session: this.session, containerId: this.id })) as typeof ack;
+      } catch {
+        ack = { error: "the container's host did not answer", kind: "Unavailable" };
+      }
+      if ("ok" in ack) {
+        this.phase = { kind: "files", agent };
+        return;
+      }
+      if (ack.kind !== "NotFound") throw Object.assign(new Error(ack.error), { kind: ack.kind });
+    }
+    // No files to read (removed with the container, or its host is away): the stream's history.
+    this.phase = { kind: "stream" };
+    this.cursor = this.opts.tail === undefined ? "-" : await this.tailStart(this.opts.tail);
+  }
+
+  /** The next chunk; `done` when there is no more. An empty, not-done chunk means "nothing yet". */
+  async next(): Promise<{ data: Buffer; done: boolean }> {
+    const p = this.phase;
+    if (p.kind === "done") return { data: Buffer.alloc(0), done: true };
+    if (p.kind === "files") {
+      let r: AgentLogsChunk;
+      try {
+        r = (await p.agent.timeout(AGENT_TIMEOUT_MS).emitWithAck(LOGS_READ.next, { session: this.session })) as AgentLogsChunk;
+      } catch {
+        r = { error: "the container's host did not answer", kind: "Unavailable" };
+      }
+      if ("error" in r) throw Object.assign(new Error(r.error), { kind: r.kind });
+      const data = Buffer.from(r.data);
+      if (!r.done) return { data, done: false };
+      if (!this.opts.follow) {
+        this.phase = { kind: "done" };
+        return { data, done: true };
+      }
+      this.cursor = await this.cursorAfter(r.lastTime);
+      this.phase = { kind: "follow" };
+      return { data, done: false };
+    }
+    const page = await this.readPage(this.s.redis, this.cursor);
+    if (page.length) return this.frames(page);
+    if (p.kind === "stream" && !this.opts.follow) {
+      this.phase = { kind: "done" };
+      return { data: Buffer.alloc(0), done: true };
+    }
+    this.phase = { kind: "follow" };
+    if (await this.over()) {
+      this.phase = { kind: "done" };
+      return { data: Buffer.alloc(0), done: true };
+    }
+    this.reader ??= this.s.blockingRedis();
+    const res = (await this.reader.xread("COUNT", PAGE, "BLOCK", BLOCK_MS, "STREAMS", this.key, this.cursor === "-" ? "0-0" : this.cursor)) as [string, RawStreamEntry[]][] | null;
+    const live = res?.[0]?.[1] ?? [];
+    return this.frames(decodeRaw(live));
+  }
+
+  private async readPage(redis: Redis, after: string): Promise<StreamEntry[]> {
+    const start = after === "-" ? "-" : `(${after}`;
+    return decodeRaw((await redis.xrange(this.key, start, "+", "COUNT", PAGE)) as RawStreamEntry[]);
+  }
+
+  /** Frames for these records (filters and -t applied); ends the read at the run's final exit or past --until. */
+  private async frames(page: StreamEntry[]): Promise<{ data: Buffer; done: boolean }> {
+    const out = new FrameWriter();
+    const { since, until, timestamps, follow } = this.opts;
+    for (let i = 0; i < page.length; i++) {
+      const { id, entry } = page[i]!;
+      this.cursor = id;
+      const e = entry as LogRecord;
+      if (isLogMarker(e)) {
+        this.restartPending = e.stream === "restart";
+        continue;
+      }
+      if (e.stream === "exit") {
+        if (!follow || this.restartPending || i < page.length - 1) continue;
+        if (await this.finalExit(id)) {
+          this.phase = { kind: "done" };
+          return { data: out.take(), done: true };
+        }
+        continue;
+      }
+      const t = normalizeTime(e.time);
+      if (since !== undefined && t < since) continue;
+      if (until !== undefined && t > until) {
+        this.phase = { kind: "done" };
+        return { data: out.take(), done: true };
+      }
+      out.push(e.stream, timestamps ? `${t} ${e.line}\n` : `${e.line}\n`);
+    }
+    return { data: out.take(), done: false };
+  }
+
+  /** Nothing follows the exit entry and no new run has begun: the container has ended. */
+  private async finalExit(exitId: string): Promise<boolean> {
+    const after = (await this.s.redis.xrange(this.key, `(${exitId}`, "+", "COUNT", 1)) as RawStreamEntry[];
+    if (after.length) return false;
+    const row = await this.s.db.container.findUnique({ where: { id: this.id }, select: { state: true } });
+    // finish() marks the row exited before it writes the exit entry: anything else is a new run.
+    return !row || row.state === "exited";
+  }
+
+  /** Follow has nothing to wait for: the row is gone (and with it the stream), or it ended long enough ago. */
+  private async over(): Promise<boolean> {
+    if (this.opts.until !== undefined && new Date().toISOString() > this.opts.until) return true;
+    const row = await this.s.db.container.findUnique({ where: { id: this.id }, select: { state: true, finishedAt: true } });
+    if (!row) return (await this.s.redis.exists(this.key)) === 0;
+    if (row.state !== "exited" || this.restartPending) return false;
+    return !!row.finishedAt && Date.now() - row.finishedAt.getTime() > SETTLE_MS;
+  }
+
+  /** The stream id of the last output line at or before `lastTime` (the files' last line): following starts after it. */
+  private async cursorAfter(lastTime: string | null): Promise<string> {
+    if (lastTime === null) return "-";
+    let end = "+";
+    for (;;) {
+      const raw = (await this.s.redis.xrevrange(this.key, end, "-", "COUNT", PAGE)) as RawStreamEntry[];
+      for (const { id, entry } of decodeRaw(raw)) {
+        if ((entry.stream === "stdout" || entry.stream === "stderr") && normalizeTime(entry.time) <= lastTime) return id;
+      }
+      if (raw.length < PAGE) return "-"; // every line in the stream is newer than the files (or it is empty)
+      end = `(${raw[raw.length - 1]![0]}`;
+    }
+  }
+
+  /** For the stream-only history: the id before the last `n` output lines. */
+  private async tailStart(n: number): Promise<string> {
+    let end = "+";
+    let seen = 0;
+    for (;;) {
+      const raw = (await this.s.redis.xrevrange(this.key, end, "-", "COUNT", PAGE)) as RawStreamEntry[];
+      for (const { id, entry } of decodeRaw(raw)) {
+        if (entry.stream !== "stdout" && entry.stream !== "stderr") continue;
+        if (seen === n) return id;
+        seen++;
+      }
+      if (raw.length < PAGE) return "-";
+      end = `(${raw[raw.length - 1]![0]}`;
+    }
+  }
+
+  close(): void {
+    const p = this.phase;
+    if (p.kind === "files") p.agent.emit(LOGS_READ.close, { session: this.session });
+    this.phase = { kind: "done" };
+    this.reader?.disconnect();
+    this.reader = undefined;
+  }
+}
+
+
+/**
+ * Before `restart` stops a running container: tells log followers that the exit to come is not
+ * the end, so `logs -f` goes on into the next run.
+ */
+export async function announceRestart(s: Services, ref: string): Promise<void> {
+  const c = await findContainer(s.db, ref).catch(() => null);
+  if (c?.state !== "running") return;
+  await markRestart(s.redis, c.id, logTime()).catch((err: Error) => s.log.warn({ err: err.message, id: c.id }, "could not mark the restart in the log"));
+}
