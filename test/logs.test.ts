@@ -165,3 +165,27 @@ describe("follow", () => {
     expect(f.out.stdout).toBe("old2\nnew\n");
   }, 60_000);
 });
+
+describe("attach", () => {
+  it("attaches to a running container: its new output (stdout and stderr apart), then its exit code", async () => {
+    const script = 'trap "echo bye; echo gone >&2; exit 3" TERM; while true; do echo tick; sleep 0.2; done';
+    expect((await b.berth(["run", "-d", "--name", "att", "busybox", "sh", "-c", script])).code).toBe(0);
+    await until("its first line", async () => (await b.berth(["logs", "att"])).stdout.includes("tick"));
+    const a = live(["attach", "att"]);
+    await until("output through the attach", async () => a.out.stdout.includes("tick\n"));
+    expect((await b.berth(["kill", "-s", "TERM", "att"])).code).toBe(0);
+    expect(await a.done).toBe(3);
+    expect(a.out.stdout.endsWith("bye\n")).toBe(true);
+    expect(a.out.stderr).toBe("gone\n");
+  }, 60_000);
+
+  it("refuses a stopped container as docker does", async () => {
+    await exited("att");
+    const r = await b.berth(["attach", "att"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("You cannot attach to a stopped container, start it first");
+    const none = await b.berth(["attach", "nosuchthing"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("No such container: nosuchthing");
+  }, 60_000);
+});

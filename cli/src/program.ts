@@ -31,6 +31,8 @@ import * as inspectCmd from "./commands/inspect.js";
 import * as createCmd from "./commands/create.js";
 import * as startCmd from "./commands/start.js";
 import * as restartCmd from "./commands/restart.js";
+import * as eventsCmd from "./commands/events.js";
+import * as attachCmd from "./commands/attach.js";
 
 export interface Handlers {
   run: Parameters<typeof runCmd.register>[1];
@@ -60,6 +62,8 @@ export interface Handlers {
   create?: Parameters<typeof createCmd.register>[1];
   start?: Parameters<typeof startCmd.register>[1];
   restart?: Parameters<typeof restartCmd.register>[1];
+  events?: Parameters<typeof eventsCmd.register>[1];
+  attach?: Parameters<typeof attachCmd.register>[1];
   build?: Parameters<typeof buildCmd.register>[1];
   commit?: Parameters<typeof commitCmd.register>[1];
 }
@@ -121,6 +125,8 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   createCmd.register(program, handlers.create).exitOverride(usageExit("run"));
   startCmd.register(program, handlers.start);
   restartCmd.register(program, handlers.restart);
+  eventsCmd.register(program, handlers.events);
+  attachCmd.register(program, handlers.attach);
   buildCmd.register(program, handlers.build);
   commitCmd.register(program, handlers.commit);
   return program;

@@ -14,11 +14,15 @@ export interface TerminalOptions {
   tty: boolean;
   /** Relay this process's stdin. */
   interactive: boolean;
+  /** Sees stdin before it is sent: returns what to send, or "detach" to leave the session running (attach's Ctrl-P Ctrl-Q). */
+  input?: (d: Buffer) => Buffer | "detach";
 }
 
 export interface TerminalResult {
   exitCode: number | null;
   error?: string;
+  /** The client detached; the container goes on. */
+  detached?: boolean;
 }
 
 export async function runTerminal(s: Session, o: TerminalOptions): Promise<TerminalResult> {
@@ -74,7 +78,11 @@ export async function runTerminal(s: Session, o: TerminalOptions): Promise<Termi
             cleanups.push(() => process.off("SIGWINCH", onResize));
           }
           if (o.interactive) {
-            const onData = (d: Buffer) => socket.emit(TERMINAL.stdin, { session: id, data: d });
+            const onData = (d: Buffer) => {
+              const out = o.input ? o.input(d) : d;
+              if (out === "detach") return finish({ exitCode: 0, detached: true });
+              if (out.length) socket.emit(TERMINAL.stdin, { session: id, data: out });
+            };
             const onEnd = () => socket.emit(TERMINAL.stdin, { session: id, end: true });
             stdin.on("data", onData);
             stdin.once("end", onEnd);

@@ -4,6 +4,9 @@ import type { Readable } from "node:stream";
 import { encodeLogEntry, LOG_STREAM_MAXLEN, LOG_STREAM_TTL_SECONDS, logStreamKey, logTime, type LogConfig, type LogRecord } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 
+const HIGH_WATER = 5_000;
+const LOW_WATER = 1_000;
+
 /** The kept files of a log, oldest first: log.jsonl.N … log.jsonl.1, log.jsonl. */
 export function rotatedNames(logPath: string, maxFile: number): string[] {
   const names = [logPath];
@@ -31,6 +34,10 @@ export class LogSink {
   private failed: unknown;
   /** This run's id (its start time): the exit entry repeats it. */
   readonly run: string;
+  /** XADDs sent and not yet answered; past HIGH_WATER the pipes are paused (a chatty container waits, memory stays flat). */
+  private inflight = 0;
+  private readonly sources = new Set<Readable>();
+  private paused = false;
 
   constructor(
     private readonly redis: Redis,
@@ -55,6 +62,9 @@ export class LogSink {
   /** Opened synchronously, so the file exists at once (rotation renames it, pending writes follow the fd). */
   private open(): WriteStream {
     const f = createWriteStream("", { fd: openSync(this.logPath, "a", 0o640) });
+    f.on("drain", () => {
+      if (this.paused && this.inflight <= LOW_WATER) this.resume();
+    });
     f.on("error", (e) => {
       this.failed ??= e;
     });
@@ -62,10 +72,31 @@ export class LogSink {
   }
 
   private add(entry: LogRecord): void {
+    this.inflight++;
     const p = this.redis.xadd(this.key, "MAXLEN", "~", String(LOG_STREAM_MAXLEN), "*", ...encodeLogEntry(entry));
-    this.pending = p.catch((e: unknown) => {
-      this.failed ??= e;
-    });
+    this.pending = p.then(
+      () => this.settled(),
+      (e: unknown) => {
+        this.failed ??= e;
+        this.settled();
+      },
+    );
+  }
+
+  private settled(): void {
+    this.inflight--;
+    if (this.paused && this.inflight <= LOW_WATER && !this.file?.writableNeedDrain) this.resume();
+  }
+
+  private throttle(): void {
+    if (this.paused || (this.inflight < HIGH_WATER && !this.file?.writableNeedDrain)) return;
+    this.paused = true;
+    for (const s of this.sources) s.pause();
+  }
+
+  private resume(): void {
+    this.paused = false;
+    for (const s of this.sources) s.resume();
   }
 
   /** log.jsonl.(k) → .(k+1), the oldest dropped, log.jsonl → .1, a new log.jsonl. */
@@ -110,17 +141,23 @@ export class LogSink {
   follow(stream: "stdout" | "stderr", source: Readable): Promise<void> {
     return new Promise((resolve, reject) => {
       let rest = "";
+      this.sources.add(source);
       source.setEncoding("utf8");
       source.on("data", (chunk: string) => {
         const parts = (rest + chunk).split("\n");
         rest = parts.pop() ?? "";
         for (const l of parts) this.line(stream, l);
+        this.throttle();
       });
       source.once("end", () => {
+        this.sources.delete(source);
         if (rest) this.line(stream, rest);
         resolve();
       });
-      source.once("error", reject);
+      source.once("error", (e) => {
+        this.sources.delete(source);
+        reject(e);
+      });
     });
   }
 

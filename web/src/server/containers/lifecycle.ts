@@ -20,6 +20,7 @@ import { runHostJob } from "../images/jobs.js";
 import { resolveContainer } from "./resolve.js";
 import { CONTAINER_NAME } from "./run.js";
 import { announceRestart } from "./log-read.js";
+import { containerEvent } from "../events/publish.js";
 
 /** Docker's signal syntax: "KILL", "SIGKILL", "kill", "9". */
 export function parseSignal(text: string): number {
@@ -58,6 +59,7 @@ export async function stopContainer(s: Services, ref: string, timeoutSec = 10): 
   const signal = await stopSignalOf(s, c.imageId, c.hostId);
   const payload: ContainerStopJob = { containerId: c.id, timeoutSec, signal };
   await runHostJob<ContainerStopResult>(s, JOB_LIFECYCLE.containerStop, payload, { hostId: c.hostId, timeoutMs: (timeoutSec + 30) * 1000 });
+  await containerEvent(s, "container.stop", c);
 }
 
 /** `kill -s SIGNAL`: the signal reaches PID 1; docker refuses a container that is not running. */
@@ -67,6 +69,7 @@ export async function killContainer(s: Services, ref: string, signal: string): P
   if (c.state !== "running") throw new FailedPrecondition(`Cannot kill container: ${ref}: Container ${c.id} is not running`);
   const payload: ContainerKillJob = { containerId: c.id, signal: n };
   await runHostJob(s, JOB.containerKill, payload, { hostId: c.hostId, timeoutMs: 30_000 });
+  await containerEvent(s, "container.kill", c, { signal: String(n) });
 }
 
 /** `rm [-f]`: the host kills (when forced) and deletes the directory; then the row goes. The log stream stays until its TTL. */
@@ -109,6 +112,7 @@ export async function renameContainer(s: Services, ref: string, newName: string)
   if (other) throw new AlreadyExists(`Conflict. The container name "/${name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name.`);
   try {
     await s.db.container.update({ where: { id: c.id }, data: { name } });
+    await containerEvent(s, "container.rename", { ...c, name }, { oldName: `/${c.name}` });
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") throw new AlreadyExists(`Conflict. The container name "/${name}" is already in use`, { cause: err });
     throw err;
@@ -135,4 +139,5 @@ export async function restartContainer(s: Services, ref: string, timeoutSec = 10
   await announceRestart(s, ref);
   await stopContainer(s, ref, timeoutSec);
   await startContainer(s, ref);
+  await containerEvent(s, "container.restart", await resolveContainer(s.db, ref));
 }

@@ -3,6 +3,7 @@ import { Prisma } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { imageHost, runHostJob } from "./jobs.js";
 import { resolveImage } from "./resolve.js";
+import { imageEvent } from "../events/publish.js";
 
 /** "name:tag" from user input; a digest is refused (tags point at images, digests are what they are). */
 export function tagRef(input: string): string {
@@ -17,6 +18,7 @@ export async function tagImage(s: Services, source: string, target: string): Pro
   const ref = tagRef(target);
   await s.db.imageTag.upsert({ where: { ref }, create: { ref, imageId: img.id }, update: { imageId: img.id } });
   s.log.info({ image: img.id, ref }, "image tagged");
+  await imageEvent(s, "image.tag", img.id, ref);
   return { id: img.id, ref };
 }
 
@@ -42,6 +44,7 @@ export async function removeImage(s: Services, input: string, force: boolean): P
   if (byTag && tags.length > 1) {
     await db.imageTag.deleteMany({ where: { ref: img.ref } });
     out.untagged.push(img.ref);
+    await imageEvent(s, "image.untag", img.id, img.ref);
     return out;
   }
   if (!byTag && tags.length > 1 && !force) {
@@ -60,6 +63,8 @@ export async function removeImage(s: Services, input: string, force: boolean): P
   out.untagged.push(...untag);
   if (!user && (await deleteImageRow(s, img.id))) out.deleted.push(img.id);
   if (out.deleted.length) collectSoon(s);
+  for (const ref of untag) await imageEvent(s, "image.untag", img.id, ref);
+  if (out.deleted.length) await imageEvent(s, "image.delete", img.id, untag[0] ?? img.id);
   return out;
 }
 

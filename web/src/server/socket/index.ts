@@ -5,6 +5,7 @@ import { socketAuth, type SocketData } from "./auth.js";
 import { AUTHENTICATED_ROOM, relayEvents } from "./events.js";
 import { registerLogHandlers } from "./logs.js";
 import { registerLogReadHandlers } from "./log-read.js";
+import { registerEventReadHandlers } from "./events-read.js";
 import { registerTerminalHandlers } from "./terminal.js";
 import { registerBuildHandlers } from "../builds/socket.js";
 import { AgentHub } from "../agent/index.js";
@@ -29,6 +30,7 @@ export function attachSocketServer(http: HttpServer, s: Services): SocketServer 
     void socket.join(AUTHENTICATED_ROOM);
     registerLogHandlers(s, socket);
     registerLogReadHandlers(s, socket, agents);
+    registerEventReadHandlers(s, socket);
     registerTerminalHandlers(s, socket, agents);
     registerBuildHandlers(s, socket);
   });
