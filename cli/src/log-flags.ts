@@ -12,7 +12,7 @@ export interface LogFlags {
 export function logFlags(cmd: Command): Command {
   return cmd
     .option("--log-driver <driver>", "logging driver for the container: json-file (default) or none")
-    .option("--log-opt <opt>", "log driver option, repeatable: max-size=10m, max-file=3", (v: string, prev: string[]) => [...prev, v], [] as string[]);
+    .option("--log-opt <opt>", "log driver option, repeatable: max-size=10m, max-file=3", (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
 }
 
 /** The flags as ContainerOptions fields; a bad value is a usage error naming the option. */
