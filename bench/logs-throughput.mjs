@@ -76,6 +76,8 @@ try {
     [
       { name: "docker logs --tail 10", cmd: toNull([DOCKER, "logs", "--tail", "10", name]) },
       { name: "berth logs --tail 10", cmd: toNull([...BERTH, "logs", "--tail", "10", name]), env: berth.env },
+      // The CLI's floor here: start-up plus one API round trip.
+      { name: "berth ps (reference)", cmd: toNull([...BERTH, "ps"]), env: berth.env },
     ],
     { warmup, runs },
   );
