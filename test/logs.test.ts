@@ -179,6 +179,32 @@ describe("attach", () => {
     expect(a.out.stderr).toBe("gone\n");
   }, 60_000);
 
+  it("with a tty: input reaches the container, Ctrl-P Ctrl-Q detaches quietly and leaves it running", async () => {
+    expect((await b.berth(["run", "-d", "-it", "--name", "ttyc", "busybox", "sh"])).code).toBe(0);
+    // -d -it: the worker gives an attach up to 10 s before it starts the container anyway.
+    await until("running", async () => (JSON.parse((await b.berth(["inspect", "ttyc"])).stdout) as { State: { Running: boolean } }[])[0]!.State.Running);
+    // The CLI in a terminal (util-linux `script`), typing into it.
+    const child = spawn("script", ["-qfec", `exec ${process.execPath} ${path.join(ROOT, "cli/bin/berth.js")} attach ttyc`, "/dev/null"], {
+      env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    child.stdin.on("error", () => {});
+    const done = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+    // Typed until the shell in the container has run it (input flows only once the attach is up, in raw mode).
+    await until("the command to run in the container", async () => {
+      child.stdin.write("echo hi-$((6*7))\r");
+      return (await b.berth(["logs", "ttyc"])).stdout.includes("hi-42");
+    });
+    child.stdin.write(Buffer.from([0x10, 0x11]));
+    expect(await done).toBe(0);
+    expect(out).not.toContain("berth:");
+    const ps = await b.berth(["ps"]);
+    expect(ps.stdout).toContain("ttyc");
+    expect((await b.berth(["kill", "ttyc"])).code).toBe(0);
+  }, 90_000);
+
   it("refuses a stopped container as docker does", async () => {
     await exited("att");
     const r = await b.berth(["attach", "att"]);
