@@ -42,6 +42,15 @@ export async function logs(a: LogsArgs): Promise<void> {
   const until = time("--until", a.until);
   const s = connect();
   const socket = await openSocket(s);
+  // `berth logs c | head`: once the reader is gone, stop quietly (as docker), not with EPIPE.
+  let readerGone = false;
+  const onOutError = (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    readerGone = true;
+    socket.disconnect();
+  };
+  process.stdout.on("error", onOutError);
+  process.stderr.on("error", onOutError);
   try {
     const { session } = await ask<{ session: string }>(socket, s.url, LOGS_READ.open, {
       containerId: a.container,
@@ -61,12 +70,16 @@ export async function logs(a: LogsArgs): Promise<void> {
         const buf = chunk.data instanceof Uint8Array ? chunk.data : new Uint8Array(chunk.data);
         const writes: Promise<void>[] = [];
         readFrames(buf, (stream, payload) => writes.push(write(stream === "stderr" ? process.stderr : process.stdout, payload)));
-        await Promise.all(writes);
+        await Promise.race([Promise.all(writes), new Promise((resolve) => socket.once("disconnect", resolve))]);
       }
-      if (chunk.done) break;
+      if (chunk.done || readerGone) break;
     }
+  } catch (err) {
+    if (!readerGone) throw err;
   } finally {
     socket.disconnect();
+    process.stdout.off("error", onOutError);
+    process.stderr.off("error", onOutError);
   }
 }
 
