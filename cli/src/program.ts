@@ -31,6 +31,9 @@ import * as inspectCmd from "./commands/inspect.js";
 import * as createCmd from "./commands/create.js";
 import * as startCmd from "./commands/start.js";
 import * as restartCmd from "./commands/restart.js";
+import * as pauseCmd from "./commands/pause.js";
+import * as topCmd from "./commands/top.js";
+import * as statsCmd from "./commands/stats.js";
 
 export interface Handlers {
   run: Parameters<typeof runCmd.register>[1];
@@ -60,6 +63,9 @@ export interface Handlers {
   create?: Parameters<typeof createCmd.register>[1];
   start?: Parameters<typeof startCmd.register>[1];
   restart?: Parameters<typeof restartCmd.register>[1];
+  pause?: Parameters<typeof pauseCmd.register>[1];
+  top?: Parameters<typeof topCmd.register>[1];
+  stats?: Parameters<typeof statsCmd.register>[1];
   build?: Parameters<typeof buildCmd.register>[1];
   commit?: Parameters<typeof commitCmd.register>[1];
 }
@@ -121,6 +127,9 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   createCmd.register(program, handlers.create).exitOverride(usageExit("run"));
   startCmd.register(program, handlers.start);
   restartCmd.register(program, handlers.restart);
+  pauseCmd.register(program, handlers.pause);
+  topCmd.register(program, handlers.top);
+  statsCmd.register(program, handlers.stats);
   buildCmd.register(program, handlers.build);
   commitCmd.register(program, handlers.commit);
   return program;

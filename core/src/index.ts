@@ -9,4 +9,6 @@ export * from "./image-ref.js";
 export * from "./oci.js";
 export * from "./digest.js";
 export * from "./container-options.js";
+export * from "./lifecycle-options.js";
+export * from "./lifecycle-jobs.js";
 export * from "./terminal.js";
