@@ -56,6 +56,8 @@ export class ContainerManager {
   private readonly inflight = new Map<string, Promise<void>>();
   /** Frozen by `pause`. */
   private readonly paused = new Set<string>();
+  /** Starts made by a restart policy (no wait for an attach). */
+  private readonly policyStarts = new Set<string>();
 
   constructor(private readonly d: ManagerDeps) {}
 
@@ -107,7 +109,8 @@ export class ContainerManager {
       cmd = proc.args;
       const interactive = opts.tty || opts.interactive;
       // Early output must reach the client of `run -it`: wait (bounded) for its attach first.
-      if (interactive) await this.waitForAttach(row.id, ATTACH_WAIT_MS);
+      // A policy restart does not wait: nobody is about to attach (Docker does the same).
+      if (interactive && !this.policyStarts.delete(row.id)) await this.waitForAttach(row.id, ATTACH_WAIT_MS);
       if (this.stopping) {
         await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, "the Berth worker stopped before the container started");
         return;
@@ -468,7 +471,8 @@ export class ContainerManager {
     });
     if (moved.count !== 1) return;
     await writeRuntime(this.d.db, id, { incrementRestarts: true });
-    await this.run(id);
+    this.policyStarts.add(id);
+    await this.run(id).finally(() => this.policyStarts.delete(id));
   }
 
   /**
