@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInstance, type Instance } from "./harness.js";
+import { ROOT, startInstance, type Instance } from "./harness.js";
 import { inspectOne, runDetached, until } from "./lifecycle-helpers.js";
 
 // pause/unpause, ps --filter/--format, top and stats end to end.
@@ -159,5 +161,22 @@ describe("top and stats", () => {
     expect(fmt.stdout).toMatch(/^limited 3 \S+ \/ 64MiB\n$/);
     const all = await b.berth(["stats", "--no-stream", "--format", "{{.Name}}"]);
     expect(all.stdout.split("\n")).toEqual(expect.arrayContaining(["limited", "topped", "ps-web"]));
+  }, 60_000);
+
+  it("stats without --no-stream redraws the table every second until stopped", async () => {
+    const child = spawn(process.execPath, [path.join(ROOT, "cli/bin/berth.js"), "stats", "--format", "{{.Name}} {{.PIDs}}", "limited"], {
+      env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    try {
+      await until("two frames", () => out.split("\x1b[2J\x1b[H").length >= 3, 30_000);
+    } finally {
+      child.kill("SIGINT");
+    }
+    const frames = out.split("\x1b[2J\x1b[H").filter(Boolean);
+    expect(frames.length).toBeGreaterThanOrEqual(2);
+    for (const f of frames.slice(0, 2)) expect(f).toBe("limited 3\n");
   }, 60_000);
 });

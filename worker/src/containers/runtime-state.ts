@@ -20,6 +20,11 @@ export async function readRuntime(db: PrismaClient, containerId: string): Promis
  */
 export async function writeRuntime(db: PrismaClient, containerId: string, data: Partial<RuntimeState> & { incrementRestarts?: true }): Promise<void> {
   const { incrementRestarts, ...fields } = data;
+  // Back to the defaults: a container without a row already has them, so no row is made.
+  if (!incrementRestarts && Object.entries(fields).every(([k, v]) => DEFAULTS[k as keyof RuntimeState] === v)) {
+    await db.containerRuntime.updateMany({ where: { containerId }, data: fields });
+    return;
+  }
   const update = { ...fields, ...(incrementRestarts ? { restartCount: { increment: 1 } } : {}) };
   const create = { containerId, ...fields, ...(incrementRestarts ? { restartCount: 1 } : {}) };
   if (!(await db.container.findUnique({ where: { id: containerId }, select: { id: true } }))) return;
