@@ -13,10 +13,14 @@ afterAll(async () => {
   if (b) await b.stop();
 });
 
-function workerPid(home: string): number | undefined {
+const workerPid = (home: string) => processOf(home, "worker/dist/main.js");
+const launcherPid = (home: string) => processOf(home, "scripts/start.mjs");
+
+/** A process of this instance (BERTH_HOME in its environment) whose command line names `script`. */
+function processOf(home: string, script: string): number | undefined {
   for (const p of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
-      if (!fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes("worker/dist/main.js")) continue;
+      if (!fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(script)) continue;
       if (fs.readFileSync(`/proc/${p}/environ`, "utf8").split("\0").includes(`BERTH_HOME=${home}`)) return Number(p);
     } catch {
       /* gone */
@@ -40,8 +44,7 @@ it("a worker that keeps dying is restarted with a backoff, then the launcher giv
   await until("the launcher to give up", () => /giving up and stopping Berth/.test(b.logs()));
   expect(b.logs()).toMatch(/worker exited unexpectedly \(SIGKILL\) 6 times in 60 s; giving up and stopping Berth/);
   for (const ms of [500, 1000, 2000, 4000, 8000]) expect(b.logs()).toContain(`starting it again in ${ms} ms`);
-  await until("the launcher to exit", async () => {
-    const r = await fetch(`${b.url}/api/health`).catch(() => undefined);
-    return r === undefined;
-  });
+  // It stops web and Redis in order, then exits (1): no launcher process left for this home.
+  await until("the launcher to exit", () => launcherPid(b.home) === undefined);
+  expect(await fetch(`${b.url}/api/health`).catch(() => undefined)).toBeUndefined();
 }, 120_000);
