@@ -418,7 +418,10 @@ export class ContainerManager {
    * runtime ties them to it), so record them as exited; remove directories no row owns.
    */
   async reconcile(): Promise<void> {
-    const stale = await this.d.db.container.findMany({ where: { hostId: this.d.hostId, state: { in: ["running", "restarting"] } } });
+    // Also a policy restart the dead worker had begun (back to created, restart counted, not yet running).
+    const stale = await this.d.db.container.findMany({
+      where: { hostId: this.d.hostId, OR: [{ state: { in: ["running", "restarting"] } }, { state: "created", runtime: { restartCount: { gt: 0 } } }] },
+    });
     for (const c of stale) {
       const error = "the Berth worker stopped while this container was running";
       const exitCode = 137;
