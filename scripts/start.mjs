@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs one Berth host: Redis (unless REDIS_URL is set), DB migrations, web, a worker.
 // Ctrl-C (or SIGTERM) stops the worker first (it stops its containers), then web, then Redis.
+// A web or worker that dies on its own is started again (a supervisor, as a daemon's users
+// expect); one that keeps dying gives up with a message. Redis dying stops everything.
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -24,13 +26,38 @@ function start(name, cmd, args, { detached = false } = {}) {
   child.name = name;
   child.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   child.exited.then(({ code, signal }) => {
-    if (!stopping) {
-      say(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping Berth`);
-      void stop(1);
-    }
+    if (stopping) return;
+    if (SUPERVISED.has(name)) return void respawn(child, { cmd, args, detached }, signal ?? `code ${code}`);
+    say(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping Berth`);
+    void stop(1);
   });
   children.push(child);
   return child;
+}
+
+// Supervision: restart after 0.5 s, doubling to 8 s; more than CRASH_LIMIT deaths in CRASH_WINDOW_MS is a crash loop.
+const SUPERVISED = new Set(["web", "worker"]);
+const CRASH_LIMIT = 5;
+const CRASH_WINDOW_MS = 60_000;
+const crashes = new Map();
+
+async function respawn(old, { cmd, args, detached }, how) {
+  const name = old.name;
+  const now = Date.now();
+  const recent = (crashes.get(name) ?? []).filter((t) => now - t < CRASH_WINDOW_MS);
+  recent.push(now);
+  crashes.set(name, recent);
+  if (recent.length > CRASH_LIMIT) {
+    say(`${name} exited unexpectedly (${how}) ${recent.length} times in ${CRASH_WINDOW_MS / 1000} s; giving up and stopping Berth (see its output above)`);
+    void stop(1);
+    return;
+  }
+  const delay = Math.min(500 * 2 ** (recent.length - 1), 8_000);
+  say(`${name} exited unexpectedly (${how}); starting it again in ${delay} ms`);
+  await new Promise((r) => setTimeout(r, delay));
+  if (stopping) return;
+  children.splice(children.indexOf(old), 1);
+  start(name, cmd, args, { detached });
 }
 
 async function stopChild(child, timeoutMs) {

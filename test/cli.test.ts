@@ -44,7 +44,7 @@ it("refuses a name already in use", async () => {
   await b.berth(["run", "--name", "twin", "busybox", "true"]);
   const r = await b.berth(["run", "--name", "twin", "busybox", "true"]);
   expect(r.code).toBe(125);
-  expect(r.stderr).toMatch(/name "twin" is already in use/);
+  expect(r.stderr).toMatch(/The container name "\/twin" is already in use by container "[0-9a-f]{64}"/);
 });
 
 it("says a refused token in one line, and falls back to admin.token without BERTH_TOKEN", async () => {

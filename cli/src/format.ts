@@ -91,7 +91,9 @@ export const shortId = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
 export function containerStatus(c: ContainerSummary, now: number): string {
   switch (c.state) {
     case "running":
-      return `Up ${humanDuration(c.startedAt ? since(c.startedAt, now) : 0)}`;
+      return `Up ${humanDuration(c.startedAt ? since(c.startedAt, now) : 0)}${c.paused ? " (Paused)" : ""}`;
+    case "restarting":
+      return `Restarting (${c.exitCode ?? 0}) ${humanDuration(since(c.finishedAt ?? c.createdAt, now))} ago`;
     case "exited":
       // A container that never ran its command (exitCode null) reports 125, as `berth run` exits.
       return `Exited (${c.exitCode ?? 125}) ${humanDuration(since(c.finishedAt ?? c.createdAt, now))} ago`;

@@ -33,6 +33,9 @@ import * as startCmd from "./commands/start.js";
 import * as restartCmd from "./commands/restart.js";
 import * as eventsCmd from "./commands/events.js";
 import * as attachCmd from "./commands/attach.js";
+import * as pauseCmd from "./commands/pause.js";
+import * as topCmd from "./commands/top.js";
+import * as statsCmd from "./commands/stats.js";
 
 export interface Handlers {
   run: Parameters<typeof runCmd.register>[1];
@@ -64,6 +67,9 @@ export interface Handlers {
   restart?: Parameters<typeof restartCmd.register>[1];
   events?: Parameters<typeof eventsCmd.register>[1];
   attach?: Parameters<typeof attachCmd.register>[1];
+  pause?: Parameters<typeof pauseCmd.register>[1];
+  top?: Parameters<typeof topCmd.register>[1];
+  stats?: Parameters<typeof statsCmd.register>[1];
   build?: Parameters<typeof buildCmd.register>[1];
   commit?: Parameters<typeof commitCmd.register>[1];
 }
@@ -127,6 +133,9 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   restartCmd.register(program, handlers.restart);
   eventsCmd.register(program, handlers.events);
   attachCmd.register(program, handlers.attach);
+  pauseCmd.register(program, handlers.pause);
+  topCmd.register(program, handlers.top);
+  statsCmd.register(program, handlers.stats);
   buildCmd.register(program, handlers.build);
   commitCmd.register(program, handlers.commit);
   return program;

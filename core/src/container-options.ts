@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LogConfigShape } from "./log-options.js";
+import { LifecycleOptions } from "./lifecycle-options.js";
 
 /** Docker's capability names, without the CAP_ prefix (`--cap-add NET_ADMIN`). */
 const Capability = z
@@ -33,6 +34,7 @@ export const ContainerOptions = z
     /** `-i`: stdin stays open; with tty or interactive the worker waits (up to 10 s) for an attach before it starts the container */
     interactive: z.boolean().default(false),
     ...LogConfigShape,
+    ...LifecycleOptions.shape,
   })
   .strict();
 export type ContainerOptions = z.infer<typeof ContainerOptions>;

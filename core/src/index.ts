@@ -9,6 +9,8 @@ export * from "./image-ref.js";
 export * from "./oci.js";
 export * from "./digest.js";
 export * from "./container-options.js";
+export * from "./lifecycle-options.js";
+export * from "./lifecycle-jobs.js";
 export * from "./terminal.js";
 export * from "./log-time.js";
 export * from "./log-frames.js";

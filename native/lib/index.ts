@@ -157,6 +157,15 @@ export async function removeCgroup(path: string): Promise<void> {
   return binding.removeCgroup(validateCgroupPath(path, 'path'));
 }
 
+/**
+ * `pause`/`unpause`: freezes (true) or thaws (false) every process of the cgroup; resolves once
+ * the kernel reports it done (v2 cgroup.freeze / cgroup.events, v1 freezer.state).
+ */
+export async function freezeCgroup(path: string, frozen: boolean): Promise<void> {
+  if (typeof frozen !== 'boolean') throw new TypeError('frozen: expected a boolean');
+  return binding.freezeCgroup(validateCgroupPath(path, 'path'), frozen);
+}
+
 /** The cgroup layout the addon uses on this host (BERTH_CGROUP_MODE=v2 forces the cgroup2 mount). */
 export function cgroupInfo(): CgroupInfo {
   return binding.cgroupInfo();

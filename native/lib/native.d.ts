@@ -26,6 +26,8 @@ export interface NativeBinding {
   cgroupStats(path: string): Promise<CgroupStats>;
   /** Kills what is left in a cgroup, waits for it to empty and removes it. */
   removeCgroup(path: string): Promise<void>;
+  /** Freezes or thaws a cgroup on a libuv pool thread; settles once the kernel reports it done. */
+  freezeCgroup(path: string, frozen: boolean): Promise<void>;
   /** The cgroup layout detected on this host. */
   cgroupInfo(): CgroupInfo;
   /** Class the addon instantiates for every syscall failure. */

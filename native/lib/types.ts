@@ -114,6 +114,9 @@ export interface CgroupStats {
   pids: number | null;
   /** Processes the kernel OOM-killed in this cgroup (Docker's OOMKilled when > 0). */
   oomKills: number | null;
+  /** Bytes read from / written to block devices (v2 io.stat, v1 blkio.throttle.io_service_bytes). */
+  ioReadBytes: number | null;
+  ioWriteBytes: number | null;
 }
 
 export interface CgroupInfo {

@@ -16,6 +16,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("kill", Napi::Function::New(env, berth::Kill, "kill"));
   exports.Set("cgroupStats", Napi::Function::New(env, berth::CgroupStatsJs, "cgroupStats"));
   exports.Set("removeCgroup", Napi::Function::New(env, berth::RemoveCgroupJs, "removeCgroup"));
+  exports.Set("freezeCgroup", Napi::Function::New(env, berth::FreezeCgroupJs, "freezeCgroup"));
   exports.Set("cgroupInfo", Napi::Function::New(env, berth::CgroupInfoJs, "cgroupInfo"));
   exports.Set("setErrorClass", Napi::Function::New(env, berth::SetErrorClass, "setErrorClass"));
   return exports;

@@ -352,6 +352,48 @@ int RemoveTree(const std::string& dir, const std::string& freezer, bool v2, Erro
   }
 }
 
+
+// Sums "key=value" fields over the device lines of v2 io.stat.
+int64_t SumIoStat(const std::string& path, const char* key) {
+  std::string s;
+  if (!ReadFile(path, &s)) return -1;
+  const std::string want = std::string(key) + "=";
+  int64_t total = 0;
+  std::istringstream in(s);
+  std::string tok;
+  while (in >> tok) {
+    if (tok.compare(0, want.size(), want) == 0) total += std::strtoll(tok.c_str() + want.size(), nullptr, 10);
+  }
+  return total;
+}
+
+// Sums the "<dev> <Op> <bytes>" lines of v1 blkio.throttle.io_service_bytes for one Op.
+int64_t SumBlkio(const std::string& path, const char* op) {
+  std::string s;
+  if (!ReadFile(path, &s)) return -1;
+  int64_t total = 0;
+  std::istringstream in(s);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream l(line);
+    std::string dev, name;
+    long long v = 0;
+    if (l >> dev >> name >> v && name == op) total += v;
+  }
+  return total;
+}
+
+// Polls `check` until it holds or `timeout` passes (freezing waits for every task to stop).
+template <typename F>
+bool WaitUntil(F check, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (int attempt = 0;; ++attempt) {
+    if (check()) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(attempt < 20 ? 1 : 10));
+  }
+}
+
 }  // namespace
 
 int SetError(Error* e, const char* stage, int err, const char* syscall, const std::string& path) {
@@ -445,6 +487,8 @@ int ReadCgroupStats(const std::string& path, CgroupStats* out, Error* e) {
     out->pids = ReadInt(d + "/pids.current");
     if (out->pids < 0) out->pids = static_cast<int64_t>(Procs(d).size());
     out->oom_kills = ReadKey(d + "/memory.events", "oom_kill");
+    out->io_read = SumIoStat(d + "/io.stat", "rbytes");
+    out->io_write = SumIoStat(d + "/io.stat", "wbytes");
     return 0;
   }
   if (l.version == 1) {
@@ -473,7 +517,49 @@ int ReadCgroupStats(const std::string& path, CgroupStats* out, Error* e) {
         out->pids = ReadInt(d + "/pids.current");
       }
     }
+    if (const CgroupLayout::Hierarchy* h = l.Find("blkio")) {
+      const std::string d = h->mount + "/" + path;
+      if (Exists(d)) {
+        any = true;
+        out->io_read = SumBlkio(d + "/blkio.throttle.io_service_bytes", "Read");
+        out->io_write = SumBlkio(d + "/blkio.throttle.io_service_bytes", "Write");
+      }
+    }
     if (!any) return SetError(e, "cgroup", ENOENT, "stat", path);
+    return 0;
+  }
+  return SetMessage(e, "cgroup", "no cgroup filesystem is mounted");
+}
+
+int FreezeCgroup(const std::string& path, bool frozen, Error* e) {
+  const CgroupLayout& l = DetectCgroups();
+  const auto timeout = std::chrono::seconds(10);
+  if (l.version == 2) {
+    const std::string d = l.v2_root + "/" + path;
+    if (!Exists(d)) return SetError(e, "cgroup", ENOENT, "stat", d);
+    if (WriteFile(d + "/cgroup.freeze", frozen ? "1" : "0", e) < 0) return -1;
+    const std::string want = frozen ? "frozen 1" : "frozen 0";
+    const bool ok = WaitUntil([&] {
+      std::string ev;
+      return ReadFile(d + "/cgroup.events", &ev) && ev.find(want) != std::string::npos;
+    }, timeout);
+    if (!ok) return SetError(e, "cgroup", ETIMEDOUT, "read", d + "/cgroup.events");
+    return 0;
+  }
+  if (l.version == 1) {
+    const CgroupLayout::Hierarchy* fz = l.Find("freezer");
+    if (fz == nullptr) return SetMessage(e, "cgroup", "the freezer controller is not mounted: pause needs it");
+    const std::string file = fz->mount + "/" + path + "/freezer.state";
+    if (!Exists(file)) return SetError(e, "cgroup", ENOENT, "stat", file);
+    const std::string want = frozen ? "FROZEN" : "THAWED";
+    // Writing FROZEN again moves a cgroup stuck in FREEZING along (a task was in a syscall).
+    const bool ok = WaitUntil([&] {
+      Error ignored;
+      WriteFile(file, want, &ignored);
+      std::string st;
+      return ReadFile(file, &st) && Trim(st) == want;
+    }, timeout);
+    if (!ok) return SetError(e, "cgroup", ETIMEDOUT, "write", file);
     return 0;
   }
   return SetMessage(e, "cgroup", "no cgroup filesystem is mounted");

@@ -49,9 +49,15 @@ struct CgroupStats {
   int64_t cpu_ns = -1;
   int64_t pids = -1;
   int64_t oom_kills = -1;     // processes the kernel OOM-killed in this cgroup
+  int64_t io_read = -1;       // bytes read from block devices (v2 io.stat rbytes; v1 blkio Read)
+  int64_t io_write = -1;      // bytes written to block devices
 };
 
 int ReadCgroupStats(const std::string& path, CgroupStats* out, Error* e);
+
+// Freezes (`frozen`) or thaws every process of the cgroup and waits until the kernel says it
+// is done: v2 cgroup.freeze + cgroup.events "frozen"; v1 freezer.state FROZEN/THAWED.
+int FreezeCgroup(const std::string& path, bool frozen, Error* e);
 
 // Kills whatever is left in the cgroup (v2 cgroup.kill; v1 freeze, SIGKILL, thaw),
 // waits for it to empty and removes it (children first). ENOENT counts as removed.

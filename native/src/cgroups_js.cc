@@ -44,6 +44,8 @@ class StatsWorker : public Napi::AsyncWorker {
     o.Set("cpuNs", OrNull(env, stats_.cpu_ns));
     o.Set("pids", OrNull(env, stats_.pids));
     o.Set("oomKills", OrNull(env, stats_.oom_kills));
+    o.Set("ioReadBytes", OrNull(env, stats_.io_read));
+    o.Set("ioWriteBytes", OrNull(env, stats_.io_write));
     deferred_.Resolve(o);
   }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
@@ -78,7 +80,38 @@ class RemoveWorker : public Napi::AsyncWorker {
   int rc_ = 0;
 };
 
+class FreezeWorker : public Napi::AsyncWorker {
+ public:
+  FreezeWorker(Napi::Env env, std::string path, bool frozen)
+      : Napi::AsyncWorker(env, "berth:freezeCgroup"), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)), frozen_(frozen) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override { rc_ = FreezeCgroup(path_, frozen_, &error_); }
+  void OnOK() override {
+    if (rc_ < 0) {
+      deferred_.Reject(ErrorOf(Env(), error_));
+      return;
+    }
+    deferred_.Resolve(Env().Undefined());
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::string path_;
+  bool frozen_;
+  Error error_;
+  int rc_ = 0;
+};
+
 }  // namespace
+
+Napi::Value FreezeCgroupJs(const Napi::CallbackInfo& info) {
+  if (info.Length() < 2 || !info[1].IsBoolean()) throw Napi::TypeError::New(info.Env(), "freezeCgroup: frozen must be a boolean");
+  auto* w = new FreezeWorker(info.Env(), GetPath(info, "freezeCgroup"), info[1].As<Napi::Boolean>().Value());
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
 
 Napi::Value CgroupStatsJs(const Napi::CallbackInfo& info) {
   auto* w = new StatsWorker(info.Env(), GetPath(info, "cgroupStats"));

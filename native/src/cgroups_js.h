@@ -9,5 +9,6 @@ namespace berth {
 Napi::Value CgroupStatsJs(const Napi::CallbackInfo& info);
 Napi::Value RemoveCgroupJs(const Napi::CallbackInfo& info);
 Napi::Value CgroupInfoJs(const Napi::CallbackInfo& info);
+Napi::Value FreezeCgroupJs(const Napi::CallbackInfo& info);
 
 }  // namespace berth

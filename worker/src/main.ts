@@ -29,6 +29,8 @@ import { cleanBuildsDir } from "./images/builds-dir.js";
 import buildJob from "./jobs/build.js";
 import { BUILD_JOB, BUILDS_QUEUE } from "@berth/core";
 import { JOB_BOOTSTRAP, JOB_COMMIT } from "@berth/core";
+import { JOB_RUNTIME } from "@berth/core";
+import { containerPause, containerStats, containerTop } from "./jobs/container-runtime.js";
 
 const log = createLogger("worker");
 
@@ -60,6 +62,9 @@ async function main(): Promise<void> {
     [JOB_LIFECYCLE.containerStop]: containerStop(manager, log),
     [JOB_LIFECYCLE.containerRemove]: containerRemove(manager, log),
     [JOB_LIFECYCLE.containerStart]: containerStart(manager, log),
+    [JOB_RUNTIME.containerPause]: containerPause(manager, log),
+    [JOB_RUNTIME.containerTop]: containerTop(manager, log),
+    [JOB_RUNTIME.containerStats]: containerStats(manager, log),
     [JOB.imageLoad]: imageLoad(imageDeps),
     [JOB.imageSave]: imageSave(imageDeps),
     [JOB.imageImport]: imageImport(imageDeps),

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { action } from "../action.js";
 import { logFlags, logOptions, type LogFlags } from "../log-flags.js";
+import { lifecycleFlags, lifecycleOptions, type LifecycleFlags } from "../lifecycle-flags.js";
 
 export interface RunArgs {
   image: string;
@@ -12,7 +13,7 @@ export interface RunArgs {
   flags?: RunFlags;
 }
 
-export interface RunFlags extends LogFlags {
+export interface RunFlags extends LogFlags, LifecycleFlags {
   memory?: string;
   memorySwap?: string;
   cpus?: string;
@@ -58,6 +59,7 @@ export async function toOptions(f: RunFlags = {}) {
     ...(f.tty ? { tty: true } : {}),
     ...(f.interactive ? { interactive: true } : {}),
     ...(await logOptions(f)),
+    ...(await lifecycleOptions(f)),
   };
 }
 
@@ -113,7 +115,7 @@ export function register(program: Command, handler: (a: RunArgs) => Promise<numb
 
 /** The flags run and create share (create: everything but -d). */
 export function runFlags(cmd: Command): Command {
-  return logFlags(cmd)
+  return lifecycleFlags(logFlags(cmd))
     .option("--rm", "automatically remove the container when it exits")
     .option("--name <name>", "assign a name to the container")
     .option("-m, --memory <bytes>", "memory limit (e.g. 64m, 1g)")

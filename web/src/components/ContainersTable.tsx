@@ -3,6 +3,8 @@ import { formatAgo, formatCmd, shortId } from "../lib/format";
 
 function stateLabel(c: ContainerSummary): string {
   if (c.state === "exited") return c.error ? "exited (error)" : "exited";
+  if (c.state === "running" && c.paused) return "paused";
+  if (c.state === "restarting") return `restarting (${c.restartCount})`;
   return c.state;
 }
 

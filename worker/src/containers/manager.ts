@@ -1,15 +1,17 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { PassThrough, type Writable } from "node:stream";
-import { ContainerOptions, logConfigOf, publishEvent, FailedPrecondition, type AgentAttachStart, type AgentExecStart, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, NotFound, type ContainerEvent, type Logger } from "@berth/core";
+import { ContainerOptions, logConfigOf, publishEvent, FailedPrecondition, shouldRestart, type AgentAttachStart, type AgentExecStart, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, NotFound, type ContainerEvent, type Logger } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
-import { containerOomKilled, killContainer, openPipe, openPty, removeCgroup, resizePty, spawnContainer, waitContainer } from "@berth/native";
+import { containerOomKilled, freezeCgroup, killContainer, openPipe, openPty, removeCgroup, resizePty, spawnContainer, waitContainer } from "@berth/native";
 import { loadImage, type Snapshots } from "../images/index.js";
 import { describeSpawnFailure, exitCodeOf, EXIT_RUNTIME_ERROR } from "./exit-status.js";
 import { LogSink } from "./log-sink.js";
-import { processFromImage, resolveUser } from "./spec.js";
+import { ensureWorkdir, processFromImage, resolveUser } from "./spec.js";
+import { RestartTimers } from "./restarts.js";
+import { readRuntime, writeRuntime } from "./runtime-state.js";
 import { closeInput, openStdinPipe, startExec, type ExecTarget, type SessionHandle, type TerminalClient } from "./terminal.js";
 
 export interface ManagerDeps {
@@ -48,6 +50,14 @@ export class ContainerManager {
   /** Interactive containers waiting for their first attach. */
   private readonly attachWaiters = new Map<string, () => void>();
   private stopping = false;
+  /** Restart-policy timers (containers in state "restarting"). */
+  private readonly restarts = new RestartTimers();
+  /** Starts in progress: a second run/start of the same container joins the first. */
+  private readonly inflight = new Map<string, Promise<void>>();
+  /** Frozen by `pause`. */
+  private readonly paused = new Set<string>();
+  /** Starts made by a restart policy (no wait for an attach). */
+  private readonly policyStarts = new Set<string>();
 
   constructor(private readonly d: ManagerDeps) {}
 
@@ -70,7 +80,15 @@ export class ContainerManager {
   }
 
   /** Starts a created container; resolves once it runs (or has been recorded as failed to start). */
-  async run(containerId: string): Promise<void> {
+  run(containerId: string): Promise<void> {
+    const busy = this.inflight.get(containerId);
+    if (busy) return busy;
+    const p = this.runOnce(containerId).finally(() => this.inflight.delete(containerId));
+    this.inflight.set(containerId, p);
+    return p;
+  }
+
+  private async runOnce(containerId: string): Promise<void> {
     if (this.stopping) throw new Error("worker is shutting down");
     const row = await this.d.db.container.findUnique({ where: { id: containerId } });
     if (!row) throw new NotFound(`container ${containerId}`);
@@ -85,12 +103,14 @@ export class ContainerManager {
       await Promise.all(["upper", "work", "rootfs"].map((d) => fs.mkdir(path.join(dir, d), { recursive: true })));
       const image = await loadImage(this.d.db, this.d.blobs, row.imageId);
       const lowerdirs = await this.d.snapshots.prepare(image.manifest.layers, image.config.rootfs.diff_ids, this.d.blobs);
-      const { user, ...proc } = processFromImage(image.config, cmd, row.id, opts.user);
+      const { user, ...proc } = processFromImage(image.config, cmd, row.id, opts.user, opts);
+      if (opts.workdir) await ensureWorkdir(opts.workdir, path.join(dir, "upper"), lowerdirs);
       const ids = await resolveUser(user, lowerdirs);
       cmd = proc.args;
       const interactive = opts.tty || opts.interactive;
       // Early output must reach the client of `run -it`: wait (bounded) for its attach first.
-      if (interactive) await this.waitForAttach(row.id, ATTACH_WAIT_MS);
+      // A policy restart does not wait: nobody is about to attach (Docker does the same).
+      if (interactive && !this.policyStarts.delete(row.id)) await this.waitForAttach(row.id, ATTACH_WAIT_MS);
       if (this.stopping) {
         await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, "the Berth worker stopped before the container started");
         return;
@@ -125,7 +145,8 @@ export class ContainerManager {
         await this.finish(row.id, row.autoRemove, sink, f.exitCode, f.error);
         return;
       }
-      await this.d.db.container.update({ where: { id: row.id }, data: { state: "running", pid: spawned.pid, startedAt: new Date() } });
+      const startedAt = new Date();
+      await this.d.db.container.update({ where: { id: row.id }, data: { state: "running", pid: spawned.pid, startedAt } });
       await this.publish("container.start", row.id);
       log.info({ pid: spawned.pid, args: proc.args }, "container started");
       const running: Omit<Running, "done"> = {
@@ -162,7 +183,9 @@ export class ContainerManager {
         const oomKilled = await containerOomKilled(cgroup).catch(() => false);
         await removeCgroup(cgroup).catch((err: unknown) => log.error({ err, cgroup }, "removing the cgroup failed"));
         log.info({ exitCode, signal: status.signal, oomKilled }, "container exited");
-        await this.finish(row.id, row.autoRemove, sink, exitCode, undefined, oomKilled);
+        const restart = await this.policyRestarts(row.id, row.autoRemove, opts, exitCode);
+        await this.finish(row.id, row.autoRemove, sink, exitCode, undefined, oomKilled, restart);
+        if (restart) this.scheduleRestart(row.id, Date.now() - startedAt.getTime(), log);
       })()
         .catch((e: unknown) => log.error({ err: e }, "recording container exit failed"))
         .finally(() => this.running.delete(row.id));
@@ -176,12 +199,14 @@ export class ContainerManager {
   }
 
   /** Records the end: the row says exited (so `ps` agrees once a client sees the exit), then the log's last entry, then --rm removal. */
-  private async finish(id: string, autoRemove: boolean, sink: LogSink, exitCode: number | null, error?: string, oomKilled = false): Promise<void> {
+  private async finish(id: string, autoRemove: boolean, sink: LogSink, exitCode: number | null, error?: string, oomKilled = false, restarting = false): Promise<void> {
+    this.paused.delete(id);
     // updateMany: `rm -f` may have taken the row already; the log must still get its end.
     await this.d.db.container.updateMany({
       where: { id },
-      data: { state: "exited", exitCode, oomKilled, error: error ?? null, finishedAt: new Date(), pid: null },
+      data: { state: restarting ? "restarting" : "exited", exitCode, oomKilled, error: error ?? null, finishedAt: new Date(), pid: null },
     });
+    await writeRuntime(this.d.db, id, { paused: false });
     // The log is complete before the row can go (--rm): a client that finds no row reads the
     // stream by id, so there must never be a moment with neither.
     await sink.exit(exitCode, error);
@@ -200,6 +225,7 @@ export class ContainerManager {
   async exec(req: AgentExecStart, client: TerminalClient): Promise<SessionHandle> {
     const r = this.running.get(req.containerId);
     if (!r) throw new FailedPrecondition(`container ${req.containerId.slice(0, 12)} is not running`);
+    if (this.paused.has(req.containerId)) throw new FailedPrecondition(`Container ${req.containerId} is paused, unpause the container before exec`);
     return startExec(r.exec, req, client);
   }
 
@@ -287,11 +313,13 @@ export class ContainerManager {
     for (const c of clients?.values() ?? []) c.exit(exitCode, error);
   }
 
-  /** Signals a running container's PID 1. */
-  kill(id: string, signal: number): void {
+  /** Signals a running container's PID 1 (a paused one is thawed after, as Docker does); no policy restarts it. */
+  async kill(id: string, signal: number): Promise<void> {
     const r = this.running.get(id);
     if (!r) throw new NotFound(`running container ${id}`);
+    await this.markManuallyStopped(id);
     killContainer(r.pid, signal);
+    await this.thaw(id);
   }
 
   /** Containers a `start` job is starting (two starts of one container run it once). */
@@ -307,12 +335,15 @@ export class ContainerManager {
     try {
       const row = await this.d.db.container.findUnique({ where: { id }, select: { state: true } });
       if (!row) throw new NotFound(`No such container: ${id}`);
-      if (row.state === "exited") {
+      // A user's start: a new series for the restart policy (count and backoff), not stopped any more.
+      this.restarts.reset(id);
+      if (row.state === "exited" || row.state === "restarting") {
         await this.d.db.container.update({
           where: { id },
           data: { state: "created", exitCode: null, error: null, oomKilled: false, pid: null, startedAt: null, finishedAt: null },
         });
       }
+      await writeRuntime(this.d.db, id, { restartCount: 0, manuallyStopped: false });
       await this.run(id);
     } finally {
       this.starting.delete(id);
@@ -324,9 +355,17 @@ export class ContainerManager {
    * exit is recorded. False when it was not running here (docker: stopping a stopped container is fine).
    */
   async stop(id: string, timeoutSec: number, signal = 15): Promise<boolean> {
+    // A start in progress finishes first: then there is something to stop.
+    await this.inflight.get(id)?.catch(() => undefined);
+    await this.markManuallyStopped(id);
+    if (this.restarts.cancel(id)) {
+      await this.d.db.container.updateMany({ where: { id, state: "restarting" }, data: { state: "exited" } });
+      return true;
+    }
     const r = this.running.get(id);
     if (!r) return false;
     tryKill(r.pid, signal);
+    await this.thaw(id);
     const timer = setTimeout(() => tryKill(r.pid, 9), timeoutSec * 1000);
     try {
       await r.done;
@@ -338,10 +377,21 @@ export class ContainerManager {
 
   /** `rm`: refuses a running container unless `force` (then SIGKILL and wait); deletes its directory. */
   async remove(id: string, force: boolean): Promise<void> {
+    if (this.restarts.pending(id) && !force) {
+      throw new FailedPrecondition(`You cannot remove a restarting container ${id}. Stop the container before attempting removal or force remove`);
+    }
+    // Starting right now (a user's start or a policy restart) counts as running.
+    if (this.inflight.has(id) && !force) {
+      throw new FailedPrecondition(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
+    }
+    this.restarts.reset(id);
+    if (force) await this.inflight.get(id)?.catch(() => undefined);
     const r = this.running.get(id);
     if (r) {
       if (!force) throw new FailedPrecondition(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
+      await this.markManuallyStopped(id);
       tryKill(r.pid, 9);
+      await this.thaw(id);
       await r.done;
     }
     await fs.rm(this.dir(id), { recursive: true, force: true });
@@ -350,9 +400,11 @@ export class ContainerManager {
   /** Shutdown: SIGTERM every container, SIGKILL what is left after the grace period, wait for all. */
   async stopAll(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.restarts.cancelAll();
     for (const wake of [...this.attachWaiters.values()]) wake();
     const all = [...this.running.values()];
     for (const r of all) tryKill(r.pid, 15);
+    for (const id of [...this.paused]) await this.thaw(id);
     const timer = setTimeout(() => {
       for (const r of this.running.values()) tryKill(r.pid, 9);
     }, graceMs);
@@ -366,7 +418,10 @@ export class ContainerManager {
    * runtime ties them to it), so record them as exited; remove directories no row owns.
    */
   async reconcile(): Promise<void> {
-    const stale = await this.d.db.container.findMany({ where: { hostId: this.d.hostId, state: "running" } });
+    // Also a policy restart the dead worker had begun (back to created, restart counted, not yet running).
+    const stale = await this.d.db.container.findMany({
+      where: { hostId: this.d.hostId, OR: [{ state: { in: ["running", "restarting"] } }, { state: "created", runtime: { restartCount: { gt: 0 } } }] },
+    });
     for (const c of stale) {
       const error = "the Berth worker stopped while this container was running";
       const exitCode = 137;
@@ -377,6 +432,7 @@ export class ContainerManager {
       await this.d.redis.expire(key, LOG_STREAM_TTL_SECONDS);
       this.d.log.warn({ container: c.id.slice(0, 12) }, "marked exited: worker restarted");
     }
+    await this.d.db.containerRuntime.updateMany({ where: { container: { hostId: this.d.hostId } }, data: { paused: false } });
     // Whatever a crashed worker left in this instance's cgroups (its containers died with it).
     await removeCgroup(`berth-${this.d.hostId}`);
     await fs.mkdir(this.d.containersDir, { recursive: true });
@@ -385,6 +441,89 @@ export class ContainerManager {
     for (const n of names) {
       if (!known.has(n)) await fs.rm(path.join(this.d.containersDir, n), { recursive: true, force: true });
     }
+    await this.restartAfterReconcile();
+  }
+
+  // ---- restart policies and pause (see README "Containers across worker restarts") -----------
+
+  private async markManuallyStopped(id: string): Promise<void> {
+    await writeRuntime(this.d.db, id, { manuallyStopped: true });
+  }
+
+  /** Whether the container's policy restarts it after this exit (read from the row: a stop or kill may have just marked it). */
+  private async policyRestarts(id: string, autoRemove: boolean, opts: ContainerOptions, exitCode: number | null): Promise<boolean> {
+    if (this.stopping || autoRemove || !opts.restart) return false;
+    if (!(await this.d.db.container.findUnique({ where: { id }, select: { id: true } }))) return false;
+    const row = await readRuntime(this.d.db, id);
+    return shouldRestart(opts.restart, { exitCode, restartCount: row.restartCount, manuallyStopped: row.manuallyStopped });
+  }
+
+  private scheduleRestart(id: string, ranMs: number, log: Logger): void {
+    const delay = this.restarts.schedule(id, ranMs, () => {
+      void this.restartNow(id).catch((err: unknown) => log.error({ err }, "restarting the container failed"));
+    });
+    log.info({ delayMs: delay }, "restart policy: restarting");
+  }
+
+  /** The policy's restart: one more in RestartCount, then the same path as a first run. */
+  private async restartNow(id: string): Promise<void> {
+    if (this.stopping) return;
+    const moved = await this.d.db.container.updateMany({
+      where: { id, state: { in: ["restarting", "exited"] } },
+      data: { state: "created", exitCode: null, error: null, oomKilled: false, pid: null, startedAt: null, finishedAt: null },
+    });
+    if (moved.count !== 1) return;
+    await writeRuntime(this.d.db, id, { incrementRestarts: true });
+    this.policyStarts.add(id);
+    await this.run(id).finally(() => this.policyStarts.delete(id));
+  }
+
+  /**
+   * After a worker start: containers whose policy says so come back (always — also after a
+   * manual stop, as Docker's daemon start does —, unless-stopped unless stopped by the user,
+   * on-failure within its count: a worker death killed them with 137).
+   */
+  private async restartAfterReconcile(): Promise<void> {
+    const rows = await this.d.db.container.findMany({ where: { hostId: this.d.hostId, state: "exited", autoRemove: false }, include: { runtime: true } });
+    for (const c of rows) {
+      let opts: ContainerOptions;
+      try {
+        opts = ContainerOptions.parse(JSON.parse(c.options));
+      } catch {
+        continue;
+      }
+      if (!shouldRestart(opts.restart, { exitCode: c.exitCode, restartCount: c.runtime?.restartCount ?? 0, manuallyStopped: c.runtime?.manuallyStopped ?? false, daemonStart: true })) continue;
+      this.d.log.info({ container: c.id.slice(0, 12), policy: opts.restart?.name }, "restart policy: starting after worker start");
+      await this.restartNow(c.id).catch((err: unknown) => this.d.log.error({ err, container: c.id.slice(0, 12) }, "restart after worker start failed"));
+    }
+  }
+
+  /** `pause`: freezes every process of the container (cgroup freezer). */
+  async pause(id: string): Promise<void> {
+    if (!this.running.has(id)) throw new FailedPrecondition(`Container ${id} is not running`);
+    if (this.paused.has(id)) throw new FailedPrecondition(`Container ${id} is already paused`);
+    await freezeCgroup(this.cgroupPath(id), true);
+    this.paused.add(id);
+    await writeRuntime(this.d.db, id, { paused: true });
+  }
+
+  /** `unpause`: thaws a paused container. */
+  async unpause(id: string): Promise<void> {
+    if (!this.paused.has(id)) throw new FailedPrecondition(`Container ${id} is not paused`);
+    await this.thaw(id);
+  }
+
+  /** Thaws a paused container (after a signal, so a stop or kill takes effect at once). */
+  private async thaw(id: string): Promise<void> {
+    if (!this.paused.has(id)) return;
+    await freezeCgroup(this.cgroupPath(id), false).catch((err: unknown) => this.d.log.warn({ err, container: id.slice(0, 12) }, "thawing the container failed"));
+    this.paused.delete(id);
+    await writeRuntime(this.d.db, id, { paused: false });
+  }
+
+  /** Pid of a running container's init (top, stats), or undefined. */
+  pidOf(id: string): number | undefined {
+    return this.running.get(id)?.pid;
   }
 }
 

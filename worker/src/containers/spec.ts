@@ -1,22 +1,63 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import type { ImageConfig } from "@berth/core";
+import type { ImageConfig, LifecycleOptions } from "@berth/core";
 import { InvalidArgument } from "@berth/core";
 
 export const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/** The process a container runs, from the image config and what the user asked for (Docker's rules). */
-export function processFromImage(config: ImageConfig, cmd: string[], containerId: string, userOverride?: string) {
+/**
+ * The process a container runs, from the image config and what the user asked for (Docker's
+ * rules): `--entrypoint` replaces the image's ENTRYPOINT and drops its CMD, `-e` entries replace
+ * the image's of the same name, `-w` and `-h` replace its working directory and the hostname.
+ */
+export function processFromImage(config: ImageConfig, cmd: string[], containerId: string, userOverride?: string, o: Partial<LifecycleOptions> = {}) {
   const c = config.config ?? {};
-  const entrypoint = c.Entrypoint ?? [];
-  const args = [...entrypoint, ...(cmd.length ? cmd : (c.Cmd ?? []))];
+  const entrypoint = o.entrypoint ?? c.Entrypoint ?? [];
+  const defaultCmd = o.entrypoint !== undefined ? [] : (c.Cmd ?? []);
+  const args = [...entrypoint, ...(cmd.length ? cmd : defaultCmd)];
   if (args.length === 0) throw new InvalidArgument("no command specified: the image has no CMD or ENTRYPOINT; give one after the image name");
-  const env = [...(c.Env ?? [])];
+  const hostname = o.hostname ?? containerId.slice(0, 12);
+  const env = overrideEnv([...(c.Env ?? [])], o.env ?? []);
   if (!env.some((e) => e.startsWith("PATH="))) env.unshift(DEFAULT_PATH);
-  const hostname = containerId.slice(0, 12);
-  env.push(`HOSTNAME=${hostname}`);
+  if (!env.some((e) => e.startsWith("HOSTNAME="))) env.push(`HOSTNAME=${hostname}`);
   if (!env.some((e) => e.startsWith("HOME="))) env.push("HOME=/root");
-  return { args, env, cwd: c.WorkingDir || "/", hostname, user: userOverride || c.User || "" };
+  return { args, env, cwd: o.workdir || c.WorkingDir || "/", hostname, user: userOverride || c.User || "" };
+}
+
+/** `base` with same-named entries replaced by `extra`'s, in place; new names appended. */
+function overrideEnv(base: string[], extra: string[]): string[] {
+  const key = (e: string) => (e.includes("=") ? e.slice(0, e.indexOf("=")) : e);
+  const out = [...base];
+  for (const e of extra) {
+    const i = out.findIndex((b) => key(b) === key(e));
+    if (i >= 0) out[i] = e;
+    else out.push(e);
+  }
+  return out;
+}
+
+/**
+ * `-w DIR` that the image lacks is created in the container's own layer, as Docker does.
+ * Each component is looked up as the overlay would show it (upper first, then the image's
+ * layers); a component that is a file or a symlink there is an error, never followed.
+ */
+export async function ensureWorkdir(workdir: string, upperdir: string, lowerdirs: string[]): Promise<void> {
+  const parts = workdir.split("/").filter(Boolean);
+  let rel = "";
+  for (const part of parts) {
+    rel = path.join(rel, part);
+    let found: "dir" | "other" | undefined;
+    for (const layer of [upperdir, ...lowerdirs]) {
+      const st = await fs.lstat(path.join(layer, rel)).catch(() => undefined);
+      if (!st) continue;
+      found = st.isDirectory() ? "dir" : "other";
+      break;
+    }
+    if (found === "other") throw new InvalidArgument(`cannot use ${workdir} as the working directory: /${rel} is not a directory in the image`);
+    if (found === undefined) {
+      await fs.mkdir(path.join(upperdir, rel), { recursive: true, mode: 0o755 });
+    }
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ export default function containerKill(manager: ContainerManager) {
   return async (job: Job): Promise<JobOutcome<{ signal: number }>> => {
     const { containerId, signal } = ContainerKillJob.parse(job.data);
     try {
-      manager.kill(containerId, signal);
+      await manager.kill(containerId, signal);
       return { ok: true, value: { signal } };
     } catch (e) {
       if (e instanceof BerthError) return { ok: false, kind: e.kind, message: e.message };

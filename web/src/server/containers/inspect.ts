@@ -6,15 +6,16 @@ import { runHostJob } from "../images/jobs.js";
 const ZERO_TIME = "0001-01-01T00:00:00Z";
 
 /** Docker's State.Status. */
-function status(state: string): string {
-  return state === "running" ? "running" : state === "exited" ? "exited" : "created";
+function status(state: string, paused: boolean): string {
+  if (state === "running") return paused ? "paused" : "running";
+  return state === "exited" || state === "restarting" ? state : "created";
 }
 
 /**
  * `docker inspect`'s JSON for one container (the subset Berth has: no NetworkSettings or Mounts
  * yet). Path and Args are what ran: the image's entrypoint + (the given command or the image's).
  */
-export function dockerContainerInspect(c: Db.Container, image: ImageConfig["config"] | undefined): Record<string, unknown> {
+export function dockerContainerInspect(c: Db.Container & { runtime?: Db.ContainerRuntime | null }, image: ImageConfig["config"] | undefined): Record<string, unknown> {
   let cmd: string[] = [];
   try {
     const v: unknown = JSON.parse(c.cmd);
@@ -23,19 +24,23 @@ export function dockerContainerInspect(c: Db.Container, image: ImageConfig["conf
     /* stored by us: always JSON */
   }
   const opts = ContainerOptions.parse(JSON.parse(c.options || "{}"));
-  const effectiveCmd = cmd.length ? cmd : (image?.Cmd ?? []);
-  const argv = [...(image?.Entrypoint ?? []), ...effectiveCmd];
+  // --entrypoint replaces the image's ENTRYPOINT and drops its CMD (Docker).
+  const entrypoint = opts.entrypoint ?? image?.Entrypoint ?? [];
+  const effectiveCmd = cmd.length ? cmd : opts.entrypoint !== undefined ? [] : (image?.Cmd ?? []);
+  const argv = [...entrypoint, ...effectiveCmd];
   const running = c.state === "running";
+  const paused = c.runtime?.paused ?? false;
+  const env = mergeEnv(image?.Env ?? [], opts.env ?? []);
   return {
     Id: c.id,
     Created: c.createdAt.toISOString(),
     Path: argv[0] ?? "",
     Args: argv.slice(1),
     State: {
-      Status: status(c.state),
+      Status: status(c.state, paused),
       Running: running,
-      Paused: false,
-      Restarting: false,
+      Paused: running && paused,
+      Restarting: c.state === "restarting",
       OOMKilled: c.oomKilled,
       Dead: false,
       Pid: running ? (c.pid ?? 0) : 0,
@@ -46,6 +51,7 @@ export function dockerContainerInspect(c: Db.Container, image: ImageConfig["conf
     },
     Image: c.imageId,
     Name: `/${c.name}`,
+    RestartCount: c.runtime?.restartCount ?? 0,
     HostConfig: {
       Memory: opts.memory ?? 0,
       MemorySwap: opts.memorySwap ?? 0,
@@ -56,17 +62,21 @@ export function dockerContainerInspect(c: Db.Container, image: ImageConfig["conf
       ReadonlyRootfs: opts.readOnly,
       Init: opts.init,
       AutoRemove: c.autoRemove,
+      RestartPolicy: { Name: opts.restart?.name ?? "no", MaximumRetryCount: opts.restart?.maximumRetryCount ?? 0 },
     },
     Config: {
-      Hostname: c.id.slice(0, 12),
+      Hostname: opts.hostname ?? c.id.slice(0, 12),
       User: opts.user ?? image?.User ?? "",
       Tty: opts.tty,
       OpenStdin: opts.interactive,
-      Env: image?.Env ?? null,
+      Env: env.length ? env : null,
       Cmd: effectiveCmd.length ? effectiveCmd : null,
       Image: c.imageRef,
-      WorkingDir: (image as { WorkingDir?: string } | undefined)?.WorkingDir ?? "",
-      Entrypoint: image?.Entrypoint ?? null,
+      WorkingDir: opts.workdir ?? (image as { WorkingDir?: string } | undefined)?.WorkingDir ?? "",
+      Entrypoint: entrypoint.length ? entrypoint : null,
+      Labels: opts.labels ?? {},
+      ...(opts.stopSignal !== undefined ? { StopSignal: opts.stopSignal } : (image as { StopSignal?: string } | undefined)?.StopSignal ? { StopSignal: (image as { StopSignal?: string }).StopSignal } : {}),
+      ...(opts.stopTimeout !== undefined ? { StopTimeout: opts.stopTimeout } : {}),
     },
   };
 }
@@ -80,4 +90,16 @@ export async function imageRunConfig(s: Services, c: Db.Container): Promise<Imag
     s.log.warn({ err: (err as Error).message, id: c.id }, "inspect: could not read the image config");
     return undefined;
   }
+}
+
+/** The image's Env with the user's `-e` entries replacing same-named ones (the worker's rule). */
+function mergeEnv(base: string[], extra: string[]): string[] {
+  const key = (e: string) => e.slice(0, e.indexOf("=") < 0 ? e.length : e.indexOf("="));
+  const out = [...base];
+  for (const e of extra) {
+    const i = out.findIndex((b) => key(b) === key(e));
+    if (i >= 0) out[i] = e;
+    else out.push(e);
+  }
+  return out;
 }

@@ -17,6 +17,7 @@ import {
 import { Prisma } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { runHostJob } from "../images/jobs.js";
+import { containerStopSettings } from "./stop-settings.js";
 import { resolveContainer } from "./resolve.js";
 import { CONTAINER_NAME } from "./run.js";
 import { announceRestart } from "./log-read.js";
@@ -53,10 +54,13 @@ async function stopSignalOf(s: Services, imageId: string, hostId: string): Promi
 }
 
 /** `stop`: returns once the container has exited; a container that is not running is fine (as docker). */
-export async function stopContainer(s: Services, ref: string, timeoutSec = 10): Promise<void> {
+export async function stopContainer(s: Services, ref: string, requestedTimeoutSec?: number): Promise<void> {
   const c = await resolveContainer(s.db, ref);
-  if (c.state !== "running") return;
-  const signal = await stopSignalOf(s, c.imageId, c.hostId);
+  // A restarting container: the stop cancels its pending restart (the worker marks it stopped).
+  if (c.state !== "running" && c.state !== "restarting") return;
+  const own = containerStopSettings(c);
+  const timeoutSec = requestedTimeoutSec ?? own.timeoutSec ?? 10;
+  const signal = own.signal ?? (await stopSignalOf(s, c.imageId, c.hostId));
   const payload: ContainerStopJob = { containerId: c.id, timeoutSec, signal };
   await runHostJob<ContainerStopResult>(s, JOB_LIFECYCLE.containerStop, payload, { hostId: c.hostId, timeoutMs: (timeoutSec + 30) * 1000 });
   await containerEvent(s, "container.stop", c);
@@ -75,8 +79,8 @@ export async function killContainer(s: Services, ref: string, signal: string): P
 /** `rm [-f]`: the host kills (when forced) and deletes the directory; then the row goes. The log stream stays until its TTL. */
 export async function removeContainer(s: Services, ref: string, force: boolean): Promise<void> {
   const c = await resolveContainer(s.db, ref);
-  if (c.state === "running" && !force) {
-    throw new FailedPrecondition(`You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`);
+  if ((c.state === "running" || c.state === "restarting") && !force) {
+    throw new FailedPrecondition(`You cannot remove a ${c.state} container ${c.id}. Stop the container before attempting removal or force remove`);
   }
   const payload: ContainerRemoveJob = { containerId: c.id, force };
   await runHostJob(s, JOB_LIFECYCLE.containerRemove, payload, { hostId: c.hostId, timeoutMs: 60_000 });
@@ -135,7 +139,7 @@ export async function startContainer(s: Services, ref: string): Promise<{ id: st
 }
 
 /** `restart`: stop (SIGTERM, SIGKILL after the timeout), then start. */
-export async function restartContainer(s: Services, ref: string, timeoutSec = 10): Promise<void> {
+export async function restartContainer(s: Services, ref: string, timeoutSec?: number): Promise<void> {
   await announceRestart(s, ref);
   await stopContainer(s, ref, timeoutSec);
   await startContainer(s, ref);

@@ -15,6 +15,7 @@ import { Prisma } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { pickHost } from "../hosts.js";
 import { resolveImage } from "../images/resolve.js";
+import { parseSignal } from "./lifecycle.js";
 
 export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -40,9 +41,10 @@ export async function runContainer(s: Services, req: RunRequest): Promise<{ id: 
 
   const id = newContainerId();
   const name = req.name ?? (await freeRandomName(s));
-  if (req.name !== undefined && (await db.container.findUnique({ where: { name }, select: { id: true } }))) {
-    throw new AlreadyExists(`container name "${name}" is already in use`);
-  }
+  if (req.autoRemove && req.options?.restart) throw new InvalidArgument("Conflicting options: --restart and --rm");
+  if (req.options?.stopSignal !== undefined) parseSignal(req.options.stopSignal);
+  const holder = req.name !== undefined ? await db.container.findUnique({ where: { name }, select: { id: true } }) : null;
+  if (holder) throw new AlreadyExists(nameInUse(name, holder.id));
   try {
     await db.container.create({
       data: {
@@ -59,7 +61,8 @@ export async function runContainer(s: Services, req: RunRequest): Promise<{ id: 
     });
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
-      throw new AlreadyExists(`container name "${name}" is already in use`, { cause: err });
+      const other = await db.container.findUnique({ where: { name }, select: { id: true } });
+      throw new AlreadyExists(nameInUse(name, other?.id ?? ""), { cause: err });
     }
     throw err;
   }
@@ -83,6 +86,11 @@ export async function runContainer(s: Services, req: RunRequest): Promise<{ id: 
   }
   log.info({ id, container: name, image: image.ref, host: host.id }, "container created");
   return { id, name };
+}
+
+/** Docker's message for a taken name. */
+export function nameInUse(name: string, holderId: string): string {
+  return `Conflict. The container name "/${name}" is already in use by container "${holderId}". You have to remove (or rename) that container to be able to reuse that name.`;
 }
 
 async function freeRandomName(s: Services): Promise<string> {

@@ -1,6 +1,6 @@
 import type { Db } from "@berth/core/db";
 
-export type ContainerState = "created" | "running" | "exited";
+export type ContainerState = "created" | "running" | "restarting" | "exited";
 
 export interface ContainerSummary {
   id: string;
@@ -18,6 +18,19 @@ export interface ContainerSummary {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** Frozen by `pause` (state stays running, as Docker's State.Running). */
+  paused: boolean;
+  restartCount: number;
+  labels: Record<string, string>;
+}
+
+function labelsOf(options: string): Record<string, string> {
+  try {
+    const v = (JSON.parse(options) as { labels?: unknown }).labels;
+    return v && typeof v === "object" ? (v as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
 }
 
 function parseCmd(json: string): string[] {
@@ -29,7 +42,10 @@ function parseCmd(json: string): string[] {
   }
 }
 
-export function toSummary(c: Db.Container): ContainerSummary {
+/** A row with its lifecycle state (ContainerRuntime), when read with `include: { runtime: true }`. */
+export type ContainerWithRuntime = Db.Container & { runtime?: Db.ContainerRuntime | null };
+
+export function toSummary(c: ContainerWithRuntime): ContainerSummary {
   return {
     id: c.id,
     name: c.name,
@@ -43,5 +59,8 @@ export function toSummary(c: Db.Container): ContainerSummary {
     createdAt: c.createdAt.toISOString(),
     startedAt: c.startedAt?.toISOString() ?? null,
     finishedAt: c.finishedAt?.toISOString() ?? null,
+    paused: c.runtime?.paused ?? false,
+    restartCount: c.runtime?.restartCount ?? 0,
+    labels: labelsOf(c.options),
   };
 }

@@ -7,6 +7,7 @@ import { CONTAINER_NAME, runContainer } from "../containers/run.js";
 import { readLogs, streamExists } from "../containers/logs.js";
 import { killContainer, removeContainer, renameContainer, restartContainer, startContainer, stopContainer, waitContainer } from "../containers/lifecycle.js";
 import { dockerContainerInspect, imageRunConfig } from "../containers/inspect.js";
+import { runtimeProcedures } from "../containers/runtime-ops.js";
 
 const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
 
@@ -33,8 +34,9 @@ export const containerRouter = router({
     .input(z.object({ all: z.boolean().optional() }).optional())
     .query(async ({ ctx, input }): Promise<ContainerSummary[]> => {
       const rows = await ctx.services.db.container.findMany({
-        where: input?.all ? {} : { state: { in: ["created", "running"] } },
+        where: input?.all ? {} : { state: { in: ["created", "running", "restarting"] } },
         orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+        include: { runtime: true },
       });
       return rows.map(toSummary);
     }),
@@ -58,7 +60,7 @@ export const containerRouter = router({
     }),
 
   stop: mutatingProcedure
-    .input(z.object({ id: ContainerRef, timeoutSec: z.number().int().min(0).max(3600).default(10) }))
+    .input(z.object({ id: ContainerRef, timeoutSec: z.number().int().min(0).max(3600).optional() }))
     .mutation(({ ctx, input }) => stopContainer(ctx.services, input.id, input.timeoutSec)),
 
   kill: mutatingProcedure
@@ -72,7 +74,7 @@ export const containerRouter = router({
   start: mutatingProcedure.input(z.object({ id: ContainerRef })).mutation(({ ctx, input }) => startContainer(ctx.services, input.id)),
 
   restart: mutatingProcedure
-    .input(z.object({ id: ContainerRef, timeoutSec: z.number().int().min(0).max(3600).default(10) }))
+    .input(z.object({ id: ContainerRef, timeoutSec: z.number().int().min(0).max(3600).optional() }))
     .mutation(({ ctx, input }) => restartContainer(ctx.services, input.id, input.timeoutSec)),
 
   wait: protectedProcedure.input(z.object({ id: ContainerRef })).query(({ ctx, input }) => waitContainer(ctx.services, input.id)),
@@ -84,6 +86,8 @@ export const containerRouter = router({
   inspect: protectedProcedure.input(z.object({ id: ContainerRef })).query(async ({ ctx, input }) => {
     const c = await findContainer(ctx.services.db, input.id);
     if (!c) throw new NotFound(`No such container: ${input.id}`);
-    return dockerContainerInspect(c, await imageRunConfig(ctx.services, c));
+    return dockerContainerInspect({ ...c, runtime: await ctx.services.db.containerRuntime.findUnique({ where: { containerId: c.id } }) }, await imageRunConfig(ctx.services, c));
   }),
+
+  ...runtimeProcedures,
 });

@@ -1,0 +1,50 @@
+import fs from "node:fs";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startInstance, type Instance } from "./harness.js";
+import { until } from "./lifecycle-helpers.js";
+
+// The launcher supervises the worker: a crash-looping worker makes it give up, say why, and
+// stop the rest in order (nothing left behind: b.stop() checks).
+let b: Instance;
+beforeAll(async () => {
+  b = await startInstance();
+}, 120_000);
+afterAll(async () => {
+  if (b) await b.stop();
+});
+
+const workerPid = (home: string) => processOf(home, "worker/dist/main.js");
+const launcherPid = (home: string) => processOf(home, "scripts/start.mjs");
+
+/** A process of this instance (BERTH_HOME in its environment) whose command line names `script`. */
+function processOf(home: string, script: string): number | undefined {
+  for (const p of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(script)) continue;
+      if (fs.readFileSync(`/proc/${p}/environ`, "utf8").split("\0").includes(`BERTH_HOME=${home}`)) return Number(p);
+    } catch {
+      /* gone */
+    }
+  }
+  return undefined;
+}
+
+it("a worker that keeps dying is restarted with a backoff, then the launcher gives up with a message", async () => {
+  const killed = new Set<number>();
+  // Five deaths in a minute are restarted; the sixth is a crash loop.
+  for (let i = 0; i < 6; i++) {
+    let pid: number | undefined;
+    await until(`worker #${i + 1}`, () => {
+      pid = workerPid(b.home);
+      return pid !== undefined && !killed.has(pid);
+    });
+    killed.add(pid!);
+    process.kill(pid!, "SIGKILL");
+  }
+  await until("the launcher to give up", () => /giving up and stopping Berth/.test(b.logs()));
+  expect(b.logs()).toMatch(/worker exited unexpectedly \(SIGKILL\) 6 times in 60 s; giving up and stopping Berth/);
+  for (const ms of [500, 1000, 2000, 4000, 8000]) expect(b.logs()).toContain(`starting it again in ${ms} ms`);
+  // It stops web and Redis in order, then exits (1): no launcher process left for this home.
+  await until("the launcher to exit", () => launcherPid(b.home) === undefined);
+  expect(await fetch(`${b.url}/api/health`).catch(() => undefined)).toBeUndefined();
+}, 120_000);

@@ -1,0 +1,14 @@
+import { ContainerOptions } from "@berth/core";
+import type { Db } from "@berth/core/db";
+import { parseSignal } from "./lifecycle.js";
+
+/** The container's own `--stop-signal` and `--stop-timeout`, when it was created with them. */
+export function containerStopSettings(c: Db.Container): { signal?: number; timeoutSec?: number } {
+  const parsed = ContainerOptions.safeParse(JSON.parse(c.options || "{}"));
+  if (!parsed.success) return {};
+  const o = parsed.data;
+  return {
+    ...(o.stopSignal !== undefined ? { signal: parseSignal(o.stopSignal) } : {}),
+    ...(o.stopTimeout !== undefined ? { timeoutSec: o.stopTimeout } : {}),
+  };
+}
