@@ -15,7 +15,8 @@ const file = fileURLToPath(new URL("../build/berth.cjs", import.meta.url));
 // Named after the bundle's size and time as well: V8 checks a cache against the source's length only.
 const st = fs.statSync(file);
 const cacheFile = `${file}.${process.version}-${process.arch}-${st.size}-${Math.trunc(st.mtimeMs)}.cache`;
-const source = fs.readFileSync(file, "utf8");
+// ASCII by construction (scripts/bundle.mjs checks): latin1 skips UTF-8 decoding.
+const source = fs.readFileSync(file, "latin1");
 let cachedData;
 try {
   cachedData = fs.readFileSync(cacheFile);

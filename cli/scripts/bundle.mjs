@@ -23,8 +23,16 @@ const result = await build({
   // build/ sits beside package.json as dist/ does, so `new URL("../package.json", import.meta.url)` still works.
   define: { "import.meta.url": "__berthImportMetaUrl" },
   banner: { js: 'var __berthImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // Smaller is faster to read and hash; identifiers keep their names (some code reads .name).
+  minifyWhitespace: true,
+  minifySyntax: true,
+  charset: "ascii",
   legalComments: "none",
   logLevel: "warning",
   metafile: !!process.env.BERTH_BUNDLE_META,
 });
+// bin/berth.js reads the bundle as latin1 (no UTF-8 decoding of a megabyte at every start): it must be ASCII.
+const text = fs.readFileSync(path.join(outdir, "berth.cjs"));
+const bad = text.findIndex((b) => b > 0x7f);
+if (bad >= 0) throw new Error(`build/berth.cjs has a non-ASCII byte at offset ${bad}: bin/berth.js reads it as latin1`);
 if (result.metafile) fs.writeFileSync(path.join(outdir, "meta.json"), JSON.stringify(result.metafile));
