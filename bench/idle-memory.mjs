@@ -10,6 +10,7 @@
 // summing it over processes does not count a shared library N times; RSS does.
 // cgroup memory (v1 memory.usage_in_bytes, v2 memory.current) includes page cache charged to
 // the container, so it says more about the kernel's accounting than about an agent's cost.
+// The worker is measured at its low point over a few seconds, after a warm-up round of N containers.
 // Needs root. Starts dockerd (Debian's docker.io) if needed and a throwaway Berth.
 //   node bench/idle-memory.mjs [--count N] [--samples N]
 import { spawnSync } from "node:child_process";
@@ -34,7 +35,7 @@ function mem(pid) {
   }
 }
 const sum = (pids) => pids.map(mem).reduce((a, m) => ({ rss: a.rss + m.rss, pss: a.pss + m.pss }), { rss: 0, pss: 0 });
-/** Median over a few samples (a Node process's heap moves between reads). */
+/** Median over a few samples. */
 async function sampled(fn) {
   const xs = [];
   for (let i = 0; i < samples; i++) {
@@ -42,6 +43,15 @@ async function sampled(fn) {
     await sleep(200);
   }
   return { rss: median(xs.map((x) => x.rss)), pss: median(xs.map((x) => x.pss)) };
+}
+/** A Node process's memory saw-tooths with its garbage collector: its low point over a few seconds. */
+async function lowPoint(fn) {
+  const xs = [];
+  for (let i = 0; i < samples * 4; i++) {
+    xs.push(fn());
+    await sleep(250);
+  }
+  return { rss: Math.min(...xs.map((x) => x.rss)), pss: Math.min(...xs.map((x) => x.pss)) };
 }
 const parentOf = (pid) => Number(/^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
 const cmdline = (pid) => {
@@ -79,9 +89,15 @@ function cgroupBytes(pid) {
   return NaN;
 }
 const mib = (kib) => +(kib / KiB).toFixed(2);
+let berthRunning;
 
 await ensureDocker();
 const berth = await startBerth();
+berthRunning = async () => {
+  const input = encodeURIComponent(JSON.stringify({ all: true }));
+  const res = await fetch(`${berth.url}/api/trpc/container.list?input=${input}`, { headers: { authorization: `Bearer ${berth.token}` } });
+  return (await res.json()).result.data.filter((c) => c.state === "running").length;
+};
 const dockerClean = () => {
   const ids = spawnSync(DOCKER, ["ps", "-aq", "--filter", `label=${LABEL}`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
   if (ids.length) spawnSync(DOCKER, ["rm", "-f", ...ids], { stdio: "ignore" });
@@ -93,21 +109,24 @@ try {
   // ---- Berth ------------------------------------------------------------------------------
   const worker = descendants(berth.pid).find((p) => /worker\/dist\/main\.js/.test(cmdline(p)));
   if (!worker) throw new Error("could not find the Berth worker process");
-  const wBefore = await sampled(() => mem(worker));
-  const ids = [];
-  for (let i = 0; i < count; i++) ids.push(berth.berth("run", "-d", "busybox", "sleep", "3600").trim());
   // Running means spawned: wait until each has its pid in the worker's tree.
   const berthInits = async () => {
     for (let i = 0; i < 600; i++) {
       const kids = descendants(worker).filter((p) => cmdline(p).startsWith("sleep 3600"));
-      if (kids.length >= count) return kids;
+      if (kids.length >= count && (await berthRunning()) >= count) return kids;
       await sleep(100);
     }
     throw new Error("Berth containers did not all start");
   };
+  const startAll = () => Array.from({ length: count }, () => berth.berth("run", "-d", "busybox", "sleep", "3600").trim());
+  // Warm-up: the worker's first containers also pay for code compiled and pools grown once.
+  const warm = startAll();
+  await berthInits();
+  berth.berth("rm", "-f", ...warm);
+  const wBefore = await lowPoint(() => mem(worker));
+  const ids = startAll();
   const bInits = await berthInits();
-  await sleep(1000);
-  const wAfter = await sampled(() => mem(worker));
+  const wAfter = await lowPoint(() => mem(worker));
   const bCg = bInits.map(cgroupBytes);
   const bProc = sum(bInits);
 
@@ -147,7 +166,9 @@ try {
   ];
   console.table(rows);
   console.log(`berth worker: ${mib(wBefore.pss)} → ${mib(wAfter.pss)} MiB PSS, ${mib(wBefore.rss)} → ${mib(wAfter.rss)} MiB RSS; dockerd+containerd: ${mib(dBefore.pss)} → ${mib(dAfter.pss)} MiB PSS`);
-  console.log(`agent PSS per container, berth / docker: ${(rows[0].agent_pss_MiB / rows[1].agent_pss_MiB).toFixed(2)}`);
+  const berthKiB = (wAfter.pss - wBefore.pss) / count;
+  const dockerKiB = shimMem.pss / count;
+  console.log(`agent PSS per container: berth ${berthKiB.toFixed(0)} KiB, docker ${dockerKiB.toFixed(0)} KiB; berth / docker: ${(berthKiB / dockerKiB).toFixed(3)}`);
   if (ids.length) berth.berth("rm", "-f", ...ids);
 } finally {
   dockerClean();
