@@ -122,7 +122,11 @@ async function relay(s: Services, reader: Redis, res: ServerResponse, id: string
           text += `${JSON.stringify({ stream: entry.stream, data: `${entry.line}\n` } satisfies RunStreamLine)}\n`;
         }
       }
-      if (text) res.write(text);
+      // A slow reader (`berth run … | less`) holds the relay back rather than this process's memory.
+      if (text && !res.write(text)) await new Promise<void>((resolve) => {
+        res.once("drain", resolve);
+        res.once("close", resolve);
+      });
     }
   } catch (err) {
     if (closed) return; // the reader was disconnected under a pending XREAD
