@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // Runs the bundled CLI (build/berth.cjs, made by scripts/bundle.mjs) as a vm.Script with a V8
 // code cache kept beside it: compiling the bundle's JavaScript costs more than most commands
-// take, and Node 20 caches compiled code for no module on its own. The cache is written once
-// the command has run (so it holds what the command compiled), and again whenever V8 refused it
-// (another Node version, a rebuilt bundle). A cache that cannot be read or written costs nothing
-// but the time saved.
+// take, and Node 20 caches compiled code for no module on its own. A command's cache is written
+// once it has run (so it holds what that command compiled), and again whenever V8 refused it
+// (another Node version). A cache that cannot be read or written costs only the time saved.
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -14,7 +13,9 @@ import vm from "node:vm";
 const file = fileURLToPath(new URL("../build/berth.cjs", import.meta.url));
 // Named after the bundle's size and time as well: V8 checks a cache against the source's length only.
 const st = fs.statSync(file);
-const cacheFile = `${file}.${process.version}-${process.arch}-${st.size}-${Math.trunc(st.mtimeMs)}.cache`;
+// One cache per command: each holds what its command compiled (a cache is only ever written once).
+const command = /^[a-z][a-z-]{0,19}$/.test(process.argv[2] ?? "") ? process.argv[2] : "other";
+const cacheFile = `${file}.${process.version}-${process.arch}-${st.size}-${Math.trunc(st.mtimeMs)}.${command}.cache`;
 // ASCII by construction (scripts/bundle.mjs checks): latin1 skips UTF-8 decoding.
 const source = fs.readFileSync(file, "latin1");
 let cachedData;

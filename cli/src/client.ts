@@ -9,6 +9,7 @@ import type { AppRouter } from "@berth/web/router";
 import { CliError, connectionMessage, unauthorizedMessage, codeForKind } from "./errors.js";
 import type { Api, LogEntry } from "./api.js";
 import { endpoint } from "./endpoint.js";
+import { httpFetch } from "./http-fetch.js";
 
 export { readToken } from "./endpoint.js";
 
@@ -31,6 +32,7 @@ export function connectWith(url: string, token: string | undefined): Session {
       httpLink({
         url: `${cfg.url}/api/trpc`,
         headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
+        fetch: httpFetch,
       }),
     ],
   });
