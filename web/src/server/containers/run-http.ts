@@ -42,10 +42,13 @@ export function runHttpHandler(s: Services): (req: IncomingMessage, res: ServerR
           res.setHeader("allow", "POST");
           return sendJson(res, 405, { error: { kind: "InvalidArgument", message: `${pathname} takes POST` } });
         }
-        const [user, body] = await Promise.all([authenticate(s.db, req.headers), readBody(req)]);
-        if (!user) throw new Unauthenticated(AUTH_REQUIRED_MESSAGE);
-        if (user.readOnly) throw new PermissionDenied("this API token is read-only");
-        const parsed = RunInput.safeParse(body);
+        // Both at once (one round trip less), but who is asking is answered first.
+        const [user, body] = await Promise.allSettled([authenticate(s.db, req.headers), readBody(req)]);
+        if (user.status === "rejected") throw user.reason;
+        if (!user.value) throw new Unauthenticated(AUTH_REQUIRED_MESSAGE);
+        if (user.value.readOnly) throw new PermissionDenied("this API token is read-only");
+        if (body.status === "rejected") throw body.reason;
+        const parsed = RunInput.safeParse(body.value);
         if (!parsed.success) throw new InvalidArgument(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "));
         // Connect the reader while the container is being created: it is on the critical path.
         const reader = s.blockingRedis();
