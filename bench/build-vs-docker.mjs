@@ -8,15 +8,14 @@
 // Needs root and a running dockerd (start it: /usr/sbin/dockerd --iptables=true &), a built checkout.
 //   node bench/build-vs-docker.mjs [--context DIR] [--runs N] [--cold-runs N] [--warmup N]
 //                                  [--layer-mb MB] [--layer-runs N] [--only build|commit]
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { compare, median } from "./lib/compare.mjs";
+import { BERTH_BIN, DOCKER, docker, ensureDocker, root, startBerth, timed } from "./lib/instances.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const argv = process.argv.slice(2);
 const opt = (name, def) => {
   const i = argv.indexOf(name);
@@ -29,43 +28,17 @@ const warmup = Number(opt("--warmup", 2));
 const layerMb = Number(opt("--layer-mb", 1024));
 const layerRuns = Number(opt("--layer-runs", 3));
 const only = opt("--only", "");
-const DOCKER = "/usr/bin/docker"; // the engine's own client (a newer one may sit first on PATH)
 const LABEL = "berth.bench=build-vs-docker";
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-if (spawnSync(DOCKER, ["info"], { stdio: "ignore" }).status !== 0) {
-  console.error("bench: dockerd is not running (start it: /usr/sbin/dockerd --iptables=true &)");
-  process.exit(1);
-}
-
+await ensureDocker({ start: false, busybox: false });
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "bench-build-"));
-const home = fs.mkdtempSync(path.join(os.tmpdir(), "berth-bench-"));
-const port = 39000 + Math.floor(Math.random() * 1000);
-const env = { ...process.env, BERTH_HOME: home, BERTH_PORT: String(port), BERTH_HOST: "127.0.0.1", BERTH_LOG_LEVEL: "warn" };
-delete env.REDIS_URL;
-delete env.DATABASE_URL;
-const server = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
-const url = `http://127.0.0.1:${port}`;
-const cliEnv = { BERTH_URL: url, BERTH_TOKEN: "" };
-const BERTH = [process.execPath, path.join(root, "cli/bin/berth.js")];
-const berth = (...args) => execFileSync(BERTH[0], [BERTH[1], ...args], { env: { ...process.env, ...cliEnv }, encoding: "utf8", maxBuffer: 1 << 24 });
-const docker = (...args) => execFileSync(DOCKER, args, { encoding: "utf8", maxBuffer: 1 << 24 });
-const timed = (fn) => {
-  const t0 = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-};
+const server = await startBerth();
+const { home, berth } = server;
+const cliEnv = server.env;
+const BERTH = [process.execPath, BERTH_BIN];
 
 const cleanup = [];
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await (await fetch(`${url}/api/health`)).json()).hostsOnline > 0) break;
-    } catch {}
-    if (i > 600 || server.exitCode !== null) throw new Error("berth did not start");
-    await sleep(100);
-  }
-  cliEnv.BERTH_TOKEN = fs.readFileSync(path.join(home, "admin.token"), "utf8").trim();
   // The same base on both sides: Berth's busybox, loaded into Docker as busybox:latest.
   const base = path.join(work, "busybox.tar");
   berth("save", "busybox", "-o", base);
@@ -131,10 +104,6 @@ try {
   }
 } finally {
   for (const f of cleanup) f();
-  if (server.exitCode === null) {
-    server.kill("SIGINT");
-    await new Promise((r) => server.once("exit", r));
-  }
+  await server.stop();
   fs.rmSync(work, { recursive: true, force: true });
-  fs.rmSync(home, { recursive: true, force: true });
 }

@@ -4,52 +4,21 @@
 // the archive the *other* side saved, so the numbers also prove interop.
 // Needs root and a running dockerd (see run-vs-docker.mjs), a built checkout.
 //   node bench/save-load-vs-docker.mjs [--size MB] [--runs N]
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { median } from "./lib/compare.mjs";
+import { DOCKER, arg, docker, ensureDocker, startBerth, timed } from "./lib/instances.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const arg = (name, def) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const sizeMb = arg("--size", 256);
 const runs = arg("--runs", 3);
-const DOCKER = "/usr/bin/docker";
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-if (spawnSync(DOCKER, ["info"], { stdio: "ignore" }).status !== 0) {
-  console.error("bench: dockerd is not running (start it: /usr/sbin/dockerd --iptables=true &)");
-  process.exit(1);
-}
-
+await ensureDocker({ start: false, busybox: false });
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "bench-saveload-"));
-const home = fs.mkdtempSync(path.join(os.tmpdir(), "berth-bench-"));
-const port = 39000 + Math.floor(Math.random() * 1000);
-const env = { ...process.env, BERTH_HOME: home, BERTH_PORT: String(port), BERTH_HOST: "127.0.0.1", BERTH_LOG_LEVEL: "warn" };
-delete env.REDIS_URL;
-delete env.DATABASE_URL;
-const server = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
-const url = `http://127.0.0.1:${port}`;
-for (let i = 0; ; i++) {
-  try {
-    if ((await (await fetch(`${url}/api/health`)).json()).hostsOnline > 0) break;
-  } catch {}
-  if (i > 600) throw new Error("berth did not start");
-  await sleep(100);
-}
-const cliEnv = { ...process.env, BERTH_URL: url, BERTH_TOKEN: fs.readFileSync(path.join(home, "admin.token"), "utf8").trim() };
-const berth = (...args) => execFileSync(process.execPath, [path.join(root, "cli/bin/berth.js"), ...args], { env: cliEnv, encoding: "utf8", maxBuffer: 1 << 24 });
-const docker = (...args) => execFileSync(DOCKER, args, { encoding: "utf8", maxBuffer: 1 << 24 });
-const timed = (fn) => {
-  const t0 = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-};
+const server = await startBerth();
+const { berth } = server;
 
 const ref = `bench/saveload:${process.pid}`;
 try {
@@ -97,8 +66,6 @@ try {
   ]);
 } finally {
   spawnSync(DOCKER, ["rmi", "-f", ref], { stdio: "ignore" });
-  server.kill("SIGINT");
-  await new Promise((r) => server.once("exit", r));
+  await server.stop();
   fs.rmSync(work, { recursive: true, force: true });
-  fs.rmSync(home, { recursive: true, force: true });
 }

@@ -14,6 +14,8 @@ afterAll(async () => {
   // Redis of this instance survives it.
   const d = await b.berth(["run", "-d", "busybox", "sleep", "1000"]);
   expect(d.code).toBe(0);
+  // `run -d` returns once the container is queued: wait (bounded) until its process exists.
+  for (let i = 0; i < 300 && processesUnder(b.home).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
   expect(processesUnder(b.home).length).toBeGreaterThan(0);
   await b.stop();
 });

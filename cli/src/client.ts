@@ -3,13 +3,15 @@
  * client (live logs). Loaded lazily by the commands, so `berth --version`/`--help` never pay
  * for @berth/core, tRPC or socket.io.
  */
-import { readFileSync } from "node:fs";
-import { config, homePaths, SOCKET } from "@berth/core";
+import { SOCKET } from "@berth/core";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import type { AppRouter } from "@berth/web/router";
-import { CliError, connectionMessage, noCredentialsMessage, unauthorizedMessage, codeForKind } from "./errors.js";
+import { CliError, connectionMessage, unauthorizedMessage, codeForKind } from "./errors.js";
 import type { Api, LogEntry } from "./api.js";
-import { storedLogin } from "./credentials.js";
+import { endpoint } from "./endpoint.js";
+import { httpFetch } from "./http-fetch.js";
+
+export { readToken } from "./endpoint.js";
 
 export interface Session {
   url: string;
@@ -17,23 +19,9 @@ export interface Session {
   api: Api;
 }
 
-/** BERTH_TOKEN, else `berth login`'s token for this server, else $BERTH_HOME/admin.token (readable by root on the Berth host). */
-export function readToken(cfg: { token: string | undefined; home: string; url?: string }): string {
-  if (cfg.token) return cfg.token;
-  const login = cfg.url ? storedLogin(cfg.url) : undefined;
-  if (login) return login.token;
-  try {
-    const t = readFileSync(homePaths(cfg.home).adminToken, "utf8").trim();
-    if (t) return t;
-  } catch {
-    // unreadable or missing: fall through to the one clear message
-  }
-  throw new CliError("NO_CREDENTIALS", noCredentialsMessage);
-}
-
 export function connect(): Session {
-  const cfg = config();
-  return connectWith(cfg.url, readToken(cfg));
+  const { url, token } = endpoint();
+  return connectWith(url, token);
 }
 
 /** A session with the given token, or none (for the few public procedures, such as `token.login`). */
@@ -44,6 +32,7 @@ export function connectWith(url: string, token: string | undefined): Session {
       httpLink({
         url: `${cfg.url}/api/trpc`,
         headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
+        fetch: httpFetch,
       }),
     ],
   });

@@ -10,6 +10,7 @@ import { pipeline } from "node:stream/promises";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import type { AppRouter } from "@berth/web/router";
 import { CliError, codeForKind, unauthorizedMessage } from "./errors.js";
+import { httpFetch } from "./http-fetch.js";
 
 export interface HistoryRow {
   id: string;
@@ -57,7 +58,7 @@ export async function connectImages(): Promise<ImageSession> {
   const { connect } = await import("./client.js");
   const { url, token } = connect();
   const trpc: ImageProcedures = createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${url}/api/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })],
+    links: [httpLink({ url: `${url}/api/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}), fetch: httpFetch })],
   });
   return { url, token, trpc };
 }

@@ -8,9 +8,10 @@ for (const s of [process.stdout, process.stderr]) {
   });
 }
 
-try {
-  await buildProgram().parseAsync(process.argv);
-} catch (err) {
-  if (!(err instanceof UsageExit)) throw err;
-  process.exitCode = err.exitCode;
-}
+// No top-level await: the bundle (scripts/bundle.mjs) is CommonJS, so V8 can cache its code.
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    if (!(err instanceof UsageExit)) throw err;
+    process.exitCode = err.exitCode;
+  });

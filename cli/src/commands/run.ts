@@ -64,33 +64,28 @@ export async function toOptions(f: RunFlags = {}) {
 }
 
 export async function run(a: RunArgs): Promise<number> {
-  const [{ connect, followLogs, loadSocketIo }, { LineWriter, write }] = await Promise.all([import("../client.js"), import("../output.js")]);
   const options = await toOptions(a.flags);
-  const s = connect();
-  if (!a.detach) void loadSocketIo().catch(() => {}); // while the server creates the container
-  const { id } = await s.api.container.run.mutate({
+  const input = {
     image: a.image,
     ...(a.cmd.length ? { cmd: a.cmd } : {}),
     ...(a.name !== undefined ? { name: a.name } : {}),
     ...(a.rm ? { autoRemove: true } : {}),
     ...(Object.keys(options).length ? { options } : {}),
-  });
+  };
+  // Attached without a terminal: one streaming request (run-attached.ts), no tRPC or socket.io.
+  if (!a.detach && !a.flags?.tty && !a.flags?.interactive) return (await import("../run-attached.js")).runAttachedCommand(input);
+  const [{ connect }, { write }] = await Promise.all([import("../client.js"), import("../output.js")]);
+  const s = connect();
+  const { id } = await s.api.container.run.mutate(input);
   if (a.detach) {
     await write(process.stdout, id + "\n");
     return 0;
   }
-  if (a.flags?.tty || a.flags?.interactive) {
-    // Attached: the worker waits (up to 10 s) for this attach before it starts the container.
-    const { runTerminal } = await import("../terminal.js");
-    const r = await runTerminal(s, { event: "attach:start", payload: { containerId: id }, tty: !!a.flags.tty, interactive: !!a.flags.interactive });
-    if (r.error) await write(process.stderr, `berth: ${r.error}\n`);
-    return r.exitCode ?? 125;
-  }
-  const out = new LineWriter();
-  const exit = await followLogs(s, id, (e) => out.line(e.stream, e.line)).finally(() => out.flush());
-  // The container's own exit code is ours; 125 when it never produced one (docker's "berth failed").
-  if (exit.error) await write(process.stderr, `berth: ${exit.error}\n`);
-  return exit.exitCode ?? 125;
+  // -i/-t: the worker waits (up to 10 s) for this attach before it starts the container.
+  const { runTerminal } = await import("../terminal.js");
+  const r = await runTerminal(s, { event: "attach:start", payload: { containerId: id }, tty: !!a.flags?.tty, interactive: !!a.flags?.interactive });
+  if (r.error) await write(process.stderr, `berth: ${r.error}\n`);
+  return r.exitCode ?? 125;
 }
 
 export function register(program: Command, handler: (a: RunArgs) => Promise<number | void> = run): Command {

@@ -12,7 +12,7 @@ import { runtimeProcedures } from "../containers/runtime-ops.js";
 const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
 
 /** What run and create take: Docker's `run` arguments. */
-const RunInput = z.object({
+export const RunInput = z.object({
   image: z.string().trim().min(1, "image is required").max(512),
   cmd: z.array(z.string().max(64 * 1024)).max(4096).optional(),
   name: z.string().max(128).regex(CONTAINER_NAME, "only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed").optional(),

@@ -1,0 +1,58 @@
+/**
+ * The bundled CLI (build/berth.cjs, made by scripts/bundle.mjs during the build) and its code
+ * cache, as bin/berth.js runs them: the cache is written, reused, and a damaged one is replaced
+ * without the command noticing.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const cliDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const bin = path.join(cliDir, "bin", "berth.js");
+const build = path.join(cliDir, "build");
+const version = (JSON.parse(fs.readFileSync(path.join(cliDir, "package.json"), "utf8")) as { version: string }).version;
+
+const berth = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, BERTH_URL: "http://127.0.0.1:9" } });
+const caches = () => fs.readdirSync(build).filter((f) => f.startsWith(`berth.cjs.${process.version}-${process.arch}-`) && f.endsWith(".cache"));
+
+describe("the bundled CLI", () => {
+  it("is built, one ASCII file with no import() left", () => {
+    const text = fs.readFileSync(path.join(build, "berth.cjs"));
+    expect(text.length).toBeGreaterThan(0);
+    expect(text.every((b) => b < 0x80)).toBe(true);
+    expect(/(?<![\w$.])import\(/.test(text.toString("latin1"))).toBe(false);
+  });
+
+  it("writes a code cache after a command and keeps working with it", () => {
+    for (const f of caches()) fs.rmSync(path.join(build, f), { force: true });
+    const first = berth("--version");
+    expect(first.status).toBe(0);
+    expect(first.stdout.trim()).toBe(version);
+    expect(caches()).toHaveLength(1);
+    const second = berth("--version");
+    expect(second.status).toBe(0);
+    expect(second.stdout.trim()).toBe(version);
+  });
+
+  it("replaces a damaged cache and runs the command as if there were none", () => {
+    if (caches().length === 0) expect(berth("--version").status).toBe(0);
+    const [name] = caches();
+    const file = path.join(build, name!);
+    const junk = Buffer.alloc(4096, 0x5a);
+    fs.writeFileSync(file, junk);
+    const r = berth("--help");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Usage: berth/);
+    expect(fs.readFileSync(file).equals(junk)).toBe(false);
+  });
+
+  it("loads a Node built-in lazily, as the commands do, without import()", () => {
+    // `load` of a file that does not exist: the command loads node:fs first, then checks the file.
+    const r = berth("load", "-i", "/nonexistent-dir/x.tar");
+    expect(r.stderr).not.toMatch(/dynamic import/i);
+    expect(r.stderr).toMatch(/^berth: /);
+    expect(r.status).toBe(1);
+  });
+});
