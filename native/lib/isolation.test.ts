@@ -530,7 +530,6 @@ describe('nothing leaks', () => {
     await waitContainer(warm.pid);
     await new Promise((r) => setTimeout(r, 100)); // sockets of earlier tests finish closing
     const [fdsBefore, mountsBefore] = [fds(), mounts()];
-    const started = Date.now();
     for (let i = 0; i < 1000; i++) {
       const c = await spawnContainer(spec(['true'], root));
       fs.closeSync(c.stdout);
@@ -538,10 +537,9 @@ describe('nothing leaks', () => {
       const status = await waitContainer(c.pid);
       if (status.exitCode !== 0) expect(status).toEqual({ exitCode: 0, signal: null });
     }
-    expect(Date.now() - started).toBeLessThan(30_000);
     expect(fds()).toBe(fdsBefore);
     expect(mounts()).toBe(mountsBefore);
-  });
+  }, 300_000); // no speed asserted here (bench/runtime-vs-crun.mjs measures it); a loaded CI host may take minutes
 
   it('leaves no fd, zombie or mount behind after exec, tty and failed starts', async () => {
     const fds = () => fs.readdirSync('/proc/self/fd').length;
