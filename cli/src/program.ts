@@ -31,6 +31,7 @@ import * as inspectCmd from "./commands/inspect.js";
 import * as createCmd from "./commands/create.js";
 import * as startCmd from "./commands/start.js";
 import * as restartCmd from "./commands/restart.js";
+import * as networkCmd from "./commands/network.js";
 
 export interface Handlers {
   run: Parameters<typeof runCmd.register>[1];
@@ -123,5 +124,6 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   restartCmd.register(program, handlers.restart);
   buildCmd.register(program, handlers.build);
   commitCmd.register(program, handlers.commit);
+  networkCmd.register(program);
   return program;
 }

@@ -10,3 +10,4 @@ export * from "./oci.js";
 export * from "./digest.js";
 export * from "./container-options.js";
 export * from "./terminal.js";
+export * from "./network.js";

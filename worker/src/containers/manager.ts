@@ -9,6 +9,7 @@ import { containerOomKilled, killContainer, openPipe, openPty, removeCgroup, res
 import { loadImage, type Snapshots } from "../images/index.js";
 import { describeSpawnFailure, exitCodeOf, EXIT_RUNTIME_ERROR } from "./exit-status.js";
 import { LogSink } from "./log-sink.js";
+import type { NetworkService } from "../network/index.js";
 import { processFromImage, resolveUser } from "./spec.js";
 import { closeInput, openStdinPipe, startExec, type ExecTarget, type SessionHandle, type TerminalClient } from "./terminal.js";
 
@@ -20,6 +21,8 @@ export interface ManagerDeps {
   containersDir: string;
   hostId: string;
   log: Logger;
+  /** Bridges, addresses, published ports and hosts files (none: every container gets only lo). */
+  network?: NetworkService;
 }
 
 interface Running {
@@ -95,9 +98,19 @@ export class ContainerManager {
         await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, "the Berth worker stopped before the container started");
         return;
       }
+      let net;
+      try {
+        net = await this.d.network?.prepare({ id: row.id, name: row.name, dir }, { network: opts.network, aliases: opts.networkAliases, publish: opts.publish });
+      } catch (e) {
+        log.warn({ err: e }, "container network could not be set up");
+        await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, (e as Error).message);
+        return;
+      }
       let spawned;
       try {
         spawned = await spawnContainer({
+          ...(net ? { network: net.network } : {}),
+          binds: net?.binds ?? [],
           rootfs: path.join(dir, "rootfs"),
           lowerdirs,
           upperdir: path.join(dir, "upper"),
@@ -122,10 +135,12 @@ export class ContainerManager {
         const f = describeSpawnFailure(e as Error, proc.args[0] ?? "");
         log.warn({ err: e }, "container failed to start");
         await removeCgroup(this.cgroupPath(row.id)).catch((err: unknown) => log.error({ err }, "removing the cgroup failed"));
+        await this.d.network?.release(row.id);
         await this.finish(row.id, row.autoRemove, sink, f.exitCode, f.error);
         return;
       }
       await this.d.db.container.update({ where: { id: row.id }, data: { state: "running", pid: spawned.pid, startedAt: new Date() } });
+      this.d.network?.started(row.id, spawned.pid);
       await this.publish("container.start", row.id);
       log.info({ pid: spawned.pid, args: proc.args }, "container started");
       const running: Omit<Running, "done"> = {
@@ -161,6 +176,7 @@ export class ContainerManager {
         const cgroup = this.cgroupPath(row.id);
         const oomKilled = await containerOomKilled(cgroup).catch(() => false);
         await removeCgroup(cgroup).catch((err: unknown) => log.error({ err, cgroup }, "removing the cgroup failed"));
+        await this.d.network?.release(row.id).catch((err: unknown) => log.error({ err }, "releasing the network failed"));
         log.info({ exitCode, signal: status.signal, oomKilled }, "container exited");
         await this.finish(row.id, row.autoRemove, sink, exitCode, undefined, oomKilled);
       })()

@@ -7,6 +7,7 @@ import { CONTAINER_NAME, runContainer } from "../containers/run.js";
 import { readLogs, streamExists } from "../containers/logs.js";
 import { killContainer, removeContainer, renameContainer, restartContainer, startContainer, stopContainer, waitContainer } from "../containers/lifecycle.js";
 import { dockerContainerInspect, imageRunConfig } from "../containers/inspect.js";
+import { containerNetworkInspect, withNetwork } from "../networks/jobs.js";
 
 const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
 
@@ -84,6 +85,6 @@ export const containerRouter = router({
   inspect: protectedProcedure.input(z.object({ id: ContainerRef })).query(async ({ ctx, input }) => {
     const c = await findContainer(ctx.services.db, input.id);
     if (!c) throw new NotFound(`No such container: ${input.id}`);
-    return dockerContainerInspect(c, await imageRunConfig(ctx.services, c));
+    return withNetwork(dockerContainerInspect(c, await imageRunConfig(ctx.services, c)), await containerNetworkInspect(ctx.services, c));
   }),
 });
