@@ -266,8 +266,7 @@ export class NetworkService {
       this.attached.set(c.id, a);
       try {
         for (const p of o.publish ?? []) a.ports.push(await publish(p, ep.ip));
-        await this.store.save();
-        await this.refreshHosts(n);
+        await this.refreshHosts(n, a);
       } catch (e) {
         await this.releaseLocked(c.id);
         throw e;
@@ -320,7 +319,6 @@ export class NetworkService {
       touched.push(n);
     }
     if (!touched.length) return;
-    await this.store.save();
     for (const n of touched) await this.refreshHosts(n);
   }
 
@@ -338,8 +336,7 @@ export class NetworkService {
         a.networks = a.networks.filter((x) => x !== n.id);
         throw e;
       }
-      await this.store.save();
-      await this.refreshHosts(n);
+      await this.refreshHosts(n, a);
     });
   }
 
@@ -352,14 +349,15 @@ export class NetworkService {
       if (a.pid) await detachNetwork(a.pid, ep.ifname).catch((err: unknown) => this.log.warn({ err }, "detaching the interface failed"));
       delete n.endpoints[id];
       a.networks = a.networks.filter((x) => x !== n.id);
-      await this.store.save();
       await this.refreshHosts(n);
       await this.writeHosts(a);
     });
   }
 
   /** Rewrites the hosts file of every container on `n` (and so on every network they are on). */
-  private async refreshHosts(n: NetworkRecord): Promise<void> {
+  private async refreshHosts(n: NetworkRecord, self?: Attached): Promise<void> {
+    // No names on the default bridge: only the container itself needs its file (O(1) per start).
+    if (n.builtin) return self ? this.writeHosts(self) : undefined;
     for (const id of Object.keys(n.endpoints)) {
       const a = this.attached.get(id);
       if (a) await this.writeHosts(a);
