@@ -171,6 +171,9 @@ describe("published ports", () => {
     expect(await poll(() => get(hostAddress(), port, "/index.html"))).toBe("published\n");
     const [c] = JSON.parse(await ok(["inspect", "pub"])) as { NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[]> } }[];
     expect(c!.NetworkSettings.Ports["80/tcp"]).toEqual([{ HostIp: "0.0.0.0", HostPort: String(port) }]);
+    expect(await ok(["port", "pub"])).toBe(`80/tcp -> 0.0.0.0:${port}\n`);
+    expect(await ok(["port", "pub", "80"])).toBe(`0.0.0.0:${port}\n`);
+    expect(await poll(() => get("::1", port, "/index.html"))).toBe("published\n");
     await ok(["rm", "-f", "pub"]);
     // The proxy goes with the container.
     const closed = await poll(async () => ((await get("127.0.0.1", port)) === undefined ? true : undefined));

@@ -32,6 +32,7 @@ import * as createCmd from "./commands/create.js";
 import * as startCmd from "./commands/start.js";
 import * as restartCmd from "./commands/restart.js";
 import * as networkCmd from "./commands/network.js";
+import * as portCmd from "./commands/port.js";
 
 export interface Handlers {
   run: Parameters<typeof runCmd.register>[1];
@@ -125,5 +126,6 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   buildCmd.register(program, handlers.build);
   commitCmd.register(program, handlers.commit);
   networkCmd.register(program);
+  portCmd.register(program);
   return program;
 }

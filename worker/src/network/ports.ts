@@ -41,10 +41,22 @@ async function publishTcp(m: PortMapping, target: string): Promise<BoundPort> {
     client.pipe(upstream);
     upstream.pipe(client);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (e) => reject(bindError(m, e)));
-    server.listen({ host: m.hostIp ?? "0.0.0.0", port: m.hostPort, exclusive: true }, () => resolve());
-  });
+  const listen = (host: string) =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host, port: m.hostPort, exclusive: true }, () => {
+        server.removeListener("error", reject);
+        resolve();
+      });
+    });
+  try {
+    // No address given: "::" (dual stack) answers on 127.0.0.1 and ::1 alike, as Docker's
+    // two bindings do; a host without IPv6 falls back to 0.0.0.0.
+    if (m.hostIp) await listen(m.hostIp);
+    else await listen("::").catch((e: NodeJS.ErrnoException) => (e.code === "EAFNOSUPPORT" || e.code === "EADDRNOTAVAIL" ? listen("0.0.0.0") : Promise.reject(e)));
+  } catch (e) {
+    throw bindError(m, e as NodeJS.ErrnoException);
+  }
   server.on("error", () => undefined);
   const port = (server.address() as net.AddressInfo).port;
   return {
