@@ -28,3 +28,8 @@ export async function writeInPlace(file: string, text: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, text);
 }
+
+/** The host's /etc/hosts (for --network host), or the localhost lines where it has none. */
+export async function hostHosts(): Promise<string> {
+  return fs.readFile("/etc/hosts", "utf8").catch(() => hostsFile([]));
+}

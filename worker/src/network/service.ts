@@ -14,7 +14,7 @@ import {
 import { attachNetwork, detachNetwork, type BindMount, type NetworkMode } from "@berth/native";
 import { createBridge, deleteLink, linksWithPrefix } from "./bridge.js";
 import { contains, formatCidr, intToIp, ipToInt, parseCidr } from "./cidr.js";
-import { hostsFile, resolvConf, writeInPlace, type HostsEntry } from "./files.js";
+import { hostHosts, hostsFile, resolvConf, writeInPlace, type HostsEntry } from "./files.js";
 import { allocateAddress, claimSubnet, releaseAllSubnets, releaseSubnet } from "./ipam.js";
 import { Nat } from "./nat.js";
 import { checkFree, publish, type BoundPort } from "./ports.js";
@@ -258,7 +258,8 @@ export class NetworkService {
       await writeInPlace(binds[1]!.source, hostname + "\n");
       await writeInPlace(binds[2]!.source, await resolvConf(mode === "host"));
       if (mode !== "bridge") {
-        await writeInPlace(binds[0]!.source, hostsFile([]));
+        // --network host shares the host's names, as Docker does; none knows only localhost.
+        await writeInPlace(binds[0]!.source, mode === "host" ? await hostHosts() : hostsFile([]));
         return { network: { mode }, binds };
       }
       const n = this.find(o.network ?? DEFAULT_NETWORK);
