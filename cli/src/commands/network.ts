@@ -13,8 +13,8 @@ export interface NetworkFlags {
 export function networkFlags(cmd: Command): Command {
   return cmd
     .option("--network <network>", "connect the container to a network: bridge (default), host, none or a network's name")
-    .option("--network-alias <alias>", "add a network-scoped alias for the container (repeatable)", collect, [])
-    .option("-p, --publish <spec>", "publish a container's port to the host: [ip:][hostPort:]containerPort[/tcp|udp] (repeatable)", collect, []);
+    .option("--network-alias <alias>", "add a network-scoped alias for the container (repeatable)", collect)
+    .option("-p, --publish <spec>", "publish a container's port to the host: [ip:][hostPort:]containerPort[/tcp|udp] (repeatable)", collect);
 }
 
 /** The flags as ContainerOptions fields; a bad -p is a usage error naming it. */
@@ -35,8 +35,9 @@ export async function networkOptions(f: NetworkFlags) {
   };
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+// No default ([]): flags not given stay absent from the parsed options.
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 // ---- berth network … -------------------------------------------------------------------------

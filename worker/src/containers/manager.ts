@@ -112,7 +112,7 @@ export class ContainerManager {
           ...(net ? { network: net.network } : {}),
           binds: net?.binds ?? [],
           rootfs: path.join(dir, "rootfs"),
-          lowerdirs,
+          lowerdirs: net ? [net.initLayer, ...lowerdirs] : lowerdirs,
           upperdir: path.join(dir, "upper"),
           workdir: path.join(dir, "work"),
           ...proc,

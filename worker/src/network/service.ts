@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
 import path from "node:path";
 import {
   AlreadyExists,
@@ -46,6 +47,12 @@ export interface ContainerRef {
 export interface Prepared {
   network: NetworkMode;
   binds: BindMount[];
+  /**
+   * Docker's "init layer": a read-only lower layer on top of the image's that holds empty
+   * /etc/hosts, /etc/hostname and /etc/resolv.conf, so the bind mounts find their mount points
+   * without writing them into the container's own layer (commit, diff and export stay clean).
+   */
+  initLayer: string;
 }
 
 /**
@@ -59,6 +66,7 @@ export class NetworkService {
   private readonly nat: Nat;
   readonly tag: string;
   private readonly attached = new Map<string, Attached>();
+  private readonly initLayer: string;
   private lock: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -67,6 +75,7 @@ export class NetworkService {
     private readonly log: Logger,
   ) {
     this.store = new NetworkStore(path.join(home, "network", "networks.json"));
+    this.initLayer = path.join(home, "network", "init-layer");
     this.nat = new Nat(hostId);
     this.tag = linkTag(hostId);
   }
@@ -82,6 +91,7 @@ export class NetworkService {
   async init(): Promise<void> {
     await this.serial(async () => {
       await this.cleanHost();
+      await makeInitLayer(this.initLayer);
       await this.store.load();
       await this.nat.enableForwarding();
       for (const n of [...this.store.networks]) {
@@ -232,10 +242,8 @@ export class NetworkService {
 
   /** `run`'s early check, before the container is recorded: the network exists, the host ports are free. */
   async check(network: string | undefined, ports: PortMapping[]): Promise<void> {
-    if (network !== undefined && network !== "host" && network !== "none") this.find(network);
-    if (network === "none" || network === "host") {
-      if (ports.length && network === "none") return; // Docker ignores -p without a network
-    }
+    if (network === "host" || network === "none") return; // no proxies there: Docker discards -p
+    if (network !== undefined) this.find(network);
     for (const p of ports) await checkFree(p);
   }
 
@@ -260,7 +268,7 @@ export class NetworkService {
       if (mode !== "bridge") {
         // --network host shares the host's names, as Docker does; none knows only localhost.
         await writeInPlace(binds[0]!.source, mode === "host" ? await hostHosts() : hostsFile([]));
-        return { network: { mode }, binds };
+        return { network: { mode }, binds, initLayer: this.initLayer };
       }
       const n = this.find(o.network ?? DEFAULT_NETWORK);
       const ep = this.addEndpoint(n, a, n.builtin ? [] : (o.aliases ?? []));
@@ -276,6 +284,7 @@ export class NetworkService {
       return {
         network: { mode: "bridge", bridge: n.bridge, hostIfname: ep.hostIfname, ifname: ep.ifname, mac: ep.mac, address: ep.ip, prefixLength: prefix, gateway: n.gateway },
         binds,
+        initLayer: this.initLayer,
       };
     });
   }
@@ -432,6 +441,11 @@ export class NetworkService {
       Labels: n.labels,
     };
   }
+}
+
+async function makeInitLayer(dir: string): Promise<void> {
+  await fs.mkdir(path.join(dir, "etc"), { recursive: true, mode: 0o755 });
+  for (const f of ["hosts", "hostname", "resolv.conf"]) await fs.writeFile(path.join(dir, "etc", f), "", { mode: 0o644 });
 }
 
 async function closePorts(a: Attached): Promise<void> {
