@@ -163,6 +163,26 @@ describe("user-defined networks", () => {
   });
 });
 
+describe("isolation between networks", () => {
+  it("a container on one user network cannot reach one on another (Docker's isolation)", async () => {
+    const [a, c] = [`${NET}-a`, `${NET}-b`];
+    await ok(["network", "create", a]);
+    await ok(["network", "create", c]);
+    await ok(["run", "-d", "--name", "iso-srv", "--network", a, "busybox", "sh", "-c", "echo iso > /tmp/index.html; exec httpd -f -p 80 -h /tmp"]);
+    const [srv] = JSON.parse(await ok(["inspect", "iso-srv"])) as { NetworkSettings: { IPAddress: string } }[];
+    const addr = srv!.NetworkSettings.IPAddress;
+    // Reachable from its own network (so the server is up)...
+    const same = await b.berth(["run", "--rm", "--network", a, "busybox", "sh", "-c", retry(`wget -q -O- http://${addr}/index.html`)], { timeoutMs: 90_000 });
+    expect(same.stdout).toBe("iso\n");
+    // ...and not from the other one.
+    const other = await b.berth(["run", "--rm", "--network", c, "busybox", "wget", "-q", "-T", "3", "-O-", `http://${addr}/index.html`], { timeoutMs: 90_000 });
+    expect(other.code).not.toBe(0);
+    expect(other.stdout).toBe("");
+    await ok(["rm", "-f", "iso-srv"]);
+    expect(await poll(async () => ((await b.berth(["network", "rm", a, c])).code === 0 ? true : undefined))).toBe(true);
+  });
+});
+
 describe("published ports", () => {
   it("answers from the host's loopback and from its other address", async () => {
     const port = await freePort();

@@ -12,14 +12,19 @@ export class Nat {
     return `berth-${this.hostId}`;
   }
 
-  private rules(subnet: string, bridge: string): { table: string; chain: string; args: string[]; insert: boolean }[] {
+  /** In the order they end up in their chain (filter rules are inserted at the top, in reverse). */
+  private rules(subnet: string, bridge: string): { table: string; chain: string; args: string[] }[] {
     const c = ["-m", "comment", "--comment", this.tag];
     return [
       // Egress: masquerade what leaves through another interface than the network's own bridge.
-      { table: "nat", chain: "POSTROUTING", args: ["-s", subnet, "!", "-o", bridge, ...c, "-j", "MASQUERADE"], insert: false },
-      // Docker's FORWARD policy is DROP: let the bridge's traffic out, and replies back in.
-      { table: "filter", chain: "FORWARD", args: ["-i", bridge, ...c, "-j", "ACCEPT"], insert: true },
-      { table: "filter", chain: "FORWARD", args: ["-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", ...c, "-j", "ACCEPT"], insert: true },
+      { table: "nat", chain: "POSTROUTING", args: ["-s", subnet, "!", "-o", bridge, ...c, "-j", "MASQUERADE"] },
+      // Docker's FORWARD policy is DROP. Within the network: allowed. To another Berth network
+      // (any instance's bridge, bb…): dropped, as Docker isolates networks. Anywhere else, and
+      // replies back in: allowed.
+      { table: "filter", chain: "FORWARD", args: ["-i", bridge, "-o", bridge, ...c, "-j", "ACCEPT"] },
+      { table: "filter", chain: "FORWARD", args: ["-i", bridge, "-o", "bb+", ...c, "-j", "DROP"] },
+      { table: "filter", chain: "FORWARD", args: ["-i", bridge, ...c, "-j", "ACCEPT"] },
+      { table: "filter", chain: "FORWARD", args: ["-o", bridge, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", ...c, "-j", "ACCEPT"] },
     ];
   }
 
@@ -28,7 +33,10 @@ export class Nat {
   }
 
   async add(subnet: string, bridge: string): Promise<void> {
-    for (const r of this.rules(subnet, bridge)) await sh("iptables", ["-w", "-t", r.table, r.insert ? "-I" : "-A", r.chain, ...r.args]);
+    const rules = this.rules(subnet, bridge);
+    for (const r of rules.filter((x) => x.table === "nat")) await sh("iptables", ["-w", "-t", r.table, "-A", r.chain, ...r.args]);
+    // Ahead of Docker's own FORWARD rules; inserted last-first so they keep their order.
+    for (const r of rules.filter((x) => x.table === "filter").reverse()) await sh("iptables", ["-w", "-t", r.table, "-I", r.chain, "1", ...r.args]);
   }
 
   async remove(subnet: string, bridge: string): Promise<void> {
