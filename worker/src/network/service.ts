@@ -6,7 +6,6 @@ import {
   FailedPrecondition,
   InvalidArgument,
   NotFound,
-  type EndpointSettings,
   type Logger,
   type NetworkInspect,
   type NetworkSettings,
@@ -14,6 +13,7 @@ import {
 } from "@berth/core";
 import { attachNetwork, detachNetwork, type BindMount, type NetworkMode } from "@berth/native";
 import { createBridge, deleteLink, linksWithPrefix } from "./bridge.js";
+import { describeNetwork, endpointSettings, macFor, pseudoNetwork } from "./describe.js";
 import { contains, formatCidr, intToIp, ipToInt, parseCidr } from "./cidr.js";
 import { hostHosts, hostsFile, resolvConf, writeInPlace, type HostsEntry } from "./files.js";
 import { allocateAddress, claimSubnet, releaseAllSubnets, releaseSubnet } from "./ipam.js";
@@ -194,13 +194,13 @@ export class NetworkService {
   }
 
   list(): NetworkInspect[] {
-    return [...this.store.networks.map((n) => this.describe(n)), pseudo("host", this.hostId), pseudo("none", this.hostId)];
+    return [...this.store.networks.map((n) => describeNetwork(n)), pseudoNetwork("host", this.hostId), pseudoNetwork("none", this.hostId)];
   }
 
   inspect(refs: string[]): NetworkInspect[] {
     return refs.map((r) => {
-      if (r === "host" || r === "none") return pseudo(r, this.hostId);
-      return this.describe(this.find(r));
+      if (r === "host" || r === "none") return pseudoNetwork(r, this.hostId);
+      return describeNetwork(this.find(r));
     });
   }
 
@@ -418,29 +418,6 @@ export class NetworkService {
     }
     return out;
   }
-
-  private describe(n: NetworkRecord): NetworkInspect {
-    const containers: NetworkInspect["Containers"] = {};
-    const prefix = parseCidr(n.subnet).prefix;
-    for (const ep of Object.values(n.endpoints)) {
-      containers[ep.containerId] = { Name: ep.containerName, EndpointID: ep.endpointId, MacAddress: ep.mac, IPv4Address: `${ep.ip}/${prefix}`, IPv6Address: "" };
-    }
-    return {
-      Name: n.name,
-      Id: n.id,
-      Created: n.created,
-      Scope: "local",
-      Driver: "bridge",
-      EnableIPv6: false,
-      IPAM: { Driver: "default", Options: {}, Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
-      Internal: false,
-      Attachable: false,
-      Ingress: false,
-      Containers: containers,
-      Options: { "com.docker.network.bridge.name": n.bridge },
-      Labels: n.labels,
-    };
-  }
 }
 
 async function makeInitLayer(dir: string): Promise<void> {
@@ -453,44 +430,7 @@ async function closePorts(a: Attached): Promise<void> {
   a.ports = [];
 }
 
-function endpointSettings(n: NetworkRecord | undefined, ep: EndpointRecord | undefined): EndpointSettings {
-  return {
-    IPAMConfig: null,
-    Links: null,
-    Aliases: ep && n && !n.builtin ? [ep.containerName, ...ep.aliases, ep.containerId.slice(0, 12)] : null,
-    NetworkID: n?.id ?? "",
-    EndpointID: ep?.endpointId ?? "",
-    Gateway: n?.gateway ?? "",
-    IPAddress: ep?.ip ?? "",
-    IPPrefixLen: n ? parseCidr(n.subnet).prefix : 0,
-    MacAddress: ep?.mac ?? "",
-  };
-}
-
-/** Docker's scheme: 02:42 then the four address bytes (unique on the network by construction). */
-function macFor(ip: string): string {
-  return ["02", "42", ...ip.split(".").map((b) => Number(b).toString(16).padStart(2, "0"))].join(":");
-}
-
 /** 6 hex chars of the host id: keeps link names within 15 bytes and unique per instance. */
 export function linkTag(hostId: string): string {
   return createHash("sha256").update(hostId).digest("hex").slice(0, 6);
-}
-
-function pseudo(name: "host" | "none", hostId: string): NetworkInspect {
-  return {
-    Name: name,
-    Id: createHash("sha256").update(`${hostId}/${name}`).digest("hex"),
-    Created: new Date(0).toISOString(),
-    Scope: "local",
-    Driver: name === "host" ? "host" : "null",
-    EnableIPv6: false,
-    IPAM: { Driver: "default", Options: {}, Config: [] },
-    Internal: false,
-    Attachable: false,
-    Ingress: false,
-    Containers: {},
-    Options: {},
-    Labels: {},
-  };
 }
