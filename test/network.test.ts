@@ -200,6 +200,22 @@ describe("published ports", () => {
     expect(closed).toBe(true);
   });
 
+  it("-P publishes what the image EXPOSEs on a free host port", async () => {
+    await ok(["run", "--name", "to-expose", "busybox", "sh", "-c", "echo x > /x"]);
+    await ok(["commit", "-c", "EXPOSE 80", "to-expose", "exposing:1"]);
+    await ok(["rm", "to-expose"]);
+    await ok(["run", "-d", "--name", "pub-all", "-P", "exposing:1", "sh", "-c", "echo all > /tmp/index.html; exec httpd -f -p 80 -h /tmp"]);
+    // run -d returns once the container is recorded; its ports are bound as it starts.
+    const line = await poll(async () => {
+      const r = await b.berth(["port", "pub-all", "80"]);
+      return r.code === 0 ? r.stdout : undefined;
+    });
+    const port = Number(/^0\.0\.0\.0:(\d+)\n$/.exec(line ?? "")?.[1]);
+    expect(port).toBeGreaterThan(0);
+    expect(await poll(() => get("127.0.0.1", port, "/index.html"))).toBe("all\n");
+    await ok(["rm", "-f", "pub-all"]);
+  });
+
   it("a taken host port: 125, Docker's message, no container", async () => {
     const before = await containerIds();
     const holder = net.createServer();

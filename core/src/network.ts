@@ -24,6 +24,8 @@ export const NetworkOptionsShape = {
   networkAliases: z.array(z.string().min(1).max(253).regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, "an alias is a DNS name")).max(64).optional(),
   /** `-p` */
   publish: z.array(PortMapping).max(256).optional(),
+  /** `-P`: every port the image EXPOSEs, on a free host port each */
+  publishAll: z.boolean().optional(),
 };
 
 /** Docker's `-p` syntax → a PortMapping; throws a message naming what is wrong. */

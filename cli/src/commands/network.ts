@@ -7,6 +7,7 @@ export interface NetworkFlags {
   network?: string;
   networkAlias?: string[];
   publish?: string[];
+  publishAll?: boolean;
 }
 
 /** Adds Docker's networking flags to run and create. */
@@ -14,12 +15,13 @@ export function networkFlags(cmd: Command): Command {
   return cmd
     .option("--network <network>", "connect the container to a network: bridge (default), host, none or a network's name")
     .option("--network-alias <alias>", "add a network-scoped alias for the container (repeatable)", collect)
-    .option("-p, --publish <spec>", "publish a container's port to the host: [ip:][hostPort:]containerPort[/tcp|udp] (repeatable)", collect);
+    .option("-p, --publish <spec>", "publish a container's port to the host: [ip:][hostPort:]containerPort[/tcp|udp] (repeatable)", collect)
+    .option("-P, --publish-all", "publish every port the image exposes to a free host port");
 }
 
 /** The flags as ContainerOptions fields; a bad -p is a usage error naming it. */
 export async function networkOptions(f: NetworkFlags) {
-  if (f.network === undefined && !f.networkAlias?.length && !f.publish?.length) return {};
+  if (f.network === undefined && !f.networkAlias?.length && !f.publish?.length && !f.publishAll) return {};
   const [{ parsePublish }, { CliError }] = await Promise.all([import("@berth/core"), import("../errors.js")]);
   const publish = (f.publish ?? []).map((p) => {
     try {
@@ -32,6 +34,7 @@ export async function networkOptions(f: NetworkFlags) {
     ...(f.network !== undefined ? { network: f.network } : {}),
     ...(f.networkAlias?.length ? { networkAliases: f.networkAlias } : {}),
     ...(publish.length ? { publish } : {}),
+    ...(f.publishAll ? { publishAll: true } : {}),
   };
 }
 

@@ -253,7 +253,7 @@ export class NetworkService {
    * Before a container starts: its endpoint (address, MAC, veth names), its hosts, hostname and
    * resolv.conf, and its published ports bound. Undone entirely when anything fails.
    */
-  prepare(c: ContainerRef, o: { network?: string; aliases?: string[]; publish?: PortMapping[] }): Promise<Prepared> {
+  prepare(c: ContainerRef, o: { network?: string; aliases?: string[]; publish?: PortMapping[]; exposed?: string[] }): Promise<Prepared> {
     return this.serial(async () => {
       const mode = o.network === "host" ? "host" : o.network === "none" ? "none" : "bridge";
       const a: Attached = { id: c.id, name: c.name, dir: c.dir, mode, networks: [], ports: [], nextIf: 0 };
@@ -274,7 +274,7 @@ export class NetworkService {
       const ep = this.addEndpoint(n, a, n.builtin ? [] : (o.aliases ?? []));
       this.attached.set(c.id, a);
       try {
-        for (const p of o.publish ?? []) a.ports.push(await publish(p, ep.ip));
+        for (const p of [...(o.publish ?? []), ...exposedPorts(o.exposed ?? [], o.publish ?? [])]) a.ports.push(await publish(p, ep.ip));
         await this.refreshHosts(n, a);
       } catch (e) {
         await this.releaseLocked(c.id);
@@ -418,6 +418,19 @@ export class NetworkService {
     }
     return out;
   }
+}
+
+/** `-P`: the image's EXPOSEd ports ("80/tcp") not already published by -p, each on a free host port. */
+function exposedPorts(exposed: string[], published: PortMapping[]): PortMapping[] {
+  const out: PortMapping[] = [];
+  for (const e of exposed) {
+    const [port, proto = "tcp"] = e.split("/");
+    const containerPort = Number(port);
+    if (!Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535 || (proto !== "tcp" && proto !== "udp")) continue;
+    if (published.some((p) => p.containerPort === containerPort && p.protocol === proto)) continue;
+    out.push({ hostPort: 0, containerPort, protocol: proto });
+  }
+  return out;
 }
 
 async function makeInitLayer(dir: string): Promise<void> {
