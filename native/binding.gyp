@@ -10,6 +10,8 @@
         "src/container.cc",
         "src/errors.cc",
         "src/mounts.cc",
+        "src/netlink.cc",
+        "src/network_js.cc",
         "src/seccomp.cc",
         "src/spawn.cc",
         "src/wait.cc"
@@ -78,6 +80,7 @@
         "src/cgroups.cc",
         "src/container.cc",
         "src/mounts.cc",
+        "src/netlink.cc",
         "src/seccomp.cc"
       ],
       "defines": [

@@ -25,6 +25,7 @@ want python3 "command -v python3" "node-gyp needs it to build the native addon"
 want iproute2 "command -v ip" "network namespace checks"
 want libseccomp-dev "test -f /usr/include/seccomp.h" "the runtime's seccomp filter is built with libseccomp"
 want pkg-config "command -v pkg-config" "finds libseccomp when building the native addon"
+want iptables "command -v iptables" "container networking: NAT for outbound traffic and forwarding on Berth's bridges"
 if [ "$mode" = "--test" ]; then
   want chromium "command -v chromium" "the dashboard tests drive a real headless Chromium"
   want util-linux "command -v unshare" "isolation tests compare with the host"

@@ -4,6 +4,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { networkLeaksOf } from "./network-leaks.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = path.join(ROOT, "cli/bin/berth.js");
@@ -119,6 +120,8 @@ export async function startInstance(opts: { env?: NodeJS.ProcessEnv } = {}): Pro
       if (leaks.mounts.length || leaks.containerProcesses.length || leaks.redis.length || leaks.cgroups.length) {
         throw new Error(`berth left things behind after Ctrl-C: ${JSON.stringify(leaks)}`);
       }
+      const netLeaks = networkLeaksOf(home);
+      if (netLeaks.length) throw new Error(`berth left network state behind after Ctrl-C: ${JSON.stringify(netLeaks)}`);
       fs.rmSync(home, { recursive: true, force: true });
     },
   };

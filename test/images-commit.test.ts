@@ -22,13 +22,13 @@ const ok = async (args: string[]) => {
 
 describe("commit", () => {
   it("turns a container's changes into a new image that runs", async () => {
-    await ok(["run", "--name", "to-commit", "busybox", "sh", "-c", "mkdir -p /data && echo committed > /data/new.txt && rm /etc/hostname"]);
-    const c = await ok(["commit", "-m", "add new.txt, drop hostname", "-c", "ENV FROM_COMMIT=yes", "-c", 'CMD ["cat", "/data/new.txt"]', "to-commit", "team/committed:v1"]);
+    await ok(["run", "--name", "to-commit", "busybox", "sh", "-c", "mkdir -p /data && echo committed > /data/new.txt && rm /etc/group"]);
+    const c = await ok(["commit", "-m", "add new.txt, drop group", "-c", "ENV FROM_COMMIT=yes", "-c", 'CMD ["cat", "/data/new.txt"]', "to-commit", "team/committed:v1"]);
     const id = c.stdout.trim();
     expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
 
-    const seen = await ok(["run", "--rm", "team/committed:v1", "sh", "-c", "cat /data/new.txt; test -e /etc/hostname && echo hostname-present || echo hostname-gone; echo env=$FROM_COMMIT; test -e /etc/passwd && echo passwd-present"]);
-    expect(seen.stdout.split("\n")).toEqual(["committed", "hostname-gone", "env=yes", "passwd-present", ""]);
+    const seen = await ok(["run", "--rm", "team/committed:v1", "sh", "-c", "cat /data/new.txt; test -e /etc/group && echo group-present || echo group-gone; echo env=$FROM_COMMIT; test -e /etc/passwd && echo passwd-present"]);
+    expect(seen.stdout.split("\n")).toEqual(["committed", "group-gone", "env=yes", "passwd-present", ""]);
     // The CMD change is the new default command.
     expect((await ok(["run", "--rm", "team/committed:v1"])).stdout).toBe("committed\n");
 
@@ -40,7 +40,7 @@ describe("commit", () => {
 
     const hist = (await ok(["history", "--no-trunc", "team/committed:v1"])).stdout;
     const lines = hist.trim().split("\n");
-    expect(lines[1]).toMatch(new RegExp(`^${id}\\s.*berth commit to-commit.*add new\\.txt, drop hostname`));
+    expect(lines[1]).toMatch(new RegExp(`^${id}\\s.*berth commit to-commit.*add new\\.txt, drop group`));
     expect(lines).toHaveLength(3); // header, the commit, busybox's own layer
   });
 

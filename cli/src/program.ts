@@ -36,6 +36,8 @@ import * as attachCmd from "./commands/attach.js";
 import * as pauseCmd from "./commands/pause.js";
 import * as topCmd from "./commands/top.js";
 import * as statsCmd from "./commands/stats.js";
+import * as networkCmd from "./commands/network.js";
+import * as portCmd from "./commands/port.js";
 
 export interface Handlers {
   run: Parameters<typeof runCmd.register>[1];
@@ -138,5 +140,7 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   statsCmd.register(program, handlers.stats);
   buildCmd.register(program, handlers.build);
   commitCmd.register(program, handlers.commit);
+  networkCmd.register(program);
+  portCmd.register(program);
   return program;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LogConfigShape } from "./log-options.js";
 import { LifecycleOptions } from "./lifecycle-options.js";
+import { NetworkOptionsShape } from "./network.js";
 
 /** Docker's capability names, without the CAP_ prefix (`--cap-add NET_ADMIN`). */
 const Capability = z
@@ -35,6 +36,7 @@ export const ContainerOptions = z
     interactive: z.boolean().default(false),
     ...LogConfigShape,
     ...LifecycleOptions.shape,
+    ...NetworkOptionsShape,
   })
   .strict();
 export type ContainerOptions = z.infer<typeof ContainerOptions>;

@@ -15,3 +15,4 @@ export * from "./terminal.js";
 export * from "./log-time.js";
 export * from "./log-frames.js";
 export * from "./log-options.js";
+export * from "./network.js";

@@ -50,14 +50,14 @@ export function normalizeTime(t: string): string {
   return ns === undefined ? t : formatNs(ns);
 }
 
-const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1_000n, µs: 1_000n, ms: NS_PER_MS, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+const UNIT_NS: Record<string, bigint> = { ns: 1n, us: 1_000n, "\u00b5s": 1_000n, ms: NS_PER_MS, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
 
 /** Go's duration syntax, as docker takes it: "10m", "1h30m", "1.5s", "500ms". Undefined if not one. */
 export function parseDurationNs(text: string): bigint | undefined {
   const t = text.trim();
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(t)) return undefined;
+  if (!/^(\d+(\.\d+)?(ns|us|\u00b5s|ms|s|m|h))+$/.test(t)) return undefined;
   let total = 0n;
-  for (const [, num, unit] of t.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) {
+  for (const [, num, unit] of t.matchAll(/(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/g)) {
     const [int = "0", frac = ""] = num!.split(".");
     const u = UNIT_NS[unit!]!;
     total += BigInt(int) * u + (frac ? (BigInt(frac.padEnd(9, "0").slice(0, 9)) * u) / 1_000_000_000n : 0n);

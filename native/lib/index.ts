@@ -27,6 +27,7 @@ import {
 } from './validate.js';
 
 export { NativeError } from './errors.js';
+export type { NetworkMode, VethSpec } from './network.js';
 export { runSpecFromBundle, DOCKER_DEFAULT_CAPS, type BundleOptions } from './oci.js';
 export type {
   BindMount,
@@ -180,4 +181,14 @@ export async function spawnFromBundle(bundle: string, opts: BundleOptions): Prom
   const spec = runSpecFromBundle(bundle, opts);
   for (const d of [spec.rootfs, spec.upperdir, spec.workdir]) fs.mkdirSync(d, { recursive: true });
   return spawnContainer(spec);
+}
+
+/** `network connect`: a veth from `veth.bridge` into the running container `pid`, configured inside. */
+export function attachNetwork(pid: number, veth: import('./network.js').VethSpec): Promise<void> {
+  return binding.attachNetwork(validatePid(pid), veth);
+}
+
+/** `network disconnect`: removes `ifname` from the running container `pid`. */
+export function detachNetwork(pid: number, ifname: string): Promise<void> {
+  return binding.detachNetwork(validatePid(pid), ifname);
 }

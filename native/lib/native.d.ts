@@ -30,6 +30,10 @@ export interface NativeBinding {
   freezeCgroup(path: string, frozen: boolean): Promise<void>;
   /** The cgroup layout detected on this host. */
   cgroupInfo(): CgroupInfo;
+  /** Adds a veth to the running container `pid` and configures it inside (network connect). */
+  attachNetwork(pid: number, veth: import('./network.js').VethSpec): Promise<void>;
+  /** Deletes interface `ifname` inside the running container `pid` (its host end goes with it). */
+  detachNetwork(pid: number, ifname: string): Promise<void>;
   /** Class the addon instantiates for every syscall failure. */
   setErrorClass(ctor: new (message: string, fields: NativeErrorFields) => Error): void;
 }

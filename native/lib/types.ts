@@ -49,6 +49,8 @@ export interface RunSpec {
   init?: boolean;
   /** Run in a new user namespace with these id maps (written by the parent before the child goes on). */
   userns?: { uidMap: IdMapping[]; gidMap: IdMapping[] };
+  /** Network namespace: 'none' (only lo; the default), 'host', or 'bridge' with a veth (see network.ts). */
+  network?: import('./network.js').NetworkMode;
 }
 
 export interface BindMount {

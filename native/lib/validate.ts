@@ -1,3 +1,4 @@
+import { checkNetwork } from './network.js';
 import path from 'node:path';
 import type { BindMount, CgroupSpec, ExecSpec, IdMapping, RunSpec } from './types.js';
 
@@ -78,6 +79,7 @@ export function validateRunSpec(spec: unknown): RunSpec {
   if (s.cgroup !== undefined) out.cgroup = checkCgroup(s.cgroup);
   Object.assign(out, checkTerminal(s));
   if (s.init !== undefined) out.init = checkBool('init', s.init);
+  if (s.network !== undefined) out.network = checkNetwork(s.network);
   if (s.userns !== undefined) {
     if (typeof s.userns !== 'object' || s.userns === null) fail('userns', 'expected { uidMap, gidMap }');
     const u = s.userns as Record<string, unknown>;

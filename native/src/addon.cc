@@ -3,6 +3,7 @@
 
 #include "cgroups_js.h"
 #include "errors.h"
+#include "network_js.h"
 #include "spawn.h"
 #include "wait.h"
 
@@ -18,6 +19,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("removeCgroup", Napi::Function::New(env, berth::RemoveCgroupJs, "removeCgroup"));
   exports.Set("freezeCgroup", Napi::Function::New(env, berth::FreezeCgroupJs, "freezeCgroup"));
   exports.Set("cgroupInfo", Napi::Function::New(env, berth::CgroupInfoJs, "cgroupInfo"));
+  exports.Set("attachNetwork", Napi::Function::New(env, berth::AttachNetworkJs, "attachNetwork"));
+  exports.Set("detachNetwork", Napi::Function::New(env, berth::DetachNetworkJs, "detachNetwork"));
   exports.Set("setErrorClass", Napi::Function::New(env, berth::SetErrorClass, "setErrorClass"));
   return exports;
 }

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "veth.h"
+
 namespace berth {
 
 // A failure on the parent side, shaped like the JS NativeError.
@@ -109,6 +111,8 @@ struct ContainerConfig {
   CgroupSpec cgroup;
   bool die_with_parent = true;
   std::string start_fifo;         // non-empty: report kReportReady, wait for a reader, then exec
+  bool has_veth = false;          // bridge network: the parent adds a veth to our netns before exec
+  VethSpec veth;
 };
 
 // Joining a running container (execInContainer).

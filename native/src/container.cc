@@ -37,6 +37,7 @@
 #include "caps.h"
 #include "cgroups.h"
 #include "mounts.h"
+#include "netlink.h"
 #include "seccomp.h"
 
 namespace berth {
@@ -80,7 +81,8 @@ struct ChildArgs {
   bool unshare_cgroupns = false;
   const int* cgroup_fds = nullptr;  // joined by the child itself (exec)
   unsigned ncgroup = 0;
-  bool cgroup_sync = false;  // the parent joins us to the cgroup meanwhile: wait for its message
+  bool cgroup_sync = false;  // the parent joins us to the cgroup (and/or adds our veth) meanwhile: wait for its message
+  const char* veth_name = nullptr;  // the host end, for a network failure's path
   const Rlimit* rlimits = nullptr;
   unsigned nrlimits = 0;
 
@@ -901,13 +903,15 @@ void CloseOtherFds(int k1, int k2, int k3) noexcept {
   if (a.cgroup_sync) {
     // The parent wrote our pid to cgroup.procs while we mounted (a v1 attach can take
     // milliseconds); its message is 0 or the errno of the failed write.
-    int32_t joined = -1;
+    // With a veth, the message is {stage, errno} of the first failure ({0, 0}: all done).
+    int32_t joined[2] = {-1, -1};
     ssize_t n;
-    while ((n = read(report, &joined, sizeof joined)) < 0 && errno == EINTR) {
+    while ((n = read(report, joined, sizeof joined)) < 0 && errno == EINTR) {
     }
     if (n != static_cast<ssize_t>(sizeof joined)) _exit(127);
-    if (joined != 0) {
-      FailWith(&e, joined, kStageCgroup, "write", "cgroup.procs");
+    if (joined[1] != 0) {
+      if (joined[0] == kStageNetwork) FailWith(&e, joined[1], kStageNetwork, "netlink", a.veth_name);
+      else FailWith(&e, joined[1], kStageCgroup, "write", "cgroup.procs");
       Report(report, e);
     }
   }
@@ -957,30 +961,46 @@ int MakeStdio(Stdio stdio, bool open_stdin, Launched* out, unique_fd* in_r, uniq
   return 0;
 }
 
-// Writes `pid` to every cgroup.procs, then tells the child (0 or the errno) on `channel`.
-// On a thread: a cgroup v1 attach waits for an RCU grace period (milliseconds), which
-// must neither block the caller's event loop nor the child, who mounts meanwhile.
-void JoinInBackground(pid_t pid, std::vector<unique_fd> procs, unique_fd channel) {
+// Writes `pid` to every cgroup.procs and, with `veth`, adds the container's network
+// interface; then tells the child {stage, errno} on `channel`. On a thread: a cgroup v1
+// attach waits for an RCU grace period (milliseconds) and veth creation takes a few netlink
+// round trips, which must neither block the caller's event loop nor the child, who mounts
+// meanwhile.
+void JoinInBackground(pid_t pid, std::vector<unique_fd> procs, unique_fd channel, unique_fd netns, const VethSpec* veth) {
   struct Job {
     pid_t pid;
     std::vector<unique_fd> procs;
     unique_fd channel;
+    unique_fd netns;
+    VethSpec veth;
+    bool has_veth;
     void Run() {
       const std::string text = std::to_string(pid);
-      int32_t result = 0;
+      int32_t result[2] = {kStageCgroup, 0};
       for (const unique_fd& fd : procs) {
         if (write(fd.get(), text.data(), text.size()) < 0) {
-          result = errno;
+          result[1] = errno;
           break;
         }
       }
       procs.clear();
+      if (result[1] == 0 && has_veth) {
+        Error e;
+        if (!netns) {
+          result[0] = kStageNetwork;
+          result[1] = EBADF;
+        } else if (AttachVeth(netns.get(), veth, &e) < 0) {
+          result[0] = kStageNetwork;
+          result[1] = e.err ? e.err : EINVAL;
+        }
+      }
+      netns.reset();
       // MSG_NOSIGNAL: the child may be gone already (killed); nobody to tell then.
-      send(channel.get(), &result, sizeof result, MSG_NOSIGNAL);
+      send(channel.get(), result, sizeof result, MSG_NOSIGNAL);
       channel.reset();
     }
   };
-  auto job = std::make_shared<Job>(Job{pid, std::move(procs), std::move(channel)});
+  auto job = std::make_shared<Job>(Job{pid, std::move(procs), std::move(channel), std::move(netns), veth ? *veth : VethSpec{}, veth != nullptr});
   try {
     std::thread([job] { job->Run(); }).detach();
   } catch (const std::system_error&) {
@@ -1001,7 +1021,8 @@ int Launch(Prepared& p, Launched* out, Error* e) {
   if (c.has_cgroup && CreateCgroup(c.cgroup, &cgroup, e) < 0) return -1;
   // Joined from here once the child exists (see JoinInBackground).
   unique_fd joiner_channel;
-  if (c.has_cgroup) {
+  const bool veth = c.has_veth && (c.namespaces & CLONE_NEWNET);
+  if (c.has_cgroup || veth) {
     joiner_channel.reset(fcntl(out->report.get(), F_DUPFD_CLOEXEC, 3));
     if (!joiner_channel) {
       RemoveCreated(cgroup.created);
@@ -1010,7 +1031,8 @@ int Launch(Prepared& p, Launched* out, Error* e) {
   }
 
   ChildArgs a = p.args;
-  a.cgroup_sync = c.has_cgroup;
+  a.cgroup_sync = c.has_cgroup || veth;
+  a.veth_name = c.veth.host_ifname.c_str();
   a.report_w = rep_w.get();
   a.stdin_r = in_r.get();
   a.stdout_w = out_w.get();
@@ -1046,7 +1068,11 @@ int Launch(Prepared& p, Launched* out, Error* e) {
       return -1;
     }
   }
-  if (c.has_cgroup) JoinInBackground(out->pid, std::move(cgroup.procs), std::move(joiner_channel));
+  if (c.has_cgroup || veth) {
+    unique_fd netns;
+    if (veth) netns.reset(open(("/proc/" + std::to_string(out->pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
+    JoinInBackground(out->pid, std::move(cgroup.procs), std::move(joiner_channel), std::move(netns), veth ? &c.veth : nullptr);
+  }
   return 0;
 }
 

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "container.h"
 #include "errors.h"
+#include "network_js.h"
 #include "unique_fd.h"
 
 namespace berth {
@@ -232,6 +233,17 @@ ContainerConfig ReadConfig(Napi::Env env, Napi::Value value) {
     c.gid_map = GetIdMaps(env, u.As<Napi::Object>(), "gidMap");
     if (c.uid_map.empty() || c.gid_map.empty()) ThrowField(env, "userns", "uidMap and gidMap must not be empty");
     c.namespaces |= CLONE_NEWUSER;
+  }
+  if (Present(spec, "network")) {
+    Napi::Value nv = spec.Get("network");
+    if (!nv.IsObject()) ThrowField(env, "network", "expected {mode: 'none' | 'host' | 'bridge', ...}");
+    Napi::Object n = nv.As<Napi::Object>();
+    const std::string mode = GetString(env, n, "mode");
+    if (mode == "host") c.namespaces &= ~CLONE_NEWNET;
+    else if (mode == "bridge") {
+      c.veth = ReadVeth(env, n, "network");
+      c.has_veth = true;
+    } else if (mode != "none") ThrowField(env, "network", "mode must be 'none', 'host' or 'bridge'");
   }
   const bool userns = (c.namespaces & CLONE_NEWUSER) != 0;
   // Mounted inside the user namespace: overlay keeps its metadata in user.* xattrs there.

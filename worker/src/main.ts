@@ -31,6 +31,9 @@ import { BUILD_JOB, BUILDS_QUEUE } from "@berth/core";
 import { JOB_BOOTSTRAP, JOB_COMMIT } from "@berth/core";
 import { JOB_RUNTIME } from "@berth/core";
 import { containerPause, containerStats, containerTop } from "./jobs/container-runtime.js";
+import { JOB_NETWORK } from "@berth/core";
+import { NetworkService } from "./network/index.js";
+import networkJob from "./jobs/network.js";
 
 const log = createLogger("worker");
 
@@ -49,8 +52,10 @@ async function main(): Promise<void> {
   const snapshots = new Snapshots(paths.snapshots);
   await snapshots.init();
   const hostId = await hostIdentity(paths.hostId, cfg.hostId);
-  const manager = new ContainerManager({ db: client, redis, blobs, snapshots, containersDir: paths.containers, hostId, log });
+  const network = new NetworkService(cfg.home, hostId, log.child({ part: "network" }));
+  const manager = new ContainerManager({ db: client, redis, blobs, snapshots, containersDir: paths.containers, hostId, log, network });
   await manager.reconcile();
+  await network.init();
   await ensureBusybox(client, blobs, log);
 
   await cleanBuildsDir(paths.builds, log);
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
     [JOB_BOOTSTRAP.imageBootstrap]: imageBootstrap(imageDeps),
     [JOB_REGISTRY.imagePush]: imagePush({ ...imageDeps, redis }),
     [JOB_REGISTRY.imagePull]: imagePull({ ...imageDeps, redis }),
+    [JOB_NETWORK.network]: networkJob(network, log),
   };
   const worker = new Worker(
     hostQueueName(hostId),
@@ -121,6 +127,7 @@ async function main(): Promise<void> {
       await worker.close();
       await builds.close();
       await manager.stopAll(3000);
+      await network.shutdown().catch((err: unknown) => log.error({ err }, "network clean-up failed"));
       await redis.quit();
       await client.$disconnect();
     } finally {

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { action } from "../action.js";
 import { logFlags, logOptions, type LogFlags } from "../log-flags.js";
 import { lifecycleFlags, lifecycleOptions, type LifecycleFlags } from "../lifecycle-flags.js";
+import { networkFlags, networkOptions, type NetworkFlags } from "./network.js";
 
 export interface RunArgs {
   image: string;
@@ -13,7 +14,7 @@ export interface RunArgs {
   flags?: RunFlags;
 }
 
-export interface RunFlags extends LogFlags, LifecycleFlags {
+export interface RunFlags extends LogFlags, LifecycleFlags, NetworkFlags {
   memory?: string;
   memorySwap?: string;
   cpus?: string;
@@ -60,6 +61,7 @@ export async function toOptions(f: RunFlags = {}) {
     ...(f.interactive ? { interactive: true } : {}),
     ...(await logOptions(f)),
     ...(await lifecycleOptions(f)),
+    ...(await networkOptions(f)),
   };
 }
 
@@ -110,7 +112,7 @@ export function register(program: Command, handler: (a: RunArgs) => Promise<numb
 
 /** The flags run and create share (create: everything but -d). */
 export function runFlags(cmd: Command): Command {
-  return lifecycleFlags(logFlags(cmd))
+  return networkFlags(lifecycleFlags(logFlags(cmd)))
     .option("--rm", "automatically remove the container when it exits")
     .option("--name <name>", "assign a name to the container")
     .option("-m, --memory <bytes>", "memory limit (e.g. 64m, 1g)")

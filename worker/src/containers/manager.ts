@@ -12,6 +12,7 @@ import { LogSink } from "./log-sink.js";
 import { ensureWorkdir, processFromImage, resolveUser } from "./spec.js";
 import { RestartTimers } from "./restarts.js";
 import { readRuntime, writeRuntime } from "./runtime-state.js";
+import type { NetworkService } from "../network/index.js";
 import { closeInput, openStdinPipe, startExec, type ExecTarget, type SessionHandle, type TerminalClient } from "./terminal.js";
 
 export interface ManagerDeps {
@@ -22,6 +23,8 @@ export interface ManagerDeps {
   containersDir: string;
   hostId: string;
   log: Logger;
+  /** Bridges, addresses, published ports and hosts files (none: every container gets only lo). */
+  network?: NetworkService;
 }
 
 interface Running {
@@ -115,11 +118,21 @@ export class ContainerManager {
         await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, "the Berth worker stopped before the container started");
         return;
       }
+      let net;
+      try {
+        net = await this.d.network?.prepare({ id: row.id, name: row.name, dir }, { network: opts.network, aliases: opts.networkAliases, publish: opts.publish, ...(opts.publishAll ? { exposed: Object.keys(image.config.config?.ExposedPorts ?? {}) } : {}) });
+      } catch (e) {
+        log.warn({ err: e }, "container network could not be set up");
+        await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, (e as Error).message);
+        return;
+      }
       let spawned;
       try {
         spawned = await spawnContainer({
+          ...(net ? { network: net.network } : {}),
+          binds: net?.binds ?? [],
           rootfs: path.join(dir, "rootfs"),
-          lowerdirs,
+          lowerdirs: net ? [net.initLayer, ...lowerdirs] : lowerdirs,
           upperdir: path.join(dir, "upper"),
           workdir: path.join(dir, "work"),
           ...proc,
@@ -142,11 +155,13 @@ export class ContainerManager {
         const f = describeSpawnFailure(e as Error, proc.args[0] ?? "");
         log.warn({ err: e }, "container failed to start");
         await removeCgroup(this.cgroupPath(row.id)).catch((err: unknown) => log.error({ err }, "removing the cgroup failed"));
+        await this.d.network?.release(row.id);
         await this.finish(row.id, row.autoRemove, sink, f.exitCode, f.error);
         return;
       }
       const startedAt = new Date();
       await this.d.db.container.update({ where: { id: row.id }, data: { state: "running", pid: spawned.pid, startedAt } });
+      this.d.network?.started(row.id, spawned.pid);
       await this.publish("container.start", row.id);
       log.info({ pid: spawned.pid, args: proc.args }, "container started");
       const running: Omit<Running, "done"> = {
@@ -182,6 +197,7 @@ export class ContainerManager {
         const cgroup = this.cgroupPath(row.id);
         const oomKilled = await containerOomKilled(cgroup).catch(() => false);
         await removeCgroup(cgroup).catch((err: unknown) => log.error({ err, cgroup }, "removing the cgroup failed"));
+        await this.d.network?.release(row.id).catch((err: unknown) => log.error({ err }, "releasing the network failed"));
         log.info({ exitCode, signal: status.signal, oomKilled }, "container exited");
         const restart = await this.policyRestarts(row.id, row.autoRemove, opts, exitCode);
         await this.finish(row.id, row.autoRemove, sink, exitCode, undefined, oomKilled, restart);

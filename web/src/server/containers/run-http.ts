@@ -13,7 +13,7 @@
  * A client that goes away stops the relay only; the container runs on, as after a detach.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { InvalidArgument, logStreamKey, PermissionDenied, Unauthenticated } from "@berth/core";
+import { InvalidArgument, isLogMarker, logStreamKey, PermissionDenied, Unauthenticated } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 import { AUTH_REQUIRED_MESSAGE, authenticate } from "../auth/index.js";
 import { asBerthError, HTTP_STATUS, sendJson } from "../errors.js";
@@ -122,6 +122,7 @@ async function relay(s: Services, reader: Redis, res: ServerResponse, id: string
             res.write(text + `${JSON.stringify(end)}\n`);
             return;
           }
+          if (isLogMarker(entry)) continue; // a run's start (or a restart's announcement) carries no output
           text += `${JSON.stringify({ stream: entry.stream, data: `${entry.line}\n` } satisfies RunStreamLine)}\n`;
         }
       }

@@ -16,6 +16,7 @@ import type { Services } from "../services.js";
 import { pickHost } from "../hosts.js";
 import { resolveImage } from "../images/resolve.js";
 import { parseSignal } from "./lifecycle.js";
+import { checkRunNetwork } from "../networks/jobs.js";
 
 export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -38,6 +39,7 @@ export async function runContainer(s: Services, req: RunRequest): Promise<{ id: 
   const image = await resolveImage(db, req.image);
   const host = await pickHost(db);
   if (!host) throw new Unavailable("no worker host is online: start one with npm start");
+  await checkRunNetwork(s, host.id, req.options);
 
   const id = newContainerId();
   const name = req.name ?? (await freeRandomName(s));

@@ -7,6 +7,7 @@ import { userRouter } from "./user.js";
 import { tokenRouter } from "./token.js";
 import { searchRouter } from "./search.js";
 import { buildRouter } from "../builds/router.js";
+import { networkRouter } from "./network.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -17,6 +18,7 @@ export const appRouter = router({
   token: tokenRouter,
   search: searchRouter,
   build: buildRouter,
+  network: networkRouter,
 });
 
 export type AppRouter = typeof appRouter;

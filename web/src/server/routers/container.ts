@@ -8,6 +8,7 @@ import { readLogs, streamExists } from "../containers/logs.js";
 import { killContainer, removeContainer, renameContainer, restartContainer, startContainer, stopContainer, waitContainer } from "../containers/lifecycle.js";
 import { dockerContainerInspect, imageRunConfig } from "../containers/inspect.js";
 import { runtimeProcedures } from "../containers/runtime-ops.js";
+import { containerNetworkInspect, withNetwork } from "../networks/jobs.js";
 
 const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
 
@@ -86,7 +87,8 @@ export const containerRouter = router({
   inspect: protectedProcedure.input(z.object({ id: ContainerRef })).query(async ({ ctx, input }) => {
     const c = await findContainer(ctx.services.db, input.id);
     if (!c) throw new NotFound(`No such container: ${input.id}`);
-    return dockerContainerInspect({ ...c, runtime: await ctx.services.db.containerRuntime.findUnique({ where: { containerId: c.id } }) }, await imageRunConfig(ctx.services, c));
+    const runtime = await ctx.services.db.containerRuntime.findUnique({ where: { containerId: c.id } });
+    return withNetwork(dockerContainerInspect({ ...c, runtime }, await imageRunConfig(ctx.services, c)), await containerNetworkInspect(ctx.services, c));
   }),
 
   ...runtimeProcedures,

@@ -1,0 +1,124 @@
+import { z } from "zod";
+
+// ---- Container options (`--network`, `--network-alias`, `-p`) ---------------------------------
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const Ipv4 = z.string().regex(IPV4, "an IPv4 address");
+export const NetworkName = z.string().min(1).max(64).regex(NAME, "network names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*");
+
+/** One `-p [ip:][hostPort:]containerPort[/tcp|udp]`; hostPort 0 = a free port the host picks. */
+export const PortMapping = z.object({
+  hostIp: Ipv4.optional(),
+  hostPort: z.number().int().min(0).max(65535),
+  containerPort: z.number().int().min(1).max(65535),
+  protocol: z.enum(["tcp", "udp"]).default("tcp"),
+});
+export type PortMapping = z.infer<typeof PortMapping>;
+
+/** Merged into ContainerOptions (container-options.ts). */
+export const NetworkOptionsShape = {
+  /** `--network none|host|bridge|NAME`; Docker's default is the `bridge` network. */
+  network: NetworkName.optional(),
+  /** `--network-alias`: more names for the container on a user-defined network. */
+  networkAliases: z.array(z.string().min(1).max(253).regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, "an alias is a DNS name")).max(64).optional(),
+  /** `-p` */
+  publish: z.array(PortMapping).max(256).optional(),
+  /** `-P`: every port the image EXPOSEs, on a free host port each */
+  publishAll: z.boolean().optional(),
+};
+
+/** Docker's `-p` syntax → a PortMapping; throws a message naming what is wrong. */
+export function parsePublish(spec: string): PortMapping {
+  const bad = (why: string) => new Error(`invalid publish spec "${spec}": ${why} (use [ip:][hostPort:]containerPort[/tcp|udp])`);
+  let rest = spec.trim();
+  let protocol: "tcp" | "udp" = "tcp";
+  const slash = rest.lastIndexOf("/");
+  if (slash >= 0) {
+    const p = rest.slice(slash + 1).toLowerCase();
+    if (p !== "tcp" && p !== "udp") throw bad(`unknown protocol "${p}"`);
+    protocol = p;
+    rest = rest.slice(0, slash);
+  }
+  const parts = rest.split(":");
+  if (parts.length > 3) throw bad("too many ':'");
+  const port = (s: string, what: string, allowZero: boolean) => {
+    if (!/^\d{1,5}$/.test(s)) throw bad(`${what} "${s}" is not a port number`);
+    const n = Number(s);
+    if (n > 65535 || (n === 0 && !allowZero)) throw bad(`${what} ${n} is out of range`);
+    return n;
+  };
+  const containerPort = port(parts[parts.length - 1]!, "container port", false);
+  const hostPort = parts.length >= 2 && parts[parts.length - 2] !== "" ? port(parts[parts.length - 2]!, "host port", true) : 0;
+  const hostIp = parts.length === 3 && parts[0] !== "" ? parts[0] : undefined;
+  if (hostIp !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(hostIp)) throw bad(`"${hostIp}" is not an IPv4 address`);
+  return { ...(hostIp ? { hostIp } : {}), hostPort, containerPort, protocol };
+}
+
+// ---- Jobs on the host queue (the worker owns bridges, addresses, rules and proxies) ----------
+
+export const JOB_NETWORK = { network: "network" } as const;
+const ContainerId = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const NetworkJob = z.discriminatedUnion("op", [
+  z.object({
+    op: z.literal("create"),
+    name: NetworkName,
+    driver: z.literal("bridge").default("bridge"),
+    subnet: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "a CIDR such as 10.30.0.0/24").optional(),
+    gateway: Ipv4.optional(),
+    labels: z.record(z.string(), z.string().max(4096)).default({}),
+  }),
+  z.object({ op: z.literal("list") }),
+  z.object({ op: z.literal("inspect"), names: z.array(z.string().min(1).max(128)).min(1).max(100) }),
+  z.object({ op: z.literal("remove"), names: z.array(z.string().min(1).max(128)).min(1).max(100) }),
+  z.object({ op: z.literal("prune") }),
+  z.object({ op: z.literal("connect"), network: z.string().min(1).max(128), containerId: ContainerId, aliases: z.array(z.string().min(1).max(253)).max(64).default([]) }),
+  z.object({ op: z.literal("disconnect"), network: z.string().min(1).max(128), containerId: ContainerId, force: z.boolean().default(false) }),
+  /** Before a run is recorded: the network exists and the host ports are free (nothing is reserved). */
+  z.object({ op: z.literal("check"), network: z.string().min(1).max(128).optional(), publish: z.array(PortMapping).max(256).default([]) }),
+  /** A container's NetworkSettings, for inspect. */
+  z.object({ op: z.literal("settings"), containerId: ContainerId }),
+]);
+export type NetworkJob = z.input<typeof NetworkJob>;
+
+/** `docker network inspect` shape (the fields Berth has). */
+export interface NetworkInspect {
+  Name: string;
+  Id: string;
+  Created: string;
+  Scope: "local";
+  Driver: "bridge" | "host" | "null";
+  EnableIPv6: false;
+  IPAM: { Driver: "default"; Options: Record<string, string>; Config: { Subnet: string; Gateway: string }[] };
+  Internal: false;
+  Attachable: false;
+  Ingress: false;
+  Containers: Record<string, { Name: string; EndpointID: string; MacAddress: string; IPv4Address: string; IPv6Address: string }>;
+  Options: Record<string, string>;
+  Labels: Record<string, string>;
+}
+
+export interface EndpointSettings {
+  IPAMConfig: null;
+  Links: null;
+  Aliases: string[] | null;
+  NetworkID: string;
+  EndpointID: string;
+  Gateway: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  MacAddress: string;
+}
+
+/** `docker inspect`'s NetworkSettings (IPv4 only). */
+export interface NetworkSettings {
+  Bridge: string;
+  SandboxID: string;
+  Ports: Record<string, { HostIp: string; HostPort: string }[] | null>;
+  Gateway: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  MacAddress: string;
+  Networks: Record<string, EndpointSettings>;
+}

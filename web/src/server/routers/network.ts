@@ -1,0 +1,52 @@
+import { z } from "zod";
+import { NetworkName, NotFound, type NetworkInspect } from "@berth/core";
+import { router, protectedProcedure, mutatingProcedure } from "../trpc.js";
+import { findContainer } from "../containers/resolve.js";
+import { networkJob } from "../networks/jobs.js";
+import type { Services } from "../services.js";
+
+const Ref = z.string().trim().min(1, "network name or id is required").max(128);
+const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
+
+async function running(s: Services, ref: string) {
+  const c = await findContainer(s.db, ref);
+  if (!c) throw new NotFound(`No such container: ${ref}`);
+  return c;
+}
+
+/** `berth network …`: the worker of the host owns bridges, addresses and rules; web relays. */
+export const networkRouter = router({
+  create: mutatingProcedure
+    .input(
+      z.object({
+        name: NetworkName,
+        driver: z.literal("bridge", { message: "only the bridge driver exists" }).default("bridge"),
+        subnet: z.string().trim().max(64).optional(),
+        gateway: z.string().trim().max(64).optional(),
+        labels: z.record(z.string(), z.string().max(4096)).default({}),
+      }),
+    )
+    .mutation(({ ctx, input }) => networkJob<{ id: string }>(ctx.services, { op: "create", ...input })),
+
+  list: protectedProcedure.query(({ ctx }) => networkJob<NetworkInspect[]>(ctx.services, { op: "list" })),
+
+  inspect: protectedProcedure.input(z.object({ names: z.array(Ref).min(1).max(100) })).query(({ ctx, input }) => networkJob<NetworkInspect[]>(ctx.services, { op: "inspect", names: input.names })),
+
+  remove: mutatingProcedure.input(z.object({ names: z.array(Ref).min(1).max(100) })).mutation(({ ctx, input }) => networkJob<string[]>(ctx.services, { op: "remove", names: input.names })),
+
+  prune: mutatingProcedure.mutation(({ ctx }) => networkJob<string[]>(ctx.services, { op: "prune" })),
+
+  connect: mutatingProcedure
+    .input(z.object({ network: Ref, container: ContainerRef, aliases: z.array(z.string().trim().min(1).max(253)).max(64).default([]) }))
+    .mutation(async ({ ctx, input }) => {
+      const c = await running(ctx.services, input.container);
+      await networkJob(ctx.services, { op: "connect", network: input.network, containerId: c.id, aliases: input.aliases }, c.hostId);
+    }),
+
+  disconnect: mutatingProcedure
+    .input(z.object({ network: Ref, container: ContainerRef, force: z.boolean().default(false) }))
+    .mutation(async ({ ctx, input }) => {
+      const c = await running(ctx.services, input.container);
+      await networkJob(ctx.services, { op: "disconnect", network: input.network, containerId: c.id, force: input.force }, c.hostId);
+    }),
+});

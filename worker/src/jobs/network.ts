@@ -1,0 +1,33 @@
+import type { Job } from "bullmq";
+import { NetworkJob, type JobOutcome, type Logger } from "@berth/core";
+import type { NetworkService } from "../network/index.js";
+import { outcome } from "./outcome.js";
+
+/** `network`: every network operation on this host (create/ls/inspect/rm/prune/connect/disconnect, run's check, inspect's settings). */
+export default function network(net: NetworkService, log: Logger) {
+  return async (job: Job): Promise<JobOutcome<unknown>> => {
+    const p = NetworkJob.parse(job.data);
+    return outcome(log, `network ${p.op}`, async (): Promise<unknown> => {
+      switch (p.op) {
+        case "create":
+          return net.create(p.name, { ...(p.subnet ? { subnet: p.subnet } : {}), ...(p.gateway ? { gateway: p.gateway } : {}), labels: p.labels });
+        case "list":
+          return net.list();
+        case "inspect":
+          return net.inspect(p.names);
+        case "remove":
+          return net.remove(p.names);
+        case "prune":
+          return net.prune();
+        case "connect":
+          return net.connect(p.network, p.containerId, p.aliases);
+        case "disconnect":
+          return net.disconnect(p.network, p.containerId);
+        case "check":
+          return net.check(p.network, p.publish);
+        case "settings":
+          return net.settings(p.containerId);
+      }
+    });
+  };
+}

@@ -1,0 +1,35 @@
+import fs from "node:fs/promises";
+import { sh } from "./sh.js";
+
+/** Creates (or re-creates) a bridge with the gateway address, up. Once per network: `ip` is fine here. */
+export async function createBridge(name: string, gateway: string, prefix: number): Promise<void> {
+  await deleteLink(name);
+  await sh("ip", ["link", "add", name, "type", "bridge"]);
+  try {
+    await sh("ip", ["addr", "add", `${gateway}/${prefix}`, "dev", name]);
+    await sh("ip", ["link", "set", name, "up"]);
+  } catch (e) {
+    await deleteLink(name);
+    throw e;
+  }
+}
+
+export async function deleteLink(name: string): Promise<void> {
+  if (!(await linkExists(name))) return;
+  await sh("ip", ["link", "del", name]).catch(async (e: unknown) => {
+    if (await linkExists(name)) throw e;
+  });
+}
+
+export function linkExists(name: string): Promise<boolean> {
+  return fs.stat(`/sys/class/net/${name}`).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Host links whose names start with one of `prefixes` (this instance's bridges and veth ends). */
+export async function linksWithPrefix(prefixes: string[]): Promise<string[]> {
+  const names = await fs.readdir("/sys/class/net").catch(() => [] as string[]);
+  return names.filter((n) => prefixes.some((p) => n.startsWith(p)));
+}

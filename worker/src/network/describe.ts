@@ -1,0 +1,66 @@
+import { createHash } from "node:crypto";
+import type { EndpointSettings, NetworkInspect } from "@berth/core";
+import { parseCidr } from "./cidr.js";
+import type { EndpointRecord, NetworkRecord } from "./store.js";
+
+// Docker's JSON shapes for `network inspect` and a container's NetworkSettings.Networks.
+
+export function describeNetwork(n: NetworkRecord): NetworkInspect {
+  const containers: NetworkInspect["Containers"] = {};
+  const prefix = parseCidr(n.subnet).prefix;
+  for (const ep of Object.values(n.endpoints)) {
+    containers[ep.containerId] = { Name: ep.containerName, EndpointID: ep.endpointId, MacAddress: ep.mac, IPv4Address: `${ep.ip}/${prefix}`, IPv6Address: "" };
+  }
+  return {
+    Name: n.name,
+    Id: n.id,
+    Created: n.created,
+    Scope: "local",
+    Driver: "bridge",
+    EnableIPv6: false,
+    IPAM: { Driver: "default", Options: {}, Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
+    Internal: false,
+    Attachable: false,
+    Ingress: false,
+    Containers: containers,
+    Options: { "com.docker.network.bridge.name": n.bridge },
+    Labels: n.labels,
+  };
+}
+
+export function pseudoNetwork(name: "host" | "none", hostId: string): NetworkInspect {
+  return {
+    Name: name,
+    Id: createHash("sha256").update(`${hostId}/${name}`).digest("hex"),
+    Created: new Date(0).toISOString(),
+    Scope: "local",
+    Driver: name === "host" ? "host" : "null",
+    EnableIPv6: false,
+    IPAM: { Driver: "default", Options: {}, Config: [] },
+    Internal: false,
+    Attachable: false,
+    Ingress: false,
+    Containers: {},
+    Options: {},
+    Labels: {},
+  };
+}
+
+export function endpointSettings(n: NetworkRecord | undefined, ep: EndpointRecord | undefined): EndpointSettings {
+  return {
+    IPAMConfig: null,
+    Links: null,
+    Aliases: ep && n && !n.builtin ? [ep.containerName, ...ep.aliases, ep.containerId.slice(0, 12)] : null,
+    NetworkID: n?.id ?? "",
+    EndpointID: ep?.endpointId ?? "",
+    Gateway: n?.gateway ?? "",
+    IPAddress: ep?.ip ?? "",
+    IPPrefixLen: n ? parseCidr(n.subnet).prefix : 0,
+    MacAddress: ep?.mac ?? "",
+  };
+}
+
+/** Docker's scheme: 02:42 then the four address bytes (unique on the network by construction). */
+export function macFor(ip: string): string {
+  return ["02", "42", ...ip.split(".").map((b) => Number(b).toString(16).padStart(2, "0"))].join(":");
+}

@@ -1,0 +1,1 @@
+export { NetworkService, DEFAULT_NETWORK, linkTag, type ContainerRef, type Prepared } from "./service.js";

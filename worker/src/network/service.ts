@@ -1,0 +1,449 @@
+import { createHash, randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import {
+  AlreadyExists,
+  FailedPrecondition,
+  InvalidArgument,
+  NotFound,
+  type Logger,
+  type NetworkInspect,
+  type NetworkSettings,
+  type PortMapping,
+} from "@berth/core";
+import { attachNetwork, detachNetwork, type BindMount, type NetworkMode } from "@berth/native";
+import { createBridge, deleteLink, linksWithPrefix } from "./bridge.js";
+import { describeNetwork, endpointSettings, macFor, pseudoNetwork } from "./describe.js";
+import { contains, formatCidr, intToIp, ipToInt, parseCidr } from "./cidr.js";
+import { hostHosts, hostsFile, resolvConf, writeInPlace, type HostsEntry } from "./files.js";
+import { allocateAddress, claimSubnet, releaseAllSubnets, releaseSubnet } from "./ipam.js";
+import { Nat } from "./nat.js";
+import { checkFree, publish, type BoundPort } from "./ports.js";
+import { NetworkStore, type EndpointRecord, type NetworkRecord } from "./store.js";
+
+export const DEFAULT_NETWORK = "bridge";
+const PREDEFINED = new Set(["bridge", "host", "none"]);
+
+/** A container as the network layer knows it while it has endpoints or ports. */
+interface Attached {
+  id: string;
+  name: string;
+  dir: string;
+  pid?: number;
+  mode: "none" | "host" | "bridge";
+  /** Network ids, in the order joined (the first gives eth0 and the default route). */
+  networks: string[];
+  ports: BoundPort[];
+  nextIf: number;
+}
+
+export interface ContainerRef {
+  id: string;
+  name: string;
+  /** The container's directory: hosts, hostname and resolv.conf are kept there. */
+  dir: string;
+}
+
+export interface Prepared {
+  network: NetworkMode;
+  binds: BindMount[];
+  /**
+   * Docker's "init layer": a read-only lower layer on top of the image's that holds empty
+   * /etc/hosts, /etc/hostname and /etc/resolv.conf, so the bind mounts find their mount points
+   * without writing them into the container's own layer (commit, diff and export stay clean).
+   */
+  initLayer: string;
+}
+
+/**
+ * The networks of this host: bridges, addresses, NAT rules, published ports and the hosts files
+ * that give containers on a user-defined network each other's names. Host-global names carry
+ * the instance: links `bb<tag>…`/`vb<tag>…` (tag = 6 hex of the host id), iptables comments
+ * `berth-<hostId>`, subnet claims owned by the host id.
+ */
+export class NetworkService {
+  private readonly store: NetworkStore;
+  private readonly nat: Nat;
+  readonly tag: string;
+  private readonly attached = new Map<string, Attached>();
+  private readonly initLayer: string;
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    home: string,
+    private readonly hostId: string,
+    private readonly log: Logger,
+  ) {
+    this.store = new NetworkStore(path.join(home, "network", "networks.json"));
+    this.initLayer = path.join(home, "network", "init-layer");
+    this.nat = new Nat(hostId);
+    this.tag = linkTag(hostId);
+  }
+
+  /** One operation at a time: allocation and the hosts files stay consistent. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Start-up: clears what a previous run of this instance left, then brings the stored networks back. */
+  async init(): Promise<void> {
+    await this.serial(async () => {
+      await this.cleanHost();
+      await makeInitLayer(this.initLayer);
+      await this.store.load();
+      await this.nat.enableForwarding();
+      for (const n of [...this.store.networks]) {
+        n.endpoints = {}; // their containers died with the previous worker
+        try {
+          await this.bringUp(n, n.subnet);
+        } catch (e) {
+          this.log.warn({ err: e, network: n.name }, "network could not keep its subnet; taking another");
+          const c = await claimSubnet(this.hostId, n.bridge);
+          n.subnet = formatCidr(c);
+          n.gateway = intToIp(c.base + 1);
+          await this.bringUp(n, n.subnet);
+        }
+      }
+      if (!this.store.networks.some((n) => n.name === DEFAULT_NETWORK)) await this.createLocked(DEFAULT_NETWORK, {}, true);
+      await this.store.save();
+    });
+  }
+
+  /** Shutdown: proxies closed, rules and bridges removed, claims given back (the networks stay stored). */
+  async shutdown(): Promise<void> {
+    await this.serial(async () => {
+      for (const a of this.attached.values()) await closePorts(a);
+      this.attached.clear();
+      await this.cleanHost();
+    });
+  }
+
+  private async cleanHost(): Promise<void> {
+    await this.nat.removeAll();
+    for (const l of await linksWithPrefix([`bb${this.tag}`, `vb${this.tag}`])) await deleteLink(l).catch((err: unknown) => this.log.warn({ err, link: l }, "could not delete link"));
+    await releaseAllSubnets(this.hostId);
+  }
+
+  private async bringUp(n: NetworkRecord, subnet: string): Promise<void> {
+    const c = await claimSubnet(this.hostId, n.bridge, subnet);
+    try {
+      await createBridge(n.bridge, n.gateway, c.prefix);
+      await this.nat.add(formatCidr(c), n.bridge);
+    } catch (e) {
+      await deleteLink(n.bridge).catch(() => undefined);
+      await releaseSubnet(c, this.hostId);
+      throw e;
+    }
+  }
+
+  // ---- network commands ----------------------------------------------------------------------
+
+  create(name: string, o: { subnet?: string; gateway?: string; labels?: Record<string, string> }): Promise<{ id: string }> {
+    return this.serial(async () => {
+      if (PREDEFINED.has(name) || this.store.networks.some((n) => n.name === name)) throw new AlreadyExists(`network with name ${name} already exists`);
+      const n = await this.createLocked(name, o, false);
+      await this.store.save();
+      return { id: n.id };
+    });
+  }
+
+  private async createLocked(name: string, o: { subnet?: string; gateway?: string; labels?: Record<string, string> }, builtin: boolean): Promise<NetworkRecord> {
+    if (o.gateway && !o.subnet) throw new InvalidArgument("--gateway needs --subnet");
+    const bridge = `bb${this.tag}${this.store.nextBridgeIndex().toString(36)}`;
+    const c = await claimSubnet(this.hostId, bridge, o.subnet);
+    const gateway = o.gateway ?? intToIp(c.base + 1);
+    if (!contains(c, ipToInt(gateway)) || ipToInt(gateway) === c.base) {
+      await releaseSubnet(c, this.hostId);
+      throw new InvalidArgument(`invalid --gateway ${gateway}: not a host address of ${formatCidr(c)}`);
+    }
+    const n: NetworkRecord = {
+      id: randomBytes(32).toString("hex"),
+      name,
+      driver: "bridge",
+      subnet: formatCidr(c),
+      gateway,
+      bridge,
+      created: new Date().toISOString(),
+      labels: o.labels ?? {},
+      builtin,
+      endpoints: {},
+    };
+    try {
+      await createBridge(bridge, gateway, c.prefix);
+      await this.nat.add(n.subnet, bridge);
+    } catch (e) {
+      await this.nat.remove(n.subnet, bridge);
+      await deleteLink(bridge).catch(() => undefined);
+      await releaseSubnet(c, this.hostId);
+      throw e;
+    }
+    this.store.add(n);
+    this.log.info({ network: name, subnet: n.subnet, bridge }, "network created");
+    return n;
+  }
+
+  /** By name, full id or unique id prefix (Docker's rules). */
+  private find(ref: string): NetworkRecord {
+    const byName = this.store.networks.find((n) => n.name === ref);
+    if (byName) return byName;
+    const byId = this.store.networks.filter((n) => n.id.startsWith(ref));
+    if (byId.length === 1) return byId[0]!;
+    throw new NotFound(`network ${ref} not found`);
+  }
+
+  list(): NetworkInspect[] {
+    return [...this.store.networks.map((n) => describeNetwork(n)), pseudoNetwork("host", this.hostId), pseudoNetwork("none", this.hostId)];
+  }
+
+  inspect(refs: string[]): NetworkInspect[] {
+    return refs.map((r) => {
+      if (r === "host" || r === "none") return pseudoNetwork(r, this.hostId);
+      return describeNetwork(this.find(r));
+    });
+  }
+
+  remove(refs: string[]): Promise<string[]> {
+    return this.serial(async () => {
+      const done: string[] = [];
+      for (const r of refs) {
+        if (r === "host" || r === "none") throw new FailedPrecondition(`${r} is a pre-defined network and cannot be removed`);
+        const n = this.find(r);
+        if (n.builtin) throw new FailedPrecondition(`${n.name} is a pre-defined network and cannot be removed`);
+        if (Object.keys(n.endpoints).length) throw new FailedPrecondition(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+        await this.destroy(n);
+        done.push(r);
+      }
+      return done;
+    });
+  }
+
+  prune(): Promise<string[]> {
+    return this.serial(async () => {
+      const gone: string[] = [];
+      for (const n of [...this.store.networks]) {
+        if (n.builtin || Object.keys(n.endpoints).length) continue;
+        await this.destroy(n);
+        gone.push(n.name);
+      }
+      return gone;
+    });
+  }
+
+  private async destroy(n: NetworkRecord): Promise<void> {
+    await this.nat.remove(n.subnet, n.bridge);
+    await deleteLink(n.bridge);
+    await releaseSubnet(parseCidr(n.subnet), this.hostId);
+    this.store.delete(n.id);
+    await this.store.save();
+    this.log.info({ network: n.name }, "network removed");
+  }
+
+  /** `run`'s early check, before the container is recorded: the network exists, the host ports are free. */
+  async check(network: string | undefined, ports: PortMapping[]): Promise<void> {
+    if (network === "host" || network === "none") return; // no proxies there: Docker discards -p
+    if (network !== undefined) this.find(network);
+    for (const p of ports) await checkFree(p);
+  }
+
+  // ---- containers -----------------------------------------------------------------------------
+
+  /**
+   * Before a container starts: its endpoint (address, MAC, veth names), its hosts, hostname and
+   * resolv.conf, and its published ports bound. Undone entirely when anything fails.
+   */
+  prepare(c: ContainerRef, o: { network?: string; aliases?: string[]; publish?: PortMapping[]; exposed?: string[] }): Promise<Prepared> {
+    return this.serial(async () => {
+      const mode = o.network === "host" ? "host" : o.network === "none" ? "none" : "bridge";
+      const a: Attached = { id: c.id, name: c.name, dir: c.dir, mode, networks: [], ports: [], nextIf: 0 };
+      const hostname = c.id.slice(0, 12);
+      const binds: BindMount[] = [
+        { source: path.join(c.dir, "hosts"), destination: "/etc/hosts" },
+        { source: path.join(c.dir, "hostname"), destination: "/etc/hostname" },
+        { source: path.join(c.dir, "resolv.conf"), destination: "/etc/resolv.conf" },
+      ];
+      await writeInPlace(binds[1]!.source, hostname + "\n");
+      await writeInPlace(binds[2]!.source, await resolvConf(mode === "host"));
+      if (mode !== "bridge") {
+        // --network host shares the host's names, as Docker does; none knows only localhost.
+        await writeInPlace(binds[0]!.source, mode === "host" ? await hostHosts() : hostsFile([]));
+        return { network: { mode }, binds, initLayer: this.initLayer };
+      }
+      const n = this.find(o.network ?? DEFAULT_NETWORK);
+      const ep = this.addEndpoint(n, a, n.builtin ? [] : (o.aliases ?? []));
+      this.attached.set(c.id, a);
+      try {
+        for (const p of [...(o.publish ?? []), ...exposedPorts(o.exposed ?? [], o.publish ?? [])]) a.ports.push(await publish(p, ep.ip));
+        await this.refreshHosts(n, a);
+      } catch (e) {
+        await this.releaseLocked(c.id);
+        throw e;
+      }
+      const prefix = parseCidr(n.subnet).prefix;
+      return {
+        network: { mode: "bridge", bridge: n.bridge, hostIfname: ep.hostIfname, ifname: ep.ifname, mac: ep.mac, address: ep.ip, prefixLength: prefix, gateway: n.gateway },
+        binds,
+        initLayer: this.initLayer,
+      };
+    });
+  }
+
+  private addEndpoint(n: NetworkRecord, a: Attached, aliases: string[]): EndpointRecord {
+    if (n.endpoints[a.id]) throw new AlreadyExists(`endpoint with name ${a.name} already exists in network ${n.name}`);
+    const ip = allocateAddress(parseCidr(n.subnet), n.gateway, Object.values(n.endpoints).map((e) => e.ip));
+    const ep: EndpointRecord = {
+      containerId: a.id,
+      containerName: a.name,
+      endpointId: randomBytes(32).toString("hex"),
+      ip,
+      mac: macFor(ip),
+      aliases,
+      hostIfname: `vb${this.tag}${this.store.nextVethIndex().toString(36)}`,
+      ifname: `eth${a.nextIf++}`,
+    };
+    n.endpoints[a.id] = ep;
+    a.networks.push(n.id);
+    return ep;
+  }
+
+  /** The container runs: its pid, for connect/disconnect. */
+  started(id: string, pid: number): void {
+    const a = this.attached.get(id);
+    if (a) a.pid = pid;
+  }
+
+  /** The container ended (or never started): endpoints, ports and peers' hosts entries go. */
+  release(id: string): Promise<void> {
+    return this.serial(() => this.releaseLocked(id));
+  }
+
+  private async releaseLocked(id: string): Promise<void> {
+    const a = this.attached.get(id);
+    this.attached.delete(id);
+    if (a) await closePorts(a);
+    const touched: NetworkRecord[] = [];
+    for (const n of this.store.networks) {
+      if (!n.endpoints[id]) continue;
+      delete n.endpoints[id];
+      touched.push(n);
+    }
+    if (!touched.length) return;
+    for (const n of touched) await this.refreshHosts(n);
+  }
+
+  connect(ref: string, id: string, aliases: string[]): Promise<void> {
+    return this.serial(async () => {
+      const a = this.attached.get(id);
+      if (!a?.pid) throw new FailedPrecondition(`container ${id.slice(0, 12)} is not running: connect works on running containers`);
+      if (a.mode !== "bridge") throw new FailedPrecondition(`container sharing network namespace with ${a.mode === "host" ? "the host" : "no network"} cannot be connected to a network`);
+      const n = this.find(ref);
+      const ep = this.addEndpoint(n, a, n.builtin ? [] : aliases);
+      try {
+        await attachNetwork(a.pid, { bridge: n.bridge, hostIfname: ep.hostIfname, ifname: ep.ifname, mac: ep.mac, address: ep.ip, prefixLength: parseCidr(n.subnet).prefix });
+      } catch (e) {
+        delete n.endpoints[id];
+        a.networks = a.networks.filter((x) => x !== n.id);
+        throw e;
+      }
+      await this.refreshHosts(n, a);
+    });
+  }
+
+  disconnect(ref: string, id: string): Promise<void> {
+    return this.serial(async () => {
+      const n = this.find(ref);
+      const ep = n.endpoints[id];
+      const a = this.attached.get(id);
+      if (!ep || !a) throw new FailedPrecondition(`container ${id.slice(0, 12)} is not connected to network ${n.name}`);
+      if (a.pid) await detachNetwork(a.pid, ep.ifname).catch((err: unknown) => this.log.warn({ err }, "detaching the interface failed"));
+      delete n.endpoints[id];
+      a.networks = a.networks.filter((x) => x !== n.id);
+      await this.refreshHosts(n);
+      await this.writeHosts(a);
+    });
+  }
+
+  /** Rewrites the hosts file of every container on `n` (and so on every network they are on). */
+  private async refreshHosts(n: NetworkRecord, self?: Attached): Promise<void> {
+    // No names on the default bridge: only the container itself needs its file (O(1) per start).
+    if (n.builtin) return self ? this.writeHosts(self) : undefined;
+    for (const id of Object.keys(n.endpoints)) {
+      const a = this.attached.get(id);
+      if (a) await this.writeHosts(a);
+    }
+  }
+
+  private async writeHosts(a: Attached): Promise<void> {
+    const entries: HostsEntry[] = [];
+    const peers: HostsEntry[] = [];
+    for (const nid of a.networks) {
+      const n = this.store.networks.find((x) => x.id === nid);
+      const own = n?.endpoints[a.id];
+      if (!n || !own) continue;
+      entries.push({ ip: own.ip, names: n.builtin ? [a.id.slice(0, 12)] : [a.id.slice(0, 12), a.name, ...own.aliases] });
+      // Docker resolves names only on user-defined networks, not on the default bridge.
+      if (n.builtin) continue;
+      for (const ep of Object.values(n.endpoints)) {
+        if (ep.containerId !== a.id) peers.push({ ip: ep.ip, names: [ep.containerName, ...ep.aliases, ep.containerId.slice(0, 12)] });
+      }
+    }
+    await writeInPlace(path.join(a.dir, "hosts"), hostsFile([...entries, ...peers]));
+  }
+
+  /** `inspect`'s NetworkSettings of a container (empty when it has no endpoint now). */
+  settings(id: string): NetworkSettings {
+    const a = this.attached.get(id);
+    const out: NetworkSettings = { Bridge: "", SandboxID: "", Ports: {}, Gateway: "", IPAddress: "", IPPrefixLen: 0, MacAddress: "", Networks: {} };
+    if (!a) return out;
+    for (const p of a.ports) {
+      const key = `${p.containerPort}/${p.protocol}`;
+      (out.Ports[key] ??= []).push({ HostIp: p.hostIp ?? "0.0.0.0", HostPort: String(p.hostPort) });
+    }
+    if (a.mode !== "bridge") {
+      out.Networks[a.mode] = endpointSettings(undefined, undefined);
+      return out;
+    }
+    for (const nid of a.networks) {
+      const n = this.store.networks.find((x) => x.id === nid);
+      const ep = n?.endpoints[id];
+      if (n && ep) out.Networks[n.name] = endpointSettings(n, ep);
+    }
+    const first = Object.values(out.Networks)[0];
+    if (first) {
+      out.Gateway = first.Gateway;
+      out.IPAddress = first.IPAddress;
+      out.IPPrefixLen = first.IPPrefixLen;
+      out.MacAddress = first.MacAddress;
+    }
+    return out;
+  }
+}
+
+/** `-P`: the image's EXPOSEd ports ("80/tcp") not already published by -p, each on a free host port. */
+function exposedPorts(exposed: string[], published: PortMapping[]): PortMapping[] {
+  const out: PortMapping[] = [];
+  for (const e of exposed) {
+    const [port, proto = "tcp"] = e.split("/");
+    const containerPort = Number(port);
+    if (!Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535 || (proto !== "tcp" && proto !== "udp")) continue;
+    if (published.some((p) => p.containerPort === containerPort && p.protocol === proto)) continue;
+    out.push({ hostPort: 0, containerPort, protocol: proto });
+  }
+  return out;
+}
+
+async function makeInitLayer(dir: string): Promise<void> {
+  await fs.mkdir(path.join(dir, "etc"), { recursive: true, mode: 0o755 });
+  for (const f of ["hosts", "hostname", "resolv.conf"]) await fs.writeFile(path.join(dir, "etc", f), "", { mode: 0o644 });
+}
+
+async function closePorts(a: Attached): Promise<void> {
+  for (const p of a.ports) await p.close().catch(() => undefined);
+  a.ports = [];
+}
+
+/** 6 hex chars of the host id: keeps link names within 15 bytes and unique per instance. */
+export function linkTag(hostId: string): string {
+  return createHash("sha256").update(hostId).digest("hex").slice(0, 6);
+}
