@@ -9,6 +9,7 @@
         "src/cgroups_js.cc",
         "src/container.cc",
         "src/errors.cc",
+        "src/fsroot.cc",
         "src/mounts.cc",
         "src/seccomp.cc",
         "src/spawn.cc",

@@ -17,6 +17,7 @@ import { attachSocketServer } from "./src/server/socket/index.js";
 import { countOnlineHosts } from "./src/server/hosts.js";
 import { imageHttpHandler } from "./src/server/images/http.js";
 import { buildHttpHandler } from "./src/server/builds/http.js";
+import { archiveHttpHandler } from "./src/server/containers/archive-http.js";
 import { createRegistry, isRegistryPath } from "./src/server/registry/index.js";
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   const services = createServices({ db, redisUrl: cfg.redisUrl, log });
   const imageHttp = imageHttpHandler(services);
   const buildHttp = buildHttpHandler(services);
+  const archiveHttp = archiveHttpHandler(services);
   const registry = await createRegistry({ db, home: cfg.home, log });
 
   const trpc = createHTTPHandler({
@@ -89,6 +91,8 @@ async function main(): Promise<void> {
     if (imageHttp(req, res, pathname)) return;
     // berth build: context upload + live output (see src/server/builds/http.ts)
     if (buildHttp(req, res, pathname)) return;
+    // berth cp: tars in and out of a container (see src/server/containers/archive-http.ts)
+    if (archiveHttp(req, res, pathname)) return;
     if (isRegistryPath(pathname)) {
       registry.handle(req, res);
       return;

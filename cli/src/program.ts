@@ -31,6 +31,9 @@ import * as inspectCmd from "./commands/inspect.js";
 import * as createCmd from "./commands/create.js";
 import * as startCmd from "./commands/start.js";
 import * as restartCmd from "./commands/restart.js";
+import * as volumeCmd from "./commands/volume.js";
+import * as cpCmd from "./commands/cp.js";
+import * as diffCmd from "./commands/diff.js";
 
 export interface Handlers {
   run: Parameters<typeof runCmd.register>[1];
@@ -123,5 +126,8 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   restartCmd.register(program, handlers.restart);
   buildCmd.register(program, handlers.build);
   commitCmd.register(program, handlers.commit);
+  volumeCmd.register(program);
+  cpCmd.register(program);
+  diffCmd.register(program);
   return program;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MountFields } from "./mounts.js";
 
 /** Docker's capability names, without the CAP_ prefix (`--cap-add NET_ADMIN`). */
 const Capability = z
@@ -31,6 +32,7 @@ export const ContainerOptions = z
     tty: z.boolean().default(false),
     /** `-i`: stdin stays open; with tty or interactive the worker waits (up to 10 s) for an attach before it starts the container */
     interactive: z.boolean().default(false),
+    ...MountFields,
   })
   .strict();
 export type ContainerOptions = z.infer<typeof ContainerOptions>;

@@ -10,3 +10,5 @@ export * from "./oci.js";
 export * from "./digest.js";
 export * from "./container-options.js";
 export * from "./terminal.js";
+export * from "./mounts.js";
+export * from "./volume-jobs.js";

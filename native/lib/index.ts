@@ -40,6 +40,7 @@ export type {
   Spawned,
   SpawnedTty,
   Stage,
+  TmpfsMount,
   WaitResult,
 } from './types.js';
 
@@ -171,4 +172,17 @@ export async function spawnFromBundle(bundle: string, opts: BundleOptions): Prom
   const spec = runSpecFromBundle(bundle, opts);
   for (const d of [spec.rootfs, spec.upperdir, spec.workdir]) fs.mkdirSync(d, { recursive: true });
   return spawnContainer(spec);
+}
+
+/**
+ * Opens `path` of the filesystem rooted at `root` (a container's root, or /proc/<pid>/root) with
+ * open(2) `flags` (O_PATH, O_NOFOLLOW, O_CREAT, …): the kernel resolves every component, symlinks
+ * and ".." included, inside `root` (openat2 RESOLVE_IN_ROOT), so nothing in the container can
+ * lead the caller to a host file. Returns an fd (O_CLOEXEC) the caller closes; throws NativeError.
+ */
+export function openInRoot(root: string, path: string, flags: number, mode = 0o644): number {
+  if (typeof root !== 'string' || !root.startsWith('/')) throw new TypeError(`root: expected an absolute path, got ${JSON.stringify(root)}`);
+  if (typeof path !== 'string') throw new TypeError('path: expected a string');
+  if (!Number.isInteger(flags) || !Number.isInteger(mode)) throw new TypeError('flags and mode: expected integers');
+  return binding.openInRoot(root, path, flags, mode);
 }

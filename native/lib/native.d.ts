@@ -28,6 +28,8 @@ export interface NativeBinding {
   removeCgroup(path: string): Promise<void>;
   /** The cgroup layout detected on this host. */
   cgroupInfo(): CgroupInfo;
+  /** openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) of `path` under `root`; returns the fd. */
+  openInRoot(root: string, path: string, flags: number, mode: number): number;
   /** Class the addon instantiates for every syscall failure. */
   setErrorClass(ctor: new (message: string, fields: NativeErrorFields) => Error): void;
 }

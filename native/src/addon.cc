@@ -3,6 +3,7 @@
 
 #include "cgroups_js.h"
 #include "errors.h"
+#include "fsroot.h"
 #include "spawn.h"
 #include "wait.h"
 
@@ -17,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cgroupStats", Napi::Function::New(env, berth::CgroupStatsJs, "cgroupStats"));
   exports.Set("removeCgroup", Napi::Function::New(env, berth::RemoveCgroupJs, "removeCgroup"));
   exports.Set("cgroupInfo", Napi::Function::New(env, berth::CgroupInfoJs, "cgroupInfo"));
+  exports.Set("openInRoot", Napi::Function::New(env, berth::OpenInRootJs, "openInRoot"));
   exports.Set("setErrorClass", Napi::Function::New(env, berth::SetErrorClass, "setErrorClass"));
   return exports;
 }

@@ -29,6 +29,8 @@ import { cleanBuildsDir } from "./images/builds-dir.js";
 import buildJob from "./jobs/build.js";
 import { BUILD_JOB, BUILDS_QUEUE } from "@berth/core";
 import { JOB_BOOTSTRAP, JOB_COMMIT } from "@berth/core";
+import { VolumeStore } from "./volumes/index.js";
+import { volumeHandlers } from "./jobs/volume-jobs.js";
 
 const log = createLogger("worker");
 
@@ -47,7 +49,8 @@ async function main(): Promise<void> {
   const snapshots = new Snapshots(paths.snapshots);
   await snapshots.init();
   const hostId = await hostIdentity(paths.hostId, cfg.hostId);
-  const manager = new ContainerManager({ db: client, redis, blobs, snapshots, containersDir: paths.containers, hostId, log });
+  const volumes = new VolumeStore({ db: client, dir: paths.volumes, hostId, log });
+  const manager = new ContainerManager({ db: client, redis, blobs, snapshots, containersDir: paths.containers, hostId, log, volumes });
   await manager.reconcile();
   await ensureBusybox(client, blobs, log);
 
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
     [JOB_BOOTSTRAP.imageBootstrap]: imageBootstrap(imageDeps),
     [JOB_REGISTRY.imagePush]: imagePush({ ...imageDeps, redis }),
     [JOB_REGISTRY.imagePull]: imagePull({ ...imageDeps, redis }),
+    ...volumeHandlers({ ...imageDeps, volumes }),
   };
   const worker = new Worker(
     hostQueueName(hostId),

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { action } from "../action.js";
+import { mountFlags, mountOptions, type MountFlags } from "./mount-flags.js";
 
 export interface RunArgs {
   image: string;
@@ -11,7 +12,7 @@ export interface RunArgs {
   flags?: RunFlags;
 }
 
-export interface RunFlags {
+export interface RunFlags extends MountFlags {
   memory?: string;
   memorySwap?: string;
   cpus?: string;
@@ -56,6 +57,7 @@ export async function toOptions(f: RunFlags = {}) {
     ...(f.init ? { init: true } : {}),
     ...(f.tty ? { tty: true } : {}),
     ...(f.interactive ? { interactive: true } : {}),
+    ...(await mountOptions(f)),
   };
 }
 
@@ -111,7 +113,7 @@ export function register(program: Command, handler: (a: RunArgs) => Promise<numb
 
 /** The flags run and create share (create: everything but -d). */
 export function runFlags(cmd: Command): Command {
-  return cmd
+  return mountFlags(cmd)
     .option("--rm", "automatically remove the container when it exits")
     .option("--name <name>", "assign a name to the container")
     .option("-m, --memory <bytes>", "memory limit (e.g. 64m, 1g)")

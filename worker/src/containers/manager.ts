@@ -9,6 +9,7 @@ import { containerOomKilled, killContainer, openPipe, openPty, removeCgroup, res
 import { loadImage, type Snapshots } from "../images/index.js";
 import { describeSpawnFailure, exitCodeOf, EXIT_RUNTIME_ERROR } from "./exit-status.js";
 import { LogSink } from "./log-sink.js";
+import { runtimeMounts, type VolumeStore } from "../volumes/index.js";
 import { processFromImage, resolveUser } from "./spec.js";
 import { closeInput, openStdinPipe, startExec, type ExecTarget, type SessionHandle, type TerminalClient } from "./terminal.js";
 
@@ -20,6 +21,8 @@ export interface ManagerDeps {
   containersDir: string;
   hostId: string;
   log: Logger;
+  /** Volumes, binds and tmpfs of `opts.mounts` (absent: containers get none). */
+  volumes?: VolumeStore;
 }
 
 interface Running {
@@ -95,6 +98,7 @@ export class ContainerManager {
         await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, "the Berth worker stopped before the container started");
         return;
       }
+      const mounts = this.d.volumes ? await runtimeMounts(this.d.volumes, opts.mounts, lowerdirs) : {};
       let spawned;
       try {
         spawned = await spawnContainer({
@@ -107,6 +111,7 @@ export class ContainerManager {
           capAdd: opts.capAdd,
           capDrop: opts.capDrop,
           readonlyRootfs: opts.readOnly,
+          ...mounts,
           init: opts.init,
           ...(opts.tty ? { tty: true as const, ...this.attachSize(row.id) } : {}),
           ...(opts.interactive && !opts.tty ? { openStdin: true } : {}),
@@ -186,7 +191,10 @@ export class ContainerManager {
     // stream by id, so there must never be a moment with neither.
     await sink.exit(exitCode, error);
     if (autoRemove) {
+      // --rm takes the container's anonymous volumes with it (docker does); named ones stay.
+      const options = (await this.d.db.container.findUnique({ where: { id }, select: { options: true } }).catch(() => null))?.options;
       await this.d.db.container.delete({ where: { id } }).catch(() => undefined);
+      if (options) await this.d.volumes?.removeAnonymousOf(options).catch((err: unknown) => this.d.log.warn({ err, id }, "removing anonymous volumes failed"));
       await fs.rm(this.dir(id), { recursive: true, force: true });
     }
     this.endAttachments(id, exitCode, error);

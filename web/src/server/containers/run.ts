@@ -15,6 +15,7 @@ import { Prisma } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { pickHost } from "../hosts.js";
 import { resolveImage } from "../images/resolve.js";
+import { prepareMounts } from "../volumes/service.js";
 
 export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -43,6 +44,8 @@ export async function runContainer(s: Services, req: RunRequest): Promise<{ id: 
   if (req.name !== undefined && (await db.container.findUnique({ where: { name }, select: { id: true } }))) {
     throw new AlreadyExists(`container name "${name}" is already in use`);
   }
+  // Volumes, binds and the image's VOLUMEs are settled on the host first: a bad mount leaves no container.
+  req = { ...req, options: await prepareMounts(s, host.id, id, image.id, req.options) };
   try {
     await db.container.create({
       data: {

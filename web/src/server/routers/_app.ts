@@ -7,6 +7,7 @@ import { userRouter } from "./user.js";
 import { tokenRouter } from "./token.js";
 import { searchRouter } from "./search.js";
 import { buildRouter } from "../builds/router.js";
+import { volumeRouter } from "./volume.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -17,6 +18,7 @@ export const appRouter = router({
   token: tokenRouter,
   search: searchRouter,
   build: buildRouter,
+  volume: volumeRouter,
 });
 
 export type AppRouter = typeof appRouter;

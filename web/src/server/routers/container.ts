@@ -7,6 +7,8 @@ import { CONTAINER_NAME, runContainer } from "../containers/run.js";
 import { readLogs, streamExists } from "../containers/logs.js";
 import { killContainer, removeContainer, renameContainer, restartContainer, startContainer, stopContainer, waitContainer } from "../containers/lifecycle.js";
 import { dockerContainerInspect, imageRunConfig } from "../containers/inspect.js";
+import { dockerMounts, removeAnonymousVolumes } from "../volumes/service.js";
+import { containerChanges } from "../containers/fs.js";
 
 const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
 
@@ -66,8 +68,13 @@ export const containerRouter = router({
     .mutation(({ ctx, input }) => killContainer(ctx.services, input.id, input.signal)),
 
   remove: mutatingProcedure
-    .input(z.object({ id: ContainerRef, force: z.boolean().default(false) }))
-    .mutation(({ ctx, input }) => removeContainer(ctx.services, input.id, input.force)),
+    .input(z.object({ id: ContainerRef, force: z.boolean().default(false), volumes: z.boolean().default(false) }))
+    .mutation(async ({ ctx, input }) => {
+      // rm -v: the anonymous volumes go after the container (named ones stay, as docker).
+      const c = input.volumes ? await findContainer(ctx.services.db, input.id) : null;
+      await removeContainer(ctx.services, input.id, input.force);
+      if (c) await removeAnonymousVolumes(ctx.services, c);
+    }),
 
   start: mutatingProcedure.input(z.object({ id: ContainerRef })).mutation(({ ctx, input }) => startContainer(ctx.services, input.id)),
 
@@ -84,6 +91,9 @@ export const containerRouter = router({
   inspect: protectedProcedure.input(z.object({ id: ContainerRef })).query(async ({ ctx, input }) => {
     const c = await findContainer(ctx.services.db, input.id);
     if (!c) throw new NotFound(`No such container: ${input.id}`);
-    return dockerContainerInspect(c, await imageRunConfig(ctx.services, c));
+    return { ...dockerContainerInspect(c, await imageRunConfig(ctx.services, c)), Mounts: await dockerMounts(ctx.services, c.options) };
   }),
+
+  /** `diff`: A/C/D changes of the container's filesystem. */
+  changes: protectedProcedure.input(z.object({ id: ContainerRef })).query(({ ctx, input }) => containerChanges(ctx.services, input.id)),
 });
