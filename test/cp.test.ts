@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInstance, type Instance } from "./harness.js";
+import { ROOT, run, startInstance, type Instance } from "./harness.js";
 
 // berth cp and berth diff end to end, on running and stopped containers, against symlink tricks.
 let b: Instance;
@@ -73,6 +73,19 @@ describe("cp on a running container", () => {
     const missing = await b.berth(["cp", `${id}:/no/such`, work]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("Could not find the file /no/such");
+  });
+
+  it("- streams a tar: out to stdout, in from stdin", async () => {
+    const env = { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token };
+    const cli = path.join(ROOT, "cli/bin/berth.js");
+    const out = await run("sh", ["-c", `node ${cli} cp ${id}:/src - | tar -tf -`], { env, timeoutMs: 60_000 });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout.split("\n").filter(Boolean).sort()).toEqual(["src/", "src/a", "src/sub/", "src/sub/b"]);
+    fs.mkdirSync(path.join(work, "t/in"), { recursive: true });
+    fs.writeFileSync(path.join(work, "t/in/s.txt"), "streamed\n");
+    const put = await run("sh", ["-c", `tar -cf - -C ${path.join(work, "t")} in | node ${cli} cp - ${id}:/tmp`], { env, timeoutMs: 60_000 });
+    expect(put.code, put.stderr).toBe(0);
+    expect(await ok(["exec", id, "cat", "/tmp/in/s.txt"])).toBe("streamed\n");
   });
 
   it("writes into a volume mounted in the container land in the volume", async () => {

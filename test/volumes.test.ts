@@ -139,6 +139,24 @@ describe("binds, tmpfs and --mount", () => {
 });
 
 describe("anonymous volumes", () => {
+  it("an image's VOLUME gets an anonymous volume, filled from the image, removed by rm -v", async () => {
+    const ctx = fs.mkdtempSync(path.join(os.tmpdir(), "berth-vol-ctx-"));
+    try {
+      fs.writeFileSync(path.join(ctx, "Dockerfile"), "FROM busybox\nRUN mkdir /seed && echo seeded > /seed/x\nVOLUME /seed\n");
+      const built = await b.berth(["build", "-t", "volimg:1", ctx], { timeoutMs: 180_000 });
+      expect(built.code, built.stderr).toBe(0);
+    } finally {
+      fs.rmSync(ctx, { recursive: true, force: true });
+    }
+    expect(await ok(["run", "--name", "vi", "volimg:1", "sh", "-c", "cat /seed/x; grep -c ' /seed ' /proc/mounts"])).toBe("seeded\n1\n");
+    const mounts = (JSON.parse(await ok(["inspect", "vi"])) as { Mounts: { Name: string; Destination: string }[] }[])[0]!.Mounts;
+    expect(mounts).toHaveLength(1);
+    expect(mounts[0]!.Destination).toBe("/seed");
+    expect(fs.readFileSync(path.join(b.home, "volumes", mounts[0]!.Name, "_data/x"), "utf8")).toBe("seeded\n");
+    await ok(["rm", "-v", "vi"]);
+    expect(fs.existsSync(path.join(b.home, "volumes", mounts[0]!.Name))).toBe(false);
+  });
+
   it("-v /data makes an anonymous volume: kept by rm, removed by rm -v and by run --rm; inspect lists Mounts", async () => {
     const id = (await ok(["create", "-v", "/data", "-v", "named-kept:/n", "--tmpfs", "/tt", "busybox", "true"])).trim();
     const c = (JSON.parse(await ok(["inspect", id])) as { Mounts: Record<string, unknown>[] }[])[0]!;
@@ -148,6 +166,7 @@ describe("anonymous volumes", () => {
     expect(anon.Source).toBe(path.join(b.home, "volumes", String(anon.Name), "_data"));
     expect(c.Mounts.find((m) => m.Destination === "/n")).toMatchObject({ Type: "volume", Name: "named-kept" });
     expect(c.Mounts.find((m) => m.Destination === "/tt")).toMatchObject({ Type: "tmpfs" });
+    expect((c as unknown as { HostConfig: { Binds: string[]; Tmpfs: Record<string, string> } }).HostConfig).toMatchObject({ Binds: expect.arrayContaining(["named-kept:/n"]), Tmpfs: { "/tt": "" } });
     // dangling=false: in use.
     expect((await ok(["volume", "ls", "-q", "--filter", "dangling=false"])).split("\n")).toContain(anon.Name);
     await ok(["rm", "-v", id]);

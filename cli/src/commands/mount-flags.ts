@@ -7,14 +7,15 @@ export interface MountFlags {
   tmpfs?: string[];
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+// No default: flags not given stay absent from the parsed options.
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 /** The mount flags of run and create. */
 export function mountFlags(cmd: Command): Command {
   return cmd
-    .option("-v, --volume <spec>", "bind mount a volume: NAME:/path, /host/path:/path or /path (anonymous), with :ro or :rw (repeatable)", collect, [])
-    .option("--mount <spec>", "attach a filesystem mount: type=bind|volume|tmpfs,source=…,target=…[,readonly] (repeatable)", collect, [])
-    .option("--tmpfs <spec>", "mount a tmpfs: /path[:size=64m,mode=1777] (repeatable)", collect, []);
+    .option("-v, --volume <spec>", "bind mount a volume: NAME:/path, /host/path:/path or /path (anonymous), with :ro or :rw (repeatable)", collect)
+    .option("--mount <spec>", "attach a filesystem mount: type=bind|volume|tmpfs,source=…,target=…[,readonly] (repeatable)", collect)
+    .option("--tmpfs <spec>", "mount a tmpfs: /path[:size=64m,mode=1777] (repeatable)", collect);
 }
 
 /** The flags as ContainerOptions' `mounts`; a bad spec is a usage error naming the flag and the fix. */

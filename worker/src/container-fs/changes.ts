@@ -7,22 +7,21 @@ import { opaqueDirs } from "../images/fsops.js";
 const RUNTIME_PATHS = new Set(["/proc", "/sys", "/dev", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf"]);
 const hidden = (p: string) => RUNTIME_PATHS.has(p) || p.startsWith("/dev/");
 
-/** Is `rel` in some image layer? Walked without following symlinks (a layer's link must not probe the host). */
-async function inLayers(lowerdirs: string[], rel: string): Promise<boolean> {
-  for (const layer of lowerdirs) {
-    let cur = layer;
-    let ok = true;
-    const parts = rel.split("/");
-    for (let i = 0; i < parts.length; i++) {
-      cur = path.join(cur, parts[i]!);
-      const st = await fs.lstat(cur).catch(() => undefined);
-      if (!st || (st.isCharacterDevice() && st.rdev === 0) || (i < parts.length - 1 && !st.isDirectory())) {
-        ok = false;
-        break;
-      }
-    }
-    if (ok) return true;
+/** `rel` in one layer, walked without following symlinks (a layer's link must not probe the host); undefined if absent or deleted. */
+async function inLayer(layer: string, rel: string): Promise<import("node:fs").Stats | undefined> {
+  let cur = layer;
+  let st: import("node:fs").Stats | undefined;
+  for (const part of rel.split("/")) {
+    if (st && !st.isDirectory()) return undefined;
+    cur = path.join(cur, part);
+    st = await fs.lstat(cur).catch(() => undefined);
+    if (!st || (st.isCharacterDevice() && st.rdev === 0)) return undefined;
   }
+  return st;
+}
+
+async function inLayers(lowerdirs: string[], rel: string): Promise<boolean> {
+  for (const layer of lowerdirs) if (await inLayer(layer, rel)) return true;
   return false;
 }
 
@@ -30,7 +29,8 @@ async function inLayers(lowerdirs: string[], rel: string): Promise<boolean> {
 async function layerNames(lowerdirs: string[], rel: string): Promise<Set<string>> {
   const out = new Set<string>();
   for (const layer of lowerdirs) {
-    for (const n of await fs.readdir(path.join(layer, rel)).catch(() => [] as string[])) out.add(n);
+    if (!(await inLayer(layer, rel))?.isDirectory()) continue;
+    for (const n of await fs.readdir(path.join(layer, rel))) out.add(n);
   }
   return out;
 }

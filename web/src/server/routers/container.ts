@@ -7,7 +7,7 @@ import { CONTAINER_NAME, runContainer } from "../containers/run.js";
 import { readLogs, streamExists } from "../containers/logs.js";
 import { killContainer, removeContainer, renameContainer, restartContainer, startContainer, stopContainer, waitContainer } from "../containers/lifecycle.js";
 import { dockerContainerInspect, imageRunConfig } from "../containers/inspect.js";
-import { dockerMounts, removeAnonymousVolumes } from "../volumes/service.js";
+import { removeAnonymousVolumes, withMounts } from "../volumes/service.js";
 import { containerChanges } from "../containers/fs.js";
 
 const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
@@ -91,7 +91,7 @@ export const containerRouter = router({
   inspect: protectedProcedure.input(z.object({ id: ContainerRef })).query(async ({ ctx, input }) => {
     const c = await findContainer(ctx.services.db, input.id);
     if (!c) throw new NotFound(`No such container: ${input.id}`);
-    return { ...dockerContainerInspect(c, await imageRunConfig(ctx.services, c)), Mounts: await dockerMounts(ctx.services, c.options) };
+    return withMounts(ctx.services, c, dockerContainerInspect(c, await imageRunConfig(ctx.services, c)));
   }),
 
   /** `diff`: A/C/D changes of the container's filesystem. */

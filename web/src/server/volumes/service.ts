@@ -145,3 +145,14 @@ export async function dockerMounts(s: Services, options: string): Promise<Record
   });
 }
 
+
+/** `inspect` with Docker's `Mounts`, and `HostConfig.Binds` / `HostConfig.Tmpfs` as `-v` and `--tmpfs` would give them. */
+export async function withMounts(s: Services, c: Db.Container, base: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const mounts = mountsOf(c.options);
+  const binds = mounts.flatMap((m) => (m.type !== "tmpfs" && m.source ? [`${m.source}:${m.target}${m.readOnly ? ":ro" : ""}`] : []));
+  const tmpfs = Object.fromEntries(
+    mounts.flatMap((m) => (m.type === "tmpfs" ? [[m.target, [m.size !== undefined ? `size=${m.size}` : "", m.mode !== undefined ? `mode=${m.mode.toString(8)}` : "", m.readOnly ? "ro" : ""].filter(Boolean).join(",")]] : [])),
+  );
+  const hostConfig = { ...(base.HostConfig as Record<string, unknown> | undefined), Binds: binds.length ? binds : null, ...(Object.keys(tmpfs).length ? { Tmpfs: tmpfs } : {}) };
+  return { ...base, HostConfig: hostConfig, Mounts: await dockerMounts(s, c.options) };
+}
