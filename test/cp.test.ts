@@ -121,6 +121,19 @@ describe("cp on a running container", () => {
 });
 
 describe("cp and diff on a stopped container", () => {
+  it("writes to a volume's path of a container that is not running land in the volume", async () => {
+    const id = (await ok(["create", "-v", "stopvol:/vol", "-v", `${work}:/hostro:ro`, "busybox", "true"])).trim();
+    fs.writeFileSync(path.join(work, "to-vol"), "v\n");
+    await ok(["cp", path.join(work, "to-vol"), `${id}:/vol/`]);
+    expect(fs.readFileSync(path.join(b.home, "volumes/stopvol/_data/to-vol"), "utf8")).toBe("v\n");
+    const ro = await b.berth(["cp", path.join(work, "to-vol"), `${id}:/hostro/again`]);
+    expect(ro.code).toBe(1);
+    expect(ro.stderr).toContain("read-only file system");
+    expect(fs.existsSync(path.join(work, "again"))).toBe(false);
+    expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(`${b.home}/containers/${id}/fs-`);
+    await ok(["rm", id]);
+  });
+
   it("reads the merged view, writes into its own layer, resolves links inside it; diff lists A/C/D", async () => {
     const id = (await ok(["run", "--name", "stopped", "busybox", "sh", "-c", `${TRAPS}; echo added > /added; echo changed >> /etc/passwd; rm /etc/group`])).trim() || "stopped";
     await ok(["cp", "stopped:/added", path.join(work, "added")]);

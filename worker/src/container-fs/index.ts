@@ -3,3 +3,4 @@ export { archiveGet } from "./archive-get.js";
 export { archivePut, placement, type PutSource } from "./archive-put.js";
 export { containerChanges } from "./changes.js";
 export { cleanContainerPath } from "./paths.js";
+export { lockContainerFs } from "./lock.js";

@@ -10,6 +10,7 @@ import { loadImage, type Snapshots } from "../images/index.js";
 import { describeSpawnFailure, exitCodeOf, EXIT_RUNTIME_ERROR } from "./exit-status.js";
 import { LogSink } from "./log-sink.js";
 import { runtimeMounts, type VolumeStore } from "../volumes/index.js";
+import { lockContainerFs } from "../container-fs/index.js";
 import { processFromImage, resolveUser } from "./spec.js";
 import { closeInput, openStdinPipe, startExec, type ExecTarget, type SessionHandle, type TerminalClient } from "./terminal.js";
 
@@ -99,6 +100,8 @@ export class ContainerManager {
         return;
       }
       const mounts = this.d.volumes ? await runtimeMounts(this.d.volumes, opts.mounts, lowerdirs) : {};
+      // Not while `cp` has this stopped container's overlay mounted; released once the row says running.
+      const releaseFs = await lockContainerFs(row.id);
       let spawned;
       try {
         spawned = await spawnContainer({
@@ -129,8 +132,11 @@ export class ContainerManager {
         await removeCgroup(this.cgroupPath(row.id)).catch((err: unknown) => log.error({ err }, "removing the cgroup failed"));
         await this.finish(row.id, row.autoRemove, sink, f.exitCode, f.error);
         return;
+      } finally {
+        // A failed start releases here (after recording it); a started one once its row says running.
+        if (!spawned) releaseFs();
       }
-      await this.d.db.container.update({ where: { id: row.id }, data: { state: "running", pid: spawned.pid, startedAt: new Date() } });
+      await this.d.db.container.update({ where: { id: row.id }, data: { state: "running", pid: spawned.pid, startedAt: new Date() } }).finally(releaseFs);
       await this.publish("container.start", row.id);
       log.info({ pid: spawned.pid, args: proc.args }, "container started");
       const running: Omit<Running, "done"> = {
