@@ -60,6 +60,8 @@ export const MountsPrepareJob = z.object({ containerId: ContainerId, imageId: z.
 export type MountsPrepareJob = z.infer<typeof MountsPrepareJob>;
 export interface MountsPrepareResult {
   mounts: MountSpec[];
+  /** The image declares VOLUMEs (an image id's config never changes: web remembers a no). */
+  imageVolumes: boolean;
 }
 
 /** `cp CONTAINER:SRC -`: SRC as a tar (its base name as the top entry) in builds/<output>. */

@@ -31,6 +31,7 @@ import { BUILD_JOB, BUILDS_QUEUE } from "@berth/core";
 import { JOB_BOOTSTRAP, JOB_COMMIT } from "@berth/core";
 import { VolumeStore } from "./volumes/index.js";
 import { volumeHandlers } from "./jobs/volume-jobs.js";
+import { unmountStale } from "./container-fs/index.js";
 
 const log = createLogger("worker");
 
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
   const hostId = await hostIdentity(paths.hostId, cfg.hostId);
   const volumes = new VolumeStore({ db: client, dir: paths.volumes, hostId, log });
   const manager = new ContainerManager({ db: client, redis, blobs, snapshots, containersDir: paths.containers, hostId, log, volumes });
+  await unmountStale(paths.containers, log); // before reconcile removes any container directory
   await manager.reconcile();
   await ensureBusybox(client, blobs, log);
 

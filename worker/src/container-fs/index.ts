@@ -4,3 +4,4 @@ export { archivePut, placement, type PutSource } from "./archive-put.js";
 export { containerChanges } from "./changes.js";
 export { cleanContainerPath } from "./paths.js";
 export { lockContainerFs } from "./lock.js";
+export { unmountStale } from "./stale.js";

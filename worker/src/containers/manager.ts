@@ -358,7 +358,9 @@ export class ContainerManager {
       tryKill(r.pid, 9);
       await r.done;
     }
-    await fs.rm(this.dir(id), { recursive: true, force: true });
+    // Not while `cp` has the container's filesystem (and volumes) mounted inside its directory.
+    const releaseFs = await lockContainerFs(id);
+    await fs.rm(this.dir(id), { recursive: true, force: true }).finally(releaseFs);
   }
 
   /** Shutdown: SIGTERM every container, SIGKILL what is left after the grace period, wait for all. */

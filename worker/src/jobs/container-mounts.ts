@@ -11,7 +11,8 @@ export default function containerMounts(d: VolumeJobDeps) {
     const { imageId, mounts } = MountsPrepareJob.parse(job.data);
     return outcome(d.log, "container mounts", async () => {
       const image = await loadImage(d.db, d.blobs, imageId);
-      return { mounts: await prepareMounts(d.volumes, image.config, mounts) };
+      const imageVolumes = Object.keys((image.config.config as { Volumes?: object } | undefined)?.Volumes ?? {}).length > 0;
+      return { mounts: await prepareMounts(d.volumes, image.config, mounts), imageVolumes };
     });
   };
 }

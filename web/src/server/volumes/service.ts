@@ -113,12 +113,18 @@ export async function pruneVolumes(s: Services, all: boolean): Promise<VolumePru
   return out;
 }
 
+/** Image ids whose config declares no VOLUME (immutable per id). */
+const imagesWithoutVolumes = new Set<string>();
+
 /**
  * At `run`/`create`, before the container's row exists: the host adds the image's VOLUMEs,
  * checks bind sources and makes the volumes, so a bad mount leaves no container behind.
  */
 export async function prepareMounts(s: Services, hostId: string, containerId: string, imageId: string, options: Options | undefined): Promise<Options | undefined> {
+  // No mounts asked and an image known to have no VOLUMEs: nothing for the host to do (saves a job per run).
+  if (!options?.mounts?.length && imagesWithoutVolumes.has(imageId)) return options;
   const r = await runHostJob<MountsPrepareResult>(s, JOB_VOLUME.mountsPrepare, { containerId, imageId, mounts: options?.mounts ?? [] }, { hostId, timeoutMs: 600_000 });
+  if (!r.imageVolumes && imagesWithoutVolumes.size < 10_000) imagesWithoutVolumes.add(imageId);
   if (r.mounts.length === 0) return options;
   return { ...(options ?? ContainerOptions.parse({})), mounts: r.mounts };
 }
