@@ -9,6 +9,7 @@
         "src/cgroups_js.cc",
         "src/container.cc",
         "src/errors.cc",
+        "src/fsroot.cc",
         "src/mounts.cc",
         "src/netlink.cc",
         "src/network_js.cc",

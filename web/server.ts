@@ -18,6 +18,7 @@ import { countOnlineHosts } from "./src/server/hosts.js";
 import { imageHttpHandler } from "./src/server/images/http.js";
 import { buildHttpHandler } from "./src/server/builds/http.js";
 import { runHttpHandler } from "./src/server/containers/run-http.js";
+import { archiveHttpHandler } from "./src/server/containers/archive-http.js";
 import { createRegistry, isRegistryPath } from "./src/server/registry/index.js";
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
   const imageHttp = imageHttpHandler(services);
   const buildHttp = buildHttpHandler(services);
   const runHttp = runHttpHandler(services);
+  const archiveHttp = archiveHttpHandler(services);
   const registry = await createRegistry({ db, home: cfg.home, log });
 
   const trpc = createHTTPHandler({
@@ -93,6 +95,8 @@ async function main(): Promise<void> {
     if (buildHttp(req, res, pathname)) return;
     // attached `berth run`: create + output + exit in one request (src/server/containers/run-http.ts)
     if (runHttp(req, res, pathname)) return;
+    // berth cp: tars in and out of a container (see src/server/containers/archive-http.ts)
+    if (archiveHttp(req, res, pathname)) return;
     if (isRegistryPath(pathname)) {
       registry.handle(req, res);
       return;

@@ -38,6 +38,9 @@ import * as topCmd from "./commands/top.js";
 import * as statsCmd from "./commands/stats.js";
 import * as networkCmd from "./commands/network.js";
 import * as portCmd from "./commands/port.js";
+import * as volumeCmd from "./commands/volume.js";
+import * as cpCmd from "./commands/cp.js";
+import * as diffCmd from "./commands/diff.js";
 
 export interface Handlers {
   run: Parameters<typeof runCmd.register>[1];
@@ -142,5 +145,8 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   commitCmd.register(program, handlers.commit);
   networkCmd.register(program);
   portCmd.register(program);
+  volumeCmd.register(program);
+  cpCmd.register(program);
+  diffCmd.register(program);
   return program;
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { LogConfigShape } from "./log-options.js";
 import { LifecycleOptions } from "./lifecycle-options.js";
 import { NetworkOptionsShape } from "./network.js";
+import { MountFields } from "./mounts.js";
 
 /** Docker's capability names, without the CAP_ prefix (`--cap-add NET_ADMIN`). */
 const Capability = z
@@ -37,6 +38,7 @@ export const ContainerOptions = z
     ...LogConfigShape,
     ...LifecycleOptions.shape,
     ...NetworkOptionsShape,
+    ...MountFields,
   })
   .strict();
 export type ContainerOptions = z.infer<typeof ContainerOptions>;

@@ -16,3 +16,5 @@ export * from "./log-time.js";
 export * from "./log-frames.js";
 export * from "./log-options.js";
 export * from "./network.js";
+export * from "./mounts.js";
+export * from "./volume-jobs.js";

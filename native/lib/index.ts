@@ -41,6 +41,7 @@ export type {
   Spawned,
   SpawnedTty,
   Stage,
+  TmpfsMount,
   WaitResult,
 } from './types.js';
 
@@ -191,4 +192,17 @@ export function attachNetwork(pid: number, veth: import('./network.js').VethSpec
 /** `network disconnect`: removes `ifname` from the running container `pid`. */
 export function detachNetwork(pid: number, ifname: string): Promise<void> {
   return binding.detachNetwork(validatePid(pid), ifname);
+}
+
+/**
+ * Opens `path` of the filesystem rooted at `root` (a container's root, or /proc/<pid>/root) with
+ * open(2) `flags` (O_PATH, O_NOFOLLOW, O_CREAT, …): the kernel resolves every component, symlinks
+ * and ".." included, inside `root` (openat2 RESOLVE_IN_ROOT), so nothing in the container can
+ * lead the caller to a host file. Returns an fd (O_CLOEXEC) the caller closes; throws NativeError.
+ */
+export function openInRoot(root: string, path: string, flags: number, mode = 0o644): number {
+  if (typeof root !== 'string' || !root.startsWith('/')) throw new TypeError(`root: expected an absolute path, got ${JSON.stringify(root)}`);
+  if (typeof path !== 'string') throw new TypeError('path: expected a string');
+  if (!Number.isInteger(flags) || !Number.isInteger(mode)) throw new TypeError('flags and mode: expected integers');
+  return binding.openInRoot(root, path, flags, mode);
 }

@@ -34,6 +34,8 @@ export interface NativeBinding {
   attachNetwork(pid: number, veth: import('./network.js').VethSpec): Promise<void>;
   /** Deletes interface `ifname` inside the running container `pid` (its host end goes with it). */
   detachNetwork(pid: number, ifname: string): Promise<void>;
+  /** openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) of `path` under `root`; returns the fd. */
+  openInRoot(root: string, path: string, flags: number, mode: number): number;
   /** Class the addon instantiates for every syscall failure. */
   setErrorClass(ctor: new (message: string, fields: NativeErrorFields) => Error): void;
 }

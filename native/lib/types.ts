@@ -33,6 +33,8 @@ export interface RunSpec {
   readonlyRootfs?: boolean;
   /** Host paths bind-mounted (recursively, nodev) into the container, in order. */
   binds?: BindMount[];
+  /** tmpfs mounts (nosuid, nodev, noexec unless `exec`), after the binds. */
+  tmpfs?: TmpfsMount[];
   /** Override Docker's masked paths (files get /dev/null, directories an empty read-only tmpfs). */
   maskedPaths?: string[];
   /** Override Docker's read-only paths (/proc/bus, /proc/fs, /proc/irq, /proc/sys, /proc/sysrq-trigger). */
@@ -59,6 +61,17 @@ export interface BindMount {
   /** Absolute path inside the container (created if missing, never through a symlink out of the root). */
   destination: string;
   readonly?: boolean;
+}
+
+export interface TmpfsMount {
+  /** Absolute path inside the container (created if missing, resolved inside the root). */
+  destination: string;
+  /** Bytes (default: the kernel's, half of RAM). */
+  size?: number;
+  /** Permission bits of its root (default 0o1777). */
+  mode?: number;
+  readonly?: boolean;
+  exec?: boolean;
 }
 
 export interface IdMapping {

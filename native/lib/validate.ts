@@ -1,6 +1,6 @@
 import { checkNetwork } from './network.js';
 import path from 'node:path';
-import type { BindMount, CgroupSpec, ExecSpec, IdMapping, RunSpec } from './types.js';
+import type { BindMount, CgroupSpec, ExecSpec, IdMapping, RunSpec, TmpfsMount } from './types.js';
 
 // Checks done before crossing into C++, so that mistakes surface as a
 // TypeError naming the field instead of a mount or execve failure.
@@ -73,6 +73,7 @@ export function validateRunSpec(spec: unknown): RunSpec {
   Object.assign(out, checkSecurity(s));
   if (s.readonlyRootfs !== undefined) out.readonlyRootfs = checkBool('readonlyRootfs', s.readonlyRootfs);
   if (s.binds !== undefined) out.binds = checkBinds(s.binds);
+  if (s.tmpfs !== undefined) out.tmpfs = checkTmpfs(s.tmpfs);
   if (s.maskedPaths !== undefined) out.maskedPaths = checkStrings('maskedPaths', s.maskedPaths).map((p, i) => checkAbsolute(`maskedPaths[${i}]`, p));
   if (s.readonlyPaths !== undefined)
     out.readonlyPaths = checkStrings('readonlyPaths', s.readonlyPaths).map((p, i) => checkAbsolute(`readonlyPaths[${i}]`, p));
@@ -142,6 +143,23 @@ function checkBinds(value: unknown): BindMount[] {
     };
     if (m.readonly !== undefined) bind.readonly = checkBool(`binds[${i}].readonly`, m.readonly);
     return bind;
+  });
+}
+
+function checkTmpfs(value: unknown): TmpfsMount[] {
+  if (!Array.isArray(value)) fail('tmpfs', 'expected an array of { destination, size?, mode?, readonly?, exec? }');
+  return value.map((t: unknown, i) => {
+    if (typeof t !== 'object' || t === null) fail(`tmpfs[${i}]`, 'expected { destination, size?, mode?, readonly?, exec? }');
+    const m = t as Record<string, unknown>;
+    const out: TmpfsMount = { destination: checkAbsolute(`tmpfs[${i}].destination`, m.destination) };
+    if (m.size !== undefined) out.size = checkNumber(`tmpfs[${i}].size`, m.size, 4096);
+    if (m.mode !== undefined) {
+      out.mode = checkNumber(`tmpfs[${i}].mode`, m.mode, 0);
+      if (out.mode > 0o7777) fail(`tmpfs[${i}].mode`, 'expected permission bits (at most 0o7777)');
+    }
+    if (m.readonly !== undefined) out.readonly = checkBool(`tmpfs[${i}].readonly`, m.readonly);
+    if (m.exec !== undefined) out.exec = checkBool(`tmpfs[${i}].exec`, m.exec);
+    return out;
   });
 }
 

@@ -4,6 +4,7 @@
 #include "cgroups_js.h"
 #include "errors.h"
 #include "network_js.h"
+#include "fsroot.h"
 #include "spawn.h"
 #include "wait.h"
 
@@ -21,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cgroupInfo", Napi::Function::New(env, berth::CgroupInfoJs, "cgroupInfo"));
   exports.Set("attachNetwork", Napi::Function::New(env, berth::AttachNetworkJs, "attachNetwork"));
   exports.Set("detachNetwork", Napi::Function::New(env, berth::DetachNetworkJs, "detachNetwork"));
+  exports.Set("openInRoot", Napi::Function::New(env, berth::OpenInRootJs, "openInRoot"));
   exports.Set("setErrorClass", Napi::Function::New(env, berth::SetErrorClass, "setErrorClass"));
   return exports;
 }

@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
@@ -276,6 +277,28 @@ ContainerConfig ReadConfig(Napi::Env env, Napi::Value value) {
       m.bind = true;
       m.recursive = true;
       m.flags = GetBool(b, "readonly", false) ? MS_RDONLY : 0;
+      c.mounts.push_back(m);
+    }
+  }
+  if (Present(spec, "tmpfs")) {
+    Napi::Value v = spec.Get("tmpfs");
+    if (!v.IsArray()) ThrowField(env, "tmpfs", "expected an array of {destination, size?, mode?, readonly?, exec?}");
+    Napi::Array mounts = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < mounts.Length(); ++i) {
+      if (!mounts.Get(i).IsObject()) ThrowField(env, "tmpfs", "expected {destination, size?, mode?, readonly?, exec?}");
+      Napi::Object t = mounts.Get(i).As<Napi::Object>();
+      MountSpec m;
+      m.source = "tmpfs";
+      m.type = "tmpfs";
+      m.destination = GetString(env, t, "destination");
+      if (m.destination.empty() || m.destination[0] != '/') ThrowField(env, "tmpfs", "destination must be an absolute path");
+      // Docker's --tmpfs: nosuid, nodev, noexec unless asked; mode 1777 unless given.
+      m.flags = MS_NOSUID | MS_NODEV | (GetBool(t, "exec", false) ? 0 : MS_NOEXEC) | (GetBool(t, "readonly", false) ? MS_RDONLY : 0);
+      const int64_t mode = Present(t, "mode") ? GetInt(env, t, "mode", 01777) : 01777;
+      char data[64];
+      snprintf(data, sizeof data, "mode=%llo", static_cast<unsigned long long>(mode & 07777));
+      m.data = data;
+      if (Present(t, "size")) m.data += ",size=" + std::to_string(GetInt(env, t, "size", 0));
       c.mounts.push_back(m);
     }
   }

@@ -34,6 +34,9 @@ import { containerPause, containerStats, containerTop } from "./jobs/container-r
 import { JOB_NETWORK } from "@berth/core";
 import { NetworkService } from "./network/index.js";
 import networkJob from "./jobs/network.js";
+import { VolumeStore } from "./volumes/index.js";
+import { volumeHandlers } from "./jobs/volume-jobs.js";
+import { unmountStale } from "./container-fs/index.js";
 
 const log = createLogger("worker");
 
@@ -53,7 +56,9 @@ async function main(): Promise<void> {
   await snapshots.init();
   const hostId = await hostIdentity(paths.hostId, cfg.hostId);
   const network = new NetworkService(cfg.home, hostId, log.child({ part: "network" }));
-  const manager = new ContainerManager({ db: client, redis, blobs, snapshots, containersDir: paths.containers, hostId, log, network });
+  const volumes = new VolumeStore({ db: client, dir: paths.volumes, hostId, log });
+  const manager = new ContainerManager({ db: client, redis, blobs, snapshots, containersDir: paths.containers, hostId, log, network, volumes });
+  await unmountStale(paths.containers, log); // before reconcile removes any container directory
   await manager.reconcile();
   await network.init();
   await ensureBusybox(client, blobs, log);
@@ -82,6 +87,7 @@ async function main(): Promise<void> {
     [JOB_REGISTRY.imagePush]: imagePush({ ...imageDeps, redis }),
     [JOB_REGISTRY.imagePull]: imagePull({ ...imageDeps, redis }),
     [JOB_NETWORK.network]: networkJob(network, log),
+    ...volumeHandlers({ ...imageDeps, volumes }),
   };
   const worker = new Worker(
     hostQueueName(hostId),

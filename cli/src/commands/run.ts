@@ -3,6 +3,7 @@ import { action } from "../action.js";
 import { logFlags, logOptions, type LogFlags } from "../log-flags.js";
 import { lifecycleFlags, lifecycleOptions, type LifecycleFlags } from "../lifecycle-flags.js";
 import { networkFlags, networkOptions, type NetworkFlags } from "./network.js";
+import { mountFlags, mountOptions, type MountFlags } from "./mount-flags.js";
 
 export interface RunArgs {
   image: string;
@@ -14,7 +15,7 @@ export interface RunArgs {
   flags?: RunFlags;
 }
 
-export interface RunFlags extends LogFlags, LifecycleFlags, NetworkFlags {
+export interface RunFlags extends LogFlags, LifecycleFlags, NetworkFlags, MountFlags {
   memory?: string;
   memorySwap?: string;
   cpus?: string;
@@ -62,6 +63,7 @@ export async function toOptions(f: RunFlags = {}) {
     ...(await logOptions(f)),
     ...(await lifecycleOptions(f)),
     ...(await networkOptions(f)),
+    ...(await mountOptions(f)),
   };
 }
 
@@ -112,7 +114,7 @@ export function register(program: Command, handler: (a: RunArgs) => Promise<numb
 
 /** The flags run and create share (create: everything but -d). */
 export function runFlags(cmd: Command): Command {
-  return networkFlags(lifecycleFlags(logFlags(cmd)))
+  return mountFlags(networkFlags(lifecycleFlags(logFlags(cmd))))
     .option("--rm", "automatically remove the container when it exits")
     .option("--name <name>", "assign a name to the container")
     .option("-m, --memory <bytes>", "memory limit (e.g. 64m, 1g)")

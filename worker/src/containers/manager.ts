@@ -13,6 +13,8 @@ import { ensureWorkdir, processFromImage, resolveUser } from "./spec.js";
 import { RestartTimers } from "./restarts.js";
 import { readRuntime, writeRuntime } from "./runtime-state.js";
 import type { NetworkService } from "../network/index.js";
+import { runtimeMounts, type VolumeStore } from "../volumes/index.js";
+import { lockContainerFs } from "../container-fs/index.js";
 import { closeInput, openStdinPipe, startExec, type ExecTarget, type SessionHandle, type TerminalClient } from "./terminal.js";
 
 export interface ManagerDeps {
@@ -25,6 +27,8 @@ export interface ManagerDeps {
   log: Logger;
   /** Bridges, addresses, published ports and hosts files (none: every container gets only lo). */
   network?: NetworkService;
+  /** Volumes, binds and tmpfs of `opts.mounts` (absent: containers get none). */
+  volumes?: VolumeStore;
 }
 
 interface Running {
@@ -118,6 +122,8 @@ export class ContainerManager {
         await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, "the Berth worker stopped before the container started");
         return;
       }
+      // Mounts before the network: a refused mount must not leave a published port behind.
+      const mounts = this.d.volumes ? await runtimeMounts(this.d.volumes, opts.mounts, lowerdirs) : {};
       let net;
       try {
         net = await this.d.network?.prepare({ id: row.id, name: row.name, dir }, { network: opts.network, aliases: opts.networkAliases, publish: opts.publish, ...(opts.publishAll ? { exposed: Object.keys(image.config.config?.ExposedPorts ?? {}) } : {}) });
@@ -126,11 +132,12 @@ export class ContainerManager {
         await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, (e as Error).message);
         return;
       }
+      // Not while `cp` has this stopped container's overlay mounted; released once the row says running.
+      const releaseFs = await lockContainerFs(row.id);
       let spawned;
       try {
         spawned = await spawnContainer({
           ...(net ? { network: net.network } : {}),
-          binds: net?.binds ?? [],
           rootfs: path.join(dir, "rootfs"),
           lowerdirs: net ? [net.initLayer, ...lowerdirs] : lowerdirs,
           upperdir: path.join(dir, "upper"),
@@ -140,6 +147,9 @@ export class ContainerManager {
           capAdd: opts.capAdd,
           capDrop: opts.capDrop,
           readonlyRootfs: opts.readOnly,
+          ...mounts,
+          // The network's /etc/hosts, hostname and resolv.conf first: a user's bind of one of them wins.
+          binds: [...(net?.binds ?? []), ...(mounts.binds ?? [])],
           init: opts.init,
           ...(opts.tty ? { tty: true as const, ...this.attachSize(row.id) } : {}),
           ...(opts.interactive && !opts.tty ? { openStdin: true } : {}),
@@ -158,9 +168,12 @@ export class ContainerManager {
         await this.d.network?.release(row.id);
         await this.finish(row.id, row.autoRemove, sink, f.exitCode, f.error);
         return;
+      } finally {
+        // A failed start releases here (after recording it); a started one once its row says running.
+        if (!spawned) releaseFs();
       }
       const startedAt = new Date();
-      await this.d.db.container.update({ where: { id: row.id }, data: { state: "running", pid: spawned.pid, startedAt } });
+      await this.d.db.container.update({ where: { id: row.id }, data: { state: "running", pid: spawned.pid, startedAt } }).finally(releaseFs);
       this.d.network?.started(row.id, spawned.pid);
       await this.publish("container.start", row.id);
       log.info({ pid: spawned.pid, args: proc.args }, "container started");
@@ -227,7 +240,10 @@ export class ContainerManager {
     // stream by id, so there must never be a moment with neither.
     await sink.exit(exitCode, error);
     if (autoRemove) {
+      // --rm takes the container's anonymous volumes with it (docker does); named ones stay.
+      const options = (await this.d.db.container.findUnique({ where: { id }, select: { options: true } }).catch(() => null))?.options;
       await this.d.db.container.delete({ where: { id } }).catch(() => undefined);
+      if (options) await this.d.volumes?.removeAnonymousOf(options).catch((err: unknown) => this.d.log.warn({ err, id }, "removing anonymous volumes failed"));
       await fs.rm(this.dir(id), { recursive: true, force: true });
     }
     this.endAttachments(id, exitCode, error);
@@ -410,7 +426,9 @@ export class ContainerManager {
       await this.thaw(id);
       await r.done;
     }
-    await fs.rm(this.dir(id), { recursive: true, force: true });
+    // Not while `cp` has the container's filesystem (and volumes) mounted inside its directory.
+    const releaseFs = await lockContainerFs(id);
+    await fs.rm(this.dir(id), { recursive: true, force: true }).finally(releaseFs);
   }
 
   /** Shutdown: SIGTERM every container, SIGKILL what is left after the grace period, wait for all. */

@@ -17,6 +17,7 @@ import { pickHost } from "../hosts.js";
 import { resolveImage } from "../images/resolve.js";
 import { parseSignal } from "./lifecycle.js";
 import { checkRunNetwork } from "../networks/jobs.js";
+import { prepareMounts } from "../volumes/service.js";
 
 export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -47,6 +48,8 @@ export async function runContainer(s: Services, req: RunRequest): Promise<{ id: 
   if (req.options?.stopSignal !== undefined) parseSignal(req.options.stopSignal);
   const holder = req.name !== undefined ? await db.container.findUnique({ where: { name }, select: { id: true } }) : null;
   if (holder) throw new AlreadyExists(nameInUse(name, holder.id));
+  // Volumes, binds and the image's VOLUMEs are settled on the host first: a bad mount leaves no container.
+  req = { ...req, options: await prepareMounts(s, host.id, id, image.id, req.options) };
   try {
     await db.container.create({
       data: {

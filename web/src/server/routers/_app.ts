@@ -8,6 +8,7 @@ import { tokenRouter } from "./token.js";
 import { searchRouter } from "./search.js";
 import { buildRouter } from "../builds/router.js";
 import { networkRouter } from "./network.js";
+import { volumeRouter } from "./volume.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -19,6 +20,7 @@ export const appRouter = router({
   search: searchRouter,
   build: buildRouter,
   network: networkRouter,
+  volume: volumeRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -9,6 +9,8 @@ import { killContainer, removeContainer, renameContainer, restartContainer, star
 import { dockerContainerInspect, imageRunConfig } from "../containers/inspect.js";
 import { runtimeProcedures } from "../containers/runtime-ops.js";
 import { containerNetworkInspect, withNetwork } from "../networks/jobs.js";
+import { removeAnonymousVolumes, withMounts } from "../volumes/service.js";
+import { containerChanges } from "../containers/fs.js";
 
 const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
 
@@ -69,8 +71,13 @@ export const containerRouter = router({
     .mutation(({ ctx, input }) => killContainer(ctx.services, input.id, input.signal)),
 
   remove: mutatingProcedure
-    .input(z.object({ id: ContainerRef, force: z.boolean().default(false) }))
-    .mutation(({ ctx, input }) => removeContainer(ctx.services, input.id, input.force)),
+    .input(z.object({ id: ContainerRef, force: z.boolean().default(false), volumes: z.boolean().default(false) }))
+    .mutation(async ({ ctx, input }) => {
+      // rm -v: the anonymous volumes go after the container (named ones stay, as docker).
+      const c = input.volumes ? await findContainer(ctx.services.db, input.id) : null;
+      await removeContainer(ctx.services, input.id, input.force);
+      if (c) await removeAnonymousVolumes(ctx.services, c);
+    }),
 
   start: mutatingProcedure.input(z.object({ id: ContainerRef })).mutation(({ ctx, input }) => startContainer(ctx.services, input.id)),
 
@@ -88,8 +95,12 @@ export const containerRouter = router({
     const c = await findContainer(ctx.services.db, input.id);
     if (!c) throw new NotFound(`No such container: ${input.id}`);
     const runtime = await ctx.services.db.containerRuntime.findUnique({ where: { containerId: c.id } });
-    return withNetwork(dockerContainerInspect({ ...c, runtime }, await imageRunConfig(ctx.services, c)), await containerNetworkInspect(ctx.services, c));
+    const inspect = withNetwork(dockerContainerInspect({ ...c, runtime }, await imageRunConfig(ctx.services, c)), await containerNetworkInspect(ctx.services, c));
+    return withMounts(ctx.services, c, inspect);
   }),
 
   ...runtimeProcedures,
+
+  /** `diff`: A/C/D changes of the container's filesystem. */
+  changes: protectedProcedure.input(z.object({ id: ContainerRef })).query(({ ctx, input }) => containerChanges(ctx.services, input.id)),
 });

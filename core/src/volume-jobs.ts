@@ -1,0 +1,95 @@
+import { z } from "zod";
+import { MountSpec, VolumeName } from "./mounts.js";
+
+// ---- Volumes, mounts, cp and diff (on the host that owns the volume or container) ----------------
+// Volumes live under $BERTH_HOME/volumes/<name>/_data on a worker's host, so every change to one
+// (directory and row together) is a job on that host's queue; web only reads the rows.
+
+export const JOB_VOLUME = {
+  volumeCreate: "volume.create",
+  volumeRemove: "volume.remove",
+  volumePrune: "volume.prune",
+  /** At container create: names anonymous volumes, adds the image's VOLUMEs, makes named ones, checks bind sources. */
+  mountsPrepare: "container.mounts.prepare",
+  containerArchiveGet: "container.archive.get",
+  containerArchivePut: "container.archive.put",
+  containerDiff: "container.diff",
+} as const;
+
+const ContainerId = z.string().regex(/^[0-9a-f]{64}$/);
+const BuildsFile = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tar$/, "a <uuid>.tar file name");
+const Labels = z.record(z.string().min(1).max(1024), z.string().max(64 * 1024)).default({});
+
+/** What `volume inspect` prints (Docker's fields). */
+export interface VolumeInfo {
+  Name: string;
+  Driver: string;
+  Mountpoint: string;
+  Labels: Record<string, string>;
+  Scope: "local";
+  CreatedAt: string;
+  Options: Record<string, string> | null;
+}
+
+/** `volume create [NAME]`: no name → 64 random hex digits. Creating an existing name returns it (Docker). */
+export const VolumeCreateJob = z.object({ name: VolumeName.optional(), labels: Labels, anonymous: z.boolean().default(false) });
+export type VolumeCreateJob = z.infer<typeof VolumeCreateJob>;
+
+/** `volume rm [-f] NAME…`; `ifUnused`/`quiet`: `rm -v`'s clean-up of anonymous volumes (skip what is still in use or gone). */
+export const VolumeRemoveJob = z.object({
+  names: z.array(VolumeName).min(1).max(1000),
+  force: z.boolean().default(false),
+  quiet: z.boolean().default(false),
+});
+export type VolumeRemoveJob = z.infer<typeof VolumeRemoveJob>;
+export interface VolumeRemoveResult {
+  removed: string[];
+  /** One message per volume that could not be removed (Docker's wording). */
+  errors: { name: string; kind: string; message: string }[];
+}
+
+/** `volume prune`: unused anonymous volumes; `all`: every unused volume. */
+export const VolumePruneJob = z.object({ all: z.boolean().default(false) });
+export type VolumePruneJob = z.infer<typeof VolumePruneJob>;
+export interface VolumePruneResult {
+  removed: string[];
+  spaceReclaimed: number;
+}
+
+export const MountsPrepareJob = z.object({ containerId: ContainerId, imageId: z.string().regex(/^sha256:[0-9a-f]{64}$/), mounts: z.array(MountSpec).max(128) });
+export type MountsPrepareJob = z.infer<typeof MountsPrepareJob>;
+export interface MountsPrepareResult {
+  mounts: MountSpec[];
+  /** The image declares VOLUMEs (an image id's config never changes: web remembers a no). */
+  imageVolumes: boolean;
+}
+
+/** `cp CONTAINER:SRC -`: SRC as a tar (its base name as the top entry) in builds/<output>. */
+export const ContainerArchiveGetJob = z.object({ containerId: ContainerId, path: z.string().min(1).max(4096), output: BuildsFile });
+export type ContainerArchiveGetJob = z.infer<typeof ContainerArchiveGetJob>;
+export interface ContainerArchiveGetResult {
+  size: number;
+  /** What SRC is, for the client's path rules (Docker's X-Docker-Container-Path-Stat). */
+  stat: { name: string; mode: number; size: number; linkTarget: string; isDir: boolean };
+}
+
+/**
+ * `cp SRC CONTAINER:DEST` / `cp - CONTAINER:DEST`: extracts builds/<archive> at DEST with Docker's
+ * rules. `source` (absent for `-`): the archive's top entry `base` (null: the archive holds a
+ * directory's contents, SRC/.) and whether it is a directory.
+ */
+export const ContainerArchivePutJob = z.object({
+  containerId: ContainerId,
+  path: z.string().min(1).max(4096),
+  archive: BuildsFile,
+  source: z.object({ base: z.string().min(1).max(255).nullable(), isDir: z.boolean() }).optional(),
+});
+export type ContainerArchivePutJob = z.infer<typeof ContainerArchivePutJob>;
+
+export const ContainerDiffJob = z.object({ containerId: ContainerId });
+export type ContainerDiffJob = z.infer<typeof ContainerDiffJob>;
+/** Kind 0: changed (C), 1: added (A), 2: deleted (D), as Docker's API. */
+export interface ContainerChange {
+  Path: string;
+  Kind: 0 | 1 | 2;
+}

@@ -1,0 +1,11 @@
+import { JOB_VOLUME, type ContainerChange, type ContainerDiffJob } from "@berth/core";
+import type { Services } from "../services.js";
+import { runHostJob } from "../images/jobs.js";
+import { resolveContainer } from "./resolve.js";
+
+/** `diff`: the container's changes as Docker's API lists them (Kind 0 C, 1 A, 2 D). */
+export async function containerChanges(s: Services, ref: string): Promise<ContainerChange[]> {
+  const c = await resolveContainer(s.db, ref);
+  const payload: ContainerDiffJob = { containerId: c.id };
+  return runHostJob<ContainerChange[]>(s, JOB_VOLUME.containerDiff, payload, { hostId: c.hostId, timeoutMs: 600_000 });
+}

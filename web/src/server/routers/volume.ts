@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { VolumeName } from "@berth/core";
+import { router, protectedProcedure, mutatingProcedure } from "../trpc.js";
+import { createVolume, inspectVolumes, listVolumes, pruneVolumes, removeVolumes } from "../volumes/service.js";
+
+const Names = z.array(z.string().trim().min(1).max(255)).min(1).max(1000);
+
+/** Docker's `volume` commands. Reads come from the DB; changes run on the volume's host. */
+export const volumeRouter = router({
+  create: mutatingProcedure
+    .input(z.object({ name: VolumeName.optional(), labels: z.record(z.string().min(1).max(1024), z.string().max(64 * 1024)).default({}) }))
+    .mutation(({ ctx, input }) => createVolume(ctx.services, input.name, input.labels)),
+
+  list: protectedProcedure
+    .input(z.object({ dangling: z.boolean().optional(), name: z.array(z.string().max(255)).max(100).optional(), label: z.array(z.string().max(2048)).max(100).optional() }).optional())
+    .query(({ ctx, input }) => listVolumes(ctx.services, input ?? {})),
+
+  inspect: protectedProcedure.input(z.object({ names: Names })).query(({ ctx, input }) => inspectVolumes(ctx.services, input.names)),
+
+  remove: mutatingProcedure
+    .input(z.object({ names: Names, force: z.boolean().default(false) }))
+    .mutation(({ ctx, input }) => removeVolumes(ctx.services, input.names, input.force)),
+
+  prune: mutatingProcedure.input(z.object({ all: z.boolean().default(false) })).mutation(({ ctx, input }) => pruneVolumes(ctx.services, input.all)),
+});

@@ -1,0 +1,164 @@
+import {
+  ContainerOptions,
+  JOB_VOLUME,
+  NotFound,
+  Unavailable,
+  type ContainerOptions as Options,
+  type MountSpec,
+  type MountsPrepareResult,
+  type VolumeInfo,
+  type VolumePruneResult,
+  type VolumeRemoveResult,
+} from "@berth/core";
+import type { Db } from "@berth/core/db";
+import type { Services } from "../services.js";
+import { pickHost } from "../hosts.js";
+import { runHostJob } from "../images/jobs.js";
+
+/**
+ * Volumes as web sees them: it reads the rows, and every change goes to the worker of the
+ * volume's host as a job (the directory lives there, under its BERTH_HOME).
+ */
+
+function info(v: Db.Volume): VolumeInfo {
+  return { Name: v.name, Driver: v.driver, Mountpoint: v.mountpoint, Labels: JSON.parse(v.labels) as Record<string, string>, Scope: "local", CreatedAt: v.createdAt.toISOString(), Options: null };
+}
+
+async function anyHost(s: Services): Promise<string> {
+  const host = await pickHost(s.db);
+  if (!host) throw new Unavailable("no worker host is online: start one with npm start");
+  return host.id;
+}
+
+const mountsOf = (options: string): MountSpec[] => {
+  try {
+    return ContainerOptions.parse(JSON.parse(options)).mounts;
+  } catch {
+    return [];
+  }
+};
+
+/** Names of the volumes some container (any state) mounts. */
+async function volumesInUse(s: Services): Promise<Set<string>> {
+  const rows = await s.db.container.findMany({ select: { options: true } });
+  return new Set(rows.flatMap((r) => mountsOf(r.options).flatMap((m) => (m.type === "volume" && m.source ? [m.source] : []))));
+}
+
+export async function createVolume(s: Services, name: string | undefined, labels: Record<string, string>): Promise<VolumeInfo> {
+  const existing = name ? await s.db.volume.findUnique({ where: { name } }) : null;
+  const hostId = existing?.hostId ?? (await anyHost(s));
+  return runHostJob<VolumeInfo>(s, JOB_VOLUME.volumeCreate, { ...(name ? { name } : {}), labels }, { hostId, timeoutMs: 30_000 });
+}
+
+export interface VolumeFilters {
+  dangling?: boolean;
+  name?: string[];
+  label?: string[];
+}
+
+/** `volume ls` with docker's filters: dangling=true|false, name=SUBSTRING, label=KEY[=VALUE]. */
+export async function listVolumes(s: Services, f: VolumeFilters = {}): Promise<VolumeInfo[]> {
+  const rows = await s.db.volume.findMany({ orderBy: { name: "asc" } });
+  const used = f.dangling !== undefined ? await volumesInUse(s) : undefined;
+  return rows
+    .filter((v) => used === undefined || used.has(v.name) !== f.dangling)
+    .filter((v) => !f.name?.length || f.name.some((n) => v.name.includes(n)))
+    .filter((v) => {
+      if (!f.label?.length) return true;
+      const labels = JSON.parse(v.labels) as Record<string, string>;
+      return f.label.every((l) => {
+        const [k, val] = l.split("=", 2) as [string, string?];
+        return k in labels && (val === undefined || labels[k] === val);
+      });
+    })
+    .map(info);
+}
+
+export async function inspectVolumes(s: Services, names: string[]): Promise<VolumeInfo[]> {
+  const out: VolumeInfo[] = [];
+  for (const n of names) {
+    const v = await s.db.volume.findUnique({ where: { name: n } });
+    if (!v) throw new NotFound(`get ${n}: no such volume`);
+    out.push(info(v));
+  }
+  return out;
+}
+
+/** `volume rm`: each on its host; the first refusal is the error (after the others went), as docker reports each. */
+export async function removeVolumes(s: Services, names: string[], force: boolean): Promise<VolumeRemoveResult> {
+  const rows = await s.db.volume.findMany({ where: { name: { in: names } }, select: { name: true, hostId: true } });
+  const hostOf = new Map(rows.map((r) => [r.name, r.hostId]));
+  const out: VolumeRemoveResult = { removed: [], errors: [] };
+  for (const name of names) {
+    const hostId = hostOf.get(name);
+    if (!hostId) {
+      if (!force) out.errors.push({ name, kind: "NotFound", message: `get ${name}: no such volume` });
+      continue;
+    }
+    const r = await runHostJob<VolumeRemoveResult>(s, JOB_VOLUME.volumeRemove, { names: [name], force }, { hostId, timeoutMs: 120_000 });
+    out.removed.push(...r.removed);
+    out.errors.push(...r.errors);
+  }
+  return out;
+}
+
+export async function pruneVolumes(s: Services, all: boolean): Promise<VolumePruneResult> {
+  const hosts = [...new Set((await s.db.volume.findMany({ select: { hostId: true } })).map((v) => v.hostId))];
+  const out: VolumePruneResult = { removed: [], spaceReclaimed: 0 };
+  for (const hostId of hosts) {
+    const r = await runHostJob<VolumePruneResult>(s, JOB_VOLUME.volumePrune, { all }, { hostId, timeoutMs: 600_000 });
+    out.removed.push(...r.removed);
+    out.spaceReclaimed += r.spaceReclaimed;
+  }
+  return out;
+}
+
+/** Image ids whose config declares no VOLUME (immutable per id). */
+const imagesWithoutVolumes = new Set<string>();
+
+/**
+ * At `run`/`create`, before the container's row exists: the host adds the image's VOLUMEs,
+ * checks bind sources and makes the volumes, so a bad mount leaves no container behind.
+ */
+export async function prepareMounts(s: Services, hostId: string, containerId: string, imageId: string, options: Options | undefined): Promise<Options | undefined> {
+  // No mounts asked and an image known to have no VOLUMEs: nothing for the host to do (saves a job per run).
+  if (!options?.mounts?.length && imagesWithoutVolumes.has(imageId)) return options;
+  const r = await runHostJob<MountsPrepareResult>(s, JOB_VOLUME.mountsPrepare, { containerId, imageId, mounts: options?.mounts ?? [] }, { hostId, timeoutMs: 600_000 });
+  if (!r.imageVolumes && imagesWithoutVolumes.size < 10_000) imagesWithoutVolumes.add(imageId);
+  if (r.mounts.length === 0) return options;
+  return { ...(options ?? ContainerOptions.parse({})), mounts: r.mounts };
+}
+
+/** `rm -v`: the container's anonymous volumes go too (those no other container uses). */
+export async function removeAnonymousVolumes(s: Services, c: Db.Container): Promise<void> {
+  const names = mountsOf(c.options).flatMap((m) => (m.type === "volume" && m.anonymous && m.source ? [m.source] : []));
+  if (!names.length) return;
+  await runHostJob<VolumeRemoveResult>(s, JOB_VOLUME.volumeRemove, { names, quiet: true }, { hostId: c.hostId, timeoutMs: 120_000 }).catch((err: Error) => {
+    s.log.warn({ err: err.message, id: c.id }, "rm -v: removing anonymous volumes failed");
+  });
+}
+
+/** Docker's `Mounts` of `inspect`. */
+export async function dockerMounts(s: Services, options: string): Promise<Record<string, unknown>[]> {
+  const mounts = mountsOf(options);
+  const names = mounts.flatMap((m) => (m.type === "volume" && m.source ? [m.source] : []));
+  const rows = names.length ? await s.db.volume.findMany({ where: { name: { in: names } }, select: { name: true, mountpoint: true } }) : [];
+  const where = new Map(rows.map((r) => [r.name, r.mountpoint]));
+  return mounts.map((m) => {
+    if (m.type === "bind") return { Type: "bind", Source: m.source, Destination: m.target, Mode: m.readOnly ? "ro" : "", RW: !m.readOnly, Propagation: "rprivate" };
+    if (m.type === "volume") return { Type: "volume", Name: m.source ?? "", Source: where.get(m.source ?? "") ?? "", Destination: m.target, Driver: "local", Mode: m.readOnly ? "ro" : "z", RW: !m.readOnly, Propagation: "" };
+    return { Type: "tmpfs", Source: "", Destination: m.target, Mode: "", RW: !m.readOnly, Propagation: "" };
+  });
+}
+
+
+/** `inspect` with Docker's `Mounts`, and `HostConfig.Binds` / `HostConfig.Tmpfs` as `-v` and `--tmpfs` would give them. */
+export async function withMounts(s: Services, c: Db.Container, base: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const mounts = mountsOf(c.options);
+  const binds = mounts.flatMap((m) => (m.type !== "tmpfs" && m.source ? [`${m.source}:${m.target}${m.readOnly ? ":ro" : ""}`] : []));
+  const tmpfs = Object.fromEntries(
+    mounts.flatMap((m) => (m.type === "tmpfs" ? [[m.target, [m.size !== undefined ? `size=${m.size}` : "", m.mode !== undefined ? `mode=${m.mode.toString(8)}` : "", m.readOnly ? "ro" : ""].filter(Boolean).join(",")]] : [])),
+  );
+  const hostConfig = { ...(base.HostConfig as Record<string, unknown> | undefined), Binds: binds.length ? binds : null, ...(Object.keys(tmpfs).length ? { Tmpfs: tmpfs } : {}) };
+  return { ...base, HostConfig: hostConfig, Mounts: await dockerMounts(s, c.options) };
+}

@@ -1,0 +1,12 @@
+import type { Job } from "bullmq";
+import { VolumeCreateJob, type JobOutcome, type VolumeInfo } from "@berth/core";
+import type { VolumeJobDeps } from "./volume-deps.js";
+import { outcome } from "./outcome.js";
+
+/** `volume.create`: the row and its `_data` directory (an existing name is returned as is, as docker). */
+export default function volumeCreate(d: VolumeJobDeps) {
+  return async (job: Job): Promise<JobOutcome<VolumeInfo>> => {
+    const { name, labels, anonymous } = VolumeCreateJob.parse(job.data);
+    return outcome(d.log, "volume create", () => d.volumes.create(name, labels, anonymous));
+  };
+}
