@@ -76,8 +76,14 @@ async function stop(code) {
   for (const [name, t] of [["worker", 25_000], ["web", 10_000], ["redis", 10_000]]) {
     const c = byName(name);
     if (c) await stopChild(c, t);
+    if (name === "worker" && c && c.exitCode !== 0) cleanUpAfterWorker();
   }
   process.exit(code);
+}
+/** A worker that died (or was killed) instead of stopping leaves cgroups, mounts, links and rules: remove them. */
+function cleanUpAfterWorker() {
+  const r = spawnSync(process.execPath, [path.join(root, "worker/dist/cleanup.js")], { cwd: root, env, stdio: ["ignore", "inherit", "inherit"], timeout: 30_000 });
+  if (r.status !== 0) say(`the clean-up after the worker failed (${r.error?.message ?? `exit ${r.status}`}); the next start cleans up again`);
 }
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));

@@ -59,8 +59,9 @@ async function main(): Promise<void> {
   const volumes = new VolumeStore({ db: client, dir: paths.volumes, hostId, log });
   const manager = new ContainerManager({ db: client, redis, blobs, snapshots, containersDir: paths.containers, hostId, log, network, volumes });
   await unmountStale(paths.containers, log); // before reconcile removes any container directory
-  await manager.reconcile();
+  // The networks first: reconcile brings containers back by their restart policies, onto them.
   await network.init();
+  await manager.reconcile();
   await ensureBusybox(client, blobs, log);
 
   await cleanBuildsDir(paths.builds, log);
