@@ -28,6 +28,12 @@ export interface NativeBinding {
   removeCgroup(path: string): Promise<void>;
   /** The cgroup layout detected on this host. */
   cgroupInfo(): CgroupInfo;
+  /** llistxattr(path): attribute names; throws NativeError. */
+  listXattrs(path: string): string[];
+  /** lgetxattr(path, name); throws NativeError (ENODATA when absent). */
+  getXattr(path: string, name: string): Buffer;
+  /** lsetxattr(path, name, value, 0); throws NativeError. */
+  setXattr(path: string, name: string, value: Buffer): void;
   /** Class the addon instantiates for every syscall failure. */
   setErrorClass(ctor: new (message: string, fields: NativeErrorFields) => Error): void;
 }

@@ -5,6 +5,7 @@
 #include "errors.h"
 #include "spawn.h"
 #include "wait.h"
+#include "xattrs.h"
 
 namespace {
 
@@ -17,6 +18,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cgroupStats", Napi::Function::New(env, berth::CgroupStatsJs, "cgroupStats"));
   exports.Set("removeCgroup", Napi::Function::New(env, berth::RemoveCgroupJs, "removeCgroup"));
   exports.Set("cgroupInfo", Napi::Function::New(env, berth::CgroupInfoJs, "cgroupInfo"));
+  exports.Set("listXattrs", Napi::Function::New(env, berth::ListXattrs, "listXattrs"));
+  exports.Set("getXattr", Napi::Function::New(env, berth::GetXattr, "getXattr"));
+  exports.Set("setXattr", Napi::Function::New(env, berth::SetXattr, "setXattr"));
   exports.Set("setErrorClass", Napi::Function::New(env, berth::SetErrorClass, "setErrorClass"));
   return exports;
 }
