@@ -44,7 +44,7 @@ export async function compressedLayer(blobs: ContentStore, layer: Descriptor, on
   const known = await remembered(blobs, layer);
   if (known) return { mediaType, ...known };
   onCompress?.();
-  const ingest = await blobs.ingest();
+  const ingest = await blobs.ingest(undefined, { offThreadHash: true });
   let c: { digest: string; size: number };
   try {
     await pipeline(blobs.open(layer.digest), createGzip({ level: LAYER_GZIP_LEVEL, chunkSize: 1 << 20 }), ingest.stream);

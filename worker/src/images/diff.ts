@@ -35,7 +35,7 @@ export interface PackUpperOptions {
  */
 export async function packUpperDir(upper: string, blobs: BlobWriter, opts: PackUpperOptions = {}): Promise<LayerBlob> {
   const opaque = opts.noOpaque ? new Set<string>() : await opaqueDirs(upper);
-  const ingest = await blobs.ingest();
+  const ingest = await blobs.ingest(undefined, { offThreadHash: true });
   try {
     await pipeline(Readable.from(batched(tarEntries(upper, opaque, opts.mtime)), { objectMode: false }), ingest.stream);
     const { digest, size } = await ingest.commit();
@@ -51,7 +51,11 @@ async function* batched(source: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> 
   let parts: Buffer[] = [];
   let size = 0;
   for await (const b of source) {
-    if (b.length >= 1 << 19 && size === 0) {
+    if (b.length >= 1 << 19) {
+      // A big piece (file data) goes as it is, after what was gathered before it: no copy.
+      if (size) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
       yield b;
       continue;
     }

@@ -151,7 +151,7 @@ export async function ingestLayer(source: Readable, blobs: BlobWriter, o: Ingest
   if (compression === "zstd") throw new FailedPrecondition(`${o.label} is zstd-compressed, which this version cannot read yet`);
   const raw = hashing();
   const diff = hashing();
-  const ingest: Ingest = await blobs.ingest();
+  const ingest: Ingest = await blobs.ingest(undefined, { offThreadHash: true });
   try {
     if (compression === "gzip") {
       const gunzip = createGunzip({ chunkSize: 1 << 20 });

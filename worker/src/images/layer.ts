@@ -45,7 +45,7 @@ export async function packDirectory(dir: string, blobs: BlobWriter, opts: { mtim
   const files = await listTree(dir);
   const packer = tar.create({ cwd: dir, portable: true, noDirRecurse: true, ...(opts.mtime ? { mtime: opts.mtime } : {}) }, files);
   const tarHash = hashing();
-  const ingest = await blobs.ingest();
+  const ingest = await blobs.ingest(undefined, { offThreadHash: true });
   try {
     await pipeline(packer as unknown as NodeJS.ReadableStream, tarHash.stream, ingest.stream);
     const { digest, size } = await ingest.commit();
