@@ -61,8 +61,8 @@ try {
     row("berth save (docker-archive)", t.bs),
     row("berth save --format oci", t.bso),
     row("docker load (of berth's save)", t.dl),
-    row("berth load (of docker's save: plain tar → gzip)", t.bl),
-    row("berth load (of its OCI save: gzip kept)", t.blo),
+    row("berth load (of docker's save: plain tar, kept plain)", t.bl),
+    row("berth load (of its OCI save)", t.blo),
   ]);
 } finally {
   spawnSync(DOCKER, ["rmi", "-f", ref], { stdio: "ignore" });

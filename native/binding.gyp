@@ -15,7 +15,8 @@
         "src/network_js.cc",
         "src/seccomp.cc",
         "src/spawn.cc",
-        "src/wait.cc"
+        "src/wait.cc",
+        "src/xattrs.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -3,13 +3,14 @@
  * (refusing an image a container uses), prune and system df, and load refusing hostile
  * archives without leaving anything behind.
  */
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Header } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInstance, type Instance } from "./harness.js";
+import { ROOT, startInstance, type Instance } from "./harness.js";
 
 let b: Instance;
 let work: string;
@@ -125,6 +126,25 @@ describe("rmi", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("berth: No such image: no-such:1\n");
     expect(r.stdout).toBe(`Untagged: gone:1\nDeleted: ${id}\n`);
+  });
+});
+
+describe("load", () => {
+  it("on a terminal prints each layer's progress as pull does (short diff_id: Loading layer, Loaded); piped, only the image", async () => {
+    const layers = [tar([{ path: "one", body: "1" }]), tar([{ path: "two", body: "2" }])];
+    const file = archive(layers, ["progress:1"]);
+    // `script` gives the CLI a real terminal as stdout.
+    const cli = `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(ROOT, "cli/bin/berth.js"))} load -i ${JSON.stringify(file)}`;
+    const t = spawnSync("script", ["-qec", cli, "/dev/null"], { env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8", timeout: 120_000 });
+    expect(t.status, t.stdout + t.stderr).toBe(0);
+    const ids = layers.map((l) => sha(l).slice(7, 19));
+    // (Byte counts, "<id>: Loading 1.5kB/2.0kB", come only for a layer taking over a second.)
+    const lines = t.stdout.replace(/\r/g, "").trim().split("\n").filter((l) => !/: Loading \S+\/\S+$/.test(l));
+    expect(lines).toEqual([...ids.flatMap((id) => [`${id}: Loading layer`, `${id}: Loaded`]), "Loaded image: progress:1"]);
+    // Piped: only the result, as `docker load`; -q: nothing.
+    expect((await ok(["load", "-i", archive([tar([{ path: "three", body: "3" }])], ["progress:2"])])).stdout).toBe("Loaded image: progress:2\n");
+    expect((await ok(["load", "-q", "-i", archive([tar([{ path: "four", body: "4" }])], ["progress:3"])])).stdout).toBe("");
+    expect((await ok(["images"])).stdout).toMatch(/\nprogress\s+3\s/);
   });
 });
 

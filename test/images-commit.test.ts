@@ -3,7 +3,11 @@
  * so a whiteout) become a layer on top of its image; `berth run` of the result sees them, the
  * config carries the changes, and `history` shows the commit with its message.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chainIds, digestHex } from "@berth/core";
+import { getXattr, listXattrs, setXattr } from "@berth/native";
 import { startInstance, type Instance } from "./harness.js";
 
 let b: Instance;
@@ -53,5 +57,25 @@ describe("commit", () => {
     const bad = await b.berth(["commit", "-c", "RUN true", "plain", "x:1"]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/"RUN" is not supported by commit/);
+  });
+
+  it("keeps extended attributes of the container's files: file capabilities and user.* (not overlay's own)", async () => {
+    // busybox has no setfattr/setcap: the attributes go on the container's upper dir from the host.
+    await ok(["run", "--name", "with-xattrs", "busybox", "sh", "-c", "mkdir -p /opt && cp /bin/busybox /opt/tool && echo data > /opt/data"]);
+    const [c] = JSON.parse((await ok(["inspect", "with-xattrs"])).stdout) as { Id: string }[];
+    const upper = path.join(b.home, "containers", c!.Id, "upper");
+    expect(fs.existsSync(path.join(upper, "opt/tool")), `upper dir of the container at ${upper}`).toBe(true);
+    const cap = Buffer.from("0100000200040000000000000000000000000000", "hex"); // cap_net_bind_service+ep
+    setXattr(path.join(upper, "opt/tool"), "security.capability", cap);
+    setXattr(path.join(upper, "opt/data"), "user.origin", "the host");
+    await ok(["commit", "with-xattrs", "team/xattrs:1"]);
+
+    // A container of the new image unpacks its layers: the snapshot of the top one has them.
+    expect((await ok(["run", "--rm", "team/xattrs:1", "cat", "/opt/data"])).stdout).toBe("data\n");
+    const [img] = JSON.parse((await ok(["image", "inspect", "team/xattrs:1"])).stdout) as { RootFS: { Layers: string[] } }[];
+    const top = path.join(b.home, "snapshots", digestHex(chainIds(img!.RootFS.Layers).at(-1)!), "fs");
+    expect(getXattr(path.join(top, "opt/tool"), "security.capability").equals(cap)).toBe(true);
+    expect(getXattr(path.join(top, "opt/data"), "user.origin").toString()).toBe("the host");
+    expect(listXattrs(path.join(top, "opt")).filter((n) => n.startsWith("trusted.overlay."))).toEqual([]);
   });
 });

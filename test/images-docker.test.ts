@@ -7,6 +7,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chainIds, digestHex } from "@berth/core";
+import { getXattr, setXattr } from "@berth/native";
 import { docker as dockerCmd, ensureDockerd } from "./docker.js";
 import { run, startInstance, type Instance } from "./harness.js";
 
@@ -121,6 +123,34 @@ describe("docker save → berth load → berth run", () => {
     // Docker's image id is the config digest, and Berth keeps the config byte for byte.
     const id = (await docker(["image", "inspect", "-f", "{{.Id}}", ref])).stdout.trim();
     expect(JSON.parse((await berth(["image", "inspect", ref])).stdout)[0].Id).toBe(id);
+  });
+
+  it("keeps the extended attributes Docker's layers carry (a file capability, user.*)", async () => {
+    const root = path.join(work, "xattr-root");
+    fs.mkdirSync(path.join(root, "bin"), { recursive: true });
+    fs.writeFileSync(path.join(root, "bin/tool"), "#!/bin/sh\n", { mode: 0o755 });
+    const cap = Buffer.from("0100000200040000000000000000000000000000", "hex"); // cap_net_bind_service+ep
+    setXattr(path.join(root, "bin/tool"), "security.capability", cap);
+    setXattr(path.join(root, "bin/tool"), "user.origin", "docker");
+    // GNU tar writes them as PAX SCHILY.xattr records, as Docker's own archives do.
+    const tarFile = path.join(work, "xattr.tar");
+    const t = await run("tar", ["--xattrs", "--xattrs-include=*", "-C", root, "-cf", tarFile, "."]);
+    expect(t.code, t.stderr).toBe(0);
+    const ref = `berthtest/xattr:${tag}`;
+    dockerImages.push(ref);
+    expect((await docker(["import", tarFile, ref])).code).toBe(0);
+    const saved = path.join(work, "xattr-saved.tar");
+    expect((await docker(["save", ref, "-o", saved])).code).toBe(0);
+
+    expect((await berth(["load", "-i", saved])).stdout).toBe(`Loaded image: ${ref}\n`);
+    // Starting a container unpacks the layer (the image has no shell: the start itself fails,
+    // 127 or 126, after the unpack); its snapshot then holds the file with its attributes.
+    const started = await b.berth(["run", "--rm", ref, "/bin/tool"], { timeoutMs: 120_000 });
+    expect([126, 127], started.stderr).toContain(started.code);
+    const layers = JSON.parse((await berth(["image", "inspect", ref])).stdout)[0].RootFS.Layers as string[];
+    const snap = path.join(b.home, "snapshots", digestHex(chainIds(layers).at(-1)!), "fs");
+    expect(getXattr(path.join(snap, "bin/tool"), "security.capability").equals(cap)).toBe(true);
+    expect(getXattr(path.join(snap, "bin/tool"), "user.origin").toString()).toBe("docker");
   });
 });
 

@@ -63,13 +63,13 @@ export async function connectImages(): Promise<ImageSession> {
   return { url, token, trpc };
 }
 
-function request(s: ImageSession, method: "GET" | "POST", route: string, query: [string, string][]): http.ClientRequest {
+function request(s: ImageSession, method: "GET" | "POST", route: string, query: [string, string][], headers: Record<string, string> = {}): http.ClientRequest {
   const u = new URL(`${s.url.replace(/\/+$/, "")}${route}`);
   for (const [k, v] of query) u.searchParams.append(k, v);
   const mod = u.protocol === "https:" ? https : http;
   return mod.request(u, {
     method,
-    headers: { ...(s.token ? { authorization: `Bearer ${s.token}` } : {}), ...(method === "POST" ? { "content-type": "application/x-tar", "transfer-encoding": "chunked" } : {}) },
+    headers: { ...(s.token ? { authorization: `Bearer ${s.token}` } : {}), ...(method === "POST" ? { "content-type": "application/x-tar", "transfer-encoding": "chunked" } : {}), ...headers },
   });
 }
 
@@ -95,9 +95,9 @@ async function failure(s: ImageSession, res: http.IncomingMessage): Promise<CliE
   return new CliError("BAD_RESPONSE", `unexpected response from the Berth server at ${s.url}: HTTP ${res.statusCode}`);
 }
 
-/** Streams `body` to a route and returns its JSON answer. */
-export async function upload<T>(s: ImageSession, route: string, query: [string, string][], body: Readable): Promise<T> {
-  const req = request(s, "POST", route, query);
+/** Streams `body` to a route; resolves with the 200 answer once the body is sent, else rejects with its error. */
+async function send(s: ImageSession, route: string, query: [string, string][], body: Readable, headers: Record<string, string> = {}): Promise<http.IncomingMessage> {
+  const req = request(s, "POST", route, query, headers);
   const res = responseOf(req);
   // The server may answer (and refuse) before the body is sent: then the answer is what counts.
   const sent = pipeline(body, req).catch((e: unknown) => e);
@@ -108,6 +108,17 @@ export async function upload<T>(s: ImageSession, route: string, query: [string, 
   }
   const err = await sent;
   if (err) throw err;
+  return r;
+}
+
+/** Streams `body` to a route that answers NDJSON progress (readProgress in progress-stream.ts reads it). */
+export function uploadWithProgress(s: ImageSession, route: string, query: [string, string][], body: Readable): Promise<http.IncomingMessage> {
+  return send(s, route, query, body, { accept: "application/x-ndjson" });
+}
+
+/** Streams `body` to a route and returns its JSON answer. */
+export async function upload<T>(s: ImageSession, route: string, query: [string, string][], body: Readable): Promise<T> {
+  const r = await send(s, route, query, body);
   const chunks: Buffer[] = [];
   for await (const c of r) chunks.push(c as Buffer);
   return JSON.parse(Buffer.concat(chunks).toString("utf8")) as T;

@@ -2,11 +2,9 @@
  * `push` and `pull`: credentials for the registry the name points at, the request to web's
  * streaming route, and its progress lines printed as they come (Docker's format).
  */
-import http from "node:http";
-import https from "node:https";
-import { CliError, codeForKind } from "./errors.js";
+import { CliError } from "./errors.js";
 import { storedLogin } from "./credentials.js";
-import { write } from "./output.js";
+import { postJson, readProgress, responseError } from "./progress-stream.js";
 
 export interface RegistryCreds {
   username: string;
@@ -40,59 +38,11 @@ export function credsFor(ref: string, given: string | undefined, lookup = stored
   return undefined;
 }
 
-export interface ProgressLine {
-  progress?: { id: string; status: string };
-  result?: unknown;
-  error?: { kind?: string; message?: string };
-}
-
-export const formatProgress = (p: { id: string; status: string }) => (p.id ? `${p.id}: ${p.status}` : p.status);
+export { formatProgress, type ProgressLine } from "./progress-stream.js";
 
 /** POSTs {ref, creds} to a streaming route; prints each progress line; returns the result. */
 export async function transfer<T>(route: "/api/images/push" | "/api/images/pull", ref: string, creds: RegistryCreds | undefined, quiet: boolean): Promise<T> {
-  const { connect } = await import("./client.js");
-  const { url, token } = connect();
-  const u = new URL(`${url.replace(/\/+$/, "")}${route}`);
-  const body = JSON.stringify({ ref, ...(creds ? { creds } : {}) });
-  const mod = u.protocol === "https:" ? https : http;
-  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-    const req = mod.request(u, { method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
-    req.once("response", resolve);
-    req.once("error", (e) => reject(new CliError("CONNECTION", `cannot reach the Berth server at ${url}: ${e.message}`)));
-    req.end(body);
-  });
-  if (res.statusCode !== 200) {
-    const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
-    let msg = `HTTP ${res.statusCode}`;
-    let kind: string | undefined;
-    try {
-      const e = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as ProgressLine).error;
-      if (e?.message) msg = e.message;
-      kind = e?.kind;
-    } catch {
-      /* not JSON */
-    }
-    if (res.statusCode === 401) throw new CliError("UNAUTHORIZED", msg);
-    throw new CliError(res.statusCode === 403 ? "FORBIDDEN" : codeForKind(kind), msg);
-  }
-  let buf = "";
-  let result: T | undefined;
-  let error: ProgressLine["error"];
-  for await (const chunk of res.setEncoding("utf8")) {
-    buf += chunk as string;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const text = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (!text.trim()) continue;
-      const l = JSON.parse(text) as ProgressLine;
-      if (l.progress && !quiet) await write(process.stdout, `${formatProgress(l.progress)}\n`);
-      if (l.result !== undefined) result = l.result as T;
-      if (l.error) error = l.error;
-    }
-  }
-  if (error) throw new CliError(codeForKind(error.kind), error.message ?? "the transfer failed");
-  if (result === undefined) throw new CliError("CONNECTION", "the server closed the connection before the transfer finished");
-  return result;
+  const res = await postJson(route, { ref, ...(creds ? { creds } : {}) });
+  if (res.statusCode !== 200) throw await responseError(res);
+  return readProgress<T>(res, { quiet, what: "the transfer" });
 }

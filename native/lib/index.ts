@@ -29,6 +29,7 @@ import {
 export { NativeError } from './errors.js';
 export type { NetworkMode, VethSpec } from './network.js';
 export { runSpecFromBundle, DOCKER_DEFAULT_CAPS, type BundleOptions } from './oci.js';
+export { listXattrs, getXattr, setXattr } from './xattrs.js';
 export type {
   BindMount,
   CgroupInfo,

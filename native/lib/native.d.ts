@@ -36,6 +36,12 @@ export interface NativeBinding {
   detachNetwork(pid: number, ifname: string): Promise<void>;
   /** openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) of `path` under `root`; returns the fd. */
   openInRoot(root: string, path: string, flags: number, mode: number): number;
+  /** llistxattr(path): attribute names; throws NativeError. */
+  listXattrs(path: string): string[];
+  /** lgetxattr(path, name); throws NativeError (ENODATA when absent). */
+  getXattr(path: string, name: string): Buffer;
+  /** lsetxattr(path, name, value, 0); throws NativeError. */
+  setXattr(path: string, name: string, value: Buffer): void;
   /** Class the addon instantiates for every syscall failure. */
   setErrorClass(ctor: new (message: string, fields: NativeErrorFields) => Error): void;
 }

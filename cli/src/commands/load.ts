@@ -7,10 +7,11 @@ export interface LoadArgs {
 }
 
 export async function load(a: LoadArgs): Promise<void> {
-  const [{ connectImages, upload }, { CliError }, { write }, fs] = await Promise.all([
+  const [{ connectImages, uploadWithProgress }, { CliError }, { write }, { readProgress }, fs] = await Promise.all([
     import("../image-client.js"),
     import("../errors.js"),
     import("../output.js"),
+    import("../progress-stream.js"),
     import("node:fs"),
   ]);
   let body;
@@ -23,7 +24,10 @@ export async function load(a: LoadArgs): Promise<void> {
     if (process.stdin.isTTY) throw new CliError("USAGE", "requested load from stdin, but stdin is empty");
     body = process.stdin;
   }
-  const r = await upload<{ images: { id: string; tags: string[] }[] }>(await connectImages(), "/api/images/load", [], body);
+  // Per-layer progress as the worker stores each layer; on a terminal only, as `docker load`
+  // (piped, it prints just the "Loaded image" lines scripts read).
+  const res = await uploadWithProgress(await connectImages(), "/api/images/load", [], body);
+  const r = await readProgress<{ images: { id: string; tags: string[] }[] }>(res, { quiet: a.quiet || !process.stdout.isTTY, what: "the load" });
   if (a.quiet) return;
   const lines = r.images.flatMap((i) => (i.tags.length ? i.tags.map((t) => `Loaded image: ${t}\n`) : [`Loaded image ID: ${i.id}\n`]));
   await write(process.stdout, lines.join(""));

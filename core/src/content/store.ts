@@ -6,6 +6,7 @@ import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { DIGEST_RE, digestHex } from "../digest.js";
 import { InvalidArgument, NotFound } from "../errors.js";
+import { ThreadHash } from "./hash-thread.js";
 
 export interface BlobReader {
   has(digest: string): Promise<boolean>;
@@ -23,8 +24,13 @@ export interface Ingest {
   abort(): Promise<void>;
 }
 
+export interface IngestOptions {
+  /** A big stream (a layer): hash it on another thread, so hashing and disk writes overlap. */
+  offThreadHash?: boolean;
+}
+
 export interface BlobWriter {
-  ingest(expected?: string): Promise<Ingest>;
+  ingest(expected?: string, opts?: IngestOptions): Promise<Ingest>;
   write(data: Uint8Array | string, expected?: string): Promise<{ digest: string; size: number }>;
 }
 
@@ -90,23 +96,27 @@ export class ContentStore implements BlobReader, BlobWriter {
     }
   }
 
-  async ingest(expected?: string): Promise<Ingest> {
+  async ingest(expected?: string, opts: IngestOptions = {}): Promise<Ingest> {
     if (expected !== undefined && !DIGEST_RE.test(expected)) throw new InvalidArgument(`invalid digest "${expected}"`);
     const tmp = path.join(this.ingestDir, randomUUID());
     const file = createWriteStream(tmp, { flags: "wx", mode: 0o644 });
-    const hash = createHash("sha256");
+    const hash = opts.offThreadHash ? undefined : createHash("sha256");
+    const threadHash = opts.offThreadHash ? new ThreadHash() : undefined;
     let size = 0;
     const stream = new Writable({
       write(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
         size += chunk.length;
-        if (!file.write(chunk)) file.once("drain", () => cb());
-        else cb();
+        hash?.update(chunk);
+        const hashed = threadHash?.update(chunk);
+        const written = file.write(chunk) ? undefined : new Promise<void>((resolve) => file.once("drain", resolve));
+        if (!hashed && !written) return cb();
+        Promise.all([hashed, written]).then(() => cb(), cb);
       },
       final(cb) {
         file.end(cb);
       },
       destroy(err, cb) {
+        if (err) threadHash?.drop(); // (a finished stream is destroyed too: its digest is still to come)
         file.destroy();
         cb(err);
       },
@@ -126,7 +136,7 @@ export class ContentStore implements BlobReader, BlobWriter {
             if (!stream.writableEnded) stream.end();
           });
         }
-        const digest = `sha256:${hash.digest("hex")}`;
+        const digest = `sha256:${threadHash ? await threadHash.digest() : hash!.digest("hex")}`;
         if (expected !== undefined && digest !== expected) {
           await fs.rm(tmp, { force: true });
           throw new InvalidArgument(`digest mismatch: expected ${expected}, got ${digest} (${size} bytes)`);
@@ -141,6 +151,7 @@ export class ContentStore implements BlobReader, BlobWriter {
         return { digest, size };
       },
       async abort() {
+        threadHash?.drop();
         stream.destroy();
         // The file opens lazily: wait until it is open and closed again, or an rm that ran
         // first would leave the file it then creates behind in ingest/.

@@ -10,6 +10,7 @@ import { loadImage, Snapshots, storeLock, writeImage } from "../images/index.js"
 import { packUpperDir } from "../images/diff.js";
 import type { LayerBlob } from "../images/layer.js";
 import { resolveUser } from "../containers/spec.js";
+import { downloadForAdd, isUrl } from "./add-url.js";
 import { BuildCache } from "./cache.js";
 import { expand, parseDockerfile, parseKeyValues, splitWords, type Instruction, type Stage, type Vars } from "./parse.js";
 import { runStep } from "./run-step.js";
@@ -123,16 +124,44 @@ class StageBuilder {
     this.d.out(`Step ${this.nextStep()}/${this.total} : ${from.source}\n`);
     const ref = splitWords(from.text, (n) => this.global.get(n))[0]!;
     this.state = await this.base(ref, from);
+    // The base's ONBUILD triggers run right after FROM, in order, as if written there; the
+    // stage's own image does not inherit them (base() dropped them from the config).
+    const triggers = this.triggers(this.baseTriggers, from);
+    if (triggers.length) this.d.out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? "s" : ""}\n`);
+    for (const t of triggers) await this.step(t, true);
     this.d.out(` ---> ${this.state.key.replace(/^sha256:/, "").slice(0, 12)} (${secs(t0)})\n`);
     for (const ins of this.stage.steps) await this.step(ins);
     return this.state;
+  }
+
+  private baseTriggers: string[] = [];
+  private triggerCount = 0;
+
+  /** The base image's triggers as instructions, checked as Docker checks them; errors name the FROM line. */
+  private triggers(texts: string[], from: Instruction): Instruction[] {
+    return texts.map((text) => {
+      let ins: Instruction | undefined;
+      try {
+        ins = parseDockerfile(`FROM scratch\n${text}\n`).stages[0]!.steps[0];
+      } catch (e) {
+        throw new InvalidArgument(`Dockerfile line ${from.line}: the base image's ONBUILD trigger "${text}" is invalid: ${(e as Error).message.replace(/^Dockerfile line \d+: /, "")}`);
+      }
+      const kw = ins?.keyword ?? "";
+      if (!ins || kw === "ONBUILD" || kw === "FROM" || kw === "MAINTAINER") throw new InvalidArgument(`Dockerfile line ${from.line}: the base image's ONBUILD trigger "${text}" is not allowed (${kw || "empty"} as a trigger)`);
+      return { ...ins, line: from.line };
+    });
   }
 
   private async base(ref: string, ins: Instruction): Promise<StageState> {
     const empty = (): StageConfig => ({ architecture: arch(), os: "linux", config: {}, history: [] });
     if (ref.toLowerCase() === "scratch") return { layers: [], config: empty(), key: BuildCache.key(["scratch"]) };
     const prev = this.done.get(ref.toLowerCase());
-    if (prev) return structuredClone(prev);
+    if (prev) {
+      const st = structuredClone(prev);
+      this.baseTriggers = st.config.config.OnBuild ?? [];
+      delete st.config.config.OnBuild;
+      return st;
+    }
     let id: string | undefined;
     try {
       const r = parseImageRef(ref);
@@ -147,7 +176,8 @@ class StageBuilder {
     const layers = img.manifest.layers.map((descriptor, i) => ({ descriptor, diffId: diffIds[i]!, tarSize: 0 }));
     const { rootfs: _r, ...rest } = img.config as unknown as StageConfig & { rootfs: unknown };
     const config: StageConfig = { ...empty(), ...rest, config: { ...(rest.config ?? {}) }, history: [...(rest.history ?? [])] };
-    // ONBUILD triggers of the base are recorded, not run (they are not inherited either).
+    // Run by run() after FROM; not inherited by this stage's image.
+    this.baseTriggers = config.config.OnBuild ?? [];
     delete config.config.OnBuild;
     return { layers, config, key: id };
   }
@@ -160,10 +190,10 @@ class StageBuilder {
     );
   }
 
-  private async step(ins: Instruction): Promise<void> {
+  private async step(ins: Instruction, trigger = false): Promise<void> {
     const t0 = Date.now();
-    const n = this.nextStep();
-    this.d.out(`Step ${n}/${this.total} : ${ins.source}\n`);
+    const n = trigger ? `s${this.stage.index}-onbuild-${++this.triggerCount}` : this.nextStep();
+    this.d.out(trigger ? ` ---> Trigger: ${ins.source}\n` : `Step ${n}/${this.total} : ${ins.source}\n`);
     if (ins.keyword === "ARG") {
       // Declares args in scope; changes the cache key of the steps after it.
       for (const [k, v] of argDecls(ins, this.vars)) {
@@ -382,7 +412,13 @@ class StageBuilder {
     } else view = await MergedView.open([this.req.contextDir], false);
     const out: Source[] = [];
     for (const s of srcs) {
-      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) throw new InvalidArgument(`${where}: ${ins.keyword} from a URL is not supported: ${s}`);
+      if (isUrl(s)) {
+        if (ins.keyword !== "ADD") throw new InvalidArgument(`${where}: COPY cannot read from a URL (${s}): use ADD`);
+        if (from) throw new InvalidArgument(`${where}: ADD --from cannot read from a URL (${s})`);
+        const dl = await downloadForAdd(s, path.join(this.req.workDir, "downloads"), where);
+        out.push({ rel: dl.name, view: await MergedView.open([dl.dir], false), url: { key: dl.key, named: dl.named, text: s } });
+        continue;
+      }
       const rel = path.posix.normalize(`/${s}`).slice(1);
       const matches = /[*?[]/.test(rel) ? await view.glob(rel) : (await view.lookup(rel)) ? [rel] : [];
       if (matches.length === 0) throw new InvalidArgument(`${where}: ${ins.keyword} failed: file not found in ${from ? `stage ${from}` : "build context"}: ${s}`);
@@ -410,8 +446,10 @@ class StageBuilder {
         await copyTree(src.view, src.rel, path.join(root, dest), owner);
         continue;
       }
+      if (src.url && destDir && !src.url.named) throw new InvalidArgument(`${where}: ADD: cannot determine a file name from the URL ${src.url.text}: give DEST as a file path`);
       const target = destDir ? path.posix.join(dest, path.posix.basename(src.rel)) : dest;
-      if (isAdd && !ins.flags.from && (await isTarArchive(found.abs))) {
+      // A downloaded archive stays as it is (Docker extracts only local ones).
+      if (isAdd && !ins.flags.from && !src.url && (await isTarArchive(found.abs))) {
         const into = path.join(root, dest);
         await fs.mkdir(into, { recursive: true });
         await tar.x({ file: found.abs, cwd: into, preserveOwner: true });
@@ -428,6 +466,8 @@ class StageBuilder {
 interface Source {
   rel: string;
   view: MergedView;
+  /** ADD from a URL: the download's cache key; `named` when the URL gave the file a name. */
+  url?: { key: string; named: boolean; text: string };
 }
 
 /** sha256 over every file a COPY reads: path, type, mode and content (not timestamps). */
@@ -443,7 +483,10 @@ async function hashSources(sources: Source[]): Promise<string> {
     else if (f.st.isFile()) for await (const chunk of createReadStream(f.abs)) h.update(chunk as Buffer);
     h.update("\0");
   };
-  for (const s of sources) await visit(s.view, s.rel);
+  for (const s of sources) {
+    if (s.url) h.update(`${s.url.key}\0`);
+    await visit(s.view, s.rel);
+  }
   return h.digest("hex");
 }
 

@@ -3,13 +3,14 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
 import { Header, Pax } from "tar";
-import { hashingStream, MediaType } from "@berth/core";
+import { MediaType } from "@berth/core";
 import type { BlobWriter } from "@berth/core/content";
 import { opaqueDirs } from "./fsops.js";
-import { LAYER_GZIP_LEVEL, type LayerBlob } from "./layer.js";
+import type { LayerBlob } from "./layer.js";
+import { paxEntry } from "./pax.js";
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from "./whiteout.js";
+import { readLayerXattrs } from "./xattrs.js";
 
 const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
 const major = (rdev: number) => (rdev >> 8) & 0xfff;
@@ -25,25 +26,48 @@ export interface PackUpperOptions {
 
 /**
  * Turns an overlay upper dir (a RUN step's changes, or a directory COPY assembled) into a
- * gzip layer: overlay's deletion marks (character devices 0/0) become `.wh.<name>` entries,
+ * layer: overlay's deletion marks (character devices 0/0) become `.wh.<name>` entries,
  * opaque directories get `.wh..wh..opq`; modes, owners, timestamps, symlinks, hard links and
- * device nodes are kept. The tar is generated, hashed (diff_id), compressed and hashed again
- * (digest) in one streaming pass into the store: nothing is held in memory or written twice.
+ * device nodes are kept, and so are extended attributes (PAX `SCHILY.xattr.*`: file capabilities,
+ * `user.*`; overlay's own are not the user's data). The tar is generated, hashed and written
+ * in one streaming pass into the store, uncompressed as Docker's local layers are (see
+ * packDirectory): nothing is held in memory or written twice.
  */
 export async function packUpperDir(upper: string, blobs: BlobWriter, opts: PackUpperOptions = {}): Promise<LayerBlob> {
   const opaque = opts.noOpaque ? new Set<string>() : await opaqueDirs(upper);
-  const tarHash = hashingStream();
-  const gzHash = hashingStream();
-  const ingest = await blobs.ingest();
+  const ingest = await blobs.ingest(undefined, { offThreadHash: true });
   try {
-    await pipeline(Readable.from(tarEntries(upper, opaque, opts.mtime), { objectMode: false }), tarHash.stream, createGzip({ level: LAYER_GZIP_LEVEL, chunkSize: 1 << 20 }), gzHash.stream, ingest.stream);
+    await pipeline(Readable.from(batched(tarEntries(upper, opaque, opts.mtime)), { objectMode: false }), ingest.stream);
     const { digest, size } = await ingest.commit();
-    const t = tarHash.result();
-    return { descriptor: { mediaType: MediaType.layerGzip, digest, size }, diffId: t.digest, tarSize: t.size };
+    return { descriptor: { mediaType: MediaType.layerTar, digest, size }, diffId: digest, tarSize: size };
   } catch (e) {
     await ingest.abort();
     throw e;
   }
+}
+
+/** Coalesces small pieces (headers, small files) into ~1 MiB writes: a write per 512-byte header costs more than the copy. */
+async function* batched(source: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  for await (const b of source) {
+    if (b.length >= 1 << 19) {
+      // A big piece (file data) goes as it is, after what was gathered before it: no copy.
+      if (size) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+      yield b;
+      continue;
+    }
+    parts.push(b);
+    size += b.length;
+    if (size >= 1 << 20) {
+      yield Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+    }
+  }
+  if (size) yield Buffer.concat(parts, size);
 }
 
 type EntryType = "File" | "Directory" | "SymbolicLink" | "Link" | "FIFO" | "CharacterDevice" | "BlockDevice";
@@ -55,13 +79,19 @@ interface Meta {
   linkpath?: string;
   devmaj?: number;
   devmin?: number;
+  xattrs?: [string, Buffer][];
 }
 
-/** Header block(s) of one entry: a pax header first when a field does not fit ustar (long names, big ids). */
+/** Header block(s) of one entry: a pax header first when a field does not fit ustar (long names, big ids) or there are xattrs. */
 function header(name: string, type: EntryType, size: number, m: Meta): Buffer {
   const h = new Header({ path: name, type, size, mode: m.mode, uid: m.uid, gid: m.gid, mtime: m.mtime, uname: "", gname: "", linkpath: m.linkpath ?? "", devmaj: m.devmaj ?? 0, devmin: m.devmin ?? 0 });
   const block = Buffer.alloc(512);
-  if (!h.encode(block, 0)) return block;
+  const needPax = h.encode(block, 0);
+  if (m.xattrs?.length) {
+    const long = needPax ? { path: name, ...(m.linkpath ? { linkpath: m.linkpath } : {}), uid: m.uid, gid: m.gid, size } : {};
+    return Buffer.concat([paxEntry(name, { ...long, xattrs: m.xattrs }, m.mtime), block]);
+  }
+  if (!needPax) return block;
   const pax = new Pax({ path: name, ...(m.linkpath ? { linkpath: m.linkpath } : {}), uid: m.uid, gid: m.gid, size });
   return Buffer.concat([pax.encode(), block]);
 }
@@ -81,9 +111,11 @@ async function* tarEntries(root: string, opaque: Set<string>, mtime: Date | unde
         yield header(rel ? `${rel}/${WHITEOUT_PREFIX}${name}` : `${WHITEOUT_PREFIX}${name}`, "File", 0, { ...meta, mode: 0o644, uid: 0, gid: 0 });
         continue;
       }
+      const xattrs = readLayerXattrs(abs);
+      if (xattrs.length) meta.xattrs = xattrs;
       if (st.isDirectory()) {
         yield header(`${childRel}/`, "Directory", 0, meta);
-        if (opaque.has(childRel)) yield header(`${childRel}/${OPAQUE_MARKER}`, "File", 0, { ...meta, mode: 0o644, uid: 0, gid: 0 });
+        if (opaque.has(childRel)) yield header(`${childRel}/${OPAQUE_MARKER}`, "File", 0, { mode: 0o644, uid: 0, gid: 0, mtime: meta.mtime });
         yield* walk(childRel);
         continue;
       }
@@ -91,7 +123,7 @@ async function* tarEntries(root: string, opaque: Set<string>, mtime: Date | unde
         const key = `${st.dev}:${st.ino}`;
         const first = links.get(key);
         if (first) {
-          yield header(childRel, "Link", 0, { ...meta, linkpath: first });
+          yield header(childRel, "Link", 0, { mode: meta.mode, uid: meta.uid, gid: meta.gid, mtime: meta.mtime, linkpath: first });
           continue;
         }
         links.set(key, childRel);

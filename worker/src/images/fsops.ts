@@ -1,12 +1,13 @@
 import { execFile } from "node:child_process";
+import fs from "node:fs/promises";
+import path from "node:path";
 import { promisify } from "node:util";
+import { getXattr, setXattr as nativeSetXattr } from "@berth/native";
 import { FailedPrecondition } from "@berth/core";
 
 /**
- * The few filesystem operations Node has no API for (mknod, extended attributes), done by
- * small host tools until the native addon grows them: `mknod` from coreutils; for xattrs
- * `setfattr` (Debian package `attr`) when installed, else Python's os.setxattr (python3 is
- * installed anyway: node-gyp needs it).
+ * The few filesystem operations Node has no API for: extended attributes through the native
+ * addon; mknod by the `mknod` tool of coreutils.
  */
 const run = promisify(execFile);
 
@@ -34,29 +35,13 @@ export async function mknod(target: string, type: "c" | "b" | "p", major: number
   }
 }
 
-let xattrTool: "setfattr" | "python3" | undefined;
-
 /** Marks a directory opaque for overlayfs: lower layers' content under it is hidden. */
 export async function setOpaque(dir: string): Promise<void> {
   await setXattr(dir, OPAQUE_XATTR, "y");
 }
 
 export async function setXattr(target: string, name: string, value: string): Promise<void> {
-  const attempts: ["setfattr" | "python3", string, string[]][] = [
-    ["setfattr", "setfattr", ["-h", "-n", name, "-v", value, target]],
-    ["python3", "python3", ["-c", "import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode(), follow_symlinks=False)", target, name, value]],
-  ];
-  for (const [tool, cmd, args] of xattrTool ? attempts.filter((a) => a[0] === xattrTool) : attempts) {
-    try {
-      await run(cmd, args);
-      xattrTool = tool;
-      return;
-    } catch (e) {
-      if (missing(e)) continue;
-      throw toolError(`setting ${name} on ${target}`, e);
-    }
-  }
-  throw new FailedPrecondition(`cannot set the extended attribute ${name}: install the \`attr\` package (setfattr) or python3`);
+  nativeSetXattr(target, name, value);
 }
 
 /**
@@ -64,23 +49,22 @@ export async function setXattr(target: string, name: string, value: string): Pro
  * process walks the whole tree (a spawn per directory would be slow on big roots).
  */
 export async function opaqueDirs(root: string): Promise<Set<string>> {
-  const script = [
-    "import os,sys",
-    "root=sys.argv[1]",
-    "for d,dirs,files in os.walk(root):",
-    "  for n in dirs:",
-    "    p=os.path.join(d,n)",
-    "    try:",
-    `      v=os.getxattr(p,'${OPAQUE_XATTR}',follow_symlinks=False)`,
-    "    except OSError:",
-    "      continue",
-    "    if v==b'y': sys.stdout.write(os.path.relpath(p,root)+'\\0')",
-  ].join("\n");
-  try {
-    const { stdout } = await run("python3", ["-c", script, root], { maxBuffer: 64 << 20 });
-    return new Set(stdout.split("\0").filter(Boolean));
-  } catch (e) {
-    if (missing(e)) throw new FailedPrecondition("python3 is needed to read overlayfs opaque marks");
-    throw toolError(`reading opaque marks under ${root}`, e);
-  }
+  const out = new Set<string>();
+  const walk = async (rel: string): Promise<void> => {
+    for (const e of await fs.readdir(path.join(root, rel), { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      const childRel = rel ? `${rel}/${e.name}` : e.name;
+      try {
+        if (getXattr(path.join(root, childRel), OPAQUE_XATTR).toString() === "y") out.add(childRel);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code !== "ENODATA" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw err;
+      }
+      await walk(childRel);
+    }
+  };
+  await walk("").catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== "ENOENT") throw e; // no tree: nothing is opaque
+  });
+  return out;
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import { chainIds, type ImageConfig, type ImageManifest, type Logger } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
+import { compressedCopies } from "./compressed-layer.js";
 import { storeLock } from "./lock.js";
 import type { Snapshots } from "./snapshots.js";
 
@@ -55,6 +56,8 @@ async function mark(db: PrismaClient, blobs: ContentStore): Promise<Marks> {
       /* a broken image keeps what it still has; nothing more to mark */
     }
     own.blobs.forEach((b) => m.blobs.add(b));
+    // The gzip copies pushes made of its plain layers: kept, as Docker keeps them, so a re-push sends the same bytes.
+    for (const c of await compressedCopies(blobs, own.blobs)) m.blobs.add(c);
     own.chains.forEach((c) => m.chains.add(c));
     m.images.set(row.id, own);
   }

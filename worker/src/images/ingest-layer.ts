@@ -1,10 +1,10 @@
 import { Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip, createGzip } from "node:zlib";
+import { createGunzip } from "node:zlib";
 import { Parser, type ReadEntry } from "tar";
 import { FailedPrecondition, hashingStream as hashing, InvalidArgument, MediaType } from "@berth/core";
 import type { BlobWriter, Ingest } from "@berth/core/content";
-import { LAYER_GZIP_LEVEL, type LayerBlob } from "./layer.js";
+import type { LayerBlob } from "./layer.js";
 import type { LayerChecker } from "./layer-check.js";
 
 export type Compression = "gzip" | "zstd" | "none";
@@ -138,8 +138,9 @@ export interface IngestLayerOptions {
 }
 
 /**
- * Streams one layer into the content store as gzip, in a single pass: a gzip layer is kept
- * byte for byte (its digest stays the registry's), a plain tar is compressed on the way.
+ * Streams one layer into the content store in a single pass, byte for byte as it came: a gzip
+ * layer keeps the registry's digest, a plain tar (docker-archive, `import`) stays plain as
+ * Berth's own layers are (compressed when pushed).
  * The uncompressed bytes are hashed (diff_id) and their entries checked for tar-slip as
  * they pass. The blob is left uncommitted: the caller commits every layer of an archive
  * only once all of them verified, so a refused archive leaves no blob behind.
@@ -150,8 +151,7 @@ export async function ingestLayer(source: Readable, blobs: BlobWriter, o: Ingest
   if (compression === "zstd") throw new FailedPrecondition(`${o.label} is zstd-compressed, which this version cannot read yet`);
   const raw = hashing();
   const diff = hashing();
-  const gz = hashing();
-  const ingest: Ingest = await blobs.ingest();
+  const ingest: Ingest = await blobs.ingest(undefined, { offThreadHash: true });
   try {
     if (compression === "gzip") {
       const gunzip = createGunzip({ chunkSize: 1 << 20 });
@@ -162,8 +162,8 @@ export async function ingestLayer(source: Readable, blobs: BlobWriter, o: Ingest
       const sideDone = new Promise<void>((resolve, reject) => {
         sink.once("finish", resolve).once("error", reject);
       });
-      // Plain tar: the bytes as they came are the diff, hashed once; compressed as packDirectory does.
-      await pipeline(stream, diff.stream, teeTo(sink, sideDone), createGzip({ level: LAYER_GZIP_LEVEL, chunkSize: 1 << 20 }), gz.stream, ingest.stream);
+      // Plain tar: the bytes as they came are the diff, hashed once and stored as they are.
+      await pipeline(stream, diff.stream, teeTo(sink, sideDone), ingest.stream);
     }
   } catch (e) {
     await ingest.abort();
@@ -173,7 +173,7 @@ export async function ingestLayer(source: Readable, blobs: BlobWriter, o: Ingest
   }
   const d = diff.result();
   const r = compression === "gzip" ? raw.result() : d;
-  const stored = compression === "gzip" ? r : gz.result();
+  const stored = r;
   const fail = async (msg: string) => {
     await ingest.abort();
     return new InvalidArgument(msg);
@@ -181,7 +181,7 @@ export async function ingestLayer(source: Readable, blobs: BlobWriter, o: Ingest
   if (o.expectedDigest && r.digest !== o.expectedDigest) throw await fail(`${o.label}: digest mismatch: expected ${o.expectedDigest}, got ${r.digest}`);
   if (o.expectedDiffId && d.digest !== o.expectedDiffId) throw await fail(`${o.label}: diff_id mismatch: the image config says ${o.expectedDiffId}, the layer is ${d.digest}`);
   return {
-    descriptor: { mediaType: MediaType.layerGzip, digest: stored.digest, size: stored.size },
+    descriptor: { mediaType: compression === "gzip" ? MediaType.layerGzip : MediaType.layerTar, digest: stored.digest, size: stored.size },
     diffId: d.digest,
     tarSize: d.size,
     sourceDigest: r.digest,

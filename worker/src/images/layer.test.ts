@@ -1,9 +1,8 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { sha256 } from "@berth/core";
+import { MediaType, sha256 } from "@berth/core";
 import { ContentStore } from "@berth/core/content";
 import { EPOCH, packDirectory } from "./layer.js";
 import { unpackLayer } from "./unpack.js";
@@ -22,14 +21,15 @@ beforeEach(async () => {
 });
 afterEach(() => fs.rm(dir, { recursive: true, force: true }));
 
-it("packs a directory into a gzip layer whose digest and diff_id match its bytes", async () => {
+it("packs a directory into a plain tar layer whose digest is its diff_id", async () => {
   const layer = await packDirectory(path.join(dir, "src"), store, { mtime: EPOCH });
-  const gz = await store.read(layer.descriptor.digest);
-  expect(sha256(gz)).toBe(layer.descriptor.digest);
-  expect(layer.descriptor.size).toBe(gz.length);
-  const tarBytes = gunzipSync(gz);
-  expect(sha256(tarBytes)).toBe(layer.diffId);
+  const tarBytes = await store.read(layer.descriptor.digest);
+  expect(layer.descriptor.mediaType).toBe(MediaType.layerTar);
+  expect(sha256(tarBytes)).toBe(layer.descriptor.digest);
+  expect(layer.diffId).toBe(layer.descriptor.digest);
+  expect(layer.descriptor.size).toBe(tarBytes.length);
   expect(layer.tarSize).toBe(tarBytes.length);
+  expect(tarBytes.subarray(257, 262).toString("latin1")).toBe("ustar");
 });
 
 it("is reproducible: the same tree gives the same digest", async () => {

@@ -1,7 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
 import * as tar from "tar";
 import type { BlobWriter } from "@berth/core/content";
 import { hashingStream as hashing, MediaType, type Descriptor } from "@berth/core";
@@ -27,10 +26,9 @@ async function listTree(dir: string, rel = ""): Promise<string[]> {
 }
 
 /**
- * gzip level of every layer Berth compresses (packed directories, and plain-tar layers loaded
- * or imported). One level everywhere keeps a layer's digest the same however it reached a
- * store (saved as a plain tar on one host, loaded on another). Level 1: gzip is the slowest
- * step of making a layer, level 6 takes about twice as long for layers ~5% smaller.
+ * gzip level of every layer Berth compresses (the copy of a local layer made to push it to a
+ * registry). Level 1: gzip is the slowest step of moving a layer, level 6 takes about twice as
+ * long for layers ~5% smaller.
  */
 export const LAYER_GZIP_LEVEL = 1;
 
@@ -38,22 +36,22 @@ export const LAYER_GZIP_LEVEL = 1;
 export const EPOCH = new Date("2000-01-01T00:00:00Z");
 
 /**
- * Packs a directory as a gzip layer into the content store. The diff_id (tar) and digest
- * (gzip) are computed in the same streaming pass; nothing is held in memory.
+ * Packs a directory as a layer into the content store, streaming. Layers made on this host are
+ * stored as plain tars (digest == diff_id), as Docker's local layer store keeps them: making a
+ * layer costs one read and one write, not a gzip pass (~55 MB/s per core on data that does not
+ * compress). They are compressed when pushed to a registry (registry-client/compressed.ts).
  */
 export async function packDirectory(dir: string, blobs: BlobWriter, opts: { mtime?: Date } = {}): Promise<LayerBlob> {
   const files = await listTree(dir);
   const packer = tar.create({ cwd: dir, portable: true, noDirRecurse: true, ...(opts.mtime ? { mtime: opts.mtime } : {}) }, files);
   const tarHash = hashing();
-  const gzHash = hashing();
-  const ingest = await blobs.ingest();
+  const ingest = await blobs.ingest(undefined, { offThreadHash: true });
   try {
-    await pipeline(packer as unknown as NodeJS.ReadableStream, tarHash.stream, createGzip({ level: LAYER_GZIP_LEVEL, chunkSize: 1 << 20 }), gzHash.stream, ingest.stream);
+    await pipeline(packer as unknown as NodeJS.ReadableStream, tarHash.stream, ingest.stream);
     const { digest, size } = await ingest.commit();
-    const gz = gzHash.result();
-    if (gz.digest !== digest) throw new Error(`layer digest changed while writing: ${gz.digest} vs ${digest}`);
     const t = tarHash.result();
-    return { descriptor: { mediaType: MediaType.layerGzip, digest, size }, diffId: t.digest, tarSize: t.size };
+    if (t.digest !== digest) throw new Error(`layer digest changed while writing: ${t.digest} vs ${digest}`);
+    return { descriptor: { mediaType: MediaType.layerTar, digest, size }, diffId: t.digest, tarSize: t.size };
   } catch (e) {
     await ingest.abort();
     throw e;

@@ -1,7 +1,9 @@
-import { InvalidArgument, sha256, type Descriptor, type ImageConfig, type ImageManifest, type Logger } from "@berth/core";
+import { pipeline } from "node:stream";
+import { digestHex, InvalidArgument, sha256, type Descriptor, type ImageConfig, type ImageManifest, type Logger, type RegistryProgress } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import { readArchive, type ArchiveImage } from "./archive-read.js";
+import { byteProgress, humanBytes } from "./byte-progress.js";
 import { ingestLayer, type PendingLayer } from "./ingest-layer.js";
 import { LayerChecker } from "./layer-check.js";
 import { storeLock } from "./lock.js";
@@ -14,12 +16,8 @@ export interface LoadDeps {
   log?: Logger;
 }
 
-export interface LoadProgress {
-  image: number;
-  images: number;
-  layer: number;
-  layers: number;
-}
+/** Docker-style progress: `{id: "<12 hex of the diff_id>", status: "Loading layer" | "Loading 12.3MB/1.07GB" | "Loaded" | "Already exists"}`. */
+export type LoadProgress = RegistryProgress;
 
 export interface LoadedImage {
   id: string;
@@ -27,7 +25,7 @@ export interface LoadedImage {
 }
 
 /**
- * diff_id → a gzip layer blob already in the store, from the images Berth has. A loaded
+ * diff_id → a layer blob already in the store, from the images Berth has. A loaded
  * layer whose diff_id is known is not stored again (Docker's layer store does the same by
  * chain id); its content was verified when it was first stored.
  */
@@ -74,7 +72,7 @@ function parseConfig(bytes: Buffer, what: string): ImageConfig {
 
 /**
  * Loads every image of a docker-archive or OCI-layout tar: layers are streamed into the
- * content store (gzip kept, plain tar compressed), their diff_ids checked against each
+ * content store (as they came: gzip or plain tar), their diff_ids checked against each
  * config and their entries checked for tar-slip; config and manifest are written, the
  * Image rows and tags recorded. All or nothing: every blob stays in ingest/ until the
  * whole archive verified, so a refused archive leaves no blob, row or tag behind.
@@ -108,24 +106,29 @@ export async function loadArchive(d: LoadDeps, file: string, onProgress?: (p: Lo
         const layers: Descriptor[] = [];
         let verbatim = true;
         for (const [i, layer] of img.layers.entries()) {
-          onProgress?.({ image: n + 1, images: contents.images.length, layer: i + 1, layers: img.layers.length });
           const diffId = cfg.rootfs.diff_ids[i]!;
+          const id = digestHex(diffId).slice(0, 12);
           const have = fresh.get(diffId) ?? known.get(diffId);
           if (have && (fresh.has(diffId) || (await d.blobs.has(have.digest)))) {
+            onProgress?.({ id, status: "Already exists" });
             layers.push(have);
             verbatim &&= have.digest === layer.digest;
             continue;
           }
-          const p = await ingestLayer(idx.open(layer.member), d.blobs, {
+          const total = humanBytes(idx.member(layer.member).size);
+          onProgress?.({ id, status: "Loading layer" });
+          const counted = pipeline(idx.open(layer.member), byteProgress((n) => onProgress?.({ id, status: `Loading ${humanBytes(n)}/${total}` })), () => undefined);
+          const p = await ingestLayer(counted, d.blobs, {
             ...(layer.digest ? { expectedDigest: layer.digest } : {}),
             expectedDiffId: diffId,
             checker,
             label: `layer ${i + 1} of ${what} (${layer.member})`,
           });
+          onProgress?.({ id, status: "Loaded" });
           pending.push(p);
           fresh.set(diffId, p.descriptor);
           layers.push(p.descriptor);
-          verbatim &&= p.compression === "gzip";
+          verbatim &&= p.descriptor.digest === (layer.digest ?? p.sourceDigest);
         }
         const keepManifest = verbatim && img.manifest ? await idx.read(img.manifest.member, 16 << 20) : undefined;
         if (keepManifest && sha256(keepManifest) !== img.manifest!.digest) throw new InvalidArgument(`${what}: manifest digest mismatch`);

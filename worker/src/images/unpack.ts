@@ -7,7 +7,9 @@ import { Parser, type ReadEntry } from "tar";
 import { FailedPrecondition, InvalidArgument, type Descriptor } from "@berth/core";
 import type { BlobReader } from "@berth/core/content";
 import { makeWhiteout, mknod, setOpaque } from "./fsops.js";
+import { TarXattrScanner } from "./tar-xattr-scan.js";
 import { classifyEntry } from "./whiteout.js";
+import { applyLayerXattrs } from "./xattrs.js";
 
 /**
  * Unpacks an image layer with container-root semantics, which differ from a plain `tar -x`:
@@ -18,7 +20,8 @@ import { classifyEntry } from "./whiteout.js";
  *
  * Each layer is unpacked into its own directory, used as one overlayfs lowerdir, so OCI
  * whiteouts become overlayfs ones: `.wh.name` → a 0/0 character device `name`, and
- * `.wh..wh..opq` → the `trusted.overlay.opaque=y` mark on its directory.
+ * `.wh..wh..opq` → the `trusted.overlay.opaque=y` mark on its directory. Extended attributes
+ * (PAX `SCHILY.xattr.*`, read as bytes by a scanner in front of the parser) are set last.
  */
 export async function unpackLayer(layer: Descriptor, blobs: BlobReader, dest: string): Promise<void> {
   if (!(await blobs.has(layer.digest))) throw new FailedPrecondition(`layer ${layer.digest} is not in the content store`);
@@ -27,7 +30,8 @@ export async function unpackLayer(layer: Descriptor, blobs: BlobReader, dest: st
   const parser = new Parser({ strict: true });
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown;
-  const state: UnpackState = { dirTimes: [], whiteouts: new Set() };
+  const scanner = new TarXattrScanner();
+  const state: UnpackState = { dirTimes: [], whiteouts: new Set(), scanner };
   parser.on("entry", (entry: ReadEntry) => {
     chain = chain.then(async () => {
       if (failure) return void entry.resume();
@@ -43,7 +47,7 @@ export async function unpackLayer(layer: Descriptor, blobs: BlobReader, dest: st
     failure ??= new InvalidArgument(`layer ${layer.digest}: ${code}: ${message}`);
   });
   const source = blobs.open(layer.digest);
-  const stages = layer.mediaType.endsWith("gzip") ? [source, createGunzip(), parser] : [source, parser];
+  const stages = layer.mediaType.endsWith("gzip") ? [source, createGunzip(), scanner, parser] : [source, scanner, parser];
   await pipeline(stages as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
   await chain;
   if (failure) throw failure;
@@ -98,9 +102,11 @@ interface UnpackState {
   dirTimes: [string, Date][];
   /** Whiteouts made by this layer: an entry of the same layer recreating the path replaces them. */
   whiteouts: Set<string>;
+  scanner: TarXattrScanner;
 }
 
 async function writeEntry(root: string, entry: ReadEntry, state: UnpackState): Promise<void> {
+  const xattrs = state.scanner.xattrsFor(entry.path);
   const rel = cleanEntryPath(entry.path);
   if (rel === "") {
     entry.resume();
@@ -180,4 +186,5 @@ async function writeEntry(root: string, entry: ReadEntry, state: UnpackState): P
   }
   await fs.lchown(target, entry.uid ?? 0, entry.gid ?? 0);
   if (entry.type !== "SymbolicLink" && mode & 0o7000) await fs.chmod(target, mode); // chown clears setuid/setgid
+  if (xattrs.size) applyLayerXattrs(target, xattrs, entry.type === "SymbolicLink", rel);
 }

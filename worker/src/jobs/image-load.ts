@@ -4,7 +4,7 @@ import { loadArchive } from "../images/index.js";
 import { buildsFile, type ImageJobDeps } from "./deps.js";
 import { outcome } from "./outcome.js";
 
-/** `image.load`: a docker-archive or OCI-layout tar (uploaded to builds/ by web) into the store. */
+/** `image.load`: a docker-archive or OCI-layout tar (uploaded to builds/ by web) into the store; per-layer progress as pull reports it. */
 export default function imageLoad(d: ImageJobDeps) {
   return async (job: Job): Promise<JobOutcome<ImageLoadResult>> => {
     const { archive } = ImageLoadJob.parse(job.data);

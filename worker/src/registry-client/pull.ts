@@ -6,10 +6,13 @@
  * committed, then the Image row and the tag are written. A failed pull leaves no tag and no
  * blob behind.
  */
+import { pipeline } from "node:stream";
 import { BerthError, InvalidArgument, isNotFound, isPermissionDenied, isUnauthenticated, MediaType, sha256, Unavailable, type Descriptor, type ImageConfig } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import { ingestLayer, type PendingLayer } from "../images/ingest-layer.js";
+import { byteProgress, humanBytes } from "../images/byte-progress.js";
+import { compressedCopies } from "../images/compressed-layer.js";
 import { LayerChecker } from "../images/layer-check.js";
 import { storeLock } from "../images/lock.js";
 import { writeImage } from "../images/store.js";
@@ -127,7 +130,7 @@ export async function pullImage(d: PullDeps, client: RegistryClient, src: PullSo
             return p.descriptor;
           }
           const p = await client.retry(`layer ${l.digest}`, async () =>
-            ingestLayer(await client.getBlob(repo, l.digest), d.blobs, {
+            ingestLayer(pipeline(await client.getBlob(repo, l.digest), byteProgress((n) => progress({ id, status: `Downloading ${humanBytes(n)}/${humanBytes(l.size)}` })), () => undefined), d.blobs, {
               expectedDigest: l.digest,
               expectedDiffId: diffIds[i]!,
               checker: new LayerChecker(),
@@ -171,10 +174,14 @@ async function localLayers(d: PullDeps): Promise<Record<string, string>> {
     try {
       const m = JSON.parse((await d.blobs.read(row.manifestDigest)).toString("utf8")) as Manifest;
       const c = JSON.parse((await d.blobs.read(m.config.digest)).toString("utf8")) as ImageConfig;
-      c.rootfs.diff_ids.forEach((id, i) => {
+      for (const [i, id] of c.rootfs.diff_ids.entries()) {
         const l = m.layers[i];
-        if (l) out[l.digest] = id;
-      });
+        if (!l) continue;
+        out[l.digest] = id;
+        // The gzip copy a push made of a plain layer holds the same diff.
+        const [copy] = await compressedCopies(d.blobs, [l.digest]);
+        if (copy) out[copy] = id;
+      }
     } catch {
       /* an image with missing blobs */
     }

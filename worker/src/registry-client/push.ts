@@ -1,13 +1,15 @@
 /**
  * Pushes a local image: each blob (layers, then config) is HEADed first and skipped if the
  * registry has it, else mounted from another repository of the same registry that Berth
- * knows holds it (the image's other tags there), else uploaded; at most 3 at a time. The
- * manifest goes last, byte for byte as stored, so its digest is the local one.
+ * knows holds it (the image's other tags there), else uploaded; at most 3 at a time. Plain-tar
+ * layers (how Berth stores the layers it makes) go as their gzip copies, as Docker pushes; the
+ * manifest then names those, otherwise it goes byte for byte as stored (its digest the local one).
  */
 import { createReadStream } from "node:fs";
-import { NotFound, Unavailable, type Descriptor, type ImageManifest } from "@berth/core";
+import { NotFound, sha256, Unavailable, type Descriptor, type ImageManifest } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
+import { compressedLayer } from "../images/compressed-layer.js";
 import { TransientError, type RegistryClient } from "./client.js";
 import { mapLimit, shortDigest, type ProgressFn } from "./progress.js";
 
@@ -76,15 +78,23 @@ export async function pushImage(d: PushDeps, client: RegistryClient, imageId: st
     if (!isConfig) progress({ id, status: "Pushed" });
   };
 
+  let pushed = manifestBytes;
   try {
-    await mapLimit(manifest.layers, PARALLEL_TRANSFERS, (l) => pushBlob(l, false));
+    // A gzip copy is kept by GC as long as this image's plain layer is (compressed-layer.ts).
+    const layers = await mapLimit(manifest.layers, PARALLEL_TRANSFERS, async (l) => {
+      const c = await compressedLayer(d.blobs, l, () => progress({ id: shortDigest(l.digest), status: "Preparing" }));
+      await pushBlob(c, false);
+      return c;
+    });
     await pushBlob(manifest.config, true);
+    if (layers.some((l, i) => l.digest !== manifest.layers[i]!.digest)) pushed = Buffer.from(JSON.stringify({ ...manifest, layers }));
     const mediaType = (manifest as { mediaType?: string }).mediaType ?? "application/vnd.oci.image.manifest.v1+json";
-    await client.putManifest(repo, t.reference, manifestBytes, mediaType);
+    await client.putManifest(repo, t.reference, pushed, mediaType);
   } catch (e) {
     if (e instanceof TransientError) throw new Unavailable(`push to ${t.registry} failed after retries: ${e.message}`);
     throw e;
   }
-  progress({ id: "", status: `${t.reference}: digest: ${row.manifestDigest} size: ${manifestBytes.length}` });
-  return { digest: row.manifestDigest, size: manifestBytes.length };
+  const digest = pushed === manifestBytes ? row.manifestDigest : sha256(pushed);
+  progress({ id: "", status: `${t.reference}: digest: ${digest} size: ${pushed.length}` });
+  return { digest, size: pushed.length };
 }

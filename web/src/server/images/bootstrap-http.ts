@@ -6,9 +6,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { ImageBootstrapJob, InvalidArgument, JOB_BOOTSTRAP, type ImageBootstrapResult } from "@berth/core";
-import { asBerthError } from "../errors.js";
 import type { Services } from "../services.js";
-import { imageHost, runHostJob } from "./jobs.js";
+import { imageHost, streamJob } from "./jobs.js";
 
 /** A first bootstrap downloads and unpacks a whole base system. */
 const BOOTSTRAP_TIMEOUT_MS = 3600_000;
@@ -37,18 +36,6 @@ async function readBody(req: IncomingMessage): Promise<ImageBootstrapJob> {
 
 export async function bootstrapRoute(s: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const payload = await readBody(req);
-  const hostId = await imageHost(s);
-  res.writeHead(200, { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store" });
-  const line = (o: unknown) => res.write(`${JSON.stringify(o)}\n`);
-  try {
-    const result = await runHostJob<ImageBootstrapResult>(s, JOB_BOOTSTRAP.imageBootstrap, payload, { hostId, timeoutMs: BOOTSTRAP_TIMEOUT_MS, onProgress: (p) => line({ progress: p }) });
-    s.log.info({ ...result }, "image bootstrap done");
-    line({ result });
-  } catch (err) {
-    const berth = asBerthError(err);
-    if (!berth) s.log.error({ err }, "image bootstrap failed");
-    line({ error: { kind: berth?.kind ?? "Internal", message: berth?.message ?? (err as Error).message } });
-  } finally {
-    res.end();
-  }
+  const result = await streamJob<ImageBootstrapResult>(s, res, JOB_BOOTSTRAP.imageBootstrap, payload, { hostId: await imageHost(s), timeoutMs: BOOTSTRAP_TIMEOUT_MS });
+  if (result) s.log.info({ ...result }, "image bootstrap done");
 }

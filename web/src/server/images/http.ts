@@ -2,6 +2,7 @@
  * Streaming image routes, beside tRPC (which carries JSON, not multi-GB tars):
  *
  *   POST /api/images/load                       body: a docker-archive or OCI-layout tar → {images}
+ *                                               (with `Accept: application/x-ndjson`: progress lines, then {result})
  *   GET  /api/images/save?name=…&format=docker|oci   → the archive (application/x-tar)
  *   POST /api/images/import?ref=…&message=…&change=…  body: a rootfs tar (or .tar.gz) → {id}
  *   GET  /api/containers/export?id=…                  → the container's root as a tar
@@ -34,7 +35,7 @@ import { AUTH_REQUIRED_MESSAGE, authenticate, type AuthUser } from "../auth/inde
 import { resolveContainer } from "../containers/resolve.js";
 import { asBerthError, HTTP_STATUS as STATUS, sendJson } from "../errors.js";
 import type { Services } from "../services.js";
-import { imageHost, runHostJob } from "./jobs.js";
+import { imageHost, runHostJob, streamJob } from "./jobs.js";
 import { tagRef } from "./manage.js";
 import { resolveImage } from "./resolve.js";
 import { pullRoute, pushRoute } from "./registry-http.js";
@@ -123,7 +124,13 @@ async function sendFile(res: ServerResponse, name: string, size: number, filenam
 async function load(s: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const upload = await receive(req);
   try {
-    const r = await runHostJob<ImageLoadResult>(s, JOB.imageLoad, { archive: upload.name }, { hostId: await imageHost(s), timeoutMs: ARCHIVE_JOB_TIMEOUT_MS });
+    const hostId = await imageHost(s);
+    // A client asking for NDJSON gets the worker's per-layer progress lines, as push and pull do.
+    if (/application\/x-ndjson/.test(req.headers.accept ?? "")) {
+      await streamJob<ImageLoadResult>(s, res, JOB.imageLoad, { archive: upload.name }, { hostId, timeoutMs: ARCHIVE_JOB_TIMEOUT_MS });
+      return;
+    }
+    const r = await runHostJob<ImageLoadResult>(s, JOB.imageLoad, { archive: upload.name }, { hostId, timeoutMs: ARCHIVE_JOB_TIMEOUT_MS });
     s.log.info({ images: r.images, bytes: upload.size }, "images loaded");
     sendJson(res, 200, r);
   } finally {

@@ -1,6 +1,7 @@
 import { QueueEvents, type Job } from "bullmq";
 import { BerthError, hostQueueName, Unavailable, type ErrorKind, type JobOutcome } from "@berth/core";
 import type { Services } from "../services.js";
+import { asBerthError } from "../errors.js";
 import { pickHost } from "../hosts.js";
 
 const KINDS = new Set<string>(["NotFound", "AlreadyExists", "InvalidArgument", "FailedPrecondition", "Unavailable", "Unauthenticated", "PermissionDenied"]);
@@ -70,4 +71,25 @@ export async function runHostJob<T>(s: Services, name: string, payload: object, 
   if (out.ok) return out.value;
   if (KINDS.has(out.kind)) throw new BerthError(out.kind as ErrorKind, out.message);
   throw new Error(out.message);
+}
+
+/**
+ * Runs a host job and answers NDJSON while it runs: `{"progress":…}` per progress report of the
+ * worker, then `{"result":…}` or `{"error":{kind,message}}` (the status is 200 by then).
+ */
+export async function streamJob<T>(s: Services, res: import("node:http").ServerResponse, name: string, payload: object, o: Omit<HostJobOptions, "onProgress">): Promise<T | undefined> {
+  res.writeHead(200, { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store" });
+  const line = (x: unknown) => res.write(`${JSON.stringify(x)}\n`);
+  try {
+    const result = await runHostJob<T>(s, name, payload, { ...o, onProgress: (p) => line({ progress: p }) });
+    line({ result });
+    return result;
+  } catch (err) {
+    const berth = asBerthError(err);
+    if (!berth) s.log.error({ err, job: name }, "job failed");
+    line({ error: { kind: berth?.kind ?? "Internal", message: berth?.message ?? (err as Error).message } });
+    return undefined;
+  } finally {
+    res.end();
+  }
 }

@@ -22,9 +22,8 @@ import {
   type ImagePullResult,
   type ImagePushResult,
 } from "@berth/core";
-import { asBerthError } from "../errors.js";
 import type { Services } from "../services.js";
-import { imageHost, runHostJob } from "./jobs.js";
+import { imageHost, streamJob } from "./jobs.js";
 import { resolveImage } from "./resolve.js";
 
 const TRANSFER_TIMEOUT_MS = 6 * 3600_000;
@@ -62,19 +61,10 @@ async function stashCredential(s: Services, creds: { username: string; password:
 }
 
 async function stream<T>(s: Services, res: ServerResponse, name: string, payload: object, key: string | undefined): Promise<void> {
-  const hostId = await imageHost(s);
-  res.writeHead(200, { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store" });
-  const line = (o: unknown) => res.write(`${JSON.stringify(o)}\n`);
   try {
-    const result = await runHostJob<T>(s, name, payload, { hostId, timeoutMs: TRANSFER_TIMEOUT_MS, onProgress: (p) => line({ progress: p }) });
-    line({ result });
-  } catch (err) {
-    const berth = asBerthError(err);
-    if (!berth) s.log.error({ err, job: name }, "registry transfer failed");
-    line({ error: { kind: berth?.kind ?? "Internal", message: berth?.message ?? (err as Error).message } });
+    await streamJob<T>(s, res, name, payload, { hostId: await imageHost(s), timeoutMs: TRANSFER_TIMEOUT_MS });
   } finally {
     if (key) await s.redis.del(`${REGISTRY_CREDENTIAL_PREFIX}${key}`).catch(() => undefined);
-    res.end();
   }
 }
 

@@ -1,0 +1,110 @@
+/**
+ * sha256 of a big stream on another thread: hashing a multi-GB layer on the JS thread keeps
+ * that one core busy while the disk waits, and competes with everything else the process does.
+ * One long-lived worker thread hashes any number of streams (by id); chunks are copied to it
+ * (a memcpy is ~20× cheaper than the hash) and at most WINDOW bytes may be in flight per
+ * stream, so memory stays bounded when the disk is faster than the hash.
+ */
+import { Worker } from "node:worker_threads";
+
+const WINDOW = 32 << 20;
+
+const SOURCE = `
+const { parentPort } = require("node:worker_threads");
+const { createHash } = require("node:crypto");
+const hashes = new Map();
+parentPort.on("message", (m) => {
+  if (m.chunk) {
+    let h = hashes.get(m.id);
+    if (!h) hashes.set(m.id, (h = createHash("sha256")));
+    h.update(m.chunk);
+    parentPort.postMessage({ id: m.id, ack: m.chunk.length });
+  } else if (m.end) {
+    const h = hashes.get(m.id) || createHash("sha256");
+    hashes.delete(m.id);
+    parentPort.postMessage({ id: m.id, digest: h.digest("hex") });
+  } else if (m.drop) hashes.delete(m.id);
+});
+`;
+
+interface Pending {
+  inFlight: number;
+  waiters: (() => void)[];
+  done?: (hex: string) => void;
+  fail: (e: Error) => void;
+}
+
+let worker: Worker | undefined;
+const streams = new Map<number, Pending>();
+let nextId = 1;
+
+function thread(): Worker {
+  if (worker) return worker;
+  const w = new Worker(SOURCE, { eval: true, name: "berth-sha256" });
+  w.on("message", (m: { id: number; ack?: number; digest?: string }) => {
+    const p = streams.get(m.id);
+    if (!p) return;
+    if (m.ack !== undefined) {
+      p.inFlight -= m.ack;
+      if (p.inFlight <= WINDOW) for (const wake of p.waiters.splice(0)) wake();
+    } else if (m.digest !== undefined) {
+      streams.delete(m.id);
+      if (streams.size === 0) w.unref(); // idle: never keeps the process alive
+      p.done?.(m.digest);
+    }
+  });
+  const broken = (e: Error) => {
+    worker = undefined;
+    for (const p of streams.values()) p.fail(e);
+    streams.clear();
+  };
+  w.on("error", broken);
+  w.on("exit", (code) => broken(new Error(`the hashing thread exited (code ${code})`)));
+  worker = w;
+  return w;
+}
+
+/** A sha256 computed off the JS thread: update() resolves once there is room for more. */
+export class ThreadHash {
+  private readonly id = nextId++;
+  private readonly p: Pending;
+  private failure: Error | undefined;
+
+  constructor() {
+    this.p = { inFlight: 0, waiters: [], fail: (e) => this.onFail(e) };
+    streams.set(this.id, this.p);
+    thread().ref();
+  }
+
+  private onFail(e: Error): void {
+    this.failure = e;
+    for (const wake of this.p.waiters.splice(0)) wake();
+  }
+
+  /** Queues a copy of `chunk`; waits while too much is in flight. */
+  async update(chunk: Buffer): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.p.inFlight += chunk.length;
+    const copy = new Uint8Array(chunk); // one copy, then moved (not cloned) to the thread
+    thread().postMessage({ id: this.id, chunk: copy }, [copy.buffer]);
+    if (this.p.inFlight > WINDOW) await new Promise<void>((resolve) => this.p.waiters.push(resolve));
+    if (this.failure) throw this.failure;
+  }
+
+  /** The hex digest of everything given. */
+  digest(): Promise<string> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<string>((resolve, reject) => {
+      this.p.done = resolve;
+      this.p.fail = (e) => reject(e);
+      thread().postMessage({ id: this.id, end: true });
+    });
+  }
+
+  /** Forgets the stream (an aborted ingest). */
+  drop(): void {
+    if (!streams.delete(this.id)) return;
+    worker?.postMessage({ id: this.id, drop: true });
+    if (streams.size === 0) worker?.unref();
+  }
+}
