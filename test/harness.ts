@@ -102,7 +102,7 @@ export async function startInstance(opts: { env?: NodeJS.ProcessEnv } = {}): Pro
     port,
     token,
     berth: (args, o = {}) =>
-      run(process.execPath, [CLI, ...args], {
+      run(process.execPath, ["--", CLI, ...args], {
         env: { ...process.env, BERTH_URL: url, BERTH_TOKEN: token, BERTH_HOME: home, ...o.env },
         ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
       }),

@@ -2,7 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInstance, type Instance } from "./harness.js";
+import { spawnSync } from "node:child_process";
+import { ROOT, startInstance, type Instance } from "./harness.js";
 import { inspectOne } from "./lifecycle-helpers.js";
 
 // run/create flags for the process and lifecycle: seen inside the container and in inspect.
@@ -50,6 +51,29 @@ describe("run flags", () => {
     expect(i.Path).toBe("sh");
     expect(i.HostConfig.RestartPolicy).toEqual({ Name: "no", MaximumRetryCount: 0 });
   }, 60_000);
+
+  it("--env-file reaches Berth, not Node: a missing file is Berth's usage error, and the file's values stay out of the CLI's own environment", async () => {
+    // Node 20 reads `--env-file` anywhere on its command line; the CLI's shebang ends Node's options first.
+    const missing = path.join(tmp, "no-such.env");
+    const r = await b.berth(["run", "--rm", "--env-file", missing, "busybox", "true"]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain(`--env-file: cannot read ${missing}: no such file or directory`);
+    const direct = spawnSync(path.join(ROOT, "cli/bin/berth.js"), ["run", "--rm", "--env-file", missing, "busybox", "true"], {
+      env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token },
+      encoding: "utf8",
+    });
+    expect(direct.status).toBe(125);
+    expect(direct.stderr).toContain("--env-file: cannot read");
+    // A file that sets BERTH_URL must not redirect the CLI itself.
+    const envFile = path.join(tmp, "redirect.env");
+    fs.writeFileSync(envFile, "BERTH_URL=http://127.0.0.1:9\nSEEN=yes\n");
+    const ok = spawnSync(path.join(ROOT, "cli/bin/berth.js"), ["run", "--rm", "--env-file", envFile, "busybox", "sh", "-c", "echo $SEEN"], {
+      env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token },
+      encoding: "utf8",
+    });
+    expect(ok.stderr).toBe("");
+    expect(ok.stdout).toBe("yes\n");
+  });
 
   it("--entrypoint drops the image's CMD; an empty one clears the entrypoint", async () => {
     const echo = await b.berth(["run", "--rm", "--entrypoint", "echo", "busybox", "hi"]);

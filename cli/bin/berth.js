@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // Runs the bundled CLI (build/berth.cjs, made by scripts/bundle.mjs) as a vm.Script with a V8
 // code cache kept beside it: compiling the bundle's JavaScript costs more than most commands
 // take, and Node 20 caches compiled code for no module on its own. A command's cache is written
