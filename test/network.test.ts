@@ -163,6 +163,54 @@ describe("user-defined networks", () => {
   });
 });
 
+describe("network connect/disconnect of a container that is not running", () => {
+  it("a created container joins at its start every network it was connected to (eth0, eth1) before its command runs; disconnect while exited", async () => {
+    const other = `${NET}-3`;
+    await ok(["network", "create", other]);
+    // The page is the interface list as the command found it when it began.
+    await ok(["create", "--name", "idle", "busybox", "sh", "-c", "cat /proc/net/dev > /tmp/index.html; exec httpd -f -p 80 -h /tmp"]);
+    await ok(["network", "connect", "--alias", "later", other, "idle"]);
+    type Inspected = { State: { Status: string }; NetworkSettings: { Networks: Record<string, { Aliases: string[] | null; IPAddress: string }> } }[];
+    let [c] = JSON.parse(await ok(["inspect", "idle"])) as Inspected;
+    expect(Object.keys(c!.NetworkSettings.Networks)).toEqual(["bridge", other]);
+    expect(c!.NetworkSettings.Networks[other]!.Aliases).toEqual(["later"]);
+
+    const twice = await b.berth(["network", "connect", other, "idle"]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain(`endpoint with name idle already exists in network ${other}`);
+    const unknown = await b.berth(["network", "connect", `nosuch-${rand}`, "idle"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`network nosuch-${rand} not found`);
+
+    await ok(["start", "idle"]);
+    [c] = JSON.parse(await ok(["inspect", "idle"])) as Inspected;
+    expect(c!.NetworkSettings.Networks[other]!.IPAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const page = await b.berth(["run", "--rm", "--network", other, "busybox", "sh", "-c", retry("wget -q -O- http://later/index.html")], { timeoutMs: 90_000 });
+    expect(page.code).toBe(0);
+    expect(page.stdout).toMatch(/^\s*eth0:/m);
+    expect(page.stdout).toMatch(/^\s*eth1:/m);
+
+    await ok(["stop", "-t", "1", "idle"]);
+    await ok(["network", "disconnect", "bridge", "idle"]);
+    [c] = JSON.parse(await ok(["inspect", "idle"])) as Inspected;
+    expect(c!.State.Status).toBe("exited");
+    expect(Object.keys(c!.NetworkSettings.Networks)).toEqual([other]);
+    const again = await b.berth(["network", "disconnect", "bridge", "idle"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("is not connected to network bridge");
+
+    // Now only on `other`: eth0 there, nothing else.
+    await ok(["start", "idle"]);
+    const alone = await b.berth(["run", "--rm", "--network", other, "busybox", "sh", "-c", retry("wget -q -O- http://later/index.html")], { timeoutMs: 90_000 });
+    expect(alone.code).toBe(0);
+    expect(alone.stdout).toMatch(/^\s*eth0:/m);
+    expect(alone.stdout).not.toMatch(/^\s*eth1:/m);
+    await ok(["rm", "-f", "idle"]);
+    const gone = await poll(async () => ((await b.berth(["network", "rm", other])).code === 0 ? true : undefined));
+    expect(gone).toBe(true);
+  });
+});
+
 describe("isolation between networks", () => {
   it("a container on one user network cannot reach one on another (Docker's isolation)", async () => {
     const [a, c] = [`${NET}-a`, `${NET}-b`];

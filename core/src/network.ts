@@ -16,6 +16,13 @@ export const PortMapping = z.object({
 });
 export type PortMapping = z.infer<typeof PortMapping>;
 
+/** A network a container joins at start, with its aliases there. */
+export const ConfiguredNetwork = z.object({
+  name: z.string().min(1).max(128),
+  aliases: z.array(z.string().min(1).max(253)).max(64).default([]),
+});
+export type ConfiguredNetwork = z.infer<typeof ConfiguredNetwork>;
+
 /** Merged into ContainerOptions (container-options.ts). */
 export const NetworkOptionsShape = {
   /** `--network none|host|bridge|NAME`; Docker's default is the `bridge` network. */
@@ -26,6 +33,12 @@ export const NetworkOptionsShape = {
   publish: z.array(PortMapping).max(256).optional(),
   /** `-P`: every port the image EXPOSEs, on a free host port each */
   publishAll: z.boolean().optional(),
+  /**
+   * Set once `network connect`/`disconnect` changed the container's networks: every network it
+   * joins at its next start, in order (the first gives eth0 and the default route); replaces
+   * `network`/`networkAliases` then. Empty: only lo.
+   */
+  networks: z.array(ConfiguredNetwork).max(64).optional(),
 };
 
 /** Docker's `-p` syntax → a PortMapping; throws a message naming what is wrong. */

@@ -171,6 +171,8 @@ export const BuildJob = z.object({
   target: z.string().max(256).optional(),
   buildArgs: z.record(z.string(), z.string().max(64 * 1024)).default({}),
   noCache: z.boolean().default(false),
+  /** `--network` of the RUN steps: the default bridge network ("default" = "bridge"), the host's, or only lo. */
+  network: z.enum(["default", "bridge", "host", "none"]).default("default"),
 });
 export type BuildJob = z.infer<typeof BuildJob>;
 export const buildStreamKey = (buildId: string) => `build:${buildId}`;

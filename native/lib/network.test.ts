@@ -114,6 +114,15 @@ describe('bridge networking', () => {
     expect((err as NativeError).path).toBe(`vt${tag}5`.slice(0, 15));
   });
 
+  it('adds every extra interface (eth1, ...) before the command starts', async () => {
+    const s = spec(['ip', '-o', '-4', 'addr'], 8);
+    const net = s.network as { mode: 'bridge' } & Record<string, unknown>;
+    const r = await runToEnd({ ...s, network: { ...net, extra: [{ bridge, hostIfname: `vt${tag}9`.slice(0, 15), ifname: 'eth1', address: `${subnet}.19`, prefixLength: 24 }] } as RunSpec['network'] });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain(`eth0    inet ${subnet}.18/24`);
+    expect(r.stdout).toContain(`eth1    inet ${subnet}.19/24`);
+  });
+
   it('attaches a second interface to a running container and detaches it', async () => {
     const c = await spawnContainer({ ...spec(['sleep', '60'], 6), tty: false });
     try {

@@ -22,9 +22,10 @@ export interface VethSpec {
 
 /**
  * 'none': a network namespace with only lo (the default); 'host': the host's namespace;
- * 'bridge': also a veth to a host bridge, configured before the command runs (stage 'network').
+ * 'bridge': also a veth to a host bridge, configured before the command runs (stage 'network');
+ * `extra`: one more veth per further network (eth1, …), all up before the command runs too.
  */
-export type NetworkMode = { mode: 'none' } | { mode: 'host' } | ({ mode: 'bridge' } & VethSpec);
+export type NetworkMode = { mode: 'none' } | { mode: 'host' } | ({ mode: 'bridge'; extra?: VethSpec[] } & VethSpec);
 
 export function checkNetwork(value: unknown): NetworkMode {
   if (typeof value !== 'object' || value === null) throw new TypeError("RunSpec.network: expected { mode: 'none' | 'host' | 'bridge', ... }");

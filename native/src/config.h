@@ -113,6 +113,7 @@ struct ContainerConfig {
   std::string start_fifo;         // non-empty: report kReportReady, wait for a reader, then exec
   bool has_veth = false;          // bridge network: the parent adds a veth to our netns before exec
   VethSpec veth;
+  std::vector<VethSpec> extra_veths;  // more networks (eth1, …), added with `veth` before exec
 };
 
 // Joining a running container (execInContainer).

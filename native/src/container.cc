@@ -961,19 +961,18 @@ int MakeStdio(Stdio stdio, bool open_stdin, Launched* out, unique_fd* in_r, uniq
   return 0;
 }
 
-// Writes `pid` to every cgroup.procs and, with `veth`, adds the container's network
-// interface; then tells the child {stage, errno} on `channel`. On a thread: a cgroup v1
+// Writes `pid` to every cgroup.procs and adds the container's network interfaces
+// (`veths`, one per network); then tells the child {stage, errno} on `channel`. On a thread: a cgroup v1
 // attach waits for an RCU grace period (milliseconds) and veth creation takes a few netlink
 // round trips, which must neither block the caller's event loop nor the child, who mounts
 // meanwhile.
-void JoinInBackground(pid_t pid, std::vector<unique_fd> procs, unique_fd channel, unique_fd netns, const VethSpec* veth) {
+void JoinInBackground(pid_t pid, std::vector<unique_fd> procs, unique_fd channel, unique_fd netns, std::vector<VethSpec> veths) {
   struct Job {
     pid_t pid;
     std::vector<unique_fd> procs;
     unique_fd channel;
     unique_fd netns;
-    VethSpec veth;
-    bool has_veth;
+    std::vector<VethSpec> veths;
     void Run() {
       const std::string text = std::to_string(pid);
       int32_t result[2] = {kStageCgroup, 0};
@@ -984,7 +983,8 @@ void JoinInBackground(pid_t pid, std::vector<unique_fd> procs, unique_fd channel
         }
       }
       procs.clear();
-      if (result[1] == 0 && has_veth) {
+      for (const VethSpec& veth : veths) {
+        if (result[1] != 0) break;
         Error e;
         if (!netns) {
           result[0] = kStageNetwork;
@@ -1000,7 +1000,7 @@ void JoinInBackground(pid_t pid, std::vector<unique_fd> procs, unique_fd channel
       channel.reset();
     }
   };
-  auto job = std::make_shared<Job>(Job{pid, std::move(procs), std::move(channel), std::move(netns), veth ? *veth : VethSpec{}, veth != nullptr});
+  auto job = std::make_shared<Job>(Job{pid, std::move(procs), std::move(channel), std::move(netns), std::move(veths)});
   try {
     std::thread([job] { job->Run(); }).detach();
   } catch (const std::system_error&) {
@@ -1071,7 +1071,12 @@ int Launch(Prepared& p, Launched* out, Error* e) {
   if (c.has_cgroup || veth) {
     unique_fd netns;
     if (veth) netns.reset(open(("/proc/" + std::to_string(out->pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC));
-    JoinInBackground(out->pid, std::move(cgroup.procs), std::move(joiner_channel), std::move(netns), veth ? &c.veth : nullptr);
+    std::vector<VethSpec> veths;
+    if (veth) {
+      veths.push_back(c.veth);
+      veths.insert(veths.end(), c.extra_veths.begin(), c.extra_veths.end());
+    }
+    JoinInBackground(out->pid, std::move(cgroup.procs), std::move(joiner_channel), std::move(netns), std::move(veths));
   }
   return 0;
 }

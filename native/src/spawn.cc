@@ -244,6 +244,16 @@ ContainerConfig ReadConfig(Napi::Env env, Napi::Value value) {
     else if (mode == "bridge") {
       c.veth = ReadVeth(env, n, "network");
       c.has_veth = true;
+      if (Present(n, "extra")) {
+        Napi::Value xv = n.Get("extra");
+        if (!xv.IsArray()) ThrowField(env, "network.extra", "expected an array of veth specs");
+        Napi::Array xs = xv.As<Napi::Array>();
+        for (uint32_t i = 0; i < xs.Length(); i++) {
+          Napi::Value x = xs.Get(i);
+          if (!x.IsObject()) ThrowField(env, "network.extra", "expected an array of veth specs");
+          c.extra_veths.push_back(ReadVeth(env, x.As<Napi::Object>(), "network.extra"));
+        }
+      }
     } else if (mode != "none") ThrowField(env, "network", "mode must be 'none', 'host' or 'bridge'");
   }
   const bool userns = (c.namespaces & CLONE_NEWUSER) != 0;

@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   worker.on("error", (err) => log.error({ err }, "queue error"));
   await worker.waitUntilReady();
   // Builds: any worker takes them (the context travels as a file under builds/).
-  const runBuild = buildJob({ db: client, redis, blobs, snapshots, buildsDir: paths.builds, hostId, log });
+  const runBuild = buildJob({ db: client, redis, blobs, snapshots, buildsDir: paths.builds, hostId, log, network });
   const builds = new Worker(
     BUILDS_QUEUE,
     async (job) => {

@@ -9,6 +9,8 @@ export interface BuildArgs {
   buildArgs: string[];
   noCache: boolean;
   quiet: boolean;
+  /** `--network` for the RUN steps: default (bridge), host or none. */
+  network?: string | undefined;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function build(a: BuildArgs): Promise<number | void> {
   u.searchParams.set("f", dockerfile.split(path.sep).join("/"));
   if (a.target) u.searchParams.set("target", a.target);
   if (a.noCache) u.searchParams.set("no-cache", "1");
+  if (a.network) u.searchParams.set("network", a.network);
   const mod = u.protocol === "https:" ? https : http;
   const req = mod.request(u, { method: "POST", headers: { ...(s.token ? { authorization: `Bearer ${s.token}` } : {}), "content-type": "application/x-tar", "transfer-encoding": "chunked" } });
   const response = new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
@@ -53,6 +56,9 @@ export async function build(a: BuildArgs): Promise<number | void> {
     body.unpipe(req);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
+    // The upload was refused mid-way: its unfinished request would hold the process open.
+    body.destroy();
+    req.destroy();
     if (res.statusCode === 401) throw new CliError("UNAUTHORIZED", unauthorizedMessage(s.url));
     try {
       const e = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { error: { kind: string; message: string } }).error;
@@ -95,9 +101,10 @@ export function register(parent: Command, handler: (a: BuildArgs) => Promise<num
     .option("--build-arg <arg>", "set build-time variables (KEY=VALUE, repeatable)", collect, [])
     .option("--no-cache", "do not use cache when building the image")
     .option("-q, --quiet", "suppress the build output and print the image ID on success")
+    .option("--network <mode>", "networking mode for the RUN instructions: default (the bridge network), host or none")
     .action(
-      action("other", (context: string, o: { tag: string[]; file?: string; target?: string; buildArg: string[]; cache: boolean; quiet?: boolean }) =>
-        handler({ context, tags: o.tag, file: o.file, target: o.target, buildArgs: o.buildArg, noCache: o.cache === false, quiet: !!o.quiet }),
+      action("other", (context: string, o: { tag: string[]; file?: string; target?: string; buildArg: string[]; cache: boolean; quiet?: boolean; network?: string }) =>
+        handler({ context, tags: o.tag, file: o.file, target: o.target, buildArgs: o.buildArg, noCache: o.cache === false, quiet: !!o.quiet, network: o.network }),
       ),
     );
 }

@@ -152,7 +152,7 @@ export function register(program: Command, h: NetworkHandlers = handlers): Comma
     .action(action("other", () => h.prune()));
   net
     .command("connect")
-    .description("Connect a running container to a network")
+    .description("Connect a container to a network (a stopped one joins it at its next start)")
     .option("--alias <alias>", "add a network-scoped alias for the container (repeatable)", collect, [])
     .argument("<network>")
     .argument("<container>")

@@ -14,6 +14,7 @@ import { downloadForAdd, isUrl } from "./add-url.js";
 import { BuildCache } from "./cache.js";
 import { expand, parseDockerfile, parseKeyValues, splitWords, type Instruction, type Stage, type Vars } from "./parse.js";
 import { runStep } from "./run-step.js";
+import type { NetworkService } from "../network/index.js";
 import { getEnv, setEnv, type StageConfig } from "./state.js";
 import { MergedView } from "./view.js";
 
@@ -23,6 +24,8 @@ export interface BuildDeps {
   snapshots: Snapshots;
   cache: BuildCache;
   hostId: string;
+  /** The host's networks: RUN steps join the default bridge network through it (none without it). */
+  network?: NetworkService;
   /** Progress text for the user (step headers, RUN output, CACHED, durations). */
   out: (text: string) => void;
 }
@@ -38,6 +41,8 @@ export interface BuildRequest {
   target?: string;
   buildArgs: Record<string, string>;
   noCache: boolean;
+  /** `--network` of the RUN steps (default: the bridge network). */
+  network?: "default" | "bridge" | "host" | "none";
 }
 
 /** A failed step: kind FailedPrecondition, message naming the step and exit code. */
@@ -349,6 +354,7 @@ class StageBuilder {
       user: c.User ?? "",
       cgroup: `berth-${this.d.hostId}/build-${this.req.buildId.slice(0, 8)}-${path.basename(stepDir)}`,
       onOutput: (t) => this.d.out(t),
+      ...(this.d.network ? { network: { service: this.d.network, mode: this.req.network ?? "default" } } : {}),
     }).catch((e: unknown) => {
       if (e instanceof BerthError) throw e;
       throw new StepFailed(`${ins.source} (Dockerfile line ${ins.line}): could not start: ${(e as Error).message}`);

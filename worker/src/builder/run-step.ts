@@ -1,6 +1,9 @@
+import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { openPipe, removeCgroup, spawnContainer, waitContainer } from "@berth/native";
+import { writeInPlace } from "../network/files.js";
+import type { NetworkService, Prepared } from "../network/index.js";
 import { DEFAULT_PATH, resolveUser } from "../containers/spec.js";
 import { exitCodeOf } from "../containers/exit-status.js";
 
@@ -15,12 +18,15 @@ export interface RunStepSpec {
   user: string;
   cgroup: string;
   onOutput: (chunk: string) => void;
+  /** `build --network`: default (= bridge) joins the default bridge network for this step; none (or no service) leaves only lo. */
+  network?: { service: NetworkService; mode: "default" | "bridge" | "host" | "none" };
 }
 
 /**
- * Runs one RUN step in a real container (same runtime as `berth run`, own network namespace
- * with nothing in it) over the chain so far; its changes land in `<dir>/upper`. Returns the
- * exit code (null when killed by a signal, with the signal).
+ * Runs one RUN step in a real container (same runtime as `berth run`; on the build's network:
+ * by default an endpoint on the bridge network, released when the step ends) over the chain so
+ * far; its changes land in `<dir>/upper`. Returns the exit code (null when killed by a signal,
+ * with the signal).
  */
 export async function runStep(s: RunStepSpec): Promise<{ exitCode: number | null; upper: string }> {
   const upper = path.join(s.dir, "upper");
@@ -30,15 +36,42 @@ export async function runStep(s: RunStepSpec): Promise<{ exitCode: number | null
   const env = [...s.env];
   if (!env.some((e) => e.startsWith("PATH="))) env.unshift(DEFAULT_PATH);
   if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${ids.uid === 0 ? "/root" : "/"}`);
+  const net = await joinNetwork(s);
+  try {
+    return await spawnAndWait(s, net?.prepared, lowerdirs, upper, ids, env);
+  } finally {
+    if (net) await net.release();
+  }
+}
+
+/**
+ * The step's endpoint, hosts, hostname and resolv.conf (kept in `<dir>/net`, outside the upper
+ * dir) and the init layer that gives their bind mounts a mount point: none of it reaches the layer.
+ */
+async function joinNetwork(s: RunStepSpec): Promise<{ prepared: Prepared; release: () => Promise<void> } | undefined> {
+  if (!s.network || s.network.mode === "none") return undefined;
+  const { service } = s.network;
+  const dir = path.join(s.dir, "net");
+  await fs.mkdir(dir, { recursive: true });
+  const id = randomBytes(32).toString("hex");
+  const prepared = await service.prepare({ id, name: path.basename(s.cgroup), dir }, { network: s.network.mode === "host" ? "host" : "bridge" });
+  if (s.network.mode !== "host") await writeInPlace(path.join(dir, "hostname"), `${HOSTNAME}\n`);
+  return { prepared, release: () => service.release(id) };
+}
+
+const HOSTNAME = "buildkitsandbox";
+
+async function spawnAndWait(s: RunStepSpec, net: Prepared | undefined, lowerdirs: string[], upper: string, ids: Awaited<ReturnType<typeof resolveUser>>, env: string[]): Promise<{ exitCode: number | null; upper: string }> {
   const spawned = await spawnContainer({
+    ...(net ? { network: net.network, binds: net.binds } : {}),
     rootfs: path.join(s.dir, "rootfs"),
-    lowerdirs,
+    lowerdirs: net ? [net.initLayer, ...lowerdirs] : lowerdirs,
     upperdir: upper,
     workdir: path.join(s.dir, "work"),
     args: s.args,
     env,
     cwd: s.cwd,
-    hostname: "buildkitsandbox",
+    hostname: HOSTNAME,
     ...ids,
     cgroup: { path: s.cgroup },
   });

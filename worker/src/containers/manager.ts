@@ -126,7 +126,7 @@ export class ContainerManager {
       const mounts = this.d.volumes ? await runtimeMounts(this.d.volumes, opts.mounts, lowerdirs) : {};
       let net;
       try {
-        net = await this.d.network?.prepare({ id: row.id, name: row.name, dir }, { network: opts.network, aliases: opts.networkAliases, publish: opts.publish, ...(opts.publishAll ? { exposed: Object.keys(image.config.config?.ExposedPorts ?? {}) } : {}) });
+        net = await this.d.network?.prepare({ id: row.id, name: row.name, dir }, { network: opts.network, aliases: opts.networkAliases, networks: opts.networks, publish: opts.publish, ...(opts.publishAll ? { exposed: Object.keys(image.config.config?.ExposedPorts ?? {}) } : {}) });
       } catch (e) {
         log.warn({ err: e }, "container network could not be set up");
         await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, (e as Error).message);

@@ -7,6 +7,7 @@ import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
 import { build, BuildCache, prepareContext } from "../builder/index.js";
 import type { Snapshots } from "../images/index.js";
+import type { NetworkService } from "../network/index.js";
 
 export interface BuildJobDeps {
   db: PrismaClient;
@@ -16,6 +17,8 @@ export interface BuildJobDeps {
   buildsDir: string;
   hostId: string;
   log: Logger;
+  /** RUN steps join the default bridge network through it. */
+  network?: NetworkService;
 }
 
 /**
@@ -47,8 +50,8 @@ export default function buildJob(d: BuildJobDeps) {
       const ctx = path.join(dir, "context");
       const { dockerfile } = await prepareContext(archive, ctx, p.dockerfile);
       const r = await build(
-        { db: d.db, blobs: d.blobs, snapshots: d.snapshots, cache, hostId: d.hostId, out: (text) => void emit({ type: "out", text }) },
-        { buildId: p.buildId, contextDir: ctx, workDir: path.join(dir, "work"), dockerfile, tags: p.tags, ...(p.target ? { target: p.target } : {}), buildArgs: p.buildArgs, noCache: p.noCache },
+        { db: d.db, blobs: d.blobs, snapshots: d.snapshots, cache, hostId: d.hostId, ...(d.network ? { network: d.network } : {}), out: (text) => void emit({ type: "out", text }) },
+        { buildId: p.buildId, contextDir: ctx, workDir: path.join(dir, "work"), dockerfile, tags: p.tags, ...(p.target ? { target: p.target } : {}), buildArgs: p.buildArgs, noCache: p.noCache, network: p.network },
       );
       log.info({ id: r.id, tags: p.tags }, "image built");
       await emit({ type: "end", ok: true, id: r.id });

@@ -253,7 +253,7 @@ export class NetworkService {
    * Before a container starts: its endpoint (address, MAC, veth names), its hosts, hostname and
    * resolv.conf, and its published ports bound. Undone entirely when anything fails.
    */
-  prepare(c: ContainerRef, o: { network?: string; aliases?: string[]; publish?: PortMapping[]; exposed?: string[] }): Promise<Prepared> {
+  prepare(c: ContainerRef, o: { network?: string; aliases?: string[]; networks?: { name: string; aliases: string[] }[]; publish?: PortMapping[]; exposed?: string[] }): Promise<Prepared> {
     return this.serial(async () => {
       const mode = o.network === "host" ? "host" : o.network === "none" ? "none" : "bridge";
       const a: Attached = { id: c.id, name: c.name, dir: c.dir, mode, networks: [], ports: [], nextIf: 0 };
@@ -270,19 +270,28 @@ export class NetworkService {
         await writeInPlace(binds[0]!.source, mode === "host" ? await hostHosts() : hostsFile([]));
         return { network: { mode }, binds, initLayer: this.initLayer };
       }
-      const n = this.find(o.network ?? DEFAULT_NETWORK);
-      const ep = this.addEndpoint(n, a, n.builtin ? [] : (o.aliases ?? []));
+      // `network connect`/`disconnect` on a stopped container leave the full list in `networks`.
+      const wanted = o.networks ?? [{ name: o.network ?? DEFAULT_NETWORK, aliases: o.aliases ?? [] }];
+      const nets = wanted.map((w) => ({ n: this.find(w.name), aliases: w.aliases }));
       this.attached.set(c.id, a);
+      const eps: { n: NetworkRecord; ep: EndpointRecord }[] = [];
       try {
-        for (const p of [...(o.publish ?? []), ...exposedPorts(o.exposed ?? [], o.publish ?? [])]) a.ports.push(await publish(p, ep.ip));
-        await this.refreshHosts(n, a);
+        for (const { n, aliases } of nets) eps.push({ n, ep: this.addEndpoint(n, a, n.builtin ? [] : aliases) });
+        const ip = eps[0]?.ep.ip;
+        if (ip) for (const p of [...(o.publish ?? []), ...exposedPorts(o.exposed ?? [], o.publish ?? [])]) a.ports.push(await publish(p, ip));
+        if (!eps.length) await this.writeHosts(a);
+        for (const { n } of eps) await this.refreshHosts(n, a);
       } catch (e) {
         await this.releaseLocked(c.id);
         throw e;
       }
-      const prefix = parseCidr(n.subnet).prefix;
+      // Disconnected from every network: its own namespace with only lo (connect can add more).
+      if (!eps.length) return { network: { mode: "none" }, binds, initLayer: this.initLayer };
+      const veth = ({ n, ep }: { n: NetworkRecord; ep: EndpointRecord }) => ({ bridge: n.bridge, hostIfname: ep.hostIfname, ifname: ep.ifname, mac: ep.mac, address: ep.ip, prefixLength: parseCidr(n.subnet).prefix });
+      const [first, ...rest] = eps;
       return {
-        network: { mode: "bridge", bridge: n.bridge, hostIfname: ep.hostIfname, ifname: ep.ifname, mac: ep.mac, address: ep.ip, prefixLength: prefix, gateway: n.gateway },
+        // All veths are added before the command runs (the runtime holds it until they are up).
+        network: { mode: "bridge", ...veth(first!), gateway: first!.n.gateway, ...(rest.length ? { extra: rest.map(veth) } : {}) },
         binds,
         initLayer: this.initLayer,
       };

@@ -1,7 +1,7 @@
 /**
  * POST /api/builds — `berth build`'s route, beside tRPC (the body is the build context, a tar):
  *
- *   ?t=NAME (repeatable) &f=Dockerfile &target=STAGE &build-arg=K=V (repeatable) &no-cache=1
+ *   ?t=NAME (repeatable) &f=Dockerfile &target=STAGE &build-arg=K=V (repeatable) &no-cache=1 &network=MODE
  *
  * The context is streamed to $BERTH_HOME/builds/<uuid>.tar and handed by name to a job on the
  * builds queue; the answer (application/x-ndjson) relays the build's Redis stream live, one
@@ -73,7 +73,9 @@ export function buildOptions(url: URL): Omit<BuildJob, "buildId" | "context"> {
   if (path.posix.isAbsolute(dockerfile) || dockerfile.split("/").includes("..")) throw new InvalidArgument(`-f ${dockerfile}: name a file inside the build context`);
   const target = url.searchParams.get("target") || undefined;
   const noCache = ["1", "true"].includes(url.searchParams.get("no-cache") ?? "");
-  return { tags, buildArgs, dockerfile, ...(target ? { target } : {}), noCache };
+  const network = url.searchParams.get("network") || "default";
+  if (network !== "default" && network !== "bridge" && network !== "host" && network !== "none") throw new InvalidArgument(`--network ${network}: a build's RUN steps can use default (the bridge network), host or none`);
+  return { tags, buildArgs, dockerfile, ...(target ? { target } : {}), noCache, network };
 }
 
 async function startBuild(s: Services, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -2,6 +2,7 @@ import { ContainerOptions, JOB_NETWORK, NotFound, type NetworkJob, type NetworkS
 import type { Db } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { imageHost, runHostJob } from "../images/jobs.js";
+import { configuredSettings } from "./configured.js";
 
 /** A network operation, on the given host or (single-host mode) the online one. */
 export async function networkJob<T>(s: Services, payload: NetworkJob, hostId?: string): Promise<T> {
@@ -32,7 +33,7 @@ export async function containerNetworkInspect(s: Services, c: Db.Container): Pro
     } catch (err) {
       if (!(err instanceof NotFound)) s.log.warn({ err: (err as Error).message, id: c.id }, "inspect: could not read the network settings");
     }
-  }
+  } else NetworkSettings.Networks = configuredSettings(opts);
   return { NetworkSettings, NetworkMode: opts.network ?? "bridge", PortBindings };
 }
 

@@ -3,6 +3,7 @@ import { NetworkName, NotFound, type NetworkInspect } from "@berth/core";
 import { router, protectedProcedure, mutatingProcedure } from "../trpc.js";
 import { findContainer } from "../containers/resolve.js";
 import { networkJob } from "../networks/jobs.js";
+import { connectConfigured, disconnectConfigured } from "../networks/connect.js";
 import type { Services } from "../services.js";
 
 const Ref = z.string().trim().min(1, "network name or id is required").max(128);
@@ -40,13 +41,16 @@ export const networkRouter = router({
     .input(z.object({ network: Ref, container: ContainerRef, aliases: z.array(z.string().trim().min(1).max(253)).max(64).default([]) }))
     .mutation(async ({ ctx, input }) => {
       const c = await running(ctx.services, input.container);
-      await networkJob(ctx.services, { op: "connect", network: input.network, containerId: c.id, aliases: input.aliases }, c.hostId);
+      // Not running (created, exited): only its options change; the next start joins the network.
+      const live = c.state === "running" ? () => networkJob<void>(ctx.services, { op: "connect", network: input.network, containerId: c.id, aliases: input.aliases }, c.hostId) : undefined;
+      await connectConfigured(ctx.services, c, input.network, input.aliases, live);
     }),
 
   disconnect: mutatingProcedure
     .input(z.object({ network: Ref, container: ContainerRef, force: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
       const c = await running(ctx.services, input.container);
-      await networkJob(ctx.services, { op: "disconnect", network: input.network, containerId: c.id, force: input.force }, c.hostId);
+      const live = c.state === "running" ? () => networkJob<void>(ctx.services, { op: "disconnect", network: input.network, containerId: c.id, force: input.force }, c.hostId) : undefined;
+      await disconnectConfigured(ctx.services, c, input.network, live);
     }),
 });
