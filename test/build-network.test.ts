@@ -109,8 +109,10 @@ describe("build --network", () => {
     expect(bridge!.Containers).toEqual({});
   });
 
-  it("--network none: only lo, the step fails and is named", { timeout: 240_000 }, async () => {
-    const r = await b.berth(["build", "--no-cache", "--network", "none", "--build-arg", "TRIES=2", "-t", `bnet-${rand}:none`, context()], T);
+  it("--network none: only lo, the step fails and is named (a RUN cached from a networked build is not reused)", { timeout: 240_000 }, async () => {
+    // The same step built with the network first: its cache entry must not serve --network none.
+    await ok(["build", "--build-arg", "TRIES=20", "-t", `bnet-${rand}:twenty`, context()]);
+    const r = await b.berth(["build", "--network", "none", "--build-arg", "TRIES=20", "-t", `bnet-${rand}:none`, context()], T);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`nc ${outsidePeer} 7777`);
     expect(r.stderr).toMatch(/returned a non-zero code: 1/);

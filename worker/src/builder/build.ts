@@ -214,7 +214,10 @@ class StageBuilder {
       contentHash = await hashSources(sources);
     }
     const argsInScope = [...this.args.entries()].sort();
-    const key = BuildCache.key([this.state.key, ins.source, argsInScope, contentHash ?? null, this.cmdSet]);
+    // A RUN under --network none/host can behave differently: its own cache entry (default keys unchanged).
+    const mode = this.req.network ?? "default";
+    const netKey = ins.keyword === "RUN" && (mode === "none" || mode === "host") ? [mode] : [];
+    const key = BuildCache.key([this.state.key, ins.source, argsInScope, contentHash ?? null, this.cmdSet, ...netKey]);
     if (!this.req.noCache) {
       const hit = await this.d.cache.get(key);
       if (hit && (await this.blobsPresent(hit.layers))) {
