@@ -289,6 +289,23 @@ describe("--network", () => {
     expect(await containerIds()).toEqual(before);
   });
 
+  it("an alias outside a user network: 125, Docker's message, no container", async () => {
+    const before = await containerIds();
+    for (const net of [[], ["--network", "bridge"], ["--network", "none"]]) {
+      const r = await b.berth(["run", ...net, "--network-alias", "web", "busybox", "true"]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain("network-scoped alias is supported only for containers in user defined networks");
+    }
+    expect(await containerIds()).toEqual(before);
+    const created = await b.berth(["create", "busybox", "true"]);
+    expect(created.code).toBe(0);
+    const id = created.stdout.trim();
+    const c = await b.berth(["network", "connect", "--alias", "web", "bridge", id]);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toContain("network-scoped alias is supported only for containers in user defined networks");
+    expect((await b.berth(["rm", id])).code).toBe(0);
+  });
+
   it("none has only lo", async () => {
     const out = await ok(["run", "--rm", "--network", "none", "busybox", "cat", "/proc/net/dev"]);
     const ifaces = out.split("\n").slice(2).filter(Boolean).map((l) => l.split(":")[0]!.trim());

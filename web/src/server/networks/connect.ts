@@ -1,8 +1,8 @@
-import { AlreadyExists, ContainerOptions, FailedPrecondition, type ConfiguredNetwork, type NetworkInspect } from "@berth/core";
+import { AlreadyExists, ContainerOptions, FailedPrecondition, InvalidArgument, type ConfiguredNetwork, type NetworkInspect } from "@berth/core";
 import type { Db } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { configuredNetworks, rawOptions } from "./configured.js";
-import { networkJob } from "./jobs.js";
+import { ALIAS_NEEDS_USER_NETWORK, networkJob } from "./jobs.js";
 
 // `network connect` / `disconnect`: the stored list changes for every container (what its next
 // start joins); a running one also gets or loses the interface now.
@@ -33,10 +33,11 @@ export async function connectConfigured(s: Services, c: Db.Container, ref: strin
   const opts = ContainerOptions.parse(rawOptions(c));
   const n = await resolveNetwork(s, c, ref);
   refuseSharedNamespace(opts, n);
+  if (n.Name === "bridge" && aliases.length) throw new InvalidArgument(ALIAS_NEEDS_USER_NETWORK);
   const list = configuredNetworks(opts);
   if (list.some((e) => names(n, e))) throw new AlreadyExists(`endpoint with name ${c.name} already exists in network ${n.Name}`);
   if (live) await live();
-  await save(s, c, [...list, { name: n.Name, aliases: n.Name === "bridge" ? [] : aliases }]);
+  await save(s, c, [...list, { name: n.Name, aliases }]);
 }
 
 /** `network disconnect`: the network leaves the list for the next start (and, running, `live` removes the interface). */

@@ -1,8 +1,11 @@
-import { ContainerOptions, JOB_NETWORK, NotFound, type NetworkJob, type NetworkSettings } from "@berth/core";
+import { ContainerOptions, InvalidArgument, JOB_NETWORK, NotFound, type NetworkJob, type NetworkSettings } from "@berth/core";
 import type { Db } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { imageHost, runHostJob } from "../images/jobs.js";
 import { configuredSettings } from "./configured.js";
+
+/** Docker's answer to an alias on the default bridge, host or none: names resolve on user networks only. */
+export const ALIAS_NEEDS_USER_NETWORK = "network-scoped alias is supported only for containers in user defined networks";
 
 /** A network operation, on the given host or (single-host mode) the online one. */
 export async function networkJob<T>(s: Services, payload: NetworkJob, hostId?: string): Promise<T> {
@@ -17,6 +20,7 @@ export async function checkRunNetwork(s: Services, hostId: string, options: Cont
   const network = options?.network;
   const publish = options?.publish ?? [];
   const custom = network !== undefined && network !== "bridge" && network !== "host" && network !== "none";
+  if (!custom && options?.networkAliases?.length) throw new InvalidArgument(ALIAS_NEEDS_USER_NETWORK);
   if (!custom && !publish.some((p) => p.hostPort !== 0)) return;
   await networkJob(s, { op: "check", ...(network ? { network } : {}), publish }, hostId);
 }
