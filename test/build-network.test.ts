@@ -3,63 +3,31 @@
  * default bridge network (outbound NAT), released when the step ends; `--network none` leaves
  * only lo, `--network host` shares the host's stack. The network's /etc files never reach a layer.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startInstance, type Instance } from "./harness.js";
+import { makeOutsideWorld, type OutsideWorld } from "./outside-world.js";
 
 const rand = Math.random().toString(36).slice(2, 7);
 let b: Instance;
 let work: string;
 
-// The test's own "outside world": a namespace behind a veth pair on a /24 of 198.18.0.0/15
-// (RFC 2544's benchmarking block, which nothing on a host routes). Traffic goes only there.
-const ns = `bbn-${rand}`;
-const hostVeth = `vbh${rand}`;
-const peerVeth = `vbp${rand}`;
-const third = 1 + Math.floor(Math.random() * 250);
-const outsideHost = `198.18.${third}.1`;
-const outsidePeer = `198.18.${third}.2`;
-let listener: ChildProcess | undefined;
-
-const ip = (...args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
+// The test's own "outside world" (a namespace behind a veth pair; see outside-world.ts).
+let outside: OutsideWorld;
 
 beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error("build network tests need root (bridges, iptables, netns)");
-  execFileSync("iptables", ["-V"]); // fails loudly without iptables (scripts/setup.sh installs it)
+  outside = makeOutsideWorld("tbn");
   execFileSync("tar", ["--version"]);
-  ip("netns", "add", ns);
-  ip("link", "add", hostVeth, "type", "veth", "peer", "name", peerVeth);
-  ip("link", "set", peerVeth, "netns", ns);
-  ip("addr", "add", `${outsideHost}/24`, "dev", hostVeth);
-  ip("link", "set", hostVeth, "up");
-  ip("-n", ns, "addr", "add", `${outsidePeer}/24`, "dev", peerVeth);
-  ip("-n", ns, "link", "set", peerVeth, "up");
-  ip("-n", ns, "link", "set", "lo", "up");
-  // Answers every connection with the source address it sees.
-  listener = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", `require("net").createServer((s) => s.end("seen " + s.remoteAddress.replace(/^::ffff:/, "") + "\\n")).listen(7777, () => console.log("up"))`], { stdio: ["ignore", "pipe", "inherit"] });
-  await new Promise<void>((resolve, reject) => {
-    listener!.stdout!.once("data", () => resolve());
-    listener!.once("exit", (code) => reject(new Error(`listener exited ${code}`)));
-  });
+  await outside.listen(7777, "seen ");
   work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-build-net-"));
   b = await startInstance();
 }, 180_000);
 
 afterAll(async () => {
-  listener?.kill("SIGKILL");
-  try {
-    ip("netns", "del", ns);
-  } catch {
-    /* not made */
-  }
-  try {
-    ip("link", "del", hostVeth);
-  } catch {
-    /* went with the namespace */
-  }
+  outside?.remove();
   if (work) fs.rmSync(work, { recursive: true, force: true });
   // stop() also fails on a leftover link, rule or cgroup: the steps' endpoints must be gone.
   if (b) await b.stop();
@@ -77,7 +45,7 @@ function context(): string {
   const dir = fs.mkdtempSync(path.join(work, "ctx-"));
   fs.writeFileSync(
     path.join(dir, "Dockerfile"),
-    ["FROM busybox", "ARG TRIES=150", `RUN for i in $(seq $TRIES); do nc ${outsidePeer} 7777 </dev/null > /reply && [ -s /reply ] && exit 0; sleep 0.2; done; exit 1`, ""].join("\n"),
+    ["FROM busybox", "ARG TRIES=150", `RUN for i in $(seq $TRIES); do nc ${outside.peerAddress} 7777 </dev/null > /reply && [ -s /reply ] && exit 0; sleep 0.2; done; exit 1`, ""].join("\n"),
   );
   return dir;
 }
@@ -96,7 +64,7 @@ describe("build --network", () => {
     const tag = `bnet-${rand}:default`;
     await ok(["build", "-t", tag, context()]);
     // Masqueraded to the host's address on the way out, as a container on the bridge is.
-    expect(await ok(["run", "--rm", "--network", "none", tag, "cat", "/reply"])).toBe(`seen ${outsideHost}\n`);
+    expect(await ok(["run", "--rm", "--network", "none", tag, "cat", "/reply"])).toBe(`seen ${outside.hostAddress}\n`);
 
     const archive = path.join(work, "default.tar");
     await ok(["save", "-o", archive, tag]);
@@ -114,14 +82,14 @@ describe("build --network", () => {
     await ok(["build", "--build-arg", "TRIES=20", "-t", `bnet-${rand}:twenty`, context()]);
     const r = await b.berth(["build", "--network", "none", "--build-arg", "TRIES=20", "-t", `bnet-${rand}:none`, context()], T);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`nc ${outsidePeer} 7777`);
+    expect(r.stderr).toContain(`nc ${outside.peerAddress} 7777`);
     expect(r.stderr).toMatch(/returned a non-zero code: 1/);
     expect((await b.berth(["image", "inspect", `bnet-${rand}:none`])).code).not.toBe(0);
   });
 
   it("--network host: the host's stack (the listener sees the host's own address); an unknown mode is refused", { timeout: 240_000 }, async () => {
     await ok(["build", "--no-cache", "--network", "host", "-t", `bnet-${rand}:host`, context()]);
-    expect(await ok(["run", "--rm", "--network", "none", `bnet-${rand}:host`, "cat", "/reply"])).toBe(`seen ${outsideHost}\n`);
+    expect(await ok(["run", "--rm", "--network", "none", `bnet-${rand}:host`, "cat", "/reply"])).toBe(`seen ${outside.hostAddress}\n`);
     const bad = await b.berth(["build", "--network", `nosuch-${rand}`, context()], T);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain(`--network nosuch-${rand}`);

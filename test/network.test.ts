@@ -1,55 +1,25 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startInstance, type Instance } from "./harness.js";
+import { makeOutsideWorld, type OutsideWorld } from "./outside-world.js";
 
 // Real bridges, veth pairs, iptables rules and userland proxies of a whole Berth instance.
 const rand = Math.random().toString(36).slice(2, 7);
 const NET = `net-${rand}`;
 let b: Instance;
 
-// The test's own "outside world": a network namespace behind a veth pair, on a /24 of the
-// benchmarking block 198.18.0.0/15 (RFC 2544), which nothing on a host routes.
-const ns = `bnt-${rand}`;
-const hostVeth = `vnh${rand}`;
-const peerVeth = `vnp${rand}`;
-const third = 1 + Math.floor(Math.random() * 250);
-const outsideHost = `198.18.${third}.1`;
-const outsidePeer = `198.18.${third}.2`;
-let listener: ChildProcess | undefined;
-
-function ip(...args: string[]): string {
-  return execFileSync("ip", args, { encoding: "utf8" });
-}
+// The test's own "outside world" (a namespace behind a veth pair; see outside-world.ts).
+let outside: OutsideWorld;
 
 beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error("network tests need root (bridges, iptables, netns)");
-  execFileSync("iptables", ["-V"]); // fails loudly without iptables (scripts/setup.sh installs it)
-  ip("netns", "add", ns);
-  ip("link", "add", hostVeth, "type", "veth", "peer", "name", peerVeth);
-  ip("link", "set", peerVeth, "netns", ns);
-  ip("addr", "add", `${outsideHost}/24`, "dev", hostVeth);
-  ip("link", "set", hostVeth, "up");
-  ip("-n", ns, "addr", "add", `${outsidePeer}/24`, "dev", peerVeth);
-  ip("-n", ns, "link", "set", peerVeth, "up");
-  ip("-n", ns, "link", "set", "lo", "up");
+  outside = makeOutsideWorld("tnw");
   b = await startInstance();
 }, 180_000);
 
 afterAll(async () => {
-  listener?.kill("SIGKILL");
-  try {
-    ip("netns", "del", ns);
-  } catch {
-    /* not made */
-  }
-  try {
-    ip("link", "del", hostVeth);
-  } catch {
-    /* went with the namespace */
-  }
+  outside?.remove();
   // stop() also fails if a link or an iptables rule of the instance is left.
   if (b) await b.stop();
 }, 120_000);
@@ -314,19 +284,15 @@ describe("--network", () => {
 
   it("host sees the host's interfaces", async () => {
     const out = await ok(["run", "--rm", "--network", "host", "busybox", "cat", "/proc/net/dev"]);
-    expect(out).toContain(`${hostVeth}:`);
+    expect(out).toContain(`${outside.hostVeth}:`);
   });
 
   it("the default bridge: eth0, a default route, and outbound NAT to another namespace (masqueraded source)", async () => {
     // The listener in the test's namespace answers with the source address it sees.
-    listener = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", `require("net").createServer((s) => s.end(s.remoteAddress.replace(/^::ffff:/, "") + "\\n")).listen(7777, () => console.log("up"))`], { stdio: ["ignore", "pipe", "inherit"] });
-    await new Promise<void>((resolve, reject) => {
-      listener!.stdout!.once("data", () => resolve());
-      listener!.once("exit", (code) => reject(new Error(`listener exited ${code}`)));
-    });
-    const r = await b.berth(["run", "--rm", "busybox", "sh", "-c", `ip route | grep '^default via' >&2; ${retry(`nc ${outsidePeer} 7777 </dev/null`)}`], { timeoutMs: 90_000 });
+    await outside.listen(7777);
+    const r = await b.berth(["run", "--rm", "busybox", "sh", "-c", `ip route | grep '^default via' >&2; ${retry(`nc ${outside.peerAddress} 7777 </dev/null`)}`], { timeoutMs: 90_000 });
     expect(r.stderr).toMatch(/default via \S+ dev eth0/);
-    expect(r.stdout).toBe(`${outsideHost}\n`);
+    expect(r.stdout).toBe(`${outside.hostAddress}\n`);
     expect(r.code).toBe(0);
   });
 });
