@@ -15,7 +15,9 @@ const file = fileURLToPath(new URL("../build/berth.cjs", import.meta.url));
 const st = fs.statSync(file);
 // One cache per command: each holds what its command compiled (a cache is only ever written once).
 const command = /^[a-z][a-z-]{0,19}$/.test(process.argv[2] ?? "") ? process.argv[2] : "other";
-const cacheFile = `${file}.${process.version}-${process.arch}-${st.size}-${Math.trunc(st.mtimeMs)}.${command}.cache`;
+// Beside the bundle, or where BERTH_CLI_CACHE_DIR says (an install the user cannot write to).
+const cacheDir = process.env.BERTH_CLI_CACHE_DIR || path.dirname(file);
+const cacheFile = path.join(cacheDir, `${path.basename(file)}.${process.version}-${process.arch}-${st.size}-${Math.trunc(st.mtimeMs)}.${command}.cache`);
 // ASCII by construction (scripts/bundle.mjs checks): latin1 skips UTF-8 decoding.
 const source = fs.readFileSync(file, "latin1");
 let cachedData;

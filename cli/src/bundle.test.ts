@@ -5,17 +5,21 @@
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 const cliDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const bin = path.join(cliDir, "bin", "berth.js");
 const build = path.join(cliDir, "build");
 const version = (JSON.parse(fs.readFileSync(path.join(cliDir, "package.json"), "utf8")) as { version: string }).version;
 
-const berth = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, BERTH_URL: "http://127.0.0.1:9" } });
-const caches = () => fs.readdirSync(build).filter((f) => f.startsWith(`berth.cjs.${process.version}-${process.arch}-`) && f.endsWith(".cache"));
+// A cache directory of this file's own: other tests run the CLI (and write its caches) at the same time.
+const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-cli-cache-"));
+afterAll(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
+const berth = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, BERTH_URL: "http://127.0.0.1:9", BERTH_CLI_CACHE_DIR: cacheDir } });
+const caches = () => fs.readdirSync(cacheDir).filter((f) => f.startsWith(`berth.cjs.${process.version}-${process.arch}-`) && f.endsWith(".cache"));
 
 describe("the bundled CLI", () => {
   it("is built, one ASCII file with no import() left", () => {
@@ -26,7 +30,7 @@ describe("the bundled CLI", () => {
   });
 
   it("writes a code cache after a command and keeps working with it", () => {
-    for (const f of caches()) fs.rmSync(path.join(build, f), { force: true });
+    for (const f of caches()) fs.rmSync(path.join(cacheDir, f), { force: true });
     const first = berth("--version");
     expect(first.status).toBe(0);
     expect(first.stdout.trim()).toBe(version);
@@ -37,9 +41,10 @@ describe("the bundled CLI", () => {
   });
 
   it("replaces a damaged cache and runs the command as if there were none", () => {
+    // `--help` runs under the "other" cache, which `--version` wrote too.
     if (caches().length === 0) expect(berth("--version").status).toBe(0);
-    const [name] = caches();
-    const file = path.join(build, name!);
+    const name = caches().find((f) => f.endsWith(".other.cache"));
+    const file = path.join(cacheDir, name!);
     const junk = Buffer.alloc(4096, 0x5a);
     fs.writeFileSync(file, junk);
     const r = berth("--help");

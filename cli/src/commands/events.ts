@@ -10,31 +10,21 @@ export interface EventsArgs {
 
 /** `berth events`: recent events from --since, then live ones until --until (or Ctrl-C). */
 export async function events(a: EventsArgs): Promise<void> {
-  const [{ connect }, { openSocket, ask }, { EVENTS_READ, parseTimeArg }, { CliError }, { write }, fmt] = await Promise.all([
+  const [{ connect }, { openSocket, ask }, { EVENTS_READ }, { parseTimeFlags }, { write }, fmt] = await Promise.all([
     import("../client.js"),
     import("../socket-session.js"),
     import("@berth/core"),
-    import("../errors.js"),
+    import("../time-flags.js"),
     import("../output.js"),
     import("../event-format.js"),
   ]);
-  const time = (flag: string, v: string | undefined) => {
-    if (v === undefined) return undefined;
-    try {
-      return parseTimeArg(flag, v);
-    } catch (e) {
-      throw new CliError("USAGE", (e as Error).message);
-    }
-  };
-  const since = time("--since", a.since);
-  const until = time("--until", a.until);
+  const times = parseTimeFlags(a);
   const s = connect();
   const socket = await openSocket(s);
   try {
     const { session } = await ask<{ session: string }>(socket, s.url, EVENTS_READ.open, {
       filters: a.filters,
-      ...(since !== undefined ? { since } : {}),
-      ...(until !== undefined ? { until } : {}),
+      ...times,
     });
     for (;;) {
       const r = await ask<{ events: import("../event-format.js").DockerEventView[]; done: boolean }>(socket, s.url, EVENTS_READ.next, { session });

@@ -17,12 +17,13 @@ export interface LogsArgs {
  * stdout and stderr lines to our stderr, each in order, as docker.
  */
 export async function logs(a: LogsArgs): Promise<void> {
-  const [{ connect }, { openSocket, ask }, { readFrames, LOGS_READ, parseTimeArg }, { CliError }, { write }] = await Promise.all([
+  const [{ connect }, { openSocket, ask }, { readFrames, LOGS_READ }, { CliError }, { write }, { parseTimeFlags }] = await Promise.all([
     import("../client.js"),
     import("../socket-session.js"),
     import("@berth/core"),
     import("../errors.js"),
     import("../output.js"),
+    import("../time-flags.js"),
   ]);
   let tail: number | undefined;
   if (a.tail !== undefined && a.tail !== "all") {
@@ -30,16 +31,7 @@ export async function logs(a: LogsArgs): Promise<void> {
     const n = Number(a.tail);
     if (n >= 0) tail = n; // docker reads a negative --tail as all
   }
-  const time = (flag: string, v: string | undefined) => {
-    if (v === undefined) return undefined;
-    try {
-      return parseTimeArg(flag, v);
-    } catch (e) {
-      throw new CliError("USAGE", (e as Error).message);
-    }
-  };
-  const since = time("--since", a.since);
-  const until = time("--until", a.until);
+  const times = parseTimeFlags(a);
   const s = connect();
   const socket = await openSocket(s);
   // `berth logs c | head`: once the reader is gone, stop quietly (as docker), not with EPIPE.
@@ -57,8 +49,7 @@ export async function logs(a: LogsArgs): Promise<void> {
       follow: a.follow,
       timestamps: !!a.timestamps,
       ...(tail !== undefined ? { tail } : {}),
-      ...(since !== undefined ? { since } : {}),
-      ...(until !== undefined ? { until } : {}),
+      ...times,
     });
     const next = () => ask<{ data?: ArrayBuffer | Uint8Array; done: boolean }>(socket, s.url, LOGS_READ.next, { session });
     let pending = next();
