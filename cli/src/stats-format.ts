@@ -1,21 +1,10 @@
+import type { ContainerStatsSample } from "@berth/core";
 /** `stats` rows as docker prints them: CPU % from two samples, go-units sizes. */
 import { humanSize, shortId } from "./format.js";
 import type { TemplateRow } from "./go-template.js";
 
-export interface StatsSample {
-  id: string;
-  name: string;
-  running: boolean;
-  time: number;
-  cpuNs: number;
-  memory: number;
-  memoryLimit: number;
-  pids: number;
-  netRx: number;
-  netTx: number;
-  blockRead: number;
-  blockWrite: number;
-}
+/** A worker's sample with the container's name, as the CLI shows it. */
+export type StatsSample = ContainerStatsSample & { name: string };
 
 export const STATS_HEADERS: Record<string, string> = {
   Container: "CONTAINER",

@@ -11,6 +11,7 @@ export * from "./digest.js";
 export * from "./container-options.js";
 export * from "./lifecycle-options.js";
 export * from "./lifecycle-jobs.js";
+export * from "./env.js";
 export * from "./terminal.js";
 export * from "./log-time.js";
 export * from "./log-frames.js";

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { ImageConfig, LifecycleOptions } from "@berth/core";
-import { InvalidArgument } from "@berth/core";
+import { InvalidArgument, overrideEnv } from "@berth/core";
 
 export const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -24,17 +24,6 @@ export function processFromImage(config: ImageConfig, cmd: string[], containerId
   return { args, env, cwd: o.workdir || c.WorkingDir || "/", hostname, user: userOverride || c.User || "" };
 }
 
-/** `base` with same-named entries replaced by `extra`'s, in place; new names appended. */
-function overrideEnv(base: string[], extra: string[]): string[] {
-  const key = (e: string) => (e.includes("=") ? e.slice(0, e.indexOf("=")) : e);
-  const out = [...base];
-  for (const e of extra) {
-    const i = out.findIndex((b) => key(b) === key(e));
-    if (i >= 0) out[i] = e;
-    else out.push(e);
-  }
-  return out;
-}
 
 /**
  * `-w DIR` that the image lacks is created in the container's own layer, as Docker does.

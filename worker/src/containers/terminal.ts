@@ -1,6 +1,6 @@
 import net from "node:net";
 import type { Duplex, Readable, Writable } from "node:stream";
-import type { AgentExecStart } from "@berth/core";
+import { overrideEnv, type AgentExecStart } from "@berth/core";
 import { execInContainer, killContainer, openPipe, openPty, resizePty, waitContainer } from "@berth/native";
 import { describeSpawnFailure, exitCodeOf, EXIT_RUNTIME_ERROR } from "./exit-status.js";
 import { resolveUser } from "./spec.js";
@@ -34,12 +34,6 @@ export interface ExecTarget {
 /** Grace for output still in flight once the exec'd process ended (a background child may hold the pty forever). */
 const DRAIN_MS = 2_000;
 
-/** "K=V" list with `extra` overriding same-named entries of `base`. */
-export function mergeEnv(base: string[], extra: string[] = []): string[] {
-  const key = (e: string) => e.slice(0, e.indexOf("="));
-  const over = new Set(extra.map(key));
-  return [...base.filter((e) => !over.has(key(e))), ...extra];
-}
 
 /** Opens a pipe's write end (Spawned.stdin) as a stream; takes ownership of the fd. */
 export function openStdinPipe(fd: number): Writable {
@@ -65,7 +59,7 @@ export async function startExec(target: ExecTarget, req: AgentExecStart, client:
   }
   const base = {
     args: req.cmd,
-    env: mergeEnv(target.env, req.env),
+    env: overrideEnv(target.env, req.env),
     cwd: req.workdir ?? target.cwd,
     ...ids,
     capAdd: target.capAdd,

@@ -1,4 +1,4 @@
-import { ContainerOptions, JOB, type ImageConfig, type ImageInspectResult } from "@berth/core";
+import { ContainerOptions, JOB, overrideEnv, type ImageConfig, type ImageInspectResult } from "@berth/core";
 import type { Db } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { runHostJob } from "../images/jobs.js";
@@ -30,7 +30,7 @@ export function dockerContainerInspect(c: Db.Container & { runtime?: Db.Containe
   const argv = [...entrypoint, ...effectiveCmd];
   const running = c.state === "running";
   const paused = c.runtime?.paused ?? false;
-  const env = mergeEnv(image?.Env ?? [], opts.env ?? []);
+  const env = overrideEnv(image?.Env ?? [], opts.env ?? []);
   return {
     Id: c.id,
     Created: c.createdAt.toISOString(),
@@ -92,14 +92,3 @@ export async function imageRunConfig(s: Services, c: Db.Container): Promise<Imag
   }
 }
 
-/** The image's Env with the user's `-e` entries replacing same-named ones (the worker's rule). */
-function mergeEnv(base: string[], extra: string[]): string[] {
-  const key = (e: string) => e.slice(0, e.indexOf("=") < 0 ? e.length : e.indexOf("="));
-  const out = [...base];
-  for (const e of extra) {
-    const i = out.findIndex((b) => key(b) === key(e));
-    if (i >= 0) out[i] = e;
-    else out.push(e);
-  }
-  return out;
-}
