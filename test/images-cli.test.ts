@@ -229,4 +229,12 @@ describe("the streaming routes", () => {
     expect(body.includes(Buffer.from("manifest.json"))).toBe(true);
     expect(fs.readdirSync(path.join(b.home, "builds")).filter((f) => f.endsWith(".tar"))).toEqual([]);
   });
+
+  it("save -o into a missing directory is a clear error (exit 1), and writes nothing", async () => {
+    const missing = path.join(work, "no-such-dir");
+    const r = await b.berth(["save", "busybox", "-o", path.join(missing, "x.tar")], { timeoutMs: 120_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`berth: invalid output path: directory "${missing}" does not exist`);
+    expect(fs.existsSync(missing)).toBe(false);
+  });
 });

@@ -2,7 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import * as ignoreNs from "ignore";
-import * as tar from "tar";
+// Only tar's create side: the package's index also loads extract, list and update.
+import { create as tarCreate } from "tar/create";
 
 type IgnoreFactory = () => { add(patterns: string[]): { ignores(p: string): boolean } };
 const ignore = ((ignoreNs as unknown as { default?: unknown }).default ?? ignoreNs) as IgnoreFactory;
@@ -46,7 +47,7 @@ export function contextStream(dir: string, keep: string[] = []): Readable {
     out.end(Buffer.alloc(1024));
     return out;
   }
-  const packer = tar.create({ cwd: dir, noDirRecurse: true, portable: true }, files) as unknown as Readable;
+  const packer = tarCreate({ cwd: dir, noDirRecurse: true, portable: true }, files) as unknown as Readable;
   packer.on("error", (e: Error) => out.destroy(e));
   return packer.pipe(out);
 }

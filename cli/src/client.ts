@@ -3,7 +3,7 @@
  * client (live logs). Loaded lazily by the commands, so `berth --version`/`--help` never pay
  * for @berth/core, tRPC or socket.io.
  */
-import { SOCKET } from "@berth/core";
+import { SOCKET, config } from "@berth/core";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import type { AppRouter } from "@berth/web/router";
 import { CliError, connectionMessage, unauthorizedMessage, codeForKind } from "./errors.js";
@@ -20,7 +20,7 @@ export interface Session {
 }
 
 export function connect(): Session {
-  const { url, token } = endpoint();
+  const { url, token } = endpoint(config());
   return connectWith(url, token);
 }
 

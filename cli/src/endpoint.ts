@@ -1,10 +1,11 @@
 /**
  * Where the Berth server is and which token to present: all a command needs before its first
  * request. Kept apart from client.ts so a command that speaks plain HTTP (attached `run`)
- * does not load the tRPC client.
+ * does not load the tRPC client, nor (with quickClientConfig) zod.
  */
 import { readFileSync } from "node:fs";
-import { config, homePaths } from "@berth/core";
+import type { ClientConfig } from "@berth/core/client-config";
+import { homePaths } from "@berth/core/home-paths";
 import { CliError, noCredentialsMessage } from "./errors.js";
 import { storedLogin } from "./credentials.js";
 
@@ -27,7 +28,7 @@ export function readToken(cfg: { token: string | undefined; home: string; url?: 
   throw new CliError("NO_CREDENTIALS", noCredentialsMessage);
 }
 
-export function endpoint(): Endpoint {
-  const cfg = config();
+/** cfg: core's config(), or quickClientConfig() where it answers (no zod loaded: see run-attached.ts). */
+export function endpoint(cfg: ClientConfig): Endpoint {
   return { url: cfg.url, token: readToken(cfg) };
 }

@@ -98,7 +98,6 @@ function readFile(flag: string, file: string): string {
 
 /** The flags as LifecycleOptions; a bad value throws an Error naming the flag (the caller makes it a usage error). */
 export async function lifecycleOptionsFrom(f: LifecycleFlags, lookup: (k: string) => string | undefined = (k) => process.env[k]) {
-  const { parseRestartPolicy } = await import("@berth/core");
   const env = [
     ...(f.envFile ?? []).flatMap((file) => parseEnvFileText(readFile("--env-file", file), file, lookup)),
     ...(f.env ?? []).map((e) => resolveEnvFlag(e, lookup)).filter((e): e is string => e !== undefined),
@@ -109,7 +108,8 @@ export async function lifecycleOptionsFrom(f: LifecycleFlags, lookup: (k: string
     if (!/^\d+$/.test(f.stopTimeout.trim())) throw new Error(`invalid value "${f.stopTimeout}" for --stop-timeout: expected whole seconds`);
     stopTimeout = Number(f.stopTimeout);
   }
-  const restart = f.restart !== undefined ? parseRestartPolicy(f.restart) : undefined;
+  // core (zod) only for --restart: a plain `run` loads none of it.
+  const restart = f.restart !== undefined ? (await import("@berth/core")).parseRestartPolicy(f.restart) : undefined;
   if (f.workdir !== undefined && !f.workdir.startsWith("/")) throw new Error(`invalid value "${f.workdir}" for --workdir: the working directory must be an absolute path`);
   return {
     ...(env.length ? { env } : {}),

@@ -5,7 +5,6 @@
  * the client's start-up and handshakes are most of the time a run takes.
  */
 import http from "node:http";
-import https from "node:https";
 import type { Writable } from "node:stream";
 import { CliError, codeForKind, unauthorizedMessage } from "./errors.js";
 import type { Endpoint } from "./endpoint.js";
@@ -37,7 +36,8 @@ export interface RunOutcome {
 export async function runAttached(e: Endpoint, input: RunRequest, out: Record<"stdout" | "stderr", Writable> = { stdout: process.stdout, stderr: process.stderr }): Promise<RunOutcome> {
   const u = new URL(`${e.url.replace(/\/+$/, "")}${RUN_PATH}`);
   const body = JSON.stringify(input);
-  const req = (u.protocol === "https:" ? https : http).request(u, {
+  // node:https (and tls) only for an https URL: loading them costs a plain run a few ms.
+  const req = (u.protocol === "https:" ? (await import("node:https")).default : http).request(u, {
     method: "POST",
     headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...(e.token ? { authorization: `Bearer ${e.token}` } : {}) },
   });
@@ -102,8 +102,10 @@ async function failure(url: string, res: http.IncomingMessage): Promise<CliError
 
 /** `berth run` without -d/-i/-t: the container's exit code is ours; 125 when it never produced one. */
 export async function runAttachedCommand(input: RunRequest): Promise<number> {
-  const { endpoint } = await import("./endpoint.js");
-  const r = await runAttached(endpoint(), input);
+  const [{ endpoint }, { quickClientConfig }] = await Promise.all([import("./endpoint.js"), import("@berth/core/client-config")]);
+  // The usual environment needs no zod; anything else gets config()'s value or its error.
+  const cfg = quickClientConfig() ?? (await import("@berth/core")).config();
+  const r = await runAttached(endpoint(cfg), input);
   if (r.error) await write(process.stderr, `berth: ${r.error}\n`);
   return r.exitCode ?? 125;
 }

@@ -18,13 +18,14 @@ export interface BuildArgs {
  * excludes) to POST /api/builds and prints the build's output as it comes.
  */
 export async function build(a: BuildArgs): Promise<number | void> {
-  const [{ connectImages }, { CliError, codeForKind, unauthorizedMessage }, { write }, { contextStream }, http, https, path, fs] = await Promise.all([
-    import("../image-client.js"),
+  // Plain HTTP and the endpoint only: no tRPC client, and no zod unless the environment is unusual.
+  const [{ endpoint }, { quickClientConfig }, { CliError, codeForKind, unauthorizedMessage }, { write }, { contextStream }, http, path, fs] = await Promise.all([
+    import("../endpoint.js"),
+    import("@berth/core/client-config"),
     import("../errors.js"),
     import("../output.js"),
     import("../build-context.js"),
     import("node:http"),
-    import("node:https"),
     import("node:path"),
     import("node:fs"),
   ]);
@@ -34,7 +35,7 @@ export async function build(a: BuildArgs): Promise<number | void> {
   if (dockerfile.startsWith("..") || path.isAbsolute(dockerfile)) throw new CliError("USAGE", `the Dockerfile (${a.file}) must be inside the build context (${a.context})`);
   if (!fs.existsSync(path.join(dir, dockerfile))) throw new CliError("USAGE", `unable to prepare context: no Dockerfile at ${path.join(a.context, dockerfile)}`);
 
-  const s = await connectImages();
+  const s = endpoint(quickClientConfig() ?? (await import("@berth/core")).config());
   const u = new URL(`${s.url.replace(/\/+$/, "")}/api/builds`);
   for (const t of a.tags) u.searchParams.append("t", t);
   for (const b of a.buildArgs) u.searchParams.append("build-arg", b.includes("=") ? b : `${b}=${process.env[b] ?? ""}`);
@@ -42,7 +43,7 @@ export async function build(a: BuildArgs): Promise<number | void> {
   if (a.target) u.searchParams.set("target", a.target);
   if (a.noCache) u.searchParams.set("no-cache", "1");
   if (a.network) u.searchParams.set("network", a.network);
-  const mod = u.protocol === "https:" ? https : http;
+  const mod = u.protocol === "https:" ? (await import("node:https")).default : http;
   const req = mod.request(u, { method: "POST", headers: { ...(s.token ? { authorization: `Bearer ${s.token}` } : {}), "content-type": "application/x-tar", "transfer-encoding": "chunked" } });
   const response = new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
     req.once("response", resolve);

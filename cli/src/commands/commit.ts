@@ -11,10 +11,11 @@ export interface CommitArgs {
 
 /** `commit [-m MSG] [-c CHANGE]… CONTAINER [REPO[:TAG]]`: the container's changes → a new image; prints its id. */
 export async function commit(a: CommitArgs): Promise<void> {
-  const [{ createTRPCClient, httpLink }, { connect }, { write }] = await Promise.all([import("@trpc/client"), import("../client.js"), import("../output.js")]);
+  const [{ createTRPCClient, httpLink }, { connect }, { write }, { httpFetch }] = await Promise.all([import("@trpc/client"), import("../client.js"), import("../output.js"), import("../http-fetch.js")]);
   const { url, token } = connect();
   const trpc = createTRPCClient<import("@berth/web/router").AppRouter>({
-    links: [httpLink({ url: `${url}/api/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })],
+    // node:http, as every other command: the global fetch (undici) costs more to load than the call takes.
+    links: [httpLink({ url: `${url}/api/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}), fetch: httpFetch })],
   });
   const r = await trpc.image.commit.mutate({
     container: a.container,

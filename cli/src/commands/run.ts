@@ -33,7 +33,8 @@ export interface RunFlags extends LogFlags, LifecycleFlags, NetworkFlags, MountF
 
 /** The flags as the API's ContainerOptions; a bad value is a usage error naming the flag. */
 export async function toOptions(f: RunFlags = {}) {
-  const { parseBytes } = await import("@berth/core");
+  // core (zod) only for a size flag: a plain `run` loads none of it.
+  const parseBytes = f.memory !== undefined || f.memorySwap !== undefined ? (await import("@berth/core")).parseBytes : undefined;
   const { CliError } = await import("../errors.js");
   const num = (flag: string, v: string, int: boolean) => {
     const n = Number(v);
@@ -43,7 +44,7 @@ export async function toOptions(f: RunFlags = {}) {
   const bytes = (flag: string, v: string) => {
     if (v === "-1") return -1;
     try {
-      return parseBytes(v);
+      return parseBytes!(v);
     } catch (e) {
       throw new CliError("USAGE", `invalid value for ${flag}: ${(e as Error).message}`);
     }

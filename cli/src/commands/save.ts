@@ -24,9 +24,19 @@ export async function save(a: SaveArgs): Promise<void> {
   }
   const s = await connectImages();
   // Written beside the target and renamed when complete: a failed save leaves no half archive.
-  const tmp = path.join(path.dirname(path.resolve(a.output)), `.${path.basename(a.output)}.${randomUUID()}.tmp`);
+  const dir = path.dirname(path.resolve(a.output));
+  const tmp = path.join(dir, `.${path.basename(a.output)}.${randomUUID()}.tmp`);
+  // Opened before the download: a bad path is a clear message, not a stream's unhandled error.
+  let fd: number;
   try {
-    await download(s, "/api/images/save", query, fs.createWriteStream(tmp, { flags: "wx" }));
+    fd = fs.openSync(tmp, "wx", 0o666);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === "ENOENT" && !fs.existsSync(dir)) throw new CliError("USAGE", `invalid output path: directory "${dir}" does not exist`);
+    throw new CliError("USAGE", `cannot write ${a.output}: ${err.code === "EACCES" ? "permission denied" : (err.code ?? err.message)}`);
+  }
+  try {
+    await download(s, "/api/images/save", query, fs.createWriteStream(tmp, { fd }));
     await fs.promises.rename(tmp, a.output);
   } finally {
     await fs.promises.rm(tmp, { force: true });

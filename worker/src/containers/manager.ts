@@ -107,8 +107,8 @@ export class ContainerManager {
     try {
       cmd = JSON.parse(row.cmd) as string[];
       const opts = ContainerOptions.parse(JSON.parse(row.options));
-      await Promise.all(["upper", "work", "rootfs"].map((d) => fs.mkdir(path.join(dir, d), { recursive: true })));
-      const image = await loadImage(this.d.db, this.d.blobs, row.imageId);
+      // The directories and the image at once: both are on every start's critical path.
+      const [image] = await Promise.all([loadImage(this.d.db, this.d.blobs, row.imageId), Promise.all(["upper", "work", "rootfs"].map((d) => fs.mkdir(path.join(dir, d), { recursive: true })))]);
       const lowerdirs = await this.d.snapshots.prepare(image.manifest.layers, image.config.rootfs.diff_ids, this.d.blobs);
       const { user, ...proc } = processFromImage(image.config, cmd, row.id, opts.user, opts);
       if (opts.workdir) await ensureWorkdir(opts.workdir, path.join(dir, "upper"), lowerdirs);
@@ -231,11 +231,14 @@ export class ContainerManager {
   private async finish(id: string, autoRemove: boolean, sink: LogSink, exitCode: number | null, error?: string, oomKilled = false, restarting = false): Promise<void> {
     this.paused.delete(id);
     // updateMany: `rm -f` may have taken the row already; the log must still get its end.
-    await this.d.db.container.updateMany({
-      where: { id },
-      data: { state: restarting ? "restarting" : "exited", exitCode, oomKilled, error: error ?? null, finishedAt: new Date(), pid: null },
-    });
-    await writeRuntime(this.d.db, id, { paused: false });
+    // Both before the log's end (a client that sees the exit then reads them); one does not wait for the other.
+    await Promise.all([
+      this.d.db.container.updateMany({
+        where: { id },
+        data: { state: restarting ? "restarting" : "exited", exitCode, oomKilled, error: error ?? null, finishedAt: new Date(), pid: null },
+      }),
+      writeRuntime(this.d.db, id, { paused: false }),
+    ]);
     // The log is complete before the row can go (--rm): a client that finds no row reads the
     // stream by id, so there must never be a moment with neither.
     await sink.exit(exitCode, error);

@@ -56,6 +56,8 @@ export async function writeImage(db: PrismaClient, blobs: BlobWriter, img: NewIm
     );
   const man = await blobs.write(manifestBytes);
   const size = img.layers.reduce((n, l) => n + l.size, 0) + cfg.size;
+  // A rebuild that changed nothing (fully cached): the rows already say all this, so no write.
+  if (await unchanged(db, { id: cfg.digest, manifestDigest: man.digest, size }, img.tags)) return { id: cfg.digest, manifestDigest: man.digest };
   await db.$transaction([
     db.image.upsert({
       where: { id: cfg.digest },
@@ -65,4 +67,13 @@ export async function writeImage(db: PrismaClient, blobs: BlobWriter, img: NewIm
     ...img.tags.map((ref) => db.imageTag.upsert({ where: { ref }, create: { ref, imageId: cfg.digest }, update: { imageId: cfg.digest } })),
   ]);
   return { id: cfg.digest, manifestDigest: man.digest };
+}
+
+/** The image row is as given and every tag already points at it. */
+async function unchanged(db: PrismaClient, row: { id: string; manifestDigest: string; size: number }, tags: string[]): Promise<boolean> {
+  const [image, tagged] = await Promise.all([
+    db.image.findUnique({ where: { id: row.id }, select: { manifestDigest: true, size: true } }),
+    tags.length ? db.imageTag.findMany({ where: { ref: { in: tags } }, select: { ref: true, imageId: true } }) : [],
+  ]);
+  return !!image && image.manifestDigest === row.manifestDigest && image.size === row.size && new Set(tags).size === tagged.length && tagged.every((t) => t.imageId === row.id);
 }

@@ -30,6 +30,7 @@ import {
 import { AUTH_REQUIRED_MESSAGE, authenticate } from "../auth/index.js";
 import { asBerthError, HTTP_STATUS as STATUS, sendJson } from "../errors.js";
 import { tagRef } from "../images/manage.js";
+import type { Redis } from "@berth/core/redis";
 import type { Services } from "../services.js";
 
 export const BUILDS_PATH = "/api/builds";
@@ -80,6 +81,16 @@ export function buildOptions(url: URL): Omit<BuildJob, "buildId" | "context"> {
 
 async function startBuild(s: Services, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const opts = buildOptions(url);
+  // The relay's connection opens while the context uploads: its first read is on the critical path.
+  const reader = s.blockingRedis();
+  try {
+    await queueAndRelay(s, req, res, opts, reader);
+  } finally {
+    reader.disconnect();
+  }
+}
+
+async function queueAndRelay(s: Services, req: IncomingMessage, res: ServerResponse, opts: Omit<BuildJob, "buildId" | "context">, reader: Redis): Promise<void> {
   const dir = homePaths(config().home).builds;
   await fs.mkdir(dir, { recursive: true });
   const name = `${randomUUID()}.tar`;
@@ -102,12 +113,11 @@ async function startBuild(s: Services, req: IncomingMessage, res: ServerResponse
   }
   s.log.info({ buildId, tags: opts.tags }, "build queued");
   res.writeHead(200, { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store", "x-build-id": buildId });
-  await relay(s, res, buildId, jobId);
+  await relay(s, res, buildId, jobId, reader);
 }
 
 /** Copies the build's stream to the response until its end event (or the job dies without one). */
-async function relay(s: Services, res: ServerResponse, buildId: string, jobId: string | undefined): Promise<void> {
-  const r = s.blockingRedis();
+async function relay(s: Services, res: ServerResponse, buildId: string, jobId: string | undefined, r: Redis): Promise<void> {
   let closed = false;
   res.on("close", () => {
     closed = true;
@@ -139,6 +149,5 @@ async function relay(s: Services, res: ServerResponse, buildId: string, jobId: s
     }
   } finally {
     res.end();
-    r.disconnect();
   }
 }

@@ -37,13 +37,13 @@ export async function runContainer(s: Services, req: RunRequest): Promise<{ id: 
   if (req.name !== undefined && !CONTAINER_NAME.test(req.name)) {
     throw new InvalidArgument(`invalid container name "${req.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed`);
   }
-  const image = await resolveImage(db, req.image);
-  const host = await pickHost(db);
+  // Independent reads at once (the image's error still comes first: pickHost only reads).
+  const [image, host, freeName] = await Promise.all([resolveImage(db, req.image), pickHost(db), req.name === undefined ? freeRandomName(s) : undefined]);
   if (!host) throw new Unavailable("no worker host is online: start one with npm start");
   await checkRunNetwork(s, host.id, req.options);
 
   const id = newContainerId();
-  const name = req.name ?? (await freeRandomName(s));
+  const name = req.name ?? freeName!;
   if (req.autoRemove && req.options?.restart) throw new InvalidArgument("Conflicting options: --restart and --rm");
   if (req.options?.stopSignal !== undefined) parseSignal(req.options.stopSignal);
   const holder = req.name !== undefined ? await db.container.findUnique({ where: { name }, select: { id: true } }) : null;

@@ -127,7 +127,7 @@ async function load(s: Services, req: IncomingMessage, res: ServerResponse): Pro
     const hostId = await imageHost(s);
     // A client asking for NDJSON gets the worker's per-layer progress lines, as push and pull do.
     if (/application\/x-ndjson/.test(req.headers.accept ?? "")) {
-      await streamJob<ImageLoadResult>(s, res, JOB.imageLoad, { archive: upload.name }, { hostId, timeoutMs: ARCHIVE_JOB_TIMEOUT_MS });
+      await streamJob<ImageLoadResult>(s, res, JOB.imageLoad, { archive: upload.name }, { hostId, timeoutMs: ARCHIVE_JOB_TIMEOUT_MS }, () => fs.rm(upload.file, { force: true }));
       return;
     }
     const r = await runHostJob<ImageLoadResult>(s, JOB.imageLoad, { archive: upload.name }, { hostId, timeoutMs: ARCHIVE_JOB_TIMEOUT_MS });

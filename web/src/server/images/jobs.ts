@@ -77,7 +77,15 @@ export async function runHostJob<T>(s: Services, name: string, payload: object, 
  * Runs a host job and answers NDJSON while it runs: `{"progress":…}` per progress report of the
  * worker, then `{"result":…}` or `{"error":{kind,message}}` (the status is 200 by then).
  */
-export async function streamJob<T>(s: Services, res: import("node:http").ServerResponse, name: string, payload: object, o: Omit<HostJobOptions, "onProgress">): Promise<T | undefined> {
+export async function streamJob<T>(
+  s: Services,
+  res: import("node:http").ServerResponse,
+  name: string,
+  payload: object,
+  o: Omit<HostJobOptions, "onProgress">,
+  /** Runs before the answer ends (an upload removed then is gone when the client sees the end). */
+  beforeEnd?: () => Promise<unknown>,
+): Promise<T | undefined> {
   res.writeHead(200, { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store" });
   const line = (x: unknown) => res.write(`${JSON.stringify(x)}\n`);
   try {
@@ -90,6 +98,7 @@ export async function streamJob<T>(s: Services, res: import("node:http").ServerR
     line({ error: { kind: berth?.kind ?? "Internal", message: berth?.message ?? (err as Error).message } });
     return undefined;
   } finally {
+    await beforeEnd?.().catch((err: unknown) => s.log.warn({ err, job: name }, "cleaning up after the job failed"));
     res.end();
   }
 }

@@ -1,0 +1,22 @@
+/** Kept free of zod: the CLI reads the admin token path without loading the rest of core. */
+import path from "node:path";
+
+/** Where things live under BERTH_HOME (see ARCHITECTURE.md "Data on a host"). */
+export function homePaths(home: string) {
+  return {
+    home,
+    content: path.join(home, "content"),
+    blobs: path.join(home, "content", "blobs", "sha256"),
+    ingest: path.join(home, "content", "ingest"),
+    snapshots: path.join(home, "snapshots"),
+    containers: path.join(home, "containers"),
+    volumes: path.join(home, "volumes"),
+    builds: path.join(home, "builds"),
+    redis: path.join(home, "redis"),
+    redisSocket: path.join(home, "redis", "redis.sock"),
+    adminToken: path.join(home, "admin.token"),
+    hostId: path.join(home, "host-id"),
+    secret: path.join(home, "secret.key"),
+  };
+}
+export type HomePaths = ReturnType<typeof homePaths>;
