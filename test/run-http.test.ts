@@ -119,11 +119,12 @@ describe("POST /api/v1/containers/run", () => {
     expect(res.headers.get("allow")).toBe("POST");
   });
 
-  it("removes an autoRemove container once it exited (row and directory)", async () => {
+  it("removes an autoRemove container once it exited (row and directory), and answers only then, as docker run --rm", async () => {
     const r = await post({ image: "busybox", cmd: ["true"], autoRemove: true, name: "http-rm" });
     const id = r.lines[0]!.id!;
     expect(r.lines.at(-1)).toEqual({ exitCode: 0 });
-    expect(await eventually(async () => !(await b.berth(["ps", "-a"])).stdout.includes("http-rm") && !fs.existsSync(`${b.home}/containers/${id}`))).toBe(true);
+    expect((await b.berth(["ps", "-a"])).stdout).not.toContain("http-rm");
+    expect(await eventually(async () => !fs.existsSync(`${b.home}/containers/${id}`))).toBe(true);
   });
 
   it("keeps a container without autoRemove, exited, with its logs", async () => {

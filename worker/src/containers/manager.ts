@@ -239,10 +239,14 @@ export class ContainerManager {
       }),
       writeRuntime(this.d.db, id, { paused: false }),
     ]);
+    // Events before what a client waits on: whoever sees the exit (or, with --rm, the row gone)
+    // finds `die` (and `destroy`) already in the event stream, as Docker's CLI does.
+    await this.publish("container.die", id, { exitCode, ...(error ? { error } : {}) });
     // The log is complete before the row can go (--rm): a client that finds no row reads the
     // stream by id, so there must never be a moment with neither.
     await sink.exit(exitCode, error);
     if (autoRemove) {
+      await this.publish("container.destroy", id);
       // --rm takes the container's anonymous volumes with it (docker does); named ones stay.
       const options = (await this.d.db.container.findUnique({ where: { id }, select: { options: true } }).catch(() => null))?.options;
       await this.d.db.container.delete({ where: { id } }).catch(() => undefined);
@@ -250,8 +254,6 @@ export class ContainerManager {
       await fs.rm(this.dir(id), { recursive: true, force: true });
     }
     this.endAttachments(id, exitCode, error);
-    await this.publish("container.die", id, { exitCode, ...(error ? { error } : {}) });
-    if (autoRemove) await this.publish("container.destroy", id);
   }
 
   // ---- exec and attach (driven by the agent link) ------------------------------------------

@@ -61,7 +61,7 @@ export function runHttpHandler(s: Services): (req: IncomingMessage, res: ServerR
         }
         res.writeHead(200, { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store", "x-container-id": created.id });
         res.write(`${JSON.stringify(created)}\n`);
-        await relay(s, reader, res, created.id);
+        await relay(s, reader, res, created.id, parsed.data.autoRemove ?? false);
         res.end();
       } catch (err) {
         const berth = asBerthError(err);
@@ -94,7 +94,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 /** The container's log stream from its start to its exit entry, one NDJSON line per entry. */
-async function relay(s: Services, reader: Redis, res: ServerResponse, id: string): Promise<void> {
+async function relay(s: Services, reader: Redis, res: ServerResponse, id: string, autoRemove: boolean): Promise<void> {
   let closed = false;
   res.on("close", () => {
     closed = true;
@@ -119,7 +119,10 @@ async function relay(s: Services, reader: Redis, res: ServerResponse, id: string
           cursor = entryId;
           if (entry.stream === "exit") {
             const end: RunStreamLine = { exitCode: entry.exitCode, ...(entry.error ? { error: entry.error } : {}) };
-            res.write(text + `${JSON.stringify(end)}\n`);
+            if (text) res.write(text);
+            // `run --rm` returns once the container is gone, as Docker's does (`ps -a` never shows it after).
+            if (autoRemove) await removed(s, id, () => closed);
+            res.write(`${JSON.stringify(end)}\n`);
             return;
           }
           if (isLogMarker(entry)) continue; // a run's start (or a restart's announcement) carries no output
@@ -137,6 +140,15 @@ async function relay(s: Services, reader: Redis, res: ServerResponse, id: string
     throw err;
   } finally {
     reader.disconnect();
+  }
+}
+
+/** Waits (bounded: the worker removes it right after the exit entry) until the container's row is gone. */
+async function removed(s: Services, id: string, gone: () => boolean): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (!gone() && Date.now() < until) {
+    if (!(await s.db.container.findUnique({ where: { id }, select: { id: true } }))) return;
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
