@@ -1,16 +1,10 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { ROOT, startInstance, type Instance } from "./harness.js";
+import { expect, it } from "vitest";
+import { ROOT, useInstance } from "./harness.js";
 
 // `berth events`: recent events replayed with --since, live ones streamed, Docker's line and filters.
-let b: Instance;
-beforeAll(async () => {
-  b = await startInstance();
-}, 120_000);
-afterAll(async () => {
-  if (b) await b.stop();
-});
+const b = useInstance();
 
 async function until(what: string, check: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;

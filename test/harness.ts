@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -180,4 +181,24 @@ export function cgroupsOf(home: string): string[] {
     if (fs.existsSync(dir)) found.push(dir);
   }
   return found;
+}
+
+/**
+ * One Berth for the whole test file: started before its tests, stopped (with stop()'s leak
+ * checks) after them. The returned object stands for the instance once it runs.
+ */
+export function useInstance(opts: { env?: NodeJS.ProcessEnv } = {}): Instance {
+  let inst: Instance | undefined;
+  beforeAll(async () => {
+    inst = await startInstance(opts);
+  }, 120_000);
+  afterAll(async () => {
+    if (inst) await inst.stop();
+  });
+  return new Proxy({} as Instance, {
+    get(_, key) {
+      if (!inst) throw new Error(`the Berth instance is not running (used outside a test, or its start failed): ${String(key)}`);
+      return inst[key as keyof Instance];
+    },
+  });
 }

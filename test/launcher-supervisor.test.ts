@@ -1,17 +1,11 @@
 import fs from "node:fs";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { startInstance, type Instance } from "./harness.js";
+import { expect, it } from "vitest";
+import { useInstance } from "./harness.js";
 import { until } from "./lifecycle-helpers.js";
 
 // The launcher supervises the worker: a crash-looping worker makes it give up, say why, and
 // stop the rest in order (nothing left behind: b.stop() checks).
-let b: Instance;
-beforeAll(async () => {
-  b = await startInstance();
-}, 120_000);
-afterAll(async () => {
-  if (b) await b.stop();
-});
+const b = useInstance();
 
 const workerPid = (home: string) => processOf(home, "worker/dist/main.js");
 const launcherPid = (home: string) => processOf(home, "scripts/start.mjs");

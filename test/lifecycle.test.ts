@@ -1,15 +1,9 @@
 import fs from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInstance, type Instance } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { useInstance } from "./harness.js";
 
 // Container lifecycle end to end: CLI → tRPC → the host's queue → worker → native runtime.
-let b: Instance;
-beforeAll(async () => {
-  b = await startInstance();
-}, 120_000);
-afterAll(async () => {
-  if (b) await b.stop();
-});
+const b = useInstance();
 
 /** Pids of processes whose mounts live under this container's directory (its own root). */
 function processesOf(id: string): number[] {

@@ -1,17 +1,11 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, startInstance, type Instance } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { ROOT, useInstance } from "./harness.js";
 
 // `berth logs` end to end: json-file history on the host (rotation included), the live tail, restarts.
-let b: Instance;
-beforeAll(async () => {
-  b = await startInstance();
-}, 120_000);
-afterAll(async () => {
-  if (b) await b.stop();
-});
+const b = useInstance();
 
 async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;

@@ -1,18 +1,12 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, startInstance, type Instance } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { ROOT, useInstance } from "./harness.js";
 import { inspectOne, runDetached, until } from "./lifecycle-helpers.js";
 
 // pause/unpause, ps --filter/--format, top and stats end to end.
-let b: Instance;
-beforeAll(async () => {
-  b = await startInstance();
-}, 120_000);
-afterAll(async () => {
-  if (b) await b.stop();
-});
+const b = useInstance();
 
 describe("pause and unpause", () => {
   let id: string;

@@ -25,7 +25,7 @@ const fakeLog: string[] = [];
 let img: ReturnType<typeof writeOciLayout>;
 /** A second image, served by x/bad with its layer's bytes tampered. */
 let img2: ReturnType<typeof writeOciLayout>;
-let flaky = { layerFailures: 0 };
+const flaky = { layerFailures: 0 };
 
 const bHost = () => `127.0.0.1:${b.port}`;
 const blob = (d: string, which = "img") => fs.readFileSync(path.join(dir, which, "layout", "blobs", "sha256", d.slice(7)));

@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInstance, type Instance } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { useInstance } from "./harness.js";
 import { inspectOne, processesOf, runDetached, until } from "./lifecycle-helpers.js";
 
 // Restart policies end to end: the worker applies them when a container exits.
-let b: Instance;
-beforeAll(async () => {
-  b = await startInstance();
-}, 120_000);
-afterAll(async () => {
-  if (b) await b.stop();
-});
+const b = useInstance();
 
 const runs = async (ref: string) => (await b.berth(["logs", ref])).stdout.split("\n").filter((l) => l === "run").length;
 

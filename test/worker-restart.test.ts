@@ -1,19 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { cgroupsOf, mountsUnder, startInstance, type Instance } from "./harness.js";
+import { expect, it } from "vitest";
+import { cgroupsOf, mountsUnder, useInstance } from "./harness.js";
 import { inspectOne, processesOf, runDetached, until } from "./lifecycle-helpers.js";
 
 // The worker dies (kill -9) while containers run; the launcher starts a new one, whose start-up
 // reconciles DB, disk and kernel and applies the restart policies (README: "Containers across
 // worker restarts").
-let b: Instance;
-beforeAll(async () => {
-  b = await startInstance();
-}, 120_000);
-afterAll(async () => {
-  if (b) await b.stop();
-});
+const b = useInstance();
 
 /** The instance's worker process: node running worker/dist/main.js with this BERTH_HOME. */
 function workerPids(home: string): number[] {
