@@ -9,17 +9,13 @@
  * before the build starts are JSON {error:{kind,message}} with an HTTP status, as the image routes.
  */
 import { randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import fs from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
 import {
   BUILD_JOB,
   BUILDS_QUEUE,
   buildStreamKey,
-  config,
-  homePaths,
   InvalidArgument,
   PermissionDenied,
   Unauthenticated,
@@ -32,6 +28,7 @@ import { asBerthError, HTTP_STATUS as STATUS, sendJson } from "../errors.js";
 import { tagRef } from "../images/manage.js";
 import type { Redis } from "@berth/core/redis";
 import type { Services } from "../services.js";
+import { receiveUpload } from "../uploads.js";
 
 export const BUILDS_PATH = "/api/builds";
 
@@ -91,16 +88,7 @@ async function startBuild(s: Services, req: IncomingMessage, res: ServerResponse
 }
 
 async function queueAndRelay(s: Services, req: IncomingMessage, res: ServerResponse, opts: Omit<BuildJob, "buildId" | "context">, reader: Redis): Promise<void> {
-  const dir = homePaths(config().home).builds;
-  await fs.mkdir(dir, { recursive: true });
-  const name = `${randomUUID()}.tar`;
-  const file = path.join(dir, name);
-  try {
-    await pipeline(req, createWriteStream(file, { flags: "wx", mode: 0o600 }));
-  } catch (err) {
-    await fs.rm(file, { force: true });
-    throw new InvalidArgument(`the build context upload did not complete: ${(err as Error).message}`, { cause: err });
-  }
+  const { name, file } = await receiveUpload(req, "the build context upload");
   const buildId = randomUUID();
   const payload: BuildJob = { buildId, context: name, ...opts };
   let jobId: string | undefined;

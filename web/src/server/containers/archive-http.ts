@@ -9,21 +9,21 @@
  * container's host resolves every path inside the container's root.
  */
 import { randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { config, homePaths, InvalidArgument, JOB_VOLUME, PermissionDenied, Unauthenticated, type ContainerArchiveGetResult, type ContainerArchivePutJob } from "@berth/core";
+import { InvalidArgument, JOB_VOLUME, PermissionDenied, Unauthenticated, type ContainerArchiveGetResult, type ContainerArchivePutJob } from "@berth/core";
 import { AUTH_REQUIRED_MESSAGE, authenticate } from "../auth/index.js";
 import { asBerthError, HTTP_STATUS as STATUS, sendJson } from "../errors.js";
 import type { Services } from "../services.js";
+import { receiveUpload, uploadsDir } from "../uploads.js";
 import { runHostJob } from "../images/jobs.js";
 import { resolveContainer } from "./resolve.js";
 
 const ROUTE = "/api/containers/archive";
 const JOB_TIMEOUT_MS = 6 * 3600_000;
-const buildsDir = () => homePaths(config().home).builds;
 
 /** Handles ROUTE; false for any other path. */
 export function archiveHttpHandler(s: Services): (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean {
@@ -58,9 +58,9 @@ export function archiveHttpHandler(s: Services): (req: IncomingMessage, res: Ser
 }
 
 async function get(s: Services, res: ServerResponse, c: { id: string; hostId: string }, p: string): Promise<void> {
-  await fs.mkdir(buildsDir(), { recursive: true });
+  await fs.mkdir(uploadsDir(), { recursive: true });
   const output = `${randomUUID()}.tar`;
-  const file = path.join(buildsDir(), output);
+  const file = path.join(uploadsDir(), output);
   try {
     const r = await runHostJob<ContainerArchiveGetResult>(s, JOB_VOLUME.containerArchiveGet, { containerId: c.id, path: p, output }, { hostId: c.hostId, timeoutMs: JOB_TIMEOUT_MS });
     res.writeHead(200, {
@@ -78,15 +78,8 @@ async function get(s: Services, res: ServerResponse, c: { id: string; hostId: st
 async function put(s: Services, req: IncomingMessage, res: ServerResponse, c: { id: string; hostId: string }, p: string, url: URL): Promise<void> {
   const base = url.searchParams.get("base");
   const isDir = url.searchParams.get("isDir");
-  await fs.mkdir(buildsDir(), { recursive: true });
-  const archive = `${randomUUID()}.tar`;
-  const file = path.join(buildsDir(), archive);
+  const { name: archive, file } = await receiveUpload(req, "the upload");
   try {
-    try {
-      await pipeline(req, createWriteStream(file, { flags: "wx", mode: 0o600 }));
-    } catch (err) {
-      throw new InvalidArgument(`the upload did not complete: ${(err as Error).message}`, { cause: err });
-    }
     const payload: ContainerArchivePutJob = {
       containerId: c.id,
       path: p,

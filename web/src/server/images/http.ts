@@ -14,14 +14,12 @@
  * move the file to the chosen host first. Errors are JSON: {error: {kind, message}}.
  */
 import { randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import {
-  config,
-  homePaths,
   InvalidArgument,
   JOB,
   PermissionDenied,
@@ -35,6 +33,7 @@ import { AUTH_REQUIRED_MESSAGE, authenticate, type AuthUser } from "../auth/inde
 import { resolveContainer } from "../containers/resolve.js";
 import { asBerthError, HTTP_STATUS as STATUS, sendJson } from "../errors.js";
 import type { Services } from "../services.js";
+import { receiveUpload, uploadsDir } from "../uploads.js";
 import { imageHost, runHostJob, streamJob } from "./jobs.js";
 import { tagRef } from "./manage.js";
 import { resolveImage } from "./resolve.js";
@@ -83,20 +82,9 @@ export function imageHttpHandler(s: Services): (req: IncomingMessage, res: Serve
   };
 }
 
-const buildsDir = () => homePaths(config().home).builds;
-
 /** Streams the request body to builds/<uuid>.tar; returns its name. */
 async function receive(req: IncomingMessage): Promise<{ name: string; file: string; size: number }> {
-  const dir = buildsDir();
-  await fs.mkdir(dir, { recursive: true });
-  const name = `${randomUUID()}.tar`;
-  const file = path.join(dir, name);
-  try {
-    await pipeline(req, createWriteStream(file, { flags: "wx", mode: 0o600 }));
-  } catch (err) {
-    await fs.rm(file, { force: true });
-    throw new InvalidArgument(`the upload did not complete: ${(err as Error).message}`, { cause: err });
-  }
+  const { name, file } = await receiveUpload(req, "the upload");
   const { size } = await fs.stat(file);
   if (size === 0) {
     await fs.rm(file, { force: true });
@@ -107,7 +95,7 @@ async function receive(req: IncomingMessage): Promise<{ name: string; file: stri
 
 /** Streams builds/<name> as the response, then deletes it. */
 async function sendFile(res: ServerResponse, name: string, size: number, filename: string): Promise<void> {
-  const file = path.join(buildsDir(), name);
+  const file = path.join(uploadsDir(), name);
   try {
     res.writeHead(200, {
       "content-type": "application/x-tar",

@@ -1,0 +1,28 @@
+import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import fs from "node:fs/promises";
+import type { IncomingMessage } from "node:http";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { config, homePaths, InvalidArgument } from "@berth/core";
+
+/** Where request bodies wait for the worker (one host: web and worker share BERTH_HOME). */
+export const uploadsDir = () => homePaths(config().home).builds;
+
+/**
+ * Streams a request body to `builds/<uuid>.tar` (never in memory); returns the file's name (what a
+ * job payload carries) and path. A body cut short leaves no file and is the caller's error, naming `what`.
+ */
+export async function receiveUpload(req: IncomingMessage, what: string): Promise<{ name: string; file: string }> {
+  const dir = uploadsDir();
+  await fs.mkdir(dir, { recursive: true });
+  const name = `${randomUUID()}.tar`;
+  const file = path.join(dir, name);
+  try {
+    await pipeline(req, createWriteStream(file, { flags: "wx", mode: 0o600 }));
+  } catch (err) {
+    await fs.rm(file, { force: true });
+    throw new InvalidArgument(`${what} did not complete: ${(err as Error).message}`, { cause: err });
+  }
+  return { name, file };
+}
