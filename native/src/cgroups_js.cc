@@ -1,5 +1,6 @@
 #include "cgroups_js.h"
 
+#include <functional>
 #include <string>
 
 #include "cgroups.h"
@@ -58,12 +59,13 @@ class StatsWorker : public Napi::AsyncWorker {
   int rc_ = 0;
 };
 
-class RemoveWorker : public Napi::AsyncWorker {
+// A cgroup operation with no result, off the JS thread: resolves, or rejects with its Error.
+class OperationWorker : public Napi::AsyncWorker {
  public:
-  RemoveWorker(Napi::Env env, std::string path)
-      : Napi::AsyncWorker(env, "berth:removeCgroup"), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)) {}
+  OperationWorker(Napi::Env env, const char* name, std::function<int(Error*)> op)
+      : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)), op_(std::move(op)) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override { rc_ = RemoveCgroup(path_, &error_); }
+  void Execute() override { rc_ = op_(&error_); }
   void OnOK() override {
     if (rc_ < 0) {
       deferred_.Reject(ErrorOf(Env(), error_));
@@ -75,30 +77,7 @@ class RemoveWorker : public Napi::AsyncWorker {
 
  private:
   Napi::Promise::Deferred deferred_;
-  std::string path_;
-  Error error_;
-  int rc_ = 0;
-};
-
-class FreezeWorker : public Napi::AsyncWorker {
- public:
-  FreezeWorker(Napi::Env env, std::string path, bool frozen)
-      : Napi::AsyncWorker(env, "berth:freezeCgroup"), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)), frozen_(frozen) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override { rc_ = FreezeCgroup(path_, frozen_, &error_); }
-  void OnOK() override {
-    if (rc_ < 0) {
-      deferred_.Reject(ErrorOf(Env(), error_));
-      return;
-    }
-    deferred_.Resolve(Env().Undefined());
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::string path_;
-  bool frozen_;
+  std::function<int(Error*)> op_;
   Error error_;
   int rc_ = 0;
 };
@@ -107,7 +86,8 @@ class FreezeWorker : public Napi::AsyncWorker {
 
 Napi::Value FreezeCgroupJs(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !info[1].IsBoolean()) throw Napi::TypeError::New(info.Env(), "freezeCgroup: frozen must be a boolean");
-  auto* w = new FreezeWorker(info.Env(), GetPath(info, "freezeCgroup"), info[1].As<Napi::Boolean>().Value());
+  const bool frozen = info[1].As<Napi::Boolean>().Value();
+  auto* w = new OperationWorker(info.Env(), "berth:freezeCgroup", [path = GetPath(info, "freezeCgroup"), frozen](Error* e) { return FreezeCgroup(path, frozen, e); });
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
@@ -121,7 +101,7 @@ Napi::Value CgroupStatsJs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value RemoveCgroupJs(const Napi::CallbackInfo& info) {
-  auto* w = new RemoveWorker(info.Env(), GetPath(info, "removeCgroup"));
+  auto* w = new OperationWorker(info.Env(), "berth:removeCgroup", [path = GetPath(info, "removeCgroup")](Error* e) { return RemoveCgroup(path, e); });
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;
