@@ -395,10 +395,7 @@ export class ContainerManager {
     // A start in progress finishes first: then there is something to stop.
     await this.inflight.get(id)?.catch(() => undefined);
     await this.markManuallyStopped(id);
-    if (this.restarts.cancel(id)) {
-      await this.d.db.container.updateMany({ where: { id, state: "restarting" }, data: { state: "exited" } });
-      return true;
-    }
+    if (await this.cancelRestart(id)) return true;
     const r = this.running.get(id);
     if (!r) return false;
     tryKill(r.pid, signal);
@@ -409,6 +406,15 @@ export class ContainerManager {
     } finally {
       clearTimeout(timer);
     }
+    // Its exit may have read the policy before the mark above and scheduled a restart: the stop ends it.
+    await this.cancelRestart(id);
+    return true;
+  }
+
+  /** Ends a pending policy restart (the container stays exited); false when none was pending. */
+  private async cancelRestart(id: string): Promise<boolean> {
+    if (!this.restarts.cancel(id)) return false;
+    await this.d.db.container.updateMany({ where: { id, state: "restarting" }, data: { state: "exited" } });
     return true;
   }
 
