@@ -1,5 +1,6 @@
 // Bundles the CLI (dist/ from tsc, and its dependencies) into one CommonJS file, build/berth.cjs,
-// which bin/berth.js runs with a V8 code cache (see there). One file instead of hundreds of
+// which bin/berth.js runs with a V8 code cache (see there), and a lean bundle per command in
+// dist/entries/ (build/berth-<command>.cjs: that command only, a fraction of the size). One file instead of hundreds of
 // modules, and CommonJS because Node 20 caches compiled code only for scripts, not for ES modules.
 // Dynamic imports stay lazy: esbuild turns them into initialisers run on first use.
 import fs from "node:fs";
@@ -23,9 +24,23 @@ const builtinsAsRequire = {
   },
 };
 
-const result = await build({
-  entryPoints: [path.join(cli, "dist/main.js")],
-  outfile: path.join(outdir, "berth.cjs"),
+const lean = {};
+for (const f of fs.readdirSync(path.join(cli, "dist/entries"))) {
+  if (f.endsWith(".js")) lean[`berth-${f.slice(0, -3)}`] = path.join(cli, "dist/entries", f);
+}
+// A lean bundle's rare paths that need @berth/core whole (zod, pino: most of a megabyte) load it
+// from a bundle of its own, core.cjs, required only then.
+const coreApart = {
+  name: "core-apart",
+  setup(b) {
+    b.onResolve({ filter: /^@berth\/core$/ }, (args) => (args.kind === "dynamic-import" ? { path: "core", namespace: "core-apart" } : undefined));
+    b.onResolve({ filter: /^\.\/core\.cjs$/, namespace: "core-apart" }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: "core-apart" }, () => ({ contents: 'module.exports = require("./core.cjs");', loader: "js" }));
+  },
+};
+const options = {
+  outdir,
+  outExtension: { ".js": ".cjs" },
   bundle: true,
   format: "cjs",
   platform: "node",
@@ -42,12 +57,16 @@ const result = await build({
   legalComments: "none",
   logLevel: "warning",
   metafile: !!process.env.BERTH_BUNDLE_META,
-  plugins: [builtinsAsRequire],
-});
-// bin/berth.js reads the bundle as latin1 (no UTF-8 decoding of a megabyte at every start): it must be ASCII.
-const text = fs.readFileSync(path.join(outdir, "berth.cjs"));
-const bad = text.findIndex((b) => b > 0x7f);
-if (bad >= 0) throw new Error(`build/berth.cjs has a non-ASCII byte at offset ${bad}: bin/berth.js reads it as latin1`);
-const dynamic = /(?<![\w$.])import\(/.exec(text.toString("latin1"));
-if (dynamic) throw new Error(`build/berth.cjs still has an import() at offset ${dynamic.index}: bin/berth.js runs it as a vm.Script, where import() fails`);
-if (result.metafile) fs.writeFileSync(path.join(outdir, "meta.json"), JSON.stringify(result.metafile));
+};
+const full = await build({ ...options, entryPoints: { berth: path.join(cli, "dist/main.js"), core: path.join(cli, "../core/dist/index.js") }, plugins: [builtinsAsRequire] });
+const apart = await build({ ...options, entryPoints: lean, plugins: [builtinsAsRequire, coreApart] });
+const entries = { berth: 1, core: 1, ...lean };
+for (const name of Object.keys(entries)) {
+  // bin/berth.js reads a bundle as latin1 (no UTF-8 decoding of a megabyte at every start): it must be ASCII.
+  const text = fs.readFileSync(path.join(outdir, `${name}.cjs`));
+  const bad = text.findIndex((b) => b > 0x7f);
+  if (bad >= 0) throw new Error(`build/${name}.cjs has a non-ASCII byte at offset ${bad}: bin/berth.js reads it as latin1`);
+  const dynamic = /(?<![\w$.])import\(/.exec(text.toString("latin1"));
+  if (dynamic) throw new Error(`build/${name}.cjs still has an import() at offset ${dynamic.index}: bin/berth.js runs it as a vm.Script, where import() fails`);
+}
+if (full.metafile) fs.writeFileSync(path.join(outdir, "meta.json"), JSON.stringify({ inputs: { ...full.metafile.inputs, ...apart.metafile.inputs }, outputs: { ...full.metafile.outputs, ...apart.metafile.outputs } }));

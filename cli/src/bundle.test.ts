@@ -53,6 +53,27 @@ describe("the bundled CLI", () => {
     expect(fs.readFileSync(file).equals(junk)).toBe(false);
   });
 
+  it("runs a command with a lean bundle from it, a fraction of the full one's size, with its own cache", () => {
+    const lean = path.join(build, "berth-build.cjs");
+    expect(fs.statSync(lean).size).toBeLessThan(fs.statSync(path.join(build, "berth.cjs")).size / 4);
+    const text = fs.readFileSync(lean);
+    expect(text.every((b) => b < 0x80)).toBe(true);
+    expect(/(?<![\w$.])import\(/.test(text.toString("latin1"))).toBe(false);
+    const r = berth("build", "--help");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Usage: berth build \[OPTIONS\] PATH/);
+    expect(r.stdout).toContain("--build-arg");
+    expect(fs.readdirSync(cacheDir).some((f) => f.startsWith(`berth-build.cjs.${process.version}-`) && f.endsWith(".build.cache"))).toBe(true);
+  });
+
+  it("loads @berth/core from its own bundle in a lean command's rare paths (a bad environment's message)", () => {
+    const dir = fs.mkdtempSync(path.join(cacheDir, "ctx-"));
+    fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM busybox\n");
+    const r = spawnSync(process.execPath, [bin, "build", dir], { encoding: "utf8", env: { ...process.env, BERTH_URL: "not a url", BERTH_CLI_CACHE_DIR: cacheDir } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^berth: invalid Berth configuration in the environment: BERTH_URL: /);
+  });
+
   it("loads a Node built-in lazily, as the commands do, without import()", () => {
     // `load` of a file that does not exist: the command loads node:fs first, then checks the file.
     const r = berth("load", "-i", "/nonexistent-dir/x.tar");
