@@ -2,8 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import * as ignoreNs from "ignore";
-// Only tar's create side: the package's index also loads extract, list and update.
-import { create as tarCreate } from "tar/create";
+import { smallContextTar } from "./small-context.js";
 
 type IgnoreFactory = () => { add(patterns: string[]): { ignores(p: string): boolean } };
 const ignore = ((ignoreNs as unknown as { default?: unknown }).default ?? ignoreNs) as IgnoreFactory;
@@ -39,14 +38,24 @@ export function contextFiles(dir: string, keep: string[] = []): string[] {
   return out;
 }
 
-/** The context as a tar stream (entries in sorted order, directories not recursed: the list is complete). */
-export function contextStream(dir: string, keep: string[] = []): Readable {
+/**
+ * The context as a tar (entries in sorted order, directories not recursed: the list is
+ * complete): packed in memory when it is small, else streamed by node-tar.
+ */
+export async function contextStream(dir: string, keep: string[] = []): Promise<Readable> {
   const files = contextFiles(dir, keep);
   const out = new PassThrough();
   if (files.length === 0) {
     out.end(Buffer.alloc(1024));
     return out;
   }
+  const small = smallContextTar(dir, files);
+  if (small) {
+    out.end(small);
+    return out;
+  }
+  // Only tar's create side (the package's index also loads extract, list and update), and only here.
+  const { create: tarCreate } = await import("tar/create");
   const packer = tarCreate({ cwd: dir, noDirRecurse: true, portable: true }, files) as unknown as Readable;
   packer.on("error", (e: Error) => out.destroy(e));
   return packer.pipe(out);

@@ -19,12 +19,11 @@ export interface BuildArgs {
  */
 export async function build(a: BuildArgs): Promise<number | void> {
   // Plain HTTP and the endpoint only: no tRPC client, and no zod unless the environment is unusual.
-  const [{ endpoint }, { quickClientConfig }, { CliError, codeForKind, unauthorizedMessage }, { write }, { contextStream }, http, path, fs] = await Promise.all([
+  const [{ endpoint }, { quickClientConfig }, { CliError, codeForKind, unauthorizedMessage }, { write }, http, path, fs] = await Promise.all([
     import("../endpoint.js"),
     import("@berth/core/client-config"),
     import("../errors.js"),
     import("../output.js"),
-    import("../build-context.js"),
     import("node:http"),
     import("node:path"),
     import("node:fs"),
@@ -49,7 +48,20 @@ export async function build(a: BuildArgs): Promise<number | void> {
     req.once("response", resolve);
     req.once("error", reject);
   });
-  const body = contextStream(dir, [dockerfile.split(path.sep).join("/")]);
+  // The headers go now, and one turn of the event loop lets the connection open and send them:
+  // the server checks the token while the context is packed.
+  req.flushHeaders();
+  await new Promise<void>((r) => setImmediate(r));
+  let body: import("node:stream").Readable;
+  try {
+    const { contextStream } = await import("../build-context.js");
+    body = await contextStream(dir, [dockerfile.split(path.sep).join("/")]);
+  } catch (e) {
+    // An unreadable context: the request already open must not keep the process alive.
+    response.catch(() => undefined);
+    req.destroy();
+    throw e;
+  }
   body.on("error", (e) => req.destroy(e));
   body.pipe(req);
   const res = await response;
