@@ -3,6 +3,7 @@
  * cache, multi-stage, .dockerignore, and failures that keep the previous tag. Fixtures live
  * in test/fixtures/build/<name>/.
  */
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -123,6 +124,44 @@ describe("cache", () => {
 
     const nocache = steps((await ok(["build", "--no-cache", "-t", "cache:1", dir])).stdout);
     expect(nocache.some((s) => s.cached)).toBe(false);
+  });
+});
+
+describe("context sizes", () => {
+  // The CLI packs a small context in memory (under 1 MiB, plain files) and streams a larger one
+  // with node-tar; web hands a context of up to 256 KiB to the worker inside the job, a larger
+  // one as a file. Every pair must build alike, and the two packers must give the same cache keys.
+  const buildsLeftovers = () => fs.readdirSync(path.join(b.home, "builds")).filter((n) => n.endsWith(".tar") || n.startsWith("build-"));
+
+  it("a context past the inline limit, and one past the in-memory packing limit, build and cache as a small one", async () => {
+    const dir = path.join(work, "sizes");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM busybox\nCOPY data.bin /data.bin\nRUN sha256sum /data.bin > /sum\nCMD [\"cat\", \"/sum\"]\n");
+    for (const size of [300 * 1024, 1536 * 1024]) {
+      const data = crypto.randomBytes(size);
+      fs.writeFileSync(path.join(dir, "data.bin"), data);
+      const first = steps((await ok(["build", "-t", "sizes:1", dir])).stdout);
+      expect(first.slice(1).some((s) => s.cached), JSON.stringify(first)).toBe(false);
+      expect((await ok(["run", "--rm", "sizes:1"])).stdout).toBe(`${crypto.createHash("sha256").update(data).digest("hex")}  /data.bin\n`);
+      const again = steps((await ok(["build", "-t", "sizes:1", dir])).stdout);
+      expect(again.slice(1).every((s) => s.cached), JSON.stringify(again)).toBe(true);
+    }
+    expect(buildsLeftovers()).toEqual([]);
+  });
+
+  it("node-tar's archive and the in-memory one give the same cache keys", async () => {
+    const dir = path.join(work, "packers");
+    fs.mkdirSync(path.join(dir, "sub"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM busybox\nCOPY sub /sub\nCOPY a.txt /a.txt\n");
+    fs.writeFileSync(path.join(dir, "sub", "x.txt"), "x\n");
+    fs.writeFileSync(path.join(dir, "a.txt"), "a\n");
+    // A hard link in the context: the CLI streams it with node-tar (the in-memory pass leaves links to it).
+    fs.linkSync(path.join(dir, "a.txt"), path.join(dir, "a-link.txt"));
+    const first = steps((await ok(["build", "-t", "packers:1", dir])).stdout);
+    expect(first.slice(1).some((s) => s.cached)).toBe(false);
+    fs.rmSync(path.join(dir, "a-link.txt"));
+    const again = steps((await ok(["build", "-t", "packers:1", dir])).stdout);
+    expect(again.slice(1).every((s) => s.cached), JSON.stringify(again)).toBe(true);
   });
 });
 

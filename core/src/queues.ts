@@ -161,9 +161,12 @@ export interface RegistryProgress {
 // worker writes the build's output, then one end event, to the Redis stream `build:<buildId>`.
 
 export const BUILD_JOB = "build";
+/** A build context this small (bytes of tar) travels inside its job: no file, no shared disk between web and worker. */
+export const INLINE_CONTEXT_MAX = 256 * 1024;
 export const BuildJob = z.object({
   buildId: z.string().uuid(),
-  context: BuildsFileName,
+  /** The context: a tar under builds/ (a large one), or the tar itself, base64 (one of INLINE_CONTEXT_MAX bytes at most). */
+  context: z.union([BuildsFileName, z.object({ inline: z.base64().max(Math.ceil(INLINE_CONTEXT_MAX / 3) * 4) })]),
   /** Path of the Dockerfile inside the context. */
   dockerfile: z.string().min(1).max(4096).default("Dockerfile"),
   /** Normalised refs ("name:tag") to point at the result; moved only when the build succeeds. */

@@ -26,3 +26,42 @@ export async function receiveUpload(req: IncomingMessage, what: string): Promise
   }
   return { name, file };
 }
+
+/**
+ * Like receiveUpload, but a body of at most `inlineMax` bytes stays in memory and comes back as
+ * a Buffer; a larger one spills to `builds/<uuid>.tar` (what was buffered first, then the rest).
+ */
+export async function receiveSmallUpload(req: IncomingMessage, what: string, inlineMax: number): Promise<{ inline: Buffer } | { name: string; file: string }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const it = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  try {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return { inline: Buffer.concat(chunks, size) };
+      chunks.push(r.value);
+      size += r.value.length;
+      if (size > inlineMax) break;
+    }
+  } catch (err) {
+    throw new InvalidArgument(`${what} did not complete: ${(err as Error).message}`, { cause: err });
+  }
+  const dir = uploadsDir();
+  await fs.mkdir(dir, { recursive: true });
+  const name = `${randomUUID()}.tar`;
+  const file = path.join(dir, name);
+  try {
+    const rest = { [Symbol.asyncIterator]: () => it };
+    await pipeline(
+      async function* () {
+        yield* chunks;
+        yield* rest;
+      },
+      createWriteStream(file, { flags: "wx", mode: 0o600 }),
+    );
+  } catch (err) {
+    await fs.rm(file, { force: true });
+    throw new InvalidArgument(`${what} did not complete: ${(err as Error).message}`, { cause: err });
+  }
+  return { name, file };
+}

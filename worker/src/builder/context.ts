@@ -24,9 +24,10 @@ export function dockerignore(text: string): (rel: string, isDir: boolean) => boo
  * paths and `..`), reads the Dockerfile, then removes what .dockerignore excludes (the CLI
  * already left it out; this holds for any client).
  */
-export async function prepareContext(archive: string, dir: string, dockerfilePath: string): Promise<{ dockerfile: string }> {
+export async function prepareContext(archive: string | Buffer, dir: string, dockerfilePath: string): Promise<{ dockerfile: string }> {
   await fs.mkdir(dir, { recursive: true });
-  await tar.x({ file: archive, cwd: dir, preserveOwner: false, strict: true });
+  if (typeof archive === "string") await tar.x({ file: archive, cwd: dir, preserveOwner: false, strict: true });
+  else unpackSmall(archive, dir);
   const rel = path.posix.normalize(dockerfilePath).replace(/^(\.\.\/)+/, "").replace(/^\/+/, "");
   const dockerfile = await fs.readFile(path.join(dir, rel), "utf8").catch(() => {
     throw new InvalidArgument(`the build context has no Dockerfile at "${dockerfilePath}"`);
@@ -50,4 +51,19 @@ export async function prepareContext(archive: string, dir: string, dockerfilePat
     await walk("");
   }
   return { dockerfile };
+}
+
+/**
+ * A context that came inside its job (at most INLINE_CONTEXT_MAX bytes), unpacked in one
+ * synchronous pass: a few files cost less than the thread-pool round trips of a streamed unpack.
+ * The same checks as tar.x (strict: the first refused entry is the error).
+ */
+function unpackSmall(archive: Buffer, dir: string): void {
+  let first: Error | undefined;
+  const u = new tar.UnpackSync({ cwd: dir, preserveOwner: false, strict: true });
+  u.on("error", (e: Error) => {
+    first ??= e;
+  });
+  u.end(archive);
+  if (first) throw first;
 }

@@ -32,23 +32,26 @@ export default function buildJob(d: BuildJobDeps) {
   return async (job: Job): Promise<{ ok: boolean }> => {
     const p = BuildJob.parse(job.data);
     const key = buildStreamKey(p.buildId);
-    // In order, one round trip each; the TTL is set with the first entry and renewed with the last.
-    let chain: Promise<unknown> = Promise.resolve();
+    // Sent at once: one connection runs its commands in the order they were sent, so the lines
+    // stay in order without waiting for each reply (the end event's reply comes after all of
+    // theirs). The TTL is set with the first entry and renewed with the last.
     let first = true;
-    const emit = (ev: BuildEvent) => {
+    const emit = (ev: BuildEvent): Promise<unknown> => {
       const setTtl = first || ev.type === "end";
       first = false;
-      chain = chain
-        .then((): Promise<unknown> => (setTtl ? d.redis.multi().xadd(key, "*", "e", JSON.stringify(ev)).expire(key, BUILD_STREAM_TTL_SECONDS).exec() : d.redis.xadd(key, "*", "e", JSON.stringify(ev))))
-        .catch((err: unknown) => d.log.warn({ err }, "writing build output failed"));
-      return chain;
+      const json = JSON.stringify(ev);
+      return (setTtl ? d.redis.multi().xadd(key, "*", "e", json).expire(key, BUILD_STREAM_TTL_SECONDS).exec() : d.redis.xadd(key, "*", "e", json)).catch((err: unknown) =>
+        d.log.warn({ err }, "writing build output failed"),
+      );
     };
     const dir = path.join(d.buildsDir, `build-${p.buildId}`);
-    const archive = path.join(d.buildsDir, path.basename(p.context));
+    // A large context waits under builds/ (removed with the build); a small one came inside the job.
+    const source = typeof p.context === "string" ? path.join(d.buildsDir, path.basename(p.context)) : Buffer.from(p.context.inline, "base64");
+    const archive = typeof source === "string" ? source : undefined;
     const log = d.log.child({ build: p.buildId.slice(0, 8) });
     try {
       const ctx = path.join(dir, "context");
-      const { dockerfile } = await prepareContext(archive, ctx, p.dockerfile);
+      const { dockerfile } = await prepareContext(source, ctx, p.dockerfile);
       const r = await build(
         { db: d.db, blobs: d.blobs, snapshots: d.snapshots, cache, hostId: d.hostId, ...(d.network ? { network: d.network } : {}), out: (text) => void emit({ type: "out", text }) },
         { buildId: p.buildId, contextDir: ctx, workDir: path.join(dir, "work"), dockerfile, tags: p.tags, ...(p.target ? { target: p.target } : {}), buildArgs: p.buildArgs, noCache: p.noCache, network: p.network },
@@ -63,7 +66,7 @@ export default function buildJob(d: BuildJobDeps) {
       return { ok: false };
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
-      await fs.rm(archive, { force: true });
+      if (archive) await fs.rm(archive, { force: true });
     }
   };
 }

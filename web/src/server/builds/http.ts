@@ -3,9 +3,9 @@
  *
  *   ?t=NAME (repeatable) &f=Dockerfile &target=STAGE &build-arg=K=V (repeatable) &no-cache=1 &network=MODE
  *
- * The context is streamed to $BERTH_HOME/builds/<uuid>.tar and handed by name to a job on the
- * builds queue; the answer (application/x-ndjson) relays the build's Redis stream live, one
- * BuildEvent per line: {type:"out",text} … then {type:"end",ok,id | kind,message}. Errors
+ * A small context (INLINE_CONTEXT_MAX) travels inside the job on the builds queue; a larger one
+ * is streamed to $BERTH_HOME/builds/<uuid>.tar and handed over by name. The answer
+ * (application/x-ndjson) relays the build's Redis stream live, one BuildEvent per line: {type:"out",text} … then {type:"end",ok,id | kind,message}. Errors
  * before the build starts are JSON {error:{kind,message}} with an HTTP status, as the image routes.
  */
 import { randomUUID } from "node:crypto";
@@ -16,6 +16,7 @@ import {
   BUILD_JOB,
   BUILDS_QUEUE,
   buildStreamKey,
+  INLINE_CONTEXT_MAX,
   InvalidArgument,
   PermissionDenied,
   Unauthenticated,
@@ -28,7 +29,7 @@ import { asBerthError, HTTP_STATUS as STATUS, sendJson } from "../errors.js";
 import { tagRef } from "../images/manage.js";
 import type { Redis } from "@berth/core/redis";
 import type { Services } from "../services.js";
-import { receiveUpload } from "../uploads.js";
+import { receiveSmallUpload } from "../uploads.js";
 
 export const BUILDS_PATH = "/api/builds";
 
@@ -88,15 +89,15 @@ async function startBuild(s: Services, req: IncomingMessage, res: ServerResponse
 }
 
 async function queueAndRelay(s: Services, req: IncomingMessage, res: ServerResponse, opts: Omit<BuildJob, "buildId" | "context">, reader: Redis): Promise<void> {
-  const { name, file } = await receiveUpload(req, "the build context upload");
+  const upload = await receiveSmallUpload(req, "the build context upload", INLINE_CONTEXT_MAX);
   const buildId = randomUUID();
-  const payload: BuildJob = { buildId, context: name, ...opts };
+  const payload: BuildJob = { buildId, context: "inline" in upload ? { inline: upload.inline.toString("base64") } : upload.name, ...opts };
   let jobId: string | undefined;
   try {
     const job = await s.queues.get(BUILDS_QUEUE).add(BUILD_JOB, payload, { removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 24 * 3600, count: 1000 } });
     jobId = job.id;
   } catch (err) {
-    await fs.rm(file, { force: true });
+    if ("file" in upload) await fs.rm(upload.file, { force: true });
     throw new Unavailable(`could not reach the job queue: ${(err as Error).message}`, { cause: err });
   }
   s.log.info({ buildId, tags: opts.tags }, "build queued");
