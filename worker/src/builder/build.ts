@@ -77,10 +77,11 @@ export async function build(d: BuildDeps, req: BuildRequest): Promise<{ id: stri
   const total = stages.reduce((n, s) => n + 1 + s.steps.length, 0);
   let stepNo = 0;
   const done = new Map<string | number, StageState>();
+  const present = new Set<string>();
   return storeLock.shared(async () => {
     let last: StageState | undefined;
     for (const stage of stages) {
-      const b = new StageBuilder(d, req, stage, global, done, () => ++stepNo, total);
+      const b = new StageBuilder(d, req, stage, global, done, () => ++stepNo, total, present);
       last = await b.run();
       done.set(stage.index, last);
       if (stage.name) done.set(stage.name, last);
@@ -118,6 +119,8 @@ class StageBuilder {
     private readonly done: Map<string | number, StageState>,
     private readonly nextStep: () => number,
     private readonly total: number,
+    /** Layer blobs seen in the store during this build (under the store lock nothing removes them): step N's check need not repeat step N-1's. */
+    private readonly present: Set<string>,
   ) {}
 
   /** ENV first, then ARGs in scope (Docker: ENV wins). */
@@ -244,7 +247,12 @@ class StageBuilder {
   }
 
   private async blobsPresent(layers: LayerBlob[]): Promise<boolean> {
-    for (const l of layers) if (!(await this.d.blobs.has(l.descriptor.digest))) return false;
+    for (const l of layers) {
+      const digest = l.descriptor.digest;
+      if (this.present.has(digest)) continue;
+      if (!(await this.d.blobs.has(digest))) return false;
+      this.present.add(digest);
+    }
     return true;
   }
 

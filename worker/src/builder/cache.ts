@@ -17,24 +17,49 @@ export interface CacheEntry {
  * hash of the files read. Blobs an entry names may have been collected since: the caller checks.
  */
 export class BuildCache {
-  constructor(readonly dir: string) {}
+  /**
+   * The entries this process read or wrote lately, as their JSON (each get parses a fresh copy):
+   * a rebuild asks for every step's entry again, and a file read costs more than the rest of a
+   * cached step. Entries never change under a key, so a remembered one is never stale.
+   */
+  private readonly recent = new Map<string, string>();
+
+  constructor(
+    readonly dir: string,
+    private readonly remember = 4096,
+  ) {}
 
   static key(parts: unknown[]): string {
     return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
   }
 
   async get(key: string): Promise<CacheEntry | undefined> {
+    const known = this.recent.get(key);
+    if (known !== undefined) return JSON.parse(known) as CacheEntry;
     try {
-      return JSON.parse(await fs.readFile(path.join(this.dir, `${key}.json`), "utf8")) as CacheEntry;
+      const text = await fs.readFile(path.join(this.dir, `${key}.json`), "utf8");
+      const entry = JSON.parse(text) as CacheEntry;
+      this.keep(key, text);
+      return entry;
     } catch {
+      // absent, or unreadable: a miss (the step runs and writes it anew)
       return undefined;
     }
   }
 
   async put(key: string, entry: CacheEntry): Promise<void> {
+    const text = JSON.stringify(entry);
     await fs.mkdir(this.dir, { recursive: true });
     const tmp = path.join(this.dir, `.${key}.${randomUUID()}.tmp`);
-    await fs.writeFile(tmp, JSON.stringify(entry));
+    await fs.writeFile(tmp, text);
     await fs.rename(tmp, path.join(this.dir, `${key}.json`));
+    this.keep(key, text);
+  }
+
+  private keep(key: string, text: string): void {
+    this.recent.delete(key);
+    this.recent.set(key, text);
+    // A Map iterates in insertion order: the first key is the least recently used.
+    if (this.recent.size > this.remember) this.recent.delete(this.recent.keys().next().value!);
   }
 }

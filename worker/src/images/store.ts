@@ -13,9 +13,30 @@ export interface ResolvedImage {
 export async function loadImage(db: PrismaClient, blobs: BlobReader, imageId: string): Promise<ResolvedImage> {
   const row = await db.image.findUnique({ where: { id: imageId } });
   if (!row) throw new NotFound(`image ${imageId}`);
-  const manifest = JSON.parse((await blobs.read(row.manifestDigest)).toString("utf8")) as ImageManifest;
-  const config = JSON.parse((await blobs.read(manifest.config.digest)).toString("utf8")) as ImageConfig;
+  const manifest = await readJson<ImageManifest>(blobs, row.manifestDigest);
+  const config = await readJson<ImageConfig>(blobs, manifest.config.digest);
   return { id: row.id, manifest, config };
+}
+
+/**
+ * Manifests and configs read lately, by digest, as text (each read parses a fresh copy). A blob
+ * never changes under its digest, so a remembered one is never stale; every build reads its
+ * base image's two again, and two file reads cost more than a cached step.
+ */
+const recentJson = new Map<string, string>();
+const RECENT_JSON_MAX = 256;
+const RECENT_JSON_BYTES = 256 * 1024;
+
+async function readJson<T>(blobs: BlobReader, digest: string): Promise<T> {
+  let text = recentJson.get(digest);
+  if (text === undefined) {
+    text = (await blobs.read(digest)).toString("utf8");
+    if (text.length <= RECENT_JSON_BYTES) {
+      recentJson.set(digest, text);
+      if (recentJson.size > RECENT_JSON_MAX) recentJson.delete(recentJson.keys().next().value!);
+    }
+  }
+  return JSON.parse(text) as T;
 }
 
 /** Writes config + manifest blobs for the given layers and points `ref` at the image. */
