@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import * as tar from "tar";
 import { BerthError, chainIds, digestHex, FailedPrecondition, InvalidArgument, NotFound, parseImageRef } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
-import { loadImage, Snapshots, storeLock, writeImage } from "../images/index.js";
+import { readImage, Snapshots, storeLock, writeImage } from "../images/index.js";
 import { packUpperDir } from "../images/diff.js";
 import type { LayerBlob } from "../images/layer.js";
 import { resolveUser } from "../containers/spec.js";
@@ -170,16 +170,18 @@ class StageBuilder {
       delete st.config.config.OnBuild;
       return st;
     }
-    let id: string | undefined;
+    let row: { id: string; manifestDigest: string } | null | undefined;
+    const select = { id: true, manifestDigest: true } as const;
     try {
       const r = parseImageRef(ref);
-      if (r.digest) id = (await this.d.db.image.findFirst({ where: { OR: [{ manifestDigest: r.digest }, { id: r.digest }] }, select: { id: true } }))?.id;
-      else id = (await this.d.db.imageTag.findUnique({ where: { ref: `${r.name}:${r.tag}` }, select: { imageId: true } }))?.imageId;
+      if (r.digest) row = await this.d.db.image.findFirst({ where: { OR: [{ manifestDigest: r.digest }, { id: r.digest }] }, select });
+      else row = (await this.d.db.imageTag.findUnique({ where: { ref: `${r.name}:${r.tag}` }, select: { image: { select } } }))?.image;
     } catch (e) {
       throw new InvalidArgument(`Dockerfile line ${ins.line}: ${(e as Error).message}`);
     }
-    if (!id) throw new NotFound(`Dockerfile line ${ins.line}: FROM ${ref}: no such image (pull or load it first)`);
-    const img = await loadImage(this.d.db, this.d.blobs, id);
+    if (!row) throw new NotFound(`Dockerfile line ${ins.line}: FROM ${ref}: no such image (pull or load it first)`);
+    const id = row.id;
+    const img = await readImage(this.d.blobs, row);
     const diffIds = img.config.rootfs.diff_ids;
     const layers = img.manifest.layers.map((descriptor, i) => ({ descriptor, diffId: diffIds[i]!, tarSize: 0 }));
     const { rootfs: _r, ...rest } = img.config as unknown as StageConfig & { rootfs: unknown };
@@ -488,6 +490,8 @@ interface Source {
 }
 
 /** sha256 over every file a COPY reads: path, type, mode and content (not timestamps). */
+const SMALL_FILE = 64 * 1024;
+
 async function hashSources(sources: Source[]): Promise<string> {
   const h = createHash("sha256");
   const visit = async (view: MergedView, rel: string) => {
@@ -497,7 +501,11 @@ async function hashSources(sources: Source[]): Promise<string> {
     if (f.st.isDirectory()) {
       for (const n of await view.readdir(rel)) await visit(view, rel ? `${rel}/${n}` : n);
     } else if (f.st.isSymbolicLink()) h.update(await fs.readlink(f.abs));
-    else if (f.st.isFile()) for await (const chunk of createReadStream(f.abs)) h.update(chunk as Buffer);
+    else if (f.st.isFile()) {
+      // A small file in one read (a stream costs several thread-pool round trips before its first byte).
+      if (f.st.size <= SMALL_FILE) h.update(readFileSync(f.abs));
+      else for await (const chunk of createReadStream(f.abs)) h.update(chunk as Buffer);
+    }
     h.update("\0");
   };
   for (const s of sources) {

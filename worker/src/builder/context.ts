@@ -1,8 +1,10 @@
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import * as ignoreNs from "ignore";
 import * as tar from "tar";
 import { InvalidArgument } from "@berth/core";
+import { unpackPlain } from "./plain-unpack.js";
 
 type IgnoreFactory = () => { add(patterns: string[]): { ignores(p: string): boolean } };
 // CommonJS module.exports = factory: under ESM it is the namespace's default.
@@ -25,14 +27,24 @@ export function dockerignore(text: string): (rel: string, isDir: boolean) => boo
  * already left it out; this holds for any client).
  */
 export async function prepareContext(archive: string | Buffer, dir: string, dockerfilePath: string): Promise<{ dockerfile: string }> {
-  await fs.mkdir(dir, { recursive: true });
-  if (typeof archive === "string") await tar.x({ file: archive, cwd: dir, preserveOwner: false, strict: true });
-  else unpackSmall(archive, dir);
+  if (typeof archive === "string") {
+    await fs.mkdir(dir, { recursive: true });
+    await tar.x({ file: archive, cwd: dir, preserveOwner: false, strict: true });
+  } else unpackSmall(archive, dir);
   const rel = path.posix.normalize(dockerfilePath).replace(/^(\.\.\/)+/, "").replace(/^\/+/, "");
-  const dockerfile = await fs.readFile(path.join(dir, rel), "utf8").catch(() => {
+  // Two small files read at once: a thread-pool round trip each would cost more than the reads.
+  let dockerfile: string;
+  try {
+    dockerfile = readFileSync(path.join(dir, rel), "utf8");
+  } catch {
     throw new InvalidArgument(`the build context has no Dockerfile at "${dockerfilePath}"`);
-  });
-  const ignoreText = await fs.readFile(path.join(dir, ".dockerignore"), "utf8").catch(() => undefined);
+  }
+  let ignoreText: string | undefined;
+  try {
+    ignoreText = readFileSync(path.join(dir, ".dockerignore"), "utf8");
+  } catch {
+    // none
+  }
   if (ignoreText !== undefined) {
     const ignored = dockerignore(ignoreText);
     const walk = async (relDir: string) => {
@@ -55,10 +67,14 @@ export async function prepareContext(archive: string | Buffer, dir: string, dock
 
 /**
  * A context that came inside its job (at most INLINE_CONTEXT_MAX bytes), unpacked in one
- * synchronous pass: a few files cost less than the thread-pool round trips of a streamed unpack.
- * The same checks as tar.x (strict: the first refused entry is the error).
+ * synchronous pass: by unpackPlain when it holds only what it handles, else by node-tar's
+ * UnpackSync with the same checks as tar.x (strict: the first refused entry is the error).
  */
 function unpackSmall(archive: Buffer, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  if (unpackPlain(archive, dir)) return;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
   let first: Error | undefined;
   const u = new tar.UnpackSync({ cwd: dir, preserveOwner: false, strict: true });
   u.on("error", (e: Error) => {

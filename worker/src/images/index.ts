@@ -1,7 +1,7 @@
 export { packDirectory, type LayerBlob } from "./layer.js";
 export { unpackLayer } from "./unpack.js";
 export { Snapshots } from "./snapshots.js";
-export { loadImage, commitImage, writeImage, type ResolvedImage, type NewImage } from "./store.js";
+export { loadImage, readImage, commitImage, writeImage, type ResolvedImage, type NewImage } from "./store.js";
 export { ensureBusybox, BUSYBOX_REF } from "./busybox.js";
 export { loadArchive, type LoadedImage, type LoadProgress } from "./load.js";
 export { saveImages, type SaveFormat, type SaveRequest } from "./save.js";

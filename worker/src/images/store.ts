@@ -11,8 +11,13 @@ export interface ResolvedImage {
 
 /** Reads an image's manifest and config from the content store by its DB row. */
 export async function loadImage(db: PrismaClient, blobs: BlobReader, imageId: string): Promise<ResolvedImage> {
-  const row = await db.image.findUnique({ where: { id: imageId } });
+  const row = await db.image.findUnique({ where: { id: imageId }, select: { id: true, manifestDigest: true } });
   if (!row) throw new NotFound(`image ${imageId}`);
+  return readImage(blobs, row);
+}
+
+/** An image's manifest and config, its row already in hand. */
+export async function readImage(blobs: BlobReader, row: { id: string; manifestDigest: string }): Promise<ResolvedImage> {
   const manifest = await readJson<ImageManifest>(blobs, row.manifestDigest);
   const config = await readJson<ImageConfig>(blobs, manifest.config.digest);
   return { id: row.id, manifest, config };
@@ -92,9 +97,7 @@ export async function writeImage(db: PrismaClient, blobs: BlobWriter, img: NewIm
 
 /** The image row is as given and every tag already points at it. */
 async function unchanged(db: PrismaClient, row: { id: string; manifestDigest: string; size: number }, tags: string[]): Promise<boolean> {
-  const [image, tagged] = await Promise.all([
-    db.image.findUnique({ where: { id: row.id }, select: { manifestDigest: true, size: true } }),
-    tags.length ? db.imageTag.findMany({ where: { ref: { in: tags } }, select: { ref: true, imageId: true } }) : [],
-  ]);
-  return !!image && image.manifestDigest === row.manifestDigest && image.size === row.size && new Set(tags).size === tagged.length && tagged.every((t) => t.imageId === row.id);
+  // One query: the row, and which of the tags already point at it.
+  const image = await db.image.findUnique({ where: { id: row.id }, select: { manifestDigest: true, size: true, tags: { where: { ref: { in: tags } }, select: { ref: true } } } });
+  return !!image && image.manifestDigest === row.manifestDigest && image.size === row.size && image.tags.length === new Set(tags).size;
 }
