@@ -35,7 +35,11 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), "bench-build-"));
 const server = await startBerth();
 const { home, berth } = server;
 const cliEnv = server.env;
-const BERTH = [process.execPath, BERTH_BIN];
+// The command as installed: the file itself, started through its #! line (which keeps Node from
+// parsing NODE_EXTRA_CA_CERTS at start; see cli/bin/berth.js). Run by hand through `node`, the
+// variable is read first: that row is shown too when it is set.
+const BERTH = [BERTH_BIN];
+const viaNode = !!process.env.NODE_EXTRA_CA_CERTS;
 
 const cleanup = [];
 try {
@@ -55,6 +59,7 @@ try {
         { name: `docker build${noCache ? " --no-cache" : ""} (legacy)`, cmd: [DOCKER, "build", ...nc, "-q", "--label", LABEL, "-t", "bench-build:legacy", context], env: { DOCKER_BUILDKIT: "0" } },
         { name: `berth build${noCache ? " --no-cache" : ""}`, cmd: [...BERTH, "build", ...nc, "-q", "-t", "bench/build:berth", context], env: cliEnv },
       ];
+      if (viaNode) c.push({ name: `node cli/bin/berth.js build${noCache ? " --no-cache" : ""}`, cmd: [process.execPath, BERTH_BIN, "build", ...nc, "-q", "-t", "bench/build:berth", context], env: cliEnv });
       if (buildkit === "buildx") c.push({ name: `docker buildx build${noCache ? " --no-cache" : ""}`, cmd: [DOCKER, "buildx", "build", ...nc, "-q", "--load", "--label", LABEL, "-t", "bench-build:buildkit", context] });
       if (buildkit === "builtin") c.push({ name: `DOCKER_BUILDKIT=1 docker build${noCache ? " --no-cache" : ""}`, cmd: [DOCKER, "build", ...nc, "-q", "--label", LABEL, "-t", "bench-build:buildkit", context], env: { DOCKER_BUILDKIT: "1" } });
       return c;

@@ -1,10 +1,15 @@
-#!/usr/bin/env -S node --
-// Runs the bundled CLI (build/berth.cjs, or a command's lean build/berth-<command>.cjs, both made
-// by scripts/bundle.mjs) as a vm.Script with a V8 code cache kept beside it: compiling the bundle's JavaScript costs more than most commands
-// take, and Node 20 caches compiled code for no module on its own. A command's cache is written
-// once it has run (so it holds what that command compiled), and again whenever V8 refused it
-// (another Node version). A cache that cannot be read or written costs only the time saved.
-// CommonJS (bin/package.json says so): an ES module entry costs Node ~14 ms more to start.
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS BERTH_CLI_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node --
+// The line above: `--` ends Node's options (Node 20 would take a command's `--env-file` as its
+// own). NODE_EXTRA_CA_CERTS is moved aside: Node 20 parses that file at every start (~40 ms for
+// a full CA bundle) though most commands open no TLS connection; src/tls-trust.ts gives those
+// that do the same trust. Run as `node cli/bin/berth.js`, Node keeps the variable and all is as usual.
+// Runs the bundled CLI (build/berth.cjs, or a command's lean build/berth-<command>.cjs, both
+// made by scripts/bundle.mjs) as a vm.Script with a V8 code cache kept beside it: compiling the
+// bundle's JavaScript costs more than most commands take, and Node 20 caches compiled code for no
+// module on its own. A command's cache is written once it has run (so it holds what that command
+// compiled), and again whenever V8 refused it (another Node version). A cache that cannot be read
+// or written costs only the time saved. CommonJS (bin/package.json says so): an ES module entry
+// costs Node ~14 ms more to start.
 "use strict";
 const fs = require("node:fs");
 const { createRequire } = require("node:module");

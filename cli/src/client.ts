@@ -10,6 +10,7 @@ import { CliError, connectionMessage, unauthorizedMessage, codeForKind } from ".
 import type { Api, LogEntry } from "./api.js";
 import { endpoint } from "./endpoint.js";
 import { httpFetch } from "./http-fetch.js";
+import { tlsOptions } from "./tls-trust.js";
 
 export { readToken } from "./endpoint.js";
 
@@ -59,6 +60,7 @@ export async function followLogs(s: Session, containerId: string /* id, id prefi
   // otherwise read the path as a namespace.
   const u = new URL(s.url);
   const socket = io(u.origin, {
+    ...(await tlsOptions(u)),
     path: `${u.pathname.replace(/\/+$/, "")}/socket.io`,
     auth: { token: s.token },
     reconnection: false,

@@ -5,6 +5,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import { tlsOptions } from "./tls-trust.js";
 
 export interface FetchInit {
   method?: string;
@@ -38,8 +39,8 @@ export function httpFetch(input: string | URL | { url: string }, init: FetchInit
   const body = (init.body ?? undefined) as string | Uint8Array | undefined;
   const headers = headerRecord(init.headers);
   if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
-  return new Promise((resolve, reject) => {
-    const req = (url.protocol === "https:" ? https : http).request(url, { method: init.method ?? "GET", headers, ...(init.signal ? { signal: init.signal } : {}) });
+  return tlsOptions(url).then((trust) => new Promise((resolve, reject) => {
+    const req = (url.protocol === "https:" ? https : http).request(url, { ...trust, method: init.method ?? "GET", headers, ...(init.signal ? { signal: init.signal } : {}) });
     req.once("error", reject);
     req.once("response", (res) => {
       const chunks: Buffer[] = [];
@@ -64,5 +65,5 @@ export function httpFetch(input: string | URL | { url: string }, init: FetchInit
       });
     });
     req.end(body);
-  });
+  }));
 }

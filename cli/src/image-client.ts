@@ -11,6 +11,7 @@ import { createTRPCClient, httpLink } from "@trpc/client";
 import type { AppRouter } from "@berth/web/router";
 import { CliError, codeForKind, unauthorizedMessage } from "./errors.js";
 import { httpFetch } from "./http-fetch.js";
+import { tlsOptions } from "./tls-trust.js";
 
 export interface HistoryRow {
   id: string;
@@ -63,11 +64,12 @@ export async function connectImages(): Promise<ImageSession> {
   return { url, token, trpc };
 }
 
-function request(s: ImageSession, method: "GET" | "POST", route: string, query: [string, string][], headers: Record<string, string> = {}): http.ClientRequest {
+async function request(s: ImageSession, method: "GET" | "POST", route: string, query: [string, string][], headers: Record<string, string> = {}): Promise<http.ClientRequest> {
   const u = new URL(`${s.url.replace(/\/+$/, "")}${route}`);
   for (const [k, v] of query) u.searchParams.append(k, v);
   const mod = u.protocol === "https:" ? https : http;
   return mod.request(u, {
+    ...(await tlsOptions(u)),
     method,
     headers: { ...(s.token ? { authorization: `Bearer ${s.token}` } : {}), ...(method === "POST" ? { "content-type": "application/x-tar", "transfer-encoding": "chunked" } : {}), ...headers },
   });
@@ -97,7 +99,7 @@ async function failure(s: ImageSession, res: http.IncomingMessage): Promise<CliE
 
 /** Streams `body` to a route; resolves with the 200 answer once the body is sent, else rejects with its error. */
 async function send(s: ImageSession, route: string, query: [string, string][], body: Readable, headers: Record<string, string> = {}): Promise<http.IncomingMessage> {
-  const req = request(s, "POST", route, query, headers);
+  const req = await request(s, "POST", route, query, headers);
   const res = responseOf(req);
   // The server may answer (and refuse) before the body is sent: then the answer is what counts.
   const sent = pipeline(body, req).catch((e: unknown) => e);
@@ -126,7 +128,7 @@ export async function upload<T>(s: ImageSession, route: string, query: [string, 
 
 /** Streams a route's answer into `dest`; returns the byte count. */
 export async function download(s: ImageSession, route: string, query: [string, string][], dest: Writable): Promise<number> {
-  const req = request(s, "GET", route, query);
+  const req = await request(s, "GET", route, query);
   req.end();
   const r = await responseOf(req);
   if (r.statusCode !== 200) throw await failure(s, r);

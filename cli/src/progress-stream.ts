@@ -8,6 +8,7 @@ import http from "node:http";
 import https from "node:https";
 import { CliError, codeForKind } from "./errors.js";
 import { write } from "./output.js";
+import { tlsOptions } from "./tls-trust.js";
 
 export interface ProgressLine {
   progress?: { id: string; status: string };
@@ -65,8 +66,9 @@ export async function postJson(route: string, body: object): Promise<http.Incomi
   const u = new URL(`${url.replace(/\/+$/, "")}${route}`);
   const text = JSON.stringify(body);
   const mod = u.protocol === "https:" ? https : http;
+  const trust = await tlsOptions(u);
   return new Promise<http.IncomingMessage>((resolve, reject) => {
-    const req = mod.request(u, { method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    const req = mod.request(u, { ...trust, method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
     req.once("response", resolve);
     req.once("error", (e) => reject(new CliError("CONNECTION", `cannot reach the Berth server at ${url}: ${e.message}`)));
     req.end(text);

@@ -37,7 +37,9 @@ export async function runAttached(e: Endpoint, input: RunRequest, out: Record<"s
   const u = new URL(`${e.url.replace(/\/+$/, "")}${RUN_PATH}`);
   const body = JSON.stringify(input);
   // node:https (and tls) only for an https URL: loading them costs a plain run a few ms.
-  const req = (u.protocol === "https:" ? (await import("node:https")).default : http).request(u, {
+  const https = u.protocol === "https:" ? [(await import("node:https")).default, await (await import("./tls-trust.js")).tlsOptions(u)] as const : undefined;
+  const req = (https ? https[0] : http).request(u, {
+    ...(https ? https[1] : {}),
     method: "POST",
     headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...(e.token ? { authorization: `Bearer ${e.token}` } : {}) },
   });

@@ -6,11 +6,12 @@ import type { Socket } from "socket.io-client";
 import type { Session } from "./client.js";
 import { loadSocketIo } from "./client.js";
 import { CliError, codeForKind, connectionMessage, unauthorizedMessage } from "./errors.js";
+import { tlsOptions } from "./tls-trust.js";
 
 export async function openSocket(s: Session): Promise<Socket> {
   const { io } = await loadSocketIo();
   const u = new URL(s.url);
-  const socket = io(u.origin, { path: `${u.pathname.replace(/\/+$/, "")}/socket.io`, auth: { token: s.token }, reconnection: false });
+  const socket = io(u.origin, { ...(await tlsOptions(u)), path: `${u.pathname.replace(/\/+$/, "")}/socket.io`, auth: { token: s.token }, reconnection: false });
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", () => resolve());
     socket.once("connect_error", (err: Error) => {

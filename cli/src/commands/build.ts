@@ -43,7 +43,8 @@ export async function build(a: BuildArgs): Promise<number | void> {
   if (a.noCache) u.searchParams.set("no-cache", "1");
   if (a.network) u.searchParams.set("network", a.network);
   const mod = u.protocol === "https:" ? (await import("node:https")).default : http;
-  const req = mod.request(u, { method: "POST", headers: { ...(s.token ? { authorization: `Bearer ${s.token}` } : {}), "content-type": "application/x-tar", "transfer-encoding": "chunked" } });
+  const { tlsOptions } = await import("../tls-trust.js");
+  const req = mod.request(u, { ...(await tlsOptions(u)), method: "POST", headers: { ...(s.token ? { authorization: `Bearer ${s.token}` } : {}), "content-type": "application/x-tar", "transfer-encoding": "chunked" } });
   const response = new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
     req.once("response", resolve);
     req.once("error", reject);

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { IncomingMessage } from "node:http";
 import type { Readable, Writable } from "node:stream";
 import { action } from "../action.js";
+import { tlsOptions } from "../tls-trust.js";
 
 /** One side of `cp`: a path in a container (`CONTAINER:PATH`) or on this machine. */
 export type CpSide = { container: string; path: string } | { local: string };
@@ -35,6 +36,7 @@ async function request(method: "GET" | "PUT", query: Record<string, string>, bod
   const u = new URL(`${url.replace(/\/+$/, "")}/api/containers/archive`);
   for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
   const req = (u.protocol === "https:" ? https : http).request(u, {
+    ...(await tlsOptions(u)),
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/x-tar", "transfer-encoding": "chunked" } : {}) },
   });

@@ -92,6 +92,7 @@ it("hands back, unwritten-through, what it does not vouch for", () => {
     ["a write through a symlink", pyTar([{ name: "l", type: "symlink", link: outside }, { name: "l/x", data: "x" }])],
     ["a member under a parent never listed", pyTar([{ name: "d/x", data: "x" }])],
     ["a duplicate", pyTar([{ name: "a", data: "1" }, { name: "a", data: "2" }])],
+    ["an archive of `.` (tar -C dir -c .)", pyTar([{ name: ".", type: "dir" }, { name: "./a", data: "a" }])],
     ["a cut-off archive", pyTar([{ name: "a", data: "1".repeat(600) }]).subarray(0, 1024)],
   ];
   for (const [what, archive] of cases) expect(unpackPlain(archive, fresh()), what).toBe(false);

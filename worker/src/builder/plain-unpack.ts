@@ -37,7 +37,9 @@ export function unpackPlain(archive: Buffer, dir: string): boolean {
     const linkpath = ex?.linkpath ?? h.linkpath;
     const mtime = ex?.mtime ?? h.mtime;
     ex = undefined;
-    if (!name || path.posix.isAbsolute(name) || path.posix.normalize(name) !== name || name.split("/").includes("..")) return false;
+    // Only names already in canonical form ("./x", ".", "a//b" and the like go to node-tar, which
+    // knows what each means for the directory itself).
+    if (!name || path.posix.isAbsolute(name) || path.posix.normalize(name) !== name || name === "." || name.split("/").includes("..")) return false;
     if (seen.has(name)) return false;
     seen.add(name);
     const parent = path.posix.dirname(name) === "." ? "" : path.posix.dirname(name);
