@@ -18,39 +18,58 @@ const vm = require("node:vm");
 
 // One cache per command: each holds what its command compiled (a cache is only ever written once).
 const command = /^[a-z][a-z-]{0,19}$/.test(process.argv[2] ?? "") ? process.argv[2] : "other";
-// A command with a lean bundle of its own (build/berth-<command>.cjs) runs from it: less to read and compile.
-const lean = command === "other" ? undefined : path.join(__dirname, "..", "build", `berth-${command}.cjs`);
-let file = path.join(__dirname, "..", "build", "berth.cjs");
-// Named after the bundle's size and time as well: V8 checks a cache against the source's length only.
-let st = lean ? fs.statSync(lean, { throwIfNoEntry: false }) : undefined;
-if (st) file = lean;
-else st = fs.statSync(file);
-// Beside the bundle, or where BERTH_CLI_CACHE_DIR says (an install the user cannot write to).
-const cacheDir = process.env.BERTH_CLI_CACHE_DIR || path.dirname(file);
-const cacheFile = path.join(cacheDir, `${path.basename(file)}.${process.version}-${process.arch}-${st.size}-${Math.trunc(st.mtimeMs)}.${command}.cache`);
-// ASCII by construction (scripts/bundle.mjs checks): latin1 skips UTF-8 decoding.
-const source = fs.readFileSync(file, "latin1");
-let cachedData;
-try {
-  cachedData = fs.readFileSync(cacheFile);
-} catch {
-  // no cache yet
-}
-const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-  filename: file,
-  ...(cachedData ? { cachedData } : {}),
-  importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-});
-if (!cachedData || script.cachedDataRejected) {
-  process.once("exit", () => {
-    try {
-      const tmp = `${cacheFile}.${process.pid}`;
-      fs.writeFileSync(tmp, script.createCachedData());
-      fs.renameSync(tmp, cacheFile);
-    } catch {
-      // read-only install: run without a cache
-    }
+const buildDir = path.join(__dirname, "..", "build");
+// Beside the bundles, or where BERTH_CLI_CACHE_DIR says (an install the user cannot write to).
+const cacheDir = process.env.BERTH_CLI_CACHE_DIR || buildDir;
+
+/** Runs one bundle (CommonJS) from its code cache, writing the cache at exit when it had none. */
+function runBundle(file, st) {
+  // Named after the bundle's size and time as well: V8 checks a cache against the source's length only.
+  const cacheFile = path.join(cacheDir, `${path.basename(file)}.${process.version}-${process.arch}-${st.size}-${Math.trunc(st.mtimeMs)}.${command}.cache`);
+  // ASCII by construction (scripts/bundle.mjs checks): latin1 skips UTF-8 decoding.
+  const source = fs.readFileSync(file, "latin1");
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    // no cache yet
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    ...(cachedData ? { cachedData } : {}),
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
+  if (!cachedData || script.cachedDataRejected) {
+    process.once("exit", () => {
+      try {
+        const tmp = `${cacheFile}.${process.pid}`;
+        fs.writeFileSync(tmp, script.createCachedData());
+        fs.renameSync(tmp, cacheFile);
+      } catch {
+        // read-only install: run without a cache
+      }
+    });
+  }
+  const mod = { exports: {} };
+  script.runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file));
+  return mod.exports;
 }
-const mod = { exports: {} };
-script.runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file));
+
+// A lean bundle loads @berth/core (core.cjs) only on its rare paths: through here, with a cache too.
+const loaded = new Map();
+globalThis.__berthBundle = (name) => {
+  if (!loaded.has(name)) {
+    const file = path.join(buildDir, name);
+    loaded.set(name, runBundle(file, fs.statSync(file)));
+  }
+  return loaded.get(name);
+};
+
+// A command with a lean bundle of its own (build/berth-<command>.cjs) runs from it: less to read and compile.
+const lean = command === "other" ? undefined : path.join(buildDir, `berth-${command}.cjs`);
+const leanSt = lean ? fs.statSync(lean, { throwIfNoEntry: false }) : undefined;
+if (leanSt) runBundle(lean, leanSt);
+else {
+  const full = path.join(buildDir, "berth.cjs");
+  runBundle(full, fs.statSync(full));
+}

@@ -28,14 +28,15 @@ const lean = {};
 for (const f of fs.readdirSync(path.join(cli, "dist/entries"))) {
   if (f.endsWith(".js")) lean[`berth-${f.slice(0, -3)}`] = path.join(cli, "dist/entries", f);
 }
-// A lean bundle's rare paths that need @berth/core whole (zod, pino: most of a megabyte) load it
-// from a bundle of its own, core.cjs, required only then.
+// A lean bundle's paths that need @berth/core whole (zod, pino: most of a megabyte) load it from a
+// bundle of its own, core.cjs, only then (a module importing it runs only when first needed).
 const coreApart = {
   name: "core-apart",
   setup(b) {
-    b.onResolve({ filter: /^@berth\/core$/ }, (args) => (args.kind === "dynamic-import" ? { path: "core", namespace: "core-apart" } : undefined));
+    b.onResolve({ filter: /^@berth\/core$/ }, () => ({ path: "core", namespace: "core-apart" }));
     b.onResolve({ filter: /^\.\/core\.cjs$/, namespace: "core-apart" }, (args) => ({ path: args.path, external: true }));
-    b.onLoad({ filter: /.*/, namespace: "core-apart" }, () => ({ contents: 'module.exports = require("./core.cjs");', loader: "js" }));
+    // bin/berth.js runs it from a code cache as it runs the bundles; plain require elsewhere.
+    b.onLoad({ filter: /.*/, namespace: "core-apart" }, () => ({ contents: 'module.exports = globalThis.__berthBundle ? globalThis.__berthBundle("core.cjs") : require("./core.cjs");', loader: "js" }));
   },
 };
 const options = {

@@ -72,6 +72,8 @@ describe("the bundled CLI", () => {
     const r = spawnSync(process.execPath, [bin, "build", dir], { encoding: "utf8", env: { ...process.env, BERTH_URL: "not a url", BERTH_CLI_CACHE_DIR: cacheDir } });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^berth: invalid Berth configuration in the environment: BERTH_URL: /);
+    // Run from a code cache of its own, as the bundles are.
+    expect(fs.readdirSync(cacheDir).some((f) => f.startsWith(`core.cjs.${process.version}-`) && f.endsWith(".build.cache"))).toBe(true);
   });
 
   it("loads a Node built-in lazily, as the commands do, without import()", () => {
