@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, startInstance, type Instance } from "./harness.js";
+import { ROOT, run, startInstance, type Instance } from "./harness.js";
 
 const FIXTURES = path.join(ROOT, "test/fixtures/build");
 let b: Instance;
@@ -133,11 +133,11 @@ describe("context sizes", () => {
   // one as a file. Every pair must build alike, and the two packers must give the same cache keys.
   const buildsLeftovers = () => fs.readdirSync(path.join(b.home, "builds")).filter((n) => n.endsWith(".tar") || n.startsWith("build-"));
 
-  it("a context past the inline limit, and one past the in-memory packing limit, build and cache as a small one", async () => {
+  it("a context inside the job, one past the inline limit, and one past the in-memory packing limit build and cache alike", async () => {
     const dir = path.join(work, "sizes");
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM busybox\nCOPY data.bin /data.bin\nRUN sha256sum /data.bin > /sum\nCMD [\"cat\", \"/sum\"]\n");
-    for (const size of [300 * 1024, 1536 * 1024]) {
+    for (const size of [100 * 1024, 300 * 1024, 1536 * 1024]) {
       const data = crypto.randomBytes(size);
       fs.writeFileSync(path.join(dir, "data.bin"), data);
       const first = steps((await ok(["build", "-t", "sizes:1", dir])).stdout);
@@ -147,6 +147,11 @@ describe("context sizes", () => {
       expect(again.slice(1).every((s) => s.cached), JSON.stringify(again)).toBe(true);
     }
     expect(buildsLeftovers()).toEqual([]);
+    // Finished build jobs stay in Redis a while: not with the contexts that came inside them.
+    const longest = await run("redis-cli", ["-s", path.join(b.home, "redis", "redis.sock"), "--raw", "eval", "local m = 0 for _, k in ipairs(redis.call('keys', 'bull:builds:*')) do if redis.call('type', k).ok == 'hash' then local d = redis.call('hget', k, 'data') if d and #d > m then m = #d end end end return m", "0"]);
+    expect(longest.code, longest.stderr).toBe(0);
+    expect(Number(longest.stdout.trim())).toBeGreaterThan(0);
+    expect(Number(longest.stdout.trim())).toBeLessThan(2000);
   });
 
   it("node-tar's archive and the in-memory one give the same cache keys", async () => {

@@ -49,6 +49,8 @@ export default function buildJob(d: BuildJobDeps) {
     const source = typeof p.context === "string" ? path.join(d.buildsDir, path.basename(p.context)) : Buffer.from(p.context.inline, "base64");
     const archive = typeof source === "string" ? source : undefined;
     const log = d.log.child({ build: p.buildId.slice(0, 8) });
+    // Finished jobs stay in Redis for a while (up to 1000, an hour): without their context.
+    if (!archive) void job.updateData({ ...p, context: { inline: "" } }).catch((err: unknown) => log.warn({ err }, "dropping the job's inline context failed"));
     try {
       const ctx = path.join(dir, "context");
       const { dockerfile } = await prepareContext(source, ctx, p.dockerfile);
