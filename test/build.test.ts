@@ -146,6 +146,8 @@ describe("context sizes", () => {
       const again = steps((await ok(["build", "-t", "sizes:1", dir])).stdout);
       expect(again.slice(1).every((s) => s.cached), JSON.stringify(again)).toBe(true);
     }
+    // The scratch dirs go right after the build's end reaches the client.
+    for (let i = 0; buildsLeftovers().length && i < 100; i++) await new Promise((r) => setTimeout(r, 50));
     expect(buildsLeftovers()).toEqual([]);
     // Finished build jobs stay in Redis a while: not with the contexts that came inside them.
     const longest = await run("redis-cli", ["-s", path.join(b.home, "redis", "redis.sock"), "--raw", "eval", "local m = 0 for _, k in ipairs(redis.call('keys', 'bull:builds:*')) do if redis.call('type', k).ok == 'hash' then local d = redis.call('hget', k, 'data') if d and #d > m then m = #d end end end return m", "0"]);

@@ -54,6 +54,8 @@ export default function buildJob(d: BuildJobDeps) {
     try {
       const ctx = path.join(dir, "context");
       const { dockerfile } = await prepareContext(source, ctx, p.dockerfile);
+      // Unpacked: the upload has served (the finally below covers a failed unpack).
+      if (archive) await fs.rm(archive, { force: true });
       const r = await build(
         { db: d.db, blobs: d.blobs, snapshots: d.snapshots, cache, hostId: d.hostId, ...(d.network ? { network: d.network } : {}), out: (text) => void emit({ type: "out", text }) },
         { buildId: p.buildId, contextDir: ctx, workDir: path.join(dir, "work"), dockerfile, tags: p.tags, ...(p.target ? { target: p.target } : {}), buildArgs: p.buildArgs, noCache: p.noCache, network: p.network },
