@@ -68,4 +68,19 @@ fi
 # --- build (turbo: cached, so a no-op when nothing changed) ----------------------------
 export TURBO_TELEMETRY_DISABLED=1 NEXT_TELEMETRY_DISABLED=1
 npx turbo run build --output-logs=errors-only >&2
+# --- the `berth` command on PATH --------------------------------------------------------
+# `npx berth` works from the checkout but adds npm's own start-up (about half a second, more on
+# a slow host) to every command: link the CLI as /usr/local/bin/berth, unless something else
+# of that name is there (a link to another checkout's CLI, or a dangling one, is replaced).
+bin=/usr/local/bin/berth
+cli="$PWD/cli/bin/berth.js"
+if [ "$(id -u)" -eq 0 ] && [ -d /usr/local/bin ]; then
+  if [ ! -e "$bin" ] && [ ! -L "$bin" ]; then
+    ln -s "$cli" "$bin" && say "linked $bin -> $cli"
+  elif [ -L "$bin" ] && { [ ! -e "$bin" ] || [ "$(basename "$(readlink "$bin")")" = berth.js ]; }; then
+    [ "$(readlink "$bin")" = "$cli" ] || { ln -sfn "$cli" "$bin" && say "linked $bin -> $cli"; }
+  elif [ "$(readlink -f "$bin")" != "$cli" ]; then
+    say "left $bin alone (not Berth's); use npx berth, or $cli"
+  fi
+fi
 say "ready"

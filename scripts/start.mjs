@@ -162,7 +162,14 @@ async function main() {
     return res.ok && body.hostsOnline > 0;
   }, 60_000);
   say(`running at http://127.0.0.1:${cfg.port} (home ${cfg.home}); admin token in ${paths.adminToken}`);
-  say(`try: npx berth run busybox echo hello`);
+  // scripts/setup.sh links /usr/local/bin/berth to this checkout's CLI when it can.
+  let linked = false;
+  try {
+    linked = fs.realpathSync("/usr/local/bin/berth") === fs.realpathSync(path.join(root, "cli/bin/berth.js"));
+  } catch {
+    // no link
+  }
+  say(`try: ${linked ? "berth" : "npx berth"} run busybox echo hello`);
 }
 
 main().catch((err) => {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startInstance, type Instance } from "./harness.js";
+import { ROOT, run, startInstance, type Instance } from "./harness.js";
 
 // CLI behaviour a user relies on, against a real Berth (no stand-in server).
 let b: Instance;
@@ -57,4 +57,13 @@ it("says a refused token in one line, and falls back to admin.token without BERT
   const ok = await b.berth(["images", "-q"], { env: { BERTH_TOKEN: undefined } });
   expect(ok.code).toBe(0);
   expect(ok.stdout).toMatch(/^[0-9a-f]{12}\n$/);
+});
+
+it("is on PATH as `berth` after setup (the checkout's CLI, not npx's detour), and talks to the server", async () => {
+  const link = "/usr/local/bin/berth";
+  expect(fs.existsSync(link), `${link} is missing: scripts/setup.sh links it (as root)`).toBe(true);
+  expect(fs.realpathSync(link)).toBe(fs.realpathSync(path.join(ROOT, "cli/bin/berth.js")));
+  const r = await run("berth", ["run", "--rm", "busybox", "echo", "from PATH"], { env: { ...process.env, PATH: `/usr/local/bin:${process.env.PATH ?? ""}`, BERTH_URL: b.url, BERTH_TOKEN: b.token } });
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toBe("from PATH\n");
 });
