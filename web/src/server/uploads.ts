@@ -13,18 +13,8 @@ export const uploadsDir = () => homePaths(config().home).builds;
  * Streams a request body to `builds/<uuid>.tar` (never in memory); returns the file's name (what a
  * job payload carries) and path. A body cut short leaves no file and is the caller's error, naming `what`.
  */
-export async function receiveUpload(req: IncomingMessage, what: string): Promise<{ name: string; file: string }> {
-  const dir = uploadsDir();
-  await fs.mkdir(dir, { recursive: true });
-  const name = `${randomUUID()}.tar`;
-  const file = path.join(dir, name);
-  try {
-    await pipeline(req, createWriteStream(file, { flags: "wx", mode: 0o600 }));
-  } catch (err) {
-    await fs.rm(file, { force: true });
-    throw new InvalidArgument(`${what} did not complete: ${(err as Error).message}`, { cause: err });
-  }
-  return { name, file };
+export function receiveUpload(req: IncomingMessage, what: string): Promise<{ name: string; file: string }> {
+  return toFile(req, what);
 }
 
 /**
@@ -44,24 +34,30 @@ export async function receiveSmallUpload(req: IncomingMessage, what: string, inl
       if (size > inlineMax) break;
     }
   } catch (err) {
-    throw new InvalidArgument(`${what} did not complete: ${(err as Error).message}`, { cause: err });
+    throw cutShort(what, err);
   }
+  const rest = { [Symbol.asyncIterator]: () => it };
+  return toFile(
+    (async function* () {
+      yield* chunks;
+      yield* rest;
+    })(),
+    what,
+  );
+}
+
+async function toFile(body: AsyncIterable<Buffer>, what: string): Promise<{ name: string; file: string }> {
   const dir = uploadsDir();
   await fs.mkdir(dir, { recursive: true });
   const name = `${randomUUID()}.tar`;
   const file = path.join(dir, name);
   try {
-    const rest = { [Symbol.asyncIterator]: () => it };
-    await pipeline(
-      async function* () {
-        yield* chunks;
-        yield* rest;
-      },
-      createWriteStream(file, { flags: "wx", mode: 0o600 }),
-    );
+    await pipeline(body, createWriteStream(file, { flags: "wx", mode: 0o600 }));
   } catch (err) {
     await fs.rm(file, { force: true });
-    throw new InvalidArgument(`${what} did not complete: ${(err as Error).message}`, { cause: err });
+    throw cutShort(what, err);
   }
   return { name, file };
 }
+
+const cutShort = (what: string, err: unknown) => new InvalidArgument(`${what} did not complete: ${(err as Error).message}`, { cause: err });

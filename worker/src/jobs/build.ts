@@ -45,7 +45,7 @@ export default function buildJob(d: BuildJobDeps) {
       );
     };
     const dir = path.join(d.buildsDir, `build-${p.buildId}`);
-    // A large context waits under builds/ (removed with the build); a small one came inside the job.
+    // A large context waits under builds/ (removed once unpacked); a small one came inside the job.
     const source = typeof p.context === "string" ? path.join(d.buildsDir, path.basename(p.context)) : Buffer.from(p.context.inline, "base64");
     const archive = typeof source === "string" ? source : undefined;
     const log = d.log.child({ build: p.buildId.slice(0, 8) });
