@@ -37,9 +37,11 @@ export async function runAttached(e: Endpoint, input: RunRequest, out: Record<"s
   const u = new URL(`${e.url.replace(/\/+$/, "")}${RUN_PATH}`);
   const body = JSON.stringify(input);
   // node:https (and tls) only for an https URL: loading them costs a plain run a few ms.
-  const https = u.protocol === "https:" ? [(await import("node:https")).default, await (await import("./tls-trust.js")).tlsOptions(u)] as const : undefined;
-  const req = (https ? https[0] : http).request(u, {
-    ...(https ? https[1] : {}),
+  const secure = u.protocol === "https:";
+  const mod = secure ? (await import("node:https")).default : http;
+  const trust = secure ? await (await import("./tls-trust.js")).tlsOptions(u) : {};
+  const req = mod.request(u, {
+    ...trust,
     method: "POST",
     headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...(e.token ? { authorization: `Bearer ${e.token}` } : {}) },
   });

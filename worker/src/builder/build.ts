@@ -489,9 +489,10 @@ interface Source {
   url?: { key: string; named: boolean; text: string };
 }
 
-/** sha256 over every file a COPY reads: path, type, mode and content (not timestamps). */
+/** A COPY source up to this size is hashed from one read. */
 const SMALL_FILE = 64 * 1024;
 
+/** sha256 over every file a COPY reads: path, type, mode and content (not timestamps). */
 async function hashSources(sources: Source[]): Promise<string> {
   const h = createHash("sha256");
   const visit = async (view: MergedView, rel: string) => {
