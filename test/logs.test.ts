@@ -147,6 +147,30 @@ describe("follow", () => {
     expect(f.stdout).toBe("run\nrun\n");
   }, 60_000);
 
+  it("logs -f of a chatty container hands over from the files to the live stream exactly: 1M lines, each once, in order", async () => {
+    const N = 1_000_000;
+    const r = await b.berth(["run", "-d", "--name", "chatty", "busybox", "seq", "1", String(N)]);
+    expect(r.code).toBe(0);
+    const file = path.join(b.home, "containers", r.stdout.trim(), "log.jsonl");
+    // A json-file line of this log is about 80 bytes.
+    const logBytes = async () => (fs.existsSync(file) ? fs.statSync(file).size : 0);
+    // One follower while the first lines arrive (the stream lags the file), one once far more than a
+    // live reader keeps is written (the capped stream may have dropped the hand-over point).
+    await until("the first lines", async () => (await logBytes()) > 0);
+    const early = live(["logs", "-f", "chatty"]);
+    await until("many lines", async () => (await logBytes()) > 150_000 * 80, 120_000);
+    const late = live(["logs", "-f", "chatty"]);
+    for (const f of [early, late]) {
+      expect(await f.done).toBe(0);
+      expect(f.out.stderr).toBe("");
+      const lines = f.out.stdout.split("\n");
+      expect(lines.pop()).toBe("");
+      let bad = -1;
+      for (let i = 0; i < lines.length && bad < 0; i++) if (lines[i] !== String(i + 1)) bad = i;
+      expect({ count: lines.length, firstWrong: bad < 0 ? null : { at: bad, got: lines[bad] } }).toEqual({ count: N, firstWrong: null });
+    }
+  }, 240_000);
+
   it("logs -f --tail 1 shows the last line, then new ones, then ends with the container", async () => {
     const script = 'echo old1; echo old2; trap "echo new; exit 0" USR1; while true; do sleep 0.1; done';
     const r = await b.berth(["run", "-d", "--name", "ticker", "busybox", "sh", "-c", script]);

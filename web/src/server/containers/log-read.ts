@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Socket } from "socket.io";
 import {
   FailedPrecondition,
+  formatNs,
   FrameWriter,
   isLogMarker,
   logConfigOf,
@@ -10,6 +11,7 @@ import {
   LOGS_READ,
   logStreamKey,
   normalizeTime,
+  parseRfc3339Ns,
   type AgentLogsChunk,
   type LogRecord,
   type LogsOpen,
@@ -32,10 +34,15 @@ type Phase = { kind: "files"; agent: Socket } | { kind: "stream" } | { kind: "fo
 /**
  * One `berth logs` read: the history (the json-file files on the container's host, read there and
  * pulled through the agent link; or, when those are gone — an auto-removed container — the Redis
- * stream), then with `follow` the live Redis stream from exactly where the files ended (every line
- * has a unique time in both), until the container's current run ends. The client pulls: each
- * `next()` is one bounded chunk of frames, so a big log never sits in memory and a slow client
- * slows the reading.
+ * stream), then with `follow` the live Redis stream from exactly where the files ended, until the
+ * container's current run ends. The client pulls: each `next()` is one bounded chunk of frames, so
+ * a big log never sits in memory and a slow client slows the reading.
+ *
+ * The hand-over is by time: every line has one unique time, the same in the file and the stream.
+ * Stream entries at or before the files' last time are skipped (a chatty container's XADDs can
+ * land after its file writes, so the stream may not yet hold the files' last line). And when the
+ * capped stream no longer reaches back to that time (the container wrote more than the cap while
+ * the files were read), the lines in between are read from the files again before following.
  */
 export class LogRead {
   readonly session = randomUUID();
@@ -44,6 +51,10 @@ export class LogRead {
   private reader: Redis | undefined;
   /** A restart was announced in the current run: the next exit entry is not the end. */
   private restartPending = false;
+  /** Time of the last line already sent from the files: stream entries up to it are skipped. */
+  private handover: string | undefined;
+  /** The files' last time as the previous read of them saw it (undefined before the first hand-over). */
+  private filesLastTime: string | null | undefined;
 
   constructor(
     private readonly s: Services,
@@ -61,24 +72,61 @@ export class LogRead {
     if (this.row && logConfigOf(this.row.options).driver === "none") {
       throw new FailedPrecondition('configured logging driver does not support reading (the container was created with --log-driver none)');
     }
-    const agent = this.row ? this.agentFor(this.row.hostId) : undefined;
-    if (agent) {
-      const { follow: _f, containerId: _c, ...rest } = this.opts;
-      let ack: { ok: true } | { error: string; kind: string };
-      try {
-        ack = (await agent.timeout(AGENT_TIMEOUT_MS).emitWithAck(LOGS_READ.open, { ...rest, session: this.session, containerId: this.id })) as typeof ack;
-      } catch {
-        ack = { error: "the container's host did not answer", kind: "Unavailable" };
-      }
-      if ("ok" in ack) {
-        this.phase = { kind: "files", agent };
-        return;
-      }
-      if (ack.kind !== "NotFound") throw Object.assign(new Error(ack.error), { kind: ack.kind });
-    }
+    const { follow: _f, containerId: _c, ...rest } = this.opts;
+    if (await this.openFiles(rest)) return;
     // No files to read (removed with the container, or its host is away): the stream's history.
     this.phase = { kind: "stream" };
     this.cursor = this.opts.tail === undefined ? "-" : await this.tailStart(this.opts.tail);
+  }
+
+  /** Asks the container's host to read its json-file files; false when there are none to read. */
+  private async openFiles(opts: Omit<LogsOpen, "follow" | "containerId">): Promise<boolean> {
+    const agent = this.row ? this.agentFor(this.row.hostId) : undefined;
+    if (!agent) return false;
+    let ack: { ok: true } | { error: string; kind: string };
+    try {
+      ack = (await agent.timeout(AGENT_TIMEOUT_MS).emitWithAck(LOGS_READ.open, { ...opts, session: this.session, containerId: this.id })) as typeof ack;
+    } catch {
+      ack = { error: "the container's host did not answer", kind: "Unavailable" };
+    }
+    if ("ok" in ack) {
+      this.phase = { kind: "files", agent };
+      return true;
+    }
+    if (ack.kind !== "NotFound") throw Object.assign(new Error(ack.error), { kind: ack.kind });
+    return false;
+  }
+
+  /**
+   * The files are read up to `lastTime`: follow the stream from there, or, when the stream's oldest
+   * line is already newer (trimmed past the hand-over point), read the files again from there.
+   */
+  private async handOver(lastTime: string | null): Promise<void> {
+    // A read that found the files as the previous one did: they hold nothing the stream lacks.
+    const grew = this.filesLastTime === undefined || lastTime !== this.filesLastTime;
+    this.filesLastTime = lastTime;
+    if (lastTime !== null) this.handover = lastTime;
+    const first = await this.oldestLineTime();
+    const gap = first !== undefined && (this.handover === undefined || first > this.handover);
+    if (gap && grew) {
+      const { follow: _f, containerId: _c, tail: _t, ...rest } = this.opts;
+      const from = this.handover === undefined ? undefined : formatNs(parseRfc3339Ns(this.handover)! + 1n);
+      const since = from !== undefined && (rest.since === undefined || from > rest.since) ? from : rest.since;
+      if (await this.openFiles({ ...rest, ...(since !== undefined ? { since } : {}) })) return;
+    }
+    this.cursor = this.handover === undefined ? "-" : await this.cursorAfter(this.handover);
+    this.phase = { kind: "follow" };
+  }
+
+  /** The time of the stream's oldest output line, if it has one. */
+  private async oldestLineTime(): Promise<string | undefined> {
+    let start = "-";
+    for (;;) {
+      const page = decodeRaw((await this.s.redis.xrange(this.key, start, "+", "COUNT", 16)) as RawStreamEntry[]);
+      for (const { entry } of page) if (entry.stream === "stdout" || entry.stream === "stderr") return normalizeTime(entry.time);
+      if (page.length < 16) return undefined;
+      start = `(${page[page.length - 1]!.id}`;
+    }
   }
 
   /** The next chunk; `done` when there is no more. An empty, not-done chunk means "nothing yet". */
@@ -99,8 +147,7 @@ export class LogRead {
         this.phase = { kind: "done" };
         return { data, done: true };
       }
-      this.cursor = await this.cursorAfter(r.lastTime);
-      this.phase = { kind: "follow" };
+      await this.handOver(r.lastTime);
       return { data, done: false };
     }
     const page = await this.readPage(this.s.redis, this.cursor);
@@ -146,6 +193,7 @@ export class LogRead {
         continue;
       }
       const t = normalizeTime(e.time);
+      if (this.handover !== undefined && t <= this.handover) continue; // already sent from the files
       if (since !== undefined && t < since) continue;
       if (until !== undefined && t > until) {
         this.phase = { kind: "done" };
