@@ -12,6 +12,8 @@ const EnvSchema = z.object({
   BERTH_TOKEN: z.string().min(1).optional(),
   BERTH_HOST_ID: z.string().regex(/^[a-z0-9-]{1,40}$/, "lowercase letters, digits and '-' only").optional(),
   BERTH_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  /** How long a SQLite write waits for another process's write lock before "database busy". */
+  BERTH_DB_BUSY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
 
 export interface Config {
@@ -25,6 +27,7 @@ export interface Config {
   token: string | undefined;
   hostId: string | undefined;
   logLevel: z.infer<typeof EnvSchema>["BERTH_LOG_LEVEL"];
+  dbBusyTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     token: e.BERTH_TOKEN,
     hostId: e.BERTH_HOST_ID,
     logLevel: e.BERTH_LOG_LEVEL,
+    dbBusyTimeoutMs: e.BERTH_DB_BUSY_TIMEOUT_MS,
   };
 }
 

@@ -13,7 +13,8 @@ export function createDb(url: string = config().databaseUrl): PrismaClient {
   if (isPostgresUrl(url)) {
     throw new FailedPrecondition("DATABASE_URL points at PostgreSQL, which this version does not support yet: unset it to use SQLite in BERTH_HOME");
   }
-  return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url, timeout: 10_000 }) });
+  // better-sqlite3 waits for a lock synchronously: the whole process stalls for up to this long.
+  return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url, timeout: config().dbBusyTimeoutMs }) });
 }
 
 let shared: PrismaClient | undefined;
@@ -26,5 +27,5 @@ export function db(): PrismaClient {
 /** SQLite: WAL so web and worker share the file; busy timeout so writers wait instead of failing. */
 export async function prepareDb(client: PrismaClient): Promise<void> {
   await client.$queryRawUnsafe("PRAGMA journal_mode=WAL");
-  await client.$queryRawUnsafe("PRAGMA busy_timeout=10000");
+  await client.$queryRawUnsafe(`PRAGMA busy_timeout=${config().dbBusyTimeoutMs}`);
 }

@@ -1,5 +1,6 @@
 export * from "./config.js";
 export * from "./errors.js";
+export * from "./storage-errors.js";
 export * from "./queues.js";
 export * from "./events.js";
 export * from "./logs.js";

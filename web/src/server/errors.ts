@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { TRPCError } from "@trpc/server";
-import { BerthError, type ErrorKind } from "@berth/core";
+import { BerthError, storageErrorOf, type ErrorKind } from "@berth/core";
 
 /** The one place that maps core error kinds to tRPC codes. */
 export const TRPC_CODE: Record<ErrorKind, TRPCError["code"]> = {
@@ -38,7 +38,8 @@ export function asBerthError(e: unknown): BerthError | undefined {
   if (e instanceof BerthError) return e;
   const kind = e instanceof Error ? (e as unknown as { kind?: unknown }).kind : undefined;
   if (typeof kind === "string" && KINDS.has(kind)) return e as BerthError;
-  return undefined;
+  // A locked or full database, a full disk: said as such, not as an internal error.
+  return storageErrorOf(e);
 }
 
 export function toTRPCError(e: BerthError): TRPCError {

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { PassThrough, type Writable } from "node:stream";
-import { ContainerOptions, logConfigOf, publishEvent, FailedPrecondition, shouldRestart, type AgentAttachStart, type AgentExecStart, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, NotFound, type ContainerEvent, type Logger } from "@berth/core";
+import { ContainerOptions, logConfigOf, publishEvent, FailedPrecondition, storageErrorOf, shouldRestart, type AgentAttachStart, type AgentExecStart, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, NotFound, type ContainerEvent, type Logger } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
@@ -173,10 +173,22 @@ export class ContainerManager {
         if (!spawned) releaseFs();
       }
       const startedAt = new Date();
-      await this.d.db.container.update({ where: { id: row.id }, data: { state: "running", pid: spawned.pid, startedAt } }).finally(releaseFs);
-      this.d.network?.started(row.id, spawned.pid);
-      await this.publish("container.start", row.id);
-      log.info({ pid: spawned.pid, args: proc.args }, "container started");
+      // One truth for DB, kernel and network: a process whose start could not be recorded (a locked
+      // or full database) is killed at once and then ends like any other, its failure recorded.
+      let unrecorded: string | undefined;
+      await this.d.db.container
+        .update({ where: { id: row.id }, data: { state: "running", pid: spawned.pid, startedAt } })
+        .catch((e: unknown) => {
+          unrecorded = `the container started but could not be recorded as running (${storageErrorOf(e)?.message ?? (e as Error).message}), so it was stopped`;
+          log.error({ err: e }, "recording the start failed: stopping the container");
+          tryKill(spawned.pid, 9);
+        })
+        .finally(releaseFs);
+      if (!unrecorded) {
+        this.d.network?.started(row.id, spawned.pid);
+        await this.publish("container.start", row.id);
+        log.info({ pid: spawned.pid, args: proc.args }, "container started");
+      }
       const running: Omit<Running, "done"> = {
         pid: spawned.pid,
         exec: { pid: spawned.pid, env: proc.env, cwd: proc.cwd, ...ids, lowerdirs, capAdd: opts.capAdd, capDrop: opts.capDrop },
@@ -212,6 +224,7 @@ export class ContainerManager {
         await removeCgroup(cgroup).catch((err: unknown) => log.error({ err, cgroup }, "removing the cgroup failed"));
         await this.d.network?.release(row.id).catch((err: unknown) => log.error({ err }, "releasing the network failed"));
         log.info({ exitCode, signal: status.signal, oomKilled }, "container exited");
+        if (unrecorded) return await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, unrecorded);
         const restart = await this.policyRestarts(row.id, row.autoRemove, opts, exitCode);
         await this.finish(row.id, row.autoRemove, sink, exitCode, undefined, oomKilled, restart);
         if (restart) this.scheduleRestart(row.id, Date.now() - startedAt.getTime(), log);
@@ -219,6 +232,8 @@ export class ContainerManager {
         .catch((e: unknown) => log.error({ err: e }, "recording container exit failed"))
         .finally(() => this.running.delete(row.id));
       this.running.set(row.id, { ...running, done });
+      // The start's caller learns the outcome only once the killed process has been reaped and recorded.
+      if (unrecorded) return await done;
       for (const b of this.pendingInput.get(row.id) ?? []) running.input?.write(b);
       this.pendingInput.delete(row.id);
     } catch (e) {
