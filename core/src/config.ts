@@ -12,6 +12,7 @@ const EnvSchema = z.object({
   BERTH_TOKEN: z.string().min(1).optional(),
   BERTH_HOST_ID: z.string().regex(/^[a-z0-9-]{1,40}$/, "lowercase letters, digits and '-' only").optional(),
   BERTH_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  BERTH_ALLOW_CONTAINER_CONTROL_PLANE: z.enum(["0", "1", "false", "true"], { message: "1 or true lets containers reach web's (and Redis') port on this host; 0 or false (the default) refuses it" }).default("0"),
 });
 
 export interface Config {
@@ -25,6 +26,11 @@ export interface Config {
   token: string | undefined;
   hostId: string | undefined;
   logLevel: z.infer<typeof EnvSchema>["BERTH_LOG_LEVEL"];
+  /**
+   * Whether containers may open connections to Berth's control-plane ports on this host (web's
+   * port, a local Redis or PostgreSQL). Off by default: a container is not a trusted client.
+   */
+  allowContainerControlPlane: boolean;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     token: e.BERTH_TOKEN,
     hostId: e.BERTH_HOST_ID,
     logLevel: e.BERTH_LOG_LEVEL,
+    allowContainerControlPlane: e.BERTH_ALLOW_CONTAINER_CONTROL_PLANE === "1" || e.BERTH_ALLOW_CONTAINER_CONTROL_PLANE === "true",
   };
 }
 
