@@ -55,9 +55,11 @@ export class AntiSpoof {
     await sh("nft", ["add", "element", "bridge", this.table, "endpoints", element(e)]);
   }
 
-  /** The endpoint went (its veth with it, or about to). Missing elements are not an error. */
+  /** The endpoint went (its veth with it, or about to). An element already gone (or its table) is not an error. */
   async revoke(e: Endpoint): Promise<void> {
-    await sh("nft", ["delete", "element", "bridge", this.table, "endpoints", element(e)]).catch(() => undefined);
+    await sh("nft", ["delete", "element", "bridge", this.table, "endpoints", element(e)]).catch((err: Error) => {
+      if (!/No such file or directory/.test(err.message)) throw err;
+    });
   }
 
   /** The whole table (start-up, shutdown): nothing of this instance stays in the kernel. */

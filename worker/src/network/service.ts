@@ -343,6 +343,11 @@ export class NetworkService {
     return ep;
   }
 
+  /** The endpoint's anti-spoofing entry goes; a failure is logged, so the rest of a release still happens. */
+  private async revoke(ep: EndpointRecord): Promise<void> {
+    await this.antiSpoof.revoke(ep).catch((err: unknown) => this.log.warn({ err, veth: ep.hostIfname }, "could not remove the endpoint's anti-spoofing entry"));
+  }
+
   /** The container runs: its pid, for connect/disconnect. */
   started(id: string, pid: number): void {
     const a = this.attached.get(id);
@@ -362,7 +367,7 @@ export class NetworkService {
     for (const n of this.store.networks) {
       const ep = n.endpoints[id];
       if (!ep) continue;
-      await this.antiSpoof.revoke(ep);
+      await this.revoke(ep);
       delete n.endpoints[id];
       touched.push(n);
     }
@@ -381,7 +386,7 @@ export class NetworkService {
         await this.antiSpoof.allow(ep);
         await attachNetwork(a.pid, { bridge: n.bridge, hostIfname: ep.hostIfname, ifname: ep.ifname, mac: ep.mac, address: ep.ip, prefixLength: parseCidr(n.subnet).prefix });
       } catch (e) {
-        await this.antiSpoof.revoke(ep);
+        await this.revoke(ep);
         delete n.endpoints[id];
         a.networks = a.networks.filter((x) => x !== n.id);
         throw e;
@@ -397,7 +402,7 @@ export class NetworkService {
       const a = this.attached.get(id);
       if (!ep || !a) throw new FailedPrecondition(`container ${id.slice(0, 12)} is not connected to network ${n.name}`);
       if (a.pid) await detachNetwork(a.pid, ep.ifname).catch((err: unknown) => this.log.warn({ err }, "detaching the interface failed"));
-      await this.antiSpoof.revoke(ep);
+      await this.revoke(ep);
       delete n.endpoints[id];
       a.networks = a.networks.filter((x) => x !== n.id);
       await this.refreshHosts(n);
