@@ -26,6 +26,7 @@ want iproute2 "command -v ip" "network namespace checks"
 want libseccomp-dev "test -f /usr/include/seccomp.h" "the runtime's seccomp filter is built with libseccomp"
 want pkg-config "command -v pkg-config" "finds libseccomp when building the native addon"
 want iptables "command -v iptables" "container networking: NAT for outbound traffic and forwarding on Berth's bridges"
+want nftables "command -v nft" "anti-spoofing on Berth's bridges: a container sends only from its own MAC and IP"
 if [ "$mode" = "--test" ]; then
   want chromium "command -v chromium" "the dashboard tests drive a real headless Chromium"
   want util-linux "command -v unshare" "isolation tests compare with the host"

@@ -14,6 +14,7 @@ const EnvSchema = z.object({
   BERTH_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   /** How long a SQLite write waits for another process's write lock before "database busy". */
   BERTH_DB_BUSY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  BERTH_ALLOW_CONTAINER_CONTROL_PLANE: z.enum(["0", "1", "false", "true"], { message: "1 or true lets containers reach web's (and Redis') port on this host; 0 or false (the default) refuses it" }).default("0"),
 });
 
 export interface Config {
@@ -28,6 +29,11 @@ export interface Config {
   hostId: string | undefined;
   logLevel: z.infer<typeof EnvSchema>["BERTH_LOG_LEVEL"];
   dbBusyTimeoutMs: number;
+  /**
+   * Whether containers may open connections to Berth's control-plane ports on this host (web's
+   * port, a local Redis or PostgreSQL). Off by default: a container is not a trusted client.
+   */
+  allowContainerControlPlane: boolean;
 }
 
 export class ConfigError extends Error {
@@ -55,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hostId: e.BERTH_HOST_ID,
     logLevel: e.BERTH_LOG_LEVEL,
     dbBusyTimeoutMs: e.BERTH_DB_BUSY_TIMEOUT_MS,
+    allowContainerControlPlane: e.BERTH_ALLOW_CONTAINER_CONTROL_PLANE === "1" || e.BERTH_ALLOW_CONTAINER_CONTROL_PLANE === "true",
   };
 }
 

@@ -32,7 +32,7 @@ import { JOB_BOOTSTRAP, JOB_COMMIT } from "@berth/core";
 import { JOB_RUNTIME } from "@berth/core";
 import { containerPause, containerStats, containerTop } from "./jobs/container-runtime.js";
 import { JOB_NETWORK } from "@berth/core";
-import { NetworkService } from "./network/index.js";
+import { controlPlanePorts, NetworkService } from "./network/index.js";
 import networkJob from "./jobs/network.js";
 import { VolumeStore } from "./volumes/index.js";
 import { volumeHandlers } from "./jobs/volume-jobs.js";
@@ -55,7 +55,9 @@ async function main(): Promise<void> {
   const snapshots = new Snapshots(paths.snapshots);
   await snapshots.init();
   const hostId = await hostIdentity(paths.hostId, cfg.hostId);
-  const network = new NetworkService(cfg.home, hostId, log.child({ part: "network" }));
+  const network = new NetworkService(cfg.home, hostId, log.child({ part: "network" }), {
+    controlPlanePorts: cfg.allowContainerControlPlane ? [] : controlPlanePorts(cfg),
+  });
   const volumes = new VolumeStore({ db: client, dir: paths.volumes, hostId, log });
   const manager = new ContainerManager({ db: client, redis, blobs, snapshots, containersDir: paths.containers, hostId, log, network, volumes });
   await unmountStale(paths.containers, log); // before reconcile removes any container directory

@@ -59,6 +59,38 @@ describe("NetworkService lifecycle", () => {
     expect(rulesOf(hostId)).toEqual([]);
   });
 
+  it("an endpoint's anti-spoofing entry lives as long as the endpoint; the control-plane chain and the nft table go at shutdown", async () => {
+    const svc = new NetworkService(home, hostId, log, { controlPlanePorts: [4242, 4343] });
+    const nftTable = () => execFileSync("nft", ["list", "tables", "bridge"], { encoding: "utf8" }).includes(`table bridge berth-${hostId}\n`);
+    const chain = `BERTH-IN-${svc.tag}`;
+    const elements = () => execFileSync("nft", ["list", "set", "bridge", `berth-${hostId}`, "endpoints"], { encoding: "utf8" });
+    await svc.init();
+    try {
+      expect(nftTable()).toBe(true);
+      expect(execFileSync("iptables", ["-w", "-S", chain], { encoding: "utf8" })).toMatch(/--dports 4242,4343 .*-j REJECT --reject-with tcp-reset/);
+      expect(execFileSync("iptables", ["-w", "-S", "INPUT"], { encoding: "utf8" })).toContain(`-A INPUT -i bb+ -m comment --comment berth-${hostId} -j ${chain}`);
+      // Two containers' endpoints: each is one element (veth . MAC . IPv4) while it exists.
+      const entryOf = async (id: string) => {
+        const { network: n } = await svc.prepare({ id, name: `spoof-${id[0]}`, dir: fs.mkdtempSync(path.join(home, "ctr-")) }, {});
+        if (n.mode !== "bridge") throw new Error(`expected a bridge endpoint, got ${n.mode}`);
+        return `"${n.hostIfname}" . ${n.mac} . ${n.address}`;
+      };
+      const [a, b] = [await entryOf("a".repeat(64)), await entryOf("b".repeat(64))];
+      expect(elements()).toContain(a);
+      expect(elements()).toContain(b);
+      await svc.release("a".repeat(64));
+      expect(elements()).not.toContain(a);
+      expect(elements()).toContain(b);
+      await svc.release("b".repeat(64));
+      expect(elements()).not.toContain(b);
+    } finally {
+      await svc.shutdown();
+    }
+    expect(nftTable()).toBe(false);
+    expect(() => execFileSync("iptables", ["-w", "-S", chain], { stdio: "pipe" })).toThrow();
+    expect(rulesOf(hostId)).toEqual([]);
+  });
+
   it("subnet claims made at the same moment by several instances never overlap", async () => {
     const owners = Array.from({ length: 6 }, (_, i) => `${hostId}x${i}`);
     // Same start offset for all (same hex prefix), so they really race for the same /24s.

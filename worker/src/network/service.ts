@@ -17,6 +17,8 @@ import { describeNetwork, endpointSettings, macFor, pseudoNetwork } from "./desc
 import { contains, formatCidr, intToIp, ipToInt, parseCidr } from "./cidr.js";
 import { hostHosts, hostsFile, resolvConf, writeInPlace, type HostsEntry } from "./files.js";
 import { allocateAddress, claimSubnet, releaseAllSubnets, releaseSubnet } from "./ipam.js";
+import { AntiSpoof } from "./anti-spoof.js";
+import { ControlPlaneGuard } from "./control-plane.js";
 import { Nat } from "./nat.js";
 import { checkFree, publish, type BoundPort } from "./ports.js";
 import { NetworkStore, type EndpointRecord, type NetworkRecord } from "./store.js";
@@ -44,6 +46,14 @@ export interface ContainerRef {
   dir: string;
 }
 
+export interface NetworkOptions {
+  /**
+   * Host TCP ports containers must not reach (web's, a local Redis'…; see controlPlanePorts).
+   * Empty: the site admin allows it (BERTH_ALLOW_CONTAINER_CONTROL_PLANE=1).
+   */
+  controlPlanePorts?: number[];
+}
+
 export interface Prepared {
   network: NetworkMode;
   binds: BindMount[];
@@ -59,11 +69,14 @@ export interface Prepared {
  * The networks of this host: bridges, addresses, NAT rules, published ports and the hosts files
  * that give containers on a user-defined network each other's names. Host-global names carry
  * the instance: links `bb<tag>…`/`vb<tag>…` (tag = 6 hex of the host id), iptables comments
- * `berth-<hostId>`, subnet claims owned by the host id.
+ * `berth-<hostId>`, the iptables chain `BERTH-IN-<tag>`, the nftables table `bridge berth-<hostId>`,
+ * subnet claims owned by the host id.
  */
 export class NetworkService {
   private readonly store: NetworkStore;
   private readonly nat: Nat;
+  private readonly guard: ControlPlaneGuard;
+  private readonly antiSpoof: AntiSpoof;
   readonly tag: string;
   private readonly attached = new Map<string, Attached>();
   private readonly initLayer: string;
@@ -73,11 +86,14 @@ export class NetworkService {
     home: string,
     private readonly hostId: string,
     private readonly log: Logger,
+    private readonly options: NetworkOptions = {},
   ) {
     this.store = new NetworkStore(path.join(home, "network", "networks.json"));
     this.initLayer = path.join(home, "network", "init-layer");
     this.nat = new Nat(hostId);
     this.tag = linkTag(hostId);
+    this.guard = new ControlPlaneGuard(hostId, this.tag);
+    this.antiSpoof = new AntiSpoof(hostId, `vb${this.tag}`);
   }
 
   /** One operation at a time: allocation and the hosts files stay consistent. */
@@ -94,6 +110,11 @@ export class NetworkService {
       await makeInitLayer(this.initLayer);
       await this.store.load();
       await this.nat.enableForwarding();
+      await this.antiSpoof.install();
+      const ports = this.options.controlPlanePorts ?? [];
+      await this.guard.install(ports);
+      if (ports.length) this.log.info({ ports }, "containers cannot reach these control-plane ports on this host");
+      else this.log.warn("containers may reach Berth's control-plane ports on this host (BERTH_ALLOW_CONTAINER_CONTROL_PLANE)");
       for (const n of [...this.store.networks]) {
         n.endpoints = {}; // their containers died with the previous worker
         try {
@@ -121,6 +142,8 @@ export class NetworkService {
   }
 
   private async cleanHost(): Promise<void> {
+    await this.guard.remove();
+    await this.antiSpoof.remove();
     await this.nat.removeAll();
     for (const l of await linksWithPrefix([`bb${this.tag}`, `vb${this.tag}`])) await deleteLink(l).catch((err: unknown) => this.log.warn({ err, link: l }, "could not delete link"));
     await releaseAllSubnets(this.hostId);
@@ -276,7 +299,11 @@ export class NetworkService {
       this.attached.set(c.id, a);
       const eps: { n: NetworkRecord; ep: EndpointRecord }[] = [];
       try {
-        for (const { n, aliases } of nets) eps.push({ n, ep: this.addEndpoint(n, a, n.builtin ? [] : aliases) });
+        for (const { n, aliases } of nets) {
+          const ep = this.addEndpoint(n, a, n.builtin ? [] : aliases);
+          eps.push({ n, ep });
+          await this.antiSpoof.allow(ep);
+        }
         const ip = eps[0]?.ep.ip;
         if (ip) for (const p of [...(o.publish ?? []), ...exposedPorts(o.exposed ?? [], o.publish ?? [])]) a.ports.push(await publish(p, ip));
         if (!eps.length) await this.writeHosts(a);
@@ -316,6 +343,11 @@ export class NetworkService {
     return ep;
   }
 
+  /** The endpoint's anti-spoofing entry goes; a failure is logged, so the rest of a release still happens. */
+  private async revoke(ep: EndpointRecord): Promise<void> {
+    await this.antiSpoof.revoke(ep).catch((err: unknown) => this.log.warn({ err, veth: ep.hostIfname }, "could not remove the endpoint's anti-spoofing entry"));
+  }
+
   /** The container runs: its pid, for connect/disconnect. */
   started(id: string, pid: number): void {
     const a = this.attached.get(id);
@@ -333,7 +365,9 @@ export class NetworkService {
     if (a) await closePorts(a);
     const touched: NetworkRecord[] = [];
     for (const n of this.store.networks) {
-      if (!n.endpoints[id]) continue;
+      const ep = n.endpoints[id];
+      if (!ep) continue;
+      await this.revoke(ep);
       delete n.endpoints[id];
       touched.push(n);
     }
@@ -349,8 +383,10 @@ export class NetworkService {
       const n = this.find(ref);
       const ep = this.addEndpoint(n, a, n.builtin ? [] : aliases);
       try {
+        await this.antiSpoof.allow(ep);
         await attachNetwork(a.pid, { bridge: n.bridge, hostIfname: ep.hostIfname, ifname: ep.ifname, mac: ep.mac, address: ep.ip, prefixLength: parseCidr(n.subnet).prefix });
       } catch (e) {
+        await this.revoke(ep);
         delete n.endpoints[id];
         a.networks = a.networks.filter((x) => x !== n.id);
         throw e;
@@ -366,6 +402,7 @@ export class NetworkService {
       const a = this.attached.get(id);
       if (!ep || !a) throw new FailedPrecondition(`container ${id.slice(0, 12)} is not connected to network ${n.name}`);
       if (a.pid) await detachNetwork(a.pid, ep.ifname).catch((err: unknown) => this.log.warn({ err }, "detaching the interface failed"));
+      await this.revoke(ep);
       delete n.endpoints[id];
       a.networks = a.networks.filter((x) => x !== n.id);
       await this.refreshHosts(n);
