@@ -33,4 +33,11 @@ describe("LayerChecker", () => {
     refused([[["a/../../x", "File"]]], /\.\./);
     refused([[["x", "Link", "../etc/shadow"]]], /\.\./);
   });
+  it("refuses a hard link whose target's path crosses a symlink of this layer or one below", () => {
+    refused([[["evil", "SymbolicLink", "/host/dir"], ["leak", "Link", "evil/secret"]]], /"leak" is a hard link to "evil\/secret", whose path crosses the symlink "evil"/);
+    refused([[["d/", "Directory"], ["d/up", "SymbolicLink", "../../.."]], [["leak", "Link", "d/up/etc/shadow"]]], /crosses the symlink "d\/up"/);
+    refused([[["leak", "Link", "/etc/shadow"]]], /"leak" is a hard link to "\/etc\/shadow", an absolute path/);
+    // A symlink as the link's own target is fine: the link is to the symlink itself.
+    check([[["s", "SymbolicLink", "/x"], ["t", "Link", "s"]]]);
+  });
 });

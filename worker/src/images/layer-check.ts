@@ -1,12 +1,12 @@
 import { InvalidArgument } from "@berth/core";
-import { cleanEntryPath } from "./unpack.js";
+import { cleanEntryPath, cleanLinkTarget } from "./layer-paths.js";
 import { classifyEntry } from "./whiteout.js";
 
 /**
  * Checks a layer's entries as they stream by, before the layer is accepted into the store
  * (load, import): the same tar-slip rules unpacking enforces — no absolute paths, no "..",
- * no hard link out of the root, no entry under a path that an earlier entry of this image
- * made a symlink — so a hostile archive is refused at the door with nothing stored.
+ * no entry under a path that an earlier entry of this image made a symlink, no hard link
+ * whose target's path crosses such a symlink — so a hostile archive is refused at the door with nothing stored.
  * Unpacking checks again against the real filesystem; this is the early, cheap refusal.
  * One checker per image: symlinks of lower layers count for the layers above.
  */
@@ -24,9 +24,23 @@ export class LayerChecker {
     if (what.kind === "whiteout") return this.forget(what.target);
     if (what.kind === "opaque") return this.forget(what.dir);
     if (what.kind === "meta") return;
-    if (type === "Link") cleanEntryPath(linkpath ?? "");
+    if (type === "Link") this.checkHardLink(rawPath, linkpath ?? "");
     this.forget(rel);
     if (type === "SymbolicLink") this.add(rel);
+  }
+
+  /**
+   * A hard link's target must stay inside the image: no absolute path, no "..", and no symlink
+   * (of this layer or one below) on its way, or `evil -> /host/dir` + `leak => evil/secret`
+   * would link a host file into the image when unpacked.
+   */
+  private checkHardLink(raw: string, linkpath: string): void {
+    const target = cleanLinkTarget(raw, linkpath);
+    const parts = target.split("/");
+    for (let i = 1; i < parts.length && this.symlinks.size; i++) {
+      const prefix = parts.slice(0, i).join("/");
+      if (this.symlinks.has(prefix)) throw new InvalidArgument(`layer entry "${raw}" is a hard link to "${linkpath}", whose path crosses the symlink "${prefix}": a hard link's path may not cross a symlink`);
+    }
   }
 
   private add(rel: string): void {
