@@ -102,16 +102,43 @@ async function attempt(args: string[]): Promise<string> {
   return r.code === 0 ? "" : `${r.stderr}${r.stdout}`;
 }
 
-/** Ingest, then run (which unpacks every layer): the first failure's text, or "" when both worked. */
-async function ingestThenRun(ingest: string[], ref: string): Promise<string> {
+interface Outcome {
+  /** Where the image was refused: by the command that brought it in, or when a container was made from it. */
+  at: "ingest" | "run" | "accepted";
+  text: string;
+}
+
+/** Ingest, then create and start a container (which unpacks every layer). */
+async function ingestThenRun(ingest: string[], ref: string): Promise<Outcome> {
   const refused = await attempt(ingest);
-  if (refused) return refused;
+  if (refused) return { at: "ingest", text: refused };
   // The image has no program to run; what matters is that its layers get unpacked.
   const r = await b.berth(["create", "--name", `c-${randomBytes(4).toString("hex")}`, ref], { timeoutMs: 120_000 });
-  if (r.code !== 0) return `${r.stderr}${r.stdout}`;
+  if (r.code !== 0) return { at: "run", text: `${r.stderr}${r.stdout}` };
   const started = await b.berth(["start", r.stdout.trim()], { timeoutMs: 120_000 });
-  return started.code === 0 ? "" : `${started.stderr}${started.stdout}`;
+  return started.code === 0 ? { at: "accepted", text: "" } : { at: "run", text: `${started.stderr}${started.stdout}` };
 }
+
+/** Pushes an image of these layer tars to Berth's own registry over the raw /v2 API; returns the ref to pull. */
+async function push(tars: Buffer[]): Promise<string> {
+  const repo = `admin/evil-${randomBytes(3).toString("hex")}`;
+  const { token: tok } = await token(b.url, [`repository:${repo}:push,pull`], { user: "admin", pass: b.token });
+  const layers = tars.map((t) => gzipSync(t));
+  for (const l of layers) await pushBlob(b.url, tok, repo, l);
+  const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: { Cmd: ["/leak"] }, rootfs: { type: "layers", diff_ids: tars.map(sha256) } }));
+  await pushBlob(b.url, tok, repo, config);
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: OCI_CONFIG, digest: sha256(config), size: config.length },
+    layers: layers.map((l) => ({ mediaType: OCI_LAYER, digest: sha256(l), size: l.length })),
+  };
+  const put = await putManifest(b.url, tok, repo, "1", manifest);
+  expect(put.status, put.body.toString()).toBe(201);
+  return `127.0.0.1:${b.port}/${repo}:1`;
+}
+
+const pull = (ref: string) => ["pull", ref, "--creds", `admin:${b.token}`];
 
 /** Every regular file under the instance's snapshots that shares the marker's inode. */
 function snapshotLinksTo(marker: string): string[] {
@@ -132,13 +159,14 @@ function snapshotLinksTo(marker: string): string[] {
   return out;
 }
 
-function expectRefused(text: string, marker: string): void {
+function expectRefused(o: Outcome, marker: string, at: Outcome["at"]): void {
   expect(fs.statSync(marker).nlink, "the host file was linked into the image").toBe(1);
   expect(snapshotLinksTo(marker)).toEqual([]);
-  expect(text, "the hostile layer was accepted").not.toBe("");
-  // A clear refusal naming the entry.
-  expect(text).toMatch(/"leak" is a hard link to /);
   expect(fs.readFileSync(marker, "utf8")).toBe("host secret\n");
+  expect(o.at, `the hostile layer was accepted: ${o.text}`).toBe(at);
+  // A clear refusal naming the layer (by digest; an imported tar is the one file given) and the entry.
+  expect(o.text).toMatch(/"leak" is a hard link to /);
+  expect(o.text).toMatch(/sha256:[0-9a-f]{64}|the imported tar/);
 }
 
 describe.each(cases)("%s", (_what, make) => {
@@ -146,7 +174,7 @@ describe.each(cases)("%s", (_what, make) => {
     const { dir, marker } = hostMarker();
     const layers = make(dir, marker).map((l) => tar(l));
     const ref = `evil/load-${randomBytes(3).toString("hex")}:1`;
-    expectRefused(await ingestThenRun(["load", "-i", dockerArchive(layers, ref)], ref), marker);
+    expectRefused(await ingestThenRun(["load", "-i", dockerArchive(layers, ref)], ref), marker, "ingest");
   });
 
   it("is refused by berth import (all layers flattened into one tar)", async () => {
@@ -154,28 +182,35 @@ describe.each(cases)("%s", (_what, make) => {
     const file = path.join(work, `${randomBytes(4).toString("hex")}.tar`);
     fs.writeFileSync(file, tar(make(dir, marker).flat()));
     const ref = `evil/import-${randomBytes(3).toString("hex")}:1`;
-    expectRefused(await ingestThenRun(["import", file, ref], ref), marker);
+    expectRefused(await ingestThenRun(["import", file, ref], ref), marker, "ingest");
   });
 
   it("is refused by berth pull after a push to the registry", async () => {
-    const host = `127.0.0.1:${b.port}`;
-    const repo = `admin/evil-${randomBytes(3).toString("hex")}`;
-    const { token: tok } = await token(b.url, [`repository:${repo}:push,pull`], { user: "admin", pass: b.token });
     const { dir, marker } = hostMarker();
-    const tars = make(dir, marker).map((l) => tar(l));
-    const layers = tars.map((t) => gzipSync(t));
-    for (const l of layers) await pushBlob(b.url, tok, repo, l);
-    const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: { Cmd: ["/leak"] }, rootfs: { type: "layers", diff_ids: tars.map(sha256) } }));
-    await pushBlob(b.url, tok, repo, config);
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: { mediaType: OCI_CONFIG, digest: sha256(config), size: config.length },
-      layers: layers.map((l) => ({ mediaType: OCI_LAYER, digest: sha256(l), size: l.length })),
-    };
-    const put = await putManifest(b.url, tok, repo, "1", manifest);
-    expect(put.status, put.body.toString()).toBe(201);
-    const ref = `${host}/${repo}:1`;
-    expectRefused(await ingestThenRun(["pull", ref, "--creds", `admin:${b.token}`], ref), marker);
+    const ref = await push(make(dir, marker).map((l) => tar(l)));
+    expectRefused(await ingestThenRun(pull(ref), ref), marker, "ingest");
+  });
+});
+
+// A lower layer Berth already has is not checked again when an image using it comes in, so a
+// hard link through its symlink passes the early check: unpacking must still refuse it.
+describe("a hard link through a symlink of a lower layer Berth already has", () => {
+  const layersFor = (hostDir: string) => [tar([{ path: "evil", type: "SymbolicLink", linkpath: hostDir }]), tar([{ path: "leak", type: "Link", linkpath: "evil/secret" }])];
+
+  it("is refused when a container is made from it, after berth load", async () => {
+    const { dir, marker } = hostMarker();
+    const [lower, upper] = layersFor(dir) as [Buffer, Buffer];
+    const first = `evil/lower-${randomBytes(3).toString("hex")}:1`;
+    expect(await attempt(["load", "-i", dockerArchive([lower], first)])).toBe("");
+    const ref = `evil/upper-${randomBytes(3).toString("hex")}:1`;
+    expectRefused(await ingestThenRun(["load", "-i", dockerArchive([lower, upper], ref)], ref), marker, "run");
+  });
+
+  it("is refused when a container is made from it, after berth pull", async () => {
+    const { dir, marker } = hostMarker();
+    const [lower, upper] = layersFor(dir) as [Buffer, Buffer];
+    expect(await attempt(pull(await push([lower])))).toBe("");
+    const ref = await push([lower, upper]);
+    expectRefused(await ingestThenRun(pull(ref), ref), marker, "run");
   });
 });

@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isInvalidArgument, MediaType } from "@berth/core";
 import { ContentStore } from "@berth/core/content";
+import { getXattr, setXattr } from "@berth/native";
 import { setOpaque } from "./fsops.js";
 import { rawTar, type RawEntry } from "./test-support.js";
 import { unpackLayer } from "./unpack.js";
@@ -103,11 +104,14 @@ describe("links inside the snapshot chain", () => {
   });
 
   it("copies a lower layer's file up into the layer, then links it there (as overlayfs would)", async () => {
-    const { dirs } = await unpackChain(
-      [{ path: "usr/", type: "Directory" }, { path: "usr/tool", body: "from below", mode: 0o750 }],
-      [{ path: "bin/", type: "Directory" }, { path: "bin/tool", type: "Link", linkpath: "usr/tool" }],
-    );
+    const { dirs: below } = await unpackChain([{ path: "usr/", type: "Directory" }, { path: "usr/tool", body: "from below", mode: 0o750 }]);
+    setXattr(path.join(below[0]!, "usr/tool"), "user.kept", "yes");
+    const { digest, size } = await store.write(rawTar([{ path: "bin/", type: "Directory" }, { path: "bin/tool", type: "Link", linkpath: "usr/tool" }]));
+    const top = path.join(dir, "top");
+    await unpackLayer({ mediaType: MediaType.layerTar, digest, size }, store, top, [below[0]!]);
+    const dirs = [below[0]!, top];
     const [lower, upper] = dirs as [string, string];
+    expect(getXattr(path.join(upper, "usr/tool"), "user.kept").toString()).toBe("yes");
     const up = await fs.stat(path.join(upper, "usr/tool"));
     const link = await fs.stat(path.join(upper, "bin/tool"));
     expect(link.ino).toBe(up.ino);

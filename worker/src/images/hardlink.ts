@@ -1,7 +1,7 @@
 import type fs from "node:fs";
 import path from "node:path";
 import { FailedPrecondition, InvalidArgument } from "@berth/core";
-import { getXattr } from "@berth/native";
+import { getXattr, listXattrs, setXattr } from "@berth/native";
 import { copyFileInRoot, linkInRoot, lstatInRoot } from "../in-root/index.js";
 import { OPAQUE_XATTR } from "./fsops.js";
 import { cleanLinkTarget, ensureParents, removeExisting } from "./layer-paths.js";
@@ -28,6 +28,7 @@ export async function hardLink(root: string, rel: string, linkpath: string, lowe
     if (!found.st.isFile()) throw refuse(`a ${kindOf(found.st)} of a lower layer: only regular files can be linked across layers`);
     await ensureParents(root, target);
     await guard(() => copyFileInRoot({ root: found.root, rel: target }, { root, rel: target }), refuse);
+    copyXattrs(path.join(found.root, target), path.join(root, target));
   }
   await removeExisting(path.join(root, rel), false);
   await guard(async () => linkInRoot(root, target, rel), refuse);
@@ -94,6 +95,17 @@ function translate(e: unknown, refuse: (why: string) => Error): unknown {
 }
 
 const pathOf = (err: { path?: string }) => err.path ?? "?";
+
+/**
+ * A copied-up file keeps its attributes (file capabilities, user.*), as overlayfs' copy-up
+ * does. Both paths were just resolved without crossing a symlink, in trees only we write.
+ */
+function copyXattrs(from: string, to: string): void {
+  for (const name of listXattrs(from)) {
+    if (name.startsWith("trusted.overlay.")) continue; // overlayfs' own marks belong to the lower layer
+    setXattr(to, name, getXattr(from, name));
+  }
+}
 
 const isWhiteout = (st: fs.Stats) => st.isCharacterDevice() && st.rdev === 0;
 

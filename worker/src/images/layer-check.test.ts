@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isInvalidArgument } from "@berth/core";
-import { LayerChecker } from "./layer-check.js";
+import { checkImage, LayerChecker, LayerEntries } from "./layer-check.js";
 
 const check = (layers: [string, string, string?][][]) => {
   const c = new LayerChecker();
@@ -39,5 +39,21 @@ describe("LayerChecker", () => {
     refused([[["leak", "Link", "/etc/shadow"]]], /"leak" is a hard link to "\/etc\/shadow", an absolute path/);
     // A symlink as the link's own target is fine: the link is to the symlink itself.
     check([[["s", "SymbolicLink", "/x"], ["t", "Link", "s"]]]);
+  });
+});
+
+describe("checkImage (layers streamed in parallel, checked in order afterwards)", () => {
+  const entries = (l: [string, string, string?][]) => {
+    const e = new LayerEntries();
+    for (const [p, t, link] of l) e.entry(p, t, link);
+    return e;
+  };
+  it("refuses a hard link through a symlink of a lower layer, naming the layer", () => {
+    // Seen apart, each layer is fine; together the link crosses the lower layer's symlink.
+    const layers = [entries([["evil", "SymbolicLink", "/host"]]), entries([["leak", "Link", "evil/secret"]])];
+    expect(() => checkImage(layers, (i) => `layer ${i + 1} (sha256:x)`)).toThrow(/^layer 2 \(sha256:x\): layer entry "leak" is a hard link to "evil\/secret", whose path crosses the symlink "evil"/);
+  });
+  it("accepts links to files of lower layers, and skips layers it was not given", () => {
+    checkImage([entries([["f", "File"]]), undefined, entries([["g", "Link", "f"]])], String);
   });
 });

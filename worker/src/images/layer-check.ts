@@ -10,7 +10,12 @@ import { classifyEntry } from "./whiteout.js";
  * Unpacking checks again against the real filesystem; this is the early, cheap refusal.
  * One checker per image: symlinks of lower layers count for the layers above.
  */
-export class LayerChecker {
+/** What sees a layer's entries as they stream by. */
+export interface EntrySink {
+  entry(rawPath: string, type: string, linkpath: string | undefined): void;
+}
+
+export class LayerChecker implements EntrySink {
   private readonly symlinks = new Set<string>();
   /** How many symlinks sit under each directory: forgetting a path looks below it only when some do. */
   private readonly below = new Map<string, number>();
@@ -83,4 +88,33 @@ export class LayerChecker {
 
 function* ancestors(rel: string): Generator<string> {
   for (let i = rel.indexOf("/"); i >= 0; i = rel.indexOf("/", i + 1)) yield rel.slice(0, i);
+}
+
+/**
+ * Checks one layer's entries as they stream by (this layer's rules) and keeps them, so the
+ * whole image can be checked in layer order afterwards with `checkImage`, when its layers were
+ * streamed in parallel (pull): a symlink of one layer matters to the layers above it.
+ */
+export class LayerEntries implements EntrySink {
+  private readonly own = new LayerChecker();
+  readonly entries: [string, string, string | undefined][] = [];
+
+  entry(rawPath: string, type: string, linkpath: string | undefined): void {
+    this.own.entry(rawPath, type, linkpath);
+    this.entries.push([rawPath, type, linkpath]);
+  }
+}
+
+/** Replays the layers' entries bottom to top through one checker; refusals name the layer (`label(i)`). */
+export function checkImage(layers: (LayerEntries | undefined)[], label: (i: number) => string): void {
+  const image = new LayerChecker();
+  for (const [i, l] of layers.entries()) {
+    if (!l) continue; // a layer this host already vouched for: checked when it was stored
+    try {
+      for (const [p, t, link] of l.entries) image.entry(p, t, link);
+    } catch (e) {
+      if (e instanceof InvalidArgument) throw new InvalidArgument(`${label(i)}: ${e.message}`);
+      throw e;
+    }
+  }
 }
