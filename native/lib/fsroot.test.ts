@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openInRoot, type RunSpec } from './index.js';
+import { linkInRoot, openInRoot, type RunSpec } from './index.js';
 import { containerDirs, makeBusyboxLayer, runToEnd } from './test-rootfs.js';
 
 let tmp = '';
@@ -62,5 +62,56 @@ describe('openInRoot', () => {
       }
     }
     expect(() => openInRoot(root, '/abs/proc/self/root/etc/passwd', fs.constants.O_RDONLY)).toThrow(/ENOENT/);
+  });
+});
+
+describe('openInRoot with noSymlinks, and linkInRoot', () => {
+  let root = '';
+  let host = '';
+  beforeAll(() => {
+    root = path.join(tmp, 'strict');
+    host = path.join(tmp, 'strict-host');
+    fs.mkdirSync(path.join(root, 'd'), { recursive: true });
+    fs.mkdirSync(host, { recursive: true });
+    fs.writeFileSync(path.join(root, 'd/f'), 'inside\n');
+    fs.writeFileSync(path.join(host, 'secret'), 'host\n');
+    fs.symlinkSync(host, path.join(root, 'evil'));
+    fs.symlinkSync('../../../../../../..' + host, path.join(root, 'd/up'));
+    fs.symlinkSync('f', path.join(root, 'd/s'));
+  });
+  const code = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as { code?: string }).code;
+    }
+    return 'no error';
+  };
+
+  it('refuses a path crossing any symlink (ELOOP), and returns a trailing one itself with O_PATH | O_NOFOLLOW', () => {
+    const O_PATH = 0o10000000;
+    expect(code(() => openInRoot(root, 'evil/secret', fs.constants.O_RDONLY, 0, { noSymlinks: true }))).toBe('ELOOP');
+    expect(code(() => openInRoot(root, 'd/up/secret', fs.constants.O_RDONLY, 0, { noSymlinks: true }))).toBe('ELOOP');
+    expect(code(() => openInRoot(root, 'd/s', fs.constants.O_RDONLY, 0, { noSymlinks: true }))).toBe('ELOOP');
+    const fd = openInRoot(root, 'd/s', O_PATH | fs.constants.O_NOFOLLOW, 0, { noSymlinks: true });
+    try {
+      expect(fs.fstatSync(fd).isSymbolicLink()).toBe(true);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  it('links inside the root, and refuses links whose paths cross a symlink, leaving host files alone', () => {
+    linkInRoot(root, 'd/f', 'g');
+    expect(fs.statSync(path.join(root, 'g')).ino).toBe(fs.statSync(path.join(root, 'd/f')).ino);
+    linkInRoot(root, 'd/s', 'd/s2'); // a trailing symlink is linked itself
+    expect(fs.readlinkSync(path.join(root, 'd/s2'))).toBe('f');
+    expect(code(() => linkInRoot(root, 'evil/secret', 'leak'))).toBe('ELOOP');
+    expect(code(() => linkInRoot(root, 'd/up/secret', 'leak'))).toBe('ELOOP');
+    expect(code(() => linkInRoot(root, '/../../../../../..' + host + '/secret', 'leak'))).toBe('ENOENT');
+    expect(code(() => linkInRoot(root, 'd/f', 'evil/planted'))).toBe('ELOOP');
+    expect(code(() => linkInRoot(root, 'd', 'dirlink'))).toBe('EISDIR');
+    expect(fs.statSync(path.join(host, 'secret')).nlink).toBe(1);
+    expect(fs.readdirSync(host)).toEqual(['secret']);
   });
 });

@@ -201,9 +201,35 @@ export function detachNetwork(pid: number, ifname: string): Promise<void> {
  * and ".." included, inside `root` (openat2 RESOLVE_IN_ROOT), so nothing in the container can
  * lead the caller to a host file. Returns an fd (O_CLOEXEC) the caller closes; throws NativeError.
  */
-export function openInRoot(root: string, path: string, flags: number, mode = 0o644): number {
-  if (typeof root !== 'string' || !root.startsWith('/')) throw new TypeError(`root: expected an absolute path, got ${JSON.stringify(root)}`);
+export function openInRoot(root: string, path: string, flags: number, mode = 0o644, options: InRootOptions = {}): number {
+  checkRoot(root);
   if (typeof path !== 'string') throw new TypeError('path: expected a string');
   if (!Number.isInteger(flags) || !Number.isInteger(mode)) throw new TypeError('flags and mode: expected integers');
-  return binding.openInRoot(root, path, flags, mode);
+  return binding.openInRoot(root, path, flags, mode, { noSymlinks: options.noSymlinks === true });
+}
+
+export interface InRootOptions {
+  /**
+   * Refuse a path that crosses any symlink (NativeError ELOOP) or mount point (EXDEV) instead
+   * of resolving it inside the root; a trailing symlink opened with O_PATH | O_NOFOLLOW is
+   * still returned as itself. For trees whose symlinks must never be followed while writing
+   * them (an image layer being unpacked).
+   */
+  noSymlinks?: boolean;
+}
+
+/**
+ * Hard-links `existing` to `newPath`, both paths of the tree rooted at `root`: each is resolved
+ * by the kernel inside `root` and may cross no symlink (ELOOP) and no mount point (EXDEV), so a
+ * hostile tree cannot make the link reach a host file. A trailing symlink of `existing` is
+ * linked itself, as link(2) does; a directory is refused (EISDIR). Throws NativeError.
+ */
+export function linkInRoot(root: string, existing: string, newPath: string): void {
+  checkRoot(root);
+  if (typeof existing !== 'string' || typeof newPath !== 'string') throw new TypeError('existing and newPath: expected strings');
+  binding.linkInRoot(root, existing, newPath);
+}
+
+function checkRoot(root: string): void {
+  if (typeof root !== 'string' || !root.startsWith('/')) throw new TypeError(`root: expected an absolute path, got ${JSON.stringify(root)}`);
 }

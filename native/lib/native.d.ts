@@ -34,8 +34,10 @@ export interface NativeBinding {
   attachNetwork(pid: number, veth: import('./network.js').VethSpec): Promise<void>;
   /** Deletes interface `ifname` inside the running container `pid` (its host end goes with it). */
   detachNetwork(pid: number, ifname: string): Promise<void>;
-  /** openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) of `path` under `root`; returns the fd. */
-  openInRoot(root: string, path: string, flags: number, mode: number): number;
+  /** openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, + RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV with noSymlinks) of `path` under `root`; returns the fd. */
+  openInRoot(root: string, path: string, flags: number, mode: number, options?: { noSymlinks?: boolean }): number;
+  /** linkat(existing, newPath) with both resolved under `root`, crossing no symlink or mount (ELOOP, EXDEV); throws NativeError. */
+  linkInRoot(root: string, existing: string, newPath: string): void;
   /** llistxattr(path): attribute names; throws NativeError. */
   listXattrs(path: string): string[];
   /** lgetxattr(path, name); throws NativeError (ENODATA when absent). */

@@ -24,6 +24,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("attachNetwork", Napi::Function::New(env, berth::AttachNetworkJs, "attachNetwork"));
   exports.Set("detachNetwork", Napi::Function::New(env, berth::DetachNetworkJs, "detachNetwork"));
   exports.Set("openInRoot", Napi::Function::New(env, berth::OpenInRootJs, "openInRoot"));
+  exports.Set("linkInRoot", Napi::Function::New(env, berth::LinkInRootJs, "linkInRoot"));
   exports.Set("listXattrs", Napi::Function::New(env, berth::ListXattrs, "listXattrs"));
   exports.Set("getXattr", Napi::Function::New(env, berth::GetXattr, "getXattr"));
   exports.Set("setXattr", Napi::Function::New(env, berth::SetXattr, "setXattr"));

@@ -1,4 +1,5 @@
-// openInRoot: a path of a container's filesystem opened from the host, resolved inside its root.
+// Paths of a filesystem tree opened from the host, resolved inside its root:
+// openInRoot (berth cp, layer unpacking) and linkInRoot (hard links of a layer).
 #pragma once
 
 #include <napi.h>
@@ -6,5 +7,6 @@
 namespace berth {
 
 Napi::Value OpenInRootJs(const Napi::CallbackInfo& info);
+Napi::Value LinkInRootJs(const Napi::CallbackInfo& info);
 
 }  // namespace berth

@@ -5,7 +5,7 @@ import { Parser, type ReadEntry } from "tar";
 import { FailedPrecondition, hashingStream as hashing, InvalidArgument, MediaType } from "@berth/core";
 import type { BlobWriter, Ingest } from "@berth/core/content";
 import type { LayerBlob } from "./layer.js";
-import type { LayerChecker } from "./layer-check.js";
+import type { EntrySink } from "./layer-check.js";
 
 export type Compression = "gzip" | "zstd" | "none";
 
@@ -75,7 +75,7 @@ export async function peek(source: Readable, n: number): Promise<{ head: Buffer;
 }
 
 /** A writable that parses a tar stream and shows each entry to the checker (bodies are skipped). */
-function tarChecker(checker: LayerChecker | undefined, label: string): Writable {
+function tarChecker(checker: EntrySink | undefined, label: string): Writable {
   const parser = new Parser();
   let failure: Error | undefined;
   let waiting: (() => void) | undefined;
@@ -132,7 +132,7 @@ export interface IngestLayerOptions {
   expectedDigest?: string;
   /** sha256 the uncompressed tar must have (the config's rootfs.diff_ids entry). */
   expectedDiffId?: string;
-  checker?: LayerChecker;
+  checker?: EntrySink;
   /** For messages: "layer 2 of busybox:latest". */
   label: string;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isInvalidArgument } from "@berth/core";
-import { LayerChecker } from "./layer-check.js";
+import { checkImage, LayerChecker, LayerEntries } from "./layer-check.js";
 
 const check = (layers: [string, string, string?][][]) => {
   const c = new LayerChecker();
@@ -32,5 +32,28 @@ describe("LayerChecker", () => {
   it("refuses .. in paths and hard link targets", () => {
     refused([[["a/../../x", "File"]]], /\.\./);
     refused([[["x", "Link", "../etc/shadow"]]], /\.\./);
+  });
+  it("refuses a hard link whose target's path crosses a symlink of this layer or one below", () => {
+    refused([[["evil", "SymbolicLink", "/host/dir"], ["leak", "Link", "evil/secret"]]], /"leak" is a hard link to "evil\/secret", whose path crosses the symlink "evil"/);
+    refused([[["d/", "Directory"], ["d/up", "SymbolicLink", "../../.."]], [["leak", "Link", "d/up/etc/shadow"]]], /crosses the symlink "d\/up"/);
+    refused([[["leak", "Link", "/etc/shadow"]]], /"leak" is a hard link to "\/etc\/shadow", an absolute path/);
+    // A symlink as the link's own target is fine: the link is to the symlink itself.
+    check([[["s", "SymbolicLink", "/x"], ["t", "Link", "s"]]]);
+  });
+});
+
+describe("checkImage (layers streamed in parallel, checked in order afterwards)", () => {
+  const entries = (l: [string, string, string?][]) => {
+    const e = new LayerEntries();
+    for (const [p, t, link] of l) e.entry(p, t, link);
+    return e;
+  };
+  it("refuses a hard link through a symlink of a lower layer, naming the layer", () => {
+    // Seen apart, each layer is fine; together the link crosses the lower layer's symlink.
+    const layers = [entries([["evil", "SymbolicLink", "/host"]]), entries([["leak", "Link", "evil/secret"]])];
+    expect(() => checkImage(layers, (i) => `layer ${i + 1} (sha256:x)`)).toThrow(/^layer 2 \(sha256:x\): layer entry "leak" is a hard link to "evil\/secret", whose path crosses the symlink "evil"/);
+  });
+  it("accepts links to files of lower layers, and skips layers it was not given", () => {
+    checkImage([entries([["f", "File"]]), undefined, entries([["g", "Link", "f"]])], String);
   });
 });

@@ -122,7 +122,7 @@ export async function loadArchive(d: LoadDeps, file: string, onProgress?: (p: Lo
             ...(layer.digest ? { expectedDigest: layer.digest } : {}),
             expectedDiffId: diffId,
             checker,
-            label: `layer ${i + 1} of ${what} (${layer.member})`,
+            label: `layer ${i + 1} of ${what} (${layer.member}, ${layer.digest ?? diffId})`,
           });
           onProgress?.({ id, status: "Loaded" });
           pending.push(p);

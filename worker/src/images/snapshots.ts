@@ -33,7 +33,9 @@ export class Snapshots {
       if (await exists(path.join(final, "fs"))) continue;
       const tmp = `${final}.tmp-${randomUUID()}`;
       try {
-        await unpackLayer(layers[i]!, blobs, path.join(tmp, "fs"));
+        // The snapshots below, topmost first: a hard link may name a file of a lower layer.
+        const lowers = chains.slice(0, i).map((c) => this.dir(c)).reverse();
+        await unpackLayer(layers[i]!, blobs, path.join(tmp, "fs"), lowers);
         await fs.rename(tmp, final).catch(async (e: NodeJS.ErrnoException) => {
           // Another job unpacked the same layer first: theirs is as good as ours.
           if (e.code !== "ENOTEMPTY" && e.code !== "EEXIST") throw e;

@@ -4,26 +4,35 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { Parser, type ReadEntry } from "tar";
-import { FailedPrecondition, InvalidArgument, type Descriptor } from "@berth/core";
+import { BerthError, FailedPrecondition, InvalidArgument, type Descriptor } from "@berth/core";
 import type { BlobReader } from "@berth/core/content";
 import { makeWhiteout, mknod, setOpaque } from "./fsops.js";
+import { hardLink } from "./hardlink.js";
+import { cleanEntryPath, ensureDirectory, ensureParents, removeExisting } from "./layer-paths.js";
 import { TarXattrScanner } from "./tar-xattr-scan.js";
 import { classifyEntry } from "./whiteout.js";
 import { applyLayerXattrs } from "./xattrs.js";
+
+export { cleanEntryPath };
 
 /**
  * Unpacks an image layer with container-root semantics, which differ from a plain `tar -x`:
  * symlink targets are kept verbatim (an absolute target means the container's root, not the
  * host's), ownership is restored, and every entry is checked so a hostile layer cannot write
- * outside `dest`: no absolute paths, no `..`, no writing through a symlink, no hard link to
- * outside the layer. node-tar only parses; the writing is ours.
+ * outside `dest`: no absolute paths, no `..`, no writing through a symlink. node-tar only
+ * parses; the writing is ours.
+ *
+ * A hard link is made by the kernel inside the layer (see hardLink): neither of its paths may
+ * cross a symlink, so `evil -> /host/dir` then `leak => evil/secret` cannot link a host file
+ * into the image. Its target may be in a lower layer (`lowers`, the snapshots below this one,
+ * topmost first): that file is copied up into this layer first, as overlayfs would.
  *
  * Each layer is unpacked into its own directory, used as one overlayfs lowerdir, so OCI
  * whiteouts become overlayfs ones: `.wh.name` → a 0/0 character device `name`, and
  * `.wh..wh..opq` → the `trusted.overlay.opaque=y` mark on its directory. Extended attributes
  * (PAX `SCHILY.xattr.*`, read as bytes by a scanner in front of the parser) are set last.
  */
-export async function unpackLayer(layer: Descriptor, blobs: BlobReader, dest: string): Promise<void> {
+export async function unpackLayer(layer: Descriptor, blobs: BlobReader, dest: string, lowers: string[] = []): Promise<void> {
   if (!(await blobs.has(layer.digest))) throw new FailedPrecondition(`layer ${layer.digest} is not in the content store`);
   await fs.mkdir(dest, { recursive: true });
   const root = await fs.realpath(dest);
@@ -31,14 +40,14 @@ export async function unpackLayer(layer: Descriptor, blobs: BlobReader, dest: st
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown;
   const scanner = new TarXattrScanner();
-  const state: UnpackState = { dirTimes: [], whiteouts: new Set(), scanner };
+  const state: UnpackState = { dirTimes: [], whiteouts: new Set(), scanner, lowers };
   parser.on("entry", (entry: ReadEntry) => {
     chain = chain.then(async () => {
       if (failure) return void entry.resume();
       try {
         await writeEntry(root, entry, state);
       } catch (e) {
-        failure ??= e;
+        failure ??= inLayer(layer.digest, e);
         entry.resume();
       }
     });
@@ -55,54 +64,19 @@ export async function unpackLayer(layer: Descriptor, blobs: BlobReader, dest: st
   for (const [dir, mtime] of state.dirTimes.reverse()) await fs.utimes(dir, mtime, mtime).catch(() => undefined);
 }
 
-/** "./a/b/" → "a/b"; refuses what would leave the layer's root. */
-export function cleanEntryPath(raw: string): string {
-  if (raw.startsWith("/")) throw new InvalidArgument(`layer entry "${raw}" has an absolute path`);
-  const parts = raw.split("/").filter((p) => p !== "" && p !== ".");
-  if (parts.includes("..")) throw new InvalidArgument(`layer entry "${raw}" contains ".."`);
-  return parts.join("/");
-}
-
-/** Refuses a target whose parent directories are not real directories inside root (a symlink there would redirect the write). */
-async function ensureParents(root: string, rel: string): Promise<string> {
-  const parts = rel.split("/");
-  let cur = root;
-  for (const p of parts.slice(0, -1)) {
-    cur = path.join(cur, p);
-    const st = await fs.lstat(cur).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === "ENOENT") return undefined;
-      throw e;
-    });
-    if (!st) await fs.mkdir(cur, { mode: 0o755 });
-    else if (st.isSymbolicLink()) throw new InvalidArgument(`layer entry "${rel}" would be written through the symlink "${path.relative(root, cur)}"`);
-    else if (!st.isDirectory()) throw new InvalidArgument(`layer entry "${rel}" needs "${path.relative(root, cur)}" to be a directory`);
-  }
-  return path.join(root, rel);
-}
-
-/** Makes sure rel is a real directory (not a symlink) inside root. */
-async function ensureDirectory(root: string, rel: string): Promise<void> {
-  const target = await ensureParents(root, rel);
-  const st = await fs.lstat(target).catch(() => undefined);
-  if (!st) await fs.mkdir(target, { mode: 0o755 });
-  else if (!st.isDirectory()) throw new InvalidArgument(`layer entry "${rel}/.wh..wh..opq" marks "${rel}" opaque, but it is not a directory`);
-}
-
-async function removeExisting(target: string, keepDir: boolean): Promise<void> {
-  const st = await fs.lstat(target).catch(() => undefined);
-  if (!st) return;
-  if (st.isDirectory() && !st.isSymbolicLink()) {
-    if (!keepDir) await fs.rm(target, { recursive: true });
-  } else {
-    await fs.unlink(target);
-  }
-}
-
 interface UnpackState {
   dirTimes: [string, Date][];
   /** Whiteouts made by this layer: an entry of the same layer recreating the path replaces them. */
   whiteouts: Set<string>;
   scanner: TarXattrScanner;
+  /** The snapshots below this layer, topmost first: where a hard link's target may also be. */
+  lowers: string[];
+}
+
+/** Names the layer in an entry's error (which names the entry), keeping its kind. */
+function inLayer(digest: string, e: unknown): unknown {
+  if (!(e instanceof BerthError) || e.message.includes(digest)) return e;
+  return new BerthError(e.kind, `layer ${digest}: ${e.message}`, { cause: e });
 }
 
 async function writeEntry(root: string, entry: ReadEntry, state: UnpackState): Promise<void> {
@@ -159,12 +133,8 @@ async function writeEntry(root: string, entry: ReadEntry, state: UnpackState): P
       break;
     }
     case "Link": {
-      const source = path.join(root, cleanEntryPath(entry.linkpath ?? ""));
-      const st = await fs.lstat(source).catch(() => undefined);
-      if (!st || st.isDirectory()) throw new InvalidArgument(`layer entry "${rel}" links to "${entry.linkpath}", which is not a file earlier in the layer`);
-      await removeExisting(target, false);
-      await fs.link(source, target);
       entry.resume();
+      await hardLink(root, rel, entry.linkpath ?? "", state.lowers);
       return; // shares the source's inode: nothing more to set
     }
     case "FIFO": {

@@ -13,7 +13,7 @@ import type { PrismaClient } from "@berth/core/db";
 import { ingestLayer, type PendingLayer } from "../images/ingest-layer.js";
 import { byteProgress, humanBytes } from "../images/byte-progress.js";
 import { compressedCopies } from "../images/compressed-layer.js";
-import { LayerChecker } from "../images/layer-check.js";
+import { checkImage, LayerEntries } from "../images/layer-check.js";
 import { storeLock } from "../images/lock.js";
 import { writeImage } from "../images/store.js";
 import { MANIFEST_TYPES, TransientError, type RegistryClient } from "./client.js";
@@ -112,6 +112,8 @@ export async function pullImage(d: PullDeps, client: RegistryClient, src: PullSo
       let known: Promise<Record<string, string>> | undefined;
       const knownDiffIds = () => (known ??= localLayers(d));
       const pending: PendingLayer[] = [];
+      /** Each fetched layer's entries, checked as a whole image once all arrived (they stream in parallel). */
+      const seen: (LayerEntries | undefined)[] = [];
       try {
         for (const l of manifest.layers) progress({ id: shortDigest(l.digest), status: "Pulling fs layer" });
         const layers = await mapLimit(manifest.layers, PARALLEL_TRANSFERS, async (l, i): Promise<Descriptor> => {
@@ -124,7 +126,7 @@ export async function pullImage(d: PullDeps, client: RegistryClient, src: PullSo
             }
             // In the store but no local image vouches for it (e.g. pushed to this host's
             // registry by someone): check it as if downloaded, from the local copy.
-            const p = await ingestLayer(d.blobs.open(l.digest), d.blobs, { expectedDigest: l.digest, expectedDiffId: diffIds[i]!, checker: new LayerChecker(), label: `layer ${i + 1} (${l.digest})` });
+            const p = await ingestLayer(d.blobs.open(l.digest), d.blobs, { expectedDigest: l.digest, expectedDiffId: diffIds[i]!, checker: (seen[i] = new LayerEntries()), label: `layer ${i + 1} (${l.digest})` });
             pending.push(p);
             progress({ id, status: "Already exists" });
             return p.descriptor;
@@ -133,7 +135,7 @@ export async function pullImage(d: PullDeps, client: RegistryClient, src: PullSo
             ingestLayer(pipeline(await client.getBlob(repo, l.digest), byteProgress((n) => progress({ id, status: `Downloading ${humanBytes(n)}/${humanBytes(l.size)}` })), () => undefined), d.blobs, {
               expectedDigest: l.digest,
               expectedDiffId: diffIds[i]!,
-              checker: new LayerChecker(),
+              checker: (seen[i] = new LayerEntries()),
               label: `layer ${i + 1} (${l.digest})`,
             }).catch((e: unknown) => {
               // A dropped connection mid-body surfaces as a stream error: retry it.
@@ -149,6 +151,7 @@ export async function pullImage(d: PullDeps, client: RegistryClient, src: PullSo
           progress({ id, status: "Pull complete" });
           return p.descriptor;
         });
+        checkImage(seen, (i) => `layer ${i + 1} (${manifest.layers[i]!.digest})`);
         // Everything verified: blobs first, then rows and the tag.
         for (const p of pending) await p.commit();
         pending.length = 0;
