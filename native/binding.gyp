@@ -9,6 +9,7 @@
         "src/cgroups_js.cc",
         "src/child_fds.cc",
         "src/container.cc",
+        "src/devices.cc",
         "src/errors.cc",
         "src/fsroot.cc",
         "src/mounts.cc",
@@ -83,6 +84,7 @@
         "src/cgroups.cc",
         "src/child_fds.cc",
         "src/container.cc",
+        "src/devices.cc",
         "src/mounts.cc",
         "src/netlink.cc",
         "src/seccomp.cc"
