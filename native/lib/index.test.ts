@@ -172,7 +172,7 @@ describe('errors', () => {
 
   it('rejects a missing cwd at the cwd stage', async () => {
     const e = await spawnError(spec(['true'], { cwd: '/no/such/dir' }));
-    expect(e).toMatchObject({ code: 'ENOENT', stage: 'cwd', syscall: 'chdir', path: '/no/such/dir' });
+    expect(e).toMatchObject({ code: 'ENOENT', stage: 'cwd', syscall: 'openat2', path: '/no/such/dir' });
   });
 
   it('rejects an invalid spec with a TypeError naming the field, before any syscall', async () => {

@@ -15,6 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include "devices.h"
+
 namespace berth {
 namespace {
 
@@ -236,6 +238,7 @@ int CreateV2(const CgroupLayout& l, const CgroupSpec& s, CgroupHandle* out, Erro
   if (!s.cpuset_mems.empty() &&
       (need("cpuset.mems", "cpuset") < 0 || WriteFile(dir + "/cpuset.mems", s.cpuset_mems, e) < 0))
     return -1;
+  if (s.restrict_devices && RestrictDevicesV2(dir, e) < 0) return -1;
   int fd = open((dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) return SetError(e, "cgroup", errno, "open", dir + "/cgroup.procs");
   out->procs.emplace_back(fd);
@@ -292,6 +295,10 @@ int CreateV1(const CgroupLayout& l, const CgroupSpec& s, CgroupHandle* out, Erro
     if (h == nullptr) return -1;
     if (!s.cpuset_cpus.empty() && WriteFile(dir_of(h) + "/cpuset.cpus", s.cpuset_cpus, e) < 0) return -1;
     if (!s.cpuset_mems.empty() && WriteFile(dir_of(h) + "/cpuset.mems", s.cpuset_mems, e) < 0) return -1;
+  }
+  if (s.restrict_devices) {
+    const CgroupLayout::Hierarchy* h = require("devices");
+    if (h == nullptr || RestrictDevicesV1(dir_of(h), e) < 0) return -1;
   }
   for (const CgroupLayout::Hierarchy& h : l.v1) {
     const std::string f = dir_of(&h) + "/cgroup.procs";

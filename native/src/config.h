@@ -63,6 +63,7 @@ struct CgroupSpec {
   int64_t pids_limit = -1;      // <= 0 = unlimited
   std::string cpuset_cpus;
   std::string cpuset_mems;
+  bool restrict_devices = false;  // Docker's default device list (devices.h)
 };
 
 struct Rlimit {

@@ -36,6 +36,7 @@
 
 #include "caps.h"
 #include "cgroups.h"
+#include "child_fds.h"
 #include "mounts.h"
 #include "netlink.h"
 #include "seccomp.h"
@@ -717,26 +718,8 @@ int SetupStdio(const ChildArgs& a, int in, int out, int err, int tty, ChildError
 
 // Closes every fd from 3 up except the `keep` ones (-1 for none).
 void CloseOtherFds(int k1, int k2, int k3) noexcept {
-  int keep[3] = {k1, k2, k3};
-  for (int i = 0; i < 3; ++i) {
-    for (int j = i + 1; j < 3; ++j) {
-      if (keep[j] < keep[i]) std::swap(keep[i], keep[j]);
-    }
-  }
-  unsigned from = 3;
-  bool ok = true;
-  for (int k : keep) {
-    if (k < 3 || static_cast<unsigned>(k) < from) continue;
-    if (static_cast<unsigned>(k) > from) ok = ok && syscall(SYS_close_range, from, static_cast<unsigned>(k - 1), 0u) == 0;
-    from = static_cast<unsigned>(k) + 1;
-  }
-  ok = ok && syscall(SYS_close_range, from, ~0u, 0u) == 0;
-  if (ok) return;
-  struct rlimit rl;
-  int max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? static_cast<int>(rl.rlim_cur) : 65536;
-  for (int fd = 3; fd < max; ++fd) {
-    if (fd != k1 && fd != k2 && fd != k3) close(fd);
-  }
+  const int keep[] = {k1, k2, k3};
+  CloseFdsExcept(keep, 3, nullptr, 0);
 }
 
 [[noreturn]] void ExecCommand(const ChildArgs& a, int report) noexcept {
@@ -797,10 +780,7 @@ void CloseOtherFds(int k1, int k2, int k3) noexcept {
   if (DropBounding(a.caps.bounding, a.last_cap, &e) < 0) Report(report, e);
   if (SwitchUser(a, &e) < 0) Report(report, e);
   if (SetCaps(a.caps, a.last_cap, &e) < 0) Report(report, e);
-  if (chdir(a.cwd) < 0) {
-    Fail(&e, kStageCwd, "chdir", a.cwd);
-    Report(report, e);
-  }
+  if (EnterCwd(a.cwd, &e) < 0) Report(report, e);
   if (SetupStdio(a, in, out, err, tty, &e) < 0) Report(report, e);
   int fifo = a.start_fifo;
   CloseOtherFds(report, fifo, a.init_fd);
@@ -865,6 +845,9 @@ void CloseOtherFds(int k1, int k2, int k3) noexcept {
   if (MoveAboveStdio(&report, &e) < 0 || MoveAboveStdio(&in, &e) < 0 || MoveAboveStdio(&out, &e) < 0 ||
       MoveAboveStdio(&err, &e) < 0)
     Report(report, e);
+  // Before any path is looked at: only what the child was handed stays open.
+  const int keep[] = {report, in, out, err, a.parent_pidfd, a.init_fd, a.start_fifo, a.exec_pidfd};
+  CloseFdsExcept(keep, sizeof keep / sizeof keep[0], a.cgroup_fds, a.ncgroup);
   if (a.exec_pidfd >= 0) ExecChild(a, report, in, out, err);
 
   setsid();  // own session and process group: no terminal signals from the worker's

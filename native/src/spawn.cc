@@ -329,6 +329,7 @@ ContainerConfig ReadConfig(Napi::Env env, Napi::Value value) {
     c.has_cgroup = true;
     CgroupSpec& s = c.cgroup;
     s.path = GetString(env, g, "path");
+    s.restrict_devices = true;  // never relaxed: there is no privileged mode
     s.memory = GetInt(env, g, "memory", -1);
     s.memory_swap = GetInt(env, g, "memorySwap", -1);
     if (Present(g, "cpus")) {

@@ -77,6 +77,12 @@ static long try(const char* what) {
   if (!strcmp(what, "vsock")) return socket(AF_VSOCK, SOCK_STREAM, 0);
   if (!strcmp(what, "iopl")) return syscall(SYS_iopl, 3);
   if (!strcmp(what, "chroot")) return chroot("/");
+  if (!strcmp(what, "io_uring_setup")) {
+    char params[120] = {0}; /* struct io_uring_params */
+    return syscall(SYS_io_uring_setup, 4, params);
+  }
+  if (!strcmp(what, "io_uring_enter")) return syscall(SYS_io_uring_enter, -1, 0, 0, 0, NULL, 0);
+  if (!strcmp(what, "io_uring_register")) return syscall(SYS_io_uring_register, -1, 0, NULL, 0);
   if (!strncmp(what, "ptrace:", 7)) return ptrace(PTRACE_ATTACH, atoi(what + 7), NULL, NULL);
   if (!strcmp(what, "ptrace-traceme")) return ptrace(PTRACE_TRACEME, 0, NULL, NULL);
   errno = EINVAL;
