@@ -20,6 +20,7 @@ import { buildHttpHandler } from "./src/server/builds/http.js";
 import { runHttpHandler } from "./src/server/containers/run-http.js";
 import { archiveHttpHandler } from "./src/server/containers/archive-http.js";
 import { createRegistry, isRegistryPath } from "./src/server/registry/index.js";
+import { requestGuard } from "./src/server/http/guard.js";
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   const runHttp = runHttpHandler(services);
   const archiveHttp = archiveHttpHandler(services);
   const registry = await createRegistry({ db, home: cfg.home, log });
+  const guard = requestGuard({ publicUrl: cfg.url, maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes: cfg.maxUploadBytes, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, log });
 
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -70,7 +72,8 @@ async function main(): Promise<void> {
   const health = async (res: ServerResponse) => {
     try {
       const hostsOnline = await countOnlineHosts(db);
-      sendJson(res, 200, { ok: true, hostsOnline });
+      // agentsOnline: workers whose /agent link is up (exec, attach and log reads go through it).
+      sendJson(res, 200, { ok: true, hostsOnline, agentsOnline: sockets.agents.connectedCount() });
     } catch (err) {
       log.warn({ err: (err as Error).message }, "health check failed");
       sendJson(res, 503, { ok: false, error: "database unavailable" });
@@ -80,6 +83,8 @@ async function main(): Promise<void> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "/";
     const pathname = url.split("?", 1)[0]!;
+    // Cross-site requests, body sizes and stalled bodies, for every route below (src/server/http/guard.ts).
+    if (guard(req, res, pathname)) return;
     if (pathname === "/api/health") {
       if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { ok: false, error: "method not allowed" });
       void health(res);

@@ -12,6 +12,9 @@ const EnvSchema = z.object({
   BERTH_TOKEN: z.string().min(1).optional(),
   BERTH_HOST_ID: z.string().regex(/^[a-z0-9-]{1,40}$/, "lowercase letters, digits and '-' only").optional(),
   BERTH_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  BERTH_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
+  BERTH_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 ** 3),
+  BERTH_BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
 });
 
 export interface Config {
@@ -25,6 +28,12 @@ export interface Config {
   token: string | undefined;
   hostId: string | undefined;
   logLevel: z.infer<typeof EnvSchema>["BERTH_LOG_LEVEL"];
+  /** Largest request body web reads for the API (JSON): refused at the headers (413) or as it streams in. */
+  maxBodyBytes: number;
+  /** Largest upload (build context, image load/import, cp, registry blob). */
+  maxUploadBytes: number;
+  /** A request body that sends nothing for this long is cut off (its connection closed). */
+  bodyIdleTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +60,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     token: e.BERTH_TOKEN,
     hostId: e.BERTH_HOST_ID,
     logLevel: e.BERTH_LOG_LEVEL,
+    maxBodyBytes: e.BERTH_MAX_BODY_BYTES,
+    maxUploadBytes: e.BERTH_MAX_UPLOAD_BYTES,
+    bodyIdleTimeoutMs: e.BERTH_BODY_IDLE_TIMEOUT_MS,
   };
 }
 
