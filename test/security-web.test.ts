@@ -49,6 +49,15 @@ async function containerIds(): Promise<string> {
   return r.stdout;
 }
 
+/** `berth run -d` answers once the container is created; exec needs it running. */
+async function runSleeper(): Promise<string> {
+  const run = await b.berth(["run", "-d", "busybox", "sleep", "600"]);
+  expect(run.code, run.stderr).toBe(0);
+  const id = run.stdout.trim();
+  expect(await eventually(async () => (await b.berth(["ps", "-q", "--no-trunc"])).stdout.includes(id))).toBe(true);
+  return id;
+}
+
 async function eventually(check: () => boolean | Promise<boolean>, ms = 60_000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -217,9 +226,7 @@ describe("request bodies", () => {
 
 describe("the agent link", () => {
   it("refuses a second agent with the stolen key; the real worker keeps serving", async () => {
-    const run = await b.berth(["run", "-d", "busybox", "sleep", "600"]);
-    expect(run.code, run.stderr).toBe(0);
-    const id = run.stdout.trim();
+    const id = await runSleeper();
 
     const hostId = fs.readFileSync(path.join(b.home, "host-id"), "utf8").trim();
     const key = fs.readFileSync(path.join(b.home, "agent.key"), "utf8").trim();
@@ -246,4 +253,32 @@ describe("the agent link", () => {
     expect(again.stdout).toBe("again\n");
     expect((await b.berth(["rm", "-f", id])).code).toBe(0);
   });
+
+  it("comes back by itself after web drops it (web restarted by the launcher)", async () => {
+    const id = await runSleeper();
+    // Web's shutdown disconnects agent links from the server side, which socket.io-client does not retry on its own.
+    const web = webPid();
+    process.kill(web, "SIGTERM");
+    expect(await eventually(async () => {
+      if (webPid() === web) return false;
+      const r = await fetch(`${b.url}/api/health`).catch(() => undefined);
+      return !!r?.ok && ((await r.json()) as { agentsOnline: number }).agentsOnline === 1;
+    })).toBe(true);
+    const exec = await b.berth(["exec", id, "echo", "back"]);
+    expect(exec.stdout).toBe("back\n");
+    expect((await b.berth(["rm", "-f", id])).code).toBe(0);
+  });
 });
+
+/** The pid of this instance's web server (the launcher restarts it when it exits). */
+function webPid(): number {
+  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("web/dist/server.js")) continue;
+      if (fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`BERTH_HOME=${b.home}`)) return Number(pid);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return 0;
+}
