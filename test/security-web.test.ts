@@ -188,6 +188,16 @@ describe("request bodies", () => {
     expect(answer).toMatch(/larger than/);
   });
 
+  it("answers Expect: 100-continue only after the checks: 413 for a refused body, 100 for one that may come", async () => {
+    const refused = await rawExchange(`POST /api/images/load HTTP/1.1\r\nHost: 127.0.0.1:${b.port}\r\nAuthorization: Bearer ${b.token}\r\nExpect: 100-continue\r\nContent-Length: ${128 * 1024 ** 4}\r\n\r\n`);
+    expect(refused).toMatch(/^HTTP\/1\.1 413 /);
+    const body = "{}";
+    const accepted = await rawExchange(`POST /api/trpc/auth.logout HTTP/1.1\r\nHost: 127.0.0.1:${b.port}\r\nAuthorization: Bearer ${b.token}\r\nContent-Type: application/json\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n`, (s) => {
+      s.once("data", () => s.write(body));
+    });
+    expect(accepted).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
+  });
+
   it("cuts off a body without Content-Length that passes the limit", async () => {
     const head = `POST /api/trpc/auth.login HTTP/1.1\r\nHost: 127.0.0.1:${b.port}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`;
     const chunk = Buffer.alloc(1 << 20, 0x20);

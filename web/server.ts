@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     }
   };
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "/";
     const pathname = url.split("?", 1)[0]!;
     // Cross-site requests, body sizes and stalled bodies, for every route below (src/server/http/guard.ts).
@@ -114,7 +114,11 @@ async function main(): Promise<void> {
         else res.destroy();
       });
     });
-  });
+  };
+  const server = createServer(handle);
+  // A client that asks before sending its body (Expect: 100-continue) is answered by the guard
+  // first: a refused upload is never sent at all (Node would otherwise say "continue" by itself).
+  server.on("checkContinue", handle);
   server.keepAliveTimeout = 65_000;
   // Uploads of image archives can take longer than Node's 5-minute default for a whole request;
   // headersTimeout still bounds a client that never finishes its headers.

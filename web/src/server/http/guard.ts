@@ -12,6 +12,7 @@
  *   is never read); a body without one is cut off when it passes the limit. Upload routes (build
  *   contexts, image load/import, cp, the registry) have the larger upload limit.
  * - Stalled bodies: one that sends nothing for BERTH_BODY_IDLE_TIMEOUT_MS has its connection closed.
+ * - Expect: 100-continue: "continue" is sent only once the request has passed all of the above.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "@berth/core";
@@ -85,6 +86,8 @@ export function requestGuard(o: GuardOptions): (req: IncomingMessage, res: Serve
         return refuse(req, res, 403, "PermissionDenied", msg);
       }
     }
+    // server.ts routes Expect: 100-continue requests here too: the body may come now.
+    if (/100-continue/i.test(req.headers.expect ?? "")) res.writeContinue();
     return false;
   };
 }
