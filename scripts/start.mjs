@@ -3,17 +3,29 @@
 // Ctrl-C (or SIGTERM) stops the worker first (it stops its containers), then web, then Redis.
 // A web or worker that dies on its own is started again (a supervisor, as a daemon's users
 // expect); one that keeps dying gives up with a message. Redis dying stops everything.
+//
+// `npm start -- --rotate-agent-key` replaces $BERTH_HOME/agent.key (the secret workers present
+// to web's /agent link) before web and the worker start, so a copy of the old key is worthless.
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { config, homePaths } from "@berth/core";
+import { agentKeyPath, config, homePaths } from "@berth/core";
 import { connectRedis } from "@berth/core/redis";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cfg = config();
 const paths = homePaths(cfg.home);
 const say = (msg) => process.stderr.write(`berth: ${msg}\n`);
+
+const OPTIONS = new Set(["--rotate-agent-key"]);
+const unknown = process.argv.slice(2).filter((a) => !OPTIONS.has(a));
+if (unknown.length) {
+  say(`unknown option ${unknown[0]}: scripts/start.mjs takes ${[...OPTIONS].join(", ")}`);
+  process.exit(2);
+}
+const rotateAgentKey = process.argv.includes("--rotate-agent-key");
 
 fs.mkdirSync(cfg.home, { recursive: true, mode: 0o711 });
 const env = { ...process.env, BERTH_HOME: cfg.home, BERTH_PORT: String(cfg.port), DATABASE_URL: cfg.databaseUrl };
@@ -154,6 +166,14 @@ async function main() {
   });
   if (migrate.status !== 0) throw new Error(`database migration failed:\n${migrate.stdout}${migrate.stderr}`);
 
+  if (rotateAgentKey) {
+    // Same format web writes (web/src/server/agent/key.ts); write-then-rename, never readable by others.
+    const file = agentKeyPath(cfg.home);
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
+    fs.renameSync(tmp, file);
+    say(`rotated the agent key (${file}): the old one no longer opens the /agent link`);
+  }
   start("web", process.execPath, [path.join(root, "web/dist/server.js")]);
   start("worker", process.execPath, [path.join(root, "worker/dist/main.js")]);
   await waitFor("web and worker", async () => {
@@ -162,6 +182,13 @@ async function main() {
     return res.ok && body.hostsOnline > 0;
   }, 60_000);
   say(`running at http://127.0.0.1:${cfg.port} (home ${cfg.home}); admin token in ${paths.adminToken}`);
+  let setupCode = "";
+  try {
+    setupCode = fs.readFileSync(paths.setupCode, "utf8").trim();
+  } catch {
+    // set up already (web removes the code once an admin has a password)
+  }
+  if (setupCode) say(`create the dashboard's admin account at http://127.0.0.1:${cfg.port}/?setup=${setupCode} (one-time code, also in ${paths.setupCode})`);
   // scripts/setup.sh links /usr/local/bin/berth to this checkout's CLI when it can.
   let linked = false;
   try {

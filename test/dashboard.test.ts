@@ -43,7 +43,9 @@ afterAll(async () => {
 
 describe("dashboard", () => {
   it("shows the set-up form on the first visit and creates the admin account", async () => {
-    await page.goto(b.url);
+    // As npm start prints it: the link carries the one-time set-up code.
+    const code = fs.readFileSync(path.join(b.home, "setup.code"), "utf8").trim();
+    await page.goto(`${b.url}/?setup=${code}`);
     const form = page.getByTestId("setup-form");
     await form.waitFor();
     await form.locator('input[name="username"]').fill(USER);

@@ -146,7 +146,7 @@ describe("start-up", () => {
   it("answers /api/health publicly, with no worker online", async () => {
     const res = await fetch(`${w.url}/api/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, hostsOnline: 0 });
+    expect(await res.json()).toEqual({ ok: true, hostsOnline: 0, agentsOnline: 0 });
   });
 
   it("writes a working admin token to $BERTH_HOME/admin.token, mode 0600", async () => {
@@ -218,6 +218,7 @@ describe("socket.io authentication", () => {
 
 describe("first-run set-up, login and sessions", () => {
   let cookie = "";
+  const code = () => fs.readFileSync(path.join(w.home, "setup.code"), "utf8").trim();
 
   it("reports that set-up is needed", async () => {
     const r = await call<{ needsSetup: boolean; user: unknown }>(w.url, "auth.status");
@@ -225,13 +226,13 @@ describe("first-run set-up, login and sessions", () => {
   });
 
   it("refuses a password shorter than 8 characters", async () => {
-    const r = await call(w.url, "auth.setup", { kind: "mutation", input: { name: "alice", password: "short" } });
+    const r = await call(w.url, "auth.setup", { kind: "mutation", input: { name: "alice", password: "short", code: code() } });
     expect(r.status).toBe(400);
     expect(r.error?.data?.code).toBe("BAD_REQUEST");
   });
 
   it("claims the admin account once, and logs in with a session cookie", async () => {
-    const r = await call<{ name: string }>(w.url, "auth.setup", { kind: "mutation", input: { name: "alice", password: "correct horse" } });
+    const r = await call<{ name: string }>(w.url, "auth.setup", { kind: "mutation", input: { name: "alice", password: "correct horse", code: code() } });
     expect(r.status).toBe(200);
     expect(r.data).toEqual({ name: "alice" });
     const set = r.setCookie.find((c) => c.startsWith("berth_session="));
@@ -279,7 +280,7 @@ describe("first-run set-up, login and sessions", () => {
     // The cookie only counts for pages of this origin (no cross-site WebSocket hijacking).
     const cross = await tryConnect(w.url, { extraHeaders: { cookie: session, origin: "http://evil.example" } });
     cross.socket.close();
-    expect(cross.result).toBe("unauthorized");
+    expect(cross.result).toMatch(/^unauthorized: cross-origin/);
 
     const out = await call<{ ok: true }>(w.url, "auth.logout", { kind: "mutation", cookie: session });
     expect(out.data).toEqual({ ok: true });

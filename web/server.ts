@@ -20,6 +20,7 @@ import { buildHttpHandler } from "./src/server/builds/http.js";
 import { runHttpHandler } from "./src/server/containers/run-http.js";
 import { archiveHttpHandler } from "./src/server/containers/archive-http.js";
 import { createRegistry, isRegistryPath } from "./src/server/registry/index.js";
+import { requestGuard } from "./src/server/http/guard.js";
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   const runHttp = runHttpHandler(services);
   const archiveHttp = archiveHttpHandler(services);
   const registry = await createRegistry({ db, home: cfg.home, log });
+  const guard = requestGuard({ publicUrl: cfg.url, maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes: cfg.maxUploadBytes, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, log });
 
   const trpc = createHTTPHandler({
     router: appRouter,
@@ -70,16 +72,19 @@ async function main(): Promise<void> {
   const health = async (res: ServerResponse) => {
     try {
       const hostsOnline = await countOnlineHosts(db);
-      sendJson(res, 200, { ok: true, hostsOnline });
+      // agentsOnline: workers whose /agent link is up (exec, attach and log reads go through it).
+      sendJson(res, 200, { ok: true, hostsOnline, agentsOnline: sockets.agents.connectedCount() });
     } catch (err) {
       log.warn({ err: (err as Error).message }, "health check failed");
       sendJson(res, 503, { ok: false, error: "database unavailable" });
     }
   };
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? "/";
     const pathname = url.split("?", 1)[0]!;
+    // Cross-site requests, body sizes and stalled bodies, for every route below (src/server/http/guard.ts).
+    if (guard(req, res, pathname)) return;
     if (pathname === "/api/health") {
       if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { ok: false, error: "method not allowed" });
       void health(res);
@@ -109,7 +114,11 @@ async function main(): Promise<void> {
         else res.destroy();
       });
     });
-  });
+  };
+  const server = createServer(handle);
+  // A client that asks before sending its body (Expect: 100-continue) is answered by the guard
+  // first: a refused upload is never sent at all (Node would otherwise say "continue" by itself).
+  server.on("checkContinue", handle);
   server.keepAliveTimeout = 65_000;
   // Uploads of image archives can take longer than Node's 5-minute default for a whole request;
   // headersTimeout still bounds a client that never finishes its headers.

@@ -15,6 +15,9 @@ const EnvSchema = z.object({
   /** How long a SQLite write waits for another process's write lock before "database busy". */
   BERTH_DB_BUSY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   BERTH_ALLOW_CONTAINER_CONTROL_PLANE: z.enum(["0", "1", "false", "true"], { message: "1 or true lets containers reach web's (and Redis') port on this host; 0 or false (the default) refuses it" }).default("0"),
+  BERTH_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
+  BERTH_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 ** 3),
+  BERTH_BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
 });
 
 export interface Config {
@@ -34,6 +37,12 @@ export interface Config {
    * port, a local Redis or PostgreSQL). Off by default: a container is not a trusted client.
    */
   allowContainerControlPlane: boolean;
+  /** Largest request body web reads for the API (JSON): refused at the headers (413) or as it streams in. */
+  maxBodyBytes: number;
+  /** Largest upload (build context, image load/import, cp, registry blob). */
+  maxUploadBytes: number;
+  /** A request body that sends nothing for this long is cut off (its connection closed). */
+  bodyIdleTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -62,6 +71,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.BERTH_LOG_LEVEL,
     dbBusyTimeoutMs: e.BERTH_DB_BUSY_TIMEOUT_MS,
     allowContainerControlPlane: e.BERTH_ALLOW_CONTAINER_CONTROL_PLANE === "1" || e.BERTH_ALLOW_CONTAINER_CONTROL_PLANE === "true",
+    maxBodyBytes: e.BERTH_MAX_BODY_BYTES,
+    maxUploadBytes: e.BERTH_MAX_UPLOAD_BYTES,
+    bodyIdleTimeoutMs: e.BERTH_BODY_IDLE_TIMEOUT_MS,
   };
 }
 

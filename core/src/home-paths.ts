@@ -15,6 +15,8 @@ export function homePaths(home: string) {
     redis: path.join(home, "redis"),
     redisSocket: path.join(home, "redis", "redis.sock"),
     adminToken: path.join(home, "admin.token"),
+    /** One-time code that claims the admin account in the dashboard (removed once used). */
+    setupCode: path.join(home, "setup.code"),
     hostId: path.join(home, "host-id"),
     secret: path.join(home, "secret.key"),
   };

@@ -1,13 +1,19 @@
 "use client";
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { errorMessage, trpc } from "../lib/trpc";
 
 export function AuthForm({ mode, onDone }: { mode: "setup" | "login"; onDone: () => void }) {
   const [name, setName] = useState(mode === "setup" ? "admin" : "");
   const [password, setPassword] = useState("");
+  const [code, setCode] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const setup = mode === "setup";
+  // `npm start` prints http://…/?setup=CODE: fill the code in from there.
+  useEffect(() => {
+    const fromUrl = new URLSearchParams(window.location.search).get("setup");
+    if (setup && fromUrl) setCode(fromUrl);
+  }, [setup]);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -18,8 +24,13 @@ export function AuthForm({ mode, onDone }: { mode: "setup" | "login"; onDone: ()
     }
     setBusy(true);
     try {
-      if (setup) await trpc.auth.setup.mutate({ name, password });
-      else await trpc.auth.login.mutate({ name, password });
+      if (setup) {
+        await trpc.auth.setup.mutate({ name, password, code });
+        // The code is used up: do not leave it in the address bar or the history.
+        const url = new URL(window.location.href);
+        url.searchParams.delete("setup");
+        window.history.replaceState(null, "", url);
+      } else await trpc.auth.login.mutate({ name, password });
       onDone();
     } catch (err) {
       setError(errorMessage(err));
@@ -37,6 +48,13 @@ export function AuthForm({ mode, onDone }: { mode: "setup" | "login"; onDone: ()
         ) : (
           <p className="muted">Sign in to continue.</p>
         )}
+        {setup && (
+          <label>
+            Set-up code
+            <input name="code" autoComplete="off" spellCheck={false} value={code} onChange={(e) => setCode(e.target.value)} required />
+          </label>
+        )}
+        {setup && <p className="hint">Printed by npm start, and kept in setup.code in Berth&apos;s home directory.</p>}
         <label>
           Username
           <input name="username" autoComplete="username" value={name} onChange={(e) => setName(e.target.value)} required autoFocus={!setup} />

@@ -3,18 +3,21 @@ import path from "node:path";
 import { homePaths, type Logger } from "@berth/core";
 import { prepareDb, type PrismaClient } from "@berth/core/db";
 import { createApiToken, newRowId, sha256Hex } from "./auth/index.js";
+import { ensureSetupCode } from "./auth/setup-code.js";
 
 export const ADMIN_NAME = "admin";
 export const ADMIN_TOKEN_NAME = "admin.token";
 
 /**
  * Start-up: DB pragmas, the admin user (no password until someone claims it in the
- * dashboard), and `$BERTH_HOME/admin.token` holding a valid API token of the admin.
+ * dashboard with the one-time code in `$BERTH_HOME/setup.code`), and `$BERTH_HOME/admin.token`
+ * holding a valid API token of the admin.
  */
 export async function bootstrap(db: PrismaClient, home: string, log: Logger): Promise<void> {
   await prepareDb(db);
   const admin = await ensureAdminUser(db, log);
   await ensureAdminToken(db, admin.id, homePaths(home).adminToken, log);
+  await ensureSetupCode(db, home, log);
 }
 
 async function ensureAdminUser(db: PrismaClient, log: Logger): Promise<{ id: string }> {

@@ -17,6 +17,9 @@ import type { ContainerManager } from "../containers/index.js";
 import type { SessionHandle, TerminalClient } from "../containers/terminal.js";
 import { registerLogReads } from "./logs.js";
 
+/** After a refusal or a disconnect web asked for (socket.io's own retries cover the rest). */
+const RECONNECT_MS = 2_000;
+
 export interface AgentLinkOptions {
   /** Web's base URL (config().url: BERTH_URL, else http://127.0.0.1:$BERTH_PORT). */
   url: string;
@@ -34,7 +37,7 @@ export interface AgentLink {
  * The worker's link to web (`/agent` namespace): web relays exec and attach sessions of the
  * containers on this host through it. Authenticated by the key web wrote to $BERTH_HOME/agent.key
  * (read on every (re)connect, so a worker started before web finds it once it exists).
- * Reconnects for ever; sessions of a lost link end (web tells their clients).
+ * Reconnects for ever, whatever ended the link; sessions of a lost link end (web tells their clients).
  */
 export function connectAgent(o: AgentLinkOptions): AgentLink {
   const u = new URL(o.url);
@@ -110,16 +113,35 @@ export function connectAgent(o: AgentLinkOptions): AgentLink {
     sessions.delete(m.data.session);
   });
   const closeLogReads = registerLogReads(socket, homePaths(o.home).containers, log);
+  // socket.io-client retries a dropped transport by itself, but not a refusal by web's middleware
+  // (bad key, host already connected) nor a disconnect web asked for: retry those here, so the
+  // link always comes back (web's /api/health counts live links as agentsOnline).
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  const reconnectSoon = () => {
+    if (closed || socket.active || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      if (!closed && !socket.connected) socket.connect();
+    }, RECONNECT_MS);
+  };
   socket.on("connect", () => log.info({ url: o.url }, "agent link connected"));
-  socket.on("connect_error", (err: Error) => log.debug({ err: err.message }, "agent link: connection failed, retrying"));
+  socket.on("connect_error", (err: Error) => {
+    if (socket.active) log.debug({ err: err.message }, "agent link: connection failed, retrying");
+    else log.warn({ err: err.message }, `agent link refused by web: retrying in ${RECONNECT_MS} ms`);
+    reconnectSoon();
+  });
   socket.on("disconnect", (reason: string) => {
     log.warn({ reason }, "agent link lost");
+    reconnectSoon();
     // Web ended these sessions for their clients; do not leave exec'd processes behind.
     for (const h of sessions.values()) h.close();
     sessions.clear();
   });
   return {
     close() {
+      closed = true;
+      clearTimeout(retry);
       for (const h of sessions.values()) h.close();
       sessions.clear();
       closeLogReads();

@@ -17,6 +17,9 @@ interface Session {
 /**
  * Web's side of the worker links: hostId → the agent socket of that host, and the live
  * exec/attach sessions relayed through them. A worker authenticates with { hostId, key }.
+ * One live link per host: a second client presenting the same host id is refused while the
+ * first is connected (it would otherwise be handed that host's sessions), and the refusal is
+ * logged. The worker reconnects by itself, so a link that dropped comes back.
  */
 export class AgentHub {
   private readonly agents = new Map<string, Socket>();
@@ -31,7 +34,15 @@ export class AgentHub {
     nsp.use((socket, next) => {
       const auth = socket.handshake.auth as { hostId?: unknown; key?: unknown } | undefined;
       const hostId = auth?.hostId;
-      if (typeof hostId !== "string" || !/^[a-z0-9-]{1,64}$/.test(hostId) || !keyMatches(key, auth?.key)) return next(new Error("unauthorized"));
+      if (typeof hostId !== "string" || !/^[a-z0-9-]{1,64}$/.test(hostId) || !keyMatches(key, auth?.key)) {
+        this.log.warn({ hostId: typeof hostId === "string" ? hostId.slice(0, 64) : undefined, ip: socket.handshake.address }, "refused an agent link: bad host id or key");
+        return next(new Error("unauthorized"));
+      }
+      const live = this.agents.get(hostId);
+      if (live?.connected) {
+        this.log.warn({ hostId, ip: socket.handshake.address, connectedFrom: live.handshake.address }, "refused a second agent link for a host that is already connected");
+        return next(new Error(`host ${hostId} is already connected`));
+      }
       (socket.data as { hostId: string }).hostId = hostId;
       next();
     });
@@ -42,8 +53,13 @@ export class AgentHub {
   private onAgent(socket: Socket): void {
     const { hostId } = socket.data as { hostId: string };
     const previous = this.agents.get(hostId);
+    if (previous?.connected && previous !== socket) {
+      // Two handshakes for one host passed the check at once: the first stays, this one goes.
+      this.log.warn({ hostId, ip: socket.handshake.address }, "refused a second agent link for a host that is already connected");
+      socket.disconnect(true);
+      return;
+    }
     this.agents.set(hostId, socket);
-    if (previous && previous !== socket) previous.disconnect(true);
     this.log.info({ hostId }, "host agent connected");
     socket.on(TERMINAL.data, (p: unknown) => {
       const m = TerminalData.safeParse(p);
@@ -68,6 +84,13 @@ export class AgentHub {
         s.sink.exit({ session: id, exitCode: null, error: `lost the connection to host ${hostId}`, kind: "Unavailable" });
       }
     });
+  }
+
+  /** How many hosts have a live link. */
+  connectedCount(): number {
+    let n = 0;
+    for (const a of this.agents.values()) if (a.connected) n++;
+    return n;
   }
 
   agentFor(hostId: string): Socket | undefined {

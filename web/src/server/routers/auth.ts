@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { AlreadyExists, FailedPrecondition, Unauthenticated } from "@berth/core";
-import type { PrismaClient } from "@berth/core/db";
+import { AlreadyExists, config, FailedPrecondition, Unauthenticated } from "@berth/core";
 import { router, publicProcedure, protectedProcedure } from "../trpc.js";
 import { setCookie, type Context } from "../context.js";
 import {
@@ -12,6 +11,7 @@ import {
   sessionCookie,
   verifyPassword,
 } from "../auth/index.js";
+import { checkSetupCode, consumeSetupCode, needsSetup } from "../auth/setup-code.js";
 
 const UserName = z
   .string()
@@ -22,10 +22,9 @@ const UserName = z
 const NewPassword = z.string().min(8, "password must be at least 8 characters").max(1024);
 const Credentials = z.object({ name: UserName, password: z.string().min(1).max(1024) });
 
-/** Set-up is open while no user has a password (a fresh install, or one run only through the CLI). */
-export async function needsSetup(db: PrismaClient): Promise<boolean> {
-  return (await db.user.count({ where: { passwordHash: { not: null } } })) === 0;
-}
+export { needsSetup };
+/** Printed by `npm start` and kept in $BERTH_HOME/setup.code; `/?setup=CODE` fills it in the dashboard. */
+const SetupCode = z.string().trim().max(256).optional();
 
 async function startSession(ctx: Context, userId: string): Promise<void> {
   const { token, expiresAt } = await createSession(ctx.services.db, userId);
@@ -38,12 +37,19 @@ export const authRouter = router({
     user: ctx.user ? { name: ctx.user.name, isAdmin: ctx.user.isAdmin } : null,
   })),
 
-  /** Claims the password-less admin account created at first start, and logs in. */
+  /** Claims the password-less admin account created at first start, and logs in; needs the one-time set-up code. */
   setup: publicProcedure
-    .input(z.object({ name: UserName, password: NewPassword }))
+    .input(z.object({ name: UserName, password: NewPassword, code: SetupCode }))
     .mutation(async ({ ctx, input }) => {
       const { db, log } = ctx.services;
       if (!(await needsSetup(db))) throw new FailedPrecondition("Berth is already set up: log in instead");
+      const home = config().home;
+      try {
+        await checkSetupCode(home, input.code);
+      } catch (err) {
+        log.warn({ user: input.name, ip: ctx.req.socket.remoteAddress }, "set-up refused: missing or wrong set-up code");
+        throw err;
+      }
       const passwordHash = await hashPassword(input.password);
       const admin = await db.user.findFirst({ where: { isAdmin: true, passwordHash: null }, orderBy: { createdAt: "asc" } });
       let userId: string;
@@ -66,6 +72,7 @@ export const authRouter = router({
           throw new FailedPrecondition("Berth is already set up: log in instead");
         }
       }
+      await consumeSetupCode(home);
       log.info({ user: input.name }, "admin account set up");
       await startSession(ctx, userId);
       return { name: input.name };

@@ -16,6 +16,8 @@ export type { SocketData } from "./auth.js";
 
 export interface SocketServer {
   io: Server;
+  /** The worker links (/agent). */
+  agents: AgentHub;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export function attachSocketServer(http: HttpServer, s: Services): SocketServer 
   const subscriber = relayEvents(s, io);
   return {
     io,
+    agents,
     close: async () => {
       subscriber.disconnect();
       // io.close() also closes the http server; the caller closes that itself.
