@@ -106,7 +106,9 @@ export class Uploads {
         },
       });
       try {
-        await pipeline(body, counter, createWriteStream(this.file(up.id), { flags: "r+", start: current }));
+        // A deep write buffer: the socket keeps being read while earlier chunks are on their way to
+        // disk (coalesced into writev), instead of one 64 KiB read, then one write, in turn.
+        await pipeline(body, counter, createWriteStream(this.file(up.id), { flags: "r+", start: current, highWaterMark: 4 << 20 }));
       } catch (e) {
         // Whatever reached the file stays (a later PATCH resumes after it), but the running hash may not match it.
         this.hashes.delete(up.id);
