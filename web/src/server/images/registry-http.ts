@@ -76,7 +76,8 @@ const LOOPBACK_RE = /^(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 
 /** True when `registry` ("host[:port]") names this server: the host the request came to, or a loopback name for its port. */
 export function isThisServer(registry: string, req: Pick<IncomingMessage, "headers" | "socket">): boolean {
-  const host = String(req.headers["x-forwarded-host"] ?? req.headers.host ?? "").split(",")[0]!.trim().toLowerCase();
+  // The Host header only (not X-Forwarded-Host, which any client may set): a token is never lent on a header's word alone.
+  const host = String(req.headers.host ?? "").trim().toLowerCase();
   const reg = registry.toLowerCase();
   if (host && reg === host) return true;
   const m = /^(.*?)(?::(\d+))?$/.exec(reg);
