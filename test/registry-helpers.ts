@@ -6,6 +6,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 
 export const sha256 = (b: Buffer | string) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+export const sha512 = (b: Buffer | string) => `sha512:${createHash("sha512").update(b).digest("hex")}`;
 
 export const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 export const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
@@ -59,8 +60,8 @@ export async function req(url: string, method: string, p: string, opts: { token?
 }
 
 /** Monolithic upload: POST ?digest= with the bytes. */
-export async function pushBlob(url: string, tok: string, name: string, data: Buffer): Promise<string> {
-  const digest = sha256(data);
+export async function pushBlob(url: string, tok: string, name: string, data: Buffer, algorithm: "sha256" | "sha512" = "sha256"): Promise<string> {
+  const digest = algorithm === "sha512" ? sha512(data) : sha256(data);
   const r = await req(url, "POST", `/v2/${name}/blobs/uploads/?digest=${digest}`, { token: tok, body: data, headers: { "content-type": "application/octet-stream" } });
   if (r.status !== 201) throw new Error(`push blob to ${name}: ${r.status} ${r.body.toString()}`);
   return digest;

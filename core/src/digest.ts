@@ -2,8 +2,15 @@ import { createHash } from "node:crypto";
 import { Transform } from "node:stream";
 
 export const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+/** The algorithms the content store keeps: sha256 (canonical) and sha512 (what OCI also registers). */
+export const STORED_DIGEST_RE = /^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
+export type DigestAlgorithm = "sha256" | "sha512";
 export const sha256 = (data: string | Uint8Array) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
-export const digestHex = (digest: string) => digest.slice("sha256:".length);
+/** The digest of `data` with `algorithm`, as `<algorithm>:<hex>`. */
+export const digestOf = (data: string | Uint8Array, algorithm: DigestAlgorithm = "sha256") => `${algorithm}:${createHash(algorithm).update(data).digest("hex")}`;
+/** The algorithm of a stored digest (sha256 unless it says sha512). */
+export const digestAlgorithm = (digest: string): DigestAlgorithm => (digest.startsWith("sha512:") ? "sha512" : "sha256");
+export const digestHex = (digest: string) => digest.slice(digest.indexOf(":") + 1);
 
 /** OCI chain id: chain(n) = sha256(chain(n-1) + " " + diff_id(n)); chain(0) = diff_id(0). */
 export function chainIds(diffIds: string[]): string[] {

@@ -1,5 +1,5 @@
 /**
- * sha256 of a big stream on another thread: hashing a multi-GB layer on the JS thread keeps
+ * sha256 (or sha512) of a big stream on another thread: hashing a multi-GB layer on the JS thread keeps
  * that one core busy while the disk waits, and competes with everything else the process does.
  * One long-lived worker thread hashes any number of streams (by id); chunks are copied to it
  * (a memcpy is ~20× cheaper than the hash) and at most WINDOW bytes may be in flight per
@@ -14,7 +14,8 @@ const { parentPort } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
 const hashes = new Map();
 parentPort.on("message", (m) => {
-  if (m.chunk) {
+  if (m.algorithm) hashes.set(m.id, createHash(m.algorithm));
+  else if (m.chunk) {
     let h = hashes.get(m.id);
     if (!h) hashes.set(m.id, (h = createHash("sha256")));
     h.update(m.chunk);
@@ -64,16 +65,18 @@ function thread(): Worker {
   return w;
 }
 
-/** A sha256 computed off the JS thread: update() resolves once there is room for more. */
+/** A sha256 (or sha512) computed off the JS thread: update() resolves once there is room for more. */
 export class ThreadHash {
   private readonly id = nextId++;
   private readonly p: Pending;
   private failure: Error | undefined;
 
-  constructor() {
+  constructor(algorithm: "sha256" | "sha512" = "sha256") {
     this.p = { inFlight: 0, waiters: [], fail: (e) => this.onFail(e) };
     streams.set(this.id, this.p);
-    thread().ref();
+    const w = thread();
+    w.ref();
+    if (algorithm !== "sha256") w.postMessage({ id: this.id, algorithm });
   }
 
   private onFail(e: Error): void {

@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { sha256 } from "../digest.js";
+import { digestOf, sha256 } from "../digest.js";
 import { isInvalidArgument, isNotFound } from "../errors.js";
 import { ContentStore } from "./store.js";
 
@@ -50,4 +50,27 @@ it("never shows a partial write under the blob's name and cleans leftovers at st
 it("reports a missing blob as NotFound and an invalid digest as InvalidArgument", async () => {
   expect(isNotFound(await store.read(sha256("nope")).catch((e: unknown) => e))).toBe(true);
   expect(() => store.blobPath("md5:abc")).toThrow(/invalid digest/);
+});
+
+it("keeps sha512 blobs in blobs/sha512/, verified with sha512, on and off the JS thread", async () => {
+  const data = Buffer.from("a sha512 blob");
+  const d512 = digestOf(data, "sha512");
+  expect(d512).toMatch(/^sha512:[0-9a-f]{128}$/);
+  expect(await store.has(d512)).toBe(false);
+  expect(isNotFound(await store.read(d512).catch((e: unknown) => e))).toBe(true);
+  expect(await store.write(data, d512)).toEqual({ digest: d512, size: data.length });
+  expect(await fs.readdir(path.join(dir, "blobs", "sha512"))).toEqual([d512.slice(7)]);
+  expect(await fs.readdir(store.blobs)).toEqual([]);
+  expect((await store.read(d512)).equals(data)).toBe(true);
+  // A sha256 of the same bytes is another blob.
+  expect(await store.has(sha256(data))).toBe(false);
+
+  const big = Buffer.alloc(3 << 20, 7);
+  const ing = await store.ingest(digestOf(big, "sha512"), { offThreadHash: true });
+  ing.stream.end(big);
+  expect((await ing.commit()).digest).toBe(digestOf(big, "sha512"));
+
+  const err = await store.write("tampered", digestOf("original", "sha512")).catch((e: unknown) => e);
+  expect(isInvalidArgument(err)).toBe(true);
+  expect(await fs.readdir(store.ingestDir)).toEqual([]);
 });

@@ -4,7 +4,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { DIGEST_RE, digestHex } from "../digest.js";
+import { DIGEST_RE, digestAlgorithm, digestHex, STORED_DIGEST_RE } from "../digest.js";
 import { InvalidArgument, NotFound } from "../errors.js";
 import { ThreadHash } from "./hash-thread.js";
 
@@ -38,13 +38,16 @@ export interface BlobWriter {
 }
 
 /**
- * Content-addressed blobs under content/blobs/sha256/<hex>. Writes land in content/ingest/<uuid>
+ * Content-addressed blobs under content/blobs/sha256/<hex> (and blobs/sha512/<hex> for the
+ * rarer sha512 digests a registry client may push). Writes land in content/ingest/<uuid>
  * and are renamed into place only after the digest checks, so a crash leaves at worst an orphan
  * in ingest/ (removed by `gcIngest` at start-up), never a corrupt blob. Two writers of the same
  * blob both succeed: rename over an identical file is harmless.
  */
 export class ContentStore implements BlobReader, BlobWriter {
+  /** The sha256 blobs (nearly all of them). */
   readonly blobs: string;
+  readonly blobs512: string;
   readonly ingestDir: string;
   /**
    * Resumable uploads (the registry's): they outlive a process on purpose, so start-up's
@@ -55,19 +58,22 @@ export class ContentStore implements BlobReader, BlobWriter {
 
   constructor(contentRoot: string) {
     this.blobs = path.join(contentRoot, "blobs", "sha256");
+    this.blobs512 = path.join(contentRoot, "blobs", "sha512");
     this.ingestDir = path.join(contentRoot, "ingest");
     this.uploadsDir = path.join(contentRoot, "uploads");
   }
 
   async init(): Promise<void> {
     await fs.mkdir(this.blobs, { recursive: true });
+    await fs.mkdir(this.blobs512, { recursive: true });
     await fs.mkdir(this.ingestDir, { recursive: true });
     await fs.mkdir(this.uploadsDir, { recursive: true });
   }
 
   blobPath(digest: string): string {
-    if (!DIGEST_RE.test(digest)) throw new InvalidArgument(`invalid digest "${digest}": want sha256:<64 hex>`);
-    return path.join(this.blobs, digestHex(digest));
+    if (DIGEST_RE.test(digest)) return path.join(this.blobs, digest.slice(7));
+    if (STORED_DIGEST_RE.test(digest)) return path.join(this.blobs512, digestHex(digest));
+    throw new InvalidArgument(`invalid digest "${digest}": want sha256:<64 hex> or sha512:<128 hex>`);
   }
 
   async has(digest: string): Promise<boolean> {
@@ -101,11 +107,13 @@ export class ContentStore implements BlobReader, BlobWriter {
   }
 
   async ingest(expected?: string, opts: IngestOptions = {}): Promise<Ingest> {
-    if (expected !== undefined && !DIGEST_RE.test(expected)) throw new InvalidArgument(`invalid digest "${expected}"`);
+    if (expected !== undefined && !STORED_DIGEST_RE.test(expected)) throw new InvalidArgument(`invalid digest "${expected}": want sha256:<64 hex> or sha512:<128 hex>`);
+    // The algorithm is the expected digest's; sha256 when nothing is expected.
+    const algorithm = expected === undefined ? "sha256" : digestAlgorithm(expected);
     const tmp = path.join(this.ingestDir, randomUUID());
     const file = createWriteStream(tmp, { flags: "wx", mode: 0o644 });
-    const hash = opts.offThreadHash ? undefined : createHash("sha256");
-    const threadHash = opts.offThreadHash ? new ThreadHash() : undefined;
+    const hash = opts.offThreadHash ? undefined : createHash(algorithm);
+    const threadHash = opts.offThreadHash ? new ThreadHash(algorithm) : undefined;
     let size = 0;
     const stream = new Writable({
       write(chunk: Buffer, _enc, cb) {
@@ -130,7 +138,7 @@ export class ContentStore implements BlobReader, BlobWriter {
     file.on("error", (err) => {
       if (!stream.destroyed) stream.destroy(err);
     });
-    const blobs = this.blobs;
+    const blobPath = (d: string) => this.blobPath(d);
     return {
       stream,
       async commit() {
@@ -140,7 +148,7 @@ export class ContentStore implements BlobReader, BlobWriter {
             if (!stream.writableEnded) stream.end();
           });
         }
-        const digest = `sha256:${threadHash ? await threadHash.digest() : hash!.digest("hex")}`;
+        const digest = `${algorithm}:${threadHash ? await threadHash.digest() : hash!.digest("hex")}`;
         if (expected !== undefined && digest !== expected) {
           await fs.rm(tmp, { force: true });
           throw new InvalidArgument(`digest mismatch: expected ${expected}, got ${digest} (${size} bytes)`);
@@ -151,7 +159,7 @@ export class ContentStore implements BlobReader, BlobWriter {
         } finally {
           await fh.close();
         }
-        await fs.rename(tmp, path.join(blobs, digestHex(digest)));
+        await fs.rename(tmp, blobPath(digest));
         return { digest, size };
       },
       async abort() {
@@ -169,7 +177,8 @@ export class ContentStore implements BlobReader, BlobWriter {
     // A small blob already stored (a rebuilt image's config and manifest): no new file, no fsync.
     const bytes = typeof data === "string" ? Buffer.from(data) : data;
     if (bytes.length <= SMALL_BLOB) {
-      const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+      const algorithm = expected === undefined ? "sha256" : digestAlgorithm(expected);
+      const digest = `${algorithm}:${createHash(algorithm).update(bytes).digest("hex")}`;
       if ((expected === undefined || expected === digest) && (await this.has(digest))) return { digest, size: bytes.length };
     }
     const ing = await this.ingest(expected);

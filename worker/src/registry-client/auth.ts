@@ -63,9 +63,15 @@ export async function fetchToken(
   return { header: `Bearer ${token}`, expiresIn: body.expires_in ?? 60 };
 }
 
-/** Holds the credentials for one registry and the tokens obtained with them. */
+/**
+ * Holds the credentials for one registry and the tokens obtained with them. Shared by the
+ * parallel transfers of a push or pull: a 401 seen by several requests at once, or tokens
+ * asked for by several at once, lead to one token request per scope set, whose answer all share.
+ */
 export class Authenticator {
   private readonly tokens = new Map<string, CachedToken>();
+  /** Token requests under way, by scope key: a second asker waits for the first one's answer. */
+  private readonly pending = new Map<string, Promise<string>>();
   private challenge: Challenge | undefined;
 
   constructor(
@@ -78,27 +84,38 @@ export class Authenticator {
     const ch = this.challenge;
     if (!ch) return undefined;
     if (ch.scheme === "basic") return this.creds ? basicHeader(this.creds) : undefined;
-    const key = [...scopes].sort().join(" ");
+    const key = scopeKey(scopes);
     const cached = this.tokens.get(key);
     if (cached && cached.expires > Date.now()) return cached.header;
-    const t = await fetchToken(ch, scopes, this.creds, this.fetchImpl);
-    // Renew a little early: a token that expires mid-upload fails the request.
-    this.tokens.set(key, { header: t.header, expires: Date.now() + Math.max(10, t.expiresIn - 10) * 1000 });
-    return t.header;
+    let p = this.pending.get(key);
+    if (!p) {
+      p = fetchToken(ch, scopes, this.creds, this.fetchImpl)
+        .then((t) => {
+          // Renew a little early: a token that expires mid-upload fails the request.
+          this.tokens.set(key, { header: t.header, expires: Date.now() + Math.max(10, t.expiresIn - 10) * 1000 });
+          return t.header;
+        })
+        .finally(() => this.pending.delete(key));
+      this.pending.set(key, p);
+    }
+    return p;
   }
 
-  /** Records a 401's challenge; returns false when retrying cannot help (nothing new to try). */
-  learn(wwwAuthenticate: string | null, scopes: string[]): boolean {
+  /**
+   * Records a 401's challenge; returns whether retrying can help. `sent` is the Authorization
+   * header the refused request carried: none (sent before any challenge was known, as when
+   * parallel requests start together) or a token since replaced is worth one more try; a
+   * refused token is dropped so the retry asks for a new one.
+   */
+  learn(wwwAuthenticate: string | null, scopes: string[], sent?: string): boolean {
     const ch = parseChallenge(wwwAuthenticate);
     if (!ch) return false;
-    const first = !this.challenge;
     this.challenge = ch;
-    if (ch.scheme === "bearer") {
-      // A 401 with a token we already had (expired or too narrow): drop it and ask again once.
-      const key = [...scopes].sort().join(" ");
-      const had = this.tokens.delete(key);
-      return first || had;
-    }
-    return first && !!this.creds;
+    if (ch.scheme === "basic") return !!this.creds && sent === undefined;
+    const key = scopeKey(scopes);
+    if (sent !== undefined && this.tokens.get(key)?.header === sent) this.tokens.delete(key);
+    return true;
   }
 }
+
+const scopeKey = (scopes: string[]) => [...scopes].sort().join(" ");

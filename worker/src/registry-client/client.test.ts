@@ -88,6 +88,19 @@ describe("auth", () => {
     expect(tokenScopes.filter((s) => s.includes("repository:a/b:pull,push"))).toHaveLength(1);
   });
 
+  it("parallel requests refused together before any challenge was known all retry, sharing one token request", async () => {
+    // Three transfers start at once (a push's layers): each is refused, none may give up.
+    const c = new RegistryClient({ registry: host, creds: { username: "alice", password: "secret" } });
+    const before = tokenScopes.length;
+    const heads = await Promise.all([1, 2, 3, 4, 5].map((i) => c.hasBlob("a/par", sha(Buffer.from(`absent ${i}`)))));
+    expect(heads).toEqual([false, false, false, false, false]);
+    expect(tokenScopes.slice(before)).toEqual([["repository:a/par:pull,push"]]);
+    // A token asked for by many at once, for a new scope set: still one request.
+    const more = await Promise.all([1, 2, 3].map((i) => c.mountBlob("a/par", sha(Buffer.from(`m ${i}`)), "a/other")));
+    expect(more.every((r) => typeof r === "string")).toBe(true);
+    expect(tokenScopes.slice(before).filter((s) => s.includes("repository:a/other:pull"))).toHaveLength(1);
+  });
+
   it("refuses wrong credentials with Unauthenticated", async () => {
     const c = new RegistryClient({ registry: host, creds: { username: "alice", password: "wrong" } });
     const e = await c.hasBlob("a/b", sha(Buffer.from("x"))).catch((x: unknown) => x);

@@ -123,7 +123,7 @@ export class RegistryClient {
         } catch (e) {
           throw new TransientError(`${method} ${url}: ${(e as Error).message}${(e as { cause?: Error }).cause ? ` (${(e as { cause: Error }).cause.message})` : ""}`);
         }
-        if (res.status === 401 && authTry === 0 && this.auth.learn(res.headers.get("www-authenticate"), o.scopes)) {
+        if (res.status === 401 && authTry === 0 && this.auth.learn(res.headers.get("www-authenticate"), o.scopes, auth)) {
           await res.body?.cancel();
           continue;
         }

@@ -9,6 +9,9 @@
  * Credentials never enter a job payload (Redis keeps payloads in the clear, and failed jobs
  * for a day): they are stored under a random key with a 10-minute TTL and only the key is
  * passed; the worker reads and deletes it (GETDEL) as the job starts.
+ *
+ * Without `creds`, a transfer to this Berth's own registry goes as the caller: the API token
+ * the request came with (BERTH_TOKEN, or the one `berth login` stored) is the registry password.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -22,6 +25,7 @@ import {
   type ImagePullResult,
   type ImagePushResult,
 } from "@berth/core";
+import { bearerToken, type AuthUser } from "../auth/index.js";
 import type { Services } from "../services.js";
 import { imageHost, streamJob } from "./jobs.js";
 import { resolveImage } from "./resolve.js";
@@ -68,20 +72,39 @@ async function stream<T>(s: Services, res: ServerResponse, name: string, payload
   }
 }
 
-export async function pushRoute(s: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
+const LOOPBACK_RE = /^(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
+
+/** True when `registry` ("host[:port]") names this server: the host the request came to, or a loopback name for its port. */
+export function isThisServer(registry: string, req: Pick<IncomingMessage, "headers" | "socket">): boolean {
+  // The Host header only (not X-Forwarded-Host, which any client may set): a token is never lent on a header's word alone.
+  const host = String(req.headers.host ?? "").trim().toLowerCase();
+  const reg = registry.toLowerCase();
+  if (host && reg === host) return true;
+  const m = /^(.*?)(?::(\d+))?$/.exec(reg);
+  return !!m && LOOPBACK_RE.test(m[1]!) && Number(m[2] ?? 80) === req.socket.localPort;
+}
+
+/** The caller's own API token as registry credentials, for this server's registry (see the header). */
+export function callerCreds(req: IncomingMessage, user: AuthUser | undefined, registry: string | undefined): { username: string; password: string } | undefined {
+  if (!user || user.via !== "token" || !registry || !isThisServer(registry, req)) return undefined;
+  const token = bearerToken(req.headers);
+  return token ? { username: user.name, password: token } : undefined;
+}
+
+export async function pushRoute(s: Services, req: IncomingMessage, res: ServerResponse, _url?: URL, user?: AuthUser): Promise<void> {
   const body = await readBody(req);
   const r = parseImageRef(body.ref);
   if (!r.registry) throw new InvalidArgument(`push needs a registry host in the name, e.g. 127.0.0.1:3000/${r.name}:${r.tag}`);
   if (r.digest) throw new InvalidArgument("push a tag, not a digest");
   const ref = `${r.name}:${r.tag}`;
   const img = await resolveImage(s.db, ref);
-  const key = await stashCredential(s, body.creds);
+  const key = await stashCredential(s, body.creds ?? callerCreds(req, user, r.registry));
   await stream<ImagePushResult>(s, res, JOB_REGISTRY.imagePush, { imageId: img.id, ref, ...(key ? { credentialKey: key } : {}) }, key);
 }
 
-export async function pullRoute(s: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function pullRoute(s: Services, req: IncomingMessage, res: ServerResponse, _url?: URL, user?: AuthUser): Promise<void> {
   const body = await readBody(req);
-  parseImageRef(body.ref); // refuse a bad name before anything is queued
-  const key = await stashCredential(s, body.creds);
+  const r = parseImageRef(body.ref); // refuse a bad name before anything is queued
+  const key = await stashCredential(s, body.creds ?? callerCreds(req, user, r.registry));
   await stream<ImagePullResult>(s, res, JOB_REGISTRY.imagePull, { ref: body.ref, ...(key ? { credentialKey: key } : {}) }, key);
 }

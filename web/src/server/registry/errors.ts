@@ -17,7 +17,7 @@ export const REGISTRY_ERRORS = {
   DENIED: { status: 403, message: "requested access to the resource is denied" },
   PAGINATION_NUMBER_INVALID: { status: 400, message: "invalid number of results requested" },
   UNSUPPORTED: { status: 405, message: "the operation is unsupported" },
-  TOO_MANY_REQUESTS: { status: 429, message: "too many requests" },
+  TOOMANYREQUESTS: { status: 429, message: "too many requests" },
   UNAVAILABLE: { status: 503, message: "service unavailable" },
 } as const;
 

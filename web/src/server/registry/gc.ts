@@ -48,15 +48,17 @@ export async function collectGarbage(db: PrismaClient, store: ContentStore, log:
   const cutoff = Date.now() - graceMs;
   let removed = 0;
   let bytes = 0;
-  for (const hex of await fs.readdir(store.blobs).catch(() => [] as string[])) {
-    const digest = `sha256:${hex}`;
-    if (!DIGEST_RE.test(digest) || live.has(digest)) continue;
-    const file = path.join(store.blobs, hex);
-    const st = await fs.stat(file).catch(() => undefined);
-    if (!st || st.mtimeMs > cutoff) continue;
-    await fs.rm(file, { force: true });
-    removed++;
-    bytes += st.size;
+  for (const [algorithm, dir] of [["sha256", store.blobs], ["sha512", store.blobs512]] as const) {
+    for (const hex of await fs.readdir(dir).catch(() => [] as string[])) {
+      const digest = `${algorithm}:${hex}`;
+      if (!DIGEST_RE.test(digest) || live.has(digest)) continue;
+      const file = path.join(dir, hex);
+      const st = await fs.stat(file).catch(() => undefined);
+      if (!st || st.mtimeMs > cutoff) continue;
+      await fs.rm(file, { force: true });
+      removed++;
+      bytes += st.size;
+    }
   }
   if (removed) log.info({ removed, bytes }, "registry: garbage collected unreferenced blobs");
   return { removed, bytes };

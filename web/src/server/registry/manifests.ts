@@ -1,5 +1,5 @@
 /** Manifest endpoints (HEAD/GET/PUT/DELETE by tag or digest) and the referrers API. */
-import { sha256 } from "@berth/core";
+import { digestAlgorithm, digestOf } from "@berth/core";
 import { authorize } from "./auth.js";
 import type { RegistryDeps, RegistryRequest } from "./context.js";
 import { RegistryError } from "./errors.js";
@@ -12,21 +12,30 @@ const manifestUnknown = (reference: string) =>
   new RegistryError("MANIFEST_UNKNOWN", `manifest unknown: ${reference}`, { detail: DIGEST_RE.test(reference) ? { digest: reference } : { tag: reference } });
 const nameUnknown = (name: string) => new RegistryError("NAME_UNKNOWN", `repository name not known to registry: ${name}`, { detail: { name } });
 
-/** A reference is a tag or a digest; anything else is refused before any lookup. */
+/**
+ * A reference is a tag or a digest (sha256 or sha512); anything else is "invalid". Callers
+ * check access first, so a malformed reference never answers before the auth challenge.
+ */
+function referenceKind(reference: string): "tag" | "digest" | "invalid" {
+  if (isDigest(reference)) return DIGEST_RE.test(reference) ? "digest" : "invalid";
+  return TAG_RE.test(reference) ? "tag" : "invalid";
+}
+
+/** For writes: a malformed reference is the client's mistake, said plainly (400). */
 function checkReference(reference: string): "tag" | "digest" {
-  if (isDigest(reference)) {
-    checkDigest(reference);
-    return "digest";
-  }
-  if (!TAG_RE.test(reference)) throw new RegistryError("MANIFEST_INVALID", `invalid tag "${reference}"`, { detail: { tag: reference } });
-  return "tag";
+  const kind = referenceKind(reference);
+  if (kind !== "invalid") return kind;
+  if (isDigest(reference)) checkDigest(reference);
+  throw new RegistryError("MANIFEST_INVALID", `invalid tag "${reference}": up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'`, { detail: { tag: reference } });
 }
 
 export async function getManifest(deps: RegistryDeps, r: RegistryRequest, name: string, reference: string): Promise<void> {
-  const kind = checkReference(reference);
   const repo = await findRepo(deps.db, name);
   authorize(r.req, r.caller, name, "pull", repo);
   if (!repo) throw nameUnknown(name);
+  // No manifest can be stored under a malformed tag or digest: unknown, as any other absent one.
+  const kind = referenceKind(reference);
+  if (kind === "invalid") throw manifestUnknown(reference);
   const row =
     kind === "digest"
       ? await deps.db.repoManifest.findUnique({ where: { repositoryId_digest: { repositoryId: repo.id, digest: reference } } })
@@ -48,12 +57,14 @@ export async function getManifest(deps: RegistryDeps, r: RegistryRequest, name: 
 }
 
 export async function putManifest(deps: RegistryDeps, r: RegistryRequest, name: string, reference: string): Promise<void> {
-  const kind = checkReference(reference);
   const existing = await findRepo(deps.db, name);
   authorize(r.req, r.caller, name, "push", existing);
+  const kind = checkReference(reference);
+  const tags = kind === "tag" ? [reference] : tagParams(r);
   const body = await readBody(r.req, MANIFEST_MAX_BYTES);
   const m = parseManifest(body, r.req.headers["content-type"]);
-  const digest = sha256(body);
+  // By digest, the manifest is addressed with that digest's algorithm; by tag, with sha256.
+  const digest = digestOf(body, kind === "digest" ? digestAlgorithm(reference) : "sha256");
   if (kind === "digest" && reference !== digest) {
     throw new RegistryError("DIGEST_INVALID", `the manifest's digest is ${digest}, not ${reference}`, { detail: { expected: reference, actual: digest } });
   }
@@ -89,15 +100,13 @@ export async function putManifest(deps: RegistryDeps, r: RegistryRequest, name: 
       create: { repositoryId: repo.id, digest, ...data },
       update: data,
     }),
-    ...(kind === "tag"
-      ? [
-          deps.db.repoTag.upsert({
-            where: { repositoryId_name: { repositoryId: repo.id, name: reference } },
-            create: { repositoryId: repo.id, name: reference, digest },
-            update: { digest },
-          }),
-        ]
-      : []),
+    ...tags.map((tag) =>
+      deps.db.repoTag.upsert({
+        where: { repositoryId_name: { repositoryId: repo.id, name: tag } },
+        create: { repositoryId: repo.id, name: tag, digest },
+        update: { digest },
+      }),
+    ),
     deps.db.repository.update({ where: { id: repo.id }, data: { updatedAt: new Date() } }),
   ]);
   // Two pushes of the same manifest or tag at once: the loser's insert collides; its upsert then updates.
@@ -105,12 +114,27 @@ export async function putManifest(deps: RegistryDeps, r: RegistryRequest, name: 
     if ((e as { code?: string }).code === "P2002") return record();
     throw e;
   });
-  deps.log.info({ repository: name, reference, digest }, "registry: manifest pushed");
+  deps.log.info({ repository: name, reference, digest, tags }, "registry: manifest pushed");
   send(r.res, 201, {
     location: `/v2/${name}/manifests/${digest}`,
     "docker-content-digest": digest,
     ...(m.subject ? { "oci-subject": m.subject } : {}),
+    // OCI 1.1 tag parameters: one OCI-Tag line per tag applied, so the client knows it need not tag again.
+    ...(kind === "digest" && tags.length ? { "oci-tag": tags } : {}),
   });
+}
+
+/** `?tag=a&tag=b` on a PUT by digest: the tags to point at it, each checked, duplicates once. */
+function tagParams(r: RegistryRequest): string[] {
+  const tags = [...new Set(r.url.searchParams.getAll("tag"))];
+  for (const t of tags) {
+    if (!TAG_RE.test(t)) {
+      throw new RegistryError("MANIFEST_INVALID", `invalid tag "${t}" in the tag parameter: up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'`, {
+        detail: { tag: t },
+      });
+    }
+  }
+  return tags;
 }
 
 async function presentIn(deps: RegistryDeps, repositoryId: string, digests: string[], what: "blob" | "manifest"): Promise<Set<string>> {
@@ -125,10 +149,11 @@ async function presentIn(deps: RegistryDeps, repositoryId: string, digests: stri
 
 /** DELETE by digest removes the manifest (and its tags); by tag, only the tag. */
 export async function deleteManifest(deps: RegistryDeps, r: RegistryRequest, name: string, reference: string): Promise<void> {
-  const kind = checkReference(reference);
   const repo = await findRepo(deps.db, name);
   authorize(r.req, r.caller, name, "delete", repo);
   if (!repo) throw nameUnknown(name);
+  const kind = referenceKind(reference);
+  if (kind === "invalid") throw manifestUnknown(reference);
   const { count } =
     kind === "digest"
       ? await deps.db.repoManifest.deleteMany({ where: { repositoryId: repo.id, digest: reference } })
@@ -143,12 +168,14 @@ export async function getReferrers(deps: RegistryDeps, r: RegistryRequest, name:
   const digest = checkDigest(digestParam);
   const repo = await findRepo(deps.db, name);
   authorize(r.req, r.caller, name, "pull", repo);
-  if (!repo) throw nameUnknown(name);
   const artifactType = r.url.searchParams.get("artifactType") || undefined;
-  const rows = await deps.db.repoManifest.findMany({
-    where: { repositoryId: repo.id, subject: digest, ...(artifactType ? { artifactType } : {}) },
-    orderBy: [{ createdAt: "asc" }, { digest: "asc" }],
-  });
+  // A repository with nothing in it yet has no referrers: an empty index, as for any other subject (OCI 1.1).
+  const rows = repo
+    ? await deps.db.repoManifest.findMany({
+        where: { repositoryId: repo.id, subject: digest, ...(artifactType ? { artifactType } : {}) },
+        orderBy: [{ createdAt: "asc" }, { digest: "asc" }],
+      })
+    : [];
   const manifests = rows.map((m) => ({
     mediaType: m.mediaType,
     digest: m.digest,

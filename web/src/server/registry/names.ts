@@ -5,8 +5,9 @@ const COMPONENT = "[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*";
 export const REPO_NAME_RE = new RegExp(`^${COMPONENT}(?:/${COMPONENT})+$`);
 export const REPO_NAME_MAX = 255;
 export const TAG_RE = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
-export const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
-/** Any digest the spec's grammar allows (we store sha256 only). */
+/** The digests stored here: sha256 and sha512. */
+export const DIGEST_RE = /^(?:sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
+/** Any digest the spec's grammar allows (we store sha256 and sha512 only). */
 const ANY_DIGEST_RE = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
 export const isRepoName = (name: string) => name.length <= REPO_NAME_MAX && REPO_NAME_RE.test(name);
@@ -23,10 +24,10 @@ export function checkRepoName(name: string): string {
   return name;
 }
 
-/** A sha256 digest, else DIGEST_INVALID (other algorithms are not stored here). */
+/** A sha256 or sha512 digest, else DIGEST_INVALID (other algorithms are not stored here). */
 export function checkDigest(d: string): string {
   if (!DIGEST_RE.test(d)) {
-    throw new RegistryError("DIGEST_INVALID", `invalid digest "${d}": this registry stores sha256 digests (sha256:<64 hex>)`, { detail: { digest: d } });
+    throw new RegistryError("DIGEST_INVALID", `invalid digest "${d}": this registry stores sha256:<64 hex> and sha512:<128 hex> digests`, { detail: { digest: d } });
   }
   return d;
 }

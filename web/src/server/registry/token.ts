@@ -122,7 +122,7 @@ export async function handleToken(deps: TokenDeps, req: IncomingMessage, res: Se
   if (password !== undefined) {
     const who = clientKey(req);
     const wait = limiter.blocked(who);
-    if (wait) throw new RegistryError("TOO_MANY_REQUESTS", "too many failed logins: try again later", { headers: { "retry-after": String(wait) } });
+    if (wait) throw new RegistryError("TOOMANYREQUESTS", "too many failed logins: try again later", { headers: { "retry-after": String(wait) } });
     const p =
       username === "" && password.startsWith(TOKEN_PREFIX)
         ? await userForToken(db, password).then((u) => (u ? { id: u.id, name: u.name, isAdmin: u.isAdmin, readOnly: u.readOnly } : null))

@@ -106,7 +106,9 @@ export class Uploads {
         },
       });
       try {
-        await pipeline(body, counter, createWriteStream(this.file(up.id), { flags: "r+", start: current }));
+        // A deep write buffer: the socket keeps being read while earlier chunks are on their way to
+        // disk (coalesced into writev), instead of one 64 KiB read, then one write, in turn.
+        await pipeline(body, counter, createWriteStream(this.file(up.id), { flags: "r+", start: current, highWaterMark: 4 << 20 }));
       } catch (e) {
         // Whatever reached the file stays (a later PATCH resumes after it), but the running hash may not match it.
         this.hashes.delete(up.id);
@@ -133,12 +135,14 @@ export class Uploads {
       const { size } = await this.get(up.id, up.repository);
       const file = this.file(up.id);
       const st = this.hashes.get(up.id);
+      // The running hash is sha256 (nearly every push); a sha512 upload is hashed again from its file.
+      const algorithm = digest.startsWith("sha512:") ? "sha512" : "sha256";
       let actual: string;
-      if (st && st.offset === size) actual = `sha256:${st.hash.digest("hex")}`;
+      if (algorithm === "sha256" && st && st.offset === size) actual = `sha256:${st.hash.digest("hex")}`;
       else {
-        const h = createHash("sha256");
+        const h = createHash(algorithm);
         await pipeline(createReadStream(file), h);
-        actual = `sha256:${h.digest("hex")}`;
+        actual = `${algorithm}:${h.digest("hex")}`;
       }
       this.hashes.delete(up.id);
       if (actual !== digest) {
