@@ -26,7 +26,8 @@ export interface Instance {
   berth(args: string[], opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult>;
   /** Everything the instance's processes logged so far. */
   logs(): string;
-  stop(): Promise<void>;
+  /** Ctrl-C, then the leak checks; BERTH_HOME is removed unless `keepHome` (to start again on it). */
+  stop(opts?: { keepHome?: boolean }): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -63,8 +64,8 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
  * Starts a whole Berth (its own Redis, migrated SQLite, web, worker) with a fresh BERTH_HOME
  * on a free port, through the same launcher `npm start` uses. Several run side by side.
  */
-export async function startInstance(opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Instance> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), "berth-test-"));
+export async function startInstance(opts: { env?: NodeJS.ProcessEnv; home?: string; args?: string[] } = {}): Promise<Instance> {
+  const home = opts.home ?? fs.mkdtempSync(path.join(os.tmpdir(), "berth-test-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = { ...process.env, BERTH_HOME: home, BERTH_PORT: String(port), BERTH_HOST: "127.0.0.1", BERTH_LOG_LEVEL: "info", ...opts.env };
@@ -74,7 +75,7 @@ export async function startInstance(opts: { env?: NodeJS.ProcessEnv } = {}): Pro
   delete env.BERTH_URL;
   let output = "";
   // Its own process group, so stop() can send SIGINT to all of it, as Ctrl-C in a terminal does.
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "scripts/start.mjs")], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "scripts/start.mjs"), ...(opts.args ?? [])], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   child.stdout!.setEncoding("utf8").on("data", (d: string) => (output += d));
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -108,7 +109,7 @@ export async function startInstance(opts: { env?: NodeJS.ProcessEnv } = {}): Pro
         ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
       }),
     logs: () => output,
-    async stop() {
+    async stop(o = {}) {
       if (child.exitCode === null) {
         process.kill(-child.pid!, "SIGINT");
         const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 40_000);
@@ -123,7 +124,7 @@ export async function startInstance(opts: { env?: NodeJS.ProcessEnv } = {}): Pro
       }
       const netLeaks = networkLeaksOf(home);
       if (netLeaks.length) throw new Error(`berth left network state behind after Ctrl-C: ${JSON.stringify(netLeaks)}`);
-      fs.rmSync(home, { recursive: true, force: true });
+      if (!o.keepHome) fs.rmSync(home, { recursive: true, force: true });
     },
   };
 }
