@@ -18,13 +18,11 @@ import {
   buildStreamKey,
   INLINE_CONTEXT_MAX,
   InvalidArgument,
-  PermissionDenied,
-  Unauthenticated,
   Unavailable,
   type BuildEvent,
   type BuildJob,
 } from "@berth/core";
-import { AUTH_REQUIRED_MESSAGE, authenticate } from "../auth/index.js";
+import { httpActor } from "../policy/index.js";
 import { asBerthError, HTTP_STATUS as STATUS, sendJson } from "../errors.js";
 import { tagRef } from "../images/manage.js";
 import type { Redis } from "@berth/core/redis";
@@ -43,9 +41,7 @@ export function buildHttpHandler(s: Services): (req: IncomingMessage, res: Serve
           res.setHeader("allow", "POST");
           return sendJson(res, 405, { error: { kind: "InvalidArgument", message: `${pathname} takes POST` } });
         }
-        const user = await authenticate(s.db, req.headers);
-        if (!user) throw new Unauthenticated(AUTH_REQUIRED_MESSAGE);
-        if (user.readOnly) throw new PermissionDenied("this API token is read-only");
+        await httpActor(s, req, "image.build");
         await startBuild(s, req, res, new URL(req.url ?? "/", "http://berth"));
       } catch (err) {
         const berth = asBerthError(err);

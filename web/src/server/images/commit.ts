@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { JOB_COMMIT, type ContainerCommitResult } from "@berth/core";
 import { resolveContainer } from "../containers/resolve.js";
-import { mutatingProcedure } from "../trpc.js";
+import { teamProcedure } from "../trpc.js";
 import { runHostJob } from "./jobs.js";
 import { tagRef } from "./manage.js";
 
@@ -17,10 +17,10 @@ export const CommitInput = z.object({
 });
 
 /** `image.commit`: the container's changes become a new image, made by the worker on the container's host. */
-export const commitProcedure = mutatingProcedure.input(CommitInput).mutation(async ({ ctx, input }): Promise<ContainerCommitResult> => {
+export const commitProcedure = teamProcedure("image.build").input(CommitInput).mutation(async ({ ctx, input }): Promise<ContainerCommitResult> => {
   const s = ctx.services;
   const ref = input.ref ? tagRef(input.ref) : undefined;
-  const c = await resolveContainer(s.db, input.container);
+  const c = await resolveContainer(s.db, ctx.actor.team.id, input.container);
   const r = await runHostJob<ContainerCommitResult>(
     s,
     JOB_COMMIT.containerCommit,

@@ -11,6 +11,7 @@
  * passed; the worker reads and deletes it (GETDEL) as the job starts.
  */
 import { randomUUID } from "node:crypto";
+import type { Actor } from "../policy/index.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import {
@@ -68,13 +69,13 @@ async function stream<T>(s: Services, res: ServerResponse, name: string, payload
   }
 }
 
-export async function pushRoute(s: Services, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function pushRoute(s: Services, req: IncomingMessage, res: ServerResponse, _url: URL, actor: Actor): Promise<void> {
   const body = await readBody(req);
   const r = parseImageRef(body.ref);
   if (!r.registry) throw new InvalidArgument(`push needs a registry host in the name, e.g. 127.0.0.1:3000/${r.name}:${r.tag}`);
   if (r.digest) throw new InvalidArgument("push a tag, not a digest");
   const ref = `${r.name}:${r.tag}`;
-  const img = await resolveImage(s.db, ref);
+  const img = await resolveImage(s.db, { teamId: actor.team.id, siteAdmin: actor.siteAdmin }, ref);
   const key = await stashCredential(s, body.creds);
   await stream<ImagePushResult>(s, res, JOB_REGISTRY.imagePush, { imageId: img.id, ref, ...(key ? { credentialKey: key } : {}) }, key);
 }
