@@ -3,6 +3,7 @@ import path from "node:path";
 import { homePaths, type Logger } from "@berth/core";
 import { prepareDb, type PrismaClient } from "@berth/core/db";
 import { createApiToken, newRowId, sha256Hex } from "./auth/index.js";
+import { ensurePersonalTeam } from "./policy/index.js";
 
 export const ADMIN_NAME = "admin";
 export const ADMIN_TOKEN_NAME = "admin.token";
@@ -14,11 +15,12 @@ export const ADMIN_TOKEN_NAME = "admin.token";
 export async function bootstrap(db: PrismaClient, home: string, log: Logger): Promise<void> {
   await prepareDb(db);
   const admin = await ensureAdminUser(db, log);
+  await ensurePersonalTeam(db, admin);
   await ensureAdminToken(db, admin.id, homePaths(home).adminToken, log);
 }
 
-async function ensureAdminUser(db: PrismaClient, log: Logger): Promise<{ id: string }> {
-  const existing = await db.user.findFirst({ where: { isAdmin: true }, orderBy: { createdAt: "asc" }, select: { id: true } });
+async function ensureAdminUser(db: PrismaClient, log: Logger): Promise<{ id: string; name: string }> {
+  const existing = await db.user.findFirst({ where: { isAdmin: true }, orderBy: { createdAt: "asc" }, select: { id: true, name: true } });
   if (existing) return existing;
   if ((await db.user.count()) === 0) {
     const user = await db.user.create({ data: { id: newRowId(), name: ADMIN_NAME, isAdmin: true, passwordHash: null } });

@@ -28,6 +28,12 @@ export function teamFromHeaders(headers: Record<string, string | string[] | unde
 export async function ensurePersonalTeam(db: PrismaClient, user: { id: string; name: string }): Promise<{ id: string; name: string; personal: boolean }> {
   const m = await db.teamMember.findFirst({ where: { userId: user.id, team: { personal: true } }, select: { team: true } });
   if (m) return m.team;
+  // A personal team of this name with no one in it (the migration made it for rows older than any user): theirs.
+  const orphan = await db.team.findFirst({ where: { name: user.name, personal: true, members: { none: {} } } });
+  if (orphan) {
+    await db.teamMember.create({ data: { teamId: orphan.id, userId: user.id, role: "owner" } });
+    return orphan;
+  }
   const id = newRowId();
   return db.$transaction(async (tx) => {
     const team = await tx.team.create({ data: { id, name: user.name, personal: true } });
