@@ -178,3 +178,31 @@ describe("teams", () => {
     expect(bobs.some((r) => r.result === "PermissionDenied" && /--cap-add SYS_ADMIN/.test(r.detail))).toBe(true);
   });
 });
+
+describe("images made by a team", () => {
+  it("belong to the team that built them: its own to tag and remove, invisible to others, and never over a shared base", async () => {
+    const { bob, alice } = users;
+    const fs = await import("node:fs");
+    const dir = fs.mkdtempSync(`${b.home}/ctx-`);
+    fs.writeFileSync(`${dir}/Dockerfile`, "FROM busybox\nRUN echo bob > /who\n");
+    const built = await bob.berth(["build", "-t", "bob-app:1", dir]);
+    expect(built.code, built.stderr).toBe(0);
+    expect((await alice.berth(["images"])).stdout).not.toContain("bob-app");
+    expect((await alice.berth(["run", "--rm", "bob-app:1", "cat", "/who"])).stderr).toMatch(/No such image/);
+    // Not a shared base: bob may re-tag and remove his own.
+    const tag = await bob.berth(["tag", "bob-app:1", "bob-app:2"]);
+    expect(tag.code, tag.stderr).toBe(0);
+    expect((await bob.berth(["rmi", "bob-app:2"])).code).toBe(0);
+    // Building over busybox, or with the host's network, is the site admin's.
+    const over = await bob.berth(["build", "-t", "busybox:latest", dir]);
+    expect(over.code).not.toBe(0);
+    expect(over.stderr).toMatch(/shared base images are changed only by the site admin/);
+    const host = await bob.berth(["build", "--network", "host", dir]);
+    expect(host.code).not.toBe(0);
+    expect(host.stderr).toMatch(/--network host is refused/);
+    // alice cannot take bob's tag name either.
+    const steal = await alice.berth(["build", "-t", "bob-app:1", dir]);
+    expect(steal.code).not.toBe(0);
+    expect(steal.stderr).toMatch(/not available/);
+  });
+});

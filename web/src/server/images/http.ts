@@ -33,7 +33,7 @@ import { asBerthError, HTTP_STATUS as STATUS, sendJson } from "../errors.js";
 import type { Services } from "../services.js";
 import { receiveUpload, uploadsDir } from "../uploads.js";
 import { imageHost, runHostJob, streamJob } from "./jobs.js";
-import { tagRef } from "./manage.js";
+import { assertTagsWritable, tagRef } from "./manage.js";
 import { resolveImage } from "./resolve.js";
 import { pullRoute, pushRoute } from "./registry-http.js";
 import { bootstrapRoute } from "./bootstrap-http.js";
@@ -140,17 +140,18 @@ async function save(s: Services, _req: IncomingMessage, res: ServerResponse, url
   await sendFile(res, output, r.size, "images.tar");
 }
 
-async function importTar(s: Services, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+async function importTar(s: Services, req: IncomingMessage, res: ServerResponse, url: URL, actor: Actor): Promise<void> {
   const refParam = url.searchParams.get("ref");
   const ref = refParam ? tagRef(refParam) : undefined; // checked before the upload is stored
   const message = url.searchParams.get("message") ?? undefined;
   const changes = url.searchParams.getAll("change");
+  if (ref) await assertTagsWritable(s, actor, [ref]);
   const upload = await receive(req);
   try {
     const r = await runHostJob<ImageImportResult>(
       s,
       JOB.imageImport,
-      { archive: upload.name, ...(ref ? { ref } : {}), ...(message !== undefined ? { message } : {}), changes },
+      { archive: upload.name, ...(ref ? { ref } : {}), ...(message !== undefined ? { message } : {}), changes, teamId: actor.team.id },
       { hostId: await imageHost(s), timeoutMs: ARCHIVE_JOB_TIMEOUT_MS },
     );
     sendJson(res, 200, r);

@@ -23,6 +23,20 @@ function tagPolicy(actor: Actor, action: "image.manage", tag: { teamId: string |
   if (tag) authorize(actor, action, { teamId: tag.teamId, notFound: `No such image: ${ref}` });
 }
 
+/**
+ * Before a build, import or commit points `refs` at a new image: each must be free, the
+ * team's own, or (the site admin only) a shared base. Another team's tag is refused without
+ * saying whose it is.
+ */
+export async function assertTagsWritable(s: Services, actor: Actor, refs: string[]): Promise<void> {
+  if (!refs.length) return;
+  const rows = await s.db.imageTag.findMany({ where: { ref: { in: refs } }, select: { ref: true, teamId: true } });
+  for (const t of rows) {
+    if (t.teamId !== null && t.teamId !== actor.team.id) throw new PermissionDenied(`tag ${t.ref} is not available to team ${actor.team.name}: choose another name`);
+    if (t.teamId === null) authorize(actor, "image.manage", { teamId: null });
+  }
+}
+
 /** `tag SOURCE TARGET`: points TARGET at SOURCE's image (moving it if it pointed elsewhere). */
 export async function tagImage(s: Services, actor: Actor, source: string, target: string): Promise<{ id: string; ref: string }> {
   const img = await resolveImage(s.db, scopeOf(actor), source);
