@@ -206,3 +206,15 @@ describe("images made by a team", () => {
     expect(steal.stderr).toMatch(/not available/);
   });
 });
+
+describe("site-wide actions", () => {
+  it("are the site admin's, and never a read-only token's", async () => {
+    const bob = await users.bob.berth(["volume", "prune", "-f"]);
+    expect(bob.code).not.toBe(0);
+    expect(bob.stderr).toMatch(/admin only/);
+    const ro = (await b.berth(["token", "create", "--read-only"])).stdout.trim();
+    const r = await b.berth(["volume", "prune", "-f"], { env: { BERTH_TOKEN: ro } });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/read-only/);
+  });
+});

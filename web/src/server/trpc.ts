@@ -103,5 +103,8 @@ export function teamProcedure(action: TeamAction) {
 export const openProcedure = publicProcedure.meta({ policy: "public" });
 /** The caller's own account (whoami, their tokens, their password, their teams). */
 export const selfProcedure = protectedProcedure.meta({ policy: "self" });
-/** The site admin's (users, quotas, host paths, garbage collection). */
-export const siteProcedure = adminProcedure.meta({ policy: "site" });
+/** The site admin's (users, quotas, host paths, garbage collection); changes refused to read-only tokens. */
+export const siteProcedure = adminProcedure.meta({ policy: "site" }).use(({ ctx, type, next }) => {
+  if (type === "mutation" && ctx.user.readOnly) throw new TRPCError({ code: "FORBIDDEN", message: "this API token is read-only" });
+  return next();
+});
