@@ -326,7 +326,9 @@ describe("socket.io log streams (entries written straight to Redis)", () => {
 
   const newContainer = async (name: string) => {
     const id = [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, "0")).join("");
-    await db.container.create({ data: { id, name, imageId, imageRef: "test:latest", hostId, cmd: "[]", state: "running" } });
+    // The admin's personal team (made at start-up): where the admin token acts.
+    const team = await db.team.findFirstOrThrow({ where: { personal: true, members: { some: { user: { isAdmin: true } } } } });
+    await db.container.create({ data: { id, name, teamId: team.id, imageId, imageRef: "test:latest", hostId, cmd: "[]", state: "running" } });
     return id;
   };
   const add = (id: string, e: LogEntry) => redis.xadd(logStreamKey(id), "*", ...encodeLogEntry(e));

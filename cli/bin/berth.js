@@ -16,6 +16,25 @@ const { createRequire } = require("node:module");
 const path = require("node:path");
 const vm = require("node:vm");
 
+// `berth --team NAME COMMAND …` (or --team=NAME): the team every request of the command acts in,
+// passed on as BERTH_TEAM; taken out here so the command's own bundle is found and parses as usual.
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i];
+  if (a === "--") break;
+  if (a === "--team" && i + 1 < process.argv.length) {
+    process.env.BERTH_TEAM = process.argv[i + 1];
+    process.argv.splice(i, 2);
+    break;
+  }
+  if (a.startsWith("--team=")) {
+    process.env.BERTH_TEAM = a.slice("--team=".length);
+    process.argv.splice(i, 1);
+    break;
+  }
+  // Only options before the command: `berth run --team …` would be the container's own argument.
+  if (!a.startsWith("-")) break;
+}
+
 // One cache per command: each holds what its command compiled (a cache is only ever written once).
 const command = /^[a-z][a-z-]{0,19}$/.test(process.argv[2] ?? "") ? process.argv[2] : "other";
 const buildDir = path.join(__dirname, "..", "build");

@@ -11,6 +11,7 @@ import type { Api, LogEntry } from "./api.js";
 import { endpoint } from "./endpoint.js";
 import { httpFetch } from "./http-fetch.js";
 import { tlsOptions } from "./tls-trust.js";
+import { teamAuth, teamHeader } from "./credentials.js";
 
 export { readToken } from "./endpoint.js";
 
@@ -32,7 +33,7 @@ export function connectWith(url: string, token: string | undefined): Session {
     links: [
       httpLink({
         url: `${cfg.url}/api/trpc`,
-        headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
+        headers: () => ({ ...(token ? { authorization: `Bearer ${token}` } : {}), ...teamHeader(cfg.url) }),
         fetch: httpFetch,
       }),
     ],
@@ -62,7 +63,7 @@ export async function followLogs(s: Session, containerId: string /* id, id prefi
   const socket = io(u.origin, {
     ...(await tlsOptions(u)),
     path: `${u.pathname.replace(/\/+$/, "")}/socket.io`,
-    auth: { token: s.token },
+    auth: { token: s.token, ...teamAuth(s.url) },
     reconnection: false,
   });
   try {

@@ -64,3 +64,34 @@ export function removeLogin(url: string, file = credentialsPath()): StoredLogin 
   writeFile(file, data);
   return entry;
 }
+
+/**
+ * The team commands act in: BERTH_TEAM (also set by `--team`), else `berth team use`'s choice
+ * for this server, else none (the server's default: the personal team, or a token's team).
+ */
+export function currentTeam(url: string, env: NodeJS.ProcessEnv = process.env, file = credentialsPath(env)): string | undefined {
+  if (env.BERTH_TEAM) return env.BERTH_TEAM;
+  const t = (readFile(file) as File & { teams?: Record<string, string> }).teams?.[key(url)];
+  return typeof t === "string" && t ? t : undefined;
+}
+
+/** `berth team use NAME` (undefined: back to the default). */
+export function storeTeam(url: string, team: string | undefined, file = credentialsPath()): void {
+  const data = readFile(file) as File & { teams?: Record<string, string> };
+  const teams = { ...(data.teams ?? {}) };
+  if (team) teams[key(url)] = team;
+  else delete teams[key(url)];
+  writeFile(file, { ...data, teams } as File);
+}
+
+/** The request header naming the current team (none when there is none). */
+export function teamHeader(url: string): Record<string, string> {
+  const t = currentTeam(url);
+  return t ? { "x-berth-team": t } : {};
+}
+
+/** The same for socket.io's `auth`. */
+export function teamAuth(url: string): { team?: string } {
+  const t = currentTeam(url);
+  return t ? { team: t } : {};
+}

@@ -12,6 +12,7 @@ import type { AppRouter } from "@berth/web/router";
 import { CliError, codeForKind, unauthorizedMessage } from "./errors.js";
 import { httpFetch } from "./http-fetch.js";
 import { tlsOptions } from "./tls-trust.js";
+import { teamHeader } from "./credentials.js";
 
 export interface HistoryRow {
   id: string;
@@ -59,7 +60,7 @@ export async function connectImages(): Promise<ImageSession> {
   const { connect } = await import("./client.js");
   const { url, token } = connect();
   const trpc: ImageProcedures = createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${url}/api/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}), fetch: httpFetch })],
+    links: [httpLink({ url: `${url}/api/trpc`, headers: () => ({ ...(token ? { authorization: `Bearer ${token}` } : {}), ...teamHeader(url) }), fetch: httpFetch })],
   });
   return { url, token, trpc };
 }
@@ -71,7 +72,7 @@ async function request(s: ImageSession, method: "GET" | "POST", route: string, q
   return mod.request(u, {
     ...(await tlsOptions(u)),
     method,
-    headers: { ...(s.token ? { authorization: `Bearer ${s.token}` } : {}), ...(method === "POST" ? { "content-type": "application/x-tar", "transfer-encoding": "chunked" } : {}), ...headers },
+    headers: { ...(s.token ? { authorization: `Bearer ${s.token}` } : {}), ...teamHeader(s.url), ...(method === "POST" ? { "content-type": "application/x-tar", "transfer-encoding": "chunked" } : {}), ...headers },
   });
 }
 

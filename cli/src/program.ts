@@ -12,6 +12,7 @@ import * as logsCmd from "./commands/logs.js";
 import * as execCmd from "./commands/exec.js";
 import * as repoCmd from "./commands/repo.js";
 import * as userCmd from "./commands/user.js";
+import * as teamCmd from "./commands/team.js";
 import * as tokenCmd from "./commands/token.js";
 import * as whoamiCmd from "./commands/whoami.js";
 import * as searchCmd from "./commands/search.js";
@@ -117,5 +118,7 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   volumeCmd.register(program);
   cpCmd.register(program);
   diffCmd.register(program);
+  teamCmd.register(program);
+  teamCmd.registerAudit(program);
   return program;
 }

@@ -9,6 +9,7 @@ import https from "node:https";
 import { CliError, codeForKind } from "./errors.js";
 import { write } from "./output.js";
 import { tlsOptions } from "./tls-trust.js";
+import { teamHeader } from "./credentials.js";
 
 export interface ProgressLine {
   progress?: { id: string; status: string };
@@ -68,7 +69,7 @@ export async function postJson(route: string, body: object): Promise<http.Incomi
   const mod = u.protocol === "https:" ? https : http;
   const trust = await tlsOptions(u);
   return new Promise<http.IncomingMessage>((resolve, reject) => {
-    const req = mod.request(u, { ...trust, method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    const req = mod.request(u, { ...trust, method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...(token ? { authorization: `Bearer ${token}` } : {}), ...teamHeader(url) } });
     req.once("response", resolve);
     req.once("error", (e) => reject(new CliError("CONNECTION", `cannot reach the Berth server at ${url}: ${e.message}`)));
     req.end(text);

@@ -9,6 +9,7 @@ import type { Writable } from "node:stream";
 import { CliError, codeForKind, unauthorizedMessage } from "./errors.js";
 import type { Endpoint } from "./endpoint.js";
 import { write } from "./output.js";
+import { teamHeader } from "./credentials.js";
 
 export const RUN_PATH = "/api/v1/containers/run";
 
@@ -43,7 +44,7 @@ export async function runAttached(e: Endpoint, input: RunRequest, out: Record<"s
   const req = mod.request(u, {
     ...trust,
     method: "POST",
-    headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...(e.token ? { authorization: `Bearer ${e.token}` } : {}) },
+    headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...(e.token ? { authorization: `Bearer ${e.token}` } : {}), ...teamHeader(e.url) },
   });
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
     req.once("response", resolve);

@@ -7,11 +7,12 @@ import type { Session } from "./client.js";
 import { loadSocketIo } from "./client.js";
 import { CliError, codeForKind, connectionMessage, unauthorizedMessage } from "./errors.js";
 import { tlsOptions } from "./tls-trust.js";
+import { teamAuth } from "./credentials.js";
 
 export async function openSocket(s: Session): Promise<Socket> {
   const { io } = await loadSocketIo();
   const u = new URL(s.url);
-  const socket = io(u.origin, { ...(await tlsOptions(u)), path: `${u.pathname.replace(/\/+$/, "")}/socket.io`, auth: { token: s.token }, reconnection: false });
+  const socket = io(u.origin, { ...(await tlsOptions(u)), path: `${u.pathname.replace(/\/+$/, "")}/socket.io`, auth: { token: s.token, ...teamAuth(s.url) }, reconnection: false });
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", () => resolve());
     socket.once("connect_error", (err: Error) => {

@@ -8,6 +8,7 @@ import type { Session } from "./client.js";
 import { loadSocketIo } from "./client.js";
 import { CliError, codeForKind, connectionMessage, unauthorizedMessage } from "./errors.js";
 import { tlsOptions } from "./tls-trust.js";
+import { teamAuth } from "./credentials.js";
 
 export interface TerminalOptions {
   event: "exec:start" | "attach:start";
@@ -29,7 +30,7 @@ export interface TerminalResult {
 export async function runTerminal(s: Session, o: TerminalOptions): Promise<TerminalResult> {
   const { io } = await loadSocketIo();
   const u = new URL(s.url);
-  const socket = io(u.origin, { ...(await tlsOptions(u)), path: `${u.pathname.replace(/\/+$/, "")}/socket.io`, auth: { token: s.token }, reconnection: false });
+  const socket = io(u.origin, { ...(await tlsOptions(u)), path: `${u.pathname.replace(/\/+$/, "")}/socket.io`, auth: { token: s.token, ...teamAuth(s.url) }, reconnection: false });
   const stdin = process.stdin;
   const rawTty = o.tty && o.interactive && stdin.isTTY === true;
   const cleanups: (() => void)[] = [];

@@ -59,6 +59,8 @@ export const ImageImportJob = z.object({
   ref: z.string().max(512).optional(),
   message: z.string().max(4096).optional(),
   changes: z.array(z.string().max(64 * 1024)).max(100).default([]),
+  /** The team the new tags belong to (web checked the caller may write them); none: a shared base. */
+  teamId: z.string().min(1).max(64).optional(),
 });
 export type ImageImportJob = z.infer<typeof ImageImportJob>;
 export interface ImageImportResult {
@@ -176,6 +178,8 @@ export const BuildJob = z.object({
   noCache: z.boolean().default(false),
   /** `--network` of the RUN steps: the default bridge network ("default" = "bridge"), the host's, or only lo. */
   network: z.enum(["default", "bridge", "host", "none"]).default("default"),
+  /** The team the new tags belong to (web checked the caller may write them); none: a shared base. */
+  teamId: z.string().min(1).max(64).optional(),
 });
 export type BuildJob = z.infer<typeof BuildJob>;
 export const buildStreamKey = (buildId: string) => `build:${buildId}`;
@@ -193,6 +197,8 @@ export const ContainerCommitJob = z.object({
   ref: z.string().max(512).optional(),
   message: z.string().max(4096).optional(),
   author: z.string().max(512).optional(),
+  /** The team the new tags belong to (web checked the caller may write them); none: a shared base. */
+  teamId: z.string().min(1).max(64).optional(),
   /** Dockerfile-style lines (CMD, ENV, …), as for import. */
   changes: z.array(z.string().max(64 * 1024)).max(100).default([]),
 });

@@ -32,7 +32,8 @@ export interface VolumeInfo {
 }
 
 /** `volume create [NAME]`: no name → 64 random hex digits. Creating an existing name returns it (Docker). */
-export const VolumeCreateJob = z.object({ name: VolumeName.optional(), labels: Labels, anonymous: z.boolean().default(false) });
+/** `teamId`: the team the new volume belongs to (web checked the caller may act there). */
+export const VolumeCreateJob = z.object({ name: VolumeName.optional(), labels: Labels, anonymous: z.boolean().default(false), teamId: z.string().min(1).max(64).optional() });
 export type VolumeCreateJob = z.infer<typeof VolumeCreateJob>;
 
 /** `volume rm [-f] NAME…`; `ifUnused`/`quiet`: `rm -v`'s clean-up of anonymous volumes (skip what is still in use or gone). */
@@ -56,7 +57,7 @@ export interface VolumePruneResult {
   spaceReclaimed: number;
 }
 
-export const MountsPrepareJob = z.object({ containerId: ContainerId, imageId: z.string().regex(/^sha256:[0-9a-f]{64}$/), mounts: z.array(MountSpec).max(128) });
+export const MountsPrepareJob = z.object({ containerId: ContainerId, imageId: z.string().regex(/^sha256:[0-9a-f]{64}$/), mounts: z.array(MountSpec).max(128), teamId: z.string().min(1).max(64).optional() });
 export type MountsPrepareJob = z.infer<typeof MountsPrepareJob>;
 export interface MountsPrepareResult {
   mounts: MountSpec[];

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { action } from "../action.js";
+import { teamHeader } from "../credentials.js";
 
 export interface BuildArgs {
   context: string;
@@ -44,7 +45,7 @@ export async function build(a: BuildArgs): Promise<number | void> {
   if (a.network) u.searchParams.set("network", a.network);
   const mod = u.protocol === "https:" ? (await import("node:https")).default : http;
   const { tlsOptions } = await import("../tls-trust.js");
-  const req = mod.request(u, { ...(await tlsOptions(u)), method: "POST", headers: { ...(s.token ? { authorization: `Bearer ${s.token}` } : {}), "content-type": "application/x-tar", "transfer-encoding": "chunked" } });
+  const req = mod.request(u, { ...(await tlsOptions(u)), method: "POST", headers: { ...(s.token ? { authorization: `Bearer ${s.token}` } : {}), ...teamHeader(s.url), "content-type": "application/x-tar", "transfer-encoding": "chunked" } });
   const response = new Promise<import("node:http").IncomingMessage>((resolve, reject) => {
     req.once("response", resolve);
     req.once("error", reject);

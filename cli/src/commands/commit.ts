@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { action } from "../action.js";
+import { teamHeader } from "../credentials.js";
 
 export interface CommitArgs {
   container: string;
@@ -15,7 +16,7 @@ export async function commit(a: CommitArgs): Promise<void> {
   const { url, token } = connect();
   const trpc = createTRPCClient<import("@berth/web/router").AppRouter>({
     // node:http, as every other command: the global fetch (undici) costs more to load than the call takes.
-    links: [httpLink({ url: `${url}/api/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}), fetch: httpFetch })],
+    links: [httpLink({ url: `${url}/api/trpc`, headers: () => ({ ...(token ? { authorization: `Bearer ${token}` } : {}), ...teamHeader(url) }), fetch: httpFetch })],
   });
   const r = await trpc.image.commit.mutate({
     container: a.container,

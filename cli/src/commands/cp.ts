@@ -3,6 +3,7 @@ import type { IncomingMessage } from "node:http";
 import type { Readable, Writable } from "node:stream";
 import { action } from "../action.js";
 import { tlsOptions } from "../tls-trust.js";
+import { teamHeader } from "../credentials.js";
 
 /** One side of `cp`: a path in a container (`CONTAINER:PATH`) or on this machine. */
 export type CpSide = { container: string; path: string } | { local: string };
@@ -38,7 +39,7 @@ async function request(method: "GET" | "PUT", query: Record<string, string>, bod
   const req = (u.protocol === "https:" ? https : http).request(u, {
     ...(await tlsOptions(u)),
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/x-tar", "transfer-encoding": "chunked" } : {}) },
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...teamHeader(url), ...(body ? { "content-type": "application/x-tar", "transfer-encoding": "chunked" } : {}) },
   });
   const res = new Promise<IncomingMessage>((resolve, reject) => {
     req.once("response", resolve);

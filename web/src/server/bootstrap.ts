@@ -4,6 +4,7 @@ import { homePaths, type Logger } from "@berth/core";
 import { prepareDb, type PrismaClient } from "@berth/core/db";
 import { createApiToken, newRowId, sha256Hex } from "./auth/index.js";
 import { ensureSetupCode } from "./auth/setup-code.js";
+import { ensurePersonalTeam } from "./policy/index.js";
 
 export const ADMIN_NAME = "admin";
 export const ADMIN_TOKEN_NAME = "admin.token";
@@ -16,12 +17,13 @@ export const ADMIN_TOKEN_NAME = "admin.token";
 export async function bootstrap(db: PrismaClient, home: string, log: Logger): Promise<void> {
   await prepareDb(db);
   const admin = await ensureAdminUser(db, log);
+  await ensurePersonalTeam(db, admin);
   await ensureAdminToken(db, admin.id, homePaths(home).adminToken, log);
   await ensureSetupCode(db, home, log);
 }
 
-async function ensureAdminUser(db: PrismaClient, log: Logger): Promise<{ id: string }> {
-  const existing = await db.user.findFirst({ where: { isAdmin: true }, orderBy: { createdAt: "asc" }, select: { id: true } });
+async function ensureAdminUser(db: PrismaClient, log: Logger): Promise<{ id: string; name: string }> {
+  const existing = await db.user.findFirst({ where: { isAdmin: true }, orderBy: { createdAt: "asc" }, select: { id: true, name: true } });
   if (existing) return existing;
   if ((await db.user.count()) === 0) {
     const user = await db.user.create({ data: { id: newRowId(), name: ADMIN_NAME, isAdmin: true, passwordHash: null } });

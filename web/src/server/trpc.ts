@@ -3,8 +3,15 @@ import { ZodError } from "zod";
 import type { Context } from "./context.js";
 import { AUTH_REQUIRED_MESSAGE } from "./auth/index.js";
 import { asBerthError, kindForCode, toTRPCError } from "./errors.js";
+import { actorFor, can, teamFromHeaders, type Action, type TeamAction } from "./policy/index.js";
+import { recordAudit, requestOrigin, targetOf } from "./audit/index.js";
 
-const t = initTRPC.context<Context>().create({
+/** Every procedure declares its policy (the coverage test walks the router for it). */
+export interface Meta {
+  policy: Action;
+}
+
+const t = initTRPC.context<Context>().meta<Meta>().create({
   errorFormatter({ shape, error }) {
     const berth = asBerthError(error.cause);
     const zod = error.cause instanceof ZodError ? error.cause : undefined;
@@ -53,5 +60,51 @@ export const mutatingProcedure = protectedProcedure.use(({ ctx, next }) => {
 
 export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
   if (!ctx.user.isAdmin) throw new TRPCError({ code: "FORBIDDEN", message: "admin only" });
+  return next();
+});
+
+/**
+ * A procedure acting in the caller's current team (the team header, else the token's team,
+ * else the personal team): the policy decides on `action` before the handler runs, the handler
+ * gets `ctx.actor` and scopes its queries to `ctx.actor.team.id`. Mutations are audited,
+ * refused or not.
+ */
+export function teamProcedure(action: TeamAction) {
+  return protectedProcedure.meta({ policy: action }).use(async ({ ctx, type, path, getRawInput, next }) => {
+    const { db, log } = ctx.services;
+    const audit = async (result: string, actor?: { id: string; name: string }, detail = "") => {
+      if (type !== "mutation") return;
+      const input = await getRawInput().catch(() => undefined);
+      await recordAudit(db, log, { actorId: ctx.user.id, actorName: ctx.user.name, teamId: actor?.id ?? null, teamName: actor?.name ?? teamFromHeaders(ctx.req.headers) ?? null, action: path, target: targetOf(input), result, detail }, requestOrigin(ctx.req));
+    };
+    // A procedure about a team names it in its input (`team rm NAME`); the rest act in the current team.
+    const raw = await getRawInput().catch(() => undefined);
+    const named = raw && typeof raw === "object" && typeof (raw as { team?: unknown }).team === "string" ? (raw as { team: string }).team : undefined;
+    let actor;
+    try {
+      actor = await actorFor(db, ctx.user, named ?? teamFromHeaders(ctx.req.headers));
+    } catch (err) {
+      await audit(asBerthError(err)?.kind ?? "Internal", undefined, (err as Error).message);
+      throw err;
+    }
+    const decision = can(actor, action);
+    if (!decision.allow) {
+      await audit(decision.error.kind, actor.team, decision.error.message);
+      throw decision.error;
+    }
+    const result = await next({ ctx: { ...ctx, actor } });
+    if (result.ok) await audit("ok", actor.team);
+    else await audit(asBerthError(result.error.cause)?.kind ?? kindForCode(result.error.code) ?? "Internal", actor.team, result.error.message);
+    return result;
+  });
+}
+
+/** No sign-in needed (status, login, set-up). */
+export const openProcedure = publicProcedure.meta({ policy: "public" });
+/** The caller's own account (whoami, their tokens, their password, their teams). */
+export const selfProcedure = protectedProcedure.meta({ policy: "self" });
+/** The site admin's (users, quotas, host paths, garbage collection); changes refused to read-only tokens. */
+export const siteProcedure = adminProcedure.meta({ policy: "site" }).use(({ ctx, type, next }) => {
+  if (type === "mutation" && ctx.user.readOnly) throw new TRPCError({ code: "FORBIDDEN", message: "this API token is read-only" });
   return next();
 });

@@ -43,6 +43,8 @@ export interface BuildRequest {
   noCache: boolean;
   /** `--network` of the RUN steps (default: the bridge network). */
   network?: "default" | "bridge" | "host" | "none";
+  /** The team the tags belong to. */
+  teamId?: string | undefined;
 }
 
 /** A failed step: kind FailedPrecondition, message naming the step and exit code. */
@@ -92,7 +94,7 @@ export async function build(d: BuildDeps, req: BuildRequest): Promise<{ id: stri
       created: st.config.history.at(-1)?.created ?? new Date().toISOString(),
       rootfs: { type: "layers" as const, diff_ids: st.layers.map((l) => l.diffId) },
     };
-    const img = await writeImage(d.db, d.blobs, { config: Buffer.from(JSON.stringify(config)), layers: st.layers.map((l) => l.descriptor), tags: req.tags });
+    const img = await writeImage(d.db, d.blobs, { config: Buffer.from(JSON.stringify(config)), layers: st.layers.map((l) => l.descriptor), tags: req.tags, teamId: req.teamId });
     d.out(`Successfully built ${img.id.slice(7, 19)}\n`);
     for (const t of req.tags) d.out(`Successfully tagged ${t}\n`);
     return { id: img.id };

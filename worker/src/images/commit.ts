@@ -14,6 +14,8 @@ export interface CommitOptions {
   author?: string | undefined;
   /** Dockerfile-style changes (CMD, ENV, …) applied over the image's config. */
   changes?: string[];
+  /** The team the new tag belongs to. */
+  teamId?: string | undefined;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function commitContainer(
       config: Buffer.from(JSON.stringify(config)),
       layers: [...base.manifest.layers, layer.descriptor],
       tags: o.ref ? [o.ref] : [],
+      teamId: o.teamId,
     });
   });
 }

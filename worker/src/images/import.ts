@@ -91,7 +91,7 @@ function pairs(arg: string, op: string): [string, string][] {
 export async function importRootfs(
   d: { db: PrismaClient; blobs: ContentStore },
   file: string,
-  o: { ref?: string | undefined; message?: string | undefined; changes?: string[] },
+  o: { ref?: string | undefined; message?: string | undefined; changes?: string[]; teamId?: string | undefined },
 ): Promise<{ id: string }> {
   const runConfig = applyChanges({}, o.changes ?? []);
   return storeLock.shared(async () => {
@@ -111,6 +111,6 @@ export async function importRootfs(
       rootfs: { type: "layers", diff_ids: [layer.diffId] },
       history: [{ created, created_by: "berth import", comment: o.message ?? "Imported from -" }],
     };
-    return writeImage(d.db, d.blobs, { config: Buffer.from(JSON.stringify(config)), layers: [layer.descriptor], tags: o.ref ? [o.ref] : [] });
+    return writeImage(d.db, d.blobs, { config: Buffer.from(JSON.stringify(config)), layers: [layer.descriptor], tags: o.ref ? [o.ref] : [], teamId: o.teamId });
   });
 }

@@ -65,6 +65,8 @@ export interface NewImage {
   tags: string[];
   /** A manifest to keep byte for byte (one loaded from an OCI layout); else one is written. */
   manifest?: Buffer;
+  /** The team new tags belong to (a moved tag keeps its team); none: shared. */
+  teamId?: string | undefined;
 }
 
 /** Stores an image's config and manifest, records the Image row and points the tags at it. */
@@ -90,7 +92,7 @@ export async function writeImage(db: PrismaClient, blobs: BlobWriter, img: NewIm
       create: { id: cfg.digest, manifestDigest: man.digest, size },
       update: { manifestDigest: man.digest, size },
     }),
-    ...img.tags.map((ref) => db.imageTag.upsert({ where: { ref }, create: { ref, imageId: cfg.digest }, update: { imageId: cfg.digest } })),
+    ...img.tags.map((ref) => db.imageTag.upsert({ where: { ref }, create: { ref, imageId: cfg.digest, teamId: img.teamId ?? null }, update: { imageId: cfg.digest } })),
   ]);
   return { id: cfg.digest, manifestDigest: man.digest };
 }

@@ -58,7 +58,7 @@ export default function buildJob(d: BuildJobDeps) {
       if (archive) await fs.rm(archive, { force: true });
       const r = await build(
         { db: d.db, blobs: d.blobs, snapshots: d.snapshots, cache, hostId: d.hostId, ...(d.network ? { network: d.network } : {}), out: (text) => void emit({ type: "out", text }) },
-        { buildId: p.buildId, contextDir: ctx, workDir: path.join(dir, "work"), dockerfile, tags: p.tags, ...(p.target ? { target: p.target } : {}), buildArgs: p.buildArgs, noCache: p.noCache, network: p.network },
+        { buildId: p.buildId, contextDir: ctx, workDir: path.join(dir, "work"), dockerfile, tags: p.tags, ...(p.target ? { target: p.target } : {}), buildArgs: p.buildArgs, noCache: p.noCache, network: p.network, teamId: p.teamId },
       );
       log.info({ id: r.id, tags: p.tags }, "image built");
       await emit({ type: "end", ok: true, id: r.id });

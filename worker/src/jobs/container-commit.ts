@@ -8,7 +8,7 @@ import { outcome } from "./outcome.js";
 /** `container.commit`: the container's upper dir → a new layer over its image, tagged. */
 export default function containerCommit(d: ImageJobDeps) {
   return async (job: Job): Promise<JobOutcome<ContainerCommitResult>> => {
-    const { containerId, ref, message, author, changes } = ContainerCommitJob.parse(job.data);
+    const { containerId, ref, message, author, changes, teamId } = ContainerCommitJob.parse(job.data);
     return outcome(d.log, "container commit", async () => {
       const row = await d.db.container.findUnique({ where: { id: containerId } });
       if (!row) throw new NotFound(`No such container: ${containerId}`);
@@ -17,7 +17,7 @@ export default function containerCommit(d: ImageJobDeps) {
       const { id } = await commitContainer(
         d,
         { imageId: row.imageId, upperDir: path.join(d.containersDir, row.id, "upper"), label: row.name },
-        { ref: tag, message, author, changes },
+        { ref: tag, message, author, changes, teamId },
       );
       d.log.info({ id, ref: tag, container: row.id, ms: Date.now() - started }, "container committed");
       return { id };

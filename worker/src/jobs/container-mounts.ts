@@ -8,11 +8,11 @@ import { outcome } from "./outcome.js";
 /** `container.mounts.prepare` (before the container's row exists): image VOLUMEs, bind sources checked, volumes made. */
 export default function containerMounts(d: VolumeJobDeps) {
   return async (job: Job): Promise<JobOutcome<MountsPrepareResult>> => {
-    const { imageId, mounts } = MountsPrepareJob.parse(job.data);
+    const { imageId, mounts, teamId } = MountsPrepareJob.parse(job.data);
     return outcome(d.log, "container mounts", async () => {
       const image = await loadImage(d.db, d.blobs, imageId);
       const imageVolumes = Object.keys((image.config.config as { Volumes?: object } | undefined)?.Volumes ?? {}).length > 0;
-      return { mounts: await prepareMounts(d.volumes, image.config, mounts), imageVolumes };
+      return { mounts: await prepareMounts(d.volumes, image.config, mounts, teamId), imageVolumes };
     });
   };
 }

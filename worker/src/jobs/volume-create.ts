@@ -6,7 +6,7 @@ import { outcome } from "./outcome.js";
 /** `volume.create`: the row and its `_data` directory (an existing name is returned as is, as docker). */
 export default function volumeCreate(d: VolumeJobDeps) {
   return async (job: Job): Promise<JobOutcome<VolumeInfo>> => {
-    const { name, labels, anonymous } = VolumeCreateJob.parse(job.data);
-    return outcome(d.log, "volume create", () => d.volumes.create(name, labels, anonymous));
+    const { name, labels, anonymous, teamId } = VolumeCreateJob.parse(job.data);
+    return outcome(d.log, "volume create", () => d.volumes.create(name, labels, anonymous, teamId));
   };
 }

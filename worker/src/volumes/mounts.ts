@@ -14,7 +14,7 @@ const run = promisify(execFile);
  * directory, `--mount` refuses it), then named volumes are made if missing and anonymous ones
  * get their random names. Binds are checked first, so a refused spec leaves no volume behind.
  */
-export async function prepareMounts(store: VolumeStore, image: ImageConfig, mounts: MountSpec[]): Promise<MountSpec[]> {
+export async function prepareMounts(store: VolumeStore, image: ImageConfig, mounts: MountSpec[], teamId?: string): Promise<MountSpec[]> {
   const out = mounts.map((m) => ({ ...m }));
   const taken = new Set(out.map((m) => normTarget(m.target)));
   const imageVolumes = (image.config as { Volumes?: Record<string, unknown> } | undefined)?.Volumes ?? {};
@@ -33,7 +33,7 @@ export async function prepareMounts(store: VolumeStore, image: ImageConfig, moun
   }
   for (const m of out) {
     if (m.type !== "volume") continue;
-    const v = await store.create(m.source, {}, m.anonymous);
+    const v = await store.create(m.source, {}, m.anonymous, teamId);
     m.source = v.Name;
   }
   return out;

@@ -31,14 +31,14 @@ export class VolumeStore {
   }
 
   /** Docker: creating a name that exists returns the existing volume. */
-  async create(name: string | undefined, labels: Record<string, string> = {}, anonymous = false): Promise<VolumeInfo> {
+  async create(name: string | undefined, labels: Record<string, string> = {}, anonymous = false, teamId?: string): Promise<VolumeInfo> {
     const n = name ?? randomBytes(32).toString("hex");
     const existing = await this.d.db.volume.findUnique({ where: { name: n } });
     if (existing) return volumeInfo(existing);
     const data = this.dataDir(n);
     await fs.mkdir(data, { recursive: true, mode: 0o755 });
     try {
-      const row = await this.d.db.volume.create({ data: { name: n, hostId: this.d.hostId, labels: JSON.stringify(labels), anonymous, mountpoint: data } });
+      const row = await this.d.db.volume.create({ data: { name: n, hostId: this.d.hostId, labels: JSON.stringify(labels), anonymous, mountpoint: data, teamId: teamId ?? null } });
       this.d.log.info({ volume: n, anonymous }, "volume created");
       return volumeInfo(row);
     } catch (err) {

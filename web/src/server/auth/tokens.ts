@@ -5,9 +5,9 @@ import type { AuthUser } from "./types.js";
 export const TOKEN_PREFIX = "berth_";
 
 /** Creates an API token; only its sha256 is stored. Returns the secret (shown once). */
-export async function createApiToken(db: PrismaClient, userId: string, name: string, opts: { readOnly?: boolean } = {}): Promise<string> {
+export async function createApiToken(db: PrismaClient, userId: string, name: string, opts: { readOnly?: boolean; teamId?: string | null } = {}): Promise<string> {
   const token = randomSecret(TOKEN_PREFIX);
-  await db.apiToken.create({ data: { id: newRowId(), userId, name, hash: sha256Hex(token), readOnly: !!opts.readOnly } });
+  await db.apiToken.create({ data: { id: newRowId(), userId, name, hash: sha256Hex(token), readOnly: !!opts.readOnly, teamId: opts.teamId ?? null } });
   return token;
 }
 
@@ -22,5 +22,5 @@ export async function userForToken(db: PrismaClient, token: string): Promise<Aut
     // Best effort, at most once a minute per token: not worth failing a request over.
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
   }
-  return { id: row.user.id, name: row.user.name, isAdmin: row.user.isAdmin, via: "token", readOnly: row.readOnly };
+  return { id: row.user.id, name: row.user.name, isAdmin: row.user.isAdmin, via: "token", readOnly: row.readOnly, teamId: row.teamId };
 }

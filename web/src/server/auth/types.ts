@@ -5,6 +5,8 @@ export interface AuthUser {
   /** How this request proved who it is. */
   via: "token" | "session";
   readOnly: boolean;
+  /** A token limited to one team acts only there. */
+  teamId?: string | null;
   /** The session row, when via === "session" (logout deletes it). */
   sessionId?: string;
 }

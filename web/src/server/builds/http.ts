@@ -19,14 +19,13 @@ import {
   INLINE_CONTEXT_MAX,
   InvalidArgument,
   PermissionDenied,
-  Unauthenticated,
   Unavailable,
   type BuildEvent,
   type BuildJob,
 } from "@berth/core";
-import { AUTH_REQUIRED_MESSAGE, authenticate } from "../auth/index.js";
+import { httpActor, type Actor } from "../policy/index.js";
 import { asBerthError, HTTP_STATUS as STATUS, sendJson } from "../errors.js";
-import { tagRef } from "../images/manage.js";
+import { assertTagsWritable, tagRef } from "../images/manage.js";
 import type { Redis } from "@berth/core/redis";
 import type { Services } from "../services.js";
 import { receiveSmallUpload } from "../uploads.js";
@@ -43,10 +42,8 @@ export function buildHttpHandler(s: Services): (req: IncomingMessage, res: Serve
           res.setHeader("allow", "POST");
           return sendJson(res, 405, { error: { kind: "InvalidArgument", message: `${pathname} takes POST` } });
         }
-        const user = await authenticate(s.db, req.headers);
-        if (!user) throw new Unauthenticated(AUTH_REQUIRED_MESSAGE);
-        if (user.readOnly) throw new PermissionDenied("this API token is read-only");
-        await startBuild(s, req, res, new URL(req.url ?? "/", "http://berth"));
+        const actor = await httpActor(s, req, "image.build");
+        await startBuild(s, req, res, new URL(req.url ?? "/", "http://berth"), actor);
       } catch (err) {
         const berth = asBerthError(err);
         if (!berth) s.log.error({ err, path: pathname }, "build route failed");
@@ -77,8 +74,11 @@ export function buildOptions(url: URL): Omit<BuildJob, "buildId" | "context"> {
   return { tags, buildArgs, dockerfile, ...(target ? { target } : {}), noCache, network };
 }
 
-async function startBuild(s: Services, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const opts = buildOptions(url);
+async function startBuild(s: Services, req: IncomingMessage, res: ServerResponse, url: URL, actor: Actor): Promise<void> {
+  const opts = { ...buildOptions(url), teamId: actor.team.id };
+  // Builds by anyone but the site admin use the bridge or no network, never the host's.
+  if (opts.network === "host" && !actor.siteAdmin) throw new PermissionDenied("a build's --network host is refused: host-level power is the site admin's; use default (the bridge) or none");
+  await assertTagsWritable(s, actor, opts.tags);
   // The relay's connection opens while the context uploads: its first read is on the critical path.
   const reader = s.blockingRedis();
   try {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { buildStreamKey, type BuildEvent } from "@berth/core";
-import { protectedProcedure, router } from "../trpc.js";
+import { teamProcedure, router } from "../trpc.js";
 
 export const buildRouter = router({
   /**
@@ -8,7 +8,7 @@ export const buildRouter = router({
    * (the dashboard): events after `after` (a stream id; "0" for all), the cursor for the next
    * call, and whether the end event has come.
    */
-  output: protectedProcedure
+  output: teamProcedure("build.read")
     .input(z.object({ buildId: z.string().uuid(), after: z.string().regex(/^\d+(-\d+)?$/).default("0"), limit: z.number().int().min(1).max(10_000).default(1000) }))
     .query(async ({ ctx, input }): Promise<{ events: BuildEvent[]; next: string; done: boolean }> => {
       const start = input.after === "0" ? "-" : `(${input.after}`;

@@ -14,8 +14,8 @@ import fs from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { InvalidArgument, JOB_VOLUME, PermissionDenied, Unauthenticated, type ContainerArchiveGetResult, type ContainerArchivePutJob } from "@berth/core";
-import { AUTH_REQUIRED_MESSAGE, authenticate } from "../auth/index.js";
+import { InvalidArgument, JOB_VOLUME, type ContainerArchiveGetResult, type ContainerArchivePutJob } from "@berth/core";
+import { httpActor } from "../policy/index.js";
 import { asBerthError, HTTP_STATUS as STATUS, sendJson } from "../errors.js";
 import type { Services } from "../services.js";
 import { receiveUpload, uploadsDir } from "../uploads.js";
@@ -35,14 +35,12 @@ export function archiveHttpHandler(s: Services): (req: IncomingMessage, res: Ser
           res.setHeader("allow", "GET, PUT");
           return sendJson(res, 405, { error: { kind: "InvalidArgument", message: `${ROUTE} takes GET or PUT` } });
         }
-        const user = await authenticate(s.db, req.headers);
-        if (!user) throw new Unauthenticated(AUTH_REQUIRED_MESSAGE);
-        if (req.method === "PUT" && user.readOnly) throw new PermissionDenied("this API token is read-only");
         const url = new URL(req.url ?? "/", "http://berth");
+        const actor = await httpActor(s, req, "container.cp", url.searchParams.get("id") ?? "");
         const id = url.searchParams.get("id");
         const p = url.searchParams.get("path");
         if (!id || !p) throw new InvalidArgument("name the container and the path: ?id=CONTAINER&path=PATH");
-        const c = await resolveContainer(s.db, id);
+        const c = await resolveContainer(s.db, actor.team.id, id);
         if (req.method === "GET") await get(s, res, c, p);
         else await put(s, req, res, c, p, url);
       } catch (err) {

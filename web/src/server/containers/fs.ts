@@ -4,8 +4,8 @@ import { runHostJob } from "../images/jobs.js";
 import { resolveContainer } from "./resolve.js";
 
 /** `diff`: the container's changes as Docker's API lists them (Kind 0 C, 1 A, 2 D). */
-export async function containerChanges(s: Services, ref: string): Promise<ContainerChange[]> {
-  const c = await resolveContainer(s.db, ref);
+export async function containerChanges(s: Services, teamId: string, ref: string): Promise<ContainerChange[]> {
+  const c = await resolveContainer(s.db, teamId, ref);
   const payload: ContainerDiffJob = { containerId: c.id };
   return runHostJob<ContainerChange[]>(s, JOB_VOLUME.containerDiff, payload, { hostId: c.hostId, timeoutMs: 600_000 });
 }

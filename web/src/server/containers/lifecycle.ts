@@ -54,8 +54,8 @@ async function stopSignalOf(s: Services, imageId: string, hostId: string): Promi
 }
 
 /** `stop`: returns once the container has exited; a container that is not running is fine (as docker). */
-export async function stopContainer(s: Services, ref: string, requestedTimeoutSec?: number): Promise<void> {
-  const c = await resolveContainer(s.db, ref);
+export async function stopContainer(s: Services, teamId: string, ref: string, requestedTimeoutSec?: number): Promise<void> {
+  const c = await resolveContainer(s.db, teamId, ref);
   // A restarting container: the stop cancels its pending restart (the worker marks it stopped).
   if (c.state !== "running" && c.state !== "restarting") return;
   const own = containerStopSettings(c);
@@ -67,9 +67,9 @@ export async function stopContainer(s: Services, ref: string, requestedTimeoutSe
 }
 
 /** `kill -s SIGNAL`: the signal reaches PID 1; docker refuses a container that is not running. */
-export async function killContainer(s: Services, ref: string, signal: string): Promise<void> {
+export async function killContainer(s: Services, teamId: string, ref: string, signal: string): Promise<void> {
   const n = parseSignal(signal);
-  const c = await resolveContainer(s.db, ref);
+  const c = await resolveContainer(s.db, teamId, ref);
   if (c.state !== "running") throw new FailedPrecondition(`Cannot kill container: ${ref}: Container ${c.id} is not running`);
   const payload: ContainerKillJob = { containerId: c.id, signal: n };
   await runHostJob(s, JOB.containerKill, payload, { hostId: c.hostId, timeoutMs: 30_000 });
@@ -77,8 +77,8 @@ export async function killContainer(s: Services, ref: string, signal: string): P
 }
 
 /** `rm [-f]`: the host kills (when forced) and deletes the directory; then the row goes. The log stream stays until its TTL. */
-export async function removeContainer(s: Services, ref: string, force: boolean): Promise<void> {
-  const c = await resolveContainer(s.db, ref);
+export async function removeContainer(s: Services, teamId: string, ref: string, force: boolean): Promise<void> {
+  const c = await resolveContainer(s.db, teamId, ref);
   if ((c.state === "running" || c.state === "restarting") && !force) {
     throw new FailedPrecondition(`You cannot remove a ${c.state} container ${c.id}. Stop the container before attempting removal or force remove`);
   }
@@ -93,8 +93,8 @@ export async function removeContainer(s: Services, ref: string, force: boolean):
  * `wait`: the exit code once the container has exited. Polls the row for up to `maxMs`, then
  * answers `done: false` so the client asks again (no HTTP request is held for long).
  */
-export async function waitContainer(s: Services, ref: string, maxMs = 20_000): Promise<{ done: boolean; exitCode: number | null }> {
-  const c = await resolveContainer(s.db, ref);
+export async function waitContainer(s: Services, teamId: string, ref: string, maxMs = 20_000): Promise<{ done: boolean; exitCode: number | null }> {
+  const c = await resolveContainer(s.db, teamId, ref);
   const end = Date.now() + maxMs;
   for (;;) {
     const row = await s.db.container.findUnique({ where: { id: c.id }, select: { state: true, exitCode: true } });
@@ -107,12 +107,12 @@ export async function waitContainer(s: Services, ref: string, maxMs = 20_000): P
 }
 
 /** `rename OLD NEW`: the same name rules and uniqueness as run. */
-export async function renameContainer(s: Services, ref: string, newName: string): Promise<void> {
+export async function renameContainer(s: Services, teamId: string, ref: string, newName: string): Promise<void> {
   const name = newName.replace(/^\//, "");
   if (!CONTAINER_NAME.test(name)) throw new InvalidArgument(`invalid container name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed`);
-  const c = await resolveContainer(s.db, ref);
+  const c = await resolveContainer(s.db, teamId, ref);
   if (c.name === name) throw new InvalidArgument(`Renaming a container with the same name as its current name`);
-  const other = await s.db.container.findUnique({ where: { name }, select: { id: true } });
+  const other = await s.db.container.findUnique({ where: { teamId_name: { teamId: c.teamId, name } }, select: { id: true } });
   if (other) throw new AlreadyExists(`Conflict. The container name "/${name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name.`);
   try {
     await s.db.container.update({ where: { id: c.id }, data: { name } });
@@ -127,8 +127,8 @@ export async function renameContainer(s: Services, ref: string, newName: string)
  * `start`: a created container, or an exited one again (its upper dir kept, as docker). Returns once
  * it runs; a container that could not start is an error with the reason. A running one: nothing to do.
  */
-export async function startContainer(s: Services, ref: string): Promise<{ id: string; firstRun: boolean }> {
-  const c = await resolveContainer(s.db, ref);
+export async function startContainer(s: Services, teamId: string, ref: string): Promise<{ id: string; firstRun: boolean }> {
+  const c = await resolveContainer(s.db, teamId, ref);
   const firstRun = c.startedAt === null && c.state === "created";
   if (c.state === "running") return { id: c.id, firstRun: false };
   const payload: ContainerStartJob = { containerId: c.id };
@@ -139,9 +139,9 @@ export async function startContainer(s: Services, ref: string): Promise<{ id: st
 }
 
 /** `restart`: stop (SIGTERM, SIGKILL after the timeout), then start. */
-export async function restartContainer(s: Services, ref: string, timeoutSec?: number): Promise<void> {
-  await announceRestart(s, ref);
-  await stopContainer(s, ref, timeoutSec);
-  await startContainer(s, ref);
-  await containerEvent(s, "container.restart", await resolveContainer(s.db, ref));
+export async function restartContainer(s: Services, teamId: string, ref: string, timeoutSec?: number): Promise<void> {
+  await announceRestart(s, teamId, ref);
+  await stopContainer(s, teamId, ref, timeoutSec);
+  await startContainer(s, teamId, ref);
+  await containerEvent(s, "container.restart", await resolveContainer(s.db, teamId, ref));
 }

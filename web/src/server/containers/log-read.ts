@@ -266,8 +266,8 @@ export class LogRead {
  * Before `restart` stops a running container: tells log followers that the exit to come is not
  * the end, so `logs -f` goes on into the next run.
  */
-export async function announceRestart(s: Services, ref: string): Promise<void> {
-  const c = await findContainer(s.db, ref).catch(() => null);
+export async function announceRestart(s: Services, teamId: string, ref: string): Promise<void> {
+  const c = await findContainer(s.db, teamId, ref).catch(() => null);
   if (c?.state !== "running") return;
   await markRestart(s.redis, c.id, logTime()).catch((err: Error) => s.log.warn({ err: err.message, id: c.id }, "could not mark the restart in the log"));
 }

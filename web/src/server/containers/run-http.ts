@@ -13,9 +13,10 @@
  * A client that goes away stops the relay only; the container runs on, as after a detach.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { InvalidArgument, isLogMarker, logStreamKey, PermissionDenied, Unauthenticated } from "@berth/core";
+import { InvalidArgument, isLogMarker, logStreamKey } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
-import { AUTH_REQUIRED_MESSAGE, authenticate } from "../auth/index.js";
+import { httpActor, type Actor } from "../policy/index.js";
+import { recordAudit, requestOrigin } from "../audit/index.js";
 import { asBerthError, HTTP_STATUS, sendJson } from "../errors.js";
 import { RunInput } from "../routers/container.js";
 import type { Services } from "../services.js";
@@ -37,16 +38,16 @@ export function runHttpHandler(s: Services): (req: IncomingMessage, res: ServerR
   return (req, res, pathname) => {
     if (pathname !== RUN_PATH) return false;
     void (async () => {
+      let runner: Actor | undefined;
       try {
         if (req.method !== "POST") {
           res.setHeader("allow", "POST");
           return sendJson(res, 405, { error: { kind: "InvalidArgument", message: `${pathname} takes POST` } });
         }
         // Both at once (one round trip less), but who is asking is answered first.
-        const [user, body] = await Promise.allSettled([authenticate(s.db, req.headers), readBody(req)]);
-        if (user.status === "rejected") throw user.reason;
-        if (!user.value) throw new Unauthenticated(AUTH_REQUIRED_MESSAGE);
-        if (user.value.readOnly) throw new PermissionDenied("this API token is read-only");
+        const [actor, body] = await Promise.allSettled([httpActor(s, req, "container.run"), readBody(req)]);
+        if (actor.status === "rejected") throw actor.reason;
+        runner = actor.value;
         if (body.status === "rejected") throw body.reason;
         const parsed = RunInput.safeParse(body.value);
         if (!parsed.success) throw new InvalidArgument(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; "));
@@ -54,7 +55,7 @@ export function runHttpHandler(s: Services): (req: IncomingMessage, res: ServerR
         const reader = s.blockingRedis();
         let created: { id: string; name: string };
         try {
-          created = await runContainer(s, parsed.data);
+          created = await runContainer(s, actor.value, parsed.data);
         } catch (err) {
           reader.disconnect();
           throw err;
@@ -66,6 +67,8 @@ export function runHttpHandler(s: Services): (req: IncomingMessage, res: ServerR
       } catch (err) {
         const berth = asBerthError(err);
         if (!berth) s.log.error({ err, path: pathname }, "run route failed");
+        // Allowed by the policy, refused on the way (host-level power, a taken name): audited too.
+        if (runner && berth) await recordAudit(s.db, s.log, { actorId: runner.userId, actorName: runner.userName, teamId: runner.team.id, teamName: runner.team.name, action: "container.run", result: berth.kind, detail: berth.message }, requestOrigin(req));
         if (res.headersSent) {
           const line: RunStreamLine = { exitCode: null, error: berth?.message ?? `internal error: ${(err as Error).message}` };
           if (!res.writableEnded) res.end(`${JSON.stringify(line)}\n`);

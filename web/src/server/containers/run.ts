@@ -18,6 +18,7 @@ import { resolveImage } from "../images/resolve.js";
 import { parseSignal } from "./lifecycle.js";
 import { checkRunNetwork } from "../networks/jobs.js";
 import { prepareMounts } from "../volumes/service.js";
+import { hostPowerRefusal, type Actor } from "../policy/index.js";
 
 export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -32,13 +33,19 @@ export interface RunRequest {
 }
 
 /** Validates, writes the desired state, tells the world, enqueues the job for the host. */
-export async function runContainer(s: Services, req: RunRequest): Promise<{ id: string; name: string }> {
+export async function runContainer(s: Services, actor: Actor, req: RunRequest): Promise<{ id: string; name: string }> {
   const { db, redis, queues, log } = s;
+  const teamId = actor.team.id;
   if (req.name !== undefined && !CONTAINER_NAME.test(req.name)) {
     throw new InvalidArgument(`invalid container name "${req.name}": only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed`);
   }
+  // Before anything is looked up or made: host paths, extra capabilities, the host's network.
+  const hasBinds = !actor.siteAdmin && (req.options?.mounts ?? []).some((m) => m.type === "bind");
+  const grants = hasBinds ? await db.teamHostPath.findMany({ where: { teamId }, select: { path: true, readOnly: true } }) : [];
+  const refusal = hostPowerRefusal(actor, req.options, grants);
+  if (refusal) throw refusal;
   // Independent reads at once (the image's error still comes first: pickHost only reads).
-  const [image, host, freeName] = await Promise.all([resolveImage(db, req.image), pickHost(db), req.name === undefined ? freeRandomName(s) : undefined]);
+  const [image, host, freeName] = await Promise.all([resolveImage(db, { teamId, siteAdmin: actor.siteAdmin }, req.image), pickHost(db), req.name === undefined ? freeRandomName(s, teamId) : undefined]);
   if (!host) throw new Unavailable("no worker host is online: start one with npm start");
   await checkRunNetwork(s, host.id, req.options);
 
@@ -46,15 +53,16 @@ export async function runContainer(s: Services, req: RunRequest): Promise<{ id: 
   const name = req.name ?? freeName!;
   if (req.autoRemove && req.options?.restart) throw new InvalidArgument("Conflicting options: --restart and --rm");
   if (req.options?.stopSignal !== undefined) parseSignal(req.options.stopSignal);
-  const holder = req.name !== undefined ? await db.container.findUnique({ where: { name }, select: { id: true } }) : null;
+  const holder = req.name !== undefined ? await db.container.findUnique({ where: { teamId_name: { teamId, name } }, select: { id: true } }) : null;
   if (holder) throw new AlreadyExists(nameInUse(name, holder.id));
   // Volumes, binds and the image's VOLUMEs are settled on the host first: a bad mount leaves no container.
-  req = { ...req, options: await prepareMounts(s, host.id, id, image.id, req.options) };
+  req = { ...req, options: await prepareMounts(s, teamId, host.id, id, image.id, req.options) };
   try {
     await db.container.create({
       data: {
         id,
         name,
+        teamId,
         imageId: image.id,
         imageRef: image.ref,
         hostId: host.id,
@@ -66,7 +74,7 @@ export async function runContainer(s: Services, req: RunRequest): Promise<{ id: 
     });
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
-      const other = await db.container.findUnique({ where: { name }, select: { id: true } });
+      const other = await db.container.findUnique({ where: { teamId_name: { teamId, name } }, select: { id: true } });
       throw new AlreadyExists(nameInUse(name, other?.id ?? ""), { cause: err });
     }
     throw err;
@@ -98,10 +106,10 @@ export function nameInUse(name: string, holderId: string): string {
   return `Conflict. The container name "/${name}" is already in use by container "${holderId}". You have to remove (or rename) that container to be able to reuse that name.`;
 }
 
-async function freeRandomName(s: Services): Promise<string> {
+async function freeRandomName(s: Services, teamId: string): Promise<string> {
   for (let i = 0; i < 10; i++) {
     const name = randomName();
-    if (!(await s.db.container.findUnique({ where: { name }, select: { id: true } }))) return name;
+    if (!(await s.db.container.findUnique({ where: { teamId_name: { teamId, name } }, select: { id: true } }))) return name;
   }
   return `${randomName()}_${Date.now().toString(36)}`;
 }

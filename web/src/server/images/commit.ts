@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { JOB_COMMIT, type ContainerCommitResult } from "@berth/core";
 import { resolveContainer } from "../containers/resolve.js";
-import { mutatingProcedure } from "../trpc.js";
+import { teamProcedure } from "../trpc.js";
 import { runHostJob } from "./jobs.js";
-import { tagRef } from "./manage.js";
+import { assertTagsWritable, tagRef } from "./manage.js";
 
 /** A layer of many GB takes a while to hash and compress. */
 const COMMIT_TIMEOUT_MS = 6 * 3600_000;
@@ -17,10 +17,11 @@ export const CommitInput = z.object({
 });
 
 /** `image.commit`: the container's changes become a new image, made by the worker on the container's host. */
-export const commitProcedure = mutatingProcedure.input(CommitInput).mutation(async ({ ctx, input }): Promise<ContainerCommitResult> => {
+export const commitProcedure = teamProcedure("image.build").input(CommitInput).mutation(async ({ ctx, input }): Promise<ContainerCommitResult> => {
   const s = ctx.services;
   const ref = input.ref ? tagRef(input.ref) : undefined;
-  const c = await resolveContainer(s.db, input.container);
+  const c = await resolveContainer(s.db, ctx.actor.team.id, input.container);
+  if (ref) await assertTagsWritable(s, ctx.actor, [ref]);
   const r = await runHostJob<ContainerCommitResult>(
     s,
     JOB_COMMIT.containerCommit,
@@ -30,6 +31,7 @@ export const commitProcedure = mutatingProcedure.input(CommitInput).mutation(asy
       ...(input.message !== undefined ? { message: input.message } : {}),
       ...(input.author !== undefined ? { author: input.author } : {}),
       changes: input.changes,
+      teamId: ctx.actor.team.id,
     },
     { hostId: c.hostId, timeoutMs: COMMIT_TIMEOUT_MS },
   );

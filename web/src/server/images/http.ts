@@ -22,20 +22,18 @@ import { pipeline } from "node:stream/promises";
 import {
   InvalidArgument,
   JOB,
-  PermissionDenied,
-  Unauthenticated,
   type ContainerExportResult,
   type ImageImportResult,
   type ImageLoadResult,
   type ImageSaveResult,
 } from "@berth/core";
-import { AUTH_REQUIRED_MESSAGE, authenticate, type AuthUser } from "../auth/index.js";
+import { httpActor, type Actor, type TeamAction } from "../policy/index.js";
 import { resolveContainer } from "../containers/resolve.js";
 import { asBerthError, HTTP_STATUS as STATUS, sendJson } from "../errors.js";
 import type { Services } from "../services.js";
 import { receiveUpload, uploadsDir } from "../uploads.js";
 import { imageHost, runHostJob, streamJob } from "./jobs.js";
-import { tagRef } from "./manage.js";
+import { assertTagsWritable, tagRef } from "./manage.js";
 import { resolveImage } from "./resolve.js";
 import { pullRoute, pushRoute } from "./registry-http.js";
 import { bootstrapRoute } from "./bootstrap-http.js";
@@ -43,16 +41,16 @@ import { bootstrapRoute } from "./bootstrap-http.js";
 /** Archives are big and hosts can be slow: the worker gets this long. */
 const ARCHIVE_JOB_TIMEOUT_MS = 6 * 3600_000;
 
-type Handler = (s: Services, req: IncomingMessage, res: ServerResponse, url: URL, user: AuthUser) => Promise<void>;
+type Handler = (s: Services, req: IncomingMessage, res: ServerResponse, url: URL, actor: Actor) => Promise<void>;
 
-const ROUTES: Record<string, { method: string; mutating: boolean; handler: Handler }> = {
-  "/api/images/load": { method: "POST", mutating: true, handler: load },
-  "/api/images/save": { method: "GET", mutating: false, handler: save },
-  "/api/images/import": { method: "POST", mutating: true, handler: importTar },
-  "/api/containers/export": { method: "GET", mutating: false, handler: exportContainer },
-  "/api/images/push": { method: "POST", mutating: true, handler: pushRoute },
-  "/api/images/pull": { method: "POST", mutating: true, handler: pullRoute },
-  "/api/images/bootstrap": { method: "POST", mutating: true, handler: bootstrapRoute },
+const ROUTES: Record<string, { method: string; action: TeamAction | "site"; handler: Handler }> = {
+  "/api/images/load": { method: "POST", action: "image.manage", handler: load },
+  "/api/images/save": { method: "GET", action: "image.save", handler: save },
+  "/api/images/import": { method: "POST", action: "image.manage", handler: importTar },
+  "/api/containers/export": { method: "GET", action: "container.cp", handler: exportContainer },
+  "/api/images/push": { method: "POST", action: "image.push", handler: pushRoute },
+  "/api/images/pull": { method: "POST", action: "image.pull", handler: pullRoute },
+  "/api/images/bootstrap": { method: "POST", action: "site", handler: bootstrapRoute },
 };
 
 /** Returns a request handler that answers the routes above and returns false for any other path. */
@@ -66,10 +64,9 @@ export function imageHttpHandler(s: Services): (req: IncomingMessage, res: Serve
           res.setHeader("allow", route.method);
           return sendJson(res, 405, { error: { kind: "InvalidArgument", message: `${pathname} takes ${route.method}` } });
         }
-        const user = await authenticate(s.db, req.headers);
-        if (!user) throw new Unauthenticated(AUTH_REQUIRED_MESSAGE);
-        if (route.mutating && user.readOnly) throw new PermissionDenied("this API token is read-only");
-        await route.handler(s, req, res, new URL(req.url ?? "/", "http://berth"), user);
+        const url = new URL(req.url ?? "/", "http://berth");
+        const actor = await httpActor(s, req, route.action, url.searchParams.get("ref") ?? url.searchParams.get("id") ?? "");
+        await route.handler(s, req, res, url, actor);
       } catch (err) {
         const berth = asBerthError(err);
         if (!berth) s.log.error({ err, path: pathname }, "image route failed");
@@ -126,14 +123,14 @@ async function load(s: Services, req: IncomingMessage, res: ServerResponse): Pro
   }
 }
 
-async function save(s: Services, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+async function save(s: Services, _req: IncomingMessage, res: ServerResponse, url: URL, actor: Actor): Promise<void> {
   const names = url.searchParams.getAll("name");
   if (names.length === 0) throw new InvalidArgument("name which image to save: ?name=IMAGE (repeatable)");
   const format = url.searchParams.get("format") ?? "docker";
   if (format !== "docker" && format !== "oci") throw new InvalidArgument(`unknown format "${format}": use docker or oci`);
   const images = [];
   for (const n of names) {
-    const img = await resolveImage(s.db, n);
+    const img = await resolveImage(s.db, { teamId: actor.team.id, siteAdmin: actor.siteAdmin }, n);
     // By tag: the archive names it. By id or digest: no name, as docker save does.
     const tagged = img.ref !== img.id && !img.ref.includes("@");
     images.push({ id: img.id, tags: tagged ? [img.ref] : [] });
@@ -143,17 +140,18 @@ async function save(s: Services, _req: IncomingMessage, res: ServerResponse, url
   await sendFile(res, output, r.size, "images.tar");
 }
 
-async function importTar(s: Services, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+async function importTar(s: Services, req: IncomingMessage, res: ServerResponse, url: URL, actor: Actor): Promise<void> {
   const refParam = url.searchParams.get("ref");
   const ref = refParam ? tagRef(refParam) : undefined; // checked before the upload is stored
   const message = url.searchParams.get("message") ?? undefined;
   const changes = url.searchParams.getAll("change");
+  if (ref) await assertTagsWritable(s, actor, [ref]);
   const upload = await receive(req);
   try {
     const r = await runHostJob<ImageImportResult>(
       s,
       JOB.imageImport,
-      { archive: upload.name, ...(ref ? { ref } : {}), ...(message !== undefined ? { message } : {}), changes },
+      { archive: upload.name, ...(ref ? { ref } : {}), ...(message !== undefined ? { message } : {}), changes, teamId: actor.team.id },
       { hostId: await imageHost(s), timeoutMs: ARCHIVE_JOB_TIMEOUT_MS },
     );
     sendJson(res, 200, r);
@@ -162,10 +160,10 @@ async function importTar(s: Services, req: IncomingMessage, res: ServerResponse,
   }
 }
 
-async function exportContainer(s: Services, _req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+async function exportContainer(s: Services, _req: IncomingMessage, res: ServerResponse, url: URL, actor: Actor): Promise<void> {
   const id = url.searchParams.get("id");
   if (!id) throw new InvalidArgument("name the container: ?id=CONTAINER");
-  const c = await resolveContainer(s.db, id);
+  const c = await resolveContainer(s.db, actor.team.id, id);
   const output = `${randomUUID()}.tar`;
   const r = await runHostJob<ContainerExportResult>(s, JOB.containerExport, { containerId: c.id, output }, { hostId: c.hostId, timeoutMs: ARCHIVE_JOB_TIMEOUT_MS });
   await sendFile(res, output, r.size, `${c.name}.tar`);

@@ -1,8 +1,11 @@
-import { FailedPrecondition, InvalidArgument, JOB, parseImageRef, shortId, type ImageGcResult } from "@berth/core";
+import { FailedPrecondition, InvalidArgument, JOB, parseImageRef, PermissionDenied, shortId, type ImageGcResult } from "@berth/core";
 import { Prisma } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { imageHost, runHostJob } from "./jobs.js";
-import { resolveImage } from "./resolve.js";
+import { resolveImage, type ImageScope } from "./resolve.js";
+import { authorize, type Actor } from "../policy/index.js";
+
+export const scopeOf = (a: Actor): ImageScope => ({ teamId: a.team.id, siteAdmin: a.siteAdmin });
 import { imageEvent } from "../events/publish.js";
 
 /** "name:tag" from user input; a digest is refused (tags point at images, digests are what they are). */
@@ -12,11 +15,37 @@ export function tagRef(input: string): string {
   return `${r.name}:${r.tag}`;
 }
 
+/**
+ * May `actor` point or remove tag `ref`? Its own team's, yes; a shared base's (busybox,
+ * bootstrapped images), only the site admin; another team's: answered as missing.
+ */
+function tagPolicy(actor: Actor, action: "image.manage", tag: { teamId: string | null } | null, ref: string): void {
+  if (tag) authorize(actor, action, { teamId: tag.teamId, notFound: `No such image: ${ref}` });
+}
+
+/**
+ * Before a build, import or commit points `refs` at a new image: each must be free, the
+ * team's own, or (the site admin only) a shared base. Another team's tag is refused without
+ * saying whose it is.
+ */
+export async function assertTagsWritable(s: Services, actor: Actor, refs: string[]): Promise<void> {
+  if (!refs.length) return;
+  const rows = await s.db.imageTag.findMany({ where: { ref: { in: refs } }, select: { ref: true, teamId: true } });
+  for (const t of rows) {
+    if (t.teamId !== null && t.teamId !== actor.team.id) throw new PermissionDenied(`tag ${t.ref} is not available to team ${actor.team.name}: choose another name`);
+    if (t.teamId === null) authorize(actor, "image.manage", { teamId: null });
+  }
+}
+
 /** `tag SOURCE TARGET`: points TARGET at SOURCE's image (moving it if it pointed elsewhere). */
-export async function tagImage(s: Services, source: string, target: string): Promise<{ id: string; ref: string }> {
-  const img = await resolveImage(s.db, source);
+export async function tagImage(s: Services, actor: Actor, source: string, target: string): Promise<{ id: string; ref: string }> {
+  const img = await resolveImage(s.db, scopeOf(actor), source);
   const ref = tagRef(target);
-  await s.db.imageTag.upsert({ where: { ref }, create: { ref, imageId: img.id }, update: { imageId: img.id } });
+  const existing = await s.db.imageTag.findUnique({ where: { ref }, select: { teamId: true } });
+  // A ref of another team's is not ours to move (nor to learn about): it reads as taken.
+  if (existing && existing.teamId !== null && existing.teamId !== actor.team.id) throw new PermissionDenied(`tag ${ref} is not available to team ${actor.team.name}: choose another name`);
+  tagPolicy(actor, "image.manage", existing, ref);
+  await s.db.imageTag.upsert({ where: { ref }, create: { ref, imageId: img.id, teamId: actor.team.id }, update: { imageId: img.id } });
   s.log.info({ image: img.id, ref }, "image tagged");
   await imageEvent(s, "image.tag", img.id, ref);
   return { id: img.id, ref };
@@ -34,11 +63,18 @@ const inUseBy = (c: { id: string; state: string }) => `${c.state === "running" ?
  * (or the image by id) deletes the image, refused while a container uses it unless forced —
  * and even forced, an image a container still uses stays (untagged) until that container goes.
  */
-export async function removeImage(s: Services, input: string, force: boolean): Promise<RemoveResult> {
+export async function removeImage(s: Services, actor: Actor, input: string, force: boolean): Promise<RemoveResult> {
   const { db } = s;
-  const img = await resolveImage(db, input);
+  const img = await resolveImage(db, scopeOf(actor), input);
   const byTag = img.ref !== img.id && !img.ref.includes("@");
-  const tags = (await db.imageTag.findMany({ where: { imageId: img.id }, select: { ref: true }, orderBy: { ref: "asc" } })).map((t) => t.ref);
+  const tagRows = await db.imageTag.findMany({ where: { imageId: img.id }, select: { ref: true, teamId: true }, orderBy: { ref: "asc" } });
+  // Untagging one tag needs that tag; deleting the image needs every tag it has (other teams' too: the site admin's).
+  for (const t of byTag ? tagRows.filter((t) => t.ref === img.ref) : tagRows) {
+    if (t.teamId !== null && t.teamId !== actor.team.id && !actor.siteAdmin) throw new PermissionDenied(`image ${shortId(img.id)} is also tagged by another team: remove your tags instead`);
+    // A shared base: the site admin's to change.
+    if (t.teamId === null) authorize(actor, "image.manage", { teamId: null });
+  }
+  const tags = tagRows.map((t) => t.ref);
   const containers = await db.container.findMany({ where: { imageId: img.id }, select: { id: true, state: true }, take: 1, orderBy: { state: "desc" } });
   const out: RemoveResult = { untagged: [], deleted: [] };
   if (byTag && tags.length > 1) {

@@ -14,6 +14,7 @@
  * the request came with (BERTH_TOKEN, or the one `berth login` stored) is the registry password.
  */
 import { randomUUID } from "node:crypto";
+import type { Actor } from "../policy/index.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import {
@@ -25,7 +26,7 @@ import {
   type ImagePullResult,
   type ImagePushResult,
 } from "@berth/core";
-import { bearerToken, type AuthUser } from "../auth/index.js";
+import { bearerToken } from "../auth/index.js";
 import type { Services } from "../services.js";
 import { imageHost, streamJob } from "./jobs.js";
 import { resolveImage } from "./resolve.js";
@@ -85,26 +86,27 @@ export function isThisServer(registry: string, req: Pick<IncomingMessage, "heade
 }
 
 /** The caller's own API token as registry credentials, for this server's registry (see the header). */
-export function callerCreds(req: IncomingMessage, user: AuthUser | undefined, registry: string | undefined): { username: string; password: string } | undefined {
-  if (!user || user.via !== "token" || !registry || !isThisServer(registry, req)) return undefined;
+export function callerCreds(req: IncomingMessage, userName: string, registry: string | undefined): { username: string; password: string } | undefined {
+  if (!registry || !isThisServer(registry, req)) return undefined;
+  // Only a request made with a Bearer API token lends it (a browser session has none to lend).
   const token = bearerToken(req.headers);
-  return token ? { username: user.name, password: token } : undefined;
+  return token ? { username: userName, password: token } : undefined;
 }
 
-export async function pushRoute(s: Services, req: IncomingMessage, res: ServerResponse, _url?: URL, user?: AuthUser): Promise<void> {
+export async function pushRoute(s: Services, req: IncomingMessage, res: ServerResponse, _url: URL, actor: Actor): Promise<void> {
   const body = await readBody(req);
   const r = parseImageRef(body.ref);
   if (!r.registry) throw new InvalidArgument(`push needs a registry host in the name, e.g. 127.0.0.1:3000/${r.name}:${r.tag}`);
   if (r.digest) throw new InvalidArgument("push a tag, not a digest");
   const ref = `${r.name}:${r.tag}`;
-  const img = await resolveImage(s.db, ref);
-  const key = await stashCredential(s, body.creds ?? callerCreds(req, user, r.registry));
+  const img = await resolveImage(s.db, { teamId: actor.team.id, siteAdmin: actor.siteAdmin }, ref);
+  const key = await stashCredential(s, body.creds ?? callerCreds(req, actor.userName, r.registry));
   await stream<ImagePushResult>(s, res, JOB_REGISTRY.imagePush, { imageId: img.id, ref, ...(key ? { credentialKey: key } : {}) }, key);
 }
 
-export async function pullRoute(s: Services, req: IncomingMessage, res: ServerResponse, _url?: URL, user?: AuthUser): Promise<void> {
+export async function pullRoute(s: Services, req: IncomingMessage, res: ServerResponse, _url: URL, actor: Actor): Promise<void> {
   const body = await readBody(req);
   const r = parseImageRef(body.ref); // refuse a bad name before anything is queued
-  const key = await stashCredential(s, body.creds ?? callerCreds(req, user, r.registry));
+  const key = await stashCredential(s, body.creds ?? callerCreds(req, actor.userName, r.registry));
   await stream<ImagePullResult>(s, res, JOB_REGISTRY.imagePull, { ref: body.ref, ...(key ? { credentialKey: key } : {}) }, key);
 }

@@ -9,8 +9,23 @@ export interface ResolvedImage {
   ref: string;
 }
 
-/** Like Docker: a reference ("busybox", "busybox:1.36", "name@sha256:…") first, then an image id or id prefix. */
-export async function resolveImage(db: PrismaClient, input: string): Promise<ResolvedImage> {
+/**
+ * Which images a team sees: its own tags and the shared bases (teamId null); an image by id or
+ * digest when one of those tags names it or one of its containers runs it. The site admin sees
+ * every image by id.
+ */
+export interface ImageScope {
+  teamId: string;
+  siteAdmin: boolean;
+}
+
+export const visibleTagWhere = (scope: ImageScope) => ({ OR: [{ teamId: scope.teamId }, { teamId: null }] });
+
+const visibleImageWhere = (scope: ImageScope) =>
+  scope.siteAdmin ? {} : { OR: [{ tags: { some: visibleTagWhere(scope) } }, { containers: { some: { teamId: scope.teamId } } }] };
+
+/** Like Docker: a reference ("busybox", "busybox:1.36", "name@sha256:…") first, then an image id or id prefix; only among those `scope` sees. */
+export async function resolveImage(db: PrismaClient, scope: ImageScope, input: string): Promise<ResolvedImage> {
   const text = input.trim();
   let refError: unknown;
   let display = text;
@@ -19,10 +34,10 @@ export async function resolveImage(db: PrismaClient, input: string): Promise<Res
     const ref = `${r.name}:${r.tag}`;
     display = r.digest ? `${r.name}@${r.digest}` : ref;
     if (r.digest) {
-      const img = await db.image.findFirst({ where: { OR: [{ manifestDigest: r.digest }, { id: r.digest }] }, select: { id: true } });
+      const img = await db.image.findFirst({ where: { AND: [{ OR: [{ manifestDigest: r.digest }, { id: r.digest }] }, visibleImageWhere(scope)] }, select: { id: true } });
       if (img) return { id: img.id, ref: display };
     } else {
-      const tag = await db.imageTag.findUnique({ where: { ref }, select: { imageId: true } });
+      const tag = await db.imageTag.findFirst({ where: { ref, ...visibleTagWhere(scope) }, select: { imageId: true } });
       if (tag) return { id: tag.imageId, ref };
     }
   } catch (err) {
@@ -32,7 +47,7 @@ export async function resolveImage(db: PrismaClient, input: string): Promise<Res
   const m = ID_PREFIX.exec(text);
   if (m) {
     const prefix = `sha256:${m[1]}`;
-    const found = await db.image.findMany({ where: { id: { startsWith: prefix } }, select: { id: true }, take: 2 });
+    const found = await db.image.findMany({ where: { id: { startsWith: prefix }, ...visibleImageWhere(scope) }, select: { id: true }, take: 2 });
     if (found.length > 1) throw new InvalidArgument(`multiple images found with id prefix "${text}": use more characters`);
     if (found[0]) return { id: found[0].id, ref: found[0].id };
     display = text;

@@ -9,6 +9,8 @@ import { searchRouter } from "./search.js";
 import { buildRouter } from "../builds/router.js";
 import { networkRouter } from "./network.js";
 import { volumeRouter } from "./volume.js";
+import { teamRouter } from "./team.js";
+import { auditRouter } from "./audit.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -21,6 +23,8 @@ export const appRouter = router({
   build: buildRouter,
   network: networkRouter,
   volume: volumeRouter,
+  team: teamRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;
@@ -29,3 +33,5 @@ export type { ImageSummary } from "./image.js";
 export type { RepoSummary, RepoDetail, RepoTagSummary } from "./repo.js";
 export type { UserSummary } from "./user.js";
 export type { TokenSummary } from "./token.js";
+export type { TeamSummary, MemberSummary } from "./team.js";
+export type { AuditRow } from "./audit.js";

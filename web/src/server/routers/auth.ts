@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { AlreadyExists, config, FailedPrecondition, Unauthenticated } from "@berth/core";
-import { router, publicProcedure, protectedProcedure } from "../trpc.js";
+import { router, openProcedure, selfProcedure } from "../trpc.js";
 import { setCookie, type Context } from "../context.js";
+import { renamePersonalTeam } from "../teams/index.js";
 import {
   clearedSessionCookie,
   createSession,
@@ -32,13 +33,13 @@ async function startSession(ctx: Context, userId: string): Promise<void> {
 }
 
 export const authRouter = router({
-  status: publicProcedure.query(async ({ ctx }) => ({
+  status: openProcedure.query(async ({ ctx }) => ({
     needsSetup: await needsSetup(ctx.services.db),
     user: ctx.user ? { name: ctx.user.name, isAdmin: ctx.user.isAdmin } : null,
   })),
 
   /** Claims the password-less admin account created at first start, and logs in; needs the one-time set-up code. */
-  setup: publicProcedure
+  setup: openProcedure
     .input(z.object({ name: UserName, password: NewPassword, code: SetupCode }))
     .mutation(async ({ ctx, input }) => {
       const { db, log } = ctx.services;
@@ -63,6 +64,7 @@ export const authRouter = router({
         });
         if (count !== 1) throw new FailedPrecondition("Berth is already set up: log in instead");
         userId = admin.id;
+        await renamePersonalTeam(db, userId, input.name);
       } else {
         // No password-less admin left (deleted by hand): create one, and back out if a racing set-up also did.
         const user = await db.user.create({ data: { id: newRowId(), name: input.name, isAdmin: true, passwordHash } });
@@ -78,7 +80,7 @@ export const authRouter = router({
       return { name: input.name };
     }),
 
-  login: publicProcedure.input(Credentials).mutation(async ({ ctx, input }) => {
+  login: openProcedure.input(Credentials).mutation(async ({ ctx, input }) => {
     const { db } = ctx.services;
     const user = await db.user.findUnique({ where: { name: input.name } });
     const ok = await verifyPassword(input.password, user?.passwordHash ?? null);
@@ -90,11 +92,11 @@ export const authRouter = router({
     return { name: user.name };
   }),
 
-  logout: protectedProcedure.mutation(async ({ ctx }) => {
+  logout: selfProcedure.mutation(async ({ ctx }) => {
     if (ctx.user.sessionId) await deleteSession(ctx.services.db, ctx.user.sessionId);
     setCookie(ctx.res, clearedSessionCookie(ctx.req.headers));
     return { ok: true as const };
   }),
 
-  whoami: protectedProcedure.query(({ ctx }) => ({ name: ctx.user.name, isAdmin: ctx.user.isAdmin })),
+  whoami: selfProcedure.query(({ ctx }) => ({ name: ctx.user.name, isAdmin: ctx.user.isAdmin })),
 });

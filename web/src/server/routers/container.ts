@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ContainerOptions, NotFound } from "@berth/core";
-import { router, protectedProcedure, mutatingProcedure } from "../trpc.js";
+import { router, teamProcedure } from "../trpc.js";
 import { toSummary, type ContainerSummary } from "../containers/summary.js";
 import { findContainer, isFullContainerId } from "../containers/resolve.js";
 import { CONTAINER_NAME, runContainer } from "../containers/run.js";
@@ -24,75 +24,77 @@ export const RunInput = z.object({
 });
 
 export const containerRouter = router({
-  run: mutatingProcedure
+  run: teamProcedure("container.run")
     .input(RunInput)
-    .mutation(({ ctx, input }) => runContainer(ctx.services, input)),
+    .mutation(({ ctx, input }) => runContainer(ctx.services, ctx.actor, input)),
 
   /** As run, but nothing starts until `start`. */
-  create: mutatingProcedure
+  create: teamProcedure("container.run")
     .input(RunInput)
-    .mutation(({ ctx, input }) => runContainer(ctx.services, { ...input, start: false })),
+    .mutation(({ ctx, input }) => runContainer(ctx.services, ctx.actor, { ...input, start: false })),
 
-  list: protectedProcedure
+  list: teamProcedure("container.read")
     .input(z.object({ all: z.boolean().optional() }).optional())
     .query(async ({ ctx, input }): Promise<ContainerSummary[]> => {
+      const teamId = ctx.actor.team.id;
       const rows = await ctx.services.db.container.findMany({
-        where: input?.all ? {} : { state: { in: ["created", "running", "restarting"] } },
+        where: input?.all ? { teamId } : { teamId, state: { in: ["created", "running", "restarting"] } },
         orderBy: [{ createdAt: "desc" }, { id: "asc" }],
         include: { runtime: true },
       });
       return rows.map(toSummary);
     }),
 
-  byId: protectedProcedure.input(z.object({ id: ContainerRef })).query(async ({ ctx, input }): Promise<ContainerSummary> => {
-    const c = await findContainer(ctx.services.db, input.id);
+  byId: teamProcedure("container.read").input(z.object({ id: ContainerRef })).query(async ({ ctx, input }): Promise<ContainerSummary> => {
+    const c = await findContainer(ctx.services.db, ctx.actor.team.id, input.id);
     if (!c) throw new NotFound(`No such container: ${input.id}`);
     return toSummary(c);
   }),
 
-  logs: protectedProcedure
+  logs: teamProcedure("container.logs")
     .input(z.object({ id: ContainerRef, tail: z.number().int().min(0).max(100_000).optional() }))
     .query(async ({ ctx, input }) => {
       const { db, redis } = ctx.services;
-      const c = await findContainer(db, input.id);
-      // An auto-removed container's row is gone, but its stream lingers: a full id still reads it.
-      const id = c?.id ?? (isFullContainerId(input.id) && (await streamExists(redis, input.id)) ? input.id : undefined);
+      const c = await findContainer(db, ctx.actor.team.id, input.id);
+      // An auto-removed container's row is gone, but its stream lingers: a full id still reads it
+      // (the stream names no team, so only the site admin may read one without its row).
+      const id = c?.id ?? (ctx.actor.siteAdmin && isFullContainerId(input.id) && (await streamExists(redis, input.id)) ? input.id : undefined);
       if (!id) throw new NotFound(`No such container: ${input.id}`);
       const out = await readLogs(redis, id, input.tail);
       return { entries: out.entries, done: out.done || c?.state === "exited" };
     }),
 
-  stop: mutatingProcedure
+  stop: teamProcedure("container.manage")
     .input(z.object({ id: ContainerRef, timeoutSec: z.number().int().min(0).max(3600).optional() }))
-    .mutation(({ ctx, input }) => stopContainer(ctx.services, input.id, input.timeoutSec)),
+    .mutation(({ ctx, input }) => stopContainer(ctx.services, ctx.actor.team.id, input.id, input.timeoutSec)),
 
-  kill: mutatingProcedure
+  kill: teamProcedure("container.manage")
     .input(z.object({ id: ContainerRef, signal: z.string().trim().min(1).max(16).default("KILL") }))
-    .mutation(({ ctx, input }) => killContainer(ctx.services, input.id, input.signal)),
+    .mutation(({ ctx, input }) => killContainer(ctx.services, ctx.actor.team.id, input.id, input.signal)),
 
-  remove: mutatingProcedure
+  remove: teamProcedure("container.manage")
     .input(z.object({ id: ContainerRef, force: z.boolean().default(false), volumes: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
       // rm -v: the anonymous volumes go after the container (named ones stay, as docker).
-      const c = input.volumes ? await findContainer(ctx.services.db, input.id) : null;
-      await removeContainer(ctx.services, input.id, input.force);
+      const c = input.volumes ? await findContainer(ctx.services.db, ctx.actor.team.id, input.id) : null;
+      await removeContainer(ctx.services, ctx.actor.team.id, input.id, input.force);
       if (c) await removeAnonymousVolumes(ctx.services, c);
     }),
 
-  start: mutatingProcedure.input(z.object({ id: ContainerRef })).mutation(({ ctx, input }) => startContainer(ctx.services, input.id)),
+  start: teamProcedure("container.manage").input(z.object({ id: ContainerRef })).mutation(({ ctx, input }) => startContainer(ctx.services, ctx.actor.team.id, input.id)),
 
-  restart: mutatingProcedure
+  restart: teamProcedure("container.manage")
     .input(z.object({ id: ContainerRef, timeoutSec: z.number().int().min(0).max(3600).optional() }))
-    .mutation(({ ctx, input }) => restartContainer(ctx.services, input.id, input.timeoutSec)),
+    .mutation(({ ctx, input }) => restartContainer(ctx.services, ctx.actor.team.id, input.id, input.timeoutSec)),
 
-  wait: protectedProcedure.input(z.object({ id: ContainerRef })).query(({ ctx, input }) => waitContainer(ctx.services, input.id)),
+  wait: teamProcedure("container.read").input(z.object({ id: ContainerRef })).query(({ ctx, input }) => waitContainer(ctx.services, ctx.actor.team.id, input.id)),
 
-  rename: mutatingProcedure
+  rename: teamProcedure("container.manage")
     .input(z.object({ id: ContainerRef, name: z.string().trim().min(1).max(128) }))
-    .mutation(({ ctx, input }) => renameContainer(ctx.services, input.id, input.name)),
+    .mutation(({ ctx, input }) => renameContainer(ctx.services, ctx.actor.team.id, input.id, input.name)),
 
-  inspect: protectedProcedure.input(z.object({ id: ContainerRef })).query(async ({ ctx, input }) => {
-    const c = await findContainer(ctx.services.db, input.id);
+  inspect: teamProcedure("container.read").input(z.object({ id: ContainerRef })).query(async ({ ctx, input }) => {
+    const c = await findContainer(ctx.services.db, ctx.actor.team.id, input.id);
     if (!c) throw new NotFound(`No such container: ${input.id}`);
     const runtime = await ctx.services.db.containerRuntime.findUnique({ where: { containerId: c.id } });
     const inspect = withNetwork(dockerContainerInspect({ ...c, runtime }, await imageRunConfig(ctx.services, c)), await containerNetworkInspect(ctx.services, c));
@@ -102,5 +104,5 @@ export const containerRouter = router({
   ...runtimeProcedures,
 
   /** `diff`: A/C/D changes of the container's filesystem. */
-  changes: protectedProcedure.input(z.object({ id: ContainerRef })).query(({ ctx, input }) => containerChanges(ctx.services, input.id)),
+  changes: teamProcedure("container.read").input(z.object({ id: ContainerRef })).query(({ ctx, input }) => containerChanges(ctx.services, ctx.actor.team.id, input.id)),
 });

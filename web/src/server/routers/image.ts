@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { JOB, type ImageDfResult, type ImageInspectResult } from "@berth/core";
-import { router, protectedProcedure, mutatingProcedure } from "../trpc.js";
+import { router, teamProcedure, siteProcedure } from "../trpc.js";
 import { dockerInspect, imageHistory, type HistoryRow } from "../images/inspect.js";
 import { imageHost, runHostJob } from "../images/jobs.js";
 import { pruneImages, removeImage, tagImage, type PruneResult, type RemoveResult } from "../images/manage.js";
-import { resolveImage } from "../images/resolve.js";
+import { resolveImage, visibleTagWhere, type ImageScope } from "../images/resolve.js";
+import { scopeOf } from "../images/manage.js";
 import { commitProcedure } from "../images/commit.js";
 import type { Services } from "../services.js";
 
@@ -22,46 +23,50 @@ export type DiskUsage = ImageDfResult;
 const ImageRef = z.string().trim().min(1, "image is required").max(512);
 
 /** Manifest and config of an image, read by its host's worker (web never reads the store). */
-async function inspectOne(s: Services, input: string): Promise<{ result: ImageInspectResult; tags: string[] }> {
-  const img = await resolveImage(s.db, input);
+async function inspectOne(s: Services, scope: ImageScope, input: string): Promise<{ result: ImageInspectResult; tags: string[] }> {
+  const img = await resolveImage(s.db, scope, input);
   const result = await runHostJob<ImageInspectResult>(s, JOB.imageInspect, { imageId: img.id }, { hostId: await imageHost(s), timeoutMs: 30_000 });
-  const tags = (await s.db.imageTag.findMany({ where: { imageId: img.id }, select: { ref: true }, orderBy: { ref: "asc" } })).map((t) => t.ref);
+  const tags = (await s.db.imageTag.findMany({ where: { imageId: img.id, ...visibleTagWhere(scope) }, select: { ref: true }, orderBy: { ref: "asc" } })).map((t) => t.ref);
   return { result, tags };
 }
 
 export const imageRouter = router({
-  list: protectedProcedure.query(async ({ ctx }): Promise<ImageSummary[]> => {
+  /** The team's images and the shared bases; untagged images only for the site admin. */
+  list: teamProcedure("image.read").query(async ({ ctx }): Promise<ImageSummary[]> => {
+    const scope = scopeOf(ctx.actor);
     const images = await ctx.services.db.image.findMany({
-      include: { tags: { select: { ref: true }, orderBy: { ref: "asc" } } },
+      where: scope.siteAdmin ? { OR: [{ tags: { some: visibleTagWhere(scope) } }, { tags: { none: {} } }] } : { OR: [{ tags: { some: visibleTagWhere(scope) } }, { containers: { some: { teamId: scope.teamId } } }] },
+      include: { tags: { where: visibleTagWhere(scope), select: { ref: true }, orderBy: { ref: "asc" } } },
       orderBy: { createdAt: "desc" },
     });
     return images.map((i) => ({ id: i.id, tags: i.tags.map((t) => t.ref), size: i.size, createdAt: i.createdAt.toISOString() }));
   }),
 
   /** `docker image inspect`'s JSON, one object per image asked for. */
-  inspect: protectedProcedure.input(z.object({ refs: z.array(ImageRef).min(1).max(100) })).query(async ({ ctx, input }): Promise<Record<string, unknown>[]> => {
+  inspect: teamProcedure("image.read").input(z.object({ refs: z.array(ImageRef).min(1).max(100) })).query(async ({ ctx, input }): Promise<Record<string, unknown>[]> => {
     const out = [];
     for (const ref of input.refs) {
-      const { result, tags } = await inspectOne(ctx.services, ref);
+      const { result, tags } = await inspectOne(ctx.services, scopeOf(ctx.actor), ref);
       out.push(dockerInspect(result, tags));
     }
     return out;
   }),
 
-  history: protectedProcedure.input(z.object({ ref: ImageRef })).query(async ({ ctx, input }): Promise<HistoryRow[]> => {
-    const { result } = await inspectOne(ctx.services, input.ref);
+  history: teamProcedure("image.read").input(z.object({ ref: ImageRef })).query(async ({ ctx, input }): Promise<HistoryRow[]> => {
+    const { result } = await inspectOne(ctx.services, scopeOf(ctx.actor), input.ref);
     return imageHistory(result);
   }),
 
-  tag: mutatingProcedure
+  tag: teamProcedure("image.manage")
     .input(z.object({ source: ImageRef, target: ImageRef }))
-    .mutation(({ ctx, input }) => tagImage(ctx.services, input.source, input.target)),
+    .mutation(({ ctx, input }) => tagImage(ctx.services, ctx.actor, input.source, input.target)),
 
-  remove: mutatingProcedure
+  remove: teamProcedure("image.manage")
     .input(z.object({ ref: ImageRef, force: z.boolean().optional() }))
-    .mutation(({ ctx, input }): Promise<RemoveResult> => removeImage(ctx.services, input.ref, input.force ?? false)),
+    .mutation(({ ctx, input }): Promise<RemoveResult> => removeImage(ctx.services, ctx.actor, input.ref, input.force ?? false)),
 
-  prune: mutatingProcedure
+  /** Dangling images belong to no team: the site admin's. */
+  prune: siteProcedure
     .input(z.object({ all: z.boolean().optional() }).optional())
     .mutation(({ ctx, input }): Promise<PruneResult> => pruneImages(ctx.services, input?.all ?? false)),
 
@@ -69,7 +74,7 @@ export const imageRouter = router({
   commit: commitProcedure,
 
   /** `system df`. */
-  df: protectedProcedure.query(async ({ ctx }): Promise<DiskUsage> => {
+  df: teamProcedure("image.read").query(async ({ ctx }): Promise<DiskUsage> => {
     return runHostJob<ImageDfResult>(ctx.services, JOB.imageDf, {}, { hostId: await imageHost(ctx.services), timeoutMs: 5 * 60_000 });
   }),
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { NetworkName, NotFound, type NetworkInspect } from "@berth/core";
-import { router, protectedProcedure, mutatingProcedure } from "../trpc.js";
+import { ContainerOptions, NetworkName, NotFound, type NetworkInspect } from "@berth/core";
+import { hostPowerRefusal } from "../policy/index.js";
+import { router, teamProcedure, siteProcedure } from "../trpc.js";
 import { findContainer } from "../containers/resolve.js";
 import { networkJob } from "../networks/jobs.js";
 import { connectConfigured, disconnectConfigured } from "../networks/connect.js";
@@ -9,15 +10,15 @@ import type { Services } from "../services.js";
 const Ref = z.string().trim().min(1, "network name or id is required").max(128);
 const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
 
-async function running(s: Services, ref: string) {
-  const c = await findContainer(s.db, ref);
+async function running(s: Services, teamId: string, ref: string) {
+  const c = await findContainer(s.db, teamId, ref);
   if (!c) throw new NotFound(`No such container: ${ref}`);
   return c;
 }
 
 /** `berth network …`: the worker of the host owns bridges, addresses and rules; web relays. */
 export const networkRouter = router({
-  create: mutatingProcedure
+  create: teamProcedure("network.manage")
     .input(
       z.object({
         name: NetworkName,
@@ -29,27 +30,29 @@ export const networkRouter = router({
     )
     .mutation(({ ctx, input }) => networkJob<{ id: string }>(ctx.services, { op: "create", ...input })),
 
-  list: protectedProcedure.query(({ ctx }) => networkJob<NetworkInspect[]>(ctx.services, { op: "list" })),
+  list: teamProcedure("network.read").query(({ ctx }) => networkJob<NetworkInspect[]>(ctx.services, { op: "list" })),
 
-  inspect: protectedProcedure.input(z.object({ names: z.array(Ref).min(1).max(100) })).query(({ ctx, input }) => networkJob<NetworkInspect[]>(ctx.services, { op: "inspect", names: input.names })),
+  inspect: teamProcedure("network.read").input(z.object({ names: z.array(Ref).min(1).max(100) })).query(({ ctx, input }) => networkJob<NetworkInspect[]>(ctx.services, { op: "inspect", names: input.names })),
 
-  remove: mutatingProcedure.input(z.object({ names: z.array(Ref).min(1).max(100) })).mutation(({ ctx, input }) => networkJob<string[]>(ctx.services, { op: "remove", names: input.names })),
+  remove: teamProcedure("network.manage").input(z.object({ names: z.array(Ref).min(1).max(100) })).mutation(({ ctx, input }) => networkJob<string[]>(ctx.services, { op: "remove", names: input.names })),
 
-  prune: mutatingProcedure.mutation(({ ctx }) => networkJob<string[]>(ctx.services, { op: "prune" })),
+  prune: siteProcedure.mutation(({ ctx }) => networkJob<string[]>(ctx.services, { op: "prune" })),
 
-  connect: mutatingProcedure
+  connect: teamProcedure("network.manage")
     .input(z.object({ network: Ref, container: ContainerRef, aliases: z.array(z.string().trim().min(1).max(253)).max(64).default([]) }))
     .mutation(async ({ ctx, input }) => {
-      const c = await running(ctx.services, input.container);
+      const refusal = hostPowerRefusal(ctx.actor, ContainerOptions.parse({ network: input.network }));
+      if (refusal) throw refusal;
+      const c = await running(ctx.services, ctx.actor.team.id, input.container);
       // Not running (created, exited): only its options change; the next start joins the network.
       const live = c.state === "running" ? () => networkJob<void>(ctx.services, { op: "connect", network: input.network, containerId: c.id, aliases: input.aliases }, c.hostId) : undefined;
       await connectConfigured(ctx.services, c, input.network, input.aliases, live);
     }),
 
-  disconnect: mutatingProcedure
+  disconnect: teamProcedure("network.manage")
     .input(z.object({ network: Ref, container: ContainerRef, force: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {
-      const c = await running(ctx.services, input.container);
+      const c = await running(ctx.services, ctx.actor.team.id, input.container);
       const live = c.state === "running" ? () => networkJob<void>(ctx.services, { op: "disconnect", network: input.network, containerId: c.id, force: input.force }, c.hostId) : undefined;
       await disconnectConfigured(ctx.services, c, input.network, live);
     }),

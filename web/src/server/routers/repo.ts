@@ -2,7 +2,7 @@ import { z } from "zod";
 import { config, homePaths, NotFound, PermissionDenied } from "@berth/core";
 import { ContentStore } from "@berth/core/content";
 import type { Db, PrismaClient } from "@berth/core/db";
-import { router, protectedProcedure, mutatingProcedure, adminProcedure } from "../trpc.js";
+import { router, teamProcedure, siteProcedure } from "../trpc.js";
 import { canSee, collectGarbage, findRepo, GC_GRACE_MS, heldActions, isRepoName, principalFor, visibleWhere, type Principal, type Repository } from "../registry/index.js";
 
 export interface RepoSummary {
@@ -65,9 +65,9 @@ async function visibleRepo(db: PrismaClient, p: Principal, name: string): Promis
 }
 
 export const repoRouter = router({
-  list: protectedProcedure.query(({ ctx }) => listRepos(ctx.services.db, principalFor(ctx.user))),
+  list: teamProcedure("repo.read").query(({ ctx }) => listRepos(ctx.services.db, principalFor(ctx.user))),
 
-  byName: protectedProcedure.input(z.object({ name: RepoName })).query(async ({ ctx, input }): Promise<RepoDetail> => {
+  byName: teamProcedure("repo.read").input(z.object({ name: RepoName })).query(async ({ ctx, input }): Promise<RepoDetail> => {
     const { db } = ctx.services;
     const p = principalFor(ctx.user);
     const repo = await visibleRepo(db, p, input.name);
@@ -80,7 +80,7 @@ export const repoRouter = router({
     };
   }),
 
-  set: mutatingProcedure
+  set: teamProcedure("repo.manage")
     .input(z.object({ name: RepoName, public: z.boolean().optional(), description: z.string().max(4096).optional() }))
     .mutation(async ({ ctx, input }): Promise<RepoSummary> => {
       const { db, log } = ctx.services;
@@ -96,7 +96,7 @@ export const repoRouter = router({
       return toRepoSummary(row);
     }),
 
-  remove: mutatingProcedure.input(z.object({ name: RepoName })).mutation(async ({ ctx, input }) => {
+  remove: teamProcedure("repo.manage").input(z.object({ name: RepoName })).mutation(async ({ ctx, input }) => {
     const { db, log } = ctx.services;
     const p = principalFor(ctx.user);
     const repo = await visibleRepo(db, p, input.name);
@@ -110,7 +110,7 @@ export const repoRouter = router({
    * Admin: mark and sweep the content store now (web also does it hourly). Blobs younger than
    * the grace period are kept: they may belong to an upload, load or build still in progress.
    */
-  gc: adminProcedure.input(z.object({ graceSeconds: z.number().int().min(0).optional() }).optional()).mutation(async ({ ctx, input }) => {
+  gc: siteProcedure.input(z.object({ graceSeconds: z.number().int().min(0).optional() }).optional()).mutation(async ({ ctx, input }) => {
     if (ctx.user.readOnly) throw new PermissionDenied("this API token is read-only");
     const store = new ContentStore(homePaths(config().home).content);
     return collectGarbage(ctx.services.db, store, ctx.services.log, input?.graceSeconds !== undefined ? input.graceSeconds * 1000 : GC_GRACE_MS);

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { router, publicProcedure } from "../trpc.js";
+import { router, openProcedure } from "../trpc.js";
 import { principalFor } from "../registry/index.js";
 import { listRepos, type RepoSummary } from "./repo.js";
 
 export const searchRouter = router({
   /** Repositories whose name or description contains `q` (case-insensitive); private ones only for those who can see them. */
-  query: publicProcedure
+  query: openProcedure
     .input(z.object({ q: z.string().trim().max(256), limit: z.number().int().min(1).max(1000).optional() }))
     .query(({ ctx, input }): Promise<RepoSummary[]> => {
       // SQLite's LIKE (what `contains` becomes) ignores ASCII case.

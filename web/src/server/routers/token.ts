@@ -1,8 +1,9 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { FailedPrecondition, NotFound, PermissionDenied, Unauthenticated } from "@berth/core";
-import { router, publicProcedure, protectedProcedure, mutatingProcedure } from "../trpc.js";
-import { bearerToken, createApiToken, sha256Hex } from "../auth/index.js";
+import { router, openProcedure, selfProcedure } from "../trpc.js";
+import { bearerToken, createApiToken, sha256Hex, TOKEN_PREFIX, userForToken } from "../auth/index.js";
+import { actorFor } from "../policy/index.js";
 import { verifyCredentials } from "../registry/auth.js";
 import { FailureLimiter } from "../registry/token.js";
 
@@ -19,22 +20,26 @@ const loginFailures = new FailureLimiter();
 
 export const tokenRouter = router({
   /** A new API token for the caller (shown once). A read-only one may only pull. */
-  create: mutatingProcedure
-    .input(z.object({ readOnly: z.boolean().optional(), name: TokenName.optional() }).optional())
+  create: selfProcedure
+    .input(z.object({ readOnly: z.boolean().optional(), name: TokenName.optional(), team: z.string().trim().min(1).max(64).optional() }).optional())
     .mutation(async ({ ctx, input }) => {
+      // A token never makes one with more power than itself.
+      if (ctx.user.readOnly) throw new PermissionDenied("this API token is read-only");
       const readOnly = !!input?.readOnly;
+      // Limited to a team: one the caller is in (a team-limited token only to its own team).
+      const teamId = input?.team !== undefined ? (await actorFor(ctx.services.db, ctx.user, input.team)).team.id : (ctx.user.teamId ?? null);
       const name = input?.name ?? `${readOnly ? "read-only " : ""}token created ${new Date().toISOString().slice(0, 10)}`;
-      const token = await createApiToken(ctx.services.db, ctx.user.id, name, { readOnly });
-      return { token, name, readOnly };
+      const token = await createApiToken(ctx.services.db, ctx.user.id, name, { readOnly, teamId });
+      return { token, name, readOnly, team: input?.team ?? null };
     }),
 
-  list: protectedProcedure.query(async ({ ctx }): Promise<TokenSummary[]> => {
+  list: selfProcedure.query(async ({ ctx }): Promise<TokenSummary[]> => {
     const rows = await ctx.services.db.apiToken.findMany({ where: { userId: ctx.user.id }, orderBy: { createdAt: "asc" } });
     return rows.map((t) => ({ id: t.id, name: t.name, readOnly: t.readOnly, createdAt: t.createdAt.toISOString(), lastUsedAt: t.lastUsedAt?.toISOString() ?? null }));
   }),
 
   /** Revokes one of the caller's tokens by id, or (no id) the token this request came with — what `berth logout` does. */
-  revoke: protectedProcedure.input(z.object({ id: z.string().max(64).optional() }).optional()).mutation(async ({ ctx, input }) => {
+  revoke: selfProcedure.input(z.object({ id: z.string().max(64).optional() }).optional()).mutation(async ({ ctx, input }) => {
     const { db } = ctx.services;
     if (!input?.id) {
       const presented = bearerToken(ctx.req.headers);
@@ -52,7 +57,7 @@ export const tokenRouter = router({
    * `berth login`: a user name and password (or one of the user's API tokens as the password)
    * give a new API token for this client.
    */
-  login: publicProcedure
+  login: openProcedure
     .input(z.object({ name: z.string().trim().min(1).max(64), password: z.string().min(1).max(1024), client: z.string().max(128).optional() }))
     .mutation(async ({ ctx, input }) => {
       const who = ctx.req.socket.remoteAddress ?? "unknown";
@@ -64,7 +69,9 @@ export const tokenRouter = router({
         throw new Unauthenticated("invalid username or password");
       }
       const name = `berth login from ${input.client ?? hostname()}`;
-      const token = await createApiToken(ctx.services.db, p.id, name, { readOnly: p.readOnly });
+      // A token given as the password passes on its limits: read-only, and its team.
+      const teamId = input.password.startsWith(TOKEN_PREFIX) ? ((await userForToken(ctx.services.db, input.password))?.teamId ?? null) : null;
+      const token = await createApiToken(ctx.services.db, p.id, name, { readOnly: p.readOnly, teamId });
       return { token, name: p.name, readOnly: p.readOnly };
     }),
 });

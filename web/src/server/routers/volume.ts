@@ -1,25 +1,25 @@
 import { z } from "zod";
 import { VolumeName } from "@berth/core";
-import { router, protectedProcedure, mutatingProcedure } from "../trpc.js";
+import { router, teamProcedure, siteProcedure } from "../trpc.js";
 import { createVolume, inspectVolumes, listVolumes, pruneVolumes, removeVolumes } from "../volumes/service.js";
 
 const Names = z.array(z.string().trim().min(1).max(255)).min(1).max(1000);
 
 /** Docker's `volume` commands. Reads come from the DB; changes run on the volume's host. */
 export const volumeRouter = router({
-  create: mutatingProcedure
+  create: teamProcedure("volume.manage")
     .input(z.object({ name: VolumeName.optional(), labels: z.record(z.string().min(1).max(1024), z.string().max(64 * 1024)).default({}) }))
-    .mutation(({ ctx, input }) => createVolume(ctx.services, input.name, input.labels)),
+    .mutation(({ ctx, input }) => createVolume(ctx.services, ctx.actor.team.id, input.name, input.labels)),
 
-  list: protectedProcedure
+  list: teamProcedure("volume.read")
     .input(z.object({ dangling: z.boolean().optional(), name: z.array(z.string().max(255)).max(100).optional(), label: z.array(z.string().max(2048)).max(100).optional() }).optional())
-    .query(({ ctx, input }) => listVolumes(ctx.services, input ?? {})),
+    .query(({ ctx, input }) => listVolumes(ctx.services, ctx.actor.team.id, input ?? {})),
 
-  inspect: protectedProcedure.input(z.object({ names: Names })).query(({ ctx, input }) => inspectVolumes(ctx.services, input.names)),
+  inspect: teamProcedure("volume.read").input(z.object({ names: Names })).query(({ ctx, input }) => inspectVolumes(ctx.services, ctx.actor.team.id, input.names)),
 
-  remove: mutatingProcedure
+  remove: teamProcedure("volume.manage")
     .input(z.object({ names: Names, force: z.boolean().default(false) }))
-    .mutation(({ ctx, input }) => removeVolumes(ctx.services, input.names, input.force)),
+    .mutation(({ ctx, input }) => removeVolumes(ctx.services, ctx.actor.team.id, input.names, input.force)),
 
-  prune: mutatingProcedure.input(z.object({ all: z.boolean().default(false) })).mutation(({ ctx, input }) => pruneVolumes(ctx.services, input.all)),
+  prune: siteProcedure.input(z.object({ all: z.boolean().default(false) })).mutation(({ ctx, input }) => pruneVolumes(ctx.services, input.all)),
 });

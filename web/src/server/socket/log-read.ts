@@ -2,6 +2,7 @@ import type { Socket } from "socket.io";
 import { LOGS_READ, LogsOpen } from "@berth/core";
 import type { Services } from "../services.js";
 import type { AgentHub } from "../agent/index.js";
+import { socketActor } from "./actor.js";
 import { findContainer, isFullContainerId } from "../containers/resolve.js";
 import { streamExists } from "../containers/logs.js";
 import { LogRead } from "../containers/log-read.js";
@@ -30,9 +31,11 @@ export function registerLogReadHandlers(s: Services, socket: Socket, hub: AgentH
     if (reads.size >= MAX_READS_PER_SOCKET) return reply({ error: "too many log reads on one connection", kind: "FailedPrecondition" });
     try {
       const ref = m.data.containerId;
-      const row = await findContainer(s.db, ref);
-      // An auto-removed container's row is gone, but its stream lingers: a full id still reads it.
-      const id = row?.id ?? (isFullContainerId(ref) && (await streamExists(s.redis, ref)) ? ref : undefined);
+      const actor = await socketActor(s, socket, LOGS_READ.open, "container.logs", ref);
+      const row = await findContainer(s.db, actor.team.id, ref);
+      // An auto-removed container's row is gone, but its stream lingers: a full id still reads it
+      // (the stream names no team: only the site admin's).
+      const id = row?.id ?? (actor.siteAdmin && isFullContainerId(ref) && (await streamExists(s.redis, ref)) ? ref : undefined);
       if (!id) return reply({ error: `No such container: ${ref}`, kind: "NotFound" });
       const r = new LogRead(s, id, row, m.data, (hostId) => hub.agentFor(hostId));
       await r.open();

@@ -2,6 +2,7 @@ import type { Socket } from "socket.io";
 import { isLogMarker, LogSubscribe, SOCKET, logStreamKey, type LogEntry, type Logger } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 import type { Services } from "../services.js";
+import { socketActor } from "./actor.js";
 import { findContainer, isFullContainerId } from "../containers/resolve.js";
 import { decodeRaw, readRange, streamExists, type RawStreamEntry } from "../containers/logs.js";
 import { errorKind } from "../errors.js";
@@ -134,8 +135,9 @@ export function registerLogHandlers(s: Services, socket: Socket): void {
     const { containerId, follow } = parsed.data;
     let sub: Subscription | undefined;
     try {
-      const row = await findContainer(s.db, containerId);
-      const id = row?.id ?? (isFullContainerId(containerId) && (await streamExists(s.redis, containerId)) ? containerId : undefined);
+      const actor = await socketActor(s, socket, SOCKET.logsSubscribe, "container.logs", containerId);
+      const row = await findContainer(s.db, actor.team.id, containerId);
+      const id = row?.id ?? (actor.siteAdmin && isFullContainerId(containerId) && (await streamExists(s.redis, containerId)) ? containerId : undefined);
       if (!id) {
         socket.emit(SOCKET.logsError, { containerId, message: `No such container: ${containerId}`, kind: "NotFound" });
         return;

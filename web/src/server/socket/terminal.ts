@@ -4,7 +4,7 @@ import { AttachStart, ExecStart, TERMINAL, TerminalResize, TerminalStdin, type S
 import type { Services } from "../services.js";
 import type { AgentHub } from "../agent/index.js";
 import { findContainer } from "../containers/resolve.js";
-import type { SocketData } from "./auth.js";
+import { socketActor } from "./actor.js";
 
 /**
  * A client's exec and attach sessions (`berth exec`, `berth run -it`, the dashboard terminal):
@@ -19,12 +19,12 @@ export function registerTerminalHandlers(s: Services, socket: Socket, hub: Agent
   const start = (kind: "exec" | "attach") => async (payload: unknown, ack?: (a: StartAck) => void) => {
     const reply = typeof ack === "function" ? ack : () => {};
     try {
-      // A shell in a container changes it: not for read-only tokens.
-      if ((socket.data as SocketData).user.readOnly) return reply({ error: `${kind} needs a token with write access`, kind: "PermissionDenied" });
       const parsed = (kind === "exec" ? ExecStart : AttachStart).safeParse(payload);
       if (!parsed.success) return reply({ error: `invalid ${kind} request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, kind: "InvalidArgument" });
       const req = parsed.data;
-      const row = await findContainer(s.db, req.containerId);
+      // A shell in a container changes it: members and up, never a read-only token.
+      const actor = await socketActor(s, socket, kind === "exec" ? TERMINAL.execStart : TERMINAL.attachStart, kind === "exec" ? "container.exec" : "container.attach", req.containerId);
+      const row = await findContainer(s.db, actor.team.id, req.containerId);
       if (!row) return reply({ error: `No such container: ${req.containerId}`, kind: "NotFound" });
       // exec needs a running process to join; attach may come before the start (run -it waits for it).
       const ok = kind === "exec" ? row.state === "running" : row.state === "running" || row.state === "created";

@@ -1,5 +1,6 @@
 import {
   ContainerOptions,
+  FailedPrecondition,
   JOB_VOLUME,
   NotFound,
   Unavailable,
@@ -44,10 +45,21 @@ async function volumesInUse(s: Services): Promise<Set<string>> {
   return new Set(rows.flatMap((r) => mountsOf(r.options).flatMap((m) => (m.type === "volume" && m.source ? [m.source] : []))));
 }
 
-export async function createVolume(s: Services, name: string | undefined, labels: Record<string, string>): Promise<VolumeInfo> {
+/**
+ * Volume names are still one namespace per host (the directory is volumes/<name>): a name
+ * another team holds is refused without saying whose it is.
+ */
+export async function assertVolumeNamesFree(s: Services, teamId: string, names: string[]): Promise<void> {
+  if (!names.length) return;
+  const taken = await s.db.volume.findFirst({ where: { name: { in: names }, NOT: { teamId } }, select: { name: true } });
+  if (taken) throw new FailedPrecondition(`volume name "${taken.name}" is not available: choose another name`);
+}
+
+export async function createVolume(s: Services, teamId: string, name: string | undefined, labels: Record<string, string>): Promise<VolumeInfo> {
+  if (name) await assertVolumeNamesFree(s, teamId, [name]);
   const existing = name ? await s.db.volume.findUnique({ where: { name } }) : null;
   const hostId = existing?.hostId ?? (await anyHost(s));
-  return runHostJob<VolumeInfo>(s, JOB_VOLUME.volumeCreate, { ...(name ? { name } : {}), labels }, { hostId, timeoutMs: 30_000 });
+  return runHostJob<VolumeInfo>(s, JOB_VOLUME.volumeCreate, { ...(name ? { name } : {}), labels, teamId }, { hostId, timeoutMs: 30_000 });
 }
 
 export interface VolumeFilters {
@@ -57,8 +69,8 @@ export interface VolumeFilters {
 }
 
 /** `volume ls` with docker's filters: dangling=true|false, name=SUBSTRING, label=KEY[=VALUE]. */
-export async function listVolumes(s: Services, f: VolumeFilters = {}): Promise<VolumeInfo[]> {
-  const rows = await s.db.volume.findMany({ orderBy: { name: "asc" } });
+export async function listVolumes(s: Services, teamId: string, f: VolumeFilters = {}): Promise<VolumeInfo[]> {
+  const rows = await s.db.volume.findMany({ where: { teamId }, orderBy: { name: "asc" } });
   const used = f.dangling !== undefined ? await volumesInUse(s) : undefined;
   return rows
     .filter((v) => used === undefined || used.has(v.name) !== f.dangling)
@@ -74,10 +86,10 @@ export async function listVolumes(s: Services, f: VolumeFilters = {}): Promise<V
     .map(info);
 }
 
-export async function inspectVolumes(s: Services, names: string[]): Promise<VolumeInfo[]> {
+export async function inspectVolumes(s: Services, teamId: string, names: string[]): Promise<VolumeInfo[]> {
   const out: VolumeInfo[] = [];
   for (const n of names) {
-    const v = await s.db.volume.findUnique({ where: { name: n } });
+    const v = await s.db.volume.findFirst({ where: { name: n, teamId } });
     if (!v) throw new NotFound(`get ${n}: no such volume`);
     out.push(info(v));
   }
@@ -85,8 +97,8 @@ export async function inspectVolumes(s: Services, names: string[]): Promise<Volu
 }
 
 /** `volume rm`: each on its host; the first refusal is the error (after the others went), as docker reports each. */
-export async function removeVolumes(s: Services, names: string[], force: boolean): Promise<VolumeRemoveResult> {
-  const rows = await s.db.volume.findMany({ where: { name: { in: names } }, select: { name: true, hostId: true } });
+export async function removeVolumes(s: Services, teamId: string, names: string[], force: boolean): Promise<VolumeRemoveResult> {
+  const rows = await s.db.volume.findMany({ where: { name: { in: names }, teamId }, select: { name: true, hostId: true } });
   const hostOf = new Map(rows.map((r) => [r.name, r.hostId]));
   const out: VolumeRemoveResult = { removed: [], errors: [] };
   for (const name of names) {
@@ -120,10 +132,11 @@ const imagesWithoutVolumes = new Set<string>();
  * At `run`/`create`, before the container's row exists: the host adds the image's VOLUMEs,
  * checks bind sources and makes the volumes, so a bad mount leaves no container behind.
  */
-export async function prepareMounts(s: Services, hostId: string, containerId: string, imageId: string, options: Options | undefined): Promise<Options | undefined> {
+export async function prepareMounts(s: Services, teamId: string, hostId: string, containerId: string, imageId: string, options: Options | undefined): Promise<Options | undefined> {
+  await assertVolumeNamesFree(s, teamId, (options?.mounts ?? []).flatMap((m) => (m.type === "volume" && m.source ? [m.source] : [])));
   // No mounts asked and an image known to have no VOLUMEs: nothing for the host to do (saves a job per run).
   if (!options?.mounts?.length && imagesWithoutVolumes.has(imageId)) return options;
-  const r = await runHostJob<MountsPrepareResult>(s, JOB_VOLUME.mountsPrepare, { containerId, imageId, mounts: options?.mounts ?? [] }, { hostId, timeoutMs: 600_000 });
+  const r = await runHostJob<MountsPrepareResult>(s, JOB_VOLUME.mountsPrepare, { containerId, imageId, mounts: options?.mounts ?? [], teamId }, { hostId, timeoutMs: 600_000 });
   if (!r.imageVolumes && imagesWithoutVolumes.size < 10_000) imagesWithoutVolumes.add(imageId);
   if (r.mounts.length === 0) return options;
   return { ...(options ?? ContainerOptions.parse({})), mounts: r.mounts };

@@ -1,0 +1,133 @@
+import type { Command } from "commander";
+import { action } from "../action.js";
+import { CliError } from "../errors.js";
+
+const ROLES = ["viewer", "member", "admin", "owner"];
+
+async function session() {
+  const [{ connect }, { write }, { table }] = await Promise.all([import("../client.js"), import("../output.js"), import("../format.js")]);
+  const s = connect();
+  return { s, api: s.api, out: (text: string) => write(process.stdout, text), table };
+}
+
+function role(r: string): "viewer" | "member" | "admin" | "owner" {
+  if (!ROLES.includes(r)) throw new CliError("USAGE", `unknown role "${r}": use one of ${ROLES.join(", ")}`);
+  return r as "member";
+}
+
+/** `berth team …`: create, list and remove teams, their members, and the team commands act in. */
+export function register(program: Command): Command {
+  const cmd = program.command("team").description("Manage teams and the current team").usage("COMMAND").helpCommand(false);
+  cmd
+    .command("create")
+    .description("Create a team (you become its owner)")
+    .argument("<name>", "team name (also its registry namespace)")
+    .action(
+      action("other", async (name: string) => {
+        const { api, out } = await session();
+        const t = await api.team.create.mutate({ name });
+        await out(`${t.name}\n`);
+      }),
+    );
+  cmd
+    .command("ls")
+    .alias("list")
+    .description("List your teams (the current one marked *)")
+    .option("-a, --all", "every team (site admin)")
+    .option("-q, --quiet", "only names")
+    .action(
+      action("other", async (opts: { all?: boolean; quiet?: boolean }) => {
+        const { s, api, out, table } = await session();
+        const { currentTeam } = await import("../credentials.js");
+        const [teams, current] = await Promise.all([api.team.list.query({ all: !!opts.all }), api.team.current.query(currentTeam(s.url) ? { team: currentTeam(s.url)! } : undefined)]);
+        if (opts.quiet) return out(teams.map((t) => `${t.name}\n`).join(""));
+        await out(table(["NAME", "ROLE", "MEMBERS", "PERSONAL", "CURRENT"], teams.map((t) => [t.name, t.role ?? "-", String(t.members), t.personal ? "yes" : "", t.name === current.name ? "*" : ""])));
+      }),
+    );
+  cmd
+    .command("rm")
+    .description("Remove a team (owner; it must own nothing)")
+    .argument("<name>")
+    .action(
+      action("other", async (name: string) => {
+        const { api, out } = await session();
+        await api.team.remove.mutate({ team: name });
+        await out(`${name}\n`);
+      }),
+    );
+  cmd
+    .command("add")
+    .description("Add a user to a team, or change their role")
+    .argument("<team>")
+    .argument("<user>")
+    .option("--role <role>", `one of ${ROLES.join(", ")}`, "member")
+    .action(
+      action("other", async (team: string, user: string, opts: { role: string }) => {
+        const { api, out } = await session();
+        const m = await api.team.addMember.mutate({ team, user, role: role(opts.role) });
+        await out(`${m.user} ${m.role}\n`);
+      }),
+    );
+  cmd
+    .command("remove")
+    .description("Remove a user from a team")
+    .argument("<team>")
+    .argument("<user>")
+    .action(
+      action("other", async (team: string, user: string) => {
+        const { api, out } = await session();
+        await api.team.removeMember.mutate({ team, user });
+        await out(`${user}\n`);
+      }),
+    );
+  cmd
+    .command("members")
+    .description("List a team's members")
+    .argument("[team]", "the team (default: the current one)")
+    .action(
+      action("other", async (team: string | undefined) => {
+        const { api, out, table } = await session();
+        const ms = await api.team.members.query(team ? { team } : undefined);
+        await out(table(["USER", "ROLE"], ms.map((m) => [m.user, m.role])));
+      }),
+    );
+  cmd
+    .command("use")
+    .description("Set the team commands act in on this server (stored like the login; --team and BERTH_TEAM win)")
+    .argument("[name]", "the team; none: back to your personal team")
+    .action(
+      action("other", async (name: string | undefined) => {
+        const { s, api, out } = await session();
+        const { storeTeam } = await import("../credentials.js");
+        if (!name) {
+          storeTeam(s.url, undefined);
+          return out("using your personal team\n");
+        }
+        // Checked first: a team you cannot act in is not stored.
+        const t = await api.team.current.query({ team: name });
+        storeTeam(s.url, t.name);
+        await out(`using team ${t.name} (${t.role})\n`);
+      }),
+    );
+  return cmd;
+}
+
+
+/** `berth audit`: the audit log of the current team (team admins) or of all (site admin). */
+export function registerAudit(program: Command): Command {
+  return program
+    .command("audit")
+    .description("Show the audit log (team admins: their team; the site admin: --all)")
+    .option("--all", "every team's entries (site admin)")
+    .option("--user <name>", "only this user's actions")
+    .option("--since <time>", "only entries since this ISO 8601 time")
+    .option("--json", "one JSON object per line")
+    .action(
+      action("other", async (opts: { all?: boolean; user?: string; since?: string; json?: boolean }) => {
+        const { api, out, table } = await session();
+        const rows = await api.audit.list.query({ all: !!opts.all, ...(opts.user ? { user: opts.user } : {}), ...(opts.since ? { since: new Date(opts.since).toISOString() } : {}) });
+        if (opts.json) return out(rows.map((r) => `${JSON.stringify(r)}\n`).join(""));
+        await out(table(["TIME", "USER", "TEAM", "ACTION", "TARGET", "RESULT", "ADDRESS"], rows.map((r) => [r.time, r.actor, r.team ?? "-", r.action, r.target, r.result, r.address])));
+      }),
+    );
+}
