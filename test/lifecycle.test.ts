@@ -56,9 +56,9 @@ describe("stop", () => {
     expect(again.code).toBe(0);
   }, 60_000);
 
-  it("refuses a bad timeout as a usage error", async () => {
+  it("refuses a bad timeout as a usage error (125, as Docker's flag parser)", async () => {
     const r = await b.berth(["stop", "-t", "soon", "sleeper"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(125);
     expect(r.stderr).toContain("invalid timeout");
   });
 });

@@ -41,6 +41,8 @@ import * as portCmd from "./commands/port.js";
 import * as volumeCmd from "./commands/volume.js";
 import * as cpCmd from "./commands/cp.js";
 import * as diffCmd from "./commands/diff.js";
+import { registerContainerCommands } from "./commands/container-commands.js";
+import { registerInfo, registerVersion } from "./commands/system-info.js";
 
 export interface Handlers {
   run: Parameters<typeof runCmd.register>[1];
@@ -117,5 +119,8 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   volumeCmd.register(program);
   cpCmd.register(program);
   diffCmd.register(program);
+  registerContainerCommands(program);
+  registerVersion(program);
+  registerInfo(program);
   return program;
 }

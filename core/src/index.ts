@@ -19,3 +19,4 @@ export * from "./log-options.js";
 export * from "./network.js";
 export * from "./mounts.js";
 export * from "./volume-jobs.js";
+export * from "./version.js";

@@ -3,6 +3,8 @@ import { action } from "../action.js";
 
 export interface ImagesArgs {
   quiet: boolean;
+  /** -a: intermediate images too. Berth keeps no intermediate images (build steps are cached as layers), so every image already shows. */
+  all?: boolean;
 }
 
 export async function images(a: ImagesArgs): Promise<void> {
@@ -20,6 +22,7 @@ export function register(program: Command, handler: (a: ImagesArgs) => Promise<n
     .command("images")
     .description("List images")
     .usage("[OPTIONS]")
+    .option("-a, --all", "show all images (Berth keeps no intermediate images: the same list)")
     .option("-q, --quiet", "only show image IDs")
-    .action(action("other", (opts: { quiet?: boolean }) => handler({ quiet: !!opts.quiet })));
+    .action(action("other", (opts: { quiet?: boolean; all?: boolean }) => handler({ quiet: !!opts.quiet, ...(opts.all ? { all: true } : {}) })));
 }

@@ -50,7 +50,7 @@ export interface NetworkHandlers {
   ls(a: { quiet: boolean }): Promise<number | void>;
   inspect(a: { names: string[] }): Promise<number | void>;
   rm(a: { names: string[] }): Promise<number | void>;
-  prune(): Promise<number | void>;
+  prune(a: { force: boolean }): Promise<number | void>;
   connect(a: { network: string; container: string; aliases: string[] }): Promise<number | void>;
   disconnect(a: { network: string; container: string; force: boolean }): Promise<number | void>;
 }
@@ -101,7 +101,9 @@ export const handlers: NetworkHandlers = {
     }
     return status;
   },
-  async prune() {
+  async prune(a) {
+    const { confirm } = await import("../confirm.js");
+    if (!a.force && !(await confirm("WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] "))) return;
     const { s, write } = await session();
     const gone = await s.api.network.prune.mutate();
     if (gone.length) await write(process.stdout, "Deleted Networks:\n" + gone.map((n) => n + "\n").join(""));
@@ -149,7 +151,7 @@ export function register(program: Command, h: NetworkHandlers = handlers): Comma
     .command("prune")
     .description("Remove all unused networks")
     .option("-f, --force", "do not prompt for confirmation")
-    .action(action("other", () => h.prune()));
+    .action(action("other", (o: { force?: boolean }) => h.prune({ force: !!o.force })));
   net
     .command("connect")
     .description("Connect a container to a network (a stopped one joins it at its next start)")

@@ -9,6 +9,7 @@ import { searchRouter } from "./search.js";
 import { buildRouter } from "../builds/router.js";
 import { networkRouter } from "./network.js";
 import { volumeRouter } from "./volume.js";
+import { systemRouter } from "./system.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -21,6 +22,7 @@ export const appRouter = router({
   build: buildRouter,
   network: networkRouter,
   volume: volumeRouter,
+  system: systemRouter,
 });
 
 export type AppRouter = typeof appRouter;
