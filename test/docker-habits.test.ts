@@ -106,14 +106,14 @@ describe("version and info", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
     const out = await ok(["version"]);
     expect(out).toMatch(new RegExp(`^Client:\\n Version: +${pkg.version}\\n`));
-    expect(out).toMatch(/\nServer: Berth\n Engine:\n  Version: +\S+\n/);
+    expect(out).toMatch(/\nServer: Berth\n Engine:\n {2}Version: +\S+\n/);
     expect(out).toContain(`OS/Arch:          linux/`);
     expect(await ok(["version", "--format", "{{.Server.Version}} {{.Client.Os}}"])).toBe(`${pkg.version} linux\n`);
   });
 
   it("info counts containers and images, and --format reads Docker's field names", async () => {
     const out = await ok(["info"]);
-    expect(out).toMatch(/\nServer:\n Containers: \d+\n  Running: \d+\n  Paused: \d+\n  Stopped: \d+\n Images: \d+\n/);
+    expect(out).toMatch(/\nServer:\n Containers: \d+\n {2}Running: \d+\n {2}Paused: \d+\n {2}Stopped: \d+\n Images: \d+\n/);
     expect(out).toContain(` Docker Root Dir: ${b.home}\n`);
     const f = (await ok(["info", "--format", "{{.ContainersRunning}}/{{.Containers}} {{.Images}} {{.OSType}} {{.NCPU}}"])).trim().split(/[ /]/);
     const ps = (await ok(["ps", "-q"])).trim().split("\n").filter(Boolean).length;

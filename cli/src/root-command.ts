@@ -19,7 +19,7 @@ export class UsageExit extends Error {
 }
 
 /** Commander's errors about flags (Docker: 125 for any command; a missing argument or unknown command is 1). */
-const FLAG_ERRORS = new Set(["commander.unknownOption", "commander.optionMissingArgument", "commander.invalidArgument", "commander.missingMandatoryOptionValue", "commander.conflictingOption"]);
+const FLAG_ERRORS = new Set(["commander.unknownOption", "commander.optionMissingArgument", "commander.invalidArgument", "commander.missingMandatoryOptionValue"]);
 
 export function usageExit(kind: CommandKind) {
   return (err: CommanderError): never => {

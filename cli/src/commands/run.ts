@@ -64,11 +64,16 @@ export async function withPull<T>(image: string, policy: string | undefined, att
     return await attempt();
   } catch (err) {
     if (p !== "missing") throw err;
-    const [{ toCliError }, { write }] = await Promise.all([import("../errors.js"), import("../output.js")]);
+    const [{ toCliError, CliError }, { write }] = await Promise.all([import("../errors.js"), import("../output.js")]);
     const e = toCliError(err, "");
     if (e.code !== "NOT_FOUND" || !/^No such image/.test(e.message)) throw err;
     await write(process.stderr, `Unable to find image '${withTag(image)}' locally\n`);
-    await pullForRun(image);
+    try {
+      await pullForRun(image);
+    } catch (pullErr) {
+      // Both facts in one line: it is not here, and why it could not be fetched.
+      throw new CliError("NOT_FOUND", `${e.message}; pulling it failed: ${toCliError(pullErr, "").message}`);
+    }
     return attempt();
   }
 }
