@@ -8,12 +8,12 @@ export interface ImagesArgs {
 }
 
 export async function images(a: ImagesArgs): Promise<void> {
-  const [{ connect }, { imagesTable, idList }, { write }] = await Promise.all([
-    import("../client.js"),
+  const [{ connectQuick }, { imagesTable, idList }, { write }] = await Promise.all([
+    import("../trpc-session.js"),
     import("../format.js"),
     import("../output.js"),
   ]);
-  const list = await connect().api.image.list.query();
+  const list = await (await connectQuick()).api.image.list.query();
   await write(process.stdout, a.quiet ? idList(list) : imagesTable(list, Date.now()));
 }
 

@@ -15,7 +15,7 @@ export interface PsArgs {
   size?: boolean;
 }
 
-type Session = import("../client.js").Session;
+type Session = import("../trpc-session.js").Session;
 type Summary = import("../api.js").ContainerSummary;
 
 /** PORTS: the bound ports of running containers that publish any (inspect knows them). */
@@ -42,9 +42,9 @@ async function sizesOf(s: Session, containers: Summary[]): Promise<Map<string, s
 }
 
 export async function ps(a: PsArgs): Promise<void> {
-  const [{ connect }, { psTable, idList }, { write }, { CliError }, { parseFilters, matches }, { containerRows, PS_HEADERS, DEFAULT_PS_FORMAT }, { formatRows }] =
+  const [{ connectQuick }, { psTable, idList }, { write }, { CliError }, { parseFilters, matches }, { containerRows, PS_HEADERS, DEFAULT_PS_FORMAT }, { formatRows }] =
     await Promise.all([
-      import("../client.js"),
+      import("../trpc-session.js"),
       import("../format.js"),
       import("../output.js"),
       import("../errors.js"),
@@ -60,7 +60,7 @@ export async function ps(a: PsArgs): Promise<void> {
   }
   // Docker: a status filter, -n and -l look at every container, not only the running ones.
   const all = a.all || filters.has("status") || a.last !== undefined;
-  const s = connect();
+  const s = await connectQuick();
   const everything = await s.api.container.list.query({ all: true });
   let containers = everything.filter((c) => (all ? true : c.state === "running" || c.state === "restarting" || c.state === "created"));
   try {
