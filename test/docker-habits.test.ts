@@ -98,6 +98,9 @@ describe("inspect", () => {
   it("`container inspect` and `image inspect` are the same lookups, each of its kind", async () => {
     expect(await ok(["container", "inspect", "-f", "{{.State.Status}}", "insp"])).toBe("running\n");
     expect((await b.berth(["container", "inspect", "busybox"])).code).toBe(1);
+    expect(await ok(["image", "inspect", "-f", "{{.Os}}", "busybox"])).toBe("linux\n");
+    expect(await ok(["volume", "inspect", "--format", "{{.Name}}", "insp-vol"])).toBe("insp-vol\n");
+    expect(await ok(["network", "inspect", "-f", "{{.Name}}", "insp-net"])).toBe("insp-net\n");
   });
 });
 
