@@ -134,6 +134,13 @@ export async function run(a: RunArgs): Promise<number> {
   const s = connect();
   const { id } = await withPull(a.image, a.flags?.pull, () => s.api.container.run.mutate(a.detach ? { ...input, detach: true } : input));
   if (a.detach) {
+    // Docker's `run -d` returns once the container has started: `inspect` or `attach` right after
+    // it find it running. The worker starts it at once; wait (bounded) until it left "created".
+    for (let waited = 0; waited < 10_000; waited += 50) {
+      const c = await s.api.container.byId.query({ id }).catch(() => undefined);
+      if (!c || c.state !== "created") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await write(process.stdout, id + "\n");
     return 0;
   }
