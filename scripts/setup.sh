@@ -25,6 +25,7 @@ want python3 "command -v python3" "node-gyp needs it to build the native addon"
 want iproute2 "command -v ip" "network namespace checks"
 want libseccomp-dev "test -f /usr/include/seccomp.h" "the runtime's seccomp filter is built with libseccomp"
 want pkg-config "command -v pkg-config" "finds libseccomp when building the native addon"
+want debootstrap "command -v debootstrap" "berth image bootstrap makes debian images with it"
 want iptables "command -v iptables" "container networking: NAT for outbound traffic and forwarding on Berth's bridges"
 want nftables "command -v nft" "anti-spoofing on Berth's bridges: a container sends only from its own MAC and IP"
 if [ "$mode" = "--test" ]; then
@@ -34,7 +35,6 @@ if [ "$mode" = "--test" ]; then
   want docker.io "test -x /usr/sbin/dockerd" "images are checked against docker load / docker save"
   want crun "command -v crun" "the runtime is compared with crun on the same bundle"
   want runc "command -v runc" "the runtime is compared with runc on the same bundle"
-  want debootstrap "command -v debootstrap" "berth image bootstrap makes debian images with it"
   want podman "command -v podman" "the registry tests push and pull with podman too"
   want docker-registry "command -v docker-registry" "the registry benchmark compares with the reference distribution registry"
 fi

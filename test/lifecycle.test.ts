@@ -56,9 +56,9 @@ describe("stop", () => {
     expect(again.code).toBe(0);
   }, 60_000);
 
-  it("refuses a bad timeout as a usage error", async () => {
+  it("refuses a bad timeout as a usage error (125, as Docker's flag parser)", async () => {
     const r = await b.berth(["stop", "-t", "soon", "sleeper"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(125);
     expect(r.stderr).toContain("invalid timeout");
   });
 });
@@ -109,7 +109,7 @@ describe("rm", () => {
     expect(processesOf(id)).toEqual([]);
     const gone = await b.berth(["inspect", "victim"]);
     expect(gone.code).toBe(1);
-    expect(gone.stderr.trim()).toBe("berth: No such container: victim");
+    expect(gone.stderr.trim()).toBe("berth: Error: No such object: victim");
     expect((await b.berth(["ps", "-a"])).stdout).not.toMatch(/victim/);
   }, 60_000);
 
@@ -167,11 +167,12 @@ describe("wait, rename, inspect", () => {
   }, 60_000);
 
   it("reports an unknown container in one line, exit 1", async () => {
-    for (const cmd of [["stop"], ["kill"], ["rm", "-f"], ["wait"], ["inspect"], ["rename"], ["start"], ["restart"]]) {
+    for (const cmd of [["stop"], ["kill"], ["rm", "-f"], ["wait"], ["container", "inspect"], ["rename"], ["start"], ["restart"]]) {
       const args = cmd[0] === "rename" ? [...cmd, "nosuch", "other"] : [...cmd, "nosuch"];
       const r = await b.berth(args);
       expect(r.code, cmd.join(" ")).toBe(1);
-      expect(r.stderr.trim(), cmd.join(" ")).toBe("berth: No such container: nosuch");
+      // inspect says it as Docker's does ("Error: No such container" with its type; "No such object" without).
+      expect(r.stderr.trim(), cmd.join(" ")).toBe(cmd[0] === "container" ? "berth: Error: No such container: nosuch" : "berth: No such container: nosuch");
     }
   }, 60_000);
 });

@@ -199,7 +199,7 @@ describe("attach", () => {
 
   it("with a tty: input reaches the container, Ctrl-P Ctrl-Q detaches quietly and leaves it running", async () => {
     expect((await b.berth(["run", "-d", "-it", "--name", "ttyc", "busybox", "sh"])).code).toBe(0);
-    // -d -it: the worker gives an attach up to 10 s before it starts the container anyway.
+    // -d -it starts at once: nobody is waited for, and `run -d` returns once it has started.
     await until("running", async () => (JSON.parse((await b.berth(["inspect", "ttyc"])).stdout) as { State: { Running: boolean } }[])[0]!.State.Running);
     // The CLI in a terminal (util-linux `script`), typing into it.
     const child = spawn("script", ["-qfec", `exec ${process.execPath} ${path.join(ROOT, "cli/bin/berth.js")} attach ttyc`, "/dev/null"], {

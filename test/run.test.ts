@@ -60,11 +60,13 @@ describe("berth run", () => {
     expect(r.stderr).toMatch(/not found/);
   });
 
-  it("refuses an unknown image with one clear line", async () => {
-    const r = await b.berth(["run", "no-such-image"]);
+  it("refuses an unknown image with one clear line (after Docker's line saying it tried to pull it)", async () => {
+    const r = await b.berth(["run", "no-such-image"], { timeoutMs: 60_000 });
     expect(r.code).toBe(125);
-    expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toContain("No such image: no-such-image:latest");
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe("Unable to find image 'no-such-image:latest' locally");
+    expect(lines[1]).toMatch(/^berth: No such image: no-such-image:latest; pulling it failed: /);
   });
 });
 

@@ -66,6 +66,21 @@ describe("the bundled CLI", () => {
     expect(fs.readdirSync(cacheDir).some((f) => f.startsWith(`berth-build.cjs.${process.version}-`) && f.endsWith(".build.cache"))).toBe(true);
   });
 
+  it("has lean bundles for ps, images and logs, each running its command with a cache of its own", () => {
+    for (const [cmd, usage] of [["ps", /Usage: berth ps \[OPTIONS\]/], ["images", /Usage: berth images \[OPTIONS\]/], ["logs", /Usage: berth logs \[OPTIONS\] CONTAINER/]] as const) {
+      const lean = path.join(build, `berth-${cmd}.cjs`);
+      expect(fs.statSync(lean).size, cmd).toBeLessThan(fs.statSync(path.join(build, "berth.cjs")).size / 4);
+      const r = berth(cmd, "--help");
+      expect(r.status, cmd).toBe(0);
+      expect(r.stdout).toMatch(usage);
+      expect(fs.readdirSync(cacheDir).some((f) => f.startsWith(`berth-${cmd}.cjs.${process.version}-`) && f.endsWith(`.${cmd}.cache`)), cmd).toBe(true);
+    }
+    // Talking to a server that is not there: the lean ps says so as the full CLI does.
+    const down = spawnSync(process.execPath, [bin, "ps"], { encoding: "utf8", env: { ...process.env, BERTH_URL: "http://127.0.0.1:9", BERTH_TOKEN: "x", BERTH_CLI_CACHE_DIR: cacheDir } });
+    expect(down.status).toBe(1);
+    expect(down.stderr).toMatch(/^berth: cannot connect to the Berth server at http:\/\/127\.0\.0\.1:9/);
+  });
+
   it("loads @berth/core from its own bundle in a lean command's rare paths (a bad environment's message)", () => {
     const dir = fs.mkdtempSync(path.join(cacheDir, "ctx-"));
     fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM busybox\n");

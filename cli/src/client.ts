@@ -4,41 +4,20 @@
  * for @berth/core, tRPC or socket.io.
  */
 import { SOCKET, config } from "@berth/core";
-import { createTRPCClient, httpLink } from "@trpc/client";
-import type { AppRouter } from "@berth/web/router";
 import { CliError, connectionMessage, unauthorizedMessage, codeForKind } from "./errors.js";
-import type { Api, LogEntry } from "./api.js";
+import type { LogEntry } from "./api.js";
 import { endpoint } from "./endpoint.js";
-import { httpFetch } from "./http-fetch.js";
 import { tlsOptions } from "./tls-trust.js";
-import { teamAuth, teamHeader } from "./credentials.js";
+import { teamAuth } from "./credentials.js";
+import { connectWith, type Session } from "./trpc-session.js";
 
 export { readToken } from "./endpoint.js";
 
-export interface Session {
-  url: string;
-  token: string;
-  api: Api;
-}
+export { connectWith, type Session };
 
 export function connect(): Session {
   const { url, token } = endpoint(config());
   return connectWith(url, token);
-}
-
-/** A session with the given token, or none (for the few public procedures, such as `token.login`). */
-export function connectWith(url: string, token: string | undefined): Session {
-  const cfg = { url };
-  const api: Api = createTRPCClient<AppRouter>({
-    links: [
-      httpLink({
-        url: `${cfg.url}/api/trpc`,
-        headers: () => ({ ...(token ? { authorization: `Bearer ${token}` } : {}), ...teamHeader(cfg.url) }),
-        fetch: httpFetch,
-      }),
-    ],
-  });
-  return { url: cfg.url, token: token ?? "", api };
 }
 
 let socketIo: Promise<typeof import("socket.io-client")> | undefined;

@@ -9,7 +9,7 @@
  * costs nothing at start-up.
  */
 
-export type ClientCode = "CONNECTION" | "NO_CREDENTIALS" | "BAD_RESPONSE" | "USAGE" | "CONFIG" | "UNKNOWN";
+export type ClientCode = "CONNECTION" | "NO_CREDENTIALS" | "BAD_RESPONSE" | "USAGE" | "FLAG" | "CONFIG" | "UNKNOWN";
 /** A ClientCode, or a tRPC error code as the server sent it (NOT_FOUND, CONFLICT, …). */
 export type ErrorCode = string;
 
@@ -48,6 +48,9 @@ const EXIT: Record<string, { other: number; run: number }> = {
   INTERNAL_SERVER_ERROR: { other: 1, run: 125 },
   // Local problems: bad arguments, bad environment, anything unforeseen.
   USAGE: { other: 1, run: 125 },
+  // An unknown flag, or a value its flag cannot take (`ps --bogus`, `stop -t soon`): 125 for every
+  // command, as Docker's client exits when its flag parser refuses.
+  FLAG: { other: 125, run: 125 },
   CONFIG: { other: 1, run: 125 },
   UNKNOWN: { other: 1, run: 125 },
 };

@@ -80,6 +80,7 @@ const container = (over: Partial<ContainerSummary>): ContainerSummary => ({
   createdAt: t(10 * S),
   startedAt: null,
   finishedAt: null,
+  publishes: false,
   ...over,
 });
 
@@ -101,9 +102,9 @@ describe("ps", () => {
     );
     expect(out).toBe(
       [
-        'CONTAINER ID   IMAGE     COMMAND                  CREATED              STATUS                      NAMES',
-        'bbbbbbbbbbbb   busybox   "sleep 1000000000000…"   4 seconds ago        Up 3 seconds                web',
-        'aaaaaaaaaaaa   busybox   "sh -c exit 3"           About a minute ago   Exited (3) 50 seconds ago   old',
+        'CONTAINER ID   IMAGE     COMMAND                  CREATED              STATUS                      PORTS     NAMES',
+        'bbbbbbbbbbbb   busybox   "sleep 1000000000000…"   4 seconds ago        Up 3 seconds                          web',
+        'aaaaaaaaaaaa   busybox   "sh -c exit 3"           About a minute ago   Exited (3) 50 seconds ago             old',
         '',
       ].join("\n"),
     );

@@ -104,18 +104,38 @@ export function containerStatus(c: ContainerSummary, now: number): string {
 
 const byNewest = <T extends { createdAt: string }>(a: T, b: T) => Date.parse(b.createdAt) - Date.parse(a.createdAt);
 
-export function psTable(containers: ContainerSummary[], now: number): string {
+/** Docker's COMMAND: what runs (entrypoint and command, the image's CMD when none was given). */
+export const commandOf = (c: ContainerSummary) => (c.command?.length ? c.command : c.cmd).join(" ");
+
+/** What `ps` adds from other requests: PORTS (running containers that publish) and, with -s, SIZE. */
+export interface PsExtras {
+  ports?: Map<string, string>;
+  sizes?: Map<string, string>;
+}
+
+export function psTable(containers: ContainerSummary[], now: number, extras: PsExtras = {}): string {
   const rows = [...containers]
     .sort(byNewest)
     .map((c) => [
       shortId(c.id),
       c.image,
-      goQuote(ellipsis(c.cmd.join(" "), 20)),
+      goQuote(ellipsis(commandOf(c), 20)),
       ago(c.createdAt, now),
       containerStatus(c, now),
+      extras.ports?.get(c.id) ?? "",
       c.name,
+      ...(extras.sizes ? [extras.sizes.get(c.id) ?? ""] : []),
     ]);
-  return table(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES"], rows);
+  return table(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES", ...(extras.sizes ? ["SIZE"] : [])], rows);
+}
+
+/** Docker's PORTS cell from inspect's NetworkSettings.Ports: "0.0.0.0:8080->80/tcp, 53/udp". */
+export function portsCell(ports: Record<string, { HostIp: string; HostPort: string }[] | null>): string {
+  const key = (k: string) => [Number(k.split("/")[0]), k] as const;
+  return Object.keys(ports)
+    .sort((a, b) => key(a)[0] - key(b)[0] || a.localeCompare(b))
+    .flatMap((k) => (ports[k]?.length ? ports[k].map((b) => `${b.HostIp || "0.0.0.0"}:${b.HostPort}->${k}`) : [k]))
+    .join(", ");
 }
 
 /** Split "host:5000/team/app:1.2" into repository and tag (the colon after the last slash). */

@@ -74,8 +74,8 @@ describe("other commands", () => {
     expect((await parse(["logs", "web"])).calls.logs).toEqual({ container: "web", follow: false });
   });
 
-  it("exit 1 on usage errors, 0 for --help and --version", async () => {
-    expect((await parse(["ps", "--bogus"])).exit).toBe(1);
+  it("exit 125 on a bad flag (Docker's client), 1 on a missing argument or unknown command, 0 for --help and --version", async () => {
+    expect((await parse(["ps", "--bogus"])).exit).toBe(125);
     expect((await parse(["logs"])).exit).toBe(1);
     expect((await parse(["nope"])).exit).toBe(1);
     expect((await parse(["ps", "--help"])).exit).toBe(0);

@@ -42,6 +42,8 @@ import * as portCmd from "./commands/port.js";
 import * as volumeCmd from "./commands/volume.js";
 import * as cpCmd from "./commands/cp.js";
 import * as diffCmd from "./commands/diff.js";
+import { registerContainerCommands } from "./commands/container-commands.js";
+import { registerInfo, registerVersion } from "./commands/system-info.js";
 
 export interface Handlers {
   run: Parameters<typeof runCmd.register>[1];
@@ -120,5 +122,8 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   diffCmd.register(program);
   teamCmd.register(program);
   teamCmd.registerAudit(program);
+  registerContainerCommands(program);
+  registerVersion(program);
+  registerInfo(program);
   return program;
 }

@@ -53,7 +53,7 @@ describe("registry commands parse", () => {
     expect((await parse(["whoami"])).calls.whoami).toBe(true);
     expect((await parse(["search", "app"])).calls.search).toEqual({ term: "app" });
     expect((await parse(["search", "--limit", "3", "app"])).calls.search).toEqual({ term: "app", limit: 3 });
-    expect((await parse(["search", "--limit", "x", "app"])).exit).toBe(1);
+    expect((await parse(["search", "--limit", "x", "app"])).exit).toBe(125);
     expect((await parse(["login", "-u", "bob", "--password-stdin"])).calls.login).toEqual({ username: "bob", passwordStdin: true });
     expect((await parse(["login"])).calls.login).toEqual({ passwordStdin: false });
     expect((await parse(["logout"])).calls.logout).toBe(true);

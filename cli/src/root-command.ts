@@ -18,9 +18,12 @@ export class UsageExit extends Error {
   }
 }
 
+/** Commander's errors about flags (Docker: 125 for any command; a missing argument or unknown command is 1). */
+const FLAG_ERRORS = new Set(["commander.unknownOption", "commander.optionMissingArgument", "commander.invalidArgument", "commander.missingMandatoryOptionValue"]);
+
 export function usageExit(kind: CommandKind) {
   return (err: CommanderError): never => {
-    throw new UsageExit(err.exitCode === 0 ? 0 : exitCodeFor(new CliError("USAGE", err.message), kind));
+    throw new UsageExit(err.exitCode === 0 ? 0 : exitCodeFor(new CliError(FLAG_ERRORS.has(err.code) ? "FLAG" : "USAGE", err.message), kind));
   };
 }
 

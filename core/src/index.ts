@@ -20,3 +20,4 @@ export * from "./log-options.js";
 export * from "./network.js";
 export * from "./mounts.js";
 export * from "./volume-jobs.js";
+export * from "./version.js";

@@ -18,7 +18,11 @@ export const JOB = {
 } as const;
 
 /** Payloads carry ids, never secrets; the worker reads the rest from the DB. */
-export const ContainerRunJob = z.object({ containerId: z.string().regex(/^[0-9a-f]{64}$/) });
+export const ContainerRunJob = z.object({
+  containerId: z.string().regex(/^[0-9a-f]{64}$/),
+  /** false for `run -d`: nobody is about to attach, so a -i/-t container starts at once. */
+  waitForAttach: z.boolean().default(true),
+});
 export type ContainerRunJob = z.infer<typeof ContainerRunJob>;
 
 export const ContainerKillJob = z.object({
@@ -94,7 +98,8 @@ export const ImageDfJob = z.object({});
 export type ImageDfJob = z.infer<typeof ImageDfJob>;
 export interface ImageDfResult {
   images: { total: number; active: number; size: number; reclaimable: number };
-  containers: { total: number; active: number; size: number; reclaimable: number };
+  /** `sizes`: each container's own layer (bytes by id), for `ps -s`. */
+  containers: { total: number; active: number; size: number; reclaimable: number; sizes?: Record<string, number> };
   /** Blobs and snapshots on disk, referenced or not. */
   content: { blobs: number; blobBytes: number; snapshots: number; snapshotBytes: number };
 }

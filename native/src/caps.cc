@@ -56,17 +56,26 @@ int ComputeCaps(const std::vector<std::string>& add, const std::vector<std::stri
                 CapSets* out, Error* e) {
   const int last = LastCap();
   const uint64_t all = last >= 63 ? ~0ULL : ((1ULL << (last + 1)) - 1);
-  uint64_t set = kDockerDefaultCaps & all;
+  // Docker's order (moby's TweakCapabilities): --cap-add ALL is every cap but the dropped ones;
+  // --cap-drop ALL is just the added ones; otherwise the defaults minus the dropped, plus the added.
+  uint64_t add_set = 0, drop_set = 0;
+  bool add_all = false, drop_all = false;
   for (const std::string& n : add) {
     int c = CapFromName(n);
     if (c == -1) return SetMessage(e, "capabilities", "unknown capability " + n);
-    set |= c == -2 ? all : (1ULL << c);
+    if (c == -2) add_all = true;
+    else add_set |= 1ULL << c;
   }
   for (const std::string& n : drop) {
     int c = CapFromName(n);
     if (c == -1) return SetMessage(e, "capabilities", "unknown capability " + n);
-    set &= c == -2 ? 0 : ~(1ULL << c);
+    if (c == -2) drop_all = true;
+    else drop_set |= 1ULL << c;
   }
+  uint64_t set;
+  if (add_all) set = all & ~drop_set;
+  else if (drop_all) set = add_set;
+  else set = ((kDockerDefaultCaps & all) & ~drop_set) | add_set;
   set &= all;
   out->bounding = set;
   out->effective = out->permitted = uid == 0 ? set : 0;

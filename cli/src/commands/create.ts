@@ -12,15 +12,17 @@ export interface CreateArgs {
 
 /** As `run -d`, but nothing starts: prints the new container's id (state created). */
 export async function create(a: CreateArgs): Promise<void> {
-  const [{ connect }, { write }, { toOptions }] = await Promise.all([import("../client.js"), import("../output.js"), import("./run.js")]);
+  const [{ connect }, { write }, { toOptions, pullPolicy, withPull }] = await Promise.all([import("../client.js"), import("../output.js"), import("./run.js")]);
+  await pullPolicy(a.flags?.pull);
   const options = await toOptions(a.flags);
-  const { id } = await connect().api.container.create.mutate({
+  const s = connect();
+  const { id } = await withPull(a.image, a.flags?.pull, () => s.api.container.create.mutate({
     image: a.image,
     ...(a.cmd.length ? { cmd: a.cmd } : {}),
     ...(a.name !== undefined ? { name: a.name } : {}),
     ...(a.rm ? { autoRemove: true } : {}),
     ...(Object.keys(options).length ? { options } : {}),
-  });
+  }));
   await write(process.stdout, id + "\n");
 }
 

@@ -16,6 +16,11 @@ import * as rmiCmd from "./rmi.js";
 import * as saveCmd from "./save.js";
 import * as systemDfCmd from "./system-df.js";
 import * as tagCmd from "./tag.js";
+import * as buildCmd from "./build.js";
+import * as pullCmd from "./pull.js";
+import * as pushCmd from "./push.js";
+import { registerSystemPrune } from "./prune.js";
+import { registerInfo } from "./system-info.js";
 
 export interface ImageHandlers {
   save: Parameters<typeof saveCmd.register>[1];
@@ -52,7 +57,13 @@ export function registerImageCommands(program: Command, h: Partial<ImageHandlers
   importCmd.register(image, h.import);
   imagePruneCmd.register(image, h.imagePrune);
   imageBootstrapCmd.register(image, h.imageBootstrap);
+  // The rest of Docker's `image` group: the top-level commands under their group name.
+  buildCmd.register(image);
+  pullCmd.register(image);
+  pushCmd.register(image);
 
   const system = program.command("system").description("Manage Berth").usage("COMMAND").helpCommand(false);
   systemDfCmd.register(system, h.systemDf);
+  registerInfo(system);
+  registerSystemPrune(system);
 }

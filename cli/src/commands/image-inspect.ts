@@ -3,10 +3,13 @@ import { action } from "../action.js";
 
 export interface ImageInspectArgs {
   images: string[];
+  /** `-f/--format`: a Go template per image (as `inspect -f`). */
+  format?: string;
 }
 
 /** Docker's JSON array; an image that does not exist fails the command after the others print. */
 export async function imageInspect(a: ImageInspectArgs): Promise<number> {
+  if (a.format !== undefined) return (await import("./inspect.js")).inspect({ containers: a.images, format: a.format, type: "image" });
   const [{ connectImages }, { write }, { toCliError }] = await Promise.all([import("../image-client.js"), import("../output.js"), import("../errors.js")]);
   const s = await connectImages();
   const found: Record<string, unknown>[] = [];
@@ -30,6 +33,7 @@ export function register(parent: Command, handler: (a: ImageInspectArgs) => Prom
     .command("inspect")
     .description("Display detailed information on one or more images")
     .usage("IMAGE [IMAGE...]")
+    .option("-f, --format <template>", "format the output using the given Go template (or json)")
     .argument("<image...>", "images (name[:tag], id or id prefix)")
-    .action(action("other", (images: string[]) => handler({ images })));
+    .action(action("other", (images: string[], o: { format?: string }) => handler({ images, ...(o.format !== undefined ? { format: o.format } : {}) })));
 }

@@ -3,15 +3,17 @@ import { action } from "../action.js";
 
 export interface ImagesArgs {
   quiet: boolean;
+  /** -a: intermediate images too. Berth keeps no intermediate images (build steps are cached as layers), so every image already shows. */
+  all?: boolean;
 }
 
 export async function images(a: ImagesArgs): Promise<void> {
-  const [{ connect }, { imagesTable, idList }, { write }] = await Promise.all([
-    import("../client.js"),
+  const [{ connectQuick }, { imagesTable, idList }, { write }] = await Promise.all([
+    import("../trpc-session.js"),
     import("../format.js"),
     import("../output.js"),
   ]);
-  const list = await connect().api.image.list.query();
+  const list = await (await connectQuick()).api.image.list.query();
   await write(process.stdout, a.quiet ? idList(list) : imagesTable(list, Date.now()));
 }
 
@@ -20,6 +22,7 @@ export function register(program: Command, handler: (a: ImagesArgs) => Promise<n
     .command("images")
     .description("List images")
     .usage("[OPTIONS]")
+    .option("-a, --all", "show all images (Berth keeps no intermediate images: the same list)")
     .option("-q, --quiet", "only show image IDs")
-    .action(action("other", (opts: { quiet?: boolean }) => handler({ quiet: !!opts.quiet })));
+    .action(action("other", (opts: { quiet?: boolean; all?: boolean }) => handler({ quiet: !!opts.quiet, ...(opts.all ? { all: true } : {}) })));
 }

@@ -48,9 +48,9 @@ function collect(value: string, previous: string[] | undefined): string[] {
 export interface NetworkHandlers {
   create(a: { name: string; subnet?: string; gateway?: string; driver?: string; labels: string[] }): Promise<number | void>;
   ls(a: { quiet: boolean }): Promise<number | void>;
-  inspect(a: { names: string[] }): Promise<number | void>;
+  inspect(a: { names: string[]; format?: string }): Promise<number | void>;
   rm(a: { names: string[] }): Promise<number | void>;
-  prune(): Promise<number | void>;
+  prune(a: { force: boolean }): Promise<number | void>;
   connect(a: { network: string; container: string; aliases: string[] }): Promise<number | void>;
   disconnect(a: { network: string; container: string; force: boolean }): Promise<number | void>;
 }
@@ -82,6 +82,7 @@ export const handlers: NetworkHandlers = {
     await write(process.stdout, table(["NETWORK ID", "NAME", "DRIVER", "SCOPE"], nets.map((n) => [n.Id.slice(0, 12), n.Name, n.Driver, n.Scope])));
   },
   async inspect(a) {
+    if (a.format !== undefined) return (await import("./inspect.js")).inspect({ containers: a.names, format: a.format, type: "network" });
     const { s, write } = await session();
     await write(process.stdout, JSON.stringify(await s.api.network.inspect.query({ names: a.names }), null, 4) + "\n");
   },
@@ -101,7 +102,9 @@ export const handlers: NetworkHandlers = {
     }
     return status;
   },
-  async prune() {
+  async prune(a) {
+    const { confirm } = await import("../confirm.js");
+    if (!a.force && !(await confirm("WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] "))) return;
     const { s, write } = await session();
     const gone = await s.api.network.prune.mutate();
     if (gone.length) await write(process.stdout, "Deleted Networks:\n" + gone.map((n) => n + "\n").join(""));
@@ -137,8 +140,9 @@ export function register(program: Command, h: NetworkHandlers = handlers): Comma
   net
     .command("inspect")
     .description("Display detailed information on one or more networks")
+    .option("-f, --format <template>", "format the output using the given Go template (or json)")
     .argument("<network...>")
-    .action(action("other", (names: string[]) => h.inspect({ names })));
+    .action(action("other", (names: string[], o: { format?: string }) => h.inspect({ names, ...(o.format !== undefined ? { format: o.format } : {}) })));
   net
     .command("rm")
     .alias("remove")
@@ -149,7 +153,7 @@ export function register(program: Command, h: NetworkHandlers = handlers): Comma
     .command("prune")
     .description("Remove all unused networks")
     .option("-f, --force", "do not prompt for confirmation")
-    .action(action("other", () => h.prune()));
+    .action(action("other", (o: { force?: boolean }) => h.prune({ force: !!o.force })));
   net
     .command("connect")
     .description("Connect a container to a network (a stopped one joins it at its next start)")

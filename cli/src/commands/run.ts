@@ -29,6 +29,53 @@ export interface RunFlags extends LogFlags, LifecycleFlags, NetworkFlags, MountF
   interactive?: boolean;
   /** -t: a pty for the container */
   tty?: boolean;
+  /** --pull missing|always|never: when to pull the image from its registry first (default missing). */
+  pull?: string;
+}
+
+export const PULL_POLICIES = ["missing", "always", "never"] as const;
+
+/** `--pull` checked: a bad value is a flag error, as Docker's. */
+export async function pullPolicy(v: string | undefined): Promise<(typeof PULL_POLICIES)[number]> {
+  if (v === undefined) return "missing";
+  if ((PULL_POLICIES as readonly string[]).includes(v)) return v as (typeof PULL_POLICIES)[number];
+  const { CliError } = await import("../errors.js");
+  throw new CliError("FLAG", `invalid pull option: '${v}': must be one of "always", "missing" or "never"`);
+}
+
+/** Docker's name for what it could not find: a tag added where none is given. */
+const withTag = (ref: string) => (ref.includes("@") || /:[^/]*$/.test(ref) ? ref : `${ref}:latest`);
+
+/** Pulls the image for run/create (progress quiet; Docker's two status lines on stderr). */
+export async function pullForRun(image: string): Promise<void> {
+  const [{ credsFor, transfer }, { write }] = await Promise.all([import("../registry-transfer.js"), import("../output.js")]);
+  const r = await transfer<{ id: string; digest: string; ref: string }>("/api/images/pull", image, credsFor(image, undefined), true);
+  await write(process.stderr, `Digest: ${r.digest}\nStatus: Downloaded newer image for ${r.ref}\n`);
+}
+
+/**
+ * Runs `attempt` under the pull policy: `always` pulls first; `missing` pulls when the server
+ * has no such image, then tries again; `never` never pulls.
+ */
+export async function withPull<T>(image: string, policy: string | undefined, attempt: () => Promise<T>): Promise<T> {
+  const p = await pullPolicy(policy);
+  if (p === "always") await pullForRun(image);
+  try {
+    return await attempt();
+  } catch (err) {
+    if (p !== "missing") throw err;
+    const [{ toCliError, CliError }, { write }] = await Promise.all([import("../errors.js"), import("../output.js")]);
+    const e = toCliError(err, "");
+    if (e.code !== "NOT_FOUND" || !/^No such image/.test(e.message)) throw err;
+    await write(process.stderr, `Unable to find image '${withTag(image)}' locally\n`);
+    try {
+      await pullForRun(image);
+    } catch (pullErr) {
+      // Both facts in one line: it is not here, and why it could not be fetched.
+      throw new CliError("NOT_FOUND", `${e.message}; pulling it failed: ${toCliError(pullErr, "").message}`);
+    }
+    return attempt();
+  }
 }
 
 /** The flags as the API's ContainerOptions; a bad value is a usage error naming the flag. */
@@ -69,6 +116,7 @@ export async function toOptions(f: RunFlags = {}) {
 }
 
 export async function run(a: RunArgs): Promise<number> {
+  await pullPolicy(a.flags?.pull);
   const options = await toOptions(a.flags);
   const input = {
     image: a.image,
@@ -78,11 +126,21 @@ export async function run(a: RunArgs): Promise<number> {
     ...(Object.keys(options).length ? { options } : {}),
   };
   // Attached without a terminal: one streaming request (run-attached.ts), no tRPC or socket.io.
-  if (!a.detach && !a.flags?.tty && !a.flags?.interactive) return (await import("../run-attached.js")).runAttachedCommand(input);
+  if (!a.detach && !a.flags?.tty && !a.flags?.interactive) {
+    const { runAttachedCommand } = await import("../run-attached.js");
+    return withPull(a.image, a.flags?.pull, () => runAttachedCommand(input));
+  }
   const [{ connect }, { write }] = await Promise.all([import("../client.js"), import("../output.js")]);
   const s = connect();
-  const { id } = await s.api.container.run.mutate(input);
+  const { id } = await withPull(a.image, a.flags?.pull, () => s.api.container.run.mutate(a.detach ? { ...input, detach: true } : input));
   if (a.detach) {
+    // Docker's `run -d` returns once the container has started: `inspect` or `attach` right after
+    // it find it running. The worker starts it at once; wait (bounded) until it left "created".
+    for (let waited = 0; waited < 10_000; waited += 50) {
+      const c = await s.api.container.byId.query({ id }).catch(() => undefined);
+      if (!c || c.state !== "created") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await write(process.stdout, id + "\n");
     return 0;
   }
@@ -128,7 +186,8 @@ export function runFlags(cmd: Command): Command {
     .option("-u, --user <user>", "username or UID (format: <name|uid>[:<group|gid>])")
     .option("--init", "run an init inside the container that forwards signals and reaps processes")
     .option("-i, --interactive", "keep STDIN open and attach it")
-    .option("-t, --tty", "allocate a pseudo-TTY");
+    .option("-t, --tty", "allocate a pseudo-TTY")
+    .option("--pull <policy>", 'pull the image before running: "missing" (default: when it is not here), "always" or "never"');
 }
 
 function collect(value: string, previous: string[]): string[] {

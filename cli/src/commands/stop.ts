@@ -21,14 +21,14 @@ export function parseSeconds(v: string): number {
   return n;
 }
 
-/** `-t SECONDS` as given to stop and restart; a bad value is a usage error. */
+/** `-t SECONDS` as given to stop and restart; a bad value is a flag error (125, as Docker's). */
 export async function timeOption(time: string | undefined): Promise<number | undefined> {
   if (time === undefined) return undefined;
   try {
     return parseSeconds(time);
   } catch (e) {
     const { CliError } = await import("../errors.js");
-    throw new CliError("USAGE", (e as Error).message);
+    throw new CliError("FLAG", (e as Error).message);
   }
 }
 

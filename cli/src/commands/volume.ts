@@ -84,9 +84,11 @@ export function register(program: Command): Command {
   volume
     .command("inspect")
     .description("Display detailed information on one or more volumes")
+    .option("-f, --format <template>", "format the output using the given Go template (or json)")
     .argument("<volume...>", "volume names")
     .action(
-      action("other", async (names: string[]) => {
+      action("other", async (names: string[], opts: { format?: string }) => {
+        if (opts.format !== undefined) return (await import("./inspect.js")).inspect({ containers: names, format: opts.format, type: "volume" });
         const { s, write } = await deps();
         const vols = await s.api.volume.inspect.query({ names });
         await write(process.stdout, JSON.stringify(vols, null, 4) + "\n");

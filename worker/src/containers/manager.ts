@@ -87,15 +87,15 @@ export class ContainerManager {
   }
 
   /** Starts a created container; resolves once it runs (or has been recorded as failed to start). */
-  run(containerId: string): Promise<void> {
+  run(containerId: string, o: { waitForAttach?: boolean } = {}): Promise<void> {
     const busy = this.inflight.get(containerId);
     if (busy) return busy;
-    const p = this.runOnce(containerId).finally(() => this.inflight.delete(containerId));
+    const p = this.runOnce(containerId, o.waitForAttach ?? true).finally(() => this.inflight.delete(containerId));
     this.inflight.set(containerId, p);
     return p;
   }
 
-  private async runOnce(containerId: string): Promise<void> {
+  private async runOnce(containerId: string, waitForAttach: boolean): Promise<void> {
     if (this.stopping) throw new Error("worker is shutting down");
     const row = await this.d.db.container.findUnique({ where: { id: containerId } });
     if (!row) throw new NotFound(`container ${containerId}`);
@@ -116,8 +116,8 @@ export class ContainerManager {
       cmd = proc.args;
       const interactive = opts.tty || opts.interactive;
       // Early output must reach the client of `run -it`: wait (bounded) for its attach first.
-      // A policy restart does not wait: nobody is about to attach (Docker does the same).
-      if (interactive && !this.policyStarts.delete(row.id)) await this.waitForAttach(row.id, ATTACH_WAIT_MS);
+      // A policy restart or a `run -d` does not wait: nobody is about to attach (Docker does the same).
+      if (interactive && !this.policyStarts.delete(row.id) && waitForAttach) await this.waitForAttach(row.id, ATTACH_WAIT_MS);
       if (this.stopping) {
         await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, "the Berth worker stopped before the container started");
         return;

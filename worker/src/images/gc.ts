@@ -159,7 +159,7 @@ export async function collectGarbage(d: GcDeps, opts: { dryRun?: boolean; graceM
 
 export interface DiskUsage {
   images: { total: number; active: number; size: number; reclaimable: number };
-  containers: { total: number; active: number; size: number; reclaimable: number };
+  containers: { total: number; active: number; size: number; reclaimable: number; sizes: Record<string, number> };
   content: { blobs: number; blobBytes: number; snapshots: number; snapshotBytes: number };
 }
 
@@ -182,8 +182,10 @@ export async function diskUsage(d: GcDeps & { containersDir: string; hostId: str
   const size = sum(all);
   let containerBytes = 0;
   let containerReclaimable = 0;
+  const sizes: Record<string, number> = {};
   for (const c of containers) {
     const bytes = await du(path.join(d.containersDir, c.id, "upper"));
+    sizes[c.id] = bytes;
     containerBytes += bytes;
     if (c.state !== "running") containerReclaimable += bytes;
   }
@@ -192,7 +194,7 @@ export async function diskUsage(d: GcDeps & { containersDir: string; hostId: str
   for (const s of snaps) snapshotBytes += await du(s.dir);
   return {
     images: { total: marks.images.size, active: [...marks.images.keys()].filter((id) => used.has(id)).length, size, reclaimable: size - sum(inUse) },
-    containers: { total: containers.length, active: containers.filter((c) => c.state === "running").length, size: containerBytes, reclaimable: containerReclaimable },
+    containers: { total: containers.length, active: containers.filter((c) => c.state === "running").length, size: containerBytes, reclaimable: containerReclaimable, sizes },
     content: { blobs: files.length, blobBytes: files.reduce((n, f) => n + f.size, 0), snapshots: snaps.length, snapshotBytes },
   };
 }

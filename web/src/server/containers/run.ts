@@ -30,6 +30,8 @@ export interface RunRequest {
   options?: ContainerOptions;
   /** false: `create` (state created, nothing runs until `start`). */
   start?: boolean;
+  /** `run -d`: no client will attach, so a -i/-t container starts without waiting for one. */
+  detach?: boolean;
 }
 
 /** Validates, writes the desired state, tells the world, enqueues the job for the host. */
@@ -87,7 +89,7 @@ export async function runContainer(s: Services, actor: Actor, req: RunRequest): 
     log.info({ id, container: name, image: image.ref, host: host.id }, "container created (not started)");
     return { id, name };
   }
-  const payload: ContainerRunJob = { containerId: id };
+  const payload: ContainerRunJob = { containerId: id, waitForAttach: !req.detach };
   try {
     await queues.get(hostQueueName(host.id)).add(JOB.containerRun, payload, { removeOnComplete: 1000, removeOnFail: 1000 });
   } catch (err) {

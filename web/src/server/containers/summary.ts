@@ -22,15 +22,29 @@ export interface ContainerSummary {
   paused: boolean;
   restartCount: number;
   labels: Record<string, string>;
+  /** Publishes ports (-p or -P): `ps` asks inspect for the bound ones. */
+  publishes: boolean;
+  /** What runs: the entrypoint and command, the image's where none was given (Docker's COMMAND); set by `list`. */
+  command?: string[];
 }
 
-function labelsOf(options: string): Record<string, string> {
+function optionsOf(options: string): { labels?: unknown; publish?: unknown; publishAll?: unknown } {
   try {
-    const v = (JSON.parse(options) as { labels?: unknown }).labels;
-    return v && typeof v === "object" ? (v as Record<string, string>) : {};
+    const v: unknown = JSON.parse(options);
+    return v && typeof v === "object" ? v : {};
   } catch {
     return {};
   }
+}
+
+function labelsOf(options: string): Record<string, string> {
+  const v = optionsOf(options).labels;
+  return v && typeof v === "object" ? (v as Record<string, string>) : {};
+}
+
+function publishes(options: string): boolean {
+  const o = optionsOf(options);
+  return (Array.isArray(o.publish) && o.publish.length > 0) || o.publishAll === true;
 }
 
 function parseCmd(json: string): string[] {
@@ -62,5 +76,6 @@ export function toSummary(c: ContainerWithRuntime): ContainerSummary {
     paused: c.runtime?.paused ?? false,
     restartCount: c.runtime?.restartCount ?? 0,
     labels: labelsOf(c.options),
+    publishes: publishes(c.options),
   };
 }

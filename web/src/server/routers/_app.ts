@@ -11,6 +11,7 @@ import { networkRouter } from "./network.js";
 import { volumeRouter } from "./volume.js";
 import { teamRouter } from "./team.js";
 import { auditRouter } from "./audit.js";
+import { systemRouter } from "./system.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -25,6 +26,7 @@ export const appRouter = router({
   volume: volumeRouter,
   team: teamRouter,
   audit: auditRouter,
+  system: systemRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,6 +11,7 @@ import { runtimeProcedures } from "../containers/runtime-ops.js";
 import { containerNetworkInspect, withNetwork } from "../networks/jobs.js";
 import { removeAnonymousVolumes, withMounts } from "../volumes/service.js";
 import { containerChanges } from "../containers/fs.js";
+import { containerCommands } from "../containers/command.js";
 
 const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
 
@@ -21,6 +22,8 @@ export const RunInput = z.object({
   name: z.string().max(128).regex(CONTAINER_NAME, "only [a-zA-Z0-9][a-zA-Z0-9_.-]* are allowed").optional(),
   autoRemove: z.boolean().optional(),
   options: ContainerOptions.optional(),
+  /** `run -d`: start at once, without waiting for an attach. */
+  detach: z.boolean().optional(),
 });
 
 export const containerRouter = router({
@@ -42,7 +45,8 @@ export const containerRouter = router({
         orderBy: [{ createdAt: "desc" }, { id: "asc" }],
         include: { runtime: true },
       });
-      return rows.map(toSummary);
+      const commands = await containerCommands(ctx.services, rows);
+      return rows.map((r) => ({ ...toSummary(r), command: commands.get(r.id) ?? [] }));
     }),
 
   byId: teamProcedure("container.read").input(z.object({ id: ContainerRef })).query(async ({ ctx, input }): Promise<ContainerSummary> => {

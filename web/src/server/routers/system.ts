@@ -1,0 +1,69 @@
+/**
+ * `docker version` and `docker info`'s server side: what this Berth is and what it holds. Field
+ * names are Docker's (`docker info --format '{{.ContainersRunning}}'` works the same on both).
+ */
+import fs from "node:fs/promises";
+import os from "node:os";
+import { BERTH_VERSION, config } from "@berth/core";
+import { router, selfProcedure, teamProcedure } from "../trpc.js";
+import { toSummary } from "../containers/summary.js";
+
+/** Go's GOARCH names, as Docker prints OS/Arch. */
+const GOARCH: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" };
+export const goArch = (arch: string) => GOARCH[arch] ?? arch;
+
+async function operatingSystem(): Promise<string> {
+  const text = await fs.readFile("/etc/os-release", "utf8").catch(() => "");
+  return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(text)?.[1] ?? os.type();
+}
+
+async function cgroupVersion(): Promise<string> {
+  return (await fs.access("/sys/fs/cgroup/cgroup.controllers").then(() => true, () => false)) ? "2" : "1";
+}
+
+export const systemRouter = router({
+  version: selfProcedure.query(() => ({
+    Version: BERTH_VERSION,
+    NodeVersion: process.version,
+    Os: process.platform,
+    Arch: goArch(process.arch),
+    KernelVersion: os.release(),
+  })),
+
+  // Counts are the current team's (its containers; its own tags and the shared bases), as the rest of the API.
+  info: teamProcedure("container.read").query(async ({ ctx }) => {
+    const { db } = ctx.services;
+    const teamId = ctx.actor.team.id;
+    const [rows, images, hosts, osName, cgroup] = await Promise.all([
+      db.container.findMany({ where: { teamId }, include: { runtime: true } }),
+      db.image.count({ where: { tags: { some: { OR: [{ teamId }, { teamId: null }] } } } }),
+      db.host.findMany({ orderBy: { createdAt: "asc" } }),
+      operatingSystem(),
+      cgroupVersion(),
+    ]);
+    const containers = rows.map(toSummary);
+    const running = containers.filter((c) => c.state === "running" && !c.paused).length;
+    const paused = containers.filter((c) => c.paused).length;
+    return {
+      ID: hosts[0]?.id ?? "",
+      Name: os.hostname(),
+      ServerVersion: BERTH_VERSION,
+      Containers: containers.length,
+      ContainersRunning: running,
+      ContainersPaused: paused,
+      ContainersStopped: containers.length - running - paused,
+      Images: images,
+      Driver: "overlayfs",
+      CgroupDriver: "cgroupfs",
+      CgroupVersion: cgroup,
+      KernelVersion: os.release(),
+      OperatingSystem: osName,
+      OSType: process.platform,
+      Architecture: os.machine(),
+      NCPU: os.cpus().length,
+      MemTotal: os.totalmem(),
+      DockerRootDir: config().home,
+      Hosts: hosts.length,
+    };
+  }),
+});
