@@ -2,7 +2,6 @@ import { createHash, randomUUID } from "node:crypto";
 import { constants as fsConstants, createReadStream, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import * as tar from "tar";
 import { BerthError, chainIds, digestHex, FailedPrecondition, InvalidArgument, NotFound, parseImageRef } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
@@ -12,6 +11,7 @@ import type { LayerBlob } from "../images/layer.js";
 import { resolveUser } from "../containers/spec.js";
 import { downloadForAdd, isUrl } from "./add-url.js";
 import { BuildCache } from "./cache.js";
+import { extractArchive } from "./context.js";
 import { expand, parseDockerfile, parseKeyValues, splitWords, type Instruction, type Stage, type Vars } from "./parse.js";
 import { runStep } from "./run-step.js";
 import type { NetworkService } from "../network/index.js";
@@ -29,6 +29,8 @@ export interface BuildDeps {
   network?: NetworkService;
   /** Progress text for the user (step headers, RUN output, CACHED, durations). */
   out: (text: string) => void;
+  /** Extracts ADD's local archive into a directory (the worker's context process); in this process without it. */
+  extract?: (archive: string, dir: string) => Promise<void>;
 }
 
 export interface BuildRequest {
@@ -240,7 +242,8 @@ class StageBuilder {
     try {
       layer = await this.execute(ins, config, stepDir, sources);
     } finally {
-      await fs.rm(stepDir, { recursive: true, force: true });
+      // Retries: the context process may still be closing a file of an archive it refused.
+      await fs.rm(stepDir, { recursive: true, force: true, maxRetries: 5 });
     }
     if (layer) layers.push(layer);
     config.history.push({ created: new Date().toISOString(), created_by: ins.source, ...(layer ? {} : { empty_layer: true }), comment: "berth build" });
@@ -472,8 +475,8 @@ class StageBuilder {
       const target = destDir ? path.posix.join(dest, path.posix.basename(src.rel)) : dest;
       // A downloaded archive stays as it is (Docker extracts only local ones).
       if (isAdd && !ins.flags.from && !src.url && (await isTarArchive(found.abs))) {
-        // node-tar itself refuses to extract through a symlink inside `cwd`.
-        await tar.x({ file: found.abs, cwd: out.mkdirp(dest), preserveOwner: true });
+        // Within the context limits, in the context process; node-tar refuses to extract through a symlink below the directory.
+        await (this.d.extract ?? extractArchive)(found.abs, out.mkdirp(dest));
         continue;
       }
       const dir = out.mkdirp(path.posix.dirname(target));

@@ -2,27 +2,22 @@ import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { BerthError, FailedPrecondition, type ErrorKind, type Logger } from "@berth/core";
 
-/** A request to the context process, and its answer. */
-export interface PrepareRequest {
-  id: number;
-  archive: string | Uint8Array;
-  dir: string;
-  dockerfile: string;
-}
-export type PrepareReply = { id: number; dockerfile: string } | { id: number; error: { kind?: ErrorKind; message: string } };
+/** A request to the context process (prepare a context, or extract ADD's archive), and its answer. */
+export type ContextRequest = { id: number; op: "prepare"; archive: string | Uint8Array; dir: string; dockerfile: string } | { id: number; op: "extract"; archive: string; dir: string };
+export type ContextReply = { id: number; dockerfile?: string } | { id: number; error: { kind?: ErrorKind; message: string } };
 
 /** Heap of the context process: a hostile context that gets past the limits ends there, not in the worker. */
 const CHILD_HEAP_MB = 512;
 
 /**
- * Build contexts are unpacked and read in a child process of the worker (context-child.ts),
+ * Build contexts (and ADD's local archives) are unpacked and read in a child process of the worker (context-child.ts),
  * kept running between builds so a build pays no start-up: a context that exhausts memory, or
  * anything else that kills a process, takes down that child and fails the builds it was
  * preparing, never the worker (whose death would take every container on the host with it).
  */
 export class ContextProcess {
   private child: ChildProcess | undefined;
-  private readonly pending = new Map<number, { resolve: (v: { dockerfile: string }) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (v: { dockerfile?: string }) => void; reject: (e: Error) => void }>();
   private nextId = 1;
   private closed = false;
 
@@ -34,16 +29,24 @@ export class ContextProcess {
   }
 
   /** prepareContext(archive, dir, dockerfile), in the child. */
-  prepare(archive: string | Buffer, dir: string, dockerfile: string): Promise<{ dockerfile: string }> {
+  async prepare(archive: string | Buffer, dir: string, dockerfile: string): Promise<{ dockerfile: string }> {
+    const r = await this.request({ id: this.nextId++, op: "prepare", archive, dir, dockerfile });
+    return { dockerfile: r.dockerfile ?? "" };
+  }
+
+  /** extractArchive(archive, dir) (ADD's local archive), in the child. */
+  async extract(archive: string, dir: string): Promise<void> {
+    await this.request({ id: this.nextId++, op: "extract", archive, dir });
+  }
+
+  private request(req: ContextRequest): Promise<{ dockerfile?: string }> {
     if (this.closed) return Promise.reject(new FailedPrecondition("the worker is shutting down: the build context was not prepared"));
     const child = this.spawn();
-    const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(req.id, { resolve, reject });
       child.channel?.ref();
-      const req: PrepareRequest = { id, archive, dir, dockerfile };
       child.send(req, (err) => {
-        if (err) this.settle(id, undefined, new FailedPrecondition(`sending the build context to its process failed: ${err.message}`));
+        if (err) this.settle(req.id, undefined, new FailedPrecondition(`sending the build context to its process failed: ${err.message}`));
       });
     });
   }
@@ -60,9 +63,9 @@ export class ContextProcess {
     this.child = child;
     child.unref();
     child.channel?.unref();
-    child.on("message", (m: PrepareReply) => {
+    child.on("message", (m: ContextReply) => {
       if ("error" in m) this.settle(m.id, undefined, m.error.kind ? new BerthError(m.error.kind, m.error.message) : new Error(m.error.message));
-      else this.settle(m.id, { dockerfile: m.dockerfile });
+      else this.settle(m.id, m);
     });
     child.on("error", (err) => this.log.warn({ err }, "the build context process failed"));
     child.on("exit", (code, signal) => {
@@ -72,13 +75,13 @@ export class ContextProcess {
       this.log.warn({ code, signal, builds: this.pending.size }, "the build context process died");
       // Only this child's requests were pending: a new one serves the next build.
       for (const id of [...this.pending.keys()]) {
-        this.settle(id, undefined, new FailedPrecondition(`preparing the build context failed: its process ${how} (out of memory?): make the context smaller with .dockerignore`));
+        this.settle(id, undefined, new FailedPrecondition(`unpacking the build context or an ADD archive failed: its process ${how} (out of memory?): make the context smaller with .dockerignore`));
       }
     });
     return child;
   }
 
-  private settle(id: number, value: { dockerfile: string } | undefined, err?: Error): void {
+  private settle(id: number, value: { dockerfile?: string } | undefined, err?: Error): void {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);

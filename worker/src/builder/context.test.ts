@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isInvalidArgument } from "@berth/core";
-import { dockerignore, prepareContext } from "./context.js";
+import { dockerignore, extractArchive, prepareContext } from "./context.js";
 import { CONTEXT_LIMITS, ContextLimitExceeded } from "./limits.js";
 import { globRegex } from "./view.js";
 
@@ -129,6 +129,17 @@ describe("prepareContext with hostile contexts", () => {
       expect((err as Error).message).toMatch(new RegExp(`more than ${CONTEXT_LIMITS.depth} deep.*\\.dockerignore`));
       expect(fs.existsSync(path.join(dir, ...Array<string>(CONTEXT_LIMITS.depth + 1).fill("d")))).toBe(false);
     }
+  });
+
+  it("extracts ADD's archive within the same limits, naming it", async () => {
+    const members: Record<string, string> = {};
+    for (let i = 1; i <= CONTEXT_LIMITS.depth + 5; i++) members[`${"d/".repeat(i)}f`] = "x";
+    const file = path.join(work, "add-deep.tar");
+    fs.writeFileSync(file, tarOf(members));
+    await expect(extractArchive(file, path.join(work, "add-deep"))).rejects.toThrow(/the ADD archive nests directories more than/);
+    fs.writeFileSync(file, tarOf({ "a/b": "x" }));
+    await extractArchive(file, path.join(work, "add-ok"));
+    expect(fs.readFileSync(path.join(work, "add-ok/a/b"), "utf8")).toBe("x");
   });
 
   it("refuses a compressed context that expands too far", async () => {

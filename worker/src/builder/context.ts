@@ -52,10 +52,18 @@ async function removeIgnored(dir: string, ignored: (rel: string, isDir: boolean)
   }
 }
 
+/**
+ * ADD's local archive, extracted into `dir` (a real directory of the step's root) within the same
+ * limits as a context, owners kept; node-tar refuses to write through a symlink below `dir`.
+ */
+export function extractArchive(archive: string, dir: string): Promise<void> {
+  return unpackFile(archive, dir, true);
+}
+
 /** A context uploaded as a file: streamed through node-tar, each entry metered before it is written. */
-async function unpackFile(archive: string, dir: string): Promise<void> {
+async function unpackFile(archive: string, dir: string, preserveOwner = false): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
-  const meter = new ContextMeter();
+  const meter = new ContextMeter(preserveOwner ? "the ADD archive" : "the build context");
   await new Promise<void>((resolve, reject) => {
     let failed: Error | undefined;
     let read = 0;
@@ -71,8 +79,9 @@ async function unpackFile(archive: string, dir: string): Promise<void> {
     };
     const u = new tar.Unpack({
       cwd: dir,
-      preserveOwner: false,
-      strict: true,
+      preserveOwner,
+      // A context must unpack whole; an archive ADD extracts skips what node-tar refuses, as before.
+      strict: !preserveOwner,
       filter: (p, e) => {
         if (failed) return false;
         try {

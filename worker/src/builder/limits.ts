@@ -28,21 +28,24 @@ export class ContextMeter {
   private entries = 0;
   private bytes = 0;
 
+  /** `what` names the archive in errors ("the build context", "the ADD archive"). */
+  constructor(private readonly what = "the build context") {}
+
   /** Checks one more entry of `size` bytes at `rel` (before it is written). */
   entry(rel: string, size: number): void {
-    if (++this.entries > CONTEXT_LIMITS.entries) throw new ContextLimitExceeded(`the build context has more than ${CONTEXT_LIMITS.entries} entries: ${HOW}`);
+    if (++this.entries > CONTEXT_LIMITS.entries) throw new ContextLimitExceeded(`${this.what} has more than ${CONTEXT_LIMITS.entries} entries: ${HOW}`);
     const depth = rel.split("/").filter((p) => p && p !== ".").length;
     if (depth > CONTEXT_LIMITS.depth) {
-      throw new ContextLimitExceeded(`the build context nests directories more than ${CONTEXT_LIMITS.depth} deep (at "${rel.split("/").slice(0, 3).join("/")}/…"): ${HOW}`);
+      throw new ContextLimitExceeded(`${this.what} nests directories more than ${CONTEXT_LIMITS.depth} deep (at "${rel.split("/").slice(0, 3).join("/")}/…"): ${HOW}`);
     }
     this.bytes += size;
-    if (this.bytes > CONTEXT_LIMITS.bytes) throw new ContextLimitExceeded(`the build context holds more than ${CONTEXT_LIMITS.bytes / 1024 ** 3} GiB of files: ${HOW}`);
+    if (this.bytes > CONTEXT_LIMITS.bytes) throw new ContextLimitExceeded(`${this.what} holds more than ${CONTEXT_LIMITS.bytes / 1024 ** 3} GiB of files: ${HOW}`);
   }
 
   /** Checks the unpacked size against the archive's bytes read so far (a compressed archive that expands too far). */
   ratio(archiveBytes: number): void {
     if (this.bytes > CONTEXT_LIMITS.ratioFloor && this.bytes > CONTEXT_LIMITS.ratio * Math.max(archiveBytes, 1)) {
-      throw new ContextLimitExceeded(`the build context expands more than ${CONTEXT_LIMITS.ratio} times its compressed size: send it uncompressed, or ${HOW}`);
+      throw new ContextLimitExceeded(`${this.what} expands more than ${CONTEXT_LIMITS.ratio} times its compressed size: send it uncompressed, or ${HOW}`);
     }
   }
 }

@@ -60,7 +60,7 @@ export default function buildJob(d: BuildJobDeps): BuildJobRunner {
       // Unpacked: the upload has served (the finally below covers a failed unpack).
       if (archive) await fs.rm(archive, { force: true });
       const r = await build(
-        { db: d.db, blobs: d.blobs, snapshots: d.snapshots, cache, hostId: d.hostId, ...(d.network ? { network: d.network } : {}), out: (text) => void emit({ type: "out", text }) },
+        { db: d.db, blobs: d.blobs, snapshots: d.snapshots, cache, hostId: d.hostId, ...(d.network ? { network: d.network } : {}), out: (text) => void emit({ type: "out", text }), extract: (file, into) => contexts.extract(file, into) },
         { buildId: p.buildId, contextDir: ctx, workDir: path.join(dir, "work"), dockerfile, tags: p.tags, ...(p.target ? { target: p.target } : {}), buildArgs: p.buildArgs, noCache: p.noCache, network: p.network },
       );
       log.info({ id: r.id, tags: p.tags }, "image built");
