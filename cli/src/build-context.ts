@@ -2,24 +2,48 @@ import fs from "node:fs";
 import path from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import * as ignoreNs from "ignore";
+import { CliError } from "./errors.js";
 import { smallContextTar } from "./small-context.js";
 
 type IgnoreFactory = () => { add(patterns: string[]): { ignores(p: string): boolean } };
 const ignore = ((ignoreNs as unknown as { default?: unknown }).default ?? ignoreNs) as IgnoreFactory;
 
+/** Longest .dockerignore read (the server's bound too). */
+const DOCKERIGNORE_MAX = 1 << 20;
+
+/**
+ * The context's .dockerignore, read only when it is a regular file of at most 1 MiB: a link to
+ * /dev/zero or a FIFO would otherwise be read forever. Opened without blocking (a FIFO).
+ */
+function readDockerignore(dir: string): string | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(dir, ".dockerignore"), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new CliError("USAGE", `unable to read ${path.join(dir, ".dockerignore")}: ${(e as Error).message}`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new CliError("USAGE", `${path.join(dir, ".dockerignore")} is not a regular file: make it one`);
+    if (st.size > DOCKERIGNORE_MAX) throw new CliError("USAGE", `${path.join(dir, ".dockerignore")} is larger than 1 MiB`);
+    return fs.readFileSync(fd, "utf8");
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** The paths of `dir` to send, .dockerignore applied (gitignore syntax, `!` re-includes); `keep` always goes. */
 export function contextFiles(dir: string, keep: string[] = []): string[] {
   let ig: { ignores(p: string): boolean } | undefined;
-  try {
-    const lines = fs
-      .readFileSync(path.join(dir, ".dockerignore"), "utf8")
+  const text = readDockerignore(dir);
+  if (text !== undefined) {
+    const lines = text
       .split("\n")
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith("#"))
       .map((l) => l.replace(/^\/+/, "").replace(/^(!)\/+/, "$1"));
     ig = ignore().add(lines);
-  } catch {
-    /* no .dockerignore */
   }
   const always = new Set([...keep, ".dockerignore"]);
   const out: string[] = [];

@@ -135,6 +135,7 @@ async function main(): Promise<void> {
       agent.close();
       await worker.close();
       await builds.close();
+      runBuild.close();
       await manager.stopAll(3000);
       await network.shutdown().catch((err: unknown) => log.error({ err }, "network clean-up failed"));
       await redis.quit();

@@ -1,8 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, readFileSync } from "node:fs";
+import { constants as fsConstants, createReadStream, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import * as tar from "tar";
 import { BerthError, chainIds, digestHex, FailedPrecondition, InvalidArgument, NotFound, parseImageRef } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
@@ -12,10 +11,12 @@ import type { LayerBlob } from "../images/layer.js";
 import { resolveUser } from "../containers/spec.js";
 import { downloadForAdd, isUrl } from "./add-url.js";
 import { BuildCache } from "./cache.js";
+import { extractArchive } from "./context.js";
 import { expand, parseDockerfile, parseKeyValues, splitWords, type Instruction, type Stage, type Vars } from "./parse.js";
 import { runStep } from "./run-step.js";
 import type { NetworkService } from "../network/index.js";
 import { getEnv, setEnv, type StageConfig } from "./state.js";
+import { StepRoot } from "./step-root.js";
 import { MergedView } from "./view.js";
 
 export interface BuildDeps {
@@ -28,6 +29,8 @@ export interface BuildDeps {
   network?: NetworkService;
   /** Progress text for the user (step headers, RUN output, CACHED, durations). */
   out: (text: string) => void;
+  /** Extracts ADD's local archive into a directory (the worker's context process); in this process without it. */
+  extract?: (archive: string, dir: string) => Promise<void>;
 }
 
 export interface BuildRequest {
@@ -241,7 +244,8 @@ class StageBuilder {
     try {
       layer = await this.execute(ins, config, stepDir, sources);
     } finally {
-      await fs.rm(stepDir, { recursive: true, force: true });
+      // Retries: the context process may still be closing a file of an archive it refused.
+      await fs.rm(stepDir, { recursive: true, force: true, maxRetries: 5 });
     }
     if (layer) layers.push(layer);
     config.history.push({ created: new Date().toISOString(), created_by: ins.source, ...(layer ? {} : { empty_layer: true }), comment: "berth build" });
@@ -460,24 +464,25 @@ class StageBuilder {
     if (ins.flags.chown) owner = await resolveUser(expand(ins.flags.chown, this.vars), await this.lowerdirs());
     const root = path.join(stepDir, "layer");
     await fs.mkdir(root, { recursive: true });
+    // Every write goes through the step's root: a symlink one source put there cannot lead another out of it.
+    const out = new StepRoot(root);
     const isAdd = ins.keyword === "ADD";
     for (const src of sources) {
       const found = (await src.view.lookup(src.rel))!;
       if (found.st.isDirectory()) {
-        await copyTree(src.view, src.rel, path.join(root, dest), owner);
+        await copyTree(src.view, src.rel, out, out.mkdirp(dest), owner);
         continue;
       }
       if (src.url && destDir && !src.url.named) throw new InvalidArgument(`${where}: ADD: cannot determine a file name from the URL ${src.url.text}: give DEST as a file path`);
       const target = destDir ? path.posix.join(dest, path.posix.basename(src.rel)) : dest;
       // A downloaded archive stays as it is (Docker extracts only local ones).
       if (isAdd && !ins.flags.from && !src.url && (await isTarArchive(found.abs))) {
-        const into = path.join(root, dest);
-        await fs.mkdir(into, { recursive: true });
-        await tar.x({ file: found.abs, cwd: into, preserveOwner: true });
+        // Within the context limits, in the context process; node-tar refuses to extract through a symlink below the directory.
+        await (this.d.extract ?? extractArchive)(found.abs, out.mkdirp(dest));
         continue;
       }
-      await fs.mkdir(path.join(root, path.posix.dirname(target)), { recursive: true });
-      await copyEntry(found.abs, found.st, path.join(root, target), owner);
+      const dir = out.mkdirp(path.posix.dirname(target));
+      await copyEntry(found.abs, found.st, out.place(dir, path.posix.basename(target)), owner);
     }
     if (!(await fs.readdir(root)).length) throw new InvalidArgument(`${where}: nothing to copy`);
     return this.commitDir(root, true);
@@ -518,30 +523,42 @@ async function hashSources(sources: Source[]): Promise<string> {
   return h.digest("hex");
 }
 
+/** Copies one file or symlink to `to`, a name StepRoot.place cleared (nothing there to follow). */
 async function copyEntry(abs: string, st: import("node:fs").Stats, to: string, owner: { uid: number; gid: number }): Promise<void> {
   if (st.isSymbolicLink()) await fs.symlink(await fs.readlink(abs), to);
   else if (st.isFile()) {
-    await fs.copyFile(abs, to);
+    // COPYFILE_EXCL: O_CREAT|O_EXCL, which never follows a symlink at `to`.
+    await fs.copyFile(abs, to, fsConstants.COPYFILE_EXCL);
     await fs.chmod(to, st.mode & 0o7777);
   } else return;
   await fs.lchown(to, owner.uid, owner.gid);
   await fs.lutimes(to, st.atime, st.mtime);
 }
 
-async function copyTree(view: MergedView, rel: string, to: string, owner: { uid: number; gid: number }): Promise<void> {
-  await fs.mkdir(to, { recursive: true });
-  const self = await view.lookup(rel);
-  for (const n of await view.readdir(rel)) {
-    const r = rel ? `${rel}/${n}` : n;
-    const f = await view.lookup(r);
-    if (!f) continue;
-    if (f.st.isDirectory()) await copyTree(view, r, path.join(to, n), owner);
-    else await copyEntry(f.abs, f.st, path.join(to, n), owner);
+/**
+ * Copies the directory `rel` of a view into the real directory `to` of the step's root, one
+ * directory at a time (a tree may nest deep): subdirectories entered through StepRoot, files
+ * and links placed by it; each directory's mode, owner and times set after its contents.
+ */
+async function copyTree(view: MergedView, rel: string, out: StepRoot, to: string, owner: { uid: number; gid: number }): Promise<void> {
+  const finish: { st: import("node:fs").Stats; dir: string }[] = [];
+  const pending = [{ rel, to }];
+  for (let d = pending.pop(); d; d = pending.pop()) {
+    const self = await view.lookup(d.rel);
+    if (self) finish.push({ st: self.st, dir: d.to });
+    for (const n of await view.readdir(d.rel)) {
+      const r = d.rel ? `${d.rel}/${n}` : n;
+      const f = await view.lookup(r);
+      if (!f) continue;
+      if (f.st.isDirectory()) pending.push({ rel: r, to: out.enter(d.to, n) });
+      else if (f.st.isFile() || f.st.isSymbolicLink()) await copyEntry(f.abs, f.st, out.place(d.to, n), owner);
+    }
   }
-  if (self) {
-    await fs.chmod(to, self.st.mode & 0o7777);
-    await fs.chown(to, owner.uid, owner.gid);
-    await fs.utimes(to, self.st.atime, self.st.mtime);
+  // Deepest first, so setting a directory's times is not undone by writing into it.
+  for (const { st, dir } of finish.reverse()) {
+    await fs.chmod(dir, st.mode & 0o7777);
+    await fs.lchown(dir, owner.uid, owner.gid);
+    await fs.lutimes(dir, st.atime, st.mtime);
   }
 }
 

@@ -37,3 +37,18 @@ it("splits words with quotes and expands variables like Docker", () => {
   expect(parseKeyValues(`K=1 M="two words"`, true)).toEqual([["K", "1"], ["M", "two words"]]);
   expect(parseKeyValues(`LEGACY some value`, true)).toEqual([["LEGACY", "some value"]]);
 });
+
+it("a syntax error never carries more of the file than an instruction-like word", () => {
+  // A "Dockerfile" that is really a key or a config: the error must not echo it.
+  for (const text of ["AKIAIOSFODNN7EXAMPLE0123456789abcdefSECRET\n", "-----BEGIN PRIVATE KEY-----\nMIIsecret\n", "FROM busybox\nCOPY [\"secret-value\n", "FROM a secret-value b c\n"]) {
+    let err: unknown;
+    try {
+      parseDockerfile(text);
+    } catch (e) {
+      err = e;
+    }
+    expect(isInvalidArgument(err), text).toBe(true);
+    expect((err as Error).message).not.toMatch(/SECRET|secret|PRIVATE|MIIsecret/);
+  }
+  expect(() => parseDockerfile("FROM busybox\nFRM x\n")).toThrow(/unknown instruction: "FRM"/);
+});

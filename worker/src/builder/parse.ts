@@ -39,6 +39,12 @@ const NEEDS_ARGS = new Set([...KNOWN].filter((k) => k !== "CMD" && k !== "ENTRYP
 
 const syntax = (line: number, msg: string) => new InvalidArgument(`Dockerfile line ${line}: ${msg}`);
 
+/**
+ * The offending word of a line, for an error: only when it looks like an instruction word. A
+ * "Dockerfile" that is really some other file (a key, a config) must not come back in the error.
+ */
+const word = (w: string) => (/^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(w) ? `"${w}"` : "(not an instruction word)");
+
 /** Parses a Dockerfile; a syntax error names the line. */
 export function parseDockerfile(content: string): ParsedDockerfile {
   const df = DockerfileParser.parse(content);
@@ -46,7 +52,7 @@ export function parseDockerfile(content: string): ParsedDockerfile {
   for (const ins of df.getInstructions()) {
     const keyword = ins.getKeyword().toUpperCase();
     const line = ins.getRange().start.line + 1;
-    if (!KNOWN.has(keyword)) throw syntax(line, `unknown instruction: ${ins.getKeyword()}`);
+    if (!KNOWN.has(keyword)) throw syntax(line, `unknown instruction: ${word(ins.getKeyword())}`);
     const flags: Record<string, string> = {};
     const getFlags = (ins as unknown as { getFlags?: () => { getName(): string; getValue(): string | null }[] }).getFlags;
     if (getFlags) for (const f of getFlags.call(ins)) flags[f.getName()] = f.getValue() ?? "true";
@@ -56,13 +62,13 @@ export function parseDockerfile(content: string): ParsedDockerfile {
     if (JSON_FORM.has(keyword) && text.startsWith("[")) {
       const arr = parseJsonArray(text);
       if (arr) parsed.json = arr;
-      else if (keyword !== "RUN" && keyword !== "CMD" && keyword !== "ENTRYPOINT" && keyword !== "VOLUME") throw syntax(line, `${keyword}: malformed JSON array: ${text}`);
+      else if (keyword !== "RUN" && keyword !== "CMD" && keyword !== "ENTRYPOINT" && keyword !== "VOLUME") throw syntax(line, `${keyword}: malformed JSON array`);
     }
     if (keyword === "FROM") {
       const words = splitWords(text);
-      if (words.length !== 1 && !(words.length === 3 && words[1]!.toUpperCase() === "AS")) throw syntax(line, `FROM takes IMAGE [AS NAME], got "${text}"`);
+      if (words.length !== 1 && !(words.length === 3 && words[1]!.toUpperCase() === "AS")) throw syntax(line, `FROM takes IMAGE [AS NAME], got ${words.length} words`);
       const name = words.length === 3 ? words[2]!.toLowerCase() : undefined;
-      if (name && !/^[a-z][a-z0-9._-]*$/.test(name)) throw syntax(line, `invalid stage name "${words[2]}"`);
+      if (name && !/^[a-z][a-z0-9._-]*$/.test(name)) throw syntax(line, `invalid stage name ${word(words[2]!)}`);
       if (name && out.stages.some((s) => s.name === name)) throw syntax(line, `duplicate stage name "${name}"`);
       out.stages.push({ index: out.stages.length, ...(name ? { name } : {}), from: parsed, steps: [] });
       continue;
@@ -75,7 +81,7 @@ export function parseDockerfile(content: string): ParsedDockerfile {
     }
     if (keyword === "ONBUILD") {
       const inner = splitWords(text)[0]?.toUpperCase() ?? "";
-      if (!KNOWN.has(inner) || inner === "ONBUILD" || inner === "FROM" || inner === "MAINTAINER") throw syntax(line, `ONBUILD: "${inner}" is not allowed as a trigger`);
+      if (!KNOWN.has(inner) || inner === "ONBUILD" || inner === "FROM" || inner === "MAINTAINER") throw syntax(line, `ONBUILD: ${word(inner)} is not allowed as a trigger`);
     }
     stage.steps.push(parsed);
   }

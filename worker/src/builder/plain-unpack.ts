@@ -13,8 +13,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Header, Pax } from "tar";
+import type { ContextMeter } from "./limits.js";
 
-export function unpackPlain(archive: Buffer, dir: string): boolean {
+/** Writes the archive into `dir`, each entry checked by `meter` first (its error is thrown as is). */
+export function unpackPlain(archive: Buffer, dir: string, meter?: ContextMeter): boolean {
   const dirs = new Set<string>([""]);
   const seen = new Set<string>();
   let ex: Pax | undefined;
@@ -44,6 +46,7 @@ export function unpackPlain(archive: Buffer, dir: string): boolean {
     seen.add(name);
     const parent = path.posix.dirname(name) === "." ? "" : path.posix.dirname(name);
     if (!dirs.has(parent)) return false;
+    meter?.entry(name, h.type === "File" || h.type === "OldFile" ? size : 0);
     const abs = path.join(dir, name);
     const mode = (h.mode ?? 0) & 0o7777;
     if (h.type === "Directory") {

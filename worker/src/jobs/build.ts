@@ -5,7 +5,7 @@ import { BerthError, BUILD_STREAM_TTL_SECONDS, BuildJob, buildStreamKey, type Bu
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
-import { build, BuildCache, prepareContext } from "../builder/index.js";
+import { build, BuildCache, ContextProcess } from "../builder/index.js";
 import type { Snapshots } from "../images/index.js";
 import type { NetworkService } from "../network/index.js";
 
@@ -26,10 +26,13 @@ export interface BuildJobDeps {
  * every line of progress to `build:<buildId>` (web relays it to the client), ending with one
  * `end` event carrying the image id or the error's kind and message.
  */
-export default function buildJob(d: BuildJobDeps) {
+export default function buildJob(d: BuildJobDeps): BuildJobRunner {
   const cache = new BuildCache(path.join(d.buildsDir, "cache"));
+  // The context (untrusted: any tar, any Dockerfile) is unpacked and read in a child process.
+  const contexts = new ContextProcess(d.log.child({ part: "build-context" }));
+  contexts.start();
   void removeStaleBuildDirs(d.buildsDir, d.log);
-  return async (job: Job): Promise<{ ok: boolean }> => {
+  const run = async (job: Job): Promise<{ ok: boolean }> => {
     const p = BuildJob.parse(job.data);
     const key = buildStreamKey(p.buildId);
     // Sent at once: one connection runs its commands in the order they were sent, so the lines
@@ -53,11 +56,11 @@ export default function buildJob(d: BuildJobDeps) {
     if (!archive) void job.updateData({ ...p, context: { inline: "" } }).catch((err: unknown) => log.warn({ err }, "dropping the job's inline context failed"));
     try {
       const ctx = path.join(dir, "context");
-      const { dockerfile } = await prepareContext(source, ctx, p.dockerfile);
+      const { dockerfile } = await contexts.prepare(source, ctx, p.dockerfile);
       // Unpacked: the upload has served (the finally below covers a failed unpack).
       if (archive) await fs.rm(archive, { force: true });
       const r = await build(
-        { db: d.db, blobs: d.blobs, snapshots: d.snapshots, cache, hostId: d.hostId, ...(d.network ? { network: d.network } : {}), out: (text) => void emit({ type: "out", text }) },
+        { db: d.db, blobs: d.blobs, snapshots: d.snapshots, cache, hostId: d.hostId, ...(d.network ? { network: d.network } : {}), out: (text) => void emit({ type: "out", text }), extract: (file, into) => contexts.extract(file, into) },
         { buildId: p.buildId, contextDir: ctx, workDir: path.join(dir, "work"), dockerfile, tags: p.tags, ...(p.target ? { target: p.target } : {}), buildArgs: p.buildArgs, noCache: p.noCache, network: p.network, teamId: p.teamId },
       );
       log.info({ id: r.id, tags: p.tags }, "image built");
@@ -69,11 +72,16 @@ export default function buildJob(d: BuildJobDeps) {
       await emit({ type: "end", ok: false, kind, message: (e as Error).message });
       return { ok: false };
     } finally {
-      await fs.rm(dir, { recursive: true, force: true });
+      // Retries: the context process may still be closing a file of a context it refused.
+      await fs.rm(dir, { recursive: true, force: true, maxRetries: 5 });
       if (archive) await fs.rm(archive, { force: true });
     }
   };
+  return Object.assign(run, { close: () => contexts.close() });
 }
+
+/** Runs one build job; close() ends the context process (at shutdown). */
+export type BuildJobRunner = ((job: Job) => Promise<{ ok: boolean }>) & { close(): void };
 
 /** A build's scratch dir (builds/build-<id>) older than a day was left by a crashed worker. */
 async function removeStaleBuildDirs(buildsDir: string, log: Logger): Promise<void> {
