@@ -1,23 +1,10 @@
 import type { Command } from "commander";
 import { action } from "../action.js";
+import { confirm } from "../confirm.js";
 
 export interface ImagePruneArgs {
   all: boolean;
   force: boolean;
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const { createInterface } = await import("node:readline/promises");
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  const closed = new Promise<string>((resolve) => rl.once("close", () => resolve("")));
-  try {
-    const answer = await Promise.race([rl.question(question), closed]);
-    return /^y(es)?$/i.test(answer.trim());
-  } catch {
-    return false; // stdin closed: no
-  } finally {
-    rl.close();
-  }
 }
 
 export async function imagePrune(a: ImagePruneArgs): Promise<void> {

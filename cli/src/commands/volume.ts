@@ -1,18 +1,6 @@
 import type { Command } from "commander";
 import { action } from "../action.js";
-
-async function confirm(question: string): Promise<boolean> {
-  const { createInterface } = await import("node:readline/promises");
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  const closed = new Promise<string>((resolve) => rl.once("close", () => resolve("")));
-  try {
-    return /^y(es)?$/i.test((await Promise.race([rl.question(question), closed])).trim());
-  } catch {
-    return false;
-  } finally {
-    rl.close();
-  }
-}
+import { confirm } from "../confirm.js";
 
 async function deps() {
   const [{ connect }, { write }, { CliError }] = await Promise.all([import("../client.js"), import("../output.js"), import("../errors.js")]);
