@@ -20,6 +20,9 @@ let ctx: BrowserContext;
 let page: Page;
 let profile: string;
 const pageErrors: string[] = [];
+/** Screenshots of each step, to look at as a user would (README's tour uses them). */
+const SHOTS = path.join(import.meta.dirname, "..", ".test-results", "screenshots");
+const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `dashboard-${name}.png`), fullPage: true });
 
 beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh --test (apt-get install chromium)`);
@@ -50,6 +53,7 @@ describe("dashboard", () => {
     await form.waitFor();
     await form.locator('input[name="username"]').fill(USER);
     await form.locator('input[name="password"]').fill(PASSWORD);
+    await shot("setup");
     await form.locator('button[type="submit"]').click();
     await page.getByTestId("images-table").waitFor();
     await expect.poll(() => page.getByText(USER, { exact: true }).count()).toBeGreaterThan(0);
@@ -79,6 +83,7 @@ describe("dashboard", () => {
     await expect.poll(() => row.getAttribute("data-state")).toBe("exited");
     expect(await row.innerText()).toMatch(/busybox:latest/);
     expect(await row.innerText()).toMatch(/\b0\b/);
+    await shot("run");
   });
 
   it("styles stderr apart and reports a non-zero exit code", async () => {
@@ -99,6 +104,7 @@ describe("dashboard", () => {
     await form.locator('input[name="password"]').fill("not-the-password");
     await form.locator('button[type="submit"]').click();
     await page.getByTestId("auth-error").getByText("invalid username or password").waitFor();
+    await shot("login-refused");
 
     await form.locator('input[name="password"]').fill(PASSWORD);
     await form.locator('button[type="submit"]').click();
@@ -140,6 +146,7 @@ describe("dashboard", () => {
 
     await search.fill("no-such-repository-anywhere");
     await results.getByText("No repository matches").waitFor();
+    await shot("search-empty");
     await expect.poll(() => results.getByTestId("repo-row").count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
