@@ -3,3 +3,4 @@ export { can, authorize, effectiveRole, type Decision, type Resource } from "./c
 export { actorFor, ensurePersonalTeam, teamFromHeaders, TEAM_HEADER, type Actor } from "./actor.js";
 export { hostPowerRefusal, DEFAULT_CAPS, type HostPathGrant } from "./host-power.js";
 export { httpActor, actorWithPolicy } from "./http.js";
+export { registryActionsFor, REGISTRY_ACTIONS, REGISTRY_TEAM_ACTION, type RegistryAction } from "./registry.js";

@@ -1,11 +1,22 @@
 /**
  * Who may do what to a repository. Pure functions: the token endpoint, the /v2/ handlers and
- * the tRPC routers all decide with `heldActions`, so they never disagree.
+ * the tRPC routers all decide with `heldActions`, so they never disagree. The rights come from
+ * the policy's role table (web/src/server/policy): a repository belongs to a team, the one its
+ * namespace names (`acme/api` → team acme; a user's personal team has the user's name).
  */
+import { registryActionsFor, type RegistryAction } from "../policy/registry.js";
+import type { Role } from "../policy/roles.js";
 import { namespaceOf } from "./names.js";
 
-export type Action = "pull" | "push" | "delete";
+export type Action = RegistryAction;
 export const ACTIONS: readonly Action[] = ["pull", "push", "delete"];
+
+/** A team the principal is in, with their role there. */
+export interface TeamRole {
+  id: string;
+  name: string;
+  role: Role;
+}
 
 /** The caller, as far as permissions go. An anonymous caller has no id. */
 export interface Principal {
@@ -14,12 +25,18 @@ export interface Principal {
   isAdmin: boolean;
   /** A read-only API token (or a registry token issued for one): pull only. */
   readOnly: boolean;
+  /** The teams the caller acts in: all of theirs, or the one a team-limited API token names. */
+  teams: readonly TeamRole[];
+  /** The team an API token is limited to (its registry tokens too): the user's own namespace is not theirs through it. */
+  limitedTo?: string;
 }
 
-export const ANONYMOUS: Principal = { id: null, name: null, isAdmin: false, readOnly: false };
+export const ANONYMOUS: Principal = { id: null, name: null, isAdmin: false, readOnly: false, teams: [] };
 
 export interface RepoAccessInfo {
   namespace: string;
+  /** The owning team; null for a repository from before teams that none claimed. */
+  teamId?: string | null;
   ownerId: string | null;
   isPublic: boolean;
 }
@@ -27,29 +44,31 @@ export interface RepoAccessInfo {
 /** A user's own namespace is their name, lowercased (repository names are lowercase). */
 export const ownNamespace = (p: Principal) => (p.name ? p.name.toLowerCase() : null);
 
-/** True if the principal owns the repository (or its namespace, when it does not exist yet). */
-export function isOwner(p: Principal, name: string, repo: RepoAccessInfo | null): boolean {
-  if (!p.id) return false;
-  if (repo?.ownerId && repo.ownerId === p.id) return true;
-  return ownNamespace(p) === (repo?.namespace ?? namespaceOf(name));
+/**
+ * The principal's role in the team that owns repository `name` (`repo` null: it does not exist
+ * yet, so the namespace names the team). Null when they are not in it.
+ */
+export function roleFor(p: Principal, name: string, repo: RepoAccessInfo | null): Role | null {
+  if (!p.id) return null;
+  if (repo?.teamId) return p.teams.find((t) => t.id === repo.teamId)?.role ?? null;
+  const namespace = repo?.namespace ?? namespaceOf(name);
+  const member = p.teams.find((t) => t.name.toLowerCase() === namespace);
+  if (member) return member.role;
+  // The user's own namespace before their personal team exists, and unclaimed rows they pushed.
+  if (p.limitedTo) return null;
+  if (ownNamespace(p) === namespace || (repo?.ownerId && repo.ownerId === p.id)) return "owner";
+  return null;
 }
 
 /**
  * The actions the principal holds on repository `name` (`repo` null: it does not exist).
- * Admins and owners pull, push and delete (a read-only token only pulls); anyone pulls a
- * public repository; nobody else sees anything, existing or not.
+ * The owning team's role decides (viewer pulls, member pushes and deletes; a read-only token
+ * only pulls; the site admin does all); anyone pulls a public repository; nobody else sees
+ * anything, existing or not.
  */
 export function heldActions(p: Principal, name: string, repo: RepoAccessInfo | null): Set<Action> {
-  const held = new Set<Action>();
-  if (p.isAdmin || isOwner(p, name, repo)) {
-    held.add("pull");
-    if (!p.readOnly) {
-      held.add("push");
-      held.add("delete");
-    }
-  } else if (repo?.isPublic) {
-    held.add("pull");
-  }
+  const held = registryActionsFor({ siteAdmin: p.isAdmin, readOnly: p.readOnly, role: roleFor(p, name, repo) });
+  if (repo?.isPublic) held.add("pull");
   return held;
 }
 

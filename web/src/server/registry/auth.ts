@@ -9,6 +9,7 @@ import { ACTIONS, ANONYMOUS, heldActions, type Action, type Principal, type Repo
 import { RegistryError } from "./errors.js";
 import { externalBase } from "./http.js";
 import { verifyJwt } from "./jwt.js";
+import { loadPrincipal } from "./principal.js";
 
 export const SERVICE = "berth";
 export const ISSUER = "berth";
@@ -37,12 +38,6 @@ export function unauthorized(req: IncomingMessage, opts: { scope?: string; error
   });
 }
 
-const principalOf = (u: { id: string; name: string; isAdmin: boolean; readOnly: boolean }): Principal => ({
-  id: u.id,
-  name: u.name,
-  isAdmin: u.isAdmin,
-  readOnly: u.readOnly,
-});
 
 /**
  * A user name with a password, or with one of that user's API tokens as the password
@@ -52,11 +47,11 @@ export async function verifyCredentials(db: PrismaClient, username: string, pass
   if (!username || !password) return null;
   if (password.startsWith(TOKEN_PREFIX)) {
     const u = await userForToken(db, password);
-    return u && u.name === username ? principalOf(u) : null;
+    return u && u.name === username ? loadPrincipal(db, u) : null;
   }
   const user = await db.user.findUnique({ where: { name: username } });
   const ok = await verifyPassword(password, user?.passwordHash ?? null);
-  return user && ok ? principalOf({ ...user, readOnly: false }) : null;
+  return user && ok ? loadPrincipal(db, { ...user, readOnly: false }) : null;
 }
 
 export function parseBasic(header: string): { username: string; password: string } | undefined {
@@ -83,7 +78,7 @@ export async function identify(db: PrismaClient, key: Buffer, req: IncomingMessa
   if (bearer.startsWith(TOKEN_PREFIX)) {
     const u = await userForToken(db, bearer);
     if (!u) throw unauthorized(req, { message: "invalid API token", error: "invalid_token" });
-    return { principal: principalOf(u), via: "api-token" };
+    return { principal: await loadPrincipal(db, u), via: "api-token" };
   }
   const v = verifyJwt(key, bearer, { iss: ISSUER, aud: SERVICE });
   if (!v.ok) throw unauthorized(req, { message: v.reason === "expired" ? "token expired" : "invalid token", error: "invalid_token" });
@@ -93,7 +88,7 @@ export async function identify(db: PrismaClient, key: Buffer, req: IncomingMessa
     // Current rights: a user deleted or demoted since the token was issued loses them now.
     const user = await db.user.findUnique({ where: { id: c.uid }, select: { id: true, name: true, isAdmin: true } });
     if (!user) throw unauthorized(req, { message: "invalid token", error: "invalid_token" });
-    principal = { ...user, readOnly: !!c.ro };
+    principal = await loadPrincipal(db, { ...user, readOnly: !!c.ro, teamId: typeof c.tid === "string" ? c.tid : null });
   }
   const granted = new Map<string, Set<Action>>();
   for (const a of c.access) {

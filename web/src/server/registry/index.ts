@@ -19,9 +19,8 @@ import { FailureLimiter, handleToken } from "./token.js";
 import { collectGarbage } from "./gc.js";
 import { Uploads } from "./uploads.js";
 
-import { ANONYMOUS, type Principal } from "./access.js";
-
 export { heldActions, ANONYMOUS, type Principal } from "./access.js";
+export { loadPrincipal } from "./principal.js";
 export { canSee, findRepo, visibleWhere, type Repository } from "./repos.js";
 export { isRepoName, REPO_NAME_RE, namespaceOf } from "./names.js";
 export { collectGarbage, GC_GRACE_MS } from "./gc.js";
@@ -133,9 +132,4 @@ async function dispatch(deps: RegistryDeps, req: IncomingMessage, res: ServerRes
 async function base(_deps: RegistryDeps, r: RegistryRequest): Promise<void> {
   if (r.caller.via === "none") throw unauthorized(r.req);
   sendJson(r.res, 200, {}, {}, r.head);
-}
-
-/** The registry's view of a tRPC caller (null: anonymous). */
-export function principalFor(user: { id: string; name: string; isAdmin: boolean; readOnly: boolean } | null): Principal {
-  return user ? { id: user.id, name: user.name, isAdmin: user.isAdmin, readOnly: user.readOnly } : ANONYMOUS;
 }

@@ -47,6 +47,8 @@ export interface TokenClaims {
   uid?: string;
   /** Issued for a read-only API token. */
   ro?: boolean;
+  /** Issued for an API token limited to this team (id). */
+  tid?: string;
   iat: number;
   nbf: number;
   exp: number;

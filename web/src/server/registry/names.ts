@@ -17,7 +17,7 @@ export function checkRepoName(name: string): string {
   if (!isRepoName(name)) {
     throw new RegistryError(
       "NAME_INVALID",
-      `invalid repository name "${name}": want NAMESPACE/NAME in lowercase letters, digits and separators (the namespace is your user name)`,
+      `invalid repository name "${name}": want NAMESPACE/NAME in lowercase letters, digits and separators (the namespace is a team you are in, or your user name)`,
       { detail: { name } },
     );
   }

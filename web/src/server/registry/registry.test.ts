@@ -48,9 +48,9 @@ describe("names and routes", () => {
 });
 
 describe("access", () => {
-  const alice: Principal = { id: "u1", name: "alice", isAdmin: false, readOnly: false };
+  const alice: Principal = { id: "u1", name: "alice", isAdmin: false, readOnly: false, teams: [] };
   const aliceRo: Principal = { ...alice, readOnly: true };
-  const admin: Principal = { id: "u0", name: "admin", isAdmin: true, readOnly: false };
+  const admin: Principal = { id: "u0", name: "admin", isAdmin: true, readOnly: false, teams: [] };
   const priv = { namespace: "bob", ownerId: "u2", isPublic: false };
   const pub = { namespace: "bob", ownerId: "u2", isPublic: true };
   const own = { namespace: "alice", ownerId: "u1", isPublic: false };
@@ -69,6 +69,24 @@ describe("access", () => {
     expect(set(heldActions(alice, "bob/nope", null))).toEqual([]);
     expect(set(heldActions(ANONYMOUS, "bob/app", priv))).toEqual([]);
     expect(set(heldActions(ANONYMOUS, "bob/nope", null))).toEqual([]);
+  });
+
+  it("a team's repositories follow the role table: viewers pull, members push and delete, others see nothing", () => {
+    const acme = { namespace: "acme", teamId: "t-acme", ownerId: "u9", isPublic: false };
+    const as = (role: "viewer" | "member" | "admin" | "owner", o: Partial<Principal> = {}): Principal => ({ ...alice, teams: [{ id: "t-acme", name: "acme", role }], ...o });
+    expect(set(heldActions(as("viewer"), "acme/api", acme))).toEqual(["pull"]);
+    expect(set(heldActions(as("viewer"), "acme/new", null))).toEqual(["pull"]);
+    for (const role of ["member", "admin", "owner"] as const) {
+      expect(set(heldActions(as(role), "acme/api", acme))).toEqual(["delete", "pull", "push"]);
+      expect(set(heldActions(as(role), "acme/new", null))).toEqual(["delete", "pull", "push"]);
+    }
+    expect(set(heldActions(as("member", { readOnly: true }), "acme/api", acme))).toEqual(["pull"]);
+    expect(set(heldActions(alice, "acme/api", acme))).toEqual([]);
+    expect(set(heldActions(alice, "acme/new", null))).toEqual([]);
+    // The team owns the row: having pushed it once gives nothing after leaving the team.
+    expect(set(heldActions(alice, "acme/api", { ...acme, ownerId: "u1" }))).toEqual([]);
+    // A token limited to acme does not carry the user's own namespace.
+    expect(set(heldActions(as("member", { limitedTo: "t-acme" }), "alice/app", null))).toEqual([]);
   });
 
   it("anyone pulls a public repository, nobody else pushes to it", () => {

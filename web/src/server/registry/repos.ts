@@ -1,6 +1,7 @@
 /** Repository rows: lookup, creation on first push, and what a caller may see. */
 import type { Db, Prisma, PrismaClient } from "@berth/core/db";
 import { newRowId } from "../auth/index.js";
+import { ensurePersonalTeam } from "../policy/actor.js";
 import { heldActions, ownNamespace, type Principal } from "./access.js";
 import { namespaceOf } from "./names.js";
 
@@ -10,15 +11,28 @@ export function findRepo(db: PrismaClient, name: string): Promise<Repository | n
   return db.repository.findUnique({ where: { name } });
 }
 
-/** The repository, created (private) if this is its first push. Owned by the namespace's user, else by the pusher. */
+/**
+ * The team a new repository in `namespace` belongs to: the team of that name (a user's
+ * personal team has the user's name; made now for a user from before teams). Null for a
+ * namespace no team or user has, which only the site admin may push to.
+ */
+async function teamOfNamespace(db: PrismaClient, namespace: string): Promise<string | null> {
+  const team = await db.team.findFirst({ where: { name: namespace }, select: { id: true } });
+  if (team) return team.id;
+  const user = await db.user.findFirst({ where: { name: namespace }, select: { id: true, name: true } });
+  return user ? (await ensurePersonalTeam(db, user)).id : null;
+}
+
+/** The repository, created (private) if this is its first push: it belongs to the namespace's team. */
 export async function ensureRepo(db: PrismaClient, name: string, pusher: Principal): Promise<Repository> {
   const existing = await findRepo(db, name);
   if (existing) return existing;
   const namespace = namespaceOf(name);
+  const teamId = await teamOfNamespace(db, namespace);
   const nsUser = await db.user.findFirst({ where: { name: namespace }, select: { id: true } });
   try {
     return await db.repository.create({
-      data: { id: newRowId(), name, namespace, ownerId: nsUser?.id ?? pusher.id, isPublic: false },
+      data: { id: newRowId(), name, namespace, teamId, ownerId: nsUser?.id ?? pusher.id, isPublic: false },
     });
   } catch (e) {
     // Two first pushes racing: the other one created it.
@@ -30,12 +44,18 @@ export async function ensureRepo(db: PrismaClient, name: string, pusher: Princip
   }
 }
 
-/** The Prisma filter for repositories the principal can see (pull). */
+/** The Prisma filter for repositories the principal can see (pull): the same rule as heldActions. */
 export function visibleWhere(p: Principal): Prisma.RepositoryWhereInput {
   if (p.isAdmin) return {};
+  if (!p.id) return { isPublic: true };
+  const namespaces = p.teams.map((t) => t.name.toLowerCase());
   const own = ownNamespace(p);
-  if (!p.id || !own) return { isPublic: true };
-  return { OR: [{ isPublic: true }, { namespace: own }, { ownerId: p.id }] };
+  const unclaimed: Prisma.RepositoryWhereInput[] = [{ namespace: { in: namespaces } }];
+  if (!p.limitedTo) {
+    if (own) unclaimed.push({ namespace: own });
+    unclaimed.push({ ownerId: p.id });
+  }
+  return { OR: [{ isPublic: true }, { teamId: { in: p.teams.map((t) => t.id) } }, { teamId: null, OR: unclaimed }] };
 }
 
 export const canSee = (p: Principal, repo: Repository) => heldActions(p, repo.name, repo).has("pull");

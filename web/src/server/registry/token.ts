@@ -14,6 +14,7 @@ import { RegistryError } from "./errors.js";
 import { readBody, sendJson } from "./http.js";
 import { signJwt, type Access } from "./jwt.js";
 import { findRepo } from "./repos.js";
+import { loadPrincipal } from "./principal.js";
 import { isRepoName } from "./names.js";
 
 export const TOKEN_TTL_SEC = 300;
@@ -73,6 +74,7 @@ export function issueToken(key: Buffer, p: Principal, access: Access[], nowSec =
     sub: p.name ?? "",
     ...(p.id ? { uid: p.id } : {}),
     ...(p.readOnly ? { ro: true } : {}),
+    ...(p.limitedTo ? { tid: p.limitedTo } : {}),
     iat: nowSec,
     nbf: nowSec - 5,
     exp: nowSec + ttlSec,
@@ -125,7 +127,7 @@ export async function handleToken(deps: TokenDeps, req: IncomingMessage, res: Se
     if (wait) throw new RegistryError("TOOMANYREQUESTS", "too many failed logins: try again later", { headers: { "retry-after": String(wait) } });
     const p =
       username === "" && password.startsWith(TOKEN_PREFIX)
-        ? await userForToken(db, password).then((u) => (u ? { id: u.id, name: u.name, isAdmin: u.isAdmin, readOnly: u.readOnly } : null))
+        ? await userForToken(db, password).then((u) => (u ? loadPrincipal(db, u) : null))
         : await verifyCredentials(db, username ?? "", password);
     if (!p) {
       limiter.fail(who);

@@ -3,7 +3,7 @@ import { config, homePaths, NotFound, PermissionDenied } from "@berth/core";
 import { ContentStore } from "@berth/core/content";
 import type { Db, PrismaClient } from "@berth/core/db";
 import { router, teamProcedure, siteProcedure } from "../trpc.js";
-import { canSee, collectGarbage, findRepo, GC_GRACE_MS, heldActions, isRepoName, principalFor, visibleWhere, type Principal, type Repository } from "../registry/index.js";
+import { canSee, collectGarbage, findRepo, GC_GRACE_MS, heldActions, isRepoName, loadPrincipal, visibleWhere, type Principal, type Repository } from "../registry/index.js";
 
 export interface RepoSummary {
   /** "namespace/name" */
@@ -65,11 +65,11 @@ async function visibleRepo(db: PrismaClient, p: Principal, name: string): Promis
 }
 
 export const repoRouter = router({
-  list: teamProcedure("repo.read").query(({ ctx }) => listRepos(ctx.services.db, principalFor(ctx.user))),
+  list: teamProcedure("repo.read").query(async ({ ctx }) => listRepos(ctx.services.db, await loadPrincipal(ctx.services.db, ctx.user))),
 
   byName: teamProcedure("repo.read").input(z.object({ name: RepoName })).query(async ({ ctx, input }): Promise<RepoDetail> => {
     const { db } = ctx.services;
-    const p = principalFor(ctx.user);
+    const p = await loadPrincipal(db, ctx.user);
     const repo = await visibleRepo(db, p, input.name);
     const row = await db.repository.findUniqueOrThrow({ where: { id: repo.id }, include });
     const tags = await db.repoTag.findMany({ where: { repositoryId: repo.id }, include: { manifest: { select: { mediaType: true } } }, orderBy: { name: "asc" } });
@@ -84,7 +84,7 @@ export const repoRouter = router({
     .input(z.object({ name: RepoName, public: z.boolean().optional(), description: z.string().max(4096).optional() }))
     .mutation(async ({ ctx, input }): Promise<RepoSummary> => {
       const { db, log } = ctx.services;
-      const p = principalFor(ctx.user);
+      const p = await loadPrincipal(db, ctx.user);
       const repo = await visibleRepo(db, p, input.name);
       if (!heldActions(p, repo.name, repo).has("push")) throw new PermissionDenied(`only the owner of ${repo.name} or an admin may change it`);
       const row = await db.repository.update({
@@ -98,7 +98,7 @@ export const repoRouter = router({
 
   remove: teamProcedure("repo.manage").input(z.object({ name: RepoName })).mutation(async ({ ctx, input }) => {
     const { db, log } = ctx.services;
-    const p = principalFor(ctx.user);
+    const p = await loadPrincipal(db, ctx.user);
     const repo = await visibleRepo(db, p, input.name);
     if (!heldActions(p, repo.name, repo).has("delete")) throw new PermissionDenied(`only the owner of ${repo.name} or an admin may remove it`);
     await db.repository.delete({ where: { id: repo.id } });
