@@ -63,7 +63,7 @@ export function InviteJoin({ token }: { token: string }) {
               ) : null}
             </p>
             {error ? (
-              <p className="error" role="alert">
+              <p className="error" role="alert" data-testid="invite-error">
                 {error}
               </p>
             ) : null}
