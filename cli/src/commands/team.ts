@@ -15,6 +15,34 @@ function role(r: string): "viewer" | "member" | "admin" | "owner" {
   return r as "member";
 }
 
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `--ttl 24h`: seconds from s, m, h or d (a bare number is seconds). */
+export function parseTtl(text: string): number {
+  const m = /^(\d+)([smhd]?)$/.exec(text.trim());
+  if (!m) throw new CliError("USAGE", `invalid --ttl "${text}": use a number with a unit s, m, h or d (e.g. 24h)`);
+  return Number(m[1]) * UNITS[m[2] || "s"]!;
+}
+
+/** `team join`: the token, or the whole link it came in. */
+export function inviteToken(arg: string): string {
+  const m = /\/invite\/([^/?#\s]+)/.exec(arg);
+  return decodeURIComponent(m ? m[1]! : arg.trim());
+}
+
+/** A quota flag: a number, or "none" to remove the limit. */
+async function limit(flag: string, text: string | undefined, parse: (t: string) => number): Promise<number | null | undefined> {
+  if (text === undefined) return undefined;
+  if (/^(none|unlimited)$/i.test(text.trim())) return null;
+  try {
+    const n = parse(text);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${text} is not a non-negative number`);
+    return n;
+  } catch (err) {
+    throw new CliError("USAGE", `invalid ${flag} "${text}": ${(err as Error).message} (or "none" to remove the limit)`);
+  }
+}
+
 /** `berth team …`: create, list and remove teams, their members, and the team commands act in. */
 export function register(program: Command): Command {
   const cmd = program.command("team").description("Manage teams and the current team").usage("COMMAND").helpCommand(false);
@@ -89,6 +117,60 @@ export function register(program: Command): Command {
         const { api, out, table } = await session();
         const ms = await api.team.members.query(team ? { team } : undefined);
         await out(table(["USER", "ROLE"], ms.map((m) => [m.user, m.role])));
+      }),
+    );
+  cmd
+    .command("invite")
+    .description("Print a one-time link that joins whoever opens it (signed in) to the team")
+    .argument("<team>")
+    .option("--role <role>", `one of ${ROLES.join(", ")}`, "member")
+    .option("--ttl <duration>", "how long the link works (s, m, h or d; at most 7d)", "24h")
+    .action(
+      action("other", async (team: string, opts: { role: string; ttl: string }) => {
+        const ttlSeconds = parseTtl(opts.ttl);
+        const { s, api, out } = await session();
+        const inv = await api.team.invite.mutate({ team, role: role(opts.role), ttlSeconds });
+        process.stderr.write(`invitation to team ${inv.team} as ${inv.role}, usable once until ${inv.expiresAt}:\n`);
+        await out(`${s.url.replace(/\/+$/, "")}/invite/${inv.token}\n`);
+      }),
+    );
+  cmd
+    .command("join")
+    .description("Join a team with an invitation (the token or the whole link)")
+    .argument("<token>")
+    .action(
+      action("other", async (token: string) => {
+        const { api, out } = await session();
+        const r = await api.team.acceptInvite.mutate({ token: inviteToken(token) });
+        await out(`joined team ${r.team} as ${r.role}\n`);
+      }),
+    );
+  cmd
+    .command("quota")
+    .description("Show a team's quotas, or set them (site admin; \"none\" removes one)")
+    .argument("<team>")
+    .option("--containers <n>", "containers running at once")
+    .option("--memory <size>", "memory of its containers in total (e.g. 2g); each needs -m")
+    .option("--cpus <n>", "CPUs of its containers in total (e.g. 4); each needs --cpus")
+    .option("--disk <size>", "disk for its images and volumes (e.g. 10g)")
+    .action(
+      action("other", async (team: string, opts: { containers?: string; memory?: string; cpus?: string; disk?: string }) => {
+        const { parseBytes } = await import("@berth/core");
+        const int = (t: string) => {
+          if (!/^\d+$/.test(t.trim())) throw new Error("use a whole number");
+          return Number(t);
+        };
+        const q = {
+          containers: await limit("--containers", opts.containers, int),
+          memory: await limit("--memory", opts.memory, parseBytes),
+          cpus: await limit("--cpus", opts.cpus, Number),
+          disk: await limit("--disk", opts.disk, parseBytes),
+        };
+        const { api, out, table } = await session();
+        const set = Object.values(q).some((v) => v !== undefined);
+        const r = set ? await api.team.setQuota.mutate({ team, ...q }) : await api.team.quota.query({ team });
+        const size = (n: number | null) => (n === null ? "-" : `${(n / 1024 ** 2).toFixed(0)}MiB`);
+        await out(table(["TEAM", "CONTAINERS", "MEMORY", "CPUS", "DISK"], [[r.team, r.containers === null ? "-" : String(r.containers), size(r.memory), r.cpus === null ? "-" : String(r.cpus), size(r.disk)]]));
       }),
     );
   cmd

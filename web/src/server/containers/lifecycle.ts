@@ -7,6 +7,7 @@ import {
   JOB,
   JOB_LIFECYCLE,
   type ContainerEvent,
+  type ContainerOptions,
   type ContainerKillJob,
   type ContainerRemoveJob,
   type ContainerStartJob,
@@ -22,6 +23,7 @@ import { resolveContainer } from "./resolve.js";
 import { CONTAINER_NAME } from "./run.js";
 import { announceRestart } from "./log-read.js";
 import { containerEvent } from "../events/publish.js";
+import { checkContainerQuota } from "../teams/quota.js";
 
 /** Docker's signal syntax: "KILL", "SIGKILL", "kill", "9". */
 export function parseSignal(text: string): number {
@@ -131,6 +133,8 @@ export async function startContainer(s: Services, teamId: string, ref: string): 
   const c = await resolveContainer(s.db, teamId, ref);
   const firstRun = c.startedAt === null && c.state === "created";
   if (c.state === "running") return { id: c.id, firstRun: false };
+  // Starting again takes a place in the quota (a created one already holds its own).
+  if (c.state !== "created" && c.state !== "restarting") await checkContainerQuota(s.db, c.teamId, JSON.parse(c.options || "{}") as ContainerOptions, c.id);
   const payload: ContainerStartJob = { containerId: c.id };
   await runHostJob(s, JOB_LIFECYCLE.containerStart, payload, { hostId: c.hostId, timeoutMs: 60_000 });
   const after = await s.db.container.findUnique({ where: { id: c.id }, select: { state: true, error: true } });

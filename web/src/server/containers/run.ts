@@ -19,6 +19,7 @@ import { parseSignal } from "./lifecycle.js";
 import { checkRunNetwork } from "../networks/jobs.js";
 import { prepareMounts } from "../volumes/service.js";
 import { hostPowerRefusal, type Actor } from "../policy/index.js";
+import { checkContainerQuota } from "../teams/quota.js";
 
 export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -46,6 +47,7 @@ export async function runContainer(s: Services, actor: Actor, req: RunRequest): 
   const grants = hasBinds ? await db.teamHostPath.findMany({ where: { teamId }, select: { path: true, readOnly: true } }) : [];
   const refusal = hostPowerRefusal(actor, req.options, grants);
   if (refusal) throw refusal;
+  await checkContainerQuota(db, teamId, req.options);
   // Independent reads at once (the image's error still comes first: pickHost only reads).
   const [image, host, freeName] = await Promise.all([resolveImage(db, { teamId, siteAdmin: actor.siteAdmin }, req.image), pickHost(db), req.name === undefined ? freeRandomName(s, teamId) : undefined]);
   if (!host) throw new Unavailable("no worker host is online: start one with npm start");

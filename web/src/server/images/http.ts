@@ -37,6 +37,7 @@ import { assertTagsWritable, tagRef } from "./manage.js";
 import { resolveImage } from "./resolve.js";
 import { pullRoute, pushRoute } from "./registry-http.js";
 import { bootstrapRoute } from "./bootstrap-http.js";
+import { checkDiskQuota } from "../teams/quota.js";
 
 /** Archives are big and hosts can be slow: the worker gets this long. */
 const ARCHIVE_JOB_TIMEOUT_MS = 6 * 3600_000;
@@ -53,6 +54,9 @@ const ROUTES: Record<string, { method: string; action: TeamAction | "site"; hand
   "/api/images/bootstrap": { method: "POST", action: "site", handler: bootstrapRoute },
 };
 
+/** Routes that add images to the team: refused to a team at its disk quota. */
+const MAKES_IMAGES = new Set(["/api/images/load", "/api/images/import", "/api/images/pull"]);
+
 /** Returns a request handler that answers the routes above and returns false for any other path. */
 export function imageHttpHandler(s: Services): (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean {
   return (req, res, pathname) => {
@@ -66,6 +70,7 @@ export function imageHttpHandler(s: Services): (req: IncomingMessage, res: Serve
         }
         const url = new URL(req.url ?? "/", "http://berth");
         const actor = await httpActor(s, req, route.action, url.searchParams.get("ref") ?? url.searchParams.get("id") ?? "");
+        if (MAKES_IMAGES.has(pathname)) await checkDiskQuota(s.db, actor.team.id);
         await route.handler(s, req, res, url, actor);
       } catch (err) {
         const berth = asBerthError(err);

@@ -1,14 +1,19 @@
 import { z } from "zod";
 import { TRPCError } from "@trpc/server";
-import { router, selfProcedure, teamProcedure } from "../trpc.js";
+import { router, selfProcedure, siteProcedure, teamProcedure } from "../trpc.js";
 import { ROLES } from "../policy/index.js";
+import { acceptInvitation, createInvitation, MAX_INVITE_TTL_SECONDS, type Invitation } from "../teams/invites.js";
+import { readQuota, setQuota, type Quota } from "../teams/quota.js";
+import { recordAudit, requestOrigin } from "../audit/index.js";
 import { checkTeamName, createTeam, listMembers, listTeams, removeMember, removeTeam, setMember, type MemberSummary, type TeamSummary } from "../teams/index.js";
 
-export type { TeamSummary, MemberSummary };
+export type { TeamSummary, MemberSummary, Invitation, Quota };
 
 const TeamName = z.string().trim().min(1, "team name is required").max(64);
 const UserName = z.string().trim().min(1, "user name is required").max(64);
 const Role = z.enum(ROLES, { message: `role is one of ${ROLES.join(", ")}` });
+/** A quota value: a number, or null to remove the limit. */
+const Limit = (schema: z.ZodNumber) => schema.nullable().optional();
 
 /** `berth team …`. Procedures about one team name it in `team` (the policy reads it there). */
 export const teamRouter = router({
@@ -47,5 +52,49 @@ export const teamRouter = router({
       await removeTeam(ctx.services.db, ctx.actor);
       ctx.services.log.info({ team: ctx.actor.team.name, by: ctx.user.name }, "team removed");
       return { removed: ctx.actor.team.name };
+    }),
+
+  /** A one-time link joining whoever opens it to the team with `role` (the token is shown once). */
+  invite: teamProcedure("team.invite")
+    .input(z.object({ team: TeamName.optional(), role: Role.default("member"), ttlSeconds: z.number().int().min(60).max(MAX_INVITE_TTL_SECONDS).default(24 * 3600) }))
+    .mutation(({ ctx, input }): Promise<Invitation> => createInvitation(ctx.services.db, ctx.actor, input.role, input.ttlSeconds)),
+
+  /** Spends an invitation: the caller joins its team (dashboard /invite/TOKEN, `berth team join`). */
+  acceptInvite: selfProcedure.input(z.object({ token: z.string().trim().min(1, "invitation token is required").max(256) })).mutation(async ({ ctx, input }) => {
+    if (ctx.user.readOnly || ctx.user.teamId) throw new TRPCError({ code: "FORBIDDEN", message: "this API token cannot join teams (it is read-only or limited to one team): sign in, or use a full token" });
+    const audit = (result: string, team: { id: string | null; name: string | null }, detail = "") =>
+      recordAudit(ctx.services.db, ctx.services.log, { actorId: ctx.user.id, actorName: ctx.user.name, teamId: team.id, teamName: team.name, action: "team.acceptInvite", target: ctx.user.name, result, detail }, requestOrigin(ctx.req));
+    try {
+      const joined = await acceptInvitation(ctx.services.db, ctx.user.id, input.token);
+      await audit("ok", { id: joined.teamId, name: joined.team }, `joined as ${joined.role}`);
+      ctx.services.log.info({ team: joined.team, user: ctx.user.name, role: joined.role }, "invitation accepted");
+      return { team: joined.team, role: joined.role };
+    } catch (err) {
+      await audit((err as { kind?: string }).kind ?? "Internal", { id: null, name: null }, (err as Error).message);
+      throw err;
+    }
+  }),
+
+  /** The team's quotas (null: no limit); every member may read them. */
+  quota: teamProcedure("team.read")
+    .input(z.object({ team: TeamName.optional() }).optional())
+    .query(async ({ ctx }): Promise<Quota & { team: string }> => ({ team: ctx.actor.team.name, ...(await readQuota(ctx.services.db, ctx.actor.team.id)) })),
+
+  /** The site admin sets a team's quotas: undefined keeps a limit, null removes it. */
+  setQuota: siteProcedure
+    .input(
+      z.object({
+        team: TeamName,
+        containers: Limit(z.number().int().min(0).max(100_000)),
+        memory: Limit(z.number().int().min(6 * 1024 * 1024, "the smallest memory quota is 6m")),
+        cpus: Limit(z.number().positive().max(1024)),
+        disk: Limit(z.number().int().min(0)),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { team, ...q } = input;
+      const r = await setQuota(ctx.services.db, team, q);
+      ctx.services.log.info({ team, quota: q, by: ctx.user.name }, "team quota set");
+      return r;
     }),
 });

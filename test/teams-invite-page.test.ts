@@ -1,0 +1,62 @@
+/**
+ * The invitation link in a real headless Chromium: opening it asks the user to sign in, shows
+ * a Join button, and joins only when it is pressed.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT, useInstance } from "./harness.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const PASSWORD = "dana-has-a-long-password";
+const b = useInstance();
+let ctx: BrowserContext;
+let profile: string;
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh --test (apt-get install chromium)`);
+  const made = spawnSync(process.execPath, [path.join(ROOT, "cli/bin/berth.js"), "user", "create", "dana", "--password-stdin"], { input: PASSWORD, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
+  expect(made.status, made.stderr).toBe(0);
+  expect((await b.berth(["team", "create", "crew"])).code).toBe(0);
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), "berth-chromium-"));
+  ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  ctx.setDefaultTimeout(20_000);
+}, 60_000);
+
+afterAll(async () => {
+  await ctx?.close();
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+});
+
+describe("the invitation page", () => {
+  it("signs in, then joins the team on Join; the link is spent after", async () => {
+    const inv = await b.berth(["team", "invite", "crew", "--role", "member"]);
+    expect(inv.code, inv.stderr).toBe(0);
+    const link = inv.stdout.trim();
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    await page.goto(link);
+    const form = page.getByTestId("login-form");
+    await form.waitFor();
+    await form.locator('input[name="username"]').fill("dana");
+    await form.locator('input[name="password"]').fill(PASSWORD);
+    await form.locator('button[type="submit"]').click();
+    const join = page.getByRole("button", { name: "Join team" });
+    await join.waitFor();
+    // Signed in and looking at the page: not a member until Join.
+    expect((await b.berth(["team", "members", "crew"])).stdout).not.toMatch(/dana/);
+    await join.click();
+    await expect.poll(() => page.getByTestId("invite-joined").textContent()).toContain("You joined team crew as member");
+    expect((await b.berth(["team", "members", "crew"])).stdout).toMatch(/dana\s+member/);
+
+    await page.goto(link);
+    await page.getByRole("button", { name: "Join team" }).click();
+    await expect.poll(() => page.getByTestId("invite-error").textContent()).toMatch(/already used/);
+  }, 90_000);
+});
