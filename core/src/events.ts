@@ -28,6 +28,8 @@ export const ContainerEvent = z.object({
   /** The container's id (for image events: the image's id). */
   id: z.string(),
   hostId: z.string().optional(),
+  /** The owning team, so the relay shows it only to that team's members (null: a shared base image, seen by all). */
+  teamId: z.string().nullable().optional(),
   exitCode: z.number().int().nullable().optional(),
   error: z.string().optional(),
   /** Docker's Actor.Attributes: name, image, signal, oldName, … (filled in by web where missing). */

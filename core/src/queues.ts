@@ -41,7 +41,11 @@ export const BuildsFileName = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f
 const ImageId = z.string().regex(/^sha256:[0-9a-f]{64}$/);
 
 /** Reads a docker-archive or OCI-layout tar into the store; tags what it names. */
-export const ImageLoadJob = z.object({ archive: BuildsFileName });
+export const ImageLoadJob = z.object({
+  archive: BuildsFileName,
+  /** The team the loaded tags belong to (the loader's); none: shared base images. */
+  teamId: z.string().min(1).max(64).optional(),
+});
 export type ImageLoadJob = z.infer<typeof ImageLoadJob>;
 export interface ImageLoadResult {
   images: { id: string; tags: string[] }[];
@@ -94,7 +98,10 @@ export interface ImageGcResult {
   bytesReclaimed: number;
 }
 
-export const ImageDfJob = z.object({});
+export const ImageDfJob = z.object({
+  /** Count only what this team sees (its containers, its and shared images); none: the whole host (the site admin's). */
+  teamId: z.string().min(1).max(64).optional(),
+});
 export type ImageDfJob = z.infer<typeof ImageDfJob>;
 export interface ImageDfResult {
   images: { total: number; active: number; size: number; reclaimable: number };
@@ -148,6 +155,8 @@ export interface ImagePushResult {
 export const ImagePullJob = z.object({
   ref: z.string().min(1).max(512),
   credentialKey: CredentialKey.optional(),
+  /** The team the pulled tag belongs to (the puller's); none: a shared base image. */
+  teamId: z.string().min(1).max(64).optional(),
 });
 export type ImagePullJob = z.infer<typeof ImagePullJob>;
 export interface ImagePullResult {
@@ -189,6 +198,10 @@ export const BuildJob = z.object({
 export type BuildJob = z.infer<typeof BuildJob>;
 export const buildStreamKey = (buildId: string) => `build:${buildId}`;
 export const BUILD_STREAM_TTL_SECONDS = 3600;
+/** The team a build ran for (a plain string key beside its stream), so only that team reads its output. */
+export const buildTeamKey = (buildId: string) => `build-team:${buildId}`;
+/** Outlives the stream: a day covers the longest build plus the stream's hour after it ends. */
+export const BUILD_TEAM_TTL_SECONDS = 24 * 3600;
 /** One entry of a build's stream (field `e`, JSON). */
 export type BuildEvent = { type: "out"; text: string } | { type: "end"; ok: true; id: string } | { type: "end"; ok: false; kind: string; message: string };
 

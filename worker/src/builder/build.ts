@@ -177,10 +177,14 @@ class StageBuilder {
     }
     let row: { id: string; manifestDigest: string } | null | undefined;
     const select = { id: true, manifestDigest: true } as const;
+    // Only what the building team sees: its own tags and shared bases (another team's image reads as missing).
+    const team = this.req.teamId;
+    const visibleTag = team ? { OR: [{ teamId: team }, { teamId: null }] } : {};
+    const visibleImage = team ? { OR: [{ tags: { some: visibleTag } }, { containers: { some: { teamId: team } } }] } : {};
     try {
       const r = parseImageRef(ref);
-      if (r.digest) row = await this.d.db.image.findFirst({ where: { OR: [{ manifestDigest: r.digest }, { id: r.digest }] }, select });
-      else row = (await this.d.db.imageTag.findUnique({ where: { ref: `${r.name}:${r.tag}` }, select: { image: { select } } }))?.image;
+      if (r.digest) row = await this.d.db.image.findFirst({ where: { AND: [{ OR: [{ manifestDigest: r.digest }, { id: r.digest }] }, visibleImage] }, select });
+      else row = (await this.d.db.imageTag.findFirst({ where: { ref: `${r.name}:${r.tag}`, ...visibleTag }, select: { image: { select } } }))?.image;
     } catch (e) {
       throw new InvalidArgument(`Dockerfile line ${ins.line}: ${(e as Error).message}`);
     }

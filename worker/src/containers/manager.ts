@@ -66,6 +66,8 @@ export class ContainerManager {
   /** Starts made by a restart policy (no wait for an attach). */
   private readonly policyStarts = new Set<string>();
 
+  /** Each started container's team, for its events once `rm -f` may have taken the row (bounded: dropped when it ends for good). */
+  private readonly teams = new Map<string, string>();
   constructor(private readonly d: ManagerDeps) {}
 
   get count(): number {
@@ -82,7 +84,9 @@ export class ContainerManager {
   }
 
   private async publish(type: ContainerEvent["type"], id: string, extra: Partial<ContainerEvent> = {}) {
-    const ev: ContainerEvent = { type, id, hostId: this.d.hostId, time: new Date().toISOString(), ...extra };
+    // The relay shows an event only to its team's members: an event without one reaches only the site admin.
+    const teamId = this.teams.get(id) ?? (await this.d.db.container.findUnique({ where: { id }, select: { teamId: true } }).catch(() => null))?.teamId;
+    const ev: ContainerEvent = { type, id, hostId: this.d.hostId, ...(teamId ? { teamId } : {}), time: new Date().toISOString(), ...extra };
     await publishEvent(this.d.redis, ev, (err) => this.d.log.warn({ err: err.message, id }, `could not publish ${type}`));
   }
 
@@ -98,6 +102,7 @@ export class ContainerManager {
   private async runOnce(containerId: string, waitForAttach: boolean): Promise<void> {
     if (this.stopping) throw new Error("worker is shutting down");
     const row = await this.d.db.container.findUnique({ where: { id: containerId } });
+    if (row) this.teams.set(row.id, row.teamId);
     if (!row) throw new NotFound(`container ${containerId}`);
     if (row.state !== "created") return; // a retried job: it already ran
     const dir = this.dir(row.id);
@@ -268,6 +273,7 @@ export class ContainerManager {
       if (options) await this.d.volumes?.removeAnonymousOf(options).catch((err: unknown) => this.d.log.warn({ err, id }, "removing anonymous volumes failed"));
       await fs.rm(this.dir(id), { recursive: true, force: true });
     }
+    if (!restarting) this.teams.delete(id);
     this.endAttachments(id, exitCode, error);
   }
 

@@ -164,12 +164,24 @@ export interface DiskUsage {
 }
 
 /** `system df`: image sizes count each blob once; a blob is reclaimable when only unused images hold it. */
-export async function diskUsage(d: GcDeps & { containersDir: string; hostId: string }): Promise<DiskUsage> {
+export async function diskUsage(d: GcDeps & { containersDir: string; hostId: string }, teamId?: string): Promise<DiskUsage> {
   const marks = await mark(d.db, d.blobs);
-  const files = await blobFiles(d.blobs);
-  const sizeOf = new Map(files.map((f) => [f.digest, f.size]));
-  const containers = await d.db.container.findMany({ where: { hostId: d.hostId }, select: { id: true, imageId: true, state: true } });
+  let files = await blobFiles(d.blobs);
+  const containers = await d.db.container.findMany({ where: { hostId: d.hostId, ...(teamId ? { teamId } : {}) }, select: { id: true, imageId: true, state: true } });
   const used = new Set(containers.map((c) => c.imageId));
+  // A team counts what it sees (as `images` lists it): its tags, shared bases and its containers' images;
+  // the store's content then only as far as those images hold it.
+  let snaps = await snapshotDirs(d.snapshots);
+  if (teamId) {
+    const seen = await d.db.image.findMany({ where: { OR: [{ tags: { some: { OR: [{ teamId }, { teamId: null }] } } }, { id: { in: [...used] } }] }, select: { id: true } });
+    const visible = new Set(seen.map((i) => i.id));
+    for (const id of [...marks.images.keys()]) if (!visible.has(id)) marks.images.delete(id);
+    const blobs = new Set([...marks.images.values()].flatMap((o) => o.blobs));
+    const chains = new Set([...marks.images.values()].flatMap((o) => o.chains));
+    files = files.filter((f) => blobs.has(f.digest));
+    snaps = snaps.filter((s) => chains.has(s.chain));
+  }
+  const sizeOf = new Map(files.map((f) => [f.digest, f.size]));
   const all = new Set<string>();
   const inUse = new Set<string>();
   for (const [id, own] of marks.images) {
@@ -189,7 +201,6 @@ export async function diskUsage(d: GcDeps & { containersDir: string; hostId: str
     containerBytes += bytes;
     if (c.state !== "running") containerReclaimable += bytes;
   }
-  const snaps = await snapshotDirs(d.snapshots);
   let snapshotBytes = 0;
   for (const s of snaps) snapshotBytes += await du(s.dir);
   return {

@@ -14,6 +14,8 @@ export interface LoadDeps {
   db: PrismaClient;
   blobs: ContentStore;
   log?: Logger;
+  /** The team new tags belong to (the loader's); none: shared base images. */
+  teamId?: string | undefined;
 }
 
 /** Docker-style progress: `{id: "<12 hex of the diff_id>", status: "Loading layer" | "Loading 12.3MB/1.07GB" | "Loaded" | "Already exists"}`. */
@@ -141,11 +143,11 @@ export async function loadArchive(d: LoadDeps, file: string, onProgress?: (p: Lo
       for (const p of plans) {
         if (p.existing) {
           const imageId = p.existing;
-          await d.db.$transaction(p.img.tags.map((ref) => d.db.imageTag.upsert({ where: { ref }, create: { ref, imageId }, update: { imageId } })));
+          await d.db.$transaction(p.img.tags.map((ref) => d.db.imageTag.upsert({ where: { ref }, create: { ref, imageId, teamId: d.teamId ?? null }, update: { imageId } })));
           out.push({ id: imageId, tags: p.img.tags });
           continue;
         }
-        const { id } = await writeImage(d.db, d.blobs, { config: p.config, layers: p.layers, tags: p.img.tags, ...(p.keepManifest ? { manifest: p.keepManifest } : {}) });
+        const { id } = await writeImage(d.db, d.blobs, { config: p.config, layers: p.layers, tags: p.img.tags, teamId: d.teamId, ...(p.keepManifest ? { manifest: p.keepManifest } : {}) });
         out.push({ id, tags: p.img.tags });
       }
       return out;

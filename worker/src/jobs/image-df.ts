@@ -7,7 +7,7 @@ import { outcome } from "./outcome.js";
 /** `image.df`: disk usage of images, containers and the store on this host. */
 export default function imageDf(d: ImageJobDeps) {
   return async (job: Job): Promise<JobOutcome<ImageDfResult>> => {
-    ImageDfJob.parse(job.data);
-    return outcome(d.log, "disk usage", () => diskUsage(d));
+    const { teamId } = ImageDfJob.parse(job.data);
+    return outcome(d.log, "disk usage", () => diskUsage(d, teamId));
   };
 }

@@ -9,10 +9,10 @@ import { outcome } from "./outcome.js";
 /** `image.pull`: an image from the registry its ref names into the store, tagged under that ref. */
 export default function imagePull(d: ImageJobDeps & { redis: Redis }) {
   return async (job: Job): Promise<JobOutcome<ImagePullResult>> => {
-    const { ref, credentialKey } = ImagePullJob.parse(job.data);
+    const { ref, credentialKey, teamId } = ImagePullJob.parse(job.data);
     return outcome(d.log, "image pull", async () => {
       const { remote, client, progress } = await registrySession(d, job, ref, credentialKey);
-      const r = await pullImage({ db: d.db, blobs: d.blobs }, client, remote, remote.localRef, progress);
+      const r = await pullImage({ db: d.db, blobs: d.blobs, teamId }, client, remote, remote.localRef, progress);
       d.log.info({ ref, ...r }, "image pulled");
       return { ...r, ref: remote.localRef ?? `${remote.registry}/${remote.repository}@${r.digest}` };
     });

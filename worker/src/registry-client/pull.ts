@@ -23,6 +23,8 @@ import { PARALLEL_TRANSFERS } from "./push.js";
 export interface PullDeps {
   db: PrismaClient;
   blobs: ContentStore;
+  /** The team a new tag belongs to (the puller's); none: a shared base image. */
+  teamId?: string | undefined;
 }
 
 export interface PullSource {
@@ -156,7 +158,7 @@ export async function pullImage(d: PullDeps, client: RegistryClient, src: PullSo
         for (const p of pending) await p.commit();
         pending.length = 0;
         const verbatim = m.mediaType === MANIFEST_TYPES.ociManifest && layers.every((l, i) => l.digest === manifest.layers[i]!.digest);
-        const { id } = await writeImage(d.db, d.blobs, { config: configBytes, layers, tags: localRef ? [localRef] : [], ...(verbatim ? { manifest: m.bytes } : {}) });
+        const { id } = await writeImage(d.db, d.blobs, { config: configBytes, layers, tags: localRef ? [localRef] : [], teamId: d.teamId, ...(verbatim ? { manifest: m.bytes } : {}) });
         progress({ id: "", status: `Digest: ${topDigest}` });
         progress({ id: "", status: `Status: Downloaded newer image for ${localRef ?? `${src.registry}/${repo}@${topDigest}`}` });
         return { id, digest: topDigest };

@@ -26,6 +26,7 @@ import {
 import { httpActor, type Actor } from "../policy/index.js";
 import { asBerthError, HTTP_STATUS as STATUS, sendJson } from "../errors.js";
 import { assertTagsWritable, tagRef } from "../images/manage.js";
+import { recordBuildTeam } from "./team.js";
 import type { Redis } from "@berth/core/redis";
 import type { Services } from "../services.js";
 import { receiveSmallUpload } from "../uploads.js";
@@ -96,6 +97,7 @@ async function queueAndRelay(s: Services, req: IncomingMessage, res: ServerRespo
   const payload: BuildJob = { buildId, context: "inline" in upload ? { inline: upload.inline.toString("base64") } : upload.name, ...opts };
   let jobId: string | undefined;
   try {
+    if (opts.teamId) await recordBuildTeam(s, buildId, opts.teamId);
     const job = await s.queues.get(BUILDS_QUEUE).add(BUILD_JOB, payload, { removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 24 * 3600, count: 1000 } });
     jobId = job.id;
   } catch (err) {

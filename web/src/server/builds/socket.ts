@@ -17,6 +17,9 @@ import { z } from "zod";
 import { buildStreamKey, type BuildEvent } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 import type { Services } from "../services.js";
+import { socketActor } from "../socket/actor.js";
+import { errorKind } from "../errors.js";
+import { authorizeBuildRead } from "./team.js";
 
 export const BUILD_SOCKET = {
   subscribe: "build:subscribe",
@@ -139,6 +142,12 @@ export function registerBuildHandlers(s: Services, socket: Socket): void {
       return;
     }
     const { buildId } = parsed.data;
+    try {
+      await authorizeBuildRead(s, await socketActor(s, socket, BUILD_SOCKET.subscribe, "build.read", buildId), buildId);
+    } catch (err) {
+      fail(buildId, errorKind(err), (err as Error).message);
+      return;
+    }
     subs.get(buildId)?.stop();
     const sub = new BuildSubscription(s, socket, buildId);
     subs.set(buildId, sub);

@@ -39,8 +39,8 @@ export function parseSignal(text: string): number {
   throw new InvalidArgument(`invalid signal: ${text}`);
 }
 
-async function publish(s: Services, type: ContainerEvent["type"], id: string, hostId: string) {
-  const ev: ContainerEvent = { type, id, hostId, time: new Date().toISOString() };
+async function publish(s: Services, type: ContainerEvent["type"], id: string, hostId: string, teamId: string) {
+  const ev: ContainerEvent = { type, id, hostId, teamId, time: new Date().toISOString() };
   await publishEvent(s.redis, ev, (err) => s.log.warn({ err: err.message, id }, `could not publish ${type}`));
 }
 
@@ -87,7 +87,7 @@ export async function removeContainer(s: Services, teamId: string, ref: string, 
   const payload: ContainerRemoveJob = { containerId: c.id, force };
   await runHostJob(s, JOB_LIFECYCLE.containerRemove, payload, { hostId: c.hostId, timeoutMs: 60_000 });
   await s.db.container.deleteMany({ where: { id: c.id } });
-  await publish(s, "container.destroy", c.id, c.hostId);
+  await publish(s, "container.destroy", c.id, c.hostId, c.teamId);
   s.log.info({ id: c.id, container: c.name }, "container removed");
 }
 

@@ -84,7 +84,7 @@ export async function runContainer(s: Services, actor: Actor, req: RunRequest): 
     throw err;
   }
 
-  const event: ContainerEvent = { type: "container.create", id, hostId: host.id, time: new Date().toISOString() };
+  const event: ContainerEvent = { type: "container.create", id, hostId: host.id, teamId, time: new Date().toISOString() };
   await publishEvent(redis, { ...event, attributes: { name, image: image.ref } }, (err) => log.warn({ err: err.message, id }, "could not publish container.create"));
 
   if (req.start === false) {

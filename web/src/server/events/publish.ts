@@ -5,15 +5,18 @@ import type { Services } from "../services.js";
 export async function containerEvent(
   s: Services,
   type: Extract<BerthEvent["type"], `container.${string}`>,
-  c: { id: string; name: string; imageRef: string; hostId: string },
+  c: { id: string; name: string; imageRef: string; hostId: string; teamId: string },
   extra: Record<string, string> = {},
 ): Promise<void> {
-  await publishEvent(s.redis, { type, id: c.id, hostId: c.hostId, attributes: { name: c.name, image: c.imageRef, ...extra } }, (err) =>
+  await publishEvent(s.redis, { type, id: c.id, hostId: c.hostId, teamId: c.teamId, attributes: { name: c.name, image: c.imageRef, ...extra } }, (err) =>
     s.log.warn({ err: err.message, id: c.id }, `could not publish ${type}`),
   );
 }
 
-/** An image event: Actor.ID is the image id, `name` the reference it concerns (as docker's tag/untag/delete). */
-export async function imageEvent(s: Services, type: Extract<BerthEvent["type"], `image.${string}`>, id: string, name: string): Promise<void> {
-  await publishEvent(s.redis, { type, id, attributes: { name } }, (err) => s.log.warn({ err: err.message, id }, `could not publish ${type}`));
+/**
+ * An image event: Actor.ID is the image id, `name` the reference it concerns (as docker's
+ * tag/untag/delete); `teamId` the tag's team (null: a shared base image, seen by every team).
+ */
+export async function imageEvent(s: Services, type: Extract<BerthEvent["type"], `image.${string}`>, id: string, name: string, teamId: string | null): Promise<void> {
+  await publishEvent(s.redis, { type, id, teamId, attributes: { name } }, (err) => s.log.warn({ err: err.message, id }, `could not publish ${type}`));
 }

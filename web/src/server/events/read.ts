@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ContainerEvent, EVENTS_STREAM, InvalidArgument, normalizeTime, type BerthEvent, type EventsOpen } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 import type { Services } from "../services.js";
+import type { EventAudience } from "./audience.js";
 
 const PAGE = 500;
 const BLOCK_MS = 2_000;
@@ -68,6 +69,7 @@ export function toDocker(ev: BerthEvent): DockerEvent {
  * One `berth events` read: the recent-events stream from `since` (or from now), then live events
  * as they are added, until `until` (an `until` in the past ends once the stream is read). Events
  * published without a container's name and image get them from the row (or from earlier events).
+ * Only events `audience` may see are read (other teams' are skipped, as if never published).
  */
 export class EventsRead {
   readonly session = randomUUID();
@@ -78,6 +80,7 @@ export class EventsRead {
   constructor(
     private readonly s: Services,
     private readonly opts: EventsOpen,
+    private readonly audience: EventAudience,
   ) {
     this.filters = parseFilters(opts.filters);
   }
@@ -117,6 +120,7 @@ export class EventsRead {
       const t = normalizeTime(ev.time);
       if (this.opts.since !== undefined && t < this.opts.since) continue;
       if (this.opts.until !== undefined && t > this.opts.until) return { events, done: true };
+      if (!(await this.audience.sees(ev))) continue;
       const d = toDocker(await this.enrich(ev));
       if (matches(d, this.filters)) events.push(d);
     }

@@ -47,7 +47,7 @@ export async function tagImage(s: Services, actor: Actor, source: string, target
   tagPolicy(actor, "image.manage", existing, ref);
   await s.db.imageTag.upsert({ where: { ref }, create: { ref, imageId: img.id, teamId: actor.team.id }, update: { imageId: img.id } });
   s.log.info({ image: img.id, ref }, "image tagged");
-  await imageEvent(s, "image.tag", img.id, ref);
+  await imageEvent(s, "image.tag", img.id, ref, existing ? existing.teamId : actor.team.id);
   return { id: img.id, ref };
 }
 
@@ -75,12 +75,13 @@ export async function removeImage(s: Services, actor: Actor, input: string, forc
     if (t.teamId === null) authorize(actor, "image.manage", { teamId: null });
   }
   const tags = tagRows.map((t) => t.ref);
+  const teamOfTag = (ref: string) => tagRows.find((t) => t.ref === ref)?.teamId ?? actor.team.id;
   const containers = await db.container.findMany({ where: { imageId: img.id }, select: { id: true, state: true }, take: 1, orderBy: { state: "desc" } });
   const out: RemoveResult = { untagged: [], deleted: [] };
   if (byTag && tags.length > 1) {
     await db.imageTag.deleteMany({ where: { ref: img.ref } });
     out.untagged.push(img.ref);
-    await imageEvent(s, "image.untag", img.id, img.ref);
+    await imageEvent(s, "image.untag", img.id, img.ref, teamOfTag(img.ref));
     return out;
   }
   if (!byTag && tags.length > 1 && !force) {
@@ -99,8 +100,8 @@ export async function removeImage(s: Services, actor: Actor, input: string, forc
   out.untagged.push(...untag);
   if (!user && (await deleteImageRow(s, img.id))) out.deleted.push(img.id);
   if (out.deleted.length) collectSoon(s);
-  for (const ref of untag) await imageEvent(s, "image.untag", img.id, ref);
-  if (out.deleted.length) await imageEvent(s, "image.delete", img.id, untag[0] ?? img.id);
+  for (const ref of untag) await imageEvent(s, "image.untag", img.id, ref, teamOfTag(ref));
+  if (out.deleted.length) await imageEvent(s, "image.delete", img.id, untag[0] ?? img.id, untag[0] ? teamOfTag(untag[0]) : actor.team.id);
   return out;
 }
 

@@ -73,8 +73,9 @@ export const imageRouter = router({
   /** `commit CONTAINER [REPO[:TAG]]`. */
   commit: commitProcedure,
 
-  /** `system df`. */
+  /** `system df`: what the current team sees (the site admin: the whole host). */
   df: teamProcedure("image.read").query(async ({ ctx }): Promise<DiskUsage> => {
-    return runHostJob<ImageDfResult>(ctx.services, JOB.imageDf, {}, { hostId: await imageHost(ctx.services), timeoutMs: 5 * 60_000 });
+    const scope = ctx.actor.siteAdmin ? {} : { teamId: ctx.actor.team.id };
+    return runHostJob<ImageDfResult>(ctx.services, JOB.imageDf, scope, { hostId: await imageHost(ctx.services), timeoutMs: 5 * 60_000 });
   }),
 });

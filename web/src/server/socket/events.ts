@@ -2,11 +2,22 @@ import type { Server } from "socket.io";
 import { ContainerEvent, EVENTS_CHANNEL, SOCKET } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 import type { Services } from "../services.js";
+import { EventAudience } from "../events/audience.js";
+import type { SocketData } from "./auth.js";
 
 /** Every authenticated socket sits in this room (all of them, today: the middleware refuses the rest). */
 export const AUTHENTICATED_ROOM = "authenticated";
 
-/** One Redis subscription for the process, fanned out to sockets as SOCKET.event. Returns the subscriber to close. */
+/** The socket's event audience, made on first use (whose events it may see). */
+function audienceOf(s: Services, data: SocketData & { audience?: EventAudience }): EventAudience {
+  return (data.audience ??= new EventAudience(s.db, data.user));
+}
+
+/**
+ * One Redis subscription for the process, fanned out as SOCKET.event to each socket whose user
+ * may see the event's team (decided here, per subscriber: a client never receives another
+ * team's events to filter itself). Returns the subscriber to close.
+ */
 export function relayEvents(s: Services, io: Server): Redis {
   const sub = s.blockingRedis();
   sub.on("message", (channel: string, message: string) => {
@@ -18,7 +29,16 @@ export function relayEvents(s: Services, io: Server): Redis {
       s.log.warn({ err: (err as Error).message }, "ignoring a malformed event");
       return;
     }
-    io.to(AUTHENTICATED_ROOM).emit(SOCKET.event, event);
+    for (const socket of io.of("/").adapter.rooms.get(AUTHENTICATED_ROOM) ?? []) {
+      const sock = io.sockets.sockets.get(socket);
+      if (!sock) continue;
+      audienceOf(s, sock.data as SocketData).sees(event).then(
+        (ok) => {
+          if (ok) sock.emit(SOCKET.event, event);
+        },
+        (err: Error) => s.log.warn({ err: err.message, socket: sock.id }, "could not decide who sees an event: not sent"),
+      );
+    }
   });
   sub.subscribe(EVENTS_CHANNEL).then(
     () => s.log.debug({ channel: EVENTS_CHANNEL }, "relaying container events"),
