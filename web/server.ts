@@ -21,6 +21,7 @@ import { runHttpHandler } from "./src/server/containers/run-http.js";
 import { archiveHttpHandler } from "./src/server/containers/archive-http.js";
 import { createRegistry, isRegistryPath } from "./src/server/registry/index.js";
 import { requestGuard } from "./src/server/http/guard.js";
+import { removePartialUploads } from "./src/server/uploads.js";
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 
@@ -44,12 +45,15 @@ async function main(): Promise<void> {
 
   const db = sharedDb();
   await bootstrap(db, cfg.home, log);
+  // Uploads the previous web process died receiving: nothing will ever finish or claim them.
+  const partial = await removePartialUploads();
+  if (partial) log.info({ removed: partial }, "removed partial uploads left by the previous web process");
   const services = createServices({ db, redisUrl: cfg.redisUrl, log });
   const imageHttp = imageHttpHandler(services);
   const buildHttp = buildHttpHandler(services);
   const runHttp = runHttpHandler(services);
   const archiveHttp = archiveHttpHandler(services);
-  const registry = await createRegistry({ db, home: cfg.home, log });
+  const registry = await createRegistry({ db, home: cfg.home, log, uploadIdleMs: cfg.uploadIdleTimeoutMs });
   const guard = requestGuard({ publicUrl: cfg.url, maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes: cfg.maxUploadBytes, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, log });
 
   const trpc = createHTTPHandler({

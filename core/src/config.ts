@@ -18,6 +18,8 @@ const EnvSchema = z.object({
   BERTH_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
   BERTH_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 ** 3),
   BERTH_BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  /** A registry upload (a resumable blob push) untouched this long is abandoned: its row and bytes are removed. */
+  BERTH_UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(7 * 24 * 3600_000).default(15 * 60_000),
 });
 
 export interface Config {
@@ -43,6 +45,8 @@ export interface Config {
   maxUploadBytes: number;
   /** A request body that sends nothing for this long is cut off (its connection closed). */
   bodyIdleTimeoutMs: number;
+  /** A registry upload nothing was sent to for this long is swept (row and partial bytes). */
+  uploadIdleTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -74,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: e.BERTH_MAX_BODY_BYTES,
     maxUploadBytes: e.BERTH_MAX_UPLOAD_BYTES,
     bodyIdleTimeoutMs: e.BERTH_BODY_IDLE_TIMEOUT_MS,
+    uploadIdleTimeoutMs: e.BERTH_UPLOAD_IDLE_TIMEOUT_MS,
   };
 }
 

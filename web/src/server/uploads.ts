@@ -4,7 +4,7 @@ import fs from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
-import { config, homePaths, InvalidArgument } from "@berth/core";
+import { config, homePaths, InvalidArgument, storageErrorOf } from "@berth/core";
 
 /** Where request bodies wait for the worker (one host: web and worker share BERTH_HOME). */
 export const uploadsDir = () => homePaths(config().home).builds;
@@ -46,18 +46,40 @@ export async function receiveSmallUpload(req: IncomingMessage, what: string, inl
   );
 }
 
+/** What an upload is called while it arrives: only a complete one gets its `.tar` name (and a job). */
+const PARTIAL = ".tar.part";
+
 async function toFile(body: AsyncIterable<Buffer>, what: string): Promise<{ name: string; file: string }> {
   const dir = uploadsDir();
   await fs.mkdir(dir, { recursive: true });
-  const name = `${randomUUID()}.tar`;
+  const id = randomUUID();
+  const name = `${id}.tar`;
   const file = path.join(dir, name);
+  const partial = path.join(dir, `${id}${PARTIAL}`);
   try {
-    await pipeline(body, createWriteStream(file, { flags: "wx", mode: 0o600 }));
+    await pipeline(body, createWriteStream(partial, { flags: "wx", mode: 0o600 }));
+    await fs.rename(partial, file);
   } catch (err) {
-    await fs.rm(file, { force: true });
+    await fs.rm(partial, { force: true });
     throw cutShort(what, err);
   }
   return { name, file };
 }
 
-const cutShort = (what: string, err: unknown) => new InvalidArgument(`${what} did not complete: ${(err as Error).message}`, { cause: err });
+/**
+ * Start-up: uploads a previous web process was still receiving when it died (a crash, kill -9).
+ * No job can hold one (a job is queued only after its upload completed), so all of them go now,
+ * not when a worker's day-old sweep comes by. Returns how many were removed.
+ */
+export async function removePartialUploads(dir = uploadsDir()): Promise<number> {
+  const names = await fs.readdir(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return [] as string[];
+    throw e;
+  });
+  const partial = names.filter((n) => /^[0-9a-f-]{36}\.tar\.part$/.test(n));
+  await Promise.all(partial.map((n) => fs.rm(path.join(dir, n), { force: true })));
+  return partial.length;
+}
+
+/** A full disk is said as such (the client can free space), not as the client's fault. */
+const cutShort = (what: string, err: unknown) => storageErrorOf(err) ?? new InvalidArgument(`${what} did not complete: ${(err as Error).message}`, { cause: err });

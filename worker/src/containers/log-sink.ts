@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, openSync, renameSync, statSync, unlinkSync, type WriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, openSync, renameSync, statSync, truncateSync, unlinkSync, type WriteStream } from "node:fs";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { encodeLogEntry, LOG_STREAM_MAXLEN, LOG_STREAM_TTL_SECONDS, logStreamKey, logTime, type LogConfig, type LogRecord } from "@berth/core";
@@ -6,6 +6,15 @@ import type { Redis } from "@berth/core/redis";
 
 const HIGH_WATER = 5_000;
 const LOW_WATER = 1_000;
+/** After a failed write, how long lines are counted as dropped before the file is tried again. */
+const RETRY_MS = 1_000;
+
+/** The line a log gets where lines could not be written (Docker users look for such a marker). */
+export function dropMarker(count: number): string {
+  return `[berth] ${count} log line${count === 1 ? "" : "s"} dropped: no space left on BERTH_HOME`;
+}
+
+const isNoSpace = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code === "ENOSPC" || (e as NodeJS.ErrnoException | undefined)?.code === "EDQUOT";
 
 /** The kept files of a log, oldest first: log.jsonl.N … log.jsonl.1, log.jsonl. */
 export function rotatedNames(logPath: string, maxFile: number): string[] {
@@ -25,6 +34,10 @@ export function rotatedNames(logPath: string, maxFile: number): string[] {
  * With a max size, the file rotates as Docker's json-file driver does: log.jsonl → log.jsonl.1 →
  * … and at most max-file files are kept (max-file 1: the file starts afresh). A rename keeps
  * pending writes going to the renamed file, so nothing written before the rotation is lost.
+ *
+ * A full disk (ENOSPC) does not stop the container or the stream: the lines the file could not
+ * take are counted, and once a write works again (tried at most once a second, and at exit) the
+ * file gets a marker line saying how many were dropped.
  */
 export class LogSink {
   private file: WriteStream | undefined;
@@ -38,6 +51,15 @@ export class LogSink {
   private inflight = 0;
   private readonly sources = new Set<Readable>();
   private paused = false;
+  /** Lines the file could not take since the last marker. */
+  private dropped = 0;
+  /** Set while the file is failing with ENOSPC: lines are counted, not written, until then. */
+  private retryAt: number | undefined;
+  /** Bytes of the current file known written (whole lines): a failed write is cut back to here. */
+  private confirmed = 0;
+  /** File writes not yet answered, and who waits for them all. */
+  private writing = 0;
+  private written: (() => void) | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -49,7 +71,7 @@ export class LogSink {
     if (cfg.driver === "json-file") {
       mkdirSync(path.dirname(logPath), { recursive: true });
       try {
-        this.size = statSync(logPath).size;
+        this.size = this.confirmed = statSync(logPath).size;
       } catch {
         this.size = 0;
       }
@@ -66,7 +88,9 @@ export class LogSink {
       if (this.paused && this.inflight <= LOW_WATER) this.resume();
     });
     f.on("error", (e) => {
-      this.failed ??= e;
+      if (isNoSpace(e)) {
+        if (f === this.file) this.retryAt = Date.now() + RETRY_MS;
+      } else this.failed ??= e;
     });
     return f;
   }
@@ -122,19 +146,76 @@ export class LogSink {
     }
     old.end();
     this.file = this.open();
-    this.size = 0;
+    this.size = this.confirmed = 0;
   }
 
   line(stream: "stdout" | "stderr", line: string): void {
     const time = logTime();
-    if (this.file) {
-      const json = `${JSON.stringify({ log: `${line}\n`, stream, time })}\n`;
-      const bytes = Buffer.byteLength(json);
-      if (this.cfg.maxSize !== undefined && this.size > 0 && this.size + bytes > this.cfg.maxSize) this.rotate();
-      this.file.write(json);
-      this.size += bytes;
-    }
+    if (this.file) this.toFile(`${JSON.stringify({ log: `${line}\n`, stream, time })}\n`);
     this.add({ stream, line, time });
+  }
+
+  /** One json-file line; counted as dropped when the disk is full (the stream still gets it). */
+  private toFile(json: string): void {
+    if (this.retryAt !== undefined && (Date.now() < this.retryAt || !this.reopen())) {
+      this.dropped++;
+      return;
+    }
+    const bytes = Buffer.byteLength(json);
+    if (this.cfg.maxSize !== undefined && this.size > 0 && this.size + bytes > this.cfg.maxSize) this.rotate();
+    // A write that fails (and those queued behind it, which the failed stream discards) is a dropped line.
+    this.writing++;
+    const f = this.file!;
+    f.write(json, (e) => {
+      if (e) this.dropped++;
+      else if (f === this.file) this.confirmed += bytes;
+      this.answered();
+    });
+    this.size += bytes;
+  }
+
+  /**
+   * A new stream after ENOSPC, starting with the marker for what was dropped. The file is first
+   * cut back to its last confirmed line: a failed write may have left a torn line, or lines whose
+   * write was reported failed (they are counted as dropped, so they must not be there). False if
+   * the file cannot even be opened: the lines are still counted.
+   */
+  private reopen(): boolean {
+    let next: WriteStream;
+    try {
+      if ((statSync(this.logPath, { throwIfNoEntry: false })?.size ?? 0) > this.confirmed) truncateSync(this.logPath, this.confirmed);
+      next = this.open();
+    } catch (e) {
+      if (!isNoSpace(e)) this.failed ??= e;
+      this.retryAt = Date.now() + RETRY_MS;
+      return false;
+    }
+    this.file?.destroy();
+    this.file = next;
+    this.retryAt = undefined;
+    this.size = this.confirmed;
+    this.writeMarker();
+    return true;
+  }
+
+  private answered(): void {
+    if (--this.writing === 0) this.written?.();
+  }
+
+  private writeMarker(): void {
+    const count = this.dropped;
+    if (!count || !this.file) return;
+    this.dropped = 0;
+    const json = `${JSON.stringify({ log: `${dropMarker(count)}\n`, stream: "stderr", time: logTime() })}\n`;
+    const bytes = Buffer.byteLength(json);
+    this.writing++;
+    const f = this.file;
+    f.write(json, (e) => {
+      if (e) this.dropped += count; // said again at the next try
+      else if (f === this.file) this.confirmed += bytes;
+      this.answered();
+    });
+    this.size += bytes;
   }
 
   /** Splits a pipe into lines; a last line without "\n" is still delivered at EOF. */
@@ -166,8 +247,18 @@ export class LogSink {
     this.add({ stream: "exit", exitCode, time: logTime(), run: this.run, ...(error ? { error } : {}) });
     await this.pending;
     await this.redis.expire(this.key, LOG_STREAM_TTL_SECONDS);
+    // Lines dropped to a full disk are said at the end if no later write said so.
+    if (this.file) {
+      // Every queued write answered first: a failing one adds to the count.
+      if (this.writing) await new Promise<void>((resolve) => (this.written = resolve));
+      this.written = undefined;
+      if (this.dropped) {
+        if (this.retryAt !== undefined) this.reopen();
+        else this.writeMarker();
+      }
+    }
     const f = this.file;
-    if (f) await new Promise<void>((resolve) => f.end(resolve));
+    if (f) await new Promise<void>((resolve) => (f.destroyed ? resolve() : f.end(resolve)));
     if (this.failed) throw this.failed;
   }
 }

@@ -134,7 +134,7 @@ export class ContainerManager {
         net = await this.d.network?.prepare({ id: row.id, name: row.name, dir }, { network: opts.network, aliases: opts.networkAliases, networks: opts.networks, publish: opts.publish, ...(opts.publishAll ? { exposed: Object.keys(image.config.config?.ExposedPorts ?? {}) } : {}) });
       } catch (e) {
         log.warn({ err: e }, "container network could not be set up");
-        await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, (e as Error).message);
+        await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, storageErrorOf(e)?.message ?? (e as Error).message);
         return;
       }
       // Not while `cp` has this stopped container's overlay mounted; released once the row says running.
@@ -171,7 +171,7 @@ export class ContainerManager {
         log.warn({ err: e }, "container failed to start");
         await removeCgroup(this.cgroupPath(row.id)).catch((err: unknown) => log.error({ err }, "removing the cgroup failed"));
         await this.d.network?.release(row.id);
-        await this.finish(row.id, row.autoRemove, sink, f.exitCode, f.error);
+        await this.finish(row.id, row.autoRemove, sink, f.exitCode, storageErrorOf(e)?.message ?? f.error);
         return;
       } finally {
         // A failed start releases here (after recording it); a started one once its row says running.
@@ -243,7 +243,7 @@ export class ContainerManager {
       this.pendingInput.delete(row.id);
     } catch (e) {
       log.error({ err: e }, "container could not be prepared");
-      await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, `container ${row.name} could not be prepared: ${(e as Error).message}`);
+      await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, `container ${row.name} could not be prepared: ${storageErrorOf(e)?.message ?? (e as Error).message}`);
     }
   }
 

@@ -17,7 +17,7 @@ import { deleteManifest, getManifest, getReferrers, putManifest } from "./manife
 import { checkRepoName, parseRoute, type Route } from "./names.js";
 import { FailureLimiter, handleToken } from "./token.js";
 import { collectGarbage } from "./gc.js";
-import { Uploads } from "./uploads.js";
+import { Uploads, UPLOAD_IDLE_MS } from "./uploads.js";
 
 export { heldActions, ANONYMOUS, type Principal } from "./access.js";
 export { loadPrincipal } from "./principal.js";
@@ -32,11 +32,11 @@ export interface Registry {
   close(): void;
 }
 
-const EXPIRE_EVERY_MS = 3600 * 1000;
+const GC_EVERY_MS = 3600 * 1000;
 
 export const isRegistryPath = (pathname: string) => pathname === "/v2" || pathname.startsWith("/v2/");
 
-export async function createRegistry(opts: { db: PrismaClient; home: string; log: Logger }): Promise<Registry> {
+export async function createRegistry(opts: { db: PrismaClient; home: string; log: Logger; uploadIdleMs?: number }): Promise<Registry> {
   const paths = homePaths(opts.home);
   const store = new ContentStore(paths.content);
   await store.init();
@@ -49,13 +49,14 @@ export async function createRegistry(opts: { db: PrismaClient; home: string; log
     log,
     limiter: new FailureLimiter(),
   };
-  // Hourly: abandoned uploads go, then blobs nothing references any more (deletes leave them behind).
-  const housekeeping = () =>
-    void deps.uploads
-      .expire()
-      .then(() => collectGarbage(deps.db, store, log))
-      .catch((err: unknown) => log.warn({ err }, "registry housekeeping failed"));
-  const timer = setInterval(housekeeping, EXPIRE_EVERY_MS);
+  // Abandoned uploads go a few times per idle timeout (minutes, not a day: their bytes fill the disk).
+  const idleMs = opts.uploadIdleMs ?? UPLOAD_IDLE_MS;
+  const sweep = () => void deps.uploads.expire(idleMs).catch((err: unknown) => log.warn({ err }, "sweeping abandoned registry uploads failed"));
+  const sweeper = setInterval(sweep, Math.max(500, Math.min(60_000, Math.floor(idleMs / 4))));
+  sweeper.unref();
+  // Hourly: blobs nothing references any more (deletes leave them behind).
+  const gc = () => void collectGarbage(deps.db, store, log).catch((err: unknown) => log.warn({ err }, "registry garbage collection failed"));
+  const timer = setInterval(gc, GC_EVERY_MS);
   timer.unref();
 
   const handle: RegistryHandler = (req, res) => {
@@ -69,7 +70,13 @@ export async function createRegistry(opts: { db: PrismaClient; home: string; log
       sendError(res, new RegistryError("UNAVAILABLE", "internal error", { status: 500 }), head);
     });
   };
-  return { handle, close: () => clearInterval(timer) };
+  return {
+    handle,
+    close: () => {
+      clearInterval(timer);
+      clearInterval(sweeper);
+    },
+  };
 }
 
 type Method = "GET" | "HEAD" | "PUT" | "POST" | "PATCH" | "DELETE";

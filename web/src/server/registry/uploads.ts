@@ -22,8 +22,8 @@ export interface UploadRow {
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** An upload idle for this long is abandoned: its row and partial bytes are removed. */
-export const UPLOAD_IDLE_MS = 24 * 3600 * 1000;
+/** An upload idle for this long is abandoned: its row and partial bytes are removed (BERTH_UPLOAD_IDLE_TIMEOUT_MS). */
+export const UPLOAD_IDLE_MS = 15 * 60 * 1000;
 
 export class Uploads {
   /** Running sha256 per upload, valid while `offset` equals the file's size (else the file is re-read). */
@@ -171,12 +171,37 @@ export class Uploads {
     await this.db.blobUpload.deleteMany({ where: { id } });
   }
 
-  /** Removes uploads idle for longer than `idleMs`. */
+  /**
+   * Removes uploads idle for longer than `idleMs`: no request on them now, no row update and no
+   * byte written since. Also bytes with no row (web died between creating the file and its row).
+   */
   async expire(idleMs = UPLOAD_IDLE_MS): Promise<number> {
-    const stale = await this.db.blobUpload.findMany({ where: { updatedAt: { lt: new Date(Date.now() - idleMs) } }, select: { id: true } });
-    for (const { id } of stale) await this.locked(id, () => this.drop(id));
-    if (stale.length) this.log.info({ count: stale.length }, "removed abandoned registry uploads");
-    return stale.length;
+    const cutoff = () => Date.now() - idleMs;
+    const idle = async (id: string): Promise<boolean> => {
+      const st = await fs.stat(this.file(id)).catch(() => undefined);
+      return !st || st.mtimeMs < cutoff();
+    };
+    let removed = 0;
+    const stale = await this.db.blobUpload.findMany({ where: { updatedAt: { lt: new Date(cutoff()) } }, select: { id: true } });
+    for (const { id } of stale) {
+      if (this.locks.has(id)) continue; // a PATCH or PUT is streaming into it right now
+      const dropped = await this.locked(id, async () => {
+        const row = await this.db.blobUpload.findUnique({ where: { id }, select: { updatedAt: true } });
+        if (!row || row.updatedAt.getTime() >= cutoff() || !(await idle(id))) return false;
+        await this.drop(id);
+        return true;
+      });
+      if (dropped) removed++;
+    }
+    const names = await fs.readdir(this.store.uploadsDir).catch(() => [] as string[]);
+    for (const id of names) {
+      if (!UUID_RE.test(id) || this.locks.has(id) || !(await idle(id))) continue;
+      if (await this.db.blobUpload.findUnique({ where: { id }, select: { id: true } })) continue;
+      await fs.rm(this.file(id), { force: true });
+      removed++;
+    }
+    if (removed) this.log.info({ count: removed }, "removed abandoned registry uploads");
+    return removed;
   }
 }
 

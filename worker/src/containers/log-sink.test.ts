@@ -1,0 +1,114 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, afterEach, expect, it } from "vitest";
+import { logStreamKey } from "@berth/core";
+import { connectRedis, type Redis } from "@berth/core/redis";
+import { LogSink } from "./log-sink.js";
+
+// A real full disk: a 256 KiB tmpfs holds the log, a real Redis (on a socket elsewhere) the stream.
+let tmp: string;
+let disk: string;
+let redisServer: ChildProcess;
+let redis: Redis;
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "berth-log-sink-"));
+  const sock = path.join(tmp, "redis.sock");
+  redisServer = spawn("redis-server", ["--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", tmp], { stdio: "ignore" });
+  for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+  redis = connectRedis(`unix://${sock}`);
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  redisServer?.kill("SIGTERM");
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  disk = fs.mkdtempSync(path.join(os.tmpdir(), "berth-log-disk-"));
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", disk]);
+});
+
+afterEach(() => {
+  execFileSync("umount", [disk]);
+  fs.rmdirSync(disk);
+});
+
+/** Fills the disk to the last byte; returns the filler's path. */
+function fill(): string {
+  const filler = path.join(disk, "filler");
+  const fd = fs.openSync(filler, "w");
+  try {
+    for (;;) fs.writeSync(fd, Buffer.alloc(4096));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOSPC") throw e;
+  } finally {
+    fs.closeSync(fd);
+  }
+  return filler;
+}
+
+function fileLines(logPath: string): string[] {
+  const out: string[] = [];
+  for (const l of fs.readFileSync(logPath, "utf8").split("\n")) {
+    try {
+      out.push((JSON.parse(l) as { log: string }).log.trimEnd());
+    } catch {
+      /* a torn line, as a reader skips it */
+    }
+  }
+  return out;
+}
+
+/** The count a drop marker states, and the "lost N" lines the file kept. */
+function accounting(lines: string[]): { marked: number; kept: number } {
+  let marked = 0;
+  for (const l of lines) {
+    const m = /^\[berth\] (\d+) log lines? dropped: no space left on BERTH_HOME$/.exec(l);
+    if (m) marked += Number(m[1]);
+  }
+  return { marked, kept: lines.filter((l) => l.startsWith("lost ")).length };
+}
+
+it("counts the lines a full disk refused and writes a marker once writing works again", async () => {
+  const logPath = path.join(disk, "log.jsonl");
+  const id = `sink-${Date.now()}-a`;
+  const sink = new LogSink(redis, id, logPath);
+  sink.line("stdout", "before");
+  while (!fileLines(logPath).includes("before")) await new Promise((r) => setTimeout(r, 10));
+  const filler = fill();
+  for (let i = 0; i < 200; i++) sink.line("stdout", `lost ${i} ${"x".repeat(100)}`);
+  await new Promise((r) => setTimeout(r, 100));
+  fs.rmSync(filler);
+  // Past the retry pause, the next line reopens the file.
+  await new Promise((r) => setTimeout(r, 1_200));
+  sink.line("stdout", "after");
+  await sink.exit(0);
+
+  const lines = fileLines(logPath);
+  const { marked, kept } = accounting(lines);
+  expect(marked).toBeGreaterThan(0);
+  expect(marked + kept).toBe(200); // every line is either in the file or counted
+  expect(lines[0]).toBe("before");
+  expect(lines.at(-1)).toBe("after");
+  expect(lines.findIndex((l) => l.startsWith("[berth]"))).toBeLessThan(lines.indexOf("after"));
+  // The stream has every line: its start, before, the 200, after, its exit.
+  expect(await redis.xlen(logStreamKey(id))).toBe(204);
+}, 20_000);
+
+it("says what was dropped at exit when no later line came", async () => {
+  const logPath = path.join(disk, "log.jsonl");
+  const sink = new LogSink(redis, `sink-${Date.now()}-b`, logPath);
+  const filler = fill();
+  for (let i = 0; i < 200; i++) sink.line("stderr", `lost ${i} ${"y".repeat(100)}`);
+  await new Promise((r) => setTimeout(r, 100));
+  fs.rmSync(filler);
+  await sink.exit(1);
+
+  const { marked, kept } = accounting(fileLines(logPath));
+  expect(marked).toBeGreaterThan(0);
+  expect(marked + kept).toBe(200);
+}, 20_000);
