@@ -57,6 +57,12 @@ it("under a held write lock, writes and starts say 'database busy' and leave no 
 }, 120_000);
 
 it("a container whose start the database refuses to record is killed, not left running", async () => {
+  // The held lock of the test before failed the worker's heartbeats: wait until it is seen again.
+  for (let i = 0; i < 150; i++) {
+    const h = (await (await fetch(`${b.url}/api/health`)).json()) as { hostsOnline?: number };
+    if ((h.hostsOnline ?? 0) > 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const created = await b.berth(["create", "--name", "unrecorded", "busybox", "sleep", "1000"]);
   expect(created.code).toBe(0);
   const id = created.stdout.trim();
