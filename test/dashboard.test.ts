@@ -4,43 +4,35 @@
  * exit status, the containers table, and signing out and back in.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
+import { launchBrowser, type Browser } from "./browser.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startInstance, type Instance } from "./harness.js";
 import { pushImage, token } from "./registry-helpers.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const USER = "captain";
 const PASSWORD = "a-long-enough-password";
 
 let b: Instance;
 let ctx: BrowserContext;
 let page: Page;
-let profile: string;
+let browser: Browser | undefined;
 const pageErrors: string[] = [];
 /** Screenshots of each step, to look at as a user would (README's tour uses them). */
 const SHOTS = path.join(import.meta.dirname, "..", ".test-results", "screenshots");
 const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `dashboard-${name}.png`), fullPage: true });
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh --test (apt-get install chromium)`);
   b = await startInstance();
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), "berth-chromium-"));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  ctx.setDefaultTimeout(20_000);
+  browser = await launchBrowser();
+  ctx = browser.ctx;
   page = ctx.pages()[0] ?? (await ctx.newPage());
   page.on("pageerror", (err) => pageErrors.push(err.message));
 });
 
 afterAll(async () => {
-  await ctx?.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
   await b?.stop();
 });
 

@@ -3,36 +3,27 @@
  * a Join button, and joins only when it is pressed.
  */
 import { spawnSync } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
+import { launchBrowser, type Browser } from "./browser.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, useInstance } from "./harness.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const PASSWORD = "dana-has-a-long-password";
 const b = useInstance();
 let ctx: BrowserContext;
-let profile: string;
+let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh --test (apt-get install chromium)`);
   const made = spawnSync(process.execPath, [path.join(ROOT, "cli/bin/berth.js"), "user", "create", "dana", "--password-stdin"], { input: PASSWORD, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
   expect(made.status, made.stderr).toBe(0);
   expect((await b.berth(["team", "create", "crew"])).code).toBe(0);
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), "berth-chromium-"));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  ctx.setDefaultTimeout(20_000);
+  browser = await launchBrowser();
+  ctx = browser.ctx;
 }, 60_000);
 
 afterAll(async () => {
-  await ctx?.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  await browser?.close();
 });
 
 describe("the invitation page", () => {
