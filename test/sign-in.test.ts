@@ -136,6 +136,28 @@ describe("passwords", () => {
     expect((await signIn("paul", "paul-password-2")).status).toBe(200);
   });
 
+  it("the dashboard's change-password form changes the signed-in user's password", async () => {
+    await browser!.clearCookies();
+    const page = await browser!.newPage();
+    await page.goto(b.url);
+    const login = page.getByTestId("login-form");
+    await login.locator('input[name="username"]').fill("paul");
+    await login.locator('input[name="password"]').fill("paul-password-2");
+    await login.locator('button[type="submit"]').click();
+    await page.getByTestId("password-open").click();
+    const form = page.getByTestId("password-form");
+    await form.locator('input[name="old-password"]').fill("not-the-password");
+    await form.locator('input[name="new-password"]').fill("paul-password-4");
+    await form.locator('input[name="repeat-password"]').fill("paul-password-4");
+    await form.locator('button[type="submit"]').click();
+    await expect.poll(() => page.getByTestId("password-error").textContent()).toMatch(/current password is wrong/);
+    await form.locator('input[name="old-password"]').fill("paul-password-2");
+    await form.locator('button[type="submit"]').click();
+    await page.getByTestId("password-done").waitFor();
+    expect((await signIn("paul", "paul-password-4")).status).toBe(200);
+    await page.close();
+  });
+
   it("rate-limits failed sign-ins per user name with a clear 'try again in N s'", async () => {
     expect((await admin("user.create", { name: "rita", password: "rita-password-1" })).status).toBe(200);
     for (let i = 0; i < 5; i++) expect((await signIn("rita", "wrong-password")).status).toBe(401);
