@@ -90,6 +90,13 @@ describe("OpenID Connect", () => {
     expect(cookie?.sameSite).toBe("Lax");
     const who = await fetch(`${b.url}/api/trpc/auth.whoami`, { headers: { cookie: `berth_session=${cookie!.value}` } });
     expect(((await who.json()) as { result: { data: { name: string } } }).result.data.name).toBe("jane.doe");
+    // An account that signs in through the provider has no password to change.
+    const change = await fetch(`${b.url}/api/trpc/auth.changePassword`, {
+      method: "POST",
+      headers: { cookie: `berth_session=${cookie!.value}`, "content-type": "application/json" },
+      body: JSON.stringify({ oldPassword: "", newPassword: "a-new-password" }),
+    });
+    expect(change.status).toBe(412);
     // In the claimed team, as a member.
     const members = await admin("team.members", { team: "acme" }, "query");
     expect(members.data).toEqual(expect.arrayContaining([expect.objectContaining({ user: "jane.doe", role: "member" })]));

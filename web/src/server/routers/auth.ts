@@ -118,8 +118,10 @@ export const authRouter = router({
       const address = ctx.req.socket.remoteAddress;
       signInLimiter.check(ctx.user.name, address);
       const user = await db.user.findUniqueOrThrow({ where: { id: ctx.user.id } });
-      // An account that signs in only through OpenID Connect has no old password to give.
-      if (user.passwordHash !== null && !(await verifyPassword(input.oldPassword, user.passwordHash))) {
+      // No password yet (OpenID Connect sign-in, or the admin before set-up): a session or token
+      // alone must not be enough to add one, or a stolen one would outlive its revocation.
+      if (user.passwordHash === null) throw new FailedPrecondition("this account has no password to change (it signs in through OpenID Connect, or is not set up): ask the site admin");
+      if (!(await verifyPassword(input.oldPassword, user.passwordHash))) {
         signInLimiter.fail(ctx.user.name, address);
         log.info({ user: ctx.user.name, ip: address }, "password change refused: wrong current password");
         throw new Unauthenticated("the current password is wrong");
