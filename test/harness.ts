@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { networkLeaksOf } from "./network-leaks.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const CLI = path.join(ROOT, "cli/bin/berth.js");
+export const CLI = path.join(ROOT, "cli/bin/berth.js");
 
 export interface RunResult {
   code: number | null;

@@ -222,7 +222,7 @@ describe("first-run set-up, login and sessions", () => {
 
   it("reports that set-up is needed", async () => {
     const r = await call<{ needsSetup: boolean; user: unknown }>(w.url, "auth.status");
-    expect(r.data).toEqual({ needsSetup: true, user: null });
+    expect(r.data).toEqual({ needsSetup: true, oidc: null, user: null });
   });
 
   it("refuses a password shorter than 8 characters", async () => {
@@ -244,7 +244,7 @@ describe("first-run set-up, login and sessions", () => {
     const me = await call<{ name: string; isAdmin: boolean }>(w.url, "auth.whoami", { cookie });
     expect(me.data).toEqual({ name: "alice", isAdmin: true });
     const status = await call<{ needsSetup: boolean; user: unknown }>(w.url, "auth.status", { cookie });
-    expect(status.data).toEqual({ needsSetup: false, user: { name: "alice", isAdmin: true } });
+    expect(status.data).toEqual({ needsSetup: false, oidc: null, user: { name: "alice", isAdmin: true } });
     // The admin token now belongs to the renamed account.
     const viaToken = await trpc<{ name: string }>(w.url, w.token(), "auth.whoami");
     expect(viaToken.data?.name).toBe("alice");

@@ -20,6 +20,7 @@ import { buildHttpHandler } from "./src/server/builds/http.js";
 import { runHttpHandler } from "./src/server/containers/run-http.js";
 import { archiveHttpHandler } from "./src/server/containers/archive-http.js";
 import { createRegistry, isRegistryPath } from "./src/server/registry/index.js";
+import { oidcHttpHandler } from "./src/server/auth/oidc.js";
 import { requestGuard } from "./src/server/http/guard.js";
 import { removePartialUploads } from "./src/server/uploads.js";
 
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
   const runHttp = runHttpHandler(services);
   const archiveHttp = archiveHttpHandler(services);
   const registry = await createRegistry({ db, home: cfg.home, log, uploadIdleMs: cfg.uploadIdleTimeoutMs });
+  const oidcHttp = oidcHttpHandler({ db, log });
   const guard = requestGuard({ publicUrl: cfg.url, maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes: cfg.maxUploadBytes, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, log });
 
   const trpc = createHTTPHandler({
@@ -98,6 +100,8 @@ async function main(): Promise<void> {
       trpc(req, res);
       return;
     }
+    // OpenID Connect sign-in: the redirect to the provider and its answer (src/server/auth/oidc.ts)
+    if (oidcHttp(req, res, pathname)) return;
     // save/load/import/export stream tars (see src/server/images/http.ts)
     if (imageHttp(req, res, pathname)) return;
     // berth build: context upload + live output (see src/server/builds/http.ts)

@@ -15,6 +15,7 @@ import * as userCmd from "./commands/user.js";
 import * as teamCmd from "./commands/team.js";
 import * as tokenCmd from "./commands/token.js";
 import * as whoamiCmd from "./commands/whoami.js";
+import * as passwdCmd from "./commands/passwd.js";
 import * as searchCmd from "./commands/search.js";
 import * as loginCmd from "./commands/login.js";
 import * as logoutCmd from "./commands/logout.js";
@@ -56,6 +57,7 @@ export interface Handlers {
   user?: Parameters<typeof userCmd.register>[1];
   token?: Parameters<typeof tokenCmd.register>[1];
   whoami?: Parameters<typeof whoamiCmd.register>[1];
+  passwd?: Parameters<typeof passwdCmd.register>[1];
   search?: Parameters<typeof searchCmd.register>[1];
   login?: Parameters<typeof loginCmd.register>[1];
   logout?: Parameters<typeof logoutCmd.register>[1];
@@ -98,6 +100,7 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   pushCmd.register(program, handlers.push);
   pullCmd.register(program, handlers.pull);
   whoamiCmd.register(program, handlers.whoami);
+  passwdCmd.register(program, handlers.passwd);
   registerImageCommands(program, handlers.imageCommands);
   stopCmd.register(program, handlers.stop);
   killCmd.register(program, handlers.kill);

@@ -20,6 +20,11 @@ const EnvSchema = z.object({
   BERTH_BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
   /** A registry upload (a resumable blob push) untouched this long is abandoned: its row and bytes are removed. */
   BERTH_UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(7 * 24 * 3600_000).default(15 * 60_000),
+  BERTH_OIDC_ISSUER: z.string().url("the OpenID provider's issuer URL, such as https://login.example.com").optional(),
+  BERTH_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  BERTH_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  BERTH_OIDC_TEAM_CLAIM: z.string().min(1).optional(),
+  BERTH_OIDC_NAME: z.string().min(1).max(64).optional(),
 });
 
 export interface Config {
@@ -47,6 +52,26 @@ export interface Config {
   bodyIdleTimeoutMs: number;
   /** A registry upload nothing was sent to for this long is swept (row and partial bytes). */
   uploadIdleTimeoutMs: number;
+  /** OpenID Connect sign-in ("Sign in with <name>"), when an issuer and client are configured. */
+  oidc: OidcConfig | undefined;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** A claim naming the team the user joins (as a member) at sign-in. */
+  teamClaim: string | undefined;
+  /** Shown on the button; the issuer's host name by default. */
+  displayName: string;
+}
+
+function oidcConfig(e: z.infer<typeof EnvSchema>): OidcConfig | undefined {
+  const { BERTH_OIDC_ISSUER: issuer, BERTH_OIDC_CLIENT_ID: clientId, BERTH_OIDC_CLIENT_SECRET: clientSecret } = e;
+  if (!issuer && !clientId && !clientSecret) return undefined;
+  const missing = [!issuer && "BERTH_OIDC_ISSUER", !clientId && "BERTH_OIDC_CLIENT_ID", !clientSecret && "BERTH_OIDC_CLIENT_SECRET"].filter(Boolean);
+  if (!issuer || !clientId || !clientSecret) throw new ConfigError(`invalid Berth configuration in the environment:\n  OpenID Connect needs ${missing.join(" and ")} as well`);
+  return { issuer, clientId, clientSecret, teamClaim: e.BERTH_OIDC_TEAM_CLAIM, displayName: e.BERTH_OIDC_NAME ?? new URL(issuer).hostname };
 }
 
 export class ConfigError extends Error {
@@ -79,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: e.BERTH_MAX_UPLOAD_BYTES,
     bodyIdleTimeoutMs: e.BERTH_BODY_IDLE_TIMEOUT_MS,
     uploadIdleTimeoutMs: e.BERTH_UPLOAD_IDLE_TIMEOUT_MS,
+    oidc: oidcConfig(e),
   };
 }
 

@@ -17,7 +17,7 @@ async function readStdin(): Promise<string> {
 }
 
 /** Reads one line from the terminal; `hidden` turns echo off (for the password). */
-function prompt(question: string, hidden: boolean): Promise<string> {
+export function prompt(question: string, hidden: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
     process.stderr.write(question);

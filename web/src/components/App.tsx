@@ -4,7 +4,7 @@ import { errorMessage, trpc } from "../lib/trpc";
 import { AuthForm } from "./AuthForm";
 import { Dashboard } from "./Dashboard";
 
-type Status = { needsSetup: boolean; user: { name: string; isAdmin: boolean } | null };
+type Status = { needsSetup: boolean; oidc: string | null; user: { name: string; isAdmin: boolean } | null };
 
 export function App() {
   const [status, setStatus] = useState<Status | null>(null);
@@ -36,7 +36,7 @@ export function App() {
   }
   if (!status) return <main className="center muted">Loading…</main>;
   if (!status.user) {
-    return <AuthForm mode={status.needsSetup ? "setup" : "login"} onDone={() => void refresh()} />;
+    return <AuthForm mode={status.needsSetup ? "setup" : "login"} oidc={status.oidc} onDone={() => void refresh()} />;
   }
   return <Dashboard user={status.user} onSignedOut={() => void refresh()} />;
 }

@@ -2,7 +2,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { errorMessage, trpc } from "../lib/trpc";
 
-export function AuthForm({ mode, onDone }: { mode: "setup" | "login"; onDone: () => void }) {
+export function AuthForm({ mode, oidc, onDone }: { mode: "setup" | "login"; oidc: string | null; onDone: () => void }) {
   const [name, setName] = useState(mode === "setup" ? "admin" : "");
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
@@ -81,6 +81,12 @@ export function AuthForm({ mode, onDone }: { mode: "setup" | "login"; onDone: ()
         <button type="submit" className="primary" disabled={busy} data-testid={setup ? "setup-submit" : "login-submit"}>
           {setup ? "Create account" : "Sign in"}
         </button>
+        {!setup && oidc && (
+          // A plain link: the provider's pages need a full navigation, not a fetch.
+          <a className="button" href="/auth/oidc/login" data-testid="oidc-login">
+            Sign in with {oidc}
+          </a>
+        )}
       </form>
     </main>
   );

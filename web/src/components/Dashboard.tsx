@@ -8,6 +8,7 @@ import { RunForm } from "./RunForm";
 import { ContainersTable } from "./ContainersTable";
 import { LogPanel } from "./LogPanel";
 import { RepoSearch } from "./RepoSearch";
+import { PasswordForm } from "./PasswordForm";
 
 export function Dashboard({ user, onSignedOut }: { user: { name: string; isAdmin: boolean }; onSignedOut: () => void }) {
   const [images, setImages] = useState<ImageSummary[] | null>(null);
@@ -16,6 +17,7 @@ export function Dashboard({ user, onSignedOut }: { user: { name: string; isAdmin
   const [socket, setSocket] = useState<Socket | null>(null);
   const [live, setLive] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [passwordOpen, setPasswordOpen] = useState(false);
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   const handleError = useCallback(
@@ -97,6 +99,9 @@ export function Dashboard({ user, onSignedOut }: { user: { name: string; isAdmin
         </span>
         <span className="spacer" />
         <span className="muted">{user.name}</span>
+        <button className="link" data-testid="password-open" onClick={() => setPasswordOpen((o) => !o)}>
+          Change password
+        </button>
         <button className="link" onClick={() => void logout()}>
           Sign out
         </button>
@@ -109,6 +114,7 @@ export function Dashboard({ user, onSignedOut }: { user: { name: string; isAdmin
           </button>
         </div>
       )}
+      {passwordOpen && <PasswordForm onClose={() => setPasswordOpen(false)} />}
       <main className="grid">
         <section className="panel">
           <h2>Run a container</h2>

@@ -3,7 +3,7 @@ import { useCallback, useEffect, useState } from "react";
 import { errorMessage, trpc } from "../lib/trpc";
 import { AuthForm } from "./AuthForm";
 
-type Status = { needsSetup: boolean; user: { name: string; isAdmin: boolean } | null };
+type Status = { needsSetup: boolean; user: { name: string; isAdmin: boolean } | null; oidc: string | null };
 
 /**
  * Joins the signed-in user to the invitation's team when they press Join (never on load: a
@@ -40,7 +40,7 @@ export function InviteJoin({ token }: { token: string }) {
   };
 
   if (!status && !error) return <main className="center muted">Loading…</main>;
-  if (status && !status.user) return <AuthForm mode="login" onDone={() => void refresh()} />;
+  if (status && !status.user) return <AuthForm mode="login" oidc={status.oidc} onDone={() => void refresh()} />;
   return (
     <main className="center">
       <div className="card auth">

@@ -41,6 +41,9 @@ export class FailureLimiter {
     else f.count++;
     if (this.fails.size > 10_000) for (const [k, v] of this.fails) if (v.resetAt <= now) this.fails.delete(k);
   }
+  clear(key: string): void {
+    this.fails.delete(key);
+  }
 }
 
 export interface TokenDeps {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AlreadyExists, config, FailedPrecondition, Unauthenticated } from "@berth/core";
+import { AlreadyExists, config, FailedPrecondition, PermissionDenied, Unauthenticated } from "@berth/core";
 import { router, openProcedure, selfProcedure } from "../trpc.js";
 import { setCookie, type Context } from "../context.js";
 import { renamePersonalTeam } from "../teams/index.js";
@@ -13,6 +13,8 @@ import {
   verifyPassword,
 } from "../auth/index.js";
 import { checkSetupCode, consumeSetupCode, needsSetup } from "../auth/setup-code.js";
+import { signInLimiter } from "../auth/sign-in-limit.js";
+import { oidcProviderName } from "../auth/oidc.js";
 
 const UserName = z
   .string()
@@ -35,6 +37,8 @@ async function startSession(ctx: Context, userId: string): Promise<void> {
 export const authRouter = router({
   status: openProcedure.query(async ({ ctx }) => ({
     needsSetup: await needsSetup(ctx.services.db),
+    /** "Sign in with <provider>" on the dashboard, when OpenID Connect is configured. */
+    oidc: oidcProviderName(),
     user: ctx.user ? { name: ctx.user.name, isAdmin: ctx.user.isAdmin } : null,
   })),
 
@@ -82,12 +86,16 @@ export const authRouter = router({
 
   login: openProcedure.input(Credentials).mutation(async ({ ctx, input }) => {
     const { db } = ctx.services;
+    const address = ctx.req.socket.remoteAddress;
+    signInLimiter.check(input.name, address);
     const user = await db.user.findUnique({ where: { name: input.name } });
     const ok = await verifyPassword(input.password, user?.passwordHash ?? null);
     if (!user || !ok) {
-      ctx.services.log.info({ user: input.name }, "failed login");
+      signInLimiter.fail(input.name, address);
+      ctx.services.log.info({ user: input.name, ip: address }, "failed login");
       throw new Unauthenticated("invalid username or password");
     }
+    signInLimiter.succeed(input.name);
     await startSession(ctx, user.id);
     return { name: user.name };
   }),
@@ -97,6 +105,33 @@ export const authRouter = router({
     setCookie(ctx.res, clearedSessionCookie(ctx.req.headers));
     return { ok: true as const };
   }),
+
+  /**
+   * The caller changes their own password (`berth passwd`, the dashboard's form): the old one
+   * must match, and wrong guesses count against the sign-in limit. Other sessions end.
+   */
+  changePassword: selfProcedure
+    .input(z.object({ oldPassword: z.string().max(1024), newPassword: NewPassword }))
+    .mutation(async ({ ctx, input }) => {
+      if (ctx.user.readOnly) throw new PermissionDenied("this API token is read-only");
+      const { db, log } = ctx.services;
+      const address = ctx.req.socket.remoteAddress;
+      signInLimiter.check(ctx.user.name, address);
+      const user = await db.user.findUniqueOrThrow({ where: { id: ctx.user.id } });
+      // No password yet (OpenID Connect sign-in, or the admin before set-up): a session or token
+      // alone must not be enough to add one, or a stolen one would outlive its revocation.
+      if (user.passwordHash === null) throw new FailedPrecondition("this account has no password to change (it signs in through OpenID Connect, or is not set up): ask the site admin");
+      if (!(await verifyPassword(input.oldPassword, user.passwordHash))) {
+        signInLimiter.fail(ctx.user.name, address);
+        log.info({ user: ctx.user.name, ip: address }, "password change refused: wrong current password");
+        throw new Unauthenticated("the current password is wrong");
+      }
+      signInLimiter.succeed(ctx.user.name);
+      await db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(input.newPassword) } });
+      const { count } = await db.session.deleteMany({ where: { userId: user.id, ...(ctx.user.sessionId ? { id: { not: ctx.user.sessionId } } : {}) } });
+      log.info({ user: ctx.user.name, sessionsEnded: count }, "password changed");
+      return { ok: true as const };
+    }),
 
   whoami: selfProcedure.query(({ ctx }) => ({ name: ctx.user.name, isAdmin: ctx.user.isAdmin })),
 });

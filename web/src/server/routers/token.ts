@@ -5,7 +5,7 @@ import { router, openProcedure, selfProcedure } from "../trpc.js";
 import { bearerToken, createApiToken, sha256Hex, TOKEN_PREFIX, userForToken } from "../auth/index.js";
 import { actorFor } from "../policy/index.js";
 import { verifyCredentials } from "../registry/auth.js";
-import { FailureLimiter } from "../registry/token.js";
+import { signInLimiter } from "../auth/sign-in-limit.js";
 
 export interface TokenSummary {
   id: string;
@@ -16,7 +16,6 @@ export interface TokenSummary {
 }
 
 const TokenName = z.string().trim().min(1).max(128);
-const loginFailures = new FailureLimiter();
 
 export const tokenRouter = router({
   /** A new API token for the caller (shown once). A read-only one may only pull. */
@@ -61,13 +60,14 @@ export const tokenRouter = router({
     .input(z.object({ name: z.string().trim().min(1).max(64), password: z.string().min(1).max(1024), client: z.string().max(128).optional() }))
     .mutation(async ({ ctx, input }) => {
       const who = ctx.req.socket.remoteAddress ?? "unknown";
-      if (loginFailures.blocked(who)) throw new PermissionDenied("too many failed logins: try again in a minute");
+      signInLimiter.check(input.name, who);
       const p = await verifyCredentials(ctx.services.db, input.name, input.password);
       if (!p?.id || !p.name) {
-        loginFailures.fail(who);
+        signInLimiter.fail(input.name, who);
         ctx.services.log.info({ user: input.name }, "failed login (token)");
         throw new Unauthenticated("invalid username or password");
       }
+      signInLimiter.succeed(input.name);
       const name = `berth login from ${input.client ?? hostname()}`;
       // A token given as the password passes on its limits: read-only, and its team.
       const teamId = input.password.startsWith(TOKEN_PREFIX) ? ((await userForToken(ctx.services.db, input.password))?.teamId ?? null) : null;
