@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const hostId = await hostIdentity(paths.hostId, cfg.hostId);
   // First thing once the host is known: whoever waits on a job the last worker here died in hears of it now.
   const once = new OnceJobs(redis, hostId, os.hostname(), log.child({ part: "jobs" }));
-  await endInterrupted(once, redis, hostId);
+  await endInterrupted(once, redis);
   const network = new NetworkService(cfg.home, hostId, log.child({ part: "network" }), {
     controlPlanePorts: cfg.allowContainerControlPlane ? [] : controlPlanePorts(cfg),
   });
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
-async function endInterrupted(once: OnceJobs, redis: ReturnType<typeof connectRedis>, hostId: string): Promise<void> {
+async function endInterrupted(once: OnceJobs, redis: ReturnType<typeof connectRedis>): Promise<void> {
   const queues = new Map<string, Queue>();
   const queue = (name: string) => queues.get(name) ?? queues.set(name, new Queue(name, { connection: redis })).get(name)!;
   try {
