@@ -21,3 +21,4 @@ export * from "./network.js";
 export * from "./mounts.js";
 export * from "./volume-jobs.js";
 export * from "./version.js";
+export * from "./job-once.js";

@@ -1,4 +1,5 @@
-import { Worker, type Job } from "bullmq";
+import os from "node:os";
+import { Queue, Worker, type Job } from "bullmq";
 import { config, createLogger, homePaths, hostQueueName, JOB, JOB_REGISTRY } from "@berth/core";
 import { ContentStore } from "@berth/core/content";
 import { db, prepareDb } from "@berth/core/db";
@@ -37,6 +38,7 @@ import networkJob from "./jobs/network.js";
 import { VolumeStore } from "./volumes/index.js";
 import { volumeHandlers } from "./jobs/volume-jobs.js";
 import { unmountStale } from "./container-fs/index.js";
+import { OnceJobs } from "./jobs/once.js";
 
 const log = createLogger("worker");
 
@@ -55,6 +57,9 @@ async function main(): Promise<void> {
   const snapshots = new Snapshots(paths.snapshots);
   await snapshots.init();
   const hostId = await hostIdentity(paths.hostId, cfg.hostId);
+  // First thing once the host is known: whoever waits on a job the last worker here died in hears of it now.
+  const once = new OnceJobs(redis, hostId, os.hostname(), log.child({ part: "jobs" }));
+  await endInterrupted(once, redis);
   const network = new NetworkService(cfg.home, hostId, log.child({ part: "network" }), {
     controlPlanePorts: cfg.allowContainerControlPlane ? [] : controlPlanePorts(cfg),
   });
@@ -94,24 +99,24 @@ async function main(): Promise<void> {
   };
   const worker = new Worker(
     hostQueueName(hostId),
-    async (job) => {
+    once.wrap(hostQueueName(hostId), async (job) => {
       const handler = handlers[job.name];
       if (!handler) throw new Error(`unknown job "${job.name}" on ${hostQueueName(hostId)}`);
       return handler(job);
-    },
+    }),
     { connection: connectRedis(cfg.redisUrl), concurrency: 32 },
   );
   worker.on("failed", (job, err) => log.error({ job: job?.name, id: job?.id, err }, "job failed"));
   worker.on("error", (err) => log.error({ err }, "queue error"));
   await worker.waitUntilReady();
   // Builds: any worker takes them (the context travels as a file under builds/).
-  const runBuild = buildJob({ db: client, redis, blobs, snapshots, buildsDir: paths.builds, hostId, log, network });
+  const runBuild = buildJob({ db: client, redis, blobs, snapshots, buildsDir: paths.builds, hostId, hostName: os.hostname(), log, network });
   const builds = new Worker(
     BUILDS_QUEUE,
-    async (job) => {
+    once.wrap(BUILDS_QUEUE, async (job) => {
       if (job.name !== BUILD_JOB) throw new Error(`unknown job "${job.name}" on ${BUILDS_QUEUE}`);
       return runBuild(job);
-    },
+    }),
     { connection: connectRedis(cfg.redisUrl), concurrency: 4, lockDuration: 60_000 },
   );
   builds.on("failed", (job, err) => log.error({ job: job?.name, id: job?.id, err }, "build job failed"));
@@ -147,6 +152,18 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+async function endInterrupted(once: OnceJobs, redis: ReturnType<typeof connectRedis>): Promise<void> {
+  const queues = new Map<string, Queue>();
+  const queue = (name: string) => queues.get(name) ?? queues.set(name, new Queue(name, { connection: redis })).get(name)!;
+  try {
+    const n = await once.endInterrupted(queue);
+    if (n) log.warn({ jobs: n }, "ended the jobs the previous worker on this host was running when it stopped");
+  } finally {
+    // The connection is shared: closing a Queue given one leaves it open.
+    await Promise.all([...queues.values()].map((q) => q.close()));
+  }
 }
 
 main().catch((err: unknown) => {

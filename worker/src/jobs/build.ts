@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Job } from "bullmq";
-import { BerthError, BUILD_STREAM_TTL_SECONDS, BuildJob, buildStreamKey, type BuildEvent, type Logger } from "@berth/core";
+import { BerthError, BUILD_STREAM_TTL_SECONDS, BuildJob, buildStreamKey, buildStartedKey, readBuildEnd, workerStoppedMessage, writeBuildEnd, type BuildEvent, type Logger } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
@@ -16,6 +16,8 @@ export interface BuildJobDeps {
   snapshots: Snapshots;
   buildsDir: string;
   hostId: string;
+  /** Named in "the worker on host X stopped during this build". */
+  hostName: string;
   log: Logger;
   /** RUN steps join the default bridge network through it. */
   network?: NetworkService;
@@ -35,12 +37,31 @@ export default function buildJob(d: BuildJobDeps): BuildJobRunner {
   const run = async (job: Job): Promise<{ ok: boolean }> => {
     const p = BuildJob.parse(job.data);
     const key = buildStreamKey(p.buildId);
+    // Run again after its end was written (its lock lapsed, its worker died): the end stands.
+    const ended = await readBuildEnd(d.redis, p.buildId);
+    if (ended) {
+      d.log.warn({ build: p.buildId.slice(0, 8), ok: ended.ok }, "a build that already ended was delivered again: keeping its end");
+      return { ok: ended.ok };
+    }
+    // A run before this one started and never ended (its worker died or lost the job): its context
+    // is gone (unpacked and removed, or dropped from the job), so this run cannot redo it.
+    const before = await d.redis.set(buildStartedKey(p.buildId), d.hostName, "EX", BUILD_STREAM_TTL_SECONDS, "NX", "GET");
+    if (before !== null) {
+      const message = workerStoppedMessage(before, "build");
+      await writeBuildEnd(d.redis, p.buildId, { type: "end", ok: false, kind: "Unavailable", message });
+      return { ok: false };
+    }
     // Sent at once: one connection runs its commands in the order they were sent, so the lines
     // stay in order without waiting for each reply (the end event's reply comes after all of
     // theirs). The TTL is set with the first entry and renewed with the last.
     let first = true;
     const emit = (ev: BuildEvent): Promise<unknown> => {
-      const setTtl = first || ev.type === "end";
+      // The end goes through its once-only key, after the lines sent before it on this connection.
+      if (ev.type === "end")
+        return writeBuildEnd(d.redis, p.buildId, ev)
+          .then((wrote) => wrote || d.log.warn({ build: p.buildId.slice(0, 8), ok: ev.ok }, "the build already had an end; this run's is dropped"))
+          .catch((err: unknown) => d.log.warn({ err }, "writing the build's end failed"));
+      const setTtl = first;
       first = false;
       const json = JSON.stringify(ev);
       return (setTtl ? d.redis.multi().xadd(key, "*", "e", json).expire(key, BUILD_STREAM_TTL_SECONDS).exec() : d.redis.xadd(key, "*", "e", json)).catch((err: unknown) =>

@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Queue, Worker, type Job } from "bullmq";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { BUILD_JOB, buildStreamKey, createLogger, jobOutcomeKey, workerStoppedMessage } from "@berth/core";
+import { connectRedis, type Redis } from "@berth/core/redis";
+import { OnceJobs } from "./once.js";
+
+// A real redis-server on a socket of its own, and real BullMQ queues and workers.
+let dir: string;
+let server: ChildProcess;
+let redis: Redis;
+const log = createLogger("once-test");
+let url: string;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-once-"));
+  const sock = path.join(dir, "redis.sock");
+  url = `unix://${sock}`;
+  server = spawn("redis-server", ["--port", "0", "--unixsocket", sock, "--unixsocketperm", "700", "--dir", dir, "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
+  redis = connectRedis(url);
+  await redis.ping();
+});
+afterAll(async () => {
+  redis?.disconnect();
+  server?.kill("SIGTERM");
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+it("a job delivered again while it runs here waits for the first run: one run, one recorded outcome", async () => {
+  const once = new OnceJobs(redis, "h1", "box", log);
+  let runs = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const run = once.wrap("q1", async () => {
+    runs++;
+    await gate;
+    return { ok: true, value: runs };
+  });
+  const job = { id: "7", name: "image.push", data: {} } as Job;
+  const first = run(job, "t1");
+  const second = run(job, "t2");
+  release();
+  expect(await first).toEqual({ ok: true, value: 1 });
+  expect(await second).toEqual({ ok: true, value: 1 });
+  // Delivered once more after it finished: the recorded outcome, no third run.
+  expect(await run(job, "t3")).toEqual({ ok: true, value: 1 });
+  expect(runs).toBe(1);
+  expect(JSON.parse((await redis.get(jobOutcomeKey("q1", "7")))!)).toEqual({ ok: true, value: 1 });
+});
+
+it("the next worker on the host ends the jobs its predecessor died in: the waiter hears at once, a build gets one end", async () => {
+  const hostQueue = new Queue("host.h2", { connection: redis });
+  const builds = new Queue("builds2", { connection: redis });
+  // The "dead" worker: takes one job of each queue and never finishes them; then gone without a word.
+  const dead = new OnceJobs(redis, "h2", "box", log);
+  const never = () => new Promise<never>(() => undefined);
+  const conns = [connectRedis(url), connectRedis(url)];
+  const w1 = new Worker("host.h2", dead.wrap("host.h2", never), { connection: conns[0]!, lockDuration: 600_000 });
+  const w2 = new Worker("builds2", dead.wrap("builds2", never), { connection: conns[1]!, lockDuration: 600_000 });
+  const buildId = "0d6f3b0e-8a55-4b8e-9c1a-3c2f1d9e7a11";
+  const push = await hostQueue.add("image.push", { ref: "x" });
+  const build = await builds.add(BUILD_JOB, { buildId });
+  for (let i = 0; i < 200 && ((await push.getState()) !== "active" || (await build.getState()) !== "active"); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(await push.getState()).toBe("active");
+  expect(await build.getState()).toBe("active");
+  await Promise.all([w1.close(true), w2.close(true)]);
+  for (const c of conns) c.disconnect();
+
+  const next = new OnceJobs(redis, "h2", "box", log);
+  const queues = new Map([
+    ["host.h2", hostQueue],
+    ["builds2", builds],
+  ]);
+  expect(await next.endInterrupted((n) => queues.get(n)!)).toBe(2);
+  const jobMessage = workerStoppedMessage("box", "job");
+  const buildMessage = workerStoppedMessage("box", "build");
+  expect(await push.getState()).toBe("completed");
+  expect((await hostQueue.getJob(push.id!))!.returnvalue).toEqual({ ok: false, kind: "Unavailable", message: jobMessage });
+  expect((await builds.getJob(build.id!))!.returnvalue).toEqual({ ok: false, kind: "Unavailable", message: buildMessage });
+  const ends = (await redis.xrange(buildStreamKey(buildId), "-", "+")) as [string, string[]][];
+  expect(ends.map(([, f]) => JSON.parse(f[1]!) as unknown)).toEqual([{ type: "end", ok: false, kind: "Unavailable", message: buildMessage }]);
+  // Nothing left to end on a second start.
+  expect(await next.endInterrupted((n) => queues.get(n)!)).toBe(0);
+  await Promise.all([hostQueue.close(), builds.close()]);
+});
