@@ -220,7 +220,8 @@ describe("request bodies", () => {
 
   it("closes an upload that stalls, and removes what it had written", async () => {
     const uploads = path.join(b.home, "builds");
-    const partials = () => (fs.existsSync(uploads) ? fs.readdirSync(uploads).filter((f) => f.endsWith(".tar")) : []);
+    // An upload is written as <uuid>.tar.part until it is complete.
+    const partials = () => (fs.existsSync(uploads) ? fs.readdirSync(uploads).filter((f) => /\.tar(\.part)?$/.test(f)) : []);
     expect(partials()).toEqual([]);
     const head = `POST /api/images/load HTTP/1.1\r\nHost: 127.0.0.1:${b.port}\r\nAuthorization: Bearer ${b.token}\r\nContent-Length: ${10 * 1024 ** 3}\r\n\r\n`;
     let sawPartial = false;
