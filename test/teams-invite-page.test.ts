@@ -40,6 +40,7 @@ describe("the invitation page", () => {
     await form.locator('button[type="submit"]').click();
     const join = page.getByRole("button", { name: "Join team" });
     await join.waitFor();
+    await page.screenshot({ path: path.join(ROOT, ".test-results", "screenshots", "invite-join.png") });
     // Signed in and looking at the page: not a member until Join.
     expect((await b.berth(["team", "members", "crew"])).stdout).not.toMatch(/dana/);
     await join.click();
@@ -49,5 +50,6 @@ describe("the invitation page", () => {
     await page.goto(link);
     await page.getByRole("button", { name: "Join team" }).click();
     await expect.poll(() => page.getByTestId("invite-error").textContent()).toMatch(/already used/);
+    await page.screenshot({ path: path.join(ROOT, ".test-results", "screenshots", "invite-used.png") });
   }, 90_000);
 });

@@ -63,13 +63,17 @@ export function InviteJoin({ token }: { token: string }) {
               ) : null}
             </p>
             {error ? (
-              <p className="error" role="alert" data-testid="invite-error">
-                {error}
-              </p>
-            ) : null}
-            <button onClick={() => void join()} disabled={busy || !status?.user}>
-              {busy ? "Joining…" : "Join team"}
-            </button>
+              <>
+                <p className="error" role="alert" data-testid="invite-error">
+                  {error}
+                </p>
+                <a href="/">Open the dashboard</a>
+              </>
+            ) : (
+              <button className="primary" onClick={() => void join()} disabled={busy || !status?.user}>
+                {busy ? "Joining…" : "Join team"}
+              </button>
+            )}
           </>
         )}
       </div>
