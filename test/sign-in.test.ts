@@ -6,15 +6,14 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import os from "node:os";
 import path from "node:path";
 import Provider from "oidc-provider";
-import { chromium, type BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, freePort, useInstance } from "./harness.js";
+import { launchBrowser, type Browser } from "./browser.js";
+import { CLI, freePort, ROOT, useInstance } from "./harness.js";
 import { trpc } from "./trpc.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const providerPort = await freePort();
 const issuer = `http://127.0.0.1:${providerPort}`;
 const CLIENT_ID = "berth-test";
@@ -26,7 +25,9 @@ const b = useInstance({
 
 let providerServer: http.Server | undefined;
 let browser: BrowserContext | undefined;
-let profile: string | undefined;
+let chromium: Browser | undefined;
+/** Screenshots of the sign-in pages, to look at as a user would. */
+const shotPath = (name: string) => path.join(ROOT, ".test-results", "screenshots", `sign-in-${name}.png`);
 
 // The one account the provider knows; its login page accepts any password (dev interactions).
 const ACCOUNT = { sub: "emp-4711", email: "Jane.Doe@example.com", preferred_username: "jane.doe", groups: ["acme"] };
@@ -45,8 +46,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  await chromium?.close();
   providerServer?.closeAllConnections();
   await new Promise((r) => providerServer?.close(r));
 });
@@ -66,15 +66,12 @@ describe("OpenID Connect", () => {
     // ... and the team the claim names exists; the user does not yet.
     expect((await admin("team.create", { name: "acme" })).status).toBe(200);
 
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), "berth-chromium-"));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
-    browser.setDefaultTimeout(20_000);
+    chromium = await launchBrowser();
+    browser = chromium.ctx;
     const page = browser.pages()[0] ?? (await browser.newPage());
     await page.goto(b.url);
+    await page.getByTestId("oidc-login").waitFor();
+    await page.screenshot({ path: shotPath("form") });
     await page.getByTestId("oidc-login").click();
     // The provider's own login page, then its consent page.
     await page.waitForURL((u) => u.origin === issuer);
@@ -158,6 +155,7 @@ describe("passwords", () => {
     await form.locator('input[name="repeat-password"]').fill("paul-password-4");
     await form.locator('button[type="submit"]').click();
     await expect.poll(() => page.getByTestId("password-error").textContent()).toMatch(/current password is wrong/);
+    await page.screenshot({ path: shotPath("password-error") });
     await form.locator('input[name="old-password"]').fill("paul-password-2");
     await form.locator('button[type="submit"]').click();
     await page.getByTestId("password-done").waitFor();
