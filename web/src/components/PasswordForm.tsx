@@ -31,7 +31,7 @@ export function PasswordForm({ onClose }: { onClose: () => void }) {
   }
 
   return (
-    <form className="card auth" data-testid="password-form" onSubmit={(e) => void submit(e)}>
+    <form className="card auth inset" data-testid="password-form" onSubmit={(e) => void submit(e)}>
       <h2>Change password</h2>
       <label>
         Current password
