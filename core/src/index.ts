@@ -22,3 +22,5 @@ export * from "./mounts.js";
 export * from "./volume-jobs.js";
 export * from "./version.js";
 export * from "./job-once.js";
+export * from "./health.js";
+export * from "./duration.js";

@@ -12,6 +12,7 @@ import { containerNetworkInspect, withNetwork } from "../networks/jobs.js";
 import { removeAnonymousVolumes, withMounts } from "../volumes/service.js";
 import { containerChanges } from "../containers/fs.js";
 import { containerCommands } from "../containers/command.js";
+import { readHealth } from "../containers/health.js";
 
 const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
 
@@ -46,7 +47,11 @@ export const containerRouter = router({
         include: { runtime: true },
       });
       const commands = await containerCommands(ctx.services, rows);
-      return rows.map((r) => ({ ...toSummary(r), command: commands.get(r.id) ?? [] }));
+      const health = await readHealth(ctx.services.redis, rows.filter((r) => r.state === "running").map((r) => r.id));
+      return rows.map((r) => {
+        const h = health.get(r.id)?.Status;
+        return { ...toSummary(r), command: commands.get(r.id) ?? [], ...(h ? { health: h } : {}) };
+      });
     }),
 
   byId: teamProcedure("container.read").input(z.object({ id: ContainerRef })).query(async ({ ctx, input }): Promise<ContainerSummary> => {
@@ -101,7 +106,8 @@ export const containerRouter = router({
     const c = await findContainer(ctx.services.db, ctx.actor.team.id, input.id);
     if (!c) throw new NotFound(`No such container: ${input.id}`);
     const runtime = await ctx.services.db.containerRuntime.findUnique({ where: { containerId: c.id } });
-    const inspect = withNetwork(dockerContainerInspect({ ...c, runtime }, await imageRunConfig(ctx.services, c)), await containerNetworkInspect(ctx.services, c));
+    const health = c.state === "running" || c.state === "exited" ? (await readHealth(ctx.services.redis, [c.id])).get(c.id) : undefined;
+    const inspect = withNetwork(dockerContainerInspect({ ...c, runtime }, await imageRunConfig(ctx.services, c), health), await containerNetworkInspect(ctx.services, c));
     return withMounts(ctx.services, c, inspect);
   }),
 
