@@ -10,7 +10,7 @@ import { dockerContainerInspect, imageRunConfig } from "../containers/inspect.js
 import { runtimeProcedures } from "../containers/runtime-ops.js";
 import { containerNetworkInspect, withNetwork } from "../networks/jobs.js";
 import { removeAnonymousVolumes, withMounts } from "../volumes/service.js";
-import { containerChanges } from "../containers/fs.js";
+import { containerChanges, containerListDir } from "../containers/fs.js";
 import { containerCommands } from "../containers/command.js";
 import { readHealth } from "../containers/health.js";
 
@@ -115,4 +115,9 @@ export const containerRouter = router({
 
   /** `diff`: A/C/D changes of the container's filesystem. */
   changes: teamProcedure("container.read").input(z.object({ id: ContainerRef })).query(({ ctx, input }) => containerChanges(ctx.services, ctx.actor.team.id, input.id)),
+
+  /** The dashboard's file browser: one directory's entries. Reading files is cp's power, so listing them is too. */
+  listDir: teamProcedure("container.cp")
+    .input(z.object({ id: ContainerRef, path: z.string().min(1).max(4096).default("/") }))
+    .query(({ ctx, input }) => containerListDir(ctx.services, ctx.actor.team.id, input.id, input.path)),
 });
