@@ -240,3 +240,19 @@ describe("events", () => {
     expect(forBob).not.toMatch(/[\s=]ev-vol[\s,)]/);
   }, 90_000);
 });
+
+describe("team rm", () => {
+  it("refuses a team that still owns a network, and removes it once the network is gone", async () => {
+    const { alice } = users;
+    await ok(alice, ["team", "create", "green"]);
+    const inGreen = as("alice", alice.token, "green");
+    await ok(inGreen, ["network", "create", "net"]);
+    const held = await alice.berth(["team", "rm", "green"]);
+    expect(held.code).not.toBe(0);
+    expect(held.stderr).toContain("still owns 1 network(s)");
+    await ok(inGreen, ["network", "rm", "net"]);
+    await ok(alice, ["team", "rm", "green"]);
+    // red's `net` was never touched.
+    expect((await networks(alice)).map((n) => n.Name)).toContain("net");
+  }, 60_000);
+});
