@@ -3,7 +3,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { ROOT, run } from "./harness.js";
+import { ROOT, run, startInstance } from "./harness.js";
 
 /**
  * An install from before teams upgrades in place: the previous migrations make its database,
@@ -78,7 +78,11 @@ export default { experimental: { adapter: true }, engine: "js", schema: ${JSON.s
     const teamOf = Object.fromEntries(teams.map((t) => [t.name, t.id]));
     expect(up.prepare(`SELECT name, teamId FROM "Container"`).all()).toEqual([{ name: "web", teamId: teamOf.root }]);
     expect(up.prepare(`SELECT restartCount FROM "ContainerRuntime"`).all()).toEqual([{ restartCount: 3 }]);
-    expect(up.prepare(`SELECT name, teamId FROM "Volume"`).all()).toEqual([{ name: "data", teamId: teamOf.root }]);
+    // A volume keeps its name as its id (volumes/<id> is where its data already is) and goes to the admin's team.
+    expect(up.prepare(`SELECT id, name, mountpoint, teamId FROM "Volume"`).all()).toEqual([{ id: "data", name: "data", mountpoint: "/v/data/_data", teamId: teamOf.root }]);
+    // Volume names are unique within a team: alice may have a `data` of her own, root not a second one.
+    up.prepare(`INSERT INTO "Volume" (id, name, hostId, mountpoint, teamId) VALUES ('v2', 'data', 'h1', '/v/v2/_data', ?)`).run(teamOf.alice);
+    expect(() => up.prepare(`INSERT INTO "Volume" (id, name, hostId, mountpoint, teamId) VALUES ('v3', 'data', 'h1', '/v/v3/_data', ?)`).run(teamOf.root)).toThrow(/UNIQUE/);
     expect(up.prepare(`SELECT ref, teamId FROM "ImageTag" ORDER BY ref`).all()).toEqual([
       { ref: "app:1", teamId: teamOf.root },
       { ref: "busybox:latest", teamId: null },
@@ -101,4 +105,44 @@ export default { experimental: { adapter: true }, engine: "js", schema: ${JSON.s
     expect(() => up.prepare(`DELETE FROM "AuditEvent"`).run()).toThrow(/append-only/);
     up.close();
   }, 180_000);
+});
+
+describe("upgrade in place to team-owned networks", () => {
+  it("a network stored before teams goes to the first admin's team when the worker starts; others do not see it", async () => {
+    const first = await startInstance();
+    let home = first.home;
+    try {
+      const made = await first.berth(["network", "create", "old-net"]);
+      expect(made.code, made.stderr).toBe(0);
+      const user = await first.berth(["user", "create", "bob"]);
+      expect(user.code, user.stderr).toBe(0);
+      const bob = user.stdout.trim();
+      await first.stop({ keepHome: true });
+      // As a worker from before teams stored it: no team on the record.
+      const file = path.join(home, "network", "networks.json");
+      const stored = JSON.parse(fs.readFileSync(file, "utf8")) as { networks: { name: string; teamId?: string | null }[] };
+      for (const n of stored.networks) delete n.teamId;
+      fs.writeFileSync(file, JSON.stringify(stored));
+
+      const second = await startInstance({ home });
+      try {
+        const names = async (token?: string) => {
+          const r = await second.berth(["network", "ls"], token ? { env: { BERTH_TOKEN: token } } : {});
+          expect(r.code, r.stderr).toBe(0);
+          return r.stdout;
+        };
+        expect(await names()).toContain("old-net");
+        expect(await names(bob)).not.toContain("old-net");
+        expect(await names(bob)).toContain("bridge");
+        const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { networks: { name: string; teamId?: string | null }[] };
+        expect(saved.networks.find((n) => n.name === "bridge")?.teamId).toBeNull();
+        expect(saved.networks.find((n) => n.name === "old-net")?.teamId).toMatch(/\S/);
+      } finally {
+        await second.stop();
+        home = "";
+      }
+    } finally {
+      if (home) fs.rmSync(home, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

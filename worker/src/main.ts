@@ -34,6 +34,7 @@ import { JOB_RUNTIME } from "@berth/core";
 import { containerPause, containerStats, containerTop } from "./jobs/container-runtime.js";
 import { JOB_NETWORK } from "@berth/core";
 import { controlPlanePorts, NetworkService } from "./network/index.js";
+import { firstAdminTeam } from "./host/first-admin-team.js";
 import networkJob from "./jobs/network.js";
 import { VolumeStore } from "./volumes/index.js";
 import { volumeHandlers } from "./jobs/volume-jobs.js";
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   await endInterrupted(once, redis);
   const network = new NetworkService(cfg.home, hostId, log.child({ part: "network" }), {
     controlPlanePorts: cfg.allowContainerControlPlane ? [] : controlPlanePorts(cfg),
+    legacyTeam: () => firstAdminTeam(client),
   });
   const volumes = new VolumeStore({ db: client, dir: paths.volumes, hostId, log });
   const health = new HealthMonitor(redis, log, (id, status) => manager.healthChanged(id, status));

@@ -51,7 +51,7 @@ export async function runContainer(s: Services, actor: Actor, req: RunRequest): 
   // Independent reads at once (the image's error still comes first: pickHost only reads).
   const [image, host, freeName] = await Promise.all([resolveImage(db, { teamId, siteAdmin: actor.siteAdmin }, req.image), pickHost(db), req.name === undefined ? freeRandomName(s, teamId) : undefined]);
   if (!host) throw new Unavailable("no worker host is online: start one with npm start");
-  await checkRunNetwork(s, host.id, req.options);
+  await checkRunNetwork(s, host.id, teamId, req.options);
 
   const id = newContainerId();
   const name = req.name ?? freeName!;

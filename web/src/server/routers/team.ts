@@ -5,6 +5,7 @@ import { ROLES } from "../policy/index.js";
 import { acceptInvitation, createInvitation, MAX_INVITE_TTL_SECONDS, type Invitation } from "../teams/invites.js";
 import { readQuota, setQuota, type Quota } from "../teams/quota.js";
 import { recordAudit, requestOrigin } from "../audit/index.js";
+import { teamNetworkCount } from "../networks/jobs.js";
 import { checkTeamName, createTeam, listMembers, listTeams, removeMember, removeTeam, setMember, type MemberSummary, type TeamSummary } from "../teams/index.js";
 
 export type { TeamSummary, MemberSummary, Invitation, Quota };
@@ -49,7 +50,7 @@ export const teamRouter = router({
   remove: teamProcedure("team.delete")
     .input(z.object({ team: TeamName }))
     .mutation(async ({ ctx }) => {
-      await removeTeam(ctx.services.db, ctx.actor);
+      await removeTeam(ctx.services.db, ctx.actor, () => teamNetworkCount(ctx.services, ctx.actor.team.id));
       ctx.services.log.info({ team: ctx.actor.team.name, by: ctx.user.name }, "team removed");
       return { removed: ctx.actor.team.name };
     }),
