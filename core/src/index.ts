@@ -20,5 +20,6 @@ export * from "./log-options.js";
 export * from "./network.js";
 export * from "./mounts.js";
 export * from "./volume-jobs.js";
+export * from "./quota-jobs.js";
 export * from "./version.js";
 export * from "./job-once.js";

@@ -37,7 +37,7 @@ import { assertTagsWritable, tagRef } from "./manage.js";
 import { resolveImage } from "./resolve.js";
 import { pullRoute, pushRoute } from "./registry-http.js";
 import { bootstrapRoute } from "./bootstrap-http.js";
-import { checkDiskQuota } from "../teams/quota.js";
+import { checkDiskQuota } from "../teams/disk.js";
 
 /** Archives are big and hosts can be slow: the worker gets this long. */
 const ARCHIVE_JOB_TIMEOUT_MS = 6 * 3600_000;
@@ -70,7 +70,7 @@ export function imageHttpHandler(s: Services): (req: IncomingMessage, res: Serve
         }
         const url = new URL(req.url ?? "/", "http://berth");
         const actor = await httpActor(s, req, route.action, url.searchParams.get("ref") ?? url.searchParams.get("id") ?? "");
-        if (MAKES_IMAGES.has(pathname)) await checkDiskQuota(s.db, actor.team.id);
+        if (MAKES_IMAGES.has(pathname)) await checkDiskQuota(s, actor.team.id);
         await route.handler(s, req, res, url, actor);
       } catch (err) {
         const berth = asBerthError(err);
