@@ -117,10 +117,10 @@ async function load(s: Services, req: IncomingMessage, res: ServerResponse, _url
     const hostId = await imageHost(s);
     // A client asking for NDJSON gets the worker's per-layer progress lines, as push and pull do.
     if (/application\/x-ndjson/.test(req.headers.accept ?? "")) {
-      await streamJob<ImageLoadResult>(s, res, JOB.imageLoad, { archive: upload.name, teamId: actor.team.id }, { hostId, timeoutMs: ARCHIVE_JOB_TIMEOUT_MS }, () => fs.rm(upload.file, { force: true }));
+      await streamJob<ImageLoadResult>(s, res, JOB.imageLoad, { archive: upload.name, teamId: actor.team.id, siteAdmin: actor.siteAdmin }, { hostId, timeoutMs: ARCHIVE_JOB_TIMEOUT_MS }, () => fs.rm(upload.file, { force: true }));
       return;
     }
-    const r = await runHostJob<ImageLoadResult>(s, JOB.imageLoad, { archive: upload.name, teamId: actor.team.id }, { hostId, timeoutMs: ARCHIVE_JOB_TIMEOUT_MS });
+    const r = await runHostJob<ImageLoadResult>(s, JOB.imageLoad, { archive: upload.name, teamId: actor.team.id, siteAdmin: actor.siteAdmin }, { hostId, timeoutMs: ARCHIVE_JOB_TIMEOUT_MS });
     s.log.info({ images: r.images, bytes: upload.size }, "images loaded");
     sendJson(res, 200, r);
   } finally {
