@@ -117,8 +117,10 @@ describe("host paths granted per team", () => {
     expect((await b.berth(["team", "disallow-path", "acme", cache])).stderr).toMatch(/no grant of host path/);
     const audit = await b.berth(["audit", "--all", "--json"]);
     const rows = audit.stdout.trim().split("\n").map((l) => JSON.parse(l) as { actor: string; team: string; action: string; result: string; target: string });
-    expect(rows).toContainEqual(expect.objectContaining({ team: "acme", action: "team.allowPath", result: "ok", target: `${cache}/` }));
-    expect(rows).toContainEqual(expect.objectContaining({ team: "acme", action: "team.disallowPath", result: "ok", target: cache }));
-    expect(rows).toContainEqual(expect.objectContaining({ team: "acme", action: "team.disallowPath", result: "NotFound" }));
+    expect(rows).toContainEqual(expect.objectContaining({ actor: "admin", team: "acme", action: "team.allowPath", result: "ok", target: `acme ${cache}/` }));
+    expect(rows).toContainEqual(expect.objectContaining({ actor: "admin", team: "acme", action: "team.disallowPath", result: "ok", target: `acme ${cache}` }));
+    expect(rows).toContainEqual(expect.objectContaining({ actor: "admin", team: "acme", action: "team.disallowPath", result: "NotFound" }));
+    // alice's refused attempt too.
+    expect(rows).toContainEqual(expect.objectContaining({ actor: "alice", team: "acme", action: "team.allowPath", result: "PermissionDenied" }));
   });
 });

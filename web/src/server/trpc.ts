@@ -109,8 +109,26 @@ export function teamProcedure(action: TeamAction) {
 export const openProcedure = publicProcedure.meta({ policy: "public" });
 /** The caller's own account (whoami, their tokens, their password, their teams). */
 export const selfProcedure = protectedProcedure.meta({ policy: "self" });
-/** The site admin's (users, quotas, host paths, garbage collection); changes refused to read-only tokens. */
-export const siteProcedure = adminProcedure.meta({ policy: "site" }).use(({ ctx, type, next }) => {
-  if (type === "mutation" && ctx.user.readOnly) throw new TRPCError({ code: "FORBIDDEN", message: "this API token is read-only" });
-  return next();
+/**
+ * The site admin's (users, quotas, host paths, garbage collection); changes refused to read-only
+ * tokens. Mutations are audited with their result, refused or not (in the team the input names).
+ */
+export const siteProcedure = protectedProcedure.meta({ policy: "site" }).use(async ({ ctx, type, path, getRawInput, next }) => {
+  const { db, log } = ctx.services;
+  const audit = async (result: string, detail = "") => {
+    if (type !== "mutation") return;
+    const input = await getRawInput().catch(() => undefined);
+    const team = input && typeof input === "object" && typeof (input as { team?: unknown }).team === "string" ? (input as { team: string }).team : null;
+    const row = team ? await db.team.findUnique({ where: { name: team }, select: { id: true } }) : null;
+    await timed(ctx.req, "audit", () => recordAudit(db, log, { actorId: ctx.user.id, actorName: ctx.user.name, teamId: row?.id ?? null, teamName: team, action: path, target: targetOf(input), result, detail }, requestOrigin(ctx.req)));
+  };
+  const refusal = !ctx.user.isAdmin ? "admin only" : type === "mutation" && ctx.user.readOnly ? "this API token is read-only" : undefined;
+  if (refusal) {
+    await audit("PermissionDenied", refusal);
+    throw new TRPCError({ code: "FORBIDDEN", message: refusal });
+  }
+  const result = await next();
+  if (result.ok) await audit("ok");
+  else await audit(asBerthError(result.error.cause)?.kind ?? kindForCode(result.error.code) ?? "Internal", result.error.message);
+  return result;
 });

@@ -5,26 +5,10 @@ import { ROLES } from "../policy/index.js";
 import { acceptInvitation, createInvitation, MAX_INVITE_TTL_SECONDS, type Invitation } from "../teams/invites.js";
 import { readQuota, setQuota, type Quota } from "../teams/quota.js";
 import { allowHostPath, disallowHostPath, teamHostPaths, type HostPathRow } from "../teams/host-paths.js";
-import type { Context } from "../context.js";
 import { recordAudit, requestOrigin } from "../audit/index.js";
 import { checkTeamName, createTeam, listMembers, listTeams, removeMember, removeTeam, setMember, type MemberSummary, type TeamSummary } from "../teams/index.js";
 
 export type { TeamSummary, MemberSummary, Invitation, Quota, HostPathRow };
-
-/** A site admin's change to a team, audited with its result (refused or not). */
-async function auditedSite<T>(ctx: Context & { user: NonNullable<Context["user"]> }, action: string, team: string, target: string, body: () => Promise<T>): Promise<T> {
-  const { db, log } = ctx.services;
-  const row = await db.team.findUnique({ where: { name: team }, select: { id: true } });
-  const audit = (result: string, detail = "") => recordAudit(db, log, { actorId: ctx.user.id, actorName: ctx.user.name, teamId: row?.id ?? null, teamName: team, action, target, result, detail }, requestOrigin(ctx.req));
-  try {
-    const r = await body();
-    await audit("ok");
-    return r;
-  } catch (err) {
-    await audit((err as { kind?: string }).kind ?? "Internal", (err as Error).message);
-    throw err;
-  }
-}
 
 const HostPath = z.string().trim().min(1, "host path is required").max(4096);
 
@@ -106,14 +90,14 @@ export const teamRouter = router({
 
   /** The site admin lets a team bind-mount a host path and what is under it (read-only unless `readOnly: false`). */
   allowPath: siteProcedure.input(z.object({ team: TeamName, path: HostPath, readOnly: z.boolean().default(false) })).mutation(async ({ ctx, input }) => {
-    const r = await auditedSite(ctx, "team.allowPath", input.team, input.path, () => allowHostPath(ctx.services.db, input.team, input.path, input.readOnly));
+    const r = await allowHostPath(ctx.services.db, input.team, input.path, input.readOnly);
     ctx.services.log.info({ team: r.team, path: r.path, readOnly: r.readOnly, by: ctx.user.name }, "host path allowed");
     return r;
   }),
 
   /** Takes a host path grant back. */
   disallowPath: siteProcedure.input(z.object({ team: TeamName, path: HostPath })).mutation(async ({ ctx, input }) => {
-    const r = await auditedSite(ctx, "team.disallowPath", input.team, input.path, () => disallowHostPath(ctx.services.db, input.team, input.path));
+    const r = await disallowHostPath(ctx.services.db, input.team, input.path);
     ctx.services.log.info({ team: r.team, path: r.path, by: ctx.user.name }, "host path disallowed");
     return r;
   }),
