@@ -62,7 +62,21 @@ export interface VolumePruneResult {
   spaceReclaimed: number;
 }
 
-export const MountsPrepareJob = z.object({ containerId: ContainerId, imageId: z.string().regex(/^sha256:[0-9a-f]{64}$/), mounts: z.array(MountSpec).max(128), teamId: TeamId });
+/** A host path the site admin lets a team bind-mount (and everything under it). */
+export const HostPathGrant = z.object({ path: z.string().min(1).max(4096).startsWith("/"), readOnly: z.boolean() });
+export type HostPathGrant = z.infer<typeof HostPathGrant>;
+
+/**
+ * `hostPaths`: set when the caller is not the site admin: every bind source must then resolve
+ * (symlinks and `..` followed on the host) to a granted path or below it.
+ */
+export const MountsPrepareJob = z.object({
+  containerId: ContainerId,
+  imageId: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  mounts: z.array(MountSpec).max(128),
+  teamId: TeamId,
+  hostPaths: z.array(HostPathGrant).max(1024).optional(),
+});
 export type MountsPrepareJob = z.infer<typeof MountsPrepareJob>;
 export interface MountsPrepareResult {
   mounts: MountSpec[];

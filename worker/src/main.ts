@@ -29,7 +29,7 @@ import type { ImageJobDeps } from "./jobs/deps.js";
 import { cleanBuildsDir } from "./images/builds-dir.js";
 import buildJob from "./jobs/build.js";
 import { BUILD_JOB, BUILDS_QUEUE } from "@berth/core";
-import { JOB_BOOTSTRAP, JOB_COMMIT } from "@berth/core";
+import { JOB_BOOTSTRAP, JOB_COMMIT, JOB_QUOTA } from "@berth/core";
 import { JOB_RUNTIME } from "@berth/core";
 import { containerPause, containerStats, containerTop } from "./jobs/container-runtime.js";
 import { JOB_NETWORK } from "@berth/core";
@@ -38,6 +38,7 @@ import { firstAdminTeam } from "./host/first-admin-team.js";
 import networkJob from "./jobs/network.js";
 import { VolumeStore } from "./volumes/index.js";
 import { volumeHandlers } from "./jobs/volume-jobs.js";
+import teamVolumeBytes from "./jobs/team-volume-bytes.js";
 import { unmountStale } from "./container-fs/index.js";
 import { OnceJobs } from "./jobs/once.js";
 import { HealthMonitor } from "./health/monitor.js";
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
     [JOB_REGISTRY.imagePull]: imagePull({ ...imageDeps, redis }),
     [JOB_NETWORK.network]: networkJob(network, log),
     ...volumeHandlers({ ...imageDeps, volumes }),
+    [JOB_QUOTA.teamVolumeBytes]: teamVolumeBytes({ ...imageDeps, volumes }),
   };
   const worker = new Worker(
     hostQueueName(hostId),

@@ -10,6 +10,7 @@ import { identify, unauthorized } from "./auth.js";
 import { cancelUpload, deleteBlob, finishUpload, getBlob, patchUpload, startUpload, uploadStatus } from "./blobs.js";
 import type { RegistryDeps, RegistryRequest } from "./context.js";
 import { RegistryError, toRegistryError } from "./errors.js";
+import type { VolumeBytes } from "../teams/disk.js";
 import { sendError, sendJson } from "./http.js";
 import { loadOrCreateKey } from "./jwt.js";
 import { listCatalog, listTags } from "./lists.js";
@@ -36,7 +37,7 @@ const GC_EVERY_MS = 3600 * 1000;
 
 export const isRegistryPath = (pathname: string) => pathname === "/v2" || pathname.startsWith("/v2/");
 
-export async function createRegistry(opts: { db: PrismaClient; home: string; log: Logger; uploadIdleMs?: number }): Promise<Registry> {
+export async function createRegistry(opts: { db: PrismaClient; home: string; log: Logger; uploadIdleMs?: number; volumeBytes?: VolumeBytes }): Promise<Registry> {
   const paths = homePaths(opts.home);
   const store = new ContentStore(paths.content);
   await store.init();
@@ -48,6 +49,8 @@ export async function createRegistry(opts: { db: PrismaClient; home: string; log
     key: await loadOrCreateKey(paths.secret),
     log,
     limiter: new FailureLimiter(),
+    // Without workers to ask (the registry alone, in unit tests), volumes count nothing.
+    volumeBytes: opts.volumeBytes ?? (() => Promise.resolve(0)),
   };
   // Abandoned uploads go a few times per idle timeout (minutes, not a day: their bytes fill the disk).
   const idleMs = opts.uploadIdleMs ?? UPLOAD_IDLE_MS;

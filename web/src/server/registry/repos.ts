@@ -16,7 +16,7 @@ export function findRepo(db: PrismaClient, name: string): Promise<Repository | n
  * personal team has the user's name; made now for a user from before teams). Null for a
  * namespace no team or user has, which only the site admin may push to.
  */
-async function teamOfNamespace(db: PrismaClient, namespace: string): Promise<string | null> {
+export async function teamOfNamespace(db: PrismaClient, namespace: string): Promise<string | null> {
   const team = await db.team.findFirst({ where: { name: namespace }, select: { id: true } });
   if (team) return team.id;
   const user = await db.user.findFirst({ where: { name: namespace }, select: { id: true, name: true } });

@@ -20,6 +20,12 @@ export interface UploadRow {
   size: number;
 }
 
+/** The most bytes an upload may hold, and the refusal past it (given the size it would have). */
+export interface UploadLimit {
+  max: number;
+  error: (size: number) => Error;
+}
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** An upload idle for this long is abandoned: its row and partial bytes are removed (BERTH_UPLOAD_IDLE_TIMEOUT_MS). */
@@ -80,9 +86,12 @@ export class Uploads {
 
   /**
    * Appends a chunk. `start` (from Content-Range) must equal the current size, else 416 with
-   * the current Range so the client can resume. Returns the new size.
+   * the current Range so the client can resume. Returns the new size. `limit`: the most bytes
+   * the upload may hold (a team's disk quota); past it the rest of the body is read and thrown
+   * away, so the refusal reaches the client as an answer rather than a reset connection, and
+   * the caller drops the upload.
    */
-  append(up: UploadRow, body: Readable, start?: number, length?: number): Promise<number> {
+  append(up: UploadRow, body: Readable, start?: number, length?: number, limit?: UploadLimit): Promise<number> {
     return this.locked(up.id, async () => {
       const current = (await this.get(up.id, up.repository)).size;
       if (start !== undefined && start !== current) {
@@ -98,8 +107,13 @@ export class Uploads {
         st = undefined;
       }
       let written = 0;
+      let over = 0;
       const counter = new Transform({
         transform(chunk: Buffer, _enc, cb) {
+          if (over || (limit && current + written + chunk.length > limit.max)) {
+            over += chunk.length;
+            return cb();
+          }
           written += chunk.length;
           st?.hash.update(chunk);
           cb(null, chunk);
@@ -113,6 +127,10 @@ export class Uploads {
         // Whatever reached the file stays (a later PATCH resumes after it), but the running hash may not match it.
         this.hashes.delete(up.id);
         throw e;
+      }
+      if (over) {
+        this.hashes.delete(up.id);
+        throw limit!.error(current + written + over);
       }
       if (st) st.offset = current + written;
       const size = current + written;

@@ -2,6 +2,7 @@ import { AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Permissio
 import { Prisma, type PrismaClient } from "@berth/core/db";
 import { newRowId } from "../auth/crypto.js";
 import { effectiveRole, roleRank, type Actor, type Role } from "../policy/index.js";
+import { forgetPersonalTeam } from "../policy/actor.js";
 
 /**
  * Teams: made by any user (who becomes its owner), run by their admins and owners. A team's
@@ -127,6 +128,7 @@ export async function renamePersonalTeam(db: PrismaClient, userId: string, name:
   const clash = await db.team.findUnique({ where: { name }, select: { id: true } });
   if (clash) throw new AlreadyExists(`the name "${name}" is taken by a team`);
   await db.team.update({ where: { id: m.teamId }, data: { name } });
+  forgetPersonalTeam(userId);
 }
 
 export const TEAM_NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;

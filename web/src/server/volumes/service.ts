@@ -4,6 +4,7 @@ import {
   NotFound,
   Unavailable,
   type ContainerOptions as Options,
+  type HostPathGrant,
   type MountSpec,
   type MountsPrepareResult,
   type VolumeInfo,
@@ -130,11 +131,13 @@ const imagesWithoutVolumes = new Set<string>();
 /**
  * At `run`/`create`, before the container's row exists: the host adds the image's VOLUMEs,
  * checks bind sources and makes the volumes, so a bad mount leaves no container behind.
+ * `hostPaths` (callers other than the site admin): the team's granted host paths, which every
+ * bind source must resolve into on the host.
  */
-export async function prepareMounts(s: Services, teamId: string, hostId: string, containerId: string, imageId: string, options: Options | undefined): Promise<Options | undefined> {
+export async function prepareMounts(s: Services, teamId: string, hostId: string, containerId: string, imageId: string, options: Options | undefined, hostPaths?: HostPathGrant[]): Promise<Options | undefined> {
   // No mounts asked and an image known to have no VOLUMEs: nothing for the host to do (saves a job per run).
   if (!options?.mounts?.length && imagesWithoutVolumes.has(imageId)) return options;
-  const r = await runHostJob<MountsPrepareResult>(s, JOB_VOLUME.mountsPrepare, { containerId, imageId, mounts: options?.mounts ?? [], teamId }, { hostId, timeoutMs: 600_000 });
+  const r = await runHostJob<MountsPrepareResult>(s, JOB_VOLUME.mountsPrepare, { containerId, imageId, mounts: options?.mounts ?? [], teamId, hostPaths }, { hostId, timeoutMs: 600_000 });
   if (!r.imageVolumes && imagesWithoutVolumes.size < 10_000) imagesWithoutVolumes.add(imageId);
   if (r.mounts.length === 0) return options;
   return { ...(options ?? ContainerOptions.parse({})), mounts: r.mounts };
