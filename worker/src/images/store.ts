@@ -89,8 +89,8 @@ export async function writeImage(db: PrismaClient, blobs: BlobWriter, img: NewIm
   await db.$transaction([
     db.image.upsert({
       where: { id: cfg.digest },
-      create: { id: cfg.digest, manifestDigest: man.digest, size },
-      update: { manifestDigest: man.digest, size },
+      create: { id: cfg.digest, manifestDigest: man.digest, size: BigInt(size) },
+      update: { manifestDigest: man.digest, size: BigInt(size) },
     }),
     ...img.tags.map((ref) => db.imageTag.upsert({ where: { ref }, create: { ref, imageId: cfg.digest, teamId: img.teamId ?? null }, update: { imageId: cfg.digest } })),
   ]);
@@ -101,5 +101,5 @@ export async function writeImage(db: PrismaClient, blobs: BlobWriter, img: NewIm
 async function unchanged(db: PrismaClient, row: { id: string; manifestDigest: string; size: number }, tags: string[]): Promise<boolean> {
   // One query: the row, and which of the tags already point at it.
   const image = await db.image.findUnique({ where: { id: row.id }, select: { manifestDigest: true, size: true, tags: { where: { ref: { in: tags } }, select: { ref: true } } } });
-  return !!image && image.manifestDigest === row.manifestDigest && image.size === row.size && image.tags.length === new Set(tags).size;
+  return !!image && image.manifestDigest === row.manifestDigest && image.size === BigInt(row.size) && image.tags.length === new Set(tags).size;
 }
