@@ -1,4 +1,5 @@
 import os from "node:os";
+import { randomUUID } from "node:crypto";
 import { Queue, Worker, type Job } from "bullmq";
 import { config, createLogger, homePaths, hostQueueName, JOB, JOB_REGISTRY } from "@berth/core";
 import { ContentStore } from "@berth/core/content";
@@ -61,7 +62,9 @@ async function main(): Promise<void> {
   await snapshots.init();
   const hostId = await hostIdentity(paths.hostId, cfg.hostId);
   // First thing once the host is known: whoever waits on a job the last worker here died in hears of it now.
-  const once = new OnceJobs(redis, hostId, os.hostname(), log.child({ part: "jobs" }));
+  // This process, as web's /agent link and the host's list of running jobs know it.
+  const instance = randomUUID();
+  const once = new OnceJobs(redis, hostId, os.hostname(), instance, log.child({ part: "jobs" }));
   await endInterrupted(once, redis);
   const network = new NetworkService(cfg.home, hostId, log.child({ part: "network" }), {
     controlPlanePorts: cfg.allowContainerControlPlane ? [] : controlPlanePorts(cfg),
@@ -129,7 +132,7 @@ async function main(): Promise<void> {
   builds.on("error", (err) => log.error({ err }, "builds queue error"));
   await builds.waitUntilReady();
   const unregister = await registerHost(client, hostId);
-  const agent = connectAgent({ url: cfg.url, home: cfg.home, hostId, manager, log });
+  const agent = connectAgent({ url: cfg.url, home: cfg.home, hostId, instance, manager, log });
   log.info({ hostId, home: cfg.home }, "worker ready");
 
   let closing = false;

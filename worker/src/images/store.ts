@@ -89,7 +89,7 @@ export async function writeImage(db: PrismaClient, blobs: BlobWriter, img: NewIm
   const size = img.layers.reduce((n, l) => n + l.size, 0) + cfg.size;
   // A rebuild that changed nothing (fully cached): the rows already say all this, so no write.
   if (await unchanged(db, { id: cfg.digest, manifestDigest: man.digest, size }, img.tags)) return { id: cfg.digest, manifestDigest: man.digest };
-  const image = { where: { id: cfg.digest }, create: { id: cfg.digest, manifestDigest: man.digest, size }, update: { manifestDigest: man.digest, size } };
+  const image = { where: { id: cfg.digest }, create: { id: cfg.digest, manifestDigest: man.digest, size: BigInt(size) }, update: { manifestDigest: man.digest, size: BigInt(size) } };
   if (img.siteAdmin !== undefined) {
     // Whose tags these are is checked in the same transaction that moves them.
     const owner = { teamId: img.teamId, siteAdmin: img.siteAdmin };
@@ -111,5 +111,5 @@ export async function writeImage(db: PrismaClient, blobs: BlobWriter, img: NewIm
 async function unchanged(db: PrismaClient, row: { id: string; manifestDigest: string; size: number }, tags: string[]): Promise<boolean> {
   // One query: the row, and which of the tags already point at it.
   const image = await db.image.findUnique({ where: { id: row.id }, select: { manifestDigest: true, size: true, tags: { where: { ref: { in: tags } }, select: { ref: true } } } });
-  return !!image && image.manifestDigest === row.manifestDigest && image.size === row.size && image.tags.length === new Set(tags).size;
+  return !!image && image.manifestDigest === row.manifestDigest && image.size === BigInt(row.size) && image.tags.length === new Set(tags).size;
 }

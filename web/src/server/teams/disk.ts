@@ -41,7 +41,8 @@ export function volumeBytesOf(s: Services): VolumeBytes {
 /** Bytes of the distinct images the team holds a tag on (shared base images are not theirs). */
 export async function imageDiskUse(db: PrismaClient, teamId: string): Promise<number> {
   const images = await db.image.findMany({ where: { tags: { some: { teamId } } }, select: { size: true } });
-  return images.reduce((sum, i) => sum + i.size, 0);
+  // Summed as BigInt (one image may pass 2^31); a number is exact up to 2^53 bytes (8 PiB).
+  return Number(images.reduce((sum, i) => sum + i.size, 0n));
 }
 
 /** Bytes of the blobs in the team's registry repositories (a digest held by two of them counts once). */
