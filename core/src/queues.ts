@@ -91,13 +91,15 @@ export interface ImageInspectResult {
   layerSizes: number[];
 }
 
-/** Mark and sweep: removes blobs and snapshots no image, container or registry row refers to. */
+/** Mark and sweep (core/src/content/gc.ts): removes blobs and snapshots no image, container or registry row refers to. */
 export const ImageGcJob = z.object({ dryRun: z.boolean().default(false) });
 export type ImageGcJob = z.infer<typeof ImageGcJob>;
 export interface ImageGcResult {
   blobsRemoved: number;
   snapshotsRemoved: number;
   bytesReclaimed: number;
+  /** Build cache entries that named a swept blob. */
+  cacheEntriesRemoved: number;
 }
 
 export const ImageDfJob = z.object({

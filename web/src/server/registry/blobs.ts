@@ -7,7 +7,7 @@ import type { RegistryDeps, RegistryRequest } from "./context.js";
 import { RegistryError } from "./errors.js";
 import { drain, parseRange, send } from "./http.js";
 import { checkDigest, isRepoName } from "./names.js";
-import { ensureRepo, findRepo, teamOfNamespace } from "./repos.js";
+import { ensureRepo, findRepo, findRepoRef, findRepoWithBlob, teamOfNamespace, type RepoRef } from "./repos.js";
 import { parseContentRange, rangeHeaders, type UploadLimit, type UploadRow } from "./uploads.js";
 import { namespaceOf } from "./names.js";
 import { describeUse, diskRoom, humanSize } from "../teams/disk.js";
@@ -18,11 +18,10 @@ const nameUnknown = (name: string) => new RegistryError("NAME_UNKNOWN", `reposit
 
 export async function getBlob(deps: RegistryDeps, r: RegistryRequest, name: string, digestParam: string): Promise<void> {
   const digest = checkDigest(digestParam);
-  // The repository and whether it holds the blob in one query: HEADs come by the dozen on every push.
-  const repo = await deps.db.repository.findUnique({ where: { name }, include: { blobs: { where: { digest }, select: { digest: true } } } });
+  const { repo, hasBlob } = await findRepoWithBlob(deps.db, name, digest);
   authorize(r.req, r.caller, name, "pull", repo);
   if (!repo) throw nameUnknown(name);
-  if (repo.blobs.length === 0) throw blobUnknown(digest);
+  if (!hasBlob) throw blobUnknown(digest);
   let size: number;
   try {
     size = await deps.store.size(digest);
@@ -63,9 +62,9 @@ export async function deleteBlob(deps: RegistryDeps, r: RegistryRequest, name: s
 }
 
 /** Records that repository `name` holds a blob (creating the repository on its first push). */
-async function registerBlob(deps: RegistryDeps, r: RegistryRequest, name: string, digest: string, size: number, how: "uploaded" | "mounted"): Promise<void> {
+async function registerBlob(deps: RegistryDeps, r: RegistryRequest, name: string, known: RepoRef | null, digest: string, size: number, how: "uploaded" | "mounted"): Promise<void> {
   deps.log.info({ repository: name, digest, size, user: r.caller.principal.name }, `registry: blob ${how}`);
-  const repo = await ensureRepo(deps.db, name, r.caller.principal);
+  const repo = known ?? (await ensureRepo(deps.db, name, r.caller.principal));
   await deps.db.repoBlob
     .upsert({
       where: { repositoryId_digest: { repositoryId: repo.id, digest } },
@@ -125,7 +124,7 @@ const isQuotaRefusal = (e: unknown) => e instanceof RegistryError && e.code === 
 
 /** POST /v2/<name>/blobs/uploads/: cross-repository mount, monolithic upload (?digest=), or a new upload session. */
 export async function startUpload(deps: RegistryDeps, r: RegistryRequest, name: string): Promise<void> {
-  const repo = await findRepo(deps.db, name);
+  const repo = await findRepoRef(deps.db, name);
   authorize(r.req, r.caller, name, "push", repo);
   const q = r.url.searchParams;
   const mount = q.get("mount");
@@ -133,7 +132,7 @@ export async function startUpload(deps: RegistryDeps, r: RegistryRequest, name: 
   if (mount) {
     const digest = checkDigest(mount);
     if (from && isRepoName(from) && from !== name) {
-      const src = await findRepo(deps.db, from);
+      const src = await findRepoRef(deps.db, from);
       const granted = r.caller.granted ? r.caller.granted.get(from)?.has("pull") : true;
       if (src && granted && heldActions(r.caller.principal, from, src).has("pull")) {
         const row = await deps.db.repoBlob.findUnique({ where: { repositoryId_digest: { repositoryId: src.id, digest } } });
@@ -142,7 +141,7 @@ export async function startUpload(deps: RegistryDeps, r: RegistryRequest, name: 
           // A digest the team already holds in another repository takes no more room.
           const limit = await quotaLimit(deps, name, repo);
           if (limit && Number(row.size) > limit.max && !(await deps.db.repoBlob.findFirst({ where: { digest, repository: { teamId: limit.teamId } }, select: { digest: true } }))) throw limit.error(Number(row.size));
-          await registerBlob(deps, r, name, digest, Number(row.size), "mounted");
+          await registerBlob(deps, r, name, repo, digest, Number(row.size), "mounted");
           return created(r, name, digest);
         }
       }
@@ -165,7 +164,7 @@ export async function startUpload(deps: RegistryDeps, r: RegistryRequest, name: 
     try {
       await deps.uploads.append(up, r.req, undefined, undefined, limit);
       const out = await deps.uploads.finish(up, digest);
-      await registerBlob(deps, r, name, out.digest, out.size, "uploaded");
+      await registerBlob(deps, r, name, repo, out.digest, out.size, "uploaded");
     } catch (e) {
       await deps.uploads.cancel(up).catch(() => {});
       throw e;
@@ -176,16 +175,16 @@ export async function startUpload(deps: RegistryDeps, r: RegistryRequest, name: 
   send(r.res, 202, rangeHeaders(up.id, name, 0));
 }
 
-async function upload(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<UploadRow & { repo: { teamId: string | null } | null }> {
-  const repo = await findRepo(deps.db, name);
+async function upload(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<{ up: UploadRow; repo: RepoRef | null }> {
+  const repo = await findRepoRef(deps.db, name);
   authorize(r.req, r.caller, name, "push", repo);
-  return { ...(await deps.uploads.get(id, name)), repo };
+  return { up: await deps.uploads.get(id, name), repo };
 }
 
 /** Appends a chunk within the team's disk quota: over it, the whole upload is dropped. */
-async function appendWithin(deps: RegistryDeps, r: RegistryRequest, name: string, up: UploadRow & { repo: { teamId: string | null } | null }): Promise<number> {
+async function appendWithin(deps: RegistryDeps, r: RegistryRequest, name: string, up: UploadRow, repo: RepoRef | null): Promise<number> {
   const chunk = chunkOf(r);
-  const limit = await quotaLimit(deps, name, up.repo, up.id);
+  const limit = await quotaLimit(deps, name, repo, up.id);
   try {
     return await deps.uploads.append(up, r.req, chunk.start, chunk.length, limit);
   } catch (e) {
@@ -196,39 +195,39 @@ async function appendWithin(deps: RegistryDeps, r: RegistryRequest, name: string
 
 /** PATCH: appends a chunk (streamed; Content-Range, when sent, must continue where the upload stands). */
 export async function patchUpload(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<void> {
-  const up = await upload(deps, r, name, id);
-  const size = await appendWithin(deps, r, name, up);
+  const { up, repo } = await upload(deps, r, name, id);
+  const size = await appendWithin(deps, r, name, up, repo);
   send(r.res, 202, rangeHeaders(id, name, size));
 }
 
 /** PUT ?digest=: the last chunk (optional), then the digest check and publication. */
 export async function finishUpload(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<void> {
-  const up = await upload(deps, r, name, id);
+  const { up, repo } = await upload(deps, r, name, id);
   const digestParam = r.url.searchParams.get("digest");
   if (!digestParam) throw new RegistryError("DIGEST_INVALID", "the digest query parameter is required to finish an upload");
   const digest = checkDigest(digestParam);
-  if (hasBody(r)) await appendWithin(deps, r, name, up);
+  if (hasBody(r)) await appendWithin(deps, r, name, up, repo);
   else {
     drain(r.req);
     // The quota may have been lowered (or filled by another push) since the last chunk.
-    const limit = await quotaLimit(deps, name, up.repo, up.id);
+    const limit = await quotaLimit(deps, name, repo, up.id);
     if (limit && up.size > limit.max) {
       await deps.uploads.cancel(up);
       throw limit.error(up.size);
     }
   }
   const out = await deps.uploads.finish(up, digest);
-  await registerBlob(deps, r, name, out.digest, out.size, "uploaded");
+  await registerBlob(deps, r, name, repo, out.digest, out.size, "uploaded");
   created(r, name, digest);
 }
 
 export async function uploadStatus(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<void> {
-  const up = await upload(deps, r, name, id);
+  const { up } = await upload(deps, r, name, id);
   send(r.res, 204, rangeHeaders(id, name, up.size));
 }
 
 export async function cancelUpload(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<void> {
-  const up = await upload(deps, r, name, id);
+  const { up } = await upload(deps, r, name, id);
   await deps.uploads.cancel(up);
   send(r.res, 204);
 }

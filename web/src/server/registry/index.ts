@@ -16,15 +16,15 @@ import { loadOrCreateKey } from "./jwt.js";
 import { listCatalog, listTags } from "./lists.js";
 import { deleteManifest, getManifest, getReferrers, putManifest } from "./manifests.js";
 import { checkRepoName, parseRoute, type Route } from "./names.js";
+import { cleanUpContent } from "./cleanup.js";
 import { FailureLimiter, handleToken } from "./token.js";
-import { collectGarbage } from "./gc.js";
 import { Uploads, UPLOAD_IDLE_MS } from "./uploads.js";
 
 export { heldActions, ANONYMOUS, type Principal } from "./access.js";
 export { loadPrincipal } from "./principal.js";
 export { canSee, findRepo, visibleWhere, type Repository } from "./repos.js";
 export { isRepoName, REPO_NAME_RE, namespaceOf } from "./names.js";
-export { collectGarbage, GC_GRACE_MS } from "./gc.js";
+export { cleanUpContent, REGISTRY_GC_GRACE_MS } from "./cleanup.js";
 
 export type RegistryHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -58,7 +58,7 @@ export async function createRegistry(opts: { db: PrismaClient; home: string; log
   const sweeper = setInterval(sweep, Math.max(500, Math.min(60_000, Math.floor(idleMs / 4))));
   sweeper.unref();
   // Hourly: blobs nothing references any more (deletes leave them behind).
-  const gc = () => void collectGarbage(deps.db, store, log).catch((err: unknown) => log.warn({ err }, "registry garbage collection failed"));
+  const gc = () => void cleanUpContent(deps.db, opts.home, log).catch((err: unknown) => log.warn({ err }, "registry garbage collection failed"));
   const timer = setInterval(gc, GC_EVERY_MS);
   timer.unref();
 
