@@ -22,3 +22,5 @@ export * from "./mounts.js";
 export * from "./volume-jobs.js";
 export * from "./version.js";
 export * from "./job-once.js";
+export * from "./removed-logs.js";
+export * from "./stats-history.js";

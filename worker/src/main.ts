@@ -39,6 +39,7 @@ import { VolumeStore } from "./volumes/index.js";
 import { volumeHandlers } from "./jobs/volume-jobs.js";
 import { unmountStale } from "./container-fs/index.js";
 import { OnceJobs } from "./jobs/once.js";
+import { startObservers } from "./observers.js";
 
 const log = createLogger("worker");
 
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
   await builds.waitUntilReady();
   const unregister = await registerHost(client, hostId);
   const agent = connectAgent({ url: cfg.url, home: cfg.home, hostId, manager, log });
+  const observers = startObservers({ db: client, redis, hostId, containersDir: paths.containers, containers: manager, log }, cfg);
   log.info({ hostId, home: cfg.home }, "worker ready");
 
   let closing = false;
@@ -138,6 +140,7 @@ async function main(): Promise<void> {
     try {
       await unregister();
       agent.close();
+      await observers.stop();
       await worker.close();
       await builds.close();
       runBuild.close();
