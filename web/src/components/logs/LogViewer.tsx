@@ -86,7 +86,8 @@ export function LogViewer({ team, container }: LogViewerProps) {
 
   // Search: debounced, sliced (never a long task), extended as lines arrive.
   useEffect(() => {
-    const t = setTimeout(() => setNeedle(query.trim().toLowerCase()), 200);
+    // Clearing is at once; typing waits for a pause.
+    const t = setTimeout(() => setNeedle(query.trim().toLowerCase()), query.trim() ? 200 : 0);
     return () => clearTimeout(t);
   }, [query]);
   useEffect(() => {
@@ -126,6 +127,7 @@ export function LogViewer({ team, container }: LogViewerProps) {
 
   const download = `/api/containers/logs?${new URLSearchParams({ id: container, team, ...(timestamps ? { timestamps: "1" } : {}), ...(filter !== "all" ? { stream: filter } : {}) })}`;
   const notFound = state.kind === "error" && state.errorKind === "NotFound";
+  const live = state.kind === "reading" || state.kind === "following" || state.kind === "connecting";
 
   return (
     <main className="logs-page">
@@ -165,7 +167,7 @@ export function LogViewer({ team, container }: LogViewerProps) {
                 }
               }}
             />
-            <span className="logs-matches" data-testid="log-matches" data-count={matchCount} data-done={progress?.done ? "1" : "0"} aria-live="polite">
+            <span className="logs-matches" data-testid="log-matches" data-count={matchCount} data-done={progress?.done ? "1" : "0"} data-query={needle} aria-live="polite">
               {needle ? `${current >= 0 ? current + 1 : 0} of ${matchCount}${progress?.done ? "" : "…"}` : ""}
             </span>
             <button type="button" aria-label="Previous match" disabled={!matchCount} onClick={() => go(-1)} data-testid="log-prev">
@@ -195,7 +197,7 @@ export function LogViewer({ team, container }: LogViewerProps) {
                 if (el) el.scrollTop = el.scrollHeight;
               }}
             >
-              <ArrowDownToLine size={16} aria-hidden /> {follow ? "Following" : "Follow"}
+              <ArrowDownToLine size={16} aria-hidden /> {!live ? "Go to end" : follow ? "Following" : "Follow"}
             </button>
             <a className="logs-download" href={download} download data-testid="log-download">
               <Download size={16} aria-hidden /> Download
@@ -248,7 +250,9 @@ function StateBadge({ state, lines }: { state: SourceState; lines: number }) {
             ? "Stopped: following resumes when it starts again"
             : state.kind === "removed"
               ? "Removed: its logs are kept until the retention runs out"
-              : "Error";
+              : state.errorKind === "NotFound"
+                ? "Not found"
+                : "Error";
   return (
     <span className={`logs-state logs-state-${state.kind}`} data-testid="log-state" data-state={state.kind}>
       {text}

@@ -9,7 +9,10 @@ export type StatsSort = "cpu" | "memory" | "name";
 /** Every running container of the team at once, live, sortable by CPU or memory. */
 export function AllStats({ team, initialSort }: { team: string; initialSort: StatsSort }) {
   const [sort, setSort] = useState<StatsSort>(initialSort);
-  const { data, error, loading } = usePoll(() => teamTrpc(team).stats.running.query(), 5_000, [team]);
+  // As often as the worker samples (it says how often), at most once a second.
+  const [every, setEvery] = useState(5_000);
+  const { data, error, loading } = usePoll(() => teamTrpc(team).stats.running.query(), every, [team]);
+  if (data && Math.max(1_000, data.intervalMs) !== every) setEvery(Math.max(1_000, data.intervalMs));
   const err = error ? describeError(error) : undefined;
   const rows = [...(data?.containers ?? [])].sort((a, b) => {
     if (sort === "name") return a.name.localeCompare(b.name);
@@ -37,7 +40,7 @@ export function AllStats({ team, initialSort }: { team: string; initialSort: Sta
     <main className="stats-page">
       <header className="stats-header">
         <h1>Running containers</h1>
-        <span className="stats-hint">{data ? `Live: updated every ${Math.round(data.intervalMs / 1000)} s` : ""}</span>
+        <span className="stats-hint">{data ? `Live: updated every ${every / 1000} s` : ""}</span>
       </header>
       {err && (
         <div role="alert" className="stats-error" data-testid="stats-error">

@@ -11,7 +11,10 @@ type Range = "1h" | "24h";
 /** One container's usage: the newest figures and charts of the last hour (live) or 24 hours. */
 export function ContainerStats({ team, container }: { team: string; container: string }) {
   const [range, setRange] = useState<Range>("1h");
-  const { data, error, loading } = usePoll(() => teamTrpc(team).stats.history.query({ id: container, range }), range === "1h" ? 5_000 : 60_000, [team, container, range]);
+  // Live: as often as the worker samples (at most once a second); the 24-hour view once a minute.
+  const [every, setEvery] = useState(5_000);
+  const { data, error, loading } = usePoll(() => teamTrpc(team).stats.history.query({ id: container, range }), range === "1h" ? every : 60_000, [team, container, range]);
+  if (data && Math.max(1_000, data.intervalMs) !== every) setEvery(Math.max(1_000, data.intervalMs));
   const points = data?.points ?? [];
   const last = points[points.length - 1];
   const series = useMemo(() => charts(points), [points]);
@@ -86,10 +89,8 @@ function charts(points: StatsRate[]) {
   return {
     times: points.map((p) => p.time),
     cpu: [{ label: "CPU", color: "#539bf5", values: col("cpuPercent") }],
-    memory: [
-      { label: "Used", color: "#57ab5a", values: col("memory") },
-      { label: "Limit", color: "#c69026", values: col("memoryLimit") },
-    ],
+    // The limit (the host's memory when unlimited) would flatten the line: it is shown in the figures.
+    memory: [{ label: "Used", color: "#57ab5a", values: col("memory") }],
     net: [
       { label: "In", color: "#39c5cf", values: col("netRx") },
       { label: "Out", color: "#b083f0", values: col("netTx") },

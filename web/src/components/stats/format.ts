@@ -7,7 +7,8 @@ export function bytes(n: number): string {
     v /= 1024;
     u++;
   }
-  return `${u === 0 ? Math.round(v) : v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+  const shown = u === 0 ? (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 1 : 0)) : v.toFixed(v < 10 ? 2 : 1);
+  return `${shown} ${units[u]}`;
 }
 
 export const rate = (n: number) => `${bytes(n)}/s`;
