@@ -24,3 +24,5 @@ export * from "./version.js";
 export * from "./job-once.js";
 export * from "./removed-logs.js";
 export * from "./stats-history.js";
+export * from "./health.js";
+export * from "./duration.js";

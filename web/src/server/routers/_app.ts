@@ -40,4 +40,5 @@ export type { RepoSummary, RepoDetail, RepoTagSummary } from "./repo.js";
 export type { UserSummary } from "./user.js";
 export type { TokenSummary } from "./token.js";
 export type { TeamSummary, MemberSummary } from "./team.js";
+export type { BuildSummary, BuildStatus } from "../builds/router.js";
 export type { AuditRow } from "./audit.js";
