@@ -130,11 +130,9 @@ export function LogViewer({ team, container }: LogViewerProps) {
   const live = state.kind === "reading" || state.kind === "following" || state.kind === "connecting";
 
   return (
-    <main className="logs-page">
+    <section className="logs-page" aria-labelledby="logs-title">
       <header className="logs-header">
-        <h1>
-          Logs <span className="logs-name">{container}</span>
-        </h1>
+        <h2 id="logs-title">Log</h2>
         <StateBadge state={state} lines={store.count} />
       </header>
       {state.kind === "error" && (
@@ -224,7 +222,7 @@ export function LogViewer({ team, container }: LogViewerProps) {
           </footer>
         </>
       )}
-    </main>
+    </section>
   );
 }
 

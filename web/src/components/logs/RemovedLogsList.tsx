@@ -1,16 +1,21 @@
 "use client";
-import { describeError, teamTrpc, usePoll } from "../stats/team-trpc";
+import { useQuery } from "@tanstack/react-query";
+import { errorCode, useTRPC } from "../../lib/query";
+import { teamHref } from "../../lib/team";
+import { ErrorBox, Loading } from "../ui";
 
 /** Removed containers of the team whose logs are still kept, each linking to its log. */
 export function RemovedLogsList({ team }: { team: string }) {
-  const { data, error, loading } = usePoll(() => teamTrpc(team).logs.removed.query({ limit: 200 }), 0, [team]);
+  const trpc = useTRPC();
+  const q = useQuery(trpc.logs.removed.queryOptions({ limit: 200 }));
+  const data = q.data;
   return (
     <section className="removed-logs" aria-labelledby="removed-logs-title" data-testid="removed-logs">
       <h2 id="removed-logs-title">Removed containers with kept logs</h2>
-      {error ? (
-        <p role="alert">{describeError(error).signedOut ? "You are signed out: sign in to see them." : describeError(error).message}</p>
-      ) : loading ? (
-        <p>Loading…</p>
+      {q.isError ? (
+        <ErrorBox title={errorCode(q.error) === "UNAUTHORIZED" ? "You are signed out: sign in to see them" : "Cannot list removed containers"} error={q.error} />
+      ) : q.isPending ? (
+        <Loading />
       ) : !data?.length ? (
         <p>None. When a container is removed (berth rm), its logs stay here until the retention (BERTH_LOG_RETENTION_HOURS, 24 hours by default) runs out.</p>
       ) : (
@@ -27,7 +32,7 @@ export function RemovedLogsList({ team }: { team: string }) {
             {data.map((r) => (
               <tr key={r.id}>
                 <td>
-                  <a href={`/t/${encodeURIComponent(team)}/containers/${r.id}/logs`}>{r.name}</a>
+                  <a href={teamHref(team, `/containers/${r.id}/logs`)}>{r.name}</a>
                 </td>
                 <td>{r.image}</td>
                 <td>{r.exitCode ?? "—"}</td>

@@ -1,7 +1,10 @@
 "use client";
+import { useQuery } from "@tanstack/react-query";
+import { Gauge } from "lucide-react";
 import { useState } from "react";
+import { errorCode, useTRPC } from "../../lib/query";
+import { EmptyState, ErrorBox, Loading, PageHeader } from "../ui";
 import { bytes, percent, rate } from "./format";
-import { describeError, teamTrpc, usePoll } from "./team-trpc";
 import "./stats.css";
 
 export type StatsSort = "cpu" | "memory" | "name";
@@ -11,9 +14,10 @@ export function AllStats({ team, initialSort }: { team: string; initialSort: Sta
   const [sort, setSort] = useState<StatsSort>(initialSort);
   // As often as the worker samples (it says how often), at most once a second.
   const [every, setEvery] = useState(5_000);
-  const { data, error, loading } = usePoll(() => teamTrpc(team).stats.running.query(), every, [team]);
+  const trpc = useTRPC();
+  const q = useQuery({ ...trpc.stats.running.queryOptions(), refetchInterval: every });
+  const data = q.data;
   if (data && Math.max(1_000, data.intervalMs) !== every) setEvery(Math.max(1_000, data.intervalMs));
-  const err = error ? describeError(error) : undefined;
   const rows = [...(data?.containers ?? [])].sort((a, b) => {
     if (sort === "name") return a.name.localeCompare(b.name);
     const k = sort === "cpu" ? "cpuPercent" : "memory";
@@ -37,27 +41,14 @@ export function AllStats({ team, initialSort }: { team: string; initialSort: Sta
   const base = `/t/${encodeURIComponent(team)}/containers`;
 
   return (
-    <main className="stats-page">
-      <header className="stats-header">
-        <h1>Running containers</h1>
-        <span className="stats-hint">{data ? `Live: updated every ${every / 1000} s` : ""}</span>
-      </header>
-      {err && (
-        <div role="alert" className="stats-error" data-testid="stats-error">
-          {err.signedOut ? (
-            <>
-              You are signed out. <a href="/">Sign in</a> to see your containers.
-            </>
-          ) : (
-            err.message
-          )}
-        </div>
-      )}
-      {!err && loading && !data && <p>Loading…</p>}
+    <div className="stats-page">
+      <PageHeader title="Stats" subtitle={data ? `Every running container of the team, live: updated every ${every / 1000} s` : "Every running container of the team, live"} />
+      {q.isError && (errorCode(q.error) === "UNAUTHORIZED" ? <ErrorBox title="You are signed out: sign in to see your containers" error={q.error} /> : <ErrorBox title="Cannot read the containers' usage" error={q.error} onRetry={() => void q.refetch()} />)}
+      {q.isPending && <Loading />}
       {data && rows.length === 0 && (
-        <p className="stats-empty" data-testid="stats-empty">
-          No container is running in this team. Start one with <code>berth run -d IMAGE</code> and its usage shows here.
-        </p>
+        <EmptyState icon={<Gauge size={28} />} title="No container is running in this team" command="berth run -d IMAGE" data-testid="stats-empty">
+          Start one and its CPU, memory, network and disk use show here.
+        </EmptyState>
       )}
       {rows.length > 0 && (
         <table className="stats-table" data-testid="stats-table" data-sort={sort}>
@@ -89,6 +80,6 @@ export function AllStats({ team, initialSort }: { team: string; initialSort: Sta
           </tbody>
         </table>
       )}
-    </main>
+    </div>
   );
 }

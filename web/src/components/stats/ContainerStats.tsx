@@ -1,31 +1,32 @@
 "use client";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import type { StatsRate } from "../../server/stats/router";
+import { errorCode, useTRPC } from "../../lib/query";
+import { ErrorBox, Loading } from "../ui";
 import { bytes, percent, rate } from "./format";
 import { StatsChart } from "./StatsChart";
-import { describeError, teamTrpc, usePoll } from "./team-trpc";
 import "./stats.css";
 
 type Range = "1h" | "24h";
 
 /** One container's usage: the newest figures and charts of the last hour (live) or 24 hours. */
-export function ContainerStats({ team, container }: { team: string; container: string }) {
+export function ContainerStats({ container }: { container: string }) {
   const [range, setRange] = useState<Range>("1h");
+  const trpc = useTRPC();
   // Live: as often as the worker samples (at most once a second); the 24-hour view once a minute.
   const [every, setEvery] = useState(5_000);
-  const { data, error, loading } = usePoll(() => teamTrpc(team).stats.history.query({ id: container, range }), range === "1h" ? every : 60_000, [team, container, range]);
+  const q = useQuery({ ...trpc.stats.history.queryOptions({ id: container, range }), refetchInterval: range === "1h" ? every : 60_000, placeholderData: keepPreviousData });
+  const data = q.data;
   if (data && Math.max(1_000, data.intervalMs) !== every) setEvery(Math.max(1_000, data.intervalMs));
-  const points = data?.points ?? [];
+  const points = useMemo(() => data?.points ?? [], [data]);
   const last = points[points.length - 1];
   const series = useMemo(() => charts(points), [points]);
-  const err = error ? describeError(error) : undefined;
 
   return (
-    <main className="stats-page">
+    <section className="stats-page" aria-labelledby="stats-title">
       <header className="stats-header">
-        <h1>
-          Stats <span className="stats-name">{container}</span>
-        </h1>
+        <h2 id="stats-title">Usage</h2>
         <div role="group" aria-label="Time range" className="stats-range">
           {(["1h", "24h"] as const).map((r) => (
             <button key={r} type="button" aria-pressed={range === r} onClick={() => setRange(r)} data-testid={`stats-range-${r}`}>
@@ -34,18 +35,8 @@ export function ContainerStats({ team, container }: { team: string; container: s
           ))}
         </div>
       </header>
-      {err && (
-        <div role="alert" className="stats-error" data-testid="stats-error">
-          {err.signedOut ? (
-            <>
-              You are signed out. <a href="/">Sign in</a> to see this container's stats.
-            </>
-          ) : (
-            err.message
-          )}
-        </div>
-      )}
-      {!err && loading && !data && <p>Loading…</p>}
+      {q.isError && (errorCode(q.error) === "UNAUTHORIZED" ? <ErrorBox title="You are signed out: sign in to see this container's stats" error={q.error} /> : <ErrorBox title={`Cannot read the stats of ${container}`} error={q.error} onRetry={() => void q.refetch()} />)}
+      {q.isPending && <Loading />}
       {data && (
         <>
           <dl className="stats-now" data-testid="stats-now">
@@ -71,7 +62,7 @@ export function ContainerStats({ team, container }: { team: string; container: s
           )}
         </>
       )}
-    </main>
+    </section>
   );
 }
 

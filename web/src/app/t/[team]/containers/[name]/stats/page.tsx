@@ -9,6 +9,6 @@ export async function generateMetadata({ params }: Params): Promise<Metadata> {
 }
 
 export default async function ContainerStatsPage({ params }: Params) {
-  const { team, name } = await params;
-  return <ContainerStats team={decodeURIComponent(team)} container={decodeURIComponent(name)} />;
+  const { name } = await params;
+  return <ContainerStats container={decodeURIComponent(name)} />;
 }
