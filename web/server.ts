@@ -19,6 +19,7 @@ import { imageHttpHandler } from "./src/server/images/http.js";
 import { buildHttpHandler } from "./src/server/builds/http.js";
 import { runHttpHandler } from "./src/server/containers/run-http.js";
 import { archiveHttpHandler } from "./src/server/containers/archive-http.js";
+import { logsDownloadHandler } from "./src/server/logs/download-http.js";
 import { createRegistry, isRegistryPath } from "./src/server/registry/index.js";
 import { volumeBytesOf } from "./src/server/teams/disk.js";
 import { trackTiming } from "./src/server/policy/timing.js";
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   const buildHttp = buildHttpHandler(services);
   const runHttp = runHttpHandler(services);
   const archiveHttp = archiveHttpHandler(services);
+  const logsDownload = logsDownloadHandler(services, (hostId) => sockets.agents.agentFor(hostId));
   const registry = await createRegistry({ db, home: cfg.home, log, uploadIdleMs: cfg.uploadIdleTimeoutMs, volumeBytes: volumeBytesOf(services) });
   const oidcHttp = oidcHttpHandler({ db, log });
   const guard = requestGuard({ publicUrl: cfg.url, maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes: cfg.maxUploadBytes, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, log });
@@ -113,6 +115,8 @@ async function main(): Promise<void> {
     if (runHttp(req, res, pathname)) return;
     // berth cp: tars in and out of a container (see src/server/containers/archive-http.ts)
     if (archiveHttp(req, res, pathname)) return;
+    // the dashboard's log download, streamed from the host's files (src/server/logs/download-http.ts)
+    if (logsDownload(req, res, pathname)) return;
     if (isRegistryPath(pathname)) {
       registry.handle(req, res);
       return;

@@ -20,6 +20,8 @@ const EnvSchema = z.object({
   BERTH_BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
   /** A registry upload (a resumable blob push) untouched this long is abandoned: its row and bytes are removed. */
   BERTH_UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(7 * 24 * 3600_000).default(15 * 60_000),
+  BERTH_LOG_RETENTION_HOURS: z.coerce.number().min(0, "hours to keep a removed container's logs: 0 or more").max(24 * 365).default(24),
+  BERTH_STATS_INTERVAL_MS: z.coerce.number().int().min(200, "the stats sampling interval is at least 200 ms").max(600_000).default(5_000),
   BERTH_OIDC_ISSUER: z.string().url("the OpenID provider's issuer URL, such as https://login.example.com").optional(),
   BERTH_OIDC_CLIENT_ID: z.string().min(1).optional(),
   BERTH_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
@@ -52,6 +54,10 @@ export interface Config {
   bodyIdleTimeoutMs: number;
   /** A registry upload nothing was sent to for this long is swept (row and partial bytes). */
   uploadIdleTimeoutMs: number;
+  /** How long a removed container's logs stay readable (hours; 0: removed with the container). */
+  logRetentionHours: number;
+  /** How often the worker samples every running container's usage for the stats history. */
+  statsIntervalMs: number;
   /** OpenID Connect sign-in ("Sign in with <name>"), when an issuer and client are configured. */
   oidc: OidcConfig | undefined;
 }
@@ -104,6 +110,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: e.BERTH_MAX_UPLOAD_BYTES,
     bodyIdleTimeoutMs: e.BERTH_BODY_IDLE_TIMEOUT_MS,
     uploadIdleTimeoutMs: e.BERTH_UPLOAD_IDLE_TIMEOUT_MS,
+    logRetentionHours: e.BERTH_LOG_RETENTION_HOURS,
+    statsIntervalMs: e.BERTH_STATS_INTERVAL_MS,
     oidc: oidcConfig(e),
   };
 }

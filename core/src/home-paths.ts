@@ -11,6 +11,8 @@ export function homePaths(home: string) {
     snapshots: path.join(home, "snapshots"),
     containers: path.join(home, "containers"),
     volumes: path.join(home, "volumes"),
+    /** Logs of removed containers, kept until the retention runs out (removed-logs/<id>/). */
+    removedLogs: path.join(home, "removed-logs"),
     builds: path.join(home, "builds"),
     redis: path.join(home, "redis"),
     redisSocket: path.join(home, "redis", "redis.sock"),

@@ -23,5 +23,7 @@ export * from "./volume-jobs.js";
 export * from "./quota-jobs.js";
 export * from "./version.js";
 export * from "./job-once.js";
+export * from "./removed-logs.js";
+export * from "./stats-history.js";
 export * from "./health.js";
 export * from "./duration.js";

@@ -42,6 +42,7 @@ import { volumeHandlers } from "./jobs/volume-jobs.js";
 import teamVolumeBytes from "./jobs/team-volume-bytes.js";
 import { unmountStale } from "./container-fs/index.js";
 import { OnceJobs } from "./jobs/once.js";
+import { startObservers } from "./observers.js";
 import { HealthMonitor } from "./health/monitor.js";
 
 const log = createLogger("worker");
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
   await builds.waitUntilReady();
   const unregister = await registerHost(client, hostId);
   const agent = connectAgent({ url: cfg.url, home: cfg.home, hostId, instance, manager, log });
+  const observers = startObservers({ db: client, redis, hostId, containersDir: paths.containers, containers: manager, log }, cfg);
   log.info({ hostId, home: cfg.home }, "worker ready");
 
   let closing = false;
@@ -147,6 +149,7 @@ async function main(): Promise<void> {
     try {
       await unregister();
       agent.close();
+      await observers.stop();
       await worker.close();
       await builds.close();
       runBuild.close();

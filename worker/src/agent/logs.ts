@@ -1,7 +1,8 @@
 import path from "node:path";
 import type { Socket } from "socket.io-client";
-import { AgentLogsNext, AgentLogsOpen, LOGS_READ, type AgentLogsChunk, type Logger } from "@berth/core";
+import { AgentLogsNext, AgentLogsOpen, isNotFound, LOGS_READ, type AgentLogsChunk, type Logger } from "@berth/core";
 import { LogFileReader } from "../containers/log-reader.js";
+import { removedLogsDir } from "../logs/index.js";
 
 type Ack<T> = (a: T) => void;
 
@@ -33,7 +34,10 @@ export function registerLogReads(socket: Socket, containersDir: string, log: Log
     if (!m.success) return reply({ error: `invalid logs request: ${m.error.issues.map((i) => i.message).join("; ")}`, kind: "InvalidArgument" });
     const { session, containerId, ...opts } = m.data;
     try {
-      const r = await LogFileReader.open(path.join(containersDir, containerId, "log.jsonl"), opts);
+      // A removed container's logs are kept apart until the retention runs out (worker/src/logs/removed.ts).
+      const r = await LogFileReader.open(path.join(containersDir, containerId, "log.jsonl"), opts).catch((e: unknown) =>
+        isNotFound(e) ? LogFileReader.open(path.join(removedLogsDir(containersDir), containerId, "log.jsonl"), opts) : Promise.reject(e),
+      );
       readers.set(session, { r, timer: setTimeout(() => drop(session), IDLE_MS) });
       reply({ ok: true });
     } catch (err) {

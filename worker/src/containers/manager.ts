@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { PassThrough, type Writable } from "node:stream";
-import { ContainerOptions, effectiveHealth, type HealthStatus, logConfigOf, publishEvent, FailedPrecondition, storageErrorOf, shouldRestart, type AgentAttachStart, type AgentExecStart, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, NotFound, type ContainerEvent, type Logger } from "@berth/core";
+import { ContainerOptions, config, effectiveHealth, type HealthStatus, logConfigOf, publishEvent, FailedPrecondition, storageErrorOf, shouldRestart, type AgentAttachStart, type AgentExecStart, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, NotFound, type ContainerEvent, type Logger } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
@@ -15,6 +15,7 @@ import { readRuntime, writeRuntime } from "./runtime-state.js";
 import type { NetworkService } from "../network/index.js";
 import { runtimeMounts, type VolumeStore } from "../volumes/index.js";
 import { lockContainerFs } from "../container-fs/index.js";
+import { keepRemovedLogs } from "../logs/index.js";
 import type { HealthMonitor } from "../health/monitor.js";
 import { closeInput, openStdinPipe, startExec, type ExecTarget, type SessionHandle, type TerminalClient } from "./terminal.js";
 
@@ -470,6 +471,7 @@ export class ContainerManager {
       await this.thaw(id);
       await r.done;
     }
+    await keepRemovedLogs(this.d, id, config().logRetentionHours).catch((err: unknown) => this.d.log.warn({ err, container: id.slice(0, 12) }, "keeping the removed container's logs failed"));
     // Not while `cp` has the container's filesystem (and volumes) mounted inside its directory.
     const releaseFs = await lockContainerFs(id);
     await fs.rm(this.dir(id), { recursive: true, force: true }).finally(releaseFs);

@@ -59,7 +59,8 @@ export class LogRead {
   constructor(
     private readonly s: Services,
     private readonly id: string,
-    private readonly row: Db.Container | null,
+    /** Where its files are (a removed container's kept logs: its old host), or null: the stream only. */
+    private readonly row: Pick<Db.Container, "hostId" | "options"> | null,
     private readonly opts: LogsOpen,
     private readonly agentFor: (hostId: string) => Socket | undefined,
   ) {}

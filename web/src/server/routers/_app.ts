@@ -12,6 +12,8 @@ import { volumeRouter } from "./volume.js";
 import { teamRouter } from "./team.js";
 import { auditRouter } from "./audit.js";
 import { systemRouter } from "./system.js";
+import { statsRouter } from "../stats/router.js";
+import { logsRouter } from "../logs/router.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -27,6 +29,8 @@ export const appRouter = router({
   team: teamRouter,
   audit: auditRouter,
   system: systemRouter,
+  stats: statsRouter,
+  logs: logsRouter,
 });
 
 export type AppRouter = typeof appRouter;

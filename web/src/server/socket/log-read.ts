@@ -6,6 +6,7 @@ import { socketActor } from "./actor.js";
 import { findContainer, isFullContainerId } from "../containers/resolve.js";
 import { streamExists } from "../containers/logs.js";
 import { LogRead } from "../containers/log-read.js";
+import { findRemoved } from "../logs/removed.js";
 import { errorKind } from "../errors.js";
 
 type Ack = (a: unknown) => void;
@@ -35,13 +36,17 @@ export function registerLogReadHandlers(s: Services, socket: Socket, hub: AgentH
       const row = await findContainer(s.db, actor.team.id, ref);
       // An auto-removed container's row is gone, but its stream lingers: a full id still reads it
       // (the stream names no team: only the site admin's).
-      const id = row?.id ?? (actor.siteAdmin && isFullContainerId(ref) && (await streamExists(s.redis, ref)) ? ref : undefined);
+      // A removed container's logs are kept on its host until the retention runs out.
+      const removed = row ? undefined : await findRemoved(s.redis, actor.team.id, ref);
+      const id = row?.id ?? removed?.id ?? (actor.siteAdmin && isFullContainerId(ref) && (await streamExists(s.redis, ref)) ? ref : undefined);
       if (!id) return reply({ error: `No such container: ${ref}`, kind: "NotFound" });
-      const r = new LogRead(s, id, row, m.data, (hostId) => hub.agentFor(hostId));
+      const where = row ?? (removed ? { hostId: removed.hostId, options: "{}" } : null);
+      const r = new LogRead(s, id, where, removed ? { ...m.data, follow: false } : m.data, (hostId) => hub.agentFor(hostId));
       await r.open();
       if (!socket.connected) return r.close();
       reads.set(r.session, r);
-      reply({ session: r.session, id });
+      // removed: the container is gone and its kept logs are read (no following).
+      reply({ session: r.session, id, ...(removed ? { removed: true } : {}) });
     } catch (err) {
       fail(reply, err);
     }

@@ -1,0 +1,1 @@
+export { keepRemovedLogs, removedLogsDir, startRemovedLogsSweep, sweepRemovedLogs, type KeepDeps } from "./removed.js";
