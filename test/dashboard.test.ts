@@ -83,6 +83,7 @@ describe("dashboard", () => {
   });
 
   it("reports a non-zero exit code", async () => {
+    await page.goto(`${b.url}/t/${USER}/containers`);
     await page.getByTestId("run-open").first().click();
     const dialog = page.getByTestId("run-dialog");
     await dialog.getByTestId("run-command").fill("echo to-out; echo to-err >&2; exit 3");
