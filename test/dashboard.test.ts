@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startInstance, type Instance } from "./harness.js";
 import { pushImage, token } from "./registry-helpers.js";
 
+/** Waits for live state as the page shows it: socket events on a loaded 2-core machine can take seconds. */
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000 });
+
 const USER = "captain";
 const PASSWORD = "a-long-enough-password";
 
@@ -64,31 +67,32 @@ describe("dashboard", () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Containers" }).click();
     await page.getByTestId("run-open").first().click();
     const dialog = page.getByTestId("run-dialog");
-    await expect.poll(() => dialog.getByTestId("run-image").inputValue()).toBe("busybox");
+    await poll(() => dialog.getByTestId("run-image").inputValue()).toBe("busybox");
     await dialog.getByTestId("run-command").fill("echo hello-from-dashboard");
     await dialog.getByTestId("run-name").fill("hello");
     await dialog.getByTestId("run-submit").click();
     await page.waitForURL((u) => u.pathname === `/t/${USER}/containers/hello`);
     // Refreshed by socket events: the page reaches "exited" with code 0 without a reload.
-    await expect.poll(() => page.getByTestId("exit-code").textContent().catch(() => null)).toBe("0");
+    await poll(() => page.getByTestId("exit-code").textContent().catch(() => null)).toBe("0");
     expect(await page.getByTestId("container-detail").innerText()).toMatch(/echo hello-from-dashboard/);
 
     await page.getByRole("link", { name: "Containers", exact: true }).first().click();
     const row = page.getByTestId("containers-table").getByTestId("container-row").filter({ hasText: "echo hello-from-dashboard" });
     await row.waitFor();
-    await expect.poll(() => row.getAttribute("data-state")).toBe("exited");
+    await poll(() => row.getAttribute("data-state")).toBe("exited");
     expect(await row.innerText()).toMatch(/busybox:latest/);
     expect(await row.innerText()).toMatch(/exited \(0\)/);
     await shot("run");
   });
 
   it("reports a non-zero exit code", async () => {
+    await page.goto(`${b.url}/t/${USER}/containers`);
     await page.getByTestId("run-open").first().click();
     const dialog = page.getByTestId("run-dialog");
     await dialog.getByTestId("run-command").fill("echo to-out; echo to-err >&2; exit 3");
     await dialog.getByTestId("run-submit").click();
     await page.waitForURL((u) => /\/containers\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith("/hello"));
-    await expect.poll(() => page.getByTestId("exit-code").textContent().catch(() => null)).toBe("3");
+    await poll(() => page.getByTestId("exit-code").textContent().catch(() => null)).toBe("3");
   });
 
   it("signs out to the login form, refuses a wrong password, and signs back in", async () => {
@@ -138,17 +142,17 @@ describe("dashboard", () => {
     expect(await row.innerText()).toMatch(/\bpublic\b/);
     expect(await row.getByTestId("repo-tags").innerText()).toBe("2");
     // Only the match is listed.
-    await expect.poll(() => results.getByTestId("repo-row").count()).toBe(1);
+    await poll(() => results.getByTestId("repo-row").count()).toBe(1);
 
     // By name; the signed-in admin also sees the private one, marked so.
     await search.fill("harbor");
-    await expect.poll(() => results.getByTestId("repo-row").count()).toBe(2);
+    await poll(() => results.getByTestId("repo-row").count()).toBe(2);
     expect(await results.getByTestId("repo-row").filter({ hasText: "bob/harbor-secret" }).getAttribute("data-visibility")).toBe("private");
 
     await search.fill("no-such-repository-anywhere");
     await results.getByText("No repository matches").waitFor();
     await shot("search-empty");
-    await expect.poll(() => results.getByTestId("repo-row").count()).toBe(0);
+    await poll(() => results.getByTestId("repo-row").count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -20,7 +20,9 @@ export function formatAgo(iso: string | null, now = Date.now()): string {
   if (m < 60) return `${m} min ago`;
   const h = Math.round(m / 60);
   if (h < 48) return `${h} h ago`;
-  return `${Math.round(h / 24)} days ago`;
+  const d = Math.round(h / 24);
+  // Past a year a count of days says little: the date does.
+  return d < 365 ? `${d} days ago` : `on ${iso.slice(0, 10)}`;
 }
 
 /** How a command shows in a table: shell-quoted where needed. */

@@ -26,8 +26,9 @@ function makeQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
       queries: {
-        // Live pages refresh from socket events; a focus refetch covers a tab left in the background.
-        staleTime: 5_000,
+        // Stale at once (TanStack's default): a page opened again shows what it had and refetches,
+        // since the socket events it missed while closed refreshed nothing.
+        staleTime: 0,
         retry: (count, err) => count < 2 && !isClientError(err),
       },
     },

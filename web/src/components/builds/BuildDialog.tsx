@@ -78,7 +78,7 @@ export function BuildDialog({ open, onOpenChange }: { open: boolean; onOpenChang
           ) : (
             <input id="build-files" type="file" data-testid="build-dir" {...{ webkitdirectory: "", directory: "" }} multiple onChange={(e) => setFiles(Array.from(e.target.files ?? []))} />
           )}
-          <p className="hint">{files.length > 0 ? `${files.length} file${files.length > 1 ? "s" : ""} chosen` : source === "file" ? "No file chosen" : "No directory chosen; .dockerignore is honoured"}</p>
+          <p className="hint">{source === "file" ? "Built with an empty context: COPY and ADD of local files need a directory." : files.length > 0 ? `${files.length} file${files.length > 1 ? "s" : ""} chosen; .dockerignore is honoured` : "Its Dockerfile and the files it copies; .dockerignore is honoured"}</p>
         </div>
         <div className="form-row">
           <Field label="Tags" hint="name:tag, comma-separated" value={tags} onChange={(e) => setTags(e.target.value)} spellCheck={false} className="mono" data-testid="build-tags" placeholder="app:latest" />

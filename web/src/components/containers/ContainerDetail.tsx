@@ -4,38 +4,58 @@ import { ExternalLink } from "lucide-react";
 import { useTRPC } from "../../lib/query";
 import { formatAgo, formatCmd, formatSize, shortId } from "../../lib/format";
 import { useLiveRefresh } from "../shell/live";
-import { Card, EmptyState, ErrorBox, KeyValues, Loading, Table } from "../ui";
+import { Card, ErrorBox, KeyValues, Loading, Table } from "../ui";
 import { useContainerName } from "./ContainerHeader";
-import { isSet, type Inspect } from "./inspect-types";
+import type { Inspect } from "./inspect-types";
 
 /** `/t/[team]/containers/[name]`: state, config, environment, mounts, networks, ports and processes. */
 export function ContainerDetail() {
   const trpc = useTRPC();
   const name = useContainerName();
+  // The state comes from the row (cheap, shared with the header); the rest from inspect, which asks the host.
+  const summary = useQuery(trpc.container.byId.queryOptions({ id: name }));
   const q = useQuery(trpc.container.inspect.queryOptions({ id: name }));
   useLiveRefresh(() => void q.refetch(), (e) => e.type.startsWith("container.") && (!q.data || e.id === (q.data as unknown as Inspect).Id));
   if (q.isError) return <ErrorBox title="Cannot inspect this container" error={q.error} onRetry={() => void q.refetch()} />;
-  if (!q.data) return <Loading />;
-  const c = q.data as unknown as Inspect;
-  const running = c.State.Running;
+  const s = summary.data;
+  const c = q.data as unknown as Inspect | undefined;
+  const running = s ? s.state === "running" : (c?.State.Running ?? false);
   return (
     <div className="detail-grid" data-testid="container-detail">
       <Card title="State">
-        <KeyValues
-          items={[
-            ["Status", c.State.Status],
-            ["Id", <span className="mono" key="id" title={c.Id}>{shortId(c.Id)}</span>],
-            ["Created", formatAgo(c.Created)],
-            ...(isSet(c.State.StartedAt) ? [["Started", formatAgo(c.State.StartedAt)] as [string, string]] : []),
-            ...(!running && isSet(c.State.FinishedAt) ? [["Finished", formatAgo(c.State.FinishedAt)] as [string, string]] : []),
-            ...(!running && isSet(c.State.FinishedAt) ? [["Exit code", <span key="exit" data-testid="exit-code">{c.State.ExitCode}</span>] as [string, React.ReactNode]] : []),
-            ...(running ? [["PID", String(c.State.Pid)] as [string, string]] : []),
-            ["Restarts", String(c.RestartCount)],
-            ...(c.State.OOMKilled ? [["OOM killed", "yes: it ran out of its memory limit"] as [string, string]] : []),
-            ...(c.State.Error ? [["Error", <span className="error" key="err">{c.State.Error}</span>] as [string, React.ReactNode]] : []),
-          ]}
-        />
+        {!s ? (
+          <Loading />
+        ) : (
+          <KeyValues
+            items={[
+              ["Status", s.paused ? "paused" : s.state],
+              ["Id", <span className="mono" key="id" title={s.id}>{shortId(s.id)}</span>],
+              ["Created", formatAgo(s.createdAt)],
+              ...(s.startedAt ? [["Started", formatAgo(s.startedAt)] as [string, string]] : []),
+              ...(!running && s.finishedAt ? [["Finished", formatAgo(s.finishedAt)] as [string, string]] : []),
+              ...(!running && s.finishedAt ? [["Exit code", <span key="exit" data-testid="exit-code">{s.exitCode ?? "unknown"}</span>] as [string, React.ReactNode]] : []),
+              ...(running && c?.State.Pid ? [["PID", String(c.State.Pid)] as [string, string]] : []),
+              ["Restarts", String(s.restartCount)],
+              ...(s.oomKilled ? [["OOM killed", "yes: it ran out of its memory limit"] as [string, string]] : []),
+              ...(s.error ? [["Error", <span className="error" key="err">{s.error}</span>] as [string, React.ReactNode]] : []),
+            ]}
+          />
+        )}
       </Card>
+      {!c ? (
+        <Card title="Configuration">
+          <Loading />
+        </Card>
+      ) : (
+        <InspectCards c={c} running={running} />
+      )}
+    </div>
+  );
+}
+
+function InspectCards({ c, running }: { c: Inspect; running: boolean }) {
+  return (
+    <>
       <Card title="Configuration">
         <KeyValues
           items={[
@@ -113,7 +133,7 @@ export function ContainerDetail() {
       <Card title="Processes" className="span-2" data-testid="container-processes">
         {running ? <Processes id={c.Id} /> : <p className="muted">Not running: no processes. Start it to see them here (berth top).</p>}
       </Card>
-    </div>
+    </>
   );
 }
 
@@ -177,10 +197,10 @@ function Networks({ c }: { c: Inspect }) {
 
 function Processes({ id }: { id: string }) {
   const trpc = useTRPC();
-  const top = useQuery(trpc.container.top.queryOptions({ id, psArgs: [] }, { refetchInterval: 5_000 }));
+  const top = useQuery(trpc.container.top.queryOptions({ id, psArgs: [], ifRunning: true }, { refetchInterval: 5_000 }));
   if (top.isError) return <ErrorBox error={top.error} />;
   if (!top.data) return <Loading />;
-  if (top.data.processes.length === 0) return <EmptyState title="No processes" />;
+  if (top.data.processes.length === 0) return <p className="muted">No processes: it has stopped.</p>;
   return (
     <Table caption="Processes">
       <thead>

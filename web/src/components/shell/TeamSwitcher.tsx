@@ -16,13 +16,14 @@ export function TeamSwitcher({ team }: { team: string }) {
       align="start"
       label="Switch team"
       trigger={
-        <button type="button" className="team-switcher" data-testid="team-switcher" aria-label={`Team ${team}, role ${shownRole || "unknown"}: switch team`}>
+        <button type="button" className="team-switcher" data-testid="team-switcher">
           <span className="team-switcher-text">
             <span className="team-name">{team}</span>
             <span className="team-role" data-testid="team-role">
               {shownRole}
             </span>
           </span>
+          <span className="sr-only">, switch team</span>
           <ChevronsUpDown size={14} aria-hidden="true" />
         </button>
       }

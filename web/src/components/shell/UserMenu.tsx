@@ -28,10 +28,11 @@ export function UserMenu({ user }: { user: { name: string; isAdmin: boolean } })
         label="Account"
         align="start"
         trigger={
-          <button type="button" className="user-button" data-testid="user-menu" aria-label={`Account: ${user.name}`}>
+          <button type="button" className="user-button" data-testid="user-menu">
             <UserRound size={16} aria-hidden="true" />
             <span className="user-name">{user.name}</span>
             {user.isAdmin && <span className="user-tag">admin</span>}
+            <span className="sr-only">, account menu</span>
           </button>
         }
       >

@@ -3,7 +3,7 @@
  * The shell's one socket.io connection, shared by its pages: whether live updates are on, and
  * container events as they come (the server sends each socket only its user's teams' events).
  */
-import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { Socket } from "socket.io-client";
 import type { ContainerEvent } from "@berth/core";
 import { io } from "socket.io-client";
@@ -48,14 +48,14 @@ export function LiveProvider({ team, children, onUnauthorized }: { team: string;
     };
   }, [team]);
 
-  const value: Live = {
-    connected,
-    socket,
-    subscribe: (fn) => {
-      listeners.current.add(fn);
-      return () => listeners.current.delete(fn);
-    },
-  };
+  // Stable across renders: a consumer's effect must not re-subscribe (and drop its pending refresh) each time the shell renders.
+  const subscribe = useCallback((fn: Listener) => {
+    listeners.current.add(fn);
+    return () => {
+      listeners.current.delete(fn);
+    };
+  }, []);
+  const value = useMemo<Live>(() => ({ connected, socket, subscribe }), [connected, socket, subscribe]);
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }
 

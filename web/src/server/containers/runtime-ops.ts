@@ -27,8 +27,10 @@ async function setPaused(s: Services, teamId: string, ref: string, paused: boole
   await runHostJob(s, JOB_RUNTIME.containerPause, payload, { hostId: c.hostId, timeoutMs: 30_000 });
 }
 
-async function top(s: Services, teamId: string, ref: string, psArgs: string[]): Promise<ContainerTopResult> {
+async function top(s: Services, teamId: string, ref: string, psArgs: string[], ifRunning: boolean): Promise<ContainerTopResult> {
   const c = await resolveContainer(s.db, teamId, ref);
+  // The dashboard polls a container it saw running: one that has just stopped has no processes, not an error.
+  if (c.state !== "running" && ifRunning) return { titles: [], processes: [] };
   if (c.state !== "running") throw new FailedPrecondition(`Container ${c.id} is not running`);
   const payload: ContainerTopJob = { containerId: c.id, psArgs };
   return runHostJob<ContainerTopResult>(s, JOB_RUNTIME.containerTop, payload, { hostId: c.hostId, timeoutMs: 30_000 });
@@ -60,8 +62,8 @@ export const runtimeProcedures = {
   pause: teamProcedure("container.manage").input(z.object({ id: ContainerRef })).mutation(({ ctx, input }) => setPaused(ctx.services, ctx.actor.team.id, input.id, true)),
   unpause: teamProcedure("container.manage").input(z.object({ id: ContainerRef })).mutation(({ ctx, input }) => setPaused(ctx.services, ctx.actor.team.id, input.id, false)),
   top: teamProcedure("container.read")
-    .input(z.object({ id: ContainerRef, psArgs: z.array(z.string().max(256)).max(64).default([]) }))
-    .query(({ ctx, input }) => top(ctx.services, ctx.actor.team.id, input.id, input.psArgs)),
+    .input(z.object({ id: ContainerRef, psArgs: z.array(z.string().max(256)).max(64).default([]), ifRunning: z.boolean().default(false) }))
+    .query(({ ctx, input }) => top(ctx.services, ctx.actor.team.id, input.id, input.psArgs, input.ifRunning)),
   stats: teamProcedure("container.read")
     .input(z.object({ ids: z.array(ContainerRef).max(1000).default([]), all: z.boolean().default(false) }))
     .query(({ ctx, input }) => stats(ctx.services, ctx.actor.team.id, input.ids, input.all)),
