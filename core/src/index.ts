@@ -22,3 +22,4 @@ export * from "./mounts.js";
 export * from "./volume-jobs.js";
 export * from "./version.js";
 export * from "./job-once.js";
+export * from "./host-resources.js";

@@ -9,6 +9,8 @@ export const JOB_VOLUME = {
   volumeCreate: "volume.create",
   volumeRemove: "volume.remove",
   volumePrune: "volume.prune",
+  /** Bytes each named volume of the host holds (the dashboard's volumes page, `system df -v`). */
+  volumeUsage: "volume.usage",
   /** At container create: names anonymous volumes, adds the image's VOLUMEs, makes named ones, checks bind sources. */
   mountsPrepare: "container.mounts.prepare",
   containerArchiveGet: "container.archive.get",
@@ -55,6 +57,14 @@ export type VolumePruneJob = z.infer<typeof VolumePruneJob>;
 export interface VolumePruneResult {
   removed: string[];
   spaceReclaimed: number;
+}
+
+/** `volume.usage`: the size of each named volume on this host (a name it does not hold is left out). */
+export const VolumeUsageJob = z.object({ names: z.array(VolumeName).min(1).max(1000) });
+export type VolumeUsageJob = z.infer<typeof VolumeUsageJob>;
+export interface VolumeUsageResult {
+  /** Bytes under each volume's _data (apparent sizes, hard links once). */
+  sizes: Record<string, number>;
 }
 
 export const MountsPrepareJob = z.object({ containerId: ContainerId, imageId: z.string().regex(/^sha256:[0-9a-f]{64}$/), mounts: z.array(MountSpec).max(128), teamId: z.string().min(1).max(64).optional() });

@@ -4,6 +4,7 @@ import path from "node:path";
 import { FailedPrecondition, NotFound, ContainerOptions, type Logger, type VolumeInfo, type VolumeRemoveResult, type VolumePruneResult } from "@berth/core";
 import type { PrismaClient } from "@berth/core/db";
 import { Prisma } from "@berth/core/db";
+import { du } from "../images/index.js";
 
 export interface VolumeStoreDeps {
   db: PrismaClient;
@@ -90,6 +91,14 @@ export class VolumeStore {
   async removeAnonymousOf(optionsJson: string): Promise<string[]> {
     const names = mountsOf(optionsJson).flatMap((m) => (m.type === "volume" && m.anonymous && m.source ? [m.source] : []));
     return names.length ? (await this.removeMany(names, true, true)).removed : [];
+  }
+
+  /** Bytes each of `names` holds on this host; names of other hosts (no row here) are left out. */
+  async sizes(names: string[]): Promise<Record<string, number>> {
+    const rows = await this.d.db.volume.findMany({ where: { name: { in: names }, hostId: this.d.hostId }, select: { name: true } });
+    const out: Record<string, number> = {};
+    for (const r of rows) out[r.name] = await du(this.dataDir(r.name));
+    return out;
   }
 
   /** Unused anonymous volumes (`all`: every unused volume) of this host. */

@@ -12,6 +12,8 @@ import { volumeRouter } from "./volume.js";
 import { teamRouter } from "./team.js";
 import { auditRouter } from "./audit.js";
 import { systemRouter } from "./system.js";
+import { hostRouter } from "./host.js";
+import { eventRouter } from "./event.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -27,6 +29,8 @@ export const appRouter = router({
   team: teamRouter,
   audit: auditRouter,
   system: systemRouter,
+  host: hostRouter,
+  event: eventRouter,
 });
 
 export type AppRouter = typeof appRouter;
@@ -35,5 +39,7 @@ export type { ImageSummary } from "./image.js";
 export type { RepoSummary, RepoDetail, RepoTagSummary } from "./repo.js";
 export type { UserSummary } from "./user.js";
 export type { TokenSummary } from "./token.js";
-export type { TeamSummary, MemberSummary } from "./team.js";
+export type { TeamSummary, MemberSummary, InvitationSummary } from "./team.js";
+export type { HostSummary } from "./host.js";
+export type { VolumeUsage } from "./volume.js";
 export type { AuditRow } from "./audit.js";
