@@ -37,6 +37,7 @@ if [ "$mode" = "--test" ]; then
   want runc "command -v runc" "the runtime is compared with runc on the same bundle"
   want podman "command -v podman" "the registry tests push and pull with podman too"
   want docker-registry "command -v docker-registry" "the registry benchmark compares with the reference distribution registry"
+  want docker-compose "command -v docker-compose" "stack files are read as Compose reads them (docker-compose config is the peer)"
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

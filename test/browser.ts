@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { AxeBuilder } from "@axe-core/playwright";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -27,4 +28,18 @@ export async function launchBrowser(): Promise<Browser> {
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs axe-core on the page as it is now and fails on serious or critical findings (the issue's
+ * bar), listing each rule with the elements it flagged so the fix is findable.
+ */
+export async function checkA11y(page: Page, opts: { exclude?: string[] } = {}): Promise<void> {
+  let builder = new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]);
+  for (const sel of opts.exclude ?? []) builder = builder.exclude(sel);
+  const { violations } = await builder.analyze();
+  const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  if (bad.length === 0) return;
+  const lines = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(" ")} — ${n.failureSummary?.replace(/\s+/g, " ") ?? ""}`).join("\n")}`);
+  throw new Error(`axe found ${bad.length} serious/critical issue(s) on ${page.url()}:\n${lines.join("\n")}`);
 }

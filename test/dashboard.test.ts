@@ -1,7 +1,7 @@
 /**
  * The dashboard in a real headless Chromium against a whole Berth (web, worker, Redis):
- * first-run set-up, the images table, running a container from the form, its live log and
- * exit status, the containers table, and signing out and back in.
+ * first-run set-up, the images page, running a container from the Run dialog, its state and
+ * exit status followed live, the containers list, signing out and back in, and registry search.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 describe("dashboard", () => {
-  it("shows the set-up form on the first visit and creates the admin account", async () => {
+  it("shows the set-up form on the first visit, creates the admin account and opens their team", async () => {
     // As npm start prints it: the link carries the one-time set-up code.
     const code = fs.readFileSync(path.join(b.home, "setup.code"), "utf8").trim();
     await page.goto(`${b.url}/?setup=${code}`);
@@ -47,49 +47,53 @@ describe("dashboard", () => {
     await form.locator('input[name="password"]').fill(PASSWORD);
     await shot("setup");
     await form.locator('button[type="submit"]').click();
-    await page.getByTestId("images-table").waitFor();
-    await expect.poll(() => page.getByText(USER, { exact: true }).count()).toBeGreaterThan(0);
+    // Their personal team's overview, with their name in the user menu.
+    await page.waitForURL((u) => u.pathname === `/t/${USER}`);
+    await page.getByTestId("user-menu").filter({ hasText: USER }).waitFor();
+    await page.getByTestId("overview-running").waitFor();
   });
 
-  it("lists busybox in the images table", async () => {
+  it("lists busybox on the images page", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Images" }).click();
     const table = page.getByTestId("images-table");
     await table.getByText("busybox:latest").waitFor();
     expect(await table.innerText()).toMatch(/busybox:latest/);
   });
 
-  it("runs a command and shows its output live, its exit status, and the container", async () => {
-    await expect.poll(() => page.getByTestId("run-image").inputValue()).toBe("busybox");
-    await page.getByTestId("run-command").fill("echo hello-from-dashboard");
-    await page.getByTestId("run-submit").click();
+  it("runs a command from the Run dialog, opens the container, and follows it to its exit status", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Containers" }).click();
+    await page.getByTestId("run-open").first().click();
+    const dialog = page.getByTestId("run-dialog");
+    await expect.poll(() => dialog.getByTestId("run-image").inputValue()).toBe("busybox");
+    await dialog.getByTestId("run-command").fill("echo hello-from-dashboard");
+    await dialog.getByTestId("run-name").fill("hello");
+    await dialog.getByTestId("run-submit").click();
+    await page.waitForURL((u) => u.pathname === `/t/${USER}/containers/hello`);
+    // Refreshed by socket events: the page reaches "exited" with code 0 without a reload.
+    await expect.poll(() => page.getByTestId("exit-code").textContent().catch(() => null)).toBe("0");
+    expect(await page.getByTestId("container-detail").innerText()).toMatch(/echo hello-from-dashboard/);
 
-    const panel = page.getByTestId("log-panel");
-    await panel.getByTestId("log-line").filter({ hasText: "hello-from-dashboard" }).waitFor();
-    const exit = page.getByTestId("exit-status");
-    await exit.waitFor();
-    expect(await exit.getAttribute("data-exit-code")).toBe("0");
-    expect(await exit.innerText()).toMatch(/\b0\b/);
-
+    await page.getByRole("link", { name: "Containers", exact: true }).first().click();
     const row = page.getByTestId("containers-table").getByTestId("container-row").filter({ hasText: "echo hello-from-dashboard" });
     await row.waitFor();
-    // Refreshed by socket events: the row reaches "exited" with code 0 without a reload.
     await expect.poll(() => row.getAttribute("data-state")).toBe("exited");
     expect(await row.innerText()).toMatch(/busybox:latest/);
-    expect(await row.innerText()).toMatch(/\b0\b/);
+    expect(await row.innerText()).toMatch(/exited \(0\)/);
     await shot("run");
   });
 
-  it("styles stderr apart and reports a non-zero exit code", async () => {
-    await page.getByTestId("run-command").fill("echo to-out; echo to-err >&2; exit 3");
-    await page.getByTestId("run-submit").click();
-    const exit = page.getByTestId("exit-status");
-    await expect.poll(() => exit.getAttribute("data-exit-code")).toBe("3");
-    const lines = page.getByTestId("log-panel").getByTestId("log-line");
-    expect(await lines.filter({ hasText: "to-out" }).getAttribute("data-stream")).toBe("stdout");
-    expect(await lines.filter({ hasText: "to-err" }).getAttribute("data-stream")).toBe("stderr");
+  it("reports a non-zero exit code", async () => {
+    await page.getByTestId("run-open").first().click();
+    const dialog = page.getByTestId("run-dialog");
+    await dialog.getByTestId("run-command").fill("echo to-out; echo to-err >&2; exit 3");
+    await dialog.getByTestId("run-submit").click();
+    await page.waitForURL((u) => /\/containers\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith("/hello"));
+    await expect.poll(() => page.getByTestId("exit-code").textContent().catch(() => null)).toBe("3");
   });
 
   it("signs out to the login form, refuses a wrong password, and signs back in", async () => {
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByTestId("user-menu").click();
+    await page.getByTestId("sign-out").click();
     const form = page.getByTestId("login-form");
     await form.waitFor();
     await form.locator('input[name="username"]').fill(USER);
@@ -100,6 +104,8 @@ describe("dashboard", () => {
 
     await form.locator('input[name="password"]').fill(PASSWORD);
     await form.locator('button[type="submit"]').click();
+    await page.waitForURL((u) => u.pathname === `/t/${USER}`);
+    await page.goto(`${b.url}/t/${USER}/containers`);
     await page.getByTestId("containers-table").getByText("echo hello-from-dashboard").waitFor();
     // A reload keeps the session.
     await page.reload();
@@ -118,7 +124,10 @@ describe("dashboard", () => {
     await pushImage(b.url, t.token, "bob/harbor-secret", "1.0");
     expect((await b.berth(["repo", "set", "bob/harbor-app", "--public", "--description", "A lighthouse keeper's logbook"])).code).toBe(0);
 
-    await page.reload();
+    // The search sits in the images page's Pull dialog (search, then pull what was found).
+    await page.goto(`${b.url}/t/${USER}/images`);
+    await page.getByTestId("pull-open").click();
+    await page.getByTestId("pull-search").locator("summary").click();
     const search = page.getByTestId("repo-search");
     await search.fill("lighthouse");
     const results = page.getByTestId("repo-results");

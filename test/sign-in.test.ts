@@ -79,8 +79,9 @@ describe("OpenID Connect", () => {
     await page.locator('input[name="password"]').fill("anything");
     await page.locator('button[type="submit"]').click();
     await page.locator('button[type="submit"]').click(); // consent: "Continue"
-    await page.waitForURL((u) => u.origin === b.url && u.pathname === "/");
-    await page.getByText("jane.doe", { exact: true }).waitFor();
+    // Signed in: `/` opens the user's team, whose shell names them in the user menu.
+    await page.waitForURL((u) => u.origin === b.url && u.pathname.startsWith("/t/"));
+    await page.getByTestId("user-menu").filter({ hasText: "jane.doe" }).waitFor();
 
     const cookie = (await browser.cookies(b.url)).find((c) => c.name === "berth_session");
     expect(cookie?.httpOnly).toBe(true);
@@ -104,8 +105,9 @@ describe("OpenID Connect", () => {
     await browser!.clearCookies({ name: "berth_session" });
     await page.goto(`${b.url}/auth/oidc/login`);
     // The provider remembers the login and the consent: straight back to Berth.
-    await page.waitForURL((u) => u.origin === b.url && u.pathname === "/");
-    await page.getByText("jane.doe", { exact: true }).waitFor();
+    // Signed in: `/` opens the user's team, whose shell names them in the user menu.
+    await page.waitForURL((u) => u.origin === b.url && u.pathname.startsWith("/t/"));
+    await page.getByTestId("user-menu").filter({ hasText: "jane.doe" }).waitFor();
     const users = await admin("user.list", undefined, "query");
     expect((users.data as { name: string }[]).filter((u) => u.name.startsWith("jane")).map((u) => u.name)).toEqual(["jane.doe"]);
   });
@@ -148,6 +150,8 @@ describe("passwords", () => {
     await login.locator('input[name="username"]').fill("paul");
     await login.locator('input[name="password"]').fill("paul-password-2");
     await login.locator('button[type="submit"]').click();
+    // In the user menu of the shell.
+    await page.getByTestId("user-menu").click();
     await page.getByTestId("password-open").click();
     const form = page.getByTestId("password-form");
     await form.locator('input[name="old-password"]').fill("not-the-password");

@@ -88,10 +88,13 @@ export function goQuote(s: string): string {
 
 export const shortId = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
 
+/** As docker ps words it. */
+const HEALTH_SUFFIX = { starting: " (health: starting)", healthy: " (healthy)", unhealthy: " (unhealthy)" } as const;
+
 export function containerStatus(c: ContainerSummary, now: number): string {
   switch (c.state) {
     case "running":
-      return `Up ${humanDuration(c.startedAt ? since(c.startedAt, now) : 0)}${c.paused ? " (Paused)" : ""}`;
+      return `Up ${humanDuration(c.startedAt ? since(c.startedAt, now) : 0)}${c.paused ? " (Paused)" : c.health ? HEALTH_SUFFIX[c.health] : ""}`;
     case "restarting":
       return `Restarting (${c.exitCode ?? 0}) ${humanDuration(since(c.finishedAt ?? c.createdAt, now))} ago`;
     case "exited":

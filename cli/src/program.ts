@@ -41,6 +41,7 @@ import * as statsCmd from "./commands/stats.js";
 import * as networkCmd from "./commands/network.js";
 import * as portCmd from "./commands/port.js";
 import * as volumeCmd from "./commands/volume.js";
+import * as stackCmd from "./commands/stack.js";
 import * as cpCmd from "./commands/cp.js";
 import * as diffCmd from "./commands/diff.js";
 import { registerContainerCommands } from "./commands/container-commands.js";
@@ -121,6 +122,7 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   networkCmd.register(program);
   portCmd.register(program);
   volumeCmd.register(program);
+  stackCmd.register(program);
   cpCmd.register(program);
   diffCmd.register(program);
   teamCmd.register(program);

@@ -1,12 +1,13 @@
 /**
- * `ps --filter`: docker's keys (status, name, id, label, ancestor, exited, before, since). The
+ * `ps --filter`: docker's keys (status, name, id, label, ancestor, exited, before, since, health). The
  * same key given twice matches either value; different keys must all match.
  */
 import type { ContainerSummary } from "./api.js";
 
 export type Filters = Map<string, string[]>;
 
-const KEYS = new Set(["status", "name", "id", "label", "ancestor", "exited", "before", "since"]);
+const KEYS = new Set(["status", "name", "id", "label", "ancestor", "exited", "before", "since", "health"]);
+const HEALTH = new Set(["starting", "healthy", "unhealthy", "none"]);
 const STATUSES = new Set(["created", "restarting", "running", "removing", "paused", "exited", "dead"]);
 
 /** "key=value" flags → filters; a bad one throws with docker's wording. */
@@ -19,6 +20,7 @@ export function parseFilters(flags: string[]): Filters {
     const v = flag.slice(eq + 1);
     if (!KEYS.has(key)) throw new Error(`invalid filter '${key}': use one of ${[...KEYS].join(", ")}`);
     if (key === "status" && !STATUSES.has(v)) throw new Error(`invalid filter 'status=${v}': use one of ${[...STATUSES].join(", ")}`);
+    if (key === "health" && !HEALTH.has(v)) throw new Error(`invalid filter 'health=${v}': use one of ${[...HEALTH].join(", ")}`);
     if (key === "exited" && !/^-?\d+$/.test(v)) throw new Error(`invalid filter 'exited=${v}': an exit code is a whole number`);
     f.set(key, [...(f.get(key) ?? []), v]);
   }
@@ -55,6 +57,7 @@ export function matches(c: ContainerSummary, f: Filters, all: ContainerSummary[]
   };
   return (
     any("status", (v) => stateOf(c) === v) &&
+    any("health", (v) => (c.health ?? "none") === v) &&
     any("name", (v) => matchName(c.name, v.replace(/^\//, ""))) &&
     any("id", (v) => c.id.startsWith(v)) &&
     any("label", (v) => {

@@ -3,6 +3,7 @@ import { LogConfigShape } from "./log-options.js";
 import { LifecycleOptions } from "./lifecycle-options.js";
 import { NetworkOptionsShape } from "./network.js";
 import { MountFields } from "./mounts.js";
+import { HealthOptions } from "./health.js";
 
 /** Docker's capability names, without the CAP_ prefix (`--cap-add NET_ADMIN`). */
 const Capability = z
@@ -36,6 +37,10 @@ export const ContainerOptions = z
     /** `-i`: stdin stays open; with tty or interactive the worker waits (up to 10 s) for an attach before it starts the container */
     interactive: z.boolean().default(false),
     ...LogConfigShape,
+    /** `--health-cmd` and friends: override the image's HEALTHCHECK field by field. */
+    healthcheck: HealthOptions.optional(),
+    /** `--no-healthcheck`: run no check, whatever the image says. */
+    noHealthcheck: z.boolean().optional(),
     ...LifecycleOptions.shape,
     ...NetworkOptionsShape,
     ...MountFields,

@@ -23,3 +23,5 @@ export * from "./volume-jobs.js";
 export * from "./version.js";
 export * from "./job-once.js";
 export * from "./host-resources.js";
+export * from "./health.js";
+export * from "./duration.js";

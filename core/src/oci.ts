@@ -1,3 +1,5 @@
+import type { ImageHealthConfig } from "./health.js";
+
 /** The subset of the OCI image spec Berth reads and writes. */
 export const MediaType = {
   manifest: "application/vnd.oci.image.manifest.v1+json",
@@ -34,6 +36,8 @@ export interface ImageConfig {
     WorkingDir?: string;
     Labels?: Record<string, string>;
     ExposedPorts?: Record<string, object>;
+    /** Docker's HEALTHCHECK (durations in nanoseconds). */
+    Healthcheck?: ImageHealthConfig;
   };
   rootfs: { type: "layers"; diff_ids: string[] };
   history?: { created?: string; created_by?: string; empty_layer?: boolean; comment?: string }[];

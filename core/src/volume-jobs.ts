@@ -16,6 +16,8 @@ export const JOB_VOLUME = {
   containerArchiveGet: "container.archive.get",
   containerArchivePut: "container.archive.put",
   containerDiff: "container.diff",
+  /** The dashboard's file browser: one directory of the container's filesystem. */
+  containerList: "container.list-dir",
 } as const;
 
 const ContainerId = z.string().regex(/^[0-9a-f]{64}$/);
@@ -99,6 +101,26 @@ export type ContainerArchivePutJob = z.infer<typeof ContainerArchivePutJob>;
 
 export const ContainerDiffJob = z.object({ containerId: ContainerId });
 export type ContainerDiffJob = z.infer<typeof ContainerDiffJob>;
+export const ContainerListJob = z.object({ containerId: ContainerId, path: z.string().min(1).max(4096) });
+export type ContainerListJob = z.infer<typeof ContainerListJob>;
+/** One entry of a directory inside a container (lstat: a symlink is itself, with its target). */
+export interface ContainerDirEntry {
+  name: string;
+  type: "dir" | "file" | "link" | "other";
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget?: string;
+}
+export interface ContainerListResult {
+  /** The directory, cleaned (absolute, no "..": resolved inside the container's root). */
+  path: string;
+  entries: ContainerDirEntry[];
+  /** More entries than MAX_DIR_ENTRIES: the rest were left out. */
+  truncated: boolean;
+}
+export const MAX_DIR_ENTRIES = 5000;
+
 /** Kind 0: changed (C), 1: added (A), 2: deleted (D), as Docker's API. */
 export interface ContainerChange {
   Path: string;

@@ -40,6 +40,7 @@ import { VolumeStore } from "./volumes/index.js";
 import { volumeHandlers } from "./jobs/volume-jobs.js";
 import { unmountStale } from "./container-fs/index.js";
 import { OnceJobs } from "./jobs/once.js";
+import { HealthMonitor } from "./health/monitor.js";
 
 const log = createLogger("worker");
 
@@ -65,7 +66,8 @@ async function main(): Promise<void> {
     controlPlanePorts: cfg.allowContainerControlPlane ? [] : controlPlanePorts(cfg),
   });
   const volumes = new VolumeStore({ db: client, dir: paths.volumes, hostId, log });
-  const manager = new ContainerManager({ db: client, redis, blobs, snapshots, containersDir: paths.containers, hostId, log, network, volumes });
+  const health = new HealthMonitor(redis, log, (id, status) => manager.healthChanged(id, status));
+  const manager = new ContainerManager({ db: client, redis, blobs, snapshots, containersDir: paths.containers, hostId, log, network, volumes, health });
   await unmountStale(paths.containers, log); // before reconcile removes any container directory
   // The networks first: reconcile brings containers back by their restart policies, onto them.
   await network.init();
@@ -143,6 +145,7 @@ async function main(): Promise<void> {
       await worker.close();
       await builds.close();
       runBuild.close();
+      health.stopAll();
       await manager.stopAll(3000);
       await network.shutdown().catch((err: unknown) => log.error({ err }, "network clean-up failed"));
       await redis.quit();

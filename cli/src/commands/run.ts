@@ -1,6 +1,7 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { action } from "../action.js";
 import { logFlags, logOptions, type LogFlags } from "../log-flags.js";
+import { healthOptions, type HealthFlags } from "../health-flags.js";
 import { lifecycleFlags, lifecycleOptions, type LifecycleFlags } from "../lifecycle-flags.js";
 import { networkFlags, networkOptions, type NetworkFlags } from "./network.js";
 import { mountFlags, mountOptions, type MountFlags } from "./mount-flags.js";
@@ -15,7 +16,7 @@ export interface RunArgs {
   flags?: RunFlags;
 }
 
-export interface RunFlags extends LogFlags, LifecycleFlags, NetworkFlags, MountFlags {
+export interface RunFlags extends LogFlags, LifecycleFlags, NetworkFlags, MountFlags, HealthFlags {
   memory?: string;
   memorySwap?: string;
   cpus?: string;
@@ -112,6 +113,7 @@ export async function toOptions(f: RunFlags = {}) {
     ...(await lifecycleOptions(f)),
     ...(await networkOptions(f)),
     ...(await mountOptions(f)),
+    ...(await healthOptions(f)),
   };
 }
 
@@ -185,6 +187,15 @@ export function runFlags(cmd: Command): Command {
     .option("--read-only", "mount the container's root filesystem read-only")
     .option("-u, --user <user>", "username or UID (format: <name|uid>[:<group|gid>])")
     .option("--init", "run an init inside the container that forwards signals and reaps processes")
+    .option("--health-cmd <command>", "command to run to check health (run by /bin/sh -c in the container)")
+    .option("--health-interval <duration>", "time between running the check (e.g. 30s)")
+    .option("--health-timeout <duration>", "maximum time to allow one check to run")
+    .option("--health-retries <n>", "consecutive failures needed to report unhealthy")
+    .option("--health-start-period <duration>", "start period for the container to initialize before failures count")
+    .option("--health-start-interval <duration>", "time between checks during the start period")
+    // The hidden positive twin keeps commander from defaulting `healthcheck` to true when neither is given.
+    .addOption(new Option("--healthcheck").hideHelp())
+    .option("--no-healthcheck", "disable any container-specified HEALTHCHECK")
     .option("-i, --interactive", "keep STDIN open and attach it")
     .option("-t, --tty", "allocate a pseudo-TTY")
     .option("--pull <policy>", 'pull the image before running: "missing" (default: when it is not here), "always" or "never"');

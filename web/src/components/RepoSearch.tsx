@@ -10,7 +10,7 @@ type RepoSummary = Awaited<ReturnType<typeof trpc.search.query.query>>[number];
  * answers them (private ones only for their members and admins). Typing searches after a
  * short pause; Enter searches at once.
  */
-export function RepoSearch({ onUnauthorized }: { onUnauthorized: () => void }) {
+export function RepoSearch({ onUnauthorized, onPick }: { onUnauthorized: () => void; onPick?: (repo: string) => void }) {
   const [q, setQ] = useState("");
   const [results, setResults] = useState<RepoSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -64,7 +64,7 @@ export function RepoSearch({ onUnauthorized }: { onUnauthorized: () => void }) {
           {error}
         </p>
       )}
-      <table data-testid="repo-results">
+      <table className="table" data-testid="repo-results">
         <thead>
           <tr>
             <th>Repository</th>
@@ -91,10 +91,18 @@ export function RepoSearch({ onUnauthorized }: { onUnauthorized: () => void }) {
           )}
           {results?.map((r) => (
             <tr key={r.name} data-testid="repo-row" data-visibility={r.public ? "public" : "private"}>
-              <td className="mono">{r.name}</td>
+              <td className="mono">
+                {onPick ? (
+                  <button type="button" className="btn btn-ghost btn-sm mono" onClick={() => onPick(r.name)} title={`Pull ${r.name}`}>
+                    {r.name}
+                  </button>
+                ) : (
+                  r.name
+                )}
+              </td>
               <td>{r.description || <span className="muted">—</span>}</td>
               <td>
-                <span className={r.public ? "state running" : "state"}>{r.public ? "public" : "private"}</span>
+                <span className={r.public ? "badge badge-ok" : "badge"}>{r.public ? "public" : "private"}</span>
               </td>
               <td className="num" data-testid="repo-tags">
                 {r.tagCount}

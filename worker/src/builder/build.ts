@@ -29,6 +29,8 @@ export interface BuildDeps {
   network?: NetworkService;
   /** Progress text for the user (step headers, RUN output, CACHED, durations). */
   out: (text: string) => void;
+  /** Aborted when the build is cancelled: checked before each step and before the tags move; kills a running RUN step. */
+  signal?: AbortSignal;
   /** Extracts ADD's local archive into a directory (the worker's context process); in this process without it. */
   extract?: (archive: string, dir: string) => Promise<void>;
 }
@@ -91,6 +93,7 @@ export async function build(d: BuildDeps, req: BuildRequest): Promise<{ id: stri
       done.set(stage.index, last);
       if (stage.name) done.set(stage.name, last);
     }
+    d.signal?.throwIfAborted();
     const st = last!;
     const config = {
       ...st.config,
@@ -210,6 +213,7 @@ class StageBuilder {
   }
 
   private async step(ins: Instruction, trigger = false): Promise<void> {
+    this.d.signal?.throwIfAborted();
     const t0 = Date.now();
     const n = trigger ? `s${this.stage.index}-onbuild-${++this.triggerCount}` : this.nextStep();
     this.d.out(trigger ? ` ---> Trigger: ${ins.source}\n` : `Step ${n}/${this.total} : ${ins.source}\n`);
@@ -377,11 +381,13 @@ class StageBuilder {
       user: c.User ?? "",
       cgroup: `berth-${this.d.hostId}/build-${this.req.buildId.slice(0, 8)}-${path.basename(stepDir)}`,
       onOutput: (t) => this.d.out(t),
+      ...(this.d.signal ? { signal: this.d.signal } : {}),
       ...(this.d.network ? { network: { service: this.d.network, mode: this.req.network ?? "default" } } : {}),
     }).catch((e: unknown) => {
       if (e instanceof BerthError) throw e;
       throw new StepFailed(`${ins.source} (Dockerfile line ${ins.line}): could not start: ${(e as Error).message}`);
     });
+    this.d.signal?.throwIfAborted();
     if (r.exitCode !== 0) {
       throw new StepFailed(`The command '${args.join(" ")}' returned a non-zero code: ${r.exitCode} (step "${ins.source}", Dockerfile line ${ins.line})`);
     }

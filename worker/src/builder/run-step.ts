@@ -20,6 +20,8 @@ export interface RunStepSpec {
   onOutput: (chunk: string) => void;
   /** `build --network`: default (= bridge) joins the default bridge network for this step; none (or no service) leaves only lo. */
   network?: { service: NetworkService; mode: "default" | "bridge" | "host" | "none" };
+  /** Kills the step's process when aborted (a cancelled build). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -79,7 +81,16 @@ async function spawnAndWait(s: RunStepSpec, net: Prepared | undefined, lowerdirs
     for await (const chunk of openPipe(fd)) s.onOutput(String(chunk));
   };
   const outputs = Promise.all([pump(spawned.stdout), pump(spawned.stderr)]);
-  const status = await waitContainer(spawned.pid);
+  const kill = () => {
+    try {
+      process.kill(spawned.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  };
+  s.signal?.addEventListener("abort", kill, { once: true });
+  if (s.signal?.aborted) kill();
+  const status = await waitContainer(spawned.pid).finally(() => s.signal?.removeEventListener("abort", kill));
   await outputs.catch(() => undefined);
   await removeCgroup(s.cgroup).catch(() => undefined);
   return { exitCode: exitCodeOf(status), upper };

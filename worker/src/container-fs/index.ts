@@ -5,3 +5,4 @@ export { containerChanges } from "./changes.js";
 export { cleanContainerPath } from "./paths.js";
 export { lockContainerFs } from "./lock.js";
 export { unmountStale } from "./stale.js";
+export { listDir } from "./list.js";

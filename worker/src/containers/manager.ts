@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { PassThrough, type Writable } from "node:stream";
-import { ContainerOptions, logConfigOf, publishEvent, FailedPrecondition, storageErrorOf, shouldRestart, type AgentAttachStart, type AgentExecStart, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, NotFound, type ContainerEvent, type Logger } from "@berth/core";
+import { ContainerOptions, effectiveHealth, type HealthStatus, logConfigOf, publishEvent, FailedPrecondition, storageErrorOf, shouldRestart, type AgentAttachStart, type AgentExecStart, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, NotFound, type ContainerEvent, type Logger } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
@@ -15,6 +15,7 @@ import { readRuntime, writeRuntime } from "./runtime-state.js";
 import type { NetworkService } from "../network/index.js";
 import { runtimeMounts, type VolumeStore } from "../volumes/index.js";
 import { lockContainerFs } from "../container-fs/index.js";
+import type { HealthMonitor } from "../health/monitor.js";
 import { closeInput, openStdinPipe, startExec, type ExecTarget, type SessionHandle, type TerminalClient } from "./terminal.js";
 
 export interface ManagerDeps {
@@ -29,6 +30,8 @@ export interface ManagerDeps {
   network?: NetworkService;
   /** Volumes, binds and tmpfs of `opts.mounts` (absent: containers get none). */
   volumes?: VolumeStore;
+  /** Health checks of the image's HEALTHCHECK or `--health-cmd` (absent: none run). */
+  health?: HealthMonitor;
 }
 
 interface Running {
@@ -88,6 +91,11 @@ export class ContainerManager {
     const teamId = this.teams.get(id) ?? (await this.d.db.container.findUnique({ where: { id }, select: { teamId: true } }).catch(() => null))?.teamId;
     const ev: ContainerEvent = { type, id, hostId: this.d.hostId, ...(teamId ? { teamId } : {}), time: new Date().toISOString(), ...extra };
     await publishEvent(this.d.redis, ev, (err) => this.d.log.warn({ err: err.message, id }, `could not publish ${type}`));
+  }
+
+  /** Docker's `health_status: healthy|unhealthy` event, when a container's health changes. */
+  healthChanged(id: string, status: HealthStatus): void {
+    void this.publish("container.health_status", id, { attributes: { status } });
   }
 
   /** Starts a created container; resolves once it runs (or has been recorded as failed to start). */
@@ -235,8 +243,12 @@ export class ContainerManager {
         if (restart) this.scheduleRestart(row.id, Date.now() - startedAt.getTime(), log);
       })()
         .catch((e: unknown) => log.error({ err: e }, "recording container exit failed"))
-        .finally(() => this.running.delete(row.id));
+        .finally(() => {
+          this.d.health?.stop(row.id);
+          this.running.delete(row.id);
+        });
       this.running.set(row.id, { ...running, done });
+      if (!unrecorded) this.d.health?.start(row.id, effectiveHealth(image.config.config?.Healthcheck, opts.healthcheck, opts.noHealthcheck), running.exec);
       // The start's caller learns the outcome only once the killed process has been reaped and recorded.
       if (unrecorded) return await done;
       for (const b of this.pendingInput.get(row.id) ?? []) running.input?.write(b);

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Job } from "bullmq";
-import { BerthError, BUILD_STREAM_TTL_SECONDS, BuildJob, buildStreamKey, buildStartedKey, readBuildEnd, workerStoppedMessage, writeBuildEnd, type BuildEvent, type Logger } from "@berth/core";
+import { BerthError, FailedPrecondition, BUILD_STREAM_TTL_SECONDS, BuildJob, buildStreamKey, buildStartedKey, readBuildEnd, workerStoppedMessage, writeBuildEnd, type BuildEvent, type Logger } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
@@ -75,13 +75,23 @@ export default function buildJob(d: BuildJobDeps): BuildJobRunner {
     const log = d.log.child({ build: p.buildId.slice(0, 8) });
     // Finished jobs stay in Redis for a while (up to 1000, an hour): without their context.
     if (!archive) void job.updateData({ ...p, context: { inline: "" } }).catch((err: unknown) => log.warn({ err }, "dropping the job's inline context failed"));
+    // Cancelled from the dashboard: web writes the end itself; an end this run did not write stops it.
+    const abort = new AbortController();
+    const watch = setInterval(() => {
+      readBuildEnd(d.redis, p.buildId).then(
+        (end) => {
+          if (end && !abort.signal.aborted) abort.abort(new FailedPrecondition(`build stopped: ${end.ok ? "it already ended" : end.message}`));
+        },
+        (err: unknown) => log.warn({ err }, "checking whether the build was cancelled failed"),
+      );
+    }, CANCEL_POLL_MS);
     try {
       const ctx = path.join(dir, "context");
       const { dockerfile } = await contexts.prepare(source, ctx, p.dockerfile);
       // Unpacked: the upload has served (the finally below covers a failed unpack).
       if (archive) await fs.rm(archive, { force: true });
       const r = await build(
-        { db: d.db, blobs: d.blobs, snapshots: d.snapshots, cache, hostId: d.hostId, ...(d.network ? { network: d.network } : {}), out: (text) => void emit({ type: "out", text }), extract: (file, into) => contexts.extract(file, into) },
+        { db: d.db, blobs: d.blobs, snapshots: d.snapshots, cache, hostId: d.hostId, signal: abort.signal, ...(d.network ? { network: d.network } : {}), out: (text) => void emit({ type: "out", text }), extract: (file, into) => contexts.extract(file, into) },
         { buildId: p.buildId, contextDir: ctx, workDir: path.join(dir, "work"), dockerfile, tags: p.tags, ...(p.target ? { target: p.target } : {}), buildArgs: p.buildArgs, noCache: p.noCache, network: p.network, teamId: p.teamId },
       );
       log.info({ id: r.id, tags: p.tags }, "image built");
@@ -93,6 +103,7 @@ export default function buildJob(d: BuildJobDeps): BuildJobRunner {
       await emit({ type: "end", ok: false, kind, message: (e as Error).message });
       return { ok: false };
     } finally {
+      clearInterval(watch);
       // Retries: the context process may still be closing a file of a context it refused.
       await fs.rm(dir, { recursive: true, force: true, maxRetries: 5 });
       if (archive) await fs.rm(archive, { force: true });
@@ -100,6 +111,9 @@ export default function buildJob(d: BuildJobDeps): BuildJobRunner {
   };
   return Object.assign(run, { close: () => contexts.close() });
 }
+
+/** How soon a running build notices it was cancelled. */
+const CANCEL_POLL_MS = 1000;
 
 /** Runs one build job; close() ends the context process (at shutdown). */
 export type BuildJobRunner = ((job: Job) => Promise<{ ok: boolean }>) & { close(): void };

@@ -3,6 +3,7 @@ import { JOB_VOLUME } from "@berth/core";
 import containerArchiveGet from "./container-archive-get.js";
 import containerArchivePut from "./container-archive-put.js";
 import containerDiff from "./container-diff.js";
+import containerList from "./container-list.js";
 import containerMounts from "./container-mounts.js";
 import volumeCreate from "./volume-create.js";
 import volumePrune from "./volume-prune.js";
@@ -21,5 +22,6 @@ export function volumeHandlers(d: VolumeJobDeps): Record<string, (job: Job) => P
     [JOB_VOLUME.containerArchiveGet]: containerArchiveGet(d),
     [JOB_VOLUME.containerArchivePut]: containerArchivePut(d),
     [JOB_VOLUME.containerDiff]: containerDiff(d),
+    [JOB_VOLUME.containerList]: containerList(d),
   };
 }

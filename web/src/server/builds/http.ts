@@ -27,6 +27,7 @@ import { httpActor, type Actor } from "../policy/index.js";
 import { asBerthError, HTTP_STATUS as STATUS, sendJson } from "../errors.js";
 import { assertTagsWritable, tagRef } from "../images/manage.js";
 import { recordBuildTeam } from "./team.js";
+import { recordBuild, setBuildJob, type BuildRecord } from "./history.js";
 import type { Redis } from "@berth/core/redis";
 import type { Services } from "../services.js";
 import { receiveSmallUpload } from "../uploads.js";
@@ -85,28 +86,60 @@ async function startBuild(s: Services, req: IncomingMessage, res: ServerResponse
   // The relay's connection opens while the context uploads: its first read is on the critical path.
   const reader = s.blockingRedis();
   try {
-    await queueAndRelay(s, req, res, opts, reader);
+    await queueAndRelay(s, req, res, opts, reader, actor.userName);
   } finally {
     reader.disconnect();
   }
 }
 
-async function queueAndRelay(s: Services, req: IncomingMessage, res: ServerResponse, opts: Omit<BuildJob, "buildId" | "context">, reader: Redis): Promise<void> {
+async function queueAndRelay(s: Services, req: IncomingMessage, res: ServerResponse, opts: Omit<BuildJob, "buildId" | "context">, reader: Redis, user: string): Promise<void> {
   const upload = await receiveSmallUpload(req, "the build context upload", INLINE_CONTEXT_MAX);
   const buildId = randomUUID();
   const payload: BuildJob = { buildId, context: "inline" in upload ? { inline: upload.inline.toString("base64") } : upload.name, ...opts };
   let jobId: string | undefined;
   try {
-    if (opts.teamId) await recordBuildTeam(s, buildId, opts.teamId);
+    jobId = await queueBuild(s, payload, user);
+  } catch (err) {
+    if ("file" in upload) await fs.rm(upload.file, { force: true });
+    throw err;
+  }
+  res.writeHead(200, { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store", "x-build-id": buildId });
+  await relay(s, res, buildId, jobId, reader);
+}
+
+/**
+ * Records the build (team, history for the dashboard) and queues it; returns the job's id.
+ * Shared by the upload route and the dashboard's retry.
+ */
+export async function queueBuild(s: Services, payload: BuildJob, user: string, retryOf?: string): Promise<string | undefined> {
+  const { buildId } = payload;
+  const rec: BuildRecord = {
+    id: buildId,
+    teamId: payload.teamId ?? "",
+    user,
+    tags: payload.tags,
+    dockerfile: payload.dockerfile,
+    ...(payload.target ? { target: payload.target } : {}),
+    buildArgs: payload.buildArgs,
+    noCache: payload.noCache,
+    network: payload.network,
+    createdAt: new Date().toISOString(),
+    ...(retryOf ? { retryOf } : {}),
+  };
+  let jobId: string | undefined;
+  try {
+    if (payload.teamId) {
+      await recordBuildTeam(s, buildId, payload.teamId);
+      await recordBuild(s, rec, typeof payload.context === "string" ? undefined : payload.context.inline);
+    }
     const job = await s.queues.get(BUILDS_QUEUE).add(BUILD_JOB, payload, { removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 24 * 3600, count: 1000 } });
     jobId = job.id;
   } catch (err) {
-    if ("file" in upload) await fs.rm(upload.file, { force: true });
     throw new Unavailable(`could not reach the job queue: ${(err as Error).message}`, { cause: err });
   }
-  s.log.info({ buildId, tags: opts.tags }, "build queued");
-  res.writeHead(200, { "content-type": "application/x-ndjson; charset=utf-8", "cache-control": "no-store", "x-build-id": buildId });
-  await relay(s, res, buildId, jobId, reader);
+  if (payload.teamId) await setBuildJob(s, rec, jobId).catch((err: unknown) => s.log.warn({ err, buildId }, "recording the build's job id failed"));
+  s.log.info({ buildId, tags: payload.tags, ...(retryOf ? { retryOf } : {}) }, "build queued");
+  return jobId;
 }
 
 /** Copies the build's stream to the response until its end event (or the job dies without one). */

@@ -1,4 +1,4 @@
-import { ContainerOptions, JOB, overrideEnv, type ImageConfig, type ImageInspectResult } from "@berth/core";
+import { ContainerOptions, effectiveHealth, JOB, overrideEnv, type HealthState, type ImageConfig, type ImageInspectResult } from "@berth/core";
 import type { Db } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { runHostJob } from "../images/jobs.js";
@@ -15,7 +15,7 @@ function status(state: string, paused: boolean): string {
  * `docker inspect`'s JSON for one container (the subset Berth has: no NetworkSettings or Mounts
  * yet). Path and Args are what ran: the image's entrypoint + (the given command or the image's).
  */
-export function dockerContainerInspect(c: Db.Container & { runtime?: Db.ContainerRuntime | null }, image: ImageConfig["config"] | undefined): Record<string, unknown> {
+export function dockerContainerInspect(c: Db.Container & { runtime?: Db.ContainerRuntime | null }, image: ImageConfig["config"] | undefined, health?: HealthState): Record<string, unknown> {
   let cmd: string[] = [];
   try {
     const v: unknown = JSON.parse(c.cmd);
@@ -48,6 +48,7 @@ export function dockerContainerInspect(c: Db.Container & { runtime?: Db.Containe
       Error: c.error ?? "",
       StartedAt: c.startedAt?.toISOString() ?? ZERO_TIME,
       FinishedAt: c.finishedAt?.toISOString() ?? ZERO_TIME,
+      ...(health ? { Health: health } : {}),
     },
     Image: c.imageId,
     Name: `/${c.name}`,
@@ -77,8 +78,18 @@ export function dockerContainerInspect(c: Db.Container & { runtime?: Db.Containe
       Labels: opts.labels ?? {},
       ...(opts.stopSignal !== undefined ? { StopSignal: opts.stopSignal } : (image as { StopSignal?: string } | undefined)?.StopSignal ? { StopSignal: (image as { StopSignal?: string }).StopSignal } : {}),
       ...(opts.stopTimeout !== undefined ? { StopTimeout: opts.stopTimeout } : {}),
+      ...healthcheckConfig(image, opts),
     },
   };
+}
+
+/** Config.Healthcheck as Docker shows it: the check the container runs, durations in nanoseconds. */
+function healthcheckConfig(image: ImageConfig["config"] | undefined, opts: ContainerOptions): Record<string, unknown> {
+  if (opts.noHealthcheck) return { Healthcheck: { Test: ["NONE"] } };
+  const h = effectiveHealth(image?.Healthcheck, opts.healthcheck);
+  if (!h) return {};
+  const ns = (ms: number) => ms * 1e6;
+  return { Healthcheck: { Test: h.test, Interval: ns(h.intervalMs), Timeout: ns(h.timeoutMs), StartPeriod: ns(h.startPeriodMs), StartInterval: ns(h.startIntervalMs), Retries: h.retries } };
 }
 
 /** The image's run config, read by the container's host (web never reads the store); undefined if that fails. */

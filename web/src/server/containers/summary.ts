@@ -26,6 +26,8 @@ export interface ContainerSummary {
   publishes: boolean;
   /** What runs: the entrypoint and command, the image's where none was given (Docker's COMMAND); set by `list`. */
   command?: string[];
+  /** Set for a running container with a health check (Docker's "(healthy)" in ps); set by `list`. */
+  health?: "starting" | "healthy" | "unhealthy";
 }
 
 function optionsOf(options: string): { labels?: unknown; publish?: unknown; publishAll?: unknown } {

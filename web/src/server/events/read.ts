@@ -37,7 +37,8 @@ export function matches(e: DockerEvent, filters: Map<string, string[]>): boolean
   for (const [key, values] of filters) {
     const ok = values.some((v) => {
       if (key === "type") return e.Type === v;
-      if (key === "event") return e.Action === v;
+      // "event=health_status" matches "health_status: healthy", as Docker's filter does.
+      if (key === "event") return e.Action === v || e.Action.split(":")[0] === v;
       if (key === "container") return e.Type === "container" && (e.Actor.ID === v || (v.length >= 3 && e.Actor.ID.startsWith(v)) || e.Actor.Attributes.name === v.replace(/^\//, ""));
       if (key === "image") return e.Actor.Attributes.image === v || (e.Type === "image" && (e.Actor.ID === v || e.Actor.Attributes.name === v)) || e.Actor.Attributes.image === `${v}:latest`;
       return false;
@@ -48,8 +49,13 @@ export function matches(e: DockerEvent, filters: Map<string, string[]>): boolean
 }
 
 export function toDocker(ev: BerthEvent): DockerEvent {
-  const [Type = "container", Action = ""] = ev.type.split(".");
+  const [Type = "container", kind = ""] = ev.type.split(".");
   const attrs: Record<string, string> = { ...(ev.attributes ?? {}) };
+  let Action = kind;
+  if (kind === "health_status" && attrs.status) {
+    Action = `health_status: ${attrs.status}`;
+    delete attrs.status;
+  }
   if (Action === "die" && ev.exitCode !== undefined) attrs.exitCode = String(ev.exitCode ?? "");
   const t = normalizeTime(ev.time);
   const ms = Date.parse(t.slice(0, 19) + "Z");

@@ -42,4 +42,5 @@ export type { TokenSummary } from "./token.js";
 export type { TeamSummary, MemberSummary, InvitationSummary } from "./team.js";
 export type { HostSummary } from "./host.js";
 export type { VolumeUsage } from "./volume.js";
+export type { BuildSummary, BuildStatus } from "../builds/router.js";
 export type { AuditRow } from "./audit.js";

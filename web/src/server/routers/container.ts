@@ -10,8 +10,9 @@ import { dockerContainerInspect, imageRunConfig } from "../containers/inspect.js
 import { runtimeProcedures } from "../containers/runtime-ops.js";
 import { containerNetworkInspect, withNetwork } from "../networks/jobs.js";
 import { removeAnonymousVolumes, withMounts } from "../volumes/service.js";
-import { containerChanges } from "../containers/fs.js";
+import { containerChanges, containerListDir } from "../containers/fs.js";
 import { containerCommands } from "../containers/command.js";
+import { readHealth } from "../containers/health.js";
 
 const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
 
@@ -46,7 +47,11 @@ export const containerRouter = router({
         include: { runtime: true },
       });
       const commands = await containerCommands(ctx.services, rows);
-      return rows.map((r) => ({ ...toSummary(r), command: commands.get(r.id) ?? [] }));
+      const health = await readHealth(ctx.services.redis, rows.filter((r) => r.state === "running").map((r) => r.id));
+      return rows.map((r) => {
+        const h = health.get(r.id)?.Status;
+        return { ...toSummary(r), command: commands.get(r.id) ?? [], ...(h ? { health: h } : {}) };
+      });
     }),
 
   byId: teamProcedure("container.read").input(z.object({ id: ContainerRef })).query(async ({ ctx, input }): Promise<ContainerSummary> => {
@@ -101,7 +106,8 @@ export const containerRouter = router({
     const c = await findContainer(ctx.services.db, ctx.actor.team.id, input.id);
     if (!c) throw new NotFound(`No such container: ${input.id}`);
     const runtime = await ctx.services.db.containerRuntime.findUnique({ where: { containerId: c.id } });
-    const inspect = withNetwork(dockerContainerInspect({ ...c, runtime }, await imageRunConfig(ctx.services, c)), await containerNetworkInspect(ctx.services, c));
+    const health = c.state === "running" || c.state === "exited" ? (await readHealth(ctx.services.redis, [c.id])).get(c.id) : undefined;
+    const inspect = withNetwork(dockerContainerInspect({ ...c, runtime }, await imageRunConfig(ctx.services, c), health), await containerNetworkInspect(ctx.services, c));
     return withMounts(ctx.services, c, inspect);
   }),
 
@@ -109,4 +115,9 @@ export const containerRouter = router({
 
   /** `diff`: A/C/D changes of the container's filesystem. */
   changes: teamProcedure("container.read").input(z.object({ id: ContainerRef })).query(({ ctx, input }) => containerChanges(ctx.services, ctx.actor.team.id, input.id)),
+
+  /** The dashboard's file browser: one directory's entries. Reading files is cp's power, so listing them is too. */
+  listDir: teamProcedure("container.cp")
+    .input(z.object({ id: ContainerRef, path: z.string().min(1).max(4096).default("/") }))
+    .query(({ ctx, input }) => containerListDir(ctx.services, ctx.actor.team.id, input.id, input.path)),
 });

@@ -17,6 +17,13 @@ async function operatingSystem(): Promise<string> {
   return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(text)?.[1] ?? os.type();
 }
 
+/** MemAvailable (what can be had without swapping), which free memory understates: the page cache counts as used. */
+async function memAvailableBytes(): Promise<number | undefined> {
+  const text = await fs.readFile("/proc/meminfo", "utf8").catch(() => "");
+  const kb = /^MemAvailable:\s+(\d+) kB$/m.exec(text)?.[1];
+  return kb ? Number(kb) * 1024 : undefined;
+}
+
 async function cgroupVersion(): Promise<string> {
   return (await fs.access("/sys/fs/cgroup/cgroup.controllers").then(() => true, () => false)) ? "2" : "1";
 }
@@ -64,6 +71,30 @@ export const systemRouter = router({
       MemTotal: os.totalmem(),
       DockerRootDir: config().home,
       Hosts: hosts.length,
+    };
+  }),
+
+  /**
+   * The dashboard's overview: this host's load, memory and the disk Berth keeps its data on
+   * (statfs of BERTH_HOME), and each host with the team's containers on it.
+   */
+  usage: teamProcedure("container.read").query(async ({ ctx }) => {
+    const { db } = ctx.services;
+    const teamId = ctx.actor.team.id;
+    const [hosts, perHost, disk, memAvailable] = await Promise.all([
+      db.host.findMany({ orderBy: { createdAt: "asc" } }),
+      db.container.groupBy({ by: ["hostId", "state"], where: { teamId }, _count: { _all: true } }),
+      fs.statfs(config().home).catch(() => undefined),
+      memAvailableBytes(),
+    ]);
+    const count = (hostId: string, state?: string) => perHost.filter((r) => r.hostId === hostId && (!state || r.state === state)).reduce((n, r) => n + r._count._all, 0);
+    return {
+      cpus: os.cpus().length,
+      load: os.loadavg(),
+      memTotal: os.totalmem(),
+      memUsed: os.totalmem() - (memAvailable ?? os.freemem()),
+      disk: disk ? { total: disk.blocks * disk.bsize, used: (disk.blocks - disk.bfree) * disk.bsize, path: config().home } : null,
+      hosts: hosts.map((h) => ({ id: h.id, name: h.name, lastSeenAt: h.lastSeenAt.toISOString(), containers: count(h.id), running: count(h.id, "running") })),
     };
   }),
 });

@@ -1,0 +1,66 @@
+import type { Command } from "commander";
+import { action } from "../action.js";
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+interface ProjectFlags {
+  file: string[];
+  projectName?: string;
+  profile: string[];
+  envFile: string[];
+}
+
+/** Reads the compose files as `docker compose` does from the flags every `stack` command shares. */
+async function loadProject(flags: ProjectFlags, services: string[]) {
+  const [{ loadCompose }, { CliError }] = await Promise.all([import("@berth/core/compose"), import("../errors.js")]);
+  try {
+    return loadCompose({
+      cwd: process.cwd(),
+      env: process.env,
+      ...(flags.file.length ? { files: flags.file } : {}),
+      ...(flags.projectName ? { projectName: flags.projectName } : {}),
+      profiles: flags.profile,
+      services,
+      ...(flags.envFile.length ? { envFiles: flags.envFile } : {}),
+    });
+  } catch (err) {
+    // A bad file is the user's to fix: a usage error (125), not a crash.
+    throw new CliError("USAGE", (err as Error).message);
+  }
+}
+
+/** `berth stack …`: dev stacks from compose files (Compose v2's verbs). */
+export function register(program: Command): Command {
+  const stack = program
+    .command("stack")
+    .description("Manage dev stacks from compose files")
+    .usage("[OPTIONS] COMMAND")
+    .option("-f, --file <file>", "compose file (repeatable; later files override earlier ones)", collect, [] as string[])
+    .option("-p, --project-name <name>", "stack name (default: the directory's name)")
+    .option("--profile <profile>", "enable a profile (repeatable)", collect, [] as string[])
+    .option("--env-file <file>", "environment file (repeatable; default: .env beside the compose file)", collect, [] as string[]);
+
+  stack
+    .command("config")
+    .description("Print the stack's compose file, merged, interpolated and in long syntax")
+    .usage("[OPTIONS] [SERVICE...]")
+    .option("--format <format>", "yaml or json", "yaml")
+    .option("-q, --quiet", "only check the file; print nothing but errors")
+    .option("--services", "print the service names, one per line")
+    .option("--volumes", "print the volume names, one per line")
+    .argument("[services...]", "only these services")
+    .action(
+      action("other", async (services: string[], opts: { format: string; quiet?: boolean; services?: boolean; volumes?: boolean }) => {
+        const [{ write }, { CliError }, { toComposeYaml, toComposeDocument }] = await Promise.all([import("../output.js"), import("../errors.js"), import("@berth/core/compose")]);
+        if (!["yaml", "json"].includes(opts.format)) throw new CliError("USAGE", `unknown format "${opts.format}": use yaml or json`);
+        const project = await loadProject(stack.opts<ProjectFlags>(), services);
+        for (const w of project.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
+        if (services.length) for (const name of Object.keys(project.services)) if (!services.includes(name)) delete project.services[name];
+        if (opts.quiet) return;
+        if (opts.services) return write(process.stdout, Object.keys(project.services).map((s) => `${s}\n`).join(""));
+        if (opts.volumes) return write(process.stdout, Object.keys(project.volumes).map((s) => `${s}\n`).join(""));
+        await write(process.stdout, opts.format === "json" ? `${JSON.stringify(toComposeDocument(project), null, 2)}\n` : toComposeYaml(project));
+      }),
+    );
+  return stack;
+}

@@ -1,0 +1,13 @@
+export { Button, ButtonLink, IconButton, type ButtonProps, type ButtonVariant } from "./Button";
+export { Badge, StatusDot, stateTone, type Tone } from "./Badge";
+export { Table, KeyValues } from "./Table";
+export { Tabs, type TabLink } from "./Tabs";
+export { Dialog, ConfirmDialog } from "./Dialog";
+export { Menu, MenuItem, MenuLink, MenuLabel, MenuSeparator, MenuRadio } from "./DropdownMenu";
+export { EmptyState } from "./EmptyState";
+export { ErrorBox } from "./ErrorBox";
+export { PageHeader, type Crumb } from "./PageHeader";
+export { Card, Stat } from "./Card";
+export { CodeBlock, copyText } from "./CodeBlock";
+export { Field } from "./Field";
+export { Loading } from "./Loading";
