@@ -137,6 +137,16 @@ describe("as a member of crew", () => {
     await page.getByTestId("repo-toggle-visibility").click();
     await expect.poll(() => page.getByTestId("repo-visibility").innerText()).toBe("public");
     expect((await as("mia", ["repo", "ls"])).stdout).toMatch(/crew\/app\s+public/);
+    // The description: set here, found by the registry's search.
+    await page.getByTestId("repo-edit-description").click();
+    await page.getByTestId("repo-description").fill("the crew's web app");
+    await page.getByTestId("repo-description-save").click();
+    await page.getByText("the crew's web app").waitFor();
+    await page.goto(`${b.url}/t/crew/registry`);
+    await page.getByTestId("registry-search").fill("web app");
+    await page.locator('[data-testid="repo-row"][data-name="crew/app"]').waitFor();
+    await page.getByTestId("registry-search").fill("no-such-thing");
+    await page.getByText("No repository matches").waitFor();
   });
 
   it("events: a container run from the CLI shows up live", async () => {

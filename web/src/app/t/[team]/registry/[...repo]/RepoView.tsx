@@ -2,11 +2,11 @@
 import { useState } from "react";
 import { useRouter } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Globe, Lock, Tag, Trash2 } from "lucide-react";
+import { Globe, Lock, Pencil, Tag, Trash2 } from "lucide-react";
 import { useTRPC } from "../../../../../lib/query";
 import { useRole, useTeamHref } from "../../../../../lib/team";
 import { formatAgo, shortId } from "../../../../../lib/format";
-import { Badge, Button, CodeBlock, ConfirmDialog, EmptyState, ErrorBox, Loading, PageHeader, Table } from "../../../../../components/ui";
+import { Badge, Button, CodeBlock, ConfirmDialog, Dialog, EmptyState, ErrorBox, Field, Loading, PageHeader, Table } from "../../../../../components/ui";
 import { pullCommand, registryHost } from "../pull";
 import "../../../../admin-pages.css";
 
@@ -24,6 +24,7 @@ export function RepoView({ name }: { name: string }) {
   const remove = useMutation(trpc.repo.remove.mutationOptions());
   const [tagToDelete, setTagToDelete] = useState<string | null>(null);
   const [deleting, setDeleting] = useState(false);
+  const [editing, setEditing] = useState(false);
   const crumbs = [{ href: href("/registry"), label: "Registry" }];
 
   if (repo.isError) {
@@ -50,12 +51,17 @@ export function RepoView({ name }: { name: string }) {
   return (
     <>
       <PageHeader
-        title={<span className="mono">{r.name}</span>}
+        title={r.name}
         crumbs={crumbs}
         badge={<Badge tone={r.public ? "info" : "neutral"} data-testid="repo-visibility">{r.public ? "public" : "private"}</Badge>}
         subtitle={r.description || (r.owner ? `Pushed first by ${r.owner}.` : undefined)}
         actions={
           <>
+            {mayChange && (
+              <Button icon={<Pencil size={15} />} onClick={() => setEditing(true)} data-testid="repo-edit-description">
+                Edit description
+              </Button>
+            )}
             {mayChange && (
               <Button icon={r.public ? <Lock size={15} /> : <Globe size={15} />} busy={set.isPending} onClick={() => set.mutate({ name: r.name, public: !r.public })} data-testid="repo-toggle-visibility">
                 {r.public ? "Make private" : "Make public"}
@@ -109,6 +115,7 @@ export function RepoView({ name }: { name: string }) {
           </tbody>
         </Table>
       )}
+      {editing && <DescriptionDialog name={r.name} current={r.description} onClose={() => setEditing(false)} onSaved={refresh} />}
       <ConfirmDialog
         open={tagToDelete !== null}
         onOpenChange={(o) => !o && setTagToDelete(null)}
@@ -132,5 +139,40 @@ export function RepoView({ name }: { name: string }) {
         }}
       />
     </>
+  );
+}
+
+/** `berth repo set NAME --description TEXT`: what search shows under the name. */
+function DescriptionDialog({ name, current, onClose, onSaved }: { name: string; current: string; onClose: () => void; onSaved: () => void }) {
+  const trpc = useTRPC();
+  const [text, setText] = useState(current);
+  const set = useMutation(trpc.repo.set.mutationOptions());
+  return (
+    <Dialog open onOpenChange={(o) => !o && onClose()} title={`Description of ${name}`} description="Shown in the registry list and found by search.">
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          set.mutate(
+            { name, description: text.trim() },
+            {
+              onSuccess: () => {
+                onSaved();
+                onClose();
+              },
+            },
+          );
+        }}
+      >
+        <Field label="Description" value={text} onChange={(e) => setText(e.target.value)} maxLength={4096} autoComplete="off" data-testid="repo-description" />
+        {set.isError && <ErrorBox error={set.error} />}
+        <div className="dialog-actions">
+          <Button onClick={onClose}>Cancel</Button>
+          <Button type="submit" variant="primary" busy={set.isPending} data-testid="repo-description-save">
+            Save
+          </Button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
