@@ -25,6 +25,9 @@ async function ok(args: string[]): Promise<string> {
 }
 
 /** Polls (no fixed sleeps) until `berth exec` of `cmd` succeeds. */
+/** Where a volume keeps its data (BERTH_HOME/volumes/<id>/_data: by id, not name). */
+const volumeData = async (name: string) => (JSON.parse(await ok(["volume", "inspect", name])) as { Mountpoint: string }[])[0]!.Mountpoint;
+
 async function until(container: string, cmd: string): Promise<void> {
   const end = Date.now() + 60_000;
   while ((await b.berth(["exec", container, "sh", "-c", cmd])).code !== 0) {
@@ -91,7 +94,7 @@ describe("cp on a running container", () => {
   it("writes into a volume mounted in the container land in the volume", async () => {
     fs.writeFileSync(path.join(work, "v.txt"), "to-volume\n");
     await ok(["cp", path.join(work, "v.txt"), `${id}:/vol/v.txt`]);
-    expect(fs.readFileSync(path.join(b.home, "volumes/cpvol/_data/v.txt"), "utf8")).toBe("to-volume\n");
+    expect(fs.readFileSync(path.join(await volumeData("cpvol"), "v.txt"), "utf8")).toBe("to-volume\n");
   });
 
   it("a symlink to / or ../../.. in the container never leads a write or a read to the host", async () => {
@@ -125,7 +128,7 @@ describe("cp and diff on a stopped container", () => {
     const id = (await ok(["create", "-v", "stopvol:/vol", "-v", `${work}:/hostro:ro`, "busybox", "true"])).trim();
     fs.writeFileSync(path.join(work, "to-vol"), "v\n");
     await ok(["cp", path.join(work, "to-vol"), `${id}:/vol/`]);
-    expect(fs.readFileSync(path.join(b.home, "volumes/stopvol/_data/to-vol"), "utf8")).toBe("v\n");
+    expect(fs.readFileSync(path.join(await volumeData("stopvol"), "to-vol"), "utf8")).toBe("v\n");
     const ro = await b.berth(["cp", path.join(work, "to-vol"), `${id}:/hostro/again`]);
     expect(ro.code).toBe(1);
     expect(ro.stderr).toContain("read-only file system");

@@ -151,6 +151,46 @@ it("kill -9 of the worker mid-push: the push ends at once with the worker's stop
   }
 }, 300_000);
 
+/** The parent of a process (for the worker: the launcher, scripts/start.mjs, which restarts it). */
+function parentOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+}
+
+it("kill -9 of the worker mid-build while no worker comes back: web ends the build at once, with exactly one end", async () => {
+  const stale = await redis.keys("build:*");
+  if (stale.length) await redis.del(...stale);
+  const earlier = new Set((await settledJobs(BUILDS_QUEUE)).map((j) => j.id));
+  const marker = ["sleep", "33"];
+  const ctx = contextWith(`FROM busybox\nRUN ${marker.join(" ")}\n`);
+  const building = b.berth(["build", "-t", "once-lost:1", ctx], { timeoutMs: 150_000 });
+  await until("the RUN step running", () => processesRunning(marker).length > 0, 120_000);
+  const [worker] = workerPids();
+  expect(worker, "the instance's worker process").toBeDefined();
+  // The launcher paused: the worker is not started again, so no start-up check ends the build;
+  // only web, which saw the worker's link drop, can (as for a host whose worker is gone).
+  const launcher = parentOf(worker!);
+  process.kill(launcher, "SIGSTOP");
+  try {
+    process.kill(worker!, "SIGKILL");
+    const r = await building;
+    expect(r.code, r.stdout + r.stderr).not.toBe(0);
+    expect(r.stderr).toContain(STOPPED_BUILD);
+    expect(workerPids()).toEqual([]);
+
+    const ends = await buildEnds();
+    expect(ends.map((e) => e.end)).toEqual([{ type: "end", ok: false, kind: "Unavailable", message: STOPPED_BUILD }]);
+    const jobs = (await settledJobs(BUILDS_QUEUE)).filter((j) => !earlier.has(j.id));
+    expect(jobs.map((j) => j.returnvalue)).toEqual([{ ok: false, kind: "Unavailable", message: STOPPED_BUILD }]);
+  } finally {
+    process.kill(launcher, "SIGCONT");
+  }
+  await until("a new worker that is ready", async () => workerPids().length > 0 && ((await (await fetch(`${b.url}/api/health`)).json()) as { hostsOnline?: number }).hostsOnline! > 0, 90_000);
+  // The new worker finds nothing left to end, and the build still has its one end.
+  expect((await buildEnds()).map((e) => e.end.message)).toEqual([STOPPED_BUILD]);
+  expect((await b.berth(["image", "inspect", "once-lost:1"])).code).not.toBe(0);
+}, 300_000);
+
 it("Redis stopped past the builds' lock duration during a build that succeeds: exactly one end, the success", async () => {
   await redis.del(...(await redis.keys("build:*")));
   const marker = ["sleep", "32"];

@@ -4,6 +4,7 @@
  * token realm by itself from the 401 challenge.
  */
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -110,5 +111,35 @@ describe("skopeo against Berth", () => {
     expect(t.access).toEqual([{ type: "repository", name: "admin/readonly", actions: ["pull"] }]);
     const catalog = await req(b.url, "GET", "/v2/_catalog", { token: (await token(b.url, ["registry:catalog:*"], { user: "admin", pass: b.token })).token });
     expect(catalog.json<{ repositories: string[] }>().repositories).not.toContain("admin/readonly");
+  });
+  it("re-pushes an image whose blobs are all there with no upload: one token, a HEAD per blob, the manifest", async () => {
+    const creds = `admin:${b.token}`;
+    const layout = `oci:${path.join(dir, "src", "layout")}:1`;
+    await skopeo(["copy", "--dest-creds", creds, "--dest-tls-verify=false", layout, `docker://${host()}/admin/again:1`]);
+    // The second push goes through a loopback proxy that notes each request line the client sends.
+    const seen: string[] = [];
+    const proxy = net.createServer((c) => {
+      const up = net.connect(b.port, "127.0.0.1");
+      c.on("data", (d: Buffer) => {
+        for (const m of d.toString("latin1").matchAll(/^(GET|HEAD|PUT|POST|PATCH|DELETE) (\S+) HTTP\/1\.1\r$/gm)) seen.push(`${m[1]} ${m[2]!.split("?")[0]}`);
+      });
+      c.pipe(up).pipe(c);
+      c.on("error", () => up.destroy());
+      up.on("error", () => c.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (proxy.address() as net.AddressInfo).port;
+      await skopeo(["copy", "--dest-creds", creds, "--dest-tls-verify=false", layout, `docker://127.0.0.1:${port}/admin/again:2`]);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+    expect(seen.filter((l) => l.startsWith("POST ") || l.startsWith("PATCH ")), seen.join("\n")).toEqual([]);
+    expect(seen.filter((l) => l === "GET /v2/token").length, seen.join("\n")).toBe(1);
+    expect(seen.filter((l) => l.startsWith("HEAD /v2/admin/again/blobs/")).sort(), seen.join("\n")).toEqual([`HEAD /v2/admin/again/blobs/${src.configDigest}`, `HEAD /v2/admin/again/blobs/${src.layerDigest}`].sort());
+    expect(seen.filter((l) => l.startsWith("PUT ")), seen.join("\n")).toEqual(["PUT /v2/admin/again/manifests/2"]);
+    expect(seen.length, seen.join("\n")).toBeLessThanOrEqual(6);
+    const tok = await token(b.url, ["repository:admin/again:pull"], { user: "admin", pass: b.token });
+    expect((await req(b.url, "HEAD", "/v2/admin/again/manifests/2", { token: tok.token, headers: { accept: "application/vnd.oci.image.manifest.v1+json" } })).headers.get("docker-content-digest")).toBe(src.manifestDigest);
   });
 });

@@ -1,5 +1,8 @@
+import fs from "node:fs";
+import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useInstance, type RunResult } from "./harness.js";
+import { req, sha256, token } from "./registry-helpers.js";
 
 /**
  * Team quotas set by the site admin, through the real CLI: going over one is refused with a
@@ -7,11 +10,13 @@ import { useInstance, type RunResult } from "./harness.js";
  */
 const b = useInstance();
 let alice: (args: string[], team?: string) => Promise<RunResult>;
+let aliceToken = "";
 
 beforeAll(async () => {
   const r = await b.berth(["user", "create", "alice"]);
   expect(r.code, r.stderr).toBe(0);
-  const token = r.stdout.trim();
+  aliceToken = r.stdout.trim();
+  const token = aliceToken;
   alice = (args, team = "acme") => b.berth(args, { env: { BERTH_TOKEN: token, BERTH_TEAM: team, XDG_CONFIG_HOME: `${b.home}/cfg-alice` } });
   expect((await alice(["team", "create", "acme"], "")).code).toBe(0);
   expect((await alice(["team", "create", "beta"], "")).code).toBe(0);
@@ -98,6 +103,62 @@ describe("team quotas", () => {
     expect(images.stdout).toMatch(/acme\/snap\s+1\s/);
     expect(images.stdout).not.toMatch(/acme\/snap\s+2\s/);
     expect((await alice(["rm", "-f", "c"])).code).toBe(0);
+  }, 120_000);
+
+  it("counts the team's volumes against its disk quota", async () => {
+    expect((await alice(["team", "create", "vols"], "")).code).toBe(0);
+    // 4 MiB in a volume, nothing in images.
+    const fill = await alice(["run", "--rm", "-v", "bulk:/data", "busybox", "dd", "if=/dev/zero", "of=/data/blob", "bs=1048576", "count=4"], "vols");
+    expect(fill.code, fill.stderr).toBe(0);
+    expect((await b.berth(["team", "quota", "vols", "--disk", "3m"])).code).toBe(0);
+    expect((await alice(["run", "-d", "--name", "c", "busybox", "sleep", "300"], "vols")).code).toBe(0);
+    const commit = await alice(["commit", "c", "vols/snap:1"], "vols");
+    expect(commit.code).not.toBe(0);
+    expect(commit.stderr).toMatch(/team vols is at its disk quota of 3m: it holds 4\.0m \(volumes 4\.0m\)/);
+    expect((await alice(["images"], "vols")).stdout).not.toContain("vols/snap");
+    // Freeing the volume frees the room.
+    expect((await alice(["volume", "rm", "bulk"], "vols")).code).toBe(0);
+    const again = await alice(["commit", "c", "vols/snap:1"], "vols");
+    expect(again.code, again.stderr).toBe(0);
+    expect((await alice(["rm", "-f", "c"], "vols")).code).toBe(0);
+  }, 120_000);
+
+  it("counts registry pushes: a blob over the disk quota is DENIED naming the quota, and its upload is gone", async () => {
+    expect((await alice(["team", "create", "pushers"], "")).code).toBe(0);
+    expect((await b.berth(["team", "quota", "pushers", "--disk", "64k"])).code).toBe(0);
+    const t = (await token(b.url, ["repository:pushers/app:pull,push"], { user: "alice", pass: aliceToken })).token;
+    const blob = (n: number) => randomBytes(n);
+    const uploads = () => fs.readdirSync(`${b.home}/content/uploads`).filter((f) => !f.startsWith("."));
+    // 40k fits.
+    const first = blob(40 * 1024);
+    const ok = await req(b.url, "POST", `/v2/pushers/app/blobs/uploads/?digest=${sha256(first)}`, { token: t, body: first, headers: { "content-type": "application/octet-stream" } });
+    expect(ok.status, ok.body.toString()).toBe(201);
+    // Another 40k in one go does not: refused, and not stored.
+    const second = blob(40 * 1024);
+    const mono = await req(b.url, "POST", `/v2/pushers/app/blobs/uploads/?digest=${sha256(second)}`, { token: t, body: second, headers: { "content-type": "application/octet-stream" } });
+    expect([mono.status, mono.code]).toEqual([403, "DENIED"]);
+    expect(mono.body.toString()).toMatch(/team pushers is at its disk quota of 64k/);
+    expect((await req(b.url, "HEAD", `/v2/pushers/app/blobs/${sha256(second)}`, { token: t })).status).toBe(404);
+    // Chunked: the first 16k chunk fits, the next 16k does not; the whole upload goes, half and all.
+    const start = await req(b.url, "POST", "/v2/pushers/app/blobs/uploads/", { token: t });
+    expect(start.status).toBe(202);
+    const loc = start.headers.get("location")!;
+    const c1 = await req(b.url, "PATCH", loc, { token: t, body: second.subarray(0, 16 * 1024), headers: { "content-type": "application/octet-stream", "content-range": `0-${16 * 1024 - 1}` } });
+    expect(c1.status, c1.body.toString()).toBe(202);
+    const c2 = await req(b.url, "PATCH", loc, { token: t, body: second.subarray(16 * 1024, 32 * 1024), headers: { "content-type": "application/octet-stream", "content-range": `${16 * 1024}-${32 * 1024 - 1}` } });
+    expect([c2.status, c2.code]).toEqual([403, "DENIED"]);
+    expect(c2.body.toString()).toMatch(/push to pushers\/app refused: team pushers is at its disk quota of 64k/);
+    expect((await req(b.url, "GET", loc, { token: t })).code).toBe("BLOB_UPLOAD_UNKNOWN");
+    expect(uploads()).toEqual([]);
+    // At the quota, a new upload is refused before it starts.
+    const big = blob(30 * 1024);
+    expect((await req(b.url, "POST", `/v2/pushers/app/blobs/uploads/?digest=${sha256(big)}`, { token: t, body: big })).code).toBe("DENIED");
+    // Local images count what the registry holds too.
+    expect((await b.berth(["team", "quota", "pushers", "--disk", "40k"])).code).toBe(0);
+    expect((await alice(["run", "-d", "--name", "p", "busybox", "sleep", "300"], "pushers")).code).toBe(0);
+    const commit = await alice(["commit", "p", "pushers/x:1"], "pushers");
+    expect(commit.stderr).toMatch(/team pushers is at its disk quota of 40k: it holds 40\.0k \(registry 40\.0k\)/);
+    expect((await alice(["rm", "-f", "p"], "pushers")).code).toBe(0);
   }, 120_000);
 
   it("refuses a bad quota value with what to type instead", async () => {

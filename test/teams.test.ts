@@ -210,11 +210,12 @@ describe("images made by a team", () => {
 
 describe("site-wide actions", () => {
   it("are the site admin's, and never a read-only token's", async () => {
-    const bob = await users.bob.berth(["volume", "prune", "-f"]);
+    // (volume and network prune are a team's own: test/teams-volumes-networks.test.ts)
+    const bob = await users.bob.berth(["image", "prune", "-f"]);
     expect(bob.code).not.toBe(0);
     expect(bob.stderr).toMatch(/admin only/);
     const ro = (await b.berth(["token", "create", "--read-only"])).stdout.trim();
-    const r = await b.berth(["volume", "prune", "-f"], { env: { BERTH_TOKEN: ro } });
+    const r = await b.berth(["image", "prune", "-f"], { env: { BERTH_TOKEN: ro } });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/read-only/);
   });

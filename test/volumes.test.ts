@@ -29,13 +29,17 @@ async function inspectVolume(name: string) {
   return arr[0]!;
 }
 
+/** A volume's directory: BERTH_HOME/volumes/<id> (by id, not name: two teams may each have one name). */
+const volumeDir = async (name: string) => path.dirname((await inspectVolume(name)).Mountpoint);
+
 const containerCount = async () => (await ok(["ps", "-a", "-q"])).split("\n").filter(Boolean).length;
 
 describe("named volumes", () => {
-  it("create, ls, inspect with Docker's fields; data under BERTH_HOME/volumes/<name>/_data", async () => {
+  it("create, ls, inspect with Docker's fields; data under BERTH_HOME/volumes/<id>/_data", async () => {
     expect((await ok(["volume", "create", "--label", "team=web", "vol-a"])).trim()).toBe("vol-a");
     const v = await inspectVolume("vol-a");
-    expect(v).toMatchObject({ Name: "vol-a", Driver: "local", Scope: "local", Labels: { team: "web" }, Mountpoint: path.join(b.home, "volumes", "vol-a", "_data") });
+    expect(v).toMatchObject({ Name: "vol-a", Driver: "local", Scope: "local", Labels: { team: "web" } });
+    expect(v.Mountpoint).toMatch(new RegExp(`^${path.join(b.home, "volumes")}/[0-9a-f]{64}/_data$`));
     expect(fs.statSync(v.Mountpoint).isDirectory()).toBe(true);
     expect(new Date(v.CreatedAt).getTime()).toBeGreaterThan(0);
     expect((await ok(["volume", "ls", "-q"])).split("\n")).toContain("vol-a");
@@ -49,7 +53,7 @@ describe("named volumes", () => {
   it("data outlives rm and is seen by a second container; two containers share one volume", async () => {
     await ok(["run", "--name", "writer", "-v", "shared:/data", "busybox", "sh", "-c", "echo kept > /data/f"]);
     await ok(["rm", "writer"]);
-    expect(fs.readFileSync(path.join(b.home, "volumes", "shared", "_data", "f"), "utf8")).toBe("kept\n");
+    expect(fs.readFileSync(path.join(await volumeDir("shared"), "_data", "f"), "utf8")).toBe("kept\n");
     expect(await ok(["run", "--rm", "-v", "shared:/data", "busybox", "cat", "/data/f"])).toBe("kept\n");
     // Two running containers see each other's writes.
     const a = (await ok(["run", "-d", "-v", "shared:/s", "busybox", "sh", "-c", "while [ ! -f /s/from-b ]; do sleep 0.1; done; cat /s/from-b"])).trim();
@@ -65,18 +69,19 @@ describe("named volumes", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`remove busy: volume is in use - [${id}]`);
     expect(await inspectVolume("busy")).toMatchObject({ Name: "busy" });
+    const dir = await volumeDir("busy");
     await ok(["rm", id]);
     expect((await ok(["volume", "rm", "busy"])).trim()).toBe("busy");
-    expect(fs.existsSync(path.join(b.home, "volumes", "busy"))).toBe(false);
+    expect(fs.existsSync(dir)).toBe(false);
     const gone = await b.berth(["volume", "inspect", "busy"]);
     expect(gone.code).toBe(1);
-    expect(gone.stderr).toContain("no such volume");
+    expect(gone.stderr).toContain("No such volume: busy");
   });
 
   it("an empty named volume is first filled with the image's content at its path (copy-up)", async () => {
     const want = await ok(["run", "--rm", "busybox", "ls", "/bin/busybox"]);
     expect(await ok(["run", "--rm", "-v", "seeded:/bin", "busybox", "ls", "/bin/busybox"])).toBe(want);
-    expect(fs.existsSync(path.join(b.home, "volumes", "seeded", "_data", "busybox"))).toBe(true);
+    expect(fs.existsSync(path.join(await volumeDir("seeded"), "_data", "busybox"))).toBe(true);
     // nocopy: stays empty.
     expect(await ok(["run", "--rm", "--mount", "type=volume,source=unseeded,target=/mnt,volume-nocopy", "busybox", "ls", "-A", "/mnt"])).toBe("");
   });
@@ -152,9 +157,10 @@ describe("anonymous volumes", () => {
     const mounts = (JSON.parse(await ok(["inspect", "vi"])) as { Mounts: { Name: string; Destination: string }[] }[])[0]!.Mounts;
     expect(mounts).toHaveLength(1);
     expect(mounts[0]!.Destination).toBe("/seed");
-    expect(fs.readFileSync(path.join(b.home, "volumes", mounts[0]!.Name, "_data/x"), "utf8")).toBe("seeded\n");
+    const dir = await volumeDir(mounts[0]!.Name);
+    expect(fs.readFileSync(path.join(dir, "_data/x"), "utf8")).toBe("seeded\n");
     await ok(["rm", "-v", "vi"]);
-    expect(fs.existsSync(path.join(b.home, "volumes", mounts[0]!.Name))).toBe(false);
+    expect(fs.existsSync(dir)).toBe(false);
   });
 
   it("-v /data makes an anonymous volume: kept by rm, removed by rm -v and by run --rm; inspect lists Mounts", async () => {
@@ -163,7 +169,7 @@ describe("anonymous volumes", () => {
     const anon = c.Mounts.find((m) => m.Destination === "/data")!;
     expect(anon).toMatchObject({ Type: "volume", Driver: "local", RW: true });
     expect(String(anon.Name)).toMatch(/^[0-9a-f]{64}$/);
-    expect(anon.Source).toBe(path.join(b.home, "volumes", String(anon.Name), "_data"));
+    expect(anon.Source).toBe((await inspectVolume(String(anon.Name))).Mountpoint);
     expect(c.Mounts.find((m) => m.Destination === "/n")).toMatchObject({ Type: "volume", Name: "named-kept" });
     expect(c.Mounts.find((m) => m.Destination === "/tt")).toMatchObject({ Type: "tmpfs" });
     expect((c as unknown as { HostConfig: { Binds: string[]; Tmpfs: Record<string, string> } }).HostConfig).toMatchObject({ Binds: expect.arrayContaining(["named-kept:/n"]), Tmpfs: { "/tt": "" } });

@@ -20,6 +20,8 @@ import { buildHttpHandler } from "./src/server/builds/http.js";
 import { runHttpHandler } from "./src/server/containers/run-http.js";
 import { archiveHttpHandler } from "./src/server/containers/archive-http.js";
 import { createRegistry, isRegistryPath } from "./src/server/registry/index.js";
+import { volumeBytesOf } from "./src/server/teams/disk.js";
+import { trackTiming } from "./src/server/policy/timing.js";
 import { oidcHttpHandler } from "./src/server/auth/oidc.js";
 import { requestGuard } from "./src/server/http/guard.js";
 import { removePartialUploads } from "./src/server/uploads.js";
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
   const buildHttp = buildHttpHandler(services);
   const runHttp = runHttpHandler(services);
   const archiveHttp = archiveHttpHandler(services);
-  const registry = await createRegistry({ db, home: cfg.home, log, uploadIdleMs: cfg.uploadIdleTimeoutMs });
+  const registry = await createRegistry({ db, home: cfg.home, log, uploadIdleMs: cfg.uploadIdleTimeoutMs, volumeBytes: volumeBytesOf(services) });
   const oidcHttp = oidcHttpHandler({ db, log });
   const guard = requestGuard({ publicUrl: cfg.url, maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes: cfg.maxUploadBytes, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, log });
 
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    trackTiming(req, res);
     const url = req.url ?? "/";
     const pathname = url.split("?", 1)[0]!;
     // Cross-site requests, body sizes and stalled bodies, for every route below (src/server/http/guard.ts).

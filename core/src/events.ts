@@ -23,14 +23,20 @@ export const EVENT_TYPES = [
   "image.tag",
   "image.untag",
   "image.delete",
+  "volume.create",
+  "volume.destroy",
+  "network.create",
+  "network.destroy",
+  "network.connect",
+  "network.disconnect",
 ] as const;
 
 export const ContainerEvent = z.object({
   type: z.enum(EVENT_TYPES),
-  /** The container's id (for image events: the image's id). */
+  /** The container's id (image events: the image's id; volume events: its name; network events: its id). */
   id: z.string(),
   hostId: z.string().optional(),
-  /** The owning team, so the relay shows it only to that team's members (null: a shared base image, seen by all). */
+  /** The owning team, so the relay shows it only to that team's members (null: a shared base image or the default bridge, seen by all). */
   teamId: z.string().nullable().optional(),
   exitCode: z.number().int().nullable().optional(),
   error: z.string().optional(),
@@ -39,7 +45,7 @@ export const ContainerEvent = z.object({
   time: z.string(),
 });
 export type ContainerEvent = z.infer<typeof ContainerEvent>;
-/** Every event Berth publishes (containers and images share the shape). */
+/** Every event Berth publishes (containers, images, volumes and networks share the shape). */
 export type BerthEvent = ContainerEvent;
 
 /**

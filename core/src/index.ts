@@ -20,6 +20,7 @@ export * from "./log-options.js";
 export * from "./network.js";
 export * from "./mounts.js";
 export * from "./volume-jobs.js";
+export * from "./quota-jobs.js";
 export * from "./version.js";
 export * from "./job-once.js";
 export * from "./host-resources.js";

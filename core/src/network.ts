@@ -73,23 +73,30 @@ export function parsePublish(spec: string): PortMapping {
 export const JOB_NETWORK = { network: "network" } as const;
 const ContainerId = z.string().regex(/^[0-9a-f]{64}$/);
 
+/**
+ * The team whose networks an operation sees: its own and the shared default bridge (another
+ * team's are not found, as ones that do not exist). Names are unique within a team.
+ */
+const TeamId = z.string().min(1).max(64);
+
 export const NetworkJob = z.discriminatedUnion("op", [
   z.object({
     op: z.literal("create"),
+    teamId: TeamId,
     name: NetworkName,
     driver: z.literal("bridge").default("bridge"),
     subnet: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "a CIDR such as 10.30.0.0/24").optional(),
     gateway: Ipv4.optional(),
     labels: z.record(z.string(), z.string().max(4096)).default({}),
   }),
-  z.object({ op: z.literal("list") }),
-  z.object({ op: z.literal("inspect"), names: z.array(z.string().min(1).max(128)).min(1).max(100) }),
-  z.object({ op: z.literal("remove"), names: z.array(z.string().min(1).max(128)).min(1).max(100) }),
-  z.object({ op: z.literal("prune") }),
-  z.object({ op: z.literal("connect"), network: z.string().min(1).max(128), containerId: ContainerId, aliases: z.array(z.string().min(1).max(253)).max(64).default([]) }),
-  z.object({ op: z.literal("disconnect"), network: z.string().min(1).max(128), containerId: ContainerId, force: z.boolean().default(false) }),
+  z.object({ op: z.literal("list"), teamId: TeamId }),
+  z.object({ op: z.literal("inspect"), teamId: TeamId, names: z.array(z.string().min(1).max(128)).min(1).max(100) }),
+  z.object({ op: z.literal("remove"), teamId: TeamId, names: z.array(z.string().min(1).max(128)).min(1).max(100) }),
+  z.object({ op: z.literal("prune"), teamId: TeamId }),
+  z.object({ op: z.literal("connect"), teamId: TeamId, network: z.string().min(1).max(128), containerId: ContainerId, aliases: z.array(z.string().min(1).max(253)).max(64).default([]) }),
+  z.object({ op: z.literal("disconnect"), teamId: TeamId, network: z.string().min(1).max(128), containerId: ContainerId, force: z.boolean().default(false) }),
   /** Before a run is recorded: the network exists and the host ports are free (nothing is reserved). */
-  z.object({ op: z.literal("check"), network: z.string().min(1).max(128).optional(), publish: z.array(PortMapping).max(256).default([]) }),
+  z.object({ op: z.literal("check"), teamId: TeamId, network: z.string().min(1).max(128).optional(), publish: z.array(PortMapping).max(256).default([]) }),
   /** A container's NetworkSettings, for inspect. */
   z.object({ op: z.literal("settings"), containerId: ContainerId }),
 ]);

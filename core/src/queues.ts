@@ -45,6 +45,8 @@ export const ImageLoadJob = z.object({
   archive: BuildsFileName,
   /** The team the loaded tags belong to (the loader's); none: shared base images. */
   teamId: z.string().min(1).max(64).optional(),
+  /** The loader is the site admin (may move shared base tags); another team's tag is refused either way. */
+  siteAdmin: z.boolean().default(false),
 });
 export type ImageLoadJob = z.infer<typeof ImageLoadJob>;
 export interface ImageLoadResult {
@@ -89,13 +91,15 @@ export interface ImageInspectResult {
   layerSizes: number[];
 }
 
-/** Mark and sweep: removes blobs and snapshots no image, container or registry row refers to. */
+/** Mark and sweep (core/src/content/gc.ts): removes blobs and snapshots no image, container or registry row refers to. */
 export const ImageGcJob = z.object({ dryRun: z.boolean().default(false) });
 export type ImageGcJob = z.infer<typeof ImageGcJob>;
 export interface ImageGcResult {
   blobsRemoved: number;
   snapshotsRemoved: number;
   bytesReclaimed: number;
+  /** Build cache entries that named a swept blob. */
+  cacheEntriesRemoved: number;
 }
 
 export const ImageDfJob = z.object({
@@ -157,6 +161,8 @@ export const ImagePullJob = z.object({
   credentialKey: CredentialKey.optional(),
   /** The team the pulled tag belongs to (the puller's); none: a shared base image. */
   teamId: z.string().min(1).max(64).optional(),
+  /** The puller is the site admin (may move shared base tags); another team's tag is refused either way. */
+  siteAdmin: z.boolean().default(false),
 });
 export type ImagePullJob = z.infer<typeof ImagePullJob>;
 export interface ImagePullResult {

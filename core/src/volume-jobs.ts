@@ -2,8 +2,9 @@ import { z } from "zod";
 import { MountSpec, VolumeName } from "./mounts.js";
 
 // ---- Volumes, mounts, cp and diff (on the host that owns the volume or container) ----------------
-// Volumes live under $BERTH_HOME/volumes/<name>/_data on a worker's host, so every change to one
-// (directory and row together) is a job on that host's queue; web only reads the rows.
+// Volumes live under $BERTH_HOME/volumes/<id>/_data on a worker's host, so every change to one
+// (directory and row together) is a job on that host's queue; web only reads the rows. A volume
+// belongs to a team and its name is unique within that team: every job names the team.
 
 export const JOB_VOLUME = {
   volumeCreate: "volume.create",
@@ -22,6 +23,7 @@ export const JOB_VOLUME = {
 
 const ContainerId = z.string().regex(/^[0-9a-f]{64}$/);
 const BuildsFile = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tar$/, "a <uuid>.tar file name");
+const TeamId = z.string().min(1).max(64);
 const Labels = z.record(z.string().min(1).max(1024), z.string().max(64 * 1024)).default({});
 
 /** What `volume inspect` prints (Docker's fields). */
@@ -37,11 +39,12 @@ export interface VolumeInfo {
 
 /** `volume create [NAME]`: no name → 64 random hex digits. Creating an existing name returns it (Docker). */
 /** `teamId`: the team the new volume belongs to (web checked the caller may act there). */
-export const VolumeCreateJob = z.object({ name: VolumeName.optional(), labels: Labels, anonymous: z.boolean().default(false), teamId: z.string().min(1).max(64).optional() });
+export const VolumeCreateJob = z.object({ name: VolumeName.optional(), labels: Labels, anonymous: z.boolean().default(false), teamId: TeamId });
 export type VolumeCreateJob = z.infer<typeof VolumeCreateJob>;
 
 /** `volume rm [-f] NAME…`; `ifUnused`/`quiet`: `rm -v`'s clean-up of anonymous volumes (skip what is still in use or gone). */
 export const VolumeRemoveJob = z.object({
+  teamId: TeamId,
   names: z.array(VolumeName).min(1).max(1000),
   force: z.boolean().default(false),
   quiet: z.boolean().default(false),
@@ -53,23 +56,37 @@ export interface VolumeRemoveResult {
   errors: { name: string; kind: string; message: string }[];
 }
 
-/** `volume prune`: unused anonymous volumes; `all`: every unused volume. */
-export const VolumePruneJob = z.object({ all: z.boolean().default(false) });
+/** `volume prune`: the team's unused anonymous volumes on this host; `all`: every unused one of the team's. */
+export const VolumePruneJob = z.object({ teamId: TeamId, all: z.boolean().default(false) });
 export type VolumePruneJob = z.infer<typeof VolumePruneJob>;
 export interface VolumePruneResult {
   removed: string[];
   spaceReclaimed: number;
 }
 
-/** `volume.usage`: the size of each named volume on this host (a name it does not hold is left out). */
-export const VolumeUsageJob = z.object({ names: z.array(VolumeName).min(1).max(1000) });
+/** `volume.usage`: the size of each of the team's named volumes on this host (a name it does not hold is left out). */
+export const VolumeUsageJob = z.object({ teamId: TeamId, names: z.array(VolumeName).min(1).max(1000) });
 export type VolumeUsageJob = z.infer<typeof VolumeUsageJob>;
 export interface VolumeUsageResult {
   /** Bytes under each volume's _data (apparent sizes, hard links once). */
   sizes: Record<string, number>;
 }
 
-export const MountsPrepareJob = z.object({ containerId: ContainerId, imageId: z.string().regex(/^sha256:[0-9a-f]{64}$/), mounts: z.array(MountSpec).max(128), teamId: z.string().min(1).max(64).optional() });
+/** A host path the site admin lets a team bind-mount (and everything under it). */
+export const HostPathGrant = z.object({ path: z.string().min(1).max(4096).startsWith("/"), readOnly: z.boolean() });
+export type HostPathGrant = z.infer<typeof HostPathGrant>;
+
+/**
+ * `hostPaths`: set when the caller is not the site admin: every bind source must then resolve
+ * (symlinks and `..` followed on the host) to a granted path or below it.
+ */
+export const MountsPrepareJob = z.object({
+  containerId: ContainerId,
+  imageId: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  mounts: z.array(MountSpec).max(128),
+  teamId: TeamId,
+  hostPaths: z.array(HostPathGrant).max(1024).optional(),
+});
 export type MountsPrepareJob = z.infer<typeof MountsPrepareJob>;
 export interface MountsPrepareResult {
   mounts: MountSpec[];

@@ -1,4 +1,5 @@
 import os from "node:os";
+import { randomUUID } from "node:crypto";
 import { Queue, Worker, type Job } from "bullmq";
 import { config, createLogger, homePaths, hostQueueName, JOB, JOB_REGISTRY } from "@berth/core";
 import { ContentStore } from "@berth/core/content";
@@ -30,14 +31,16 @@ import type { ImageJobDeps } from "./jobs/deps.js";
 import { cleanBuildsDir } from "./images/builds-dir.js";
 import buildJob from "./jobs/build.js";
 import { BUILD_JOB, BUILDS_QUEUE } from "@berth/core";
-import { JOB_BOOTSTRAP, JOB_COMMIT } from "@berth/core";
+import { JOB_BOOTSTRAP, JOB_COMMIT, JOB_QUOTA } from "@berth/core";
 import { JOB_RUNTIME } from "@berth/core";
 import { containerPause, containerStats, containerTop } from "./jobs/container-runtime.js";
 import { JOB_NETWORK } from "@berth/core";
 import { controlPlanePorts, NetworkService } from "./network/index.js";
+import { firstAdminTeam } from "./host/first-admin-team.js";
 import networkJob from "./jobs/network.js";
 import { VolumeStore } from "./volumes/index.js";
 import { volumeHandlers } from "./jobs/volume-jobs.js";
+import teamVolumeBytes from "./jobs/team-volume-bytes.js";
 import { unmountStale } from "./container-fs/index.js";
 import { OnceJobs } from "./jobs/once.js";
 import { HealthMonitor } from "./health/monitor.js";
@@ -60,10 +63,13 @@ async function main(): Promise<void> {
   await snapshots.init();
   const hostId = await hostIdentity(paths.hostId, cfg.hostId);
   // First thing once the host is known: whoever waits on a job the last worker here died in hears of it now.
-  const once = new OnceJobs(redis, hostId, os.hostname(), log.child({ part: "jobs" }));
+  // This process, as web's /agent link and the host's list of running jobs know it.
+  const instance = randomUUID();
+  const once = new OnceJobs(redis, hostId, os.hostname(), instance, log.child({ part: "jobs" }));
   await endInterrupted(once, redis);
   const network = new NetworkService(cfg.home, hostId, log.child({ part: "network" }), {
     controlPlanePorts: cfg.allowContainerControlPlane ? [] : controlPlanePorts(cfg),
+    legacyTeam: () => firstAdminTeam(client),
   });
   const volumes = new VolumeStore({ db: client, dir: paths.volumes, hostId, log });
   const health = new HealthMonitor(redis, log, (id, status) => manager.healthChanged(id, status));
@@ -99,6 +105,7 @@ async function main(): Promise<void> {
     [JOB_REGISTRY.imagePull]: imagePull({ ...imageDeps, redis }),
     [JOB_NETWORK.network]: networkJob(network, log),
     ...volumeHandlers({ ...imageDeps, volumes }),
+    [JOB_QUOTA.teamVolumeBytes]: teamVolumeBytes({ ...imageDeps, volumes }),
   };
   const worker = new Worker(
     hostQueueName(hostId),
@@ -127,7 +134,7 @@ async function main(): Promise<void> {
   await builds.waitUntilReady();
   const unregister = await registerHost(client, hostId);
   publishHostResources(redis, hostId, cfg.home, log); // unref'd timer: ends with the process
-  const agent = connectAgent({ url: cfg.url, home: cfg.home, hostId, manager, log });
+  const agent = connectAgent({ url: cfg.url, home: cfg.home, hostId, instance, manager, log });
   log.info({ hostId, home: cfg.home }, "worker ready");
 
   let closing = false;

@@ -174,6 +174,42 @@ export function register(program: Command): Command {
       }),
     );
   cmd
+    .command("allow-path")
+    .description("Let a team bind-mount a host path and what is under it (site admin)")
+    .argument("<team>")
+    .argument("<hostpath>", "absolute host path")
+    .option("--read-only", "the team may only mount it read-only")
+    .action(
+      action("other", async (team: string, hostPath: string, opts: { readOnly?: boolean }) => {
+        const { api, out } = await session();
+        const r = await api.team.allowPath.mutate({ team, path: hostPath, readOnly: opts.readOnly ?? false });
+        await out(`team ${r.team} may bind-mount ${r.path}${r.readOnly ? " (read-only)" : ""}\n`);
+      }),
+    );
+  cmd
+    .command("disallow-path")
+    .description("Take back a team's host path grant (site admin)")
+    .argument("<team>")
+    .argument("<hostpath>")
+    .action(
+      action("other", async (team: string, hostPath: string) => {
+        const { api, out } = await session();
+        const r = await api.team.disallowPath.mutate({ team, path: hostPath });
+        await out(`team ${r.team} may no longer bind-mount ${r.path}\n`);
+      }),
+    );
+  cmd
+    .command("paths")
+    .description("List the host paths a team may bind-mount")
+    .argument("<team>")
+    .action(
+      action("other", async (team: string) => {
+        const { api, out, table } = await session();
+        const rows = await api.team.paths.query({ team });
+        await out(table(["TEAM", "PATH", "MODE"], rows.map((r) => [r.team, r.path, r.readOnly ? "ro" : "rw"])));
+      }),
+    );
+  cmd
     .command("use")
     .description("Set the team commands act in on this server (stored like the login; --team and BERTH_TEAM win)")
     .argument("[name]", "the team; none: back to your personal team")

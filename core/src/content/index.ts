@@ -1,1 +1,3 @@
 export * from "./store.js";
+export * from "./gc.js";
+export { ThreadHash } from "./hash-thread.js";

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticate, type AuthUser } from "./auth/index.js";
 import type { Services } from "./services.js";
+import { timed } from "./policy/timing.js";
 
 export interface Context {
   req: IncomingMessage;
@@ -14,7 +15,7 @@ export function contextFactory(services: Services) {
     req,
     res,
     services,
-    user: await authenticate(services.db, req.headers),
+    user: await timed(req, "auth", () => authenticate(services.db, req.headers)),
   });
 }
 

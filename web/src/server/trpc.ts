@@ -5,6 +5,8 @@ import { AUTH_REQUIRED_MESSAGE } from "./auth/index.js";
 import { asBerthError, kindForCode, toTRPCError } from "./errors.js";
 import { actorFor, can, teamFromHeaders, type Action, type TeamAction } from "./policy/index.js";
 import { recordAudit, requestOrigin, targetOf } from "./audit/index.js";
+import { addTiming, timed } from "./policy/timing.js";
+import { performance } from "node:perf_hooks";
 
 /** Every procedure declares its policy (the coverage test walks the router for it). */
 export interface Meta {
@@ -75,8 +77,10 @@ export function teamProcedure(action: TeamAction) {
     const audit = async (result: string, actor?: { id: string; name: string }, detail = "") => {
       if (type !== "mutation") return;
       const input = await getRawInput().catch(() => undefined);
-      await recordAudit(db, log, { actorId: ctx.user.id, actorName: ctx.user.name, teamId: actor?.id ?? null, teamName: actor?.name ?? teamFromHeaders(ctx.req.headers) ?? null, action: path, target: targetOf(input), result, detail }, requestOrigin(ctx.req));
+      await timed(ctx.req, "audit", () => recordAudit(db, log, { actorId: ctx.user.id, actorName: ctx.user.name, teamId: actor?.id ?? null, teamName: actor?.name ?? teamFromHeaders(ctx.req.headers) ?? null, action: path, target: targetOf(input), result, detail }, requestOrigin(ctx.req)));
     };
+    const t0 = performance.now();
+    const spent = () => addTiming(ctx.req, "policy", performance.now() - t0);
     // A procedure about a team names it in its input (`team rm NAME`); the rest act in the current team.
     const raw = await getRawInput().catch(() => undefined);
     const named = raw && typeof raw === "object" && typeof (raw as { team?: unknown }).team === "string" ? (raw as { team: string }).team : undefined;
@@ -84,10 +88,12 @@ export function teamProcedure(action: TeamAction) {
     try {
       actor = await actorFor(db, ctx.user, named ?? teamFromHeaders(ctx.req.headers));
     } catch (err) {
+      spent();
       await audit(asBerthError(err)?.kind ?? "Internal", undefined, (err as Error).message);
       throw err;
     }
     const decision = can(actor, action);
+    spent();
     if (!decision.allow) {
       await audit(decision.error.kind, actor.team, decision.error.message);
       throw decision.error;
@@ -103,8 +109,26 @@ export function teamProcedure(action: TeamAction) {
 export const openProcedure = publicProcedure.meta({ policy: "public" });
 /** The caller's own account (whoami, their tokens, their password, their teams). */
 export const selfProcedure = protectedProcedure.meta({ policy: "self" });
-/** The site admin's (users, quotas, host paths, garbage collection); changes refused to read-only tokens. */
-export const siteProcedure = adminProcedure.meta({ policy: "site" }).use(({ ctx, type, next }) => {
-  if (type === "mutation" && ctx.user.readOnly) throw new TRPCError({ code: "FORBIDDEN", message: "this API token is read-only" });
-  return next();
+/**
+ * The site admin's (users, quotas, host paths, garbage collection); changes refused to read-only
+ * tokens. Mutations are audited with their result, refused or not (in the team the input names).
+ */
+export const siteProcedure = protectedProcedure.meta({ policy: "site" }).use(async ({ ctx, type, path, getRawInput, next }) => {
+  const { db, log } = ctx.services;
+  const audit = async (result: string, detail = "") => {
+    if (type !== "mutation") return;
+    const input = await getRawInput().catch(() => undefined);
+    const team = input && typeof input === "object" && typeof (input as { team?: unknown }).team === "string" ? (input as { team: string }).team : null;
+    const row = team ? await db.team.findUnique({ where: { name: team }, select: { id: true } }) : null;
+    await timed(ctx.req, "audit", () => recordAudit(db, log, { actorId: ctx.user.id, actorName: ctx.user.name, teamId: row?.id ?? null, teamName: team, action: path, target: targetOf(input), result, detail }, requestOrigin(ctx.req)));
+  };
+  const refusal = !ctx.user.isAdmin ? "admin only" : type === "mutation" && ctx.user.readOnly ? "this API token is read-only" : undefined;
+  if (refusal) {
+    await audit("PermissionDenied", refusal);
+    throw new TRPCError({ code: "FORBIDDEN", message: refusal });
+  }
+  const result = await next();
+  if (result.ok) await audit("ok");
+  else await audit(asBerthError(result.error.cause)?.kind ?? kindForCode(result.error.code) ?? "Internal", result.error.message);
+  return result;
 });

@@ -25,6 +25,8 @@ export interface AgentLinkOptions {
   url: string;
   home: string;
   hostId: string;
+  /** This worker process's id: web ends the jobs of an instance whose link was lost (kill -9, crash). */
+  instance: string;
   manager: ContainerManager;
   log: Logger;
 }
@@ -50,7 +52,7 @@ export function connectAgent(o: AgentLinkOptions): AgentLink {
       } catch {
         /* web has not written it yet: refused, retried */
       }
-      cb({ hostId: o.hostId, key });
+      cb({ hostId: o.hostId, instance: o.instance, key });
     },
     reconnectionDelayMax: 2_000,
   });

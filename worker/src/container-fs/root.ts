@@ -19,11 +19,12 @@ export interface ContainerFsDeps {
   snapshots: Snapshots;
   containersDir: string;
   /** Where a named volume's data is (to mount volumes into a stopped container's root for cp). */
-  volumes?: { dataDir(name: string): string };
+  volumes?: { dataDirOf(teamId: string, name: string): Promise<string | undefined> };
 }
 
 export interface ContainerRow {
   id: string;
+  teamId: string;
   imageId: string;
   options: string;
 }
@@ -45,7 +46,7 @@ export async function lowerdirsOf(d: ContainerFsDeps, imageId: string): Promise<
  */
 export async function withContainerRoot<T>(d: ContainerFsDeps, containerId: string, fn: (root: string, c: ContainerRow) => Promise<T>): Promise<T> {
   const find = async () => {
-    const row = await d.db.container.findUnique({ where: { id: containerId }, select: { id: true, imageId: true, state: true, pid: true, options: true } });
+    const row = await d.db.container.findUnique({ where: { id: containerId }, select: { id: true, teamId: true, imageId: true, state: true, pid: true, options: true } });
     if (!row) throw new NotFound(`No such container: ${containerId}`);
     return row;
   };
@@ -99,7 +100,7 @@ async function withStoppedRoot<T>(d: ContainerFsDeps, row: ContainerRow, fn: (ro
 async function mountVolumes(d: ContainerFsDeps, row: ContainerRow, mnt: string): Promise<void> {
   const mounts = mountsOf(row.options).filter((m) => m.type !== "tmpfs");
   for (const m of mounts.sort((a, b) => a.target.split("/").length - b.target.split("/").length)) {
-    const source = m.type === "bind" ? m.source : m.source && d.volumes ? d.volumes.dataDir(m.source) : undefined;
+    const source = m.type === "bind" ? m.source : m.source && d.volumes ? await d.volumes.dataDirOf(row.teamId, m.source) : undefined;
     if (!source || !(await fs.stat(source).then((st) => st.isDirectory(), () => false))) continue;
     let fd: number;
     try {

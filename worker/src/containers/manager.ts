@@ -136,10 +136,10 @@ export class ContainerManager {
         return;
       }
       // Mounts before the network: a refused mount must not leave a published port behind.
-      const mounts = this.d.volumes ? await runtimeMounts(this.d.volumes, opts.mounts, lowerdirs) : {};
+      const mounts = this.d.volumes ? await runtimeMounts(this.d.volumes, row.teamId, opts.mounts, lowerdirs) : {};
       let net;
       try {
-        net = await this.d.network?.prepare({ id: row.id, name: row.name, dir }, { network: opts.network, aliases: opts.networkAliases, networks: opts.networks, publish: opts.publish, ...(opts.publishAll ? { exposed: Object.keys(image.config.config?.ExposedPorts ?? {}) } : {}) });
+        net = await this.d.network?.prepare({ id: row.id, name: row.name, teamId: row.teamId, dir }, { network: opts.network, aliases: opts.networkAliases, networks: opts.networks, publish: opts.publish, ...(opts.publishAll ? { exposed: Object.keys(image.config.config?.ExposedPorts ?? {}) } : {}) });
       } catch (e) {
         log.warn({ err: e }, "container network could not be set up");
         await this.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, storageErrorOf(e)?.message ?? (e as Error).message);
@@ -280,9 +280,9 @@ export class ContainerManager {
     if (autoRemove) {
       await this.publish("container.destroy", id);
       // --rm takes the container's anonymous volumes with it (docker does); named ones stay.
-      const options = (await this.d.db.container.findUnique({ where: { id }, select: { options: true } }).catch(() => null))?.options;
+      const gone = await this.d.db.container.findUnique({ where: { id }, select: { options: true, teamId: true } }).catch(() => null);
       await this.d.db.container.delete({ where: { id } }).catch(() => undefined);
-      if (options) await this.d.volumes?.removeAnonymousOf(options).catch((err: unknown) => this.d.log.warn({ err, id }, "removing anonymous volumes failed"));
+      if (gone) await this.d.volumes?.removeAnonymousOf(gone.teamId, gone.options).catch((err: unknown) => this.d.log.warn({ err, id }, "removing anonymous volumes failed"));
       await fs.rm(this.dir(id), { recursive: true, force: true });
     }
     if (!restarting) this.teams.delete(id);

@@ -51,7 +51,7 @@ it("sweeps only blobs and snapshots nothing refers to, and only once they are pa
   expect(await store.has(orphan.digest)).toBe(true);
 
   const r = await collectGarbage({ db, blobs: store, snapshots });
-  expect(r).toEqual({ blobsRemoved: 1, snapshotsRemoved: 1, bytesReclaimed: orphan.size + 5 });
+  expect(r).toEqual({ blobsRemoved: 1, snapshotsRemoved: 1, bytesReclaimed: orphan.size + 5, cacheEntriesRemoved: 0 });
   expect(await store.has(orphan.digest)).toBe(false);
   expect(await store.has(fresh.digest)).toBe(true); // within the grace period
   for (const b of [layer.descriptor.digest, id, img.manifest.config.digest]) expect(await store.has(b)).toBe(true);
@@ -64,10 +64,17 @@ it("sweeps only blobs and snapshots nothing refers to, and only once they are pa
   expect(df.images.reclaimable).toBe(df.images.size);
   expect(df.content.snapshots).toBe(1);
 
-  // Once the image row goes, its blobs and snapshot go with the next sweep.
+  // Once the image row goes, its blobs and snapshot go with the next sweep, and the build cache
+  // entry naming its layer with them (a build must not find an entry whose layers are gone).
+  const buildsDir = path.join(dir, "builds");
+  await fs.mkdir(path.join(buildsDir, "cache"), { recursive: true });
+  await fs.writeFile(path.join(buildsDir, "cache", "k1.json"), JSON.stringify({ layers: [layer], config: {} }));
+  await fs.writeFile(path.join(buildsDir, "cache", "k2.json"), JSON.stringify({ layers: [], config: {} }));
   await db.image.delete({ where: { id } });
-  const all = await collectGarbage({ db, blobs: store, snapshots }, { graceMs: 0 });
+  const all = await collectGarbage({ db, blobs: store, snapshots, buildsDir }, { graceMs: 0 });
   expect(all.blobsRemoved).toBe(4); // layer, config, manifest, fresh orphan
   expect(all.snapshotsRemoved).toBe(1);
+  expect(all.cacheEntriesRemoved).toBe(1);
   expect(await fs.readdir(store.blobs)).toEqual([]);
+  expect(await fs.readdir(path.join(buildsDir, "cache"))).toEqual(["k2.json"]);
 });

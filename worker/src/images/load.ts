@@ -8,6 +8,7 @@ import { ingestLayer, type PendingLayer } from "./ingest-layer.js";
 import { LayerChecker } from "./layer-check.js";
 import { storeLock } from "./lock.js";
 import { writeImage } from "./store.js";
+import { assertTagsMovable, pointTags } from "./tags.js";
 import { TarIndex } from "./tar-index.js";
 
 export interface LoadDeps {
@@ -16,6 +17,8 @@ export interface LoadDeps {
   log?: Logger;
   /** The team new tags belong to (the loader's); none: shared base images. */
   teamId?: string | undefined;
+  /** Set (with the loader's site-admin bit): tags of another team, or shared ones, are refused. */
+  siteAdmin?: boolean | undefined;
 }
 
 /** Docker-style progress: `{id: "<12 hex of the diff_id>", status: "Loading layer" | "Loading 12.3MB/1.07GB" | "Loaded" | "Already exists"}`. */
@@ -83,6 +86,9 @@ export async function loadArchive(d: LoadDeps, file: string, onProgress?: (p: Lo
   const idx = await TarIndex.open(file);
   const contents = await readArchive(idx);
   if (contents.skippedTags.length) d.log?.warn({ tags: contents.skippedTags }, "load: ignoring image names Berth cannot use");
+  const owner = d.siteAdmin === undefined ? undefined : { teamId: d.teamId, siteAdmin: d.siteAdmin };
+  // Before any byte is stored: a tag the loader may not move refuses the whole archive.
+  if (owner) await assertTagsMovable(d.db, contents.images.flatMap((i) => i.tags), owner);
   return storeLock.shared(async () => {
     const known = await knownLayers(d.db, d.blobs);
     const pending: PendingLayer[] = [];
@@ -143,11 +149,12 @@ export async function loadArchive(d: LoadDeps, file: string, onProgress?: (p: Lo
       for (const p of plans) {
         if (p.existing) {
           const imageId = p.existing;
-          await d.db.$transaction(p.img.tags.map((ref) => d.db.imageTag.upsert({ where: { ref }, create: { ref, imageId, teamId: d.teamId ?? null }, update: { imageId } })));
+          if (owner) await pointTags(d.db, p.img.tags, imageId, owner);
+          else await d.db.$transaction(p.img.tags.map((ref) => d.db.imageTag.upsert({ where: { ref }, create: { ref, imageId, teamId: d.teamId ?? null }, update: { imageId } })));
           out.push({ id: imageId, tags: p.img.tags });
           continue;
         }
-        const { id } = await writeImage(d.db, d.blobs, { config: p.config, layers: p.layers, tags: p.img.tags, teamId: d.teamId, ...(p.keepManifest ? { manifest: p.keepManifest } : {}) });
+        const { id } = await writeImage(d.db, d.blobs, { config: p.config, layers: p.layers, tags: p.img.tags, teamId: d.teamId, siteAdmin: d.siteAdmin, ...(p.keepManifest ? { manifest: p.keepManifest } : {}) });
         out.push({ id, tags: p.img.tags });
       }
       return out;

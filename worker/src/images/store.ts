@@ -1,5 +1,6 @@
 import { MediaType, NotFound, type Descriptor, type ImageConfig, type ImageManifest } from "@berth/core";
 import type { BlobReader, BlobWriter } from "@berth/core/content";
+import { assertTagsMovable } from "./tags.js";
 import type { PrismaClient } from "@berth/core/db";
 import type { LayerBlob } from "./layer.js";
 
@@ -67,6 +68,8 @@ export interface NewImage {
   manifest?: Buffer;
   /** The team new tags belong to (a moved tag keeps its team); none: shared. */
   teamId?: string | undefined;
+  /** Check each tag is the caller's to move (pull, load): set with the caller's site-admin bit. */
+  siteAdmin?: boolean | undefined;
 }
 
 /** Stores an image's config and manifest, records the Image row and points the tags at it. */
@@ -86,12 +89,19 @@ export async function writeImage(db: PrismaClient, blobs: BlobWriter, img: NewIm
   const size = img.layers.reduce((n, l) => n + l.size, 0) + cfg.size;
   // A rebuild that changed nothing (fully cached): the rows already say all this, so no write.
   if (await unchanged(db, { id: cfg.digest, manifestDigest: man.digest, size }, img.tags)) return { id: cfg.digest, manifestDigest: man.digest };
+  const image = { where: { id: cfg.digest }, create: { id: cfg.digest, manifestDigest: man.digest, size: BigInt(size) }, update: { manifestDigest: man.digest, size: BigInt(size) } };
+  if (img.siteAdmin !== undefined) {
+    // Whose tags these are is checked in the same transaction that moves them.
+    const owner = { teamId: img.teamId, siteAdmin: img.siteAdmin };
+    await db.$transaction(async (tx) => {
+      await assertTagsMovable(tx, img.tags, owner);
+      await tx.image.upsert(image);
+      for (const ref of img.tags) await tx.imageTag.upsert({ where: { ref }, create: { ref, imageId: cfg.digest, teamId: img.teamId ?? null }, update: { imageId: cfg.digest } });
+    });
+    return { id: cfg.digest, manifestDigest: man.digest };
+  }
   await db.$transaction([
-    db.image.upsert({
-      where: { id: cfg.digest },
-      create: { id: cfg.digest, manifestDigest: man.digest, size },
-      update: { manifestDigest: man.digest, size },
-    }),
+    db.image.upsert(image),
     ...img.tags.map((ref) => db.imageTag.upsert({ where: { ref }, create: { ref, imageId: cfg.digest, teamId: img.teamId ?? null }, update: { imageId: cfg.digest } })),
   ]);
   return { id: cfg.digest, manifestDigest: man.digest };
@@ -101,5 +111,5 @@ export async function writeImage(db: PrismaClient, blobs: BlobWriter, img: NewIm
 async function unchanged(db: PrismaClient, row: { id: string; manifestDigest: string; size: number }, tags: string[]): Promise<boolean> {
   // One query: the row, and which of the tags already point at it.
   const image = await db.image.findUnique({ where: { id: row.id }, select: { manifestDigest: true, size: true, tags: { where: { ref: { in: tags } }, select: { ref: true } } } });
-  return !!image && image.manifestDigest === row.manifestDigest && image.size === row.size && image.tags.length === new Set(tags).size;
+  return !!image && image.manifestDigest === row.manifestDigest && image.size === BigInt(row.size) && image.tags.length === new Set(tags).size;
 }

@@ -12,7 +12,8 @@ export default function imageInspect(d: ImageJobDeps) {
       const row = await d.db.image.findUnique({ where: { id: imageId } });
       if (!row) throw new NotFound(`No such image: ${imageId}`);
       const img = await loadImage(d.db, d.blobs, imageId);
-      return { id: img.id, manifestDigest: row.manifestDigest, manifest: img.manifest, config: img.config, size: row.size, layerSizes: img.manifest.layers.map((l) => l.size) };
+      // The row's BigInt as a number (job results travel as JSON; exact up to 2^53 bytes).
+      return { id: img.id, manifestDigest: row.manifestDigest, manifest: img.manifest, config: img.config, size: Number(row.size), layerSizes: img.manifest.layers.map((l) => l.size) };
     });
   };
 }

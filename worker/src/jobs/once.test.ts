@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Queue, Worker, type Job } from "bullmq";
+import { Job, Queue, Worker } from "bullmq";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { BUILD_JOB, buildStreamKey, createLogger, jobOutcomeKey, workerStoppedMessage } from "@berth/core";
+import { BUILD_JOB, buildStreamKey, createLogger, endJobsOfStoppedWorker, jobOutcomeKey, workerStoppedMessage } from "@berth/core";
 import { connectRedis, type Redis } from "@berth/core/redis";
 import { OnceJobs } from "./once.js";
 
@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 it("a job delivered again while it runs here waits for the first run: one run, one recorded outcome", async () => {
-  const once = new OnceJobs(redis, "h1", "box", log);
+  const once = new OnceJobs(redis, "h1", "box", "i1", log);
   let runs = 0;
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
@@ -56,7 +56,7 @@ it("the next worker on the host ends the jobs its predecessor died in: the waite
   const hostQueue = new Queue("host.h2", { connection: redis });
   const builds = new Queue("builds2", { connection: redis });
   // The "dead" worker: takes one job of each queue and never finishes them; then gone without a word.
-  const dead = new OnceJobs(redis, "h2", "box", log);
+  const dead = new OnceJobs(redis, "h2", "box", "dead-1", log);
   const never = () => new Promise<never>(() => undefined);
   const conns = [connectRedis(url), connectRedis(url)];
   const w1 = new Worker("host.h2", dead.wrap("host.h2", never), { connection: conns[0]!, lockDuration: 600_000 });
@@ -70,7 +70,7 @@ it("the next worker on the host ends the jobs its predecessor died in: the waite
   await Promise.all([w1.close(true), w2.close(true)]);
   for (const c of conns) c.disconnect();
 
-  const next = new OnceJobs(redis, "h2", "box", log);
+  const next = new OnceJobs(redis, "h2", "box", "next-1", log);
   const queues = new Map([
     ["host.h2", hostQueue],
     ["builds2", builds],
@@ -86,4 +86,39 @@ it("the next worker on the host ends the jobs its predecessor died in: the waite
   // Nothing left to end on a second start.
   expect(await next.endInterrupted((n) => queues.get(n)!)).toBe(0);
   await Promise.all([hostQueue.close(), builds.close()]);
+});
+
+it("web's end of a lost worker's jobs takes only that process's: a new worker's job on the host runs on", async () => {
+  const hostQueue = new Queue("host.h3", { connection: redis });
+  const conn = connectRedis(url);
+  const dead = new OnceJobs(redis, "h3", "box", "dead-3", log);
+  const live = new OnceJobs(redis, "h3", "box", "live-3", log);
+  let release!: () => void;
+  const held = new Promise<string>((resolve) => (release = () => resolve("done")));
+  // Each wrap stands for one process; a job's name says which one takes it.
+  const w = new Worker("host.h3", (job: Job, token?: string) => (job.name === "old" ? dead : live).wrap("host.h3", () => (job.name === "old" ? new Promise(() => undefined) : held))(job, token), {
+    connection: conn,
+    lockDuration: 600_000,
+    concurrency: 2,
+  });
+  const old = await hostQueue.add("old", {});
+  const fresh = await hostQueue.add("fresh", {});
+  for (let i = 0; i < 200 && ((await old.getState()) !== "active" || (await fresh.getState()) !== "active"); i++) await new Promise((r) => setTimeout(r, 25));
+
+  const ended = await endJobsOfStoppedWorker(redis, {
+    hostId: "h3",
+    hostName: "box",
+    whose: (e) => e.instance === "dead-3",
+    complete: async (queue, jobId, outcome, token) => void (await (await Job.fromId(hostQueue, jobId))?.moveToCompleted(outcome, token, false)),
+    log,
+  });
+  expect(ended.map((j) => j.name)).toEqual(["old"]);
+  expect((await hostQueue.getJob(old.id!))!.returnvalue).toEqual({ ok: false, kind: "Unavailable", message: workerStoppedMessage("box", "job") });
+  expect(await fresh.getState()).toBe("active");
+  release();
+  for (let i = 0; i < 200 && (await fresh.getState()) !== "completed"; i++) await new Promise((r) => setTimeout(r, 25));
+  expect((await hostQueue.getJob(fresh.id!))!.returnvalue).toBe("done");
+  await w.close(true);
+  conn.disconnect();
+  await hostQueue.close();
 });

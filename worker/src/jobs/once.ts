@@ -1,20 +1,16 @@
 import { Job, type Queue } from "bullmq";
-import { activeJobsKey, BUILD_JOB, BuildJob, JOB_OUTCOME_TTL_SECONDS, jobOutcomeKey, readBuildEnd, workerStoppedMessage, writeBuildEnd, type Logger } from "@berth/core";
+import { activeJobsKey, BUILD_JOB, BuildJob, endJobsOfStoppedWorker, JOB_OUTCOME_TTL_SECONDS, jobOutcomeKey, type ActiveJob, type Logger } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 
 type Handler = (job: Job) => Promise<unknown>;
-interface Entry {
-  token: string;
-  name: string;
-  buildId?: string;
-}
 
 /**
  * Gives each job one outcome. A job runs once per worker process: a second delivery (BullMQ
  * re-queues a job whose lock lapsed, e.g. after a Redis stall) while the first run is still
  * going here waits for that run's result. The result is recorded once in Redis (SET NX), so a
- * run on any worker after it finds it. Running jobs are listed under the host's id, so that
- * the next worker on this host ends at once those its predecessor was running when it died.
+ * run on any worker after it finds it. Running jobs are listed under the host's id with this
+ * process's instance id, so that web (when this process's /agent link drops) or the next worker
+ * on this host ends at once those this one was running when it died.
  */
 export class OnceJobs {
   private readonly inflight = new Map<string, Promise<unknown>>();
@@ -22,8 +18,10 @@ export class OnceJobs {
 
   constructor(
     private readonly redis: Redis,
-    hostId: string,
+    private readonly hostId: string,
     private readonly hostName: string,
+    /** This process's id (it also presents it on its /agent link). */
+    private readonly instance: string,
     private readonly log: Logger,
   ) {
     this.key = activeJobsKey(hostId);
@@ -33,7 +31,7 @@ export class OnceJobs {
   wrap(queue: string, handler: Handler): (job: Job, token?: string) => Promise<unknown> {
     return (job, token) => {
       const id = `${queue}\t${job.id}`;
-      const entry: Entry = { token: token ?? "", name: job.name, ...(job.name === BUILD_JOB ? { buildId: BuildJob.shape.buildId.safeParse(job.data?.buildId).data } : {}) };
+      const entry: ActiveJob = { token: token ?? "", name: job.name, instance: this.instance, ...(job.name === BUILD_JOB ? { buildId: BuildJob.shape.buildId.safeParse(job.data?.buildId).data } : {}) };
       // Looked up before any await: two deliveries arriving together must not both start a run.
       const running = this.inflight.get(id);
       if (running) {
@@ -69,32 +67,18 @@ export class OnceJobs {
    * waiting for BullMQ's stall check to run them again without their context or credentials.
    */
   async endInterrupted(queues: (name: string) => Queue): Promise<number> {
-    const all = await this.redis.hgetall(this.key);
-    let n = 0;
-    for (const [id, raw] of Object.entries(all)) {
-      const [queue, jobId] = id.split("\t") as [string, string];
-      const entry = JSON.parse(raw) as Entry;
-      const isBuild = entry.name === BUILD_JOB;
-      const message = workerStoppedMessage(this.hostName, isBuild ? "build" : "job");
-      let outcome: unknown = { ok: false, kind: "Unavailable", message };
-      if (isBuild && entry.buildId) {
-        // A build that wrote its end before the worker died keeps it: the job's value follows the end.
-        const wrote = await writeBuildEnd(this.redis, entry.buildId, { type: "end", ok: false, kind: "Unavailable", message });
-        if (!wrote) outcome = { ok: (await readBuildEnd(this.redis, entry.buildId))?.ok ?? false };
-      }
-      const first = await this.redis.set(jobOutcomeKey(queue, jobId), JSON.stringify(outcome), "EX", JOB_OUTCOME_TTL_SECONDS, "NX");
-      const job = await Job.fromId(queues(queue), jobId);
-      if (job && first === "OK" && entry.token) {
-        // Completed with the failure as its value (errors travel as values, see JobOutcome): whoever waits learns now.
-        await job.moveToCompleted(outcome, entry.token, false).catch((err: unknown) =>
-          // The lock lapsed already: BullMQ runs the job again, and that run finds the outcome recorded above.
-          this.log.warn({ err: (err as Error).message, queue, jobId }, "could not end an interrupted job now; its next run will"),
-        );
-      }
-      await this.redis.hdel(this.key, id);
-      this.log.warn({ queue, job: entry.name, jobId }, "ended a job the previous worker on this host was running when it stopped");
-      n++;
-    }
-    return n;
+    const ended = await endJobsOfStoppedWorker(this.redis, {
+      hostId: this.hostId,
+      hostName: this.hostName,
+      // Before this process takes any job: every entry is a dead predecessor's.
+      whose: (e) => e.instance !== this.instance,
+      complete: async (queue, jobId, outcome, token) => {
+        const job = await Job.fromId(queues(queue), jobId);
+        await job?.moveToCompleted(outcome, token, false);
+      },
+      log: this.log,
+    });
+    for (const j of ended) this.log.warn({ queue: j.queue, job: j.name, jobId: j.jobId }, "ended a job the previous worker on this host was running when it stopped");
+    return ended.length;
   }
 }

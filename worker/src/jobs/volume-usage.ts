@@ -6,7 +6,7 @@ import { outcome } from "./outcome.js";
 /** `volume.usage`: bytes held by each named volume of this host. */
 export default function volumeUsage(d: VolumeJobDeps) {
   return async (job: Job): Promise<JobOutcome<VolumeUsageResult>> => {
-    const { names } = VolumeUsageJob.parse(job.data);
-    return outcome(d.log, "volume usage", async () => ({ sizes: await d.volumes.sizes(names) }));
+    const { teamId, names } = VolumeUsageJob.parse(job.data);
+    return outcome(d.log, "volume usage", async () => ({ sizes: await d.volumes.sizes(teamId, names) }));
   };
 }

@@ -5,10 +5,12 @@ import type { EndpointRecord, NetworkRecord } from "./store.js";
 
 // Docker's JSON shapes for `network inspect` and a container's NetworkSettings.Networks.
 
-export function describeNetwork(n: NetworkRecord): NetworkInspect {
+/** As team `teamId` sees it: on the shared default bridge, only that team's containers. */
+export function describeNetwork(n: NetworkRecord, teamId?: string): NetworkInspect {
   const containers: NetworkInspect["Containers"] = {};
   const prefix = parseCidr(n.subnet).prefix;
   for (const ep of Object.values(n.endpoints)) {
+    if (n.builtin && ep.teamId !== teamId) continue;
     containers[ep.containerId] = { Name: ep.containerName, EndpointID: ep.endpointId, MacAddress: ep.mac, IPv4Address: `${ep.ip}/${prefix}`, IPv6Address: "" };
   }
   return {

@@ -30,12 +30,13 @@ afterAll(() => {
 describe("NetworkService lifecycle", () => {
   it("start-up removes a stray link of the instance; networks outlive a restart; shutdown leaves nothing", async () => {
     const first = new NetworkService(home, hostId, log);
+    const T = "team-1";
     const stray = `vb${first.tag}zz`;
     execFileSync("ip", ["link", "add", stray, "type", "veth", "peer", "name", `${stray}p`]); // as a crashed worker leaves it
     await first.init();
     expect(fs.existsSync(`/sys/class/net/${stray}`)).toBe(false);
-    await first.create("keepme", {});
-    const before = first.inspect(["keepme"])[0]!;
+    await first.create("keepme", {}, T);
+    const before = first.inspect(["keepme"], T)[0]!;
     const bridge = before.Options["com.docker.network.bridge.name"]!;
     expect(fs.existsSync(`/sys/class/net/${bridge}`)).toBe(true);
     expect(rulesOf(hostId).length).toBeGreaterThan(0);
@@ -46,17 +47,69 @@ describe("NetworkService lifecycle", () => {
     const second = new NetworkService(home, hostId, log);
     await second.init();
     try {
-      const after = second.inspect(["keepme"])[0]!;
+      const after = second.inspect(["keepme"], T)[0]!;
       expect(after.Id).toBe(before.Id);
       expect(fs.existsSync(`/sys/class/net/${bridge}`)).toBe(true);
-      expect(second.list().map((n) => n.Name).sort()).toEqual(["bridge", "host", "keepme", "none"]);
-      await expect(second.remove(["bridge"])).rejects.toThrow(/pre-defined network/);
-      await expect(second.create("keepme", {})).rejects.toThrow(/already exists/);
-      await expect(second.check("nope", [])).rejects.toThrow("network nope not found");
+      expect(second.list(T).map((n) => n.Name).sort()).toEqual(["bridge", "host", "keepme", "none"]);
+      await expect(second.remove(["bridge"], T)).rejects.toThrow(/pre-defined network/);
+      await expect(second.create("keepme", {}, T)).rejects.toThrow(/already exists/);
+      await expect(second.check("nope", [], T)).rejects.toThrow("network nope not found");
     } finally {
       await second.shutdown();
     }
     expect(rulesOf(hostId)).toEqual([]);
+  });
+
+  it("names are unique within a team: two teams each have `net`, on bridges and subnets of their own, and never see the other's", async () => {
+    const svc = new NetworkService(home, hostId, log);
+    await svc.init();
+    try {
+      const a = await svc.create("net", {}, "team-a");
+      const b = await svc.create("net", {}, "team-b");
+      const [na, nb] = [svc.inspect(["net"], "team-a")[0]!, svc.inspect(["net"], "team-b")[0]!];
+      expect([na.Id, nb.Id]).toEqual([a.id, b.id]);
+      expect(na.Options["com.docker.network.bridge.name"]).not.toBe(nb.Options["com.docker.network.bridge.name"]);
+      expect(na.IPAM.Config[0]!.Subnet).not.toBe(nb.IPAM.Config[0]!.Subnet);
+      // By id too, another team's network is not found; lists show the team's own and the shared bridge.
+      expect(() => svc.inspect([b.id], "team-a")).toThrow(`network ${b.id} not found`);
+      expect(svc.list("team-a").filter((n) => n.Name === "net").map((n) => n.Id)).toEqual([a.id]);
+      expect(svc.list("team-c").map((n) => n.Name).sort()).toEqual(["bridge", "host", "none"]);
+      // A container of team a joins only team a's networks (and the bridge).
+      const dir = fs.mkdtempSync(path.join(home, "ctr-"));
+      await expect(svc.prepare({ id: "c".repeat(64), name: "web", teamId: "team-c", dir }, { network: "net" })).rejects.toThrow("network net not found");
+      // Prune takes only the caller's team's.
+      expect(await svc.prune("team-b")).toEqual([{ id: b.id, name: "net" }]);
+      expect(svc.inspect(["net"], "team-a")[0]!.Id).toBe(a.id);
+      await svc.remove(["net"], "team-a");
+    } finally {
+      await svc.shutdown();
+    }
+  });
+
+  it("a network stored before teams goes to the first admin's team at start-up; the default bridge stays shared", async () => {
+    const first = new NetworkService(home, hostId, log);
+    await first.init();
+    await first.create("old-net", {}, "someone");
+    await first.shutdown();
+    // As a worker from before teams stored it: no teamId on any record.
+    const file = path.join(home, "network", "networks.json");
+    const stored = JSON.parse(fs.readFileSync(file, "utf8")) as { networks: Record<string, unknown>[] };
+    for (const n of stored.networks) if (n.name === "old-net" || n.name === "bridge") delete n.teamId;
+    fs.writeFileSync(file, JSON.stringify(stored));
+    const second = new NetworkService(home, hostId, log, { legacyTeam: () => Promise.resolve("admins-team") });
+    await second.init();
+    try {
+      expect(second.list("admins-team").map((n) => n.Name).sort()).toEqual(["bridge", "host", "none", "old-net"]);
+      expect(second.list("someone").map((n) => n.Name).sort()).toEqual(["bridge", "host", "none"]);
+      const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { networks: { name: string; teamId: string | null }[] };
+      expect(saved.networks.filter((n) => n.name !== "keepme").map((n) => [n.name, n.teamId]).sort()).toEqual([
+        ["bridge", null],
+        ["old-net", "admins-team"],
+      ]);
+      await second.remove(["old-net"], "admins-team");
+    } finally {
+      await second.shutdown();
+    }
   });
 
   it("an endpoint's anti-spoofing entry lives as long as the endpoint; the control-plane chain and the nft table go at shutdown", async () => {

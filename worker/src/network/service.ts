@@ -30,6 +30,7 @@ const PREDEFINED = new Set(["bridge", "host", "none"]);
 interface Attached {
   id: string;
   name: string;
+  teamId?: string;
   dir: string;
   pid?: number;
   mode: "none" | "host" | "bridge";
@@ -42,6 +43,8 @@ interface Attached {
 export interface ContainerRef {
   id: string;
   name: string;
+  /** The container's team: the networks it may join are that team's and the default bridge (none: only the bridge). */
+  teamId?: string;
   /** The container's directory: hosts, hostname and resolv.conf are kept there. */
   dir: string;
 }
@@ -52,6 +55,8 @@ export interface NetworkOptions {
    * Empty: the site admin allows it (BERTH_ALLOW_CONTAINER_CONTROL_PLANE=1).
    */
   controlPlanePorts?: number[];
+  /** The team a network stored before teams goes to (the first admin's, as the teams migration did). */
+  legacyTeam?: () => Promise<string | undefined>;
 }
 
 export interface Prepared {
@@ -109,6 +114,7 @@ export class NetworkService {
       await this.cleanHost();
       await makeInitLayer(this.initLayer);
       await this.store.load();
+      await this.adoptLegacy();
       await this.nat.enableForwarding();
       await this.antiSpoof.install();
       const ports = this.options.controlPlanePorts ?? [];
@@ -127,9 +133,23 @@ export class NetworkService {
           await this.bringUp(n, n.subnet);
         }
       }
-      if (!this.store.networks.some((n) => n.name === DEFAULT_NETWORK)) await this.createLocked(DEFAULT_NETWORK, {}, true);
+      if (!this.store.networks.some((n) => n.name === DEFAULT_NETWORK)) await this.createLocked(DEFAULT_NETWORK, {}, true, null);
       await this.store.save();
     });
+  }
+
+  /** Networks stored before teams: the default bridge is shared, every other one goes to the first admin's team. */
+  private async adoptLegacy(): Promise<void> {
+    const legacy = this.store.networks.filter((n) => n.teamId === undefined);
+    if (!legacy.length) return;
+    const team = legacy.some((n) => !n.builtin) ? await this.options.legacyTeam?.() : undefined;
+    for (const n of legacy) {
+      if (n.builtin) n.teamId = null;
+      else if (team) n.teamId = team;
+      // No user yet: it stays unowned (seen by no team) and the next start tries again.
+      else this.log.warn({ network: n.name }, "a network from before teams has no team to go to yet (no user)");
+    }
+    await this.store.save();
   }
 
   /** Shutdown: proxies closed, rules and bridges removed, claims given back (the networks stay stored). */
@@ -163,16 +183,16 @@ export class NetworkService {
 
   // ---- network commands ----------------------------------------------------------------------
 
-  create(name: string, o: { subnet?: string; gateway?: string; labels?: Record<string, string> }): Promise<{ id: string }> {
+  create(name: string, o: { subnet?: string; gateway?: string; labels?: Record<string, string> }, teamId: string): Promise<{ id: string }> {
     return this.serial(async () => {
-      if (PREDEFINED.has(name) || this.store.networks.some((n) => n.name === name)) throw new AlreadyExists(`network with name ${name} already exists`);
-      const n = await this.createLocked(name, o, false);
+      if (PREDEFINED.has(name) || this.visible(teamId).some((n) => n.name === name)) throw new AlreadyExists(`network with name ${name} already exists`);
+      const n = await this.createLocked(name, o, false, teamId);
       await this.store.save();
       return { id: n.id };
     });
   }
 
-  private async createLocked(name: string, o: { subnet?: string; gateway?: string; labels?: Record<string, string> }, builtin: boolean): Promise<NetworkRecord> {
+  private async createLocked(name: string, o: { subnet?: string; gateway?: string; labels?: Record<string, string> }, builtin: boolean, teamId: string | null): Promise<NetworkRecord> {
     if (o.gateway && !o.subnet) throw new InvalidArgument("--gateway needs --subnet");
     const bridge = `bb${this.tag}${this.store.nextBridgeIndex().toString(36)}`;
     const c = await claimSubnet(this.hostId, bridge, o.subnet);
@@ -191,6 +211,7 @@ export class NetworkService {
       created: new Date().toISOString(),
       labels: o.labels ?? {},
       builtin,
+      teamId,
       endpoints: {},
     };
     try {
@@ -207,48 +228,56 @@ export class NetworkService {
     return n;
   }
 
-  /** By name, full id or unique id prefix (Docker's rules). */
-  private find(ref: string): NetworkRecord {
-    const byName = this.store.networks.find((n) => n.name === ref);
+  /** What a team sees: its own networks and the shared default bridge (no team: only the bridge). */
+  private visible(teamId: string | undefined): NetworkRecord[] {
+    return this.store.networks.filter((n) => n.builtin || (teamId !== undefined && n.teamId === teamId));
+  }
+
+  /** By name, full id or unique id prefix (Docker's rules), among the team's; another team's is not found, as a missing one. */
+  private find(ref: string, teamId: string | undefined): NetworkRecord {
+    const seen = this.visible(teamId);
+    const byName = seen.find((n) => n.name === ref);
     if (byName) return byName;
-    const byId = this.store.networks.filter((n) => n.id.startsWith(ref));
+    const byId = seen.filter((n) => n.id.startsWith(ref));
     if (byId.length === 1) return byId[0]!;
     throw new NotFound(`network ${ref} not found`);
   }
 
-  list(): NetworkInspect[] {
-    return [...this.store.networks.map((n) => describeNetwork(n)), pseudoNetwork("host", this.hostId), pseudoNetwork("none", this.hostId)];
+  list(teamId: string): NetworkInspect[] {
+    return [...this.visible(teamId).map((n) => describeNetwork(n, teamId)), pseudoNetwork("host", this.hostId), pseudoNetwork("none", this.hostId)];
   }
 
-  inspect(refs: string[]): NetworkInspect[] {
+  inspect(refs: string[], teamId: string): NetworkInspect[] {
     return refs.map((r) => {
       if (r === "host" || r === "none") return pseudoNetwork(r, this.hostId);
-      return describeNetwork(this.find(r));
+      return describeNetwork(this.find(r, teamId), teamId);
     });
   }
 
-  remove(refs: string[]): Promise<string[]> {
+  /** The names removed (a network's name as given, id or name), in order; the first refusal stops. */
+  remove(refs: string[], teamId: string): Promise<{ ref: string; id: string; name: string }[]> {
     return this.serial(async () => {
-      const done: string[] = [];
+      const done: { ref: string; id: string; name: string }[] = [];
       for (const r of refs) {
         if (r === "host" || r === "none") throw new FailedPrecondition(`${r} is a pre-defined network and cannot be removed`);
-        const n = this.find(r);
+        const n = this.find(r, teamId);
         if (n.builtin) throw new FailedPrecondition(`${n.name} is a pre-defined network and cannot be removed`);
         if (Object.keys(n.endpoints).length) throw new FailedPrecondition(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
         await this.destroy(n);
-        done.push(r);
+        done.push({ ref: r, id: n.id, name: n.name });
       }
       return done;
     });
   }
 
-  prune(): Promise<string[]> {
+  /** The team's networks no container is on (the default bridge stays). */
+  prune(teamId: string): Promise<{ id: string; name: string }[]> {
     return this.serial(async () => {
-      const gone: string[] = [];
-      for (const n of [...this.store.networks]) {
+      const gone: { id: string; name: string }[] = [];
+      for (const n of this.visible(teamId)) {
         if (n.builtin || Object.keys(n.endpoints).length) continue;
         await this.destroy(n);
-        gone.push(n.name);
+        gone.push({ id: n.id, name: n.name });
       }
       return gone;
     });
@@ -264,9 +293,9 @@ export class NetworkService {
   }
 
   /** `run`'s early check, before the container is recorded: the network exists, the host ports are free. */
-  async check(network: string | undefined, ports: PortMapping[]): Promise<void> {
+  async check(network: string | undefined, ports: PortMapping[], teamId: string): Promise<void> {
     if (network === "host" || network === "none") return; // no proxies there: Docker discards -p
-    if (network !== undefined) this.find(network);
+    if (network !== undefined) this.find(network, teamId);
     for (const p of ports) await checkFree(p);
   }
 
@@ -279,7 +308,7 @@ export class NetworkService {
   prepare(c: ContainerRef, o: { network?: string; aliases?: string[]; networks?: { name: string; aliases: string[] }[]; publish?: PortMapping[]; exposed?: string[] }): Promise<Prepared> {
     return this.serial(async () => {
       const mode = o.network === "host" ? "host" : o.network === "none" ? "none" : "bridge";
-      const a: Attached = { id: c.id, name: c.name, dir: c.dir, mode, networks: [], ports: [], nextIf: 0 };
+      const a: Attached = { id: c.id, name: c.name, ...(c.teamId ? { teamId: c.teamId } : {}), dir: c.dir, mode, networks: [], ports: [], nextIf: 0 };
       const hostname = c.id.slice(0, 12);
       const binds: BindMount[] = [
         { source: path.join(c.dir, "hosts"), destination: "/etc/hosts" },
@@ -295,7 +324,7 @@ export class NetworkService {
       }
       // `network connect`/`disconnect` on a stopped container leave the full list in `networks`.
       const wanted = o.networks ?? [{ name: o.network ?? DEFAULT_NETWORK, aliases: o.aliases ?? [] }];
-      const nets = wanted.map((w) => ({ n: this.find(w.name), aliases: w.aliases }));
+      const nets = wanted.map((w) => ({ n: this.find(w.name, c.teamId), aliases: w.aliases }));
       this.attached.set(c.id, a);
       const eps: { n: NetworkRecord; ep: EndpointRecord }[] = [];
       try {
@@ -331,6 +360,7 @@ export class NetworkService {
     const ep: EndpointRecord = {
       containerId: a.id,
       containerName: a.name,
+      ...(a.teamId ? { teamId: a.teamId } : {}),
       endpointId: randomBytes(32).toString("hex"),
       ip,
       mac: macFor(ip),
@@ -375,12 +405,14 @@ export class NetworkService {
     for (const n of touched) await this.refreshHosts(n);
   }
 
-  connect(ref: string, id: string, aliases: string[]): Promise<void> {
+  connect(ref: string, id: string, aliases: string[], teamId: string): Promise<void> {
     return this.serial(async () => {
       const a = this.attached.get(id);
+      // Only the team's own containers: another team's running one is as unknown as a stopped one.
+      if (a && a.teamId !== undefined && a.teamId !== teamId) throw new NotFound(`No such container: ${id}`);
       if (!a?.pid) throw new FailedPrecondition(`container ${id.slice(0, 12)} is not running: connect works on running containers`);
       if (a.mode !== "bridge") throw new FailedPrecondition(`container sharing network namespace with ${a.mode === "host" ? "the host" : "no network"} cannot be connected to a network`);
-      const n = this.find(ref);
+      const n = this.find(ref, teamId);
       const ep = this.addEndpoint(n, a, n.builtin ? [] : aliases);
       try {
         await this.antiSpoof.allow(ep);
@@ -395,11 +427,12 @@ export class NetworkService {
     });
   }
 
-  disconnect(ref: string, id: string): Promise<void> {
+  disconnect(ref: string, id: string, teamId: string): Promise<void> {
     return this.serial(async () => {
-      const n = this.find(ref);
+      const n = this.find(ref, teamId);
       const ep = n.endpoints[id];
       const a = this.attached.get(id);
+      if (a && a.teamId !== undefined && a.teamId !== teamId) throw new NotFound(`No such container: ${id}`);
       if (!ep || !a) throw new FailedPrecondition(`container ${id.slice(0, 12)} is not connected to network ${n.name}`);
       if (a.pid) await detachNetwork(a.pid, ep.ifname).catch((err: unknown) => this.log.warn({ err }, "detaching the interface failed"));
       await this.revoke(ep);

@@ -4,6 +4,8 @@ import path from "node:path";
 export interface EndpointRecord {
   containerId: string;
   containerName: string;
+  /** The container's team (on the shared default bridge, a team sees only its own endpoints). */
+  teamId?: string;
   endpointId: string;
   ip: string;
   mac: string;
@@ -22,8 +24,13 @@ export interface NetworkRecord {
   bridge: string;
   created: string;
   labels: Record<string, string>;
-  /** The default `bridge` network: no name resolution, cannot be removed. */
+  /** The default `bridge` network: no name resolution, cannot be removed, shared by every team. */
   builtin: boolean;
+  /**
+   * The owning team: only it sees the network (names are unique within a team). null: the shared
+   * default bridge. Absent: stored before teams, given to the first admin's team at load.
+   */
+  teamId?: string | null;
   endpoints: Record<string, EndpointRecord>;
 }
 

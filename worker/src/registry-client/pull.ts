@@ -25,6 +25,8 @@ export interface PullDeps {
   blobs: ContentStore;
   /** The team a new tag belongs to (the puller's); none: a shared base image. */
   teamId?: string | undefined;
+  /** Set (with the puller's site-admin bit): a tag of another team's, or a shared one, is refused. */
+  siteAdmin?: boolean | undefined;
 }
 
 export interface PullSource {
@@ -158,7 +160,7 @@ export async function pullImage(d: PullDeps, client: RegistryClient, src: PullSo
         for (const p of pending) await p.commit();
         pending.length = 0;
         const verbatim = m.mediaType === MANIFEST_TYPES.ociManifest && layers.every((l, i) => l.digest === manifest.layers[i]!.digest);
-        const { id } = await writeImage(d.db, d.blobs, { config: configBytes, layers, tags: localRef ? [localRef] : [], teamId: d.teamId, ...(verbatim ? { manifest: m.bytes } : {}) });
+        const { id } = await writeImage(d.db, d.blobs, { config: configBytes, layers, tags: localRef ? [localRef] : [], teamId: d.teamId, siteAdmin: d.siteAdmin, ...(verbatim ? { manifest: m.bytes } : {}) });
         progress({ id: "", status: `Digest: ${topDigest}` });
         progress({ id: "", status: `Status: Downloaded newer image for ${localRef ?? `${src.registry}/${repo}@${topDigest}`}` });
         return { id, digest: topDigest };

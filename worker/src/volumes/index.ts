@@ -1,2 +1,2 @@
-export { VolumeStore, volumeInfo, mountsOf, type VolumeStoreDeps } from "./store.js";
+export { VolumeStore, volumeInfo, mountsOf, noSuchVolume, type VolumeStoreDeps } from "./store.js";
 export { prepareMounts, runtimeMounts, copyUp } from "./mounts.js";

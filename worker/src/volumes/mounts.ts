@@ -14,7 +14,7 @@ const run = promisify(execFile);
  * directory, `--mount` refuses it), then named volumes are made if missing and anonymous ones
  * get their random names. Binds are checked first, so a refused spec leaves no volume behind.
  */
-export async function prepareMounts(store: VolumeStore, image: ImageConfig, mounts: MountSpec[], teamId?: string): Promise<MountSpec[]> {
+export async function prepareMounts(store: VolumeStore, image: ImageConfig, mounts: MountSpec[], teamId: string): Promise<MountSpec[]> {
   const out = mounts.map((m) => ({ ...m }));
   const taken = new Set(out.map((m) => normTarget(m.target)));
   const imageVolumes = (image.config as { Volumes?: Record<string, unknown> } | undefined)?.Volumes ?? {};
@@ -43,10 +43,11 @@ export async function prepareMounts(store: VolumeStore, image: ImageConfig, moun
 const depth = (p: string) => normTarget(p).split("/").length;
 
 /**
- * What the native runtime mounts for a container's `mounts`, at each start. An empty volume is
- * first filled with what the image has at that path (Docker's copy-up), unless `nocopy`.
+ * What the native runtime mounts for a container's `mounts`, at each start: a volume is the
+ * container's team's of that name (made again if it went missing). An empty volume is first
+ * filled with what the image has at that path (Docker's copy-up), unless `nocopy`.
  */
-export async function runtimeMounts(store: VolumeStore, mounts: MountSpec[], lowerdirs: string[]): Promise<{ binds?: BindMount[]; tmpfs?: TmpfsMount[] }> {
+export async function runtimeMounts(store: VolumeStore, teamId: string, mounts: MountSpec[], lowerdirs: string[]): Promise<{ binds?: BindMount[]; tmpfs?: TmpfsMount[] }> {
   if (mounts.length === 0) return {};
   const binds: BindMount[] = [];
   const tmpfs: TmpfsMount[] = [];
@@ -54,7 +55,7 @@ export async function runtimeMounts(store: VolumeStore, mounts: MountSpec[], low
     if (m.type === "bind") binds.push({ source: m.source, destination: m.target, readonly: m.readOnly });
     else if (m.type === "volume") {
       if (!m.source) throw new InvalidArgument(`the volume at ${m.target} has no name: re-create the container`);
-      const data = store.dataDir(m.source);
+      const data = (await store.dataDirOf(teamId, m.source)) ?? (await store.create(m.source, {}, m.anonymous, teamId)).Mountpoint;
       await fs.mkdir(data, { recursive: true });
       if (!m.noCopy && (await fs.readdir(data)).length === 0) await copyUp(lowerdirs, m.target, data);
       binds.push({ source: data, destination: m.target, readonly: m.readOnly });

@@ -20,64 +20,81 @@ export function volumeInfo(v: VolumeRow): VolumeInfo {
   return { Name: v.name, Driver: v.driver, Mountpoint: v.mountpoint, Labels: JSON.parse(v.labels) as Record<string, string>, Scope: "local", CreatedAt: v.createdAt.toISOString(), Options: null };
 }
 
+/** Docker's words for a volume that is not there (another team's is answered the same). */
+export const noSuchVolume = (name: string) => `No such volume: ${name}`;
+
 /**
- * The volumes of this host: a row and `<dir>/<name>/_data` made and removed together, here only.
- * Which containers use a volume is read from their options (mounts), so nothing else needs updating.
+ * The volumes of this host: a row and `<dir>/<id>/_data` made and removed together, here only.
+ * A volume belongs to a team and is found by its name within that team only; its directory is
+ * keyed by id, so two teams' volumes of one name never meet on disk. Which containers use a
+ * volume is read from the team's containers' options (mounts), so nothing else needs updating.
  */
 export class VolumeStore {
   constructor(private readonly d: VolumeStoreDeps) {}
 
-  dataDir(name: string): string {
-    return path.join(this.d.dir, name, "_data");
+  private dirOf(id: string): string {
+    return path.join(this.d.dir, id);
   }
 
-  /** Docker: creating a name that exists returns the existing volume. */
-  async create(name: string | undefined, labels: Record<string, string> = {}, anonymous = false, teamId?: string): Promise<VolumeInfo> {
+  private find(teamId: string, name: string) {
+    return this.d.db.volume.findUnique({ where: { teamId_name: { teamId, name } } });
+  }
+
+  /** Where the team's volume `name` keeps its data (undefined: it has none). */
+  async dataDirOf(teamId: string, name: string): Promise<string | undefined> {
+    const row = await this.find(teamId, name);
+    return row ? path.join(this.dirOf(row.id), "_data") : undefined;
+  }
+
+  /** Docker: creating a name that exists (in the team) returns the existing volume. */
+  async create(name: string | undefined, labels: Record<string, string>, anonymous: boolean, teamId: string): Promise<VolumeInfo> {
     const n = name ?? randomBytes(32).toString("hex");
-    const existing = await this.d.db.volume.findUnique({ where: { name: n } });
+    const existing = await this.find(teamId, n);
     if (existing) return volumeInfo(existing);
-    const data = this.dataDir(n);
+    const id = randomBytes(32).toString("hex");
+    const data = path.join(this.dirOf(id), "_data");
     await fs.mkdir(data, { recursive: true, mode: 0o755 });
     try {
-      const row = await this.d.db.volume.create({ data: { name: n, hostId: this.d.hostId, labels: JSON.stringify(labels), anonymous, mountpoint: data, teamId: teamId ?? null } });
-      this.d.log.info({ volume: n, anonymous }, "volume created");
+      const row = await this.d.db.volume.create({ data: { id, name: n, hostId: this.d.hostId, labels: JSON.stringify(labels), anonymous, mountpoint: data, teamId } });
+      this.d.log.info({ volume: n, id, team: teamId, anonymous }, "volume created");
       return volumeInfo(row);
     } catch (err) {
+      await fs.rm(this.dirOf(id), { recursive: true, force: true });
       // Two creates of one name at once: the other one won, and that is the volume.
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
-        const row = await this.d.db.volume.findUnique({ where: { name: n } });
+        const row = await this.find(teamId, n);
         if (row) return volumeInfo(row);
       }
       throw err;
     }
   }
 
-  /** Ids of the containers (any state) whose mounts name the volume. */
-  async usersOf(name: string): Promise<string[]> {
-    const rows = await this.d.db.container.findMany({ where: { options: { contains: `"${name}"` } }, select: { id: true, options: true } });
+  /** Ids of the team's containers (any state) whose mounts name the volume. */
+  async usersOf(teamId: string, name: string): Promise<string[]> {
+    const rows = await this.d.db.container.findMany({ where: { teamId, options: { contains: `"${name}"` } }, select: { id: true, options: true } });
     return rows.filter((r) => mountsOf(r.options).some((m) => m.type === "volume" && m.source === name)).map((r) => r.id);
   }
 
   /** One volume: refuses one in use (Docker's message); `force` only forgives a missing one. */
-  async remove(name: string, force: boolean): Promise<boolean> {
-    const row = await this.d.db.volume.findUnique({ where: { name } });
+  async remove(teamId: string, name: string, force: boolean): Promise<boolean> {
+    const row = await this.find(teamId, name);
     if (!row) {
       if (force) return false;
-      throw new NotFound(`get ${name}: no such volume`);
+      throw new NotFound(noSuchVolume(name));
     }
-    const users = await this.usersOf(name);
+    const users = await this.usersOf(teamId, name);
     if (users.length) throw new FailedPrecondition(`remove ${name}: volume is in use - [${users.join(", ")}]`);
-    await this.d.db.volume.delete({ where: { name } });
-    await fs.rm(path.join(this.d.dir, name), { recursive: true, force: true });
-    this.d.log.info({ volume: name }, "volume removed");
+    await this.d.db.volume.delete({ where: { id: row.id } });
+    await fs.rm(this.dirOf(row.id), { recursive: true, force: true });
+    this.d.log.info({ volume: name, id: row.id, team: teamId }, "volume removed");
     return true;
   }
 
-  async removeMany(names: string[], force: boolean, quiet: boolean): Promise<VolumeRemoveResult> {
+  async removeMany(teamId: string, names: string[], force: boolean, quiet: boolean): Promise<VolumeRemoveResult> {
     const out: VolumeRemoveResult = { removed: [], errors: [] };
     for (const name of names) {
       try {
-        if (await this.remove(name, force || quiet)) out.removed.push(name);
+        if (await this.remove(teamId, name, force || quiet)) out.removed.push(name);
       } catch (e) {
         if (quiet) continue;
         const err = e as { kind?: string; message: string };
@@ -87,28 +104,28 @@ export class VolumeStore {
     return out;
   }
 
-  /** `rm -v` and `run --rm`: the anonymous volumes a container had, unless another container uses them too. */
-  async removeAnonymousOf(optionsJson: string): Promise<string[]> {
+  /** `rm -v` and `run --rm`: the anonymous volumes a container of the team had, unless another container uses them too. */
+  async removeAnonymousOf(teamId: string, optionsJson: string): Promise<string[]> {
     const names = mountsOf(optionsJson).flatMap((m) => (m.type === "volume" && m.anonymous && m.source ? [m.source] : []));
-    return names.length ? (await this.removeMany(names, true, true)).removed : [];
+    return names.length ? (await this.removeMany(teamId, names, true, true)).removed : [];
   }
 
-  /** Bytes each of `names` holds on this host; names of other hosts (no row here) are left out. */
-  async sizes(names: string[]): Promise<Record<string, number>> {
-    const rows = await this.d.db.volume.findMany({ where: { name: { in: names }, hostId: this.d.hostId }, select: { name: true } });
+  /** Bytes each of the team's volumes `names` holds on this host; names it has none of here are left out. */
+  async sizes(teamId: string, names: string[]): Promise<Record<string, number>> {
+    const rows = await this.d.db.volume.findMany({ where: { teamId, name: { in: names }, hostId: this.d.hostId }, select: { id: true, name: true } });
     const out: Record<string, number> = {};
-    for (const r of rows) out[r.name] = await du(this.dataDir(r.name));
+    for (const r of rows) out[r.name] = await du(path.join(this.dirOf(r.id), "_data"));
     return out;
   }
 
-  /** Unused anonymous volumes (`all`: every unused volume) of this host. */
-  async prune(all: boolean): Promise<VolumePruneResult> {
-    const rows = await this.d.db.volume.findMany({ where: { hostId: this.d.hostId, ...(all ? {} : { anonymous: true }) } });
+  /** The team's unused anonymous volumes (`all`: every unused volume of the team's) on this host. */
+  async prune(teamId: string, all: boolean): Promise<VolumePruneResult> {
+    const rows = await this.d.db.volume.findMany({ where: { hostId: this.d.hostId, teamId, ...(all ? {} : { anonymous: true }) } });
     const out: VolumePruneResult = { removed: [], spaceReclaimed: 0 };
     for (const r of rows) {
-      if ((await this.usersOf(r.name)).length) continue;
-      const size = await duSize(path.join(this.d.dir, r.name)).catch(() => 0);
-      if (await this.remove(r.name, true).catch(() => false)) {
+      if ((await this.usersOf(teamId, r.name)).length) continue;
+      const size = await duSize(this.dirOf(r.id)).catch(() => 0);
+      if (await this.remove(teamId, r.name, true).catch(() => false)) {
         out.removed.push(r.name);
         out.spaceReclaimed += size;
       }

@@ -8,6 +8,18 @@ export interface SessionSink {
   exit(msg: TerminalExit): void;
 }
 
+/** Called when a worker process's link is lost for good (not a shutdown it announced): its jobs end. */
+export type OnWorkerLost = (hostId: string, instance: string) => void;
+
+/**
+ * socket.io's reasons for a link that ended without the worker saying goodbye: the process died
+ * (the kernel closed its socket) or the network or the process stalled. A worker that stops on
+ * purpose disconnects first ("client namespace disconnect") and finishes its jobs itself.
+ */
+const LOST_REASONS = new Set(["transport close", "transport error", "ping timeout", "parse error"]);
+/** A live worker whose link merely blinked reconnects within this (its reconnection delay is ≤ 2 s). */
+export const WORKER_LOST_GRACE_MS = 3_000;
+
 interface Session {
   hostId: string;
   agent: Socket;
@@ -25,14 +37,19 @@ export class AgentHub {
   private readonly agents = new Map<string, Socket>();
   private readonly sessions = new Map<string, Session>();
 
-  constructor(private readonly log: Logger) {}
+  private readonly lostTimers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly log: Logger,
+    private readonly onWorkerLost?: OnWorkerLost,
+  ) {}
 
   /** Mounts `/agent` on the socket.io server; writes $BERTH_HOME/agent.key if missing. */
   attach(io: Server, home: string): Namespace {
     const key = ensureAgentKey(home);
     const nsp = io.of(AGENT_NAMESPACE);
     nsp.use((socket, next) => {
-      const auth = socket.handshake.auth as { hostId?: unknown; key?: unknown } | undefined;
+      const auth = socket.handshake.auth as { hostId?: unknown; instance?: unknown; key?: unknown } | undefined;
       const hostId = auth?.hostId;
       if (typeof hostId !== "string" || !/^[a-z0-9-]{1,64}$/.test(hostId) || !keyMatches(key, auth?.key)) {
         this.log.warn({ hostId: typeof hostId === "string" ? hostId.slice(0, 64) : undefined, ip: socket.handshake.address }, "refused an agent link: bad host id or key");
@@ -43,7 +60,10 @@ export class AgentHub {
         this.log.warn({ hostId, ip: socket.handshake.address, connectedFrom: live.handshake.address }, "refused a second agent link for a host that is already connected");
         return next(new Error(`host ${hostId} is already connected`));
       }
-      (socket.data as { hostId: string }).hostId = hostId;
+      const data = socket.data as { hostId: string; instance?: string };
+      data.hostId = hostId;
+      // Workers before instance ids sent none: their lost links end no jobs (their next start does).
+      if (typeof auth?.instance === "string" && /^[0-9a-f-]{36}$/.test(auth.instance)) data.instance = auth.instance;
       next();
     });
     nsp.on("connection", (socket) => this.onAgent(socket));
@@ -51,7 +71,7 @@ export class AgentHub {
   }
 
   private onAgent(socket: Socket): void {
-    const { hostId } = socket.data as { hostId: string };
+    const { hostId, instance } = socket.data as { hostId: string; instance?: string };
     const previous = this.agents.get(hostId);
     if (previous?.connected && previous !== socket) {
       // Two handshakes for one host passed the check at once: the first stays, this one goes.
@@ -83,7 +103,26 @@ export class AgentHub {
         this.sessions.delete(id);
         s.sink.exit({ session: id, exitCode: null, error: `lost the connection to host ${hostId}`, kind: "Unavailable" });
       }
+      if (instance && this.onWorkerLost && LOST_REASONS.has(reason)) this.whenNotBack(hostId, instance);
     });
+  }
+
+  /** After the grace: unless the same worker process is linked again, its jobs end now. */
+  private whenNotBack(hostId: string, instance: string): void {
+    const timer = setTimeout(() => {
+      this.lostTimers.delete(timer);
+      const live = this.agents.get(hostId);
+      if (live?.connected && (live.data as { instance?: string }).instance === instance) return;
+      this.log.warn({ hostId, instance }, "the worker's link was lost and it did not come back: ending the jobs it was running");
+      this.onWorkerLost!(hostId, instance);
+    }, WORKER_LOST_GRACE_MS);
+    this.lostTimers.add(timer);
+  }
+
+  /** Web is stopping: no more ends of lost workers' jobs from this process. */
+  stop(): void {
+    for (const t of this.lostTimers) clearTimeout(t);
+    this.lostTimers.clear();
   }
 
   /** How many hosts have a live link. */

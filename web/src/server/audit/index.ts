@@ -47,7 +47,7 @@ export async function recordAudit(db: PrismaClient, log: Logger, e: AuditEntry, 
   }
 }
 
-const TARGET_KEYS = ["id", "name", "ref", "image", "source", "target", "names", "refs", "ids", "container", "network", "user", "team"] as const;
+const TARGET_KEYS = ["id", "name", "ref", "image", "source", "target", "names", "refs", "ids", "container", "network", "user", "team", "path"] as const;
 
 /** A short description of what a call acted on, from its input's usual fields. */
 export function targetOf(input: unknown): string {

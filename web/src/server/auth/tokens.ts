@@ -13,14 +13,30 @@ export async function createApiToken(db: PrismaClient, userId: string, name: str
 
 const TOUCH_INTERVAL_MS = 60_000;
 
+interface TokenUserRow {
+  id: string;
+  readOnly: unknown;
+  teamId: string | null;
+  lastUsedAt: unknown;
+  userId: string;
+  name: string;
+  isAdmin: unknown;
+}
+
 export async function userForToken(db: PrismaClient, token: string): Promise<AuthUser | null> {
   if (!token) return null;
-  const row = await db.apiToken.findUnique({ where: { hash: sha256Hex(token) }, include: { user: true } });
+  // One plain join: every CLI call and registry token exchange starts here, and a Prisma
+  // relation load costs several times the SQL.
+  const rows = await db.$queryRaw<TokenUserRow[]>`
+    SELECT t."id", t."readOnly", t."teamId", t."lastUsedAt", u."id" AS "userId", u."name", u."isAdmin"
+    FROM "ApiToken" t JOIN "User" u ON u."id" = t."userId" WHERE t."hash" = ${sha256Hex(token)}`;
+  const row = rows[0];
   if (!row) return null;
   const now = Date.now();
-  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
+  const last = row.lastUsedAt === null ? NaN : new Date(row.lastUsedAt as string | number | Date).getTime();
+  if (!(now - last <= TOUCH_INTERVAL_MS)) {
     // Best effort, at most once a minute per token: not worth failing a request over.
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
   }
-  return { id: row.user.id, name: row.user.name, isAdmin: row.user.isAdmin, via: "token", readOnly: row.readOnly, teamId: row.teamId };
+  return { id: row.userId, name: row.name, isAdmin: Boolean(row.isAdmin), via: "token", readOnly: Boolean(row.readOnly), teamId: row.teamId };
 }

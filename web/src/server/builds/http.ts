@@ -31,7 +31,7 @@ import { recordBuild, setBuildJob, type BuildRecord } from "./history.js";
 import type { Redis } from "@berth/core/redis";
 import type { Services } from "../services.js";
 import { receiveSmallUpload } from "../uploads.js";
-import { checkDiskQuota } from "../teams/quota.js";
+import { checkDiskQuota } from "../teams/disk.js";
 
 export const BUILDS_PATH = "/api/builds";
 
@@ -46,7 +46,7 @@ export function buildHttpHandler(s: Services): (req: IncomingMessage, res: Serve
           return sendJson(res, 405, { error: { kind: "InvalidArgument", message: `${pathname} takes POST` } });
         }
         const actor = await httpActor(s, req, "image.build");
-        await checkDiskQuota(s.db, actor.team.id);
+        await checkDiskQuota(s, actor.team.id);
         await startBuild(s, req, res, new URL(req.url ?? "/", "http://berth"), actor);
       } catch (err) {
         const berth = asBerthError(err);

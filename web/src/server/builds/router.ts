@@ -4,7 +4,7 @@ import { BUILDS_QUEUE, buildStreamKey, FailedPrecondition, NotFound, writeBuildE
 import { teamProcedure, router } from "../trpc.js";
 import { authorize } from "../policy/index.js";
 import { assertTagsWritable } from "../images/manage.js";
-import { checkDiskQuota } from "../teams/quota.js";
+import { checkDiskQuota } from "../teams/disk.js";
 import { authorizeBuildRead } from "./team.js";
 import { CANCELLED_KIND, listBuilds, readRecord, readRetryContext, retryPayload, summarize, type BuildRecord, type BuildSummary } from "./history.js";
 import { queueBuild } from "./http.js";
@@ -76,7 +76,7 @@ export const buildRouter = router({
       if (!inline) throw new FailedPrecondition(`build ${input.id} cannot be run again: its context was not kept (larger than 256 KiB, or older than a day); build it again from its directory`);
       if (rec.network === "host" && !ctx.actor.siteAdmin) throw new FailedPrecondition("a build with --network host runs again only for the site admin");
       await assertTagsWritable(ctx.services, ctx.actor, rec.tags);
-      await checkDiskQuota(ctx.services.db, ctx.actor.team.id);
+      await checkDiskQuota(ctx.services, ctx.actor.team.id);
       const id = randomUUID();
       await queueBuild(ctx.services, retryPayload(rec, id, inline), ctx.actor.userName, rec.id);
       return { id };

@@ -20,6 +20,7 @@ import { checkRunNetwork } from "../networks/jobs.js";
 import { prepareMounts } from "../volumes/service.js";
 import { hostPowerRefusal, type Actor } from "../policy/index.js";
 import { checkContainerQuota } from "../teams/quota.js";
+import { teamHostPaths } from "../teams/host-paths.js";
 
 export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
@@ -44,14 +45,14 @@ export async function runContainer(s: Services, actor: Actor, req: RunRequest): 
   }
   // Before anything is looked up or made: host paths, extra capabilities, the host's network.
   const hasBinds = !actor.siteAdmin && (req.options?.mounts ?? []).some((m) => m.type === "bind");
-  const grants = hasBinds ? await db.teamHostPath.findMany({ where: { teamId }, select: { path: true, readOnly: true } }) : [];
+  const grants = hasBinds ? await teamHostPaths(db, teamId) : [];
   const refusal = hostPowerRefusal(actor, req.options, grants);
   if (refusal) throw refusal;
   await checkContainerQuota(db, teamId, req.options);
   // Independent reads at once (the image's error still comes first: pickHost only reads).
   const [image, host, freeName] = await Promise.all([resolveImage(db, { teamId, siteAdmin: actor.siteAdmin }, req.image), pickHost(db), req.name === undefined ? freeRandomName(s, teamId) : undefined]);
   if (!host) throw new Unavailable("no worker host is online: start one with npm start");
-  await checkRunNetwork(s, host.id, req.options);
+  await checkRunNetwork(s, host.id, teamId, req.options);
 
   const id = newContainerId();
   const name = req.name ?? freeName!;
@@ -60,7 +61,7 @@ export async function runContainer(s: Services, actor: Actor, req: RunRequest): 
   const holder = req.name !== undefined ? await db.container.findUnique({ where: { teamId_name: { teamId, name } }, select: { id: true } }) : null;
   if (holder) throw new AlreadyExists(nameInUse(name, holder.id));
   // Volumes, binds and the image's VOLUMEs are settled on the host first: a bad mount leaves no container.
-  req = { ...req, options: await prepareMounts(s, teamId, host.id, id, image.id, req.options) };
+  req = { ...req, options: await prepareMounts(s, teamId, host.id, id, image.id, req.options, actor.siteAdmin ? undefined : grants) };
   try {
     await db.container.create({
       data: {

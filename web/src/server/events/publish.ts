@@ -20,3 +20,18 @@ export async function containerEvent(
 export async function imageEvent(s: Services, type: Extract<BerthEvent["type"], `image.${string}`>, id: string, name: string, teamId: string | null): Promise<void> {
   await publishEvent(s.redis, { type, id, teamId, attributes: { name } }, (err) => s.log.warn({ err: err.message, id }, `could not publish ${type}`));
 }
+
+/** A volume event: Actor.ID is the volume's name (Docker's), seen only by the volume's team. */
+export async function volumeEvent(s: Services, type: Extract<BerthEvent["type"], `volume.${string}`>, name: string, teamId: string): Promise<void> {
+  await publishEvent(s.redis, { type, id: name, teamId, attributes: { driver: "local" } }, (err) => s.log.warn({ err: err.message, volume: name }, `could not publish ${type}`));
+}
+
+/**
+ * A network event: Actor.ID is the network's id, `name` its name, `container` the container
+ * connected or disconnected; seen only by the network's team (the container's, for the shared bridge).
+ */
+export async function networkEvent(s: Services, type: Extract<BerthEvent["type"], `network.${string}`>, n: { id: string; name: string }, teamId: string, container?: string): Promise<void> {
+  await publishEvent(s.redis, { type, id: n.id, teamId, attributes: { name: n.name, type: "bridge", ...(container ? { container } : {}) } }, (err) =>
+    s.log.warn({ err: err.message, network: n.name }, `could not publish ${type}`),
+  );
+}

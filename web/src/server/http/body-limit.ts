@@ -21,8 +21,13 @@ export function watchBody(req: IncomingMessage, limit: number, idleMs: number, s
     clearTimeout(timer);
     stop(why, received);
   };
+  // One timer, pushed back per chunk with refresh(): a big upload arrives in thousands of chunks,
+  // and a new timer for each costs more than the rest of this hook.
   const arm = () => {
-    clearTimeout(timer);
+    if (timer) {
+      timer.refresh();
+      return;
+    }
     timer = setTimeout(() => {
       // A full buffer means our reader is behind and the socket is paused on purpose: not the client's stall.
       if (req.readableLength >= req.readableHighWaterMark && !req.destroyed) return arm();

@@ -3,7 +3,7 @@ import { JOB_COMMIT, type ContainerCommitResult } from "@berth/core";
 import { resolveContainer } from "../containers/resolve.js";
 import { teamProcedure } from "../trpc.js";
 import { runHostJob } from "./jobs.js";
-import { checkDiskQuota } from "../teams/quota.js";
+import { checkDiskQuota } from "../teams/disk.js";
 import { assertTagsWritable, tagRef } from "./manage.js";
 
 /** A layer of many GB takes a while to hash and compress. */
@@ -23,7 +23,7 @@ export const commitProcedure = teamProcedure("image.build").input(CommitInput).m
   const ref = input.ref ? tagRef(input.ref) : undefined;
   const c = await resolveContainer(s.db, ctx.actor.team.id, input.container);
   if (ref) await assertTagsWritable(s, ctx.actor, [ref]);
-  await checkDiskQuota(s.db, ctx.actor.team.id);
+  await checkDiskQuota(s, ctx.actor.team.id);
   const r = await runHostJob<ContainerCommitResult>(
     s,
     JOB_COMMIT.containerCommit,

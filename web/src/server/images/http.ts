@@ -37,7 +37,7 @@ import { assertTagsWritable, tagRef } from "./manage.js";
 import { resolveImage } from "./resolve.js";
 import { pullRoute, pushRoute } from "./registry-http.js";
 import { bootstrapRoute } from "./bootstrap-http.js";
-import { checkDiskQuota } from "../teams/quota.js";
+import { checkDiskQuota } from "../teams/disk.js";
 
 /** Archives are big and hosts can be slow: the worker gets this long. */
 const ARCHIVE_JOB_TIMEOUT_MS = 6 * 3600_000;
@@ -70,7 +70,7 @@ export function imageHttpHandler(s: Services): (req: IncomingMessage, res: Serve
         }
         const url = new URL(req.url ?? "/", "http://berth");
         const actor = await httpActor(s, req, route.action, url.searchParams.get("ref") ?? url.searchParams.get("id") ?? "");
-        if (MAKES_IMAGES.has(pathname)) await checkDiskQuota(s.db, actor.team.id);
+        if (MAKES_IMAGES.has(pathname)) await checkDiskQuota(s, actor.team.id);
         await route.handler(s, req, res, url, actor);
       } catch (err) {
         const berth = asBerthError(err);
@@ -117,10 +117,10 @@ async function load(s: Services, req: IncomingMessage, res: ServerResponse, _url
     const hostId = await imageHost(s);
     // A client asking for NDJSON gets the worker's per-layer progress lines, as push and pull do.
     if (/application\/x-ndjson/.test(req.headers.accept ?? "")) {
-      await streamJob<ImageLoadResult>(s, res, JOB.imageLoad, { archive: upload.name, teamId: actor.team.id }, { hostId, timeoutMs: ARCHIVE_JOB_TIMEOUT_MS }, () => fs.rm(upload.file, { force: true }));
+      await streamJob<ImageLoadResult>(s, res, JOB.imageLoad, { archive: upload.name, teamId: actor.team.id, siteAdmin: actor.siteAdmin }, { hostId, timeoutMs: ARCHIVE_JOB_TIMEOUT_MS }, () => fs.rm(upload.file, { force: true }));
       return;
     }
-    const r = await runHostJob<ImageLoadResult>(s, JOB.imageLoad, { archive: upload.name, teamId: actor.team.id }, { hostId, timeoutMs: ARCHIVE_JOB_TIMEOUT_MS });
+    const r = await runHostJob<ImageLoadResult>(s, JOB.imageLoad, { archive: upload.name, teamId: actor.team.id, siteAdmin: actor.siteAdmin }, { hostId, timeoutMs: ARCHIVE_JOB_TIMEOUT_MS });
     s.log.info({ images: r.images, bytes: upload.size }, "images loaded");
     sendJson(res, 200, r);
   } finally {

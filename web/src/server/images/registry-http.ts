@@ -108,5 +108,5 @@ export async function pullRoute(s: Services, req: IncomingMessage, res: ServerRe
   const body = await readBody(req);
   const r = parseImageRef(body.ref); // refuse a bad name before anything is queued
   const key = await stashCredential(s, body.creds ?? callerCreds(req, actor.userName, r.registry));
-  await stream<ImagePullResult>(s, res, JOB_REGISTRY.imagePull, { ref: body.ref, teamId: actor.team.id, ...(key ? { credentialKey: key } : {}) }, key);
+  await stream<ImagePullResult>(s, res, JOB_REGISTRY.imagePull, { ref: body.ref, teamId: actor.team.id, siteAdmin: actor.siteAdmin, ...(key ? { credentialKey: key } : {}) }, key);
 }

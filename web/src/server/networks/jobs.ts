@@ -1,4 +1,4 @@
-import { ContainerOptions, InvalidArgument, JOB_NETWORK, NotFound, type NetworkJob, type NetworkSettings } from "@berth/core";
+import { ContainerOptions, InvalidArgument, JOB_NETWORK, NotFound, type NetworkInspect, type NetworkJob, type NetworkSettings } from "@berth/core";
 import type { Db } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { imageHost, runHostJob } from "../images/jobs.js";
@@ -12,17 +12,24 @@ export async function networkJob<T>(s: Services, payload: NetworkJob, hostId?: s
   return runHostJob<T>(s, JOB_NETWORK.network, payload, { hostId: hostId ?? (await imageHost(s)), timeoutMs: 60_000 });
 }
 
+/** How many networks of its own a team has (the default bridge, host and none are no one's). */
+export async function teamNetworkCount(s: Services, teamId: string): Promise<number> {
+  const list = await networkJob<NetworkInspect[]>(s, { op: "list", teamId });
+  return list.filter((n) => !["bridge", "host", "none"].includes(n.Name)).length;
+}
+
 /**
- * Before `run` records a container: an unknown network or a taken host port is the caller's
- * error (125, Docker's message) and leaves nothing behind. The default network needs no trip.
+ * Before `run` records a container: an unknown network (another team's included) or a taken host
+ * port is the caller's error (125, Docker's message) and leaves nothing behind. The default
+ * network needs no trip.
  */
-export async function checkRunNetwork(s: Services, hostId: string, options: ContainerOptions | undefined): Promise<void> {
+export async function checkRunNetwork(s: Services, hostId: string, teamId: string, options: ContainerOptions | undefined): Promise<void> {
   const network = options?.network;
   const publish = options?.publish ?? [];
   const custom = network !== undefined && network !== "bridge" && network !== "host" && network !== "none";
   if (!custom && options?.networkAliases?.length) throw new InvalidArgument(ALIAS_NEEDS_USER_NETWORK);
   if (!custom && !publish.some((p) => p.hostPort !== 0)) return;
-  await networkJob(s, { op: "check", ...(network ? { network } : {}), publish }, hostId);
+  await networkJob(s, { op: "check", teamId, ...(network ? { network } : {}), publish }, hostId);
 }
 
 /** `inspect`'s NetworkSettings and the HostConfig fields about networking. */

@@ -24,6 +24,25 @@ export function teamFromHeaders(headers: Record<string, string | string[] | unde
   return s ? s : undefined;
 }
 
+/**
+ * Personal teams by user id. A personal team never changes hands, is never renamed and cannot be
+ * removed (only renamed with its user at set-up: forgetPersonalTeam), so once known it is
+ * kept: most requests (the CLI with no --team) then resolve their actor with no query at all.
+ * Bounded; a deleted user's entry is never reached (their credentials no longer authenticate).
+ */
+const personalTeams = new Map<string, { id: string; name: string; personal: boolean }>();
+const PERSONAL_CACHE_MAX = 50_000;
+function rememberPersonal(userId: string, team: { id: string; name: string; personal: boolean }): void {
+  if (personalTeams.has(userId)) return;
+  if (personalTeams.size >= PERSONAL_CACHE_MAX) personalTeams.clear();
+  personalTeams.set(userId, pick(team));
+}
+
+/** Drops a user's remembered personal team (its name changed). */
+export function forgetPersonalTeam(userId: string): void {
+  personalTeams.delete(userId);
+}
+
 /** The user's personal team (made now if missing: the admin of a fresh install, a user from before teams). */
 export async function ensurePersonalTeam(db: PrismaClient, user: { id: string; name: string }): Promise<{ id: string; name: string; personal: boolean }> {
   const m = await db.teamMember.findFirst({ where: { userId: user.id, team: { personal: true } }, select: { team: true } });
@@ -57,7 +76,8 @@ export async function actorFor(db: PrismaClient, user: AuthUser, teamName?: stri
     return { ...base, team: pick(team), role: m && isRole(m.role) ? m.role : null };
   }
   if (teamName === undefined) {
-    const team = await ensurePersonalTeam(db, user);
+    const team = personalTeams.get(user.id) ?? (await ensurePersonalTeam(db, user));
+    rememberPersonal(user.id, team);
     return { ...base, team: pick(team), role: "owner" };
   }
   const m = await db.teamMember.findFirst({ where: { userId: user.id, team: { name: teamName } }, include: { team: true } });

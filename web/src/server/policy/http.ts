@@ -7,6 +7,8 @@ import { asBerthError } from "../errors.js";
 import { actorFor, teamFromHeaders, type Actor } from "./actor.js";
 import { can } from "./can.js";
 import { isReadAction, type TeamAction } from "./roles.js";
+import { addTiming, timed } from "./timing.js";
+import { performance } from "node:perf_hooks";
 
 /**
  * The policy for Berth's streaming HTTP routes (run, cp, build, load/save, push/pull): who is
@@ -14,9 +16,9 @@ import { isReadAction, type TeamAction } from "./roles.js";
  * actions are audited with the decision.
  */
 export async function httpActor(d: { db: PrismaClient; log: Logger }, req: IncomingMessage, action: TeamAction | "site", target = ""): Promise<Actor> {
-  const user = await authenticate(d.db, req.headers);
+  const user = await timed(req, "auth", () => authenticate(d.db, req.headers));
   if (!user) throw new Unauthenticated(AUTH_REQUIRED_MESSAGE);
-  return actorWithPolicy(d, user, req.headers, action, { target, origin: requestOrigin(req), path: new URL(req.url ?? "/", "http://berth").pathname });
+  return actorWithPolicy(d, user, req.headers, action, { target, origin: requestOrigin(req), path: new URL(req.url ?? "/", "http://berth").pathname, req });
 }
 
 /** The same decision for an already authenticated caller (socket.io events). */
@@ -25,19 +27,26 @@ export async function actorWithPolicy(
   user: AuthUser,
   headers: IncomingHttpHeaders,
   action: TeamAction | "site",
-  o: { target?: string; origin: { address: string; client: string }; path: string; team?: string },
+  o: { target?: string; origin: { address: string; client: string }; path: string; team?: string; req?: IncomingMessage },
 ): Promise<Actor> {
   const audited = action === "site" || !isReadAction(action);
-  const audit = (result: string, team?: { id: string; name: string }, detail = "") =>
-    audited ? recordAudit(d.db, d.log, { actorId: user.id, actorName: user.name, teamId: team?.id ?? null, teamName: team?.name ?? null, action, target: o.target ?? "", result, detail: detail || o.path }, o.origin) : Promise.resolve();
+  const t0 = performance.now();
+  const spent = () => o.req && addTiming(o.req, "policy", performance.now() - t0);
+  const audit = async (result: string, team?: { id: string; name: string }, detail = "") => {
+    if (!audited) return;
+    const write = () => recordAudit(d.db, d.log, { actorId: user.id, actorName: user.name, teamId: team?.id ?? null, teamName: team?.name ?? null, action, target: o.target ?? "", result, detail: detail || o.path }, o.origin);
+    await (o.req ? timed(o.req, "audit", write) : write());
+  };
   let actor: Actor;
   try {
     actor = await actorFor(d.db, user, o.team ?? teamFromHeaders(headers));
   } catch (err) {
+    spent();
     await audit(asBerthError(err)?.kind ?? "Internal", undefined, (err as Error).message);
     throw err;
   }
   const decision = action === "site" ? (actor.siteAdmin && !actor.readOnly ? { allow: true as const } : { allow: false as const, error: new PermissionDenied("admin only: this is the site admin's") }) : can(actor, action);
+  spent();
   if (!decision.allow) {
     await audit(decision.error.kind, actor.team, decision.error.message);
     throw decision.error;

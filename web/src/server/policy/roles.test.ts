@@ -97,11 +97,14 @@ describe("host-level power", () => {
   it("allows Docker's default capabilities, volumes, tmpfs and the bridge", () => {
     expect(hostPowerRefusal(member, opts({ capAdd: ["NET_BIND_SERVICE", "CHOWN"], network: "bridge", mounts: [{ type: "volume", source: "data", target: "/d" }, { type: "tmpfs", target: "/t" }] }))).toBeUndefined();
   });
-  it("allows a host path the site admin granted the team, read-only if granted so", () => {
+  it("allows a host path the site admin granted the team and what is under it, not a neighbour or a climb out", () => {
     const grants = [{ path: "/srv/cache", readOnly: true }];
-    expect(hostPowerRefusal(member, opts({ mounts: [{ type: "bind", source: "/srv/cache/npm", target: "/c", readOnly: true }] }), grants)).toBeUndefined();
-    expect(hostPowerRefusal(member, opts({ mounts: [{ type: "bind", source: "/srv/cache", target: "/c" }] }), grants)?.message).toMatch(/must be read-only/);
-    expect(hostPowerRefusal(member, opts({ mounts: [{ type: "bind", source: "/srv/cachex", target: "/c", readOnly: true }] }), grants)?.kind).toBe("PermissionDenied");
+    const bind = (source: string) => hostPowerRefusal(member, opts({ mounts: [{ type: "bind", source, target: "/c" }] }), grants);
+    expect(bind("/srv/cache/npm")).toBeUndefined();
+    expect(bind("/srv/cache/")).toBeUndefined();
+    expect(bind("/srv/cache/a/../b")).toBeUndefined();
+    expect(bind("/srv/cachex")?.kind).toBe("PermissionDenied");
+    expect(bind("/srv/cache/../other")?.message).toMatch(/host path \/srv\/cache\/\.\.\/other \(that is \/srv\/other\).*refused/);
   });
   it("has no way to ask for --privileged, host pid/ipc, devices or a seccomp opt-out", () => {
     for (const o of [{ privileged: true }, { pid: "host" }, { ipc: "host" }, { devices: ["/dev/sda"] }, { securityOpt: ["seccomp=unconfined"] }]) {

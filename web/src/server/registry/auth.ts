@@ -9,7 +9,7 @@ import { ACTIONS, ANONYMOUS, heldActions, type Action, type Principal, type Repo
 import { RegistryError } from "./errors.js";
 import { externalBase } from "./http.js";
 import { verifyJwt } from "./jwt.js";
-import { loadPrincipal } from "./principal.js";
+import { loadPrincipal, loadPrincipalById } from "./principal.js";
 
 export const SERVICE = "berth";
 export const ISSUER = "berth";
@@ -86,9 +86,9 @@ export async function identify(db: PrismaClient, key: Buffer, req: IncomingMessa
   let principal: Principal = ANONYMOUS;
   if (c.uid) {
     // Current rights: a user deleted or demoted since the token was issued loses them now.
-    const user = await db.user.findUnique({ where: { id: c.uid }, select: { id: true, name: true, isAdmin: true } });
-    if (!user) throw unauthorized(req, { message: "invalid token", error: "invalid_token" });
-    principal = await loadPrincipal(db, { ...user, readOnly: !!c.ro, teamId: typeof c.tid === "string" ? c.tid : null });
+    const p = await loadPrincipalById(db, c.uid, { readOnly: !!c.ro, teamId: typeof c.tid === "string" ? c.tid : null });
+    if (!p) throw unauthorized(req, { message: "invalid token", error: "invalid_token" });
+    principal = p;
   }
   const granted = new Map<string, Set<Action>>();
   for (const a of c.access) {

@@ -7,19 +7,21 @@ import type { RegistryDeps, RegistryRequest } from "./context.js";
 import { RegistryError } from "./errors.js";
 import { drain, parseRange, send } from "./http.js";
 import { checkDigest, isRepoName } from "./names.js";
-import { ensureRepo, findRepo } from "./repos.js";
-import { parseContentRange, rangeHeaders, type UploadRow } from "./uploads.js";
+import { ensureRepo, findRepo, findRepoRef, findRepoWithBlob, teamOfNamespace, type RepoRef } from "./repos.js";
+import { parseContentRange, rangeHeaders, type UploadLimit, type UploadRow } from "./uploads.js";
+import { namespaceOf } from "./names.js";
+import { describeUse, diskRoom, humanSize } from "../teams/disk.js";
+import { formatSize } from "../teams/quota.js";
 
 const blobUnknown = (digest: string) => new RegistryError("BLOB_UNKNOWN", `blob unknown to registry: ${digest}`, { detail: { digest } });
 const nameUnknown = (name: string) => new RegistryError("NAME_UNKNOWN", `repository name not known to registry: ${name}`, { detail: { name } });
 
 export async function getBlob(deps: RegistryDeps, r: RegistryRequest, name: string, digestParam: string): Promise<void> {
   const digest = checkDigest(digestParam);
-  // The repository and whether it holds the blob in one query: HEADs come by the dozen on every push.
-  const repo = await deps.db.repository.findUnique({ where: { name }, include: { blobs: { where: { digest }, select: { digest: true } } } });
+  const { repo, hasBlob } = await findRepoWithBlob(deps.db, name, digest);
   authorize(r.req, r.caller, name, "pull", repo);
   if (!repo) throw nameUnknown(name);
-  if (repo.blobs.length === 0) throw blobUnknown(digest);
+  if (!hasBlob) throw blobUnknown(digest);
   let size: number;
   try {
     size = await deps.store.size(digest);
@@ -60,9 +62,9 @@ export async function deleteBlob(deps: RegistryDeps, r: RegistryRequest, name: s
 }
 
 /** Records that repository `name` holds a blob (creating the repository on its first push). */
-async function registerBlob(deps: RegistryDeps, r: RegistryRequest, name: string, digest: string, size: number, how: "uploaded" | "mounted"): Promise<void> {
+async function registerBlob(deps: RegistryDeps, r: RegistryRequest, name: string, known: RepoRef | null, digest: string, size: number, how: "uploaded" | "mounted"): Promise<void> {
   deps.log.info({ repository: name, digest, size, user: r.caller.principal.name }, `registry: blob ${how}`);
-  const repo = await ensureRepo(deps.db, name, r.caller.principal);
+  const repo = known ?? (await ensureRepo(deps.db, name, r.caller.principal));
   await deps.db.repoBlob
     .upsert({
       where: { repositoryId_digest: { repositoryId: repo.id, digest } },
@@ -96,9 +98,33 @@ function chunkOf(r: RegistryRequest): { start?: number; length?: number } {
   return { start: cr.start, length };
 }
 
+/**
+ * The repository's team's disk quota as a limit on what a push may add (undefined: the team has
+ * no disk quota). Over it, the push is refused with DENIED naming the quota, and the upload is
+ * dropped with its bytes.
+ */
+async function quotaLimit(deps: RegistryDeps, name: string, repo: { teamId: string | null } | null, exceptUpload?: string): Promise<(UploadLimit & { teamId: string }) | undefined> {
+  const teamId = repo?.teamId ?? (await teamOfNamespace(deps.db, namespaceOf(name)));
+  if (!teamId) return undefined;
+  const room = await diskRoom(deps.db, teamId, deps.volumeBytes, exceptUpload);
+  if (!room) return undefined;
+  return {
+    teamId,
+    max: room.quota - room.use.total,
+    error: (size) =>
+      new RegistryError(
+        "DENIED",
+        `push to ${name} refused: team ${room.team} is at its disk quota of ${formatSize(room.quota)} (it holds ${humanSize(room.use.total)}: ${describeUse(room.use)}; this blob needs ${humanSize(size)}); remove images or registry tags, or ask the site admin to raise it (berth team quota ${room.team} --disk SIZE)`,
+        { detail: { team: room.team, quota: room.quota, used: room.use.total } },
+      ),
+  };
+}
+
+const isQuotaRefusal = (e: unknown) => e instanceof RegistryError && e.code === "DENIED";
+
 /** POST /v2/<name>/blobs/uploads/: cross-repository mount, monolithic upload (?digest=), or a new upload session. */
 export async function startUpload(deps: RegistryDeps, r: RegistryRequest, name: string): Promise<void> {
-  const repo = await findRepo(deps.db, name);
+  const repo = await findRepoRef(deps.db, name);
   authorize(r.req, r.caller, name, "push", repo);
   const q = r.url.searchParams;
   const mount = q.get("mount");
@@ -106,13 +132,16 @@ export async function startUpload(deps: RegistryDeps, r: RegistryRequest, name: 
   if (mount) {
     const digest = checkDigest(mount);
     if (from && isRepoName(from) && from !== name) {
-      const src = await findRepo(deps.db, from);
+      const src = await findRepoRef(deps.db, from);
       const granted = r.caller.granted ? r.caller.granted.get(from)?.has("pull") : true;
       if (src && granted && heldActions(r.caller.principal, from, src).has("pull")) {
         const row = await deps.db.repoBlob.findUnique({ where: { repositoryId_digest: { repositoryId: src.id, digest } } });
         if (row && (await deps.store.has(digest))) {
           drain(r.req);
-          await registerBlob(deps, r, name, digest, Number(row.size), "mounted");
+          // A digest the team already holds in another repository takes no more room.
+          const limit = await quotaLimit(deps, name, repo);
+          if (limit && Number(row.size) > limit.max && !(await deps.db.repoBlob.findFirst({ where: { digest, repository: { teamId: limit.teamId } }, select: { digest: true } }))) throw limit.error(Number(row.size));
+          await registerBlob(deps, r, name, repo, digest, Number(row.size), "mounted");
           return created(r, name, digest);
         }
       }
@@ -125,12 +154,17 @@ export async function startUpload(deps: RegistryDeps, r: RegistryRequest, name: 
   }
   const digestParam = q.get("digest");
   const digest = digestParam === null ? undefined : checkDigest(digestParam);
+  const limit = await quotaLimit(deps, name, repo);
+  if (limit && limit.max <= 0) {
+    drain(r.req);
+    throw limit.error(Number(r.req.headers["content-length"] ?? 1) || 1);
+  }
   const up = await deps.uploads.start(name, r.caller.principal.id);
   if (digest) {
     try {
-      await deps.uploads.append(up, r.req, undefined, undefined);
+      await deps.uploads.append(up, r.req, undefined, undefined, limit);
       const out = await deps.uploads.finish(up, digest);
-      await registerBlob(deps, r, name, out.digest, out.size, "uploaded");
+      await registerBlob(deps, r, name, repo, out.digest, out.size, "uploaded");
     } catch (e) {
       await deps.uploads.cancel(up).catch(() => {});
       throw e;
@@ -141,42 +175,59 @@ export async function startUpload(deps: RegistryDeps, r: RegistryRequest, name: 
   send(r.res, 202, rangeHeaders(up.id, name, 0));
 }
 
-async function upload(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<UploadRow> {
-  const repo = await findRepo(deps.db, name);
+async function upload(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<{ up: UploadRow; repo: RepoRef | null }> {
+  const repo = await findRepoRef(deps.db, name);
   authorize(r.req, r.caller, name, "push", repo);
-  return deps.uploads.get(id, name);
+  return { up: await deps.uploads.get(id, name), repo };
+}
+
+/** Appends a chunk within the team's disk quota: over it, the whole upload is dropped. */
+async function appendWithin(deps: RegistryDeps, r: RegistryRequest, name: string, up: UploadRow, repo: RepoRef | null): Promise<number> {
+  const chunk = chunkOf(r);
+  const limit = await quotaLimit(deps, name, repo, up.id);
+  try {
+    return await deps.uploads.append(up, r.req, chunk.start, chunk.length, limit);
+  } catch (e) {
+    if (isQuotaRefusal(e)) await deps.uploads.cancel(up);
+    throw e;
+  }
 }
 
 /** PATCH: appends a chunk (streamed; Content-Range, when sent, must continue where the upload stands). */
 export async function patchUpload(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<void> {
-  const up = await upload(deps, r, name, id);
-  const chunk = chunkOf(r);
-  const size = await deps.uploads.append(up, r.req, chunk.start, chunk.length);
+  const { up, repo } = await upload(deps, r, name, id);
+  const size = await appendWithin(deps, r, name, up, repo);
   send(r.res, 202, rangeHeaders(id, name, size));
 }
 
 /** PUT ?digest=: the last chunk (optional), then the digest check and publication. */
 export async function finishUpload(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<void> {
-  const up = await upload(deps, r, name, id);
+  const { up, repo } = await upload(deps, r, name, id);
   const digestParam = r.url.searchParams.get("digest");
   if (!digestParam) throw new RegistryError("DIGEST_INVALID", "the digest query parameter is required to finish an upload");
   const digest = checkDigest(digestParam);
-  if (hasBody(r)) {
-    const chunk = chunkOf(r);
-    await deps.uploads.append(up, r.req, chunk.start, chunk.length);
-  } else drain(r.req);
+  if (hasBody(r)) await appendWithin(deps, r, name, up, repo);
+  else {
+    drain(r.req);
+    // The quota may have been lowered (or filled by another push) since the last chunk.
+    const limit = await quotaLimit(deps, name, repo, up.id);
+    if (limit && up.size > limit.max) {
+      await deps.uploads.cancel(up);
+      throw limit.error(up.size);
+    }
+  }
   const out = await deps.uploads.finish(up, digest);
-  await registerBlob(deps, r, name, out.digest, out.size, "uploaded");
+  await registerBlob(deps, r, name, repo, out.digest, out.size, "uploaded");
   created(r, name, digest);
 }
 
 export async function uploadStatus(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<void> {
-  const up = await upload(deps, r, name, id);
+  const { up } = await upload(deps, r, name, id);
   send(r.res, 204, rangeHeaders(id, name, up.size));
 }
 
 export async function cancelUpload(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<void> {
-  const up = await upload(deps, r, name, id);
+  const { up } = await upload(deps, r, name, id);
   await deps.uploads.cancel(up);
   send(r.res, 204);
 }

@@ -5,6 +5,7 @@ import type { PrismaClient } from "@berth/core/db";
 import type { Caller } from "./auth.js";
 import type { FailureLimiter } from "./token.js";
 import type { Uploads } from "./uploads.js";
+import type { VolumeBytes } from "../teams/disk.js";
 
 /** What every /v2/ handler works with (one per web process). */
 export interface RegistryDeps {
@@ -14,6 +15,8 @@ export interface RegistryDeps {
   key: Buffer;
   log: Logger;
   limiter: FailureLimiter;
+  /** A team's volume bytes, for its disk quota (measured by the workers). */
+  volumeBytes: VolumeBytes;
 }
 
 /** One request: its caller is identified before any handler runs. */

@@ -10,20 +10,21 @@ import { identify, unauthorized } from "./auth.js";
 import { cancelUpload, deleteBlob, finishUpload, getBlob, patchUpload, startUpload, uploadStatus } from "./blobs.js";
 import type { RegistryDeps, RegistryRequest } from "./context.js";
 import { RegistryError, toRegistryError } from "./errors.js";
+import type { VolumeBytes } from "../teams/disk.js";
 import { sendError, sendJson } from "./http.js";
 import { loadOrCreateKey } from "./jwt.js";
 import { listCatalog, listTags } from "./lists.js";
 import { deleteManifest, getManifest, getReferrers, putManifest } from "./manifests.js";
 import { checkRepoName, parseRoute, type Route } from "./names.js";
+import { cleanUpContent } from "./cleanup.js";
 import { FailureLimiter, handleToken } from "./token.js";
-import { collectGarbage } from "./gc.js";
 import { Uploads, UPLOAD_IDLE_MS } from "./uploads.js";
 
 export { heldActions, ANONYMOUS, type Principal } from "./access.js";
 export { loadPrincipal } from "./principal.js";
 export { canSee, findRepo, visibleWhere, type Repository } from "./repos.js";
 export { isRepoName, REPO_NAME_RE, namespaceOf } from "./names.js";
-export { collectGarbage, GC_GRACE_MS } from "./gc.js";
+export { cleanUpContent, REGISTRY_GC_GRACE_MS } from "./cleanup.js";
 
 export type RegistryHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -36,7 +37,7 @@ const GC_EVERY_MS = 3600 * 1000;
 
 export const isRegistryPath = (pathname: string) => pathname === "/v2" || pathname.startsWith("/v2/");
 
-export async function createRegistry(opts: { db: PrismaClient; home: string; log: Logger; uploadIdleMs?: number }): Promise<Registry> {
+export async function createRegistry(opts: { db: PrismaClient; home: string; log: Logger; uploadIdleMs?: number; volumeBytes?: VolumeBytes }): Promise<Registry> {
   const paths = homePaths(opts.home);
   const store = new ContentStore(paths.content);
   await store.init();
@@ -48,6 +49,8 @@ export async function createRegistry(opts: { db: PrismaClient; home: string; log
     key: await loadOrCreateKey(paths.secret),
     log,
     limiter: new FailureLimiter(),
+    // Without workers to ask (the registry alone, in unit tests), volumes count nothing.
+    volumeBytes: opts.volumeBytes ?? (() => Promise.resolve(0)),
   };
   // Abandoned uploads go a few times per idle timeout (minutes, not a day: their bytes fill the disk).
   const idleMs = opts.uploadIdleMs ?? UPLOAD_IDLE_MS;
@@ -55,7 +58,7 @@ export async function createRegistry(opts: { db: PrismaClient; home: string; log
   const sweeper = setInterval(sweep, Math.max(500, Math.min(60_000, Math.floor(idleMs / 4))));
   sweeper.unref();
   // Hourly: blobs nothing references any more (deletes leave them behind).
-  const gc = () => void collectGarbage(deps.db, store, log).catch((err: unknown) => log.warn({ err }, "registry garbage collection failed"));
+  const gc = () => void cleanUpContent(deps.db, opts.home, log).catch((err: unknown) => log.warn({ err }, "registry garbage collection failed"));
   const timer = setInterval(gc, GC_EVERY_MS);
   timer.unref();
 

@@ -6,7 +6,7 @@ import { RegistryError } from "./errors.js";
 import { readBody, send, sendJson } from "./http.js";
 import { accepts, ManifestType, MANIFEST_MAX_BYTES, parseManifest } from "./manifest.js";
 import { checkDigest, DIGEST_RE, isDigest, TAG_RE } from "./names.js";
-import { ensureRepo, findRepo } from "./repos.js";
+import { ensureRepo, findRepo, findRepoRef } from "./repos.js";
 
 const manifestUnknown = (reference: string) =>
   new RegistryError("MANIFEST_UNKNOWN", `manifest unknown: ${reference}`, { detail: DIGEST_RE.test(reference) ? { digest: reference } : { tag: reference } });
@@ -30,7 +30,7 @@ function checkReference(reference: string): "tag" | "digest" {
 }
 
 export async function getManifest(deps: RegistryDeps, r: RegistryRequest, name: string, reference: string): Promise<void> {
-  const repo = await findRepo(deps.db, name);
+  const repo = await findRepoRef(deps.db, name);
   authorize(r.req, r.caller, name, "pull", repo);
   if (!repo) throw nameUnknown(name);
   // No manifest can be stored under a malformed tag or digest: unknown, as any other absent one.
@@ -39,7 +39,7 @@ export async function getManifest(deps: RegistryDeps, r: RegistryRequest, name: 
   const row =
     kind === "digest"
       ? await deps.db.repoManifest.findUnique({ where: { repositoryId_digest: { repositoryId: repo.id, digest: reference } } })
-      : (await deps.db.repoTag.findUnique({ where: { repositoryId_name: { repositoryId: repo.id, name: reference } }, include: { manifest: true } }))?.manifest;
+      : await taggedManifest(deps, repo.id, reference);
   if (!row) throw manifestUnknown(reference);
   // By tag, a client gets the manifest only in a media type it accepts (by digest it asked for those exact bytes).
   if (kind === "tag" && !accepts(r.req.headers.accept, row.mediaType)) {
@@ -56,8 +56,17 @@ export async function getManifest(deps: RegistryDeps, r: RegistryRequest, name: 
   send(r.res, 200, { "content-type": row.mediaType, "docker-content-digest": row.digest, etag: `"${row.digest}"` }, body, r.head);
 }
 
+/** The manifest a tag points at (a plain join: every pull starts here). */
+async function taggedManifest(deps: RegistryDeps, repositoryId: string, tag: string): Promise<{ digest: string; mediaType: string } | undefined> {
+  const rows = await deps.db.$queryRaw<{ digest: string; mediaType: string }[]>`
+    SELECT m."digest", m."mediaType" FROM "RepoTag" t
+    JOIN "RepoManifest" m ON m."repositoryId" = t."repositoryId" AND m."digest" = t."digest"
+    WHERE t."repositoryId" = ${repositoryId} AND t."name" = ${tag}`;
+  return rows[0];
+}
+
 export async function putManifest(deps: RegistryDeps, r: RegistryRequest, name: string, reference: string): Promise<void> {
-  const existing = await findRepo(deps.db, name);
+  const existing = await findRepoRef(deps.db, name);
   authorize(r.req, r.caller, name, "push", existing);
   const kind = checkReference(reference);
   const tags = kind === "tag" ? [reference] : tagParams(r);

@@ -13,21 +13,66 @@ export interface PrincipalUser {
   teamId?: string | null;
 }
 
+interface MembershipRow {
+  role: string;
+  team: { id: string; name: string; personal: boolean };
+}
+
+const MEMBERSHIPS = { select: { role: true, team: { select: { id: true, name: true, personal: true } } } } as const;
+
+function toPrincipal(user: PrincipalUser, rows: MembershipRow[]): Principal {
+  const base = { id: user.id, name: user.name, isAdmin: user.isAdmin, readOnly: user.readOnly };
+  const teams: TeamRole[] = [];
+  for (const m of rows) {
+    if (user.teamId && m.team.id !== user.teamId) continue;
+    if (isRole(m.role)) teams.push({ id: m.team.id, name: m.team.name, role: m.role });
+  }
+  return user.teamId ? { ...base, teams, limitedTo: user.teamId } : { ...base, teams };
+}
+
+/** A user without a personal team gets one (rare: users from before teams): then their memberships again. */
+async function withPersonalTeam(db: PrismaClient, user: PrincipalUser, rows: MembershipRow[]): Promise<MembershipRow[]> {
+  if (user.teamId || rows.some((m) => m.team.personal)) return rows;
+  await ensurePersonalTeam(db, user);
+  return db.teamMember.findMany({ where: { userId: user.id }, ...MEMBERSHIPS });
+}
+
 /**
  * Loads the user's memberships (a team-limited token: that team only). The personal team is
  * made if missing, so `alice/x` is alice's from her first push.
  */
 export async function loadPrincipal(db: PrismaClient, user: PrincipalUser | null): Promise<Principal> {
   if (!user) return ANONYMOUS;
-  const base = { id: user.id, name: user.name, isAdmin: user.isAdmin, readOnly: user.readOnly };
-  if (user.teamId) {
-    const m = await db.teamMember.findUnique({ where: { teamId_userId: { teamId: user.teamId, userId: user.id } }, include: { team: true } });
-    const teams: TeamRole[] = m && isRole(m.role) ? [{ id: m.team.id, name: m.team.name, role: m.role }] : [];
-    return { ...base, teams, limitedTo: user.teamId };
+  const rows = await db.teamMember.findMany({ where: user.teamId ? { userId: user.id, teamId: user.teamId } : { userId: user.id }, ...MEMBERSHIPS });
+  return toPrincipal(user, await withPersonalTeam(db, user, rows));
+}
+
+interface UserMembershipRow {
+  id: string;
+  name: string;
+  isAdmin: unknown;
+  role: string | null;
+  teamId: string | null;
+  teamName: string | null;
+  personal: unknown;
+}
+
+/**
+ * The principal of a registry token's user id, with its current rights. Every request of a push
+ * carries the token, so this runs per HEAD: one plain join (a Prisma relation load costs several
+ * times as much). Null if the user is gone.
+ */
+export async function loadPrincipalById(db: PrismaClient, id: string, opts: { readOnly: boolean; teamId: string | null }): Promise<Principal | null> {
+  const rows = await db.$queryRaw<UserMembershipRow[]>`
+    SELECT u."id", u."name", u."isAdmin", m."role", t."id" AS "teamId", t."name" AS "teamName", t."personal"
+    FROM "User" u LEFT JOIN "TeamMember" m ON m."userId" = u."id" LEFT JOIN "Team" t ON t."id" = m."teamId"
+    WHERE u."id" = ${id}`;
+  const first = rows[0];
+  if (!first) return null;
+  const memberships: MembershipRow[] = [];
+  for (const r of rows) {
+    if (r.role !== null && r.teamId !== null && r.teamName !== null) memberships.push({ role: r.role, team: { id: r.teamId, name: r.teamName, personal: Boolean(r.personal) } });
   }
-  await ensurePersonalTeam(db, user);
-  const rows = await db.teamMember.findMany({ where: { userId: user.id }, include: { team: { select: { id: true, name: true } } } });
-  const teams: TeamRole[] = [];
-  for (const m of rows) if (isRole(m.role)) teams.push({ id: m.team.id, name: m.team.name, role: m.role });
-  return { ...base, teams };
+  const user: PrincipalUser = { id: first.id, name: first.name, isAdmin: Boolean(first.isAdmin), readOnly: opts.readOnly, teamId: opts.teamId };
+  return toPrincipal(user, await withPersonalTeam(db, user, memberships));
 }

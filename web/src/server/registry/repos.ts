@@ -11,12 +11,49 @@ export function findRepo(db: PrismaClient, name: string): Promise<Repository | n
   return db.repository.findUnique({ where: { name } });
 }
 
+/** What the /v2/ hot paths need of a repository: its id and who may do what to it. */
+export interface RepoRef {
+  id: string;
+  name: string;
+  namespace: string;
+  teamId: string | null;
+  ownerId: string | null;
+  isPublic: boolean;
+}
+
+interface RepoRefRow extends Omit<RepoRef, "isPublic"> {
+  isPublic: unknown;
+  blob?: string | null;
+}
+
+const toRef = (r: RepoRefRow): RepoRef => ({ id: r.id, name: r.name, namespace: r.namespace, teamId: r.teamId, ownerId: r.ownerId, isPublic: Boolean(r.isPublic) });
+
+/**
+ * The repository for a token grant, an upload or a manifest: one plain query. Each request of a
+ * push makes one of these, and a Prisma model query costs a few times as much as the SQL.
+ */
+export async function findRepoRef(db: PrismaClient, name: string): Promise<RepoRef | null> {
+  const rows = await db.$queryRaw<RepoRefRow[]>`
+    SELECT "id", "name", "namespace", "teamId", "ownerId", "isPublic" FROM "Repository" WHERE "name" = ${name}`;
+  return rows[0] ? toRef(rows[0]) : null;
+}
+
+/** The repository and whether it holds blob `digest`, in one query: HEADs come by the dozen on every push. */
+export async function findRepoWithBlob(db: PrismaClient, name: string, digest: string): Promise<{ repo: RepoRef | null; hasBlob: boolean }> {
+  const rows = await db.$queryRaw<RepoRefRow[]>`
+    SELECT r."id", r."name", r."namespace", r."teamId", r."ownerId", r."isPublic", b."digest" AS "blob"
+    FROM "Repository" r LEFT JOIN "RepoBlob" b ON b."repositoryId" = r."id" AND b."digest" = ${digest}
+    WHERE r."name" = ${name}`;
+  const row = rows[0];
+  return row ? { repo: toRef(row), hasBlob: typeof row.blob === "string" } : { repo: null, hasBlob: false };
+}
+
 /**
  * The team a new repository in `namespace` belongs to: the team of that name (a user's
  * personal team has the user's name; made now for a user from before teams). Null for a
  * namespace no team or user has, which only the site admin may push to.
  */
-async function teamOfNamespace(db: PrismaClient, namespace: string): Promise<string | null> {
+export async function teamOfNamespace(db: PrismaClient, namespace: string): Promise<string | null> {
   const team = await db.team.findFirst({ where: { name: namespace }, select: { id: true } });
   if (team) return team.id;
   const user = await db.user.findFirst({ where: { name: namespace }, select: { id: true, name: true } });

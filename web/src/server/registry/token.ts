@@ -13,7 +13,7 @@ import { ISSUER, parseBasic, SERVICE, verifyCredentials } from "./auth.js";
 import { RegistryError } from "./errors.js";
 import { readBody, sendJson } from "./http.js";
 import { signJwt, type Access } from "./jwt.js";
-import { findRepo } from "./repos.js";
+import { findRepoRef } from "./repos.js";
 import { loadPrincipal } from "./principal.js";
 import { isRepoName } from "./names.js";
 
@@ -59,7 +59,7 @@ export async function accessFor(db: PrismaClient, p: Principal, scopeParams: str
   for (const s of parseScopes(scopeParams).slice(0, MAX_SCOPES)) {
     if (s.type === "repository") {
       if (!isRepoName(s.name)) continue;
-      const repo = await findRepo(db, s.name);
+      const repo = await findRepoRef(db, s.name);
       const actions = grant(s.actions, heldActions(p, s.name, repo));
       if (actions.length) out.push({ type: "repository", name: s.name, actions });
     } else if (s.type === "registry" && s.name === "catalog") {

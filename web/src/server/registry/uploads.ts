@@ -3,14 +3,14 @@
  * the DB row and the file survive a web restart), and become a blob only after the digest
  * checks, by rename into content/blobs. A partial or wrong upload is never visible.
  */
-import { createHash, randomUUID, type Hash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "@berth/core";
-import type { ContentStore } from "@berth/core/content";
+import { ThreadHash, type ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import { RegistryError } from "./errors.js";
 
@@ -20,14 +20,24 @@ export interface UploadRow {
   size: number;
 }
 
+/** The most bytes an upload may hold, and the refusal past it (given the size it would have). */
+export interface UploadLimit {
+  max: number;
+  error: (size: number) => Error;
+}
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** An upload idle for this long is abandoned: its row and partial bytes are removed (BERTH_UPLOAD_IDLE_TIMEOUT_MS). */
 export const UPLOAD_IDLE_MS = 15 * 60 * 1000;
 
 export class Uploads {
-  /** Running sha256 per upload, valid while `offset` equals the file's size (else the file is re-read). */
-  private readonly hashes = new Map<string, { hash: Hash; offset: number }>();
+  /**
+   * Running sha256 per upload, valid while `offset` equals the file's size (else the file is
+   * re-read). Hashed on core's hashing thread, so a big layer's hash overlaps its socket reads
+   * and disk writes instead of taking turns with them on the JS thread.
+   */
+  private readonly hashes = new Map<string, { hash: ThreadHash; offset: number }>();
   /** One operation at a time per upload. */
   private readonly locks = new Map<string, Promise<unknown>>();
 
@@ -58,33 +68,42 @@ export class Uploads {
     const id = randomUUID();
     await (await fs.open(this.file(id), "wx", 0o644)).close();
     await this.db.blobUpload.create({ data: { id, repository, userId } });
-    this.hashes.set(id, { hash: createHash("sha256"), offset: 0 });
+    this.hashes.set(id, { hash: new ThreadHash("sha256"), offset: 0 });
     return { id, repository, size: 0 };
   }
 
   /** The upload, if it exists for this repository (else BLOB_UPLOAD_UNKNOWN). Its size is the file's. */
   async get(id: string, repository: string): Promise<UploadRow> {
-    const unknown = () => new RegistryError("BLOB_UPLOAD_UNKNOWN", undefined, { detail: { uuid: id } });
-    if (!UUID_RE.test(id)) throw unknown();
-    const row = await this.db.blobUpload.findUnique({ where: { id } });
-    if (!row || row.repository !== repository) throw unknown();
+    if (!UUID_RE.test(id)) throw uploadUnknown(id);
+    const row = await this.db.blobUpload.findUnique({ where: { id }, select: { repository: true } });
+    if (!row || row.repository !== repository) throw uploadUnknown(id);
+    return { id, repository, size: await this.sizeOf(id) };
+  }
+
+  /**
+   * The upload's current size, from its file. Under the upload's lock this is all a chunk needs
+   * to check again: cancel and expiry take the same lock and remove the file with the row.
+   */
+  private async sizeOf(id: string): Promise<number> {
     try {
-      const st = await fs.stat(this.file(id));
-      return { id, repository, size: st.size };
+      return (await fs.stat(this.file(id))).size;
     } catch {
       // Its bytes are gone (expired, or removed by hand): the upload cannot go on.
       await this.db.blobUpload.deleteMany({ where: { id } });
-      throw unknown();
+      throw uploadUnknown(id);
     }
   }
 
   /**
    * Appends a chunk. `start` (from Content-Range) must equal the current size, else 416 with
-   * the current Range so the client can resume. Returns the new size.
+   * the current Range so the client can resume. Returns the new size. `limit`: the most bytes
+   * the upload may hold (a team's disk quota); past it the rest of the body is read and thrown
+   * away, so the refusal reaches the client as an answer rather than a reset connection, and
+   * the caller drops the upload.
    */
-  append(up: UploadRow, body: Readable, start?: number, length?: number): Promise<number> {
+  append(up: UploadRow, body: Readable, start?: number, length?: number, limit?: UploadLimit): Promise<number> {
     return this.locked(up.id, async () => {
-      const current = (await this.get(up.id, up.repository)).size;
+      const current = await this.sizeOf(up.id);
       if (start !== undefined && start !== current) {
         throw new RegistryError("BLOB_UPLOAD_INVALID", `chunk starts at ${start}, but the upload holds ${current} bytes: chunks must come in order`, {
           status: 416,
@@ -94,15 +113,20 @@ export class Uploads {
       }
       let st = this.hashes.get(up.id);
       if (st && st.offset !== current) {
-        this.hashes.delete(up.id);
+        this.forgetHash(up.id);
         st = undefined;
       }
       let written = 0;
+      let over = 0;
       const counter = new Transform({
         transform(chunk: Buffer, _enc, cb) {
+          if (over || (limit && current + written + chunk.length > limit.max)) {
+            over += chunk.length;
+            return cb();
+          }
           written += chunk.length;
-          st?.hash.update(chunk);
-          cb(null, chunk);
+          if (!st) return cb(null, chunk);
+          st.hash.update(chunk).then(() => cb(null, chunk), cb);
         },
       });
       try {
@@ -111,17 +135,21 @@ export class Uploads {
         await pipeline(body, counter, createWriteStream(this.file(up.id), { flags: "r+", start: current, highWaterMark: 4 << 20 }));
       } catch (e) {
         // Whatever reached the file stays (a later PATCH resumes after it), but the running hash may not match it.
-        this.hashes.delete(up.id);
+        this.forgetHash(up.id);
         throw e;
+      }
+      if (over) {
+        this.hashes.delete(up.id);
+        throw limit!.error(current + written + over);
       }
       if (st) st.offset = current + written;
       const size = current + written;
       if (length !== undefined && written !== length) {
-        this.hashes.delete(up.id);
+        this.forgetHash(up.id);
         await fs.truncate(this.file(up.id), current);
         throw new RegistryError("SIZE_INVALID", `chunk of ${written} bytes, but ${length} were announced`, { detail: { uuid: up.id } });
       }
-      await this.db.blobUpload.update({ where: { id: up.id }, data: { size: BigInt(size) } }).catch(() => {});
+      // No row update per chunk: the file's size is the upload's, and its mtime says it is alive (see expire).
       return size;
     });
   }
@@ -132,19 +160,21 @@ export class Uploads {
    */
   finish(up: UploadRow, digest: string): Promise<{ digest: string; size: number }> {
     return this.locked(up.id, async () => {
-      const { size } = await this.get(up.id, up.repository);
+      const size = await this.sizeOf(up.id);
       const file = this.file(up.id);
       const st = this.hashes.get(up.id);
       // The running hash is sha256 (nearly every push); a sha512 upload is hashed again from its file.
       const algorithm = digest.startsWith("sha512:") ? "sha512" : "sha256";
       let actual: string;
-      if (algorithm === "sha256" && st && st.offset === size) actual = `sha256:${st.hash.digest("hex")}`;
-      else {
+      if (algorithm === "sha256" && st && st.offset === size) {
+        this.hashes.delete(up.id);
+        actual = `sha256:${await st.hash.digest()}`;
+      } else {
+        this.forgetHash(up.id);
         const h = createHash(algorithm);
         await pipeline(createReadStream(file), h);
         actual = `${algorithm}:${h.digest("hex")}`;
       }
-      this.hashes.delete(up.id);
       if (actual !== digest) {
         await this.drop(up.id);
         throw new RegistryError("DIGEST_INVALID", `digest mismatch: expected ${digest}, the upload's ${size} bytes are ${actual}`, { detail: { expected: digest, actual } });
@@ -165,8 +195,14 @@ export class Uploads {
     return this.locked(up.id, () => this.drop(up.id));
   }
 
-  private async drop(id: string): Promise<void> {
+  /** Drops an upload's running hash (its state on the hashing thread too). */
+  private forgetHash(id: string): void {
+    this.hashes.get(id)?.hash.drop();
     this.hashes.delete(id);
+  }
+
+  private async drop(id: string): Promise<void> {
+    this.forgetHash(id);
     await fs.rm(this.file(id), { force: true });
     await this.db.blobUpload.deleteMany({ where: { id } });
   }
@@ -204,6 +240,8 @@ export class Uploads {
     return removed;
   }
 }
+
+const uploadUnknown = (id: string) => new RegistryError("BLOB_UPLOAD_UNKNOWN", undefined, { detail: { uuid: id } });
 
 export function uploadLocation(repository: string, id: string): string {
   return `/v2/${repository}/blobs/uploads/${id}`;

@@ -39,7 +39,7 @@ export const imageRouter = router({
       include: { tags: { where: visibleTagWhere(scope), select: { ref: true }, orderBy: { ref: "asc" } } },
       orderBy: { createdAt: "desc" },
     });
-    return images.map((i) => ({ id: i.id, tags: i.tags.map((t) => t.ref), size: i.size, createdAt: i.createdAt.toISOString() }));
+    return images.map((i) => ({ id: i.id, tags: i.tags.map((t) => t.ref), size: Number(i.size), createdAt: i.createdAt.toISOString() }));
   }),
 
   /** `docker image inspect`'s JSON, one object per image asked for. */

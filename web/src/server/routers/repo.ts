@@ -1,9 +1,8 @@
 import { z } from "zod";
-import { config, homePaths, NotFound, PermissionDenied } from "@berth/core";
-import { ContentStore } from "@berth/core/content";
+import { config, NotFound, PermissionDenied } from "@berth/core";
 import type { Db, PrismaClient } from "@berth/core/db";
 import { router, teamProcedure, siteProcedure } from "../trpc.js";
-import { canSee, collectGarbage, findRepo, GC_GRACE_MS, heldActions, isRepoName, loadPrincipal, visibleWhere, type Principal, type Repository } from "../registry/index.js";
+import { canSee, cleanUpContent, findRepo, heldActions, isRepoName, loadPrincipal, visibleWhere, type Principal, type Repository } from "../registry/index.js";
 
 export interface RepoSummary {
   /** "namespace/name" */
@@ -126,7 +125,6 @@ export const repoRouter = router({
    */
   gc: siteProcedure.input(z.object({ graceSeconds: z.number().int().min(0).optional() }).optional()).mutation(async ({ ctx, input }) => {
     if (ctx.user.readOnly) throw new PermissionDenied("this API token is read-only");
-    const store = new ContentStore(homePaths(config().home).content);
-    return collectGarbage(ctx.services.db, store, ctx.services.log, input?.graceSeconds !== undefined ? input.graceSeconds * 1000 : GC_GRACE_MS);
+    return cleanUpContent(ctx.services.db, config().home, ctx.services.log, input?.graceSeconds !== undefined ? input.graceSeconds * 1000 : undefined);
   }),
 });

@@ -5,10 +5,14 @@ import { ROLES } from "../policy/index.js";
 import { acceptInvitation, createInvitation, listInvitations, MAX_INVITE_TTL_SECONDS, revokeInvitation, type Invitation, type InvitationSummary } from "../teams/invites.js";
 import { transferTeam } from "../teams/transfer.js";
 import { readQuota, setQuota, type Quota } from "../teams/quota.js";
+import { allowHostPath, disallowHostPath, teamHostPaths, type HostPathRow } from "../teams/host-paths.js";
 import { recordAudit, requestOrigin } from "../audit/index.js";
+import { teamNetworkCount } from "../networks/jobs.js";
 import { checkTeamName, createTeam, listMembers, listTeams, removeMember, removeTeam, setMember, type MemberSummary, type TeamSummary } from "../teams/index.js";
 
-export type { TeamSummary, MemberSummary, Invitation, InvitationSummary, Quota };
+export type { TeamSummary, MemberSummary, Invitation, InvitationSummary, Quota, HostPathRow };
+
+const HostPath = z.string().trim().min(1, "host path is required").max(4096);
 
 const TeamName = z.string().trim().min(1, "team name is required").max(64);
 const UserName = z.string().trim().min(1, "user name is required").max(64);
@@ -50,7 +54,7 @@ export const teamRouter = router({
   remove: teamProcedure("team.delete")
     .input(z.object({ team: TeamName }))
     .mutation(async ({ ctx }) => {
-      await removeTeam(ctx.services.db, ctx.actor);
+      await removeTeam(ctx.services.db, ctx.actor, () => teamNetworkCount(ctx.services, ctx.actor.team.id));
       ctx.services.log.info({ team: ctx.actor.team.name, by: ctx.user.name }, "team removed");
       return { removed: ctx.actor.team.name };
     }),
@@ -98,6 +102,25 @@ export const teamRouter = router({
   quota: teamProcedure("team.read")
     .input(z.object({ team: TeamName.optional() }).optional())
     .query(async ({ ctx }): Promise<Quota & { team: string }> => ({ team: ctx.actor.team.name, ...(await readQuota(ctx.services.db, ctx.actor.team.id)) })),
+
+  /** The host paths the team may bind-mount (every member may read them). */
+  paths: teamProcedure("team.read")
+    .input(z.object({ team: TeamName.optional() }).optional())
+    .query(async ({ ctx }): Promise<HostPathRow[]> => (await teamHostPaths(ctx.services.db, ctx.actor.team.id)).map((g) => ({ team: ctx.actor.team.name, ...g }))),
+
+  /** The site admin lets a team bind-mount a host path and what is under it (read-only unless `readOnly: false`). */
+  allowPath: siteProcedure.input(z.object({ team: TeamName, path: HostPath, readOnly: z.boolean().default(false) })).mutation(async ({ ctx, input }) => {
+    const r = await allowHostPath(ctx.services.db, input.team, input.path, input.readOnly);
+    ctx.services.log.info({ team: r.team, path: r.path, readOnly: r.readOnly, by: ctx.user.name }, "host path allowed");
+    return r;
+  }),
+
+  /** Takes a host path grant back. */
+  disallowPath: siteProcedure.input(z.object({ team: TeamName, path: HostPath })).mutation(async ({ ctx, input }) => {
+    const r = await disallowHostPath(ctx.services.db, input.team, input.path);
+    ctx.services.log.info({ team: r.team, path: r.path, by: ctx.user.name }, "host path disallowed");
+    return r;
+  }),
 
   /** The site admin sets a team's quotas: undefined keeps a limit, null removes it. */
   setQuota: siteProcedure

@@ -1,13 +1,13 @@
 import { z } from "zod";
 import { VolumeName } from "@berth/core";
-import { router, teamProcedure, siteProcedure } from "../trpc.js";
+import { router, teamProcedure } from "../trpc.js";
 import { createVolume, inspectVolumes, listVolumes, pruneVolumes, removeVolumes, volumeUsage, type VolumeUsage } from "../volumes/service.js";
 
 export type { VolumeUsage };
 
 const Names = z.array(z.string().trim().min(1).max(255)).min(1).max(1000);
 
-/** Docker's `volume` commands. Reads come from the DB; changes run on the volume's host. */
+/** Docker's `volume` commands, on the current team's volumes. Reads come from the DB; changes run on the volume's host. */
 export const volumeRouter = router({
   create: teamProcedure("volume.manage")
     .input(z.object({ name: VolumeName.optional(), labels: z.record(z.string().min(1).max(1024), z.string().max(64 * 1024)).default({}) }))
@@ -26,5 +26,6 @@ export const volumeRouter = router({
     .input(z.object({ names: Names, force: z.boolean().default(false) }))
     .mutation(({ ctx, input }) => removeVolumes(ctx.services, ctx.actor.team.id, input.names, input.force)),
 
-  prune: siteProcedure.input(z.object({ all: z.boolean().default(false) })).mutation(({ ctx, input }) => pruneVolumes(ctx.services, input.all)),
+  /** Only the current team's unused volumes. */
+  prune: teamProcedure("volume.manage").input(z.object({ all: z.boolean().default(false) })).mutation(({ ctx, input }) => pruneVolumes(ctx.services, ctx.actor.team.id, input.all)),
 });

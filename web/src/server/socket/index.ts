@@ -9,6 +9,7 @@ import { registerEventReadHandlers } from "./events-read.js";
 import { registerTerminalHandlers } from "./terminal.js";
 import { registerBuildHandlers } from "../builds/socket.js";
 import { AgentHub } from "../agent/index.js";
+import { endJobsOfLostWorker } from "../agent/stopped-worker.js";
 import { AGENT_NAMESPACE, config } from "@berth/core";
 
 export { LOGS_UNSUBSCRIBE, type LogsEntryMessage } from "./logs.js";
@@ -24,7 +25,9 @@ export interface SocketServer {
 export function attachSocketServer(http: HttpServer, s: Services): SocketServer {
   const io = new Server(http, { path: "/socket.io", serveClient: false });
   io.use(socketAuth(s.db));
-  const agents = new AgentHub(s.log);
+  const agents = new AgentHub(s.log, (hostId, instance) => {
+    endJobsOfLostWorker(s, hostId, instance).catch((err: unknown) => s.log.error({ err, hostId }, "ending the jobs of a lost worker failed; its next start ends them"));
+  });
   agents.attach(io, config().home);
   io.on("connection", (socket) => {
     const { user } = socket.data as SocketData;
@@ -42,6 +45,7 @@ export function attachSocketServer(http: HttpServer, s: Services): SocketServer 
     agents,
     close: async () => {
       subscriber.disconnect();
+      agents.stop();
       // io.close() also closes the http server; the caller closes that itself.
       for (const socket of io.sockets.sockets.values()) socket.disconnect(true);
       for (const socket of io.of(AGENT_NAMESPACE).sockets.values()) socket.disconnect(true);

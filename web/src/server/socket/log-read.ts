@@ -62,6 +62,8 @@ export function registerLogReadHandlers(s: Services, socket: Socket, hub: AgentH
     } catch (err) {
       reads.delete(r.session);
       r.close();
+      // The client went away mid-read (`logs -f` stopped): closing broke the pending read; nothing failed.
+      if (!socket.connected) return;
       fail(reply, err);
     }
   });

@@ -2,6 +2,7 @@ import { AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Permissio
 import { Prisma, type PrismaClient } from "@berth/core/db";
 import { newRowId } from "../auth/crypto.js";
 import { effectiveRole, roleRank, type Actor, type Role } from "../policy/index.js";
+import { forgetPersonalTeam } from "../policy/actor.js";
 
 /**
  * Teams: made by any user (who becomes its owner), run by their admins and owners. A team's
@@ -101,17 +102,21 @@ export async function removeMember(db: PrismaClient, actor: Actor, userName: str
   await db.teamMember.delete({ where: { teamId_userId: { teamId: actor.team.id, userId: user.id } } });
 }
 
-/** `team rm`: only an empty team (no containers, volumes, tags or repositories); never a personal one. */
-export async function removeTeam(db: PrismaClient, actor: Actor): Promise<void> {
+/**
+ * `team rm`: only an empty team (no containers, volumes, networks, tags or repositories); never a
+ * personal one. `networks` counts the team's networks (they live on the hosts, not in the database).
+ */
+export async function removeTeam(db: PrismaClient, actor: Actor, networks: () => Promise<number> = () => Promise.resolve(0)): Promise<void> {
   if (actor.team.personal) throw new FailedPrecondition(`${actor.team.name} is a personal team: it goes with its user`);
   const teamId = actor.team.id;
-  const [containers, volumes, tags, repos] = await Promise.all([
+  const [containers, volumes, tags, repos, nets] = await Promise.all([
     db.container.count({ where: { teamId } }),
     db.volume.count({ where: { teamId } }),
     db.imageTag.count({ where: { teamId } }),
     db.repository.count({ where: { teamId } }),
+    networks(),
   ]);
-  const held = [containers && `${containers} container(s)`, volumes && `${volumes} volume(s)`, tags && `${tags} image tag(s)`, repos && `${repos} repositor(ies)`].filter(Boolean);
+  const held = [containers && `${containers} container(s)`, volumes && `${volumes} volume(s)`, nets && `${nets} network(s)`, tags && `${tags} image tag(s)`, repos && `${repos} repositor(ies)`].filter(Boolean);
   if (held.length) throw new FailedPrecondition(`team ${actor.team.name} still owns ${held.join(", ")}: remove them first`);
   await db.team.delete({ where: { id: teamId } });
 }
@@ -123,6 +128,7 @@ export async function renamePersonalTeam(db: PrismaClient, userId: string, name:
   const clash = await db.team.findUnique({ where: { name }, select: { id: true } });
   if (clash) throw new AlreadyExists(`the name "${name}" is taken by a team`);
   await db.team.update({ where: { id: m.teamId }, data: { name } });
+  forgetPersonalTeam(userId);
 }
 
 export const TEAM_NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;

@@ -91,22 +91,3 @@ export async function checkContainerQuota(db: PrismaClient, teamId: string, opti
     }
   }
 }
-
-/** Bytes of the distinct images the team holds a tag on (shared base images are not theirs). */
-export async function imageDiskUse(db: PrismaClient, teamId: string): Promise<number> {
-  const images = await db.image.findMany({ where: { tags: { some: { teamId } } }, select: { size: true } });
-  return images.reduce((sum, i) => sum + i.size, 0);
-}
-
-/**
- * Refuses a new image (build, commit, load, import, pull) to a team already at its disk quota.
- * An image's size is known only once it is made, so the check is "at or over", not "would go
- * over"; volumes are not measured yet.
- */
-export async function checkDiskQuota(db: PrismaClient, teamId: string): Promise<void> {
-  const t = await db.team.findUnique({ where: { id: teamId }, select: { name: true, maxDisk: true } });
-  if (!t || t.maxDisk === null) return;
-  const quota = Number(t.maxDisk);
-  const used = await imageDiskUse(db, teamId);
-  if (used >= quota) throw new FailedPrecondition(`team ${t.name} is at its disk quota of ${formatSize(quota)}: its images take ${formatSize(used)}; remove some (berth rmi) or ask the site admin to raise it (berth team quota ${t.name} --disk SIZE)`);
-}

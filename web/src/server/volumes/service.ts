@@ -1,10 +1,10 @@
 import {
   ContainerOptions,
-  FailedPrecondition,
   JOB_VOLUME,
   NotFound,
   Unavailable,
   type ContainerOptions as Options,
+  type HostPathGrant,
   type MountSpec,
   type MountsPrepareResult,
   type VolumeInfo,
@@ -16,11 +16,17 @@ import type { Db } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { HOST_ONLINE_MS, pickHost } from "../hosts.js";
 import { runHostJob } from "../images/jobs.js";
+import { volumeEvent } from "../events/publish.js";
 
 /**
  * Volumes as web sees them: it reads the rows, and every change goes to the worker of the
- * volume's host as a job (the directory lives there, under its BERTH_HOME).
+ * volume's host as a job (the directory lives there, under its BERTH_HOME). A volume belongs to
+ * a team and its name is unique within it: every read is of the caller's team only, so another
+ * team's volume answers exactly as one that does not exist.
  */
+
+/** Docker's words for a volume that is not there. */
+export const noSuchVolume = (name: string) => `No such volume: ${name}`;
 
 function info(v: Db.Volume): VolumeInfo {
   return { Name: v.name, Driver: v.driver, Mountpoint: v.mountpoint, Labels: JSON.parse(v.labels) as Record<string, string>, Scope: "local", CreatedAt: v.createdAt.toISOString(), Options: null };
@@ -40,27 +46,18 @@ const mountsOf = (options: string): MountSpec[] => {
   }
 };
 
-/** Names of the volumes some container (any state) mounts. */
-async function volumesInUse(s: Services): Promise<Set<string>> {
-  const rows = await s.db.container.findMany({ select: { options: true } });
+/** Names of the team's volumes some container of the team (any state) mounts. */
+async function volumesInUse(s: Services, teamId: string): Promise<Set<string>> {
+  const rows = await s.db.container.findMany({ where: { teamId }, select: { options: true } });
   return new Set(rows.flatMap((r) => mountsOf(r.options).flatMap((m) => (m.type === "volume" && m.source ? [m.source] : []))));
 }
 
-/**
- * Volume names are still one namespace per host (the directory is volumes/<name>): a name
- * another team holds is refused without saying whose it is.
- */
-export async function assertVolumeNamesFree(s: Services, teamId: string, names: string[]): Promise<void> {
-  if (!names.length) return;
-  const taken = await s.db.volume.findFirst({ where: { name: { in: names }, NOT: { teamId } }, select: { name: true } });
-  if (taken) throw new FailedPrecondition(`volume name "${taken.name}" is not available: choose another name`);
-}
-
 export async function createVolume(s: Services, teamId: string, name: string | undefined, labels: Record<string, string>): Promise<VolumeInfo> {
-  if (name) await assertVolumeNamesFree(s, teamId, [name]);
-  const existing = name ? await s.db.volume.findUnique({ where: { name } }) : null;
+  const existing = name ? await s.db.volume.findUnique({ where: { teamId_name: { teamId, name } } }) : null;
   const hostId = existing?.hostId ?? (await anyHost(s));
-  return runHostJob<VolumeInfo>(s, JOB_VOLUME.volumeCreate, { ...(name ? { name } : {}), labels, teamId }, { hostId, timeoutMs: 30_000 });
+  const v = await runHostJob<VolumeInfo>(s, JOB_VOLUME.volumeCreate, { ...(name ? { name } : {}), labels, teamId }, { hostId, timeoutMs: 30_000 });
+  await volumeEvent(s, "volume.create", v.Name, teamId);
+  return v;
 }
 
 export interface VolumeFilters {
@@ -72,7 +69,7 @@ export interface VolumeFilters {
 /** `volume ls` with docker's filters: dangling=true|false, name=SUBSTRING, label=KEY[=VALUE]. */
 export async function listVolumes(s: Services, teamId: string, f: VolumeFilters = {}): Promise<VolumeInfo[]> {
   const rows = await s.db.volume.findMany({ where: { teamId }, orderBy: { name: "asc" } });
-  const used = f.dangling !== undefined ? await volumesInUse(s) : undefined;
+  const used = f.dangling !== undefined ? await volumesInUse(s, teamId) : undefined;
   return rows
     .filter((v) => used === undefined || used.has(v.name) !== f.dangling)
     .filter((v) => !f.name?.length || f.name.some((n) => v.name.includes(n)))
@@ -118,7 +115,7 @@ export async function volumeUsage(s: Services, teamId: string): Promise<VolumeUs
         return;
       }
       try {
-        const r = await runHostJob<VolumeUsageResult>(s, JOB_VOLUME.volumeUsage, { names }, { hostId, timeoutMs: 60_000 });
+        const r = await runHostJob<VolumeUsageResult>(s, JOB_VOLUME.volumeUsage, { teamId, names }, { hostId, timeoutMs: 60_000 });
         for (const [n, b] of Object.entries(r.sizes)) sizes.set(n, b);
       } catch (err) {
         for (const n of names) errors.set(n, `host ${hostId}: ${(err as Error).message}`);
@@ -141,7 +138,7 @@ export async function inspectVolumes(s: Services, teamId: string, names: string[
   const out: VolumeInfo[] = [];
   for (const n of names) {
     const v = await s.db.volume.findFirst({ where: { name: n, teamId } });
-    if (!v) throw new NotFound(`get ${n}: no such volume`);
+    if (!v) throw new NotFound(noSuchVolume(n));
     out.push(info(v));
   }
   return out;
@@ -155,21 +152,24 @@ export async function removeVolumes(s: Services, teamId: string, names: string[]
   for (const name of names) {
     const hostId = hostOf.get(name);
     if (!hostId) {
-      if (!force) out.errors.push({ name, kind: "NotFound", message: `get ${name}: no such volume` });
+      if (!force) out.errors.push({ name, kind: "NotFound", message: noSuchVolume(name) });
       continue;
     }
-    const r = await runHostJob<VolumeRemoveResult>(s, JOB_VOLUME.volumeRemove, { names: [name], force }, { hostId, timeoutMs: 120_000 });
+    const r = await runHostJob<VolumeRemoveResult>(s, JOB_VOLUME.volumeRemove, { teamId, names: [name], force }, { hostId, timeoutMs: 120_000 });
+    for (const gone of r.removed) await volumeEvent(s, "volume.destroy", gone, teamId);
     out.removed.push(...r.removed);
     out.errors.push(...r.errors);
   }
   return out;
 }
 
-export async function pruneVolumes(s: Services, all: boolean): Promise<VolumePruneResult> {
-  const hosts = [...new Set((await s.db.volume.findMany({ select: { hostId: true } })).map((v) => v.hostId))];
+/** `volume prune`: the team's unused volumes only, on every host that holds one of them. */
+export async function pruneVolumes(s: Services, teamId: string, all: boolean): Promise<VolumePruneResult> {
+  const hosts = [...new Set((await s.db.volume.findMany({ where: { teamId }, select: { hostId: true } })).map((v) => v.hostId))];
   const out: VolumePruneResult = { removed: [], spaceReclaimed: 0 };
   for (const hostId of hosts) {
-    const r = await runHostJob<VolumePruneResult>(s, JOB_VOLUME.volumePrune, { all }, { hostId, timeoutMs: 600_000 });
+    const r = await runHostJob<VolumePruneResult>(s, JOB_VOLUME.volumePrune, { teamId, all }, { hostId, timeoutMs: 600_000 });
+    for (const gone of r.removed) await volumeEvent(s, "volume.destroy", gone, teamId);
     out.removed.push(...r.removed);
     out.spaceReclaimed += r.spaceReclaimed;
   }
@@ -182,12 +182,13 @@ const imagesWithoutVolumes = new Set<string>();
 /**
  * At `run`/`create`, before the container's row exists: the host adds the image's VOLUMEs,
  * checks bind sources and makes the volumes, so a bad mount leaves no container behind.
+ * `hostPaths` (callers other than the site admin): the team's granted host paths, which every
+ * bind source must resolve into on the host.
  */
-export async function prepareMounts(s: Services, teamId: string, hostId: string, containerId: string, imageId: string, options: Options | undefined): Promise<Options | undefined> {
-  await assertVolumeNamesFree(s, teamId, (options?.mounts ?? []).flatMap((m) => (m.type === "volume" && m.source ? [m.source] : [])));
+export async function prepareMounts(s: Services, teamId: string, hostId: string, containerId: string, imageId: string, options: Options | undefined, hostPaths?: HostPathGrant[]): Promise<Options | undefined> {
   // No mounts asked and an image known to have no VOLUMEs: nothing for the host to do (saves a job per run).
   if (!options?.mounts?.length && imagesWithoutVolumes.has(imageId)) return options;
-  const r = await runHostJob<MountsPrepareResult>(s, JOB_VOLUME.mountsPrepare, { containerId, imageId, mounts: options?.mounts ?? [], teamId }, { hostId, timeoutMs: 600_000 });
+  const r = await runHostJob<MountsPrepareResult>(s, JOB_VOLUME.mountsPrepare, { containerId, imageId, mounts: options?.mounts ?? [], teamId, hostPaths }, { hostId, timeoutMs: 600_000 });
   if (!r.imageVolumes && imagesWithoutVolumes.size < 10_000) imagesWithoutVolumes.add(imageId);
   if (r.mounts.length === 0) return options;
   return { ...(options ?? ContainerOptions.parse({})), mounts: r.mounts };
@@ -197,16 +198,16 @@ export async function prepareMounts(s: Services, teamId: string, hostId: string,
 export async function removeAnonymousVolumes(s: Services, c: Db.Container): Promise<void> {
   const names = mountsOf(c.options).flatMap((m) => (m.type === "volume" && m.anonymous && m.source ? [m.source] : []));
   if (!names.length) return;
-  await runHostJob<VolumeRemoveResult>(s, JOB_VOLUME.volumeRemove, { names, quiet: true }, { hostId: c.hostId, timeoutMs: 120_000 }).catch((err: Error) => {
+  await runHostJob<VolumeRemoveResult>(s, JOB_VOLUME.volumeRemove, { teamId: c.teamId, names, quiet: true }, { hostId: c.hostId, timeoutMs: 120_000 }).catch((err: Error) => {
     s.log.warn({ err: err.message, id: c.id }, "rm -v: removing anonymous volumes failed");
   });
 }
 
-/** Docker's `Mounts` of `inspect`. */
-export async function dockerMounts(s: Services, options: string): Promise<Record<string, unknown>[]> {
+/** Docker's `Mounts` of `inspect` (a volume is the container's team's of that name). */
+export async function dockerMounts(s: Services, teamId: string, options: string): Promise<Record<string, unknown>[]> {
   const mounts = mountsOf(options);
   const names = mounts.flatMap((m) => (m.type === "volume" && m.source ? [m.source] : []));
-  const rows = names.length ? await s.db.volume.findMany({ where: { name: { in: names } }, select: { name: true, mountpoint: true } }) : [];
+  const rows = names.length ? await s.db.volume.findMany({ where: { teamId, name: { in: names } }, select: { name: true, mountpoint: true } }) : [];
   const where = new Map(rows.map((r) => [r.name, r.mountpoint]));
   return mounts.map((m) => {
     if (m.type === "bind") return { Type: "bind", Source: m.source, Destination: m.target, Mode: m.readOnly ? "ro" : "", RW: !m.readOnly, Propagation: "rprivate" };
@@ -224,5 +225,5 @@ export async function withMounts(s: Services, c: Db.Container, base: Record<stri
     mounts.flatMap((m) => (m.type === "tmpfs" ? [[m.target, [m.size !== undefined ? `size=${m.size}` : "", m.mode !== undefined ? `mode=${m.mode.toString(8)}` : "", m.readOnly ? "ro" : ""].filter(Boolean).join(",")]] : [])),
   );
   const hostConfig = { ...(base.HostConfig as Record<string, unknown> | undefined), Binds: binds.length ? binds : null, ...(Object.keys(tmpfs).length ? { Tmpfs: tmpfs } : {}) };
-  return { ...base, HostConfig: hostConfig, Mounts: await dockerMounts(s, c.options) };
+  return { ...base, HostConfig: hostConfig, Mounts: await dockerMounts(s, c.teamId, c.options) };
 }

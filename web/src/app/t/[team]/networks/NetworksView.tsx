@@ -18,7 +18,7 @@ export const BUILTIN = new Set(["bridge", "host", "none"]);
 export function NetworksView() {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const { can, siteAdmin } = useRole();
+  const { can } = useRole();
   const list = useQuery(trpc.network.list.queryOptions());
   const refresh = () => void qc.invalidateQueries(trpc.network.pathFilter());
   useLiveRefresh(refresh, (e) => e.type === "container.start" || e.type === "container.die" || e.type === "container.destroy");
@@ -39,7 +39,7 @@ export function NetworksView() {
         subtitle="Containers on one user-defined network reach each other by name."
         actions={
           <>
-            {siteAdmin && (
+            {manage && (
               <Button icon={<Trash2 size={15} />} onClick={() => setPruning(true)} data-testid="network-prune">
                 Prune unused
               </Button>
@@ -103,7 +103,7 @@ export function NetworksView() {
         open={pruning}
         onOpenChange={setPruning}
         title="Prune unused networks"
-        description="Removes every user-defined network no container is attached to, of every team (site admin)."
+        description="Removes every network of this team that no container is attached to."
         confirmLabel="Prune"
         danger
         onConfirm={() => prune.mutateAsync()}

@@ -16,7 +16,7 @@ export function VolumesView() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const href = useTeamHref();
-  const { can, siteAdmin } = useRole();
+  const { can } = useRole();
   const list = useQuery(trpc.volume.list.queryOptions());
   // Sizes take a job on each volume's host: asked separately so the list shows at once.
   const usage = useQuery(trpc.volume.usage.queryOptions(undefined, { staleTime: 15_000 }));
@@ -38,7 +38,7 @@ export function VolumesView() {
         subtitle="Named storage on a host that outlives the containers mounting it."
         actions={
           <>
-            {siteAdmin && (
+            {manage && (
               <Button icon={<Trash2 size={15} />} onClick={() => setPruning(true)} data-testid="volume-prune">
                 Prune unused
               </Button>
@@ -137,7 +137,7 @@ export function VolumesView() {
         open={pruning}
         onOpenChange={setPruning}
         title="Prune unused volumes"
-        description="Removes every volume no container uses, on every host and of every team (site admin). Their data is deleted."
+        description="Removes every volume of this team that no container uses. Their data is deleted."
         confirmLabel="Prune"
         danger
         onConfirm={() => prune.mutateAsync({ all: true })}
