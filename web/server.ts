@@ -140,6 +140,7 @@ async function main(): Promise<void> {
   server.requestTimeout = 0;
 
   const sockets = attachSocketServer(server, services);
+  services.agentLinked = (hostId) => sockets.agents.agentFor(hostId) !== undefined;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -25,5 +25,6 @@ export * from "./version.js";
 export * from "./job-once.js";
 export * from "./removed-logs.js";
 export * from "./stats-history.js";
+export * from "./host-resources.js";
 export * from "./health.js";
 export * from "./duration.js";

@@ -10,6 +10,8 @@ export const JOB_VOLUME = {
   volumeCreate: "volume.create",
   volumeRemove: "volume.remove",
   volumePrune: "volume.prune",
+  /** Bytes each named volume of the host holds (the dashboard's volumes page, `system df -v`). */
+  volumeUsage: "volume.usage",
   /** At container create: names anonymous volumes, adds the image's VOLUMEs, makes named ones, checks bind sources. */
   mountsPrepare: "container.mounts.prepare",
   containerArchiveGet: "container.archive.get",
@@ -60,6 +62,14 @@ export type VolumePruneJob = z.infer<typeof VolumePruneJob>;
 export interface VolumePruneResult {
   removed: string[];
   spaceReclaimed: number;
+}
+
+/** `volume.usage`: the size of each of the team's named volumes on this host (a name it does not hold is left out). */
+export const VolumeUsageJob = z.object({ teamId: TeamId, names: z.array(VolumeName).min(1).max(1000) });
+export type VolumeUsageJob = z.infer<typeof VolumeUsageJob>;
+export interface VolumeUsageResult {
+  /** Bytes under each volume's _data (apparent sizes, hard links once). */
+  sizes: Record<string, number>;
 }
 
 /** A host path the site admin lets a team bind-mount (and everything under it). */

@@ -8,6 +8,7 @@ import { connectRedis } from "@berth/core/redis";
 import { ContainerManager } from "./containers/index.js";
 import { ensureBusybox, Snapshots } from "./images/index.js";
 import { hostIdentity, registerHost } from "./host/identity.js";
+import { publishHostResources } from "./host/resources.js";
 import { connectAgent } from "./agent/index.js";
 import containerKill from "./jobs/container-kill.js";
 import containerRun from "./jobs/container-run.js";
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
   builds.on("error", (err) => log.error({ err }, "builds queue error"));
   await builds.waitUntilReady();
   const unregister = await registerHost(client, hostId);
+  publishHostResources(redis, hostId, cfg.home, log); // unref'd timer: ends with the process
   const agent = connectAgent({ url: cfg.url, home: cfg.home, hostId, instance, manager, log });
   const observers = startObservers({ db: client, redis, hostId, containersDir: paths.containers, containers: manager, log }, cfg);
   log.info({ hostId, home: cfg.home }, "worker ready");

@@ -13,6 +13,8 @@ export interface Services {
   queues: QueueCache;
   /** A new connection for one blocking reader (XREAD BLOCK); the caller closes it. */
   blockingRedis(): Redis;
+  /** Whether host `hostId`'s worker has its /agent link to this web up (set once socket.io is attached). */
+  agentLinked?: (hostId: string) => boolean;
 }
 
 /** One BullMQ Queue per host queue name, sharing the command connection. */

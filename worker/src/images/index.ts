@@ -7,5 +7,5 @@ export { loadArchive, type LoadedImage, type LoadProgress } from "./load.js";
 export { saveImages, type SaveFormat, type SaveRequest } from "./save.js";
 export { importRootfs, applyChanges } from "./import.js";
 export { exportMerged } from "./export.js";
-export { collectGarbage, diskUsage, GC_GRACE_MS } from "./gc.js";
+export { collectGarbage, diskUsage, du, GC_GRACE_MS } from "./gc.js";
 export { storeLock, RwLock } from "./lock.js";

@@ -4,6 +4,7 @@ import path from "node:path";
 import { FailedPrecondition, NotFound, ContainerOptions, type Logger, type VolumeInfo, type VolumeRemoveResult, type VolumePruneResult } from "@berth/core";
 import type { PrismaClient } from "@berth/core/db";
 import { Prisma } from "@berth/core/db";
+import { du } from "../images/index.js";
 
 export interface VolumeStoreDeps {
   db: PrismaClient;
@@ -107,6 +108,14 @@ export class VolumeStore {
   async removeAnonymousOf(teamId: string, optionsJson: string): Promise<string[]> {
     const names = mountsOf(optionsJson).flatMap((m) => (m.type === "volume" && m.anonymous && m.source ? [m.source] : []));
     return names.length ? (await this.removeMany(teamId, names, true, true)).removed : [];
+  }
+
+  /** Bytes each of the team's volumes `names` holds on this host; names it has none of here are left out. */
+  async sizes(teamId: string, names: string[]): Promise<Record<string, number>> {
+    const rows = await this.d.db.volume.findMany({ where: { teamId, name: { in: names }, hostId: this.d.hostId }, select: { id: true, name: true } });
+    const out: Record<string, number> = {};
+    for (const r of rows) out[r.name] = await du(path.join(this.dirOf(r.id), "_data"));
+    return out;
   }
 
   /** The team's unused anonymous volumes (`all`: every unused volume of the team's) on this host. */

@@ -14,6 +14,8 @@ import { auditRouter } from "./audit.js";
 import { systemRouter } from "./system.js";
 import { statsRouter } from "../stats/router.js";
 import { logsRouter } from "../logs/router.js";
+import { hostRouter } from "./host.js";
+import { eventRouter } from "./event.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -31,6 +33,8 @@ export const appRouter = router({
   system: systemRouter,
   stats: statsRouter,
   logs: logsRouter,
+  host: hostRouter,
+  event: eventRouter,
 });
 
 export type AppRouter = typeof appRouter;
@@ -39,6 +43,8 @@ export type { ImageSummary } from "./image.js";
 export type { RepoSummary, RepoDetail, RepoTagSummary } from "./repo.js";
 export type { UserSummary } from "./user.js";
 export type { TokenSummary } from "./token.js";
-export type { TeamSummary, MemberSummary } from "./team.js";
+export type { TeamSummary, MemberSummary, InvitationSummary } from "./team.js";
+export type { HostSummary } from "./host.js";
+export type { VolumeUsage } from "./volume.js";
 export type { BuildSummary, BuildStatus } from "../builds/router.js";
 export type { AuditRow } from "./audit.js";

@@ -105,6 +105,20 @@ export const repoRouter = router({
     return { name: repo.name };
   }),
 
+  /** Deletes one tag (the manifest stays while another tag or a digest pull names it), as `DELETE /v2/<name>/manifests/<tag>`. */
+  removeTag: teamProcedure("repo.manage")
+    .input(z.object({ name: RepoName, tag: z.string().trim().regex(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/, "a tag: letters, digits, '_', '.' and '-', at most 128") }))
+    .mutation(async ({ ctx, input }) => {
+      const { db, log } = ctx.services;
+      const p = await loadPrincipal(db, ctx.user);
+      const repo = await visibleRepo(db, p, input.name);
+      if (!heldActions(p, repo.name, repo).has("delete")) throw new PermissionDenied(`only the owner of ${repo.name} or an admin may delete its tags`);
+      const { count } = await db.repoTag.deleteMany({ where: { repositoryId: repo.id, name: input.tag } });
+      if (count === 0) throw new NotFound(`tag ${input.tag} not found in ${repo.name}`);
+      log.info({ repository: repo.name, tag: input.tag, by: p.name }, "registry tag deleted");
+      return { name: repo.name, tag: input.tag };
+    }),
+
   /**
    * Admin: mark and sweep the content store now (web also does it hourly). Blobs younger than
    * the grace period are kept: they may belong to an upload, load or build still in progress.

@@ -2,14 +2,15 @@ import { z } from "zod";
 import { TRPCError } from "@trpc/server";
 import { router, selfProcedure, siteProcedure, teamProcedure } from "../trpc.js";
 import { ROLES } from "../policy/index.js";
-import { acceptInvitation, createInvitation, MAX_INVITE_TTL_SECONDS, type Invitation } from "../teams/invites.js";
+import { acceptInvitation, createInvitation, listInvitations, MAX_INVITE_TTL_SECONDS, revokeInvitation, type Invitation, type InvitationSummary } from "../teams/invites.js";
+import { transferTeam } from "../teams/transfer.js";
 import { readQuota, setQuota, type Quota } from "../teams/quota.js";
 import { allowHostPath, disallowHostPath, teamHostPaths, type HostPathRow } from "../teams/host-paths.js";
 import { recordAudit, requestOrigin } from "../audit/index.js";
 import { teamNetworkCount } from "../networks/jobs.js";
 import { checkTeamName, createTeam, listMembers, listTeams, removeMember, removeTeam, setMember, type MemberSummary, type TeamSummary } from "../teams/index.js";
 
-export type { TeamSummary, MemberSummary, Invitation, Quota, HostPathRow };
+export type { TeamSummary, MemberSummary, Invitation, InvitationSummary, Quota, HostPathRow };
 
 const HostPath = z.string().trim().min(1, "host path is required").max(4096);
 
@@ -34,7 +35,7 @@ export const teamRouter = router({
   }),
 
   /** The current team (or `team`), as the caller sees it: for `berth team use` and whoami. */
-  current: teamProcedure("team.read").input(z.object({ team: TeamName.optional() }).optional()).query(({ ctx }) => ({ name: ctx.actor.team.name, personal: ctx.actor.team.personal, role: ctx.actor.siteAdmin && !ctx.actor.role ? "owner" : ctx.actor.role, siteAdmin: ctx.actor.siteAdmin })),
+  current: teamProcedure("team.read").input(z.object({ team: TeamName.optional() }).optional()).query(({ ctx }) => ({ id: ctx.actor.team.id, name: ctx.actor.team.name, personal: ctx.actor.team.personal, role: ctx.actor.siteAdmin && !ctx.actor.role ? "owner" : ctx.actor.role, siteAdmin: ctx.actor.siteAdmin })),
 
   members: teamProcedure("team.read").input(z.object({ team: TeamName.optional() }).optional()).query(({ ctx }): Promise<MemberSummary[]> => listMembers(ctx.services.db, ctx.actor.team.id)),
 
@@ -62,6 +63,24 @@ export const teamRouter = router({
   invite: teamProcedure("team.invite")
     .input(z.object({ team: TeamName.optional(), role: Role.default("member"), ttlSeconds: z.number().int().min(60).max(MAX_INVITE_TTL_SECONDS).default(24 * 3600) }))
     .mutation(({ ctx, input }): Promise<Invitation> => createInvitation(ctx.services.db, ctx.actor, input.role, input.ttlSeconds)),
+
+  /** The team's open invitations and those spent or expired lately (who made them, who used them); never the link. */
+  invitations: teamProcedure("team.invite")
+    .input(z.object({ team: TeamName.optional() }).optional())
+    .query(({ ctx }): Promise<InvitationSummary[]> => listInvitations(ctx.services.db, ctx.actor.team.id)),
+
+  /** Revokes an open invitation: its link stops working. */
+  revokeInvite: teamProcedure("team.invite")
+    .input(z.object({ team: TeamName.optional(), id: z.string().trim().min(1, "invitation id is required").max(64) }))
+    .mutation(async ({ ctx, input }) => {
+      await revokeInvitation(ctx.services.db, ctx.actor.team.id, input.id);
+      return { revoked: input.id };
+    }),
+
+  /** The owner hands the team over: `user` becomes owner, the caller admin. */
+  transfer: teamProcedure("team.transfer")
+    .input(z.object({ team: TeamName.optional(), user: UserName }))
+    .mutation(({ ctx, input }) => transferTeam(ctx.services.db, ctx.actor, input.user)),
 
   /** Spends an invitation: the caller joins its team (dashboard /invite/TOKEN, `berth team join`). */
   acceptInvite: selfProcedure.input(z.object({ token: z.string().trim().min(1, "invitation token is required").max(256) })).mutation(async ({ ctx, input }) => {

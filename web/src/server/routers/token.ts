@@ -11,6 +11,8 @@ export interface TokenSummary {
   id: string;
   name: string;
   readOnly: boolean;
+  /** The one team it is limited to; null: every team of its user. */
+  team: string | null;
   createdAt: string;
   lastUsedAt: string | null;
 }
@@ -33,8 +35,8 @@ export const tokenRouter = router({
     }),
 
   list: selfProcedure.query(async ({ ctx }): Promise<TokenSummary[]> => {
-    const rows = await ctx.services.db.apiToken.findMany({ where: { userId: ctx.user.id }, orderBy: { createdAt: "asc" } });
-    return rows.map((t) => ({ id: t.id, name: t.name, readOnly: t.readOnly, createdAt: t.createdAt.toISOString(), lastUsedAt: t.lastUsedAt?.toISOString() ?? null }));
+    const rows = await ctx.services.db.apiToken.findMany({ where: { userId: ctx.user.id }, include: { team: { select: { name: true } } }, orderBy: { createdAt: "asc" } });
+    return rows.map((t) => ({ id: t.id, name: t.name, readOnly: t.readOnly, team: t.team?.name ?? null, createdAt: t.createdAt.toISOString(), lastUsedAt: t.lastUsedAt?.toISOString() ?? null }));
   }),
 
   /** Revokes one of the caller's tokens by id, or (no id) the token this request came with — what `berth logout` does. */

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { VolumeName } from "@berth/core";
 import { router, teamProcedure } from "../trpc.js";
-import { createVolume, inspectVolumes, listVolumes, pruneVolumes, removeVolumes } from "../volumes/service.js";
+import { createVolume, inspectVolumes, listVolumes, pruneVolumes, removeVolumes, volumeUsage, type VolumeUsage } from "../volumes/service.js";
+
+export type { VolumeUsage };
 
 const Names = z.array(z.string().trim().min(1).max(255)).min(1).max(1000);
 
@@ -14,6 +16,9 @@ export const volumeRouter = router({
   list: teamProcedure("volume.read")
     .input(z.object({ dangling: z.boolean().optional(), name: z.array(z.string().max(255)).max(100).optional(), label: z.array(z.string().max(2048)).max(100).optional() }).optional())
     .query(({ ctx, input }) => listVolumes(ctx.services, ctx.actor.team.id, input ?? {})),
+
+  /** Each of the team's volumes with its size and the containers that mount it (the dashboard's volumes page). */
+  usage: teamProcedure("volume.read").query(({ ctx }): Promise<VolumeUsage[]> => volumeUsage(ctx.services, ctx.actor.team.id)),
 
   inspect: teamProcedure("volume.read").input(z.object({ names: Names })).query(({ ctx, input }) => inspectVolumes(ctx.services, ctx.actor.team.id, input.names)),
 

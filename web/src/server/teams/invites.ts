@@ -52,3 +52,39 @@ export async function acceptInvitation(db: PrismaClient, userId: string, token: 
     return { team: inv.team.name, teamId: inv.teamId, role };
   });
 }
+
+export interface InvitationSummary {
+  id: string;
+  role: Role;
+  createdBy: string | null;
+  createdAt: string;
+  expiresAt: string;
+  /** Spent: when, and by whom. */
+  usedAt: string | null;
+  usedBy: string | null;
+}
+
+/** The team's invitations, newest first: open ones and those spent or expired in the last week (the link itself is never stored). */
+export async function listInvitations(db: PrismaClient, teamId: string): Promise<InvitationSummary[]> {
+  const weekAgo = new Date(Date.now() - MAX_INVITE_TTL_SECONDS * 1000);
+  const rows = await db.teamInvitation.findMany({ where: { teamId, expiresAt: { gte: weekAgo } }, orderBy: { createdAt: "desc" }, take: 200 });
+  const ids = [...new Set(rows.flatMap((r) => [r.createdById, r.usedById]).filter((x): x is string => !!x))];
+  const users = new Map((await db.user.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } })).map((u) => [u.id, u.name]));
+  return rows.map((r) => ({
+    id: r.id,
+    role: r.role as Role,
+    createdBy: r.createdById ? (users.get(r.createdById) ?? null) : null,
+    createdAt: r.createdAt.toISOString(),
+    expiresAt: r.expiresAt.toISOString(),
+    usedAt: r.usedAt?.toISOString() ?? null,
+    usedBy: r.usedById ? (users.get(r.usedById) ?? null) : null,
+  }));
+}
+
+/** Revokes an open invitation of the team: its link stops working at once. */
+export async function revokeInvitation(db: PrismaClient, teamId: string, id: string): Promise<void> {
+  const inv = await db.teamInvitation.findFirst({ where: { id, teamId } });
+  if (!inv) throw new NotFound(`invitation ${id} not found in this team`);
+  if (inv.usedAt) throw new FailedPrecondition(`invitation ${id} was already used (${inv.usedAt.toISOString()}): remove the member instead`);
+  await db.teamInvitation.delete({ where: { id } });
+}

@@ -10,10 +10,11 @@ import {
   type VolumeInfo,
   type VolumePruneResult,
   type VolumeRemoveResult,
+  type VolumeUsageResult,
 } from "@berth/core";
 import type { Db } from "@berth/core/db";
 import type { Services } from "../services.js";
-import { pickHost } from "../hosts.js";
+import { HOST_ONLINE_MS, pickHost } from "../hosts.js";
 import { runHostJob } from "../images/jobs.js";
 import { volumeEvent } from "../events/publish.js";
 
@@ -81,6 +82,56 @@ export async function listVolumes(s: Services, teamId: string, f: VolumeFilters 
       });
     })
     .map(info);
+}
+
+export interface VolumeUsage {
+  name: string;
+  /** Bytes it holds; null when its host did not answer (offline, or the job failed: `error` says why). */
+  size: number | null;
+  error?: string;
+  /** The team's containers (any state) that mount it. */
+  containers: { id: string; name: string; state: string }[];
+}
+
+/**
+ * The size of each of the team's volumes (a job on each volume's host) and which of the team's
+ * containers mount it: the dashboard's volumes page. A host that fails leaves its sizes null.
+ */
+export async function volumeUsage(s: Services, teamId: string): Promise<VolumeUsage[]> {
+  const [rows, containers] = await Promise.all([
+    s.db.volume.findMany({ where: { teamId }, select: { name: true, hostId: true }, orderBy: { name: "asc" } }),
+    s.db.container.findMany({ where: { teamId }, select: { id: true, name: true, state: true, options: true }, orderBy: { createdAt: "asc" } }),
+  ]);
+  const byHost = new Map<string, string[]>();
+  for (const r of rows) byHost.set(r.hostId, [...(byHost.get(r.hostId) ?? []), r.name]);
+  const sizes = new Map<string, number>();
+  const errors = new Map<string, string>();
+  const online = new Set((await s.db.host.findMany({ where: { id: { in: [...byHost.keys()] }, lastSeenAt: { gte: new Date(Date.now() - HOST_ONLINE_MS) } }, select: { id: true } })).map((h) => h.id));
+  await Promise.all(
+    [...byHost].map(async ([hostId, names]) => {
+      // A job for a host that is down would only wait for its timeout.
+      if (!online.has(hostId)) {
+        for (const n of names) errors.set(n, `host ${hostId} is offline`);
+        return;
+      }
+      try {
+        const r = await runHostJob<VolumeUsageResult>(s, JOB_VOLUME.volumeUsage, { teamId, names }, { hostId, timeoutMs: 60_000 });
+        for (const [n, b] of Object.entries(r.sizes)) sizes.set(n, b);
+      } catch (err) {
+        for (const n of names) errors.set(n, `host ${hostId}: ${(err as Error).message}`);
+      }
+    }),
+  );
+  const users = new Map<string, VolumeUsage["containers"]>();
+  for (const c of containers) {
+    for (const m of mountsOf(c.options)) {
+      if (m.type !== "volume" || !m.source) continue;
+      const list = users.get(m.source) ?? [];
+      if (!list.some((u) => u.id === c.id)) list.push({ id: c.id, name: c.name, state: c.state });
+      users.set(m.source, list);
+    }
+  }
+  return rows.map((r) => ({ name: r.name, size: sizes.get(r.name) ?? null, ...(errors.has(r.name) ? { error: errors.get(r.name)! } : {}), containers: users.get(r.name) ?? [] }));
 }
 
 export async function inspectVolumes(s: Services, teamId: string, names: string[]): Promise<VolumeInfo[]> {
