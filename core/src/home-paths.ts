@@ -12,6 +12,8 @@ export function homePaths(home: string) {
     containers: path.join(home, "containers"),
     volumes: path.join(home, "volumes"),
     builds: path.join(home, "builds"),
+    /** Terminal recordings (asciicast v2 + a .json beside each). */
+    recordings: path.join(home, "terminals", "recordings"),
     redis: path.join(home, "redis"),
     redisSocket: path.join(home, "redis", "redis.sock"),
     adminToken: path.join(home, "admin.token"),
