@@ -19,6 +19,7 @@ const warmup = Number(arg("--warmup", 3));
 const keys = Number(arg("--keys", 60));
 const PASSWORD = "bench-password-long-enough";
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const progress = (msg) => process.stderr.write(`bench/terminal: ${msg}\n`);
 const fmt = (xs) => `median ${median(xs).toFixed(1)} ms, p90 ${pct(xs, 90).toFixed(1)} ms, min ${Math.min(...xs).toFixed(1)} ms (n=${xs.length})`;
 
 const server = await startBerth();
@@ -30,6 +31,7 @@ try {
     if (r.status !== 0) throw new Error(`berth ${args.join(" ")}: ${r.stderr}`);
     return r.stdout;
   };
+  progress("berth up; creating the user, team and container");
   cli(["user", "create", "bencher", "--password-stdin"], PASSWORD);
   cli(["team", "create", "bench"]);
   cli(["team", "add", "bench", "bencher", "--role", "member"]);
@@ -54,6 +56,7 @@ try {
   await form.locator('button[type="submit"]').click();
   await form.waitFor({ state: "detached" });
 
+  progress("signed in; measuring click to first prompt");
   const terminalPage = `${server.url}/t/bench/containers/box/terminal`;
   // The first visit opens a session at once; from then on the page offers "New session".
   await page.goto(terminalPage);
@@ -82,6 +85,7 @@ try {
         }),
     );
     if (i >= warmup) clickToPrompt.push(ms);
+    progress(`click to prompt ${i + 1}/${warmup + runs}: ${ms.toFixed(1)} ms`);
   }
 
   // Echo: one session, driven; each key's echo is the next 'x' on the prompt line.
@@ -95,7 +99,8 @@ try {
     await page.evaluate(() => {
       const count = () => (document.querySelector('[data-testid="terminal-screen"] .xterm-rows')?.textContent?.match(/x/g) ?? []).length;
       const before = count();
-      window.__echo = new Promise((resolve) => {
+      window.__echo = new Promise((resolve, reject) => {
+        setTimeout(() => reject(new Error("no echo within 10 s")), 10_000);
         let t0 = 0;
         document.addEventListener("keydown", () => (t0 = performance.now()), { capture: true, once: true });
         const obs = new MutationObserver(() => {
@@ -111,6 +116,7 @@ try {
     const ms = await page.evaluate(() => window.__echo);
     if (i >= warmup) echo.push(ms);
     if (i % 40 === 39) await page.keyboard.press("Control+U");
+    if (i % 10 === 9) progress(`echo ${i + 1}/${warmup + keys}: last ${ms.toFixed(1)} ms`);
   }
 
   console.log(`${os.cpus().length} cores; headless Chromium ${ctx.browser()?.version() ?? ""}; loopback`);

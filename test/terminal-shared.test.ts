@@ -34,6 +34,9 @@ function createUser(name: string): void {
 async function signIn(ctx: BrowserContext, user: string): Promise<Page> {
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   page.on("pageerror", (err) => pageErrors.push(`${user}: ${err.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") pageErrors.push(`${user} console: ${m.text()}`);
+  });
   await page.goto(b.url);
   const form = page.getByTestId("login-form");
   await form.locator('input[name="username"]').fill(user);
@@ -226,6 +229,14 @@ describe("shared terminals", () => {
       expect(await pv.getByTestId("terminal-new-session").count()).toBe(0);
       expect(await pv.locator(".xterm").count()).toBe(0);
       await shot(pv, "viewer");
+      // The list and a session's link say the same, and show no terminal.
+      await pv.goto(`${b.url}/t/crew/terminals`);
+      await expect.poll(() => pv.getByTestId("terminal-error").getAttribute("data-kind")).toBe("PermissionDenied");
+      await pv.goto(`${b.url}/t/crew/terminals/${sessionId}`);
+      await expect.poll(() => pv.getByTestId("terminal-error").getAttribute("data-kind")).toBe("PermissionDenied");
+      expect(await pv.getByTestId("terminal-screen").isVisible()).toBe(false);
+      expect(await pv.getByTestId("terminal-participant").count()).toBe(0);
+      await shot(pv, "viewer-session");
       // The server says no whatever the page shows: open, join and the list, over vera's own session cookie.
       const cookie = (await vera.ctx.cookies(b.url)).map((c) => `${c.name}=${c.value}`).join("; ");
       const socket = io(b.url, { path: "/socket.io", transports: ["websocket"], extraHeaders: { cookie, origin: b.url }, auth: { team: "crew" }, reconnection: false });

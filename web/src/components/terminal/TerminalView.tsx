@@ -256,7 +256,8 @@ export function TerminalView({ team, container, join, onSession }: TerminalViewP
           {error.kind === "PermissionDenied" ? "Your role in this team cannot use terminals (viewers can read logs and stats). Ask a team admin for the member role." : error.message}
         </div>
       ) : null}
-      <div className={styles.screen} ref={host} data-testid="terminal-screen" />
+      {/* Refused before anything was shown (a viewer, a session that is gone): no empty black box. */}
+      <div className={styles.screen} ref={host} data-testid="terminal-screen" hidden={!!error && !state} />
     </section>
   );
 }
