@@ -31,7 +31,7 @@ export function ContainerTerminal({ team, name }: { team: string; name: string }
   }, [team, name]);
 
   return (
-    <main className={styles.page}>
+    <div className={styles.page}>
       <nav className={styles.crumbs} aria-label="Breadcrumbs">
         <a href={`/t/${encodeURIComponent(team)}/containers/${encodeURIComponent(name)}`}>{name}</a>
         <span aria-hidden="true">/</span>
@@ -63,6 +63,6 @@ export function ContainerTerminal({ team, name }: { team: string; name: string }
         </div>
       ) : null}
       {opening ? <TerminalView team={team} container={name} onSession={(id) => window.history.replaceState(null, "", paths.session(team, id))} /> : null}
-    </main>
+    </div>
   );
 }

@@ -40,7 +40,7 @@ export function Replay({ team, id }: { team: string; id: string }) {
   }, [team, id]);
 
   return (
-    <main className={styles.page}>
+    <div className={styles.page}>
       <nav className={styles.crumbs} aria-label="Breadcrumbs">
         <a href={paths.terminals(team)}>Terminals</a>
         <span aria-hidden="true">/</span>
@@ -58,6 +58,6 @@ export function Replay({ team, id }: { team: string; id: string }) {
         </div>
       ) : null}
       <div className={styles.player} ref={host} data-testid="terminal-replay" />
-    </main>
+    </div>
   );
 }

@@ -6,7 +6,7 @@ import styles from "./terminal.module.css";
 /** `/t/[team]/terminals/[id]`: the shareable address of one session. */
 export function SessionPage({ team, id }: { team: string; id: string }) {
   return (
-    <main className={styles.page}>
+    <div className={styles.page}>
       <nav className={styles.crumbs} aria-label="Breadcrumbs">
         <a href={paths.terminals(team)}>Terminals</a>
         <span aria-hidden="true">/</span>
@@ -14,6 +14,6 @@ export function SessionPage({ team, id }: { team: string; id: string }) {
       </nav>
       <h1>Terminal session {id}</h1>
       <TerminalView team={team} join={id} />
-    </main>
+    </div>
   );
 }

@@ -43,7 +43,7 @@ export function TerminalList({ team }: { team: string }) {
   }, [team]);
 
   return (
-    <main className={styles.page}>
+    <div className={styles.page}>
       <h1>Terminals</h1>
       {error ? (
         <div className={styles.error} role="alert" data-testid="terminal-error" data-kind={error.kind ?? ""}>
@@ -126,6 +126,6 @@ export function TerminalList({ team }: { team: string }) {
           </section>
         </>
       ) : null}
-    </main>
+    </div>
   );
 }

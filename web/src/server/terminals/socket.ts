@@ -107,9 +107,8 @@ export function registerSharedTerminalHandlers(s: Services, socket: Socket, hub:
     if (m.success && mine.has(m.data.session)) hub.send(m.data.session, TERMINAL_SESSION.control, m.data);
   });
 
-  /** Reading what terminals showed is a terminal right: asked without an audit row per refresh. */
-  const reader = async (event: string): Promise<Actor> => {
-    const actor = await socketActor(s, socket, event, "container.read");
+  /** Reading what terminals showed is a terminal right: asked as a read (no audit row per refresh), then container.terminal. */
+  const terminalReader = (actor: Actor): Actor => {
     const d = can(actor, "container.terminal");
     if (!d.allow) throw d.error;
     return actor;
@@ -119,7 +118,7 @@ export function registerSharedTerminalHandlers(s: Services, socket: Socket, hub:
     const reply: Reply<{ sessions: TerminalSessionInfo[]; recordings: RecordingInfo[] }> = typeof ack === "function" ? ack : () => {};
     try {
       if (!ListReq.safeParse(payload ?? {}).success) return reply({ error: "invalid terminal list request", kind: "InvalidArgument" });
-      const actor = await reader(TERMINAL_SESSION.list);
+      const actor = terminalReader(await socketActor(s, socket, TERMINAL_SESSION.list, "container.read", ""));
       const answers = await Promise.all(
         hub.connected().map((a) =>
           (a.timeout(AGENT_TIMEOUT_MS).emitWithAck(TERMINAL_SESSION.list, { teamId: actor.team.id }) as Promise<{ sessions: TerminalSessionInfo[]; recordings: RecordingInfo[] } | { error: string }>).catch(
@@ -149,7 +148,7 @@ export function registerSharedTerminalHandlers(s: Services, socket: Socket, hub:
     try {
       const p = RecordingReq.safeParse(payload);
       if (!p.success) return reply(invalid("recording request", p.error));
-      const actor = await reader(TERMINAL_SESSION.recording);
+      const actor = terminalReader(await socketActor(s, socket, TERMINAL_SESSION.recording, "container.read", p.data.id));
       for (const a of hub.connected()) {
         const parts: Buffer[] = [];
         let info: RecordingInfo | undefined;
