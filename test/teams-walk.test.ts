@@ -119,11 +119,14 @@ const SOCKET: Record<string, { payload: () => object; answer: "ack" | string }> 
   "logs:open": { payload: () => ({ containerId: webId }), answer: "ack" },
   "logs:subscribe": { payload: () => ({ containerId: webId, follow: false }), answer: "logs:error" },
   "build:subscribe": { payload: () => ({ buildId: "00000000-0000-4000-8000-000000000000" }), answer: "build:error" },
+  "terminal:open": { payload: () => ({ containerId: webId }), answer: "ack" },
+  "terminal:join": { payload: () => ({ id: "0123456789abcdef" }), answer: "ack" },
+  "terminal:recording": { payload: () => ({ id: "0123456789abcdef-1" }), answer: "ack" },
 };
 /** Events that act on a session the same socket opened (a stranger's session id is unknown to it). */
-const SESSION_EVENTS = ["logs:next", "logs:close", "logs:unsubscribe", "exec:stdin", "exec:resize", "build:unsubscribe", "events:next", "events:close"];
+const SESSION_EVENTS = ["logs:next", "logs:close", "logs:unsubscribe", "exec:stdin", "exec:resize", "terminal:control", "build:unsubscribe", "events:next", "events:close"];
 /** Reads filtered to the user's teams rather than refused (checked in test/teams-scope.test.ts). */
-const FILTERED_EVENTS = ["events:open"];
+const FILTERED_EVENTS = ["events:open", "terminal:list"];
 
 describe("every socket.io event, as the wrong user", () => {
   const events = socketEvents(ROOT) as { event: string; action: string | null }[];
@@ -168,7 +171,7 @@ describe("every socket.io event, as the wrong user", () => {
 
   it("answers acme's viewer PermissionDenied for a terminal", async () => {
     const vic = await connect("vic", "acme");
-    for (const event of ["exec:start", "attach:start"]) expect(await refusal(vic, event), event).toBe("PermissionDenied");
+    for (const event of ["exec:start", "attach:start", "terminal:open", "terminal:join", "terminal:recording"]) expect(await refusal(vic, event), event).toBe("PermissionDenied");
     // …and lets the viewer read the logs.
     const a = (await vic.timeout(20_000).emitWithAck("logs:open", { containerId: webId })) as { session?: string; kind?: string };
     expect(a.kind).toBeUndefined();

@@ -10,6 +10,7 @@ import * as psCmd from "./commands/ps.js";
 import * as imagesCmd from "./commands/images.js";
 import * as logsCmd from "./commands/logs.js";
 import * as execCmd from "./commands/exec.js";
+import * as terminalCmd from "./commands/terminal.js";
 import * as repoCmd from "./commands/repo.js";
 import * as userCmd from "./commands/user.js";
 import * as teamCmd from "./commands/team.js";
@@ -92,6 +93,7 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   imagesCmd.register(program, handlers.images);
   logsCmd.register(program, handlers.logs);
   execCmd.register(program, handlers.exec);
+  terminalCmd.register(program);
   repoCmd.register(program, handlers.repo);
   userCmd.register(program, handlers.user);
   tokenCmd.register(program, handlers.token);

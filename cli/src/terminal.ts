@@ -3,7 +3,7 @@
  * local terminal in raw mode with -t (restored on every way out), stdin relayed, SIGWINCH
  * sent as resizes, output written as it comes. Resolves with the session's exit.
  */
-import { TERMINAL, type StartAck } from "@berth/core";
+import { TERMINAL, TERMINAL_SESSION, type StartAck, type TerminalState } from "@berth/core";
 import type { Session } from "./client.js";
 import { loadSocketIo } from "./client.js";
 import { CliError, codeForKind, connectionMessage, unauthorizedMessage } from "./errors.js";
@@ -11,13 +11,16 @@ import { tlsOptions } from "./tls-trust.js";
 import { teamAuth } from "./credentials.js";
 
 export interface TerminalOptions {
-  event: "exec:start" | "attach:start";
+  /** exec / attach, or a shared terminal session (terminal:join / terminal:open). */
+  event: "exec:start" | "attach:start" | "terminal:join" | "terminal:open";
   payload: Record<string, unknown>;
   tty: boolean;
   /** Relay this process's stdin. */
   interactive: boolean;
   /** Sees stdin before it is sent: returns what to send, or "detach" to leave the session running (attach's Ctrl-P Ctrl-Q). */
   input?: (d: Buffer) => Buffer | "detach";
+  /** A shared terminal's state (who drives, whether it ended). */
+  onState?: (st: TerminalState) => void;
 }
 
 export interface TerminalResult {
@@ -56,6 +59,9 @@ export async function runTerminal(s: Session, o: TerminalOptions): Promise<Termi
         if (session !== undefined && m.session !== session) return;
         const buf = Buffer.isBuffer(m.data) ? m.data : Buffer.from(m.data as ArrayBuffer);
         (m.stream === "stderr" ? process.stderr : process.stdout).write(buf);
+      });
+      socket.on(TERMINAL_SESSION.state, (m: TerminalState) => {
+        if (session === undefined || m.session === session) o.onState?.(m);
       });
       socket.on(TERMINAL.exit, (m: { session: string; exitCode: number | null; error?: string; kind?: string }) => {
         if (session !== undefined && m.session !== session) return;

@@ -14,6 +14,8 @@ export function homePaths(home: string) {
     /** Logs of removed containers, kept until the retention runs out (removed-logs/<id>/). */
     removedLogs: path.join(home, "removed-logs"),
     builds: path.join(home, "builds"),
+    /** Terminal recordings (asciicast v2 + a .json beside each). */
+    recordings: path.join(home, "terminals", "recordings"),
     redis: path.join(home, "redis"),
     redisSocket: path.join(home, "redis", "redis.sock"),
     adminToken: path.join(home, "admin.token"),

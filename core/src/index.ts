@@ -28,3 +28,4 @@ export * from "./stats-history.js";
 export * from "./host-resources.js";
 export * from "./health.js";
 export * from "./duration.js";
+export * from "./terminal-session.js";

@@ -4,10 +4,14 @@ import {
   AGENT_NAMESPACE,
   AgentAttachStart,
   AgentExecStart,
+  AgentTerminalJoin,
+  AgentTerminalOpen,
   agentKeyPath,
   homePaths,
   TERMINAL,
+  TERMINAL_SESSION,
   TerminalClose,
+  TerminalControl,
   TerminalResize,
   TerminalStdin,
   type Logger,
@@ -16,6 +20,8 @@ import {
 import type { ContainerManager } from "../containers/index.js";
 import type { SessionHandle, TerminalClient } from "../containers/terminal.js";
 import { registerLogReads } from "./logs.js";
+import { TerminalSessions } from "../terminals/index.js";
+import { registerTerminalQueries } from "../terminals/agent.js";
 
 /** After a refusal or a disconnect web asked for (socket.io's own retries cover the rest). */
 const RECONNECT_MS = 2_000;
@@ -73,11 +79,20 @@ export function connectAgent(o: AgentLinkOptions): AgentLink {
       if (!sessions.delete(session)) ended.add(session); // before start() stored its handle
       socket.emit(TERMINAL.exit, { session, exitCode, ...(error ? { error } : {}) });
     },
+    state: (st) => socket.emit(TERMINAL_SESSION.state, { session, ...st }),
   });
+  const terminals = new TerminalSessions(o.manager, homePaths(o.home).recordings, log);
+  const starters = {
+    exec: { schema: AgentExecStart, run: (req: AgentExecStart, c: TerminalClient) => o.manager.exec(req, c) },
+    attach: { schema: AgentAttachStart, run: (req: AgentAttachStart, c: TerminalClient) => o.manager.attach(req, c) },
+    "terminal open": { schema: AgentTerminalOpen, run: (req: AgentTerminalOpen, c: TerminalClient) => terminals.open(req, c) },
+    "terminal join": { schema: AgentTerminalJoin, run: async (req: AgentTerminalJoin, c: TerminalClient) => terminals.join(req, c) },
+  };
 
-  const start = (kind: "exec" | "attach") => async (payload: unknown, ack?: (a: StartAck) => void) => {
+  const start = (kind: keyof typeof starters) => async (payload: unknown, ack?: (a: StartAck) => void) => {
     const reply = typeof ack === "function" ? ack : () => {};
-    const parsed = (kind === "exec" ? AgentExecStart : AgentAttachStart).safeParse(payload);
+    const starter = starters[kind] as { schema: { safeParse(p: unknown): { success: true; data: { session: string } } | { success: false; error: { issues: { message: string }[] } } }; run(req: unknown, c: TerminalClient): Promise<SessionHandle> };
+    const parsed = starter.schema.safeParse(payload);
     if (!parsed.success) return reply({ error: `invalid ${kind} request: ${parsed.error.issues.map((i) => i.message).join("; ")}`, kind: "InvalidArgument" });
     const req = parsed.data;
     try {
@@ -85,7 +100,7 @@ export function connectAgent(o: AgentLinkOptions): AgentLink {
       const client = clientFor(req.session);
       starting.set(req.session, []);
       reply({ session: req.session });
-      const handle = kind === "exec" ? await o.manager.exec(req as AgentExecStart, client) : await o.manager.attach(req as AgentAttachStart, client);
+      const handle = await starter.run(req, client);
       const queued = starting.get(req.session) ?? [];
       starting.delete(req.session);
       if (ended.delete(req.session)) return; // over already (it could not start)
@@ -100,6 +115,13 @@ export function connectAgent(o: AgentLinkOptions): AgentLink {
 
   socket.on(TERMINAL.execStart, start("exec"));
   socket.on(TERMINAL.attachStart, start("attach"));
+  socket.on(TERMINAL_SESSION.open, start("terminal open"));
+  socket.on(TERMINAL_SESSION.join, start("terminal join"));
+  socket.on(TERMINAL_SESSION.control, (p: unknown) => {
+    const m = TerminalControl.safeParse(p);
+    if (m.success) withSession(m.data.session, (h) => h.control?.(m.data));
+  });
+  registerTerminalQueries(socket, terminals, log);
   socket.on(TERMINAL.stdin, (p: unknown) => {
     const m = TerminalStdin.safeParse(p);
     if (m.success) withSession(m.data.session, (h) => h.stdin(m.data.data ? Buffer.from(m.data.data) : undefined, !!m.data.end));
@@ -146,6 +168,7 @@ export function connectAgent(o: AgentLinkOptions): AgentLink {
       clearTimeout(retry);
       for (const h of sessions.values()) h.close();
       sessions.clear();
+      terminals.closeAll();
       closeLogReads();
       socket.disconnect();
     },

@@ -1,6 +1,6 @@
 import net from "node:net";
 import type { Duplex, Readable, Writable } from "node:stream";
-import { overrideEnv, type AgentExecStart } from "@berth/core";
+import { overrideEnv, type AgentExecStart, type TerminalControl, type TerminalState } from "@berth/core";
 import { execInContainer, killContainer, openPipe, openPty, resizePty, waitContainer } from "@berth/native";
 import { describeSpawnFailure, exitCodeOf, EXIT_RUNTIME_ERROR } from "./exit-status.js";
 import { resolveUser } from "./spec.js";
@@ -9,6 +9,8 @@ import { resolveUser } from "./spec.js";
 export interface TerminalClient {
   data(stream: "stdout" | "stderr" | "pty", data: Buffer): void;
   exit(exitCode: number | null, error?: string): void;
+  /** A shared terminal's participants and status (terminal:state). */
+  state?(state: Omit<TerminalState, "session">): void;
 }
 
 /** What a running session takes from its client. */
@@ -17,6 +19,8 @@ export interface SessionHandle {
   resize(cols: number, rows: number): void;
   /** The client went away. */
   close(): void;
+  /** A shared terminal's wheel and recording. */
+  control?(c: Omit<TerminalControl, "session">): void;
 }
 
 /** What exec needs to know of a running container: how it was started. */

@@ -1,11 +1,13 @@
 import type { Namespace, Server, Socket } from "socket.io";
-import { AGENT_NAMESPACE, TERMINAL, TerminalData, TerminalExit, type Logger } from "@berth/core";
+import { AGENT_NAMESPACE, TERMINAL, TERMINAL_SESSION, TerminalData, TerminalExit, type Logger, type TerminalState } from "@berth/core";
 import { ensureAgentKey, keyMatches } from "./key.js";
 
 /** Where a session's output and end go (a client socket). */
 export interface SessionSink {
   data(msg: TerminalData): void;
   exit(msg: TerminalExit): void;
+  /** A shared terminal's participants and status. */
+  state?(msg: TerminalState): void;
 }
 
 /** Called when a worker process's link is lost for good (not a shutdown it announced): its jobs end. */
@@ -87,6 +89,12 @@ export class AgentHub {
       const s = this.sessions.get(m.data.session);
       if (s && s.agent === socket) s.sink.data(m.data);
     });
+    socket.on(TERMINAL_SESSION.state, (p: unknown) => {
+      const m = p as TerminalState | undefined;
+      if (typeof m?.session !== "string") return;
+      const s = this.sessions.get(m.session);
+      if (s && s.agent === socket) s.sink.state?.(m);
+    });
     socket.on(TERMINAL.exit, (p: unknown) => {
       const m = TerminalExit.safeParse(p);
       if (!m.success) return;
@@ -130,6 +138,11 @@ export class AgentHub {
     let n = 0;
     for (const a of this.agents.values()) if (a.connected) n++;
     return n;
+  }
+
+  /** Every live link (to ask each host about its shared terminals). */
+  connected(): Socket[] {
+    return [...this.agents.values()].filter((a) => a.connected);
   }
 
   agentFor(hostId: string): Socket | undefined {

@@ -5,6 +5,7 @@ import type { Services } from "../services.js";
 import type { AgentHub } from "../agent/index.js";
 import { findContainer } from "../containers/resolve.js";
 import { socketActor } from "./actor.js";
+import { registerSharedTerminalHandlers } from "../terminals/socket.js";
 
 /**
  * A client's exec and attach sessions (`berth exec`, `berth run -it`, the dashboard terminal):
@@ -64,6 +65,7 @@ export function registerTerminalHandlers(s: Services, socket: Socket, hub: Agent
     const m = TerminalResize.safeParse(p);
     if (m.success && mine.has(m.data.session)) hub.send(m.data.session, TERMINAL.resize, m.data);
   });
+  registerSharedTerminalHandlers(s, socket, hub, mine);
   socket.on("disconnect", () => {
     for (const session of mine) hub.close(session);
     mine.clear();
