@@ -12,11 +12,13 @@ import { volumeRouter } from "./volume.js";
 import { teamRouter } from "./team.js";
 import { auditRouter } from "./audit.js";
 import { systemRouter } from "./system.js";
+import { stackRouter } from "./stack.js";
 
 export const appRouter = router({
   auth: authRouter,
   image: imageRouter,
   container: containerRouter,
+  stack: stackRouter,
   repo: repoRouter,
   user: userRouter,
   token: tokenRouter,
