@@ -140,7 +140,7 @@ describe("stack up", () => {
 
   it("a viewer reads the stack from any directory by its name, but may not change it", async () => {
     const elsewhere = fs.mkdtempSync(path.join(work, "vic-"));
-    const rows = await ps(users.vic, ["-p", "shop"], elsewhere);
+    const rows = JSON.parse((await ok(users.vic, ["stack", "ps", "-p", "shop", "--format", "json"], elsewhere)).stdout) as PsRow[];
     expect(rows.map((r) => r.service)).toEqual(["db", "web", "worker"]);
     expect((await ok(users.vic, ["stack", "-p", "shop", "logs", "db"], elsewhere)).stdout).toMatch(/^db-1 +\| worker /m);
     for (const args of [["stack", "up", "-d"], ["stack", "down"], ["stack", "rm", "-f"]]) {
@@ -161,6 +161,44 @@ describe("stack up", () => {
     const down = await users.bob.berth(["stack", "-p", "shop", "down", "-v"], work);
     expect(down.stderr).toMatch(/no such stack: shop/);
     expect((await ps(users.alice, [], dir)).length).toBe(3);
+  }, 120_000);
+
+  it("a dependency that never becomes healthy stops up with an error naming both services; build: is refused before anything is made", async () => {
+    const broken = path.join(work, "broken");
+    fs.mkdirSync(broken);
+    fs.writeFileSync(
+      path.join(broken, "compose.yaml"),
+      [
+        "services:",
+        "  db:",
+        "    image: busybox",
+        '    command: ["sleep", "3600"]',
+        "    healthcheck:",
+        '      test: ["CMD", "false"]',
+        "      interval: 1s",
+        "      timeout: 1s",
+        "      retries: 1",
+        "  app:",
+        "    image: busybox",
+        '    command: ["sleep", "3600"]',
+        "    depends_on:",
+        "      db:",
+        "        condition: service_healthy",
+        "",
+      ].join("\n"),
+    );
+    const up = await users.alice.berth(["stack", "up", "-d"], broken);
+    expect(up.code).not.toBe(0);
+    expect(up.stderr).toMatch(/service "app" depends on "db": dependency failed to start: container broken-db-1 is unhealthy/);
+    expect((await ps(users.alice, [], broken)).map((r) => r.service)).toEqual(["db"]);
+    await ok(users.alice, ["stack", "down"], broken);
+    await ok(users.alice, ["stack", "rm"], broken);
+
+    fs.writeFileSync(path.join(broken, "compose.yaml"), "services:\n  app:\n    build: .\n");
+    const build = await users.alice.berth(["stack", "up", "-d"], broken);
+    expect(build.code).not.toBe(0);
+    expect(build.stderr).toMatch(/service "app" has build: Berth's stacks do not build images yet/);
+    expect((await ok(users.alice, ["stack", "ls", "-q"])).stdout).toBe("shop\n");
   }, 120_000);
 
   it("down -v from any directory leaves no container, network, volume, mount, link or rule", async () => {

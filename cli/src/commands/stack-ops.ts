@@ -5,9 +5,9 @@ import { action } from "../action.js";
 /** The flags every `stack` command shares, and how a command reads its project or its name. */
 export interface StackContext {
   /** The project from the compose file(s), as `config` prints it. */
-  load(services: string[]): Promise<ComposeProject>;
+  load(services: string[], projectName?: string): Promise<ComposeProject>;
   /** The stack's name: -p, COMPOSE_PROJECT_NAME, else the file's (or its directory's) name. */
-  name(): Promise<string>;
+  name(projectName?: string): Promise<string>;
 }
 
 interface StackEvent {
@@ -72,16 +72,21 @@ async function prefixedLogs(rows: PsRow[], follow: boolean): Promise<void> {
   }
 }
 
+// `stack ps -p NAME` as well as `stack -p NAME ps`: Compose takes the flag on either side.
+const P_FLAG = "-p, --project-name <name>";
+const P_HELP = "stack name (default: the directory's name)";
+
 export function registerStackOps(stack: Command, ctx: StackContext): void {
   stack
     .command("up")
+    .option(P_FLAG, P_HELP)
     .description("Create and start the stack's services on the server (only what changed is recreated)")
     .usage("[OPTIONS] [SERVICE...]")
     .option("-d, --detach", "return once the services run, without following their logs")
     .argument("[services...]", "only these services (and what they depend on)")
     .action(
-      action("other", async (services: string[], opts: { detach?: boolean }) => {
-        const project = await ctx.load(services);
+      action("other", async (services: string[], opts: { detach?: boolean; projectName?: string }) => {
+        const project = await ctx.load(services, opts.projectName);
         for (const w of project.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
         const { s, write, CliError } = await deps();
         const r = await s.api.stack.up.mutate({ project, services });
@@ -96,11 +101,12 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
 
   stack
     .command("down")
+    .option(P_FLAG, P_HELP)
     .description("Stop and remove the stack's containers and networks (and with -v its volumes)")
     .option("-v, --volumes", "also remove the stack's named volumes and its containers' anonymous volumes")
     .action(
-      action("other", async (opts: { volumes?: boolean }) => {
-        const name = await ctx.name();
+      action("other", async (opts: { volumes?: boolean; projectName?: string }) => {
+        const name = await ctx.name(opts.projectName);
         const { s, write } = await deps();
         const events = (await s.api.stack.down.mutate({ name, volumes: !!opts.volumes })) as StackEvent[];
         await write(process.stderr, eventLines(events));
@@ -109,12 +115,13 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
 
   stack
     .command("rm")
+    .option(P_FLAG, P_HELP)
     .description("Forget the stack on the server (refused while it has containers, unless -f)")
     .option("-f, --force", "take the stack down first")
     .option("-v, --volumes", "also remove its volumes")
     .action(
-      action("other", async (opts: { force?: boolean; volumes?: boolean }) => {
-        const name = await ctx.name();
+      action("other", async (opts: { force?: boolean; volumes?: boolean; projectName?: string }) => {
+        const name = await ctx.name(opts.projectName);
         const { s, write } = await deps();
         const events = (await s.api.stack.remove.mutate({ name, force: !!opts.force, volumes: !!opts.volumes })) as StackEvent[];
         await write(process.stderr, eventLines(events));
@@ -124,14 +131,15 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
 
   stack
     .command("ps")
+    .option(P_FLAG, P_HELP)
     .description("List the stack's containers")
     .option("-q, --quiet", "only display container ids")
     .option("--format <format>", "table or json", "table")
     .option("-a, --all", "accepted for Compose's sake: stopped containers are always shown")
     .argument("[services...]", "only these services")
     .action(
-      action("other", async (services: string[], opts: { quiet?: boolean; format: string }) => {
-        const name = await ctx.name();
+      action("other", async (services: string[], opts: { quiet?: boolean; format: string; projectName?: string }) => {
+        const name = await ctx.name(opts.projectName);
         const { s, write } = await deps();
         let rows = (await s.api.stack.ps.query({ name })) as PsRow[];
         if (services.length) rows = rows.filter((r) => services.includes(r.service));
@@ -160,12 +168,13 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
 
   stack
     .command("logs")
+    .option(P_FLAG, P_HELP)
     .description("Show the output of the stack's services, each line prefixed with its container")
     .option("-f, --follow", "follow the output")
     .argument("[services...]", "only these services")
     .action(
-      action("other", async (services: string[], opts: { follow?: boolean }) => {
-        const name = await ctx.name();
+      action("other", async (services: string[], opts: { follow?: boolean; projectName?: string }) => {
+        const name = await ctx.name(opts.projectName);
         const { s } = await deps();
         const rows = (await s.api.stack.ps.query({ name })) as PsRow[];
         await prefixedLogs(services.length ? rows.filter((r) => services.includes(r.service)) : rows, !!opts.follow);

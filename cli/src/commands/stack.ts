@@ -64,9 +64,9 @@ export function register(program: Command): Command {
       }),
     );
   registerStackOps(stack, {
-    load: (services) => loadProject(stack.opts<ProjectFlags>(), services),
-    async name() {
-      const flags = stack.opts<ProjectFlags>();
+    load: (services, projectName) => loadProject({ ...stack.opts<ProjectFlags>(), ...(projectName ? { projectName } : {}) }, services),
+    async name(projectName) {
+      const flags = { ...stack.opts<ProjectFlags>(), ...(projectName ? { projectName } : {}) };
       // -p (or COMPOSE_PROJECT_NAME) names the stack with no file at hand: a teammate's machine.
       const explicit = flags.projectName ?? process.env.COMPOSE_PROJECT_NAME;
       if (explicit) return explicit;

@@ -6,6 +6,8 @@ import type { Actor } from "../policy/index.js";
 import { readHealth } from "../containers/health.js";
 import { converge, teardown, type StackEvent } from "./converge.js";
 import { stackContainers } from "./containers.js";
+import { startOrder } from "./order.js";
+import { runRequest } from "./options.js";
 
 /** Docker's words for a stack that is not there (another team's answers the same). */
 export const noSuchStack = (name: string) => `no such stack: ${name} (run \`berth stack ls\` to see your team's stacks)`;
@@ -40,6 +42,8 @@ export interface UpResult {
 /** `stack up`: records the file as the stack's desired state, then converges to it. */
 export async function stackUp(s: Services, actor: Actor, project: ComposeProject, services: string[]): Promise<UpResult> {
   const teamId = actor.team.id;
+  // A file Berth cannot run (build:, a cycle, an undeclared volume) is refused before it is recorded.
+  for (const name of startOrder(project, services)) for (let n = 1; n <= project.services[name]!.replicas; n++) runRequest(project, project.services[name]!, n);
   const data = { project: JSON.stringify(project), workingDir: project.workingDir, updatedById: actor.userId };
   const row = await s.db.stack.upsert({
     where: { teamId_name: { teamId, name: project.name } },
