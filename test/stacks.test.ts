@@ -201,6 +201,17 @@ describe("stack up", () => {
     expect((await ok(users.alice, ["stack", "ls", "-q"])).stdout).toBe("shop\n");
   }, 120_000);
 
+  it("up without -d follows the services' output, each line prefixed with its service, until they end", async () => {
+    const once = path.join(work, "once");
+    fs.mkdirSync(once);
+    fs.writeFileSync(path.join(once, "compose.yaml"), 'services:\n  one:\n    image: busybox\n    command: ["sh", "-c", "echo hello from one; echo oops >&2"]\n');
+    const up = await ok(users.alice, ["stack", "up"], once);
+    expect(up.stdout).toMatch(/^one-1 +\| hello from one$/m);
+    expect(up.stderr).toMatch(/^one-1 +\| oops$/m);
+    expect(up.stderr).toMatch(/Container once-one-1\s+Started/);
+    await ok(users.alice, ["stack", "rm", "-f"], once);
+  }, 120_000);
+
   it("down -v from any directory leaves no container, network, volume, mount, link or rule", async () => {
     const down = await ok(users.alice, ["stack", "-p", "shop", "down", "-v"], work);
     expect(down.stderr).toMatch(/Network shop_default\s+Removed/);
