@@ -89,7 +89,7 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
         const project = await ctx.load(services, opts.projectName);
         for (const w of project.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
         const { s, write, CliError } = await deps();
-        const r = await s.api.stack.up.mutate({ project, services });
+        const r = await s.api.stack.up.mutate({ name: project.name, project, services });
         await write(process.stderr, eventLines(r.events));
         if (r.error) throw new CliError("PRECONDITION_FAILED", r.error);
         if (opts.detach) return;

@@ -16,7 +16,12 @@ const StackName = z
  */
 export const stackRouter = router({
   up: teamProcedure("stack.manage")
-    .input(z.object({ project: ComposeProject.extend({ name: StackName }), services: z.array(z.string().max(128)).max(256).default([]) }))
+    .input(
+      z
+        .object({ name: StackName, project: ComposeProject.extend({ name: StackName }), services: z.array(z.string().max(128)).max(256).default([]) })
+        // `name` repeats the project's so the audit log names the stack acted on.
+        .refine((i) => i.name === i.project.name, "name must be the project's name"),
+    )
     .mutation(({ ctx, input }) => stackUp(ctx.services, ctx.actor, input.project, input.services)),
 
   down: teamProcedure("stack.manage")
