@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { action } from "../action.js";
+import { registerStackOps } from "./stack-ops.js";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -62,5 +63,15 @@ export function register(program: Command): Command {
         await write(process.stdout, opts.format === "json" ? `${JSON.stringify(toComposeDocument(project), null, 2)}\n` : toComposeYaml(project));
       }),
     );
+  registerStackOps(stack, {
+    load: (services, projectName) => loadProject({ ...stack.opts<ProjectFlags>(), ...(projectName ? { projectName } : {}) }, services),
+    async name(projectName) {
+      const flags = { ...stack.opts<ProjectFlags>(), ...(projectName ? { projectName } : {}) };
+      // -p (or COMPOSE_PROJECT_NAME) names the stack with no file at hand: a teammate's machine.
+      const explicit = flags.projectName ?? process.env.COMPOSE_PROJECT_NAME;
+      if (explicit) return explicit;
+      return (await loadProject(flags, [])).name;
+    },
+  });
   return stack;
 }

@@ -20,6 +20,7 @@ const VIEWER = [
   "repo.read",
   "build.read",
   "events.read",
+  "stack.read",
 ] as const;
 
 /** Everything on the team's resources. */
@@ -37,6 +38,7 @@ const MEMBER = [
   "network.manage",
   "repo.push",
   "repo.manage",
+  "stack.manage",
 ] as const;
 
 /** The team itself: members, invitations, settings, tokens, its audit log. */

@@ -16,11 +16,13 @@ import { statsRouter } from "../stats/router.js";
 import { logsRouter } from "../logs/router.js";
 import { hostRouter } from "./host.js";
 import { eventRouter } from "./event.js";
+import { stackRouter } from "./stack.js";
 
 export const appRouter = router({
   auth: authRouter,
   image: imageRouter,
   container: containerRouter,
+  stack: stackRouter,
   repo: repoRouter,
   user: userRouter,
   token: tokenRouter,

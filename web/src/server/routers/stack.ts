@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { ComposeProject } from "@berth/core/compose";
+import { router, teamProcedure } from "../trpc.js";
+import { stackDown, stackList, stackProject, stackPs, stackRemove, stackUp } from "../stacks/service.js";
+
+const StackName = z
+  .string()
+  .trim()
+  .min(1, "a stack name is required")
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, "a stack name is lowercase letters, digits, '-' and '_', starting with a letter or digit (as Compose's project names)");
+
+/**
+ * `berth stack …`: a stack is a team object; the file the CLI read is its desired state, and
+ * the server converges to it (web/src/server/stacks/). Members change stacks, viewers read them.
+ */
+export const stackRouter = router({
+  up: teamProcedure("stack.manage")
+    .input(
+      z
+        .object({ name: StackName, project: ComposeProject.extend({ name: StackName }), services: z.array(z.string().max(128)).max(256).default([]) })
+        // `name` repeats the project's so the audit log names the stack acted on.
+        .refine((i) => i.name === i.project.name, "name must be the project's name"),
+    )
+    .mutation(({ ctx, input }) => stackUp(ctx.services, ctx.actor, input.project, input.services)),
+
+  down: teamProcedure("stack.manage")
+    .input(z.object({ name: StackName, volumes: z.boolean().default(false) }))
+    .mutation(({ ctx, input }) => stackDown(ctx.services, ctx.actor.team.id, input.name, input.volumes)),
+
+  remove: teamProcedure("stack.manage")
+    .input(z.object({ name: StackName, force: z.boolean().default(false), volumes: z.boolean().default(false) }))
+    .mutation(({ ctx, input }) => stackRemove(ctx.services, ctx.actor.team.id, input.name, input.force, input.volumes)),
+
+  ps: teamProcedure("stack.read")
+    .input(z.object({ name: StackName }))
+    .query(({ ctx, input }) => stackPs(ctx.services, ctx.actor.team.id, input.name)),
+
+  list: teamProcedure("stack.read").query(({ ctx }) => stackList(ctx.services, ctx.actor.team.id)),
+
+  config: teamProcedure("stack.read")
+    .input(z.object({ name: StackName }))
+    .query(({ ctx, input }) => stackProject(ctx.services, ctx.actor.team.id, input.name)),
+});

@@ -1,0 +1,203 @@
+import { FailedPrecondition } from "@berth/core";
+import type { ComposeProject, ComposeService, DependsOn } from "@berth/core/compose";
+import type { Services } from "../services.js";
+import type { Actor } from "../policy/index.js";
+import { runContainer } from "../containers/run.js";
+import { removeContainer, startContainer } from "../containers/lifecycle.js";
+import { readHealth } from "../containers/health.js";
+import { createVolume, removeAnonymousVolumes, removeVolumes } from "../volumes/service.js";
+import { LABEL, configHash, scopedName } from "./labels.js";
+import { runRequest } from "./options.js";
+import { startOrder } from "./order.js";
+import { stackContainers, type StackContainer } from "./containers.js";
+import { ensureNetwork, removeNetwork } from "./resources.js";
+
+/** One line of `up`'s progress, as Compose prints it: ` Container shop-db-1  Started`. */
+export interface StackEvent {
+  kind: "Network" | "Volume" | "Container";
+  name: string;
+  status: "Created" | "Recreated" | "Running" | "Started" | "Waiting" | "Healthy" | "Exited" | "Removed" | "Error";
+  service?: string;
+  error?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The longest a dependency may take to become healthy or to complete before `up` gives up on it. */
+const DEPENDENCY_WAIT_MS = 5 * 60_000;
+
+async function row(s: Services, id: string) {
+  return s.db.container.findUnique({ where: { id }, select: { state: true, exitCode: true, error: true, name: true } });
+}
+
+/** Until the host has started it (or it failed to start). */
+async function untilStarted(s: Services, id: string, service: string): Promise<void> {
+  for (;;) {
+    const r = await row(s, id);
+    if (!r) throw new FailedPrecondition(`service "${service}": its container was removed while starting`);
+    if (r.state === "running" || (r.state === "exited" && !r.error)) return;
+    if (r.state === "exited") throw new FailedPrecondition(`service "${service}": container ${r.name} failed to start: ${r.error}`);
+    await sleep(100);
+  }
+}
+
+/** Waits for `dep`'s containers to meet the condition; an error names the service that waits and the one it waits for. */
+async function waitFor(s: Services, service: string, dep: string, cond: DependsOn, noCheck: boolean, containers: StackContainer[], emit: (e: StackEvent) => void): Promise<void> {
+  if (cond.condition === "service_started") return;
+  if (cond.condition === "service_healthy" && noCheck) throw new FailedPrecondition(`service "${service}" depends on "${dep}" being healthy, but "${dep}" has its healthcheck disabled: give it a healthcheck, or use condition: service_started`);
+  const end = Date.now() + DEPENDENCY_WAIT_MS;
+  for (const c of containers) {
+    emit({ kind: "Container", name: c.row.name, status: "Waiting", service: dep });
+    for (;;) {
+      const r = await row(s, c.row.id);
+      const fail = (why: string) => new FailedPrecondition(`service "${service}" depends on "${dep}": dependency failed to start: container ${c.row.name} ${why}`);
+      if (!r) throw fail("was removed");
+      if (cond.condition === "service_completed_successfully") {
+        if (r.state === "exited") {
+          if (r.exitCode === 0) break;
+          throw fail(`exited (${r.exitCode ?? "?"})${r.error ? `: ${r.error}` : ""}`);
+        }
+      } else {
+        if (r.state === "exited") throw fail(`exited (${r.exitCode ?? "?"}) before it became healthy`);
+        const h = (await readHealth(s.redis, [c.row.id])).get(c.row.id);
+        if (h?.Status === "healthy") {
+          emit({ kind: "Container", name: c.row.name, status: "Healthy", service: dep });
+          break;
+        }
+        if (h?.Status === "unhealthy") throw fail(`is unhealthy${h.Log.at(-1)?.Output ? `: ${h.Log.at(-1)!.Output.trim()}` : ""}`);
+      }
+      if (Date.now() > end) throw fail(cond.condition === "service_healthy" ? "did not become healthy in time" : "did not complete in time");
+      await sleep(250);
+    }
+  }
+}
+
+async function recordService(s: Services, stackId: string, name: string, configHash: string, state: string, error: string | null) {
+  await s.db.stackService.upsert({ where: { stackId_name: { stackId, name } }, create: { stackId, name, configHash, state, error }, update: { configHash, state, error } });
+}
+
+export interface UpRequest {
+  stackId: string;
+  project: ComposeProject;
+  /** Only these services (and what they depend on); all when empty. */
+  services: string[];
+}
+
+/**
+ * Brings the stack to what its file says: networks and volumes made, each service's containers
+ * created or recreated when their config hash changed, started in dependency order with the
+ * conditions honoured; services gone from the file are removed (on a full `up` only). Safe to
+ * run again: what already matches is left running.
+ */
+export async function converge(s: Services, actor: Actor, req: UpRequest, emit: (e: StackEvent) => void): Promise<void> {
+  const { project } = req;
+  const teamId = actor.team.id;
+  const order = startOrder(project, req.services);
+  // Every request is checked before anything changes: a build: or an undeclared volume fails here.
+  const plans = new Map(order.map((name) => [name, Array.from({ length: project.services[name]!.replicas }, (_, i) => runRequest(project, project.services[name]!, i + 1))]));
+
+  const nets = new Set<string>();
+  for (const name of order) {
+    const svc = project.services[name]!;
+    if (svc.networkMode === "none") continue;
+    for (const key of Object.keys(svc.networks).length ? Object.keys(svc.networks) : ["default"]) nets.add(key);
+  }
+  for (const key of [...nets].sort()) {
+    const decl = project.networks[key];
+    const name = scopedName(project.name, key, decl?.name);
+    if (decl?.external) continue;
+    if (await ensureNetwork(s, teamId, name, { ...(decl?.labels ?? {}), [LABEL.project]: project.name, [LABEL.network]: key })) emit({ kind: "Network", name, status: "Created" });
+  }
+  const vols = new Set(order.flatMap((n) => project.services[n]!.volumes.flatMap((m) => (m.type === "volume" && m.source ? [m.source] : []))));
+  for (const key of [...vols].sort()) {
+    const decl = project.volumes[key]!;
+    if (decl.external) continue;
+    const name = scopedName(project.name, key, decl.name);
+    const had = await s.db.volume.findUnique({ where: { teamId_name: { teamId, name } }, select: { id: true } });
+    if (!had) {
+      await createVolume(s, teamId, name, { ...decl.labels, [LABEL.project]: project.name, [LABEL.volume]: key });
+      emit({ kind: "Volume", name, status: "Created" });
+    }
+  }
+
+  let existing = await stackContainers(s, teamId, project.name);
+  if (!req.services.length) {
+    // Services no longer in the file go, as `up --remove-orphans`.
+    for (const c of existing.filter((c) => !project.services[c.service])) {
+      await removeContainer(s, teamId, c.row.id, true);
+      await s.db.stackService.deleteMany({ where: { stackId: req.stackId, name: c.service } });
+      emit({ kind: "Container", name: c.row.name, status: "Removed", service: c.service });
+    }
+  }
+
+  const started = new Map<string, StackContainer[]>();
+  for (const name of order) {
+    const svc: ComposeService = project.services[name]!;
+    const hash = configHash(svc);
+    try {
+      for (const [dep, cond] of Object.entries(svc.dependsOn)) {
+        if (!project.services[dep] && !cond.required) continue;
+        await waitFor(s, name, dep, cond, project.services[dep]?.healthcheckDisabled ?? false, started.get(dep) ?? [], emit);
+      }
+      await recordService(s, req.stackId, name, hash, "converging", null);
+      const mine = existing.filter((c) => c.service === name);
+      // Replicas beyond the wanted count go first (highest numbers), as Compose scales down.
+      for (const c of mine.filter((c) => c.number > svc.replicas)) {
+        await removeContainer(s, teamId, c.row.id, true);
+        emit({ kind: "Container", name: c.row.name, status: "Removed", service: name });
+      }
+      const now: StackContainer[] = [];
+      for (const reqN of plans.get(name)!) {
+        const n = Number(reqN.options?.labels?.[LABEL.number]);
+        const old = mine.find((c) => c.number === n);
+        if (old && old.hash === hash) {
+          if (old.row.state === "running") emit({ kind: "Container", name: old.row.name, status: "Running", service: name });
+          else {
+            await startContainer(s, teamId, old.row.id);
+            emit({ kind: "Container", name: old.row.name, status: "Started", service: name });
+          }
+          now.push(old);
+          continue;
+        }
+        if (old) await removeContainer(s, teamId, old.row.id, true);
+        const made = await runContainer(s, actor, reqN);
+        emit({ kind: "Container", name: made.name, status: old ? "Recreated" : "Created", service: name });
+        await untilStarted(s, made.id, name);
+        emit({ kind: "Container", name: made.name, status: "Started", service: name });
+        const r = await s.db.container.findUniqueOrThrow({ where: { id: made.id } });
+        now.push({ row: r, service: name, number: n, hash });
+      }
+      started.set(name, now);
+      await recordService(s, req.stackId, name, hash, "running", null);
+    } catch (err) {
+      emit({ kind: "Container", name: `${project.name}-${name}`, status: "Error", service: name, error: (err as Error).message });
+      await recordService(s, req.stackId, name, hash, "failed", (err as Error).message).catch(() => {});
+      throw err;
+    }
+    existing = existing.filter((c) => c.service !== name);
+  }
+}
+
+/** `down`: the stack's containers, then its networks, and with `volumes` its named and anonymous volumes. */
+export async function teardown(s: Services, teamId: string, project: ComposeProject, volumes: boolean, emit: (e: StackEvent) => void): Promise<void> {
+  for (const c of await stackContainers(s, teamId, project.name)) {
+    await removeContainer(s, teamId, c.row.id, true);
+    if (volumes) await removeAnonymousVolumes(s, c.row);
+    emit({ kind: "Container", name: c.row.name, status: "Removed", service: c.service });
+  }
+  const nets = new Set(["default", ...Object.keys(project.networks)]);
+  for (const key of [...nets].sort()) {
+    const decl = project.networks[key];
+    if (decl?.external) continue;
+    const name = scopedName(project.name, key, decl?.name);
+    if (await removeNetwork(s, teamId, name)) emit({ kind: "Network", name, status: "Removed" });
+  }
+  if (!volumes) return;
+  for (const [key, decl] of Object.entries(project.volumes).sort(([a], [b]) => a.localeCompare(b))) {
+    if (decl.external) continue;
+    const name = scopedName(project.name, key, decl.name);
+    const r = await removeVolumes(s, teamId, [name], true);
+    if (r.errors.length) throw new FailedPrecondition(`volume ${name}: ${r.errors[0]!.message}`);
+    if (r.removed.length) emit({ kind: "Volume", name, status: "Removed" });
+  }
+}

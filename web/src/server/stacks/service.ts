@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import { FailedPrecondition, NotFound } from "@berth/core";
+import { ComposeProject } from "@berth/core/compose";
+import type { Services } from "../services.js";
+import type { Actor } from "../policy/index.js";
+import { readHealth } from "../containers/health.js";
+import { converge, teardown, type StackEvent } from "./converge.js";
+import { stackContainers } from "./containers.js";
+import { startOrder } from "./order.js";
+import { runRequest } from "./options.js";
+
+/** Docker's words for a stack that is not there (another team's answers the same). */
+export const noSuchStack = (name: string) => `no such stack: ${name} (run \`berth stack ls\` to see your team's stacks)`;
+
+async function stackRow(s: Services, teamId: string, name: string) {
+  const row = await s.db.stack.findUnique({ where: { teamId_name: { teamId, name } } });
+  if (!row) throw new NotFound(noSuchStack(name));
+  return row;
+}
+
+const projectOf = (row: { project: string }) => ComposeProject.parse(JSON.parse(row.project));
+
+/** One converge per stack at a time in this process: a second `up` waits for the first. */
+const running = new Map<string, Promise<unknown>>();
+async function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const before = running.get(key) ?? Promise.resolve();
+  const mine = before.catch(() => {}).then(fn);
+  running.set(key, mine);
+  try {
+    return await mine;
+  } finally {
+    if (running.get(key) === mine) running.delete(key);
+  }
+}
+
+export interface UpResult {
+  events: StackEvent[];
+  /** Why the converge stopped; the events say how far it got. */
+  error?: string;
+}
+
+/** `stack up`: records the file as the stack's desired state, then converges to it. */
+export async function stackUp(s: Services, actor: Actor, project: ComposeProject, services: string[]): Promise<UpResult> {
+  const teamId = actor.team.id;
+  // A file Berth cannot run (build:, a cycle, an undeclared volume) is refused before it is recorded.
+  for (const name of startOrder(project, services)) for (let n = 1; n <= project.services[name]!.replicas; n++) runRequest(project, project.services[name]!, n);
+  const data = { project: JSON.stringify(project), workingDir: project.workingDir, updatedById: actor.userId };
+  const row = await s.db.stack.upsert({
+    where: { teamId_name: { teamId, name: project.name } },
+    create: { id: randomUUID(), teamId, name: project.name, createdById: actor.userId, ...data },
+    update: data,
+  });
+  const events: StackEvent[] = [];
+  return serialised(row.id, async () => {
+    try {
+      await converge(s, actor, { stackId: row.id, project, services }, (e) => events.push(e));
+      return { events };
+    } catch (err) {
+      s.log.warn({ stack: project.name, team: actor.team.name, err: (err as Error).message }, "stack converge failed");
+      return { events, error: (err as Error).message };
+    }
+  });
+}
+
+/** `stack down [-v]`: everything the stack runs goes; its record stays (for `ls`, `up` again, `rm`). */
+export async function stackDown(s: Services, teamId: string, name: string, volumes: boolean): Promise<StackEvent[]> {
+  const row = await stackRow(s, teamId, name);
+  const events: StackEvent[] = [];
+  await serialised(row.id, async () => {
+    await teardown(s, teamId, projectOf(row), volumes, (e) => events.push(e));
+    await s.db.stackService.deleteMany({ where: { stackId: row.id } });
+  });
+  return events;
+}
+
+/** `stack rm`: forgets the stack; refused while it has containers unless forced (then it is taken down first). */
+export async function stackRemove(s: Services, teamId: string, name: string, force: boolean, volumes: boolean): Promise<StackEvent[]> {
+  const row = await stackRow(s, teamId, name);
+  const left = await stackContainers(s, teamId, name);
+  if (left.length && !force) throw new FailedPrecondition(`stack ${name} still has ${left.length} container(s): run \`berth stack down -p ${name}\` first, or rm -f`);
+  const events = left.length || volumes ? await stackDown(s, teamId, name, volumes) : [];
+  await s.db.stack.delete({ where: { id: row.id } });
+  return events;
+}
+
+export interface StackPsRow {
+  id: string;
+  name: string;
+  service: string;
+  number: number;
+  image: string;
+  command: string[];
+  state: string;
+  exitCode: number | null;
+  health?: string;
+  createdAt: string;
+  ports: { hostIp?: string; hostPort: number; containerPort: number; protocol: string }[];
+}
+
+/** `stack ps`: the stack's containers with their state and health. */
+export async function stackPs(s: Services, teamId: string, name: string): Promise<StackPsRow[]> {
+  await stackRow(s, teamId, name);
+  const cs = await stackContainers(s, teamId, name);
+  const health = await readHealth(s.redis, cs.filter((c) => c.row.state === "running").map((c) => c.row.id));
+  return cs.map((c) => {
+    const opts = JSON.parse(c.row.options || "{}") as { publish?: StackPsRow["ports"] };
+    const h = health.get(c.row.id)?.Status;
+    return {
+      id: c.row.id,
+      name: c.row.name,
+      service: c.service,
+      number: c.number,
+      image: c.row.imageRef,
+      command: JSON.parse(c.row.cmd) as string[],
+      state: c.row.state,
+      exitCode: c.row.exitCode,
+      ...(h ? { health: h } : {}),
+      createdAt: c.row.createdAt.toISOString(),
+      ports: opts.publish ?? [],
+    };
+  });
+}
+
+/** `stack ls`: the team's stacks, with how many of their containers run (Compose's "running(3)"). */
+export async function stackList(s: Services, teamId: string): Promise<{ name: string; status: string; workingDir: string; updatedAt: string }[]> {
+  const rows = await s.db.stack.findMany({ where: { teamId }, orderBy: { name: "asc" } });
+  const out = [];
+  for (const r of rows) {
+    const cs = await stackContainers(s, teamId, r.name);
+    const counts = new Map<string, number>();
+    for (const c of cs) counts.set(c.row.state, (counts.get(c.row.state) ?? 0) + 1);
+    const status = counts.size ? [...counts].map(([st, n]) => `${st}(${n})`).join(", ") : "down";
+    out.push({ name: r.name, status, workingDir: r.workingDir, updatedAt: r.updatedAt.toISOString() });
+  }
+  return out;
+}
+
+/** The stored file of a stack, for `config -p NAME` without the file and the dashboard. */
+export async function stackProject(s: Services, teamId: string, name: string): Promise<ComposeProject> {
+  return projectOf(await stackRow(s, teamId, name));
+}
