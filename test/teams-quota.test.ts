@@ -116,6 +116,15 @@ describe("team quotas", () => {
     expect(commit.code).not.toBe(0);
     expect(commit.stderr).toMatch(/team vols is at its disk quota of 3m: it holds 4\.0m \(volumes 4\.0m\)/);
     expect((await alice(["images"], "vols")).stdout).not.toContain("vols/snap");
+    // A new volume is new disk too, whether made by `volume create` or by `run -v NAME:`; an existing one is still usable.
+    const create = await alice(["volume", "create", "more"], "vols");
+    expect(create.code).not.toBe(0);
+    expect(create.stderr).toMatch(/team vols is at its disk quota of 3m/);
+    const implicit = await alice(["run", "--rm", "-v", "fresh:/data", "busybox", "true"], "vols");
+    expect(implicit.code).not.toBe(0);
+    expect(implicit.stderr).toMatch(/team vols is at its disk quota of 3m/);
+    expect((await alice(["volume", "ls", "-q"], "vols")).stdout.split("\n").filter(Boolean)).toEqual(["bulk"]);
+    expect((await alice(["run", "--rm", "-v", "bulk:/data", "busybox", "ls", "/data"], "vols")).code).toBe(0);
     // Freeing the volume frees the room.
     expect((await alice(["volume", "rm", "bulk"], "vols")).code).toBe(0);
     const again = await alice(["commit", "c", "vols/snap:1"], "vols");

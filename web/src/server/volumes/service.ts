@@ -17,6 +17,7 @@ import type { Services } from "../services.js";
 import { HOST_ONLINE_MS, pickHost } from "../hosts.js";
 import { runHostJob } from "../images/jobs.js";
 import { volumeEvent } from "../events/publish.js";
+import { checkDiskQuota } from "../teams/disk.js";
 
 /**
  * Volumes as web sees them: it reads the rows, and every change goes to the worker of the
@@ -54,6 +55,8 @@ async function volumesInUse(s: Services, teamId: string): Promise<Set<string>> {
 
 export async function createVolume(s: Services, teamId: string, name: string | undefined, labels: Record<string, string>): Promise<VolumeInfo> {
   const existing = name ? await s.db.volume.findUnique({ where: { teamId_name: { teamId, name } } }) : null;
+  // A new volume is new disk: refused to a team at its disk quota, as a new image is.
+  if (!existing) await checkDiskQuota(s, teamId);
   const hostId = existing?.hostId ?? (await anyHost(s));
   const v = await runHostJob<VolumeInfo>(s, JOB_VOLUME.volumeCreate, { ...(name ? { name } : {}), labels, teamId }, { hostId, timeoutMs: 30_000 });
   await volumeEvent(s, "volume.create", v.Name, teamId);
@@ -188,6 +191,11 @@ const imagesWithoutVolumes = new Set<string>();
 export async function prepareMounts(s: Services, teamId: string, hostId: string, containerId: string, imageId: string, options: Options | undefined, hostPaths?: HostPathGrant[]): Promise<Options | undefined> {
   // No mounts asked and an image known to have no VOLUMEs: nothing for the host to do (saves a job per run).
   if (!options?.mounts?.length && imagesWithoutVolumes.has(imageId)) return options;
+  const named = (options?.mounts ?? []).flatMap((m) => (m.type === "volume" && m.source ? [m.source] : []));
+  if (named.length) {
+    const have = await s.db.volume.count({ where: { teamId, name: { in: named } } });
+    if (have < new Set(named).size) await checkDiskQuota(s, teamId);
+  }
   const r = await runHostJob<MountsPrepareResult>(s, JOB_VOLUME.mountsPrepare, { containerId, imageId, mounts: options?.mounts ?? [], teamId, hostPaths }, { hostId, timeoutMs: 600_000 });
   if (!r.imageVolumes && imagesWithoutVolumes.size < 10_000) imagesWithoutVolumes.add(imageId);
   if (r.mounts.length === 0) return options;
