@@ -100,6 +100,32 @@ describe("host paths granted per team", () => {
     expect(await containers(alice, "acme")).toBe(before);
   });
 
+  it("are checked again at every start: a symlink swapped in through another bind, or a grant taken back, refuses the start", async () => {
+    const { alice } = users;
+    fs.mkdirSync(path.join(rw, "data"), { recursive: true });
+    const made = await alice.berth(["create", "--name", "user-of-data", "-v", `${rw}/data:/d`, "busybox", "ls", "/d"], "acme");
+    expect(made.code, made.stderr).toBe(0);
+    expect((await alice.berth(["start", "-a", "user-of-data"], "acme")).code).toBe(0);
+    // Through a container that binds the grant's root read-write, alice swaps data for a link to /etc.
+    const swap = await alice.berth(["run", "--rm", "-v", `${rw}:/r`, "busybox", "sh", "-c", "rm -r /r/data && ln -s /etc /r/data"], "acme");
+    expect(swap.code, swap.stderr).toBe(0);
+    const again = await alice.berth(["start", "user-of-data"], "acme");
+    expect(again.code).not.toBe(0);
+    expect(`${again.stderr}${(await alice.berth(["inspect", "-f", "{{.State.Error}}", "user-of-data"], "acme")).stdout}`).toMatch(/resolves to \/etc/);
+    expect((await alice.berth(["logs", "user-of-data"], "acme")).stdout).not.toContain("passwd");
+    // Put back, it starts; once the grant is taken back, it does not.
+    fs.unlinkSync(path.join(rw, "data"));
+    fs.mkdirSync(path.join(rw, "data"));
+    expect((await alice.berth(["start", "user-of-data"], "acme")).code).toBe(0);
+    expect((await alice.berth(["wait", "user-of-data"], "acme")).stdout.trim()).toBe("0");
+    expect((await b.berth(["team", "disallow-path", "acme", rw])).code).toBe(0);
+    const revoked = await alice.berth(["start", "user-of-data"], "acme");
+    expect(revoked.code).not.toBe(0);
+    expect(`${revoked.stderr}${(await alice.berth(["inspect", "-f", "{{.State.Error}}", "user-of-data"], "acme")).stdout}`).toMatch(/no path granted to your team holds it/);
+    expect((await b.berth(["team", "allow-path", "acme", rw])).code).toBe(0);
+    expect((await alice.berth(["rm", "-f", "user-of-data"], "acme")).code).toBe(0);
+  }, 120_000);
+
   it("belong to the team: another team, or the member's own personal team, is refused", async () => {
     for (const [u, team] of [[users.bob, undefined], [users.alice, undefined]] as const) {
       const r = await u.berth(["run", "--rm", "-v", `${cache}:/c:ro`, "busybox", "true"], team);

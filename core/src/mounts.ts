@@ -25,6 +25,8 @@ export const MountSpec = z.discriminatedUnion("type", [
     readOnly: z.boolean().default(false),
     /** `-v /host:/ctr` makes a missing host directory (Docker does); `--mount` refuses it. */
     createSource: z.boolean().default(false),
+    /** Set by the worker when a grant allowed the bind (a caller other than the site admin): checked again at every start. */
+    confined: z.boolean().optional(),
   }),
   z.object({
     type: z.literal("volume"),

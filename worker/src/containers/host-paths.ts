@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { InvalidArgument, PermissionDenied, type HostPathGrant, type MountSpec } from "@berth/core";
+import type { PrismaClient } from "@berth/core/db";
 
 /**
  * The path `p` names on this host with every symlink and `..` followed. A missing tail (`-v`
@@ -47,7 +48,28 @@ export async function confineBinds(mounts: MountSpec[], grants: readonly HostPat
       const shown = real === m.source ? m.source : `${m.source} (which resolves to ${real})`;
       throw new PermissionDenied(`bind mount of host path ${shown} (-v/--mount type=bind) is refused: host-level power is the site admin's, and no path granted to your team holds it; see berth team paths, or ask the site admin (berth team allow-path)`);
     }
-    out.push({ ...m, source: real, readOnly: m.readOnly || grant.readOnly });
+    out.push({ ...m, source: real, readOnly: m.readOnly || grant.readOnly, confined: true });
   }
   return out;
+}
+
+/**
+ * At each start, the binds a grant allowed are checked again against the team's grants now:
+ * a grant taken back, or a directory under a read-write grant swapped for a symlink since the
+ * container was created, refuses the start instead of mounting what was never checked.
+ */
+export async function recheckConfinedBinds(db: PrismaClient, teamId: string, mounts: MountSpec[]): Promise<MountSpec[]> {
+  const confined = mounts.filter((m) => m.type === "bind" && m.confined);
+  if (!confined.length) return mounts;
+  const grants = await db.teamHostPath.findMany({ where: { teamId }, select: { path: true, readOnly: true } });
+  const now = await confineBinds(confined, grants);
+  return mounts.map((m) => {
+    const i = confined.indexOf(m);
+    if (i < 0) return m;
+    const checked = now[i]!;
+    if (checked.type === "bind" && m.type === "bind" && checked.source !== m.source) {
+      throw new PermissionDenied(`bind mount of host path ${m.source} now resolves to ${checked.source} (a symlink was put in its path after the container was created): refused; re-create the container`);
+    }
+    return checked;
+  });
 }

@@ -13,6 +13,7 @@ import type { ExitPath } from "./exit-path.js";
 import { LogSink } from "./log-sink.js";
 import { ensureWorkdir, processFromImage, resolveUser } from "./spec.js";
 import { openStdinPipe } from "./terminal.js";
+import { recheckConfinedBinds } from "./host-paths.js";
 
 /** How long an interactive container (-i/-t) waits for its first attach before it starts anyway. */
 export const ATTACH_WAIT_MS = 10_000;
@@ -53,7 +54,7 @@ const d = c.d;
       return;
     }
     // Mounts before the network: a refused mount must not leave a published port behind.
-    const mounts = d.volumes ? await runtimeMounts(d.volumes, row.teamId, opts.mounts, lowerdirs) : {};
+    const mounts = d.volumes ? await runtimeMounts(d.volumes, row.teamId, await recheckConfinedBinds(d.db, row.teamId, opts.mounts), lowerdirs) : {};
     let net;
     try {
       net = await d.network?.prepare({ id: row.id, name: row.name, teamId: row.teamId, dir }, { network: opts.network, aliases: opts.networkAliases, networks: opts.networks, publish: opts.publish, ...(opts.publishAll ? { exposed: Object.keys(image.config.config?.ExposedPorts ?? {}) } : {}) });
