@@ -25,3 +25,4 @@ export * from "./version.js";
 export * from "./job-once.js";
 export * from "./health.js";
 export * from "./duration.js";
+export * from "./edge.js";
