@@ -20,6 +20,9 @@ const VIEWER = [
   "repo.read",
   "build.read",
   "events.read",
+  "portlink.read",
+  // open a port link whose visibility is "team"
+  "portlink.visit",
 ] as const;
 
 /** Everything on the team's resources. */
@@ -37,6 +40,9 @@ const MEMBER = [
   "network.manage",
   "repo.push",
   "repo.manage",
+  // open a "private" port link (those who may exec into the container anyway)
+  "portlink.open",
+  "portlink.manage",
 ] as const;
 
 /** The team itself: members, invitations, settings, tokens, its audit log. */

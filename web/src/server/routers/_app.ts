@@ -12,6 +12,7 @@ import { volumeRouter } from "./volume.js";
 import { teamRouter } from "./team.js";
 import { auditRouter } from "./audit.js";
 import { systemRouter } from "./system.js";
+import { portLinkRouter } from "./portlink.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -27,6 +28,7 @@ export const appRouter = router({
   team: teamRouter,
   audit: auditRouter,
   system: systemRouter,
+  portLink: portLinkRouter,
 });
 
 export type AppRouter = typeof appRouter;
@@ -38,3 +40,4 @@ export type { TokenSummary } from "./token.js";
 export type { TeamSummary, MemberSummary } from "./team.js";
 export type { BuildSummary, BuildStatus } from "../builds/router.js";
 export type { AuditRow } from "./audit.js";
+export type { PortLinkRow } from "./portlink.js";
