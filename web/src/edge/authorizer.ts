@@ -6,6 +6,12 @@ const WEB_TIMEOUT_MS = 1_500;
 /** After web failed to answer, serve from the cache (stale included) this long before asking again. */
 const WEB_DOWN_BACKOFF_MS = 1_000;
 const MAX_ENTRIES = 10_000;
+/**
+ * An answer past its TTL by less than this is still used while a fresh one is asked for in the
+ * background (one ask per key at a time): a busy link never waits for web, and a changed policy
+ * takes effect one round trip after the TTL.
+ */
+const REVALIDATE_WINDOW_MS = 30_000;
 
 /**
  * Asks web (POST /api/edge/authorize, which runs the one policy module) whether a request may
@@ -15,6 +21,7 @@ const MAX_ENTRIES = 10_000;
  */
 export class EdgeAuthorizer {
   private cache = new Map<string, { d: EdgeDecision; until: number }>();
+  private inFlight = new Map<string, Promise<EdgeDecision | "unavailable">>();
   private webDownUntil = 0;
   private key: string | undefined;
 
@@ -31,6 +38,17 @@ export class EdgeAuthorizer {
     const now = Date.now();
     if (hit && hit.until > now) return hit.d;
     if (hit && now < this.webDownUntil) return hit.d;
+    if (!cacheKey) return this.fetchDecision(q, null, undefined);
+    let pending = this.inFlight.get(cacheKey);
+    if (!pending) {
+      pending = this.fetchDecision(q, cacheKey, hit).finally(() => this.inFlight.delete(cacheKey));
+      this.inFlight.set(cacheKey, pending);
+    }
+    if (hit && now - hit.until < REVALIDATE_WINDOW_MS) return hit.d;
+    return pending;
+  }
+
+  private async fetchDecision(q: EdgeAuthorizeRequest, cacheKey: string | null, hit: { d: EdgeDecision } | undefined): Promise<EdgeDecision | "unavailable"> {
     let d: EdgeDecision;
     try {
       d = await this.ask(q);
