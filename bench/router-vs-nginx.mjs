@@ -9,6 +9,7 @@
 //   node bench/router-vs-nginx.mjs [--rounds N] [--duration S] [--connections C] [--threads T]
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { median } from "./lib/compare.mjs";
@@ -40,6 +41,13 @@ function wrk(url, host) {
   if (non2xx) throw new Error(`${url} (${host ?? "direct"}): ${non2xx[1]} non-2xx answers:\n${out}`);
   return { rps, p50: ms("50"), p99: ms("99") };
 }
+
+/** fetch() cannot set Host: a plain request can. */
+const status = (url, host) =>
+  new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: host ? { host } : {} }, (res) => (res.resume(), resolve(res.statusCode)));
+    req.on("error", reject);
+  });
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "bench-router-"));
 const server = await startBerth();
@@ -85,7 +93,7 @@ http {
   ];
   for (let i = 0; ; i++) {
     try {
-      for (const t of targets) if ((await fetch(t.url, { headers: t.host ? { host: t.host } : {} })).status !== 200) throw new Error(`${t.name} not ready`);
+      for (const t of targets) if ((await status(t.url, t.host)) !== 200) throw new Error(`${t.name} not ready`);
       break;
     } catch (err) {
       if (i > 100) throw err;
