@@ -3,6 +3,7 @@
 # Prisma client, build. Idempotent and quick when nothing is missing.
 #   scripts/setup.sh          what `npm start` needs
 #   scripts/setup.sh --test   also what `npm test` needs (Chromium for the dashboard tests)
+#   scripts/setup.sh --bench  also the load generator and peer proxy of bench/router-vs-nginx.mjs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +39,10 @@ if [ "$mode" = "--test" ]; then
   want podman "command -v podman" "the registry tests push and pull with podman too"
   want docker-registry "command -v docker-registry" "the registry benchmark compares with the reference distribution registry"
   want docker-compose "command -v docker-compose" "stack files are read as Compose reads them (docker-compose config is the peer)"
+fi
+if [ "$mode" = "--bench" ]; then
+  want wrk "command -v wrk" "bench/router-vs-nginx.mjs loads the edge with it"
+  want nginx-light "command -v nginx" "bench/router-vs-nginx.mjs compares the edge with nginx as the proxy"
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

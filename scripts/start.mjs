@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Runs one Berth host: Redis (unless REDIS_URL is set), DB migrations, web, a worker.
+// Runs one Berth host: Redis (unless REDIS_URL is set), DB migrations, web, a worker, and the
+// edge (the router serving port links on BERTH_EDGE_PORT; its own process so links keep
+// working while web restarts).
 // Ctrl-C (or SIGTERM) stops the worker first (it stops its containers), then web, then Redis.
 // A web or worker that dies on its own is started again (a supervisor, as a daemon's users
 // expect); one that keeps dying gives up with a message. Redis dying stops everything.
@@ -48,7 +50,7 @@ function start(name, cmd, args, { detached = false } = {}) {
 }
 
 // Supervision: restart after 0.5 s, doubling to 8 s; more than CRASH_LIMIT deaths in CRASH_WINDOW_MS is a crash loop.
-const SUPERVISED = new Set(["web", "worker"]);
+const SUPERVISED = new Set(["web", "worker", "edge"]);
 const CRASH_LIMIT = 5;
 const CRASH_WINDOW_MS = 60_000;
 const crashes = new Map();
@@ -85,7 +87,7 @@ async function stop(code) {
   stopping = true;
   const byName = (n) => children.find((c) => c.name === n);
   // Order matters: the worker stops containers and needs Redis and the DB while it does.
-  for (const [name, t] of [["worker", 25_000], ["web", 10_000], ["redis", 10_000]]) {
+  for (const [name, t] of [["edge", 5_000], ["worker", 25_000], ["web", 10_000], ["redis", 10_000]]) {
     const c = byName(name);
     if (c) await stopChild(c, t);
     if (name === "worker" && c && c.exitCode !== 0) cleanUpAfterWorker();
@@ -176,12 +178,14 @@ async function main() {
   }
   start("web", process.execPath, [path.join(root, "web/dist/server.js")]);
   start("worker", process.execPath, [path.join(root, "worker/dist/main.js")]);
+  start("edge", process.execPath, [path.join(root, "web/dist/edge.js")]);
   await waitFor("web and worker", async () => {
     const res = await fetch(`http://127.0.0.1:${cfg.port}/api/health`);
     const body = await res.json();
     return res.ok && body.hostsOnline > 0;
   }, 60_000);
   say(`running at http://127.0.0.1:${cfg.port} (home ${cfg.home}); admin token in ${paths.adminToken}`);
+  say(`port links at http://<name>-<port>--<team>.${cfg.domain}:${cfg.edgePort}/`);
   let setupCode = "";
   try {
     setupCode = fs.readFileSync(paths.setupCode, "utf8").trim();

@@ -20,6 +20,8 @@ export interface Instance {
   url: string;
   home: string;
   port: number;
+  /** The edge's (router's) port: port links are http://<name>-<port>--<team>.localhost:<edgePort>/ */
+  edgePort: number;
   /** The admin API token `npm start` wrote to $BERTH_HOME/admin.token. */
   token: string;
   /** Runs the real CLI against this instance. */
@@ -67,8 +69,9 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 export async function startInstance(opts: { env?: NodeJS.ProcessEnv; home?: string; args?: string[] } = {}): Promise<Instance> {
   const home = opts.home ?? fs.mkdtempSync(path.join(os.tmpdir(), "berth-test-"));
   const port = await freePort();
+  const edgePort = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, BERTH_HOME: home, BERTH_PORT: String(port), BERTH_HOST: "127.0.0.1", BERTH_LOG_LEVEL: "info", ...opts.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, BERTH_HOME: home, BERTH_PORT: String(port), BERTH_EDGE_PORT: String(edgePort), BERTH_HOST: "127.0.0.1", BERTH_LOG_LEVEL: "info", ...opts.env };
   delete env.REDIS_URL;
   delete env.DATABASE_URL;
   delete env.BERTH_TOKEN;
@@ -102,6 +105,7 @@ export async function startInstance(opts: { env?: NodeJS.ProcessEnv; home?: stri
     url,
     home,
     port,
+    edgePort: Number(env.BERTH_EDGE_PORT),
     token,
     berth: (args, o = {}) =>
       run(process.execPath, ["--", CLI, ...args], {

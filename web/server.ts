@@ -24,6 +24,7 @@ import { createRegistry, isRegistryPath } from "./src/server/registry/index.js";
 import { volumeBytesOf } from "./src/server/teams/disk.js";
 import { trackTiming } from "./src/server/policy/timing.js";
 import { oidcHttpHandler } from "./src/server/auth/oidc.js";
+import { edgeHttpHandler } from "./src/server/edge/http.js";
 import { requestGuard } from "./src/server/http/guard.js";
 import { removePartialUploads } from "./src/server/uploads.js";
 
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
   const logsDownload = logsDownloadHandler(services, (hostId) => sockets.agents.agentFor(hostId));
   const registry = await createRegistry({ db, home: cfg.home, log, uploadIdleMs: cfg.uploadIdleTimeoutMs, volumeBytes: volumeBytesOf(services) });
   const oidcHttp = oidcHttpHandler({ db, log });
+  const edgeHttp = edgeHttpHandler(services);
   const guard = requestGuard({ publicUrl: cfg.url, maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes: cfg.maxUploadBytes, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, log });
 
   const trpc = createHTTPHandler({
@@ -107,6 +109,8 @@ async function main(): Promise<void> {
     }
     // OpenID Connect sign-in: the redirect to the provider and its answer (src/server/auth/oidc.ts)
     if (oidcHttp(req, res, pathname)) return;
+    // the edge (router) asks here whether a request to a port link may pass (src/server/edge/http.ts)
+    if (edgeHttp(req, res, pathname)) return;
     // save/load/import/export stream tars (see src/server/images/http.ts)
     if (imageHttp(req, res, pathname)) return;
     // berth build: context upload + live output (see src/server/builds/http.ts)

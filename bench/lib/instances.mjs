@@ -83,7 +83,8 @@ export async function ensureDocker({ start = true, busybox = true } = {}) {
 export async function startBerth({ logLevel = "warn" } = {}) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "berth-bench-"));
   const port = 39000 + Math.floor(Math.random() * 1000);
-  const env = { ...process.env, BERTH_HOME: home, BERTH_PORT: String(port), BERTH_HOST: "127.0.0.1", BERTH_LOG_LEVEL: logLevel };
+  const edgePort = port + 1000;
+  const env = { ...process.env, BERTH_HOME: home, BERTH_PORT: String(port), BERTH_EDGE_PORT: String(edgePort), BERTH_HOST: "127.0.0.1", BERTH_LOG_LEVEL: logLevel };
   delete env.REDIS_URL;
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
@@ -102,6 +103,8 @@ export async function startBerth({ logLevel = "warn" } = {}) {
     url,
     home,
     token,
+    /** The edge (router) serving port links. */
+    edgePort,
     /** For compare(): the variables the CLI needs. */
     env: cliEnv,
     /** The PIDs of web, worker and redis (children of the launcher). */

@@ -42,6 +42,7 @@ import * as statsCmd from "./commands/stats.js";
 import * as networkCmd from "./commands/network.js";
 import * as portCmd from "./commands/port.js";
 import * as volumeCmd from "./commands/volume.js";
+import * as portLinkCmd from "./commands/port-link.js";
 import * as stackCmd from "./commands/stack.js";
 import * as cpCmd from "./commands/cp.js";
 import * as diffCmd from "./commands/diff.js";
@@ -124,6 +125,7 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   networkCmd.register(program);
   portCmd.register(program);
   volumeCmd.register(program);
+  portLinkCmd.register(program);
   stackCmd.register(program);
   cpCmd.register(program);
   diffCmd.register(program);

@@ -6,6 +6,9 @@ const EnvSchema = z.object({
   BERTH_HOME: z.string().min(1).default("/var/lib/berth"),
   BERTH_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   BERTH_HOST: z.string().min(1).default("0.0.0.0"),
+  /** The edge (router) serving port links `<name>-<port>--<team>.<BERTH_DOMAIN>`. */
+  BERTH_EDGE_PORT: z.coerce.number().int().min(1).max(65535).default(8000),
+  BERTH_DOMAIN: z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i, "a DNS name such as localhost or dev.example.com (a wildcard record *.DOMAIN points at this host)").default("localhost"),
   DATABASE_URL: z.string().min(1).optional(),
   REDIS_URL: z.string().min(1).optional(),
   BERTH_URL: z.string().url().optional(),
@@ -32,6 +35,9 @@ const EnvSchema = z.object({
 export interface Config {
   home: string;
   port: number;
+  /** The edge's port and the domain its link host names sit under. */
+  edgePort: number;
+  domain: string;
   listenHost: string;
   databaseUrl: string;
   /** redis://… or unix:///path/to/redis.sock; undefined means "Berth runs its own" (launcher decides). */
@@ -98,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     home,
     port: e.BERTH_PORT,
     listenHost: e.BERTH_HOST,
+    edgePort: e.BERTH_EDGE_PORT,
+    domain: e.BERTH_DOMAIN.toLowerCase(),
     databaseUrl: e.DATABASE_URL ?? `file:${path.join(home, "berth.db")}`,
     redisUrl: e.REDIS_URL,
     url: (e.BERTH_URL ?? `http://127.0.0.1:${e.BERTH_PORT}`).replace(/\/+$/, ""),

@@ -29,3 +29,4 @@ export * from "./host-resources.js";
 export * from "./health.js";
 export * from "./duration.js";
 export * from "./terminal-session.js";
+export * from "./edge.js";

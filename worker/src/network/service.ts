@@ -445,6 +445,9 @@ export class NetworkService {
 
   /** Rewrites the hosts file of every container on `n` (and so on every network they are on). */
   private async refreshHosts(n: NetworkRecord, self?: Attached): Promise<void> {
+    // Every endpoint change passes here: the store on disk keeps the addresses current, for the
+    // edge (router), which reads them to reach a container's port (web/src/edge/routes.ts).
+    await this.store.save();
     // No names on the default bridge: only the container itself needs its file (O(1) per start).
     if (n.builtin) return self ? this.writeHosts(self) : undefined;
     for (const id of Object.keys(n.endpoints)) {

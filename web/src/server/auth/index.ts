@@ -7,7 +7,7 @@ import type { AuthUser } from "./types.js";
 export type { AuthUser } from "./types.js";
 export { hashPassword, verifyPassword, sha256Hex, newRowId } from "./crypto.js";
 export { createApiToken, userForToken, TOKEN_PREFIX } from "./tokens.js";
-export { createSession, deleteSession, sessionCookie, clearedSessionCookie, SESSION_COOKIE, SESSION_TTL_MS } from "./sessions.js";
+export { createSession, deleteSession, userForSession, sessionCookie, clearedSessionCookie, SESSION_COOKIE, SESSION_TTL_MS } from "./sessions.js";
 
 export const AUTH_REQUIRED_MESSAGE = "authentication required: log in, or pass an API token (BERTH_TOKEN)";
 

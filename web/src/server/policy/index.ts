@@ -4,3 +4,4 @@ export { actorFor, ensurePersonalTeam, teamFromHeaders, TEAM_HEADER, type Actor 
 export { hostPowerRefusal, DEFAULT_CAPS, type HostPathGrant } from "./host-power.js";
 export { httpActor, actorWithPolicy } from "./http.js";
 export { registryActionsFor, REGISTRY_ACTIONS, REGISTRY_TEAM_ACTION, type RegistryAction } from "./registry.js";
+export { edgeVerdict, edgeActionFor, type EdgeVerdict } from "./edge.js";

@@ -21,6 +21,9 @@ const VIEWER = [
   "build.read",
   "events.read",
   "stack.read",
+  "portlink.read",
+  // open a port link whose visibility is "team"
+  "portlink.visit",
 ] as const;
 
 /** Everything on the team's resources. */
@@ -39,6 +42,9 @@ const MEMBER = [
   "repo.push",
   "repo.manage",
   "stack.manage",
+  // open a "private" port link (those who may exec into the container anyway)
+  "portlink.open",
+  "portlink.manage",
 ] as const;
 
 /** The team itself: members, invitations, settings, tokens, its audit log. */

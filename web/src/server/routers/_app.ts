@@ -17,6 +17,7 @@ import { logsRouter } from "../logs/router.js";
 import { hostRouter } from "./host.js";
 import { eventRouter } from "./event.js";
 import { stackRouter } from "./stack.js";
+import { portLinkRouter } from "./portlink.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -37,6 +38,7 @@ export const appRouter = router({
   logs: logsRouter,
   host: hostRouter,
   event: eventRouter,
+  portLink: portLinkRouter,
 });
 
 export type AppRouter = typeof appRouter;
@@ -50,3 +52,4 @@ export type { HostSummary } from "./host.js";
 export type { VolumeUsage } from "./volume.js";
 export type { BuildSummary, BuildStatus } from "../builds/router.js";
 export type { AuditRow } from "./audit.js";
+export type { PortLinkRow } from "./portlink.js";
