@@ -37,11 +37,12 @@ export function httpRoutes(root) {
     // Route tables: "/api/…": { method: "POST", action: "image.manage", … }
     for (const m of text.matchAll(/"(\/api\/[^"]+)":\s*\{\s*method:\s*"(\w+)",\s*action:\s*"([\w.]+)"/g)) rows.push({ method: m[2], path: m[1], action: m[3], file: f });
     // One route per handler: its path constant, and the action passed to httpActor().
-    const calls = [...text.matchAll(/httpActor\(\s*s,\s*req,\s*"([\w.]+)"/g)].map((m) => m[1]);
+    const calls = [...text.matchAll(/httpActor\(\s*s,\s*req,\s*"([\w.]+)"/g), ...text.matchAll(/actorWithPolicy\(\s*s,\s*\w+,\s*\w+,\s*"([\w.]+)"/g)].map((m) => m[1]);
     if (!calls.length) continue;
+    // HEAD is GET without a body: walked as GET.
     const pathConst = /(?:export )?const (?:\w*PATH|ROUTE) = "([^"]+)";/.exec(text);
     if (!pathConst) throw new Error(`${f} calls httpActor() but names no *_PATH or ROUTE constant: add one so the policy table finds it`);
-    const methods = [...new Set([...text.matchAll(/req\.method !== "(\w+)"/g)].map((m) => m[1]))];
+    const methods = [...new Set([...text.matchAll(/req\.method !== "(\w+)"/g)].map((m) => m[1]).filter((m) => m !== "HEAD"))];
     for (const a of new Set(calls)) rows.push({ method: methods.join(", ") || "*", path: pathConst[1], action: a, file: f });
   }
   return rows.sort((a, b) => a.path.localeCompare(b.path));

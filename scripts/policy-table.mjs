@@ -26,6 +26,7 @@ function roleTable() {
 
 const least = roleTable();
 const who = (policy) => {
+  if (policy === "host token") return "the edge process only";
   if (policy === "public") return "anyone (no sign-in)";
   if (policy === "self") return "any signed-in user (their own account)";
   if (policy === "site") return "the site admin";
@@ -48,6 +49,8 @@ function httpRows() {
     ["GET", "/api/health", "public", "web/server.ts", "liveness: hosts and agents online, nothing else"],
     ["GET", "/auth/oidc/login, /auth/oidc/callback", "public", "web/src/server/auth/oidc.ts", "OpenID Connect sign-in (state + PKCE checked)"],
     ["GET", "/invite/TOKEN and the dashboard pages", "self", "web/src/app", "a session; pages read through the tRPC procedures above"],
+    ["POST", "/api/edge/authorize", "host token", "web/src/server/edge/http.ts", "the edge process asks whether one request may pass (the instance's agent key, never a user); the answer is `edgeVerdict()` in web/src/server/policy/edge.ts, which asks can()"],
+    ["GET", "/api/edge/return", "self", "web/src/server/edge/http.ts", "a signed-in browser sent back to a port link: a one-time code hands its session to the link's host"],
   ];
   const body = httpRoutes(root).map((r) => `| ${r.method} | \`${r.path}\` | \`${r.action}\` | ${who(r.action)} | \`${r.file}\` |`);
   return [...body, ...fixed.map(([method, p, policy, f, note]) => `| ${method} | \`${p}\` | \`${policy}\` | ${who(policy)}: ${note} | \`${f}\` |`)];

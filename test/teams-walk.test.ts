@@ -50,6 +50,7 @@ const HTTP: Record<string, Call[]> = {
     { method: "PUT", query: "id=WEB&path=/tmp", object: true },
   ],
   "/api/containers/export": [{ method: "GET", query: "id=WEB", object: true }],
+  "/api/containers/logs": [{ method: "GET", query: "id=WEB", object: true }],
   "/api/images/bootstrap": [{ method: "POST", body: JSON.stringify({ name: "busybox" }) }],
   "/api/images/import": [{ method: "POST", query: "ref=acme-evil:2" }],
   "/api/images/load": [{ method: "POST" }],
@@ -98,7 +99,7 @@ describe("every HTTP route, as the wrong user", () => {
   });
 
   it("answers acme's viewer PermissionDenied for every change", async () => {
-    const reads = new Set(["image.save", "image.pull"]);
+    const reads = new Set(["image.save", "image.pull", "container.logs"]);
     for (const r of routes.filter((x) => !reads.has(x.action))) {
       for (const c of HTTP[r.path]!) expect(await call(r.path, c, "vic", "acme"), `${c.method} ${r.path}`).toEqual({ status: 403, kind: "PermissionDenied" });
     }
