@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, type Browser } from "./browser.js";
+import { checkA11y, launchBrowser, type Browser } from "./browser.js";
 import { ROOT, useInstance } from "./harness.js";
 
 const PASSWORD = "lena-has-a-long-password";
@@ -93,6 +93,7 @@ describe("the log viewer", () => {
     // Only the rows on screen exist, not a million nodes.
     expect(await page.getByTestId("log-line").count()).toBeLessThan(300);
     await shot("end");
+    await checkA11y(page);
     console.log(`[logs-view] longest main-thread task while loading ${LINES} lines: ${loadLongest.toFixed(0)} ms`);
   }, 600_000);
 
@@ -117,6 +118,7 @@ describe("the log viewer", () => {
     expect(await current.locator("mark").innerText()).toBe("target-marker");
     const searchLongest = await longest();
     await shot("search");
+    await checkA11y(page);
     // A red line: its colour as a style, no escape codes shown, the match marked inside the colour.
     await page.getByTestId("log-search").fill(`red line ${LINES}`);
     await expect.poll(async () => `${await matches.getAttribute("data-query")}|${await matches.getAttribute("data-done")}`, { timeout: 60_000 }).toBe(`red line ${LINES}|1`);
@@ -184,12 +186,14 @@ describe("the log viewer", () => {
     expect(await page.getByTestId("log-line").filter({ hasText: "oops" }).getAttribute("data-stream")).toBe("stderr");
     await expect.poll(() => page.getByTestId("log-state").getAttribute("data-state")).toBe("removed");
     await shot("removed");
+    await checkA11y(page);
     // The CLI reads it too, and a missing name lists what is kept.
     const cli = await crew(["logs", "gone"]);
     expect(cli.stdout).toContain("bye-before-rm");
     await page.goto(logsUrl("never-was"));
     await page.getByTestId("removed-logs").getByRole("link", { name: "gone" }).waitFor();
     await shot("not-found");
+    await checkA11y(page);
   }, 120_000);
 
   it("follows a container across a stop and start", async () => {

@@ -10,7 +10,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { statsCoarseKey, statsFineKey, statsFineMax, STATS_COARSE_MAX, type StatsRate } from "@berth/core";
 import { connectRedis, type Redis } from "@berth/core/redis";
-import { launchBrowser, type Browser } from "./browser.js";
+import { checkA11y, launchBrowser, type Browser } from "./browser.js";
 import { ROOT, useInstance } from "./harness.js";
 
 const INTERVAL_MS = 500;
@@ -105,6 +105,7 @@ describe("stats history", () => {
     await expect.poll(async () => Number(await page.getByTestId("chart-cpu").getAttribute("data-points")), { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
     await page.waitForTimeout(300); // uPlot draws on the next frame
     await page.screenshot({ path: path.join(SHOTS, "stats-container.png"), fullPage: true });
+    await checkA11y(page);
 
     await page.goto(`${b.url}/t/${TEAM}/stats`);
     const names = () => page.getByTestId("stats-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-name")));
@@ -119,6 +120,7 @@ describe("stats history", () => {
     await expect.poll(names).toEqual(["hog", "busy"]);
     expect(page.url()).toMatch(/\?sort=memory$/);
     await page.screenshot({ path: path.join(SHOTS, "stats-all.png"), fullPage: true });
+    await checkA11y(page);
     // The sort is in the URL: a shared link opens the same view.
     await page.reload();
     await expect.poll(names, { timeout: 20_000 }).toEqual(["hog", "busy"]);
@@ -138,6 +140,7 @@ describe("stats history", () => {
       await page.getByTestId("stats-empty").waitFor({ timeout: 20_000 });
       expect(await page.getByTestId("stats-empty").innerText()).toMatch(/berth run -d/);
       await page.screenshot({ path: path.join(SHOTS, "stats-empty.png"), fullPage: true });
+      await checkA11y(page);
       expect(errors).toEqual([]);
     } finally {
       await b2.close();

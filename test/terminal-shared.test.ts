@@ -10,7 +10,7 @@ import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, type Browser } from "./browser.js";
+import { checkA11y, launchBrowser, type Browser } from "./browser.js";
 import { CLI, ROOT, useInstance, type RunResult } from "./harness.js";
 
 const PASSWORD = "a-long-enough-password";
@@ -121,6 +121,7 @@ describe("shared terminals", () => {
     await type(pa, "echo $((6*7))");
     await shows(pa, "42");
     await shot(pa, "driver");
+    await checkA11y(pa);
   });
 
   it("follows the driver's size: a smaller window changes stty size", async () => {
@@ -161,6 +162,7 @@ describe("shared terminals", () => {
     await shows(pb, "fence-81");
     expect((await lines(pa)).some((l) => l.includes("bob-early"))).toBe(false);
     await shot(pb, "watcher");
+    await checkA11y(pb);
 
     await pb.getByTestId("terminal-take-control").click();
     const grant = pa.getByTestId("terminal-grant").filter({ hasText: "bob" });
@@ -198,10 +200,12 @@ describe("shared terminals", () => {
     const rec = list.getByTestId("terminal-recording-row").first();
     await rec.waitFor();
     await shot(list, "list");
+    await checkA11y(list);
     await rec.getByRole("link").click();
     await list.waitForURL(/\/replay$/);
     await expect.poll(() => list.getByTestId("terminal-replay").innerText(), { timeout: 20_000 }).toContain("rec-25");
     await shot(list, "replay");
+    await checkA11y(list);
     await list.close();
   });
 

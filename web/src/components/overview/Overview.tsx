@@ -6,6 +6,7 @@ import { Container, Hammer, Play, Server } from "lucide-react";
 import { useTRPC } from "../../lib/query";
 import { teamHref, useRole, useTeamName } from "../../lib/team";
 import { formatAgo, formatSize } from "../../lib/format";
+import { loadView } from "../../lib/load";
 import { Button, ButtonLink, Card, EmptyState, ErrorBox, Loading, PageHeader, Stat, StatusDot, Table } from "../ui";
 import { useLiveRefresh } from "../shell/live";
 import { RunDialog } from "../containers/RunDialog";
@@ -36,7 +37,7 @@ export function Overview() {
   const u = usage.data;
   const memRatio = u ? u.memUsed / u.memTotal : undefined;
   const diskRatio = u?.disk ? u.disk.used / u.disk.total : undefined;
-  const loadRatio = u ? (u.load[0] ?? 0) / u.cpus : undefined;
+  const load = u ? loadView(u.load[0] ?? 0, u.cpus) : undefined;
   return (
     <>
       <PageHeader
@@ -60,7 +61,7 @@ export function Overview() {
       {usage.isError && <ErrorBox title="Cannot read the hosts' usage" error={usage.error} onRetry={() => void usage.refetch()} />}
       <div className="grid-stats">
         <Stat label="Running containers" value={containers.data ? running.length : "–"} hint={containers.data ? `${containers.data.length} in all` : undefined} data-testid="stat-running" />
-        <Stat label="CPU load (1 min)" value={u ? `${Math.round((loadRatio ?? 0) * 100)}%` : "–"} hint={u ? `load ${u.load[0]?.toFixed(2)} on ${u.cpus} CPUs` : undefined} ratio={loadRatio} />
+        <Stat label="CPU load (1 min)" value={load ? load.value : "–"} hint={load?.hint} ratio={load?.ratio} data-testid="stat-load" />
         <Stat label="Memory" value={u ? formatSize(u.memUsed) : "–"} hint={u ? `of ${formatSize(u.memTotal)}` : undefined} ratio={memRatio} />
         <Stat label="Disk" value={u?.disk ? formatSize(u.disk.used) : "–"} hint={u?.disk ? `of ${formatSize(u.disk.total)} (${u.disk.path})` : undefined} ratio={diskRatio} />
         <Stat label="Images" value={images.data ? images.data.length : "–"} hint={<Link href={teamHref(team, "/images")}>See images</Link>} />
@@ -118,6 +119,8 @@ export function Overview() {
                 <tr>
                   <th scope="col">Host</th>
                   <th scope="col">State</th>
+                  <th scope="col" className="num">Load (1 min)</th>
+                  <th scope="col" className="num">Memory</th>
                   <th scope="col" className="num">Running</th>
                   <th scope="col" className="num">Containers</th>
                 </tr>
@@ -125,12 +128,18 @@ export function Overview() {
               <tbody>
                 {u.hosts.map((h) => {
                   const fresh = Date.now() - Date.parse(h.lastSeenAt) < HOST_FRESH_MS;
+                  const r = h.resources;
+                  const hl = r ? loadView(r.load1, r.cpus) : undefined;
                   return (
-                    <tr key={h.id}>
+                    <tr key={h.id} data-testid="overview-host">
                       <td>{h.name}</td>
                       <td>
                         <StatusDot state={fresh ? "ok" : "dead"} label={fresh ? "online" : `last seen ${formatAgo(h.lastSeenAt)}`} />
                       </td>
+                      <td className="num nowrap" data-testid="host-load" title={hl ? `${hl.value} ${hl.hint}` : undefined}>
+                        {hl ? `${hl.value} on ${r!.cpus} CPU${r!.cpus === 1 ? "" : "s"}` : "–"}
+                      </td>
+                      <td className="num nowrap">{r ? `${formatSize(r.memUsed)} of ${formatSize(r.memTotal)}` : "–"}</td>
                       <td className="num">{h.running}</td>
                       <td className="num">{h.containers}</td>
                     </tr>

@@ -1,4 +1,4 @@
-import { Activity, Boxes, Container, Gauge, Hammer, HardDrive, Home, KeyRound, Layers, Network, ScrollText, Server, Settings, SquareTerminal, Users, Warehouse } from "lucide-react";
+import { Activity, Blocks, Boxes, Container, Gauge, Hammer, HardDrive, Home, KeyRound, Layers, Network, ScrollText, Server, Settings, SquareTerminal, Users, Warehouse } from "lucide-react";
 import type { LucideIcon } from "lucide-react";
 import type { TeamAction } from "../../server/policy/roles";
 
@@ -19,6 +19,7 @@ export const TEAM_NAV: { group: string; items: NavItem[] }[] = [
     items: [
       { path: "", label: "Overview", icon: Home },
       { path: "/containers", label: "Containers", icon: Container },
+      { path: "/stacks", label: "Stacks", icon: Blocks },
       { path: "/terminals", label: "Terminals", icon: SquareTerminal },
       { path: "/stats", label: "Stats", icon: Gauge },
     ],

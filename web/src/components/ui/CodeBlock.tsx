@@ -18,7 +18,7 @@ export async function copyText(text: string): Promise<void> {
 }
 
 /** A command or file to copy: monospace, with a copy button. */
-export function CodeBlock({ code, inline, label = "Copy" }: { code: string; inline?: boolean; label?: string }) {
+export function CodeBlock({ code, inline, label = "Copy", codeLabel = inline ? "Command" : "Code" }: { code: string; inline?: boolean; label?: string; codeLabel?: string }) {
   const [copied, setCopied] = useState(false);
   const copy = async () => {
     await copyText(code);
@@ -27,7 +27,8 @@ export function CodeBlock({ code, inline, label = "Copy" }: { code: string; inli
   };
   return (
     <div className={inline ? "code code-inline" : "code"} data-testid="code-block">
-      <pre>
+      {/* Focusable so a keyboard user can scroll a long command or file (axe: scrollable-region-focusable). */}
+      <pre tabIndex={0} role="region" aria-label={codeLabel}>
         <code>{code}</code>
       </pre>
       <IconButton label={copied ? "Copied" : label} icon={copied ? <Check size={14} /> : <Copy size={14} />} onClick={() => void copy()} />

@@ -16,6 +16,8 @@ interface Teams {
  * team's; a token limited to a team only that team's; anyone else the teams they are a member
  * of. A shared base image's events (teamId null) reach everyone; an event naming no team
  * reaches only the site admin, so a publisher that forgets the team leaks nothing.
+ * A subscriber that names its current team (the dashboard's `/t/[team]`, the CLI's current team)
+ * sees only that team's events out of those: a page of one team must not list another's.
  */
 export class EventAudience {
   private teams: Promise<Teams> | undefined;
@@ -23,6 +25,7 @@ export class EventAudience {
   constructor(
     private readonly db: PrismaClient,
     private readonly user: AuthUser,
+    private readonly team?: string,
   ) {}
 
   async sees(ev: Pick<BerthEvent, "teamId">): Promise<boolean> {
@@ -48,6 +51,14 @@ export class EventAudience {
   }
 
   private async read(): Promise<Teams> {
+    const all = await this.allowed();
+    if (this.team === undefined) return all;
+    const row = await this.db.team.findUnique({ where: { name: this.team }, select: { id: true } });
+    const ids = new Set(row && (all.all || all.ids.has(row.id)) ? [row.id] : []);
+    return { all: false, ids, at: all.at };
+  }
+
+  private async allowed(): Promise<Teams> {
     const at = Date.now();
     if (this.user.teamId) return { all: false, ids: new Set([this.user.teamId]), at };
     if (this.user.isAdmin) return { all: true, ids: new Set(), at };

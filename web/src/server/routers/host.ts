@@ -1,7 +1,6 @@
-import { HostResources, hostResourcesKey } from "@berth/core";
+import type { HostResources } from "@berth/core";
 import { router, siteProcedure } from "../trpc.js";
-import { HOST_ONLINE_MS } from "../hosts.js";
-import type { Services } from "../services.js";
+import { HOST_ONLINE_MS, resourcesOf } from "../hosts.js";
 
 export interface HostSummary {
   id: string;
@@ -15,23 +14,6 @@ export interface HostSummary {
   containers: { running: number; total: number };
   /** The worker's last CPU/memory/disk sample; null when it has not reported one lately. */
   resources: HostResources | null;
-}
-
-async function resourcesOf(s: Services, ids: string[]): Promise<Map<string, HostResources>> {
-  const out = new Map<string, HostResources>();
-  if (!ids.length) return out;
-  const raw = await s.redis.mget(...ids.map(hostResourcesKey));
-  raw.forEach((json, i) => {
-    if (!json) return;
-    try {
-      const r = HostResources.safeParse(JSON.parse(json));
-      if (r.success) out.set(ids[i]!, r.data);
-      else s.log.warn({ hostId: ids[i], err: r.error.message }, "ignoring a malformed host resources sample");
-    } catch (err) {
-      s.log.warn({ hostId: ids[i], err: (err as Error).message }, "ignoring a malformed host resources sample");
-    }
-  });
-  return out;
 }
 
 /** The worker hosts: the site admin's (a host serves every team). */

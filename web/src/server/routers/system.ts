@@ -4,9 +4,15 @@
  */
 import fs from "node:fs/promises";
 import os from "node:os";
-import { BERTH_VERSION, config } from "@berth/core";
+import { BERTH_VERSION, config, type HostResources } from "@berth/core";
 import { router, selfProcedure, teamProcedure } from "../trpc.js";
 import { toSummary } from "../containers/summary.js";
+import { resourcesOf } from "../hosts.js";
+
+/** What the overview shows of a host's last sample: its CPUs, 1-minute load, CPU busy share, memory in use. */
+function sampleOf(r: HostResources | undefined) {
+  return r ? { cpus: r.cpus, load1: r.load1, cpuUsage: r.cpuUsage, memTotal: r.memTotal, memUsed: r.memTotal - r.memAvailable, time: r.time } : null;
+}
 
 /** Go's GOARCH names, as Docker prints OS/Arch. */
 const GOARCH: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" };
@@ -87,6 +93,7 @@ export const systemRouter = router({
       fs.statfs(config().home).catch(() => undefined),
       memAvailableBytes(),
     ]);
+    const res = await resourcesOf(ctx.services, hosts.map((h) => h.id));
     const count = (hostId: string, state?: string) => perHost.filter((r) => r.hostId === hostId && (!state || r.state === state)).reduce((n, r) => n + r._count._all, 0);
     return {
       cpus: os.cpus().length,
@@ -94,7 +101,7 @@ export const systemRouter = router({
       memTotal: os.totalmem(),
       memUsed: os.totalmem() - (memAvailable ?? os.freemem()),
       disk: disk ? { total: disk.blocks * disk.bsize, used: (disk.blocks - disk.bfree) * disk.bsize, path: config().home } : null,
-      hosts: hosts.map((h) => ({ id: h.id, name: h.name, lastSeenAt: h.lastSeenAt.toISOString(), containers: count(h.id), running: count(h.id, "running") })),
+      hosts: hosts.map((h) => ({ id: h.id, name: h.name, lastSeenAt: h.lastSeenAt.toISOString(), containers: count(h.id), running: count(h.id, "running"), resources: sampleOf(res.get(h.id)) })),
     };
   }),
 });

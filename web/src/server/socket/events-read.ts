@@ -4,6 +4,7 @@ import type { Services } from "../services.js";
 import { EventsRead } from "../events/read.js";
 import { EventAudience } from "../events/audience.js";
 import type { SocketData } from "./auth.js";
+import { socketTeam } from "./actor.js";
 import { errorKind } from "../errors.js";
 
 type Ack = (a: unknown) => void;
@@ -20,7 +21,7 @@ export function registerEventReadHandlers(s: Services, socket: Socket): void {
     if (!m.success) return reply({ error: `invalid events request: ${m.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, kind: "InvalidArgument" });
     if (reads.size >= MAX_READS_PER_SOCKET) return reply({ error: "too many event reads on one connection", kind: "FailedPrecondition" });
     try {
-      const r = new EventsRead(s, m.data, new EventAudience(s.db, (socket.data as SocketData).user));
+      const r = new EventsRead(s, m.data, new EventAudience(s.db, (socket.data as SocketData).user, socketTeam(socket)));
       await r.open();
       if (!socket.connected) return r.close();
       reads.set(r.session, r);

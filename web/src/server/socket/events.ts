@@ -1,16 +1,18 @@
-import type { Server } from "socket.io";
+import type { Server, Socket } from "socket.io";
 import { ContainerEvent, EVENTS_CHANNEL, SOCKET } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 import type { Services } from "../services.js";
 import { EventAudience } from "../events/audience.js";
 import type { SocketData } from "./auth.js";
+import { socketTeam } from "./actor.js";
 
 /** Every authenticated socket sits in this room (all of them, today: the middleware refuses the rest). */
 export const AUTHENTICATED_ROOM = "authenticated";
 
 /** The socket's event audience, made on first use (whose events it may see). */
-function audienceOf(s: Services, data: SocketData & { audience?: EventAudience }): EventAudience {
-  return (data.audience ??= new EventAudience(s.db, data.user));
+function audienceOf(s: Services, sock: Socket): EventAudience {
+  const data = sock.data as SocketData & { audience?: EventAudience };
+  return (data.audience ??= new EventAudience(s.db, data.user, socketTeam(sock)));
 }
 
 /**
@@ -32,7 +34,7 @@ export function relayEvents(s: Services, io: Server): Redis {
     for (const socket of io.of("/").adapter.rooms.get(AUTHENTICATED_ROOM) ?? []) {
       const sock = io.sockets.sockets.get(socket);
       if (!sock) continue;
-      audienceOf(s, sock.data as SocketData).sees(event).then(
+      audienceOf(s, sock).sees(event).then(
         (ok) => {
           if (ok) sock.emit(SOCKET.event, event);
         },

@@ -122,17 +122,40 @@ export async function stackPs(s: Services, teamId: string, name: string): Promis
 }
 
 /** `stack ls`: the team's stacks, with how many of their containers run (Compose's "running(3)"). */
-export async function stackList(s: Services, teamId: string): Promise<{ name: string; status: string; workingDir: string; updatedAt: string }[]> {
+export async function stackList(s: Services, teamId: string): Promise<StackListRow[]> {
   const rows = await s.db.stack.findMany({ where: { teamId }, orderBy: { name: "asc" } });
-  const out = [];
+  const byIds = [...new Set(rows.map((r) => r.updatedById).filter((id): id is string => !!id))];
+  const users = byIds.length ? await s.db.user.findMany({ where: { id: { in: byIds } }, select: { id: true, name: true } }) : [];
+  const nameOf = new Map(users.map((u) => [u.id, u.name]));
+  const out: StackListRow[] = [];
   for (const r of rows) {
     const cs = await stackContainers(s, teamId, r.name);
     const counts = new Map<string, number>();
     for (const c of cs) counts.set(c.row.state, (counts.get(c.row.state) ?? 0) + 1);
     const status = counts.size ? [...counts].map(([st, n]) => `${st}(${n})`).join(", ") : "down";
-    out.push({ name: r.name, status, workingDir: r.workingDir, updatedAt: r.updatedAt.toISOString() });
+    out.push({
+      name: r.name,
+      status,
+      running: counts.get("running") ?? 0,
+      total: cs.length,
+      workingDir: r.workingDir,
+      updatedAt: r.updatedAt.toISOString(),
+      updatedBy: r.updatedById ? (nameOf.get(r.updatedById) ?? null) : null,
+    });
   }
   return out;
+}
+
+export interface StackListRow {
+  name: string;
+  /** Compose's "running(2), exited(1)", or "down". */
+  status: string;
+  running: number;
+  total: number;
+  workingDir: string;
+  updatedAt: string;
+  /** Who last brought it up (null: unknown, or the user is gone). */
+  updatedBy: string | null;
 }
 
 /** The stored file of a stack, for `config -p NAME` without the file and the dashboard. */
