@@ -83,11 +83,13 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
     .description("Create and start the stack's services on the server (only what changed is recreated)")
     .usage("[OPTIONS] [SERVICE...]")
     .option("-d, --detach", "return once the services run, without following their logs")
+    .option("--build", "build the images of services with build: even when the team already has them")
     .argument("[services...]", "only these services (and what they depend on)")
     .action(
-      action("other", async (services: string[], opts: { detach?: boolean; projectName?: string }) => {
+      action("other", async (services: string[], opts: { detach?: boolean; build?: boolean; projectName?: string }) => {
         const project = await ctx.load(services, opts.projectName);
         for (const w of project.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
+        await (await import("./stack-build.js")).prepareBuilds(project, services, !!opts.build);
         const { s, write, CliError } = await deps();
         const r = await s.api.stack.up.mutate({ name: project.name, project, services });
         await write(process.stderr, eventLines(r.events));
