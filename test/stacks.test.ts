@@ -163,6 +163,48 @@ describe("stack up", () => {
     expect((await ok(users.alice, ["stack", "logs", "db"], dir)).stdout).toMatch(/^db-1 +\| db rebuilt$/m);
   }, 240_000);
 
+  it("exec runs in a service's container; stop, start and restart act on the services named, in dependency order", async () => {
+    const first = ids(await ps(users.alice, [], dir));
+    // The built image's ARG reached its RUN step.
+    expect((await ok(users.alice, ["stack", "exec", "-T", "db", "cat", "/port"], dir)).stdout).toBe("5432\n");
+    expect((await users.alice.berth(["stack", "exec", "-T", "web", "sh", "-c", "exit 3"], dir)).code).toBe(3);
+    const two = await users.alice.berth(["stack", "exec", "--index", "2", "db", "true"], dir);
+    expect(two.code).not.toBe(0);
+    expect(two.stderr).toMatch(/service "db" of stack shop has no container number 2 \(it has 1\)/);
+    expect((await users.alice.berth(["stack", "exec", "nosuch", "true"], dir)).stderr).toMatch(/no such service: nosuch/);
+
+    // From another directory, by name: the worker (which depends on web) stops first.
+    const elsewhere = fs.mkdtempSync(path.join(work, "ops-"));
+    const stop = await ok(users.alice, ["stack", "stop", "-p", "shop", "web", "worker"], elsewhere);
+    const at = (re: RegExp) => stop.stderr.split("\n").findIndex((l) => re.test(l));
+    expect(at(/Container shop-worker-1\s+Stopped/)).toBeGreaterThanOrEqual(0);
+    expect(at(/Container shop-web-1\s+Stopping/)).toBeGreaterThan(at(/Container shop-worker-1\s+Stopped/));
+    const states = async () => Object.fromEntries((await ps(users.alice, ["-p", "shop"], elsewhere)).map((r) => [r.service, r.state]));
+    expect(await states()).toEqual({ db: "running", web: "exited", worker: "exited" });
+
+    // -f after the subcommand names the file (and so the stack) from elsewhere.
+    const start = await ok(users.alice, ["stack", "start", "-f", path.join(dir, "compose.yaml")], elsewhere);
+    expect(start.stderr.indexOf("shop-web-1  Started")).toBeLessThan(start.stderr.indexOf("shop-worker-1  Starting"));
+    expect(await states()).toEqual({ db: "running", web: "running", worker: "running" });
+    const restart = await ok(users.alice, ["stack", "restart", "db"], dir);
+    expect(restart.stderr).toMatch(/Container shop-db-1\s+Restarting\n Container shop-db-1\s+Started/);
+    expect(restart.stderr).not.toMatch(/shop-(web|worker)-1/);
+    expect(await states()).toEqual({ db: "running", web: "running", worker: "running" });
+    // The same containers throughout: stop, start and restart never recreate.
+    expect(ids(await ps(users.alice, [], dir))).toEqual(first);
+  }, 180_000);
+
+  it("config -p NAME with no file at hand prints the file the server keeps for the stack", async () => {
+    const elsewhere = fs.mkdtempSync(path.join(work, "cfg-"));
+    expect((await ok(users.vic, ["stack", "config", "-p", "shop", "--services"], elsewhere)).stdout).toBe("web\ndb\nworker\n");
+    const yaml = (await ok(users.vic, ["stack", "-p", "shop", "config"], elsewhere)).stdout;
+    expect(yaml).toMatch(/^name: shop$/m);
+    expect(yaml).toMatch(/echo 'from-dotenv'/);
+    expect(yaml).toMatch(/TAG: edited-tag/);
+    const none = await users.bob.berth(["stack", "config", "-p", "shop"], elsewhere);
+    expect(none.stderr).toMatch(/no such stack: shop/);
+  }, 60_000);
+
   it("a viewer reads the stack from any directory by its name, but may not change it", async () => {
     const elsewhere = fs.mkdtempSync(path.join(work, "vic-"));
     const rows = JSON.parse((await ok(users.vic, ["stack", "ps", "-p", "shop", "--format", "json"], elsewhere)).stdout) as PsRow[];
