@@ -1,8 +1,8 @@
 /**
  * `berth stack`: a compose project is a team object on the server. alice (member of team shops)
- * brings up three busybox services (an HTTP server, a TCP "database" with a healthcheck, and a
- * worker that reads the page by service name and writes it to the database), edits the file and
- * ups again, and takes it down; vic, a viewer of shops, may look but not change; bob, in another
+ * brings up three services (an HTTP server, a TCP "database" built from a Dockerfile, with a
+ * healthcheck, and a worker that reads the page by service name and writes it to the database),
+ * edits the file and ups again, rebuilds, and takes it down; vic, a viewer of shops, may look but not change; bob, in another
  * team, does not see it at all.
  */
 import fs from "node:fs";
@@ -98,6 +98,12 @@ describe("stack up", () => {
     expect(at(/Container shop-db-1\s+Healthy/)).toBeGreaterThan(at(/Container shop-db-1\s+Started/));
     expect(at(/Container shop-worker-1\s+Created/)).toBeGreaterThan(at(/Container shop-db-1\s+Healthy/));
     expect(at(/Container shop-worker-1\s+Started/)).toBeGreaterThan(0);
+    // db has build: its image was built first, in alice's team, named as Compose names it.
+    expect(at(/Service db\s+Built/)).toBeGreaterThan(at(/Service db\s+Building/));
+    expect(at(/Container shop-db-1\s+Created/)).toBeGreaterThan(at(/Service db\s+Built/));
+    expect(up.stderr).toMatch(/RUN echo "\$PORT" > \/port/);
+    expect(up.stderr).not.toMatch(/RUN false/);
+    expect((await ok(users.alice, ["images"])).stdout).toMatch(/^shop-db +latest /m);
 
     // The page came from web (by its service name), with GREETING from .env and TAG's default.
     await dbReceived(users.alice, "worker default-tag got from-dotenv");
@@ -121,7 +127,7 @@ describe("stack up", () => {
   it("up again with nothing changed leaves every container as it was", async () => {
     const first = ids(await ps(users.alice, [], dir));
     const up = await ok(users.alice, ["stack", "up", "-d"], dir);
-    expect(up.stderr).not.toMatch(/Recreated|Created/);
+    expect(up.stderr).not.toMatch(/Recreated|Created|Building/);
     expect(ids(await ps(users.alice, [], dir))).toEqual(first);
   }, 180_000);
 
@@ -137,6 +143,67 @@ describe("stack up", () => {
     expect(now.web).toBe(first.web);
     await dbReceived(users.alice, "worker edited-tag got from-dotenv");
   }, 180_000);
+
+  it("an edited build context is not rebuilt by up, but up --build rebuilds it and recreates only that service", async () => {
+    const first = ids(await ps(users.alice, [], dir));
+    const script = path.join(dir, "db/db.sh");
+    fs.writeFileSync(script, `echo db rebuilt\n${fs.readFileSync(script, "utf8")}`);
+    const reuse = await ok(users.alice, ["stack", "up", "-d"], dir);
+    expect(reuse.stderr).not.toMatch(/Building|Recreated/);
+    expect(ids(await ps(users.alice, [], dir))).toEqual(first);
+
+    const rebuild = await ok(users.alice, ["stack", "up", "-d", "--build"], dir);
+    expect(rebuild.stderr).toMatch(/Service db\s+Building/);
+    expect(rebuild.stderr).toMatch(/Container shop-db-1\s+Recreated/);
+    expect(rebuild.stderr).not.toMatch(/shop-(web|worker)-1\s+Recreated/);
+    const now = ids(await ps(users.alice, [], dir));
+    expect(now.db).not.toBe(first.db);
+    expect(now.web).toBe(first.web);
+    expect(now.worker).toBe(first.worker);
+    expect((await ok(users.alice, ["stack", "logs", "db"], dir)).stdout).toMatch(/^db-1 +\| db rebuilt$/m);
+  }, 240_000);
+
+  it("exec runs in a service's container; stop, start and restart act on the services named, in dependency order", async () => {
+    const first = ids(await ps(users.alice, [], dir));
+    // The built image's ARG reached its RUN step.
+    expect((await ok(users.alice, ["stack", "exec", "-T", "db", "cat", "/port"], dir)).stdout).toBe("5432\n");
+    expect((await users.alice.berth(["stack", "exec", "-T", "web", "sh", "-c", "exit 3"], dir)).code).toBe(3);
+    const two = await users.alice.berth(["stack", "exec", "--index", "2", "db", "true"], dir);
+    expect(two.code).not.toBe(0);
+    expect(two.stderr).toMatch(/service "db" of stack shop has no container number 2 \(it has 1\)/);
+    expect((await users.alice.berth(["stack", "exec", "nosuch", "true"], dir)).stderr).toMatch(/no such service: nosuch/);
+
+    // From another directory, by name: the worker (which depends on web) stops first.
+    const elsewhere = fs.mkdtempSync(path.join(work, "ops-"));
+    const stop = await ok(users.alice, ["stack", "stop", "-p", "shop", "web", "worker"], elsewhere);
+    const at = (re: RegExp) => stop.stderr.split("\n").findIndex((l) => re.test(l));
+    expect(at(/Container shop-worker-1\s+Stopped/)).toBeGreaterThanOrEqual(0);
+    expect(at(/Container shop-web-1\s+Stopping/)).toBeGreaterThan(at(/Container shop-worker-1\s+Stopped/));
+    const states = async () => Object.fromEntries((await ps(users.alice, ["-p", "shop"], elsewhere)).map((r) => [r.service, r.state]));
+    expect(await states()).toEqual({ db: "running", web: "exited", worker: "exited" });
+
+    // -f after the subcommand names the file (and so the stack) from elsewhere.
+    const start = await ok(users.alice, ["stack", "start", "-f", path.join(dir, "compose.yaml")], elsewhere);
+    expect(start.stderr.indexOf("shop-web-1  Started")).toBeLessThan(start.stderr.indexOf("shop-worker-1  Starting"));
+    expect(await states()).toEqual({ db: "running", web: "running", worker: "running" });
+    const restart = await ok(users.alice, ["stack", "restart", "db"], dir);
+    expect(restart.stderr).toMatch(/Container shop-db-1\s+Restarting\n Container shop-db-1\s+Started/);
+    expect(restart.stderr).not.toMatch(/shop-(web|worker)-1/);
+    expect(await states()).toEqual({ db: "running", web: "running", worker: "running" });
+    // The same containers throughout: stop, start and restart never recreate.
+    expect(ids(await ps(users.alice, [], dir))).toEqual(first);
+  }, 180_000);
+
+  it("config -p NAME with no file at hand prints the file the server keeps for the stack", async () => {
+    const elsewhere = fs.mkdtempSync(path.join(work, "cfg-"));
+    expect((await ok(users.vic, ["stack", "config", "-p", "shop", "--services"], elsewhere)).stdout).toBe("web\ndb\nworker\n");
+    const yaml = (await ok(users.vic, ["stack", "-p", "shop", "config"], elsewhere)).stdout;
+    expect(yaml).toMatch(/^name: shop$/m);
+    expect(yaml).toMatch(/echo 'from-dotenv'/);
+    expect(yaml).toMatch(/TAG: edited-tag/);
+    const none = await users.bob.berth(["stack", "config", "-p", "shop"], elsewhere);
+    expect(none.stderr).toMatch(/no such stack: shop/);
+  }, 60_000);
 
   it("a viewer reads the stack from any directory by its name, but may not change it", async () => {
     const elsewhere = fs.mkdtempSync(path.join(work, "vic-"));
@@ -163,7 +230,7 @@ describe("stack up", () => {
     expect((await ps(users.alice, [], dir)).length).toBe(3);
   }, 120_000);
 
-  it("a dependency that never becomes healthy stops up with an error naming both services; build: is refused before anything is made", async () => {
+  it("a dependency that never becomes healthy stops up with an error naming both services; a build: that cannot build is refused before anything is made", async () => {
     const broken = path.join(work, "broken");
     fs.mkdirSync(broken);
     fs.writeFileSync(
@@ -197,7 +264,7 @@ describe("stack up", () => {
     fs.writeFileSync(path.join(broken, "compose.yaml"), "services:\n  app:\n    build: .\n");
     const build = await users.alice.berth(["stack", "up", "-d"], broken);
     expect(build.code).not.toBe(0);
-    expect(build.stderr).toMatch(/service "app" has build: Berth's stacks do not build images yet/);
+    expect(build.stderr).toMatch(/unable to prepare context: no Dockerfile at/);
     expect((await ok(users.alice, ["stack", "ls", "-q"])).stdout).toBe("shop\n");
   }, 120_000);
 

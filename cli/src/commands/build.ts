@@ -12,13 +12,25 @@ export interface BuildArgs {
   quiet: boolean;
   /** `--network` for the RUN steps: default (bridge), host or none. */
   network?: string | undefined;
+  /** Where the build's output goes (stdout for `berth build`; `stack up` sends it to stderr). */
+  out?: import("node:stream").Writable;
+}
+
+/** `berth build`: with -q, prints the image id once built. */
+export async function build(a: BuildArgs): Promise<number | void> {
+  const id = await buildImage(a);
+  if (a.quiet) {
+    const { write } = await import("../output.js");
+    await write(process.stdout, `${id}\n`);
+  }
 }
 
 /**
- * `berth build`: streams the context directory as a tar (leaving out what .dockerignore
- * excludes) to POST /api/builds and prints the build's output as it comes.
+ * Builds an image on the server and returns its id: the context directory goes as a tar
+ * (leaving out what .dockerignore excludes) to POST /api/builds, and the build's output is
+ * printed as it comes.
  */
-export async function build(a: BuildArgs): Promise<number | void> {
+export async function buildImage(a: BuildArgs): Promise<string> {
   // Plain HTTP and the endpoint only: no tRPC client, and no zod unless the environment is unusual.
   const [{ endpoint }, { quickClientConfig }, { CliError, codeForKind, unauthorizedMessage }, { write }, http, path, fs] = await Promise.all([
     import("../endpoint.js"),
@@ -93,13 +105,14 @@ export async function build(a: BuildArgs): Promise<number | void> {
       buf = buf.slice(nl + 1);
       if (!line.trim()) continue;
       const ev = JSON.parse(line) as { type: string; text?: string; ok?: boolean; id?: string; kind?: string; message?: string };
-      if (ev.type === "out" && !a.quiet) await write(process.stdout, ev.text ?? "");
+      if (ev.type === "out" && !a.quiet) await write(a.out ?? process.stdout, ev.text ?? "");
       else if (ev.type === "end") end = { ok: !!ev.ok, ...(ev.id ? { id: ev.id } : {}), ...(ev.kind ? { kind: ev.kind } : {}), ...(ev.message ? { message: ev.message } : {}) };
     }
   }
   if (!end) throw new CliError("BAD_RESPONSE", "the build's output ended before it finished (did the server stop?)");
   if (!end.ok) throw new CliError(codeForKind(end.kind), end.message ?? "the build failed");
-  if (a.quiet) await write(process.stdout, `${end.id}\n`);
+  if (!end.id) throw new CliError("BAD_RESPONSE", "the build finished without naming its image (is the server older than this CLI?)");
+  return end.id;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];

@@ -1,13 +1,21 @@
 import type { Command } from "commander";
 import type { ComposeProject } from "@berth/core/compose";
 import { action } from "../action.js";
+import { F_FLAG, F_HELP, P_FLAG, P_HELP, collect } from "./stack-flags.js";
+import { registerStackRun } from "./stack-run.js";
+
+/** -p and -f given after the subcommand; they add to (-f) or override (-p) those before it. */
+export interface SubFlags {
+  projectName?: string;
+  file?: string[];
+}
 
 /** The flags every `stack` command shares, and how a command reads its project or its name. */
 export interface StackContext {
   /** The project from the compose file(s), as `config` prints it. */
-  load(services: string[], projectName?: string): Promise<ComposeProject>;
+  load(services: string[], over?: SubFlags): Promise<ComposeProject>;
   /** The stack's name: -p, COMPOSE_PROJECT_NAME, else the file's (or its directory's) name. */
-  name(projectName?: string): Promise<string>;
+  name(over?: SubFlags): Promise<string>;
 }
 
 interface StackEvent {
@@ -72,22 +80,22 @@ async function prefixedLogs(rows: PsRow[], follow: boolean): Promise<void> {
   }
 }
 
-// `stack ps -p NAME` as well as `stack -p NAME ps`: Compose takes the flag on either side.
-const P_FLAG = "-p, --project-name <name>";
-const P_HELP = "stack name (default: the directory's name)";
 
 export function registerStackOps(stack: Command, ctx: StackContext): void {
   stack
     .command("up")
     .option(P_FLAG, P_HELP)
+    .option(F_FLAG, F_HELP, collect, [] as string[])
     .description("Create and start the stack's services on the server (only what changed is recreated)")
     .usage("[OPTIONS] [SERVICE...]")
     .option("-d, --detach", "return once the services run, without following their logs")
+    .option("--build", "build the images of services with build: even when the team already has them")
     .argument("[services...]", "only these services (and what they depend on)")
     .action(
-      action("other", async (services: string[], opts: { detach?: boolean; projectName?: string }) => {
-        const project = await ctx.load(services, opts.projectName);
+      action("other", async (services: string[], opts: { detach?: boolean; build?: boolean; projectName?: string; file: string[] }) => {
+        const project = await ctx.load(services, opts);
         for (const w of project.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
+        await (await import("./stack-build.js")).prepareBuilds(project, services, !!opts.build);
         const { s, write, CliError } = await deps();
         const r = await s.api.stack.up.mutate({ name: project.name, project, services });
         await write(process.stderr, eventLines(r.events));
@@ -102,11 +110,12 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
   stack
     .command("down")
     .option(P_FLAG, P_HELP)
+    .option(F_FLAG, F_HELP, collect, [] as string[])
     .description("Stop and remove the stack's containers and networks (and with -v its volumes)")
     .option("-v, --volumes", "also remove the stack's named volumes and its containers' anonymous volumes")
     .action(
-      action("other", async (opts: { volumes?: boolean; projectName?: string }) => {
-        const name = await ctx.name(opts.projectName);
+      action("other", async (opts: { volumes?: boolean; projectName?: string; file: string[] }) => {
+        const name = await ctx.name(opts);
         const { s, write } = await deps();
         const events = (await s.api.stack.down.mutate({ name, volumes: !!opts.volumes })) as StackEvent[];
         await write(process.stderr, eventLines(events));
@@ -121,7 +130,7 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
     .option("-v, --volumes", "also remove its volumes")
     .action(
       action("other", async (opts: { force?: boolean; volumes?: boolean; projectName?: string }) => {
-        const name = await ctx.name(opts.projectName);
+        const name = await ctx.name(opts);
         const { s, write } = await deps();
         const events = (await s.api.stack.remove.mutate({ name, force: !!opts.force, volumes: !!opts.volumes })) as StackEvent[];
         await write(process.stderr, eventLines(events));
@@ -132,14 +141,15 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
   stack
     .command("ps")
     .option(P_FLAG, P_HELP)
+    .option(F_FLAG, F_HELP, collect, [] as string[])
     .description("List the stack's containers")
     .option("-q, --quiet", "only display container ids")
     .option("--format <format>", "table or json", "table")
     .option("-a, --all", "accepted for Compose's sake: stopped containers are always shown")
     .argument("[services...]", "only these services")
     .action(
-      action("other", async (services: string[], opts: { quiet?: boolean; format: string; projectName?: string }) => {
-        const name = await ctx.name(opts.projectName);
+      action("other", async (services: string[], opts: { quiet?: boolean; format: string; projectName?: string; file: string[] }) => {
+        const name = await ctx.name(opts);
         const { s, write } = await deps();
         let rows = (await s.api.stack.ps.query({ name })) as PsRow[];
         if (services.length) rows = rows.filter((r) => services.includes(r.service));
@@ -174,10 +184,11 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
     .argument("[services...]", "only these services")
     .action(
       action("other", async (services: string[], opts: { follow?: boolean; projectName?: string }) => {
-        const name = await ctx.name(opts.projectName);
+        const name = await ctx.name(opts);
         const { s } = await deps();
         const rows = (await s.api.stack.ps.query({ name })) as PsRow[];
         await prefixedLogs(services.length ? rows.filter((r) => services.includes(r.service)) : rows, !!opts.follow);
       }),
     );
+  registerStackRun(stack, ctx);
 }

@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { action } from "../action.js";
-import { registerStackOps } from "./stack-ops.js";
-
-const collect = (v: string, prev: string[]) => [...prev, v];
+import { F_FLAG, F_HELP, P_FLAG, P_HELP, collect } from "./stack-flags.js";
+import { registerStackOps, type SubFlags } from "./stack-ops.js";
 
 interface ProjectFlags {
   file: string[];
@@ -30,6 +29,21 @@ async function loadProject(flags: ProjectFlags, services: string[]) {
   }
 }
 
+/**
+ * The project from the compose file; with a name (-p) and no file here, the one the server
+ * keeps for that stack, so a teammate reads it without the repository.
+ */
+async function localOrStored(flags: ProjectFlags, services: string[]) {
+  try {
+    return await loadProject(flags, services);
+  } catch (err) {
+    const name = flags.projectName ?? process.env.COMPOSE_PROJECT_NAME;
+    if (!name || flags.file.length || !/^no compose file here/.test((err as Error).message)) throw err;
+    const { connect } = await import("../client.js");
+    return { ...(await connect().api.stack.config.query({ name })), warnings: [] };
+  }
+}
+
 /** `berth stack …`: dev stacks from compose files (Compose v2's verbs). */
 export function register(program: Command): Command {
   const stack = program
@@ -41,6 +55,12 @@ export function register(program: Command): Command {
     .option("--profile <profile>", "enable a profile (repeatable)", collect, [] as string[])
     .option("--env-file <file>", "environment file (repeatable; default: .env beside the compose file)", collect, [] as string[]);
 
+  // -p and -f after the subcommand (`stack ps -p NAME`) as well as before it, as Compose takes them.
+  const flags = (over: SubFlags = {}): ProjectFlags => {
+    const top = stack.opts<ProjectFlags>();
+    return { ...top, ...(over.projectName ? { projectName: over.projectName } : {}), file: [...top.file, ...(over.file ?? [])] };
+  };
+
   stack
     .command("config")
     .description("Print the stack's compose file, merged, interpolated and in long syntax")
@@ -49,12 +69,14 @@ export function register(program: Command): Command {
     .option("-q, --quiet", "only check the file; print nothing but errors")
     .option("--services", "print the service names, one per line")
     .option("--volumes", "print the volume names, one per line")
+    .option(P_FLAG, P_HELP)
+    .option(F_FLAG, F_HELP, collect, [] as string[])
     .argument("[services...]", "only these services")
     .action(
-      action("other", async (services: string[], opts: { format: string; quiet?: boolean; services?: boolean; volumes?: boolean }) => {
+      action("other", async (services: string[], opts: { format: string; quiet?: boolean; services?: boolean; volumes?: boolean } & SubFlags) => {
         const [{ write }, { CliError }, { toComposeYaml, toComposeDocument }] = await Promise.all([import("../output.js"), import("../errors.js"), import("@berth/core/compose")]);
         if (!["yaml", "json"].includes(opts.format)) throw new CliError("USAGE", `unknown format "${opts.format}": use yaml or json`);
-        const project = await loadProject(stack.opts<ProjectFlags>(), services);
+        const project = await localOrStored(flags(opts), services);
         for (const w of project.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
         if (services.length) for (const name of Object.keys(project.services)) if (!services.includes(name)) delete project.services[name];
         if (opts.quiet) return;
@@ -64,13 +86,13 @@ export function register(program: Command): Command {
       }),
     );
   registerStackOps(stack, {
-    load: (services, projectName) => loadProject({ ...stack.opts<ProjectFlags>(), ...(projectName ? { projectName } : {}) }, services),
-    async name(projectName) {
-      const flags = { ...stack.opts<ProjectFlags>(), ...(projectName ? { projectName } : {}) };
+    load: (services, over) => loadProject(flags(over), services),
+    async name(over) {
+      const f = flags(over);
       // -p (or COMPOSE_PROJECT_NAME) names the stack with no file at hand: a teammate's machine.
-      const explicit = flags.projectName ?? process.env.COMPOSE_PROJECT_NAME;
+      const explicit = f.projectName ?? process.env.COMPOSE_PROJECT_NAME;
       if (explicit) return explicit;
-      return (await loadProject(flags, [])).name;
+      return (await loadProject(f, [])).name;
     },
   });
   return stack;

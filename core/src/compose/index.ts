@@ -4,3 +4,4 @@ export { interpolate } from "./interpolate.js";
 export { parseEnvFile } from "./env-file.js";
 export { SERVICE as SERVICE_KEYS, TOP_LEVEL as TOP_LEVEL_KEYS, type Support } from "./support.js";
 export { toComposeYaml, toComposeDocument } from "./print.js";
+export { builtImageName, IMAGE_LABEL } from "./names.js";

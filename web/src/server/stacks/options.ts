@@ -1,5 +1,5 @@
 import { ContainerOptions, InvalidArgument, type MountSpec } from "@berth/core";
-import type { ComposeProject, ComposeService } from "@berth/core/compose";
+import { builtImageName, type ComposeProject, type ComposeService } from "@berth/core/compose";
 import type { RunRequest } from "../containers/run.js";
 import { LABEL, configHash, containerName, scopedName } from "./labels.js";
 
@@ -31,12 +31,21 @@ function mount(project: ComposeProject, service: ComposeService, m: ComposeServi
 }
 
 /**
+ * The image a service runs: its `image:`, or for a service with only `build:` the
+ * `<stack>-<service>` image the CLI built in the team before `up` (Compose v2's name).
+ */
+export function serviceImage(project: ComposeProject, service: ComposeService): string {
+  if (service.image) return service.image;
+  if (service.build) return builtImageName(project.name, service.name);
+  throw new InvalidArgument(`service "${service.name}" has neither image nor build: give it one`);
+}
+
+/**
  * One replica of a service as `berth run` would be asked for it: the same request, so the same
  * policy, host-path rules and quotas apply to a stack's containers as to any other.
  */
 export function runRequest(project: ComposeProject, service: ComposeService, n: number): RunRequest & { name: string } {
-  if (service.build) throw new InvalidArgument(`service "${service.name}" has build: Berth's stacks do not build images yet; build it with \`berth build -t NAME ${service.build.context}\` and set image: NAME`);
-  if (!service.image) throw new InvalidArgument(`service "${service.name}" has neither image nor build`);
+  const image = serviceImage(project, service);
   const nets = service.networkMode === "none" ? [] : serviceNetworks(project, service);
   const labels = {
     ...service.labels,
@@ -74,5 +83,5 @@ export function runRequest(project: ComposeProject, service: ComposeService, n: 
     ...(service.networkMode === "none" ? { network: "none" } : { network: nets[0]!.name, networks: nets }),
     mounts: service.volumes.map((m) => mount(project, service, m)),
   });
-  return { image: service.image, ...(service.command ? { cmd: service.command } : {}), name: containerName(project.name, service.name, n), options, detach: true };
+  return { image, ...(service.command ? { cmd: service.command } : {}), name: containerName(project.name, service.name, n), options, detach: true };
 }
