@@ -19,3 +19,4 @@ export type RunInput = In["container"]["run"];
 export type LogsResult = Out["container"]["logs"];
 export type RepoSummary = Out["repo"]["list"][number];
 export type RepoDetail = Out["repo"]["byName"];
+export type StackPsRow = Out["stack"]["ps"][number];

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { ComposeProject } from "@berth/core/compose";
+import type { StackPsRow } from "../api.js";
 import { action } from "../action.js";
 import { F_FLAG, F_HELP, P_FLAG, P_HELP, collect } from "./stack-flags.js";
 import { registerStackRun } from "./stack-run.js";
@@ -36,26 +37,12 @@ function eventLines(events: StackEvent[]): string {
   return events.map((e) => ` ${e.kind} ${e.name}  ${e.status}${e.error ? `: ${e.error}` : ""}\n`).join("");
 }
 
-interface PsRow {
-  id: string;
-  name: string;
-  service: string;
-  number: number;
-  image: string;
-  command: string[];
-  state: string;
-  exitCode: number | null;
-  health?: string;
-  createdAt: string;
-  ports: { hostIp?: string; hostPort: number; containerPort: number; protocol: string }[];
-}
-
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 3))).join("").trimEnd() + "\n").join("");
 }
 
-function status(r: PsRow): string {
+function status(r: StackPsRow): string {
   if (r.state === "exited") return `exited (${r.exitCode ?? "?"})`;
   return r.health ? `${r.state} (${r.health})` : r.state;
 }
@@ -64,12 +51,12 @@ function status(r: PsRow): string {
  * Each container's output, each line prefixed with `<service>-<n> | ` as Compose does; with
  * follow, until every container's current run ends (or Ctrl-C).
  */
-async function prefixedLogs(rows: PsRow[], follow: boolean): Promise<void> {
+async function prefixedLogs(rows: StackPsRow[], follow: boolean): Promise<void> {
   const { s, write } = await deps();
   const { followLogs } = await import("../client.js");
   const width = Math.max(0, ...rows.map((r) => `${r.service}-${r.number}`.length));
-  const prefix = (r: PsRow) => `${r.service}-${r.number}`.padEnd(width) + "  | ";
-  const out = (r: PsRow, stream: string, line: string) => void write(stream === "stderr" ? process.stderr : process.stdout, `${prefix(r)}${line.replace(/\n$/, "")}\n`);
+  const prefix = (r: StackPsRow) => `${r.service}-${r.number}`.padEnd(width) + "  | ";
+  const out = (r: StackPsRow, stream: string, line: string) => void write(stream === "stderr" ? process.stderr : process.stdout, `${prefix(r)}${line.replace(/\n$/, "")}\n`);
   if (follow) {
     await Promise.all(rows.map((r) => followLogs(s, r.id, (e) => out(r, e.stream, e.line)).catch(() => undefined)));
     return;
@@ -102,7 +89,7 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
         if (r.error) throw new CliError("PRECONDITION_FAILED", r.error);
         if (opts.detach) return;
         // Attached: follow every service's output (Ctrl-C leaves the stack running; `stack down` ends it).
-        const rows = (await s.api.stack.ps.query({ name: project.name })) as PsRow[];
+        const rows = (await s.api.stack.ps.query({ name: project.name })) ;
         await prefixedLogs(services.length ? rows.filter((x) => services.includes(x.service)) : rows, true);
       }),
     );
@@ -151,11 +138,11 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
       action("other", async (services: string[], opts: { quiet?: boolean; format: string; projectName?: string; file: string[] }) => {
         const name = await ctx.name(opts);
         const { s, write } = await deps();
-        let rows = (await s.api.stack.ps.query({ name })) as PsRow[];
+        let rows = (await s.api.stack.ps.query({ name })) ;
         if (services.length) rows = rows.filter((r) => services.includes(r.service));
         if (opts.quiet) return write(process.stdout, rows.map((r) => `${r.id}\n`).join(""));
         if (opts.format === "json") return write(process.stdout, `${JSON.stringify(rows)}\n`);
-        const ports = (r: PsRow) => r.ports.map((p) => `${p.hostIp ?? "0.0.0.0"}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(", ");
+        const ports = (r: StackPsRow) => r.ports.map((p) => `${p.hostIp ?? "0.0.0.0"}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(", ");
         await write(process.stdout, table([["NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"], ...rows.map((r) => [r.name, r.image, r.service, status(r), ports(r)])]));
       }),
     );
@@ -186,7 +173,7 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
       action("other", async (services: string[], opts: { follow?: boolean; projectName?: string }) => {
         const name = await ctx.name(opts);
         const { s } = await deps();
-        const rows = (await s.api.stack.ps.query({ name })) as PsRow[];
+        const rows = (await s.api.stack.ps.query({ name })) ;
         await prefixedLogs(services.length ? rows.filter((r) => services.includes(r.service)) : rows, !!opts.follow);
       }),
     );
