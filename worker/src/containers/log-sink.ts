@@ -275,15 +275,8 @@ export class LogSink {
     if (!count || !this.file) return;
     this.dropped = 0;
     const json = `${JSON.stringify({ log: `${dropMarker(count)}\n`, stream: "stderr", time: logTime() })}\n`;
-    const bytes = Buffer.byteLength(json);
-    this.writing++;
-    const f = this.file;
-    f.write(json, (e) => {
-      if (e) this.dropped += count; // said again at the next try
-      else if (f === this.file) this.confirmed += bytes;
-      this.answered();
-    });
-    this.size += bytes;
+    // If the marker fails, its count is dropped again and said at the next try.
+    this.write(json, count, Buffer.byteLength(json));
   }
 
   /** Splits a pipe into lines; a last line without "\n" is still delivered at EOF. */
