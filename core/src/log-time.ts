@@ -4,6 +4,7 @@
  */
 
 const NS_PER_MS = 1_000_000n;
+const NS_PER_S = 1_000_000_000n;
 const wallAtStart = BigInt(Date.now()) * NS_PER_MS;
 const hrAtStart = process.hrtime.bigint();
 let last = 0n;
@@ -16,12 +17,19 @@ export function nowNs(): bigint {
   return t;
 }
 
+/** The last second formatted: a log gets many lines a second, and a Date per line is costly. */
+let cachedSecond = -1n;
+let cachedPrefix = "";
+
 /** 2026-11-28T01:02:03.123456789Z */
 export function formatNs(ns: bigint): string {
-  const ms = Number(ns / NS_PER_MS);
-  const iso = new Date(ms).toISOString(); // 2026-11-28T01:02:03.123Z
-  const frac = (ns % 1_000_000_000n).toString().padStart(9, "0");
-  return `${iso.slice(0, 19)}.${frac}Z`;
+  const second = ns / NS_PER_S;
+  if (second !== cachedSecond) {
+    cachedPrefix = new Date(Number(second) * 1000).toISOString().slice(0, 19); // 2026-11-28T01:02:03
+    cachedSecond = second;
+  }
+  const frac = (ns % NS_PER_S).toString().padStart(9, "0");
+  return `${cachedPrefix}.${frac}Z`;
 }
 
 /** A fresh log/event time. */

@@ -2,10 +2,11 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, beforeEach, afterEach, expect, it } from "vitest";
-import { logStreamKey } from "@berth/core";
+import { decodeLogEntry, logStreamKey } from "@berth/core";
 import { connectRedis, type Redis } from "@berth/core/redis";
-import { LogSink } from "./log-sink.js";
+import { LogSink, rotatedNames } from "./log-sink.js";
 
 // A real full disk: a 256 KiB tmpfs holds the log, a real Redis (on a socket elsewhere) the stream.
 let tmp: string;
@@ -111,4 +112,44 @@ it("says what was dropped at exit when no later line came", async () => {
   const { marked, kept } = accounting(fileLines(logPath));
   expect(marked).toBeGreaterThan(0);
   expect(marked + kept).toBe(200);
+}, 20_000);
+
+it("writes a chunk of many lines as batches: rotation cuts them at max-size, every line kept once, file and stream agree", async () => {
+  const logPath = path.join(disk, "log.jsonl");
+  const id = `sink-${Date.now()}-c`;
+  const maxSize = 16 * 1024;
+  const sink = new LogSink(redis, id, logPath, { driver: "json-file", maxSize, maxFile: 20 });
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const done = Promise.all([sink.follow("stdout", out), sink.follow("stderr", err)]);
+  // One chunk of 1500 lines, then a stderr chunk, then a line split across two chunks.
+  out.write(Array.from({ length: 1500 }, (_, i) => `line ${i}\n`).join(""));
+  await new Promise((r) => setImmediate(r));
+  err.write("oops 1\noops 2\n");
+  await new Promise((r) => setImmediate(r));
+  out.write("line 15");
+  out.end("00\n");
+  err.end();
+  await done;
+  await sink.exit(0);
+
+  const names = rotatedNames(logPath, 20).filter((n) => fs.existsSync(n));
+  expect(names.length).toBeGreaterThan(5);
+  for (const n of names) expect(fs.statSync(n).size).toBeLessThanOrEqual(maxSize);
+  const records = names.flatMap((n) =>
+    fs
+      .readFileSync(n, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { log: string; stream: string; time: string }),
+  );
+  const want = [...Array.from({ length: 1500 }, (_, i) => `line ${i}`), "oops 1", "oops 2", "line 1500"];
+  expect(records.map((r) => r.log.trimEnd())).toEqual(want);
+  expect(records.slice(1500, 1502).every((r) => r.stream === "stderr")).toBe(true);
+  // Times strictly increase, and the stream has each line with the file's time.
+  expect(records.every((r, i) => i === 0 || r.time > records[i - 1]!.time)).toBe(true);
+  const entries = (await redis.xrange(logStreamKey(id), "-", "+")).map(([, f]) => decodeLogEntry(f));
+  const lines = entries.filter((e) => e.stream === "stdout" || e.stream === "stderr");
+  expect(lines.map((e) => ("line" in e ? e.line : ""))).toEqual(want);
+  expect(lines.map((e) => e.time)).toEqual(records.map((r) => r.time));
 }, 20_000);

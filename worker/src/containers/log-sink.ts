@@ -4,8 +4,15 @@ import type { Readable } from "node:stream";
 import { encodeLogEntry, LOG_STREAM_MAXLEN, LOG_STREAM_TTL_SECONDS, logStreamKey, logTime, type LogConfig, type LogRecord } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 
-const HIGH_WATER = 5_000;
-const LOW_WATER = 1_000;
+/**
+ * Lines sent to Redis and not yet answered: past HIGH_WATER the pipes pause until LOW_WATER. A
+ * pipe chunk (64 KiB) can hold ~10k short lines, sent as one command answered at once, so the
+ * marks leave room for a few chunks in flight (the pipe keeps flowing while Redis answers).
+ */
+const HIGH_WATER = 32_768;
+const LOW_WATER = 8_192;
+/** Bytes the file stream buffers before it asks the pipes to wait (a chunk's lines are one write). */
+const FILE_HIGH_WATER = 1 << 20;
 /** After a failed write, how long lines are counted as dropped before the file is tried again. */
 const RETRY_MS = 1_000;
 
@@ -13,6 +20,14 @@ const RETRY_MS = 1_000;
 export function dropMarker(count: number): string {
   return `[berth] ${count} log line${count === 1 ? "" : "s"} dropped: no space left on BERTH_HOME`;
 }
+
+const MAXLEN = String(LOG_STREAM_MAXLEN);
+/** KEYS[1] the stream; ARGV: maxlen, stream name, then time and line of each entry. */
+const XADD_LINES = `
+for i = 3, #ARGV, 2 do
+  redis.call("XADD", KEYS[1], "MAXLEN", "~", ARGV[1], "*", "stream", ARGV[2], "time", ARGV[i], "line", ARGV[i + 1])
+end
+return (#ARGV - 2) / 2`;
 
 const isNoSpace = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code === "ENOSPC" || (e as NodeJS.ErrnoException | undefined)?.code === "EDQUOT";
 
@@ -27,7 +42,9 @@ export function rotatedNames(logPath: string, maxFile: number): string[] {
  * Where a container's output goes: `log.jsonl` in Docker's json-file format (the durable copy:
  * `berth logs` reads its history from these files) and the container's Redis stream (what live
  * readers follow; capped). Lines of one pipe keep their order; ioredis sends commands of one
- * connection in order, so XADDs land in the order written. Every line gets a time from one
+ * connection in order, so XADDs land in the order written. Each chunk a pipe delivers costs one
+ * file write (one per file when it rotates mid-chunk) and one Redis command adding its lines, not
+ * one of each per line. Every line gets a time from one
  * strictly increasing clock, so file and stream agree on each line's time and a reader can hand
  * over from the file to the stream exactly.
  *
@@ -47,7 +64,7 @@ export class LogSink {
   private failed: unknown;
   /** This run's id (its start time): the exit entry repeats it. */
   readonly run: string;
-  /** XADDs sent and not yet answered; past HIGH_WATER the pipes are paused (a chatty container waits, memory stays flat). */
+  /** Lines sent to Redis and not yet answered; past HIGH_WATER the pipes are paused (a chatty container waits, memory stays flat). */
   private inflight = 0;
   private readonly sources = new Set<Readable>();
   private paused = false;
@@ -83,7 +100,7 @@ export class LogSink {
 
   /** Opened synchronously, so the file exists at once (rotation renames it, pending writes follow the fd). */
   private open(): WriteStream {
-    const f = createWriteStream("", { fd: openSync(this.logPath, "a", 0o640) });
+    const f = createWriteStream("", { fd: openSync(this.logPath, "a", 0o640), highWaterMark: FILE_HIGH_WATER });
     f.on("drain", () => {
       if (this.paused && this.inflight <= LOW_WATER) this.resume();
     });
@@ -97,18 +114,36 @@ export class LogSink {
 
   private add(entry: LogRecord): void {
     this.inflight++;
-    const p = this.redis.xadd(this.key, "MAXLEN", "~", String(LOG_STREAM_MAXLEN), "*", ...encodeLogEntry(entry));
+    const p = this.redis.xadd(this.key, "MAXLEN", "~", MAXLEN, "*", ...encodeLogEntry(entry));
     this.pending = p.then(
-      () => this.settled(),
+      () => this.settled(1),
       (e: unknown) => {
         this.failed ??= e;
-        this.settled();
+        this.settled(1);
       },
     );
   }
 
-  private settled(): void {
-    this.inflight--;
+  /**
+   * A chunk's XADDs in one command: a script that adds each line as its own entry (fields as
+   * encodeLogEntry lays them out). One ioredis command per line (even pipelined) costs more
+   * than the rest of the sink together, mostly in garbage collection.
+   */
+  private addAll(stream: "stdout" | "stderr", lines: readonly string[], times: readonly string[]): void {
+    const args: string[] = [MAXLEN, stream];
+    for (let i = 0; i < lines.length; i++) args.push(times[i]!, lines[i]!);
+    this.inflight += lines.length;
+    this.pending = this.redis.eval(XADD_LINES, 1, this.key, ...args).then(
+      () => this.settled(lines.length),
+      (e: unknown) => {
+        this.failed ??= e;
+        this.settled(lines.length);
+      },
+    );
+  }
+
+  private settled(n: number): void {
+    this.inflight -= n;
     if (this.paused && this.inflight <= LOW_WATER && !this.file?.writableNeedDrain) this.resume();
   }
 
@@ -150,24 +185,57 @@ export class LogSink {
   }
 
   line(stream: "stdout" | "stderr", line: string): void {
-    const time = logTime();
-    if (this.file) this.toFile(`${JSON.stringify({ log: `${line}\n`, stream, time })}\n`);
-    this.add({ stream, line, time });
+    this.lines(stream, [line]);
   }
 
-  /** One json-file line; counted as dropped when the disk is full (the stream still gets it). */
-  private toFile(json: string): void {
+  /** Lines of one pipe, in order: each gets its own time; file and stream get them as one batch each. */
+  lines(stream: "stdout" | "stderr", lines: readonly string[]): void {
+    if (!lines.length) return;
+    const times = lines.map(() => logTime());
+    if (this.file) this.toFile(lines.map((line, i) => `${JSON.stringify({ log: `${line}\n`, stream, time: times[i] })}\n`));
+    this.addAll(stream, lines, times);
+  }
+
+  /**
+   * json-file lines, one write per file (the batch is cut where max-size rotates the file).
+   * Counted as dropped when the disk is full (the stream still gets them).
+   */
+  private toFile(jsons: readonly string[]): void {
     if (this.retryAt !== undefined && (Date.now() < this.retryAt || !this.reopen())) {
-      this.dropped++;
+      this.dropped += jsons.length;
       return;
     }
-    const bytes = Buffer.byteLength(json);
-    if (this.cfg.maxSize !== undefined && this.size > 0 && this.size + bytes > this.cfg.maxSize) this.rotate();
-    // A write that fails (and those queued behind it, which the failed stream discards) is a dropped line.
+    const max = this.cfg.maxSize;
+    if (max === undefined) {
+      const text = jsons.join("");
+      this.write(text, jsons.length, Buffer.byteLength(text));
+      return;
+    }
+    let from = 0;
+    let bytes = 0;
+    for (let i = 0; i < jsons.length; i++) {
+      const b = Buffer.byteLength(jsons[i]!);
+      if (this.size + bytes > 0 && this.size + bytes + b > max) {
+        if (i > from) this.write(jsons.slice(from, i).join(""), i - from, bytes);
+        this.rotate();
+        from = i;
+        bytes = 0;
+      }
+      bytes += b;
+    }
+    this.write(jsons.slice(from).join(""), jsons.length - from, bytes);
+  }
+
+  /**
+   * One write of whole lines. A write that fails (and those queued behind it, which the failed
+   * stream discards) drops all its lines: the file is cut back to the last confirmed byte before
+   * it is written again, so a line is either in the file or counted.
+   */
+  private write(text: string, lines: number, bytes: number): void {
     this.writing++;
     const f = this.file!;
-    f.write(json, (e) => {
-      if (e) this.dropped++;
+    f.write(text, (e) => {
+      if (e) this.dropped += lines;
       else if (f === this.file) this.confirmed += bytes;
       this.answered();
     });
@@ -207,15 +275,8 @@ export class LogSink {
     if (!count || !this.file) return;
     this.dropped = 0;
     const json = `${JSON.stringify({ log: `${dropMarker(count)}\n`, stream: "stderr", time: logTime() })}\n`;
-    const bytes = Buffer.byteLength(json);
-    this.writing++;
-    const f = this.file;
-    f.write(json, (e) => {
-      if (e) this.dropped += count; // said again at the next try
-      else if (f === this.file) this.confirmed += bytes;
-      this.answered();
-    });
-    this.size += bytes;
+    // If the marker fails, its count is dropped again and said at the next try.
+    this.write(json, count, Buffer.byteLength(json));
   }
 
   /** Splits a pipe into lines; a last line without "\n" is still delivered at EOF. */
@@ -227,7 +288,7 @@ export class LogSink {
       source.on("data", (chunk: string) => {
         const parts = (rest + chunk).split("\n");
         rest = parts.pop() ?? "";
-        for (const l of parts) this.line(stream, l);
+        this.lines(stream, parts);
         this.throttle();
       });
       source.once("end", () => {

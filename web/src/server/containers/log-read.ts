@@ -28,6 +28,13 @@ const BLOCK_MS = 2_000;
 /** A row recorded as exited this long ago has written its exit entry (finish writes it right after the row). */
 const SETTLE_MS = 5_000;
 
+/** Stream ids are "ms-seq": true if `a` comes after `b`. */
+function streamIdAfter(a: string, b: string): boolean {
+  const [am = 0n, as = 0n] = a.split("-").map(BigInt);
+  const [bm = 0n, bs = 0n] = b.split("-").map(BigInt);
+  return am !== bm ? am > bm : as > bs;
+}
+
 /** Where the history comes from: the host's json-file files (through its agent), else the capped Redis stream. */
 type Phase = { kind: "files"; agent: Socket } | { kind: "stream" } | { kind: "follow" } | { kind: "done" };
 
@@ -42,7 +49,8 @@ type Phase = { kind: "files"; agent: Socket } | { kind: "stream" } | { kind: "fo
  * Stream entries at or before the files' last time are skipped (a chatty container's XADDs can
  * land after its file writes, so the stream may not yet hold the files' last line). And when the
  * capped stream no longer reaches back to that time (the container wrote more than the cap while
- * the files were read), the lines in between are read from the files again before following.
+ * the files were read, or while a slow follower was behind), the lines in between are read from
+ * the files again before following.
  */
 export class LogRead {
   readonly session = randomUUID();
@@ -51,8 +59,10 @@ export class LogRead {
   private reader: Redis | undefined;
   /** A restart was announced in the current run: the next exit entry is not the end. */
   private restartPending = false;
-  /** Time of the last line already sent from the files: stream entries up to it are skipped. */
+  /** Time of the last line already sent (from the files, then from the stream): stream entries up to it are skipped, a refill starts after it. */
   private handover: string | undefined;
+  /** The hand-over point of the last refill from the files. */
+  private refilledFrom: string | undefined;
   /** The files' last time as the previous read of them saw it (undefined before the first hand-over). */
   private filesLastTime: string | null | undefined;
 
@@ -151,7 +161,8 @@ export class LogRead {
       await this.handOver(r.lastTime);
       return { data, done: false };
     }
-    const page = await this.readPage(this.s.redis, this.cursor);
+    const { page, trimmed } = await this.readPage(this.cursor);
+    if (trimmed && (await this.refill())) return { data: Buffer.alloc(0), done: false };
     if (page.length) return this.frames(page);
     if (p.kind === "stream" && !this.opts.follow) {
       this.phase = { kind: "done" };
@@ -168,9 +179,39 @@ export class LogRead {
     return this.frames(decodeRaw(live));
   }
 
-  private async readPage(redis: Redis, after: string): Promise<StreamEntry[]> {
+  /**
+   * The entries after `after`, and whether the cap trimmed entries after it (read in the same
+   * transaction: the stream's oldest entry is past it, or from the start: entries were ever trimmed).
+   */
+  private async readPage(after: string): Promise<{ page: StreamEntry[]; trimmed: boolean }> {
     const start = after === "-" ? "-" : `(${after}`;
-    return decodeRaw((await redis.xrange(this.key, start, "+", "COUNT", PAGE)) as RawStreamEntry[]);
+    const answers = await this.s.redis.multi().xrange(this.key, start, "+", "COUNT", PAGE).xinfo("STREAM", this.key).exec();
+    const [[e1, raw], [e2, info]] = (answers ?? [[null, []], [null, []]]) as [[Error | null, RawStreamEntry[]], [Error | null, unknown[]]];
+    if (e1) throw e1;
+    // No stream yet (XINFO says "no such key"): nothing was trimmed.
+    const fields = e2 ? [] : info;
+    const field = (name: string) => (fields.indexOf(name) >= 0 ? fields[fields.indexOf(name) + 1] : undefined);
+    let trimmed: boolean;
+    if (after === "-") trimmed = Number(field("entries-added") ?? 0) > Number(field("length") ?? 0);
+    else {
+      const first = (field("first-entry") as RawStreamEntry | null | undefined)?.[0];
+      trimmed = first !== undefined && streamIdAfter(first, after);
+    }
+    return { page: decodeRaw(raw), trimmed };
+  }
+
+  /**
+   * The stream was trimmed past the cursor (the container wrote more than the cap while this
+   * reader was behind): the lines after the last one sent are read from the files again, then
+   * the hand-over to the stream happens as after the first read. False without files to read.
+   */
+  private async refill(): Promise<boolean> {
+    // Once per hand-over point: lines the stream has and the files lack (a full disk) cannot be refilled.
+    if (this.filesLastTime === undefined || this.handover === undefined || this.handover === this.refilledFrom) return false;
+    this.refilledFrom = this.handover;
+    const { follow: _f, containerId: _c, tail: _t, ...rest } = this.opts;
+    const from = formatNs(parseRfc3339Ns(this.handover)! + 1n);
+    return this.openFiles({ ...rest, since: rest.since === undefined || from > rest.since ? from : rest.since });
   }
 
   /** Frames for these records (filters and -t applied); ends the read at the run's final exit or past --until. */
@@ -201,6 +242,7 @@ export class LogRead {
         return { data: out.take(), done: true };
       }
       out.push(e.stream, timestamps ? `${t} ${e.line}\n` : `${e.line}\n`);
+      if (this.filesLastTime !== undefined) this.handover = t; // where a refill from the files starts
     }
     return { data: out.take(), done: false };
   }
