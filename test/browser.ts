@@ -12,6 +12,13 @@ export interface Browser {
 }
 
 /** Debian's headless Chromium with a fresh profile, as NOTES.md says it runs as root here. */
+/**
+ * Console errors that come from this machine, not the page: Chromium reports
+ * net::ERR_NETWORK_CHANGED when the host's interfaces change, which Berth's own tests do all
+ * the time (bridges and veths come and go) while a page loads.
+ */
+export const hostNoise = (text: string): boolean => /net::ERR_NETWORK_CHANGED/.test(text);
+
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh --test (apt-get install chromium)`);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "berth-chromium-"));

@@ -41,6 +41,8 @@ it("lets concurrent writers of the same blob all succeed", async () => {
 it("never shows a partial write under the blob's name and cleans leftovers at start-up", async () => {
   const ing = await store.ingest();
   ing.stream.write("half a layer");
+  // The ingest file is opened asynchronously: wait until it is there, as after a crash it would be.
+  await expect.poll(async () => (await fs.readdir(store.ingestDir)).length, { timeout: 5000 }).toBe(1);
   expect(await fs.readdir(store.blobs)).toEqual([]);
   // A crash here leaves only the ingest file, which start-up removes.
   expect(await store.gcIngest()).toBe(1);

@@ -11,6 +11,7 @@ export const SCROLLBACK_BYTES = 256 * 1024;
 export const IDLE_MS = 60 * 60 * 1000;
 /** How long the end of a process waits for its container's exit to be recorded (a stop in progress). */
 const CONTAINER_EXIT_WAIT_MS = 30_000;
+const KILLED_EXIT_WAIT_MS = 2_000;
 
 interface Client {
   pid: string;
@@ -205,6 +206,12 @@ export class SharedTerminal {
       this.awaitingContainer = setTimeout(() => this.end("ended", code, error), CONTAINER_EXIT_WAIT_MS);
       return;
     }
+    // SIGKILLed while PID 1 may still be on its way out (a stop's kill reaches the session's shell
+    // first): give the container's exit a moment to arrive before calling it the session's own end.
+    if (code === 137) {
+      this.awaitingContainer = setTimeout(() => this.end("ended", code, error), KILLED_EXIT_WAIT_MS);
+      return;
+    }
     this.end("ended", code, error);
   }
 
@@ -278,8 +285,10 @@ function containerDying(pid: number | undefined): boolean {
   if (pid === undefined) return true;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state === "Z" || state === "X";
+    // After the command's name: state, ppid, pgrp, session, tty, tpgid, flags.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const PF_EXITING = 0x4; // PID 1 is exiting: it kills the namespace's other processes before it becomes a zombie
+    return fields[0] === "Z" || fields[0] === "X" || (Number(fields[6]) & PF_EXITING) !== 0;
   } catch {
     return true;
   }
