@@ -50,3 +50,22 @@ export async function checkA11y(page: Page, opts: { exclude?: string[] } = {}): 
   const lines = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(" ")} — ${n.failureSummary?.replace(/\s+/g, " ") ?? ""}`).join("\n")}`);
   throw new Error(`axe found ${bad.length} serious/critical issue(s) on ${page.url()}:\n${lines.join("\n")}`);
 }
+
+/**
+ * Signs `user` in through the dashboard's form in `ctx`'s first page; the page's errors and
+ * console errors (host noise left out) are pushed to `errors`, each prefixed with `label`.
+ */
+export async function signInAs(ctx: BrowserContext, url: string, user: string, password: string, errors: string[], label = ""): Promise<Page> {
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  page.on("pageerror", (err) => errors.push(`${label}${err.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !hostNoise(m.text())) errors.push(`${label}${m.text()}`);
+  });
+  await page.goto(url);
+  const form = page.getByTestId("login-form");
+  await form.locator('input[name="username"]').fill(user);
+  await form.locator('input[name="password"]').fill(password);
+  await form.locator('button[type="submit"]').click();
+  await form.waitFor({ state: "detached" });
+  return page;
+}

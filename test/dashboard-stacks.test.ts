@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkA11y, launchBrowser, type Browser, hostNoise } from "./browser.js";
+import { checkA11y, launchBrowser, type Browser, signInAs } from "./browser.js";
 import { CLI, ROOT, run, useInstance } from "./harness.js";
 
 const TEAM = "crew";
@@ -28,20 +28,7 @@ const lena = (args: string[]) => {
   return run(process.execPath, ["--", CLI, ...args], { cwd: dir, timeoutMs: 180_000, env });
 };
 
-async function signIn(ctx: BrowserContext, user: keyof typeof PASSWORDS, errors: string[]): Promise<Page> {
-  const page = ctx.pages()[0] ?? (await ctx.newPage());
-  page.on("pageerror", (err) => errors.push(`${user}: ${err.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !hostNoise(m.text())) errors.push(`${user}: ${m.text()}`);
-  });
-  await page.goto(b.url);
-  const form = page.getByTestId("login-form");
-  await form.locator('input[name="username"]').fill(user);
-  await form.locator('input[name="password"]').fill(PASSWORDS[user]);
-  await form.locator('button[type="submit"]').click();
-  await form.waitFor({ state: "detached" });
-  return page;
-}
+const signIn = (ctx: BrowserContext, user: keyof typeof PASSWORDS, errors: string[]): Promise<Page> => signInAs(ctx, b.url, user, PASSWORDS[user], errors, `${user}: `);
 
 beforeAll(async () => {
   for (const [user, password] of Object.entries(PASSWORDS)) {

@@ -10,7 +10,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { statsCoarseKey, statsFineKey, statsFineMax, STATS_COARSE_MAX, type StatsRate } from "@berth/core";
 import { connectRedis, type Redis } from "@berth/core/redis";
-import { checkA11y, launchBrowser, type Browser, hostNoise } from "./browser.js";
+import { checkA11y, launchBrowser, type Browser, signInAs } from "./browser.js";
 import { ROOT, useInstance } from "./harness.js";
 
 const INTERVAL_MS = 500;
@@ -30,20 +30,7 @@ async function api<T>(proc: string, input?: unknown): Promise<T> {
   return body.result.data;
 }
 
-async function signIn(ctx: BrowserContext, user: keyof typeof PASSWORDS, errors: string[]): Promise<Page> {
-  const page = ctx.pages()[0] ?? (await ctx.newPage());
-  page.on("pageerror", (err) => errors.push(err.message));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !hostNoise(m.text())) errors.push(m.text());
-  });
-  await page.goto(b.url);
-  const form = page.getByTestId("login-form");
-  await form.locator('input[name="username"]').fill(user);
-  await form.locator('input[name="password"]').fill(PASSWORDS[user]);
-  await form.locator('button[type="submit"]').click();
-  await form.waitFor({ state: "detached" });
-  return page;
-}
+const signIn = (ctx: BrowserContext, user: keyof typeof PASSWORDS, errors: string[]): Promise<Page> => signInAs(ctx, b.url, user, PASSWORDS[user], errors, "");
 
 beforeAll(async () => {
   for (const [user, password] of Object.entries(PASSWORDS)) {
