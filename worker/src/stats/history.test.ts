@@ -3,9 +3,8 @@ import { decodeStatsPoint, statsCoarseKey, statsFineKey, statsFineMax, STATS_COA
 import { StatsHistory } from "./history.js";
 import { useRedisServer } from "../testing/redis-server.js";
 
-const srv = useRedisServer("stats-history");
-
 // A real Redis; the samples carry made-up times, so hours of sampling take seconds.
+const srv = useRedisServer("stats-history");
 
 
 
