@@ -13,8 +13,6 @@ const srv = useRedisServer("log-sink");
 // A real full disk: a 256 KiB tmpfs holds the log, a real Redis (on a socket elsewhere) the stream.
 let disk: string;
 
-
-
 beforeEach(() => {
   disk = fs.mkdtempSync(path.join(os.tmpdir(), "berth-log-disk-"));
   execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", disk]);

@@ -10,7 +10,6 @@ const srv = useRedisServer("once");
 // A real redis-server on a socket of its own, and real BullMQ queues and workers.
 const log = createLogger("once-test");
 
-
 it("a job delivered again while it runs here waits for the first run: one run, one recorded outcome", async () => {
   const once = new OnceJobs(srv.redis, "h1", "box", "i1", log);
   let runs = 0;

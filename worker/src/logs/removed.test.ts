@@ -7,9 +7,6 @@ import { useRedisServer } from "../testing/redis-server.js";
 
 const srv = useRedisServer("removed-logs");
 
-
-
-
 async function kept(containersDir: string, id: string, removedAt: number, hostId = "h1"): Promise<RemovedLogs> {
   const rec: RemovedLogs = { id, name: `c-${id.slice(0, 4)}`, image: "busybox:latest", teamId: "team1", hostId, createdAt: new Date(0).toISOString(), removedAt, exitCode: 0 };
   const dir = path.join(removedLogsDir(containersDir), id);

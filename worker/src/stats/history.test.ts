@@ -6,8 +6,6 @@ import { useRedisServer } from "../testing/redis-server.js";
 // A real Redis; the samples carry made-up times, so hours of sampling take seconds.
 const srv = useRedisServer("stats-history");
 
-
-
 const sample = (id: string, time: number, i: number): ContainerStatsSample => ({
   id,
   running: true,
