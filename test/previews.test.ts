@@ -19,6 +19,7 @@ const FIXTURE = path.join(ROOT, "test/fixtures/previews/app");
 const SHA1 = "1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const SHA2 = "2222222bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 const SHA3 = "3333333ccccccccccccccccccccccccccccccccc";
+const SHA4 = "4444444ddddddddddddddddddddddddddddddddd";
 
 type Previews = typeof import("../web/src/server/previews/index.js");
 type ServicesMod = typeof import("../web/src/server/services.js");
@@ -59,7 +60,7 @@ const hostOf = (url: string) => new URL(url).host;
 function deploy(sha: string, dir: string, extra: Partial<Parameters<Previews["deployPreview"]>[1]> = {}) {
   return previews.deployPreview(
     { services },
-    { teamId: team.id, teamName: team.name, project: "shop", branch: "Feature/Login", sha, sourceDir: dir, trusted: true, onLine: (l) => lines.push(l), ...extra },
+    { teamId: team.id, teamName: team.name, project: "shop", branch: "Feature/Login", sha, sourceDir: dir, trusted: true, onLine: (l) => { lines.push(l); if (process.env.PREVIEW_TRACE) console.log(new Date().toISOString(), l); }, ...extra },
   );
 }
 
@@ -150,6 +151,18 @@ describe("previews", () => {
     expect(await get(hostOf(url))).toEqual({ status: 200, body: `commit ${SHA2}\n` });
   }, 300_000);
 
+  it("names the web service that did not become healthy, and the previous commit keeps serving", async () => {
+    const dir = checkout(SHA4, (d) => fs.appendFileSync(path.join(d, "web/Dockerfile"), 'CMD ["sh", "-c", "echo crashing; exit 7"]\n'));
+    const err = (await deploy(SHA4, dir).catch((e: unknown) => e)) as Error & { step?: string; service?: string };
+    expect(err.step).toBe("health web");
+    expect(err.service).toBe("web");
+    expect(err.message).toMatch(/service "web" did not become healthy: container feature-login--shop-web-1-\w+ exited \(7\)/);
+    expect(await get(hostOf(url))).toEqual({ status: 200, body: `commit ${SHA2}\n` });
+    // The new container that failed is gone; the old one stays.
+    const webs = await db.container.findMany({ where: { teamId: team.id, name: { startsWith: "feature-login--shop-web-" } } });
+    expect(webs.map((c) => c.imageRef)).toEqual([`acme/shop/web:${SHA2}`]);
+  }, 300_000);
+
   it("refuses a berth.yaml with an unknown key, naming it and the keys allowed", async () => {
     const dir = checkout(SHA3, (d) => fs.writeFileSync(path.join(d, "berth.yaml"), "web:\n  service: web\n  prot: 8080\n"));
     const err = (await deploy(SHA3, dir).catch((e: unknown) => e)) as Error & { step?: string; kind?: string };
@@ -160,15 +173,42 @@ describe("previews", () => {
     expect(await get(hostOf(url))).toEqual({ status: 200, body: `commit ${SHA2}\n` });
   }, 60_000);
 
-  it("follows berth.yaml's web service, port and health path", async () => {
+  it("follows berth.yaml's web service, port, health path and release command", async () => {
     const dir = checkout(SHA3, (d) => {
-      fs.writeFileSync(path.join(d, "berth.yaml"), "web:\n  service: web\n  port: 8080\n  health:\n    path: /health.txt\n    status: 200\nttl: 72h\n");
+      fs.writeFileSync(path.join(d, "berth.yaml"), "web:\n  service: web\n  port: 8080\n  health:\n    path: /health.txt\n    status: 200\nttl: 72h\nrelease: echo migrated by $(cat /www/index.html)\n");
       fs.writeFileSync(path.join(d, "web/www/health.txt"), "ok\n");
     });
     const out = await deploy(SHA3, dir);
     expect(out.expiresAt).toBeDefined();
     expect(lines.join("\n")).toContain("at /health.txt");
+    // The release command ran in the new image before traffic moved.
+    expect(lines).toContain(`  release | migrated by commit ${SHA3}`);
     expect(await get(hostOf(url))).toEqual({ status: 200, body: `commit ${SHA3}\n` });
+  }, 300_000);
+
+  it("deploys a .devcontainer set-up as one service; an untrusted source gets none of the project's variables", async () => {
+    const dev = (sha: string) => {
+      const dir = path.join(work, `dev-${sha.slice(0, 7)}`);
+      fs.cpSync(path.join(ROOT, "test/fixtures/previews/devcontainer"), dir, { recursive: true });
+      return dir;
+    };
+    const env = { SECRET: "s3cr3t" };
+    const mine = await deploy(SHA1, dev(SHA1), { branch: "dev", env });
+    expect(mine.url).toBe(`http://dev--shop--acme.localhost:${b.edgePort}/`);
+    const cgi = (u: string) =>
+      new Promise<string>((resolve, reject) =>
+        http.get({ host: "127.0.0.1", port: b.edgePort, path: "/cgi-bin/env", headers: { host: hostOf(u), authorization: `Bearer ${b.token}` } }, (res) => {
+          let body = "";
+          res.setEncoding("utf8").on("data", (d: string) => (body += d));
+          res.once("end", () => resolve(body));
+        }).once("error", reject),
+      );
+    expect(await cgi(mine.url)).toBe("greeting=from-devcontainer secret=s3cr3t\n");
+    const before = lines.length;
+    const fork = await deploy(SHA2, dev(SHA2), { branch: "fork", env, trusted: false });
+    expect(await cgi(fork.url)).toBe("greeting=from-devcontainer secret=\n");
+    expect(lines.slice(before).join("\n")).toContain("untrusted source: the project's preview variables and secrets are not given to this preview");
+    for (const branch of ["dev", "fork"]) await previews.removePreview({ services }, { teamId: team.id, teamName: team.name, project: "shop", branch, onLine: () => {} });
   }, 300_000);
 
   it("removes the preview with its containers, volumes, networks and route", async () => {

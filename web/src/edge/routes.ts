@@ -45,6 +45,7 @@ export class RouteTable {
   private timer: NodeJS.Timeout | undefined;
   private watcher: fsSync.FSWatcher | undefined;
   private stopIdle: (() => void) | undefined;
+  private servedChain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: PrismaClient,
@@ -163,7 +164,17 @@ export class RouteTable {
     await this.writeServed();
   }
 
-  private async writeServed(): Promise<void> {
+  /**
+   * Writes served.json; writes run one after another, each with the state as it is when it
+   * runs, so an older state can never land after a newer one (a drained upstream would then
+   * read as draining until the next switch).
+   */
+  private writeServed(): Promise<void> {
+    this.servedChain = this.servedChain.then(() => this.writeServedNow());
+    return this.servedChain;
+  }
+
+  private async writeServedNow(): Promise<void> {
     const draining: Record<string, number> = {};
     for (const id of [...this.draining]) {
       const n = this.inflight.count(id);

@@ -16,6 +16,7 @@ import { buildService, inside } from "./build.js";
 import { PREVIEW_LABEL } from "./labels.js";
 import { branchSlug, previewImageTag, previewStackName, projectSlug } from "./names.js";
 import { untilAnswers } from "./ready.js";
+import { runRelease } from "./release.js";
 import { readSource, type PreviewSource } from "./source.js";
 
 export interface PreviewDeps {
@@ -141,7 +142,6 @@ export async function deployPreview(deps: PreviewDeps, input: DeployPreviewInput
     const env = input.trusted ? (input.env ?? {}) : {};
     const src = readSource(input.sourceDir, names.stack, env);
     for (const w of src.warnings) say(`warning: ${w}`);
-    if (src.config.release) throw new InvalidArgument("berth.yaml release: release commands run with environments and releases, which previews do not have yet: remove the key for previews");
     say(`read ${src.from}: services ${Object.keys(src.project.services).join(", ")}; the web service is ${src.web.service} on port ${src.web.port}`);
     const existing = await s.db.stack.findUnique({ where: { teamId_name: { teamId: team.id, name: names.stack } } });
     if (existing && !existing.project.includes(PREVIEW_LABEL.project)) throw new FailedPrecondition(`the team already has a stack called ${names.stack} that is not this preview: rename it (berth stack rm -p ${names.stack})`);
@@ -161,6 +161,12 @@ export async function deployPreview(deps: PreviewDeps, input: DeployPreviewInput
 
     const expiresAt = src.config.ttlMs ? new Date(Date.now() + src.config.ttlMs).toISOString() : undefined;
     const ready: StartFirst = async (keep, replaced) => {
+      const release = src.config.release;
+      if (release) {
+        at("release", src.web.service);
+        say(`release: ${release}`);
+        await runRelease(s, actor, project, src.web.service, release, (l) => say(`  release | ${l}`));
+      }
       at("health", src.web.service);
       say(`waiting for ${keep.row.name} to answer HTTP on port ${src.web.port}${src.web.health ? ` at ${src.web.health.path}` : ""}`);
       await untilAnswers(s, home, keep.row.id, { service: src.web.service, port: src.web.port, health: src.web.health, timeoutMs: READY_TIMEOUT_MS });
@@ -196,7 +202,7 @@ export async function deployPreview(deps: PreviewDeps, input: DeployPreviewInput
     const what = stepService ? `${step} ${stepService}` : step;
     const msg = `preview ${names.stack} (${short(input.sha)}) failed at "${what}": ${(err as Error).message}`;
     say(msg);
-    say(step === "read" || step === "build" || step === "health" ? "the previous preview, if any, keeps serving" : "see berth stack ps -p " + names.stack);
+    say(["read", "build", "release", "health"].includes(step) ? "the previous preview, if any, keeps serving" : `see berth stack ps -p ${names.stack}`);
     throw new PreviewFailed(what, stepService, kind, msg, { cause: err });
   }
 }
