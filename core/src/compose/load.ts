@@ -6,6 +6,7 @@ import { expandService, resolvePath, type Raw } from "./expand.js";
 import { interpolate, type Lookup } from "./interpolate.js";
 import { mergeNamed, mergeService } from "./merge.js";
 import type { ComposeProject, ComposeWarning } from "./model.js";
+import { confine, withRoot } from "./confine.js";
 import { toProject } from "./project.js";
 import { validateSchema } from "./schema.js";
 import { parseSource, type Path, type Source } from "./source.js";
@@ -26,12 +27,18 @@ export interface LoadOptions {
   envFiles?: string[];
   /** The environment of the command (process.env). */
   env: Record<string, string | undefined>;
+  /** Read no file outside this directory (a repository that is not trusted: a preview). */
+  root?: string;
 }
 
 /** The file names `compose up` looks for, in Compose v2's order of preference. */
 export const DEFAULT_FILES = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
 
 export function loadCompose(opts: LoadOptions): ComposeProject {
+  return withRoot(opts.root, () => load(opts));
+}
+
+function load(opts: LoadOptions): ComposeProject {
   const files = (opts.files?.length ? opts.files.map((f) => path.resolve(opts.cwd, f)) : [findDefaultFile(opts.cwd)]).map((f) => realFile(f));
   const projectDir = path.dirname(files[0] ?? opts.cwd);
   const lookup = envLookup(opts.env, opts.envFiles?.map((f) => path.resolve(opts.cwd, f)) ?? [path.join(projectDir, ".env")], opts.envFiles !== undefined);
@@ -202,6 +209,7 @@ function findDefaultFile(cwd: string): string {
 
 function realFile(f: string): string {
   if (!fs.existsSync(f)) throw new NotFound(`the compose file ${f} does not exist`);
+  confine(f, "the compose file");
   return f;
 }
 
@@ -213,6 +221,7 @@ function envLookup(env: Record<string, string | undefined>, files: string[], exp
       if (explicit) throw new NotFound(`the env file ${f} does not exist`);
       continue;
     }
+    confine(f, "the env file");
     for (const [k, v] of parseEnvFile(fs.readFileSync(f, "utf8"), f, (n) => fromFiles.get(n) ?? outer(n))) fromFiles.set(k, v);
   }
   // As in Compose, the shell's environment wins over .env.

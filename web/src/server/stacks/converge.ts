@@ -2,7 +2,7 @@ import { FailedPrecondition } from "@berth/core";
 import type { ComposeProject, ComposeService, DependsOn } from "@berth/core/compose";
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
-import { runContainer } from "../containers/run.js";
+import { runContainer, type RunRequest } from "../containers/run.js";
 import { removeContainer, startContainer } from "../containers/lifecycle.js";
 import { readHealth } from "../containers/health.js";
 import { createVolume, removeAnonymousVolumes, removeVolumes } from "../volumes/service.js";
@@ -81,6 +81,53 @@ export interface UpRequest {
   project: ComposeProject;
   /** Only these services (and what they depend on); all when empty. */
   services: string[];
+  /**
+   * Services replaced start-first (Swarm's `update_config.order: start-first`): a changed
+   * replica's new container starts beside the old one under another name, `ready` is called with
+   * the one to keep and the ones it replaces (it checks health and moves traffic), and only then
+   * do the old ones go. When `ready` throws, the new container goes and the old ones stay.
+   */
+  startFirst?: Record<string, StartFirst>;
+}
+
+export type StartFirst = (keep: StackContainer, replaced: StackContainer[]) => Promise<void>;
+
+/** One replica of a start-first service: reuse the matching container or start a new one beside the others, ask `ready`, then retire the rest. */
+async function replaceStartFirst(s: Services, actor: Actor, name: string, reqN: RunRequest & { name: string }, n: number, hash: string, olds: StackContainer[], ready: StartFirst, emit: (e: StackEvent) => void): Promise<StackContainer> {
+  const teamId = actor.team.id;
+  let keep = olds.find((c) => c.hash === hash && c.row.state === "running") ?? olds.find((c) => c.hash === hash);
+  let made = false;
+  if (keep && keep.row.state !== "running") {
+    await startContainer(s, teamId, keep.row.id);
+    await untilStarted(s, keep.row.id, name);
+    emit({ kind: "Container", name: keep.row.name, status: "Started", service: name });
+  } else if (keep) emit({ kind: "Container", name: keep.row.name, status: "Running", service: name });
+  if (!keep) {
+    // Another name than the old one's: both run until traffic has moved.
+    const fresh = await runContainer(s, actor, { ...reqN, name: `${reqN.name}-${hash.slice(0, 8)}` });
+    made = true;
+    emit({ kind: "Container", name: fresh.name, status: olds.length ? "Recreated" : "Created", service: name });
+    try {
+      await untilStarted(s, fresh.id, name);
+    } catch (err) {
+      await removeContainer(s, teamId, fresh.id, true).catch(() => {});
+      throw err;
+    }
+    emit({ kind: "Container", name: fresh.name, status: "Started", service: name });
+    keep = { row: await s.db.container.findUniqueOrThrow({ where: { id: fresh.id } }), service: name, number: n, hash };
+  }
+  const replaced = olds.filter((c) => c !== keep);
+  try {
+    await ready(keep, replaced);
+  } catch (err) {
+    if (made) await removeContainer(s, teamId, keep.row.id, true).catch(() => {});
+    throw err;
+  }
+  for (const c of replaced) {
+    await removeContainer(s, teamId, c.row.id, true);
+    emit({ kind: "Container", name: c.row.name, status: "Removed", service: name });
+  }
+  return keep;
 }
 
 /**
@@ -149,6 +196,11 @@ export async function converge(s: Services, actor: Actor, req: UpRequest, emit: 
       const now: StackContainer[] = [];
       for (const reqN of plans.get(name)!) {
         const n = Number(reqN.options?.labels?.[LABEL.number]);
+        const ready = req.startFirst?.[name];
+        if (ready) {
+          now.push(await replaceStartFirst(s, actor, name, reqN, n, hash, mine.filter((c) => c.number === n), ready, emit));
+          continue;
+        }
         const old = mine.find((c) => c.number === n);
         if (old && old.hash === hash) {
           if (old.row.state === "running") emit({ kind: "Container", name: old.row.name, status: "Running", service: name });

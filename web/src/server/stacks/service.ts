@@ -4,7 +4,7 @@ import { ComposeProject } from "@berth/core/compose";
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
 import { readHealth } from "../containers/health.js";
-import { converge, teardown, type StackEvent } from "./converge.js";
+import { converge, teardown, type StackEvent, type StartFirst } from "./converge.js";
 import { stackContainers } from "./containers.js";
 import { startOrder } from "./order.js";
 import { runRequest } from "./options.js";
@@ -39,8 +39,8 @@ export interface UpResult {
   error?: string;
 }
 
-/** `stack up`: records the file as the stack's desired state, then converges to it. */
-export async function stackUp(s: Services, actor: Actor, project: ComposeProject, services: string[]): Promise<UpResult> {
+/** `stack up`: records the file as the stack's desired state, then converges to it (`startFirst`: see UpRequest). */
+export async function stackUp(s: Services, actor: Actor, project: ComposeProject, services: string[], opts: { startFirst?: Record<string, StartFirst>; onEvent?: (e: StackEvent) => void } = {}): Promise<UpResult> {
   const teamId = actor.team.id;
   // A file Berth cannot run (build:, a cycle, an undeclared volume) is refused before it is recorded.
   for (const name of startOrder(project, services)) for (let n = 1; n <= project.services[name]!.replicas; n++) runRequest(project, project.services[name]!, n);
@@ -53,7 +53,10 @@ export async function stackUp(s: Services, actor: Actor, project: ComposeProject
   const events: StackEvent[] = [];
   return serialised(row.id, async () => {
     try {
-      await converge(s, actor, { stackId: row.id, project, services }, (e) => events.push(e));
+      await converge(s, actor, { stackId: row.id, project, services, ...(opts.startFirst ? { startFirst: opts.startFirst } : {}) }, (e) => {
+        events.push(e);
+        opts.onEvent?.(e);
+      });
       return { events };
     } catch (err) {
       s.log.warn({ stack: project.name, team: actor.team.name, err: (err as Error).message }, "stack converge failed");
