@@ -32,6 +32,8 @@ const isEmptyDir = async (p: string) => (await fs.readdir(p).catch(() => [])).le
  */
 export class LayeredVolumes {
   private chain: Promise<unknown> = Promise.resolve();
+  /** Volume id → containers starting with it (between finding its directory and running). */
+  private readonly starting = new Map<string, number>();
 
   constructor(private readonly d: LayeredDeps) {}
 
@@ -39,6 +41,19 @@ export class LayeredVolumes {
     const next = this.chain.then(fn, fn);
     this.chain = next.catch(() => undefined);
     return next;
+  }
+
+  /** Marks a volume as being bound by a container start; the returned function ends that (once). */
+  hold(id: string): () => void {
+    this.starting.set(id, (this.starting.get(id) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const n = (this.starting.get(id) ?? 1) - 1;
+      if (n > 0) this.starting.set(id, n);
+      else this.starting.delete(id);
+    };
   }
 
   paths(id: string) {
@@ -114,6 +129,9 @@ export class LayeredVolumes {
         throw new FailedPrecondition(
           `cannot snapshot ${srcName}: running container(s) [${running.join(", ")}] mount it, and their writes would go on into the frozen copy; stop them first (berth stop), then snapshot`,
         );
+      }
+      if (this.starting.has(src.id)) {
+        throw new FailedPrecondition(`cannot snapshot ${srcName}: a container is starting with it mounted right now; stop that container (berth stop), then snapshot`);
       }
       const srcLayers = parseLayers(src.layers);
       const sp = this.paths(src.id);

@@ -62,6 +62,19 @@ export class VolumeStore {
     });
   }
 
+  /**
+   * dataDirOf for a container's start: the volume is also held (a snapshot refuses it, as it
+   * refuses a running container's) until `release`, once the container runs or failed to.
+   */
+  async holdDataDir(teamId: string, name: string): Promise<{ path: string; release: () => void } | undefined> {
+    return this.layered.exclusive(async () => {
+      const row = await this.find(teamId, name);
+      if (!row) return undefined;
+      await this.layered.ensureMounted(row.id, parseLayers(row.layers));
+      return { path: path.join(this.dirOf(row.id), "_data"), release: this.layered.hold(row.id) };
+    });
+  }
+
   /** `volume create NAME --from SRC`: a copy-on-write snapshot of the team's volume SRC (see snapshot.ts). */
   async snapshot(teamId: string, source: string, name: string | undefined, labels: Record<string, string>): Promise<VolumeInfo> {
     return volumeInfo(await this.layered.snapshot(teamId, source, name ?? randomBytes(32).toString("hex"), labels));
