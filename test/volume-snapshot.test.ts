@@ -128,6 +128,10 @@ it("a worker killed with -9 comes back with every copy-on-write volume mounted a
   expect(await sh("src", "cat /data/a; ls /data")).toBe("later\na\nd\ns\n");
   expect(await sh("snap", "cat /data/a; stat -c %s /data/big")).toBe(`snapshot\n${BIG}\n`);
   expect(await sh("snap2", "cat /data/a")).toBe("two\n");
+  // One overlay per copy-on-write volume, none mounted twice over the restart.
+  const mounts = mountsUnder(path.join(b.home, "volumes"));
+  expect(mounts).toHaveLength(3);
+  expect(new Set(mounts).size).toBe(3);
 }, 240_000);
 
 it("removing a snapshot discards it; removing the source keeps the frozen data for its snapshots", async () => {

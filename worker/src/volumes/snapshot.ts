@@ -199,12 +199,14 @@ export class LayeredVolumes {
   }
 
   /**
-   * Start-up, before any container starts: overlays a dead worker left mounted go, a snapshot
-   * it was making is finished (its rows committed) or undone (not), layers no volume lists are
-   * deleted, and every layered volume of this host is mounted again.
+   * Start-up, before any container starts: a snapshot a dead worker was making is finished (its
+   * rows committed) or undone (not), layers no volume lists are deleted, and every layered
+   * volume of this host is mounted. An overlay a dead worker left mounted stays as it is: its
+   * old containers may still write through it until reconcile stops them, and a second overlay
+   * on the same upper directory would be undefined. (A half-made snapshot's volumes were never
+   * mounted: the source is unmounted before its data moves, the snapshot mounted after commit.)
    */
   async recover(): Promise<void> {
-    await this.unmountAll();
     const pendingDir = path.join(this.d.dir, PENDING_DIR);
     for (const f of await fs.readdir(pendingDir).catch(() => [] as string[])) {
       const file = path.join(pendingDir, f);
