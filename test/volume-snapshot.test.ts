@@ -67,12 +67,14 @@ afterAll(async () => {
 
 it("a snapshot starts with the source's data, and each side's writes stay its own", async () => {
   await ok(["volume", "create", "src"]);
-  await sh("src", "echo hello > /data/a && mkdir /data/d && echo below > /data/d/b");
+  // The root's owner and mode as a database sets them (postgres refuses anything but its own 0700).
+  await sh("src", "echo hello > /data/a && mkdir /data/d && echo below > /data/d/b && chown 999:999 /data && chmod 700 /data");
   // The large file made on the host, with real blocks: a copy would have to move all of it.
   execFileSync("fallocate", ["-l", String(BIG), path.join(await mountpoint("src"), "big")]);
 
   expect((await ok(["volume", "create", "snap", "--from", "src"])).trim()).toBe("snap");
-  expect(await sh("snap", "cat /data/a /data/d/b; stat -c %s /data/big")).toBe(`hello\nbelow\n${BIG}\n`);
+  expect(await sh("snap", "cat /data/a /data/d/b; stat -c %s /data/big; stat -c '%u:%g %a' /data")).toBe(`hello\nbelow\n${BIG}\n999:999 700\n`);
+  expect(await sh("src", "stat -c '%u:%g %a' /data")).toBe("999:999 700\n");
 
   // Writes in the snapshot (change, delete, add) do not reach the source.
   await sh("snap", "echo snapshot > /data/a && rm /data/d/b && echo new > /data/n");

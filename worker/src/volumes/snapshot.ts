@@ -21,6 +21,10 @@ type Row = { id: string; name: string; teamId: string | null; layers: string; mo
 /** mountinfo escapes spaces and the like as \ooo. */
 const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 const exists = (p: string) => fs.lstat(p).then(() => true, () => false);
+const sameOwnerAndMode = async (dir: string, like: { uid: number; gid: number; mode: number }) => {
+  await fs.chown(dir, like.uid, like.gid);
+  await fs.chmod(dir, like.mode & 0o7777);
+};
 const isEmptyDir = async (p: string) => (await fs.readdir(p).catch(() => [])).length === 0;
 
 /**
@@ -136,6 +140,9 @@ export class LayeredVolumes {
       const srcLayers = parseLayers(src.layers);
       const sp = this.paths(src.id);
       await this.ensureMounted(src.id, srcLayers);
+      // An overlay's root shows its upper directory's owner and mode: each new upper takes the
+      // source's (a database refuses a data directory that is not its user's, 0700).
+      const root = await fs.stat(sp.data);
       const plan = planSnapshot({ id: src.id, name: srcName, layers: srcLayers, upperEmpty: srcLayers.length > 0 && (await isEmptyDir(sp.upper)) }, randomBytes(16).toString("hex"));
       const id = randomBytes(32).toString("hex");
       const np = this.paths(id);
@@ -143,11 +150,13 @@ export class LayeredVolumes {
       const journal = await this.writePending(pending);
       try {
         await Promise.all([np.data, np.upper, np.work].map((x) => fs.mkdir(x, { recursive: true, mode: 0o755 })));
+        await sameOwnerAndMode(np.upper, root);
         if (pending.freeze) {
           await this.unmountVolume(src.id);
           await fs.mkdir(path.join(this.d.dir, LAYERS_DIR), { recursive: true, mode: 0o700 });
           await fs.rename(pending.freeze.from, layerDir(this.d.dir, pending.freeze.layer));
           await Promise.all([sp.data, sp.upper, sp.work].map((x) => fs.mkdir(x, { recursive: true, mode: 0o755 })));
+          await sameOwnerAndMode(sp.upper, root);
         }
         await db.$transaction([
           db.volume.update({ where: { id: src.id }, data: { layers: JSON.stringify(plan.source) } }),
