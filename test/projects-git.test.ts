@@ -267,6 +267,9 @@ describe("a project following an outside repository", () => {
       const res = await hook(body, headers);
       expect(res.status).toBe(401);
     }
+    // an unknown project answers the same: no one learns which exist
+    const other = await fetch(`${b.url}/git/acme/nope/webhook`, { method: "POST", headers: { "content-type": "application/json", "x-hub-signature-256": sign(body, secret) }, body });
+    expect(other.status).toBe(401);
     expect((await status("mirror")).branchList).toEqual([]);
     const heads = await git(["ls-remote", remote("alice", "mirror")]);
     expect(heads.stdout.trim()).toBe("");

@@ -14,6 +14,8 @@ import { asBerthError, HTTP_STATUS } from "../errors.js";
 import { actorWithPolicy, type TeamAction } from "../policy/index.js";
 import type { Services } from "../services.js";
 import { gitRoot, repoRelPath } from "../projects/repo.js";
+import { PROJECT_NAME } from "../projects/names.js";
+import { TEAM_NAME } from "../teams/index.js";
 import { runHttpBackend } from "./cgi.js";
 import { grantPush } from "./hook.js";
 
@@ -50,7 +52,9 @@ export function gitRoute(method: string, pathname: string, query: URLSearchParam
   const key = `/git/TEAM/NAME.git${rest}${rest === "/info/refs" && service ? `?service=${service}` : ""}`;
   const route = (GIT_ROUTES as Record<string, { method: string; action: TeamAction }>)[key];
   if (!route || route.method !== (method === "HEAD" ? "GET" : method)) return undefined;
-  return { team: decodeURIComponent(team), project: decodeURIComponent(project), rest, action: route.action };
+  // names as Berth makes them, so nothing decoded (a %2F, a ..) ever reaches a path
+  if (!PROJECT_NAME.test(project) || !TEAM_NAME.test(team)) return undefined;
+  return { team, project, rest, action: route.action };
 }
 
 /** Basic credentials: the password is an API token (the user name is not checked: git needs one). */

@@ -13,6 +13,7 @@ import { verifyWebhook, webhookAction } from "./webhook.js";
 
 export const WEBHOOK_PATH = /^\/git\/([^/]+)\/([^/]+)\/webhook$/;
 const MAX_PAYLOAD = 8 * 1024 * 1024;
+const REFUSED = "webhook refused: no project here follows an outside repository with this secret (check the URL, and the secret berth project create --from or set-upstream printed; the audit log says which)";
 
 const error = (res: ServerResponse, status: number, kind: string, message: string) => sendJson(res, status, { error: { kind, message } });
 
@@ -46,13 +47,14 @@ export function webhookHttpHandler(s: Services): (req: IncomingMessage, res: Ser
 async function receive(s: Services, req: IncomingMessage, res: ServerResponse, teamName: string, name: string, body: Buffer): Promise<void> {
   const team = await s.db.team.findUnique({ where: { name: teamName }, select: { id: true, name: true } });
   const project = team ? await s.db.project.findUnique({ where: { teamId_name: { teamId: team.id, name } } }) : null;
-  // An unknown project and one with no secret answer alike: nothing to sign for.
-  if (!team || !project || !project.webhookSecret || !project.upstreamUrl) return error(res, 404, "NotFound", "no such project follows an outside repository");
+  // An unknown project, one that follows no outside repository and a wrong signature answer
+  // alike, so no one learns which projects exist; the audit log keeps the reason.
+  if (!team || !project || !project.webhookSecret || !project.upstreamUrl) return error(res, 401, "Unauthenticated", REFUSED);
   const verdict = verifyWebhook(req.headers, body, project.webhookSecret);
   const audit = (result: string, detail: string) => recordAudit(s.db, s.log, { actorId: null, actorName: "webhook", teamId: team.id, teamName: team.name, action: "project.webhook", target: name, result, detail }, requestOrigin(req));
   if (!verdict.ok) {
     await audit("Unauthenticated", verdict.reason);
-    return error(res, 401, "Unauthenticated", verdict.reason);
+    return error(res, 401, "Unauthenticated", REFUSED);
   }
   let payload: unknown = {};
   try {
