@@ -35,14 +35,18 @@ export interface GitResult {
 /** Runs git with the given arguments; resolves with its output whatever the exit status. */
 export function git(args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn("git", args, { cwd: o.cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", ...o.env }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("git", args, { cwd: o.cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: "0", ...o.env }, stdio: [o.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", (err) => reject(new Unavailable(`git ${args[0] ?? ""}: ${err.message} (is git installed?)`)));
     child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(o.input ?? "");
+    if (child.stdin) {
+      // git may exit before reading all of it (a refused update): its exit status says why, not EPIPE
+      child.stdin.on("error", () => {});
+      child.stdin.end(o.input);
+    }
   });
 }
 
