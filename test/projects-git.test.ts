@@ -319,4 +319,10 @@ describe("a project following an outside repository", () => {
     const v = await as("vic", ["project", "sync", "mirror"]);
     expect(v.code).not.toBe(0);
   });
+
+  it("keeps the team while it has a project", async () => {
+    const r = await as("alice", ["team", "rm", "acme"], "");
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("still owns 1 project(s)");
+  });
 });
