@@ -101,6 +101,20 @@ export function register(program: Command): Command {
     );
 
   cmd
+    .command("redeploy")
+    .description("Deploy a branch's commit again (its preview is replaced once the new one serves)")
+    .argument("<name>")
+    .requiredOption("--branch <branch>", "the branch")
+    .action(
+      action("other", async (name: string, opts: { branch: string }) => {
+        const { api, out } = await session();
+        const r = await api.project.redeploy.mutate({ name, branch: opts.branch });
+        await out(r.lines.map((l) => `${l}\n`).join(""));
+        return r.state === "failed" ? 1 : undefined;
+      }),
+    );
+
+  cmd
     .command("set-upstream")
     .description("Follow an outside repository (prints a new webhook secret, once), or stop with --none")
     .argument("<name>")

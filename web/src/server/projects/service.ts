@@ -4,6 +4,7 @@ import { AlreadyExists, config, NotFound, type Logger } from "@berth/core";
 import type { PrismaClient } from "@berth/core/db";
 import { randomSecret, newRowId } from "../auth/crypto.js";
 import { previewEngine } from "./deployer.js";
+import { handlePush } from "./push.js";
 import { initRepo, repoPath } from "./repo.js";
 import { checkUpstreamUrl, deployChanges, fetchBranches } from "./upstream.js";
 
@@ -122,4 +123,14 @@ export async function syncProject(s: Deps, teamId: string, name: string): Promis
   if (!changes.length) lines.push(`${name} is up to date with ${p.upstreamUrl}`);
   const results = await deployChanges(s, p, changes, (l) => lines.push(l));
   return { branches: results.map((r) => ({ branch: r.branch, state: r.result.state, url: r.result.url ?? null, error: r.result.error ?? null })), lines };
+}
+
+/** Deploys a branch's recorded commit again (after a failed deploy, or to rebuild the same commit). */
+export async function redeployBranch(s: Deps, teamId: string, name: string, branch: string): Promise<{ state: string; url: string | null; error: string | null; lines: string[] }> {
+  const p = await findProject(s.db, teamId, name);
+  const b = await s.db.projectBranch.findUnique({ where: { projectId_name: { projectId: p.id, name: branch } } });
+  if (!b || b.state === "removed") throw new NotFound(`branch ${branch} of project ${name} not found (or deleted): see berth project status ${name}`);
+  const lines: string[] = [];
+  const r = await handlePush(s, { teamId, project: name, branch, oldSha: b.sha, newSha: b.sha, deleted: false, trusted: b.trusted, onLine: (l) => lines.push(l) });
+  return { state: r.state, url: r.url ?? null, error: r.error ?? null, lines };
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { router, teamProcedure } from "../trpc.js";
 import { BranchName, ProjectName } from "../projects/names.js";
-import { branchLog, createProject, getProject, listBranches, listProjects, removeProject, setUpstream, syncProject } from "../projects/service.js";
+import { branchLog, createProject, redeployBranch, getProject, listBranches, listProjects, removeProject, setUpstream, syncProject } from "../projects/service.js";
 
 export type { ProjectSummary, BranchSummary } from "../projects/service.js";
 
@@ -40,6 +40,11 @@ export const projectRouter = router({
   setUpstream: teamProcedure("project.webhook")
     .input(z.object({ name: ProjectName, url: Url.nullable() }))
     .mutation(({ ctx, input }) => setUpstream(ctx.services.db, ctx.actor.team.id, input.name, input.url)),
+
+  /** Deploys a branch's commit again, as a push of it would. */
+  redeploy: teamProcedure("project.push")
+    .input(z.object({ name: ProjectName, branch: BranchName }))
+    .mutation(({ ctx, input }) => redeployBranch(ctx.services, ctx.actor.team.id, input.name, input.branch)),
 
   sync: teamProcedure("project.sync")
     .input(z.object({ name: ProjectName }))
