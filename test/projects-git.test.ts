@@ -173,6 +173,9 @@ describe("a project's repository over smart HTTP", () => {
     expect(res.headers.get("www-authenticate")).toBe('Basic realm="Berth"');
     const r = await git(["ls-remote", remote(null)]);
     expect(r.code).not.toBe(0);
+    // the token as a Bearer header, as berth project create suggests
+    const bearer = ok(await git(["-c", `http.extraHeader=Authorization: Bearer ${tokens.vic}`, "ls-remote", remote(null), "refs/heads/main"]));
+    expect(bearer.stdout).toContain("refs/heads/main");
   });
 
   it("hands a deleted branch to the remover", async () => {
