@@ -292,6 +292,8 @@ describe("a project following an outside repository", () => {
     }
     expect(main).toMatchObject({ sha, state: "live", url: "http://main--mirror--acme.localhost/" });
     expect(ok(await as("alice", ["project", "status", "mirror"])).stdout).toContain(sha.slice(0, 12));
+    // clients see the branches, not Berth's copy of the upstream's refs
+    expect(await gitOk(["ls-remote", remote("vic", "mirror")])).toBe(`${sha}\tHEAD\n${sha}\trefs/heads/main`);
   });
 
   it("marks a fork's pull request untrusted", async () => {

@@ -64,6 +64,8 @@ export async function initRepo(dir: string, defaultBranch: string): Promise<void
   // http-backend refuses receive-pack without REMOTE_USER unless this is set; web authenticates first.
   await gitOk(["--git-dir", dir, "config", "http.receivepack", "true"]);
   await gitOk(["--git-dir", dir, "config", "receive.denyNonFastForwards", "false"]);
+  // an outside repository's branches are fetched into refs/remotes/upstream/ first (upstream.ts): Berth's, not the clients'
+  await gitOk(["--git-dir", dir, "config", "transfer.hideRefs", "refs/remotes/"]);
   const hook = path.join(dir, "hooks", "post-receive");
   await fs.mkdir(path.dirname(hook), { recursive: true });
   await fs.writeFile(hook, POST_RECEIVE, { mode: 0o755 });
