@@ -113,6 +113,11 @@ describe("a project's repository over smart HTTP", () => {
     expect(st.branchList).toEqual([expect.objectContaining({ name: "main", sha: first, state: "live", url: "http://main--site--acme.localhost/" })]);
     const log = ok(await as("alice", ["project", "logs", "site", "--branch", "main"])).stdout;
     expect(log).toContain("the page says commit one");
+    // the team's event stream has it; a stranger's does not
+    const events = ok(await as("alice", ["events", "--since", "10m", "--until", "0s", "--filter", "type=project", "--format", "{{json .}}"])).stdout;
+    expect(events).toContain(`"sha":"${first}"`);
+    expect(events).toContain('"state":"live"');
+    expect(ok(await as("bob", ["events", "--since", "10m", "--until", "0s", "--filter", "type=project", "--format", "{{json .}}"], "")).stdout.trim()).toBe("");
   });
 
   it("clones back what was pushed (a viewer may clone)", async () => {

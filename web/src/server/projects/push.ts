@@ -6,8 +6,9 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { config, NotFound, type Logger } from "@berth/core";
+import { config, NotFound, publishEvent, type Logger } from "@berth/core";
 import type { PrismaClient } from "@berth/core/db";
+import type { Redis } from "@berth/core/redis";
 import { previewEngine } from "./deployer.js";
 import { exportTree, repoPath } from "./repo.js";
 
@@ -54,11 +55,27 @@ function serially<T>(key: string, fn: () => Promise<T>): Promise<T> {
 
 export const shortSha = (sha: string) => sha.slice(0, 12);
 
-export function handlePush(s: { db: PrismaClient; log: Logger }, input: PushInput): Promise<PushResult> {
-  return serially(`${input.teamId}/${input.project}/${input.branch}`, () => runPush(s, input));
+/** What handlePush needs: the database, a logger, and Redis to publish the `project.push` event (none: no event). */
+export interface PushDeps {
+  db: PrismaClient;
+  log: Logger;
+  redis?: Redis;
 }
 
-async function runPush(s: { db: PrismaClient; log: Logger }, input: PushInput): Promise<PushResult> {
+export function handlePush(s: PushDeps, input: PushInput): Promise<PushResult> {
+  return serially(`${input.teamId}/${input.project}/${input.branch}`, async () => {
+    const r = await runPush(s, input);
+    if (s.redis) {
+      const sha = input.deleted ? input.oldSha : input.newSha;
+      await publishEvent(s.redis, { type: "project.push", id: `${input.project}/${input.branch}`, teamId: input.teamId, attributes: { name: input.project, branch: input.branch, sha, state: r.state, ...(r.url ? { url: r.url } : {}) } }, (err) =>
+        s.log.warn({ err: err.message, project: input.project }, "could not publish project.push"),
+      );
+    }
+    return r;
+  });
+}
+
+async function runPush(s: PushDeps, input: PushInput): Promise<PushResult> {
   const project = await s.db.project.findUnique({ where: { teamId_name: { teamId: input.teamId, name: input.project } }, include: { team: { select: { name: true } } } });
   if (!project) throw new NotFound(`project ${input.project} not found`);
   const log: string[] = [];

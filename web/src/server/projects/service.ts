@@ -1,14 +1,14 @@
 /** Projects as team objects: create (with its repository), list, inspect, remove, follow an outside repository. */
 import fs from "node:fs/promises";
-import { AlreadyExists, config, NotFound, type Logger } from "@berth/core";
+import { AlreadyExists, config, NotFound } from "@berth/core";
 import type { PrismaClient } from "@berth/core/db";
 import { randomSecret, newRowId } from "../auth/crypto.js";
 import { previewEngine } from "./deployer.js";
-import { handlePush } from "./push.js";
+import { handlePush, type PushDeps } from "./push.js";
 import { initRepo, repoPath } from "./repo.js";
 import { checkUpstreamUrl, deployChanges, fetchBranches } from "./upstream.js";
 
-type Deps = { db: PrismaClient; log: Logger };
+type Deps = PushDeps;
 
 export interface ProjectSummary {
   name: string;

@@ -3,9 +3,8 @@
  * every branch that changed goes through handlePush like a push would. Only http(s) upstreams are
  * fetched: a file:// or local path would read this host's disk (another team's repositories).
  */
-import { FailedPrecondition, InvalidArgument, type Logger } from "@berth/core";
-import type { PrismaClient } from "@berth/core/db";
-import { handlePush, type PushResult } from "./push.js";
+import { FailedPrecondition, InvalidArgument } from "@berth/core";
+import { handlePush, type PushDeps, type PushResult } from "./push.js";
 import { branchHeads, git, gitOk, repoPath } from "./repo.js";
 
 /** Branches made from pull/merge requests: not mirrored from (nor pruned by) the upstream's branches. */
@@ -99,7 +98,7 @@ export async function dropBranch(p: ProjectRow, branch: string): Promise<BranchC
 }
 
 /** Runs handlePush for each change, one after another; each line goes to `onLine` prefixed with its branch. */
-export async function deployChanges(s: { db: PrismaClient; log: Logger }, p: ProjectRow, changes: BranchChange[], onLine: (line: string) => void): Promise<{ branch: string; result: PushResult }[]> {
+export async function deployChanges(s: PushDeps, p: ProjectRow, changes: BranchChange[], onLine: (line: string) => void): Promise<{ branch: string; result: PushResult }[]> {
   const results: { branch: string; result: PushResult }[] = [];
   for (const c of changes) {
     const result = await handlePush(s, { teamId: p.teamId, project: p.name, branch: c.branch, oldSha: c.oldSha, newSha: c.newSha, deleted: c.deleted, trusted: c.trusted, onLine: (l) => onLine(`[${c.branch}] ${l}`) });
