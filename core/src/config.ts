@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   BERTH_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   BERTH_OIDC_TEAM_CLAIM: z.string().min(1).optional(),
   BERTH_OIDC_NAME: z.string().min(1).max(64).optional(),
+  /** A module (absolute path) exporting `deploy` and `remove`: the preview deployer a push calls (web/src/server/projects/deployer.ts). */
+  BERTH_PREVIEW_DEPLOYER: z.string().refine((p) => path.isAbsolute(p), "an absolute path to a JavaScript module exporting deploy and remove").optional(),
 });
 
 export interface Config {
@@ -66,6 +68,8 @@ export interface Config {
   statsIntervalMs: number;
   /** OpenID Connect sign-in ("Sign in with <name>"), when an issuer and client are configured. */
   oidc: OidcConfig | undefined;
+  /** A module that deploys and removes branch previews, loaded at web's start instead of the built-in one. */
+  previewDeployerModule: string | undefined;
 }
 
 export interface OidcConfig {
@@ -121,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logRetentionHours: e.BERTH_LOG_RETENTION_HOURS,
     statsIntervalMs: e.BERTH_STATS_INTERVAL_MS,
     oidc: oidcConfig(e),
+    previewDeployerModule: e.BERTH_PREVIEW_DEPLOYER,
   };
 }
 
