@@ -29,6 +29,7 @@ import { requestGuard } from "./src/server/http/guard.js";
 import { removePartialUploads } from "./src/server/uploads.js";
 import { gitHttpHandler } from "./src/server/git/index.js";
 import { loadPreviewEngine, setPreviewEngine } from "./src/server/projects/deployer.js";
+import { previewEngineFor } from "./src/server/previews/engine.js";
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
   if (cfg.previewDeployerModule) {
     setPreviewEngine(await loadPreviewEngine(cfg.previewDeployerModule));
     log.info({ module: cfg.previewDeployerModule }, "preview deploys by BERTH_PREVIEW_DEPLOYER");
+  } else {
+    setPreviewEngine(previewEngineFor(services));
   }
   const guard = requestGuard({ publicUrl: cfg.url, maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes: cfg.maxUploadBytes, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, log });
 

@@ -40,6 +40,8 @@ export interface DeployPreviewInput {
   env?: Record<string, string>;
   /** Each line of build and deploy output, as it happens (git shows them as `remote:` lines). */
   onLine: (line: string) => void;
+  /** Told when the builds are done and the stack starts (the project page shows "deploying"). */
+  onPhase?: (phase: "building" | "deploying") => void;
   /** Who pushed (recorded on the stack); previews always run with a member's rights, never a site admin's. */
   pushedBy?: { id: string; name: string };
 }
@@ -188,6 +190,7 @@ export async function deployPreview(deps: PreviewDeps, input: DeployPreviewInput
       at("start");
     };
     at("start");
+    input.onPhase?.("deploying");
     const up = await stackUp(s, actor, project, [], { startFirst: { [src.web.service]: ready }, onEvent: (e: StackEvent) => say(` ${e.kind} ${e.name}  ${e.status}${e.error ? `: ${e.error}` : ""}`) });
     if (up.error) {
       const failed = up.events.find((e) => e.status === "Error");

@@ -1,0 +1,165 @@
+/**
+ * A branch pushed to Berth with git becomes a live preview, end to end with nothing stubbed: the
+ * push's hook hands the commit to the preview engine, which builds the two-service fixture app
+ * and routes `<branch>--<project>--<team>` on the edge. The push prints the build and the URL;
+ * the URL serves that commit (curl-style with an API token, and in Chromium after sign-in); a
+ * second push replaces it with no failed request; a push whose build fails names the step while
+ * the previous commit keeps serving; deleting the branch takes its containers, volumes and route.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, type Browser } from "./browser.js";
+import { CLI, ROOT, run, useInstance, type RunResult } from "./harness.js";
+
+const b = useInstance();
+const FIXTURE = path.join(ROOT, "test/fixtures/previews/app");
+const TEAM = "acme";
+const PASSWORD = "alice-has-a-long-password";
+const BRANCH = "feature/login";
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-previews-push-"));
+const repo = path.join(work, "shop");
+let aliceToken = "";
+let browser: Browser | undefined;
+
+const alice = (args: string[]) => b.berth(args, { env: { BERTH_TOKEN: aliceToken, BERTH_TEAM: TEAM, XDG_CONFIG_HOME: path.join(work, "cfg-alice") } });
+const ok = (r: RunResult, what: string) => {
+  expect(r.code, `${what}:\n${r.stdout}\n${r.stderr}`).toBe(0);
+  return r;
+};
+const gitEnv = { ...process.env, HOME: work, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", GIT_AUTHOR_NAME: "alice", GIT_AUTHOR_EMAIL: "alice@example.com", GIT_COMMITTER_NAME: "alice", GIT_COMMITTER_EMAIL: "alice@example.com" };
+const git = (args: string[]) => run("git", args, { cwd: repo, env: gitEnv, timeoutMs: 400_000 });
+const gitOk = async (args: string[]) => ok(await git(args), `git ${args.join(" ")}`);
+
+/** The remote with alice's token as the Basic password (any user name). */
+function remote(): string {
+  const u = new URL(`${b.url}/git/${TEAM}/shop.git`);
+  u.username = "alice";
+  u.password = aliceToken;
+  return u.toString();
+}
+
+/** A commit whose page says `text` (a one-line change between commits). */
+async function commit(text: string, edit?: () => void): Promise<string> {
+  fs.writeFileSync(path.join(repo, "web/www/index.html"), `${text}\n`);
+  edit?.();
+  await gitOk(["add", "-A"]);
+  await gitOk(["commit", "-q", "-m", text]);
+  return (await gitOk(["rev-parse", "HEAD"])).stdout.trim();
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+/** GET / through the edge on loopback with the preview's host name and an API token, as a script would. */
+function get(host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port: b.edgePort, path: "/", agent, headers: { host, authorization: `Bearer ${aliceToken}` }, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d: string) => (body += d));
+      res.once("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.once("error", reject);
+    });
+    req.once("timeout", () => req.destroy(new Error("timeout")));
+    req.once("error", reject);
+  });
+}
+
+const previewHost = () => `feature-login--shop--${TEAM}.localhost:${b.edgePort}`;
+
+beforeAll(async () => {
+  const made = spawnSync(process.execPath, [CLI, "user", "create", "alice", "--password-stdin"], { input: PASSWORD, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
+  expect(made.status, made.stderr).toBe(0);
+  aliceToken = made.stdout.trim();
+  ok(await b.berth(["team", "create", TEAM]), "team create");
+  ok(await b.berth(["team", "add", TEAM, "alice", "--role", "member"]), "team add");
+  fs.cpSync(FIXTURE, repo, { recursive: true });
+  await gitOk(["init", "-q", "-b", BRANCH]);
+}, 120_000);
+
+afterAll(async () => {
+  agent.destroy();
+  await browser?.close();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe("git push to a preview", () => {
+  let sha1 = "";
+
+  it("a push builds the app and ends with the preview's URL, which serves that commit", async () => {
+    const created = ok(await alice(["project", "create", "shop"]), "project create");
+    expect(created.stdout).toContain(`/git/${TEAM}/shop.git`);
+    sha1 = await commit("version one");
+    const push = await gitOk(["push", remote(), BRANCH]);
+    const out = push.stderr;
+    expect(out).toMatch(/remote: .*building web/);
+    expect(out).toMatch(new RegExp(`remote: .*http://${previewHost().replace(/\./g, "\\.")}`));
+    const page = await get(previewHost());
+    expect(page).toEqual({ status: 200, body: "version one\n" });
+    const status = ok(await alice(["project", "status", "shop"]), "project status").stdout;
+    expect(status).toContain(sha1.slice(0, 7));
+    expect(status).toMatch(/live/);
+    // Tagged by commit in the team's registry namespace: a digest that can be promoted later.
+    expect(ok(await alice(["images"]), "images").stdout).toMatch(new RegExp(`^${TEAM}/shop/web +${sha1}`, "m"));
+  }, 420_000);
+
+  it("the URL opens in Chromium after Berth's sign-in", async () => {
+    browser = await launchBrowser();
+    const page = await browser.ctx.newPage();
+    await page.goto(`http://${previewHost()}/`);
+    await page.waitForURL((u) => u.host === new URL(b.url).host);
+    const login = page.getByTestId("login-form");
+    await login.locator('input[name="username"]').fill("alice");
+    await login.locator('input[name="password"]').fill(PASSWORD);
+    await login.locator('button[type="submit"]').click();
+    await page.waitForURL(`http://${previewHost()}/`);
+    expect((await page.textContent("body"))?.trim()).toBe("version one");
+  }, 120_000);
+
+  it("a second push replaces the preview without a failed request", async () => {
+    await commit("version two");
+    let stop = false;
+    const seen = new Map<string, number>();
+    let failed = 0;
+    const loop = (async () => {
+      for (let i = 0; i < 5000 && !stop; i++) {
+        try {
+          const r = await get(previewHost());
+          if (r.status !== 200) failed++;
+          seen.set(r.body, (seen.get(r.body) ?? 0) + 1);
+        } catch {
+          failed++;
+        }
+      }
+    })();
+    const push = await gitOk(["push", remote(), BRANCH]);
+    stop = true;
+    await loop;
+    expect(push.stderr).toMatch(/remote: .*traffic moved/);
+    expect(failed).toBe(0);
+    expect(seen.get("version one\n")).toBeGreaterThan(0);
+    expect((await get(previewHost())).body).toBe("version two\n");
+  }, 420_000);
+
+  it("a push whose build fails names the step, and the previous commit keeps serving", async () => {
+    await commit("version three", () => fs.appendFileSync(path.join(repo, "web/Dockerfile"), "RUN false\n"));
+    const push = await git(["push", remote(), BRANCH]);
+    // The refs are in (post-receive cannot refuse them); the output says the deploy failed and where.
+    expect(push.stderr).toMatch(/remote: .*build web/);
+    expect(push.stderr).toMatch(/remote: .*RUN false/);
+    expect((await get(previewHost())).body).toBe("version two\n");
+    const status = ok(await alice(["project", "status", "shop"]), "project status").stdout;
+    expect(status).toMatch(/failed/);
+  }, 420_000);
+
+  it("deleting the branch removes its containers, volumes and route", async () => {
+    await gitOk(["push", remote(), `:${BRANCH}`]);
+    const ps = ok(await alice(["ps", "-a", "--format", "{{.Names}}"]), "ps").stdout;
+    expect(ps).not.toMatch(/feature-login--shop/);
+    const volumes = ok(await alice(["volume", "ls"]), "volume ls").stdout;
+    expect(volumes).not.toMatch(/feature-login--shop/);
+    // The edge may answer from its cached decision for a moment ("not running"); then as for a preview that never was.
+    await expect.poll(async () => (await get(previewHost())).status, { timeout: 30_000 }).toBe(404);
+  }, 420_000);
+});
