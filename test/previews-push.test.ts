@@ -90,6 +90,9 @@ describe("git push to a preview", () => {
   it("a push builds the app and ends with the preview's URL, which serves that commit", async () => {
     const created = ok(await alice(["project", "create", "shop"]), "project create");
     expect(created.stdout).toContain(`/git/${TEAM}/shop.git`);
+    // Data to test against: the api's volume starts as a copy-on-write snapshot of the team's volume "seed".
+    ok(await alice(["run", "--rm", "-v", "seed:/d", "busybox", "sh", "-c", "echo seeded > /d/f"]), "fill the seed volume");
+    fs.writeFileSync(path.join(repo, "berth.yaml"), "data:\n  data: seed\n");
     sha1 = await commit("version one");
     const push = await gitOk(["push", remote(), BRANCH]);
     const out = push.stderr;
@@ -103,6 +106,14 @@ describe("git push to a preview", () => {
     // Tagged by commit in the team's registry namespace: a digest that can be promoted later.
     expect(ok(await alice(["images"]), "images").stdout).toMatch(new RegExp(`^${TEAM}/shop/web +${sha1}`, "m"));
   }, 420_000);
+
+  it("the preview's volume starts with the seed's data, and its writes stay in the preview", async () => {
+    const api = "feature-login--shop-api-1";
+    expect(ok(await alice(["exec", api, "cat", "/data/f"]), "exec cat").stdout).toBe("seeded\n");
+    ok(await alice(["exec", api, "sh", "-c", "echo changed > /data/f"]), "exec write");
+    // The api wrote its page into the volume at start, and now changed f: the seed has neither.
+    expect(ok(await alice(["run", "--rm", "-v", "seed:/d", "busybox", "sh", "-c", "cat /d/f; ls /d"]), "read the seed").stdout).toBe("seeded\nf\n");
+  }, 120_000);
 
   it("the URL opens in Chromium after Berth's sign-in", async () => {
     browser = await launchBrowser();
@@ -159,6 +170,8 @@ describe("git push to a preview", () => {
     expect(ps).not.toMatch(/feature-login--shop/);
     const volumes = ok(await alice(["volume", "ls"]), "volume ls").stdout;
     expect(volumes).not.toMatch(/feature-login--shop/);
+    // The seed the preview started from is untouched and stays.
+    expect(volumes).toMatch(/\bseed\b/);
     // The edge may answer from its cached decision for a moment ("not running"); then as for a preview that never was.
     await expect.poll(async () => (await get(previewHost())).status, { timeout: 30_000 }).toBe(404);
   }, 420_000);

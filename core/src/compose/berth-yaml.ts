@@ -32,6 +32,11 @@ export const BerthYaml = z.strictObject({
   ttl: z.string().min(1).optional(),
   /** A command run in a one-off container of the web service's new image before traffic moves to it. */
   release: z.string().min(1).optional(),
+  /**
+   * Data to test against: a compose volume of the preview → the team's volume it starts from, as a
+   * copy-on-write snapshot (made once, when the preview first needs it; its writes stay in it).
+   */
+  data: z.record(z.string().min(1), z.string().min(1)).optional(),
 });
 export type BerthYaml = z.infer<typeof BerthYaml>;
 

@@ -16,6 +16,7 @@ import { buildService, inside } from "./build.js";
 import { PREVIEW_LABEL } from "./labels.js";
 import { branchSlug, previewImageTag, previewStackName, projectSlug } from "./names.js";
 import { untilAnswers } from "./ready.js";
+import { seedVolumes } from "./data.js";
 import { runRelease } from "./release.js";
 import { readSource, type PreviewSource } from "./source.js";
 
@@ -189,6 +190,8 @@ export async function deployPreview(deps: PreviewDeps, input: DeployPreviewInput
       say(`traffic moved to ${keep.row.name}`);
       at("start");
     };
+    at("data");
+    await seedVolumes(s, team.id, project, src.config.data ?? {}, say);
     at("start");
     input.onPhase?.("deploying");
     const up = await stackUp(s, actor, project, [], { startFirst: { [src.web.service]: ready }, onEvent: (e: StackEvent) => say(` ${e.kind} ${e.name}  ${e.status}${e.error ? `: ${e.error}` : ""}`) });
