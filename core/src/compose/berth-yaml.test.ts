@@ -25,7 +25,7 @@ describe("berth.yaml", () => {
   it("names an unknown key and the keys allowed where it is", () => {
     const top = error(() => parseBerthYaml("compse: x.yaml\n"));
     expect(isInvalidArgument(top)).toBe(true);
-    expect(top.message).toBe('berth.yaml: unknown key "compse" at the top level: the keys allowed there are compose, dockerfile, web, ttl, release');
+    expect(top.message).toBe('berth.yaml: unknown key "compse" at the top level: the keys allowed there are compose, dockerfile, web, ttl, release, data');
     expect(error(() => parseBerthYaml("web:\n  health:\n    path: /\n    code: 200\n")).message).toBe('berth.yaml: unknown key "web.health.code" under web.health: the keys allowed there are path, status');
   });
 
