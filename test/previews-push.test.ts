@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "./browser.js";
 import { CLI, ROOT, run, useInstance, type RunResult } from "./harness.js";
 
-const b = useInstance();
+// Expired previews are looked for every second here (a minute by default).
+const b = useInstance({ env: { BERTH_PREVIEW_EXPIRY_INTERVAL_MS: "1000" } });
 const FIXTURE = path.join(ROOT, "test/fixtures/previews/app");
 const TEAM = "acme";
 const PASSWORD = "alice-has-a-long-password";
@@ -92,7 +93,7 @@ describe("git push to a preview", () => {
     expect(created.stdout).toContain(`/git/${TEAM}/shop.git`);
     // Data to test against: the api's volume starts as a copy-on-write snapshot of the team's volume "seed".
     ok(await alice(["run", "--rm", "-v", "seed:/d", "busybox", "sh", "-c", "echo seeded > /d/f"]), "fill the seed volume");
-    fs.writeFileSync(path.join(repo, "berth.yaml"), "data:\n  data: seed\n");
+    fs.writeFileSync(path.join(repo, "berth.yaml"), "data:\n  data: seed\nttl: 1h\n");
     sha1 = await commit("version one");
     const push = await gitOk(["push", remote(), BRANCH]);
     const out = push.stderr;
@@ -174,5 +175,26 @@ describe("git push to a preview", () => {
     expect(volumes).toMatch(/\bseed\b/);
     // The edge may answer from its cached decision for a moment ("not running"); then as for a preview that never was.
     await expect.poll(async () => (await get(previewHost())).status, { timeout: 30_000 }).toBe(404);
+  }, 420_000);
+
+  it("a preview not deployed again within berth.yaml's ttl is removed; the branch stays and says why", async () => {
+    // Back (berth.yaml says ttl: 1h); then its deadline moved an hour back, as if the hour had passed.
+    // The branch again, without the commit whose build fails.
+    await gitOk(["reset", "-q", "--hard", "HEAD~1"]);
+    await gitOk(["push", remote(), BRANCH]);
+    // The edge may still hold its answer for the deleted preview for a moment.
+    await expect.poll(async () => (await get(previewHost())).body, { timeout: 30_000 }).toBe("version two\n");
+    const file = path.join(b.home, "edge", "routes.json");
+    const routes = JSON.parse(fs.readFileSync(file, "utf8")) as { generation: number; routes: Record<string, { labels: Record<string, string> }> };
+    const route = Object.values(routes.routes).find((r) => r.labels.branch === BRANCH)!;
+    expect(Date.parse(route.labels.expiresAt!) - Date.now()).toBeGreaterThan(50 * 60_000);
+    route.labels.expiresAt = new Date(Date.now() - 60_000).toISOString();
+    fs.writeFileSync(`${file}.test`, JSON.stringify({ ...routes, generation: routes.generation + 1 }));
+    fs.renameSync(`${file}.test`, file);
+    await expect.poll(async () => (await get(previewHost())).status, { timeout: 60_000 }).toBe(404);
+    const status = ok(await alice(["project", "status", "shop"]), "project status").stdout;
+    expect(status).toMatch(/removed/);
+    const ps = ok(await alice(["ps", "-a", "--format", "{{.Names}}"]), "ps").stdout;
+    expect(ps).not.toMatch(/feature-login--shop/);
   }, 420_000);
 });

@@ -30,6 +30,7 @@ import { removePartialUploads } from "./src/server/uploads.js";
 import { gitHttpHandler } from "./src/server/git/index.js";
 import { loadPreviewEngine, setPreviewEngine } from "./src/server/projects/deployer.js";
 import { previewEngineFor } from "./src/server/previews/engine.js";
+import { startPreviewExpiry } from "./src/server/projects/expiry.js";
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
   } else {
     setPreviewEngine(previewEngineFor(services));
   }
+  const stopPreviewExpiry = startPreviewExpiry({ db, log, home: cfg.home }, cfg.previewExpiryIntervalMs);
   const guard = requestGuard({ publicUrl: cfg.url, maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes: cfg.maxUploadBytes, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, log });
 
   const trpc = createHTTPHandler({
@@ -178,6 +180,7 @@ async function main(): Promise<void> {
       process.exit(0);
     }, SHUTDOWN_GRACE_MS).unref();
     void (async () => {
+      stopPreviewExpiry();
       await sockets.close().catch(() => {});
       registry.close();
       server.close();

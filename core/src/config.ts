@@ -25,6 +25,7 @@ const EnvSchema = z.object({
   BERTH_UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(7 * 24 * 3600_000).default(15 * 60_000),
   BERTH_LOG_RETENTION_HOURS: z.coerce.number().min(0, "hours to keep a removed container's logs: 0 or more").max(24 * 365).default(24),
   BERTH_STATS_INTERVAL_MS: z.coerce.number().int().min(200, "the stats sampling interval is at least 200 ms").max(600_000).default(5_000),
+  BERTH_PREVIEW_EXPIRY_INTERVAL_MS: z.coerce.number().int().min(1_000, "previews are checked for expiry at most every second").max(3_600_000).default(60_000),
   BERTH_OIDC_ISSUER: z.string().url("the OpenID provider's issuer URL, such as https://login.example.com").optional(),
   BERTH_OIDC_CLIENT_ID: z.string().min(1).optional(),
   BERTH_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
@@ -70,6 +71,8 @@ export interface Config {
   oidc: OidcConfig | undefined;
   /** A module that deploys and removes branch previews, loaded at web's start instead of the built-in one. */
   previewDeployerModule: string | undefined;
+  /** How often web removes previews past their berth.yaml ttl. */
+  previewExpiryIntervalMs: number;
 }
 
 export interface OidcConfig {
@@ -126,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     statsIntervalMs: e.BERTH_STATS_INTERVAL_MS,
     oidc: oidcConfig(e),
     previewDeployerModule: e.BERTH_PREVIEW_DEPLOYER,
+    previewExpiryIntervalMs: e.BERTH_PREVIEW_EXPIRY_INTERVAL_MS,
   };
 }
 

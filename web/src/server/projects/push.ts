@@ -42,7 +42,7 @@ export const NOT_ENABLED = "preview deploys are not enabled on this Berth";
 
 /** Pushes to one branch run one after another: a later push waits for the earlier one's deploy. */
 const queues = new Map<string, Promise<unknown>>();
-function serially<T>(key: string, fn: () => Promise<T>): Promise<T> {
+export function serially<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const prev = queues.get(key) ?? Promise.resolve();
   const next = prev.catch(() => undefined).then(fn);
   const tail = next.catch(() => undefined);
