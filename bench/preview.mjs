@@ -6,7 +6,9 @@
 //          previous commit's preview running: build, start beside it, health, switch, old removed.
 //   cold:  no preview running (removed with its volumes) and the build cache cold for web's steps
 //          (a first RUN step that differs every time), as a first push of a branch.
-// Beside it, for context, the same change built and started by a script on the Docker daemon:
+// "berth git push" times the whole path a user waits for: `git push` of the commit to the project's
+// repository on Berth (hook, export, build, deploy) until the URL serves it; cold deletes the
+// branch first (untimed). Beside it, for context, the same change built and started by a script on the Docker daemon:
 // `docker build` of web, then Debian's `docker-compose up -d` (1.29) of the same file (cold: after
 // `down -v`, same cache-busting step), until the page answers with the new commit on a loopback
 // port (`up -t 0`: no stop grace for the old container). Interleaved (docker, berth, docker, berth…) after a warm-up; medians and ratios.
@@ -32,8 +34,9 @@ let seq = 0;
 const sha = () => (Date.now().toString(16) + (seq++).toString(16).padStart(4, "0")).padEnd(40, "0").slice(0, 40);
 
 /** A checkout at `commit`: the page names it; cold ones start web's Dockerfile with a step that differs every time. */
-function checkout(dir, commit, cold) {
-  fs.rmSync(dir, { recursive: true, force: true });
+function checkout(dir, commit, cold, keepGit = false) {
+  if (keepGit) for (const f of fs.readdirSync(dir)) if (f !== ".git") fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+  if (!keepGit) fs.rmSync(dir, { recursive: true, force: true });
   fs.cpSync(FIXTURE, dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "web/www/index.html"), `commit ${commit}\n`);
   if (cold) {
@@ -87,6 +90,20 @@ const preview = { teamId: team.id, teamName: team.name, project: "shop", branch:
 const berthDir = path.join(work, "berth");
 let url;
 
+// The git side: a project of its own, pushed to as a user would (the admin's token as the password).
+const GIT_BRANCH = "bench";
+const gitDir = path.join(work, "git");
+const gitEnv = { ...process.env, HOME: work, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", GIT_AUTHOR_NAME: "bench", GIT_AUTHOR_EMAIL: "bench@example.com", GIT_COMMITTER_NAME: "bench", GIT_COMMITTER_EMAIL: "bench@example.com" };
+process.env.BERTH_TEAM = "bench";
+berth.berth("project", "create", "site");
+const gitRemote = new URL(`${berth.url}/git/bench/site.git`);
+gitRemote.username = "bench";
+gitRemote.password = berth.token;
+const gitHost = `${GIT_BRANCH}--site--bench.localhost:${berth.edgePort}`;
+const gitPush = (refspec) => sh("git", ["push", "-q", gitRemote.toString(), refspec], { cwd: gitDir, env: gitEnv });
+fs.mkdirSync(gitDir);
+sh("git", ["init", "-q", "-b", GIT_BRANCH], { cwd: gitDir, env: gitEnv });
+
 const dockerDir = path.join(work, "docker");
 const dockerPort = 20000 + (process.pid % 20000);
 /** Cold: nothing of the project left (untimed, as the preview's removal on Berth's side). */
@@ -112,6 +129,17 @@ const sides = {
       return performance.now() - t0;
     },
   }),
+  "berth git push": async (cold) => {
+    const commit = sha();
+    if (cold) gitPush(`:${GIT_BRANCH}`);
+    checkout(gitDir, commit, cold, true);
+    sh("git", ["add", "-A"], { cwd: gitDir, env: gitEnv });
+    sh("git", ["commit", "-q", "-m", commit], { cwd: gitDir, env: gitEnv });
+    const t0 = performance.now();
+    gitPush(`HEAD:refs/heads/${GIT_BRANCH}`);
+    await until({ host: "127.0.0.1", port: berth.edgePort, headers: { host: gitHost, authorization: `Bearer ${berth.token}` } }, commit);
+    return performance.now() - t0;
+  },
   "berth deployPreview": async (cold) => {
     const commit = sha();
     if (cold) await removePreview({ services }, { ...preview, onLine: () => {} });
