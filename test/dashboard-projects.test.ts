@@ -1,7 +1,7 @@
 /**
  * The Projects pages in real headless Chromium against a whole Berth: lena (member of crew) pushes
- * a branch that deploys and one whose deploy fails (through a small preview engine written here:
- * the seam, not the thing under test); the list shows the project, the detail page its branches
+ * a branch that deploys (Berth's own preview engine builds and starts it) and one whose build
+ * fails; the list shows the project, the detail page its branches
  * with commit, state, preview link and log, and Redeploy for lena; vic (viewer) sees no Redeploy.
  */
 import { spawnSync } from "node:child_process";
@@ -17,21 +17,7 @@ const TEAM = "crew";
 const PASSWORDS = { lena: "lena-has-a-long-password", vic: "vic-has-a-long-password" };
 const SHOTS = path.join(ROOT, ".test-results", "screenshots");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-dash-projects-"));
-const deployer = path.join(work, "deployer.mjs");
-fs.writeFileSync(
-  deployer,
-  `import fs from "node:fs";
-import path from "node:path";
-export async function deploy(i) {
-  const page = fs.readFileSync(path.join(i.dir, "index.html"), "utf8").trim();
-  i.onLine("the page says " + page);
-  if (page.includes("FAIL")) throw new Error("step build: the page asked to fail");
-  return { url: "http://" + i.branch + "--" + i.project + "--" + i.teamName + ".localhost/" };
-}
-export async function remove() {}
-`,
-);
-const b = useInstance({ env: { BERTH_PREVIEW_DEPLOYER: deployer } });
+const b = useInstance();
 let lenaToken = "";
 const src = path.join(work, "src");
 const gitEnv = { ...process.env, HOME: work, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e" };
@@ -83,11 +69,12 @@ describe("projects pages", () => {
     u.password = lenaToken;
     await git("init", "-q", "-b", "main");
     fs.writeFileSync(path.join(src, "index.html"), "hello\n");
+    fs.writeFileSync(path.join(src, "Dockerfile"), 'FROM busybox\nCOPY index.html /www/index.html\nEXPOSE 8080\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n');
     await git("add", ".");
     await git("commit", "-q", "-m", "one");
     await git("push", u.toString(), "main");
     await git("checkout", "-q", "-b", "broken");
-    fs.writeFileSync(path.join(src, "index.html"), "FAIL\n");
+    fs.appendFileSync(path.join(src, "Dockerfile"), "RUN false\n");
     await git("commit", "-q", "-am", "two");
     await git("push", u.toString(), "broken");
 
@@ -104,12 +91,12 @@ describe("projects pages", () => {
       await page.getByTestId("project-branches").waitFor();
       const main = page.locator('[data-testid="branch-row"][data-name="main"]');
       expect(await main.getAttribute("data-state")).toBe("live");
-      expect(await main.getByTestId("branch-url").getAttribute("href")).toBe(`http://main--shop--${TEAM}.localhost/`);
+      expect(await main.getByTestId("branch-url").getAttribute("href")).toBe(`http://main--shop--${TEAM}.localhost:${b.edgePort}/`);
       const broken = page.locator('[data-testid="branch-row"][data-name="broken"]');
       expect(await broken.getAttribute("data-state")).toBe("failed");
-      expect(await broken.getByTestId("branch-error").innerText()).toBe("step build: the page asked to fail");
+      expect(await broken.getByTestId("branch-error").innerText()).toMatch(/failed at "build web"/);
       await broken.getByTestId("branch-log-toggle").click();
-      await page.getByTestId("branch-log").getByText("the page says FAIL").waitFor();
+      await page.getByTestId("branch-log").getByText("RUN false", { exact: false }).first().waitFor();
       expect(await page.getByTestId("branch-redeploy").count()).toBe(2);
       // deleting a project is an admin's
       expect(await page.getByTestId("project-remove").count()).toBe(0);
@@ -120,7 +107,7 @@ describe("projects pages", () => {
       await main.getByTestId("branch-redeploy").click();
       const res = await answered;
       expect(res.status()).toBe(200);
-      expect(JSON.stringify(await res.json())).toContain(`"url":"http://main--shop--${TEAM}.localhost/"`);
+      expect(JSON.stringify(await res.json())).toContain(`"url":"http://main--shop--${TEAM}.localhost:${b.edgePort}/"`);
       await page.locator('[data-testid="branch-row"][data-name="main"][data-state="live"]').waitFor();
       expect(errors).toEqual([]);
     } finally {
