@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
+import Database from "better-sqlite3";
 import fs from "node:fs";
 import http from "node:http";
 import type net from "node:net";
@@ -265,6 +266,15 @@ describe("a project following an outside repository", () => {
     secret = /webhook secret: (\S+)/.exec(r.stderr)?.[1] ?? "";
     expect(secret).toMatch(/^whsec_/);
     expect(ok(await as("alice", ["project", "status", "mirror", "--format", "json"])).stdout).not.toContain(secret);
+    // At rest it is sealed with the site key: the database alone does not give it away.
+    const db = new Database(path.join(b.home, "berth.db"), { readonly: true });
+    try {
+      const row = db.prepare("SELECT webhookSecret FROM Project WHERE name = 'mirror'").get() as { webhookSecret: string };
+      expect(row.webhookSecret).toMatch(/^v1:/);
+      expect(row.webhookSecret).not.toContain(secret.slice(6));
+    } finally {
+      db.close();
+    }
   });
 
   it("refuses a webhook with a wrong signature and fetches nothing", async () => {

@@ -6,6 +6,7 @@ import { randomSecret, newRowId } from "../auth/crypto.js";
 import { previewEngine } from "./deployer.js";
 import { handlePush, type PushDeps } from "./push.js";
 import { initRepo, repoPath } from "./repo.js";
+import { sealWebhookSecret } from "./webhook-secret.js";
 import { checkUpstreamUrl, deployChanges, fetchBranches } from "./upstream.js";
 
 type Deps = PushDeps;
@@ -60,11 +61,13 @@ export async function createProject(s: Deps, team: { id: string; name: string },
   const upstreamUrl = input.from ? checkUpstreamUrl(input.from) : null;
   if (await s.db.project.findUnique({ where: { teamId_name: { teamId: team.id, name: input.name } } })) throw new AlreadyExists(`project ${input.name} already exists in team ${team.name}`);
   const webhookSecret = upstreamUrl ? randomSecret("whsec_") : null;
+  const id = newRowId();
   const dir = repoPath(team.id, input.name);
   // A folder left by a project removed half-way is not anyone's history: start clean.
   await fs.rm(dir, { recursive: true, force: true });
   await initRepo(dir, input.defaultBranch);
-  const row = await s.db.project.create({ data: { id: newRowId(), teamId: team.id, name: input.name, createdById: userId, defaultBranch: input.defaultBranch, upstreamUrl, webhookSecret }, include: WITH_COUNT });
+  const sealed = webhookSecret ? await sealWebhookSecret(id, webhookSecret) : null;
+  const row = await s.db.project.create({ data: { id, teamId: team.id, name: input.name, createdById: userId, defaultBranch: input.defaultBranch, upstreamUrl, webhookSecret: sealed }, include: WITH_COUNT });
   return { project: summary(team.name, row), webhookSecret };
 }
 
@@ -111,7 +114,7 @@ export async function setUpstream(db: PrismaClient, teamId: string, name: string
   const p = await findProject(db, teamId, name);
   const upstreamUrl = url ? checkUpstreamUrl(url) : null;
   const webhookSecret = upstreamUrl ? randomSecret("whsec_") : null;
-  await db.project.update({ where: { id: p.id }, data: { upstreamUrl, webhookSecret } });
+  await db.project.update({ where: { id: p.id }, data: { upstreamUrl, webhookSecret: webhookSecret ? await sealWebhookSecret(p.id, webhookSecret) : null } });
   return { upstreamUrl, webhookSecret };
 }
 

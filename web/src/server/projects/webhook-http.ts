@@ -10,6 +10,7 @@ import { sendJson } from "../errors.js";
 import type { Services } from "../services.js";
 import { deployChanges, dropBranch, fetchBranches, fetchRequest, type BranchChange } from "./upstream.js";
 import { verifyWebhook, webhookAction } from "./webhook.js";
+import { openWebhookSecret } from "./webhook-secret.js";
 
 export const WEBHOOK_PATH = /^\/git\/([^/]+)\/([^/]+)\/webhook$/;
 const MAX_PAYLOAD = 8 * 1024 * 1024;
@@ -50,7 +51,7 @@ async function receive(s: Services, req: IncomingMessage, res: ServerResponse, t
   // An unknown project, one that follows no outside repository and a wrong signature answer
   // alike, so no one learns which projects exist; the audit log keeps the reason.
   if (!team || !project || !project.webhookSecret || !project.upstreamUrl) return error(res, 401, "Unauthenticated", REFUSED);
-  const verdict = verifyWebhook(req.headers, body, project.webhookSecret);
+  const verdict = verifyWebhook(req.headers, body, await openWebhookSecret(project.id, project.webhookSecret));
   const audit = (result: string, detail: string) => recordAudit(s.db, s.log, { actorId: null, actorName: "webhook", teamId: team.id, teamName: team.name, action: "project.webhook", target: name, result, detail }, requestOrigin(req));
   if (!verdict.ok) {
     await audit("Unauthenticated", verdict.reason);
