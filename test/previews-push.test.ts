@@ -197,4 +197,20 @@ describe("git push to a preview", () => {
     const ps = ok(await alice(["ps", "-a", "--format", "{{.Names}}"]), "ps").stdout;
     expect(ps).not.toMatch(/feature-login--shop/);
   }, 420_000);
+
+  it("berth preview ls lists it; berth preview rm removes it and the branch stays", async () => {
+    // The expired preview's branch is still in git: redeploy brings it back.
+    ok(await alice(["project", "redeploy", "shop", "--branch", BRANCH]), "project redeploy");
+    await expect.poll(async () => (await get(previewHost())).body, { timeout: 30_000 }).toBe("version two\n");
+    const ls = JSON.parse(ok(await alice(["preview", "ls", "--format", "json"]), "preview ls").stdout) as { project: string; branch: string; state: string; url: string }[];
+    expect(ls).toEqual([expect.objectContaining({ project: "shop", branch: BRANCH, state: "live", url: `http://${previewHost()}/` })]);
+    ok(await alice(["preview", "rm", "shop", BRANCH]), "preview rm");
+    await expect.poll(async () => (await get(previewHost())).status, { timeout: 30_000 }).toBe(404);
+    expect(JSON.parse(ok(await alice(["preview", "ls", "--format", "json"]), "preview ls").stdout)).toEqual([]);
+    expect(ok(await alice(["project", "status", "shop"]), "project status").stdout).toMatch(/removed/);
+    // A branch without a preview says so.
+    const none = await alice(["preview", "rm", "shop", "no-such-branch"]);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toMatch(/no preview of shop for branch no-such-branch/);
+  }, 420_000);
 });

@@ -45,6 +45,7 @@ import * as volumeCmd from "./commands/volume.js";
 import * as portLinkCmd from "./commands/port-link.js";
 import * as stackCmd from "./commands/stack.js";
 import * as projectCmd from "./commands/project.js";
+import * as previewCmd from "./commands/preview.js";
 import * as cpCmd from "./commands/cp.js";
 import * as diffCmd from "./commands/diff.js";
 import { registerContainerCommands } from "./commands/container-commands.js";
@@ -129,6 +130,7 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   portLinkCmd.register(program);
   stackCmd.register(program);
   projectCmd.register(program);
+  previewCmd.register(program);
   cpCmd.register(program);
   diffCmd.register(program);
   teamCmd.register(program);

@@ -29,7 +29,7 @@ export async function sweepExpiredPreviews(s: Deps, now = Date.now()): Promise<{
       const row = await s.db.projectBranch.findUnique({ where: { projectId_name: { projectId: project.id, name: branch } } });
       const lines: string[] = [];
       await engine.remove({ teamId: project.teamId, teamName: project.team.name, projectId: project.id, project: project.name, branch, onLine: (l) => lines.push(l) });
-      if (row) await s.db.projectBranch.update({ where: { projectId_name: { projectId: project.id, name: branch } }, data: { state: "removed", url: null, error: `expired: not deployed again within its ttl (until ${expiresAt}); push the branch to deploy it again`, log: lines.join("\n") } });
+      if (row) await s.db.projectBranch.update({ where: { projectId_name: { projectId: project.id, name: branch } }, data: { state: "removed", url: null, error: `expired: not deployed again within its ttl (until ${expiresAt}); berth project redeploy ${project.name} --branch ${branch}, or a new push, deploys it again`, log: lines.join("\n") } });
       s.log.info({ project: project.name, branch, expiresAt }, "preview expired: removed");
       removed.push({ project: project.name, branch });
     });

@@ -1,11 +1,11 @@
 /** Projects as team objects: create (with its repository), list, inspect, remove, follow an outside repository. */
 import fs from "node:fs/promises";
-import { AlreadyExists, config, NotFound } from "@berth/core";
+import { AlreadyExists, config, FailedPrecondition, NotFound } from "@berth/core";
 import type { PrismaClient } from "@berth/core/db";
 import { randomSecret, newRowId } from "../auth/crypto.js";
 import { previewEngine } from "./deployer.js";
-import { handlePush, type PushDeps } from "./push.js";
-import { initRepo, repoPath } from "./repo.js";
+import { handlePush, serially, type PushDeps } from "./push.js";
+import { branchHeads, initRepo, repoPath } from "./repo.js";
 import { sealWebhookSecret } from "./webhook-secret.js";
 import { checkUpstreamUrl, deployChanges, fetchBranches } from "./upstream.js";
 
@@ -132,8 +132,42 @@ export async function syncProject(s: Deps, teamId: string, name: string): Promis
 export async function redeployBranch(s: Deps, teamId: string, name: string, branch: string): Promise<{ state: string; url: string | null; error: string | null; lines: string[] }> {
   const p = await findProject(s.db, teamId, name);
   const b = await s.db.projectBranch.findUnique({ where: { projectId_name: { projectId: p.id, name: branch } } });
-  if (!b || b.state === "removed") throw new NotFound(`branch ${branch} of project ${name} not found (or deleted): see berth project status ${name}`);
+  // A preview removed by its ttl or `preview rm` comes back while its branch is still in git.
+  const head = b ? (await branchHeads(repoPath(teamId, p.name))).get(branch) : undefined;
+  if (!b || (b.state === "removed" && !head)) throw new NotFound(`branch ${branch} of project ${name} not found (or deleted): see berth project status ${name}`);
+  const sha = head ?? b.sha;
   const lines: string[] = [];
-  const r = await handlePush(s, { teamId, project: name, branch, oldSha: b.sha, newSha: b.sha, deleted: false, trusted: b.trusted, onLine: (l) => lines.push(l) });
+  const r = await handlePush(s, { teamId, project: name, branch, oldSha: b.sha, newSha: sha, deleted: false, trusted: b.trusted, onLine: (l) => lines.push(l) });
   return { state: r.state, url: r.url ?? null, error: r.error ?? null, lines };
+}
+
+export interface PreviewSummary {
+  project: string;
+  branch: string;
+  sha: string;
+  state: string;
+  url: string | null;
+  updatedAt: string;
+}
+
+/** `berth preview ls`: the team's branch previews that exist (any state but removed), newest first. */
+export async function listPreviews(db: PrismaClient, teamId: string): Promise<PreviewSummary[]> {
+  const rows = await db.projectBranch.findMany({ where: { project: { teamId }, state: { not: "removed" } }, include: { project: { select: { name: true } } }, orderBy: { updatedAt: "desc" } });
+  return rows.map((b) => ({ project: b.project.name, branch: b.name, sha: b.sha, state: b.state, url: b.url, updatedAt: b.updatedAt.toISOString() }));
+}
+
+/** `berth preview rm`: removes a branch's preview (containers, volumes, route); the branch stays in git and its next push deploys again. */
+export async function removeBranchPreview(s: Deps, team: { id: string; name: string }, name: string, branch: string, by: string): Promise<{ lines: string[] }> {
+  const p = await findProject(s.db, team.id, name);
+  const key = { projectId_name: { projectId: p.id, name: branch } };
+  const engine = previewEngine();
+  if (!engine) throw new FailedPrecondition("preview deploys are not enabled on this Berth");
+  return serially(`${team.id}/${p.name}/${branch}`, async () => {
+    const b = await s.db.projectBranch.findUnique({ where: key });
+    if (!b || b.state === "removed") throw new NotFound(`no preview of ${name} for branch ${branch}: see berth preview ls`);
+    const lines: string[] = [];
+    await engine.remove({ teamId: team.id, teamName: team.name, projectId: p.id, project: p.name, branch, onLine: (l) => lines.push(l) });
+    await s.db.projectBranch.update({ where: key, data: { state: "removed", url: null, error: `removed by ${by} (berth preview rm): berth project redeploy ${name} --branch ${branch}, or a new push, deploys it again`, log: lines.join("\n") } });
+    return { lines };
+  });
 }

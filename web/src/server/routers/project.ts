@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { router, teamProcedure } from "../trpc.js";
 import { BranchName, ProjectName } from "../projects/names.js";
-import { branchLog, createProject, redeployBranch, getProject, listBranches, listProjects, removeProject, setUpstream, syncProject } from "../projects/service.js";
+import { branchLog, createProject, listPreviews, redeployBranch, removeBranchPreview, getProject, listBranches, listProjects, removeProject, setUpstream, syncProject } from "../projects/service.js";
 
 export type { ProjectSummary, BranchSummary } from "../projects/service.js";
 
@@ -45,6 +45,14 @@ export const projectRouter = router({
   redeploy: teamProcedure("project.push")
     .input(z.object({ name: ProjectName, branch: BranchName }))
     .mutation(({ ctx, input }) => redeployBranch(ctx.services, ctx.actor.team.id, input.name, input.branch)),
+
+  /** The team's branch previews (`berth preview ls`). */
+  previews: teamProcedure("project.read").query(({ ctx }) => listPreviews(ctx.services.db, ctx.actor.team.id)),
+
+  /** Removes one branch's preview; the branch stays, its next push deploys again (`berth preview rm`). */
+  removePreview: teamProcedure("project.push")
+    .input(z.object({ name: ProjectName, branch: BranchName }))
+    .mutation(({ ctx, input }) => removeBranchPreview(ctx.services, ctx.actor.team, input.name, input.branch, ctx.actor.userName)),
 
   sync: teamProcedure("project.sync")
     .input(z.object({ name: ProjectName }))
