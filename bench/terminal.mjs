@@ -115,7 +115,13 @@ try {
     await page.keyboard.press("x");
     const ms = await page.evaluate(() => window.__echo);
     if (i >= warmup) echo.push(ms);
-    if (i % 40 === 39) await page.keyboard.press("Control+U");
+    if (i % 40 === 39) {
+      // Erase the line and wait until the erase is drawn: the next key's count must not start from a stale screen.
+      const xs = () => (document.querySelector('[data-testid="terminal-screen"] .xterm-rows')?.textContent?.match(/x/g) ?? []).length;
+      const shown = await page.evaluate(xs);
+      await page.keyboard.press("Control+U");
+      await page.waitForFunction(`(${xs})() < ${shown}`);
+    }
     if (i % 10 === 9) progress(`echo ${i + 1}/${warmup + keys}: last ${ms.toFixed(1)} ms`);
   }
 

@@ -143,7 +143,20 @@ describe("dashboard pages", () => {
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
     await page.getByTestId("user-menu").click();
     await page.getByRole("menuitemradio", { name: "System" }).click();
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBeUndefined();
+    // "System" is resolved into data-theme (one dark palette in the stylesheet), and follows the system live.
+    const shown = () => page.evaluate(() => ({ theme: document.documentElement.dataset.theme, bg: getComputedStyle(document.body).backgroundColor }));
+    expect(await shown()).toEqual({ theme: "light", bg: "rgb(246, 247, 249)" });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await poll(shown).toEqual({ theme: "dark", bg: "rgb(15, 18, 24)" });
+    // A dark system on a fresh load: dark before the first paint (the theme script runs in <head>).
+    await page.reload({ waitUntil: "commit" });
+    await page.waitForFunction(() => document.body !== null);
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+    await page.getByTestId("overview-running").waitFor();
+    expect(await shown()).toEqual({ theme: "dark", bg: "rgb(15, 18, 24)" });
+    await page.emulateMedia({ colorScheme: "light" });
+    await poll(shown).toEqual({ theme: "light", bg: "rgb(246, 247, 249)" });
+    await page.emulateMedia({ colorScheme: null });
   });
 
   it("containers: a member gets run and per-row actions; the list filters, and follows state changes live", async () => {

@@ -124,6 +124,17 @@ describe("shared terminals", () => {
     await checkA11y(pa);
   });
 
+  it("runs no endless animation while the terminal has focus (an idle page draws no frames)", async () => {
+    await pa.getByTestId("terminal-screen").click();
+    const endless = await pa.evaluate(() =>
+      document
+        .getAnimations()
+        .filter((a) => a.playState === "running" && a.effect?.getComputedTiming().iterations === Infinity)
+        .map((a) => (a as CSSAnimation).animationName ?? "an animation"),
+    );
+    expect(endless).toEqual([]);
+  });
+
   it("follows the driver's size: a smaller window changes stty size", async () => {
     const view = pa.getByTestId("terminal-view");
     const before = `${await view.getAttribute("data-rows")} ${await view.getAttribute("data-cols")}`;

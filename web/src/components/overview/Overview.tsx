@@ -106,49 +106,6 @@ export function Overview() {
             </Table>
           )}
         </Card>
-        <Card title="Hosts" data-testid="overview-hosts">
-          {!u ? (
-            <Loading />
-          ) : u.hosts.length === 0 ? (
-            <EmptyState icon={<Server size={28} />} title="No host has registered" command="npm start">
-              A host appears here once its worker starts.
-            </EmptyState>
-          ) : (
-            <Table caption="Hosts">
-              <thead>
-                <tr>
-                  <th scope="col">Host</th>
-                  <th scope="col">State</th>
-                  <th scope="col" className="num">Load (1 min)</th>
-                  <th scope="col" className="num">Memory</th>
-                  <th scope="col" className="num">Running</th>
-                  <th scope="col" className="num">Containers</th>
-                </tr>
-              </thead>
-              <tbody>
-                {u.hosts.map((h) => {
-                  const fresh = Date.now() - Date.parse(h.lastSeenAt) < HOST_FRESH_MS;
-                  const r = h.resources;
-                  const hl = r ? loadView(r.load1, r.cpus) : undefined;
-                  return (
-                    <tr key={h.id} data-testid="overview-host">
-                      <td>{h.name}</td>
-                      <td>
-                        <StatusDot state={fresh ? "ok" : "dead"} label={fresh ? "online" : `last seen ${formatAgo(h.lastSeenAt)}`} />
-                      </td>
-                      <td className="num nowrap" data-testid="host-load" title={hl ? `${hl.value} ${hl.hint}` : undefined}>
-                        {hl ? `${hl.value} on ${r!.cpus} CPU${r!.cpus === 1 ? "" : "s"}` : "–"}
-                      </td>
-                      <td className="num nowrap">{r ? `${formatSize(r.memUsed)} of ${formatSize(r.memTotal)}` : "–"}</td>
-                      <td className="num">{h.running}</td>
-                      <td className="num">{h.containers}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </Table>
-          )}
-        </Card>
         <Card title="Recent builds" actions={<ButtonLink size="sm" variant="ghost" href={teamHref(team, "/builds")}>All builds</ButtonLink>} data-testid="overview-builds">
           {builds.isError ? (
             <ErrorBox error={builds.error} />
@@ -185,7 +142,51 @@ export function Overview() {
             </Table>
           )}
         </Card>
-        <Card title="Recent events" actions={<ButtonLink size="sm" variant="ghost" href={teamHref(team, "/events")}>All events</ButtonLink>} data-testid="overview-events">
+        {/* Hosts and events span both columns: a host's figures do not fit half a page (on a phone the cells wrap). */}
+        <Card title="Hosts" className="span-2" data-testid="overview-hosts">
+          {!u ? (
+            <Loading />
+          ) : u.hosts.length === 0 ? (
+            <EmptyState icon={<Server size={28} />} title="No host has registered" command="npm start">
+              A host appears here once its worker starts.
+            </EmptyState>
+          ) : (
+            <Table caption="Hosts" className="wrap">
+              <thead>
+                <tr>
+                  <th scope="col">Host</th>
+                  <th scope="col">State</th>
+                  <th scope="col" className="num">Load (1 min)</th>
+                  <th scope="col" className="num">Memory</th>
+                  <th scope="col" className="num">Containers</th>
+                </tr>
+              </thead>
+              <tbody>
+                {u.hosts.map((h) => {
+                  const fresh = Date.now() - Date.parse(h.lastSeenAt) < HOST_FRESH_MS;
+                  const r = h.resources;
+                  const hl = r ? loadView(r.load1, r.cpus) : undefined;
+                  return (
+                    <tr key={h.id} data-testid="overview-host">
+                      <td>{h.name}</td>
+                      <td>
+                        <StatusDot state={fresh ? "ok" : "dead"} label={fresh ? "online" : `last seen ${formatAgo(h.lastSeenAt)}`} />
+                      </td>
+                      <td className="num" data-testid="host-load" title={hl ? `${hl.value} ${hl.hint}` : undefined}>
+                        {hl ? `${hl.value} on ${r!.cpus} CPU${r!.cpus === 1 ? "" : "s"}` : "–"}
+                      </td>
+                      <td className="num">{r ? `${formatSize(r.memUsed)} of ${formatSize(r.memTotal)}` : "–"}</td>
+                      <td className="num">
+                        {h.running} running of {h.containers}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </Table>
+          )}
+        </Card>
+        <Card title="Recent events" className="span-2" actions={<ButtonLink size="sm" variant="ghost" href={teamHref(team, "/events")}>All events</ButtonLink>} data-testid="overview-events">
           <RecentEvents />
         </Card>
       </div>

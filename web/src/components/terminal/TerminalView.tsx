@@ -51,7 +51,10 @@ export function TerminalView({ team, container, join, onSession }: TerminalViewP
     void (async () => {
       const [{ Terminal }, { FitAddon }] = await Promise.all([import("@xterm/xterm"), import("@xterm/addon-fit")]);
       if (disposed || !host.current) return;
-      const t = new Terminal({ cursorBlink: true, fontSize: 14, fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace", scrollback: 5000, allowProposedApi: false });
+      // A steady cursor: xterm's blink is a CSS animation of the cursor's colours, which Chromium
+      // runs on the main thread every frame while the terminal has focus; that constant repaint
+      // delayed each echoed key by about a frame (bench/terminal.mjs) and kept the CPU busy while idle.
+      const t = new Terminal({ cursorBlink: false, fontSize: 14, fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace", scrollback: 5000, allowProposedApi: false });
       term = t;
       const fit = new FitAddon();
       t.loadAddon(fit);
