@@ -94,6 +94,11 @@ describe("git push to a preview", () => {
     // Data to test against: the api's volume starts as a copy-on-write snapshot of the team's volume "seed".
     ok(await alice(["run", "--rm", "-v", "seed:/d", "busybox", "sh", "-c", "echo seeded > /d/f"]), "fill the seed volume");
     fs.writeFileSync(path.join(repo, "berth.yaml"), "data:\n  data: seed\nttl: 1h\n");
+    // A preview variable, secret: the compose file interpolates it; listed masked, sealed at rest.
+    ok(await alice(["project", "env", "shop", "set", "GREETING=hello-from-env", "--secret"]), "project env set");
+    const env = ok(await alice(["project", "env", "shop"]), "project env").stdout;
+    expect(env).toMatch(/GREETING +•+ +yes/);
+    expect(env).not.toContain("hello-from-env");
     sha1 = await commit("version one");
     const push = await gitOk(["push", remote(), BRANCH]);
     const out = push.stderr;
@@ -111,6 +116,7 @@ describe("git push to a preview", () => {
   it("the preview's volume starts with the seed's data, and its writes stay in the preview", async () => {
     const api = "feature-login--shop-api-1";
     expect(ok(await alice(["exec", api, "cat", "/data/f"]), "exec cat").stdout).toBe("seeded\n");
+    expect(ok(await alice(["exec", api, "sh", "-c", "echo $GREETING"]), "exec echo").stdout).toBe("hello-from-env\n");
     ok(await alice(["exec", api, "sh", "-c", "echo changed > /data/f"]), "exec write");
     // The api wrote its page into the volume at start, and now changed f: the seed has neither.
     expect(ok(await alice(["run", "--rm", "-v", "seed:/d", "busybox", "sh", "-c", "cat /d/f; ls /d"]), "read the seed").stdout).toBe("seeded\nf\n");

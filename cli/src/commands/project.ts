@@ -147,5 +147,35 @@ export function register(program: Command): Command {
         }
       }),
     );
+  cmd
+    .command("env")
+    .description("List, set or unset a project's preview variables (each trusted preview's compose file gets them)")
+    .argument("<project>", "the project")
+    .argument("[action]", "set KEY=VALUE | unset KEY (none: list them)")
+    .argument("[variable]", "KEY=VALUE for set, KEY for unset")
+    .option("--secret", "set: shown masked from now on (every value is sealed at rest)")
+    .option("--format <format>", "json: one JSON array")
+    .action(
+      action("other", async (project: string, act: string | undefined, variable: string | undefined, opts: { secret?: boolean; format?: string }) => {
+        const { api, out, table } = await session();
+        const { CliError } = await import("../errors.js");
+        if (act === "set") {
+          const eq = variable?.indexOf("=") ?? -1;
+          if (!variable || eq < 1) throw new CliError("USAGE", `"berth project env ${project} set" needs KEY=VALUE, e.g. berth project env ${project} set DATABASE_URL=postgres://db/app`);
+          const r = await api.project.setEnv.mutate({ name: project, key: variable.slice(0, eq), value: variable.slice(eq + 1), secret: !!opts.secret });
+          return void (await out(`${r.key}${r.secret ? " (secret)" : ""}\n`));
+        }
+        if (act === "unset") {
+          if (!variable) throw new CliError("USAGE", `"berth project env ${project} unset" needs the variable's name`);
+          const r = await api.project.unsetEnv.mutate({ name: project, key: variable });
+          return void (await out(`${r.key}\n`));
+        }
+        if (act !== undefined) throw new CliError("USAGE", `unknown action "${act}": berth project env ${project} [set KEY=VALUE [--secret] | unset KEY]`);
+        const rows = await api.project.env.query({ name: project });
+        if (opts.format === "json") return void (await out(`${JSON.stringify(rows)}\n`));
+        await out(table(["KEY", "VALUE", "SECRET", "SET BY"], rows.map((v) => [v.key, v.value, v.secret ? "yes" : "no", v.updatedBy ?? "-"])));
+      }),
+    );
+
   return cmd;
 }

@@ -6,7 +6,7 @@ import { deployPreview, removePreview } from "./deploy.js";
 export function previewEngineFor(services: Services): PreviewEngine {
   return {
     deploy: async (i) => {
-      const out = await deployPreview({ services }, { teamId: i.teamId, teamName: i.teamName, project: i.project, branch: i.branch, sha: i.sha, sourceDir: i.dir, trusted: i.trusted, onLine: i.onLine, onPhase: i.onPhase });
+      const out = await deployPreview({ services }, { teamId: i.teamId, teamName: i.teamName, project: i.project, branch: i.branch, sha: i.sha, sourceDir: i.dir, trusted: i.trusted, ...(i.env ? { env: i.env } : {}), onLine: i.onLine, onPhase: i.onPhase });
       return { url: out.url, stackName: out.stackName };
     },
     remove: async (i) => {

@@ -18,6 +18,8 @@ export interface PreviewDeployInput {
   dir: string;
   /** False for an untrusted source (a fork's pull request): give it none of the project's secrets. */
   trusted: boolean;
+  /** The project's preview variables (empty for an untrusted source). */
+  env?: Record<string, string>;
   /** One line of output: the pusher sees it live as `remote: …`, and the branch's log keeps it. */
   onLine: (line: string) => void;
   /** Mark the branch as building or deploying (it starts as building). */

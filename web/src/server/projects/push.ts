@@ -9,6 +9,7 @@ import path from "node:path";
 import { config, NotFound, publishEvent, type Logger } from "@berth/core";
 import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
+import { previewVariables } from "./variables.js";
 import { previewEngine } from "./deployer.js";
 import { exportTree, repoPath } from "./repo.js";
 
@@ -135,11 +136,14 @@ async function runPush(s: PushDeps, input: PushInput): Promise<PushResult> {
   let phases: Promise<unknown> = Promise.resolve();
   try {
     await exportTree(repoPath(project.teamId, project.name), input.newSha, dir);
+    // A fork's pull request (untrusted) gets none of the project's variables.
+    const env = trusted ? await previewVariables(s.db, project.id) : {};
     const out = await engine.deploy({
       ...who,
       sha: input.newSha,
       dir,
       trusted,
+      env,
       onPhase: (phase) => {
         phases = phases.then(() => s.db.projectBranch.update({ where: key, data: { state: phase } })).catch((err: Error) => s.log.warn({ err: err.message }, "recording a branch's phase failed"));
       },

@@ -3,6 +3,8 @@ import { router, teamProcedure } from "../trpc.js";
 import { BranchName, ProjectName } from "../projects/names.js";
 import { branchLog, createProject, listPreviews, redeployBranch, removeBranchPreview, getProject, listBranches, listProjects, removeProject, setUpstream, syncProject } from "../projects/service.js";
 
+import { listVariables, setVariable, unsetVariable } from "../projects/variables.js";
+
 export type { ProjectSummary, BranchSummary } from "../projects/service.js";
 
 const Url = z.string().trim().min(1).max(2048);
@@ -53,6 +55,19 @@ export const projectRouter = router({
   removePreview: teamProcedure("project.push")
     .input(z.object({ name: ProjectName, branch: BranchName }))
     .mutation(({ ctx, input }) => removeBranchPreview(ctx.services, ctx.actor.team, input.name, input.branch, ctx.actor.userName)),
+
+  /** Preview variables (`berth project env`): secret values come back masked. */
+  env: teamProcedure("project.read")
+    .input(z.object({ name: ProjectName }))
+    .query(({ ctx, input }) => listVariables(ctx.services.db, ctx.actor.team.id, input.name)),
+
+  setEnv: teamProcedure("project.push")
+    .input(z.object({ name: ProjectName, key: z.string().min(1).max(255), value: z.string().max(65536), secret: z.boolean().default(false) }))
+    .mutation(({ ctx, input }) => setVariable(ctx.services.db, ctx.actor.team.id, input.name, input.key, input.value, input.secret, ctx.actor.userName)),
+
+  unsetEnv: teamProcedure("project.push")
+    .input(z.object({ name: ProjectName, key: z.string().min(1).max(255) }))
+    .mutation(({ ctx, input }) => unsetVariable(ctx.services.db, ctx.actor.team.id, input.name, input.key)),
 
   sync: teamProcedure("project.sync")
     .input(z.object({ name: ProjectName }))
