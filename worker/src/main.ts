@@ -45,6 +45,9 @@ import { unmountStale } from "./container-fs/index.js";
 import { OnceJobs } from "./jobs/once.js";
 import { startObservers } from "./observers.js";
 import { HealthMonitor } from "./health/monitor.js";
+import { JOB_STACK } from "@berth/core";
+import stackConverge from "./jobs/stack-converge.js";
+import { StackHost } from "./stacks/host.js";
 
 const log = createLogger("worker");
 
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
     [JOB_NETWORK.network]: networkJob(network, log),
     ...volumeHandlers({ ...imageDeps, volumes }),
     [JOB_QUOTA.teamVolumeBytes]: teamVolumeBytes({ ...imageDeps, volumes }),
+    [JOB_STACK.converge]: stackConverge({ db: client, redis, log, host: new StackHost({ db: client, redis, blobs, hostId, manager, network, volumes, log }) }),
   };
   const worker = new Worker(
     hostQueueName(hostId),

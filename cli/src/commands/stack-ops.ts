@@ -84,9 +84,17 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
         for (const w of project.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
         await (await import("./stack-build.js")).prepareBuilds(project, services, !!opts.build);
         const { s, write, CliError } = await deps();
-        const r = await s.api.stack.up.mutate({ name: project.name, project, services });
-        await write(process.stderr, eventLines(r.events));
-        if (r.error) throw new CliError("PRECONDITION_FAILED", r.error);
+        // The worker converges; its lines are printed as they come, as Compose prints them.
+        const { runId } = await s.api.stack.up.mutate({ name: project.name, project, services, follow: true });
+        let cursor: string | undefined;
+        for (;;) {
+          const p = await s.api.stack.progress.query({ name: project.name, runId, ...(cursor ? { cursor } : {}) });
+          await write(process.stderr, eventLines(p.events));
+          cursor = p.cursor;
+          if (p.end && !p.end.ok) throw new CliError("PRECONDITION_FAILED", p.end.message);
+          if (p.end) break;
+          await new Promise((r) => setTimeout(r, 150));
+        }
         if (opts.detach) return;
         // Attached: follow every service's output (Ctrl-C leaves the stack running; `stack down` ends it).
         const rows = (await s.api.stack.ps.query({ name: project.name })) ;

@@ -4,10 +4,9 @@ import { ComposeProject } from "@berth/core/compose";
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
 import { readHealth } from "../containers/health.js";
-import { converge, teardown, type StackEvent } from "./converge.js";
+import { teardown, type StackEvent } from "./teardown.js";
 import { stackContainers } from "./containers.js";
-import { startOrder } from "./order.js";
-import { runRequest } from "./options.js";
+import { admitUp, enqueueConverge, runProgress, waitRun, type RunProgress } from "./run.js";
 
 /** Docker's words for a stack that is not there (another team's answers the same). */
 export const noSuchStack = (name: string) => `no such stack: ${name} (run \`berth stack ls\` to see your team's stacks)`;
@@ -20,7 +19,7 @@ async function stackRow(s: Services, teamId: string, name: string) {
 
 const projectOf = (row: { project: string }) => ComposeProject.parse(JSON.parse(row.project));
 
-/** One converge per stack at a time in this process: a second `up` waits for the first. */
+/** One `down` per stack at a time in this process: a second waits for the first. */
 const running = new Map<string, Promise<unknown>>();
 async function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const before = running.get(key) ?? Promise.resolve();
@@ -34,32 +33,39 @@ async function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
 }
 
 export interface UpResult {
+  /** The converge's id: `stack.progress` follows it. */
+  runId: string;
   events: StackEvent[];
   /** Why the converge stopped; the events say how far it got. */
   error?: string;
 }
 
-/** `stack up`: records the file as the stack's desired state, then converges to it. */
-export async function stackUp(s: Services, actor: Actor, project: ComposeProject, services: string[]): Promise<UpResult> {
+/**
+ * `stack up`: admits the file (every container as `berth run` would check it), records it as the
+ * stack's desired state, and enqueues the converge on the stack's host. With `follow` it returns
+ * at once (the caller reads `stack.progress`); otherwise once the converge ended.
+ */
+export async function stackUp(s: Services, actor: Actor, project: ComposeProject, services: string[], follow = false): Promise<UpResult> {
   const teamId = actor.team.id;
-  // A file Berth cannot run (build:, a cycle, an undeclared volume) is refused before it is recorded.
-  for (const name of startOrder(project, services)) for (let n = 1; n <= project.services[name]!.replicas; n++) runRequest(project, project.services[name]!, n);
+  // A file Berth cannot run (a cycle, an undeclared volume, a host path not granted) is refused before it is recorded.
+  const { grants } = await admitUp(s, actor, project, services);
   const data = { project: JSON.stringify(project), workingDir: project.workingDir, updatedById: actor.userId };
   const row = await s.db.stack.upsert({
     where: { teamId_name: { teamId, name: project.name } },
     create: { id: randomUUID(), teamId, name: project.name, createdById: actor.userId, ...data },
     update: data,
   });
-  const events: StackEvent[] = [];
-  return serialised(row.id, async () => {
-    try {
-      await converge(s, actor, { stackId: row.id, project, services }, (e) => events.push(e));
-      return { events };
-    } catch (err) {
-      s.log.warn({ stack: project.name, team: actor.team.name, err: (err as Error).message }, "stack converge failed");
-      return { events, error: (err as Error).message };
-    }
-  });
+  const runId = await enqueueConverge(s, actor, row.id, row.name, services, grants);
+  if (follow) return { runId, events: [] };
+  const r = await waitRun(s, teamId, row.id, runId);
+  if (r.error) s.log.warn({ stack: project.name, team: actor.team.name, err: r.error }, "stack converge failed");
+  return { runId, ...r };
+}
+
+/** The progress lines of a stack's converge after `cursor`, and its end once it ended. */
+export async function stackProgress(s: Services, teamId: string, name: string, runId: string, cursor?: string): Promise<RunProgress> {
+  const row = await stackRow(s, teamId, name);
+  return runProgress(s, teamId, row.id, runId, cursor);
 }
 
 /** `stack down [-v]`: everything the stack runs goes; its record stays (for `ls`, `up` again, `rm`). */

@@ -1,5 +1,5 @@
-import { InvalidArgument } from "@berth/core";
-import type { ComposeProject } from "@berth/core/compose";
+import { InvalidArgument } from "../errors.js";
+import type { ComposeProject } from "./model.js";
 
 /**
  * The services to bring up, dependencies first: the ones asked for (all when none) and, as
