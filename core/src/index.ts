@@ -33,3 +33,4 @@ export * from "./edge.js";
 export * from "./image-resolve.js";
 export * from "./stack-jobs.js";
 export * from "./stack-containers.js";
+export * from "./stack-freeze.js";

@@ -48,6 +48,7 @@ import { HealthMonitor } from "./health/monitor.js";
 import { JOB_STACK } from "@berth/core";
 import stackConverge from "./jobs/stack-converge.js";
 import { StackHost } from "./stacks/host.js";
+import { StackFreezer } from "./stacks/freezer.js";
 
 const log = createLogger("worker");
 
@@ -140,6 +141,8 @@ async function main(): Promise<void> {
   const unregister = await registerHost(client, hostId);
   publishHostResources(redis, hostId, cfg.home, log); // unref'd timer: ends with the process
   const agent = connectAgent({ url: cfg.url, home: cfg.home, hostId, instance, manager, log });
+  const freezer = new StackFreezer({ db: client, redis, hostId, manager, log: log.child({ part: "freezer" }) });
+  freezer.start();
   const observers = startObservers({ db: client, redis, hostId, containersDir: paths.containers, containers: manager, log }, cfg);
   log.info({ hostId, home: cfg.home }, "worker ready");
 
@@ -156,6 +159,7 @@ async function main(): Promise<void> {
       await unregister();
       agent.close();
       await observers.stop();
+      await freezer.stop();
       await worker.close();
       await builds.close();
       runBuild.close();

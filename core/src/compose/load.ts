@@ -48,6 +48,8 @@ interface Merged {
   origin: Record<string, Source>;
   networks: Raw;
   volumes: Raw;
+  /** The top-level `x-berth` (Berth's own settings), later files' keys over earlier ones'; with where it was read. */
+  berth?: { value: Raw; where: string };
 }
 
 function loadFiles(files: string[], projectDir: string, lookup: Lookup, warnings: ComposeWarning[], cwd: string, seen: Set<string>): Merged {
@@ -55,6 +57,7 @@ function loadFiles(files: string[], projectDir: string, lookup: Lookup, warnings
   for (const file of files) {
     const { src, doc } = readFile(file, lookup, warnings, cwd);
     if (typeof doc.name === "string") merged.name = doc.name;
+    if (doc["x-berth"] !== undefined) merged.berth = { value: { ...merged.berth?.value, ...(doc["x-berth"] as Raw) }, where: src.where(["x-berth"]) };
     for (const [svcName, svc] of Object.entries((doc.services ?? {}) as Raw)) {
       const expanded = expandService(svcName, (svc ?? {}) as Raw, src, projectDir);
       merged.services[svcName] = merged.services[svcName] ? mergeService(merged.services[svcName], expanded) : expanded;

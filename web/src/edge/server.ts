@@ -6,6 +6,7 @@ import type { EdgeAuthorizer } from "./authorizer.js";
 import { readCredentials, type EdgeCredentials } from "./credentials.js";
 import { proxyHttp, proxyUpgrade, type Forwarding } from "./proxy.js";
 import type { EdgeRoute, RouteTable } from "./routes.js";
+import type { EdgeFreeze } from "./freeze.js";
 
 export interface EdgeDeps {
   domain: string;
@@ -15,6 +16,8 @@ export interface EdgeDeps {
   authorizer: EdgeAuthorizer;
   redis: Redis;
   log: Logger;
+  /** Idle freeze: records last requests, holds a request while its frozen stack thaws. */
+  freeze?: EdgeFreeze;
 }
 
 type Outcome = { pass: EdgeRoute; creds: EdgeCredentials; decision: EdgeDecision & { allow: true } } | { status: number; text: string; location?: string; cookie?: string };
@@ -26,6 +29,12 @@ export function createEdgeServer(d: EdgeDeps): Server {
   const plain = (res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}) => {
     res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...extra });
     res.end(`${text}\n`);
+  };
+
+  /** Passes the request on once its container is not frozen (freeze.ts); it counts as in flight until `ends` closes. */
+  const held = async (route: EdgeRoute, ends: NodeJS.EventEmitter, go: () => void): Promise<void> => {
+    if (d.freeze) ends.once("close", await d.freeze.hold(route.containerId));
+    go();
   };
 
   async function decide(req: IncomingMessage, browser: boolean): Promise<Outcome> {
@@ -81,7 +90,11 @@ export function createEdgeServer(d: EdgeDeps): Server {
     const browser = (req.method === "GET" || req.method === "HEAD") && /text\/html/.test(req.headers.accept ?? "");
     decide(req, browser).then(
       (o) => {
-        if ("pass" in o) return proxyHttp(req, res, o.pass, forwarding(req, o.creds), d.log);
+        if ("pass" in o)
+          return held(o.pass, res, () => proxyHttp(req, res, o.pass, forwarding(req, o.creds), d.log)).catch((err: unknown) => {
+            d.log.warn({ err: (err as Error).message }, "edge: thawing a frozen stack failed");
+            if (!res.headersSent) plain(res, 503, `the stack was frozen and could not be thawed: ${(err as Error).message}`);
+          });
         req.resume();
         plain(res, o.status, o.text, { ...(o.location && { location: o.location }), ...(o.cookie && { "set-cookie": o.cookie }) });
       },
@@ -96,7 +109,7 @@ export function createEdgeServer(d: EdgeDeps): Server {
     socket.on("error", () => {});
     decide(req, false).then(
       (o) => {
-        if ("pass" in o) return proxyUpgrade(req, socket, head, o.pass, forwarding(req, o.creds), d.log);
+        if ("pass" in o) return held(o.pass, socket, () => proxyUpgrade(req, socket, head, o.pass, forwarding(req, o.creds), d.log)).catch(() => socket.destroy());
         socket.end(`HTTP/1.1 ${o.status} ${o.status === 401 ? "Unauthorized" : o.status === 403 ? "Forbidden" : o.status === 404 ? "Not Found" : "Error"}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${o.text}\n`);
       },
       () => socket.destroy(),

@@ -5,7 +5,8 @@ import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
 import { readHealth } from "../containers/health.js";
 import { teardown, type StackEvent } from "./teardown.js";
-import { stackContainers } from "./containers.js";
+import { stackContainers, type StackContainer } from "./containers.js";
+import { thawStack } from "./freeze.js";
 import { admitUp, enqueueConverge, runProgress, waitRun, type RunProgress } from "./run.js";
 
 /** Docker's words for a stack that is not there (another team's answers the same). */
@@ -55,6 +56,8 @@ export async function stackUp(s: Services, actor: Actor, project: ComposeProject
     create: { id: randomUUID(), teamId, name: project.name, createdById: actor.userId, ...data },
     update: data,
   });
+  // `up` is activity (the idle clock starts again), and a frozen stack thaws first: the converge must find its containers running.
+  await thawStack(s, row);
   const runId = await enqueueConverge(s, actor, row.id, row.name, services, grants);
   if (follow) return { runId, events: [] };
   const r = await waitRun(s, teamId, row.id, runId);
@@ -73,6 +76,8 @@ export async function stackDown(s: Services, teamId: string, name: string, volum
   const row = await stackRow(s, teamId, name);
   const events: StackEvent[] = [];
   await serialised(row.id, async () => {
+    // Thawed first (and marked active): each container then gets its stop signal and grace period, not a kill while frozen.
+    await thawStack(s, row);
     await teardown(s, teamId, projectOf(row), volumes, (e) => events.push(e));
     await s.db.stackService.deleteMany({ where: { stackId: row.id } });
   });
@@ -105,8 +110,9 @@ export interface StackPsRow {
 
 /** `stack ps`: the stack's containers with their state and health. */
 export async function stackPs(s: Services, teamId: string, name: string): Promise<StackPsRow[]> {
-  await stackRow(s, teamId, name);
+  const row = await stackRow(s, teamId, name);
   const cs = await stackContainers(s, teamId, name);
+  const state = await shownStates(s, row, cs);
   const health = await readHealth(s.redis, cs.filter((c) => c.row.state === "running").map((c) => c.row.id));
   return cs.map((c) => {
     const opts = JSON.parse(c.row.options || "{}") as { publish?: StackPsRow["ports"] };
@@ -118,13 +124,23 @@ export async function stackPs(s: Services, teamId: string, name: string): Promis
       number: c.number,
       image: c.row.imageRef,
       command: JSON.parse(c.row.cmd) as string[],
-      state: c.row.state,
+      state: state(c),
       exitCode: c.row.exitCode,
       ...(h ? { health: h } : {}),
       createdAt: c.row.createdAt.toISOString(),
       ports: opts.publish ?? [],
     };
   });
+}
+
+/**
+ * A container's state as `stack ps` and `ls` show it: a running container of a frozen stack is
+ * "frozen" (idle freeze), one its user paused is "paused" (as `docker compose ps`).
+ */
+async function shownStates(s: Services, stack: { frozenAt: Date | null }, cs: StackContainer[]): Promise<(c: StackContainer) => string> {
+  const running = cs.filter((c) => c.row.state === "running").map((c) => c.row.id);
+  const paused = new Set(running.length ? (await s.db.containerRuntime.findMany({ where: { containerId: { in: running }, paused: true }, select: { containerId: true } })).map((r) => r.containerId) : []);
+  return (c) => (c.row.state === "running" && paused.has(c.row.id) ? (stack.frozenAt ? "frozen" : "paused") : c.row.state);
 }
 
 /** `stack ls`: the team's stacks, with how many of their containers run (Compose's "running(3)"). */
@@ -136,8 +152,9 @@ export async function stackList(s: Services, teamId: string): Promise<StackListR
   const out: StackListRow[] = [];
   for (const r of rows) {
     const cs = await stackContainers(s, teamId, r.name);
+    const state = await shownStates(s, r, cs);
     const counts = new Map<string, number>();
-    for (const c of cs) counts.set(c.row.state, (counts.get(c.row.state) ?? 0) + 1);
+    for (const c of cs) counts.set(state(c), (counts.get(state(c)) ?? 0) + 1);
     const status = counts.size ? [...counts].map(([st, n]) => `${st}(${n})`).join(", ") : "down";
     out.push({
       name: r.name,
