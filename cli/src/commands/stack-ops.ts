@@ -109,8 +109,8 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
           await write(process.stderr, eventLines(p.events));
           cursor = p.cursor;
           if (p.end && !p.end.ok) throw new CliError("PRECONDITION_FAILED", p.end.message);
+          // The server holds each read until a line comes (or 2 s): no pause between reads.
           if (p.end) break;
-          await new Promise((r) => setTimeout(r, 150));
         }
         if (dev) await (await import("./stack-dev.js")).afterDevUp(dev, seen);
         if (opts.detach) return;

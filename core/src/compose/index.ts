@@ -6,5 +6,5 @@ export { SERVICE as SERVICE_KEYS, TOP_LEVEL as TOP_LEVEL_KEYS, type Support } fr
 export { toComposeYaml, toComposeDocument } from "./print.js";
 export { builtImageName, IMAGE_LABEL } from "./names.js";
 export { LABEL, configHash, containerName, scopedName } from "./labels.js";
-export { startOrder } from "./order.js";
+export { startOrder, dependencyLevels } from "./order.js";
 export { runRequest, serviceImage, serviceNetworks, type ServiceRun } from "./run-options.js";

@@ -1,5 +1,5 @@
 import { FailedPrecondition, stackContainers, type StackContainer, type StackEvent } from "@berth/core";
-import { LABEL, configHash, runRequest, scopedName, startOrder, type ComposeProject, type DependsOn } from "@berth/core/compose";
+import { LABEL, configHash, dependencyLevels, runRequest, scopedName, startOrder, type ComposeProject, type DependsOn } from "@berth/core/compose";
 import type { PrismaClient } from "@berth/core/db";
 import type { StackHost, StackScope } from "./host.js";
 
@@ -49,7 +49,7 @@ async function waitFor(d: ConvergeDeps, service: string, dep: string, cond: Depe
         if (h?.Status === "unhealthy") throw fail(`is unhealthy${h.Log.at(-1)?.Output ? `: ${h.Log.at(-1)!.Output.trim()}` : ""}`);
       }
       if (Date.now() > end) throw fail(cond.condition === "service_healthy" ? "did not become healthy in time" : "did not complete in time");
-      await sleep(250);
+      await sleep(100);
     }
   }
 }
@@ -91,7 +91,7 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
     if (await d.host.ensureVolume(teamId, name, { ...decl.labels, [LABEL.project]: project.name, [LABEL.volume]: key })) emit({ kind: "Volume", name, status: "Created" });
   }
 
-  let existing = await stackContainers(d.db, teamId, project.name);
+  const existing = await stackContainers(d.db, teamId, project.name);
   if (!req.services.length) {
     // Services no longer in the file go, as `up --remove-orphans`.
     for (const c of existing.filter((c) => !project.services[c.service])) {
@@ -104,7 +104,9 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
   const started = new Map<string, StackContainer[]>();
   // Services whose containers this run recreated: dependants with `restart: true` restart after them.
   const recreated = new Set<string>();
-  for (const name of order) {
+  const recorded = new Map((await d.db.stackService.findMany({ where: { stackId: req.stackId }, select: { name: true, configHash: true, state: true } })).map((r) => [r.name, r]));
+
+  const one = async (name: string) => {
     const svc = project.services[name]!;
     const hash = configHash(svc);
     try {
@@ -112,16 +114,25 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
         if (!project.services[dep] && !cond.required) continue;
         await waitFor(d, name, dep, cond, project.services[dep]?.healthcheckDisabled ?? false, started.get(dep) ?? [], emit);
       }
-      await recordService(d, req.stackId, name, hash, "converging", null);
       const mine = existing.filter((c) => c.service === name);
+      const wanted = plans.get(name)!;
+      const restartFor = Object.entries(svc.dependsOn).find(([dep, cond]) => cond.restart && recreated.has(dep))?.[0];
+      // The common `up` again: every container there, unchanged and running. Nothing to write.
+      if (!restartFor && mine.length === wanted.length && mine.every((c) => c.hash === hash && c.row.state === "running")) {
+        for (const c of mine) emit({ kind: "Container", name: c.row.name, status: "Running", service: name });
+        started.set(name, mine);
+        const r = recorded.get(name);
+        if (r?.state !== "running" || r.configHash !== hash) await recordService(d, req.stackId, name, hash, "running", null);
+        return;
+      }
+      await recordService(d, req.stackId, name, hash, "converging", null);
       // Replicas beyond the wanted count go first (highest numbers), as Compose scales down.
       for (const c of mine.filter((c) => c.number > svc.replicas)) {
         await d.host.remove(c.row);
         emit({ kind: "Container", name: c.row.name, status: "Removed", service: name });
       }
       const now: StackContainer[] = [];
-      const restartFor = Object.entries(svc.dependsOn).find(([dep, cond]) => cond.restart && recreated.has(dep))?.[0];
-      for (const plan of plans.get(name)!) {
+      for (const plan of wanted) {
         const n = Number(plan.options.labels?.[LABEL.number]);
         const old = mine.find((c) => c.number === n);
         if (old && old.hash === hash) {
@@ -158,9 +169,16 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
       await recordService(d, req.stackId, name, hash, "failed", (err as Error).message).catch(() => {});
       throw err;
     }
-    existing = existing.filter((c) => c.service !== name);
+  };
+
+  // Services that do not depend on each other converge at once, level by level (Compose starts them in parallel too).
+  for (const level of dependencyLevels(project, order)) {
+    const results = await Promise.allSettled(level.map(one));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
   }
 }
+
 
 /** The container's row once its start was recorded; a container that failed to start is the service's error. */
 async function startedOrThrow(d: ConvergeDeps, id: string, service: string) {

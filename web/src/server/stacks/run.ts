@@ -78,13 +78,18 @@ export interface RunProgress {
  * The lines of a run after `cursor`. A run whose worker died has no end in its stream: the job's
  * recorded outcome ("the worker on host X stopped during this job") ends it, here, once.
  */
-export async function runProgress(s: Services, teamId: string, stackId: string, runId: string, after = "0"): Promise<RunProgress> {
+export async function runProgress(s: Services, teamId: string, stackId: string, runId: string, after = "0", waitMs = 0): Promise<RunProgress> {
   const raw = await s.redis.get(stackRunMetaKey(runId));
   const meta = raw ? (JSON.parse(raw) as RunMeta) : undefined;
   if (!meta || meta.teamId !== teamId || meta.stackId !== stackId) throw new NotFound(`no such stack run: ${runId}`);
   const key = stackRunStreamKey(runId);
   const read = async (from: string) => (await s.redis.xrange(key, from === "0" ? "-" : `(${from}`, "+", "COUNT", 500)).map(([id, fields]) => ({ id, entry: JSON.parse(fields[1] ?? "{}") as StackRunEntry }));
   let rows = await read(after);
+  // A short long-poll: the caller hears a line (or the end) within a few ms of the worker writing it.
+  for (const until = Date.now() + waitMs; !rows.length && Date.now() < until; rows = await read(after)) {
+    if (await s.redis.get(jobOutcomeKey(meta.queue, runId))) break;
+    await new Promise((r) => setTimeout(r, PROGRESS_POLL_MS));
+  }
   if (!rows.some((r) => r.entry.type === "end")) {
     const outcome = await s.redis.get(jobOutcomeKey(meta.queue, runId));
     const o = outcome ? (JSON.parse(outcome) as { ok?: boolean; kind?: string; message?: string }) : undefined;
@@ -102,15 +107,19 @@ export async function runProgress(s: Services, teamId: string, stackId: string, 
   return { events, cursor: rows.at(-1)?.id ?? after, ...(end ? { end } : {}) };
 }
 
+/** How often a waiting progress read looks at the run's stream (a Redis XRANGE on the shared connection, no blocking read). */
+const PROGRESS_POLL_MS = 20;
+/** How long one progress read waits for a new line before answering with none. */
+export const PROGRESS_WAIT_MS = 2_000;
+
 /** Follows a run to its end (for callers that want the whole answer at once: `up` without `follow`). */
 export async function waitRun(s: Services, teamId: string, stackId: string, runId: string): Promise<{ events: StackEvent[]; error?: string }> {
   const events: StackEvent[] = [];
   let cursor = "0";
   for (;;) {
-    const p = await runProgress(s, teamId, stackId, runId, cursor);
+    const p = await runProgress(s, teamId, stackId, runId, cursor, PROGRESS_WAIT_MS);
     events.push(...p.events);
     cursor = p.cursor;
     if (p.end) return p.end.ok ? { events } : { events, error: p.end.message };
-    await new Promise((r) => setTimeout(r, 100));
   }
 }

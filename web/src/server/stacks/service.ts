@@ -7,7 +7,7 @@ import { readHealth } from "../containers/health.js";
 import { teardown, type StackEvent } from "./teardown.js";
 import { stackContainers, type StackContainer } from "./containers.js";
 import { thawStack } from "./freeze.js";
-import { admitUp, enqueueConverge, runProgress, waitRun, type RunProgress } from "./run.js";
+import { PROGRESS_WAIT_MS, admitUp, enqueueConverge, runProgress, waitRun, type RunProgress } from "./run.js";
 
 /** Docker's words for a stack that is not there (another team's answers the same). */
 export const noSuchStack = (name: string) => `no such stack: ${name} (run \`berth stack ls\` to see your team's stacks)`;
@@ -68,7 +68,7 @@ export async function stackUp(s: Services, actor: Actor, project: ComposeProject
 /** The progress lines of a stack's converge after `cursor`, and its end once it ended. */
 export async function stackProgress(s: Services, teamId: string, name: string, runId: string, cursor?: string): Promise<RunProgress> {
   const row = await stackRow(s, teamId, name);
-  return runProgress(s, teamId, row.id, runId, cursor);
+  return runProgress(s, teamId, row.id, runId, cursor, PROGRESS_WAIT_MS);
 }
 
 /** `stack down [-v]`: everything the stack runs goes; its record stays (for `ls`, `up` again, `rm`). */
