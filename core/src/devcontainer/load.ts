@@ -108,8 +108,11 @@ export function loadDevcontainer(o: { folder: string; env: Record<string, string
   const named = Object.fromEntries(volumes.flatMap((v) => ((v as { type: string; source?: string }).type === "volume" && (v as { source?: string }).source ? [[(v as { source: string }).source, {}]] : [])));
   const expose = (Array.isArray(raw.forwardPorts) ? raw.forwardPorts : []).flatMap((p, i) => {
     if (typeof p === "number") return [String(p)];
-    // "service:port" forwards another service's port: in a compose stack it is that service's own link.
-    if (typeof p === "string" && /^[\w.-]+:\d+$/.test(p)) return [];
+    // "service:port" forwards another service's port: in a compose stack that port is already that service's own link.
+    if (typeof p === "string" && /^[\w.-]+:\d+$/.test(p)) {
+      warnings.push({ where: file, key: `forwardPorts[${i}]`, message: `forwardPorts "${p}" is not forwarded: the service's port has its own port link (berth port-link ls)` });
+      return [];
+    }
     throw new InvalidArgument(`${file}: forwardPorts[${i}]: ${JSON.stringify(p)} is not a port: use a number or "service:port"`);
   });
 
