@@ -107,7 +107,7 @@ try {
   const m = Object.fromEntries(Object.entries(res).map(([k, v]) => [k, Math.round(median(v))]));
   console.log(JSON.stringify({ sizeMb, runs, medianMs: m, ratio: { push: +(m.berthPush / m.skopeoPush).toFixed(2), pull: +(m.berthPull / m.skopeoPull).toFixed(2) }, raw: res }, null, 2));
 } finally {
-  for (const { server, home } of servers) {
+  for (const { server } of servers) {
     try {
       process.kill(-server.pid, "SIGINT");
     } catch {}

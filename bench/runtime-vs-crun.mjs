@@ -122,7 +122,7 @@ try {
   await new Promise((r) => setTimeout(r, 500));
   const rows = [];
   for (const c of idle) {
-    const kb = (f) => Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${c.pid}/status`, "utf8"))?.[1] ?? NaN);
+    const kb = () => Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${c.pid}/status`, "utf8"))?.[1] ?? NaN);
     const pss = Number(/^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${c.pid}/smaps_rollup`, "utf8"))?.[1] ?? NaN);
     const stats = await native.cgroupStats(c.cgroup);
     rows.push({ rssKiB: kb(), pssKiB: pss, cgroupKiB: (stats.memory ?? NaN) / 1024 });

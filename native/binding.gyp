@@ -15,6 +15,7 @@
         "src/mounts.cc",
         "src/netlink.cc",
         "src/network_js.cc",
+        "src/overlay_js.cc",
         "src/seccomp.cc",
         "src/spawn.cc",
         "src/wait.cc",

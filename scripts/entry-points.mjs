@@ -34,8 +34,8 @@ export function httpRoutes(root) {
   const rows = [];
   for (const f of sources(root, "web/src/server")) {
     const text = fs.readFileSync(path.join(root, f), "utf8");
-    // Route tables: "/api/…": { method: "POST", action: "image.manage", … }
-    for (const m of text.matchAll(/"(\/api\/[^"]+)":\s*\{\s*method:\s*"(\w+)",\s*action:\s*"([\w.]+)"/g)) rows.push({ method: m[2], path: m[1], action: m[3], file: f });
+    // Route tables: "/api/…": { method: "POST", action: "image.manage", … } (git's: "/git/TEAM/NAME.git/…")
+    for (const m of text.matchAll(/"(\/(?:api|git)\/[^"]+)":\s*\{\s*method:\s*"(\w+)",\s*action:\s*"([\w.]+)"/g)) rows.push({ method: m[2], path: m[1], action: m[3], file: f });
     // One route per handler: its path constant, and the action passed to httpActor().
     const calls = [...text.matchAll(/httpActor\(\s*s,\s*req,\s*"([\w.]+)"/g), ...text.matchAll(/actorWithPolicy\(\s*s,\s*\w+,\s*\w+,\s*"([\w.]+)"/g)].map((m) => m[1]);
     if (!calls.length) continue;

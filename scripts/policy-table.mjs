@@ -51,6 +51,8 @@ function httpRows() {
     ["GET", "/invite/TOKEN and the dashboard pages", "self", "web/src/app", "a session; pages read through the tRPC procedures above"],
     ["POST", "/api/edge/authorize", "host token", "web/src/server/edge/http.ts", "the edge process asks whether one request may pass (the instance's agent key, never a user); the answer is `edgeVerdict()` in web/src/server/policy/edge.ts, which asks can()"],
     ["GET", "/api/edge/return", "self", "web/src/server/edge/http.ts", "a signed-in browser sent back to a port link: a one-time code hands its session to the link's host"],
+    ["POST", "/git/TEAM/NAME/webhook", "public", "web/src/server/projects/webhook-http.ts", "an outside repository's push webhook, signed with the project's webhook secret (GitHub/Gitea HMAC-SHA256, GitLab token); a wrong signature is refused before anything is fetched"],
+    ["POST", "/git/-/hook", "public", "web/src/server/git/hook.ts", "a repository's post-receive hook hands a push back to web with the one-time secret web gave that push's git (after the push's own `project.push` check)"],
   ];
   const body = httpRoutes(root).map((r) => `| ${r.method} | \`${r.path}\` | \`${r.action}\` | ${who(r.action)} | \`${r.file}\` |`);
   return [...body, ...fixed.map(([method, p, policy, f, note]) => `| ${method} | \`${p}\` | \`${policy}\` | ${who(policy)}: ${note} | \`${f}\` |`)];

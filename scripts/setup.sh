@@ -28,6 +28,7 @@ want libseccomp-dev "test -f /usr/include/seccomp.h" "the runtime's seccomp filt
 want pkg-config "command -v pkg-config" "finds libseccomp when building the native addon"
 want debootstrap "command -v debootstrap" "berth image bootstrap makes debian images with it"
 want iptables "command -v iptables" "container networking: NAT for outbound traffic and forwarding on Berth's bridges"
+want git "test -x /usr/lib/git-core/git-http-backend" "projects: Berth serves git push and clone through git http-backend"
 want nftables "command -v nft" "anti-spoofing on Berth's bridges: a container sends only from its own MAC and IP"
 if [ "$mode" = "--test" ]; then
   want chromium "command -v chromium" "the dashboard tests drive a real headless Chromium"

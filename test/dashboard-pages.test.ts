@@ -163,6 +163,9 @@ describe("dashboard pages", () => {
     await page.getByTestId("filter-name").fill("we");
     await poll(() => rows.count()).toBe(1);
     await page.getByTestId("filter-name").fill("");
+    // Changes made in quick succession all hold (building each URL from the last rendered one reverted them).
+    await poll(() => rows.count()).toBe(2);
+    expect(page.url()).not.toMatch(/[?&](q|state)=/);
     // A container started and stopped from the CLI shows up and changes state without a reload.
     expect((await inTeam(["run", "-d", "--name", "brief", "busybox", "sleep", "1d"])).code).toBe(0);
     const brief = rows.filter({ hasText: "brief" });

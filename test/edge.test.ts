@@ -10,7 +10,7 @@ import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "./browser.js";
-import { ROOT, useInstance, type RunResult } from "./harness.js";
+import { ROOT, run, useInstance, type RunResult } from "./harness.js";
 
 const b = useInstance();
 const users: Record<"alice" | "bob", { token: string; berth(args: string[]): Promise<RunResult> }> = {} as never;
@@ -122,6 +122,14 @@ describe("port links on the edge", () => {
     expect(refused.code).not.toBe(0);
     await ok(users.alice, ["port-link", "set", "web", "8080", "private"]);
     await until("the link to be private again", async () => (await curl(`${link("web", 8080)}/file`)).status === 401);
+    // A removed container's link settings go with it (they live in Redis, beside its id).
+    await ok(users.alice, ["run", "-d", "--name", "brief", "busybox", "sleep", "1d"]);
+    await ok(users.alice, ["port-link", "set", "brief", "80", "public"]);
+    const id = (await ok(users.alice, ["inspect", "-f", "{{.Id}}", "brief"])).trim();
+    const visibility = () => run("redis-cli", ["-s", path.join(b.home, "redis", "redis.sock"), "exists", `berth:edge:vis:${id}`]);
+    expect((await visibility()).stdout.trim()).toBe("1");
+    await ok(users.alice, ["rm", "-f", "brief"]);
+    expect((await visibility()).stdout.trim()).toBe("0");
   });
 
   it("a capability link works once as ?berth_link=, then as the cookie it leaves, and as a header; an expired one is refused", async () => {

@@ -59,7 +59,10 @@ async function dbReceived(u: User, text: string): Promise<string> {
     await new Promise((res) => setTimeout(res, 500));
   }
   const r = await ok(u, ["stack", "logs"], dir);
-  throw new Error(`the db never received "${text}":\n${r.stdout}\n${r.stderr}`);
+  // Tells "never arrived" from "arrived but not in the log": what the db wrote to its volume, and who "db" is.
+  const file = await u.berth(["stack", "exec", "db", "cat", "/data/received"], dir);
+  const hosts = await u.berth(["stack", "exec", "worker", "cat", "/etc/hosts"], dir);
+  throw new Error(`the db never received "${text}":\n${r.stdout}\n${r.stderr}\n/data/received: ${file.stdout}${file.stderr}\nworker's /etc/hosts: ${hosts.stdout}`);
 }
 
 beforeAll(async () => {

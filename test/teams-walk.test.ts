@@ -32,6 +32,7 @@ beforeAll(async () => {
   const run = await as("alice", ["run", "-d", "--name", "web", "busybox", "sleep", "300"], "acme");
   ok(run);
   webId = run.stdout.trim();
+  ok(await as("alice", ["project", "create", "site"], "acme"));
 }, 120_000);
 
 interface Call {
@@ -58,21 +59,28 @@ const HTTP: Record<string, Call[]> = {
   "/api/images/push": [{ method: "POST", body: JSON.stringify({ ref: "127.0.0.1:1/acme/box:1" }), object: true }],
   "/api/images/save": [{ method: "GET", query: "name=acme-box:1", object: true }],
   "/api/v1/containers/run": [{ method: "POST", body: JSON.stringify({ image: "busybox", cmd: ["true"] }) }],
+  // git's smart HTTP: the team is in the path (acme's project "site")
+  "/git/TEAM/NAME.git/info/refs?service=git-upload-pack": [{ method: "GET" }],
+  "/git/TEAM/NAME.git/info/refs?service=git-receive-pack": [{ method: "GET" }],
+  "/git/TEAM/NAME.git/git-upload-pack": [{ method: "POST" }],
+  "/git/TEAM/NAME.git/git-receive-pack": [{ method: "POST" }],
 };
 
 async function call(path: string, c: Call, who: Name, team?: string): Promise<{ status: number; kind?: string }> {
   const q = (c.query ?? "").replace("WEB", webId);
-  const res = await fetch(`${b.url}${path}${q ? `?${q}` : ""}`, {
+  const url = path.replace("/TEAM/", "/acme/").replace("/NAME.git/", "/site.git/");
+  const res = await fetch(`${b.url}${url}${q ? `?${q}` : ""}`, {
     method: c.method,
     headers: { authorization: `Bearer ${tokens[who]}`, "content-type": c.body ? "application/json" : "application/octet-stream", ...(team ? { "x-berth-team": team } : {}) },
     ...(c.method !== "GET" ? { body: c.body ?? "" } : {}),
   });
   const text = await res.text();
-  let kind: string | undefined;
+  // git's routes answer refusals as text (git prints it), the kind in a header
+  let kind: string | undefined = res.headers.get("x-berth-error") ?? undefined;
   try {
     kind = (JSON.parse(text) as { error?: { kind?: string } }).error?.kind;
   } catch {
-    kind = undefined;
+    /* not JSON */
   }
   return { status: res.status, kind };
 }
@@ -99,7 +107,7 @@ describe("every HTTP route, as the wrong user", () => {
   });
 
   it("answers acme's viewer PermissionDenied for every change", async () => {
-    const reads = new Set(["image.save", "image.pull", "container.logs"]);
+    const reads = new Set(["image.save", "image.pull", "container.logs", "project.read"]);
     for (const r of routes.filter((x) => !reads.has(x.action))) {
       for (const c of HTTP[r.path]!) expect(await call(r.path, c, "vic", "acme"), `${c.method} ${r.path}`).toEqual({ status: 403, kind: "PermissionDenied" });
     }

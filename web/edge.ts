@@ -1,14 +1,16 @@
 /**
- * Berth's edge (router): serves port links `<name>-<port>--<team>.<BERTH_DOMAIN>` on
- * BERTH_EDGE_PORT and proxies HTTP and WebSocket to the container. Its own process (started and
+ * Berth's edge (router): serves port links `<name>-<port>--<team>.<BERTH_DOMAIN>`, stack links
+ * `<service>-<port>--<stack>--<team>.<BERTH_DOMAIN>` and previews
+ * `<branch>--<project>--<team>.<BERTH_DOMAIN>` on BERTH_EDGE_PORT and proxies HTTP and
+ * WebSocket to the container. Its own process (started and
  * supervised by scripts/start.mjs), so links keep working while web or the worker restarts:
  * routes come from the DB and the network store, decisions from web's policy, both cached.
  */
-import path from "node:path";
 import { config, createLogger } from "@berth/core";
 import { createDb } from "@berth/core/db";
 import { connectRedis } from "@berth/core/redis";
 import { EdgeAuthorizer } from "./src/edge/authorizer.js";
+import { Inflight } from "./src/edge/inflight.js";
 import { RouteTable } from "./src/edge/routes.js";
 import { createEdgeServer } from "./src/edge/server.js";
 import { EdgeFreeze } from "./src/edge/freeze.js";
@@ -23,7 +25,8 @@ async function main(): Promise<void> {
   const db = createDb();
   const redis = connectRedis(cfg.redisUrl, { maxRetriesPerRequest: 1 });
   redis.on("error", (err) => log.debug({ err: err.message }, "edge: redis error"));
-  const routes = new RouteTable(db, path.join(cfg.home, "network", "networks.json"), log);
+  const inflight = new Inflight();
+  const routes = new RouteTable(db, cfg.home, log, inflight);
   await routes.refresh();
   routes.start(1_000);
   const webHost = cfg.listenHost === "0.0.0.0" || cfg.listenHost === "::" ? "127.0.0.1" : cfg.listenHost;
@@ -33,7 +36,7 @@ async function main(): Promise<void> {
   freezeSub.on("error", (err) => log.debug({ err: err.message }, "edge: redis (freeze subscription) error"));
   const freeze = new EdgeFreeze(redis, freezeSub, webUrl, cfg.home, log);
   await freeze.start();
-  const server = createEdgeServer({ domain: cfg.domain, webPublicUrl: cfg.url, routes, authorizer, redis, log, freeze });
+  const server = createEdgeServer({ domain: cfg.domain, webPublicUrl: cfg.url, routes, inflight, authorizer, redis, log, freeze });
   server.listen(cfg.edgePort, cfg.listenHost, () => log.info({ port: cfg.edgePort, domain: cfg.domain }, "edge listening"));
   const stop = () => {
     routes.stop();

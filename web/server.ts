@@ -27,6 +27,10 @@ import { oidcHttpHandler } from "./src/server/auth/oidc.js";
 import { edgeHttpHandler } from "./src/server/edge/http.js";
 import { requestGuard } from "./src/server/http/guard.js";
 import { removePartialUploads } from "./src/server/uploads.js";
+import { gitHttpHandler } from "./src/server/git/index.js";
+import { loadPreviewEngine, setPreviewEngine } from "./src/server/projects/deployer.js";
+import { previewEngineFor } from "./src/server/previews/engine.js";
+import { startPreviewExpiry } from "./src/server/projects/expiry.js";
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 
@@ -62,6 +66,15 @@ async function main(): Promise<void> {
   const registry = await createRegistry({ db, home: cfg.home, log, uploadIdleMs: cfg.uploadIdleTimeoutMs, volumeBytes: volumeBytesOf(services) });
   const oidcHttp = oidcHttpHandler({ db, log });
   const edgeHttp = edgeHttpHandler(services);
+  const gitHttp = gitHttpHandler(services);
+  // The preview engine pushes hand their commits to (src/server/projects/deployer.ts).
+  if (cfg.previewDeployerModule) {
+    setPreviewEngine(await loadPreviewEngine(cfg.previewDeployerModule));
+    log.info({ module: cfg.previewDeployerModule }, "preview deploys by BERTH_PREVIEW_DEPLOYER");
+  } else {
+    setPreviewEngine(previewEngineFor(services));
+  }
+  const stopPreviewExpiry = startPreviewExpiry({ db, log, home: cfg.home }, cfg.previewExpiryIntervalMs);
   const guard = requestGuard({ publicUrl: cfg.url, maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes: cfg.maxUploadBytes, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, log });
 
   const trpc = createHTTPHandler({
@@ -119,6 +132,8 @@ async function main(): Promise<void> {
     if (runHttp(req, res, pathname)) return;
     // berth cp: tars in and out of a container (see src/server/containers/archive-http.ts)
     if (archiveHttp(req, res, pathname)) return;
+    // git push/clone over smart HTTP, the push hook, outside repositories' webhooks (src/server/git/)
+    if (gitHttp(req, res, pathname)) return;
     // the dashboard's log download, streamed from the host's files (src/server/logs/download-http.ts)
     if (logsDownload(req, res, pathname)) return;
     if (isRegistryPath(pathname)) {
@@ -165,6 +180,7 @@ async function main(): Promise<void> {
       process.exit(0);
     }, SHUTDOWN_GRACE_MS).unref();
     void (async () => {
+      stopPreviewExpiry();
       await sockets.close().catch(() => {});
       registry.close();
       server.close();

@@ -44,6 +44,7 @@ import * as portCmd from "./commands/port.js";
 import * as volumeCmd from "./commands/volume.js";
 import * as portLinkCmd from "./commands/port-link.js";
 import * as stackCmd from "./commands/stack.js";
+import * as projectCmd from "./commands/project.js";
 import * as cpCmd from "./commands/cp.js";
 import * as diffCmd from "./commands/diff.js";
 import { registerContainerCommands } from "./commands/container-commands.js";
@@ -127,6 +128,7 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   volumeCmd.register(program);
   portLinkCmd.register(program);
   stackCmd.register(program);
+  projectCmd.register(program);
   cpCmd.register(program);
   diffCmd.register(program);
   teamCmd.register(program);

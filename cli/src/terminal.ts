@@ -69,14 +69,16 @@ export async function runTerminal(s: Session, o: TerminalOptions): Promise<Termi
         finish({ exitCode: m.exitCode, ...(m.error ? { error: m.error } : {}) });
       });
       socket.on("connect", () => {
+        // Raw before asking: the session's scrollback and state may arrive ahead of the answer, and
+        // keys typed once they show must not meet a cooked terminal (it echoes ^P, and takes ^Q as XON).
+        if (rawTty && !stdin.isRaw) {
+          stdin.setRawMode(true);
+          cleanups.push(() => stdin.setRawMode(false));
+        }
         socket.emit(o.event, { ...o.payload, tty: o.tty, interactive: o.interactive, ...size() }, (ack: StartAck) => {
           if ("error" in ack) return reject(new CliError(codeForKind(ack.kind), ack.error));
           const id = ack.session;
           session = id;
-          if (rawTty) {
-            stdin.setRawMode(true);
-            cleanups.push(() => stdin.setRawMode(false));
-          }
           if (o.tty && process.stdout.isTTY) {
             const onResize = () => {
               const sz = size();

@@ -25,11 +25,14 @@ const EnvSchema = z.object({
   BERTH_UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(7 * 24 * 3600_000).default(15 * 60_000),
   BERTH_LOG_RETENTION_HOURS: z.coerce.number().min(0, "hours to keep a removed container's logs: 0 or more").max(24 * 365).default(24),
   BERTH_STATS_INTERVAL_MS: z.coerce.number().int().min(200, "the stats sampling interval is at least 200 ms").max(600_000).default(5_000),
+  BERTH_PREVIEW_EXPIRY_INTERVAL_MS: z.coerce.number().int().min(1_000, "previews are checked for expiry at most every second").max(3_600_000).default(60_000),
   BERTH_OIDC_ISSUER: z.string().url("the OpenID provider's issuer URL, such as https://login.example.com").optional(),
   BERTH_OIDC_CLIENT_ID: z.string().min(1).optional(),
   BERTH_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   BERTH_OIDC_TEAM_CLAIM: z.string().min(1).optional(),
   BERTH_OIDC_NAME: z.string().min(1).max(64).optional(),
+  /** A module (absolute path) exporting `deploy` and `remove`: the preview deployer a push calls (web/src/server/projects/deployer.ts). */
+  BERTH_PREVIEW_DEPLOYER: z.string().refine((p) => path.isAbsolute(p), "an absolute path to a JavaScript module exporting deploy and remove").optional(),
 });
 
 export interface Config {
@@ -66,6 +69,10 @@ export interface Config {
   statsIntervalMs: number;
   /** OpenID Connect sign-in ("Sign in with <name>"), when an issuer and client are configured. */
   oidc: OidcConfig | undefined;
+  /** A module that deploys and removes branch previews, loaded at web's start instead of the built-in one. */
+  previewDeployerModule: string | undefined;
+  /** How often web removes previews past their berth.yaml ttl. */
+  previewExpiryIntervalMs: number;
 }
 
 export interface OidcConfig {
@@ -121,6 +128,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logRetentionHours: e.BERTH_LOG_RETENTION_HOURS,
     statsIntervalMs: e.BERTH_STATS_INTERVAL_MS,
     oidc: oidcConfig(e),
+    previewDeployerModule: e.BERTH_PREVIEW_DEPLOYER,
+    previewExpiryIntervalMs: e.BERTH_PREVIEW_EXPIRY_INTERVAL_MS,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { edgeHostName, edgeUrl, parseEdgeHost } from "./edge.js";
+import { edgeHostName, edgeRouteCandidates, edgeUrl, parseEdgeHost } from "./edge.js";
 
 describe("port link host names", () => {
   it("reads a container's and a stack service's link, with or without the port, in any case", () => {
@@ -20,5 +20,25 @@ describe("port link host names", () => {
     expect(edgeUrl(key, "localhost", 8000)).toBe("http://web-8080--acme.localhost:8000/");
     expect(edgeUrl(key, "localhost", 80)).toBe("http://web-8080--acme.localhost/");
     expect(() => edgeHostName({ ...key, container: "a.b" }, "localhost")).toThrow(/dot/);
+  });
+});
+
+describe("stack and preview host names", () => {
+  it("reads a preview `<branch>--<project>--<team>` and a preview service's `<svc>-<port>--<branch>--<project>--<team>`", () => {
+    expect(edgeRouteCandidates("feature-login--shop--acme.localhost:8000", "localhost")).toEqual([{ kind: "preview", team: "acme", project: "shop", branch: "feature-login" }]);
+    expect(edgeRouteCandidates("api-9000--main--shop--acme.localhost", "localhost")).toEqual([{ kind: "stack", team: "acme", stack: "main--shop", service: "api", port: 9000 }]);
+  });
+
+  it("tries a 3-part host with a port as a preview first, then as a stack service", () => {
+    expect(edgeRouteCandidates("release-2--shop--acme.localhost", "localhost")).toEqual([
+      { kind: "preview", team: "acme", project: "shop", branch: "release-2" },
+      { kind: "stack", team: "acme", stack: "shop", service: "release", port: 2 },
+    ]);
+  });
+
+  it("round-trips a preview key and refuses more parts or an empty one", () => {
+    const key = { kind: "preview" as const, team: "acme", project: "shop", branch: "main" };
+    expect(edgeRouteCandidates(edgeHostName(key, "localhost"), "localhost")).toEqual([key]);
+    for (const h of ["a-1--b--c--d--e.localhost", "main----acme.localhost", "--shop--acme.localhost", "main--shop--acme.example.com"]) expect(edgeRouteCandidates(h, "localhost"), h).toEqual([]);
   });
 });

@@ -3,8 +3,10 @@ import { InvalidArgument } from "./errors.js";
 
 /**
  * The edge (router): host names, link visibility and the contract between the edge process
- * and web's /api/edge/* routes. A host name names one route: a container's port today,
- * `<service>-<port>--<stack>--<team>` once stacks land (one more kind of route key).
+ * and web's /api/edge/* routes. A host name names one route: a container's port
+ * (`<name>-<port>--<team>`), a stack service's port (`<service>-<port>--<stack>--<team>`), or a
+ * named route such as a branch preview (`<branch>--<project>--<team>`), whose upstream is
+ * switched atomically through the named-route file (see EdgeRoutesFile).
  */
 
 export const EDGE_VISIBILITIES = ["private", "team", "public"] as const;
@@ -14,7 +16,8 @@ export const EdgeVisibilitySchema = z.enum(EDGE_VISIBILITIES);
 /** A route key: what a host name points at, before it is resolved to an address. */
 export type EdgeRouteKey =
   | { kind: "container"; team: string; container: string; port: number }
-  | { kind: "stack"; team: string; stack: string; service: string; port: number };
+  | { kind: "stack"; team: string; stack: string; service: string; port: number }
+  | { kind: "preview"; team: string; project: string; branch: string };
 
 /** Cookies the edge sets on a link's own host name (never forwarded to the app). */
 export const EDGE_SESSION_COOKIE = "berth_edge";
@@ -30,26 +33,48 @@ export const EDGE_AUTH_PATH = "/__berth/auth";
 
 const NAME_PORT = /^(.+)-(\d{1,5})$/;
 
-/** Parses `<name>-<port>--<team>` (or `<service>-<port>--<stack>--<team>`) under `domain`; null if the host is not a link. */
-export function parseEdgeHost(hostHeader: string, domain: string): EdgeRouteKey | null {
+/** The DNS label under `domain` a host names, lower case; null when it is not one label under it. */
+function hostLabel(hostHeader: string, domain: string): string | null {
   const host = hostHeader.toLowerCase().replace(/:\d+$/, "").replace(/\.$/, "");
   const suffix = `.${domain.toLowerCase()}`;
   if (!host.endsWith(suffix)) return null;
   const label = host.slice(0, -suffix.length);
-  if (!label || label.includes(".")) return null;
+  return !label || label.includes(".") ? null : label;
+}
+
+/**
+ * Every route a host may name, in the order they are tried. `<a>-<n>--<b>--<team>` reads both as
+ * stack b's service a, port n, and as branch `a-n`'s preview of project b: the preview (a named
+ * route) is tried first. A preview's other services answer at
+ * `<service>-<port>--<branch>--<project>--<team>` (its stack is `<branch>--<project>`).
+ */
+export function edgeRouteCandidates(hostHeader: string, domain: string): EdgeRouteKey[] {
+  const label = hostLabel(hostHeader, domain);
+  if (!label) return [];
   const parts = label.split("--");
-  const m = NAME_PORT.exec(parts[0] ?? "");
-  if (!m) return null;
-  const port = Number(m[2]);
-  if (port < 1 || port > 65535) return null;
-  if (parts.length === 2 && parts[1]) return { kind: "container", team: parts[1], container: m[1]!, port };
-  if (parts.length === 3 && parts[1] && parts[2]) return { kind: "stack", team: parts[2], stack: parts[1], service: m[1]!, port };
-  return null;
+  if (parts.some((p) => !p)) return [];
+  const m = NAME_PORT.exec(parts[0]!);
+  const port = m ? Number(m[2]) : 0;
+  const portOk = !!m && port >= 1 && port <= 65535;
+  const out: EdgeRouteKey[] = [];
+  if (parts.length === 3) out.push({ kind: "preview", team: parts[2]!, project: parts[1]!, branch: parts[0]! });
+  if (!portOk) return out;
+  if (parts.length === 2) out.push({ kind: "container", team: parts[1]!, container: m![1]!, port });
+  else if (parts.length === 3 || parts.length === 4) out.push({ kind: "stack", team: parts.at(-1)!, stack: parts.slice(1, -1).join("--"), service: m![1]!, port });
+  return out;
+}
+
+/** Parses `<name>-<port>--<team>` (or a stack's or preview's host) under `domain`; null if the host is not a link. */
+export function parseEdgeHost(hostHeader: string, domain: string): EdgeRouteKey | null {
+  const all = edgeRouteCandidates(hostHeader, domain);
+  // A 3-part host with a port reads as the stack's service first (the preview is an alternative).
+  return all.find((k) => k.kind !== "preview") ?? all[0] ?? null;
 }
 
 /** The host name of a route key under `domain` (lower case: host names are). */
 export function edgeHostName(key: EdgeRouteKey, domain: string): string {
-  const label = key.kind === "container" ? `${key.container}-${key.port}--${key.team}` : `${key.service}-${key.port}--${key.stack}--${key.team}`;
+  const label =
+    key.kind === "container" ? `${key.container}-${key.port}--${key.team}` : key.kind === "stack" ? `${key.service}-${key.port}--${key.stack}--${key.team}` : `${key.branch}--${key.project}--${key.team}`;
   if (label.includes(".")) throw new InvalidArgument(`"${label}" cannot be a host name label (it has a dot): rename the container without dots to give it a link`);
   return `${label}.${domain}`.toLowerCase();
 }
@@ -76,8 +101,52 @@ export type EdgeDecision =
   | { allow: false; status: 401 | 403 | 404; reason: string; ttlMs: number };
 
 export function edgeRouteKeyString(k: EdgeRouteKey): string {
-  return k.kind === "container" ? `c/${k.team}/${k.container}/${k.port}` : `s/${k.team}/${k.stack}/${k.service}/${k.port}`;
+  return k.kind === "container" ? `c/${k.team}/${k.container}/${k.port}` : k.kind === "stack" ? `s/${k.team}/${k.stack}/${k.service}/${k.port}` : previewRouteName(k.team, k.project, k.branch);
 }
+
+// ---- Named routes: a route name → its current upstream, switched atomically ------------------
+// Web (the deployer) writes $BERTH_HOME/edge/routes.json with write-then-rename under a lock; the
+// edge reloads it on change, swaps its table in one step, and answers in edge/served.json with
+// the generation it serves and the old upstreams still finishing requests (draining). A deployer
+// removes an old upstream only once it is no longer served nor draining. Previews use it today;
+// environments and releases (issue 17) name their routes the same way.
+
+/** The route name of branch `branch`'s preview of `project` in `team` (all lower case). */
+export const previewRouteName = (team: string, project: string, branch: string) => `preview/${team}/${project}/${branch}`.toLowerCase();
+
+export const EdgeUpstream = z.object({ containerId: z.string().min(1), port: z.number().int().min(1).max(65535) });
+export type EdgeUpstream = z.infer<typeof EdgeUpstream>;
+
+export const NamedRoute = z.object({
+  upstream: EdgeUpstream,
+  teamId: z.string().min(1),
+  /** What visibility and capability links key on: stable across deploys (the stack service's link). */
+  linkId: z.string().min(1),
+  /** Visibility when none was set for linkId. */
+  defaultVisibility: EdgeVisibilitySchema,
+  /** Free-form facts for people and tools (project, branch, sha, stack). */
+  labels: z.record(z.string(), z.string()).default({}),
+  since: z.string(),
+});
+export type NamedRoute = z.infer<typeof NamedRoute>;
+
+export const EdgeRoutesFile = z.object({ generation: z.number().int().min(0), routes: z.record(z.string(), NamedRoute) });
+export type EdgeRoutesFile = z.infer<typeof EdgeRoutesFile>;
+
+export const EdgeServedFile = z.object({
+  /** The routes.json generation the edge serves now. */
+  generation: z.number().int().min(0),
+  pid: z.number().int(),
+  /** Upstreams no longer routed to that still have requests in flight: container id → count. */
+  draining: z.record(z.string(), z.number().int()),
+  at: z.string(),
+});
+export type EdgeServedFile = z.infer<typeof EdgeServedFile>;
+
+export const edgeRoutesPath = (home: string) => `${home}/edge/routes.json`;
+export const edgeServedPath = (home: string) => `${home}/edge/served.json`;
+/** The link id of a stack service's ports: what visibility and capabilities key on. */
+export const stackLinkId = (stackId: string, service: string) => `stack:${stackId}:${service}`;
 
 export const edgeKeys = {
   /** hash: port → visibility, per container (absent port: private). */

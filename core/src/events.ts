@@ -31,6 +31,8 @@ export const EVENT_TYPES = [
   "network.destroy",
   "network.connect",
   "network.disconnect",
+  /** A project's branch was pushed (or deleted) and handed to the preview engine; attributes: name, branch, sha, state, url. */
+  "project.push",
 ] as const;
 
 export const ContainerEvent = z.object({

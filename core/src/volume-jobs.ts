@@ -39,7 +39,8 @@ export interface VolumeInfo {
 
 /** `volume create [NAME]`: no name → 64 random hex digits. Creating an existing name returns it (Docker). */
 /** `teamId`: the team the new volume belongs to (web checked the caller may act there). */
-export const VolumeCreateJob = z.object({ name: VolumeName.optional(), labels: Labels, anonymous: z.boolean().default(false), teamId: TeamId });
+/** `from`: a copy-on-write snapshot of the team's volume of that name (on its host); NAME must then be new. */
+export const VolumeCreateJob = z.object({ name: VolumeName.optional(), labels: Labels, anonymous: z.boolean().default(false), teamId: TeamId, from: VolumeName.optional() });
 export type VolumeCreateJob = z.infer<typeof VolumeCreateJob>;
 
 /** `volume rm [-f] NAME…`; `ifUnused`/`quiet`: `rm -v`'s clean-up of anonymous volumes (skip what is still in use or gone). */

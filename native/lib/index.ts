@@ -30,6 +30,7 @@ export { NativeError } from './errors.js';
 export type { NetworkMode, VethSpec } from './network.js';
 export { runSpecFromBundle, DOCKER_DEFAULT_CAPS, type BundleOptions } from './oci.js';
 export { listXattrs, getXattr, setXattr } from './xattrs.js';
+export { mountOverlay, unmount } from './overlay.js';
 export type {
   BindMount,
   CgroupInfo,

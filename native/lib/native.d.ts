@@ -44,6 +44,10 @@ export interface NativeBinding {
   getXattr(path: string, name: string): Buffer;
   /** lsetxattr(path, name, value, 0); throws NativeError. */
   setXattr(path: string, name: string, value: Buffer): void;
+  /** Mounts an overlay (lowerdirs topmost first) on `target`, off the JS thread. */
+  mountOverlay(target: string, lowerdirs: string[], upperdir: string, workdir: string): Promise<void>;
+  /** umount2(target, UMOUNT_NOFOLLOW [| MNT_DETACH]), off the JS thread. */
+  unmount(target: string, detach: boolean): Promise<void>;
   /** Class the addon instantiates for every syscall failure. */
   setErrorClass(ctor: new (message: string, fields: NativeErrorFields) => Error): void;
 }

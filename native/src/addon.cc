@@ -4,6 +4,7 @@
 #include "cgroups_js.h"
 #include "errors.h"
 #include "network_js.h"
+#include "overlay_js.h"
 #include "fsroot.h"
 #include "spawn.h"
 #include "wait.h"
@@ -28,6 +29,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("listXattrs", Napi::Function::New(env, berth::ListXattrs, "listXattrs"));
   exports.Set("getXattr", Napi::Function::New(env, berth::GetXattr, "getXattr"));
   exports.Set("setXattr", Napi::Function::New(env, berth::SetXattr, "setXattr"));
+  exports.Set("mountOverlay", Napi::Function::New(env, berth::MountOverlayJs, "mountOverlay"));
+  exports.Set("unmount", Napi::Function::New(env, berth::UnmountJs, "unmount"));
   exports.Set("setErrorClass", Napi::Function::New(env, berth::SetErrorClass, "setErrorClass"));
   return exports;
 }

@@ -270,6 +270,12 @@ int MountRoot(const char* rootfs, const ChildOverlay* overlay, ChildError* e) no
   return fd;
 }
 
+int MountOverlayOn(const char* target, const ChildOverlay* overlay, ChildError* e) noexcept {
+  int rc = overlay->force_legacy ? 1 : MountOverlay(target, *overlay, e);
+  if (rc > 0) rc = MountOverlayLegacy(target, *overlay, e);
+  return rc < 0 ? -1 : 0;
+}
+
 int MountAll(int rootfd, const ChildMount* mounts, unsigned n, ChildError* e) noexcept {
   char fdpath[32];
   for (unsigned i = 0; i < n; ++i) {

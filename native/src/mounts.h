@@ -48,6 +48,11 @@ int MakeMountsPrivate(ChildError* e) noexcept;
 // option string.
 int MountRoot(const char* rootfs, const ChildOverlay* overlay, ChildError* e) noexcept;
 
+// Mounts `overlay` on `target` from the calling process (no chdir, no rootfd): the new
+// mount API first, then mount(2) with `legacy_options` (absolute paths) on older kernels.
+// For host-side overlays such as copy-on-write volumes.
+int MountOverlayOn(const char* target, const ChildOverlay* overlay, ChildError* e) noexcept;
+
 // The mounts, in order, under the root `rootfd`.
 int MountAll(int rootfd, const ChildMount* mounts, unsigned n, ChildError* e) noexcept;
 

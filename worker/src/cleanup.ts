@@ -3,6 +3,7 @@ import { removeCgroup } from "@berth/native";
 import { unmountStale } from "./container-fs/index.js";
 import { hostIdentity } from "./host/identity.js";
 import { NetworkService } from "./network/index.js";
+import { unmountVolumeOverlays } from "./volumes/index.js";
 
 /**
  * `node worker/dist/cleanup.js`: what a worker's own shutdown would have removed, for a worker
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   // Containers first: they die with their cgroup, and their veths with their network namespaces.
   await removeCgroup(`berth-${hostId}`);
   await unmountStale(paths.containers, log);
+  await unmountVolumeOverlays(paths.volumes, log);
   await new NetworkService(cfg.home, hostId, log.child({ part: "network" })).shutdown();
   log.info({ hostId }, "cleaned up after a worker that did not stop by itself");
 }

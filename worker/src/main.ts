@@ -80,6 +80,8 @@ async function main(): Promise<void> {
   const health = new HealthMonitor(redis, log, (id, status) => manager.healthChanged(id, status));
   const manager = new ContainerManager({ db: client, redis, blobs, snapshots, containersDir: paths.containers, hostId, log, network, volumes, health });
   await unmountStale(paths.containers, log); // before reconcile removes any container directory
+  // Copy-on-write volumes mounted (and a crash's half-made snapshot undone) before any container starts.
+  await volumes.layered.recover();
   // The networks first: reconcile brings containers back by their restart policies, onto them.
   await network.init();
   await manager.reconcile();
@@ -165,6 +167,7 @@ async function main(): Promise<void> {
       runBuild.close();
       health.stopAll();
       await manager.stopAll(3000);
+      await volumes.layered.unmountAll();
       await network.shutdown().catch((err: unknown) => log.error({ err }, "network clean-up failed"));
       await redis.quit();
       await client.$disconnect();

@@ -36,13 +36,14 @@ export function register(program: Command): Command {
     .usage("[OPTIONS] [VOLUME]")
     .option("--label <key=value>", "set metadata for a volume (repeatable)", collect, [] as string[])
     .option("-d, --driver <name>", "volume driver name (only local)", "local")
+    .option("--from <volume>", "start as a copy-on-write snapshot of this volume of the team (instant, whatever its size)")
     .argument("[name]", "volume name (default: a random one)")
     .action(
-      action("other", async (name: string | undefined, opts: { label: string[]; driver: string }) => {
+      action("other", async (name: string | undefined, opts: { label: string[]; driver: string; from?: string }) => {
         const { s, write, CliError } = await deps();
         if (opts.driver !== "local") throw new CliError("USAGE", `volume driver "${opts.driver}" is not supported: only local`);
         const labels = Object.fromEntries(opts.label.map((l) => [l.split("=", 1)[0]!, l.includes("=") ? l.slice(l.indexOf("=") + 1) : ""]));
-        const v = await s.api.volume.create.mutate({ ...(name ? { name } : {}), labels });
+        const v = await s.api.volume.create.mutate({ ...(name ? { name } : {}), labels, ...(opts.from ? { from: opts.from } : {}) });
         await write(process.stdout, `${v.Name}\n`);
       }),
     );

@@ -8,3 +8,4 @@ export { builtImageName, IMAGE_LABEL } from "./names.js";
 export { LABEL, configHash, containerName, scopedName } from "./labels.js";
 export { startOrder, dependencyLevels } from "./order.js";
 export { runRequest, serviceImage, serviceNetworks, type ServiceRun } from "./run-options.js";
+export { BerthYaml, parseBerthYaml } from "./berth-yaml.js";

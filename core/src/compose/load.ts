@@ -6,6 +6,7 @@ import { expandService, resolvePath, type Raw } from "./expand.js";
 import { interpolate, type Lookup } from "./interpolate.js";
 import { mergeNamed, mergeService } from "./merge.js";
 import type { ComposeProject, ComposeWarning } from "./model.js";
+import { confine, withRoot } from "./confine.js";
 import { toProject } from "./project.js";
 import { validateSchema } from "./schema.js";
 import { parseSource, type Path, type Source } from "./source.js";
@@ -31,12 +32,18 @@ export interface LoadOptions {
    * `file` names it in messages, relative paths in it are from `dir`.
    */
   inline?: { file: string; text: string; dir: string };
+  /** Read no file outside this directory (a repository that is not trusted: a preview). */
+  root?: string;
 }
 
 /** The file names `compose up` looks for, in Compose v2's order of preference. */
 export const DEFAULT_FILES = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
 
 export function loadCompose(opts: LoadOptions): ComposeProject {
+  return withRoot(opts.root, () => load(opts));
+}
+
+function load(opts: LoadOptions): ComposeProject {
   const files = opts.inline ? [opts.inline.file] : (opts.files?.length ? opts.files.map((f) => path.resolve(opts.cwd, f)) : [findDefaultFile(opts.cwd)]).map((f) => realFile(f));
   const projectDir = opts.inline ? opts.inline.dir : path.dirname(files[0] ?? opts.cwd);
   if (opts.inline) inlineTexts.set(opts.inline.file, opts.inline.text);
@@ -219,6 +226,7 @@ function findDefaultFile(cwd: string): string {
 
 function realFile(f: string): string {
   if (!fs.existsSync(f)) throw new NotFound(`the compose file ${f} does not exist`);
+  confine(f, "the compose file");
   return f;
 }
 
@@ -230,6 +238,7 @@ function envLookup(env: Record<string, string | undefined>, files: string[], exp
       if (explicit) throw new NotFound(`the env file ${f} does not exist`);
       continue;
     }
+    confine(f, "the env file");
     for (const [k, v] of parseEnvFile(fs.readFileSync(f, "utf8"), f, (n) => fromFiles.get(n) ?? outer(n))) fromFiles.set(k, v);
   }
   // As in Compose, the shell's environment wins over .env.

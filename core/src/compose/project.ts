@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { InvalidArgument, NotFound } from "../errors.js";
+import { confine } from "./confine.js";
 import { parseEnvFile } from "./env-file.js";
 import type { Raw } from "./expand.js";
 import type { Lookup } from "./interpolate.js";
@@ -79,6 +80,7 @@ function toService(name: string, s: Raw, at: (...p: string[]) => string, lookup:
       if (f.required) throw new NotFound(`${at("env_file")}: the env file ${f.path} does not exist (mark it "required: false" if it is optional)`);
       continue;
     }
+    confine(f.path, "the env_file");
     for (const [k, v] of parseEnvFile(fs.readFileSync(f.path, "utf8"), f.path, lookup)) environment[k] = v;
   }
   for (const [k, v] of Object.entries((s.environment ?? {}) as Record<string, string | null>)) {

@@ -57,3 +57,17 @@ it("a dropped stream is forgotten and the thread keeps serving others", async ()
   await h.update(Buffer.from("hello"));
   expect(await h.digest()).toBe(createHash("sha256").update("hello").digest("hex"));
 });
+
+it("bytes given in odd sizes across batch boundaries (and one bigger than a batch) hash as one stream, sha256 and sha512", async () => {
+  const data = randomBytes((3 << 20) + 4097);
+  const cuts = [0, 1, 65535, 65536 * 3 + 7, (1 << 20) - 1, (1 << 20) + 1, (2 << 20) + 13, data.length];
+  for (const algorithm of ["sha256", "sha512"] as const) {
+    const h = new ThreadHash(algorithm);
+    for (let i = 1; i < cuts.length; i++) await h.update(data.subarray(cuts[i - 1], cuts[i]));
+    await h.update(data.subarray(0, 0));
+    expect(await h.digest()).toBe(createHash(algorithm).update(data).digest("hex"));
+  }
+  const big = new ThreadHash();
+  await big.update(data);
+  expect(await big.digest()).toBe(createHash("sha256").update(data).digest("hex"));
+});

@@ -1,13 +1,19 @@
 /**
  * sha256 (or sha512) of a big stream on another thread: hashing a multi-GB layer on the JS thread keeps
  * that one core busy while the disk waits, and competes with everything else the process does.
- * One long-lived worker thread hashes any number of streams (by id); chunks are copied to it
- * (a memcpy is ~20× cheaper than the hash) and at most WINDOW bytes may be in flight per
- * stream, so memory stays bounded when the disk is faster than the hash.
+ * One long-lived worker thread hashes any number of streams (by id). Bytes are gathered into
+ * BATCH-sized buffers (one memcpy each) that are moved to the thread and moved back once hashed,
+ * then reused: a message per 64 KiB socket chunk, and a fresh copy for each, cost the JS thread
+ * more than the hash itself and fed the garbage collector. At most WINDOW bytes may be in flight
+ * per stream, so memory stays bounded when the disk is faster than the hash.
  */
 import { Worker } from "node:worker_threads";
 
 const WINDOW = 32 << 20;
+const BATCH = 1 << 20;
+/** Spare batch buffers, shared by all streams. */
+const spare: ArrayBuffer[] = [];
+const SPARE_MAX = 16;
 
 const SOURCE = `
 const { parentPort } = require("node:worker_threads");
@@ -15,11 +21,11 @@ const { createHash } = require("node:crypto");
 const hashes = new Map();
 parentPort.on("message", (m) => {
   if (m.algorithm) hashes.set(m.id, createHash(m.algorithm));
-  else if (m.chunk) {
+  else if (m.buf) {
     let h = hashes.get(m.id);
     if (!h) hashes.set(m.id, (h = createHash("sha256")));
-    h.update(m.chunk);
-    parentPort.postMessage({ id: m.id, ack: m.chunk.length });
+    h.update(new Uint8Array(m.buf, 0, m.len));
+    parentPort.postMessage({ id: m.id, ack: m.len, buf: m.buf }, [m.buf]);
   } else if (m.end) {
     const h = hashes.get(m.id) || createHash("sha256");
     hashes.delete(m.id);
@@ -42,7 +48,8 @@ let nextId = 1;
 function thread(): Worker {
   if (worker) return worker;
   const w = new Worker(SOURCE, { eval: true, name: "berth-sha256" });
-  w.on("message", (m: { id: number; ack?: number; digest?: string }) => {
+  w.on("message", (m: { id: number; ack?: number; buf?: ArrayBuffer; digest?: string }) => {
+    if (m.buf && spare.length < SPARE_MAX) spare.push(m.buf);
     const p = streams.get(m.id);
     if (!p) return;
     if (m.ack !== undefined) {
@@ -70,6 +77,9 @@ export class ThreadHash {
   private readonly id = nextId++;
   private readonly p: Pending;
   private failure: Error | undefined;
+  /** The batch being filled, and how much of it is. */
+  private batch: Uint8Array | undefined;
+  private fill = 0;
 
   constructor(algorithm: "sha256" | "sha512" = "sha256") {
     this.p = { inFlight: 0, waiters: [], fail: (e) => this.onFail(e) };
@@ -84,12 +94,27 @@ export class ThreadHash {
     for (const wake of this.p.waiters.splice(0)) wake();
   }
 
-  /** Queues a copy of `chunk`; waits while too much is in flight. */
-  async update(chunk: Buffer): Promise<void> {
+  /** Moves the filled part of the batch to the thread. */
+  private flush(): void {
+    if (!this.batch || this.fill === 0) return;
+    const buf = this.batch.buffer as ArrayBuffer;
+    this.p.inFlight += this.fill;
+    thread().postMessage({ id: this.id, buf, len: this.fill }, [buf]);
+    this.batch = undefined;
+    this.fill = 0;
+  }
+
+  /** Copies `chunk` into the current batch (sent when full); waits while too much is in flight. */
+  async update(chunk: Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
-    this.p.inFlight += chunk.length;
-    const copy = new Uint8Array(chunk); // one copy, then moved (not cloned) to the thread
-    thread().postMessage({ id: this.id, chunk: copy }, [copy.buffer]);
+    for (let at = 0; at < chunk.length; ) {
+      this.batch ??= new Uint8Array(spare.pop() ?? new ArrayBuffer(BATCH));
+      const n = Math.min(chunk.length - at, BATCH - this.fill);
+      this.batch.set(chunk.subarray(at, at + n), this.fill);
+      this.fill += n;
+      at += n;
+      if (this.fill === BATCH) this.flush();
+    }
     if (this.p.inFlight > WINDOW) await new Promise<void>((resolve) => this.p.waiters.push(resolve));
     if (this.failure) throw this.failure;
   }
@@ -97,6 +122,7 @@ export class ThreadHash {
   /** The hex digest of everything given. */
   digest(): Promise<string> {
     if (this.failure) return Promise.reject(this.failure);
+    this.flush();
     return new Promise<string>((resolve, reject) => {
       this.p.done = resolve;
       this.p.fail = (e) => reject(e);
@@ -106,6 +132,9 @@ export class ThreadHash {
 
   /** Forgets the stream (an aborted ingest). */
   drop(): void {
+    if (this.batch && spare.length < SPARE_MAX) spare.push(this.batch.buffer as ArrayBuffer);
+    this.batch = undefined;
+    this.fill = 0;
     if (!streams.delete(this.id)) return;
     worker?.postMessage({ id: this.id, drop: true });
     if (streams.size === 0) worker?.unref();

@@ -1,6 +1,10 @@
+import fsSync from "node:fs";
 import fs from "node:fs/promises";
-import type { EdgeRouteKey, Logger } from "@berth/core";
+import path from "node:path";
+import { edgeRoutesPath, edgeServedPath, previewRouteName, type EdgeRouteKey, type EdgeServedFile, type Logger, type NamedRoute } from "@berth/core";
 import type { PrismaClient } from "@berth/core/db";
+import type { Inflight } from "./inflight.js";
+import { readRoutesFile, writeJsonAtomic } from "./named-routes.js";
 
 /** Where a link's traffic goes: a running container's address on its (first) network. */
 export interface EdgeRoute {
@@ -9,41 +13,70 @@ export interface EdgeRoute {
   port: number;
 }
 
-interface ContainerEntry {
-  id: string;
-}
-
 interface NetworksFile {
   networks?: { endpoints?: Record<string, { containerId: string; ip: string }> }[];
 }
 
+/** Compose's labels on a stack's containers (core/src/compose/labels.ts). */
+const PROJECT_LABEL = "com.docker.compose.project";
+const SERVICE_LABEL = "com.docker.compose.service";
+const NUMBER_LABEL = "com.docker.compose.container-number";
+
 /**
- * The edge's route table: running containers by (team, name) from the DB (read only) and their
- * addresses from the network service's store ($BERTH_HOME/network/networks.json, written by
- * the worker with write-then-rename). Refreshed on a timer and on a miss; a failed refresh
- * keeps the last good table, so the edge serves while web or the worker restarts.
- * A stack's service will be one more kind of key ("s/team/stack/service").
+ * The edge's route table: running containers by (team, name) and stack services by (team,
+ * stack, service) from the DB (read only), their addresses from the network service's store
+ * ($BERTH_HOME/network/networks.json, written by the worker with write-then-rename), and named
+ * routes (previews) from $BERTH_HOME/edge/routes.json (written by web, see named-routes.ts).
+ * Refreshed on a timer and on a miss, named routes also as soon as their file changes; a failed
+ * refresh keeps the last good table, so the edge serves while web or the worker restarts.
  */
 export class RouteTable {
-  private containers = new Map<string, ContainerEntry>();
+  private containers = new Map<string, string>();
+  private services = new Map<string, string>();
   private ips = new Map<string, string>();
+  private named = new Map<string, NamedRoute>();
+  private generation = -1;
+  /** Upstreams a switch took out of the named table, until their last request ends. */
+  private draining = new Set<string>();
   private refreshing: Promise<void> | null = null;
+  private reloadingNamed: Promise<void> | null = null;
+  private namedAgain = false;
   private lastRefresh = 0;
   private timer: NodeJS.Timeout | undefined;
+  private watcher: fsSync.FSWatcher | undefined;
+  private stopIdle: (() => void) | undefined;
+  private servedChain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: PrismaClient,
-    private readonly networksFile: string,
+    private readonly home: string,
     private readonly log: Logger,
+    private readonly inflight: Inflight,
   ) {}
+
+  private get networksFile(): string {
+    return path.join(this.home, "network", "networks.json");
+  }
 
   start(everyMs: number): void {
     this.timer = setInterval(() => void this.refresh(), everyMs);
     this.timer.unref();
+    const dir = path.dirname(edgeRoutesPath(this.home));
+    fsSync.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // The deployer renames a new routes.json into place: reload at once (the timer is the fallback).
+    this.watcher = fsSync.watch(dir, (_e, file) => {
+      if (file === path.basename(edgeRoutesPath(this.home))) void this.reloadNamed();
+    });
+    this.watcher.on("error", (err) => this.log.warn({ err: err.message }, "edge: watching the routes file failed; reloading on the timer"));
+    this.stopIdle = this.inflight.onIdle(() => {
+      if ([...this.draining].some((id) => this.inflight.count(id) === 0)) void this.writeServed();
+    });
   }
 
   stop(): void {
     clearInterval(this.timer);
+    this.watcher?.close();
+    this.stopIdle?.();
   }
 
   /** One refresh at a time; callers during one share it. */
@@ -57,13 +90,33 @@ export class RouteTable {
 
   private async load(): Promise<void> {
     try {
-      const rows = await this.db.container.findMany({ where: { state: { in: ["running", "paused"] } }, select: { id: true, name: true, team: { select: { name: true } } } });
-      const next = new Map<string, ContainerEntry>();
-      for (const r of rows) next.set(containerKey(r.team.name, r.name), { id: r.id });
+      const rows = await this.db.container.findMany({
+        where: { state: { in: ["running", "paused"] } },
+        select: { id: true, name: true, options: true, createdAt: true, team: { select: { name: true } } },
+        orderBy: { createdAt: "desc" },
+      });
+      const next = new Map<string, string>();
+      const services = new Map<string, { id: string; n: number }>();
+      for (const r of rows) {
+        next.set(containerKey(r.team.name, r.name), r.id);
+        if (!r.options.includes(PROJECT_LABEL)) continue;
+        const labels = stackLabels(r.options);
+        if (!labels) continue;
+        // A service's link goes to its first replica; during a start-first switch, the newest.
+        const key = serviceKey(r.team.name, labels.stack, labels.service);
+        const had = services.get(key);
+        if (!had || labels.n < had.n) services.set(key, { id: r.id, n: labels.n });
+      }
       this.containers = next;
+      this.services = new Map([...services].map(([k, v]) => [k, v.id]));
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, "edge: reading containers failed; keeping the last route table");
     }
+    await this.loadIps();
+    await this.reloadNamed();
+  }
+
+  private async loadIps(): Promise<void> {
     try {
       const file = JSON.parse(await fs.readFile(this.networksFile, "utf8")) as NetworksFile;
       const next = new Map<string, string>();
@@ -74,20 +127,109 @@ export class RouteTable {
     }
   }
 
-  private find(key: EdgeRouteKey): EdgeRoute | null {
-    if (key.kind !== "container") return null; // stacks: next
-    const c = this.containers.get(containerKey(key.team, key.container));
-    const ip = c && this.ips.get(c.id);
-    return c && ip ? { containerId: c.id, ip, port: key.port } : null;
+  /** Reloads routes.json (one reload at a time; a change during one reloads again after it). */
+  reloadNamed(): Promise<void> {
+    if (this.reloadingNamed) {
+      this.namedAgain = true;
+      return this.reloadingNamed;
+    }
+    this.reloadingNamed = (async () => {
+      do {
+        this.namedAgain = false;
+        await this.loadNamed();
+      } while (this.namedAgain);
+    })().finally(() => (this.reloadingNamed = null));
+    return this.reloadingNamed;
   }
 
-  /** The route for a key; a miss refreshes once (at most every 200 ms) before giving up. */
-  async lookup(key: EdgeRouteKey): Promise<EdgeRoute | null> {
-    const hit = this.find(key);
+  private async loadNamed(): Promise<void> {
+    let file;
+    try {
+      file = await readRoutesFile(this.home);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "edge: reading named routes failed; keeping the last ones");
+      return;
+    }
+    if (file.generation === this.generation) return;
+    const next = new Map(Object.entries(file.routes));
+    // A new upstream's address must be known before traffic moves to it.
+    if ([...next.values()].some((r) => !this.ips.has(r.upstream.containerId))) await this.loadIps();
+    const now = new Set([...next.values()].map((r) => r.upstream.containerId));
+    for (const r of this.named.values()) if (!now.has(r.upstream.containerId)) this.draining.add(r.upstream.containerId);
+    for (const id of now) this.draining.delete(id);
+    // The swap: one assignment, so a request sees the old table or the new one.
+    this.named = next;
+    this.generation = file.generation;
+    this.log.info({ generation: file.generation, routes: next.size }, "edge: named routes loaded");
+    await this.writeServed();
+  }
+
+  /**
+   * Writes served.json; writes run one after another, each with the state as it is when it
+   * runs, so an older state can never land after a newer one (a drained upstream would then
+   * read as draining until the next switch).
+   */
+  private writeServed(): Promise<void> {
+    this.servedChain = this.servedChain.then(() => this.writeServedNow());
+    return this.servedChain;
+  }
+
+  private async writeServedNow(): Promise<void> {
+    const draining: Record<string, number> = {};
+    for (const id of [...this.draining]) {
+      const n = this.inflight.count(id);
+      if (n > 0) draining[id] = n;
+      else this.draining.delete(id);
+    }
+    const served: EdgeServedFile = { generation: Math.max(0, this.generation), pid: process.pid, draining, at: new Date().toISOString() };
+    try {
+      await writeJsonAtomic(edgeServedPath(this.home), served);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "edge: writing served.json failed");
+    }
+  }
+
+  /** The route for a key from the table as it is now (no I/O: a switch is seen at once). */
+  find(key: EdgeRouteKey): EdgeRoute | null {
+    let id: string | undefined;
+    let port: number;
+    if (key.kind === "container") [id, port] = [this.containers.get(containerKey(key.team, key.container)), key.port];
+    else if (key.kind === "stack") [id, port] = [this.services.get(serviceKey(key.team, key.stack, key.service)), key.port];
+    else {
+      const r = this.named.get(previewRouteName(key.team, key.project, key.branch));
+      if (!r) return null;
+      [id, port] = [r.upstream.containerId, r.upstream.port];
+    }
+    const ip = id && this.ips.get(id);
+    return id && ip ? { containerId: id, ip, port } : null;
+  }
+
+  /** The first of `keys` with a route; a miss refreshes once (at most every 200 ms) before giving up. */
+  async lookup(keys: EdgeRouteKey[]): Promise<{ key: EdgeRouteKey; route: EdgeRoute } | null> {
+    const first = () => {
+      for (const key of keys) {
+        const route = this.find(key);
+        if (route) return { key, route };
+      }
+      return null;
+    };
+    const hit = first();
     if (hit) return hit;
     if (Date.now() - this.lastRefresh > 200) await this.refresh();
-    return this.find(key);
+    return first();
+  }
+}
+
+function stackLabels(options: string): { stack: string; service: string; n: number } | null {
+  try {
+    const l = (JSON.parse(options) as { labels?: Record<string, string> }).labels ?? {};
+    const stack = l[PROJECT_LABEL];
+    const service = l[SERVICE_LABEL];
+    return stack && service ? { stack, service, n: Number(l[NUMBER_LABEL] ?? "1") || 1 } : null;
+  } catch {
+    return null;
   }
 }
 
 const containerKey = (team: string, name: string) => `${team.toLowerCase()}/${name.toLowerCase()}`;
+const serviceKey = (team: string, stack: string, service: string) => `${team.toLowerCase()}/${stack.toLowerCase()}/${service.toLowerCase()}`;

@@ -21,7 +21,7 @@ export function receiveUpload(req: IncomingMessage, what: string): Promise<{ nam
  * Like receiveUpload, but a body of at most `inlineMax` bytes stays in memory and comes back as
  * a Buffer; a larger one spills to `builds/<uuid>.tar` (what was buffered first, then the rest).
  */
-export async function receiveSmallUpload(req: IncomingMessage, what: string, inlineMax: number): Promise<{ inline: Buffer } | { name: string; file: string }> {
+export async function receiveSmallUpload(req: AsyncIterable<Buffer>, what: string, inlineMax: number): Promise<{ inline: Buffer } | { name: string; file: string }> {
   const chunks: Buffer[] = [];
   let size = 0;
   const it = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;

@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { ContainerOptions, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, shouldRestart, type Logger } from "@berth/core";
+import { ContainerOptions, edgeKeys, encodeLogEntry, logStreamKey, LOG_STREAM_TTL_SECONDS, shouldRestart, type Logger } from "@berth/core";
 import { removeCgroup } from "@berth/native";
 import type { Attachments } from "./attachments.js";
 import type { ManagerContext } from "./context.js";
@@ -43,6 +43,7 @@ export class ExitPath {
       // --rm takes the container's anonymous volumes with it (docker does); named ones stay.
       const gone = await d.db.container.findUnique({ where: { id }, select: { options: true, teamId: true } }).catch(() => null);
       await d.db.container.delete({ where: { id } }).catch(() => undefined);
+      await d.redis.del(edgeKeys.visibility(id)).catch((err: unknown) => d.log.warn({ err, id }, "forgetting the port links failed"));
       if (gone) await d.volumes?.removeAnonymousOf(gone.teamId, gone.options).catch((err: unknown) => d.log.warn({ err, id }, "removing anonymous volumes failed"));
       await fs.rm(this.c.dir(id), { recursive: true, force: true });
     }

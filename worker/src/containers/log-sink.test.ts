@@ -1,32 +1,17 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { afterAll, beforeAll, beforeEach, afterEach, expect, it } from "vitest";
+import { beforeEach, afterEach, expect, it } from "vitest";
 import { decodeLogEntry, logStreamKey } from "@berth/core";
-import { connectRedis, type Redis } from "@berth/core/redis";
 import { LogSink, rotatedNames } from "./log-sink.js";
+import { useRedisServer } from "../testing/redis-server.js";
+
+const srv = useRedisServer("log-sink");
 
 // A real full disk: a 256 KiB tmpfs holds the log, a real Redis (on a socket elsewhere) the stream.
-let tmp: string;
 let disk: string;
-let redisServer: ChildProcess;
-let redis: Redis;
-
-beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "berth-log-sink-"));
-  const sock = path.join(tmp, "redis.sock");
-  redisServer = spawn("redis-server", ["--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", tmp], { stdio: "ignore" });
-  for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
-  redis = connectRedis(`unix://${sock}`);
-});
-
-afterAll(async () => {
-  redis?.disconnect();
-  redisServer?.kill("SIGTERM");
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
 
 beforeEach(() => {
   disk = fs.mkdtempSync(path.join(os.tmpdir(), "berth-log-disk-"));
@@ -77,7 +62,7 @@ function accounting(lines: string[]): { marked: number; kept: number } {
 it("counts the lines a full disk refused and writes a marker once writing works again", async () => {
   const logPath = path.join(disk, "log.jsonl");
   const id = `sink-${Date.now()}-a`;
-  const sink = new LogSink(redis, id, logPath);
+  const sink = new LogSink(srv.redis, id, logPath);
   sink.line("stdout", "before");
   while (!fileLines(logPath).includes("before")) await new Promise((r) => setTimeout(r, 10));
   const filler = fill();
@@ -97,12 +82,12 @@ it("counts the lines a full disk refused and writes a marker once writing works 
   expect(lines.at(-1)).toBe("after");
   expect(lines.findIndex((l) => l.startsWith("[berth]"))).toBeLessThan(lines.indexOf("after"));
   // The stream has every line: its start, before, the 200, after, its exit.
-  expect(await redis.xlen(logStreamKey(id))).toBe(204);
+  expect(await srv.redis.xlen(logStreamKey(id))).toBe(204);
 }, 20_000);
 
 it("says what was dropped at exit when no later line came", async () => {
   const logPath = path.join(disk, "log.jsonl");
-  const sink = new LogSink(redis, `sink-${Date.now()}-b`, logPath);
+  const sink = new LogSink(srv.redis, `sink-${Date.now()}-b`, logPath);
   const filler = fill();
   for (let i = 0; i < 200; i++) sink.line("stderr", `lost ${i} ${"y".repeat(100)}`);
   await new Promise((r) => setTimeout(r, 100));
@@ -118,7 +103,7 @@ it("writes a chunk of many lines as batches: rotation cuts them at max-size, eve
   const logPath = path.join(disk, "log.jsonl");
   const id = `sink-${Date.now()}-c`;
   const maxSize = 16 * 1024;
-  const sink = new LogSink(redis, id, logPath, { driver: "json-file", maxSize, maxFile: 20 });
+  const sink = new LogSink(srv.redis, id, logPath, { driver: "json-file", maxSize, maxFile: 20 });
   const out = new PassThrough();
   const err = new PassThrough();
   const done = Promise.all([sink.follow("stdout", out), sink.follow("stderr", err)]);
@@ -148,7 +133,7 @@ it("writes a chunk of many lines as batches: rotation cuts them at max-size, eve
   expect(records.slice(1500, 1502).every((r) => r.stream === "stderr")).toBe(true);
   // Times strictly increase, and the stream has each line with the file's time.
   expect(records.every((r, i) => i === 0 || r.time > records[i - 1]!.time)).toBe(true);
-  const entries = (await redis.xrange(logStreamKey(id), "-", "+")).map(([, f]) => decodeLogEntry(f));
+  const entries = (await srv.redis.xrange(logStreamKey(id), "-", "+")).map(([, f]) => decodeLogEntry(f));
   const lines = entries.filter((e) => e.stream === "stdout" || e.stream === "stderr");
   expect(lines.map((e) => ("line" in e ? e.line : ""))).toEqual(want);
   expect(lines.map((e) => e.time)).toEqual(records.map((r) => r.time));

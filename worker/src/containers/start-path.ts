@@ -35,6 +35,10 @@ const d = c.d;
   const sink = new LogSink(d.redis, row.id, path.join(dir, "log.jsonl"), logConfigOf(row.options));
   const log = d.log.child({ container: row.id.slice(0, 12) });
   let cmd: string[] = [];
+  // The volumes this start binds, held until its row says running (or it failed): a snapshot
+  // refuses them meanwhile, as it refuses the volumes of a running container.
+  const volumeHolds: (() => void)[] = [];
+  const releaseVolumes = () => volumeHolds.splice(0).forEach((release) => release());
   try {
     cmd = JSON.parse(row.cmd) as string[];
     const opts = ContainerOptions.parse(JSON.parse(row.options));
@@ -54,7 +58,7 @@ const d = c.d;
       return;
     }
     // Mounts before the network: a refused mount must not leave a published port behind.
-    const mounts = d.volumes ? await runtimeMounts(d.volumes, row.teamId, await recheckConfinedBinds(d.db, row.teamId, opts.mounts), lowerdirs) : {};
+    const mounts = d.volumes ? await runtimeMounts(d.volumes, row.teamId, await recheckConfinedBinds(d.db, row.teamId, opts.mounts), lowerdirs, volumeHolds) : {};
     let net;
     try {
       net = await d.network?.prepare({ id: row.id, name: row.name, teamId: row.teamId, dir }, { network: opts.network, aliases: opts.networkAliases, networks: opts.networks, publish: opts.publish, ...(opts.publishAll ? { exposed: Object.keys(image.config.config?.ExposedPorts ?? {}) } : {}) });
@@ -114,7 +118,10 @@ const d = c.d;
         log.error({ err: e }, "recording the start failed: stopping the container");
         tryKill(spawned.pid, 9);
       })
-      .finally(releaseFs);
+      .finally(() => {
+        releaseFs();
+        releaseVolumes();
+      });
     if (!unrecorded) {
       d.network?.started(row.id, spawned.pid);
       await c.publish("container.start", row.id);
@@ -173,6 +180,8 @@ const d = c.d;
   } catch (e) {
     log.error({ err: e }, "container could not be prepared");
     await exit.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, `container ${row.name} could not be prepared: ${storageErrorOf(e)?.message ?? (e as Error).message}`);
+  } finally {
+    releaseVolumes();
   }
 }
 

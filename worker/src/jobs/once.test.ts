@@ -1,37 +1,17 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { Job, Queue, Worker } from "bullmq";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { BUILD_JOB, buildStreamKey, createLogger, endJobsOfStoppedWorker, jobOutcomeKey, workerStoppedMessage } from "@berth/core";
-import { connectRedis, type Redis } from "@berth/core/redis";
+import { connectRedis } from "@berth/core/redis";
 import { OnceJobs } from "./once.js";
+import { useRedisServer } from "../testing/redis-server.js";
+
+const srv = useRedisServer("once");
 
 // A real redis-server on a socket of its own, and real BullMQ queues and workers.
-let dir: string;
-let server: ChildProcess;
-let redis: Redis;
 const log = createLogger("once-test");
-let url: string;
-
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-once-"));
-  const sock = path.join(dir, "redis.sock");
-  url = `unix://${sock}`;
-  server = spawn("redis-server", ["--port", "0", "--unixsocket", sock, "--unixsocketperm", "700", "--dir", dir, "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
-  redis = connectRedis(url);
-  await redis.ping();
-});
-afterAll(async () => {
-  redis?.disconnect();
-  server?.kill("SIGTERM");
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 it("a job delivered again while it runs here waits for the first run: one run, one recorded outcome", async () => {
-  const once = new OnceJobs(redis, "h1", "box", "i1", log);
+  const once = new OnceJobs(srv.redis, "h1", "box", "i1", log);
   let runs = 0;
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
@@ -49,16 +29,16 @@ it("a job delivered again while it runs here waits for the first run: one run, o
   // Delivered once more after it finished: the recorded outcome, no third run.
   expect(await run(job, "t3")).toEqual({ ok: true, value: 1 });
   expect(runs).toBe(1);
-  expect(JSON.parse((await redis.get(jobOutcomeKey("q1", "7")))!)).toEqual({ ok: true, value: 1 });
+  expect(JSON.parse((await srv.redis.get(jobOutcomeKey("q1", "7")))!)).toEqual({ ok: true, value: 1 });
 });
 
 it("the next worker on the host ends the jobs its predecessor died in: the waiter hears at once, a build gets one end", async () => {
-  const hostQueue = new Queue("host.h2", { connection: redis });
-  const builds = new Queue("builds2", { connection: redis });
+  const hostQueue = new Queue("host.h2", { connection: srv.redis });
+  const builds = new Queue("builds2", { connection: srv.redis });
   // The "dead" worker: takes one job of each queue and never finishes them; then gone without a word.
-  const dead = new OnceJobs(redis, "h2", "box", "dead-1", log);
+  const dead = new OnceJobs(srv.redis, "h2", "box", "dead-1", log);
   const never = () => new Promise<never>(() => undefined);
-  const conns = [connectRedis(url), connectRedis(url)];
+  const conns = [connectRedis(srv.url), connectRedis(srv.url)];
   const w1 = new Worker("host.h2", dead.wrap("host.h2", never), { connection: conns[0]!, lockDuration: 600_000 });
   const w2 = new Worker("builds2", dead.wrap("builds2", never), { connection: conns[1]!, lockDuration: 600_000 });
   const buildId = "0d6f3b0e-8a55-4b8e-9c1a-3c2f1d9e7a11";
@@ -70,7 +50,7 @@ it("the next worker on the host ends the jobs its predecessor died in: the waite
   await Promise.all([w1.close(true), w2.close(true)]);
   for (const c of conns) c.disconnect();
 
-  const next = new OnceJobs(redis, "h2", "box", "next-1", log);
+  const next = new OnceJobs(srv.redis, "h2", "box", "next-1", log);
   const queues = new Map([
     ["host.h2", hostQueue],
     ["builds2", builds],
@@ -81,7 +61,7 @@ it("the next worker on the host ends the jobs its predecessor died in: the waite
   expect(await push.getState()).toBe("completed");
   expect((await hostQueue.getJob(push.id!))!.returnvalue).toEqual({ ok: false, kind: "Unavailable", message: jobMessage });
   expect((await builds.getJob(build.id!))!.returnvalue).toEqual({ ok: false, kind: "Unavailable", message: buildMessage });
-  const ends = (await redis.xrange(buildStreamKey(buildId), "-", "+")) as [string, string[]][];
+  const ends = (await srv.redis.xrange(buildStreamKey(buildId), "-", "+")) as [string, string[]][];
   expect(ends.map(([, f]) => JSON.parse(f[1]!) as unknown)).toEqual([{ type: "end", ok: false, kind: "Unavailable", message: buildMessage }]);
   // Nothing left to end on a second start.
   expect(await next.endInterrupted((n) => queues.get(n)!)).toBe(0);
@@ -89,10 +69,10 @@ it("the next worker on the host ends the jobs its predecessor died in: the waite
 });
 
 it("web's end of a lost worker's jobs takes only that process's: a new worker's job on the host runs on", async () => {
-  const hostQueue = new Queue("host.h3", { connection: redis });
-  const conn = connectRedis(url);
-  const dead = new OnceJobs(redis, "h3", "box", "dead-3", log);
-  const live = new OnceJobs(redis, "h3", "box", "live-3", log);
+  const hostQueue = new Queue("host.h3", { connection: srv.redis });
+  const conn = connectRedis(srv.url);
+  const dead = new OnceJobs(srv.redis, "h3", "box", "dead-3", log);
+  const live = new OnceJobs(srv.redis, "h3", "box", "live-3", log);
   let release!: () => void;
   const held = new Promise<string>((resolve) => (release = () => resolve("done")));
   // Each wrap stands for one process; a job's name says which one takes it.
@@ -105,7 +85,7 @@ it("web's end of a lost worker's jobs takes only that process's: a new worker's 
   const fresh = await hostQueue.add("fresh", {});
   for (let i = 0; i < 200 && ((await old.getState()) !== "active" || (await fresh.getState()) !== "active"); i++) await new Promise((r) => setTimeout(r, 25));
 
-  const ended = await endJobsOfStoppedWorker(redis, {
+  const ended = await endJobsOfStoppedWorker(srv.redis, {
     hostId: "h3",
     hostName: "box",
     whose: (e) => e.instance === "dead-3",

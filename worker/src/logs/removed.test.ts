@@ -1,29 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { REMOVED_LOGS_KEY, removedLogsTeamKey, type RemovedLogs } from "@berth/core";
-import { connectRedis, type Redis } from "@berth/core/redis";
 import { removedLogsDir, sweepRemovedLogs } from "./removed.js";
+import { useRedisServer } from "../testing/redis-server.js";
 
-let tmp: string;
-let server: ChildProcess;
-let redis: Redis;
-
-beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "berth-removed-logs-"));
-  const sock = path.join(tmp, "redis.sock");
-  server = spawn("redis-server", ["--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", tmp], { stdio: "ignore" });
-  for (let i = 0; i < 100 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
-  redis = connectRedis(`unix://${sock}`);
-});
-
-afterAll(async () => {
-  redis?.disconnect();
-  server?.kill("SIGTERM");
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const srv = useRedisServer("removed-logs");
 
 async function kept(containersDir: string, id: string, removedAt: number, hostId = "h1"): Promise<RemovedLogs> {
   const rec: RemovedLogs = { id, name: `c-${id.slice(0, 4)}`, image: "busybox:latest", teamId: "team1", hostId, createdAt: new Date(0).toISOString(), removedAt, exitCode: 0 };
@@ -31,12 +13,12 @@ async function kept(containersDir: string, id: string, removedAt: number, hostId
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "log.jsonl"), '{"log":"hi\\n","stream":"stdout","time":"2026-12-01T00:00:00.000000000Z"}\n');
   fs.writeFileSync(path.join(dir, "meta.json"), JSON.stringify(rec));
-  await redis.multi().hset(REMOVED_LOGS_KEY, id, JSON.stringify(rec)).zadd(removedLogsTeamKey(rec.teamId), removedAt, id).exec();
+  await srv.redis.multi().hset(REMOVED_LOGS_KEY, id, JSON.stringify(rec)).zadd(removedLogsTeamKey(rec.teamId), removedAt, id).exec();
   return rec;
 }
 
 it("deletes kept logs past the retention, files and index, and keeps the younger ones", async () => {
-  const containersDir = path.join(tmp, "home", "containers");
+  const containersDir = path.join(srv.dir, "home", "containers");
   fs.mkdirSync(containersDir, { recursive: true });
   const now = Date.UTC(2026, 11, 2);
   const old = await kept(containersDir, "1".repeat(64), now - 25 * 3600_000);
@@ -45,16 +27,16 @@ it("deletes kept logs past the retention, files and index, and keeps the younger
   const other = await kept(containersDir, "3".repeat(64), now - 48 * 3600_000, "h2");
   fs.rmSync(path.join(removedLogsDir(containersDir), other.id), { recursive: true });
 
-  expect(await sweepRemovedLogs({ redis, containersDir, hostId: "h1" }, 24, now)).toBe(1);
+  expect(await sweepRemovedLogs({ redis: srv.redis, containersDir, hostId: "h1" }, 24, now)).toBe(1);
   expect(fs.existsSync(path.join(removedLogsDir(containersDir), old.id))).toBe(false);
-  expect(await redis.hexists(REMOVED_LOGS_KEY, old.id)).toBe(0);
-  expect(await redis.zscore(removedLogsTeamKey("team1"), old.id)).toBeNull();
+  expect(await srv.redis.hexists(REMOVED_LOGS_KEY, old.id)).toBe(0);
+  expect(await srv.redis.zscore(removedLogsTeamKey("team1"), old.id)).toBeNull();
   expect(fs.existsSync(path.join(removedLogsDir(containersDir), young.id, "log.jsonl"))).toBe(true);
-  expect(await redis.hexists(REMOVED_LOGS_KEY, young.id)).toBe(1);
-  expect(await redis.hexists(REMOVED_LOGS_KEY, other.id)).toBe(1);
+  expect(await srv.redis.hexists(REMOVED_LOGS_KEY, young.id)).toBe(1);
+  expect(await srv.redis.hexists(REMOVED_LOGS_KEY, other.id)).toBe(1);
 
   // An index entry of this host whose files are gone is dropped too.
   fs.rmSync(path.join(removedLogsDir(containersDir), young.id), { recursive: true });
-  expect(await sweepRemovedLogs({ redis, containersDir, hostId: "h1" }, 24, now)).toBe(1);
-  expect(await redis.hexists(REMOVED_LOGS_KEY, young.id)).toBe(0);
+  expect(await sweepRemovedLogs({ redis: srv.redis, containersDir, hostId: "h1" }, 24, now)).toBe(1);
+  expect(await srv.redis.hexists(REMOVED_LOGS_KEY, young.id)).toBe(0);
 });

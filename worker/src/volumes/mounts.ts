@@ -45,9 +45,10 @@ const depth = (p: string) => normTarget(p).split("/").length;
 /**
  * What the native runtime mounts for a container's `mounts`, at each start: a volume is the
  * container's team's of that name (made again if it went missing). An empty volume is first
- * filled with what the image has at that path (Docker's copy-up), unless `nocopy`.
+ * filled with what the image has at that path (Docker's copy-up), unless `nocopy`. Each volume
+ * is held for the start (a snapshot refuses it) until the caller runs the releases put in `holds`.
  */
-export async function runtimeMounts(store: VolumeStore, teamId: string, mounts: MountSpec[], lowerdirs: string[]): Promise<{ binds?: BindMount[]; tmpfs?: TmpfsMount[] }> {
+export async function runtimeMounts(store: VolumeStore, teamId: string, mounts: MountSpec[], lowerdirs: string[], holds: (() => void)[] = []): Promise<{ binds?: BindMount[]; tmpfs?: TmpfsMount[] }> {
   if (mounts.length === 0) return {};
   const binds: BindMount[] = [];
   const tmpfs: TmpfsMount[] = [];
@@ -55,7 +56,14 @@ export async function runtimeMounts(store: VolumeStore, teamId: string, mounts: 
     if (m.type === "bind") binds.push({ source: m.source, destination: m.target, readonly: m.readOnly });
     else if (m.type === "volume") {
       if (!m.source) throw new InvalidArgument(`the volume at ${m.target} has no name: re-create the container`);
-      const data = (await store.dataDirOf(teamId, m.source)) ?? (await store.create(m.source, {}, m.anonymous, teamId)).Mountpoint;
+      let held = await store.holdDataDir(teamId, m.source);
+      if (!held) {
+        await store.create(m.source, {}, m.anonymous, teamId);
+        held = await store.holdDataDir(teamId, m.source);
+        if (!held) throw new Error(`volume ${m.source} went away while its container started`);
+      }
+      holds.push(held.release);
+      const data = held.path;
       await fs.mkdir(data, { recursive: true });
       if (!m.noCopy && (await fs.readdir(data)).length === 0) await copyUp(lowerdirs, m.target, data);
       binds.push({ source: data, destination: m.target, readonly: m.readOnly });

@@ -1,10 +1,14 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { FailedPrecondition, NotFound, ContainerOptions, type Logger, type VolumeInfo, type VolumeRemoveResult, type VolumePruneResult } from "@berth/core";
+import { FailedPrecondition, NotFound, type Logger, type VolumeInfo, type VolumeRemoveResult, type VolumePruneResult } from "@berth/core";
 import type { PrismaClient } from "@berth/core/db";
 import { Prisma } from "@berth/core/db";
-import { du } from "../images/index.js";
+import { parseLayers } from "./layers.js";
+import { mountsOf } from "./options.js";
+import { LayeredVolumes } from "./snapshot.js";
+
+export { mountsOf };
 
 export interface VolumeStoreDeps {
   db: PrismaClient;
@@ -30,7 +34,12 @@ export const noSuchVolume = (name: string) => `No such volume: ${name}`;
  * volume is read from the team's containers' options (mounts), so nothing else needs updating.
  */
 export class VolumeStore {
-  constructor(private readonly d: VolumeStoreDeps) {}
+  /** Copy-on-write volumes (`create --from`): their layers, overlays and crash repair. */
+  readonly layered: LayeredVolumes;
+
+  constructor(private readonly d: VolumeStoreDeps) {
+    this.layered = new LayeredVolumes(d);
+  }
 
   private dirOf(id: string): string {
     return path.join(this.d.dir, id);
@@ -40,10 +49,35 @@ export class VolumeStore {
     return this.d.db.volume.findUnique({ where: { teamId_name: { teamId, name } } });
   }
 
-  /** Where the team's volume `name` keeps its data (undefined: it has none). */
+  /**
+   * Where the team's volume `name` keeps its data (undefined: it has none). A copy-on-write
+   * volume's overlay is mounted there first, and never while a snapshot is being taken.
+   */
   async dataDirOf(teamId: string, name: string): Promise<string | undefined> {
-    const row = await this.find(teamId, name);
-    return row ? path.join(this.dirOf(row.id), "_data") : undefined;
+    return this.layered.exclusive(async () => {
+      const row = await this.find(teamId, name);
+      if (!row) return undefined;
+      await this.layered.ensureMounted(row.id, parseLayers(row.layers));
+      return path.join(this.dirOf(row.id), "_data");
+    });
+  }
+
+  /**
+   * dataDirOf for a container's start: the volume is also held (a snapshot refuses it, as it
+   * refuses a running container's) until `release`, once the container runs or failed to.
+   */
+  async holdDataDir(teamId: string, name: string): Promise<{ path: string; release: () => void } | undefined> {
+    return this.layered.exclusive(async () => {
+      const row = await this.find(teamId, name);
+      if (!row) return undefined;
+      await this.layered.ensureMounted(row.id, parseLayers(row.layers));
+      return { path: path.join(this.dirOf(row.id), "_data"), release: this.layered.hold(row.id) };
+    });
+  }
+
+  /** `volume create NAME --from SRC`: a copy-on-write snapshot of the team's volume SRC (see snapshot.ts). */
+  async snapshot(teamId: string, source: string, name: string | undefined, labels: Record<string, string>): Promise<VolumeInfo> {
+    return volumeInfo(await this.layered.snapshot(teamId, source, name ?? randomBytes(32).toString("hex"), labels));
   }
 
   /** Docker: creating a name that exists (in the team) returns the existing volume. */
@@ -84,8 +118,14 @@ export class VolumeStore {
     }
     const users = await this.usersOf(teamId, name);
     if (users.length) throw new FailedPrecondition(`remove ${name}: volume is in use - [${users.join(", ")}]`);
-    await this.d.db.volume.delete({ where: { id: row.id } });
-    await fs.rm(this.dirOf(row.id), { recursive: true, force: true });
+    const layered = parseLayers(row.layers).length > 0;
+    // Its frozen layers stay while another volume (a snapshot of it, or its source) reads them.
+    await this.layered.exclusive(async () => {
+      if (layered) await this.layered.unmountVolume(row.id);
+      await this.d.db.volume.delete({ where: { id: row.id } });
+      await fs.rm(this.dirOf(row.id), { recursive: true, force: true });
+      if (layered) await this.layered.gcLayers();
+    });
     this.d.log.info({ volume: name, id: row.id, team: teamId }, "volume removed");
     return true;
   }
@@ -112,10 +152,17 @@ export class VolumeStore {
 
   /** Bytes each of the team's volumes `names` holds on this host; names it has none of here are left out. */
   async sizes(teamId: string, names: string[]): Promise<Record<string, number>> {
-    const rows = await this.d.db.volume.findMany({ where: { teamId, name: { in: names }, hostId: this.d.hostId }, select: { id: true, name: true } });
+    const rows = await this.d.db.volume.findMany({ where: { teamId, name: { in: names }, hostId: this.d.hostId } });
     const out: Record<string, number> = {};
-    for (const r of rows) out[r.name] = await du(path.join(this.dirOf(r.id), "_data"));
+    // A snapshot's size is its own writes; the data it shares is its source's.
+    for (const r of rows) out[r.name] = await this.layered.ownBytes(r);
     return out;
+  }
+
+  /** Bytes the team's volumes on this host hold together (its disk quota): frozen layers they share count once. */
+  async teamBytes(teamId: string): Promise<{ volumes: number; bytes: number }> {
+    const rows = await this.d.db.volume.findMany({ where: { teamId, hostId: this.d.hostId } });
+    return { volumes: rows.length, bytes: await this.layered.bytesOf(rows) };
   }
 
   /** The team's unused anonymous volumes (`all`: every unused volume of the team's) on this host. */
@@ -124,7 +171,7 @@ export class VolumeStore {
     const out: VolumePruneResult = { removed: [], spaceReclaimed: 0 };
     for (const r of rows) {
       if ((await this.usersOf(teamId, r.name)).length) continue;
-      const size = await duSize(this.dirOf(r.id)).catch(() => 0);
+      const size = await this.layered.ownBytes(r).catch(() => 0);
       if (await this.remove(teamId, r.name, true).catch(() => false)) {
         out.removed.push(r.name);
         out.spaceReclaimed += size;
@@ -134,18 +181,3 @@ export class VolumeStore {
   }
 }
 
-export function mountsOf(optionsJson: string) {
-  try {
-    return ContainerOptions.parse(JSON.parse(optionsJson)).mounts;
-  } catch {
-    return [];
-  }
-}
-
-async function duSize(p: string): Promise<number> {
-  const st = await fs.lstat(p);
-  if (!st.isDirectory()) return st.size;
-  let n = 0;
-  for (const e of await fs.readdir(p)) n += await duSize(path.join(p, e));
-  return n;
-}

@@ -1,7 +1,6 @@
 "use client";
 import Link from "next/link";
 import { useMemo, useState } from "react";
-import { useRouter, useSearchParams } from "next/navigation";
 import { useQuery } from "@tanstack/react-query";
 import { Container, Play } from "lucide-react";
 import { useTRPC } from "../../lib/query";
@@ -9,6 +8,7 @@ import { teamHref, useRole, useTeamName } from "../../lib/team";
 import { formatAgo, formatCmd, shortId } from "../../lib/format";
 import { Button, EmptyState, ErrorBox, Loading, PageHeader, StatusDot, Table } from "../ui";
 import { useLiveRefresh } from "../shell/live";
+import { useUrlFilters } from "../../lib/url-state";
 import { ContainerActions } from "./actions";
 import { RunDialog } from "./RunDialog";
 
@@ -19,21 +19,12 @@ export function ContainersList() {
   const trpc = useTRPC();
   const team = useTeamName();
   const { can } = useRole();
-  const router = useRouter();
-  const params = useSearchParams();
   const [runOpen, setRunOpen] = useState(false);
-  const q = params.get("q") ?? "";
-  const state = (params.get("state") ?? "all") as (typeof STATES)[number];
-  const image = params.get("image") ?? "";
+  const [filters, setParam] = useUrlFilters(["q", "state", "image"], { state: "all" });
+  const { q, image } = filters;
+  const state = filters.state as (typeof STATES)[number];
   const list = useQuery(trpc.container.list.queryOptions({ all: true }));
   useLiveRefresh(() => void list.refetch(), (e) => e.type.startsWith("container."));
-
-  const setParam = (k: string, v: string) => {
-    const p = new URLSearchParams(params.toString());
-    if (v && v !== "all") p.set(k, v);
-    else p.delete(k);
-    router.replace(`?${p.toString()}`, { scroll: false });
-  };
 
   const rows = useMemo(() => {
     const needle = q.trim().toLowerCase();
@@ -112,7 +103,11 @@ export function ContainersList() {
             </select>
           </div>
           {rows.length === 0 ? (
-            <EmptyState title="No container matches these filters" action={<Button onClick={() => router.replace("?", { scroll: false })}>Clear filters</Button>} />
+            <EmptyState title="No container matches these filters" action={<Button onClick={() => {
+                  setParam("q", "");
+                  setParam("state", "all");
+                  setParam("image", "");
+                }}>Clear filters</Button>} />
           ) : (
             <Table caption="Containers" data-testid="containers-table">
               <thead>

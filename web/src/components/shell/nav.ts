@@ -1,4 +1,4 @@
-import { Activity, Blocks, Boxes, Container, Gauge, Hammer, HardDrive, Home, KeyRound, Layers, Network, ScrollText, Server, Settings, SquareTerminal, Users, Warehouse } from "lucide-react";
+import { Activity, Blocks, Boxes, Container, Gauge, GitBranch, Hammer, HardDrive, Home, KeyRound, Layers, Network, ScrollText, Server, Settings, SquareTerminal, Users, Warehouse } from "lucide-react";
 import type { LucideIcon } from "lucide-react";
 import type { TeamAction } from "../../server/policy/roles";
 
@@ -27,6 +27,7 @@ export const TEAM_NAV: { group: string; items: NavItem[] }[] = [
   {
     group: "Build and ship",
     items: [
+      { path: "/projects", label: "Projects", icon: GitBranch },
       { path: "/images", label: "Images", icon: Layers },
       { path: "/builds", label: "Builds", icon: Hammer },
       { path: "/registry", label: "Registry", icon: Warehouse },

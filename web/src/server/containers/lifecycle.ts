@@ -23,6 +23,7 @@ import { resolveContainer } from "./resolve.js";
 import { CONTAINER_NAME } from "./run.js";
 import { announceRestart } from "./log-read.js";
 import { containerEvent } from "../events/publish.js";
+import { forgetContainer } from "../edge/links.js";
 import { checkContainerQuota } from "../teams/quota.js";
 
 /** Docker's signal syntax: "KILL", "SIGKILL", "kill", "9". */
@@ -87,6 +88,8 @@ export async function removeContainer(s: Services, teamId: string, ref: string, 
   const payload: ContainerRemoveJob = { containerId: c.id, force };
   await runHostJob(s, JOB_LIFECYCLE.containerRemove, payload, { hostId: c.hostId, timeoutMs: 60_000 });
   await s.db.container.deleteMany({ where: { id: c.id } });
+  // Its port links' visibility goes with it (kept in Redis beside the id, not in the row).
+  await forgetContainer(s.redis, c.id);
   await publish(s, "container.destroy", c.id, c.hostId, c.teamId);
   s.log.info({ id: c.id, container: c.name }, "container removed");
 }

@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { config, EdgeAuthorizeRequest, EdgeThawRequest, EDGE_AUTH_PATH, EDGE_THAW_PATH, parseEdgeHost, type EdgeDecision } from "@berth/core";
+import { config, EdgeAuthorizeRequest, EdgeThawRequest, EDGE_AUTH_PATH, EDGE_THAW_PATH, edgeRouteCandidates, type EdgeDecision } from "@berth/core";
 import { authenticate, createSession, userForSession, userForToken, type AuthUser } from "../auth/index.js";
 import { keyMatches, ensureAgentKey } from "../agent/key.js";
 import { sendJson } from "../errors.js";
 import { actorFor, edgeVerdict, type Actor } from "../policy/index.js";
 import type { Services } from "../services.js";
 import { checkCapability, createSignInCode, getVisibility } from "./links.js";
-import { findLinkTarget } from "./target.js";
+import { findLinkTargetOf } from "./target.js";
 import { thawStackOf } from "../stacks/freeze.js";
 
 /** The secret the edge presents (the host's agent key: the edge runs beside web on this host). */
@@ -73,15 +73,15 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 export async function authorizeEdge(s: Services, q: EdgeAuthorizeRequest): Promise<EdgeDecision> {
   const cfg = config();
   const deny = (status: 401 | 403 | 404, reason: string): EdgeDecision => ({ allow: false, status, reason, ttlMs: DENY_TTL_MS });
-  const key = parseEdgeHost(q.host, cfg.domain);
-  if (!key) return deny(404, `not a port link host (<name>-<port>--<team>.${cfg.domain})`);
-  const target = await findLinkTarget(s.db, key);
+  const keys = edgeRouteCandidates(q.host, cfg.domain);
+  if (!keys.length) return deny(404, `not a link host (<name>-<port>--<team>.${cfg.domain})`);
+  const target = await findLinkTargetOf(s.db, keys);
   if (!target) return deny(404, "no such link");
-  const visibility = await getVisibility(s.redis, target.containerId, target.port);
+  const visibility = await getVisibility(s.redis, target.linkId, target.port, target.defaultVisibility);
   let capability = false;
   let linkMaxAgeS: number | undefined;
   if (q.link) {
-    const c = await checkCapability(s.redis, q.link, target.containerId, target.port, q.linkFromQuery);
+    const c = await checkCapability(s.redis, q.link, target.linkId, target.port, q.linkFromQuery);
     if (c.ok) [capability, linkMaxAgeS] = [true, c.maxAgeS];
     else if (visibility !== "public" && !q.session && !q.token) return deny(403, c.reason);
   }
@@ -118,7 +118,7 @@ function safeLinkUrl(raw: string | null, domain: string): URL | null {
   try {
     const u = new URL(raw);
     if (u.protocol !== "http:" && u.protocol !== "https:") return null;
-    return parseEdgeHost(u.host, domain) ? u : null;
+    return edgeRouteCandidates(u.host, domain).length ? u : null;
   } catch {
     return null;
   }

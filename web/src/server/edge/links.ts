@@ -9,10 +9,11 @@ import { sha256Hex } from "../auth/index.js";
  * with the link). The schema has no table for these yet; stacks will own one.
  */
 
-export async function getVisibility(redis: Redis, containerId: string, port: number): Promise<EdgeVisibility> {
-  const v = await redis.hget(edgeKeys.visibility(containerId), String(port));
+/** A link's visibility; `linkId` is a container's id or a stack service's link id (stackLinkId). */
+export async function getVisibility(redis: Redis, linkId: string, port: number, fallback: EdgeVisibility = "private"): Promise<EdgeVisibility> {
+  const v = await redis.hget(edgeKeys.visibility(linkId), String(port));
   const parsed = EdgeVisibilitySchema.safeParse(v);
-  return parsed.success ? parsed.data : "private";
+  return parsed.success ? parsed.data : fallback;
 }
 
 export async function listVisibilities(redis: Redis, containerId: string): Promise<Map<number, EdgeVisibility>> {
@@ -25,9 +26,10 @@ export async function listVisibilities(redis: Redis, containerId: string): Promi
   return out;
 }
 
-export async function setVisibility(redis: Redis, containerId: string, port: number, v: EdgeVisibility): Promise<void> {
-  if (v === "private") await redis.hdel(edgeKeys.visibility(containerId), String(port));
-  else await redis.hset(edgeKeys.visibility(containerId), String(port), v);
+/** Sets a link's visibility (stored only where it differs from the link's default). */
+export async function setVisibility(redis: Redis, linkId: string, port: number, v: EdgeVisibility, fallback: EdgeVisibility = "private"): Promise<void> {
+  if (v === fallback) await redis.hdel(edgeKeys.visibility(linkId), String(port));
+  else await redis.hset(edgeKeys.visibility(linkId), String(port), v);
 }
 
 export async function forgetContainer(redis: Redis, containerId: string): Promise<void> {

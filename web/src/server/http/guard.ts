@@ -38,7 +38,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** Routes whose bodies are tars or blobs (see images/http.ts, builds/http.ts, containers/archive-http.ts, registry/). */
 const UPLOAD_ROUTES = new Set(["/api/builds", "/api/images/load", "/api/images/import", "/api/containers/archive"]);
-const isUploadRoute = (pathname: string) => UPLOAD_ROUTES.has(pathname) || pathname === "/v2" || pathname.startsWith("/v2/");
+const isUploadRoute = (pathname: string) => UPLOAD_ROUTES.has(pathname) || pathname === "/v2" || pathname.startsWith("/v2/") || pathname.startsWith("/git/");
 
 /** True when the request is JSON or carries the custom header: both need a script of our own origin. */
 function notAFormPost(headers: IncomingHttpHeaders): boolean {

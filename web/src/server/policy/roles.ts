@@ -24,6 +24,8 @@ const VIEWER = [
   "portlink.read",
   // open a port link whose visibility is "team"
   "portlink.visit",
+  // a project's branches and previews; git clone and fetch
+  "project.read",
 ] as const;
 
 /** Everything on the team's resources. */
@@ -45,10 +47,15 @@ const MEMBER = [
   // open a "private" port link (those who may exec into the container anyway)
   "portlink.open",
   "portlink.manage",
+  "project.create",
+  // git push (and the preview deploy it starts)
+  "project.push",
+  // fetch from the project's outside repository
+  "project.sync",
 ] as const;
 
 /** The team itself: members, invitations, settings, tokens, its audit log. */
-const ADMIN = ["team.members", "team.invite", "team.settings", "team.tokens", "audit.read"] as const;
+const ADMIN = ["team.members", "team.invite", "team.settings", "team.tokens", "audit.read", "project.delete", "project.webhook"] as const;
 
 /** Deleting the team and handing it over. */
 const OWNER = ["team.delete", "team.transfer"] as const;

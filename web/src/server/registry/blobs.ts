@@ -1,6 +1,4 @@
 /** Blob endpoints: HEAD/GET (with Range) and DELETE, and the upload protocol (POST/PATCH/PUT/GET/DELETE). */
-import { createReadStream } from "node:fs";
-import { pipeline } from "node:stream/promises";
 import { heldActions } from "./access.js";
 import { authorize } from "./auth.js";
 import type { RegistryDeps, RegistryRequest } from "./context.js";
@@ -8,6 +6,7 @@ import { RegistryError } from "./errors.js";
 import { drain, parseRange, send } from "./http.js";
 import { checkDigest, isRepoName } from "./names.js";
 import { ensureRepo, findRepo, findRepoRef, findRepoWithBlob, teamOfNamespace, type RepoRef } from "./repos.js";
+import { sendFileSpan } from "./send-file.js";
 import { parseContentRange, rangeHeaders, type UploadLimit, type UploadRow } from "./uploads.js";
 import { namespaceOf } from "./names.js";
 import { describeUse, diskRoom, humanSize } from "../teams/disk.js";
@@ -46,8 +45,7 @@ export async function getBlob(deps: RegistryDeps, r: RegistryRequest, name: stri
   headers["content-length"] = length;
   r.res.writeHead(status, headers);
   if (r.head || length === 0) return void r.res.end();
-  // 1 MiB reads: a 64 KiB default costs 16× the reads and event-loop turns on a big layer.
-  await pipeline(createReadStream(deps.store.blobPath(digest), { start: span.start, end: span.end, highWaterMark: 1 << 20 }), r.res);
+  await sendFileSpan(r.res, deps.store.blobPath(digest), span.start, span.end);
 }
 
 export async function deleteBlob(deps: RegistryDeps, r: RegistryRequest, name: string, digestParam: string): Promise<void> {

@@ -18,8 +18,6 @@ interface MembershipRow {
   team: { id: string; name: string; personal: boolean };
 }
 
-const MEMBERSHIPS = { select: { role: true, team: { select: { id: true, name: true, personal: true } } } } as const;
-
 function toPrincipal(user: PrincipalUser, rows: MembershipRow[]): Principal {
   const base = { id: user.id, name: user.name, isAdmin: user.isAdmin, readOnly: user.readOnly };
   const teams: TeamRole[] = [];
@@ -34,7 +32,30 @@ function toPrincipal(user: PrincipalUser, rows: MembershipRow[]): Principal {
 async function withPersonalTeam(db: PrismaClient, user: PrincipalUser, rows: MembershipRow[]): Promise<MembershipRow[]> {
   if (user.teamId || rows.some((m) => m.team.personal)) return rows;
   await ensurePersonalTeam(db, user);
-  return db.teamMember.findMany({ where: { userId: user.id }, ...MEMBERSHIPS });
+  return memberships(db, user.id, null);
+}
+
+interface MembershipJoinRow {
+  role: string;
+  teamId: string;
+  teamName: string;
+  personal: unknown;
+}
+
+/**
+ * The user's memberships with their teams (one team's, for a team-limited token): one plain join,
+ * as every registry token exchange and direct-credential request makes one, and a Prisma
+ * relation load costs several times the SQL.
+ */
+async function memberships(db: PrismaClient, userId: string, teamId: string | null): Promise<MembershipRow[]> {
+  const rows = teamId
+    ? await db.$queryRaw<MembershipJoinRow[]>`
+        SELECT m."role", t."id" AS "teamId", t."name" AS "teamName", t."personal"
+        FROM "TeamMember" m JOIN "Team" t ON t."id" = m."teamId" WHERE m."userId" = ${userId} AND m."teamId" = ${teamId}`
+    : await db.$queryRaw<MembershipJoinRow[]>`
+        SELECT m."role", t."id" AS "teamId", t."name" AS "teamName", t."personal"
+        FROM "TeamMember" m JOIN "Team" t ON t."id" = m."teamId" WHERE m."userId" = ${userId}`;
+  return rows.map((r) => ({ role: r.role, team: { id: r.teamId, name: r.teamName, personal: Boolean(r.personal) } }));
 }
 
 /**
@@ -43,7 +64,7 @@ async function withPersonalTeam(db: PrismaClient, user: PrincipalUser, rows: Mem
  */
 export async function loadPrincipal(db: PrismaClient, user: PrincipalUser | null): Promise<Principal> {
   if (!user) return ANONYMOUS;
-  const rows = await db.teamMember.findMany({ where: user.teamId ? { userId: user.id, teamId: user.teamId } : { userId: user.id }, ...MEMBERSHIPS });
+  const rows = await memberships(db, user.id, user.teamId ?? null);
   return toPrincipal(user, await withPersonalTeam(db, user, rows));
 }
 

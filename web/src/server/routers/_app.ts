@@ -18,6 +18,7 @@ import { hostRouter } from "./host.js";
 import { eventRouter } from "./event.js";
 import { stackRouter } from "./stack.js";
 import { portLinkRouter } from "./portlink.js";
+import { projectRouter } from "./project.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -39,6 +40,7 @@ export const appRouter = router({
   host: hostRouter,
   event: eventRouter,
   portLink: portLinkRouter,
+  project: projectRouter,
 });
 
 export type AppRouter = typeof appRouter;
@@ -53,3 +55,4 @@ export type { VolumeUsage } from "./volume.js";
 export type { BuildSummary, BuildStatus } from "../builds/router.js";
 export type { AuditRow } from "./audit.js";
 export type { PortLinkRow } from "./portlink.js";
+export type { ProjectSummary, BranchSummary } from "./project.js";

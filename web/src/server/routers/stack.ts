@@ -1,7 +1,9 @@
 import { z } from "zod";
+import { EdgeVisibilitySchema } from "@berth/core";
 import { ComposeProject } from "@berth/core/compose";
 import { router, teamProcedure } from "../trpc.js";
 import { stackDown, stackList, stackProgress, stackProject, stackPs, stackRemove, stackUp } from "../stacks/service.js";
+import { setStackLink, stackCapability, stackLinks } from "../stacks/links.js";
 
 const StackName = z
   .string()
@@ -9,6 +11,8 @@ const StackName = z
   .min(1, "a stack name is required")
   .max(64)
   .regex(/^[a-z0-9][a-z0-9_-]*$/, "a stack name is lowercase letters, digits, '-' and '_', starting with a letter or digit (as Compose's project names)");
+
+const Port = z.number().int().min(1).max(65535);
 
 /**
  * `berth stack …`: a stack is a team object; the file the CLI read is its desired state, and
@@ -52,4 +56,18 @@ export const stackRouter = router({
   config: teamProcedure("stack.read")
     .input(z.object({ name: StackName }))
     .query(({ ctx, input }) => stackProject(ctx.services, ctx.actor.team.id, input.name)),
+
+  /** The stack's port links `<service>-<port>--<stack>--<team>.<domain>` with their visibility. */
+  ports: teamProcedure("portlink.read")
+    .input(z.object({ name: StackName }))
+    .query(({ ctx, input }) => stackLinks(ctx.services, ctx.actor.team, input.name)),
+
+  setPort: teamProcedure("portlink.manage")
+    .input(z.object({ name: StackName, service: z.string().min(1).max(128), port: Port, visibility: EdgeVisibilitySchema }))
+    .mutation(({ ctx, input }) => setStackLink(ctx.services, ctx.actor.team, input.name, input.service, input.port, input.visibility)),
+
+  /** A capability link: opens one port of one service for whoever holds it, until it expires. */
+  link: teamProcedure("portlink.manage")
+    .input(z.object({ name: StackName, service: z.string().min(1).max(128), port: Port, ttl: z.string().trim().max(32).default("1h") }))
+    .mutation(({ ctx, input }) => stackCapability(ctx.services, ctx.actor.team, input.name, input.service, input.port, input.ttl)),
 });

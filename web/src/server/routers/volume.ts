@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { VolumeName } from "@berth/core";
 import { router, teamProcedure } from "../trpc.js";
-import { createVolume, inspectVolumes, listVolumes, pruneVolumes, removeVolumes, volumeUsage, type VolumeUsage } from "../volumes/service.js";
+import { can } from "../policy/index.js";
+import { createVolume, inspectVolumes, noSuchVolume, snapshotVolume, listVolumes, pruneVolumes, removeVolumes, volumeUsage, type VolumeUsage } from "../volumes/service.js";
 
 export type { VolumeUsage };
 
@@ -9,9 +10,15 @@ const Names = z.array(z.string().trim().min(1).max(255)).min(1).max(1000);
 
 /** Docker's `volume` commands, on the current team's volumes. Reads come from the DB; changes run on the volume's host. */
 export const volumeRouter = router({
+  /** `from`: a copy-on-write snapshot of that volume of the team's (creating plus reading it). */
   create: teamProcedure("volume.manage")
-    .input(z.object({ name: VolumeName.optional(), labels: z.record(z.string().min(1).max(1024), z.string().max(64 * 1024)).default({}) }))
-    .mutation(({ ctx, input }) => createVolume(ctx.services, ctx.actor.team.id, input.name, input.labels)),
+    .input(z.object({ name: VolumeName.optional(), labels: z.record(z.string().min(1).max(1024), z.string().max(64 * 1024)).default({}), from: VolumeName.optional() }))
+    .mutation(({ ctx, input }) => {
+      if (!input.from) return createVolume(ctx.services, ctx.actor.team.id, input.name, input.labels);
+      const read = can(ctx.actor, "volume.read", { teamId: ctx.actor.team.id, notFound: noSuchVolume(input.from) });
+      if (!read.allow) throw read.error;
+      return snapshotVolume(ctx.services, ctx.actor.team.id, input.from, input.name, input.labels);
+    }),
 
   list: teamProcedure("volume.read")
     .input(z.object({ dangling: z.boolean().optional(), name: z.array(z.string().max(255)).max(100).optional(), label: z.array(z.string().max(2048)).max(100).optional() }).optional())

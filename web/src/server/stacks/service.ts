@@ -8,6 +8,7 @@ import { teardown, type StackEvent } from "./teardown.js";
 import { stackContainers, type StackContainer } from "./containers.js";
 import { thawStack } from "./freeze.js";
 import { PROGRESS_WAIT_MS, admitUp, enqueueConverge, runProgress, waitRun, type RunProgress } from "./run.js";
+import { converge, type StartFirst } from "./converge.js";
 
 /** Docker's words for a stack that is not there (another team's answers the same). */
 export const noSuchStack = (name: string) => `no such stack: ${name} (run \`berth stack ls\` to see your team's stacks)`;
@@ -41,6 +42,17 @@ export interface UpResult {
   error?: string;
 }
 
+/** Records the file as the stack's desired state (the row `stack.converge` reads). */
+async function recordDesired(s: Services, actor: Actor, project: ComposeProject) {
+  const teamId = actor.team.id;
+  const data = { project: JSON.stringify(project), workingDir: project.workingDir, updatedById: actor.userId };
+  return s.db.stack.upsert({
+    where: { teamId_name: { teamId, name: project.name } },
+    create: { id: randomUUID(), teamId, name: project.name, createdById: actor.userId, ...data },
+    update: data,
+  });
+}
+
 /**
  * `stack up`: admits the file (every container as `berth run` would check it), records it as the
  * stack's desired state, and enqueues the converge on the stack's host. With `follow` it returns
@@ -50,12 +62,7 @@ export async function stackUp(s: Services, actor: Actor, project: ComposeProject
   const teamId = actor.team.id;
   // A file Berth cannot run (a cycle, an undeclared volume, a host path not granted) is refused before it is recorded.
   const { grants } = await admitUp(s, actor, project, services);
-  const data = { project: JSON.stringify(project), workingDir: project.workingDir, updatedById: actor.userId };
-  const row = await s.db.stack.upsert({
-    where: { teamId_name: { teamId, name: project.name } },
-    create: { id: randomUUID(), teamId, name: project.name, createdById: actor.userId, ...data },
-    update: data,
-  });
+  const row = await recordDesired(s, actor, project);
   // `up` is activity (the idle clock starts again), and a frozen stack thaws first: the converge must find its containers running.
   await thawStack(s, row);
   const runId = await enqueueConverge(s, actor, row.id, row.name, services, grants);
@@ -69,6 +76,32 @@ export async function stackUp(s: Services, actor: Actor, project: ComposeProject
 export async function stackProgress(s: Services, teamId: string, name: string, runId: string, cursor?: string): Promise<RunProgress> {
   const row = await stackRow(s, teamId, name);
   return runProgress(s, teamId, row.id, runId, cursor, PROGRESS_WAIT_MS);
+}
+
+/**
+ * `up` with start-first replacement, for branch previews only: admitted and recorded as `stack up`
+ * is, but converged HERE in web (stacks/converge.ts), not by the worker's stack.converge job,
+ * because each start-first service's `ready` (release, HTTP readiness, route switch) must run in
+ * web between the new container's start and the old one's removal. Temporary duplication: see the
+ * top of converge.ts. The returned runId names no worker run (it cannot be followed).
+ */
+export async function stackUpStartFirst(s: Services, actor: Actor, project: ComposeProject, opts: { startFirst: Record<string, StartFirst>; onEvent?: (e: StackEvent) => void }): Promise<UpResult> {
+  await admitUp(s, actor, project, []);
+  const row = await recordDesired(s, actor, project);
+  await thawStack(s, row);
+  const events: StackEvent[] = [];
+  return serialised(row.id, async () => {
+    try {
+      await converge(s, actor, { stackId: row.id, project, services: [], startFirst: opts.startFirst }, (e) => {
+        events.push(e);
+        opts.onEvent?.(e);
+      });
+      return { runId: randomUUID(), events };
+    } catch (err) {
+      s.log.warn({ stack: project.name, team: actor.team.name, err: (err as Error).message }, "stack converge (start-first, in web) failed");
+      return { runId: randomUUID(), events, error: (err as Error).message };
+    }
+  });
 }
 
 /** `stack down [-v]`: everything the stack runs goes; its record stays (for `ls`, `up` again, `rm`). */

@@ -109,14 +109,16 @@ export async function removeMember(db: PrismaClient, actor: Actor, userName: str
 export async function removeTeam(db: PrismaClient, actor: Actor, networks: () => Promise<number> = () => Promise.resolve(0)): Promise<void> {
   if (actor.team.personal) throw new FailedPrecondition(`${actor.team.name} is a personal team: it goes with its user`);
   const teamId = actor.team.id;
-  const [containers, volumes, tags, repos, nets] = await Promise.all([
+  const [containers, volumes, tags, repos, nets, projects] = await Promise.all([
     db.container.count({ where: { teamId } }),
     db.volume.count({ where: { teamId } }),
     db.imageTag.count({ where: { teamId } }),
     db.repository.count({ where: { teamId } }),
     networks(),
+    // a project holds a git repository on disk and its previews: removed with berth project rm
+    db.project.count({ where: { teamId } }),
   ]);
-  const held = [containers && `${containers} container(s)`, volumes && `${volumes} volume(s)`, nets && `${nets} network(s)`, tags && `${tags} image tag(s)`, repos && `${repos} repositor(ies)`].filter(Boolean);
+  const held = [containers && `${containers} container(s)`, volumes && `${volumes} volume(s)`, nets && `${nets} network(s)`, tags && `${tags} image tag(s)`, repos && `${repos} repositor(ies)`, projects && `${projects} project(s)`].filter(Boolean);
   if (held.length) throw new FailedPrecondition(`team ${actor.team.name} still owns ${held.join(", ")}: remove them first`);
   await db.team.delete({ where: { id: teamId } });
 }

@@ -53,6 +53,19 @@ async function volumesInUse(s: Services, teamId: string): Promise<Set<string>> {
   return new Set(rows.flatMap((r) => mountsOf(r.options).flatMap((m) => (m.type === "volume" && m.source ? [m.source] : []))));
 }
 
+/**
+ * `volume create NAME --from SRC`: a copy-on-write snapshot of the team's volume SRC, made on
+ * SRC's host (another team's SRC answers as one that does not exist). NAME must be new.
+ */
+export async function snapshotVolume(s: Services, teamId: string, from: string, name: string | undefined, labels: Record<string, string>): Promise<VolumeInfo> {
+  const src = await s.db.volume.findUnique({ where: { teamId_name: { teamId, name: from } }, select: { hostId: true } });
+  if (!src) throw new NotFound(noSuchVolume(from));
+  await checkDiskQuota(s, teamId);
+  const v = await runHostJob<VolumeInfo>(s, JOB_VOLUME.volumeCreate, { ...(name ? { name } : {}), labels, teamId, from }, { hostId: src.hostId, timeoutMs: 30_000 });
+  await volumeEvent(s, "volume.create", v.Name, teamId);
+  return v;
+}
+
 export async function createVolume(s: Services, teamId: string, name: string | undefined, labels: Record<string, string>): Promise<VolumeInfo> {
   const existing = name ? await s.db.volume.findUnique({ where: { teamId_name: { teamId, name } } }) : null;
   // A new volume is new disk: refused to a team at its disk quota, as a new image is.

@@ -1,0 +1,134 @@
+/**
+ * The Projects pages in real headless Chromium against a whole Berth: lena (member of crew) pushes
+ * a branch that deploys (Berth's own preview engine builds and starts it) and one whose build
+ * fails; the list shows the project, the detail page its branches
+ * with commit, state, preview link and log, and Redeploy for lena; vic (viewer) sees no Redeploy.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkA11y, launchBrowser, signInAs } from "./browser.js";
+import { CLI, ROOT, run, useInstance } from "./harness.js";
+
+const TEAM = "crew";
+const PASSWORDS = { lena: "lena-has-a-long-password", vic: "vic-has-a-long-password" };
+const SHOTS = path.join(ROOT, ".test-results", "screenshots");
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-dash-projects-"));
+const b = useInstance();
+let lenaToken = "";
+const src = path.join(work, "src");
+const gitEnv = { ...process.env, HOME: work, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e" };
+const git = async (...args: string[]) => {
+  const r = await run("git", args, { cwd: src, env: gitEnv, timeoutMs: 60_000 });
+  expect(r.code, r.stderr).toBe(0);
+  return r;
+};
+const lena = (args: string[]) => run(process.execPath, ["--", CLI, ...args], { env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: lenaToken, BERTH_TEAM: TEAM, BERTH_HOME: b.home, XDG_CONFIG_HOME: `${work}/cfg-lena` } });
+const signIn = (ctx: BrowserContext, user: keyof typeof PASSWORDS, errors: string[]): Promise<Page> => signInAs(ctx, b.url, user, PASSWORDS[user], errors, `${user}: `);
+
+beforeAll(async () => {
+  for (const [user, password] of Object.entries(PASSWORDS)) {
+    const made = spawnSync(process.execPath, [CLI, "user", "create", user, "--password-stdin"], { input: password, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
+    expect(made.status, made.stderr).toBe(0);
+    if (user === "lena") lenaToken = made.stdout.trim();
+  }
+  expect((await b.berth(["team", "create", TEAM])).code).toBe(0);
+  expect((await b.berth(["team", "add", TEAM, "lena", "--role", "member"])).code).toBe(0);
+  expect((await b.berth(["team", "add", TEAM, "vic", "--role", "viewer"])).code).toBe(0);
+  fs.mkdirSync(src);
+  fs.mkdirSync(SHOTS, { recursive: true });
+}, 120_000);
+
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+describe("projects pages", () => {
+  it("says how to create a project when the team has none", async () => {
+    const errors: string[] = [];
+    const br = await launchBrowser();
+    try {
+      const page = await signIn(br.ctx, "vic", errors);
+      await page.goto(`${b.url}/t/${TEAM}/projects`);
+      await page.getByTestId("projects-empty").waitFor();
+      expect(await page.getByTestId("projects-empty").innerText()).toContain("berth project create NAME");
+      await page.screenshot({ path: path.join(SHOTS, "projects-empty.png"), fullPage: true });
+      await checkA11y(page);
+      expect(errors).toEqual([]);
+    } finally {
+      await br.close();
+    }
+  }, 90_000);
+
+  it("shows a member the branches with their state, preview link and log, and Redeploy", async () => {
+    const made = await lena(["project", "create", "shop"]);
+    expect(made.code, made.stderr).toBe(0);
+    const u = new URL(made.stdout.trim());
+    u.username = "lena";
+    u.password = lenaToken;
+    await git("init", "-q", "-b", "main");
+    fs.writeFileSync(path.join(src, "index.html"), "hello\n");
+    fs.writeFileSync(path.join(src, "Dockerfile"), 'FROM busybox\nCOPY index.html /www/index.html\nEXPOSE 8080\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n');
+    await git("add", ".");
+    await git("commit", "-q", "-m", "one");
+    await git("push", u.toString(), "main");
+    await git("checkout", "-q", "-b", "broken");
+    fs.appendFileSync(path.join(src, "Dockerfile"), "RUN false\n");
+    await git("commit", "-q", "-am", "two");
+    await git("push", u.toString(), "broken");
+
+    const errors: string[] = [];
+    const br = await launchBrowser();
+    try {
+      const page = await signIn(br.ctx, "lena", errors);
+      await page.goto(`${b.url}/t/${TEAM}/projects`);
+      const row = page.getByTestId("project-row").filter({ hasText: "shop" });
+      await row.waitFor();
+      expect(await row.innerText()).toContain(`${b.url}/git/${TEAM}/shop.git`);
+      await page.screenshot({ path: path.join(SHOTS, "projects-list.png"), fullPage: true });
+      await row.getByRole("link", { name: "shop" }).click();
+      await page.getByTestId("project-branches").waitFor();
+      const main = page.locator('[data-testid="branch-row"][data-name="main"]');
+      expect(await main.getAttribute("data-state")).toBe("live");
+      expect(await main.getByTestId("branch-url").getAttribute("href")).toBe(`http://main--shop--${TEAM}.localhost:${b.edgePort}/`);
+      const broken = page.locator('[data-testid="branch-row"][data-name="broken"]');
+      expect(await broken.getAttribute("data-state")).toBe("failed");
+      expect(await broken.getByTestId("branch-error").innerText()).toMatch(/failed at "build web"/);
+      await broken.getByTestId("branch-log-toggle").click();
+      await page.getByTestId("branch-log").getByText("RUN false", { exact: false }).first().waitFor();
+      expect(await page.getByTestId("branch-redeploy").count()).toBe(2);
+      // deleting a project is an admin's
+      expect(await page.getByTestId("project-remove").count()).toBe(0);
+      await page.screenshot({ path: path.join(SHOTS, "project-detail.png"), fullPage: true });
+      await checkA11y(page);
+      // Redeploy runs main's commit again through the engine, and it is live again
+      const answered = page.waitForResponse((r) => r.url().includes("project.redeploy"));
+      await main.getByTestId("branch-redeploy").click();
+      const res = await answered;
+      expect(res.status()).toBe(200);
+      expect(JSON.stringify(await res.json())).toContain(`"url":"http://main--shop--${TEAM}.localhost:${b.edgePort}/"`);
+      await page.locator('[data-testid="branch-row"][data-name="main"][data-state="live"]').waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await br.close();
+    }
+  }, 120_000);
+
+  it("shows a viewer the same branches with no Redeploy", async () => {
+    const errors: string[] = [];
+    const br = await launchBrowser();
+    try {
+      const page = await signIn(br.ctx, "vic", errors);
+      await page.goto(`${b.url}/t/${TEAM}/projects/shop`);
+      await page.getByTestId("project-branches").waitFor();
+      expect(await page.getByTestId("branch-row").count()).toBe(2);
+      expect(await page.getByTestId("branch-redeploy").count()).toBe(0);
+      expect(await page.getByTestId("project-remove").count()).toBe(0);
+      await checkA11y(page);
+      expect(errors).toEqual([]);
+    } finally {
+      await br.close();
+    }
+  }, 90_000);
+});
