@@ -198,8 +198,9 @@ describe("git push to a preview", () => {
     fs.writeFileSync(`${file}.test`, JSON.stringify({ ...routes, generation: routes.generation + 1 }));
     fs.renameSync(`${file}.test`, file);
     await expect.poll(async () => (await get(previewHost())).status, { timeout: 60_000 }).toBe(404);
-    const status = ok(await alice(["project", "status", "shop"]), "project status").stdout;
-    expect(status).toMatch(/removed/);
+    // The route goes first; the containers then stop as `stack down` stops them (each with its
+    // stop grace period: busybox httpd as PID 1 ignores SIGTERM), and only then is the branch marked.
+    await expect.poll(async () => ok(await alice(["project", "status", "shop"]), "project status").stdout, { timeout: 60_000 }).toMatch(/removed/);
     const ps = ok(await alice(["ps", "-a", "--format", "{{.Names}}"]), "ps").stdout;
     expect(ps).not.toMatch(/feature-login--shop/);
   }, 420_000);

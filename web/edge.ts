@@ -13,6 +13,7 @@ import { EdgeAuthorizer } from "./src/edge/authorizer.js";
 import { Inflight } from "./src/edge/inflight.js";
 import { RouteTable } from "./src/edge/routes.js";
 import { createEdgeServer } from "./src/edge/server.js";
+import { EdgeFreeze } from "./src/edge/freeze.js";
 
 async function main(): Promise<void> {
   const log = createLogger("edge");
@@ -30,10 +31,16 @@ async function main(): Promise<void> {
   routes.start(1_000);
   const webHost = cfg.listenHost === "0.0.0.0" || cfg.listenHost === "::" ? "127.0.0.1" : cfg.listenHost;
   const authorizer = new EdgeAuthorizer(`http://${webHost.includes(":") ? `[${webHost}]` : webHost}:${cfg.port}`, cfg.home, log);
-  const server = createEdgeServer({ domain: cfg.domain, webPublicUrl: cfg.url, routes, inflight, authorizer, redis, log });
+  const webUrl = `http://${webHost.includes(":") ? `[${webHost}]` : webHost}:${cfg.port}`;
+  const freezeSub = connectRedis(cfg.redisUrl);
+  freezeSub.on("error", (err) => log.debug({ err: err.message }, "edge: redis (freeze subscription) error"));
+  const freeze = new EdgeFreeze(redis, freezeSub, webUrl, cfg.home, log);
+  await freeze.start();
+  const server = createEdgeServer({ domain: cfg.domain, webPublicUrl: cfg.url, routes, inflight, authorizer, redis, log, freeze });
   server.listen(cfg.edgePort, cfg.listenHost, () => log.info({ port: cfg.edgePort, domain: cfg.domain }, "edge listening"));
   const stop = () => {
     routes.stop();
+    freeze.stop();
     server.close(() => process.exit(0));
     server.closeAllConnections();
     setTimeout(() => process.exit(0), 3_000).unref();

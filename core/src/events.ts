@@ -18,6 +18,8 @@ export const EVENT_TYPES = [
   "container.kill",
   "container.rename",
   "container.restart",
+  "container.pause",
+  "container.unpause",
   /** Docker's "health_status: healthy|unhealthy"; attributes.status says which. */
   "container.health_status",
   "image.tag",

@@ -30,3 +30,7 @@ export * from "./health.js";
 export * from "./duration.js";
 export * from "./terminal-session.js";
 export * from "./edge.js";
+export * from "./image-resolve.js";
+export * from "./stack-jobs.js";
+export * from "./stack-containers.js";
+export * from "./stack-freeze.js";

@@ -45,6 +45,10 @@ import { unmountStale } from "./container-fs/index.js";
 import { OnceJobs } from "./jobs/once.js";
 import { startObservers } from "./observers.js";
 import { HealthMonitor } from "./health/monitor.js";
+import { JOB_STACK } from "@berth/core";
+import stackConverge from "./jobs/stack-converge.js";
+import { StackHost } from "./stacks/host.js";
+import { StackFreezer } from "./stacks/freezer.js";
 
 const log = createLogger("worker");
 
@@ -109,6 +113,7 @@ async function main(): Promise<void> {
     [JOB_NETWORK.network]: networkJob(network, log),
     ...volumeHandlers({ ...imageDeps, volumes }),
     [JOB_QUOTA.teamVolumeBytes]: teamVolumeBytes({ ...imageDeps, volumes }),
+    [JOB_STACK.converge]: stackConverge({ db: client, redis, log, host: new StackHost({ db: client, redis, blobs, hostId, manager, network, volumes, log }) }),
   };
   const worker = new Worker(
     hostQueueName(hostId),
@@ -138,6 +143,8 @@ async function main(): Promise<void> {
   const unregister = await registerHost(client, hostId);
   publishHostResources(redis, hostId, cfg.home, log); // unref'd timer: ends with the process
   const agent = connectAgent({ url: cfg.url, home: cfg.home, hostId, instance, manager, log });
+  const freezer = new StackFreezer({ db: client, redis, hostId, manager, log: log.child({ part: "freezer" }) });
+  freezer.start();
   const observers = startObservers({ db: client, redis, hostId, containersDir: paths.containers, containers: manager, log }, cfg);
   log.info({ hostId, home: cfg.home }, "worker ready");
 
@@ -154,6 +161,7 @@ async function main(): Promise<void> {
       await unregister();
       agent.close();
       await observers.stop();
+      await freezer.stop();
       await worker.close();
       await builds.close();
       runBuild.close();

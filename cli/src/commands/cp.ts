@@ -106,7 +106,7 @@ async function copyOut(container: string, src: string, dest: string): Promise<vo
 }
 
 /** `cp SRC|- CONTAINER:DEST`: SRC as a tar (its base name at the top, or its contents for SRC/.). */
-async function copyIn(src: string, container: string, dest: string): Promise<void> {
+export async function copyIn(src: string, container: string, dest: string): Promise<void> {
   if (src === "-") {
     const r = await request("PUT", { id: container, path: dest }, process.stdin);
     r.resume();

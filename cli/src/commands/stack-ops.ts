@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { ComposeProject } from "@berth/core/compose";
+import type { DevcontainerPlan } from "@berth/core/devcontainer";
 import type { StackPsRow } from "../api.js";
 import { action } from "../action.js";
 import { F_FLAG, F_HELP, P_FLAG, P_HELP, collect } from "./stack-flags.js";
@@ -17,6 +18,8 @@ export interface StackContext {
   load(services: string[], over?: SubFlags): Promise<ComposeProject>;
   /** The stack's name: -p, COMPOSE_PROJECT_NAME, else the file's (or its directory's) name. */
   name(over?: SubFlags): Promise<string>;
+  /** The folder's devcontainer.json as a stack, when there is no compose file here (`bind`: the folder bind-mounted as the workspace). */
+  dev(over: SubFlags, bind: boolean): Promise<DevcontainerPlan | undefined>;
 }
 
 interface StackEvent {
@@ -80,13 +83,36 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
     .argument("[services...]", "only these services (and what they depend on)")
     .action(
       action("other", async (services: string[], opts: { detach?: boolean; build?: boolean; projectName?: string; file: string[] }) => {
-        const project = await ctx.load(services, opts);
+        let dev = await ctx.dev(opts, true);
+        let project = dev?.project ?? (await ctx.load(services, opts));
         for (const w of project.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
         await (await import("./stack-build.js")).prepareBuilds(project, services, !!opts.build);
         const { s, write, CliError } = await deps();
-        const r = await s.api.stack.up.mutate({ name: project.name, project, services });
-        await write(process.stderr, eventLines(r.events));
-        if (r.error) throw new CliError("PRECONDITION_FAILED", r.error);
+        let runId: string;
+        try {
+          ({ runId } = await s.api.stack.up.mutate({ name: project.name, project, services, follow: true }));
+        } catch (err) {
+          const { bindRefused } = await import("./stack-dev.js");
+          if (!dev || !bindRefused(err, dev)) throw err;
+          // A member without a granted path: the folder is copied into the dev container instead of bind-mounted.
+          dev = (await ctx.dev(opts, false))!;
+          project = dev.project;
+          process.stderr.write(`note: ${dev.folder} is copied into ${dev.workspaceFolder}, not bind-mounted: a bind of a host path needs the site admin, or a path the team was allowed (berth team allow-path); changes in the container stay there\n`);
+          ({ runId } = await s.api.stack.up.mutate({ name: project.name, project, services, follow: true }));
+        }
+        // The worker converges; its lines are printed as they come, as Compose prints them.
+        const seen: StackEvent[] = [];
+        let cursor: string | undefined;
+        for (;;) {
+          const p = await s.api.stack.progress.query({ name: project.name, runId, ...(cursor ? { cursor } : {}) });
+          seen.push(...p.events);
+          await write(process.stderr, eventLines(p.events));
+          cursor = p.cursor;
+          if (p.end && !p.end.ok) throw new CliError("PRECONDITION_FAILED", p.end.message);
+          // The server holds each read until a line comes (or 2 s): no pause between reads.
+          if (p.end) break;
+        }
+        if (dev) await (await import("./stack-dev.js")).afterDevUp(dev, seen);
         if (opts.detach) return;
         // Attached: follow every service's output (Ctrl-C leaves the stack running; `stack down` ends it).
         const rows = (await s.api.stack.ps.query({ name: project.name })) ;

@@ -10,9 +10,32 @@ interface ProjectFlags {
   envFile: string[];
 }
 
+/**
+ * The folder's devcontainer.json as a stack, when no compose file is named or found here (a file
+ * named with -f always wins). `bind`: the folder bind-mounted as the workspace (else copied in).
+ */
+async function loadDev(flags: ProjectFlags, bind: boolean) {
+  const [{ findDevcontainer, loadDevcontainer }, { DEFAULT_FILES }, fs, path, { CliError }] = await Promise.all([
+    import("@berth/core/devcontainer"),
+    import("@berth/core/compose"),
+    import("node:fs"),
+    import("node:path"),
+    import("../errors.js"),
+  ]);
+  const cwd = process.cwd();
+  if (flags.file.length || DEFAULT_FILES.some((f) => fs.existsSync(path.join(cwd, f))) || !findDevcontainer(cwd)) return undefined;
+  try {
+    return loadDevcontainer({ folder: cwd, env: process.env, bindWorkspace: bind, ...(flags.projectName ? { projectName: flags.projectName } : {}) });
+  } catch (err) {
+    throw new CliError("USAGE", (err as Error).message);
+  }
+}
+
 /** Reads the compose files as `docker compose` does from the flags every `stack` command shares. */
 async function loadProject(flags: ProjectFlags, services: string[]) {
   const [{ loadCompose }, { CliError }] = await Promise.all([import("@berth/core/compose"), import("../errors.js")]);
+  const dev = await loadDev(flags, true);
+  if (dev) return dev.project;
   try {
     return loadCompose({
       cwd: process.cwd(),
@@ -87,6 +110,7 @@ export function register(program: Command): Command {
     );
   registerStackOps(stack, {
     load: (services, over) => loadProject(flags(over), services),
+    dev: (over, bind) => loadDev(flags(over), bind),
     async name(over) {
       const f = flags(over);
       // -p (or COMPOSE_PROJECT_NAME) names the stack with no file at hand: a teammate's machine.

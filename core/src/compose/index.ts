@@ -5,4 +5,7 @@ export { parseEnvFile } from "./env-file.js";
 export { SERVICE as SERVICE_KEYS, TOP_LEVEL as TOP_LEVEL_KEYS, type Support } from "./support.js";
 export { toComposeYaml, toComposeDocument } from "./print.js";
 export { builtImageName, IMAGE_LABEL } from "./names.js";
+export { LABEL, configHash, containerName, scopedName } from "./labels.js";
+export { startOrder, dependencyLevels } from "./order.js";
+export { runRequest, serviceImage, serviceNetworks, type ServiceRun } from "./run-options.js";
 export { BerthYaml, parseBerthYaml } from "./berth-yaml.js";

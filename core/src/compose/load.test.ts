@@ -173,3 +173,13 @@ describe("compose loading", () => {
     expect(web).toMatchObject({ restart: "on-failure", restartMaxRetries: 3, stopGracePeriodSec: 60, stopSignal: "SIGINT", init: true, limits: { cpus: 0.5, memory: 256 * 1024 * 1024, pids: 100 } });
   });
 });
+
+describe("x-berth", () => {
+  it("freeze_after is a duration (opt-in idle freeze); an unknown x-berth key is warned by name; too short is refused", () => {
+    const p = load(project({ "compose.yaml": "x-berth:\n  freeze_after: 30m\n  sleepy: true\nservices:\n  web:\n    image: busybox\n" }));
+    expect(p.freezeAfterMs).toBe(30 * 60_000);
+    expect(p.warnings.map((w) => w.key)).toContain("x-berth.sleepy");
+    expect(load(project({ "compose.yaml": "services:\n  web:\n    image: busybox\n" })).freezeAfterMs).toBeUndefined();
+    expect(() => load(project({ "compose.yaml": "x-berth: {freeze_after: 500ms}\nservices:\n  web:\n    image: busybox\n" }))).toThrow(/freeze_after: 500ms is too short/);
+  });
+});

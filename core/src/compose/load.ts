@@ -27,6 +27,11 @@ export interface LoadOptions {
   envFiles?: string[];
   /** The environment of the command (process.env). */
   env: Record<string, string | undefined>;
+  /**
+   * A compose document made in memory (devcontainer.json's, as a compose file) instead of files:
+   * `file` names it in messages, relative paths in it are from `dir`.
+   */
+  inline?: { file: string; text: string; dir: string };
   /** Read no file outside this directory (a repository that is not trusted: a preview). */
   root?: string;
 }
@@ -39,11 +44,17 @@ export function loadCompose(opts: LoadOptions): ComposeProject {
 }
 
 function load(opts: LoadOptions): ComposeProject {
-  const files = (opts.files?.length ? opts.files.map((f) => path.resolve(opts.cwd, f)) : [findDefaultFile(opts.cwd)]).map((f) => realFile(f));
-  const projectDir = path.dirname(files[0] ?? opts.cwd);
+  const files = opts.inline ? [opts.inline.file] : (opts.files?.length ? opts.files.map((f) => path.resolve(opts.cwd, f)) : [findDefaultFile(opts.cwd)]).map((f) => realFile(f));
+  const projectDir = opts.inline ? opts.inline.dir : path.dirname(files[0] ?? opts.cwd);
+  if (opts.inline) inlineTexts.set(opts.inline.file, opts.inline.text);
   const lookup = envLookup(opts.env, opts.envFiles?.map((f) => path.resolve(opts.cwd, f)) ?? [path.join(projectDir, ".env")], opts.envFiles !== undefined);
   const warnings: ComposeWarning[] = [];
-  const model = loadFiles(files, projectDir, lookup, warnings, opts.cwd, new Set());
+  let model: Merged;
+  try {
+    model = loadFiles(files, projectDir, lookup, warnings, opts.cwd, new Set());
+  } finally {
+    if (opts.inline) inlineTexts.delete(opts.inline.file);
+  }
   const name = projectName(opts, lookup, model.name as string | undefined, projectDir);
   return toProject({ name, projectDir, model, lookup, warnings, profiles: activeProfiles(opts, lookup), targeted: opts.services ?? [] });
 }
@@ -55,6 +66,8 @@ interface Merged {
   origin: Record<string, Source>;
   networks: Raw;
   volumes: Raw;
+  /** The top-level `x-berth` (Berth's own settings), later files' keys over earlier ones'; with where it was read. */
+  berth?: { value: Raw; where: string };
 }
 
 function loadFiles(files: string[], projectDir: string, lookup: Lookup, warnings: ComposeWarning[], cwd: string, seen: Set<string>): Merged {
@@ -62,6 +75,7 @@ function loadFiles(files: string[], projectDir: string, lookup: Lookup, warnings
   for (const file of files) {
     const { src, doc } = readFile(file, lookup, warnings, cwd);
     if (typeof doc.name === "string") merged.name = doc.name;
+    if (doc["x-berth"] !== undefined) merged.berth = { value: { ...merged.berth?.value, ...(doc["x-berth"] as Raw) }, where: src.where(["x-berth"]) };
     for (const [svcName, svc] of Object.entries((doc.services ?? {}) as Raw)) {
       const expanded = expandService(svcName, (svc ?? {}) as Raw, src, projectDir);
       merged.services[svcName] = merged.services[svcName] ? mergeService(merged.services[svcName], expanded) : expanded;
@@ -75,10 +89,13 @@ function loadFiles(files: string[], projectDir: string, lookup: Lookup, warnings
   return merged;
 }
 
+/** The texts of in-memory documents being loaded, by the name they go by (LoadOptions.inline). */
+const inlineTexts = new Map<string, string>();
+
 function readFile(file: string, lookup: Lookup, warnings: ComposeWarning[], cwd: string): { src: Source; doc: Raw } {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = inlineTexts.get(file) ?? fs.readFileSync(file, "utf8");
   } catch (err) {
     throw new NotFound(`cannot read the compose file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
   }

@@ -11,7 +11,7 @@ import { parseDuration, parseSize } from "./units.js";
 interface Input {
   name: string;
   projectDir: string;
-  model: { services: Record<string, Raw>; origin: Record<string, Source>; networks: Raw; volumes: Raw };
+  model: { services: Record<string, Raw>; origin: Record<string, Source>; networks: Raw; volumes: Raw; berth?: { value: Raw; where: string } };
   lookup: Lookup;
   warnings: ComposeWarning[];
   profiles: string[];
@@ -48,7 +48,22 @@ export function toProject(input: Input): ComposeProject {
   const networks = Object.fromEntries(Object.entries(model.networks).map(([k, v]) => [k, namedResource(v)]));
   if (Object.values(services).some((s) => s.networks.default) && !networks.default) networks.default = { external: false, labels: {} };
   const volumes = Object.fromEntries(Object.entries(model.volumes).map(([k, v]) => [k, namedResource(v)]));
-  return ComposeProject.parse({ name: input.name, workingDir: input.projectDir, services, networks, volumes, warnings: input.warnings });
+  const berth = model.berth ? berthSettings(model.berth.value, model.berth.where, input.warnings) : {};
+  return ComposeProject.parse({ name: input.name, workingDir: input.projectDir, services, networks, volumes, warnings: input.warnings, ...berth });
+}
+
+/** `x-berth:` Berth's own keys (Compose ignores x- keys): `freeze_after` (a duration, opt-in idle freeze). Others are warned about. */
+function berthSettings(raw: Raw, where: string, warnings: ComposeWarning[]): Pick<ComposeProject, "freezeAfterMs"> {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new InvalidArgument(`${where}: x-berth is a mapping (e.g. x-berth: {freeze_after: 30m})`);
+  const out: Pick<ComposeProject, "freezeAfterMs"> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key === "freeze_after") {
+      const ms = parseDuration(value as string | number, `${where}.freeze_after`);
+      if (ms < 1000) throw new InvalidArgument(`${where}.freeze_after: ${String(value)} is too short: freeze a stack after at least 1s idle`);
+      out.freezeAfterMs = ms;
+    } else warnings.push({ where, key: `x-berth.${key}`, message: `x-berth.${key} is ignored: Berth knows only x-berth.freeze_after` });
+  }
+  return out;
 }
 
 function namedResource(v: unknown): { name?: string; external: boolean; labels: Record<string, string> } {

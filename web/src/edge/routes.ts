@@ -17,7 +17,7 @@ interface NetworksFile {
   networks?: { endpoints?: Record<string, { containerId: string; ip: string }> }[];
 }
 
-/** Compose's labels on a stack's containers (web/src/server/stacks/labels.ts). */
+/** Compose's labels on a stack's containers (core/src/compose/labels.ts). */
 const PROJECT_LABEL = "com.docker.compose.project";
 const SERVICE_LABEL = "com.docker.compose.service";
 const NUMBER_LABEL = "com.docker.compose.container-number";

@@ -7,6 +7,7 @@ import { readCredentials, type EdgeCredentials } from "./credentials.js";
 import { proxyHttp, proxyUpgrade, type Forwarding } from "./proxy.js";
 import type { Inflight } from "./inflight.js";
 import type { EdgeRoute, RouteTable } from "./routes.js";
+import type { EdgeFreeze } from "./freeze.js";
 
 export interface EdgeDeps {
   domain: string;
@@ -18,6 +19,8 @@ export interface EdgeDeps {
   authorizer: EdgeAuthorizer;
   redis: Redis;
   log: Logger;
+  /** Idle freeze: records last requests, holds a request while its frozen stack thaws. */
+  freeze?: EdgeFreeze;
 }
 
 type Outcome = { pass: EdgeRouteKey; creds: EdgeCredentials; decision: EdgeDecision & { allow: true } } | { status: number; text: string; location?: string; cookie?: string };
@@ -29,6 +32,12 @@ export function createEdgeServer(d: EdgeDeps): Server {
   const plain = (res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}) => {
     res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", ...extra });
     res.end(`${text}\n`);
+  };
+
+  /** Passes the request on once its container is not frozen (freeze.ts); it counts as in flight until `ends` closes. */
+  const held = async (route: EdgeRoute, ends: NodeJS.EventEmitter, go: () => void): Promise<void> => {
+    if (d.freeze) ends.once("close", await d.freeze.hold(route.containerId));
+    go();
   };
 
   async function decide(req: IncomingMessage, browser: boolean): Promise<Outcome> {
@@ -97,8 +106,12 @@ export function createEdgeServer(d: EdgeDeps): Server {
         if ("pass" in o) {
           const t = take(o.pass);
           if (t) {
+            const fwd = forwarding(req, o.creds);
             res.once("close", t.release);
-            return proxyHttp(req, res, t.route, forwarding(req, o.creds), d.log);
+            return held(t.route, res, () => proxyHttp(req, res, t.route, fwd, d.log)).catch((err: unknown) => {
+              d.log.warn({ err: (err as Error).message }, "edge: thawing a frozen stack failed");
+              if (!res.headersSent) plain(res, 503, `the stack was frozen and could not be thawed: ${(err as Error).message}`);
+            });
           }
           o = { status: 502, text: `${notRunning(o.pass)} is not running (or has no address yet)` };
         }
@@ -119,8 +132,9 @@ export function createEdgeServer(d: EdgeDeps): Server {
         if ("pass" in o) {
           const t = take(o.pass);
           if (t) {
+            const fwd = forwarding(req, o.creds);
             socket.once("close", t.release);
-            return proxyUpgrade(req, socket, head, t.route, forwarding(req, o.creds), d.log);
+            return held(t.route, socket, () => proxyUpgrade(req, socket, head, t.route, fwd, d.log)).catch(() => socket.destroy());
           }
           o = { status: 502, text: `${notRunning(o.pass)} is not running (or has no address yet)` };
         }

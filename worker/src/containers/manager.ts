@@ -28,6 +28,11 @@ export class ContainerManager {
   private readonly inflight = new Map<string, Promise<void>>();
   /** Containers a `start` job is starting (two starts of one container run it once). */
   private readonly starting = new Set<string>();
+  /**
+   * Containers a stop or forced remove is ending: a pause (the idle freezer's) must not freeze
+   * them after their signal, or the kill would wait for a thaw that never comes.
+   */
+  private readonly stopping = new Set<string>();
 
   constructor(d: ManagerDeps) {
     this.c = new ManagerContext(d);
@@ -118,6 +123,15 @@ export class ContainerManager {
    * exit is recorded. False when it was not running here (docker: stopping a stopped container is fine).
    */
   async stop(id: string, timeoutSec: number, signal = 15): Promise<boolean> {
+    this.stopping.add(id);
+    try {
+      return await this.stopLocked(id, timeoutSec, signal);
+    } finally {
+      this.stopping.delete(id);
+    }
+  }
+
+  private async stopLocked(id: string, timeoutSec: number, signal: number): Promise<boolean> {
     // A start in progress finishes first: then there is something to stop.
     await this.inflight.get(id)?.catch(() => undefined);
     await this.exits.markManuallyStopped(id);
@@ -139,6 +153,16 @@ export class ContainerManager {
 
   /** `rm`: refuses a running container unless `force` (then SIGKILL and wait); deletes its directory. */
   async remove(id: string, force: boolean): Promise<void> {
+    if (!force) return this.removeLocked(id, force);
+    this.stopping.add(id);
+    try {
+      await this.removeLocked(id, force);
+    } finally {
+      this.stopping.delete(id);
+    }
+  }
+
+  private async removeLocked(id: string, force: boolean): Promise<void> {
     if (this.c.restarts.pending(id) && !force) {
       throw new FailedPrecondition(`You cannot remove a restarting container ${id}. Stop the container before attempting removal or force remove`);
     }
@@ -182,7 +206,13 @@ export class ContainerManager {
   async pause(id: string): Promise<void> {
     if (!this.c.running.has(id)) throw new FailedPrecondition(`Container ${id} is not running`);
     if (this.c.paused.has(id)) throw new FailedPrecondition(`Container ${id} is already paused`);
+    if (this.stopping.has(id)) throw new FailedPrecondition(`Container ${id} is stopping`);
     await freezeCgroup(this.c.cgroupPath(id), true);
+    if (this.stopping.has(id)) {
+      // A stop began while it froze: its signal must reach a thawed process.
+      await freezeCgroup(this.c.cgroupPath(id), false);
+      throw new FailedPrecondition(`Container ${id} is stopping`);
+    }
     this.c.paused.add(id);
     await writeRuntime(this.c.d.db, id, { paused: true });
   }

@@ -74,6 +74,12 @@ export function StackDetail() {
           The stack is down: bring it up again from the directory with its compose file.
         </EmptyState>
       ) : (
+        <>
+        {ps.data.some((r) => r.state === "frozen") && (
+          <p className="muted" data-testid="stack-frozen">
+            <Badge tone="warn">frozen</Badge> Idle past its freeze_after: its processes are paused with their memory kept. The next request to one of its port links thaws it.
+          </p>
+        )}
         <Table caption={`Services of stack ${name}`} data-testid="stack-services">
           <thead>
             <tr>
@@ -139,6 +145,7 @@ export function StackDetail() {
             )}
           </tbody>
         </Table>
+        </>
       )}
       <ConfirmDialog
         open={confirm === "down"}

@@ -20,6 +20,7 @@ export function stateTone(state: string): Tone {
     case "created":
     case "restarting":
     case "paused":
+    case "frozen":
     case "queued":
     case "building":
       return "warn";

@@ -14,7 +14,7 @@ import {
 import { Prisma } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { pickHost } from "../hosts.js";
-import { resolveImage } from "../images/resolve.js";
+import { resolveImage } from "@berth/core";
 import { parseSignal } from "./lifecycle.js";
 import { checkRunNetwork } from "../networks/jobs.js";
 import { prepareMounts } from "../volumes/service.js";

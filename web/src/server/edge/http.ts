@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { config, EdgeAuthorizeRequest, EDGE_AUTH_PATH, edgeRouteCandidates, type EdgeDecision } from "@berth/core";
+import { config, EdgeAuthorizeRequest, EdgeThawRequest, EDGE_AUTH_PATH, EDGE_THAW_PATH, edgeRouteCandidates, type EdgeDecision } from "@berth/core";
 import { authenticate, createSession, userForSession, userForToken, type AuthUser } from "../auth/index.js";
 import { keyMatches, ensureAgentKey } from "../agent/key.js";
 import { sendJson } from "../errors.js";
@@ -7,6 +7,7 @@ import { actorFor, edgeVerdict, type Actor } from "../policy/index.js";
 import type { Services } from "../services.js";
 import { checkCapability, createSignInCode, getVisibility } from "./links.js";
 import { findLinkTargetOf } from "./target.js";
+import { thawStackOf } from "../stacks/freeze.js";
 
 /** The secret the edge presents (the host's agent key: the edge runs beside web on this host). */
 export const EDGE_KEY_HEADER = "x-berth-edge-key";
@@ -31,6 +32,19 @@ export function edgeHttpHandler(s: Services): (req: IncomingMessage, res: Server
         .catch((err: unknown) => {
           s.log.warn({ err: (err as Error).message }, "edge authorize failed");
           if (!res.headersSent) sendJson(res, 400, { error: (err as Error).message });
+        });
+      return true;
+    }
+    if (pathname === EDGE_THAW_PATH) {
+      // Idle freeze: the edge holds a request for a frozen stack's container until this answers.
+      if (req.method !== "POST") return (sendJson(res, 405, { error: "POST only" }), true);
+      if (!keyMatches(key, req.headers[EDGE_KEY_HEADER])) return (sendJson(res, 403, { error: "edge key required" }), true);
+      void readJson(req)
+        .then((body) => thawStackOf(s, EdgeThawRequest.parse(body).containerId))
+        .then(() => sendJson(res, 200, { thawed: true }))
+        .catch((err: unknown) => {
+          s.log.warn({ err: (err as Error).message }, "edge thaw failed");
+          if (!res.headersSent) sendJson(res, 500, { error: (err as Error).message });
         });
       return true;
     }

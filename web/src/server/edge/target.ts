@@ -2,7 +2,7 @@ import { config, previewRouteName, stackLinkId, type EdgeRouteKey, type EdgeVisi
 import type { PrismaClient } from "@berth/core/db";
 import { readRoutesFile } from "../../edge/named-routes.js";
 import { PREVIEW_LABEL } from "../previews/labels.js";
-import { LABEL } from "../stacks/labels.js";
+import { LABEL } from "@berth/core/compose";
 
 export interface LinkTarget {
   containerId: string;

@@ -34,7 +34,7 @@ import type { Services } from "../services.js";
 import { receiveUpload, uploadsDir } from "../uploads.js";
 import { imageHost, runHostJob, streamJob } from "./jobs.js";
 import { assertTagsWritable, tagRef } from "./manage.js";
-import { resolveImage } from "./resolve.js";
+import { resolveImage } from "@berth/core";
 import { pullRoute, pushRoute } from "./registry-http.js";
 import { bootstrapRoute } from "./bootstrap-http.js";
 import { checkDiskQuota } from "../teams/disk.js";

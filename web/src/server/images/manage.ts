@@ -2,7 +2,7 @@ import { FailedPrecondition, InvalidArgument, JOB, parseImageRef, PermissionDeni
 import { Prisma } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { imageHost, runHostJob } from "./jobs.js";
-import { resolveImage, type ImageScope } from "./resolve.js";
+import { resolveImage, type ImageScope } from "@berth/core";
 import { authorize, type Actor } from "../policy/index.js";
 
 export const scopeOf = (a: Actor): ImageScope => ({ teamId: a.team.id, siteAdmin: a.siteAdmin });

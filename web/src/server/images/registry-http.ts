@@ -29,7 +29,7 @@ import {
 import { bearerToken } from "../auth/index.js";
 import type { Services } from "../services.js";
 import { imageHost, streamJob } from "./jobs.js";
-import { resolveImage } from "./resolve.js";
+import { resolveImage } from "@berth/core";
 
 const TRANSFER_TIMEOUT_MS = 6 * 3600_000;
 

@@ -1,7 +1,6 @@
 import { InvalidArgument, isNotFound } from "@berth/core";
-import type { ComposeProject } from "@berth/core/compose";
+import { type ComposeProject, LABEL, scopedName } from "@berth/core/compose";
 import type { Services } from "../services.js";
-import { LABEL, scopedName } from "../stacks/labels.js";
 import { snapshotVolume } from "../volumes/service.js";
 
 /**

@@ -9,7 +9,7 @@ import { BerthError, config, edgeKeys, edgeUrl, FailedPrecondition, InvalidArgum
 import { IMAGE_LABEL, type ComposeProject } from "@berth/core/compose";
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
-import { stackRemove, stackUp } from "../stacks/service.js";
+import { stackRemove, stackUpStartFirst } from "../stacks/service.js";
 import type { StackEvent, StartFirst } from "../stacks/converge.js";
 import { switchNamedRoute } from "../../edge/named-routes.js";
 import { buildService, inside } from "./build.js";
@@ -194,7 +194,7 @@ export async function deployPreview(deps: PreviewDeps, input: DeployPreviewInput
     await seedVolumes(s, team.id, project, src.config.data ?? {}, say);
     at("start");
     input.onPhase?.("deploying");
-    const up = await stackUp(s, actor, project, [], { startFirst: { [src.web.service]: ready }, onEvent: (e: StackEvent) => say(` ${e.kind} ${e.name}  ${e.status}${e.error ? `: ${e.error}` : ""}`) });
+    const up = await stackUpStartFirst(s, actor, project, { startFirst: { [src.web.service]: ready }, onEvent: (e: StackEvent) => say(` ${e.kind} ${e.name}  ${e.status}${e.error ? `: ${e.error}` : ""}`) });
     if (up.error) {
       const failed = up.events.find((e) => e.status === "Error");
       if (step === "start" && failed?.service) stepService = failed.service;

@@ -1,13 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { FailedPrecondition } from "@berth/core";
-import type { ComposeProject } from "@berth/core/compose";
+import { type ComposeProject, LABEL, runRequest } from "@berth/core/compose";
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
 import { runContainer } from "../containers/run.js";
 import { removeContainer } from "../containers/lifecycle.js";
 import { readLogs } from "../containers/logs.js";
-import { LABEL } from "../stacks/labels.js";
-import { runRequest } from "../stacks/options.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RELEASE_TIMEOUT_MS = 10 * 60_000;

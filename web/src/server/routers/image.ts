@@ -4,7 +4,7 @@ import { router, teamProcedure, siteProcedure } from "../trpc.js";
 import { dockerInspect, imageHistory, type HistoryRow } from "../images/inspect.js";
 import { imageHost, runHostJob } from "../images/jobs.js";
 import { pruneImages, removeImage, tagImage, type PruneResult, type RemoveResult } from "../images/manage.js";
-import { resolveImage, visibleTagWhere, type ImageScope } from "../images/resolve.js";
+import { resolveImage, visibleTagWhere, type ImageScope } from "@berth/core";
 import { scopeOf } from "../images/manage.js";
 import { commitProcedure } from "../images/commit.js";
 import type { Services } from "../services.js";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { EdgeVisibilitySchema } from "@berth/core";
 import { ComposeProject } from "@berth/core/compose";
 import { router, teamProcedure } from "../trpc.js";
-import { stackDown, stackList, stackProject, stackPs, stackRemove, stackUp } from "../stacks/service.js";
+import { stackDown, stackList, stackProgress, stackProject, stackPs, stackRemove, stackUp } from "../stacks/service.js";
 import { setStackLink, stackCapability, stackLinks } from "../stacks/links.js";
 
 const StackName = z
@@ -22,11 +22,22 @@ export const stackRouter = router({
   up: teamProcedure("stack.manage")
     .input(
       z
-        .object({ name: StackName, project: ComposeProject.extend({ name: StackName }), services: z.array(z.string().max(128)).max(256).default([]) })
+        .object({
+          name: StackName,
+          project: ComposeProject.extend({ name: StackName }),
+          services: z.array(z.string().max(128)).max(256).default([]),
+          // true: return at once with the run's id, and read its lines with stack.progress.
+          follow: z.boolean().default(false),
+        })
         // `name` repeats the project's so the audit log names the stack acted on.
         .refine((i) => i.name === i.project.name, "name must be the project's name"),
     )
-    .mutation(({ ctx, input }) => stackUp(ctx.services, ctx.actor, input.project, input.services)),
+    .mutation(({ ctx, input }) => stackUp(ctx.services, ctx.actor, input.project, input.services, input.follow)),
+
+  /** The lines of a converge (`up`) after `cursor`, and its end once it ended. */
+  progress: teamProcedure("stack.read")
+    .input(z.object({ name: StackName, runId: z.string().uuid(), cursor: z.string().max(64).regex(/^\d+(-\d+)?$/).optional() }))
+    .query(({ ctx, input }) => stackProgress(ctx.services, ctx.actor.team.id, input.name, input.runId, input.cursor)),
 
   down: teamProcedure("stack.manage")
     .input(z.object({ name: StackName, volumes: z.boolean().default(false) }))

@@ -1,25 +1,26 @@
-import { FailedPrecondition } from "@berth/core";
-import type { ComposeProject, ComposeService, DependsOn } from "@berth/core/compose";
+/**
+ * DUPLICATION (merge of main's previews into stacks-3, temporary): this is main's web-side
+ * converge, kept ONLY for branch previews (previews/deploy.ts → stackUpStartFirst). `berth stack
+ * up` and the dashboard converge in the worker (worker/src/stacks/converge.ts, job
+ * stack.converge). Previews still need web here because their start-first replacement calls back
+ * into web between "new container started" and "old container removed" (release command, HTTP
+ * readiness, the edge's named-route switch), and the worker job has no such hand-off yet. The way
+ * out: the job gains start-first (the worker starts the new container beside the old, asks web
+ * through the run's stream to run `ready`, waits for its answer, then removes the old one), and
+ * this file goes. Until then a change to converge semantics must be made in both places.
+ */
+import { FailedPrecondition, type StackEvent } from "@berth/core";
+import { LABEL, configHash, runRequest, scopedName, startOrder, type ComposeProject, type ComposeService, type DependsOn } from "@berth/core/compose";
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
 import { runContainer, type RunRequest } from "../containers/run.js";
 import { removeContainer, startContainer } from "../containers/lifecycle.js";
 import { readHealth } from "../containers/health.js";
-import { createVolume, removeAnonymousVolumes, removeVolumes } from "../volumes/service.js";
-import { LABEL, configHash, scopedName } from "./labels.js";
-import { runRequest } from "./options.js";
-import { startOrder } from "./order.js";
+import { createVolume } from "../volumes/service.js";
 import { stackContainers, type StackContainer } from "./containers.js";
-import { ensureNetwork, removeNetwork } from "./resources.js";
+import { ensureNetwork } from "./resources.js";
 
-/** One line of `up`'s progress, as Compose prints it: ` Container shop-db-1  Started`. */
-export interface StackEvent {
-  kind: "Network" | "Volume" | "Container";
-  name: string;
-  status: "Created" | "Recreated" | "Running" | "Started" | "Waiting" | "Healthy" | "Exited" | "Removed" | "Error";
-  service?: string;
-  error?: string;
-}
+export type { StackEvent };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -131,7 +132,7 @@ async function replaceStartFirst(s: Services, actor: Actor, name: string, reqN: 
 }
 
 /**
- * Brings the stack to what its file says: networks and volumes made, each service's containers
+ * Brings the stack to what its file says (previews only, see the top of this file): networks and volumes made, each service's containers
  * created or recreated when their config hash changed, started in dependency order with the
  * conditions honoured; services gone from the file are removed (on a full `up` only). Safe to
  * run again: what already matches is left running.
@@ -227,29 +228,5 @@ export async function converge(s: Services, actor: Actor, req: UpRequest, emit: 
       throw err;
     }
     existing = existing.filter((c) => c.service !== name);
-  }
-}
-
-/** `down`: the stack's containers, then its networks, and with `volumes` its named and anonymous volumes. */
-export async function teardown(s: Services, teamId: string, project: ComposeProject, volumes: boolean, emit: (e: StackEvent) => void): Promise<void> {
-  for (const c of await stackContainers(s, teamId, project.name)) {
-    await removeContainer(s, teamId, c.row.id, true);
-    if (volumes) await removeAnonymousVolumes(s, c.row);
-    emit({ kind: "Container", name: c.row.name, status: "Removed", service: c.service });
-  }
-  const nets = new Set(["default", ...Object.keys(project.networks)]);
-  for (const key of [...nets].sort()) {
-    const decl = project.networks[key];
-    if (decl?.external) continue;
-    const name = scopedName(project.name, key, decl?.name);
-    if (await removeNetwork(s, teamId, name)) emit({ kind: "Network", name, status: "Removed" });
-  }
-  if (!volumes) return;
-  for (const [key, decl] of Object.entries(project.volumes).sort(([a], [b]) => a.localeCompare(b))) {
-    if (decl.external) continue;
-    const name = scopedName(project.name, key, decl.name);
-    const r = await removeVolumes(s, teamId, [name], true);
-    if (r.errors.length) throw new FailedPrecondition(`volume ${name}: ${r.errors[0]!.message}`);
-    if (r.removed.length) emit({ kind: "Volume", name, status: "Removed" });
   }
 }

@@ -4,10 +4,11 @@ import { ComposeProject } from "@berth/core/compose";
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
 import { readHealth } from "../containers/health.js";
-import { converge, teardown, type StackEvent, type StartFirst } from "./converge.js";
-import { stackContainers } from "./containers.js";
-import { startOrder } from "./order.js";
-import { runRequest } from "./options.js";
+import { teardown, type StackEvent } from "./teardown.js";
+import { stackContainers, type StackContainer } from "./containers.js";
+import { thawStack } from "./freeze.js";
+import { PROGRESS_WAIT_MS, admitUp, enqueueConverge, runProgress, waitRun, type RunProgress } from "./run.js";
+import { converge, type StartFirst } from "./converge.js";
 
 /** Docker's words for a stack that is not there (another team's answers the same). */
 export const noSuchStack = (name: string) => `no such stack: ${name} (run \`berth stack ls\` to see your team's stacks)`;
@@ -20,7 +21,7 @@ async function stackRow(s: Services, teamId: string, name: string) {
 
 const projectOf = (row: { project: string }) => ComposeProject.parse(JSON.parse(row.project));
 
-/** One converge per stack at a time in this process: a second `up` waits for the first. */
+/** One `down` per stack at a time in this process: a second waits for the first. */
 const running = new Map<string, Promise<unknown>>();
 async function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
   const before = running.get(key) ?? Promise.resolve();
@@ -34,33 +35,71 @@ async function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
 }
 
 export interface UpResult {
+  /** The converge's id: `stack.progress` follows it. */
+  runId: string;
   events: StackEvent[];
   /** Why the converge stopped; the events say how far it got. */
   error?: string;
 }
 
-/** `stack up`: records the file as the stack's desired state, then converges to it (`startFirst`: see UpRequest). */
-export async function stackUp(s: Services, actor: Actor, project: ComposeProject, services: string[], opts: { startFirst?: Record<string, StartFirst>; onEvent?: (e: StackEvent) => void } = {}): Promise<UpResult> {
+/** Records the file as the stack's desired state (the row `stack.converge` reads). */
+async function recordDesired(s: Services, actor: Actor, project: ComposeProject) {
   const teamId = actor.team.id;
-  // A file Berth cannot run (build:, a cycle, an undeclared volume) is refused before it is recorded.
-  for (const name of startOrder(project, services)) for (let n = 1; n <= project.services[name]!.replicas; n++) runRequest(project, project.services[name]!, n);
   const data = { project: JSON.stringify(project), workingDir: project.workingDir, updatedById: actor.userId };
-  const row = await s.db.stack.upsert({
+  return s.db.stack.upsert({
     where: { teamId_name: { teamId, name: project.name } },
     create: { id: randomUUID(), teamId, name: project.name, createdById: actor.userId, ...data },
     update: data,
   });
+}
+
+/**
+ * `stack up`: admits the file (every container as `berth run` would check it), records it as the
+ * stack's desired state, and enqueues the converge on the stack's host. With `follow` it returns
+ * at once (the caller reads `stack.progress`); otherwise once the converge ended.
+ */
+export async function stackUp(s: Services, actor: Actor, project: ComposeProject, services: string[], follow = false): Promise<UpResult> {
+  const teamId = actor.team.id;
+  // A file Berth cannot run (a cycle, an undeclared volume, a host path not granted) is refused before it is recorded.
+  const { grants } = await admitUp(s, actor, project, services);
+  const row = await recordDesired(s, actor, project);
+  // `up` is activity (the idle clock starts again), and a frozen stack thaws first: the converge must find its containers running.
+  await thawStack(s, row);
+  const runId = await enqueueConverge(s, actor, row.id, row.name, services, grants);
+  if (follow) return { runId, events: [] };
+  const r = await waitRun(s, teamId, row.id, runId);
+  if (r.error) s.log.warn({ stack: project.name, team: actor.team.name, err: r.error }, "stack converge failed");
+  return { runId, ...r };
+}
+
+/** The progress lines of a stack's converge after `cursor`, and its end once it ended. */
+export async function stackProgress(s: Services, teamId: string, name: string, runId: string, cursor?: string): Promise<RunProgress> {
+  const row = await stackRow(s, teamId, name);
+  return runProgress(s, teamId, row.id, runId, cursor, PROGRESS_WAIT_MS);
+}
+
+/**
+ * `up` with start-first replacement, for branch previews only: admitted and recorded as `stack up`
+ * is, but converged HERE in web (stacks/converge.ts), not by the worker's stack.converge job,
+ * because each start-first service's `ready` (release, HTTP readiness, route switch) must run in
+ * web between the new container's start and the old one's removal. Temporary duplication: see the
+ * top of converge.ts. The returned runId names no worker run (it cannot be followed).
+ */
+export async function stackUpStartFirst(s: Services, actor: Actor, project: ComposeProject, opts: { startFirst: Record<string, StartFirst>; onEvent?: (e: StackEvent) => void }): Promise<UpResult> {
+  await admitUp(s, actor, project, []);
+  const row = await recordDesired(s, actor, project);
+  await thawStack(s, row);
   const events: StackEvent[] = [];
   return serialised(row.id, async () => {
     try {
-      await converge(s, actor, { stackId: row.id, project, services, ...(opts.startFirst ? { startFirst: opts.startFirst } : {}) }, (e) => {
+      await converge(s, actor, { stackId: row.id, project, services: [], startFirst: opts.startFirst }, (e) => {
         events.push(e);
         opts.onEvent?.(e);
       });
-      return { events };
+      return { runId: randomUUID(), events };
     } catch (err) {
-      s.log.warn({ stack: project.name, team: actor.team.name, err: (err as Error).message }, "stack converge failed");
-      return { events, error: (err as Error).message };
+      s.log.warn({ stack: project.name, team: actor.team.name, err: (err as Error).message }, "stack converge (start-first, in web) failed");
+      return { runId: randomUUID(), events, error: (err as Error).message };
     }
   });
 }
@@ -70,6 +109,8 @@ export async function stackDown(s: Services, teamId: string, name: string, volum
   const row = await stackRow(s, teamId, name);
   const events: StackEvent[] = [];
   await serialised(row.id, async () => {
+    // Thawed first (and marked active): each container then gets its stop signal and grace period, not a kill while frozen.
+    await thawStack(s, row);
     await teardown(s, teamId, projectOf(row), volumes, (e) => events.push(e));
     await s.db.stackService.deleteMany({ where: { stackId: row.id } });
   });
@@ -102,8 +143,9 @@ export interface StackPsRow {
 
 /** `stack ps`: the stack's containers with their state and health. */
 export async function stackPs(s: Services, teamId: string, name: string): Promise<StackPsRow[]> {
-  await stackRow(s, teamId, name);
+  const row = await stackRow(s, teamId, name);
   const cs = await stackContainers(s, teamId, name);
+  const state = await shownStates(s, row, cs);
   const health = await readHealth(s.redis, cs.filter((c) => c.row.state === "running").map((c) => c.row.id));
   return cs.map((c) => {
     const opts = JSON.parse(c.row.options || "{}") as { publish?: StackPsRow["ports"] };
@@ -115,13 +157,23 @@ export async function stackPs(s: Services, teamId: string, name: string): Promis
       number: c.number,
       image: c.row.imageRef,
       command: JSON.parse(c.row.cmd) as string[],
-      state: c.row.state,
+      state: state(c),
       exitCode: c.row.exitCode,
       ...(h ? { health: h } : {}),
       createdAt: c.row.createdAt.toISOString(),
       ports: opts.publish ?? [],
     };
   });
+}
+
+/**
+ * A container's state as `stack ps` and `ls` show it: a running container of a frozen stack is
+ * "frozen" (idle freeze), one its user paused is "paused" (as `docker compose ps`).
+ */
+async function shownStates(s: Services, stack: { frozenAt: Date | null }, cs: StackContainer[]): Promise<(c: StackContainer) => string> {
+  const running = cs.filter((c) => c.row.state === "running").map((c) => c.row.id);
+  const paused = new Set(running.length ? (await s.db.containerRuntime.findMany({ where: { containerId: { in: running }, paused: true }, select: { containerId: true } })).map((r) => r.containerId) : []);
+  return (c) => (c.row.state === "running" && paused.has(c.row.id) ? (stack.frozenAt ? "frozen" : "paused") : c.row.state);
 }
 
 /** `stack ls`: the team's stacks, with how many of their containers run (Compose's "running(3)"). */
@@ -133,8 +185,9 @@ export async function stackList(s: Services, teamId: string): Promise<StackListR
   const out: StackListRow[] = [];
   for (const r of rows) {
     const cs = await stackContainers(s, teamId, r.name);
+    const state = await shownStates(s, r, cs);
     const counts = new Map<string, number>();
-    for (const c of cs) counts.set(c.row.state, (counts.get(c.row.state) ?? 0) + 1);
+    for (const c of cs) counts.set(state(c), (counts.get(state(c)) ?? 0) + 1);
     const status = counts.size ? [...counts].map(([st, n]) => `${st}(${n})`).join(", ") : "down";
     out.push({
       name: r.name,

@@ -1,5 +1,5 @@
-import { InvalidArgument } from "@berth/core";
-import type { ComposeProject } from "@berth/core/compose";
+import { InvalidArgument } from "../errors.js";
+import type { ComposeProject } from "./model.js";
 
 /**
  * The services to bring up, dependencies first: the ones asked for (all when none) and, as
@@ -20,5 +20,14 @@ export function startOrder(project: ComposeProject, wanted: string[]): string[] 
     out.push(name);
   };
   for (const name of wanted.length ? wanted : Object.keys(project.services).sort()) visit(name, []);
+  return out;
+}
+
+/** `order` (dependencies first) grouped: each service one level after the deepest of its dependencies. */
+export function dependencyLevels(project: ComposeProject, order: string[]): string[][] {
+  const level = new Map<string, number>();
+  for (const name of order) level.set(name, 1 + Math.max(-1, ...Object.keys(project.services[name]!.dependsOn).map((dep) => level.get(dep) ?? -1)));
+  const out: string[][] = [];
+  for (const name of order) (out[level.get(name)!] ??= []).push(name);
   return out;
 }

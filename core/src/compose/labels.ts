@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ComposeService } from "@berth/core/compose";
+import type { ComposeService } from "./model.js";
 
 /** Compose's own labels, so tools that know Compose read a Berth stack's containers. */
 export const LABEL = {

@@ -1,6 +1,8 @@
-import { ContainerOptions, InvalidArgument, type MountSpec } from "@berth/core";
-import { builtImageName, type ComposeProject, type ComposeService } from "@berth/core/compose";
-import type { RunRequest } from "../containers/run.js";
+import { ContainerOptions } from "../container-options.js";
+import { InvalidArgument } from "../errors.js";
+import type { MountSpec } from "../mounts.js";
+import type { ComposeProject, ComposeService } from "./model.js";
+import { builtImageName } from "./names.js";
 import { LABEL, configHash, containerName, scopedName } from "./labels.js";
 
 /** The networks a service joins, by their Berth name, each with the names it answers to there. */
@@ -40,11 +42,20 @@ export function serviceImage(project: ComposeProject, service: ComposeService): 
   throw new InvalidArgument(`service "${service.name}" has neither image nor build: give it one`);
 }
 
+/** One replica of a service as `berth run -d --name NAME IMAGE [CMD]` would ask for it. */
+export interface ServiceRun {
+  image: string;
+  cmd?: string[];
+  name: string;
+  options: ContainerOptions;
+  detach: true;
+}
+
 /**
  * One replica of a service as `berth run` would be asked for it: the same request, so the same
  * policy, host-path rules and quotas apply to a stack's containers as to any other.
  */
-export function runRequest(project: ComposeProject, service: ComposeService, n: number): RunRequest & { name: string } {
+export function runRequest(project: ComposeProject, service: ComposeService, n: number): ServiceRun {
   const image = serviceImage(project, service);
   const nets = service.networkMode === "none" ? [] : serviceNetworks(project, service);
   const labels = {

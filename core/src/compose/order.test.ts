@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ComposeProject } from "@berth/core/compose";
-import { isInvalidArgument } from "@berth/core";
+import { ComposeProject } from "./model.js";
+import { isInvalidArgument } from "../errors.js";
 import { startOrder } from "./order.js";
 import { configHash } from "./labels.js";
 

@@ -1,5 +1,6 @@
-import { InvalidArgument, NotFound, parseImageRef, isInvalidArgument } from "@berth/core";
-import type { PrismaClient } from "@berth/core/db";
+import { InvalidArgument, NotFound, isInvalidArgument } from "./errors.js";
+import { parseImageRef } from "./image-ref.js";
+import type { PrismaClient } from "./db.js";
 
 const ID_PREFIX = /^(?:sha256:)?([0-9a-f]{4,64})$/;
 

@@ -1,0 +1,2 @@
+export { loadDevcontainer, findDevcontainer, DEVCONTAINER_FILES, type DevcontainerPlan, type LifecycleCommand } from "./load.js";
+export { parseJsonc } from "./jsonc.js";

@@ -1,0 +1,155 @@
+/**
+ * A stack converges in the worker, as a job on its host's queue (issue 15): `berth stack up`
+ * prints the worker's per-service lines as Compose does; a worker killed (-9) mid-converge ends
+ * the run at once with "the worker on host X stopped during this job", and `up` again finishes it.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Queue } from "bullmq";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { JOB_STACK, homePaths } from "@berth/core";
+import { connectRedis, type Redis } from "@berth/core/redis";
+import { useInstance } from "./harness.js";
+
+const b = useInstance();
+let redis: Redis;
+let work: string;
+
+beforeAll(() => {
+  redis = connectRedis(`unix://${homePaths(b.home).redisSocket}`);
+  work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-converge-"));
+});
+afterAll(() => {
+  redis?.disconnect();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+async function until(what: string, check: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The instance's worker process: node running worker/dist/main.js with this BERTH_HOME. */
+function workerPids(): number[] {
+  const out: number[] = [];
+  for (const p of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes("worker/dist/main.js")) continue;
+      if (fs.readFileSync(`/proc/${p}/environ`, "utf8").split("\0").includes(`BERTH_HOME=${b.home}`)) out.push(Number(p));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+function project(name: string, compose: string): string {
+  const dir = path.join(work, name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "compose.yaml"), compose);
+  return dir;
+}
+
+const up = (dir: string) => b.berth(["stack", "-f", path.join(dir, "compose.yaml"), "up", "-d"], { timeoutMs: 180_000 });
+const ps = async (name: string) => JSON.parse((await b.berth(["stack", "ps", "-p", name, "--format", "json"])).stdout) as { service: string; state: string; health?: string }[];
+
+/** Every stack.converge job the instance's queues hold, by state. */
+async function convergeJobs(): Promise<{ name: string; state: string }[]> {
+  const out: { name: string; state: string }[] = [];
+  for (const key of await redis.keys("bull:host.*:meta")) {
+    const q = new Queue(key.slice("bull:".length, -":meta".length), { connection: redis });
+    try {
+      for (const state of ["completed", "failed", "active", "wait"] as const) for (const j of await q.getJobs([state])) if (j.name === JOB_STACK.converge) out.push({ name: j.name, state });
+    } finally {
+      await q.close();
+    }
+  }
+  return out;
+}
+
+it("up runs as a job in the worker and prints its lines as Compose does (Created, Started, Waiting, Healthy)", async () => {
+  const dir = project(
+    "lines",
+    `services:
+  db:
+    image: busybox
+    command: ["sh", "-c", "touch /tmp/ok; exec sleep 3600"]
+    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ok"], interval: 1s, retries: 30 }
+  app:
+    image: busybox
+    command: ["sleep", "3600"]
+    depends_on: { db: { condition: service_healthy } }
+`,
+  );
+  const r = await up(dir);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toContain(" Network lines_default  Created");
+  expect(r.stderr).toContain(" Container lines-db-1  Created");
+  expect(r.stderr).toContain(" Container lines-db-1  Started");
+  expect(r.stderr).toContain(" Container lines-db-1  Waiting");
+  expect(r.stderr).toContain(" Container lines-db-1  Healthy");
+  expect(r.stderr).toContain(" Container lines-app-1  Started");
+  expect((await convergeJobs()).filter((j) => j.state === "completed").length).toBeGreaterThanOrEqual(1);
+  expect((await ps("lines")).map((x) => [x.service, x.state])).toEqual([
+    ["app", "running"],
+    ["db", "running"],
+  ]);
+  // Again: nothing changed, nothing recreated; the worker says each one runs.
+  const again = await up(dir);
+  expect(again.code, again.stderr).toBe(0);
+  expect(again.stderr).toContain(" Container lines-app-1  Running");
+  expect(again.stderr).not.toContain("Created");
+  expect((await b.berth(["stack", "down", "-p", "lines"])).code).toBe(0);
+}, 300_000);
+
+it("kill -9 of the worker mid-converge: up ends at once with the worker's stop, and up again finishes the stack", async () => {
+  // db becomes healthy only once /tmp/ready exists, which the test never makes before the kill:
+  // the converge is certainly waiting on it when the worker dies.
+  const dir = project(
+    "killed",
+    `services:
+  db:
+    image: busybox
+    command: ["sh", "-c", "sleep 600; touch /tmp/ready; exec sleep 3600"]
+    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s, retries: 60 }
+  app:
+    image: busybox
+    command: ["sleep", "3600"]
+    depends_on: { db: { condition: service_healthy } }
+`,
+  );
+  const [worker, ...others] = workerPids();
+  expect(worker, "the instance's worker process").toBeDefined();
+  expect(others).toEqual([]);
+  const upping = up(dir);
+  // The worker has written "Waiting" for db to its run's stream: the converge is under way.
+  await until("the converge waiting on db", async () => {
+    for (const key of await redis.keys("stack-run:*")) for (const [, f] of await redis.xrange(key, "-", "+")) if (f[1]?.includes('"Waiting"') && f[1].includes("killed-db-1")) return true;
+    return false;
+  });
+  process.kill(worker!, "SIGKILL");
+  const r = await upping;
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain(`the worker on host ${os.hostname()} stopped during this job`);
+  await until("a new worker that is ready", async () => workerPids().some((p) => p !== worker) && ((await (await fetch(`${b.url}/api/health`)).json()) as { hostsOnline?: number }).hostsOnline! > 0, 90_000);
+
+  // Now healthy soon: up again converges from where the dead run left the stack.
+  fs.writeFileSync(path.join(dir, "compose.yaml"), fs.readFileSync(path.join(dir, "compose.yaml"), "utf8").replace("sleep 600; touch /tmp/ready", "sleep 1; touch /tmp/ready"));
+  const again = await up(dir);
+  expect(again.code, again.stderr).toBe(0);
+  expect(again.stderr).toContain(" Container killed-db-1  Healthy");
+  const rows = await ps("killed");
+  expect(rows.map((x) => [x.service, x.state])).toEqual([
+    ["app", "running"],
+    ["db", "running"],
+  ]);
+  // The dead run's job ended once, failed, and is not run again.
+  const jobs = await convergeJobs();
+  expect(jobs.filter((j) => j.state === "active" || j.state === "wait")).toEqual([]);
+  expect((await b.berth(["stack", "down", "-p", "killed"])).code).toBe(0);
+}, 300_000);

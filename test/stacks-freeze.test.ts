@@ -1,0 +1,103 @@
+/**
+ * Idle freeze (issue 15): a stack with `x-berth: {freeze_after}` whose port links had no request
+ * for that long is frozen (cgroup freezer, as `berth pause`) and shown as frozen; the next request
+ * through its link is held while web thaws it, then served by the same process, its state intact.
+ * A stack without freeze_after is never frozen (opt-in).
+ */
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { useInstance, type RunResult } from "./harness.js";
+
+const b = useInstance();
+let work: string;
+let alice: { token: string; berth(args: string[]): Promise<RunResult> };
+
+function curl(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const args = ["-s", "-S", "-D", "-", "--max-time", "60", url];
+  for (const [k, v] of Object.entries(headers)) args.unshift("-H", `${k}: ${v}`);
+  return new Promise((resolve, reject) =>
+    execFile("curl", args, { encoding: "utf8" }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`curl ${url}: ${stderr || err.message}`));
+      const split = stdout.indexOf("\r\n\r\n");
+      resolve({ status: Number(/^HTTP\/[\d.]+ (\d+)/.exec(stdout.slice(0, split))?.[1]), body: stdout.slice(split + 4) });
+    }),
+  );
+}
+
+async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function ok(args: string[]): Promise<string> {
+  const r = await alice.berth(args);
+  expect(r.code, `berth ${args.join(" ")}: ${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+const states = async (stack: string) => (JSON.parse(await ok(["stack", "ps", "-p", stack, "--format", "json"])) as { service: string; state: string }[]).map((r) => r.state);
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-freeze-"));
+  const res = await fetch(`${b.url}/api/trpc/user.create`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${b.token}` },
+    body: JSON.stringify({ name: "alice", password: "alice-password-1" }),
+  });
+  const token = ((await res.json()) as { result: { data: { token: string } } }).result.data.token;
+  const env = { BERTH_TOKEN: token, XDG_CONFIG_HOME: `${b.home}/cfg-alice` };
+  expect((await b.berth(["team", "create", "frz"], { env })).code).toBe(0);
+  alice = { token, berth: (args) => b.berth(args, { env: { ...env, BERTH_TEAM: "frz" }, timeoutMs: 180_000 }) };
+}, 120_000);
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+// The page holds a value made once, when the server process started: the same value after the
+// thaw means the same process served it (frozen and thawed, not restarted).
+const SERVER = `["sh", "-c", "mkdir -p /www && echo \\"started $$(cat /proc/sys/kernel/random/uuid)\\" > /www/file && exec httpd -f -p 8080 -h /www"]`;
+
+function write(name: string, compose: string): string {
+  const dir = path.join(work, name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "compose.yaml"), compose);
+  return path.join(dir, "compose.yaml");
+}
+
+it("an idle stack with freeze_after is frozen; the next request is held, thaws it and is served by the same process", async () => {
+  const idle = write("idle", `x-berth:\n  freeze_after: 2s\nservices:\n  web:\n    image: busybox\n    command: ${SERVER}\n`);
+  const awake = write("awake", `services:\n  web:\n    image: busybox\n    command: ${SERVER}\n`);
+  await ok(["stack", "-f", idle, "up", "-d"]);
+  await ok(["stack", "-f", awake, "up", "-d"]);
+  const link = `http://idle-web-1-8080--frz.localhost:${b.edgePort}/file`;
+  const auth = { authorization: `Bearer ${alice.token}` };
+  let first = { status: 0, body: "" };
+  await until("the link to answer", async () => (first = await curl(link, auth).catch(() => ({ status: 0, body: "" }))).status === 200);
+  expect(first.body).toMatch(/^started [0-9a-f-]{36}\n$/);
+
+  // No request for 2 s: frozen, and shown so by ps, ls and inspect.
+  await until("the idle stack to freeze", async () => (await states("idle")).every((s) => s === "frozen"));
+  const ls = JSON.parse(await ok(["stack", "ls", "--format", "json"])) as { name: string; status: string }[];
+  expect(ls.find((r) => r.name === "idle")?.status).toBe("frozen(1)");
+  const inspect = JSON.parse(await ok(["inspect", "idle-web-1"])) as { State: { Paused: boolean; Running: boolean } }[];
+  expect(inspect[0]!.State).toMatchObject({ Running: true, Paused: true });
+  // Opt-in: the stack without freeze_after, idle as long, still runs.
+  expect(await states("awake")).toEqual(["running"]);
+
+  // The request is held, not refused, and the same process answers.
+  const after = await curl(link, auth);
+  expect(after).toEqual({ status: 200, body: first.body });
+
+  // `up` of a frozen stack thaws it too, and leaves its container as it was.
+  await until("the idle stack to freeze again", async () => (await states("idle")).every((s) => s === "frozen"));
+  const up = await alice.berth(["stack", "-f", idle, "up", "-d"]);
+  expect(up.code, up.stderr).toBe(0);
+  expect(up.stderr).toMatch(/Container idle-web-1\s+Running/);
+  expect((await curl(link, auth)).body).toBe(first.body);
+  await ok(["stack", "down", "-p", "idle"]);
+  await ok(["stack", "down", "-p", "awake"]);
+}, 300_000);

@@ -1,0 +1,189 @@
+import { FailedPrecondition, stackContainers, type StackContainer, type StackEvent } from "@berth/core";
+import { LABEL, configHash, dependencyLevels, runRequest, scopedName, startOrder, type ComposeProject, type DependsOn } from "@berth/core/compose";
+import type { PrismaClient } from "@berth/core/db";
+import type { StackHost, StackScope } from "./host.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The longest a dependency may take to become healthy or to complete before `up` gives up on it. */
+const DEPENDENCY_WAIT_MS = 5 * 60_000;
+
+export interface ConvergeDeps {
+  db: PrismaClient;
+  host: StackHost;
+}
+
+export interface ConvergeRequest {
+  stackId: string;
+  project: ComposeProject;
+  /** Only these services (and what they depend on); all when empty. */
+  services: string[];
+  scope: StackScope;
+}
+
+const row = (d: ConvergeDeps, id: string) => d.db.container.findUnique({ where: { id }, select: { state: true, exitCode: true, error: true, name: true } });
+
+/** Waits for `dep`'s containers to meet the condition; an error names the service that waits and the one it waits for. */
+async function waitFor(d: ConvergeDeps, service: string, dep: string, cond: DependsOn, noCheck: boolean, containers: StackContainer[], emit: (e: StackEvent) => void): Promise<void> {
+  if (cond.condition === "service_started") return;
+  if (cond.condition === "service_healthy" && noCheck) throw new FailedPrecondition(`service "${service}" depends on "${dep}" being healthy, but "${dep}" has its healthcheck disabled: give it a healthcheck, or use condition: service_started`);
+  const end = Date.now() + DEPENDENCY_WAIT_MS;
+  for (const c of containers) {
+    emit({ kind: "Container", name: c.row.name, status: "Waiting", service: dep });
+    for (;;) {
+      const r = await row(d, c.row.id);
+      const fail = (why: string) => new FailedPrecondition(`service "${service}" depends on "${dep}": dependency failed to start: container ${c.row.name} ${why}`);
+      if (!r) throw fail("was removed");
+      if (cond.condition === "service_completed_successfully") {
+        if (r.state === "exited") {
+          if (r.exitCode === 0) break;
+          throw fail(`exited (${r.exitCode ?? "?"})${r.error ? `: ${r.error}` : ""}`);
+        }
+      } else {
+        if (r.state === "exited") throw fail(`exited (${r.exitCode ?? "?"}) before it became healthy`);
+        const h = await d.host.health(c.row.id);
+        if (h?.Status === "healthy") {
+          emit({ kind: "Container", name: c.row.name, status: "Healthy", service: dep });
+          break;
+        }
+        if (h?.Status === "unhealthy") throw fail(`is unhealthy${h.Log.at(-1)?.Output ? `: ${h.Log.at(-1)!.Output.trim()}` : ""}`);
+      }
+      if (Date.now() > end) throw fail(cond.condition === "service_healthy" ? "did not become healthy in time" : "did not complete in time");
+      await sleep(100);
+    }
+  }
+}
+
+async function recordService(d: ConvergeDeps, stackId: string, name: string, configHash: string, state: string, error: string | null) {
+  await d.db.stackService.upsert({ where: { stackId_name: { stackId, name } }, create: { stackId, name, configHash, state, error }, update: { configHash, state, error } });
+}
+
+/**
+ * Brings the stack to what its file says: networks and volumes made, each service's containers
+ * created or recreated when their config hash changed, started in dependency order with the
+ * conditions honoured; services gone from the file are removed (on a full `up` only). Safe to
+ * run again, after any crash: what already matches is left running, a container left created or
+ * exited by a dead run is started.
+ */
+export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: StackEvent) => void): Promise<void> {
+  const { project, scope } = req;
+  const teamId = scope.teamId;
+  const order = startOrder(project, req.services);
+  const plans = new Map(order.map((name) => [name, Array.from({ length: project.services[name]!.replicas }, (_, i) => runRequest(project, project.services[name]!, i + 1))]));
+
+  const nets = new Set<string>();
+  for (const name of order) {
+    const svc = project.services[name]!;
+    if (svc.networkMode === "none") continue;
+    for (const key of Object.keys(svc.networks).length ? Object.keys(svc.networks) : ["default"]) nets.add(key);
+  }
+  for (const key of [...nets].sort()) {
+    const decl = project.networks[key];
+    if (decl?.external) continue;
+    const name = scopedName(project.name, key, decl?.name);
+    if (await d.host.ensureNetwork(teamId, name, { ...(decl?.labels ?? {}), [LABEL.project]: project.name, [LABEL.network]: key })) emit({ kind: "Network", name, status: "Created" });
+  }
+  const vols = new Set(order.flatMap((n) => project.services[n]!.volumes.flatMap((m) => (m.type === "volume" && m.source ? [m.source] : []))));
+  for (const key of [...vols].sort()) {
+    const decl = project.volumes[key]!;
+    if (decl.external) continue;
+    const name = scopedName(project.name, key, decl.name);
+    if (await d.host.ensureVolume(teamId, name, { ...decl.labels, [LABEL.project]: project.name, [LABEL.volume]: key })) emit({ kind: "Volume", name, status: "Created" });
+  }
+
+  const existing = await stackContainers(d.db, teamId, project.name);
+  if (!req.services.length) {
+    // Services no longer in the file go, as `up --remove-orphans`.
+    for (const c of existing.filter((c) => !project.services[c.service])) {
+      await d.host.remove(c.row);
+      await d.db.stackService.deleteMany({ where: { stackId: req.stackId, name: c.service } });
+      emit({ kind: "Container", name: c.row.name, status: "Removed", service: c.service });
+    }
+  }
+
+  const started = new Map<string, StackContainer[]>();
+  // Services whose containers this run recreated: dependants with `restart: true` restart after them.
+  const recreated = new Set<string>();
+  const recorded = new Map((await d.db.stackService.findMany({ where: { stackId: req.stackId }, select: { name: true, configHash: true, state: true } })).map((r) => [r.name, r]));
+
+  const one = async (name: string) => {
+    const svc = project.services[name]!;
+    const hash = configHash(svc);
+    try {
+      for (const [dep, cond] of Object.entries(svc.dependsOn)) {
+        if (!project.services[dep] && !cond.required) continue;
+        await waitFor(d, name, dep, cond, project.services[dep]?.healthcheckDisabled ?? false, started.get(dep) ?? [], emit);
+      }
+      const mine = existing.filter((c) => c.service === name);
+      const wanted = plans.get(name)!;
+      const restartFor = Object.entries(svc.dependsOn).find(([dep, cond]) => cond.restart && recreated.has(dep))?.[0];
+      // The common `up` again: every container there, unchanged and running. Nothing to write.
+      if (!restartFor && mine.length === wanted.length && mine.every((c) => c.hash === hash && c.row.state === "running")) {
+        for (const c of mine) emit({ kind: "Container", name: c.row.name, status: "Running", service: name });
+        started.set(name, mine);
+        const r = recorded.get(name);
+        if (r?.state !== "running" || r.configHash !== hash) await recordService(d, req.stackId, name, hash, "running", null);
+        return;
+      }
+      await recordService(d, req.stackId, name, hash, "converging", null);
+      // Replicas beyond the wanted count go first (highest numbers), as Compose scales down.
+      for (const c of mine.filter((c) => c.number > svc.replicas)) {
+        await d.host.remove(c.row);
+        emit({ kind: "Container", name: c.row.name, status: "Removed", service: name });
+      }
+      const now: StackContainer[] = [];
+      for (const plan of wanted) {
+        const n = Number(plan.options.labels?.[LABEL.number]);
+        const old = mine.find((c) => c.number === n);
+        if (old && old.hash === hash) {
+          if (old.row.state === "running" && restartFor) {
+            // depends_on: {restart: true}: a dependency recreated restarts this one (stopped with its grace period).
+            await d.host.stop(old.row);
+            await d.host.start(old.row.id);
+            await startedOrThrow(d, old.row.id, name);
+            emit({ kind: "Container", name: old.row.name, status: "Restarted", service: name });
+          } else if (old.row.state === "running") emit({ kind: "Container", name: old.row.name, status: "Running", service: name });
+          else {
+            await d.host.start(old.row.id);
+            await startedOrThrow(d, old.row.id, name);
+            emit({ kind: "Container", name: old.row.name, status: "Started", service: name });
+          }
+          now.push(old);
+          continue;
+        }
+        if (old) {
+          await d.host.stop(old.row);
+          await d.host.remove(old.row);
+          recreated.add(name);
+        }
+        const made = await d.host.run(scope, plan);
+        emit({ kind: "Container", name: made.name, status: old ? "Recreated" : "Created", service: name });
+        const r = await startedOrThrow(d, made.id, name);
+        emit({ kind: "Container", name: made.name, status: "Started", service: name });
+        now.push({ row: r, service: name, number: n, hash });
+      }
+      started.set(name, now);
+      await recordService(d, req.stackId, name, hash, "running", null);
+    } catch (err) {
+      emit({ kind: "Container", name: `${project.name}-${name}`, status: "Error", service: name, error: (err as Error).message });
+      await recordService(d, req.stackId, name, hash, "failed", (err as Error).message).catch(() => {});
+      throw err;
+    }
+  };
+
+  // Services that do not depend on each other converge at once, level by level (Compose starts them in parallel too).
+  for (const level of dependencyLevels(project, order)) {
+    const results = await Promise.allSettled(level.map(one));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+}
+
+
+/** The container's row once its start was recorded; a container that failed to start is the service's error. */
+async function startedOrThrow(d: ConvergeDeps, id: string, service: string) {
+  const r = await d.db.container.findUnique({ where: { id } });
+  if (!r) throw new FailedPrecondition(`service "${service}": its container was removed while starting`);
+  if (r.state === "exited" && r.error) throw new FailedPrecondition(`service "${service}": container ${r.name} failed to start: ${r.error}`);
+  return r;
+}
