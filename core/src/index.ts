@@ -34,3 +34,4 @@ export * from "./image-resolve.js";
 export * from "./stack-jobs.js";
 export * from "./stack-containers.js";
 export * from "./stack-freeze.js";
+export * from "./keyed-queue.js";

@@ -1,5 +1,5 @@
 import type { Job } from "bullmq";
-import { BerthError, NotFound, STACK_RUN_TTL_SECONDS, StackConvergeJob, stackRunStreamKey, writeStackRunEnd, type Logger, type StackEvent, type StackRunEntry } from "@berth/core";
+import { BerthError, keyedQueue, NotFound, STACK_RUN_TTL_SECONDS, StackConvergeJob, stackRunStreamKey, writeStackRunEnd, type Logger, type StackEvent, type StackRunEntry } from "@berth/core";
 import { ComposeProject } from "@berth/core/compose";
 import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
@@ -14,17 +14,7 @@ export interface StackJobDeps {
 }
 
 /** One converge per stack at a time on this host (a stack's containers all live on one host): a second waits for the first. */
-const running = new Map<string, Promise<unknown>>();
-async function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const before = running.get(key) ?? Promise.resolve();
-  const mine = before.catch(() => {}).then(fn);
-  running.set(key, mine);
-  try {
-    return await mine;
-  } finally {
-    if (running.get(key) === mine) running.delete(key);
-  }
-}
+const serialised = keyedQueue();
 
 /**
  * `stack.converge` on the stack's host queue: reads the stack's desired state (its row), converges

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { config, NotFound, publishEvent, type Logger } from "@berth/core";
+import { config, keyedQueue, NotFound, publishEvent, type Logger } from "@berth/core";
 import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
 import { previewVariables } from "./variables.js";
@@ -42,17 +42,7 @@ const LOG_MAX_CHARS = 64 * 1024;
 export const NOT_ENABLED = "preview deploys are not enabled on this Berth";
 
 /** Pushes to one branch run one after another: a later push waits for the earlier one's deploy. */
-const queues = new Map<string, Promise<unknown>>();
-export function serially<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const prev = queues.get(key) ?? Promise.resolve();
-  const next = prev.catch(() => undefined).then(fn);
-  const tail = next.catch(() => undefined);
-  queues.set(key, tail);
-  void tail.then(() => {
-    if (queues.get(key) === tail) queues.delete(key);
-  });
-  return next;
-}
+export const serially = keyedQueue();
 
 export const shortSha = (sha: string) => sha.slice(0, 12);
 

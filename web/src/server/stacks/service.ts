@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { FailedPrecondition, NotFound } from "@berth/core";
+import { FailedPrecondition, keyedQueue, NotFound } from "@berth/core";
 import { ComposeProject } from "@berth/core/compose";
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
@@ -22,17 +22,7 @@ async function stackRow(s: Services, teamId: string, name: string) {
 const projectOf = (row: { project: string }) => ComposeProject.parse(JSON.parse(row.project));
 
 /** One `down` per stack at a time in this process: a second waits for the first. */
-const running = new Map<string, Promise<unknown>>();
-async function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const before = running.get(key) ?? Promise.resolve();
-  const mine = before.catch(() => {}).then(fn);
-  running.set(key, mine);
-  try {
-    return await mine;
-  } finally {
-    if (running.get(key) === mine) running.delete(key);
-  }
-}
+const serialised = keyedQueue();
 
 export interface UpResult {
   /** The converge's id: `stack.progress` follows it. */
