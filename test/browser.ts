@@ -42,6 +42,9 @@ export async function launchBrowser(): Promise<Browser> {
  * bar), listing each rule with the elements it flagged so the fix is findable.
  */
 export async function checkA11y(page: Page, opts: { exclude?: string[] } = {}): Promise<void> {
+  // A client-side navigation sets the new page's <title> a moment after its content: wait for it,
+  // so axe judges the page, not the instant between two (every page has a title; axe still checks).
+  await page.waitForFunction(() => document.title !== "", undefined, { timeout: 10_000 }).catch(() => undefined);
   let builder = new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]);
   for (const sel of opts.exclude ?? []) builder = builder.exclude(sel);
   const { violations } = await builder.analyze();
