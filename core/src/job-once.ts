@@ -25,6 +25,11 @@ if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2]) then
 end
 return 0`;
 
+/** Appends `entry` to `stream` unless `endKey` already holds an end (then nothing); true when this call wrote it. */
+export async function writeStreamEndOnce(redis: Redis, stream: string, endKey: string, entry: unknown, ttlSeconds: number): Promise<boolean> {
+  return (await redis.eval(WRITE_END, 2, stream, endKey, JSON.stringify(entry), ttlSeconds)) === 1;
+}
+
 /** Appends the build's `end` event unless it already has one; true when this call wrote it. */
 export async function writeBuildEnd(redis: Redis, buildId: string, ev: Extract<BuildEvent, { type: "end" }>): Promise<boolean> {
   const r = await redis.eval(WRITE_END, 2, buildStreamKey(buildId), buildEndKey(buildId), JSON.stringify(ev), BUILD_STREAM_TTL_SECONDS);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Redis } from "ioredis";
 import { HostPathGrant } from "./volume-jobs.js";
+import { writeStreamEndOnce } from "./job-once.js";
 
 // ---- Stacks: converge in the worker ------------------------------------------------------------
 // Web records a stack's file as its desired state (the Stack row) and enqueues one converge on the
@@ -43,16 +44,7 @@ export const STACK_RUN_TTL_SECONDS = 3600;
 /** Set once with the run's end (JSON), so a second delivery of the job, or web ending it for a dead worker, never adds another. */
 export const stackRunEndKey = (runId: string) => `stack-run-end:${runId}`;
 
-// KEYS: stream, end key. ARGV: entry JSON, TTL. The end goes into the stream only if the key was free.
-const WRITE_END = `
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2]) then
-  redis.call('XADD', KEYS[1], '*', 'e', ARGV[1])
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-return 0`;
-
 /** Appends the run's end unless it has one; true when this call wrote it. */
 export async function writeStackRunEnd(redis: Redis, runId: string, end: Extract<StackRunEntry, { type: "end" }>): Promise<boolean> {
-  return (await redis.eval(WRITE_END, 2, stackRunStreamKey(runId), stackRunEndKey(runId), JSON.stringify(end), STACK_RUN_TTL_SECONDS)) === 1;
+  return writeStreamEndOnce(redis, stackRunStreamKey(runId), stackRunEndKey(runId), end, STACK_RUN_TTL_SECONDS);
 }
