@@ -23,6 +23,20 @@ afterEach(() => {
   fs.rmdirSync(disk);
 });
 
+/** Descriptors of this process open under the test's disk: exit must have closed every file it opened. */
+function openUnderDisk(): string[] {
+  const out: string[] = [];
+  for (const fd of fs.readdirSync("/proc/self/fd")) {
+    try {
+      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(`${disk}/`)) out.push(target);
+    } catch {
+      /* the fd of readdir itself, closed by now */
+    }
+  }
+  return out;
+}
+
 /** Fills the disk to the last byte; returns the filler's path. */
 function fill(): string {
   const filler = path.join(disk, "filler");
@@ -74,6 +88,7 @@ it("counts the lines a full disk refused and writes a marker once writing works 
   sink.line("stdout", "after");
   await sink.exit(0);
 
+  expect(openUnderDisk()).toEqual([]);
   const lines = fileLines(logPath);
   const { marked, kept } = accounting(lines);
   expect(marked).toBeGreaterThan(0);
@@ -93,6 +108,7 @@ it("says what was dropped at exit when no later line came", async () => {
   await new Promise((r) => setTimeout(r, 100));
   fs.rmSync(filler);
   await sink.exit(1);
+  expect(openUnderDisk()).toEqual([]);
 
   const { marked, kept } = accounting(fileLines(logPath));
   expect(marked).toBeGreaterThan(0);

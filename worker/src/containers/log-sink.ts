@@ -77,6 +77,8 @@ export class LogSink {
   /** File writes not yet answered, and who waits for them all. */
   private writing = 0;
   private written: (() => void) | undefined;
+  /** Files replaced (rotated, or dropped after ENOSPC) whose fd is still closing: exit waits for them. */
+  private readonly closing = new Set<Promise<void>>();
 
   constructor(
     private readonly redis: Redis,
@@ -179,7 +181,7 @@ export class LogSink {
       this.failed ??= e;
       return;
     }
-    old.end();
+    this.retire(old, false);
     this.file = this.open();
     this.size = this.confirmed = 0;
   }
@@ -258,12 +260,25 @@ export class LogSink {
       this.retryAt = Date.now() + RETRY_MS;
       return false;
     }
-    this.file?.destroy();
+    if (this.file) this.retire(this.file, true);
     this.file = next;
     this.retryAt = undefined;
     this.size = this.confirmed;
     this.writeMarker();
     return true;
+  }
+
+  /**
+   * Ends (or, after a failed write, destroys) a replaced file; its fd closes later. Without
+   * waiting for that, exit could resolve while a descriptor still holds the log's filesystem.
+   */
+  private retire(f: WriteStream, destroy: boolean): void {
+    if (f.closed) return;
+    const closed = new Promise<void>((resolve) => f.once("close", () => resolve()));
+    this.closing.add(closed);
+    void closed.then(() => this.closing.delete(closed));
+    if (destroy) f.destroy();
+    else f.end();
   }
 
   private answered(): void {
@@ -318,8 +333,8 @@ export class LogSink {
         else this.writeMarker();
       }
     }
-    const f = this.file;
-    if (f) await new Promise<void>((resolve) => (f.destroyed ? resolve() : f.end(resolve)));
+    if (this.file) this.retire(this.file, false);
+    await Promise.all(this.closing);
     if (this.failed) throw this.failed;
   }
 }
