@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { edgeHostName, edgeRouteCandidates, edgeUrl, parseEdgeHost } from "./edge.js";
+import { edgeHostName, edgeRouteKeyString, edgeRouteCandidates, edgeUrl, parseEdgeHost } from "./edge.js";
 
 describe("port link host names", () => {
   it("reads a container's and a stack service's link, with or without the port, in any case", () => {
@@ -40,5 +40,14 @@ describe("stack and preview host names", () => {
     const key = { kind: "preview" as const, team: "acme", project: "shop", branch: "main" };
     expect(edgeRouteCandidates(edgeHostName(key, "localhost"), "localhost")).toEqual([key]);
     for (const h of ["a-1--b--c--d--e.localhost", "main----acme.localhost", "--shop--acme.localhost", "main--shop--acme.example.com"]) expect(edgeRouteCandidates(h, "localhost"), h).toEqual([]);
+  });
+
+  it("reads an environment's `env--<env>--<project>--<team>`, which no branch preview or stack service can name", () => {
+    const key = { kind: "environment" as const, team: "acme", project: "shop", env: "production" };
+    expect(edgeHostName(key, "localhost")).toBe("env--production--shop--acme.localhost");
+    expect(edgeRouteCandidates("env--production--shop--acme.localhost:8000", "localhost")).toEqual([key]);
+    expect(edgeRouteKeyString(key)).toBe("env/acme/shop/production");
+    // A branch called "env" previews at a 3-part host; a stack service's 4-part host needs a port.
+    expect(edgeRouteCandidates("env--shop--acme.localhost", "localhost")).toEqual([{ kind: "preview", team: "acme", project: "shop", branch: "env" }]);
   });
 });

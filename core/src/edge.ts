@@ -17,7 +17,8 @@ export const EdgeVisibilitySchema = z.enum(EDGE_VISIBILITIES);
 export type EdgeRouteKey =
   | { kind: "container"; team: string; container: string; port: number }
   | { kind: "stack"; team: string; stack: string; service: string; port: number }
-  | { kind: "preview"; team: string; project: string; branch: string };
+  | { kind: "preview"; team: string; project: string; branch: string }
+  | { kind: "environment"; team: string; project: string; env: string };
 
 /** Cookies the edge sets on a link's own host name (never forwarded to the app). */
 export const EDGE_SESSION_COOKIE = "berth_edge";
@@ -58,6 +59,8 @@ export function edgeRouteCandidates(hostHeader: string, domain: string): EdgeRou
   const portOk = !!m && port >= 1 && port <= 65535;
   const out: EdgeRouteKey[] = [];
   if (parts.length === 3) out.push({ kind: "preview", team: parts[2]!, project: parts[1]!, branch: parts[0]! });
+  // `env--<env>--<project>--<team>`: "env" has no port, so no stack's service reads the same.
+  if (parts.length === 4 && parts[0] === "env") return [{ kind: "environment", team: parts[3]!, project: parts[2]!, env: parts[1]! }];
   if (!portOk) return out;
   if (parts.length === 2) out.push({ kind: "container", team: parts[1]!, container: m![1]!, port });
   else if (parts.length === 3 || parts.length === 4) out.push({ kind: "stack", team: parts.at(-1)!, stack: parts.slice(1, -1).join("--"), service: m![1]!, port });
@@ -74,7 +77,13 @@ export function parseEdgeHost(hostHeader: string, domain: string): EdgeRouteKey 
 /** The host name of a route key under `domain` (lower case: host names are). */
 export function edgeHostName(key: EdgeRouteKey, domain: string): string {
   const label =
-    key.kind === "container" ? `${key.container}-${key.port}--${key.team}` : key.kind === "stack" ? `${key.service}-${key.port}--${key.stack}--${key.team}` : `${key.branch}--${key.project}--${key.team}`;
+    key.kind === "container"
+      ? `${key.container}-${key.port}--${key.team}`
+      : key.kind === "stack"
+        ? `${key.service}-${key.port}--${key.stack}--${key.team}`
+        : key.kind === "environment"
+          ? `env--${key.env}--${key.project}--${key.team}`
+          : `${key.branch}--${key.project}--${key.team}`;
   if (label.includes(".")) throw new InvalidArgument(`"${label}" cannot be a host name label (it has a dot): rename the container without dots to give it a link`);
   return `${label}.${domain}`.toLowerCase();
 }
@@ -101,6 +110,7 @@ export type EdgeDecision =
   | { allow: false; status: 401 | 403 | 404; reason: string; ttlMs: number };
 
 export function edgeRouteKeyString(k: EdgeRouteKey): string {
+  if (k.kind === "environment") return environmentRouteName(k.team, k.project, k.env);
   return k.kind === "container" ? `c/${k.team}/${k.container}/${k.port}` : k.kind === "stack" ? `s/${k.team}/${k.stack}/${k.service}/${k.port}` : previewRouteName(k.team, k.project, k.branch);
 }
 
@@ -113,6 +123,9 @@ export function edgeRouteKeyString(k: EdgeRouteKey): string {
 
 /** The route name of branch `branch`'s preview of `project` in `team` (all lower case). */
 export const previewRouteName = (team: string, project: string, branch: string) => `preview/${team}/${project}/${branch}`.toLowerCase();
+
+/** The route name of environment `env` of `project` in `team` (all lower case). */
+export const environmentRouteName = (team: string, project: string, env: string) => `env/${team}/${project}/${env}`.toLowerCase();
 
 export const EdgeUpstream = z.object({ containerId: z.string().min(1), port: z.number().int().min(1).max(65535) });
 export type EdgeUpstream = z.infer<typeof EdgeUpstream>;

@@ -35,3 +35,4 @@ export * from "./stack-jobs.js";
 export * from "./stack-containers.js";
 export * from "./stack-freeze.js";
 export * from "./keyed-queue.js";
+export * from "./releases.js";

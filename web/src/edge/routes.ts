@@ -1,7 +1,7 @@
 import fsSync from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { edgeRoutesPath, edgeServedPath, previewRouteName, type EdgeRouteKey, type EdgeServedFile, type Logger, type NamedRoute } from "@berth/core";
+import { edgeRoutesPath, edgeServedPath, edgeRouteKeyString, type EdgeRouteKey, type EdgeServedFile, type Logger, type NamedRoute } from "@berth/core";
 import type { PrismaClient } from "@berth/core/db";
 import type { Inflight } from "./inflight.js";
 import { readRoutesFile, writeJsonAtomic } from "./named-routes.js";
@@ -196,7 +196,7 @@ export class RouteTable {
     if (key.kind === "container") [id, port] = [this.containers.get(containerKey(key.team, key.container)), key.port];
     else if (key.kind === "stack") [id, port] = [this.services.get(serviceKey(key.team, key.stack, key.service)), key.port];
     else {
-      const r = this.named.get(previewRouteName(key.team, key.project, key.branch));
+      const r = this.named.get(edgeRouteKeyString(key));
       if (!r) return null;
       [id, port] = [r.upstream.containerId, r.upstream.port];
     }

@@ -148,5 +148,6 @@ export function createEdgeServer(d: EdgeDeps): Server {
 }
 
 function notRunning(k: EdgeRouteKey): string {
+  if (k.kind === "environment") return `the ${k.env} environment of ${k.project}`;
   return k.kind === "container" ? k.container : k.kind === "stack" ? `service ${k.service} of stack ${k.stack}` : `the preview of ${k.project} for branch ${k.branch}`;
 }

@@ -1,4 +1,4 @@
-import { config, previewRouteName, stackLinkId, type EdgeRouteKey, type EdgeVisibility } from "@berth/core";
+import { config, edgeRouteKeyString, stackLinkId, type EdgeRouteKey, type EdgeVisibility } from "@berth/core";
 import type { PrismaClient } from "@berth/core/db";
 import { readRoutesFile } from "../../edge/named-routes.js";
 import { PREVIEW_LABEL } from "../previews/labels.js";
@@ -35,8 +35,8 @@ export async function findLinkTarget(db: PrismaClient, key: EdgeRouteKey): Promi
     if (!c) return null;
     return { containerId: c.id, containerName: c.name, teamId: team.id, teamName: team.name, port: key.port, linkId: c.id, defaultVisibility: "private" };
   }
-  if (key.kind === "preview") {
-    const route = (await readRoutesFile(config().home)).routes[previewRouteName(key.team, key.project, key.branch)];
+  if (key.kind === "preview" || key.kind === "environment") {
+    const route = (await readRoutesFile(config().home)).routes[edgeRouteKeyString(key)];
     if (!route || route.teamId !== team.id) return null;
     const c = await db.container.findUnique({ where: { id: route.upstream.containerId }, select: { name: true } });
     if (!c) return null;
