@@ -53,6 +53,8 @@ describe("projects pages", () => {
       await page.goto(`${b.url}/t/${TEAM}/projects`);
       await page.getByTestId("projects-empty").waitFor();
       expect(await page.getByTestId("projects-empty").innerText()).toContain("berth project create NAME");
+      // a viewer cannot create one: no button that the server would refuse
+      expect(await page.getByTestId("project-new").count()).toBe(0);
       await page.screenshot({ path: path.join(SHOTS, "projects-empty.png"), fullPage: true });
       await checkA11y(page);
       expect(errors).toEqual([]);
@@ -127,6 +129,35 @@ describe("projects pages", () => {
       expect(await page.getByTestId("project-remove").count()).toBe(0);
       await checkA11y(page);
       expect(errors).toEqual([]);
+    } finally {
+      await br.close();
+    }
+  }, 90_000);
+
+  it("lets a member create a project from the list, and says how to push to it", async () => {
+    const errors: string[] = [];
+    const br = await launchBrowser();
+    try {
+      const page = await signIn(br.ctx, "lena", errors);
+      await page.goto(`${b.url}/t/${TEAM}/projects`);
+      await page.getByTestId("project-new").click();
+      const dialog = page.getByTestId("project-dialog");
+      await dialog.getByTestId("project-name").fill("Bad Name");
+      await dialog.getByTestId("project-submit").click();
+      // the server's message says what is wrong and how to fix it; nothing was made
+      await dialog.getByText("lowercase", { exact: false }).first().waitFor();
+      await dialog.getByTestId("project-name").fill("notes");
+      await dialog.getByTestId("project-submit").click();
+      await dialog.getByTestId("project-made").waitFor();
+      expect(await dialog.getByTestId("project-made").innerText()).toContain(`git remote add berth ${b.url}/git/${TEAM}/notes.git`);
+      await page.screenshot({ path: path.join(SHOTS, "project-new.png"), fullPage: true });
+      await checkA11y(page);
+      await dialog.getByTestId("project-open").click();
+      await page.waitForURL(`${b.url}/t/${TEAM}/projects/notes`);
+      const listed = await lena(["project", "ls"]);
+      expect(listed.stdout).toMatch(/^notes\s/m);
+      // the refused name's 400 is the one the browser logs; nothing else went wrong
+      expect(errors).toEqual(["lena: Failed to load resource: the server responded with a status of 400 (Bad Request)"]);
     } finally {
       await br.close();
     }

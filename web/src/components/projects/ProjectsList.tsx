@@ -1,12 +1,14 @@
 "use client";
+import { useState } from "react";
 import Link from "next/link";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { GitBranch } from "lucide-react";
+import { GitBranch, Plus } from "lucide-react";
 import { useTRPC } from "../../lib/query";
-import { teamHref, useTeamName } from "../../lib/team";
+import { teamHref, useRole, useTeamName } from "../../lib/team";
 import { formatAgo } from "../../lib/format";
 import { useLiveRefresh } from "../shell/live";
-import { EmptyState, ErrorBox, Loading, PageHeader, Table } from "../ui";
+import { Button, EmptyState, ErrorBox, Loading, PageHeader, Table } from "../ui";
+import { NewProjectDialog } from "./NewProjectDialog";
 import { remoteHere } from "./remote";
 
 /** `/t/[team]/projects`: the team's git repositories on Berth; each pushed branch gets a preview. */
@@ -14,18 +16,30 @@ export function ProjectsList() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const team = useTeamName();
+  const { can } = useRole();
+  const [open, setOpen] = useState(false);
   const list = useQuery(trpc.project.list.queryOptions());
   useLiveRefresh(() => void qc.invalidateQueries(trpc.project.list.pathFilter()));
   return (
     <>
-      <PageHeader title="Projects" subtitle="Git repositories hosted by Berth: every branch pushed to one becomes a preview." />
+      <PageHeader
+        title="Projects"
+        subtitle="Git repositories hosted by Berth: every branch pushed to one becomes a preview."
+        actions={
+          can("project.create") && (
+            <Button variant="primary" icon={<Plus size={14} />} onClick={() => setOpen(true)} data-testid="project-new">
+              New project
+            </Button>
+          )
+        }
+      />
       {list.isError ? (
         <ErrorBox title="Could not list the projects" error={list.error} onRetry={() => void list.refetch()} />
       ) : !list.data ? (
         <Loading />
       ) : list.data.length === 0 ? (
         <EmptyState icon={<GitBranch size={28} />} title="No projects yet" command="berth project create NAME" data-testid="projects-empty">
-          It prints the git remote to push to, with an API token as the password; add --from URL to follow a repository on GitHub, GitLab or Gitea.
+          Create one with New project or the CLI: it gives the git remote to push to, with an API token as the password; or follow a repository on GitHub, GitLab or Gitea.
         </EmptyState>
       ) : (
         <Table caption="Projects" data-testid="projects-table">
@@ -53,6 +67,7 @@ export function ProjectsList() {
           </tbody>
         </Table>
       )}
+      {can("project.create") && <NewProjectDialog open={open} onOpenChange={setOpen} />}
     </>
   );
 }
