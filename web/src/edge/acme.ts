@@ -130,8 +130,8 @@ export class AcmeClient {
     this.kid = header(res, "location");
   }
 
-  /** A JWS-signed POST (payload null: POST-as-GET); a refused nonce is retried once with a fresh one. */
-  private async post(url: string, payload: unknown, accept?: string, useJwk = false, retried = false): Promise<AcmeResponse> {
+  /** A JWS-signed POST (payload null: POST-as-GET); a refused nonce is retried (3 times) with a fresh one. */
+  private async post(url: string, payload: unknown, accept?: string, useJwk = false, tries = 0): Promise<AcmeResponse> {
     if (!this.nonce) this.nonce = header(await this.request("HEAD", this.dir!.newNonce), "replay-nonce");
     const protectedHeader = { alg: "ES256", nonce: this.nonce, url, ...(useJwk ? { jwk: publicJwk(this.key!) } : { kid: this.kid }) };
     this.nonce = undefined;
@@ -143,7 +143,8 @@ export class AcmeClient {
     if (typeof fresh === "string") this.nonce = fresh;
     if (res.status >= 400) {
       const problem = safeJson(res.body) as { type?: string; detail?: string } | null;
-      if (problem?.type === "urn:ietf:params:acme:error:badNonce" && !retried) return this.post(url, payload, accept, useJwk, true);
+      // RFC 8555 §6.5: a server may refuse any nonce; the answer carries a fresh one.
+      if (problem?.type === "urn:ietf:params:acme:error:badNonce" && tries < 3) return this.post(url, payload, accept, useJwk, tries + 1);
       throw new FailedPrecondition(`the ACME server answered ${res.status} to ${url}: ${problem?.detail ?? res.body.toString("utf8").slice(0, 300)}`);
     }
     return res;
