@@ -127,9 +127,6 @@ export const previewRouteName = (team: string, project: string, branch: string) 
 /** The route name of environment `env` of `project` in `team` (all lower case). */
 export const environmentRouteName = (team: string, project: string, env: string) => `env/${team}/${project}/${env}`.toLowerCase();
 
-export const EdgeUpstream = z.object({ containerId: z.string().min(1), port: z.number().int().min(1).max(65535) });
-export type EdgeUpstream = z.infer<typeof EdgeUpstream>;
-
 /** A custom domain of a named route: an exact host name such as app.example.com (lower case, no port, no wildcard). */
 export const EdgeDomain = z
   .string()
@@ -137,15 +134,11 @@ export const EdgeDomain = z
   .transform((s) => s.toLowerCase().replace(/\.$/, ""))
   .pipe(z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "an exact host name such as app.example.com (letters, digits, '-' and dots; no scheme, port or wildcard)"));
 
+export const EdgeUpstream = z.object({ containerId: z.string().min(1), port: z.number().int().min(1).max(65535) });
+export type EdgeUpstream = z.infer<typeof EdgeUpstream>;
+
 export const NamedRoute = z.object({
   upstream: EdgeUpstream,
-  /** Exact host names (app.example.com) served by this route as well as its generated name. */
-  domains: z.array(EdgeDomain).optional(),
-  /**
-   * Served to anyone with no policy call to web (production environments): such a route keeps
-   * answering while web or the worker is down. Otherwise defaultVisibility and links decide.
-   */
-  public: z.boolean().optional(),
   teamId: z.string().min(1),
   /** What visibility and capability links key on: stable across deploys (the stack service's link). */
   linkId: z.string().min(1),
@@ -154,6 +147,13 @@ export const NamedRoute = z.object({
   /** Free-form facts for people and tools (project, branch, sha, stack). */
   labels: z.record(z.string(), z.string()).default({}),
   since: z.string(),
+  /** Exact host names (app.example.com) served by this route as well as its generated name. */
+  domains: z.array(EdgeDomain).optional(),
+  /**
+   * Served to anyone with no policy call to web (production environments): such a route keeps
+   * answering while web or the worker is down. Otherwise defaultVisibility and links decide.
+   */
+  public: z.boolean().optional(),
 });
 export type NamedRoute = z.infer<typeof NamedRoute>;
 

@@ -160,11 +160,12 @@ export class RouteTable {
     const now = new Set([...next.values()].map((r) => r.upstream.containerId));
     for (const r of this.named.values()) if (!now.has(r.upstream.containerId)) this.draining.add(r.upstream.containerId);
     for (const id of now) this.draining.delete(id);
-    const domains = buildDomainIndex(next);
-    for (const c of domains.conflicts) this.log.warn(c, "edge: a domain is claimed by two named routes; the first keeps it");
-    // The swap: one assignment each, in the same tick, so a request sees the old table or the new one.
+    // The swap: one assignment, so a request sees the old table or the new one.
     this.named = next;
+    // Custom domains move with their routes, in the same tick.
+    const domains = buildDomainIndex(next);
     this.domains = domains.byHost;
+    for (const c of domains.conflicts) this.log.warn(c, "edge: a domain is claimed by two named routes; the first keeps it");
     this.generation = file.generation;
     this.log.info({ generation: file.generation, routes: next.size }, "edge: named routes loaded");
     await this.writeServed();
