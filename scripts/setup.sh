@@ -40,10 +40,14 @@ if [ "$mode" = "--test" ]; then
   want podman "command -v podman" "the registry tests push and pull with podman too"
   want docker-registry "command -v docker-registry" "the registry benchmark compares with the reference distribution registry"
   want docker-compose "command -v docker-compose" "stack files are read as Compose reads them (docker-compose config is the peer)"
+  want openssl "command -v openssl" "the edge's TLS tests make a self-signed certificate"
+  want curl "command -v curl" "the edge tests speak HTTP/1.1 and HTTP/2 (TLS, ALPN) to it with a real client"
+  want pebble "command -v pebble && command -v pebble-challtestsrv" "the edge's ACME test gets a certificate from a real ACME server (Let's Encrypt's test server)"
 fi
 if [ "$mode" = "--bench" ]; then
   want wrk "command -v wrk" "bench/router-vs-nginx.mjs loads the edge with it"
-  want nginx-light "command -v nginx" "bench/router-vs-nginx.mjs compares the edge with nginx as the proxy"
+  want nginx-light "command -v nginx" "bench/router-vs-nginx.mjs and bench/deploy.mjs compare the edge with nginx as the proxy"
+  want openssl "command -v openssl" "bench/deploy.mjs makes a self-signed certificate for the HTTPS comparison"
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

@@ -6,7 +6,7 @@
  * supervised by scripts/start.mjs), so links keep working while web or the worker restarts:
  * routes come from the DB and the network store, decisions from web's policy, both cached.
  */
-import { config, createLogger } from "@berth/core";
+import { config, createLogger, edgeCertsDir, edgeLogsDir } from "@berth/core";
 import { createDb } from "@berth/core/db";
 import { connectRedis } from "@berth/core/redis";
 import { EdgeAuthorizer } from "./src/edge/authorizer.js";
@@ -14,6 +14,13 @@ import { Inflight } from "./src/edge/inflight.js";
 import { RouteTable } from "./src/edge/routes.js";
 import { createEdgeServer } from "./src/edge/server.js";
 import { EdgeFreeze } from "./src/edge/freeze.js";
+import { CertStore } from "./src/edge/certs.js";
+import { RequestLog } from "./src/edge/request-log.js";
+import { createEdgeTlsServer } from "./src/edge/tls.js";
+import { AcmeChallenges, AcmeClient } from "./src/edge/acme.js";
+import { AcmeRenewer } from "./src/edge/acme-renew.js";
+import fs from "node:fs";
+import path from "node:path";
 
 async function main(): Promise<void> {
   const log = createLogger("edge");
@@ -36,13 +43,33 @@ async function main(): Promise<void> {
   freezeSub.on("error", (err) => log.debug({ err: err.message }, "edge: redis (freeze subscription) error"));
   const freeze = new EdgeFreeze(redis, freezeSub, webUrl, cfg.home, log);
   await freeze.start();
-  const server = createEdgeServer({ domain: cfg.domain, webPublicUrl: cfg.url, routes, inflight, authorizer, redis, log, freeze });
+  const requestLog = new RequestLog(edgeLogsDir(cfg.home), log);
+  const acme = cfg.acme && new AcmeChallenges();
+  const deps = { domain: cfg.domain, webPublicUrl: cfg.url, routes, inflight, authorizer, redis, log, freeze, requestLog, acme };
+  const server = createEdgeServer(deps);
   server.listen(cfg.edgePort, cfg.listenHost, () => log.info({ port: cfg.edgePort, domain: cfg.domain }, "edge listening"));
+  const tlsServer = cfg.edgeTlsPort === undefined ? undefined : createEdgeTlsServer(deps, new CertStore(edgeCertsDir(cfg.home), log));
+  tlsServer?.on("error", (err) => {
+    log.fatal({ err: err.message, port: cfg.edgeTlsPort }, "edge: the TLS port could not be opened");
+    process.exit(1);
+  });
+  tlsServer?.listen(cfg.edgeTlsPort, cfg.listenHost, () => log.info({ port: cfg.edgeTlsPort, certs: edgeCertsDir(cfg.home) }, "edge listening for TLS (HTTP/2, HTTP/1.1)"));
+  let renewer: AcmeRenewer | undefined;
+  if (cfg.acme && acme) {
+    if (cfg.edgeTlsPort === undefined) log.warn("edge: BERTH_ACME_DIRECTORY is set but BERTH_EDGE_TLS_PORT is not: certificates are fetched, but nothing serves TLS");
+    const acmeDir = path.join(cfg.home, "edge", "acme");
+    const client = new AcmeClient({ directoryUrl: cfg.acme.directoryUrl, email: cfg.acme.email, ca: cfg.acme.caFile ? fs.readFileSync(cfg.acme.caFile) : undefined, acmeDir, certsDir: edgeCertsDir(cfg.home), challenges: acme, log });
+    renewer = new AcmeRenewer(cfg.home, edgeCertsDir(cfg.home), client, log);
+    renewer.start();
+  }
   const stop = () => {
+    renewer?.stop();
     routes.stop();
     freeze.stop();
-    server.close(() => process.exit(0));
+    // The last request log lines are written before the edge exits.
+    server.close(() => void requestLog.close().finally(() => process.exit(0)));
     server.closeAllConnections();
+    tlsServer?.close();
     setTimeout(() => process.exit(0), 3_000).unref();
   };
   process.on("SIGTERM", stop);

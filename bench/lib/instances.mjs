@@ -80,11 +80,11 @@ export async function ensureDocker({ start = true, busybox = true } = {}) {
  * A throwaway Berth (scripts/start.mjs: Redis, web, worker) on a random port with its own home.
  * Resolves once a worker host is online. `berth(...args)` runs the CLI against it.
  */
-export async function startBerth({ logLevel = "warn" } = {}) {
+export async function startBerth({ logLevel = "warn", env: extraEnv = {} } = {}) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "berth-bench-"));
   const port = 39000 + Math.floor(Math.random() * 1000);
   const edgePort = port + 1000;
-  const env = { ...process.env, BERTH_HOME: home, BERTH_PORT: String(port), BERTH_EDGE_PORT: String(edgePort), BERTH_HOST: "127.0.0.1", BERTH_LOG_LEVEL: logLevel };
+  const env = { ...process.env, BERTH_HOME: home, BERTH_PORT: String(port), BERTH_EDGE_PORT: String(edgePort), BERTH_HOST: "127.0.0.1", BERTH_LOG_LEVEL: logLevel, ...extraEnv };
   delete env.REDIS_URL;
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });

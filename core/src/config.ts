@@ -8,6 +8,13 @@ const EnvSchema = z.object({
   BERTH_HOST: z.string().min(1).default("0.0.0.0"),
   /** The edge (router) serving port links `<name>-<port>--<team>.<BERTH_DOMAIN>`. */
   BERTH_EDGE_PORT: z.coerce.number().int().min(1).max(65535).default(8000),
+  /** The edge's TLS port (HTTPS, HTTP/2 with HTTP/1.1 by ALPN; certificates from $BERTH_HOME/edge/certs); unset: no TLS. */
+  BERTH_EDGE_TLS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** An ACME directory URL: the edge gets certificates for named routes' domains from it (http-01 on its plain port). */
+  BERTH_ACME_DIRECTORY: z.string().url("an ACME directory URL such as https://acme-v02.api.letsencrypt.org/directory").optional(),
+  BERTH_ACME_EMAIL: z.string().email("an e-mail address for the ACME account").optional(),
+  /** A PEM file of a CA to trust for the ACME server's own HTTPS (a private CA). */
+  BERTH_ACME_CA_FILE: z.string().refine((p) => path.isAbsolute(p), "an absolute path to a PEM file").optional(),
   BERTH_DOMAIN: z.string().regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i, "a DNS name such as localhost or dev.example.com (a wildcard record *.DOMAIN points at this host)").default("localhost"),
   DATABASE_URL: z.string().min(1).optional(),
   REDIS_URL: z.string().min(1).optional(),
@@ -40,6 +47,10 @@ export interface Config {
   port: number;
   /** The edge's port and the domain its link host names sit under. */
   edgePort: number;
+  /** The edge's TLS port (HTTP/2 and HTTP/1.1 by ALPN), if any. */
+  edgeTlsPort: number | undefined;
+  /** Certificates by ACME for named routes' domains, when a directory is set. */
+  acme: { directoryUrl: string; email: string | undefined; caFile: string | undefined } | undefined;
   domain: string;
   listenHost: string;
   databaseUrl: string;
@@ -112,6 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.BERTH_PORT,
     listenHost: e.BERTH_HOST,
     edgePort: e.BERTH_EDGE_PORT,
+    edgeTlsPort: e.BERTH_EDGE_TLS_PORT,
+    acme: e.BERTH_ACME_DIRECTORY ? { directoryUrl: e.BERTH_ACME_DIRECTORY, email: e.BERTH_ACME_EMAIL, caFile: e.BERTH_ACME_CA_FILE } : undefined,
     domain: e.BERTH_DOMAIN.toLowerCase(),
     databaseUrl: e.DATABASE_URL ?? `file:${path.join(home, "berth.db")}`,
     redisUrl: e.REDIS_URL,

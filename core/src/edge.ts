@@ -127,6 +127,13 @@ export const previewRouteName = (team: string, project: string, branch: string) 
 /** The route name of environment `env` of `project` in `team` (all lower case). */
 export const environmentRouteName = (team: string, project: string, env: string) => `env/${team}/${project}/${env}`.toLowerCase();
 
+/** A custom domain of a named route: an exact host name such as app.example.com (lower case, no port, no wildcard). */
+export const EdgeDomain = z
+  .string()
+  .max(253)
+  .transform((s) => s.toLowerCase().replace(/\.$/, ""))
+  .pipe(z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "an exact host name such as app.example.com (letters, digits, '-' and dots; no scheme, port or wildcard)"));
+
 export const EdgeUpstream = z.object({ containerId: z.string().min(1), port: z.number().int().min(1).max(65535) });
 export type EdgeUpstream = z.infer<typeof EdgeUpstream>;
 
@@ -140,6 +147,13 @@ export const NamedRoute = z.object({
   /** Free-form facts for people and tools (project, branch, sha, stack). */
   labels: z.record(z.string(), z.string()).default({}),
   since: z.string(),
+  /** Exact host names (app.example.com) served by this route as well as its generated name. */
+  domains: z.array(EdgeDomain).optional(),
+  /**
+   * Served to anyone with no policy call to web (production environments): such a route keeps
+   * answering while web or the worker is down. Otherwise defaultVisibility and links decide.
+   */
+  public: z.boolean().optional(),
 });
 export type NamedRoute = z.infer<typeof NamedRoute>;
 
@@ -156,7 +170,23 @@ export const EdgeServedFile = z.object({
 });
 export type EdgeServedFile = z.infer<typeof EdgeServedFile>;
 
+/**
+ * The route key a named route's name stands for (`preview/<team>/<project>/<branch>`,
+ * `env/<team>/<project>/<env>`); null for a name of another shape.
+ */
+export function namedRouteKey(name: string): EdgeRouteKey | null {
+  const [kind, team, project, last, ...rest] = name.split("/");
+  if (rest.length || !team || !project || !last) return null;
+  if (kind === "env") return { kind: "environment", team, project, env: last };
+  if (kind === "preview") return { kind: "preview", team, project, branch: last };
+  return null;
+}
+
 export const edgeRoutesPath = (home: string) => `${home}/edge/routes.json`;
+/** TLS certificates: `<host>.crt` + `<host>.key` (PEM), `_wildcard.<parent>.crt|key` for `*.<parent>`. */
+export const edgeCertsDir = (home: string) => `${home}/edge/certs`;
+/** Request logs per named route (JSON lines, size-capped and rotated). */
+export const edgeLogsDir = (home: string) => `${home}/edge/logs`;
 export const edgeServedPath = (home: string) => `${home}/edge/served.json`;
 /** The link id of a stack service's ports: what visibility and capabilities key on. */
 export const stackLinkId = (stackId: string, service: string) => `stack:${stackId}:${service}`;

@@ -5,6 +5,7 @@ import { edgeRoutesPath, edgeServedPath, edgeRouteKeyString, type EdgeRouteKey, 
 import type { PrismaClient } from "@berth/core/db";
 import type { Inflight } from "./inflight.js";
 import { readRoutesFile, writeJsonAtomic } from "./named-routes.js";
+import { buildDomainIndex, hostName } from "./domains.js";
 
 /** Where a link's traffic goes: a running container's address on its (first) network. */
 export interface EdgeRoute {
@@ -35,6 +36,8 @@ export class RouteTable {
   private services = new Map<string, string>();
   private ips = new Map<string, string>();
   private named = new Map<string, NamedRoute>();
+  /** Custom domains of named routes (domains.ts), swapped with `named`. */
+  private domains = new Map<string, EdgeRouteKey>();
   private generation = -1;
   /** Upstreams a switch took out of the named table, until their last request ends. */
   private draining = new Set<string>();
@@ -159,6 +162,10 @@ export class RouteTable {
     for (const id of now) this.draining.delete(id);
     // The swap: one assignment, so a request sees the old table or the new one.
     this.named = next;
+    // Custom domains move with their routes, in the same tick.
+    const domains = buildDomainIndex(next);
+    this.domains = domains.byHost;
+    for (const c of domains.conflicts) this.log.warn(c, "edge: a domain is claimed by two named routes; the first keeps it");
     this.generation = file.generation;
     this.log.info({ generation: file.generation, routes: next.size }, "edge: named routes loaded");
     await this.writeServed();
@@ -202,6 +209,16 @@ export class RouteTable {
     }
     const ip = id && this.ips.get(id);
     return id && ip ? { containerId: id, ip, port } : null;
+  }
+
+  /** The named route a custom domain (a Host header) serves, as its key; null when no route claims it. */
+  domainKey(hostHeader: string): EdgeRouteKey | null {
+    return this.domains.get(hostName(hostHeader)) ?? null;
+  }
+
+  /** The named route behind a preview or environment key, as routes.json has it now. */
+  namedRoute(key: EdgeRouteKey): NamedRoute | undefined {
+    return key.kind === "preview" || key.kind === "environment" ? this.named.get(edgeRouteKeyString(key)) : undefined;
   }
 
   /** The first of `keys` with a route; a miss refreshes once (at most every 200 ms) before giving up. */
