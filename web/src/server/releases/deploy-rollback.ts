@@ -89,6 +89,8 @@ async function rollBack(s: Services, w: AfterDeploy, to: number, reason: string,
           replaced,
           say: log,
           at: () => {},
+          // Drained, they go at once: converge removes them (they are not retained).
+          stopOld: false,
           afterSwitch: async () => {
             switched = true;
             await markRolledBack(s, w.environmentId, w.releaseId, { id: prev.id, number: to }, reason);
