@@ -60,7 +60,8 @@ export async function benchDeployRelease({ runs = 10, warmup = 1, clients = 4, m
     name: "shop",
     workingDir: "/src",
     services: {
-      web: svc("web", { image: "x", expose: ["8080"], labels: { "berth.web.port": "8080" }, dependsOn: { api: { condition: "service_started", required: true, restart: false } } }),
+      // busybox httpd as PID 1 ignores SIGTERM: a short grace keeps the old replicas' stop (after the switch, untimed) short.
+      web: svc("web", { image: "x", expose: ["8080"], labels: { "berth.web.port": "8080" }, stopGracePeriodSec: 1, dependsOn: { api: { condition: "service_started", required: true, restart: false } } }),
       api: svc("api", { image: "x", command: ["httpd", "-f", "-p", "9000", "-h", "/"], expose: ["9000"] }),
     },
     networks: { default: { external: false, labels: {} } },
@@ -102,7 +103,8 @@ export async function benchDeployRelease({ runs = 10, warmup = 1, clients = 4, m
   const rows = [];
   try {
     let v = "a";
-    await deployRelease(services, await release(v), { actor, onLine: () => {} });
+    // Each deploy's watch window (0 s here) then removes the replicas it replaced: waited for before the next.
+    let watch = (await deployRelease(services, await release(v), { actor, onLine: () => {} })).watch;
     await serving(v);
     // The load: clients loop until told to stop; a request failed = not 200 with one of the two pages.
     let load = true;
@@ -119,15 +121,18 @@ export async function benchDeployRelease({ runs = 10, warmup = 1, clients = 4, m
     const loops = Array.from({ length: clients }, loop);
     for (let i = 0; i < warmup + runs || total < minRequests; i++) {
       v = v === "a" ? "b" : "a";
+      await watch;
       const id = await release(v);
       const t0 = performance.now();
-      await deployRelease(services, id, { actor, onLine: () => {} });
-      await serving(v);
-      if (i >= warmup) times.push(performance.now() - t0);
+      // Timed until the URL serves it (the old replicas' drain and stop come after and are not waited for here).
+      const served = serving(v).then(() => performance.now() - t0);
+      watch = (await deployRelease(services, id, { actor, onLine: () => {} })).watch;
+      if (i >= warmup) times.push(await served);
       if (i > 1_000) break;
     }
     load = false;
     await Promise.all(loops);
+    await watch;
     agent.destroy();
     rows.push({ what: "promote: deployRelease() to the URL serving it (2 replicas, 2 services)", median_ms: +median(times).toFixed(0), min_ms: +Math.min(...times).toFixed(0), runs: times.length, health: `GET /health.txt every ${intervalMs} ms` });
     rows.push({ what: "requests failed during the deploys", median_ms: "", min_ms: "", runs: `${failed.length} of ${total}`, health: `${clients} keep-alive clients on loopback through the edge` });
