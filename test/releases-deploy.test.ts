@@ -53,13 +53,13 @@ function get(pathname = "/"): Promise<{ status: number; body: string }> {
 const inTeam = (args: string[]) => b.berth(["--team", "acme", ...args], { timeoutMs: 300_000 });
 
 /** Builds a web image whose page says `version`, with /health.txt unless `healthy` is false. */
-async function buildWeb(version: string, healthy = true): Promise<string> {
+async function buildWeb(version: string, healthy = true, extra = ""): Promise<string> {
   const dir = path.join(work, `web-${version}`);
   fs.mkdirSync(path.join(dir, "www"), { recursive: true });
   if (healthy) fs.writeFileSync(path.join(dir, "www/health.txt"), "ok\n");
   fs.writeFileSync(
     path.join(dir, "Dockerfile"),
-    `FROM busybox\nCOPY www /www\nENV VERSION=${version}\nEXPOSE 8080\nCMD ["sh", "-c", "echo \\"$VERSION $GREETING $(hostname)\\" > /www/index.html; exec httpd -f -p 8080 -h /www"]\n`,
+    `FROM busybox\nCOPY www /www\nENV VERSION=${version}\nEXPOSE 8080\n${extra}CMD ["sh", "-c", "echo \\"$VERSION $GREETING $(hostname)\\" > /www/index.html; exec httpd -f -p 8080 -h /www"]\n`,
   );
   const r = await inTeam(["build", "-q", "-t", `acme/shop/web:${version}`, dir]);
   expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -292,10 +292,21 @@ describe("releases deploy", () => {
       ["running", images.v2],
     ]);
     const audit = await db.auditEvent.findFirstOrThrow({ where: { action: "release.rollback" }, orderBy: { id: "desc" } });
-    expect(audit).toMatchObject({ result: "ok", target: `shop staging v${v5.number}` });
+    expect(audit).toMatchObject({ result: "ok", target: `shop staging v${v5.number}`, actorId: null, actorName: "berth (watch window)" });
     expect(audit.detail).toContain(`rolled back to v${live} by itself`);
     const events = await services.redis.xrange("events:recent", "-", "+");
     const rollbacks = events.map(([, f]) => JSON.parse(f[1]!) as { type: string; attributes: Record<string, string> }).filter((e) => e.type === "release.rollback");
     expect(rollbacks.map((e) => e.attributes.state)).toEqual(["started", "rolled-back"]);
+  }, 300_000);
+
+  it("waits for the image's own HEALTHCHECK when the release says so", async () => {
+    const web = await buildWeb("v7", true, "HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD test -f /www/health.txt\n");
+    await db.environment.update({ where: { id: envId }, data: { watchSeconds: 0 } });
+    const rel = await release(web, { health: { kind: "image" } });
+    const out = await run(rel.id);
+    expect(await out.watch).toBe("stable");
+    expect(out.number).toBe(rel.number);
+    expect(lines).toContain(`waiting for ${(await webContainers()).filter((c) => c.imageId === web).map((c) => c.name).sort().join(", ")} to be healthy (the image's HEALTHCHECK passes)`);
+    expect((await get()).body).toMatch(/^v7 /);
   }, 300_000);
 });
