@@ -33,6 +33,10 @@ export const EVENT_TYPES = [
   "network.disconnect",
   /** A project's branch was pushed (or deleted) and handed to the preview engine; attributes: name, branch, sha, state, url. */
   "project.push",
+  /** A release's deploy to an environment moved on; attributes: name (project), env, number, state (deploying|live|failed|stable), step, error. */
+  "release.deploy",
+  /** An environment went back to an earlier release by itself (its health failed in the watch window); attributes: name, env, number, to, reason. */
+  "release.rollback",
 ] as const;
 
 export const ContainerEvent = z.object({
