@@ -73,6 +73,8 @@ export function releaseProject(release: ReleaseRow, env: EnvironmentRow, stack: 
     svc.expose = [...new Set([...svc.expose, ...svc.ports.map((p) => String(p.target))])];
     svc.ports = [];
     svc.environment = { ...svc.environment, ...config };
+    // A deployed site comes back by itself after a crash of the worker (its containers' parent) or of the host.
+    svc.restart ??= "unless-stopped";
     const labels: Record<string, string> = { ...svc.labels, [RELEASE_LABEL.project]: projectName, [RELEASE_LABEL.env]: env.name };
     for (const l of Object.values(PREVIEW_LABEL)) delete labels[l];
     svc.labels = labels;

@@ -76,8 +76,24 @@ function describe(h: ReleaseHealth, web: WebService): string {
   return h.kind === "command" ? `the command ${JSON.stringify(h.test)} succeeds` : "the image's HEALTHCHECK passes";
 }
 
-/** The environment's route, but for its upstreams: the stack service's link (visibility keys on it) and labels for people and tools. */
-export async function environmentRoute(s: Services, teamId: string, stack: string, web: WebService, labels: Record<string, string>): Promise<MoveTraffic["route"]> {
+/**
+ * The environment's route, but for its upstreams: the stack service's link (visibility keys on it),
+ * the environment's own domains, and labels for people and tools. An environment deployed only by
+ * promotion (production) is the team's site: public, served by the edge with no call to web, so
+ * a restart of web or the worker does not touch its traffic. One that follows a branch (staging)
+ * is test code: the team's, like a preview.
+ */
+export async function environmentRoute(s: Services, teamId: string, stack: string, web: WebService, labels: { project: string; env: string } & Record<string, string>): Promise<MoveTraffic["route"]> {
   const row = await s.db.stack.findUniqueOrThrow({ where: { teamId_name: { teamId, name: stack } }, select: { id: true } });
-  return { teamId, linkId: stackLinkId(row.id, web.service), defaultVisibility: "team", labels: { ...labels, stack, service: web.service } };
+  const env = await s.db.environment.findFirst({ where: { name: labels.env, project: { teamId, name: labels.project } }, select: { branch: true, domains: true } });
+  const domains = env ? (JSON.parse(env.domains) as string[]) : [];
+  const open = env !== null && env.branch === null;
+  return {
+    teamId,
+    linkId: stackLinkId(row.id, web.service),
+    defaultVisibility: open ? "public" : "team",
+    labels: { ...labels, stack, service: web.service },
+    ...(domains.length ? { domains } : {}),
+    ...(open ? { public: true } : {}),
+  };
 }
