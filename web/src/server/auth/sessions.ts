@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { PrismaClient } from "@berth/core/db";
+import { authCacheFor } from "./cache.js";
 import { newRowId, randomSecret, sha256Hex } from "./crypto.js";
 import type { AuthUser } from "./types.js";
 
@@ -13,15 +14,19 @@ export async function createSession(db: PrismaClient, userId: string): Promise<{
   return { token, expiresAt };
 }
 
+/** The session's user (null: unknown or expired). Kept briefly in memory; signing out forgets it at once (cache.ts). */
 export async function userForSession(db: PrismaClient, token: string): Promise<AuthUser | null> {
   if (!token) return null;
-  const row = await db.session.findUnique({ where: { hash: sha256Hex(token) }, include: { user: true } });
-  if (!row) return null;
-  if (row.expiresAt.getTime() <= Date.now()) {
-    await db.session.delete({ where: { id: row.id } }).catch(() => {});
+  const s = await authCacheFor(db).get(`session:${sha256Hex(token)}`, async () => {
+    const row = await db.session.findUnique({ where: { hash: sha256Hex(token) }, include: { user: true } });
+    return row ? { user: { id: row.user.id, name: row.user.name, isAdmin: row.user.isAdmin, via: "session", readOnly: false, sessionId: row.id } satisfies AuthUser, expiresAt: row.expiresAt.getTime() } : null;
+  });
+  if (!s) return null;
+  if (s.expiresAt <= Date.now()) {
+    await db.session.deleteMany({ where: { id: s.user.sessionId } }).catch(() => {});
     return null;
   }
-  return { id: row.user.id, name: row.user.name, isAdmin: row.user.isAdmin, via: "session", readOnly: false, sessionId: row.id };
+  return s.user;
 }
 
 export async function deleteSession(db: PrismaClient, sessionId: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { PrismaClient } from "@berth/core/db";
+import { authCacheFor } from "./cache.js";
 import { newRowId, randomSecret, sha256Hex } from "./crypto.js";
 import type { AuthUser } from "./types.js";
 
@@ -23,8 +24,13 @@ interface TokenUserRow {
   isAdmin: unknown;
 }
 
+/** The token's user (null: no such token). Kept briefly in memory; revoking a token forgets it at once (cache.ts). */
 export async function userForToken(db: PrismaClient, token: string): Promise<AuthUser | null> {
   if (!token) return null;
+  return authCacheFor(db).get(`token:${sha256Hex(token)}`, () => loadTokenUser(db, token));
+}
+
+async function loadTokenUser(db: PrismaClient, token: string): Promise<AuthUser | null> {
   // One plain join: every CLI call and registry token exchange starts here, and a Prisma
   // relation load costs several times the SQL.
   const rows = await db.$queryRaw<TokenUserRow[]>`
@@ -38,5 +44,5 @@ export async function userForToken(db: PrismaClient, token: string): Promise<Aut
     // Best effort, at most once a minute per token: not worth failing a request over.
     await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
   }
-  return { id: row.userId, name: row.name, isAdmin: Boolean(row.isAdmin), via: "token", readOnly: Boolean(row.readOnly), teamId: row.teamId };
+  return { id: row.userId, name: row.name, isAdmin: Boolean(row.isAdmin), via: "token", readOnly: Boolean(row.readOnly), teamId: row.teamId, tokenId: row.id };
 }

@@ -29,6 +29,8 @@ export interface Principal {
   teams: readonly TeamRole[];
   /** The team an API token is limited to (its registry tokens too): the user's own namespace is not theirs through it. */
   limitedTo?: string;
+  /** The API token the caller came with: registry tokens issued to them name it, and die with it. */
+  tokenId?: string;
 }
 
 export const ANONYMOUS: Principal = { id: null, name: null, isAdmin: false, readOnly: false, teams: [] };

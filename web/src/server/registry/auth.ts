@@ -85,8 +85,8 @@ export async function identify(db: PrismaClient, key: Buffer, req: IncomingMessa
   const c = v.claims;
   let principal: Principal = ANONYMOUS;
   if (c.uid) {
-    // Current rights: a user deleted or demoted since the token was issued loses them now.
-    const p = await loadPrincipalById(db, c.uid, { readOnly: !!c.ro, teamId: typeof c.tid === "string" ? c.tid : null });
+    // Current rights: a user deleted or demoted, or the API token it was made for revoked, since the token was issued loses them now.
+    const p = await loadPrincipalById(db, c.uid, { readOnly: !!c.ro, teamId: typeof c.tid === "string" ? c.tid : null, tokenId: typeof c.tok === "string" ? c.tok : null });
     if (!p) throw unauthorized(req, { message: "invalid token", error: "invalid_token" });
     principal = p;
   }

@@ -49,6 +49,8 @@ export interface TokenClaims {
   ro?: boolean;
   /** Issued for an API token limited to this team (id). */
   tid?: string;
+  /** Issued for this API token (id): revoking it ends the registry token too. */
+  tok?: string;
   iat: number;
   nbf: number;
   exp: number;

@@ -78,6 +78,7 @@ export function issueToken(key: Buffer, p: Principal, access: Access[], nowSec =
     ...(p.id ? { uid: p.id } : {}),
     ...(p.readOnly ? { ro: true } : {}),
     ...(p.limitedTo ? { tid: p.limitedTo } : {}),
+    ...(p.tokenId ? { tok: p.tokenId } : {}),
     iat: nowSec,
     nbf: nowSec - 5,
     exp: nowSec + ttlSec,
