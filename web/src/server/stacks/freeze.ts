@@ -2,8 +2,10 @@ import {
   EDGE_LAST_REQUEST_KEY,
   FROZEN_CONTAINERS_KEY,
   JOB_RUNTIME,
+  FailedPrecondition,
   NotFound,
   STACK_FREEZE_CHANNEL,
+  isFailedPrecondition,
   publishEvent,
   type ContainerPauseJob,
   type StackFreezeMessage,
@@ -53,6 +55,47 @@ async function doThaw(s: Services, stack: { id: string; teamId: string; name: st
   if (ids.length) await s.redis.srem(FROZEN_CONTAINERS_KEY, ...ids);
   const msg: StackFreezeMessage = { stackId: stack.id, frozen: false, containerIds: ids };
   await s.redis.publish(STACK_FREEZE_CHANNEL, JSON.stringify(msg));
+}
+
+/**
+ * `berth stack freeze`: freezes the stack now, as the worker's idle sweep would (cgroup freezer on
+ * each running container's host; processes keep their memory and connections). The edge learns it
+ * first, so a request that comes meanwhile is held and thaws the stack. Returns how many
+ * containers froze; a stack already frozen: 0.
+ */
+export async function freezeStack(s: Services, stack: { id: string; teamId: string; name: string }): Promise<{ frozen: number }> {
+  // A thaw under way ends first: freezing under it would leave the row and the cgroups disagreeing.
+  await thawing.get(stack.id);
+  const row = await s.db.stack.findUnique({ where: { id: stack.id }, select: { frozenAt: true, updatedAt: true } });
+  if (!row) throw new NotFound(`stack ${stack.name}`);
+  if (row.frozenAt) return { frozen: 0 };
+  const running = (await stackContainers(s, stack.teamId, stack.name)).filter((c) => c.row.state === "running");
+  if (!running.length) throw new FailedPrecondition(`stack ${stack.name} has no running container to freeze: start it with berth stack up -p ${stack.name}`);
+  const ids = running.map((c) => c.row.id);
+  await s.redis.sadd(FROZEN_CONTAINERS_KEY, ...ids);
+  const msg: StackFreezeMessage = { stackId: stack.id, frozen: true, containerIds: ids };
+  await s.redis.publish(STACK_FREEZE_CHANNEL, JSON.stringify(msg));
+  let frozen = 0;
+  try {
+    for (const c of running) {
+      const payload: ContainerPauseJob = { containerId: c.row.id, paused: true };
+      try {
+        await runHostJob(s, JOB_RUNTIME.containerPause, payload, { hostId: c.row.hostId, timeoutMs: 30_000 });
+      } catch (err) {
+        // Paused by its user already, or stopping meanwhile: nothing to freeze.
+        if (isFailedPrecondition(err)) continue;
+        throw err;
+      }
+      frozen++;
+      await publishEvent(s.redis, { type: "container.pause", id: c.row.id, hostId: c.row.hostId, teamId: c.row.teamId }, (err) => s.log.warn({ err: err.message }, "could not publish container.pause"));
+    }
+  } finally {
+    // updatedAt stays: it says when the file last changed. Recorded even when a host failed, so
+    // the thaw below (or the edge's next request) lets go of what did freeze.
+    await s.db.stack.update({ where: { id: stack.id }, data: { frozenAt: new Date(), updatedAt: row.updatedAt } });
+  }
+  s.log.info({ stack: stack.name, containers: frozen }, "stack frozen (on request)");
+  return { frozen };
 }
 
 /** The edge holds a request for this container: thaw the stack it belongs to. */
