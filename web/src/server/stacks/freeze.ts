@@ -33,28 +33,29 @@ export function thawStack(s: Services, stack: { id: string; teamId: string; name
 }
 
 async function doThaw(s: Services, stack: { id: string; teamId: string; name: string }): Promise<void> {
-  const row = await s.db.stack.findUnique({ where: { id: stack.id }, select: { frozenAt: true, updatedAt: true } });
-  const cs = await stackContainers(s, stack.teamId, stack.name);
+  // A request waits on this (the edge holds it): what does not depend on each other runs at once.
+  const [row, cs] = await Promise.all([s.db.stack.findUnique({ where: { id: stack.id }, select: { frozenAt: true, updatedAt: true } }), stackContainers(s, stack.teamId, stack.name)]);
   const ids = cs.map((c) => c.row.id);
-  if (ids.length) await s.redis.hset(EDGE_LAST_REQUEST_KEY, Object.fromEntries(ids.map((id) => [id, String(Date.now())])));
+  const touched = ids.length ? s.redis.hset(EDGE_LAST_REQUEST_KEY, Object.fromEntries(ids.map((id) => [id, String(Date.now())]))) : Promise.resolve(0);
+  const after: Promise<unknown>[] = [];
   if (row?.frozenAt) {
-    const paused = new Set((await s.db.containerRuntime.findMany({ where: { containerId: { in: ids }, paused: true }, select: { containerId: true } })).map((r) => r.containerId));
+    const [runtime] = await Promise.all([s.db.containerRuntime.findMany({ where: { containerId: { in: ids }, paused: true }, select: { containerId: true } }), touched]);
+    const paused = new Set(runtime.map((r) => r.containerId));
     await Promise.all(
       cs
         .filter((c) => c.row.state === "running" && paused.has(c.row.id))
         .map(async (c) => {
           const payload: ContainerPauseJob = { containerId: c.row.id, paused: false };
           await runHostJob(s, JOB_RUNTIME.containerPause, payload, { hostId: c.row.hostId, timeoutMs: 30_000 });
-          await publishEvent(s.redis, { type: "container.unpause", id: c.row.id, hostId: c.row.hostId, teamId: c.row.teamId }, (err) => s.log.warn({ err: err.message }, "could not publish container.unpause"));
+          after.push(publishEvent(s.redis, { type: "container.unpause", id: c.row.id, hostId: c.row.hostId, teamId: c.row.teamId }, (err) => s.log.warn({ err: err.message }, "could not publish container.unpause")));
         }),
     );
     // updatedAt stays: it says when the file last changed.
-    await s.db.stack.update({ where: { id: stack.id }, data: { frozenAt: null, updatedAt: row.updatedAt } });
+    after.push(s.db.stack.update({ where: { id: stack.id }, data: { frozenAt: null, updatedAt: row.updatedAt } }));
     s.log.info({ stack: stack.name, containers: paused.size }, "stack thawed");
-  }
-  if (ids.length) await s.redis.srem(FROZEN_CONTAINERS_KEY, ...ids);
+  } else await touched;
   const msg: StackFreezeMessage = { stackId: stack.id, frozen: false, containerIds: ids };
-  await s.redis.publish(STACK_FREEZE_CHANNEL, JSON.stringify(msg));
+  await Promise.all([...after, ids.length ? s.redis.srem(FROZEN_CONTAINERS_KEY, ...ids) : undefined, s.redis.publish(STACK_FREEZE_CHANNEL, JSON.stringify(msg))]);
 }
 
 /**
