@@ -15,24 +15,35 @@ import type { Services } from "../services.js";
 import { runHostJob } from "../images/jobs.js";
 import { stackContainers } from "./containers.js";
 
-/** One thaw per stack at a time in this process: requests held for the same stack share it. */
-const thawing = new Map<string, Promise<void>>();
+/**
+ * One thaw per stack at a time in this process: requests held for the same stack share it.
+ * `running`: its processes run again (what a held request waits for); `done`: the row, the frozen
+ * set and the edge are told too (what `up`, `down` and `freeze` wait for).
+ */
+const thawing = new Map<string, { running: Promise<void>; done: Promise<void> }>();
 
 /**
  * Thaws a frozen stack: its paused containers are thawed on their hosts (the cgroup freezer lets
  * go; their processes carry on where they were), the row forgets the freeze, and the edge hears
- * at once. Its idle clock starts again now. A stack that is not frozen: nothing to do.
+ * at once. Its idle clock starts again now. A stack that is not frozen: nothing to do. With
+ * `untilRunning`, returns once its processes run again, before the bookkeeping ends (the edge's
+ * held request goes on a few writes sooner).
  */
-export function thawStack(s: Services, stack: { id: string; teamId: string; name: string }): Promise<void> {
-  let p = thawing.get(stack.id);
-  if (!p) {
-    p = doThaw(s, stack).finally(() => thawing.delete(stack.id));
-    thawing.set(stack.id, p);
+export function thawStack(s: Services, stack: { id: string; teamId: string; name: string }, o: { untilRunning?: boolean } = {}): Promise<void> {
+  let t = thawing.get(stack.id);
+  if (!t) {
+    let ran!: () => void;
+    const running = new Promise<void>((resolve) => (ran = resolve));
+    const done = doThaw(s, stack, () => ran()).finally(() => thawing.delete(stack.id));
+    // A failure reaches whoever waits on `done`; one after `running` resolved is logged here too.
+    done.catch((err: unknown) => s.log.warn({ stack: stack.name, err: (err as Error).message }, "thawing the stack failed"));
+    t = { running: Promise.race([running, done]), done };
+    thawing.set(stack.id, t);
   }
-  return p;
+  return o.untilRunning ? t.running : t.done;
 }
 
-async function doThaw(s: Services, stack: { id: string; teamId: string; name: string }): Promise<void> {
+async function doThaw(s: Services, stack: { id: string; teamId: string; name: string }, running: () => void): Promise<void> {
   // A request waits on this (the edge holds it): what does not depend on each other runs at once.
   const [row, cs] = await Promise.all([s.db.stack.findUnique({ where: { id: stack.id }, select: { frozenAt: true, updatedAt: true } }), stackContainers(s, stack.teamId, stack.name)]);
   const ids = cs.map((c) => c.row.id);
@@ -50,6 +61,7 @@ async function doThaw(s: Services, stack: { id: string; teamId: string; name: st
           after.push(publishEvent(s.redis, { type: "container.unpause", id: c.row.id, hostId: c.row.hostId, teamId: c.row.teamId }, (err) => s.log.warn({ err: err.message }, "could not publish container.unpause")));
         }),
     );
+    running();
     // updatedAt stays: it says when the file last changed.
     after.push(s.db.stack.update({ where: { id: stack.id }, data: { frozenAt: null, updatedAt: row.updatedAt } }));
     s.log.info({ stack: stack.name, containers: paused.size }, "stack thawed");
@@ -66,7 +78,7 @@ async function doThaw(s: Services, stack: { id: string; teamId: string; name: st
  */
 export async function freezeStack(s: Services, stack: { id: string; teamId: string; name: string }): Promise<{ frozen: number }> {
   // A thaw under way ends first: freezing under it would leave the row and the cgroups disagreeing.
-  await thawing.get(stack.id);
+  await thawing.get(stack.id)?.done;
   const row = await s.db.stack.findUnique({ where: { id: stack.id }, select: { frozenAt: true, updatedAt: true } });
   if (!row) throw new NotFound(`stack ${stack.name}`);
   if (row.frozenAt) return { frozen: 0 };
@@ -110,5 +122,5 @@ export async function thawStackOf(s: Services, containerId: string): Promise<voi
     if (!c) throw new NotFound(`container ${containerId}`);
     return;
   }
-  await thawStack(s, stack);
+  await thawStack(s, stack, { untilRunning: true });
 }
