@@ -4,7 +4,7 @@
  * with curl through the edge), `stack link SERVICE:PORT --ttl` printing a capability link that
  * opens a private port for whoever holds it, and the idle freeze at once: `stack freeze` freezes
  * the cgroups (ps says frozen), a request through the link is held and answered by the same
- * process, `stack thaw` thaws.
+ * process, `stack thaw` thaws, and so does an exec into one of its containers.
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -141,6 +141,12 @@ it("freezes the stack at once; a request through its link thaws it, and so does 
   expect(await states("shop")).toEqual(["running", "running"]);
   expect((await ok(["stack", "thaw", "-p", "shop"])).stderr).toContain("Stack shop  Not frozen");
   expect(await curl(link(), auth)).toEqual(before);
+
+  // An exec into a frozen stack thaws it first (a process joining a frozen cgroup would hang).
+  await ok(["stack", "freeze", "-p", "shop"]);
+  expect(await states("shop")).toEqual(["frozen", "frozen"]);
+  expect((await ok(["stack", "exec", "-p", "shop", "-T", "web", "cat", "/www/file"])).stdout).toBe(before.body);
+  expect(await states("shop")).toEqual(["running", "running"]);
 
   const missing = await alice.berth(["stack", "freeze", "-p", "nosuch"]);
   expect(missing.code).not.toBe(0);

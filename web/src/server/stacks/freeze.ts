@@ -124,3 +124,13 @@ export async function thawStackOf(s: Services, containerId: string): Promise<voi
   }
   await thawStack(s, stack, { untilRunning: true });
 }
+
+/**
+ * Before an exec, attach or terminal session in a container: the session is the stack's activity
+ * (its idle clock starts again), and a frozen stack is thawed first, since a process joining a
+ * frozen cgroup would itself be frozen and the session would hang.
+ */
+export async function thawForSession(s: Services, containerId: string): Promise<void> {
+  await s.redis.hset(EDGE_LAST_REQUEST_KEY, containerId, String(Date.now()));
+  if (await s.redis.sismember(FROZEN_CONTAINERS_KEY, containerId)) await thawStackOf(s, containerId);
+}
