@@ -187,6 +187,9 @@ describe("as a member of crew", () => {
     expect(await page.getByTestId("my-role").innerText()).toBe("member");
     expect(await page.getByTestId("invitations-card").count()).toBe(0);
     expect(await page.getByTestId("member-role").count()).toBe(0);
+    // The team's idle freeze: a member reads it and gets no form to change it.
+    expect(await page.getByTestId("freeze-after").innerText()).toBe("30m idle");
+    expect(await page.getByTestId("freeze-after-input").count()).toBe(0);
     await visit("/teams", "teams-member", () => page.locator('[data-testid="team-row"][data-team="crew"]').waitFor());
     expect(await page.locator('[data-testid="team-row"][data-team="crew"]').innerText()).toMatch(/member/);
     await visit("/t/crew/audit", "audit-member", () => page.getByText("The audit log is for the team's admins").waitFor());
@@ -259,6 +262,22 @@ describe("as the owner and site admin", () => {
     await expect.poll(() => card.getByTestId("host-agent").innerText()).toBe("agent linked");
     expect(await card.getByTestId("host-disk").innerText()).toMatch(/of \d/);
     expect(await card.getByTestId("host-cpu").innerText()).toMatch(/CPUs/);
+  });
+
+  it("settings: the owner changes the team's idle freeze, and the CLI reads the new time", async () => {
+    await visit("/t/crew/settings", "settings-freeze-owner", () => page.getByTestId("freeze-card").waitFor());
+    expect(await page.getByTestId("freeze-after").innerText()).toBe("30m idle");
+    await page.getByTestId("freeze-after-input").fill("2h");
+    await page.getByTestId("freeze-card").getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.getByTestId("freeze-after").innerText()).toBe("2h idle");
+    const shown = await b.berth(["team", "set", "crew"]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/crew\s+2h/);
+    await page.getByTestId("freeze-after-input").fill("soon");
+    await page.getByTestId("freeze-card").getByRole("button", { name: "Save" }).click();
+    await page.getByTestId("freeze-card").getByText('"soon" is not a duration').waitFor();
+    await checkA11y(page);
+    expect(errors.filter((e) => !/400|Bad Request/.test(e))).toEqual([]);
   });
 
   it("registry and teams show the owner's actions", async () => {

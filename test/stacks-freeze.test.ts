@@ -2,7 +2,7 @@
  * Idle freeze (issue 15): a stack with `x-berth: {freeze_after}` whose port links had no request
  * for that long is frozen (cgroup freezer, as `berth pause`) and shown as frozen; the next request
  * through its link is held while web thaws it, then served by the same process, its state intact.
- * A stack without freeze_after is never frozen (opt-in).
+ * A stack without freeze_after idles for its team's time (30 minutes unless changed) instead.
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -85,7 +85,7 @@ it("an idle stack with freeze_after is frozen; the next request is held, thaws i
   expect(ls.find((r) => r.name === "idle")?.status).toBe("frozen(1)");
   const inspect = JSON.parse(await ok(["inspect", "idle-web-1"])) as { State: { Paused: boolean; Running: boolean } }[];
   expect(inspect[0]!.State).toMatchObject({ Running: true, Paused: true });
-  // Opt-in: the stack without freeze_after, idle as long, still runs.
+  // The stack without freeze_after follows the team's 30 minutes: idle as long, it still runs.
   expect(await states("awake")).toEqual(["running"]);
 
   // The request is held, not refused, and the same process answers.

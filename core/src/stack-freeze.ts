@@ -1,7 +1,10 @@
 import { z } from "zod";
+import { parseDuration } from "./duration.js";
+import { InvalidArgument } from "./errors.js";
 
 // ---- Idle freeze of stacks ----------------------------------------------------------------------
-// A stack with x-berth.freeze_after whose port links had no request for that long is frozen by the
+// A stack whose port links had no request for its idle time (x-berth.freeze_after, else its team's
+// setting, 30 minutes unless changed; 0 is never) is frozen by the
 // worker of its host (cgroup freezer, as `berth pause`). The edge records when each container last
 // got a request, keeps the set of frozen containers, holds a request to one, and asks web to thaw
 // its stack (POST EDGE_THAW_PATH) before passing the request on.
@@ -26,3 +29,34 @@ export type EdgeThawRequest = z.infer<typeof EdgeThawRequest>;
 
 /** How often each worker looks for stacks idle past their freeze_after. */
 export const FREEZE_SWEEP_MS = 1_000;
+
+/** A team's idle time before its stacks freeze, until an admin changes it (`berth team set NAME --freeze-after`). */
+export const DEFAULT_TEAM_FREEZE_AFTER_MS = 30 * 60_000;
+/** The shortest idle time that freezes (shorter would freeze a stack between two clicks). */
+export const MIN_FREEZE_AFTER_MS = 1_000;
+
+/**
+ * An idle time as a user writes it, in ms: a duration ("30m", "1h30m"), or "0" / "off" / "never"
+ * / false for never (0). `where` names the setting in the error.
+ */
+export function parseFreezeAfter(value: string | number | boolean, where: string): number {
+  if (value === false || (typeof value === "string" && ["off", "never", "false", "no"].includes(value.trim().toLowerCase()))) return 0;
+  if (value === true) throw new InvalidArgument(`${where}: give a duration (e.g. 30m) or off`);
+  const ms = parseDuration(value, where);
+  if (ms !== 0 && ms < MIN_FREEZE_AFTER_MS) throw new InvalidArgument(`${where}: ${String(value)} is too short: freeze a stack after at least 1s idle (or off: never)`);
+  return ms;
+}
+
+/** How long a stack may idle before it freezes: its own x-berth.freeze_after, else its team's; 0: never. */
+export function effectiveFreezeAfterMs(stackMs: number | undefined, teamMs: number): number {
+  return stackMs ?? teamMs;
+}
+
+/** "30m", "1h30m", "off": an idle time as `team set` and the dashboard show it. */
+export function formatFreezeAfter(ms: number): string {
+  if (ms <= 0) return "off";
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = (ms % 60_000) / 1000;
+  return `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s ? `${s}s` : ""}` || "0s";
+}

@@ -5,6 +5,7 @@ import type { StackPsRow } from "../api.js";
 import { action } from "../action.js";
 import { F_FLAG, F_HELP, P_FLAG, P_HELP, collect } from "./stack-flags.js";
 import { registerStackRun } from "./stack-run.js";
+import { registerStackLinks } from "./stack-links.js";
 
 /** -p and -f given after the subcommand; they add to (-f) or override (-p) those before it. */
 export interface SubFlags {
@@ -204,4 +205,5 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
       }),
     );
   registerStackRun(stack, ctx);
+  registerStackLinks(stack, ctx);
 }

@@ -65,7 +65,8 @@ export function registerStackRun(stack: Command, ctx: StackContext): void {
         const { rows } = await containersOf(name, [service]);
         const c = rows.find((r) => r.number === index);
         if (!c) throw new CliError("NOT_FOUND", `service "${service}" of stack ${name} has no container number ${index}${rows.length ? ` (it has ${rows.map((r) => r.number).join(", ")})` : ": is the stack up?"}`);
-        if (c.state !== "running") throw new CliError("PRECONDITION_FAILED", `container ${c.name} is not running (${c.state}): start it with \`berth stack start -p ${name} ${service}\``);
+        // A frozen stack's container runs: the server thaws the stack before the exec joins it.
+        if (c.state !== "running" && c.state !== "frozen") throw new CliError("PRECONDITION_FAILED", `container ${c.name} is not running (${c.state}): start it with \`berth stack start -p ${name} ${service}\``);
         const { exec } = await import("./exec.js");
         // Compose's exec: stdin always goes to the command; a terminal only when stdin is one (-T: never).
         return exec({ container: c.id, cmd, interactive: true, tty: opts.tty && !!process.stdin.isTTY, user: opts.user, workdir: opts.workdir, env: opts.env });

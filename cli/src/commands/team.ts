@@ -174,6 +174,18 @@ export function register(program: Command): Command {
       }),
     );
   cmd
+    .command("set")
+    .description("Show a team's settings, or change them (admins): --freeze-after is how long a stack may idle before it freezes")
+    .argument("<team>")
+    .option("--freeze-after <duration>", "idle time before a stack freezes (e.g. 30m, 2h; off: never); a stack's x-berth.freeze_after wins")
+    .action(
+      action("other", async (team: string, opts: { freezeAfter?: string }) => {
+        const { api, out, table } = await session();
+        const r = opts.freezeAfter !== undefined ? await api.team.set.mutate({ team, freezeAfter: opts.freezeAfter }) : await api.team.settings.query({ team });
+        await out(table(["TEAM", "FREEZE AFTER"], [[r.team, r.freezeAfter]]));
+      }),
+    );
+  cmd
     .command("allow-path")
     .description("Let a team bind-mount a host path and what is under it (site admin)")
     .argument("<team>")

@@ -175,11 +175,12 @@ describe("compose loading", () => {
 });
 
 describe("x-berth", () => {
-  it("freeze_after is a duration (opt-in idle freeze); an unknown x-berth key is warned by name; too short is refused", () => {
+  it("freeze_after is a duration or off (none: the team's setting); an unknown x-berth key is warned by name; too short is refused", () => {
     const p = load(project({ "compose.yaml": "x-berth:\n  freeze_after: 30m\n  sleepy: true\nservices:\n  web:\n    image: busybox\n" }));
     expect(p.freezeAfterMs).toBe(30 * 60_000);
     expect(p.warnings.map((w) => w.key)).toContain("x-berth.sleepy");
     expect(load(project({ "compose.yaml": "services:\n  web:\n    image: busybox\n" })).freezeAfterMs).toBeUndefined();
     expect(() => load(project({ "compose.yaml": "x-berth: {freeze_after: 500ms}\nservices:\n  web:\n    image: busybox\n" }))).toThrow(/freeze_after: 500ms is too short/);
+    for (const off of ["off", "0", "false"]) expect(load(project({ "compose.yaml": `x-berth: {freeze_after: ${off}}\nservices:\n  web:\n    image: busybox\n` })).freezeAfterMs).toBe(0);
   });
 });

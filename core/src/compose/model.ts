@@ -97,7 +97,7 @@ export const ComposeProject = z.object({
   networks: z.record(z.string(), ComposeNetwork),
   volumes: z.record(z.string(), ComposeVolume),
   warnings: z.array(ComposeWarning).default([]),
-  /** `x-berth: {freeze_after}`: frozen (cgroup freezer) after this long with no request to its port links; none: never. */
-  freezeAfterMs: z.number().int().min(1000).optional(),
+  /** `x-berth: {freeze_after}`: frozen (cgroup freezer) after this long with no request to its port links; 0: never; none: the team's setting. */
+  freezeAfterMs: z.number().int().min(0).optional(),
 });
 export type ComposeProject = z.infer<typeof ComposeProject>;

@@ -7,7 +7,7 @@ export function toComposeDocument(p: ComposeProject): Record<string, unknown> {
   const doc: Record<string, unknown> = { name: p.name, services };
   if (Object.keys(p.networks).length) doc.networks = Object.fromEntries(Object.entries(p.networks).map(([k, v]) => [k, resourceDoc(p.name, k, v)]));
   if (Object.keys(p.volumes).length) doc.volumes = Object.fromEntries(Object.entries(p.volumes).map(([k, v]) => [k, resourceDoc(p.name, k, v)]));
-  if (p.freezeAfterMs !== undefined) doc["x-berth"] = { freeze_after: `${p.freezeAfterMs / 1000}s` };
+  if (p.freezeAfterMs !== undefined) doc["x-berth"] = { freeze_after: p.freezeAfterMs ? `${p.freezeAfterMs / 1000}s` : "off" };
   return doc;
 }
 

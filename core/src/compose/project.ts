@@ -7,6 +7,7 @@ import type { Lookup } from "./interpolate.js";
 import { ComposeProject, type ComposeMount, type ComposeService, type ComposeWarning, type Healthcheck } from "./model.js";
 import type { Source } from "./source.js";
 import { parseDuration, parseSize } from "./units.js";
+import { parseFreezeAfter } from "../stack-freeze.js";
 
 interface Input {
   name: string;
@@ -52,16 +53,13 @@ export function toProject(input: Input): ComposeProject {
   return ComposeProject.parse({ name: input.name, workingDir: input.projectDir, services, networks, volumes, warnings: input.warnings, ...berth });
 }
 
-/** `x-berth:` Berth's own keys (Compose ignores x- keys): `freeze_after` (a duration, opt-in idle freeze). Others are warned about. */
+/** `x-berth:` Berth's own keys (Compose ignores x- keys): `freeze_after` (a duration, or off; else the team's idle time). Others are warned about. */
 function berthSettings(raw: Raw, where: string, warnings: ComposeWarning[]): Pick<ComposeProject, "freezeAfterMs"> {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new InvalidArgument(`${where}: x-berth is a mapping (e.g. x-berth: {freeze_after: 30m})`);
   const out: Pick<ComposeProject, "freezeAfterMs"> = {};
   for (const [key, value] of Object.entries(raw)) {
-    if (key === "freeze_after") {
-      const ms = parseDuration(value as string | number, `${where}.freeze_after`);
-      if (ms < 1000) throw new InvalidArgument(`${where}.freeze_after: ${String(value)} is too short: freeze a stack after at least 1s idle`);
-      out.freezeAfterMs = ms;
-    } else warnings.push({ where, key: `x-berth.${key}`, message: `x-berth.${key} is ignored: Berth knows only x-berth.freeze_after` });
+    if (key === "freeze_after") out.freezeAfterMs = parseFreezeAfter(value as string | number | boolean, `${where}.freeze_after`);
+    else warnings.push({ where, key: `x-berth.${key}`, message: `x-berth.${key} is ignored: Berth knows only x-berth.freeze_after` });
   }
   return out;
 }

@@ -3,6 +3,7 @@ import {
   FREEZE_SWEEP_MS,
   FROZEN_CONTAINERS_KEY,
   STACK_FREEZE_CHANNEL,
+  effectiveFreezeAfterMs,
   isFailedPrecondition,
   publishEvent,
   stackContainers,
@@ -23,8 +24,9 @@ export interface FreezerDeps {
 }
 
 /**
- * Idle freeze (opt-in: x-berth.freeze_after): each second, the stacks running on this host whose
- * containers had no request through the edge, and no start or `up`, for their freeze_after are
+ * Idle freeze: each second, the stacks running on this host whose containers had no request
+ * through the edge, and no start or `up`, for their idle time (x-berth.freeze_after, else their
+ * team's setting; 0: never) are
  * frozen with the cgroup freezer (as `berth pause`: processes keep their memory and connections).
  * The stack row records it (frozenAt); the edge learns it at once (pub/sub and a set in Redis)
  * and holds the next request while web thaws the stack.
@@ -51,9 +53,10 @@ export class StackFreezer {
 
   /** One pass: freezes what is idle past its freeze_after. */
   async sweep(now = Date.now()): Promise<void> {
-    const stacks = await this.d.db.stack.findMany({ where: { frozenAt: null }, select: { id: true, teamId: true, name: true, project: true, updatedAt: true } });
+    const stacks = await this.d.db.stack.findMany({ where: { frozenAt: null }, select: { id: true, teamId: true, name: true, project: true, updatedAt: true, team: { select: { freezeAfterMs: true } } } });
     for (const st of stacks) {
-      const freezeAfterMs = ComposeProject.shape.freezeAfterMs.safeParse((JSON.parse(st.project) as { freezeAfterMs?: unknown }).freezeAfterMs).data;
+      const own = ComposeProject.shape.freezeAfterMs.safeParse((JSON.parse(st.project) as { freezeAfterMs?: unknown }).freezeAfterMs).data;
+      const freezeAfterMs = effectiveFreezeAfterMs(own, st.team.freezeAfterMs);
       if (!freezeAfterMs || now - st.updatedAt.getTime() < freezeAfterMs) continue;
       const all = await stackContainers(this.d.db, st.teamId, st.name);
       // A stack in the middle of a converge is not idle; one spread over hosts is frozen by each host for its part.

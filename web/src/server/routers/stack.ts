@@ -2,7 +2,7 @@ import { z } from "zod";
 import { EdgeVisibilitySchema } from "@berth/core";
 import { ComposeProject } from "@berth/core/compose";
 import { router, teamProcedure } from "../trpc.js";
-import { stackDown, stackList, stackProgress, stackProject, stackPs, stackRemove, stackUp } from "../stacks/service.js";
+import { stackDown, stackFreeze, stackList, stackProgress, stackProject, stackPs, stackRemove, stackThaw, stackUp } from "../stacks/service.js";
 import { setStackLink, stackCapability, stackLinks } from "../stacks/links.js";
 
 const StackName = z
@@ -56,6 +56,16 @@ export const stackRouter = router({
   config: teamProcedure("stack.read")
     .input(z.object({ name: StackName }))
     .query(({ ctx, input }) => stackProject(ctx.services, ctx.actor.team.id, input.name)),
+
+  /** Freezes the stack now (cgroup freezer, as its idle time would): processes keep memory and connections. */
+  freeze: teamProcedure("stack.manage")
+    .input(z.object({ name: StackName }))
+    .mutation(({ ctx, input }) => stackFreeze(ctx.services, ctx.actor.team.id, input.name)),
+
+  /** Thaws a frozen stack now (a request through its links would too). */
+  thaw: teamProcedure("stack.manage")
+    .input(z.object({ name: StackName }))
+    .mutation(({ ctx, input }) => stackThaw(ctx.services, ctx.actor.team.id, input.name)),
 
   /** The stack's port links `<service>-<port>--<stack>--<team>.<domain>` with their visibility. */
   ports: teamProcedure("portlink.read")

@@ -5,12 +5,13 @@ import { ROLES } from "../policy/index.js";
 import { acceptInvitation, createInvitation, listInvitations, MAX_INVITE_TTL_SECONDS, revokeInvitation, type Invitation, type InvitationSummary } from "../teams/invites.js";
 import { transferTeam } from "../teams/transfer.js";
 import { readQuota, setQuota, type Quota } from "../teams/quota.js";
+import { readTeamFreeze, setTeamFreeze, type TeamFreeze } from "../teams/freeze.js";
 import { allowHostPath, disallowHostPath, teamHostPaths, type HostPathRow } from "../teams/host-paths.js";
 import { recordAudit, requestOrigin } from "../audit/index.js";
 import { teamNetworkCount } from "../networks/jobs.js";
 import { checkTeamName, createTeam, listMembers, listTeams, removeMember, removeTeam, setMember, type MemberSummary, type TeamSummary } from "../teams/index.js";
 
-export type { TeamSummary, MemberSummary, Invitation, InvitationSummary, Quota, HostPathRow };
+export type { TeamSummary, MemberSummary, Invitation, InvitationSummary, Quota, HostPathRow, TeamFreeze };
 
 const HostPath = z.string().trim().min(1, "host path is required").max(4096);
 
@@ -121,6 +122,20 @@ export const teamRouter = router({
     ctx.services.log.info({ team: r.team, path: r.path, by: ctx.user.name }, "host path disallowed");
     return r;
   }),
+
+  /** The team's settings: how long its stacks may idle before they freeze (every member may read it). */
+  settings: teamProcedure("team.read")
+    .input(z.object({ team: TeamName.optional() }).optional())
+    .query(({ ctx }): Promise<TeamFreeze> => readTeamFreeze(ctx.services.db, ctx.actor.team.id)),
+
+  /** An admin changes the team's settings: `freezeAfter` is a duration ("30m") or "off". */
+  set: teamProcedure("team.settings")
+    .input(z.object({ team: TeamName.optional(), freezeAfter: z.string().trim().min(1, "--freeze-after needs a duration (e.g. 30m) or off").max(32) }))
+    .mutation(async ({ ctx, input }): Promise<TeamFreeze> => {
+      const r = await setTeamFreeze(ctx.services.db, ctx.actor.team.id, input.freezeAfter);
+      ctx.services.log.info({ team: r.team, freezeAfter: r.freezeAfter, by: ctx.user.name }, "team settings changed");
+      return r;
+    }),
 
   /** The site admin sets a team's quotas: undefined keeps a limit, null removes it. */
   setQuota: siteProcedure

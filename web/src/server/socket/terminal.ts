@@ -6,6 +6,7 @@ import type { AgentHub } from "../agent/index.js";
 import { findContainer } from "../containers/resolve.js";
 import { socketActor } from "./actor.js";
 import { registerSharedTerminalHandlers } from "../terminals/socket.js";
+import { thawForSession } from "../stacks/freeze.js";
 
 /**
  * A client's exec and attach sessions (`berth exec`, `berth run -it`, the dashboard terminal):
@@ -32,6 +33,7 @@ export function registerTerminalHandlers(s: Services, socket: Socket, hub: Agent
       if (!ok) return reply({ error: `container ${req.containerId} is not running`, kind: "FailedPrecondition" });
       const agent = hub.agentFor(row.hostId);
       if (!agent) return reply({ error: `the host of container ${req.containerId} is not connected`, kind: "Unavailable" });
+      await thawForSession(s, row.id);
       if (!socket.connected) return;
       const session = randomUUID();
       mine.add(session);

@@ -6,7 +6,7 @@ import type { Actor } from "../policy/index.js";
 import { readHealth } from "../containers/health.js";
 import { teardown, type StackEvent } from "./teardown.js";
 import { stackContainers, type StackContainer } from "./containers.js";
-import { thawStack } from "./freeze.js";
+import { freezeStack, thawStack } from "./freeze.js";
 import { PROGRESS_WAIT_MS, admitUp, enqueueConverge, runProgress, waitRun, type RunProgress } from "./run.js";
 import { converge, type StartFirst, type StartFirstAll } from "./converge.js";
 
@@ -105,6 +105,18 @@ export async function stackDown(s: Services, teamId: string, name: string, volum
     await s.db.stackService.deleteMany({ where: { stackId: row.id } });
   });
   return events;
+}
+
+/** `stack freeze`: freezes the stack's running containers now (the idle freeze, at once). */
+export async function stackFreeze(s: Services, teamId: string, name: string): Promise<{ frozen: number }> {
+  return freezeStack(s, await stackRow(s, teamId, name));
+}
+
+/** `stack thaw`: thaws a frozen stack now; its idle clock starts again. */
+export async function stackThaw(s: Services, teamId: string, name: string): Promise<{ thawed: boolean }> {
+  const row = await stackRow(s, teamId, name);
+  await thawStack(s, row);
+  return { thawed: row.frozenAt !== null };
 }
 
 /** `stack rm`: forgets the stack; refused while it has containers unless forced (then it is taken down first). */

@@ -17,6 +17,7 @@ import { z } from "zod";
 import type { Services } from "../services.js";
 import type { AgentHub, SessionSink } from "../agent/index.js";
 import { findContainer } from "../containers/resolve.js";
+import { thawForSession } from "../stacks/freeze.js";
 import { socketActor } from "../socket/actor.js";
 import type { SocketData } from "../socket/auth.js";
 import { can, type Actor } from "../policy/index.js";
@@ -76,6 +77,7 @@ export function registerSharedTerminalHandlers(s: Services, socket: Socket, hub:
       if (row.state !== "running") return reply({ error: `container ${row.name} is not running: start it first`, kind: "FailedPrecondition" });
       const agent = hub.agentFor(row.hostId);
       if (!agent) return reply({ error: `the host of container ${row.name} is not connected`, kind: "Unavailable" });
+      await thawForSession(s, row.id);
       await link(agent, TERMINAL_SESSION.open, { ...p.data, containerId: row.id, containerName: row.name, teamId: actor.team.id, ...who }, reply);
     } catch (err) {
       fail(reply, err);
@@ -96,6 +98,7 @@ export function registerSharedTerminalHandlers(s: Services, socket: Socket, hub:
         if (!row) return reply({ error: `No such container: ${container}`, kind: "NotFound" });
         if (row.id !== found.containerId) return reply({ error: `terminal session ${p.data.id} is not in container ${container}`, kind: "InvalidArgument" });
       }
+      await thawForSession(s, found.containerId);
       await link(found.agent, TERMINAL_SESSION.join, { ...req, teamId: actor.team.id, ...who }, reply);
     } catch (err) {
       fail(reply, err);

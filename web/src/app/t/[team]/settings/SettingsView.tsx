@@ -6,10 +6,11 @@ import { Badge, ErrorBox, Loading, PageHeader } from "../../../../components/ui"
 import { Members } from "./Members";
 import { Invitations } from "./Invitations";
 import { QuotaCard } from "./QuotaCard";
+import { FreezeCard } from "./FreezeCard";
 import { DangerZone } from "./DangerZone";
 import "../../../admin-pages.css";
 
-/** `/t/[team]/settings`: members and roles, invitations, quotas; the owner's hand-over and delete. */
+/** `/t/[team]/settings`: members and roles, invitations, quotas, the idle freeze; the owner's hand-over and delete. */
 export function SettingsView() {
   const trpc = useTRPC();
   const role = useRole();
@@ -34,6 +35,7 @@ export function SettingsView() {
         <Members personal={t.personal} />
         {!t.personal && role.can("team.invite") && <Invitations />}
         <QuotaCard />
+        <FreezeCard />
         {!t.personal && (role.can("team.delete") || role.can("team.transfer")) && <DangerZone />}
       </div>
     </>
