@@ -156,6 +156,32 @@ it("build: remoteUser runs the lifecycle commands and exec, and is the result's 
   await ok(berth(["dev", "down", bad]));
 }, 600_000);
 
+it("dockerComposeFile + service + runServices: the dev service's result, its lifecycle commands reaching another service by name, the services left out not started", async () => {
+  const dir = folder("devstack", {
+    ".devcontainer/devcontainer.json": `{ "dockerComposeFile": "compose.yaml", "service": "app", "runServices": ["app", "db"], "containerEnv": { "MODE": "dev" },
+      "postCreateCommand": "for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://db:8000/ > /tmp/from-db && break; sleep 1; done",
+      "postStartCommand": ["sh", "-c", "echo started-$MODE >> /tmp/starts"] }`,
+    ".devcontainer/compose.yaml": `services:
+  app:
+    image: busybox
+    command: ["sleep", "3600"]
+  db:
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /w && echo db-answers > /w/index.html && exec httpd -f -p 8000 -h /w"]
+  extra:
+    image: busybox
+    command: ["sleep", "3600"]
+`,
+  });
+  const up = await ok(berth(["dev", "up", dir]));
+  // No workspaceFolder in a compose file: the reference's "/" (the compose file mounts what it wants).
+  expect(result(up)).toMatchObject({ outcome: "success", remoteUser: "root", remoteWorkspaceFolder: "/" });
+  expect((await ok(berth(["dev", "exec", dir, "sh", "-c", "cat /tmp/from-db /tmp/starts; pwd"]))).stdout).toBe("db-answers\nstarted-dev\n/\n");
+  const ps = JSON.parse((await ok(berth(["stack", "ps", "-p", "devstack", "--format", "json"]))).stdout) as { service: string }[];
+  expect(ps.map((r) => r.service).sort()).toEqual(["app", "db"]);
+  await ok(berth(["dev", "down", dir]));
+}, 600_000);
+
 it("a feature in an OCI registry (Berth's own, pushed as the devcontainer CLI publishes one) is pulled and installed; an unreachable one is an error naming it", async () => {
   // The feature as `devcontainer features publish` packs it: a plain tar of its folder, one layer, an empty config.
   const src = folder("feature-src", { "devcontainer-feature.json": HELLO_FEATURE[".devcontainer/hello/devcontainer-feature.json"], "install.sh": HELLO_FEATURE[".devcontainer/hello/install.sh"] });

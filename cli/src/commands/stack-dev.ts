@@ -44,7 +44,7 @@ export async function afterDevUp(plan: DevcontainerPlan, events: Event[], o: { s
     const code = await exec({ container: row.id, cmd, interactive: false, tty: false, user: plan.remoteUser, workdir, env });
     if (code !== 0) throw new CliError("PRECONDITION_FAILED", `${what} failed in ${row.name} (exit code ${code})`);
   };
-  if (change === "created" && !plan.bound) {
+  if (change === "created" && plan.withWorkspace && !plan.bound) {
     process.stderr.write(` Container ${row.name}  Copying ${plan.folder} to ${plan.workspaceFolder}\n`);
     await run(["mkdir", "-p", plan.workspaceFolder], `mkdir -p ${plan.workspaceFolder}`);
     const { copyIn } = await import("./cp.js");

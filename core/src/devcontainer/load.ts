@@ -53,6 +53,11 @@ export interface DevcontainerPlan {
   folder: string;
   /** Whether the plan bind-mounts the folder (else the caller copies it in after create). */
   bound: boolean;
+  /**
+   * Whether the folder goes into the dev container at all: not for a compose service with no
+   * workspaceFolder (the reference leaves the workspace to the compose file, and works in /).
+   */
+  withWorkspace: boolean;
   /** Each lifecycle hook's commands: groups run one after another (features' first), a group's processes in parallel. */
   lifecycle: Record<LifecycleHook, LifecycleStep[][]>;
   /** remoteEnv: the environment of the lifecycle commands and `dev exec` (and of the container, where Berth has no separate remote process). */
@@ -122,13 +127,14 @@ export function loadDevcontainer(o: { folder: string; env: Record<string, string
   // The reference's defaults: /workspaces/<folder> for an image or build, / for a compose service.
   const workspaceFolder = typeof raw.workspaceFolder === "string" ? raw.workspaceFolder : compose ? "/" : `/workspaces/${path.basename(o.folder)}`;
   raw = substituteContainer(raw, workspaceFolder);
+  const withWorkspace = !compose || typeof raw.workspaceFolder === "string";
   const lifecycle = Object.fromEntries(LIFECYCLE_HOOKS.map((h) => [h, [lifecycleSteps(h, raw[h], file)].filter((g) => g.length)])) as Record<LifecycleHook, LifecycleStep[][]>;
   const features = featureUses(raw.features, dir, file);
   const customizations = isRecord(raw.customizations) ? raw.customizations : {};
   // remoteEnv joins the container's environment, except what names the container's own (${containerEnv:…}): that is resolved at each exec.
   const environment = { ...strings(raw.containerEnv, `${file}: containerEnv`), ...Object.fromEntries(Object.entries(strings(raw.remoteEnv, `${file}: remoteEnv`)).filter(([, v]) => !CONTAINER_ENV.test(v))) };
   const volumes: unknown[] = (Array.isArray(raw.mounts) ? raw.mounts : raw.mounts === undefined ? [] : [raw.mounts]).map((m, i) => mount(m, `${file}: mounts[${i}]`));
-    if (o.bindWorkspace) volumes.push({ type: "bind", source: o.folder, target: workspaceFolder });
+  if (o.bindWorkspace && withWorkspace) volumes.push({ type: "bind", source: o.folder, target: workspaceFolder });
   const named = Object.fromEntries(volumes.flatMap((v) => ((v as { type: string; source?: string }).type === "volume" && (v as { source?: string }).source ? [[(v as { source: string }).source, {}]] : [])));
   const numbers: number[] = [];
   const expose = (Array.isArray(raw.forwardPorts) ? raw.forwardPorts : []).flatMap((p, i) => {
@@ -215,6 +221,6 @@ export function loadDevcontainer(o: { folder: string; env: Record<string, string
       const { context, dockerfile, args, target } = svc.build;
       configuration.build = { dockerfile: path.relative(dir, path.resolve(context, dockerfile)), context: path.relative(dir, context) || ".", ...(Object.keys(args).length ? { args } : {}), ...(target ? { target } : {}) };
     }
-    return { project, service, file, workspaceFolder, folder: o.folder, bound: o.bindWorkspace, lifecycle, remoteEnv, ...users, features, ports, configuration };
+    return { project, service, file, workspaceFolder, folder: o.folder, bound: o.bindWorkspace && withWorkspace, withWorkspace, lifecycle, remoteEnv, ...users, features, ports, configuration };
   }
 }
