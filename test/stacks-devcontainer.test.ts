@@ -61,14 +61,14 @@ const IMAGE_JSONC = `{
   "workspaceFolder": "/work",
   /* runs once, after the container is created */
   "postCreateCommand": "echo post-create $GREETING $WHO >> /cache/created && echo ran-post-create && ls /work",
-  "features": { "ghcr.io/devcontainers/features/node:1": {} },
+  "hostRequirements": { "cpus": 1 },
 }
 `;
 
 it("image: the folder bind-mounted for the site admin, env, mounts, postCreateCommand once with its output; unknown keys warned", async () => {
   const dir = folder("devimg", { ".devcontainer/devcontainer.json": IMAGE_JSONC, "hello.txt": "from the folder\n" });
   const up = await ok(admin(["stack", "up", "-d"], dir));
-  expect(up.stderr).toMatch(/warning: \.devcontainer\/devcontainer\.json: features is not supported by Berth/);
+  expect(up.stderr).toMatch(/warning: \.devcontainer\/devcontainer\.json: hostRequirements is not supported by Berth/);
   expect(up.stderr).toMatch(/Container devimg-dev-1\s+Created/);
   // postCreateCommand's output comes through as it runs, and it ran in the workspace.
   expect(up.stdout).toContain("ran-post-create");

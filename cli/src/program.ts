@@ -44,6 +44,7 @@ import * as portCmd from "./commands/port.js";
 import * as volumeCmd from "./commands/volume.js";
 import * as portLinkCmd from "./commands/port-link.js";
 import * as stackCmd from "./commands/stack.js";
+import * as devCmd from "./commands/dev.js";
 import * as projectCmd from "./commands/project.js";
 import * as previewCmd from "./commands/preview.js";
 import * as cpCmd from "./commands/cp.js";
@@ -129,6 +130,7 @@ export function buildProgram(handlers: Partial<Handlers> = {}): Command {
   volumeCmd.register(program);
   portLinkCmd.register(program);
   stackCmd.register(program);
+  devCmd.register(program);
   projectCmd.register(program);
   previewCmd.register(program);
   cpCmd.register(program);

@@ -6,6 +6,7 @@ import { action } from "../action.js";
 import { F_FLAG, F_HELP, P_FLAG, P_HELP, collect } from "./stack-flags.js";
 import { registerStackRun } from "./stack-run.js";
 import { registerStackLinks } from "./stack-links.js";
+import { eventLines, type StackEvent } from "./stack-up.js";
 
 /** -p and -f given after the subcommand; they add to (-f) or override (-p) those before it. */
 export interface SubFlags {
@@ -23,23 +24,12 @@ export interface StackContext {
   dev(over: SubFlags, bind: boolean): Promise<DevcontainerPlan | undefined>;
 }
 
-interface StackEvent {
-  kind: string;
-  name: string;
-  status: string;
-  service?: string;
-  error?: string;
-}
 
 async function deps() {
   const [{ connect }, { write }, { CliError }] = await Promise.all([import("../client.js"), import("../output.js"), import("../errors.js")]);
   return { s: connect(), write, CliError };
 }
 
-/** Compose's progress lines: ` Container shop-db-1  Started`. */
-function eventLines(events: StackEvent[]): string {
-  return events.map((e) => ` ${e.kind} ${e.name}  ${e.status}${e.error ? `: ${e.error}` : ""}\n`).join("");
-}
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -84,36 +74,13 @@ export function registerStackOps(stack: Command, ctx: StackContext): void {
     .argument("[services...]", "only these services (and what they depend on)")
     .action(
       action("other", async (services: string[], opts: { detach?: boolean; build?: boolean; projectName?: string; file: string[] }) => {
-        let dev = await ctx.dev(opts, true);
-        let project = dev?.project ?? (await ctx.load(services, opts));
+        const dev = await ctx.dev(opts, true);
+        const project = dev?.project ?? (await ctx.load(services, opts));
         for (const w of project.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
-        await (await import("./stack-build.js")).prepareBuilds(project, services, !!opts.build);
-        const { s, write, CliError } = await deps();
-        let runId: string;
-        try {
-          ({ runId } = await s.api.stack.up.mutate({ name: project.name, project, services, follow: true }));
-        } catch (err) {
-          const { bindRefused } = await import("./stack-dev.js");
-          if (!dev || !bindRefused(err, dev)) throw err;
-          // A member without a granted path: the folder is copied into the dev container instead of bind-mounted.
-          dev = (await ctx.dev(opts, false))!;
-          project = dev.project;
-          process.stderr.write(`note: ${dev.folder} is copied into ${dev.workspaceFolder}, not bind-mounted: a bind of a host path needs the site admin, or a path the team was allowed (berth team allow-path); changes in the container stay there\n`);
-          ({ runId } = await s.api.stack.up.mutate({ name: project.name, project, services, follow: true }));
-        }
-        // The worker converges; its lines are printed as they come, as Compose prints them.
-        const seen: StackEvent[] = [];
-        let cursor: string | undefined;
-        for (;;) {
-          const p = await s.api.stack.progress.query({ name: project.name, runId, ...(cursor ? { cursor } : {}) });
-          seen.push(...p.events);
-          await write(process.stderr, eventLines(p.events));
-          cursor = p.cursor;
-          if (p.end && !p.end.ok) throw new CliError("PRECONDITION_FAILED", p.end.message);
-          // The server holds each read until a line comes (or 2 s): no pause between reads.
-          if (p.end) break;
-        }
-        if (dev) await (await import("./stack-dev.js")).afterDevUp(dev, seen);
+        const { upAndFollow } = await import("./stack-up.js");
+        const up = await upAndFollow(project, services, { build: !!opts.build, dev });
+        if (up.dev) await (await import("./stack-dev.js")).afterDevUp(up.dev, up.events);
+        const { s } = await deps();
         if (opts.detach) return;
         // Attached: follow every service's output (Ctrl-C leaves the stack running; `stack down` ends it).
         const rows = (await s.api.stack.ps.query({ name: project.name })) ;

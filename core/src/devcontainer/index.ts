@@ -1,2 +1,7 @@
-export { loadDevcontainer, findDevcontainer, DEVCONTAINER_FILES, type DevcontainerPlan, type LifecycleCommand } from "./load.js";
+export { loadDevcontainer, findDevcontainer, DEVCONTAINER_FILES, type DevcontainerPlan } from "./load.js";
 export { parseJsonc } from "./jsonc.js";
+export { LIFECYCLE_HOOKS, lifecycleSteps, type LifecycleCommand, type LifecycleHook, type LifecycleStep } from "./lifecycle.js";
+export { featureUses, readFeatureMetadata, featureEnvFile, featuresDockerfile, optionVariable, type FeatureUse, type FeatureSource, type FeatureMetadata } from "./features.js";
+export type { ForwardedPort } from "./ports.js";
+export { mergedConfiguration } from "./merged.js";
+export { resolveRemoteEnv } from "./variables.js";

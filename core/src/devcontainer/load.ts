@@ -4,6 +4,10 @@ import { InvalidArgument } from "../errors.js";
 import { loadCompose } from "../compose/load.js";
 import type { ComposeProject, ComposeWarning } from "../compose/model.js";
 import { parseJsonc } from "./jsonc.js";
+import { featureUses, type FeatureUse } from "./features.js";
+import { LIFECYCLE_HOOKS, lifecycleSteps, type LifecycleHook, type LifecycleStep } from "./lifecycle.js";
+import { forwardedPorts, type ForwardedPort } from "./ports.js";
+import { CONTAINER_ENV, escapeDollars, substituteContainer, substituteLocal } from "./variables.js";
 
 /** Where the Dev Containers spec looks for the file, in its order. */
 export const DEVCONTAINER_FILES = [".devcontainer/devcontainer.json", ".devcontainer.json"];
@@ -19,7 +23,14 @@ const SUPPORTED = new Set([
   "containerEnv",
   "remoteEnv",
   "mounts",
+  "onCreateCommand",
+  "updateContentCommand",
   "postCreateCommand",
+  "postStartCommand",
+  "postAttachCommand",
+  "portsAttributes",
+  "features",
+  "customizations",
   "workspaceFolder",
   "dockerComposeFile",
   "service",
@@ -29,9 +40,6 @@ const SUPPORTED = new Set([
   "remoteUser",
   "$schema",
 ]);
-
-/** A lifecycle command as the spec writes it: a shell string, an argv, or named commands run in parallel. */
-export type LifecycleCommand = string | string[] | Record<string, string | string[]>;
 
 export interface DevcontainerPlan {
   project: ComposeProject;
@@ -45,10 +53,23 @@ export interface DevcontainerPlan {
   folder: string;
   /** Whether the plan bind-mounts the folder (else the caller copies it in after create). */
   bound: boolean;
-  postCreateCommand?: LifecycleCommand;
-  /** remoteEnv: the environment of the lifecycle command (and of the container, where Berth has no separate remote process). */
+  /**
+   * Whether the folder goes into the dev container at all: not for a compose service with no
+   * workspaceFolder (the reference leaves the workspace to the compose file, and works in /).
+   */
+  withWorkspace: boolean;
+  /** Each lifecycle hook's commands: groups run one after another (features' first), a group's processes in parallel. */
+  lifecycle: Record<LifecycleHook, LifecycleStep[][]>;
+  /** remoteEnv: the environment of the lifecycle commands and `dev exec` (and of the container, where Berth has no separate remote process). */
   remoteEnv: Record<string, string>;
   remoteUser?: string;
+  containerUser?: string;
+  /** The features to install over the dev container's image, in the order written. */
+  features: FeatureUse[];
+  /** forwardPorts of the dev container (numbers), with their label and visibility. */
+  ports: ForwardedPort[];
+  /** What Berth read, in the spec's keys (variables substituted, paths as written): `berth dev read-configuration`. */
+  configuration: Record<string, unknown>;
 }
 
 /** The devcontainer.json of this folder, if it has one. */
@@ -97,17 +118,30 @@ export function loadDevcontainer(o: { folder: string; env: Record<string, string
   const dir = path.dirname(found);
   const parsed = parseJsonc(fs.readFileSync(found, "utf8"), file);
   if (!isRecord(parsed)) throw new InvalidArgument(`${file}: devcontainer.json is an object`);
-  const raw = parsed;
+  // Variables as the reference CLI substitutes them on reading; ${containerWorkspaceFolder} once that is known.
+  let raw = substituteLocal(parsed, { env: o.env, folder: o.folder });
   const warnings: ComposeWarning[] = [];
   for (const key of Object.keys(raw)) if (!SUPPORTED.has(key)) warnings.push({ where: file, key, message: `${key} is not supported by Berth and is ignored` });
 
-  const workspaceFolder = typeof raw.workspaceFolder === "string" ? raw.workspaceFolder : `/workspaces/${path.basename(o.folder)}`;
-  const environment = { ...strings(raw.containerEnv, `${file}: containerEnv`), ...strings(raw.remoteEnv, `${file}: remoteEnv`) };
+  const compose = raw.dockerComposeFile !== undefined;
+  // The reference's defaults: /workspaces/<folder> for an image or build, / for a compose service.
+  const workspaceFolder = typeof raw.workspaceFolder === "string" ? raw.workspaceFolder : compose ? "/" : `/workspaces/${path.basename(o.folder)}`;
+  raw = substituteContainer(raw, workspaceFolder);
+  const withWorkspace = !compose || typeof raw.workspaceFolder === "string";
+  const lifecycle = Object.fromEntries(LIFECYCLE_HOOKS.map((h) => [h, [lifecycleSteps(h, raw[h], file)].filter((g) => g.length)])) as Record<LifecycleHook, LifecycleStep[][]>;
+  const features = featureUses(raw.features, dir, file);
+  const customizations = isRecord(raw.customizations) ? raw.customizations : {};
+  // remoteEnv joins the container's environment, except what names the container's own (${containerEnv:…}): that is resolved at each exec.
+  const environment = { ...strings(raw.containerEnv, `${file}: containerEnv`), ...Object.fromEntries(Object.entries(strings(raw.remoteEnv, `${file}: remoteEnv`)).filter(([, v]) => !CONTAINER_ENV.test(v))) };
   const volumes: unknown[] = (Array.isArray(raw.mounts) ? raw.mounts : raw.mounts === undefined ? [] : [raw.mounts]).map((m, i) => mount(m, `${file}: mounts[${i}]`));
-  if (o.bindWorkspace) volumes.push({ type: "bind", source: o.folder, target: workspaceFolder });
+  if (o.bindWorkspace && withWorkspace) volumes.push({ type: "bind", source: o.folder, target: workspaceFolder });
   const named = Object.fromEntries(volumes.flatMap((v) => ((v as { type: string; source?: string }).type === "volume" && (v as { source?: string }).source ? [[(v as { source: string }).source, {}]] : [])));
+  const numbers: number[] = [];
   const expose = (Array.isArray(raw.forwardPorts) ? raw.forwardPorts : []).flatMap((p, i) => {
-    if (typeof p === "number") return [String(p)];
+    if (typeof p === "number" && Number.isInteger(p) && p > 0 && p < 65536) {
+      numbers.push(p);
+      return [String(p)];
+    }
     // "service:port" forwards another service's port: in a compose stack that port is already that service's own link.
     if (typeof p === "string" && /^[\w.-]+:\d+$/.test(p)) {
       warnings.push({ where: file, key: `forwardPorts[${i}]`, message: `forwardPorts "${p}" is not forwarded: the service's port has its own port link (berth port-link ls)` });
@@ -115,9 +149,10 @@ export function loadDevcontainer(o: { folder: string; env: Record<string, string
     }
     throw new InvalidArgument(`${file}: forwardPorts[${i}]: ${JSON.stringify(p)} is not a port: use a number or "service:port"`);
   });
+  const ports = forwardedPorts(numbers, raw.portsAttributes, customizations.berth, file);
 
   let service: string;
-  if (raw.dockerComposeFile !== undefined) {
+  if (compose) {
     // A compose stack: the files as Compose reads them, with the dev container's settings over `service`'s own.
     if (typeof raw.service !== "string") throw new InvalidArgument(`${file}: dockerComposeFile needs "service": the compose service that is the dev container`);
     service = raw.service;
@@ -166,22 +201,26 @@ export function loadDevcontainer(o: { folder: string; env: Record<string, string
     env: o.env,
     // Named as Compose names a stack: -p, else the folder's name.
     ...(o.projectName ? { projectName: o.projectName } : {}),
-    inline: { file: found, text: JSON.stringify(doc, null, 2), dir: o.folder },
+    // The values are devcontainer.json's, already substituted: nothing in them is Compose's to interpolate.
+    inline: { file: found, text: JSON.stringify(escapeDollars(doc), null, 2), dir: o.folder },
   });
   project.warnings.push(...warnings);
   return plan(project);
 
   function plan(project: ComposeProject): DevcontainerPlan {
-    return {
-      project,
-      service,
-      file,
-      workspaceFolder,
-      folder: o.folder,
-      bound: o.bindWorkspace,
-      ...(raw.postCreateCommand !== undefined ? { postCreateCommand: raw.postCreateCommand as LifecycleCommand } : {}),
-      remoteEnv: strings(raw.remoteEnv, `${file}: remoteEnv`),
+    const remoteEnv = strings(raw.remoteEnv, `${file}: remoteEnv`);
+    const users = {
       ...(typeof raw.remoteUser === "string" ? { remoteUser: raw.remoteUser } : {}),
+      ...(typeof raw.containerUser === "string" ? { containerUser: raw.containerUser } : {}),
     };
+    const svc = project.services[service]!;
+    // Berth's reading in the spec's own keys (variables substituted), for comparison with the reference CLI's:
+    // the keys it reads as written, and the build as Berth resolved it.
+    const configuration: Record<string, unknown> = Object.fromEntries(Object.entries(raw).filter(([k]) => SUPPORTED.has(k) && k !== "$schema"));
+    if (svc.build && !compose) {
+      const { context, dockerfile, args, target } = svc.build;
+      configuration.build = { dockerfile: path.relative(dir, path.resolve(context, dockerfile)), context: path.relative(dir, context) || ".", ...(Object.keys(args).length ? { args } : {}), ...(target ? { target } : {}) };
+    }
+    return { project, service, file, workspaceFolder, folder: o.folder, bound: o.bindWorkspace && withWorkspace, withWorkspace, lifecycle, remoteEnv, ...users, features, ports, configuration };
   }
 }

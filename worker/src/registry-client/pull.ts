@@ -55,6 +55,18 @@ const LAYER_TYPES = new Set([
   "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
 ]);
 
+/**
+ * A Dev Container Feature as published (containers.dev/implementors/features-distribution): an
+ * artifact whose one layer is a plain tar of the feature's folder, with an empty config. Pulled as
+ * an image of that one layer (config made here), so a build can copy the feature from it.
+ */
+export const FEATURE_TYPES = { config: "application/vnd.devcontainers", layer: "application/vnd.devcontainers.layer.v1+tar" } as const;
+
+function featureConfig(layers: Descriptor[]): Buffer {
+  // An uncompressed layer's diff_id is its own digest.
+  return Buffer.from(JSON.stringify({ architecture: ociArch(), os: "linux", config: {}, rootfs: { type: "layers", diff_ids: layers.map((l) => l.digest) }, history: [{ created_by: "devcontainer feature" }] }));
+}
+
 /** Node's arch as OCI names it. */
 export function ociArch(arch: string = process.arch): string {
   return ({ x64: "amd64", ia32: "386", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" } as Record<string, string>)[arch] ?? arch;
@@ -92,13 +104,16 @@ export async function pullImage(d: PullDeps, client: RegistryClient, src: PullSo
     }
     const manifest = JSON.parse(m.bytes.toString("utf8")) as Manifest;
     if (!manifest.config?.digest || !Array.isArray(manifest.layers)) throw new InvalidArgument(`${src.registry}/${repo}: the manifest has no config or layers`);
+    const feature = manifest.config.mediaType === FEATURE_TYPES.config && manifest.layers.length > 0 && manifest.layers.every((l) => l.mediaType === FEATURE_TYPES.layer);
     for (const l of manifest.layers) {
-      if (!LAYER_TYPES.has(l.mediaType as never)) throw new InvalidArgument(`${src.registry}/${repo}: unsupported layer type "${l.mediaType}"`);
+      if (!feature && !LAYER_TYPES.has(l.mediaType as never)) throw new InvalidArgument(`${src.registry}/${repo}: unsupported layer type "${l.mediaType}"`);
     }
 
     return await storeLock.shared(async () => {
       // The config: small, read whole, verified.
-      const configBytes = (await d.blobs.has(manifest.config.digest))
+      const configBytes = feature
+        ? featureConfig(manifest.layers)
+        : (await d.blobs.has(manifest.config.digest))
         ? await d.blobs.read(manifest.config.digest)
         : await client.retry(`config ${manifest.config.digest}`, async () => {
             const chunks: Buffer[] = [];
@@ -106,7 +121,7 @@ export async function pullImage(d: PullDeps, client: RegistryClient, src: PullSo
             return Buffer.concat(chunks);
           });
       const got = sha256(configBytes);
-      if (got !== manifest.config.digest) throw new InvalidArgument(`${src.registry}/${repo}: config digest mismatch: expected ${manifest.config.digest}, got ${got}`);
+      if (!feature && got !== manifest.config.digest) throw new InvalidArgument(`${src.registry}/${repo}: config digest mismatch: expected ${manifest.config.digest}, got ${got}`);
       const config = JSON.parse(configBytes.toString("utf8")) as ImageConfig;
       const diffIds = config.rootfs?.diff_ids;
       if (!Array.isArray(diffIds) || diffIds.length !== manifest.layers.length) {
@@ -159,7 +174,7 @@ export async function pullImage(d: PullDeps, client: RegistryClient, src: PullSo
         // Everything verified: blobs first, then rows and the tag.
         for (const p of pending) await p.commit();
         pending.length = 0;
-        const verbatim = m.mediaType === MANIFEST_TYPES.ociManifest && layers.every((l, i) => l.digest === manifest.layers[i]!.digest);
+        const verbatim = !feature && m.mediaType === MANIFEST_TYPES.ociManifest && layers.every((l, i) => l.digest === manifest.layers[i]!.digest);
         const { id } = await writeImage(d.db, d.blobs, { config: configBytes, layers, tags: localRef ? [localRef] : [], teamId: d.teamId, siteAdmin: d.siteAdmin, ...(verbatim ? { manifest: m.bytes } : {}) });
         progress({ id: "", status: `Digest: ${topDigest}` });
         progress({ id: "", status: `Status: Downloaded newer image for ${localRef ?? `${src.registry}/${repo}@${topDigest}`}` });
