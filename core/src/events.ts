@@ -33,6 +33,14 @@ export const EVENT_TYPES = [
   "network.disconnect",
   /** A project's branch was pushed (or deleted) and handed to the preview engine; attributes: name, branch, sha, state, url. */
   "project.push",
+  /** An environment was made, changed (settings) or removed; attributes: project, env, by. */
+  "environment.create",
+  "environment.update",
+  "environment.destroy",
+  /** An environment's config changed (a new config version); attributes: project, env, keys, version (never a value). */
+  "environment.config",
+  /** A release was written (a push, a promotion, a rollback, a config change); attributes: name (project), env, number, reason, sha, source, by. */
+  "release.create",
 ] as const;
 
 export const ContainerEvent = z.object({
