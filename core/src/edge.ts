@@ -131,7 +131,10 @@ export const EdgeUpstream = z.object({ containerId: z.string().min(1), port: z.n
 export type EdgeUpstream = z.infer<typeof EdgeUpstream>;
 
 export const NamedRoute = z.object({
+  /** The first of `upstreams` (what a route written before `upstreams` existed has alone). */
   upstream: EdgeUpstream,
+  /** Every replica the route balances across (absent: `upstream` only). */
+  upstreams: z.array(EdgeUpstream).min(1).optional(),
   teamId: z.string().min(1),
   /** What visibility and capability links key on: stable across deploys (the stack service's link). */
   linkId: z.string().min(1),
@@ -142,6 +145,9 @@ export const NamedRoute = z.object({
   since: z.string(),
 });
 export type NamedRoute = z.infer<typeof NamedRoute>;
+
+/** The upstreams a named route balances across. */
+export const namedRouteUpstreams = (r: NamedRoute): EdgeUpstream[] => r.upstreams ?? [r.upstream];
 
 export const EdgeRoutesFile = z.object({ generation: z.number().int().min(0), routes: z.record(z.string(), NamedRoute) });
 export type EdgeRoutesFile = z.infer<typeof EdgeRoutesFile>;

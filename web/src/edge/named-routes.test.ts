@@ -19,7 +19,7 @@ afterEach(() => tables.splice(0).forEach((t) => t.stop()));
 async function edge(): Promise<{ home: string; table: RouteTable; inflight: Inflight }> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "named-routes-"));
   fs.mkdirSync(path.join(home, "network"));
-  const endpoints = { a: { containerId: "old", ip: "10.0.0.2" }, b: { containerId: "new", ip: "10.0.0.3" } };
+  const endpoints = { a: { containerId: "old", ip: "10.0.0.2" }, b: { containerId: "new", ip: "10.0.0.3" }, c: { containerId: "new2", ip: "10.0.0.4" }, d: { containerId: "old2", ip: "10.0.0.5" } };
   fs.writeFileSync(path.join(home, "network", "networks.json"), JSON.stringify({ networks: [{ endpoints }] }));
   const db = { container: { findMany: async () => [] } } as unknown as PrismaClient;
   const inflight = new Inflight();
@@ -67,5 +67,25 @@ describe("named routes", () => {
     table.stop();
     const lone = fs.mkdtempSync(path.join(os.tmpdir(), "named-routes-"));
     expect(await switchNamedRoute(lone, NAME, route("x"), { old: "y" })).toEqual({ served: false, drained: false });
+  });
+
+  it("balances across every upstream of a route, and a switch waits for each old one to drain", async () => {
+    const { home, table, inflight } = await edge();
+    const many = (ids: string[]): NamedRoute => ({ ...route(ids[0]!), upstreams: ids.map((containerId) => ({ containerId, port: 8080 })) });
+    await switchNamedRoute(home, NAME, many(["old", "old2"]), { old: "old" });
+    const seen = new Set(Array.from({ length: 4 }, () => table.find(key)?.containerId));
+    expect([...seen].sort()).toEqual(["old", "old2"]);
+    const releases = [inflight.acquire("old"), inflight.acquire("old2")];
+    let settled = false;
+    const switching = switchNamedRoute(home, NAME, many(["new", "new2"]), { old: ["old", "old2"], drainMs: 10_000 }).finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(new Set(Array.from({ length: 4 }, () => table.find(key)?.containerId))).toEqual(new Set(["new", "new2"]));
+    releases[0]!();
+    await new Promise((r) => setTimeout(r, 200));
+    // One old replica still has a request: the switch is not done.
+    expect(settled).toBe(false);
+    expect((await readServed(home))?.draining).toEqual({ old2: 1 });
+    releases[1]!();
+    expect(await switching).toEqual({ served: true, drained: true });
   });
 });

@@ -111,22 +111,23 @@ export interface SwitchOutcome {
 
 /**
  * Points `name` at `route` (null: removes it), then waits until the edge serves the change and
- * `old` (the previous upstream's container id) has no request left in flight, so the caller can
- * remove it without failing a request. With no live edge there is nothing to wait for.
+ * `old` (the previous upstreams' container ids) have no request left in flight, so the caller can
+ * remove them without failing a request. With no live edge there is nothing to wait for.
  */
-export async function switchNamedRoute(home: string, name: string, route: NamedRoute | null, o: { old?: string; confirmMs?: number; drainMs?: number } = {}): Promise<SwitchOutcome> {
+export async function switchNamedRoute(home: string, name: string, route: NamedRoute | null, o: { old?: string | string[]; confirmMs?: number; drainMs?: number } = {}): Promise<SwitchOutcome> {
+  const olds = typeof o.old === "string" ? [o.old] : (o.old ?? []);
   const generation = await setNamedRoute(home, name, route);
   const confirmUntil = Date.now() + (o.confirmMs ?? 5_000);
   let served: EdgeServedFile | null = null;
   for (;;) {
     served = await readServed(home);
     if (served && served.generation >= generation) break;
-    if (!served || !alive(served.pid) || Date.now() > confirmUntil) return { served: false, drained: !o.old };
+    if (!served || !alive(served.pid) || Date.now() > confirmUntil) return { served: false, drained: !olds.length };
     await sleep(10);
   }
-  if (!o.old) return { served: true, drained: true };
+  if (!olds.length) return { served: true, drained: true };
   const drainUntil = Date.now() + (o.drainMs ?? 30_000);
-  while (served && served.generation >= generation && (served.draining[o.old] ?? 0) > 0) {
+  while (served && served.generation >= generation && olds.some((id) => (served!.draining[id] ?? 0) > 0)) {
     if (Date.now() > drainUntil) return { served: true, drained: false };
     await sleep(20);
     served = await readServed(home);

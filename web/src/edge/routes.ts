@@ -1,7 +1,7 @@
 import fsSync from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { edgeRoutesPath, edgeServedPath, edgeRouteKeyString, type EdgeRouteKey, type EdgeServedFile, type Logger, type NamedRoute } from "@berth/core";
+import { edgeRoutesPath, edgeServedPath, edgeRouteKeyString, namedRouteUpstreams, type EdgeRouteKey, type EdgeServedFile, type Logger, type NamedRoute } from "@berth/core";
 import type { PrismaClient } from "@berth/core/db";
 import type { Inflight } from "./inflight.js";
 import { readRoutesFile, writeJsonAtomic } from "./named-routes.js";
@@ -36,6 +36,8 @@ export class RouteTable {
   private ips = new Map<string, string>();
   private named = new Map<string, NamedRoute>();
   private generation = -1;
+  /** Round-robin position per named route with several upstreams. */
+  private turn = 0;
   /** Upstreams a switch took out of the named table, until their last request ends. */
   private draining = new Set<string>();
   private refreshing: Promise<void> | null = null;
@@ -152,10 +154,11 @@ export class RouteTable {
     }
     if (file.generation === this.generation) return;
     const next = new Map(Object.entries(file.routes));
-    // A new upstream's address must be known before traffic moves to it.
-    if ([...next.values()].some((r) => !this.ips.has(r.upstream.containerId))) await this.loadIps();
-    const now = new Set([...next.values()].map((r) => r.upstream.containerId));
-    for (const r of this.named.values()) if (!now.has(r.upstream.containerId)) this.draining.add(r.upstream.containerId);
+    // A new upstream's address must be known before traffic moves to it, and one started again
+    // (a rollback to stopped replicas) may have a new one: read them on every change.
+    await this.loadIps();
+    const now = new Set([...next.values()].flatMap((r) => namedRouteUpstreams(r).map((u) => u.containerId)));
+    for (const r of this.named.values()) for (const u of namedRouteUpstreams(r)) if (!now.has(u.containerId)) this.draining.add(u.containerId);
     for (const id of now) this.draining.delete(id);
     // The swap: one assignment, so a request sees the old table or the new one.
     this.named = next;
@@ -189,8 +192,11 @@ export class RouteTable {
     }
   }
 
-  /** The route for a key from the table as it is now (no I/O: a switch is seen at once). */
-  find(key: EdgeRouteKey): EdgeRoute | null {
+  /**
+   * The route for a key from the table as it is now (no I/O: a switch is seen at once); a named
+   * route with several upstreams gives the next one in turn (`pick` false: the first, taking no turn).
+   */
+  find(key: EdgeRouteKey, pick = true): EdgeRoute | null {
     let id: string | undefined;
     let port: number;
     if (key.kind === "container") [id, port] = [this.containers.get(containerKey(key.team, key.container)), key.port];
@@ -198,7 +204,10 @@ export class RouteTable {
     else {
       const r = this.named.get(edgeRouteKeyString(key));
       if (!r) return null;
-      [id, port] = [r.upstream.containerId, r.upstream.port];
+      // Several replicas: each request to the next one with a known address.
+      const ups = namedRouteUpstreams(r).filter((u) => this.ips.has(u.containerId));
+      const u = ups.length > 1 && pick ? ups[this.turn++ % ups.length]! : (ups[0] ?? r.upstream);
+      [id, port] = [u.containerId, u.port];
     }
     const ip = id && this.ips.get(id);
     return id && ip ? { containerId: id, ip, port } : null;
@@ -208,7 +217,7 @@ export class RouteTable {
   async lookup(keys: EdgeRouteKey[]): Promise<{ key: EdgeRouteKey; route: EdgeRoute } | null> {
     const first = () => {
       for (const key of keys) {
-        const route = this.find(key);
+        const route = this.find(key, false);
         if (route) return { key, route };
       }
       return null;

@@ -15,9 +15,8 @@ import { switchNamedRoute } from "../../edge/named-routes.js";
 import { buildService, inside } from "./build.js";
 import { PREVIEW_LABEL } from "./labels.js";
 import { branchSlug, previewImageTag, previewStackName, projectSlug } from "./names.js";
-import { untilAnswers } from "./ready.js";
+import { runRelease, untilAnswers, WEB_PORT_LABEL } from "../deploys/index.js";
 import { seedVolumes } from "./data.js";
-import { runRelease } from "./release.js";
 import { readSource, type PreviewSource } from "./source.js";
 
 export interface PreviewDeps {
@@ -114,6 +113,9 @@ function previewProject(src: PreviewSource, names: ReturnType<typeof previewName
     svc.ports = [];
     svc.labels = { ...svc.labels, [PREVIEW_LABEL.project]: names.project, [PREVIEW_LABEL.branch]: branch };
   }
+  // Names the web service and its port in the project itself: a release made from it deploys the same.
+  const web = project.services[src.web.service]!;
+  web.labels = { ...web.labels, [WEB_PORT_LABEL]: String(src.web.port) };
   return project;
 }
 

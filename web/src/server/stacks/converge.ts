@@ -89,9 +89,18 @@ export interface UpRequest {
    * do the old ones go. When `ready` throws, the new container goes and the old ones stay.
    */
   startFirst?: Record<string, StartFirst>;
+  /**
+   * Services whose replicas are replaced all at once, start-first (environment releases): every
+   * new replica starts beside the old ones, `ready` gets them all and the old ones (it checks
+   * health and moves traffic to all new replicas in one switch), and then the old ones go, but
+   * for those `ready` says to retain (kept stopped, to roll back to). When `ready` throws, the
+   * new replicas go and the old ones stay.
+   */
+  startFirstAll?: Record<string, StartFirstAll>;
 }
 
 export type StartFirst = (keep: StackContainer, replaced: StackContainer[]) => Promise<void>;
+export type StartFirstAll = (keep: StackContainer[], replaced: StackContainer[]) => Promise<{ retain?: string[] } | void>;
 
 /** One replica of a start-first service: reuse the matching container or start a new one beside the others, ask `ready`, then retire the rest. */
 async function replaceStartFirst(s: Services, actor: Actor, name: string, reqN: RunRequest & { name: string }, n: number, hash: string, olds: StackContainer[], ready: StartFirst, emit: (e: StackEvent) => void): Promise<StackContainer> {
@@ -129,6 +138,46 @@ async function replaceStartFirst(s: Services, actor: Actor, name: string, reqN: 
     emit({ kind: "Container", name: c.row.name, status: "Removed", service: name });
   }
   return keep;
+}
+
+/** Every replica of a start-first-all service: reuse the matching containers or start new ones beside the others, ask `ready`, then retire the old. */
+async function replaceAllStartFirst(s: Services, actor: Actor, name: string, reqs: (RunRequest & { name: string })[], hash: string, olds: StackContainer[], ready: StartFirstAll, emit: (e: StackEvent) => void): Promise<StackContainer[]> {
+  const teamId = actor.team.id;
+  const keeps: StackContainer[] = [];
+  const made: string[] = [];
+  try {
+    for (const reqN of reqs) {
+      const n = Number(reqN.options?.labels?.[LABEL.number]);
+      const mine = olds.filter((c) => c.number === n && c.hash === hash);
+      let keep = mine.find((c) => c.row.state === "running") ?? mine[0];
+      if (keep && keep.row.state !== "running") {
+        await startContainer(s, teamId, keep.row.id);
+        await untilStarted(s, keep.row.id, name);
+        emit({ kind: "Container", name: keep.row.name, status: "Started", service: name });
+      } else if (keep) emit({ kind: "Container", name: keep.row.name, status: "Running", service: name });
+      if (!keep) {
+        const fresh = await runContainer(s, actor, { ...reqN, name: `${reqN.name}-${hash.slice(0, 8)}` });
+        made.push(fresh.id);
+        emit({ kind: "Container", name: fresh.name, status: olds.length ? "Recreated" : "Created", service: name });
+        await untilStarted(s, fresh.id, name);
+        emit({ kind: "Container", name: fresh.name, status: "Started", service: name });
+        keep = { row: await s.db.container.findUniqueOrThrow({ where: { id: fresh.id } }), service: name, number: n, hash };
+      }
+      keeps.push(keep);
+    }
+    const replaced = olds.filter((c) => !keeps.includes(c));
+    const out = await ready(keeps, replaced);
+    const retain = new Set(out?.retain ?? []);
+    for (const c of replaced) {
+      if (retain.has(c.row.id)) continue;
+      await removeContainer(s, teamId, c.row.id, true);
+      emit({ kind: "Container", name: c.row.name, status: "Removed", service: name });
+    }
+    return keeps;
+  } catch (err) {
+    for (const id of made) await removeContainer(s, teamId, id, true).catch(() => {});
+    throw err;
+  }
 }
 
 /**
@@ -189,6 +238,13 @@ export async function converge(s: Services, actor: Actor, req: UpRequest, emit: 
       }
       await recordService(s, req.stackId, name, hash, "converging", null);
       const mine = existing.filter((c) => c.service === name);
+      const all = req.startFirstAll?.[name];
+      if (all) {
+        started.set(name, await replaceAllStartFirst(s, actor, name, plans.get(name)!, hash, mine, all, emit));
+        await recordService(s, req.stackId, name, hash, "running", null);
+        existing = existing.filter((c) => c.service !== name);
+        continue;
+      }
       // Replicas beyond the wanted count go first (highest numbers), as Compose scales down.
       for (const c of mine.filter((c) => c.number > svc.replicas)) {
         await removeContainer(s, teamId, c.row.id, true);

@@ -8,7 +8,7 @@ import { teardown, type StackEvent } from "./teardown.js";
 import { stackContainers, type StackContainer } from "./containers.js";
 import { thawStack } from "./freeze.js";
 import { PROGRESS_WAIT_MS, admitUp, enqueueConverge, runProgress, waitRun, type RunProgress } from "./run.js";
-import { converge, type StartFirst } from "./converge.js";
+import { converge, type StartFirst, type StartFirstAll } from "./converge.js";
 
 /** Docker's words for a stack that is not there (another team's answers the same). */
 export const noSuchStack = (name: string) => `no such stack: ${name} (run \`berth stack ls\` to see your team's stacks)`;
@@ -75,14 +75,14 @@ export async function stackProgress(s: Services, teamId: string, name: string, r
  * web between the new container's start and the old one's removal. Temporary duplication: see the
  * top of converge.ts. The returned runId names no worker run (it cannot be followed).
  */
-export async function stackUpStartFirst(s: Services, actor: Actor, project: ComposeProject, opts: { startFirst: Record<string, StartFirst>; onEvent?: (e: StackEvent) => void }): Promise<UpResult> {
+export async function stackUpStartFirst(s: Services, actor: Actor, project: ComposeProject, opts: { startFirst?: Record<string, StartFirst>; startFirstAll?: Record<string, StartFirstAll>; onEvent?: (e: StackEvent) => void }): Promise<UpResult> {
   await admitUp(s, actor, project, []);
   const row = await recordDesired(s, actor, project);
   await thawStack(s, row);
   const events: StackEvent[] = [];
   return serialised(row.id, async () => {
     try {
-      await converge(s, actor, { stackId: row.id, project, services: [], startFirst: opts.startFirst }, (e) => {
+      await converge(s, actor, { stackId: row.id, project, services: [], ...(opts.startFirst ? { startFirst: opts.startFirst } : {}), ...(opts.startFirstAll ? { startFirstAll: opts.startFirstAll } : {}) }, (e) => {
         events.push(e);
         opts.onEvent?.(e);
       });

@@ -7,7 +7,7 @@ import type { Services } from "../services.js";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The container's address on its first network, from the network service's store (as the edge reads it). */
-async function addressOf(home: string, containerId: string): Promise<string | undefined> {
+export async function addressOf(home: string, containerId: string): Promise<string | undefined> {
   try {
     const file = JSON.parse(await fs.readFile(path.join(home, "network", "networks.json"), "utf8")) as { networks?: { endpoints?: Record<string, { containerId: string; ip: string }> }[] };
     for (const n of file.networks ?? []) for (const e of Object.values(n.endpoints ?? {})) if (e.containerId === containerId) return e.ip;
@@ -17,13 +17,14 @@ async function addressOf(home: string, containerId: string): Promise<string | un
   return undefined;
 }
 
-function probe(ip: string, port: number, urlPath: string): Promise<number> {
+/** One GET of `urlPath` on the container's port: its status, or the network error (no answer in `timeoutMs`: "timeout"). */
+export function probeHttp(ip: string, port: number, urlPath: string, timeoutMs = 2_000): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: ip, port, path: urlPath, timeout: 2_000, headers: { "user-agent": "berth-preview-check" }, agent: false }, (res) => {
+    const req = http.get({ host: ip, port, path: urlPath, timeout: timeoutMs, headers: { "user-agent": "berth-health-check" }, agent: false }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
-    req.once("timeout", () => req.destroy(new Error("no answer in 2s")));
+    req.once("timeout", () => req.destroy(Object.assign(new Error(`no answer in ${timeoutMs}ms`), { code: "timeout" })));
     req.once("error", reject);
   });
 }
@@ -54,7 +55,7 @@ export async function untilAnswers(s: Services, home: string, containerId: strin
     const ip = await addressOf(home, containerId);
     if (ip) {
       try {
-        const status = await probe(ip, r.port, urlPath);
+        const status = await probeHttp(ip, r.port, urlPath);
         if (wanted(status)) return;
         last = `GET ${urlPath} answered ${status}${r.health?.status !== undefined ? ` (berth.yaml web.health.status wants ${r.health.status})` : ""}`;
       } catch (err) {

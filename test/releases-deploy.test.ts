@@ -1,0 +1,281 @@
+/**
+ * Deploying releases to an environment (issue 17), the way promote and rollback deploy them:
+ * deployRelease() on Release rows written here, for a two-service app (web from busybox's httpd,
+ * its page naming the release, its replica and the environment's config; api beside it). With 2
+ * replicas a new release replaces the old one while requests flow and none fails; a health check
+ * that fails, or a release command that exits 1, stops the deploy before traffic moves and the
+ * old release keeps serving; a health failure after the switch rolls back by itself.
+ */
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PrismaClient } from "@berth/core/db";
+import { ROOT, useInstance } from "./harness.js";
+
+const b = useInstance();
+
+type Deploy = typeof import("../web/src/server/releases/deploy.js");
+type Secrets = typeof import("../web/src/server/secrets/index.js");
+type ServicesMod = typeof import("../web/src/server/services.js");
+type Actor = import("../web/src/server/policy/index.js").Actor;
+let deploy: Deploy;
+let secrets: Secrets;
+let services: ReturnType<ServicesMod["createServices"]>;
+let db: PrismaClient;
+let work: string;
+let team: { id: string; name: string; personal: boolean };
+let actor: Actor;
+let projectId: string;
+let envId: string;
+const images: Record<string, string> = {};
+const lines: string[] = [];
+
+const HOST = () => `env--staging--shop--acme.localhost:${b.edgePort}`;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+
+/** GET through the edge on loopback with the environment's host name (an API token: the route is the team's). */
+function get(pathname = "/"): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port: b.edgePort, path: pathname, agent, headers: { host: HOST(), authorization: `Bearer ${b.token}` }, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d: string) => (body += d));
+      res.once("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.once("error", reject);
+    });
+    req.once("timeout", () => req.destroy(new Error("timeout")));
+    req.once("error", reject);
+  });
+}
+
+const inTeam = (args: string[]) => b.berth(["--team", "acme", ...args], { timeoutMs: 300_000 });
+
+/** Builds a web image whose page says `version`, with /health.txt unless `healthy` is false. */
+async function buildWeb(version: string, healthy = true): Promise<string> {
+  const dir = path.join(work, `web-${version}`);
+  fs.mkdirSync(path.join(dir, "www"), { recursive: true });
+  if (healthy) fs.writeFileSync(path.join(dir, "www/health.txt"), "ok\n");
+  fs.writeFileSync(
+    path.join(dir, "Dockerfile"),
+    `FROM busybox\nCOPY www /www\nENV VERSION=${version}\nEXPOSE 8080\nCMD ["sh", "-c", "echo \\"$VERSION $GREETING $(hostname)\\" > /www/index.html; exec httpd -f -p 8080 -h /www"]\n`,
+  );
+  const r = await inTeam(["build", "-q", "-t", `acme/shop/web:${version}`, dir]);
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+  return r.stdout.trim();
+}
+
+const HEALTH = { kind: "http", path: "/health.txt", status: 200, intervalMs: 200, timeoutMs: 2_000, retries: 2, startPeriodMs: 3_000 };
+
+/** The compose project a release records: web (labelled as the one taking traffic) and api. */
+function composeProject() {
+  const svc = (name: string, extra: object) => ({ name, ...extra });
+  return {
+    name: "shop",
+    workingDir: "/src",
+    services: {
+      web: svc("web", { image: "acme/shop/web:x", expose: ["8080"], labels: { "berth.web.port": "8080" }, dependsOn: { api: { condition: "service_started", required: true, restart: false } } }),
+      api: svc("api", { image: "acme/shop/api:x", command: ["sh", "-c", "mkdir -p /srv && echo api > /srv/index.html && exec httpd -f -p 9000 -h /srv"], expose: ["9000"] }),
+    },
+    networks: { default: { external: false, labels: {} } },
+    volumes: {},
+    warnings: [],
+  };
+}
+
+let nextNumber = 1;
+
+/** Writes a pending release of `web` (by digest) with the environment's config, as rel-api's promote does. */
+async function release(web: string, o: { releaseCommand?: string; health?: object } = {}): Promise<{ id: string; number: number }> {
+  const key = await secrets.loadSecretKey(b.home);
+  const config = { GREETING: { value: secrets.seal(key, `env:${envId}:GREETING`, "hello-staging"), secret: true } };
+  const number = nextNumber++;
+  const id = randomUUID();
+  await db.release.create({
+    data: {
+      id,
+      environmentId: envId,
+      number,
+      images: JSON.stringify({ web, api: images.api }),
+      project: JSON.stringify(composeProject()),
+      config: JSON.stringify(config),
+      configVersion: 1,
+      health: JSON.stringify(o.health ?? HEALTH),
+      releaseCommand: o.releaseCommand ?? null,
+      sha: `${number}`.repeat(40).slice(0, 40),
+      reason: `test v${number}`,
+      createdByName: "test",
+    },
+  });
+  return { id, number };
+}
+
+const run = (id: string) => deploy.deployRelease(services, id, { actor, onLine: (l) => { lines.push(l); if (process.env.DEPLOY_TRACE) console.log(new Date().toISOString(), l); } });
+
+async function webContainers() {
+  return db.container.findMany({ where: { teamId: team.id, name: { startsWith: "env--staging--shop-web-" } }, select: { id: true, name: true, state: true, imageId: true } });
+}
+
+beforeAll(async () => {
+  process.env.BERTH_HOME = b.home;
+  process.env.BERTH_EDGE_PORT = String(b.edgePort);
+  process.env.BERTH_PORT = String(b.port);
+  process.env.BERTH_LOG_LEVEL = "error";
+  process.env.REDIS_URL = `unix://${path.join(b.home, "redis", "redis.sock")}`;
+  delete process.env.DATABASE_URL;
+  const r = await b.berth(["team", "create", "acme"]);
+  expect(r.code, r.stderr).toBe(0);
+  deploy = (await import(path.join(ROOT, "web/dist/src/server/releases/deploy.js"))) as Deploy;
+  secrets = (await import(path.join(ROOT, "web/dist/src/server/secrets/index.js"))) as Secrets;
+  const servicesMod = (await import(path.join(ROOT, "web/dist/src/server/services.js"))) as ServicesMod;
+  const { createDb } = await import("@berth/core/db");
+  const { createLogger } = await import("@berth/core");
+  db = createDb(`file:${path.join(b.home, "berth.db")}`);
+  services = servicesMod.createServices({ db, redisUrl: process.env.REDIS_URL, log: createLogger("releases-deploy-test", "error") });
+  team = await db.team.findUniqueOrThrow({ where: { name: "acme" }, select: { id: true, name: true, personal: true } });
+  const admin = await db.user.findFirstOrThrow({ where: { isAdmin: true }, select: { id: true, name: true } });
+  actor = { userId: admin.id, userName: admin.name, siteAdmin: false, readOnly: false, team, role: "member" };
+  work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-releases-"));
+  projectId = randomUUID();
+  envId = randomUUID();
+  await db.project.create({ data: { id: projectId, teamId: team.id, name: "shop" } });
+  await db.environment.create({ data: { id: envId, projectId, name: "staging", position: 1, branch: "main", replicas: 2, watchSeconds: 0 } });
+  fs.mkdirSync(path.join(work, "api"));
+  fs.writeFileSync(path.join(work, "api/Dockerfile"), "FROM busybox\nLABEL app=api\n");
+  const api = await inTeam(["build", "-q", "-t", "acme/shop/api:1", path.join(work, "api")]);
+  expect(api.code, api.stderr).toBe(0);
+  images.api = api.stdout.trim();
+  images.v1 = await buildWeb("v1");
+  images.v2 = await buildWeb("v2");
+}, 600_000);
+
+afterAll(async () => {
+  agent.destroy();
+  await services?.queues.close();
+  services?.redis.disconnect();
+  await db?.$disconnect();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe("releases deploy", () => {
+  let live = 0;
+
+  it("deploys a release: 2 replicas by digest with the environment's config, behind the environment's URL", async () => {
+    const v1 = await release(images.v1!);
+    const out = await run(v1.id);
+    expect(out).toMatchObject({ number: v1.number, url: `http://${HOST()}/` });
+    expect(await out.watch).toBe("stable");
+    const page = await get();
+    expect(page.status).toBe(200);
+    expect(page.body).toMatch(/^v1 hello-staging /);
+    const webs = await webContainers();
+    expect(webs.map((c) => [c.state, c.imageId])).toEqual([
+      ["running", images.v1],
+      ["running", images.v1],
+    ]);
+    expect(await db.release.findUniqueOrThrow({ where: { id: v1.id } })).toMatchObject({ state: "live", error: null });
+    expect((await db.environment.findUniqueOrThrow({ where: { id: envId } })).liveRelease).toBe(v1.number);
+    live = v1.number;
+  }, 300_000);
+
+  it("replaces the release with 2 replicas while requests flow: none fails, and both new replicas serve", async () => {
+    const v2 = await release(images.v2!);
+    let done = false;
+    const deploying = run(v2.id).finally(() => (done = true));
+    const failures: string[] = [];
+    const seen = new Map<string, Set<string>>();
+    let n = 0;
+    // Two loops of requests while it deploys (bounded), then a few more after the switch.
+    const loop = async () => {
+      for (let after = 0; n < 20_000 && after < 40; n++) {
+        if (done) after++;
+        try {
+          const r = await get();
+          const [version, greeting, host] = r.body.trim().split(" ");
+          if (r.status !== 200 || greeting !== "hello-staging" || !host) failures.push(`${r.status} ${r.body.slice(0, 80)}`);
+          else seen.set(version!, (seen.get(version!) ?? new Set()).add(host));
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    await Promise.all([loop(), loop()]);
+    const out = await deploying;
+    expect(failures, `${failures.length} of ${n} requests failed: ${failures.slice(0, 5).join("; ")}`).toEqual([]);
+    expect(seen.get("v1")?.size ?? 0).toBeGreaterThan(0);
+    // The route balances across every new replica.
+    expect(seen.get("v2")?.size).toBe(2);
+    expect(await out.watch).toBe("stable");
+    expect((await get()).body).toMatch(/^v2 /);
+    const webs = await webContainers();
+    expect(webs.map((c) => [c.state, c.imageId])).toEqual([
+      ["running", images.v2],
+      ["running", images.v2],
+    ]);
+    expect((await db.release.findFirstOrThrow({ where: { environmentId: envId, number: live } })).state).toBe("superseded");
+    expect((await db.release.findUniqueOrThrow({ where: { id: v2.id } })).state).toBe("live");
+    live = v2.number;
+  }, 300_000);
+
+  it("a failing health check stops the deploy before traffic moves, says why, and the old release keeps serving", async () => {
+    const bad = await release(await buildWeb("v3-broken", false), { health: { ...HEALTH, startPeriodMs: 0 } });
+    const err = (await run(bad.id).catch((e: unknown) => e)) as Error & { step?: string };
+    expect(err).toBeInstanceOf(deploy.ReleaseFailed);
+    expect(err.step).toBe("health");
+    expect(err.message).toMatch(/failed at "health": service "web" did not become healthy: .*GET \/health.txt on port 8080 answered 404, wanted 200/);
+    expect(await db.release.findUniqueOrThrow({ where: { id: bad.id } })).toMatchObject({ state: "failed", error: err.message });
+    expect((await db.environment.findUniqueOrThrow({ where: { id: envId } })).liveRelease).toBe(live);
+    expect((await get()).body).toMatch(/^v2 /);
+    // Its replicas are gone; the live ones still run.
+    expect((await webContainers()).map((c) => [c.state, c.imageId])).toEqual([
+      ["running", images.v2],
+      ["running", images.v2],
+    ]);
+    const audit = await db.auditEvent.findFirst({ where: { action: "release.deploy", result: "failed" }, orderBy: { id: "desc" } });
+    expect(audit?.detail).toBe(err.message);
+  }, 300_000);
+
+  it("a release command that exits 1 stops the deploy before traffic moves", async () => {
+    const rel = await release(images.v1!, { releaseCommand: "echo migrating for $GREETING; exit 1" });
+    const err = (await run(rel.id).catch((e: unknown) => e)) as Error & { step?: string };
+    expect(err.step).toBe("release");
+    expect(err.message).toMatch(/failed at "release": the release command `echo migrating for \$GREETING; exit 1` exited 1/);
+    // It ran with the new release's environment, once, and its output reached the caller.
+    expect(lines.filter((l) => l === "  release | migrating for hello-staging")).toHaveLength(1);
+    expect((await db.release.findUniqueOrThrow({ where: { id: rel.id } })).state).toBe("failed");
+    expect((await get()).body).toMatch(/^v2 /);
+    expect((await webContainers()).map((c) => c.imageId)).toEqual([images.v2, images.v2]);
+  }, 300_000);
+
+  it("a health failure after the switch rolls back to the release before by itself, and says so", async () => {
+    await db.environment.update({ where: { id: envId }, data: { watchSeconds: 300 } });
+    const v5 = await release(await buildWeb("v5"));
+    const out = await run(v5.id);
+    expect((await get()).body).toMatch(/^v5 /);
+    // The release before's replicas wait, stopped, during the watch window.
+    expect((await webContainers()).filter((c) => c.imageId === images.v2).map((c) => c.state)).toEqual(["exited", "exited"]);
+    // One new replica starts failing its health check.
+    const [victim] = (await webContainers()).filter((c) => c.state === "running");
+    const rm = await inTeam(["exec", victim!.name, "rm", "/www/health.txt"]);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(await out.watch).toBe("rolled-back");
+    expect((await get()).body).toMatch(/^v2 /);
+    const rolled = await db.release.findUniqueOrThrow({ where: { id: v5.id } });
+    expect(rolled.state).toBe("rolled-back");
+    expect(rolled.error).toContain(`${victim!.name}: 2 checks in a row failed; the last: GET /health.txt on port 8080 answered 404`);
+    expect((await db.release.findFirstOrThrow({ where: { environmentId: envId, number: live } })).state).toBe("live");
+    expect((await db.environment.findUniqueOrThrow({ where: { id: envId } })).liveRelease).toBe(live);
+    expect((await webContainers()).map((c) => [c.state, c.imageId])).toEqual([
+      ["running", images.v2],
+      ["running", images.v2],
+    ]);
+    const audit = await db.auditEvent.findFirstOrThrow({ where: { action: "release.rollback" }, orderBy: { id: "desc" } });
+    expect(audit).toMatchObject({ result: "ok", target: `shop staging v${v5.number}` });
+    expect(audit.detail).toContain(`rolled back to v${live} by itself`);
+    const events = await services.redis.xrange("events:recent", "-", "+");
+    const rollbacks = events.map(([, f]) => JSON.parse(f[1]!) as { type: string; attributes: Record<string, string> }).filter((e) => e.type === "release.rollback");
+    expect(rollbacks.map((e) => e.attributes.state)).toEqual(["started", "rolled-back"]);
+  }, 300_000);
+});
