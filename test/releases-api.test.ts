@@ -60,7 +60,7 @@ beforeAll(async () => {
 
 afterAll(() => db?.close());
 
-type Env = { name: string; position: number; branch: string | null; url: string; replicas: number; memoryBytes: number | null; live: unknown; last: unknown };
+type Env = { name: string; position: number; branch: string | null; url: string; domains: string[]; replicas: number; memoryBytes: number | null; live: unknown; last: unknown };
 const envs = async (user = "alice") => JSON.parse(ok(await as(user, ["env", "ls", "shop", "--format", "json"]), "env ls").stdout) as Env[];
 const envId = (name: string) => (db.prepare(`SELECT e.id FROM Environment e JOIN Project p ON p.id = e.projectId WHERE p.name = 'shop' AND e.name = ?`).get(name) as { id: string }).id;
 
@@ -99,6 +99,14 @@ describe("environments", () => {
     ok(await as("adam", ["env", "set", "shop", "qa", "--replicas", "2", "--memory", "256m", "--no-branch"]), "env set");
     const qa = (await envs()).find((e) => e.name === "qa")!;
     expect([qa.replicas, qa.memoryBytes, qa.branch]).toEqual([2, 256 * 1024 * 1024, null]);
+    // Domains of its own: a host name, not under Berth's domain, and no other environment's.
+    ok(await as("adam", ["env", "set", "shop", "production", "--domains", "Shop.Example.com,www.shop.example.com"]), "env set --domains");
+    expect((await envs()).find((e) => e.name === "production")!.domains).toEqual(["shop.example.com", "www.shop.example.com"]);
+    expect(refused(await as("adam", ["env", "set", "shop", "qa", "--domains", "shop.example.com"]), "a taken domain").stderr).toMatch(/already belongs to another environment/);
+    refused(await as("adam", ["env", "set", "shop", "qa", "--domains", "x--shop--acme.localhost"]), "a name under Berth's domain");
+    refused(await as("adam", ["env", "set", "shop", "qa", "--domains", "not a host"]), "not a host name");
+    ok(await as("adam", ["env", "set", "shop", "production", "--domains", ""]), "env set --domains ''");
+    expect((await envs()).find((e) => e.name === "production")!.domains).toEqual([]);
     refused(await as("alice", ["env", "rm", "shop", "qa"]), "member env rm");
     ok(await as("adam", ["env", "rm", "shop", "qa"]), "env rm");
     expect((await envs()).map((e) => [e.name, e.position])).toEqual([

@@ -14,6 +14,7 @@ interface SettingsOpts {
   cpus?: string;
   memory?: string;
   watch?: string;
+  domains?: string;
 }
 
 const whole = (flag: string, v: string) => {
@@ -32,6 +33,7 @@ async function settings(o: SettingsOpts) {
     ...(o.cpus !== undefined ? { cpus: Number(o.cpus) === 0 ? null : Number(o.cpus) } : {}),
     ...(o.memory !== undefined ? { memoryBytes: o.memory === "0" ? null : parseBytes(o.memory) } : {}),
     ...(o.watch !== undefined ? { watchSeconds: whole("--watch", o.watch) } : {}),
+    ...(o.domains !== undefined ? { domains: o.domains.split(",").map((d) => d.trim()).filter(Boolean) } : {}),
   };
 }
 
@@ -43,7 +45,8 @@ function settingsOptions(c: Command): Command {
     .option("--replicas <n>", "replicas of the web service")
     .option("--cpus <n>", "CPU limit of each replica (0: none)")
     .option("--memory <bytes>", "memory limit of each replica, e.g. 512m (0: none)")
-    .option("--watch <seconds>", "after a deploy, a failing health check within this window rolls back by itself");
+    .option("--watch <seconds>", "after a deploy, a failing health check within this window rolls back by itself")
+    .option("--domains <hosts>", 'host names it also answers to, comma-separated (app.example.com,www.example.com; "" for none)');
 }
 
 

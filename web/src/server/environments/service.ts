@@ -60,9 +60,28 @@ export interface EnvironmentSettings {
   cpus?: number | null | undefined;
   memoryBytes?: number | null | undefined;
   watchSeconds?: number | undefined;
+  /** Extra host names it answers to (app.example.com); [] for none. */
+  domains?: string[] | undefined;
 }
 
 const REPLICAS_MAX = 20;
+const HOST = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+/** Host names, each valid, outside Berth's own domain (its generated names live there), and no other environment's. */
+async function checkDomains(db: PrismaClient, envId: string | null, domains: string[]): Promise<string[]> {
+  const out = [...new Set(domains.map((d) => d.trim().toLowerCase().replace(/\.$/, "")))];
+  const own = config().domain.toLowerCase();
+  for (const d of out) {
+    if (!HOST.test(d)) throw new InvalidArgument(`"${d}" is not a host name (e.g. app.example.com)`);
+    if (d === own || d.endsWith(`.${own}`)) throw new InvalidArgument(`${d} is under Berth's own domain ${own}, where previews and environments get their names: use a domain of your own`);
+  }
+  for (const d of out) {
+    const taken = await db.environment.findMany({ where: { domains: { contains: `"${d}"` }, ...(envId ? { id: { not: envId } } : {}) }, select: { domains: true } });
+    const other = taken.find((e) => domainsOf(e).includes(d));
+    if (other) throw new AlreadyExists(`${d} already belongs to another environment: remove it there first`);
+  }
+  return out;
+}
 
 function checkSettings(s: EnvironmentSettings): void {
   if (s.replicas !== undefined && (!Number.isInteger(s.replicas) || s.replicas < 1 || s.replicas > REPLICAS_MAX)) throw new InvalidArgument(`replicas must be a whole number from 1 to ${REPLICAS_MAX}`);
@@ -79,6 +98,7 @@ const settingsData = (s: EnvironmentSettings) => ({
   ...(s.cpus !== undefined ? { cpus: s.cpus } : {}),
   ...(s.memoryBytes !== undefined ? { memoryBytes: s.memoryBytes === null ? null : BigInt(s.memoryBytes) } : {}),
   ...(s.watchSeconds !== undefined ? { watchSeconds: s.watchSeconds } : {}),
+  ...(s.domains !== undefined ? { domains: JSON.stringify(s.domains) } : {}),
 });
 
 /**
@@ -99,6 +119,7 @@ export async function createEnvironment(db: PrismaClient, team: { id: string; na
   const envs = await projectEnvironments(db, p);
   if (envs.some((e) => e.name === env)) throw new AlreadyExists(`project ${project} already has an environment ${env}`);
   const position = s.position ?? Math.max(0, ...envs.map((e) => e.position)) + 1;
+  if (s.domains) s = { ...s, domains: await checkDomains(db, null, s.domains) };
   const id = newRowId();
   await db.environment.create({ data: { id, projectId: p.id, name: env, ...settingsData({ ...s, position }), position } });
   await placeAt(db, p.id, id, position);
@@ -108,6 +129,7 @@ export async function createEnvironment(db: PrismaClient, team: { id: string; na
 export async function updateEnvironment(db: PrismaClient, team: { id: string; name: string }, project: string, name: string, s: EnvironmentSettings): Promise<EnvironmentSummary> {
   checkSettings(s);
   const { env } = await findEnvironment(db, team.id, project, name);
+  if (s.domains) s = { ...s, domains: await checkDomains(db, env.id, s.domains) };
   await db.environment.update({ where: { id: env.id }, data: settingsData(s) });
   if (s.position !== undefined) await placeAt(db, env.projectId, env.id, s.position);
   return (await listEnvironments(db, team, project)).find((e) => e.name === name)!;

@@ -16,6 +16,8 @@ const Settings = z.object({
   cpus: z.number().positive().max(1024).nullable().optional(),
   memoryBytes: z.number().int().positive().nullable().optional(),
   watchSeconds: z.number().int().min(0).max(86_400).optional(),
+  /** Extra host names (app.example.com); [] removes them all. */
+  domains: z.array(z.string().min(1).max(253)).max(50).optional(),
 });
 
 /**
