@@ -31,6 +31,8 @@ import { gitHttpHandler } from "./src/server/git/index.js";
 import { loadPreviewEngine, setPreviewEngine } from "./src/server/projects/deployer.js";
 import { previewEngineFor } from "./src/server/previews/engine.js";
 import { startPreviewExpiry } from "./src/server/projects/expiry.js";
+import { setBranchFollower } from "./src/server/projects/follower.js";
+import { branchFollowerFor } from "./src/server/releases/follow.js";
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 
@@ -74,6 +76,8 @@ async function main(): Promise<void> {
   } else {
     setPreviewEngine(previewEngineFor(services));
   }
+  // Environments following a branch (staging) deploy the images its push built (src/server/releases/follow.ts).
+  setBranchFollower(branchFollowerFor(services));
   const stopPreviewExpiry = startPreviewExpiry({ db, log, home: cfg.home }, cfg.previewExpiryIntervalMs);
   const guard = requestGuard({ publicUrl: cfg.url, maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes: cfg.maxUploadBytes, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, log });
 

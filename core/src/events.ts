@@ -33,6 +33,14 @@ export const EVENT_TYPES = [
   "network.disconnect",
   /** A project's branch was pushed (or deleted) and handed to the preview engine; attributes: name, branch, sha, state, url. */
   "project.push",
+  /** An environment was made, changed (settings) or removed; attributes: project, env, by. */
+  "environment.create",
+  "environment.update",
+  "environment.destroy",
+  /** An environment's config changed (a new config version); attributes: project, env, set or unset (the keys), version, by (never a value). */
+  "environment.config",
+  /** A release was written (a push, a promotion, a rollback, a config change); attributes: name (project), env, number, reason, sha, source, by. */
+  "release.create",
   /** A release's deploy to an environment moved on; attributes: name (project), env, number, state (deploying|live|failed|stable), step, error. */
   "release.deploy",
   /** An environment went back to an earlier release by itself (its health failed in the watch window); attributes: name, env, number, to, reason. */

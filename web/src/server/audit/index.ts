@@ -47,7 +47,7 @@ export async function recordAudit(db: PrismaClient, log: Logger, e: AuditEntry, 
   }
 }
 
-const TARGET_KEYS = ["id", "name", "ref", "image", "source", "target", "names", "refs", "ids", "container", "network", "user", "team", "path"] as const;
+const TARGET_KEYS = ["id", "name", "ref", "image", "source", "target", "names", "refs", "ids", "container", "network", "user", "team", "path", "project", "env", "from", "to", "keys"] as const;
 
 /** A short description of what a call acted on, from its input's usual fields. */
 export function targetOf(input: unknown): string {
@@ -58,6 +58,9 @@ export function targetOf(input: unknown): string {
     const v = o[k];
     if (typeof v === "string") parts.push(v);
     else if (Array.isArray(v)) parts.push(v.filter((x) => typeof x === "string").join(","));
+    else if (typeof v === "number") parts.push(String(v));
   }
+  // Config set: the names changed, never the values.
+  if (o.values && typeof o.values === "object" && !Array.isArray(o.values)) parts.push(Object.keys(o.values).sort().join(","));
   return parts.join(" ");
 }

@@ -20,6 +20,8 @@ const MAX_BODY = 1024 * 1024;
 interface PushGrant {
   teamId: string;
   project: string;
+  /** Who pushed (their releases say so). */
+  pushedBy?: { id: string; name: string };
 }
 
 const grants = new Map<string, PushGrant>();
@@ -90,7 +92,7 @@ async function answer(s: Services, grant: PushGrant, body: string, res: ServerRe
         continue;
       }
       const branch = ref.slice("refs/heads/".length);
-      await handlePush(s, { teamId: grant.teamId, project: grant.project, branch, oldSha, newSha, deleted: ZERO.test(newSha), trusted: true, onLine: line });
+      await handlePush(s, { teamId: grant.teamId, project: grant.project, branch, oldSha, newSha, deleted: ZERO.test(newSha), trusted: true, onLine: line, pushedBy: grant.pushedBy });
     }
   } catch (err) {
     s.log.error({ err, project: grant.project }, "handling a push failed");

@@ -105,7 +105,7 @@ async function serve(s: Services, req: IncomingMessage, res: ServerResponse, rou
     const project = await s.db.project.findUnique({ where: { teamId_name: { teamId: actor.team.id, name: route.project } }, select: { id: true } });
     if (!project) throw new NotFound(NOT_FOUND);
     const push = route.rest === "/git-receive-pack";
-    const grant = push ? grantPush({ teamId: actor.team.id, project: route.project }, req) : undefined;
+    const grant = push ? grantPush({ teamId: actor.team.id, project: route.project, pushedBy: { id: user.id, name: user.name } }, req) : undefined;
     try {
       await runHttpBackend(req, res, { root: gitRoot(), pathInfo: `/${repoRelPath(actor.team.id, route.project)}${route.rest}`, query: url.search.slice(1), remoteUser: user.name, env: grant?.env ?? {} }, s.log);
     } finally {

@@ -1,4 +1,4 @@
-import { FailedPrecondition, InvalidArgument, JOB, parseImageRef, PermissionDenied, shortId, type ImageGcResult } from "@berth/core";
+import { FailedPrecondition, InvalidArgument, JOB, parseImageRef, PermissionDenied, PROTECTED_RELEASES, shortId, type ImageGcResult } from "@berth/core";
 import { Prisma } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { imageHost, runHostJob } from "./jobs.js";
@@ -7,6 +7,7 @@ import { authorize, type Actor } from "../policy/index.js";
 
 export const scopeOf = (a: Actor): ImageScope => ({ teamId: a.team.id, siteAdmin: a.siteAdmin });
 import { imageEvent } from "../events/publish.js";
+import { protectedImages } from "../releases/protect.js";
 
 /** "name:tag" from user input; a digest is refused (tags point at images, digests are what they are). */
 export function tagRef(input: string): string {
@@ -95,10 +96,15 @@ export async function removeImage(s: Services, actor: Actor, input: string, forc
         : `conflict: unable to delete ${shortId(img.id)} (must be forced) - image is being used by ${inUseBy(user)}`,
     );
   }
+  // A recent release's image stays for a rollback (forced: untagged, but kept, as one a container uses).
+  const held = (await protectedImages(db, [img.id])).get(img.id);
+  if (held && !force) {
+    throw new FailedPrecondition(`conflict: unable to delete ${shortId(img.id)} (must be forced) - release ${held.heldBy} holds it (the last ${PROTECTED_RELEASES} releases of each environment keep their images for rollback)`);
+  }
   const untag = byTag ? [img.ref] : tags;
   if (untag.length) await db.imageTag.deleteMany({ where: { ref: { in: untag } } });
   out.untagged.push(...untag);
-  if (!user && (await deleteImageRow(s, img.id))) out.deleted.push(img.id);
+  if (!user && !held && (await deleteImageRow(s, img.id))) out.deleted.push(img.id);
   if (out.deleted.length) collectSoon(s);
   for (const ref of untag) await imageEvent(s, "image.untag", img.id, ref, teamOfTag(ref));
   if (out.deleted.length) await imageEvent(s, "image.delete", img.id, untag[0] ?? img.id, untag[0] ? teamOfTag(untag[0]) : actor.team.id);
@@ -141,7 +147,10 @@ export async function pruneImages(s: Services, all: boolean): Promise<PruneResul
     orderBy: { createdAt: "asc" },
   });
   const deleted: PruneResult["deleted"] = [];
+  // The images of recent releases stay (a rollback deploys them), tags and all.
+  const held = await protectedImages(db);
   for (const img of candidates) {
+    if (held.has(img.id)) continue;
     const refs = img.tags.map((t) => t.ref);
     if (refs.length) await db.imageTag.deleteMany({ where: { ref: { in: refs }, imageId: img.id } });
     if (await deleteImageRow(s, img.id)) {

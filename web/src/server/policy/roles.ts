@@ -26,6 +26,8 @@ const VIEWER = [
   "portlink.visit",
   // a project's branches and previews; git clone and fetch
   "project.read",
+  // a project's environments, their config (secrets masked, always) and releases
+  "release.read",
 ] as const;
 
 /** Everything on the team's resources. */
@@ -52,10 +54,25 @@ const MEMBER = [
   "project.push",
   // fetch from the project's outside repository
   "project.sync",
+  // set and unset an environment's config variables and secrets
+  "environment.config",
+  // promote a release to the next environment; roll an environment back to an earlier release
+  "release.promote",
+  "release.rollback",
 ] as const;
 
 /** The team itself: members, invitations, settings, tokens, its audit log. */
-const ADMIN = ["team.members", "team.invite", "team.settings", "team.tokens", "audit.read", "project.delete", "project.webhook"] as const;
+const ADMIN = [
+  "team.members",
+  "team.invite",
+  "team.settings",
+  "team.tokens",
+  "audit.read",
+  "project.delete",
+  "project.webhook",
+  // add, remove and reorder a project's environments; replicas, limits, the branch one follows
+  "environment.manage",
+] as const;
 
 /** Deleting the team and handing it over. */
 const OWNER = ["team.delete", "team.transfer"] as const;

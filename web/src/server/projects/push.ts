@@ -11,6 +11,7 @@ import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
 import { previewVariables } from "./variables.js";
 import { previewEngine } from "./deployer.js";
+import { branchFollower } from "./follower.js";
 import { exportTree, repoPath } from "./repo.js";
 
 export const BRANCH_STATES = ["building", "deploying", "live", "failed", "removed", "pushed"] as const;
@@ -29,6 +30,8 @@ export interface PushInput {
   trusted?: boolean;
   /** Each line of output, as it happens (the pusher's `remote:` lines). */
   onLine: (line: string) => void;
+  /** Who pushed, when known: recorded on the releases the push makes. */
+  pushedBy?: { id: string; name: string } | undefined;
 }
 
 export interface PushResult {
@@ -141,6 +144,14 @@ async function runPush(s: PushDeps, input: PushInput): Promise<PushResult> {
     await phases;
     say(`preview: ${out.url}`);
     await save({ state: "live", url: out.url, stackName: out.stackName ?? null, error: null });
+    // Environments following this branch (staging) get a release of the images just checked.
+    const follow = trusted ? branchFollower() : null;
+    if (follow) {
+      await follow({ teamId: project.teamId, projectId: project.id, project: project.name, defaultBranch: project.defaultBranch, branch: input.branch, sha: input.newSha, dir, stackName: out.stackName, pushedBy: input.pushedBy, onLine: say }).catch((err: Error) =>
+        say(`the environments following ${input.branch} were not updated: ${err.message}`),
+      );
+      await s.db.projectBranch.update({ where: key, data: { log: log.join("\n") } });
+    }
     return { state: "live", url: out.url };
   } catch (err) {
     const error = (err as Error).message;

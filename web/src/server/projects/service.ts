@@ -8,6 +8,7 @@ import { handlePush, serially, type PushDeps } from "./push.js";
 import { branchHeads, initRepo, repoPath } from "./repo.js";
 import { sealWebhookSecret } from "./webhook-secret.js";
 import { checkUpstreamUrl, deployChanges, fetchBranches } from "./upstream.js";
+import { ensureDefaultEnvironments } from "../environments/find.js";
 
 type Deps = PushDeps;
 
@@ -68,6 +69,8 @@ export async function createProject(s: Deps, team: { id: string; name: string },
   await initRepo(dir, input.defaultBranch);
   const sealed = webhookSecret ? await sealWebhookSecret(id, webhookSecret) : null;
   const row = await s.db.project.create({ data: { id, teamId: team.id, name: input.name, createdById: userId, defaultBranch: input.defaultBranch, upstreamUrl, webhookSecret: sealed }, include: WITH_COUNT });
+  // staging (following the default branch) and production (by promotion), in pipeline order
+  await ensureDefaultEnvironments(s.db, row);
   return { project: summary(team.name, row), webhookSecret };
 }
 

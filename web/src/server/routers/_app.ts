@@ -19,6 +19,8 @@ import { eventRouter } from "./event.js";
 import { stackRouter } from "./stack.js";
 import { portLinkRouter } from "./portlink.js";
 import { projectRouter } from "./project.js";
+import { environmentsRouter } from "./environments.js";
+import { releasesRouter } from "./releases.js";
 
 export const appRouter = router({
   auth: authRouter,
@@ -41,6 +43,8 @@ export const appRouter = router({
   event: eventRouter,
   portLink: portLinkRouter,
   project: projectRouter,
+  environments: environmentsRouter,
+  releases: releasesRouter,
 });
 
 export type AppRouter = typeof appRouter;
@@ -56,3 +60,5 @@ export type { BuildSummary, BuildStatus } from "../builds/router.js";
 export type { AuditRow } from "./audit.js";
 export type { PortLinkRow } from "./portlink.js";
 export type { ProjectSummary, BranchSummary } from "./project.js";
+export type { EnvironmentSummary, ConfigEntry } from "./environments.js";
+export type { ReleaseSummary, ReleaseDetail, ReleaseDiff, ReleaseRunResult } from "./releases.js";

@@ -1,0 +1,180 @@
+import type { Command } from "commander";
+import { action } from "../action.js";
+
+async function session() {
+  const [{ connect }, { write }, { table, ago }, { CliError }] = await Promise.all([import("../client.js"), import("../output.js"), import("../format.js"), import("../errors.js")]);
+  const s = connect();
+  return { api: s.api, out: (text: string) => write(process.stdout, text), err: (text: string) => write(process.stderr, text), table, ago, CliError };
+}
+
+interface SettingsOpts {
+  branch?: string | boolean;
+  position?: string;
+  replicas?: string;
+  cpus?: string;
+  memory?: string;
+  watch?: string;
+  domains?: string;
+}
+
+const whole = (flag: string, v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`${flag} wants a whole number, not "${v}"`);
+  return n;
+};
+
+/** Flags to settings: `--no-branch` is null (promotion only), `--cpus 0`/`--memory 0` clear a limit. */
+async function settings(o: SettingsOpts) {
+  const { parseBytes } = await import("@berth/core");
+  return {
+    ...(o.branch === false ? { branch: null } : typeof o.branch === "string" ? { branch: o.branch } : {}),
+    ...(o.position !== undefined ? { position: whole("--position", o.position) } : {}),
+    ...(o.replicas !== undefined ? { replicas: whole("--replicas", o.replicas) } : {}),
+    ...(o.cpus !== undefined ? { cpus: Number(o.cpus) === 0 ? null : Number(o.cpus) } : {}),
+    ...(o.memory !== undefined ? { memoryBytes: o.memory === "0" ? null : parseBytes(o.memory) } : {}),
+    ...(o.watch !== undefined ? { watchSeconds: whole("--watch", o.watch) } : {}),
+    ...(o.domains !== undefined ? { domains: o.domains.split(",").map((d) => d.trim()).filter(Boolean) } : {}),
+  };
+}
+
+function settingsOptions(c: Command): Command {
+  return c
+    .option("--branch <branch>", "deploy here on each push to this branch")
+    .option("--no-branch", "follow no branch: deployed by promotion and rollback only")
+    .option("--position <n>", "place in the pipeline (lower comes first; previews come before 1)")
+    .option("--replicas <n>", "replicas of the web service")
+    .option("--cpus <n>", "CPU limit of each replica (0: none)")
+    .option("--memory <bytes>", "memory limit of each replica, e.g. 512m (0: none)")
+    .option("--watch <seconds>", "after a deploy, a failing health check within this window rolls back by itself")
+    .option("--domains <hosts>", 'host names it also answers to, comma-separated (app.example.com,www.example.com; "" for none)');
+}
+
+
+/**
+ * `berth env …`: a project's environments (staging follows the default branch, production is
+ * deployed by promotion), each with its own config; `berth env config` reads and changes it.
+ */
+export function register(program: Command): Command {
+  const cmd = program.command("env").description("Manage a project's environments (staging, production…) and their config").usage("COMMAND").helpCommand(false);
+
+  cmd
+    .command("ls")
+    .alias("list")
+    .description("List a project's environments in pipeline order: branch followed, live release, URL")
+    .argument("<project>")
+    .option("--format <format>", "json: one JSON array")
+    .action(
+      action("other", async (project: string, opts: { format?: string }) => {
+        const { api, out, table, ago } = await session();
+        const rows = await api.environments.list.query({ project });
+        if (opts.format === "json") return void (await out(`${JSON.stringify(rows)}\n`));
+        const now = Date.now();
+        await out(
+          table(
+            ["NAME", "FOLLOWS", "RELEASE", "STATE", "REPLICAS", "URL", "DEPLOYED"],
+            rows.map((e) => [
+              e.name,
+              e.branch ?? "(promotion)",
+              e.live ? `v${e.live.number}` : "-",
+              e.last && e.last.number !== e.live?.number ? `v${e.last.number} ${e.last.state}` : e.live ? "live" : "-",
+              String(e.replicas),
+              [e.url, ...e.domains.map((d) => `https://${d}/`)].join(" "),
+              e.live?.deployedAt ? ago(e.live.deployedAt, now) : "-",
+            ]),
+          ),
+        );
+      }),
+    );
+
+  settingsOptions(
+    cmd
+      .command("create")
+      .description("Add an environment to a project (after the last one, unless --position says where)")
+      .argument("<project>")
+      .argument("<env>", "its name: lowercase letters, digits and single dashes"),
+  ).action(
+    action("other", async (project: string, env: string, opts: SettingsOpts) => {
+      const { api, out } = await session();
+      const e = await api.environments.create.mutate({ project, env, ...(await settings(opts)) });
+      await out(`${e.name} ${e.url}\n`);
+    }),
+  );
+
+  settingsOptions(
+    cmd
+      .command("set")
+      .description("Change an environment: the branch it follows, its place, replicas, limits, watch window")
+      .argument("<project>")
+      .argument("<env>"),
+  ).action(
+    action("other", async (project: string, env: string, opts: SettingsOpts) => {
+      const { api, out } = await session();
+      const e = await api.environments.update.mutate({ project, env, ...(await settings(opts)) });
+      await out(`${e.name}: follows ${e.branch ?? "no branch"}, position ${e.position}, ${e.replicas} replica${e.replicas === 1 ? "" : "s"}\n`);
+    }),
+  );
+
+  cmd
+    .command("rm")
+    .alias("remove")
+    .description("Remove an environment with its config, releases and running release")
+    .argument("<project>")
+    .argument("<env>")
+    .option("-f, --force", "also when it serves a release (its site goes down)")
+    .action(
+      action("other", async (project: string, env: string, opts: { force?: boolean }) => {
+        const { api, out, err } = await session();
+        const r = await api.environments.remove.mutate({ project, env, force: !!opts.force });
+        for (const l of r.lines) await err(`${l}\n`);
+        await out(`${r.removed}\n`);
+      }),
+    );
+
+  cmd
+    .command("config")
+    .description("Show an environment's config, or get, set or unset variables (secrets are always shown masked)")
+    .argument("<project>")
+    .argument("<env>")
+    .argument("[action]", "get KEY | set KEY=VALUE... | unset KEY...")
+    .argument("[args...]")
+    .option("--secret", "set: the values are secrets (shown masked from now on)")
+    .option("--deploy", "set/unset: deploy the live release again with the new config now (else the next release uses it)")
+    .option("--format <format>", "json: the variables as a JSON array")
+    .action(
+      action("other", async (project: string, env: string, verb: string | undefined, args: string[], opts: { secret?: boolean; deploy?: boolean; format?: string }) => {
+        const { api, out, err, table, ago, CliError } = await session();
+        if (!verb || verb === "ls" || verb === "get") {
+          const rows = await api.environments.config.query({ project, env });
+          if (verb === "get") {
+            if (args.length !== 1) throw new CliError("USAGE", "get takes one KEY");
+            const row = rows.find((r) => r.key === args[0]);
+            if (!row) throw new CliError("NOT_FOUND", `${project} ${env} has no variable ${args[0]}`);
+            return void (await out(`${row.value}\n`));
+          }
+          if (opts.format === "json") return void (await out(`${JSON.stringify(rows)}\n`));
+          const now = Date.now();
+          return void (await out(table(["KEY", "VALUE", "SECRET", "UPDATED", "BY"], rows.map((r) => [r.key, r.value, r.secret ? "yes" : "no", ago(r.updatedAt, now), r.updatedBy ?? "-"]))));
+        }
+        let r;
+        if (verb === "set") {
+          if (!args.length) throw new CliError("USAGE", "set takes KEY=VALUE pairs");
+          const values: Record<string, string> = {};
+          for (const a of args) {
+            const eq = a.indexOf("=");
+            if (eq <= 0) throw new CliError("USAGE", `"${a}" is not KEY=VALUE`);
+            values[a.slice(0, eq)] = a.slice(eq + 1);
+          }
+          r = await api.environments.setConfig.mutate({ project, env, values, secret: !!opts.secret, deploy: !!opts.deploy });
+        } else if (verb === "unset") {
+          if (!args.length) throw new CliError("USAGE", "unset takes the keys to remove");
+          r = await api.environments.unsetConfig.mutate({ project, env, keys: args, deploy: !!opts.deploy });
+        } else throw new CliError("USAGE", `unknown config action "${verb}": use get, set or unset`);
+        await err(`${project} ${env}: config version ${r.configVersion} (${r.keys.join(", ")})${r.deployed ? "" : ": the next release uses it"}\n`);
+        if (r.deployed) {
+          for (const l of r.deployed.lines) await err(`${l}\n`);
+          return r.deployed.ok ? undefined : 1;
+        }
+      }),
+    );
+  return cmd;
+}
