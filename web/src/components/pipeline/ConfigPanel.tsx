@@ -114,10 +114,10 @@ export function ConfigPanel({ project, env, canEdit }: { project: string; env: E
             {config.data.map((v) => (
               <tr key={v.key} data-testid="config-row" data-key={v.key} data-secret={v.secret ? "true" : "false"}>
                 <td className="mono nowrap">{v.key}</td>
-                <td className="mono wrap" data-testid="config-value">
+                <td className="mono pipeline-value" data-testid="config-value">
                   {v.secret ? (
                     <>
-                      <span title="A secret: its value is never shown">{v.value}</span> <Badge tone="warn">secret</Badge>
+                      <span className="nowrap" title="A secret: its value is never shown">{v.value}</span> <Badge tone="warn">secret</Badge>
                     </>
                   ) : (
                     v.value

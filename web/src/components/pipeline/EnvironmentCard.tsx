@@ -116,7 +116,7 @@ export function EnvironmentCard({ project, env, prev, next, remote, selected, on
             <dt>Config</dt>
             <dd>
               version {live.configVersion}
-              {env.configVersion !== live.configVersion && (
+              {env.configVersion > live.configVersion && (
                 <span className="pipeline-pending" data-testid="env-config-pending">
                   {" "}
                   · version {env.configVersion} waits for the next release
