@@ -52,7 +52,8 @@ function SetForm({ project, env, live, onDone }: { project: string; env: string;
       <Button type="submit" variant="primary" icon={<Plus size={14} />} busy={set.isPending} disabled={!key.trim()} data-testid="config-set">
         Set
       </Button>
-      {set.data?.deployed && (
+      {/* A deploy's outcome, until another release is live (then the card says what serves). */}
+      {set.data?.deployed && (!set.data.deployed.ok || set.data.deployed.number === live) && (
         <div className="pipeline-form-error" role="status" data-testid="config-deployed" data-ok={set.data.deployed.ok ? "true" : "false"}>
           {set.data.deployed.ok ? (
             <p className="ok-text">
