@@ -53,13 +53,13 @@ function get(pathname = "/"): Promise<{ status: number; body: string }> {
 const inTeam = (args: string[]) => b.berth(["--team", "acme", ...args], { timeoutMs: 300_000 });
 
 /** Builds a web image whose page says `version`, with /health.txt unless `healthy` is false. */
-async function buildWeb(version: string, healthy = true): Promise<string> {
+async function buildWeb(version: string, healthy = true, extra = ""): Promise<string> {
   const dir = path.join(work, `web-${version}`);
   fs.mkdirSync(path.join(dir, "www"), { recursive: true });
   if (healthy) fs.writeFileSync(path.join(dir, "www/health.txt"), "ok\n");
   fs.writeFileSync(
     path.join(dir, "Dockerfile"),
-    `FROM busybox\nCOPY www /www\nENV VERSION=${version}\nEXPOSE 8080\nCMD ["sh", "-c", "echo \\"$VERSION $GREETING $(hostname)\\" > /www/index.html; exec httpd -f -p 8080 -h /www"]\n`,
+    `FROM busybox\nCOPY www /www\nENV VERSION=${version}\nEXPOSE 8080\n${extra}CMD ["sh", "-c", "echo \\"$VERSION $GREETING $(hostname)\\" > /www/index.html; exec httpd -f -p 8080 -h /www"]\n`,
   );
   const r = await inTeam(["build", "-q", "-t", `acme/shop/web:${version}`, dir]);
   expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -69,13 +69,13 @@ async function buildWeb(version: string, healthy = true): Promise<string> {
 const HEALTH = { kind: "http", path: "/health.txt", status: 200, intervalMs: 200, timeoutMs: 2_000, retries: 2, startPeriodMs: 3_000 };
 
 /** The compose project a release records: web (labelled as the one taking traffic) and api. */
-function composeProject() {
+function composeProject(web: object = {}) {
   const svc = (name: string, extra: object) => ({ name, ...extra });
   return {
     name: "shop",
     workingDir: "/src",
     services: {
-      web: svc("web", { image: "acme/shop/web:x", expose: ["8080"], labels: { "berth.web.port": "8080" }, dependsOn: { api: { condition: "service_started", required: true, restart: false } } }),
+      web: svc("web", { image: "acme/shop/web:x", expose: ["8080"], labels: { "berth.web.port": "8080" }, dependsOn: { api: { condition: "service_started", required: true, restart: false } }, ...web }),
       api: svc("api", { image: "acme/shop/api:x", command: ["sh", "-c", "mkdir -p /srv && echo api > /srv/index.html && exec httpd -f -p 9000 -h /srv"], expose: ["9000"] }),
     },
     networks: { default: { external: false, labels: {} } },
@@ -87,7 +87,7 @@ function composeProject() {
 let nextNumber = 1;
 
 /** Writes a pending release of `web` (by digest) with the environment's config, as rel-api's promote does. */
-async function release(web: string, o: { releaseCommand?: string; health?: object } = {}): Promise<{ id: string; number: number }> {
+async function release(web: string, o: { releaseCommand?: string; health?: object; service?: object } = {}): Promise<{ id: string; number: number }> {
   const key = await secrets.loadSecretKey(b.home);
   const config = { GREETING: { value: secrets.seal(key, `env:${envId}:GREETING`, "hello-staging"), secret: true } };
   const number = nextNumber++;
@@ -98,7 +98,7 @@ async function release(web: string, o: { releaseCommand?: string; health?: objec
       environmentId: envId,
       number,
       images: JSON.stringify({ web, api: images.api }),
-      project: JSON.stringify(composeProject()),
+      project: JSON.stringify(composeProject(o.service)),
       config: JSON.stringify(config),
       configVersion: 1,
       health: JSON.stringify(o.health ?? HEALTH),
@@ -249,6 +249,26 @@ describe("releases deploy", () => {
     expect((await webContainers()).map((c) => c.imageId)).toEqual([images.v2, images.v2]);
   }, 300_000);
 
+  it("with no check configured, a web service that holds its port but does not answer HTTP is not healthy", async () => {
+    const implicit = { kind: "http", path: "/", implicit: true, intervalMs: 200, timeoutMs: 1_000, retries: 2, startPeriodMs: 0 };
+    // busybox nc: accepts every connection on 8080 and closes it without a word.
+    const rel = await release(images.v1!, { health: implicit, service: { command: ["nc", "-ll", "-p", "8080", "-e", "true"] } });
+    const err = (await run(rel.id).catch((e: unknown) => e)) as Error & { step?: string };
+    expect(err.step).toBe("health");
+    expect(err.message).toMatch(/GET \/ on port 8080: \w+ \(no health check is configured: the service must answer HTTP on its port\)/);
+    expect((await get()).body).toMatch(/^v2 /);
+  }, 300_000);
+
+  it("a health command that fails in the new replicas stops the deploy, with its output", async () => {
+    const command = { kind: "command", test: ["CMD-SHELL", "echo no such file; test -f /www/missing"], intervalMs: 200, timeoutMs: 2_000, retries: 2, startPeriodMs: 0 };
+    const rel = await release(images.v2!, { health: command });
+    const err = (await run(rel.id).catch((e: unknown) => e)) as Error & { step?: string };
+    expect(err.step).toBe("health");
+    expect(err.message).toMatch(/did not become healthy: the health command is unhealthy: exit 1, no such file/);
+    expect((await get()).body).toMatch(/^v2 /);
+    expect((await webContainers()).map((c) => c.state)).toEqual(["running", "running"]);
+  }, 300_000);
+
   it("a health failure after the switch rolls back to the release before by itself, and says so", async () => {
     await db.environment.update({ where: { id: envId }, data: { watchSeconds: 300 } });
     const v5 = await release(await buildWeb("v5"));
@@ -272,10 +292,21 @@ describe("releases deploy", () => {
       ["running", images.v2],
     ]);
     const audit = await db.auditEvent.findFirstOrThrow({ where: { action: "release.rollback" }, orderBy: { id: "desc" } });
-    expect(audit).toMatchObject({ result: "ok", target: `shop staging v${v5.number}` });
+    expect(audit).toMatchObject({ result: "ok", target: `shop staging v${v5.number}`, actorId: null, actorName: "berth (watch window)" });
     expect(audit.detail).toContain(`rolled back to v${live} by itself`);
     const events = await services.redis.xrange("events:recent", "-", "+");
     const rollbacks = events.map(([, f]) => JSON.parse(f[1]!) as { type: string; attributes: Record<string, string> }).filter((e) => e.type === "release.rollback");
     expect(rollbacks.map((e) => e.attributes.state)).toEqual(["started", "rolled-back"]);
+  }, 300_000);
+
+  it("waits for the image's own HEALTHCHECK when the release says so", async () => {
+    const web = await buildWeb("v7", true, "HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD test -f /www/health.txt\n");
+    await db.environment.update({ where: { id: envId }, data: { watchSeconds: 0 } });
+    const rel = await release(web, { health: { kind: "image" } });
+    const out = await run(rel.id);
+    expect(await out.watch).toBe("stable");
+    expect(out.number).toBe(rel.number);
+    expect(lines).toContain(`waiting for ${(await webContainers()).filter((c) => c.imageId === web).map((c) => c.name).sort().join(", ")} to be healthy (the image's HEALTHCHECK passes)`);
+    expect((await get()).body).toMatch(/^v7 /);
   }, 300_000);
 });

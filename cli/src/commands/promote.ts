@@ -42,7 +42,7 @@ export function register(program: Command): Command {
     .action(
       action("other", async (project: string, env: string, release: string | undefined) => {
         const io = await session();
-        const to = release === undefined ? undefined : Number(/^[vV]?(\d+)$/.exec(release.trim())?.[1] ?? NaN);
+        const to = release === undefined ? undefined : (await import("./release.js")).vN(release);
         return report(io, await io.api.releases.rollback.mutate({ project, env, ...(to !== undefined ? { to } : {}) }));
       }),
     );

@@ -6,8 +6,12 @@ async function session() {
   return { api: connect().api, out: (text: string) => write(process.stdout, text), table, ago };
 }
 
-/** "v3" or "3" as a number (the server says what is wrong with anything else). */
-const vN = (text: string) => Number(/^[vV]?(\d+)$/.exec(text.trim())?.[1] ?? NaN);
+/** "v3" or "3" as a number. */
+export function vN(text: string): number {
+  const n = Number(/^[vV]?(\d{1,9})$/.exec(text.trim())?.[1] ?? NaN);
+  if (!(n >= 1)) throw new Error(`"${text}" is not a release: write vN (e.g. v3), as berth release ls shows`);
+  return n;
+}
 const digest = (d: string, full: boolean) => (full ? d : d.replace(/^sha256:/, "").slice(0, 12));
 const images = (m: Record<string, string>, full: boolean) =>
   Object.entries(m)

@@ -65,9 +65,12 @@ export function watchAfterDeploy(s: Services, w: AfterDeploy): Promise<WatchOutc
   });
 }
 
+/** Who the audit log and events name for a rollback nobody asked for. */
+const WATCH_ACTOR = { id: null, name: "berth (watch window)" };
+
 async function rollBack(s: Services, w: AfterDeploy, to: number, reason: string, log: (line: string) => void): Promise<WatchOutcome> {
-  const r = w.report;
-  await report(s, r, "release.rollback", { state: "started", to: String(to), reason: reason.slice(0, 500) });
+  const r: DeployReport = { ...w.report, actor: WATCH_ACTOR };
+  await report(s, r, "release.rollback", { state: "started", to: String(to), reason: reason.slice(0, 500), by: "watch" });
   let switched = false;
   let failure: unknown;
   try {
@@ -89,6 +92,8 @@ async function rollBack(s: Services, w: AfterDeploy, to: number, reason: string,
           replaced,
           say: log,
           at: () => {},
+          // Drained, they go at once: converge removes them (they are not retained).
+          stopOld: false,
           afterSwitch: async () => {
             switched = true;
             await markRolledBack(s, w.environmentId, w.releaseId, { id: prev.id, number: to }, reason);

@@ -22,6 +22,8 @@ export interface MoveTraffic {
   at: (step: "health" | "switch") => void;
   /** Runs once the edge serves the new replicas, before the old ones stop (mark the states there). */
   afterSwitch: () => Promise<void>;
+  /** false: leave the drained old replicas running (the caller removes them); default: stop them. */
+  stopOld?: boolean;
 }
 
 /**
@@ -57,13 +59,16 @@ export async function moveTraffic(s: Services, m: MoveTraffic): Promise<{ stoppe
   else if (!out.drained) m.say("warning: the old replicas still had requests in flight after 30s: they are cut off");
   m.say(`traffic moved to ${m.keep.map((c) => c.row.name).join(", ")}`);
   await m.afterSwitch();
-  const stopped: string[] = [];
-  for (const c of running.filter((c) => !keepIds.has(c.row.id))) {
-    await stopContainer(s, m.teamId, c.row.id);
-    stopped.push(c.row.id);
-    m.say(`stopped ${c.row.name}`);
-  }
-  return { stopped };
+  if (m.stopOld === false) return { stopped: [] };
+  // All at once: each may take its whole stop grace period.
+  const olds = running.filter((c) => !keepIds.has(c.row.id));
+  await Promise.all(
+    olds.map(async (c) => {
+      await stopContainer(s, m.teamId, c.row.id);
+      m.say(`stopped ${c.row.name}`);
+    }),
+  );
+  return { stopped: olds.map((c) => c.row.id) };
 }
 
 function describe(h: ReleaseHealth, web: WebService): string {

@@ -1,6 +1,7 @@
 /**
  * DUPLICATION (merge of main's previews into stacks-3, temporary): this is main's web-side
- * converge, kept ONLY for branch previews (previews/deploy.ts → stackUpStartFirst). `berth stack
+ * converge, kept ONLY for branch previews and environment releases (previews/deploy.ts,
+ * releases/deploy.ts → stackUpStartFirst). `berth stack
  * up` and the dashboard converge in the worker (worker/src/stacks/converge.ts, job
  * stack.converge). Previews still need web here because their start-first replacement calls back
  * into web between "new container started" and "old container removed" (release command, HTTP

@@ -69,7 +69,7 @@ export async function stackProgress(s: Services, teamId: string, name: string, r
 }
 
 /**
- * `up` with start-first replacement, for branch previews only: admitted and recorded as `stack up`
+ * `up` with start-first replacement, for branch previews and environment releases only: admitted and recorded as `stack up`
  * is, but converged HERE in web (stacks/converge.ts), not by the worker's stack.converge job,
  * because each start-first service's `ready` (release, HTTP readiness, route switch) must run in
  * web between the new container's start and the old one's removal. Temporary duplication: see the
