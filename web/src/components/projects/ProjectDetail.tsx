@@ -9,6 +9,7 @@ import { formatAgo } from "../../lib/format";
 import { useLiveRefresh } from "../shell/live";
 import { Badge, Button, Card, CodeBlock, ConfirmDialog, EmptyState, ErrorBox, Loading, PageHeader, StatusDot, Table } from "../ui";
 import { branchDot, remoteHere } from "./remote";
+import { ProjectTabs } from "../pipeline/ProjectTabs";
 
 /** One branch's last push output (its build and deploy), read when asked for. */
 function BranchLog({ name, branch }: { name: string; branch: string }) {
@@ -54,6 +55,7 @@ export function ProjectDetail() {
           ) : undefined
         }
       />
+      <ProjectTabs name={name} />
       {project.isError ? (
         <ErrorBox title={`Could not read project ${name}`} error={project.error} onRetry={() => void project.refetch()} />
       ) : !p ? (
