@@ -1,3 +1,4 @@
+import { domainsOf } from "../environments/find.js";
 import { namedRouteUpstreams, stackLinkId, type NamedRoute, type ReleaseHealth } from "@berth/core";
 import type { Services } from "../services.js";
 import type { StackContainer } from "../stacks/containers.js";
@@ -86,7 +87,7 @@ function describe(h: ReleaseHealth, web: WebService): string {
 export async function environmentRoute(s: Services, teamId: string, stack: string, web: WebService, labels: { project: string; env: string } & Record<string, string>): Promise<MoveTraffic["route"]> {
   const row = await s.db.stack.findUniqueOrThrow({ where: { teamId_name: { teamId, name: stack } }, select: { id: true } });
   const env = await s.db.environment.findFirst({ where: { name: labels.env, project: { teamId, name: labels.project } }, select: { branch: true, domains: true } });
-  const domains = env ? (JSON.parse(env.domains) as string[]) : [];
+  const domains = env ? domainsOf(env) : [];
   const open = env !== null && env.branch === null;
   return {
     teamId,

@@ -9,7 +9,7 @@
  * at which step and why (ReleaseFailed). After the switch a watch window runs (watch.ts): a
  * failing health check there rolls back to the release before by itself (deploy-rollback.ts).
  */
-import { BerthError, config, edgeUrl, environmentRouteName, FailedPrecondition, NotFound, type ErrorKind } from "@berth/core";
+import { BerthError, config, FailedPrecondition, NotFound, type ErrorKind } from "@berth/core";
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
 import { loadSecretKey } from "../secrets/index.js";
@@ -23,6 +23,7 @@ import { environmentRoute, moveTraffic } from "./deploy-switch.js";
 import type { Replica } from "./health.js";
 import { watchAfterDeploy } from "./deploy-rollback.js";
 import { cancelWatch, type WatchOutcome } from "./watch.js";
+import { environmentNames } from "../environments/find.js";
 
 /** Where a deploy stopped: "prepare" (the release cannot run as recorded), "start", "release", "health" or "switch". */
 export type DeployStep = "prepare" | "start" | "release" | "health" | "switch";
@@ -44,16 +45,6 @@ export interface DeployResult {
   number: number;
   /** The watch window's end: "stable", or "rolled-back" when its health failed and the release before came back (never rejects). */
   watch: Promise<WatchOutcome>;
-}
-
-/** The names an environment goes by: its stack, its named route on the edge and its URL. */
-export function environmentNames(team: string, project: string, env: string) {
-  const cfg = config();
-  return {
-    stack: `env--${env}--${project}`,
-    route: environmentRouteName(team, project, env),
-    url: edgeUrl({ kind: "environment", team: team.toLowerCase(), project, env }, cfg.domain, cfg.edgePort),
-  };
 }
 
 /** The deploy acts in the project's team with a member's rights, whoever asked (a site admin's host powers never apply). */
