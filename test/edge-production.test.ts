@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, ROOT, startInstance, type Instance } from "./harness.js";
+import { freePort, pidOf as pidOfIn, ROOT, startInstance, type Instance } from "./harness.js";
 
 type NamedRoutesMod = typeof import("../web/src/edge/named-routes.js");
 type RequestLogMod = typeof import("../web/src/edge/request-log.js");
@@ -63,18 +63,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
   }
 }
 
-/** This instance's process running `script` (the launcher's child with our BERTH_HOME). */
-function pidOf(script: string): number | null {
-  for (const p of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (!fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(path.join(ROOT, script))) continue;
-      if (fs.readFileSync(`/proc/${p}/environ`, "utf8").split("\0").includes(`BERTH_HOME=${b.home}`)) return Number(p);
-    } catch {
-      /* gone */
-    }
-  }
-  return null;
-}
+const pidOf = (script: string) => pidOfIn(b.home, script);
 
 const healthy = async () => {
   try {

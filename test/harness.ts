@@ -160,6 +160,19 @@ export function processesUnder(home: string): number[] {
   return pids;
 }
 
+/** The instance's process running `script` (e.g. "web/dist/server.js"): the launcher's child with this BERTH_HOME. */
+export function pidOf(home: string, script: string): number | null {
+  for (const p of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(path.join(ROOT, script))) continue;
+      if (fs.readFileSync(`/proc/${p}/environ`, "utf8").split("\0").includes(`BERTH_HOME=${home}`)) return Number(p);
+    } catch {
+      /* gone */
+    }
+  }
+  return null;
+}
+
 /** redis-server processes serving this instance's socket. */
 function redisOf(home: string): number[] {
   return fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {

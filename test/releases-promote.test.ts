@@ -14,7 +14,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, ROOT, run, useInstance, type RunResult } from "./harness.js";
+import { CLI, pidOf, ROOT, run, useInstance, type RunResult } from "./harness.js";
 
 const b = useInstance();
 const TEAM = "acme";
@@ -76,6 +76,20 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 function get(env: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: "127.0.0.1", port: b.edgePort, path: "/", agent, headers: { host: `env--${env}--shop--${TEAM}.localhost:${b.edgePort}`, authorization: `Bearer ${tokens.alice}` }, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d: string) => (body += d));
+      res.once("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.once("error", reject);
+    });
+    req.once("timeout", () => req.destroy(new Error("timeout")));
+    req.once("error", reject);
+  });
+}
+
+/** GET / through the edge with no credentials at all, a fresh connection each time. */
+function plainGet(host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port: b.edgePort, path: "/", agent: false, headers: { host: `${host}:${b.edgePort}` }, timeout: 10_000 }, (res) => {
       let body = "";
       res.setEncoding("utf8").on("data", (d: string) => (body += d));
       res.once("end", () => resolve({ status: res.statusCode ?? 0, body }));
@@ -246,6 +260,31 @@ describe("promote to production", () => {
     expect(ok(await alice(["env", "config", "shop", "production", "get", "MODE"]), "config get").stdout).toBe("changed\n");
     expect((await show("production", 4)).state).toBe("superseded");
   }, 300_000);
+
+  it("production is the team's public site: its own domain answers signed out at once, and goes on while web is stopped", async () => {
+    ok(await as("admin", ["env", "set", "shop", "production", "--domains", "shop.example.test"]), "env set --domains (an admin's)");
+    const live = (await get("production")).body;
+    // No sign-in: production is public; its domain routes to it as soon as it is set (the live release's route gets it).
+    const signedOut = (host: string) => plainGet(host);
+    let first = await signedOut("shop.example.test");
+    for (let i = 0; i < 50 && first.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      first = await signedOut("shop.example.test");
+    }
+    expect(first).toEqual({ status: 200, body: live });
+    // staging follows a branch: test code, the team's only
+    expect((await signedOut(`env--staging--shop--${TEAM}.localhost`)).status).not.toBe(200);
+    const web = pidOf(b.home, "web/dist/server.js");
+    expect(web, "web's process").not.toBeNull();
+    process.kill(web!, "SIGSTOP");
+    try {
+      for (let i = 0; i < 20; i++) {
+        expect(await signedOut(i % 2 ? "shop.example.test" : `env--production--shop--${TEAM}.localhost`)).toEqual({ status: 200, body: live });
+      }
+    } finally {
+      process.kill(web!, "SIGCONT");
+    }
+  }, 120_000);
 
   it("README's Promote to production shows the commands run here", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");

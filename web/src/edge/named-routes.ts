@@ -83,6 +83,21 @@ export async function setNamedRoute(home: string, name: string, route: NamedRout
   });
 }
 
+/**
+ * Changes one named route in place under the lock (a deploy's switch in between is not undone);
+ * nothing when the route does not exist. Returns the generation that carries it, or null.
+ */
+export async function updateNamedRoute(home: string, name: string, change: (route: NamedRoute) => NamedRoute): Promise<number | null> {
+  return withLock(home, async () => {
+    const cur = await readRoutesFile(home);
+    const route = cur.routes[name];
+    if (!route) return null;
+    const next: EdgeRoutesFile = { generation: cur.generation + 1, routes: { ...cur.routes, [name]: change(route) } };
+    await writeJsonAtomic(edgeRoutesPath(home), next);
+    return next.generation;
+  });
+}
+
 export async function readServed(home: string): Promise<EdgeServedFile | null> {
   try {
     const parsed = EdgeServedFile.safeParse(JSON.parse(await fs.readFile(edgeServedPath(home), "utf8")));

@@ -2,7 +2,7 @@
 import { AlreadyExists, config, EnvironmentName, FailedPrecondition, InvalidArgument } from "@berth/core";
 import type { PrismaClient } from "@berth/core/db";
 import { newRowId } from "../auth/crypto.js";
-import { switchNamedRoute } from "../../edge/named-routes.js";
+import { switchNamedRoute, updateNamedRoute } from "../../edge/named-routes.js";
 import type { Services } from "../services.js";
 import { stackRemove } from "../stacks/service.js";
 import { releaseSummary, type ReleaseSummary } from "../releases/summary.js";
@@ -132,6 +132,12 @@ export async function updateEnvironment(db: PrismaClient, team: { id: string; na
   if (s.domains) s = { ...s, domains: await checkDomains(db, env.id, s.domains) };
   await db.environment.update({ where: { id: env.id }, data: settingsData(s) });
   if (s.position !== undefined) await placeAt(db, env.projectId, env.id, s.position);
+  // New domains answer at once: the live release's route gets them (a later deploy writes them too).
+  const domains = s.domains;
+  if (domains !== undefined) {
+    const { project: p } = await findEnvironment(db, team.id, project, name);
+    await updateNamedRoute(config().home, environmentNames(team.name, p.name, name).route, ({ domains: _old, ...route }) => (domains.length ? { ...route, domains } : route));
+  }
   return (await listEnvironments(db, team, project)).find((e) => e.name === name)!;
 }
 
