@@ -1,12 +1,15 @@
-import type { ReactNode } from "react";
+import { Suspense, type ReactNode } from "react";
 import { ContainerHeader } from "../../../../../components/containers/ContainerHeader";
 
 /** A container's pages (overview, logs, stats, terminal, files) share its header and tab bar. */
 export default function ContainerLayout({ children }: { children: ReactNode }) {
   return (
     <>
-      <ContainerHeader />
-      {children}
+      {/* Separate boundaries: the header and the page hydrate as two pieces (see the shell). */}
+      <Suspense>
+        <ContainerHeader />
+      </Suspense>
+      <Suspense>{children}</Suspense>
     </>
   );
 }
