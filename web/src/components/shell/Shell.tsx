@@ -1,7 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import { Suspense, useEffect, useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "../../lib/query";
 import { LAST_TEAM_KEY, teamHref, useRole } from "../../lib/team";
@@ -57,24 +57,20 @@ export function Shell({ team, children }: { team: string; children: ReactNode })
         <a className="skip-link" href="#main">
           Skip to content
         </a>
-        {/* Suspense boundaries split hydration into pieces React does one at a time, letting the
-            browser paint and handle input in between instead of one long task for the whole page. */}
         <aside className="sidebar">
-          <Suspense>
-            <Link href={teamHref(team)} className="sidebar-brand">
-              <BrandIcon size={20} aria-hidden="true" />
-              Berth
-            </Link>
-            <TeamSwitcher team={team} />
-            <SideNav team={team} siteAdmin={user?.isAdmin ?? false} userPending={status.isPending} />
-            <div className="sidebar-foot">
-              <LiveDot />
-              {user ? <UserMenu user={user} /> : <div className="user-button-placeholder" aria-hidden="true" />}
-            </div>
-          </Suspense>
+          <Link href={teamHref(team)} className="sidebar-brand">
+            <BrandIcon size={20} aria-hidden="true" />
+            Berth
+          </Link>
+          <TeamSwitcher team={team} />
+          <SideNav team={team} siteAdmin={user?.isAdmin ?? false} userPending={status.isPending} />
+          <div className="sidebar-foot">
+            <LiveDot />
+            {user ? <UserMenu user={user} /> : <div className="user-button-placeholder" aria-hidden="true" />}
+          </div>
         </aside>
         <main id="main" className="main">
-          <Suspense>{signedOut ? <p className="muted">Loading…</p> : current.isError ? <ErrorBox title={`Cannot open team ${team}`} error={current.error} /> : children}</Suspense>
+          {signedOut ? <p className="muted">Loading…</p> : current.isError ? <ErrorBox title={`Cannot open team ${team}`} error={current.error} /> : children}
         </main>
       </div>
     </LiveProvider>
