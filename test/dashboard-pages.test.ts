@@ -362,4 +362,40 @@ describe("dashboard pages", () => {
     for (const id of ["run-open"]) expect(await page.getByTestId(id).count(), id).toBe(0);
     expect(await page.getByRole("link", { name: "New build" }).count()).toBe(0);
   });
+  it("on a phone-sized screen the page does not move down or up as its data arrives", async () => {
+    const { browser } = users.member!;
+    const page = await browser.ctx.newPage();
+    try {
+      await page.setViewportSize({ width: 412, height: 823 });
+      // Every distinct top of <main> from the first frame on: the side bar sits above the page on a
+      // phone, and a side bar that changed height as the page filled in moved the whole page.
+      await page.addInitScript(() => {
+        const w = window as unknown as { mainTops: number[] };
+        w.mainTops = [];
+        const tick = () => {
+          const main = document.getElementById("main");
+          if (main) {
+            const top = Math.round(main.getBoundingClientRect().top + window.scrollY);
+            if (w.mainTops.at(-1) !== top) w.mainTops.push(top);
+          }
+          requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      });
+      const pages: [string, () => Promise<void>][] = [
+        [`/t/${TEAM}`, () => page.getByTestId("overview-running").getByRole("link", { name: "web" }).waitFor()],
+        [`/t/${TEAM}/containers`, () => page.getByTestId("container-row").first().waitFor()],
+        [`/t/${TEAM}/containers/web`, () => page.getByTestId("action-restart").waitFor()],
+      ];
+      for (const [urlPath, loaded] of pages) {
+        await page.goto(`${b.url}${urlPath}`);
+        await loaded();
+        await poll(() => page.getByTestId("team-role").textContent()).not.toBe("");
+        expect(await page.evaluate(() => (window as unknown as { mainTops: number[] }).mainTops), urlPath).toHaveLength(1);
+      }
+      await checkA11y(page);
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -7,7 +7,7 @@ import { teamHref, useRole, useTeamName } from "../../lib/team";
 import { useLiveRefresh } from "../shell/live";
 import { ErrorBox, PageHeader, StatusDot, Tabs, type TabLink } from "../ui";
 import { ContainerActions } from "./actions";
-import { stateLabel } from "./ContainersList";
+import { stateLabel } from "./state-label";
 
 /** The container's name from the URL. */
 export function useContainerName(): string {
@@ -21,7 +21,7 @@ export function ContainerHeader() {
   const team = useTeamName();
   const name = useContainerName();
   const router = useRouter();
-  const { can } = useRole();
+  const { can, loading: roleLoading } = useRole();
   const c = useQuery(trpc.container.byId.queryOptions({ id: name }));
   useLiveRefresh(() => void c.refetch(), (e) => e.type.startsWith("container.") && (!c.data || e.id === c.data.id));
   const base = teamHref(team, `/containers/${encodeURIComponent(name)}`);
@@ -38,8 +38,9 @@ export function ContainerHeader() {
         crumbs={[{ href: teamHref(team, "/containers"), label: "Containers" }]}
         title={name}
         badge={c.data && <StatusDot state={c.data.paused ? "paused" : c.data.state} label={stateLabel(c.data)} />}
-        subtitle={c.data && <span className="mono">{c.data.image}</span>}
-        actions={c.data && <ContainerActions c={c.data} onRemoved={() => router.push(teamHref(team, "/containers"))} />}
+        // Until the container's answer comes, its image line and button row keep their places: the tabs and the page below do not jump.
+        subtitle={c.data ? <span className="mono">{c.data.image}</span> : "\u00a0"}
+        actions={c.data ? <ContainerActions c={c.data} onRemoved={() => router.push(teamHref(team, "/containers"))} /> : (roleLoading || can("container.manage")) && !c.isError ? <span className="btn-row-placeholder" aria-hidden="true" /> : undefined}
       />
       {c.isError && <ErrorBox title={`Cannot open container ${name}`} error={c.error} onRetry={() => void c.refetch()} />}
       <Tabs items={tabs} label="Container views" />

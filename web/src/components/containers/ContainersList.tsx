@@ -11,6 +11,7 @@ import { useLiveRefresh } from "../shell/live";
 import { useUrlFilters } from "../../lib/url-state";
 import { ContainerActions } from "./actions";
 import { RunDialog } from "./RunDialog";
+import { stateLabel } from "./state-label";
 
 const STATES = ["all", "running", "exited", "created", "restarting", "paused"] as const;
 
@@ -155,10 +156,4 @@ export function ContainersList() {
       {canRun && <RunDialog open={runOpen} onOpenChange={setRunOpen} />}
     </>
   );
-}
-
-export function stateLabel(c: { state: string; paused: boolean; exitCode: number | null; finishedAt: string | null }): string {
-  if (c.paused) return "paused";
-  if (c.state === "exited") return `exited (${c.exitCode ?? "?"}) ${formatAgo(c.finishedAt)}`;
-  return c.state;
 }

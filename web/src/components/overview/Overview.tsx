@@ -20,7 +20,7 @@ const HOST_FRESH_MS = 90_000;
 export function Overview() {
   const trpc = useTRPC();
   const team = useTeamName();
-  const { can } = useRole();
+  const { can, loading: roleLoading } = useRole();
   const [runOpen, setRunOpen] = useState(false);
   const usage = useQuery(trpc.system.usage.queryOptions(undefined, { refetchInterval: 10_000 }));
   const containers = useQuery(trpc.container.list.queryOptions({ all: true }));
@@ -44,18 +44,23 @@ export function Overview() {
         title="Overview"
         subtitle={`Team ${team}: its containers, builds and events, live.`}
         actions={
-          <>
-            {can("image.build") && (
-              <ButtonLink href={teamHref(team, "/builds?new=1")} icon={<Hammer size={14} />}>
-                New build
-              </ButtonLink>
-            )}
-            {can("container.run") && (
-              <Button variant="primary" icon={<Play size={14} />} onClick={() => setRunOpen(true)} data-testid="run-open">
-                Run container
-              </Button>
-            )}
-          </>
+          roleLoading ? (
+            // The buttons depend on the role: hold their row until it is known, so nothing below jumps.
+            <span className="btn-row-placeholder" aria-hidden="true" />
+          ) : (
+            <>
+              {can("image.build") && (
+                <ButtonLink href={teamHref(team, "/builds?new=1")} icon={<Hammer size={14} />}>
+                  New build
+                </ButtonLink>
+              )}
+              {can("container.run") && (
+                <Button variant="primary" icon={<Play size={14} />} onClick={() => setRunOpen(true)} data-testid="run-open">
+                  Run container
+                </Button>
+              )}
+            </>
+          )
         }
       />
       {usage.isError && <ErrorBox title="Cannot read the hosts' usage" error={usage.error} onRetry={() => void usage.refetch()} />}

@@ -7,7 +7,7 @@ import { useTRPC } from "../../lib/query";
 import { LAST_TEAM_KEY, teamHref, useRole } from "../../lib/team";
 import { ErrorBox } from "../ui";
 import { LiveProvider, useLive } from "./live";
-import { BrandIcon, SITE_NAV, TEAM_NAV } from "./nav";
+import { BrandIcon, SITE_NAV, TEAM_NAV, type NavItem } from "./nav";
 import { TeamSwitcher } from "./TeamSwitcher";
 import { UserMenu } from "./UserMenu";
 
@@ -36,7 +36,6 @@ export function Shell({ team, children }: { team: string; children: ReactNode })
     }
   }, [current.data]);
 
-  if (status.isPending || (status.data && !status.data.user)) return <main className="center muted">Loading…</main>;
   if (status.isError) {
     return (
       <main className="center">
@@ -46,7 +45,12 @@ export function Shell({ team, children }: { team: string; children: ReactNode })
       </main>
     );
   }
-  const user = status.data!.user!;
+  // The frame and the page render at once (in the server's HTML too) rather than after auth.status
+  // answers: the page's own queries then go out in the same batch as auth.status, and the first
+  // paint shows the page's layout instead of "Loading…". A signed-out visitor sees no data (every
+  // query is refused) and is sent to the sign-in form as soon as auth.status says so.
+  const user = status.data?.user ?? null;
+  const signedOut = status.data !== undefined && !user;
   return (
     <LiveProvider team={team} onUnauthorized={toSignIn}>
       <div className="shell">
@@ -59,21 +63,36 @@ export function Shell({ team, children }: { team: string; children: ReactNode })
             Berth
           </Link>
           <TeamSwitcher team={team} />
-          <SideNav team={team} siteAdmin={user.isAdmin} />
+          <SideNav team={team} siteAdmin={user?.isAdmin ?? false} userPending={status.isPending} />
           <div className="sidebar-foot">
             <LiveDot />
-            <UserMenu user={user} />
+            {user ? <UserMenu user={user} /> : <div className="user-button-placeholder" aria-hidden="true" />}
           </div>
         </aside>
         <main id="main" className="main">
-          {current.isError ? <ErrorBox title={`Cannot open team ${team}`} error={current.error} /> : children}
+          {signedOut ? <p className="muted">Loading…</p> : current.isError ? <ErrorBox title={`Cannot open team ${team}`} error={current.error} /> : children}
         </main>
       </div>
     </LiveProvider>
   );
 }
 
-function SideNav({ team, siteAdmin }: { team: string; siteAdmin: boolean }) {
+/**
+ * While the role (or the user) is still loading, an item it may hide keeps its place, unseen, so
+ * the links below it (on a phone, the page itself) do not move when the answer comes.
+ */
+function PendingItem({ item }: { item: NavItem }) {
+  return (
+    <li className="nav-pending" aria-hidden="true">
+      <span className="nav-item">
+        <item.icon size={16} aria-hidden="true" />
+        {item.label}
+      </span>
+    </li>
+  );
+}
+
+function SideNav({ team, siteAdmin, userPending }: { team: string; siteAdmin: boolean; userPending: boolean }) {
   const path = usePathname();
   const { can, loading } = useRole();
   const base = teamHref(team);
@@ -85,8 +104,9 @@ function SideNav({ team, siteAdmin }: { team: string; siteAdmin: boolean }) {
           <p className="nav-group-label">{g.group}</p>
           <ul>
             {g.items
-              .filter((i) => !i.needs || (!loading && can(i.needs)))
+              .filter((i) => !i.needs || loading || can(i.needs))
               .map((i) => {
+                if (i.needs && loading) return <PendingItem key={i.path} item={i} />;
                 const href = base + i.path;
                 const active = isActive(href, i.path === "");
                 return (
@@ -104,7 +124,8 @@ function SideNav({ team, siteAdmin }: { team: string; siteAdmin: boolean }) {
       <div className="nav-group">
         <p className="nav-group-label">Account</p>
         <ul>
-          {SITE_NAV.filter((i) => !i.siteAdmin || siteAdmin).map((i) => {
+          {SITE_NAV.filter((i) => !i.siteAdmin || siteAdmin || userPending).map((i) => {
+            if (i.siteAdmin && userPending) return <PendingItem key={i.path} item={i} />;
             const active = isActive(i.path, false);
             return (
               <li key={i.path}>

@@ -1,20 +1,18 @@
 "use client";
-import { useQuery } from "@tanstack/react-query";
-import { ChevronsUpDown, Plus, Users } from "lucide-react";
-import { useTRPC } from "../../lib/query";
-import { teamHref, useRole } from "../../lib/team";
-import { Menu, MenuLabel, MenuLink, MenuSeparator } from "../ui";
+import { ChevronsUpDown } from "lucide-react";
+import { useRole } from "../../lib/team";
+import { LazyMenu } from "../ui";
 
-/** The current team and its role; the menu lists the user's other teams (a full load: every query is per team). */
+const loadMenu = () => import("./TeamSwitcherMenu").then((m) => m.TeamSwitcherMenu);
+
+/** The current team and its role; its menu (the user's other teams) loads when first opened. */
 export function TeamSwitcher({ team }: { team: string }) {
-  const trpc = useTRPC();
-  const teams = useQuery(trpc.team.list.queryOptions(undefined, { staleTime: 60_000 }));
   const { role, siteAdmin } = useRole();
   const shownRole = role ?? (siteAdmin ? "site admin" : "");
   return (
-    <Menu
-      align="start"
-      label="Switch team"
+    <LazyMenu
+      load={loadMenu}
+      props={{ team }}
       trigger={
         <button type="button" className="team-switcher" data-testid="team-switcher">
           <span className="team-switcher-text">
@@ -27,18 +25,6 @@ export function TeamSwitcher({ team }: { team: string }) {
           <ChevronsUpDown size={14} aria-hidden="true" />
         </button>
       }
-    >
-      <MenuLabel>Your teams</MenuLabel>
-      {(teams.data ?? []).map((t) => (
-        <MenuLink key={t.name} href={teamHref(t.name)} icon={<Users size={14} />}>
-          {t.name}
-          {t.name === team ? " (current)" : ""}
-        </MenuLink>
-      ))}
-      <MenuSeparator />
-      <MenuLink href="/teams" icon={<Plus size={14} />}>
-        Create or manage teams
-      </MenuLink>
-    </Menu>
+    />
   );
 }

@@ -3,10 +3,13 @@ import type { ReactNode } from "react";
 import { DropdownMenu as M } from "radix-ui";
 import { Check } from "lucide-react";
 
-/** A menu opened from `trigger` (a button: pass one with asChild semantics, e.g. <Button>). */
-export function Menu({ trigger, children, align = "end", label }: { trigger: ReactNode; children: ReactNode; align?: "start" | "end"; label?: string }) {
+/**
+ * A menu opened from `trigger` (a button: pass one with asChild semantics, e.g. <Button>).
+ * Loaded on first use through LazyMenu (which opens it at once with `defaultOpen`).
+ */
+export function Menu({ trigger, children, align = "end", label, defaultOpen }: { trigger: ReactNode; children: ReactNode; align?: "start" | "end"; label?: string; defaultOpen?: boolean }) {
   return (
-    <M.Root>
+    <M.Root defaultOpen={defaultOpen}>
       <M.Trigger asChild>{trigger}</M.Trigger>
       <M.Portal>
         <M.Content className="menu" align={align} sideOffset={4} aria-label={label}>

@@ -2,8 +2,9 @@ export { Button, ButtonLink, IconButton, type ButtonProps, type ButtonVariant } 
 export { Badge, StatusDot, stateTone, type Tone } from "./Badge";
 export { Table, KeyValues } from "./Table";
 export { Tabs, type TabLink } from "./Tabs";
-export { Dialog, ConfirmDialog } from "./Dialog";
-export { Menu, MenuItem, MenuLink, MenuLabel, MenuSeparator, MenuRadio } from "./DropdownMenu";
+export { Dialog } from "./LazyDialog";
+export { ConfirmDialog } from "./ConfirmDialog";
+export { LazyMenu, type MenuImplProps } from "./LazyMenu";
 export { EmptyState } from "./EmptyState";
 export { ErrorBox } from "./ErrorBox";
 export { PageHeader, type Crumb } from "./PageHeader";

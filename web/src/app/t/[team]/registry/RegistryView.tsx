@@ -7,7 +7,7 @@ import { useTRPC } from "../../../../lib/query";
 import { useRole, useTeamHref } from "../../../../lib/team";
 import { formatAgo } from "../../../../lib/format";
 import { Badge, EmptyState, ErrorBox, Loading, PageHeader, Table } from "../../../../components/ui";
-import { registryHost } from "./pull";
+import { useRegistryHost } from "./pull";
 import "../../../admin-pages.css";
 
 /** `/t/[team]/registry`: the repositories the user can see in this Berth's registry, searchable. */
@@ -19,7 +19,7 @@ export function RegistryView() {
   const query = useDeferredValue(q.trim());
   // An empty search is every visible repository (search.query answers the same as repo.list then).
   const repos = useQuery(trpc.search.query.queryOptions({ q: query, limit: 1000 }, { placeholderData: (prev) => prev }));
-  const host = registryHost();
+  const host = useRegistryHost();
 
   return (
     <>
