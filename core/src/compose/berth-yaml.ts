@@ -33,8 +33,9 @@ export const BerthYaml = z.strictObject({
   /** A command run in a one-off container of the web service's new image before traffic moves to it. */
   release: z.string().min(1).optional(),
   /**
-   * Data to test against: a compose volume of the preview → the team's volume it starts from, as a
-   * copy-on-write snapshot (made once, when the preview first needs it; its writes stay in it).
+   * Data to test against: a compose volume of the preview → the team's volume it starts from (a
+   * volume's name, or `env:staging[:volume]` for an environment's), as a copy-on-write snapshot
+   * (made once, when the preview first needs it; its writes stay in it).
    */
   data: z.record(z.string().min(1), z.string().min(1)).optional(),
 });

@@ -193,7 +193,7 @@ export async function deployPreview(deps: PreviewDeps, input: DeployPreviewInput
       at("start");
     };
     at("data");
-    await seedVolumes(s, team.id, project, src.config.data ?? {}, say);
+    await seedVolumes(s, team.id, project, names.project, src.config.data ?? {}, say);
     at("start");
     input.onPhase?.("deploying");
     const up = await stackUpStartFirst(s, actor, project, { startFirst: { [src.web.service]: ready }, onEvent: (e: StackEvent) => say(` ${e.kind} ${e.name}  ${e.status}${e.error ? `: ${e.error}` : ""}`) });
