@@ -117,6 +117,33 @@ describe("projects pages", () => {
     }
   }, 120_000);
 
+  it("builds a project's branch from New build: its last pushed commit, exactly as pushed", async () => {
+    const errors: string[] = [];
+    const br = await launchBrowser();
+    try {
+      const page = await signIn(br.ctx, "lena", errors);
+      await page.goto(`${b.url}/t/${TEAM}/builds?new=1`);
+      const dialog = page.getByTestId("build-dialog");
+      await dialog.getByTestId("build-source-project").check();
+      await dialog.getByTestId("build-project").selectOption("shop");
+      await dialog.getByTestId("build-branch").locator("option", { hasText: "main (" }).waitFor({ state: "attached" });
+      await dialog.getByTestId("build-branch").selectOption("main");
+      await dialog.getByTestId("build-tags").fill("shop-web:from-git");
+      await checkA11y(page);
+      await page.screenshot({ path: path.join(SHOTS, "build-from-project.png"), fullPage: true });
+      await dialog.getByTestId("build-submit").click();
+      await page.waitForURL((url) => /^\/t\/crew\/builds\/[0-9a-f-]{36}$/.test(url.pathname));
+      await page.getByTestId("build-success").waitFor({ timeout: 120_000 });
+      expect(await page.getByTestId("build-output").innerText()).toContain("COPY index.html /www/index.html");
+      // the image holds main's file as pushed ("hello"), not the broken branch's Dockerfile
+      const cat = await lena(["run", "--rm", "shop-web:from-git", "cat", "/www/index.html"]);
+      expect(cat.stdout, cat.stderr).toBe("hello\n");
+      expect(errors).toEqual([]);
+    } finally {
+      await br.close();
+    }
+  }, 180_000);
+
   it("shows a viewer the same branches with no Redeploy", async () => {
     const errors: string[] = [];
     const br = await launchBrowser();

@@ -1,7 +1,8 @@
 "use client";
 import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
-import { teamFetch } from "../../lib/query";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { teamFetch, useTRPC } from "../../lib/query";
 import { teamHref, useTeamName } from "../../lib/team";
 import { writeTar, type TarFile } from "../../lib/tar";
 import { Button, Dialog, ErrorBox, Field } from "../ui";
@@ -10,14 +11,21 @@ import { Button, Dialog, ErrorBox, Field } from "../ui";
 type DirFile = File & { webkitRelativePath?: string };
 
 /**
- * "New build": a Dockerfile alone, or a whole directory (the context), with tags, build
- * args and --no-cache, as `berth build` takes them. The context is packed as a tar here and
- * posted to /api/builds; once the server names the build, its page opens with the live output.
+ * "New build": a Dockerfile alone, a whole directory (the context), or a branch of one of the
+ * team's projects, with tags, build args and --no-cache, as `berth build` takes them. A file or
+ * directory is packed as a tar here and posted to /api/builds; a project's branch is built from
+ * its last pushed commit on the server. Once the server names the build, its page opens.
  */
 export function BuildDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: boolean) => void }) {
   const team = useTeamName();
   const router = useRouter();
-  const [source, setSource] = useState<"file" | "dir">("file");
+  const trpc = useTRPC();
+  const [source, setSource] = useState<"file" | "dir" | "project">("file");
+  const [project, setProject] = useState("");
+  const [branch, setBranch] = useState("");
+  const projects = useQuery(trpc.project.list.queryOptions(undefined, { enabled: open && source === "project" }));
+  const branches = useQuery(trpc.project.branches.queryOptions({ name: project }, { enabled: open && source === "project" && !!project }));
+  const fromProject = useMutation(trpc.build.fromProject.mutationOptions());
   const [files, setFiles] = useState<DirFile[]>([]);
   const [tags, setTags] = useState("");
   const [dockerfile, setDockerfile] = useState("Dockerfile");
@@ -38,6 +46,26 @@ export function BuildDialog({ open, onOpenChange }: { open: boolean; onOpenChang
     setError(null);
     setBusy(true);
     try {
+      if (source === "project") {
+        if (!project || !branch) throw new Error("Choose the project and the branch to build.");
+        const made = await fromProject.mutateAsync({
+          project,
+          branch,
+          tags: tags.split(/[,\s]+/).filter(Boolean),
+          dockerfile: dockerfile.trim() || "Dockerfile",
+          buildArgs: Object.fromEntries(
+            args
+              .split("\n")
+              .map((l) => l.trim())
+              .filter(Boolean)
+              .map((l) => [l.slice(0, Math.max(0, l.indexOf("="))) || l, l.includes("=") ? l.slice(l.indexOf("=") + 1) : ""]),
+          ),
+          noCache,
+        });
+        onOpenChange(false);
+        router.push(teamHref(team, `/builds/${made.id}`));
+        return;
+      }
       const tar = writeTar(await context());
       const q = new URLSearchParams();
       for (const t of tags.split(/[,\s]+/).filter(Boolean)) q.append("t", t);
@@ -70,19 +98,50 @@ export function BuildDialog({ open, onOpenChange }: { open: boolean; onOpenChang
           <label className="check">
             <input type="radio" name="source" checked={source === "dir"} onChange={() => (setSource("dir"), setFiles([]))} /> A directory (the build context)
           </label>
+          <label className="check">
+            <input type="radio" name="source" checked={source === "project"} onChange={() => (setSource("project"), setFiles([]))} data-testid="build-source-project" /> A project&apos;s branch
+          </label>
         </fieldset>
-        <div className="field">
-          <label htmlFor="build-files">{source === "file" ? "Dockerfile" : "Directory"}</label>
-          {source === "file" ? (
-            <input id="build-files" type="file" data-testid="build-file" onChange={(e) => setFiles(Array.from(e.target.files ?? []))} />
-          ) : (
-            <input id="build-files" type="file" data-testid="build-dir" {...{ webkitdirectory: "", directory: "" }} multiple onChange={(e) => setFiles(Array.from(e.target.files ?? []))} />
-          )}
-          <p className="hint">{source === "file" ? "Built with an empty context: COPY and ADD of local files need a directory." : files.length > 0 ? `${files.length} file${files.length > 1 ? "s" : ""} chosen; .dockerignore is honoured` : "Its Dockerfile and the files it copies; .dockerignore is honoured"}</p>
-        </div>
+        {source === "project" ? (
+          <div className="form-row">
+            <div className="field">
+              <label htmlFor="build-project">Project</label>
+              <select id="build-project" value={project} onChange={(e) => (setProject(e.target.value), setBranch(""))} data-testid="build-project">
+                <option value="">{projects.data?.length === 0 ? "No projects yet: berth project create NAME" : "Choose a project"}</option>
+                {(projects.data ?? []).map((p) => (
+                  <option key={p.name} value={p.name}>
+                    {p.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="build-branch">Branch</label>
+              <select id="build-branch" value={branch} onChange={(e) => setBranch(e.target.value)} disabled={!project} data-testid="build-branch">
+                <option value="">{project && branches.data?.length === 0 ? "No branch pushed yet" : "Choose a branch"}</option>
+                {(branches.data ?? []).map((b) => (
+                  <option key={b.name} value={b.name}>
+                    {b.name} ({b.sha.slice(0, 7)})
+                  </option>
+                ))}
+              </select>
+              <p className="hint">Its last pushed commit, exactly as pushed.</p>
+            </div>
+          </div>
+        ) : (
+          <div className="field">
+            <label htmlFor="build-files">{source === "file" ? "Dockerfile" : "Directory"}</label>
+            {source === "file" ? (
+              <input id="build-files" type="file" data-testid="build-file" onChange={(e) => setFiles(Array.from(e.target.files ?? []))} />
+            ) : (
+              <input id="build-files" type="file" data-testid="build-dir" {...{ webkitdirectory: "", directory: "" }} multiple onChange={(e) => setFiles(Array.from(e.target.files ?? []))} />
+            )}
+            <p className="hint">{source === "file" ? "Built with an empty context: COPY and ADD of local files need a directory." : files.length > 0 ? `${files.length} file${files.length > 1 ? "s" : ""} chosen; .dockerignore is honoured` : "Its Dockerfile and the files it copies; .dockerignore is honoured"}</p>
+          </div>
+        )}
         <div className="form-row">
           <Field label="Tags" hint="name:tag, comma-separated" value={tags} onChange={(e) => setTags(e.target.value)} spellCheck={false} className="mono" data-testid="build-tags" placeholder="app:latest" />
-          {source === "dir" ? <Field label="Dockerfile path" value={dockerfile} onChange={(e) => setDockerfile(e.target.value)} spellCheck={false} className="mono" /> : <span />}
+          {source !== "file" ? <Field label="Dockerfile path" value={dockerfile} onChange={(e) => setDockerfile(e.target.value)} spellCheck={false} className="mono" /> : <span />}
         </div>
         <div className="field">
           <label htmlFor="build-args">Build arguments</label>

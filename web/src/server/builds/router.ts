@@ -8,6 +8,8 @@ import { checkDiskQuota } from "../teams/disk.js";
 import { authorizeBuildRead } from "./team.js";
 import { CANCELLED_KIND, listBuilds, readRecord, readRetryContext, retryPayload, summarize, type BuildRecord, type BuildSummary } from "./history.js";
 import { queueBuild } from "./http.js";
+import { buildFromProject } from "./from-project.js";
+import { BranchName, ProjectName } from "../projects/names.js";
 
 export type { BuildSummary, BuildStatus } from "./history.js";
 
@@ -66,6 +68,24 @@ export const buildRouter = router({
       ctx.services.log.info({ buildId: rec.id, by: ctx.actor.userName }, "build cancelled");
       return { cancelled: rec.id };
     }),
+
+  /** Builds a branch's last commit of one of the team's projects (its files as pushed); answers the build's id. */
+  fromProject: teamProcedure("image.build")
+    .input(
+      z.object({
+        project: ProjectName,
+        branch: BranchName,
+        tags: z.array(z.string().min(1)).max(20).default([]),
+        dockerfile: z
+          .string()
+          .min(1)
+          .default("Dockerfile")
+          .refine((f) => !f.startsWith("/") && !f.split("/").includes(".."), "name a Dockerfile inside the repository"),
+        buildArgs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a build argument's name is letters, digits and _"), z.string()).default({}),
+        noCache: z.boolean().default(false),
+      }),
+    )
+    .mutation(({ ctx, input }) => buildFromProject(ctx.services, ctx.actor, input)),
 
   /** Runs a build again with the same context and options (contexts up to 256 KiB are kept a day). */
   retry: teamProcedure("image.build")
