@@ -284,6 +284,13 @@ describe("promote to production", () => {
     } finally {
       process.kill(web!, "SIGCONT");
     }
+    // The edge logged them for the environment: a viewer reads the access log (its host, path, status).
+    const logged = JSON.parse(ok(await as("vera", ["env", "requests", "shop", "production", "-n", "20", "--format", "json"]), "env requests").stdout) as { host: string; path: string; status: number; method: string }[];
+    expect(logged).toHaveLength(20);
+    expect(logged.filter((r) => r.host.startsWith("shop.example.test")).length).toBe(10);
+    expect(logged.every((r) => r.status === 200 && r.method === "GET" && r.path === "/")).toBe(true);
+    const text = ok(await alice(["env", "requests", "shop", "production", "-n", "1"]), "env requests (text)").stdout;
+    expect(text).toMatch(/^\S+ \S+ GET \S+\/ HTTP\/1\.1 200 \d+ \d+\.\dms\n$/);
   }, 120_000);
 
   it("README's Promote to production shows the commands run here", () => {

@@ -131,6 +131,25 @@ export function register(program: Command): Command {
     );
 
   cmd
+    .command("requests")
+    .description("Show the requests the edge served for an environment (its URL and domains), oldest first")
+    .argument("<project>")
+    .argument("<env>")
+    .option("-n, --tail <n>", "the newest N requests", "50")
+    .option("--format <format>", "json: one JSON array")
+    .action(
+      action("other", async (project: string, env: string, opts: { tail: string; format?: string }) => {
+        const { api, out, CliError } = await session();
+        const limit = Number(opts.tail);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new CliError("FLAG", `--tail ${opts.tail}: a whole number from 1 to 10000`);
+        const rows = await api.environments.requests.query({ project, env, limit });
+        if (opts.format === "json") return void (await out(`${JSON.stringify(rows)}\n`));
+        // One line per request, as an access log reads: time, client, method, host+path, status, bytes, duration.
+        await out(rows.map((r) => `${r.at} ${r.ip} ${r.method} ${r.host}${r.path} HTTP/${r.http}${r.tls ? " tls" : ""} ${r.status} ${r.bytes} ${r.ms.toFixed(1)}ms\n`).join(""));
+      }),
+    );
+
+  cmd
     .command("config")
     .description("Show an environment's config, or get, set or unset variables (secrets are always shown masked)")
     .argument("<project>")

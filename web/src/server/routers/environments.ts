@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { EnvironmentName } from "@berth/core";
+import { config, environmentRouteName, EnvironmentName } from "@berth/core";
+import { readRequestLog } from "../../edge/request-log.js";
 import { router, teamProcedure } from "../trpc.js";
 import { BranchName, ProjectName } from "../projects/names.js";
 import { requestOrigin } from "../audit/index.js";
@@ -33,6 +34,14 @@ export const environmentsRouter = router({
   config: teamProcedure("release.read")
     .input(z.object({ project: ProjectName, env: EnvironmentName }))
     .query(async ({ ctx, input }) => listConfig(ctx.services.db, (await findEnvironment(ctx.services.db, ctx.actor.team.id, input.project, input.env)).env.id)),
+
+  /** The edge's log of requests to the environment (its URL and domains), oldest first, the newest `limit`. */
+  requests: teamProcedure("release.read")
+    .input(z.object({ project: ProjectName, env: EnvironmentName, limit: z.number().int().min(1).max(10_000).default(100) }))
+    .query(async ({ ctx, input }) => {
+      const { project, env } = await findEnvironment(ctx.services.db, ctx.actor.team.id, input.project, input.env);
+      return readRequestLog(config().home, environmentRouteName(ctx.actor.team.name, project.name, env.name), { limit: input.limit });
+    }),
 
   /** One new config version; the next release uses it (with `deploy`, a release of the live images now). */
   setConfig: teamProcedure("environment.config")
