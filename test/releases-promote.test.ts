@@ -285,7 +285,14 @@ describe("promote to production", () => {
       process.kill(web!, "SIGCONT");
     }
     // The edge logged them for the environment: a viewer reads the access log (its host, path, status).
-    const logged = JSON.parse(ok(await as("vera", ["env", "requests", "shop", "production", "-n", "20", "--format", "json"]), "env requests").stdout) as { host: string; path: string; status: number; method: string }[];
+    // The edge writes its log in batches (every 250 ms): read until the loop's requests are there.
+    type Logged = { host: string; path: string; status: number; method: string };
+    const read = async () => JSON.parse(ok(await as("vera", ["env", "requests", "shop", "production", "-n", "20", "--format", "json"]), "env requests").stdout) as Logged[];
+    let logged = await read();
+    for (let i = 0; i < 40 && logged.filter((r) => r.host.startsWith("shop.example.test")).length < 10; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      logged = await read();
+    }
     expect(logged).toHaveLength(20);
     expect(logged.filter((r) => r.host.startsWith("shop.example.test")).length).toBe(10);
     expect(logged.every((r) => r.status === 200 && r.method === "GET" && r.path === "/")).toBe(true);
