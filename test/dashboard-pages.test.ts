@@ -357,7 +357,7 @@ describe("dashboard pages", () => {
     for (const id of ["run-open"]) expect(await page.getByTestId(id).count(), id).toBe(0);
     expect(await page.getByRole("link", { name: "New build" }).count()).toBe(0);
   });
-  it("on a phone-sized screen the page does not move down or up as its data arrives", async () => {
+  it("on a phone-sized screen the page does not move down or up as its data arrives, nor scroll sideways", async () => {
     const { browser } = users.member!;
     const page = await browser.ctx.newPage();
     try {
@@ -387,6 +387,8 @@ describe("dashboard pages", () => {
         await loaded();
         await poll(() => page.getByTestId("team-role").textContent()).not.toBe("");
         expect(await page.evaluate(() => (window as unknown as { mainTops: number[] }).mainTops), urlPath).toHaveLength(1);
+        // nor sideways: a wide table scrolls inside its frame, never the whole page
+        expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `${urlPath} wider than the screen`).toBeLessThanOrEqual(0);
       }
       await checkA11y(page);
     } finally {
