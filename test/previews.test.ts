@@ -13,6 +13,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "@berth/core/db";
 import { ROOT, useInstance } from "./harness.js";
+import { webInProcess, webModule, type WebInProcess, type WebServices } from "./web-in-process.js";
 
 const b = useInstance();
 const FIXTURE = path.join(ROOT, "test/fixtures/previews/app");
@@ -22,9 +23,9 @@ const SHA3 = "3333333ccccccccccccccccccccccccccccccccc";
 const SHA4 = "4444444ddddddddddddddddddddddddddddddddd";
 
 type Previews = typeof import("../web/src/server/previews/index.js");
-type ServicesMod = typeof import("../web/src/server/services.js");
 let previews: Previews;
-let services: ReturnType<ServicesMod["createServices"]>;
+let web: WebInProcess | undefined;
+let services: WebServices;
 let db: PrismaClient;
 let team: { id: string; name: string };
 let work: string;
@@ -66,29 +67,18 @@ function deploy(sha: string, dir: string, extra: Partial<Parameters<Previews["de
 
 beforeAll(async () => {
   // The module runs in this process against the instance, as web's push pipeline runs it.
-  process.env.BERTH_HOME = b.home;
-  process.env.BERTH_EDGE_PORT = String(b.edgePort);
-  process.env.BERTH_PORT = String(b.port);
-  process.env.BERTH_LOG_LEVEL = "error";
-  process.env.REDIS_URL = `unix://${path.join(b.home, "redis", "redis.sock")}`;
-  delete process.env.DATABASE_URL;
+  web = await webInProcess(b, "previews-test");
+  ({ services, db } = web);
   const r = await b.berth(["team", "create", "acme"]);
   expect(r.code, r.stderr).toBe(0);
-  previews = (await import(path.join(ROOT, "web/dist/src/server/previews/index.js"))) as Previews;
-  const servicesMod = (await import(path.join(ROOT, "web/dist/src/server/services.js"))) as ServicesMod;
-  const { createDb } = await import("@berth/core/db");
-  const { createLogger } = await import("@berth/core");
-  db = createDb(`file:${path.join(b.home, "berth.db")}`);
-  services = servicesMod.createServices({ db, redisUrl: process.env.REDIS_URL, log: createLogger("previews-test") });
+  previews = await webModule<Previews>("server/previews/index.js");
   team = await db.team.findUniqueOrThrow({ where: { name: "acme" }, select: { id: true, name: true } });
   work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-previews-"));
 });
 
 afterAll(async () => {
   agent.destroy();
-  await services?.queues.close();
-  services?.redis.disconnect();
-  await db?.$disconnect();
+  await web?.close();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 

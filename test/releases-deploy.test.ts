@@ -13,17 +13,18 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "@berth/core/db";
-import { ROOT, useInstance } from "./harness.js";
+import { useInstance } from "./harness.js";
+import { webInProcess, webModule, type WebInProcess, type WebServices } from "./web-in-process.js";
 
 const b = useInstance();
 
 type Deploy = typeof import("../web/src/server/releases/deploy.js");
 type Secrets = typeof import("../web/src/server/secrets/index.js");
-type ServicesMod = typeof import("../web/src/server/services.js");
 type Actor = import("../web/src/server/policy/index.js").Actor;
 let deploy: Deploy;
 let secrets: Secrets;
-let services: ReturnType<ServicesMod["createServices"]>;
+let web: WebInProcess | undefined;
+let services: WebServices;
 let db: PrismaClient;
 let work: string;
 let team: { id: string; name: string; personal: boolean };
@@ -118,21 +119,12 @@ async function webContainers() {
 }
 
 beforeAll(async () => {
-  process.env.BERTH_HOME = b.home;
-  process.env.BERTH_EDGE_PORT = String(b.edgePort);
-  process.env.BERTH_PORT = String(b.port);
-  process.env.BERTH_LOG_LEVEL = "error";
-  process.env.REDIS_URL = `unix://${path.join(b.home, "redis", "redis.sock")}`;
-  delete process.env.DATABASE_URL;
+  web = await webInProcess(b, "releases-deploy-test");
+  ({ services, db } = web);
   const r = await b.berth(["team", "create", "acme"]);
   expect(r.code, r.stderr).toBe(0);
-  deploy = (await import(path.join(ROOT, "web/dist/src/server/releases/deploy.js"))) as Deploy;
-  secrets = (await import(path.join(ROOT, "web/dist/src/server/secrets/index.js"))) as Secrets;
-  const servicesMod = (await import(path.join(ROOT, "web/dist/src/server/services.js"))) as ServicesMod;
-  const { createDb } = await import("@berth/core/db");
-  const { createLogger } = await import("@berth/core");
-  db = createDb(`file:${path.join(b.home, "berth.db")}`);
-  services = servicesMod.createServices({ db, redisUrl: process.env.REDIS_URL, log: createLogger("releases-deploy-test", "error") });
+  deploy = await webModule<Deploy>("server/releases/deploy.js");
+  secrets = await webModule<Secrets>("server/secrets/index.js");
   team = await db.team.findUniqueOrThrow({ where: { name: "acme" }, select: { id: true, name: true, personal: true } });
   const admin = await db.user.findFirstOrThrow({ where: { isAdmin: true }, select: { id: true, name: true } });
   actor = { userId: admin.id, userName: admin.name, siteAdmin: false, readOnly: false, team, role: "member" };
@@ -152,9 +144,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   agent.destroy();
-  await services?.queues.close();
-  services?.redis.disconnect();
-  await db?.$disconnect();
+  await web?.close();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
