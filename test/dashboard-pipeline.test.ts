@@ -233,6 +233,9 @@ describe("pipeline page", () => {
       expect(moved.code, moved.stderr).toBe(0);
       await dialog.getByTestId("change-confirm").click();
       await dialog.getByText("staging is now at v3, not v2: review and promote again").waitFor({ timeout: 60_000 });
+      // the refusal is the one failed request the page made (the browser logs it): no other error
+      expect(errors).toEqual(["lena: Failed to load resource: the server responded with a status of 412 (Precondition Failed)"]);
+      errors.length = 0;
       await dialog.getByRole("button", { name: "Cancel" }).click();
       await liveIs(page, "staging", 3);
       await liveIs(page, "production", 4);
