@@ -5,13 +5,13 @@
  * finding, shows only what the role may do, and one real action per page goes through the
  * browser and is checked with the CLI.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkA11y, launchBrowser, type Browser } from "./browser.js";
-import { CLI, ROOT, useInstance } from "./harness.js";
+import { ROOT, useInstance } from "./harness.js";
+import { createUser } from "./team-setup.js";
 import { pushImage, token } from "./registry-helpers.js";
 
 const b = useInstance();
@@ -55,10 +55,7 @@ beforeAll(async () => {
   const setup = await fetch(`${b.url}/api/trpc/auth.setup`, { method: "POST", headers: { "content-type": "application/json", "x-berth-csrf": "1" }, body: JSON.stringify({ name: USERS.boss, password: PASSWORD, code }) });
   expect(setup.ok, await setup.text()).toBe(true);
   tokens.boss = b.token;
-  for (const who of ["mia", "val"] as const) {
-    const made = spawnSync(process.execPath, [CLI, "user", "create", USERS[who], "--password-stdin"], { input: PASSWORD, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
-    expect(made.status, made.stderr).toBe(0);
-  }
+  for (const who of ["mia", "val"] as const) createUser(b, USERS[who], PASSWORD);
   expect((await b.berth(["team", "create", "crew"])).code).toBe(0);
   expect((await b.berth(["team", "add", "crew", USERS.mia, "--role", "member"])).code).toBe(0);
   expect((await b.berth(["team", "add", "crew", USERS.val, "--role", "viewer"])).code).toBe(0);

@@ -4,7 +4,6 @@
  * one team: each loads without console errors, passes axe (no serious or critical findings),
  * shows what the role may do and hides what it may not, and is saved as a screenshot.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,6 +11,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkA11y, launchBrowser, type Browser, hostNoise } from "./browser.js";
 import { ROOT, useInstance } from "./harness.js";
+import { createUser } from "./team-setup.js";
 
 /** Waits for live state as the page shows it: socket events on a loaded 2-core machine can take seconds. */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000 });
@@ -32,11 +32,6 @@ let contextDir = "";
 
 /** The CLI as the site admin, acting in the test's team. */
 const inTeam = (args: string[], timeoutMs?: number) => b.berth(args, { env: { BERTH_TEAM: TEAM }, ...(timeoutMs ? { timeoutMs } : {}) });
-
-function createUser(name: string): void {
-  const made = spawnSync(process.execPath, [path.join(ROOT, "cli/bin/berth.js"), "user", "create", name, "--password-stdin"], { input: PASSWORD, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
-  expect(made.status, made.stderr).toBe(0);
-}
 
 async function signIn(role: "member" | "viewer", name: string): Promise<User> {
   const browser = await launchBrowser();
@@ -85,8 +80,8 @@ async function visit(u: User, urlPath: string, ready: string, shot: string): Pro
 
 beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
-  createUser("mira");
-  createUser("vic");
+  createUser(b, "mira", PASSWORD);
+  createUser(b, "vic", PASSWORD);
   expect((await b.berth(["team", "create", TEAM])).code).toBe(0);
   expect((await b.berth(["team", "add", TEAM, "mira", "--role", "member"])).code).toBe(0);
   expect((await b.berth(["team", "add", TEAM, "vic", "--role", "viewer"])).code).toBe(0);
@@ -362,7 +357,7 @@ describe("dashboard pages", () => {
     for (const id of ["run-open"]) expect(await page.getByTestId(id).count(), id).toBe(0);
     expect(await page.getByRole("link", { name: "New build" }).count()).toBe(0);
   });
-  it("on a phone-sized screen the page does not move down or up as its data arrives", async () => {
+  it("on a phone-sized screen the page does not move down or up as its data arrives, nor scroll sideways", async () => {
     const { browser } = users.member!;
     const page = await browser.ctx.newPage();
     try {
@@ -392,6 +387,8 @@ describe("dashboard pages", () => {
         await loaded();
         await poll(() => page.getByTestId("team-role").textContent()).not.toBe("");
         expect(await page.evaluate(() => (window as unknown as { mainTops: number[] }).mainTops), urlPath).toHaveLength(1);
+        // nor sideways: a wide table scrolls inside its frame, never the whole page
+        expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `${urlPath} wider than the screen`).toBeLessThanOrEqual(0);
       }
       await checkA11y(page);
     } finally {

@@ -8,7 +8,6 @@
  * after the dialog showed it. vic (viewer)
  * sees the same environments with no promote, rollback or config buttons, and no secret's value.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,10 +15,10 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkA11y, launchBrowser, signInAs } from "./browser.js";
 import { CLI, ROOT, run, useInstance } from "./harness.js";
+import { passwordOf, setUpTeam } from "./team-setup.js";
 
 const TEAM = "crew";
 const PROJECT = "shop";
-const PASSWORDS = { lena: "lena-has-a-long-password", vic: "vic-has-a-long-password" };
 const SECRET = "s3cret-never-shown";
 const SHOTS = path.join(ROOT, ".test-results", "screenshots");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-dash-pipeline-"));
@@ -34,7 +33,7 @@ const git = async (...args: string[]) => {
   return r;
 };
 const lena = (args: string[]) => run(process.execPath, ["--", CLI, ...args], { env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: lenaToken, BERTH_TEAM: TEAM, BERTH_HOME: b.home, XDG_CONFIG_HOME: `${work}/cfg-lena` } });
-const signIn = (ctx: BrowserContext, user: keyof typeof PASSWORDS, errors: string[]): Promise<Page> => signInAs(ctx, b.url, user, PASSWORDS[user], errors, `${user}: `);
+const signIn = (ctx: BrowserContext, user: "lena" | "vic", errors: string[]): Promise<Page> => signInAs(ctx, b.url, user, passwordOf(user), errors, `${user}: `);
 
 /** Commits index.html with `text` and pushes main (its push builds, previews and deploys staging). */
 async function pushMain(text: string): Promise<void> {
@@ -66,14 +65,7 @@ const card = (page: Page, env: string) => page.locator(`[data-testid="env"][data
 const liveIs = (page: Page, env: string, n: number) => page.locator(`[data-testid="env"][data-env="${env}"][data-live="${n}"]`).waitFor({ timeout: 180_000 });
 
 beforeAll(async () => {
-  for (const [user, password] of Object.entries(PASSWORDS)) {
-    const made = spawnSync(process.execPath, [CLI, "user", "create", user, "--password-stdin"], { input: password, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
-    expect(made.status, made.stderr).toBe(0);
-    if (user === "lena") lenaToken = made.stdout.trim();
-  }
-  expect((await b.berth(["team", "create", TEAM])).code).toBe(0);
-  expect((await b.berth(["team", "add", TEAM, "lena", "--role", "member"])).code).toBe(0);
-  expect((await b.berth(["team", "add", TEAM, "vic", "--role", "viewer"])).code).toBe(0);
+  ({ lena: lenaToken } = await setUpTeam(b, TEAM, { lena: "member", vic: "viewer" }));
   const made = await lena(["project", "create", PROJECT]);
   expect(made.code, made.stderr).toBe(0);
   const u = new URL(made.stdout.trim());

@@ -4,7 +4,6 @@
  * fails; the list shows the project, the detail page its branches
  * with commit, state, preview link and log, and Redeploy for lena; vic (viewer) sees no Redeploy.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,9 +11,9 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkA11y, launchBrowser, signInAs } from "./browser.js";
 import { CLI, ROOT, run, useInstance } from "./harness.js";
+import { passwordOf, setUpTeam } from "./team-setup.js";
 
 const TEAM = "crew";
-const PASSWORDS = { lena: "lena-has-a-long-password", vic: "vic-has-a-long-password" };
 const SHOTS = path.join(ROOT, ".test-results", "screenshots");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-dash-projects-"));
 const b = useInstance();
@@ -27,17 +26,10 @@ const git = async (...args: string[]) => {
   return r;
 };
 const lena = (args: string[]) => run(process.execPath, ["--", CLI, ...args], { env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: lenaToken, BERTH_TEAM: TEAM, BERTH_HOME: b.home, XDG_CONFIG_HOME: `${work}/cfg-lena` } });
-const signIn = (ctx: BrowserContext, user: keyof typeof PASSWORDS, errors: string[]): Promise<Page> => signInAs(ctx, b.url, user, PASSWORDS[user], errors, `${user}: `);
+const signIn = (ctx: BrowserContext, user: "lena" | "vic", errors: string[]): Promise<Page> => signInAs(ctx, b.url, user, passwordOf(user), errors, `${user}: `);
 
 beforeAll(async () => {
-  for (const [user, password] of Object.entries(PASSWORDS)) {
-    const made = spawnSync(process.execPath, [CLI, "user", "create", user, "--password-stdin"], { input: password, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
-    expect(made.status, made.stderr).toBe(0);
-    if (user === "lena") lenaToken = made.stdout.trim();
-  }
-  expect((await b.berth(["team", "create", TEAM])).code).toBe(0);
-  expect((await b.berth(["team", "add", TEAM, "lena", "--role", "member"])).code).toBe(0);
-  expect((await b.berth(["team", "add", TEAM, "vic", "--role", "viewer"])).code).toBe(0);
+  ({ lena: lenaToken } = await setUpTeam(b, TEAM, { lena: "member", vic: "viewer" }));
   fs.mkdirSync(src);
   fs.mkdirSync(SHOTS, { recursive: true });
 }, 120_000);

@@ -4,7 +4,6 @@
  * it up, the detail page its services with health and links to each container's logs and terminal,
  * and Down/Remove for lena; vic (viewer) sees the same pages with none of those buttons.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,9 +11,9 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkA11y, launchBrowser, type Browser, signInAs } from "./browser.js";
 import { CLI, ROOT, run, useInstance } from "./harness.js";
+import { passwordOf, setUpTeam } from "./team-setup.js";
 
 const TEAM = "crew";
-const PASSWORDS = { lena: "lena-has-a-long-password", vic: "vic-has-a-long-password" };
 const FIXTURE = path.join(ROOT, "test/fixtures/stacks/shop");
 const SHOTS = path.join(ROOT, ".test-results", "screenshots");
 const b = useInstance();
@@ -28,18 +27,11 @@ const lena = (args: string[]) => {
   return run(process.execPath, ["--", CLI, ...args], { cwd: dir, timeoutMs: 180_000, env });
 };
 
-const signIn = (ctx: BrowserContext, user: keyof typeof PASSWORDS, errors: string[]): Promise<Page> => signInAs(ctx, b.url, user, PASSWORDS[user], errors, `${user}: `);
+const signIn = (ctx: BrowserContext, user: "lena" | "vic", errors: string[]): Promise<Page> => signInAs(ctx, b.url, user, passwordOf(user), errors, `${user}: `);
 
 beforeAll(async () => {
-  for (const [user, password] of Object.entries(PASSWORDS)) {
-    const made = spawnSync(process.execPath, [CLI, "user", "create", user, "--password-stdin"], { input: password, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
-    expect(made.status, made.stderr).toBe(0);
-    // `user create` prints the user's first API token: lena's drives the CLI.
-    if (user === "lena") lenaToken = made.stdout.trim();
-  }
-  expect((await b.berth(["team", "create", TEAM])).code).toBe(0);
-  expect((await b.berth(["team", "add", TEAM, "lena", "--role", "member"])).code).toBe(0);
-  expect((await b.berth(["team", "add", TEAM, "vic", "--role", "viewer"])).code).toBe(0);
+  // `user create` prints the user's first API token: lena's drives the CLI.
+  ({ lena: lenaToken } = await setUpTeam(b, TEAM, { lena: "member", vic: "viewer" }));
   work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-dash-stacks-"));
   dir = path.join(work, "shop");
   fs.cpSync(FIXTURE, dir, { recursive: true });

@@ -14,6 +14,7 @@ import path from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, pidOf as pidOfIn, ROOT, startInstance, type Instance } from "./harness.js";
+import { until } from "./poll.js";
 
 type NamedRoutesMod = typeof import("../web/src/edge/named-routes.js");
 type RequestLogMod = typeof import("../web/src/edge/request-log.js");
@@ -53,14 +54,6 @@ function get(host: string, pathname: string, agent: http.Agent | false = false):
 function curlTls(name: string, pathname: string, extra: string[]): Promise<{ code: number; out: string; err: string }> {
   const args = ["-sS", "--max-time", "20", "--cacert", ca, "--resolve", `${name}:${tlsPort}:127.0.0.1`, "-w", "\n%{http_code} %{http_version}", ...extra, `https://${name}:${tlsPort}${pathname}`];
   return new Promise((resolve) => execFile("curl", args, { encoding: "utf8" }, (err, out, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out, err: stderr })));
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const pidOf = (script: string) => pidOfIn(b.home, script);

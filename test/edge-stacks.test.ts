@@ -5,13 +5,14 @@
  * scripts; another team's answers as missing), and keeps its visibility when `stack up`
  * recreates the service. alice runs stack "shop" in team acme; bob is in another team.
  */
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, run, useInstance, type RunResult } from "./harness.js";
 import { trpc } from "./trpc.js";
+import { until } from "./poll.js";
+import { curl } from "./curl.js";
 
 const b = useInstance();
 const tokens: Record<"alice" | "bob", string> = { alice: "", bob: "" };
@@ -19,34 +20,7 @@ let dir: string;
 
 const link = (service: string, port: number, stack = "shop") => `http://${service}-${port}--${stack}--acme.localhost:${b.edgePort}`;
 
-interface CurlResult {
-  status: number;
-  body: string;
-  headers: string;
-}
-
 /** Real curl (Debian's resolves *.localhost to 127.0.0.1 itself). */
-function curl(url: string, headers: Record<string, string> = {}): Promise<CurlResult> {
-  const args = ["-s", "-S", "-D", "-", "--max-time", "20", url];
-  for (const [k, v] of Object.entries(headers)) args.unshift("-H", `${k}: ${v}`);
-  return new Promise((resolve, reject) =>
-    execFile("curl", args, { encoding: "utf8" }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`curl ${url}: ${stderr || err.message}`));
-      const split = stdout.indexOf("\r\n\r\n");
-      const head = stdout.slice(0, split);
-      resolve({ status: Number(/^HTTP\/[\d.]+ (\d+)/.exec(head)?.[1]), headers: head, body: stdout.slice(split + 4) });
-    }),
-  );
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 const alice = (args: string[]): Promise<RunResult> =>
   run(process.execPath, ["--", CLI, ...args], { cwd: dir, timeoutMs: 120_000, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: tokens.alice, BERTH_TEAM: "acme", BERTH_HOME: b.home, XDG_CONFIG_HOME: `${b.home}/cfg-alice` } });
 

@@ -4,13 +4,14 @@
  * expiring capability link), WebSocket included, and keeps answering while web is stopped or
  * restarted. alice owns team acme and runs the containers; bob is in another team.
  */
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "./browser.js";
 import { ROOT, run, useInstance, type RunResult } from "./harness.js";
+import { until } from "./poll.js";
+import { curl } from "./curl.js";
 
 const b = useInstance();
 const users: Record<"alice" | "bob", { token: string; berth(args: string[]): Promise<RunResult> }> = {} as never;
@@ -18,34 +19,7 @@ let browser: Browser | undefined;
 
 const link = (name: string, port: number) => `http://${name}-${port}--acme.localhost:${b.edgePort}`;
 
-interface CurlResult {
-  status: number;
-  body: string;
-  headers: string;
-}
-
 /** Real curl (Debian's 7.88 resolves *.localhost to 127.0.0.1 by itself). */
-function curl(url: string, headers: Record<string, string> = {}): Promise<CurlResult> {
-  const args = ["-s", "-S", "-D", "-", "--max-time", "20", url];
-  for (const [k, v] of Object.entries(headers)) args.unshift("-H", `${k}: ${v}`);
-  return new Promise((resolve, reject) =>
-    execFile("curl", args, { encoding: "utf8" }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`curl ${url}: ${stderr || err.message}`));
-      const split = stdout.indexOf("\r\n\r\n");
-      const head = stdout.slice(0, split);
-      resolve({ status: Number(/^HTTP\/[\d.]+ (\d+)/.exec(head)?.[1]), headers: head, body: stdout.slice(split + 4) });
-    }),
-  );
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function ok(u: { berth(args: string[]): Promise<RunResult> }, args: string[]): Promise<string> {
   const r = await u.berth(args);
   expect(r.code, `berth ${args.join(" ")}: ${r.stderr}`).toBe(0);

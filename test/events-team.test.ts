@@ -2,20 +2,13 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { ROOT, useInstance } from "./harness.js";
+import { until } from "./poll.js";
 
 // A page of one team lists only that team's events (issue 14's overview): a socket that names its
 // team at connect (the dashboard's /t/[team], the CLI's current team) gets that team's events, in
 // the replay and live, even when its user may see other teams' too.
 const b = useInstance();
 const inTeam = (team: string, args: string[]) => b.berth(args, { env: { BERTH_TEAM: team } });
-
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 let since = "";
 beforeAll(async () => {

@@ -12,14 +12,7 @@ export async function inspectOne(b: Instance, ref: string): Promise<any> {
   return arr[0];
 }
 
-/** Polls `check` until true; fails naming `what` after `ms`. */
-export async function until(what: string, check: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+export { until } from "./poll.js";
 
 export async function runDetached(b: Instance, args: string[]): Promise<string> {
   const r = await b.berth(["run", "-d", ...args]);

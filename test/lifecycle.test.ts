@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { useInstance } from "./harness.js";
+import { until } from "./poll.js";
 
 // Container lifecycle end to end: CLI → tRPC → the host's queue → worker → native runtime.
 const b = useInstance();
@@ -32,14 +33,6 @@ async function inspect(ref: string) {
   const arr = JSON.parse(r.stdout) as ReturnType<typeof JSON.parse>[];
   expect(arr).toHaveLength(1);
   return arr[0]!;
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe("stop", () => {

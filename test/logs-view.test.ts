@@ -4,13 +4,13 @@
  * without freezing the page, filters stderr, downloads every line from the server; a removed
  * container's log stays readable; a restarted container is followed into its next run.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkA11y, launchBrowser, type Browser, hostNoise } from "./browser.js";
 import { ROOT, useInstance } from "./harness.js";
+import { createUser } from "./team-setup.js";
 
 const PASSWORD = "lena-has-a-long-password";
 const TEAM = "crew";
@@ -42,8 +42,7 @@ const longest = () => page.evaluate(() => (window as unknown as { __longest: num
 const resetLongest = () => page.evaluate(() => ((window as unknown as { __longest: number }).__longest = 0));
 
 beforeAll(async () => {
-  const made = spawnSync(process.execPath, [path.join(ROOT, "cli/bin/berth.js"), "user", "create", "lena", "--password-stdin"], { input: PASSWORD, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
-  expect(made.status, made.stderr).toBe(0);
+  createUser(b, "lena", PASSWORD);
   expect((await b.berth(["team", "create", TEAM])).code).toBe(0);
   expect((await b.berth(["team", "add", TEAM, "lena", "--role", "member"])).code).toBe(0);
   fs.mkdirSync(SHOTS, { recursive: true });

@@ -3,17 +3,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT, useInstance } from "./harness.js";
+import { until } from "./poll.js";
 
 // `berth logs` end to end: json-file history on the host (rotation included), the live tail, restarts.
 const b = useInstance();
-
-async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function exited(ref: string): Promise<void> {
   const w = await b.berth(["wait", ref], { timeoutMs: 60_000 });

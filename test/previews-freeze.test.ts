@@ -12,6 +12,7 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { PrismaClient } from "@berth/core/db";
 import { ROOT, useInstance } from "./harness.js";
+import { until } from "./poll.js";
 
 const b = useInstance();
 const FIXTURE = path.join(ROOT, "test/fixtures/previews/app");
@@ -41,14 +42,6 @@ function get(host: string, urlPath: string): Promise<{ status: number; body: str
     req.once("timeout", () => req.destroy(new Error("timeout")));
     req.once("error", reject);
   });
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** The kernel's word on the container's cgroup: frozen or not (v1 freezer.state, else v2 cgroup.freeze). */

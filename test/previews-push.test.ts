@@ -6,14 +6,14 @@
  * second push replaces it with no failed request; a push whose build fails names the step while
  * the previous commit keeps serving; deleting the branch takes its containers, volumes and route.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "./browser.js";
-import { CLI, ROOT, run, useInstance, type RunResult } from "./harness.js";
+import { ROOT, run, useInstance, type RunResult } from "./harness.js";
+import { createUser } from "./team-setup.js";
 
 // Expired previews are looked for every second here (a minute by default).
 const b = useInstance({ env: { BERTH_PREVIEW_EXPIRY_INTERVAL_MS: "1000" } });
@@ -70,9 +70,7 @@ function get(host: string): Promise<{ status: number; body: string }> {
 const previewHost = () => `feature-login--shop--${TEAM}.localhost:${b.edgePort}`;
 
 beforeAll(async () => {
-  const made = spawnSync(process.execPath, [CLI, "user", "create", "alice", "--password-stdin"], { input: PASSWORD, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
-  expect(made.status, made.stderr).toBe(0);
-  aliceToken = made.stdout.trim();
+  aliceToken = createUser(b, "alice", PASSWORD);
   ok(await b.berth(["team", "create", TEAM]), "team create");
   ok(await b.berth(["team", "add", TEAM, "alice", "--role", "member"]), "team add");
   fs.cpSync(FIXTURE, repo, { recursive: true });

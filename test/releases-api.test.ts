@@ -6,12 +6,12 @@
  * and the images of an environment's last releases surviving `image prune -a` and `rmi`.
  * Promotion and rollback end to end: releases-promote.test.ts.
  */
-import { spawnSync } from "node:child_process";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROTECTED_RELEASES } from "@berth/core";
-import { CLI, useInstance, type RunResult } from "./harness.js";
+import { useInstance, type RunResult } from "./harness.js";
+import { setUpTeam } from "./team-setup.js";
 
 const b = useInstance();
 const TEAM = "acme";
@@ -42,17 +42,7 @@ const dbFile = () => path.join(b.home, "berth.db");
 
 beforeAll(async () => {
   tokens.admin = b.token;
-  ok(await b.berth(["team", "create", TEAM]), "team create");
-  for (const [user, role] of [
-    ["alice", "member"],
-    ["vera", "viewer"],
-    ["adam", "admin"],
-  ] as const) {
-    const made = spawnSync(process.execPath, [CLI, "user", "create", user, "--password-stdin"], { input: `${user}-has-a-long-password`, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
-    expect(made.status, made.stderr).toBe(0);
-    tokens[user] = made.stdout.trim();
-    ok(await b.berth(["team", "add", TEAM, user, "--role", role]), `team add ${user}`);
-  }
+  Object.assign(tokens, await setUpTeam(b, TEAM, { alice: "member", vera: "viewer", adam: "admin" }));
   ok(await as("alice", ["project", "create", "shop"]), "project create");
   db = new Database(dbFile());
   db.pragma("busy_timeout = 10000");

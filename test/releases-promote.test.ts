@@ -8,13 +8,13 @@
  * a viewer may do none of it and never reads a secret. README's "Promote to production" shows
  * the commands run here.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, pidOf, ROOT, run, useInstance, type RunResult } from "./harness.js";
+import { pidOf, ROOT, run, useInstance, type RunResult } from "./harness.js";
+import { setUpTeam } from "./team-setup.js";
 
 const b = useInstance();
 const TEAM = "acme";
@@ -121,16 +121,7 @@ async function running(env: string): Promise<Record<string, string[]>> {
 
 beforeAll(async () => {
   tokens.admin = b.token;
-  ok(await b.berth(["team", "create", TEAM]), "team create");
-  for (const [user, role] of [
-    ["alice", "member"],
-    ["vera", "viewer"],
-  ] as const) {
-    const made = spawnSync(process.execPath, [CLI, "user", "create", user, "--password-stdin"], { input: `${user}-has-a-long-password`, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
-    expect(made.status, made.stderr).toBe(0);
-    tokens[user] = made.stdout.trim();
-    ok(await b.berth(["team", "add", TEAM, user, "--role", role]), `team add ${user}`);
-  }
+  Object.assign(tokens, await setUpTeam(b, TEAM, { alice: "member", vera: "viewer" }));
   ok(await as("alice", ["project", "create", "shop"]), "project create");
   fs.mkdirSync(repo, { recursive: true });
   await gitOk(["init", "-q", "-b", "main"]);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { JOB_STACK, homePaths } from "@berth/core";
 import { connectRedis, type Redis } from "@berth/core/redis";
 import { useInstance } from "./harness.js";
+import { until } from "./poll.js";
 
 const b = useInstance();
 let redis: Redis;
@@ -24,15 +25,6 @@ afterAll(() => {
   redis?.disconnect();
   fs.rmSync(work, { recursive: true, force: true });
 });
-
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** The instance's worker process: node running worker/dist/main.js with this BERTH_HOME. */
 function workerPids(): number[] {

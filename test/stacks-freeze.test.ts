@@ -4,36 +4,17 @@
  * through its link is held while web thaws it, then served by the same process, its state intact.
  * A stack without freeze_after idles for its team's time (30 minutes unless changed) instead.
  */
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { useInstance, type RunResult } from "./harness.js";
+import { until } from "./poll.js";
+import { curl } from "./curl.js";
 
 const b = useInstance();
 let work: string;
 let alice: { token: string; berth(args: string[]): Promise<RunResult> };
-
-function curl(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  const args = ["-s", "-S", "-D", "-", "--max-time", "60", url];
-  for (const [k, v] of Object.entries(headers)) args.unshift("-H", `${k}: ${v}`);
-  return new Promise((resolve, reject) =>
-    execFile("curl", args, { encoding: "utf8" }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`curl ${url}: ${stderr || err.message}`));
-      const split = stdout.indexOf("\r\n\r\n");
-      resolve({ status: Number(/^HTTP\/[\d.]+ (\d+)/.exec(stdout.slice(0, split))?.[1]), body: stdout.slice(split + 4) });
-    }),
-  );
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function ok(args: string[]): Promise<string> {
   const r = await alice.berth(args);
@@ -90,7 +71,7 @@ it("an idle stack with freeze_after is frozen; the next request is held, thaws i
 
   // The request is held, not refused, and the same process answers.
   const after = await curl(link, auth);
-  expect(after).toEqual({ status: 200, body: first.body });
+  expect(after).toMatchObject({ status: 200, body: first.body });
 
   // `up` of a frozen stack thaws it too, and leaves its container as it was.
   await until("the idle stack to freeze again", async () => (await states("idle")).every((s) => s === "frozen"));

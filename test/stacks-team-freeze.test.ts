@@ -8,20 +8,13 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { useInstance, type RunResult } from "./harness.js";
+import { until } from "./poll.js";
 
 const b = useInstance();
 let work: string;
 type Who = (args: string[]) => Promise<RunResult>;
 let alice: Who;
 let bob: Who;
-
-async function until(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function ok(who: Who, args: string[]): Promise<string> {
   const r = await who(args);

@@ -3,7 +3,6 @@
  * bounded Redis history, the API serves it, and the pages show one container's charts and all
  * running containers sorted by CPU or memory, live, in a real headless Chromium.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
@@ -12,6 +11,7 @@ import { statsCoarseKey, statsFineKey, statsFineMax, STATS_COARSE_MAX, type Stat
 import { connectRedis, type Redis } from "@berth/core/redis";
 import { checkA11y, launchBrowser, type Browser, signInAs } from "./browser.js";
 import { ROOT, useInstance } from "./harness.js";
+import { createUser } from "./team-setup.js";
 
 const INTERVAL_MS = 500;
 const TEAM = "crew";
@@ -33,10 +33,7 @@ async function api<T>(proc: string, input?: unknown): Promise<T> {
 const signIn = (ctx: BrowserContext, user: keyof typeof PASSWORDS, errors: string[]): Promise<Page> => signInAs(ctx, b.url, user, PASSWORDS[user], errors, "");
 
 beforeAll(async () => {
-  for (const [user, password] of Object.entries(PASSWORDS)) {
-    const made = spawnSync(process.execPath, [path.join(ROOT, "cli/bin/berth.js"), "user", "create", user, "--password-stdin"], { input: password, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
-    expect(made.status, made.stderr).toBe(0);
-  }
+  for (const [user, password] of Object.entries(PASSWORDS)) createUser(b, user, password);
   expect((await b.berth(["team", "create", TEAM])).code).toBe(0);
   expect((await b.berth(["team", "add", TEAM, "lena", "--role", "member"])).code).toBe(0);
   expect((await b.berth(["team", "add", TEAM, "vic", "--role", "viewer"])).code).toBe(0);

@@ -2,12 +2,12 @@
  * The invitation link in a real headless Chromium: opening it asks the user to sign in, shows
  * a Join button, and joins only when it is pressed.
  */
-import { spawnSync } from "node:child_process";
 import path from "node:path";
 import type { BrowserContext } from "playwright-core";
 import { launchBrowser, type Browser } from "./browser.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, useInstance } from "./harness.js";
+import { createUser } from "./team-setup.js";
 
 const PASSWORD = "dana-has-a-long-password";
 const b = useInstance();
@@ -15,8 +15,7 @@ let ctx: BrowserContext;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  const made = spawnSync(process.execPath, [path.join(ROOT, "cli/bin/berth.js"), "user", "create", "dana", "--password-stdin"], { input: PASSWORD, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
-  expect(made.status, made.stderr).toBe(0);
+  createUser(b, "dana", PASSWORD);
   expect((await b.berth(["team", "create", "crew"])).code).toBe(0);
   browser = await launchBrowser();
   ctx = browser.ctx;

@@ -13,6 +13,7 @@ import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useInstance, type RunResult } from "./harness.js";
 import { OCI_MANIFEST, sha256, writeOciLayout } from "./registry-helpers.js";
+import { until } from "./poll.js";
 
 const b = useInstance();
 
@@ -56,14 +57,6 @@ async function connect(token: string): Promise<Socket> {
     socket.once("connect_error", reject);
   });
   return socket;
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** A registry without auth serving one image as x/img:1. */

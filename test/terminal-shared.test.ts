@@ -4,7 +4,7 @@
  * driver hands over, the viewer refused (no button, and the socket says no), the container's
  * stop shown in the terminal, a recording replayed, and the CLI joining the same session.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
@@ -12,6 +12,7 @@ import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkA11y, launchBrowser, type Browser, hostNoise } from "./browser.js";
 import { CLI, ROOT, useInstance, type RunResult } from "./harness.js";
+import { createUser } from "./team-setup.js";
 
 const PASSWORD = "a-long-enough-password";
 const SHOTS = path.join(ROOT, ".test-results", "screenshots");
@@ -25,11 +26,6 @@ const pageErrors: string[] = [];
 
 const env = () => ({ ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home, BERTH_TEAM: "crew" });
 const crew = (args: string[]) => b.berth(args, { env: { BERTH_TEAM: "crew" } });
-
-function createUser(name: string): void {
-  const made = spawnSync(process.execPath, [CLI, "user", "create", name, "--password-stdin"], { input: PASSWORD, env: env(), encoding: "utf8" });
-  expect(made.status, made.stderr).toBe(0);
-}
 
 async function signIn(ctx: BrowserContext, user: string): Promise<Page> {
   const page = ctx.pages()[0] ?? (await ctx.newPage());
@@ -88,7 +84,7 @@ function cliInTerminal(args: string, input: string, until: RegExp): Promise<RunR
 
 beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
-  for (const u of ["alice", "bob", "vera"]) createUser(u);
+  for (const u of ["alice", "bob", "vera"]) createUser(b, u, PASSWORD);
   expect((await b.berth(["team", "create", "crew"])).code).toBe(0);
   for (const [u, role] of [
     ["alice", "member"],
