@@ -6,14 +6,14 @@
  * environment with nothing deployed just stores it. And `berth promote --release vN` promotes only
  * the release the caller reviewed: if the source moved on meanwhile it is refused.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, useInstance, type RunResult } from "./harness.js";
+import { useInstance, type RunResult } from "./harness.js";
+import { setUpTeam } from "./team-setup.js";
 
 const b = useInstance();
 const TEAM = "acme";
@@ -75,12 +75,7 @@ const show = async (n: number) => JSON.parse(ok(await as("alice", ["release", "s
 const releases = async () => JSON.parse(ok(await as("alice", ["release", "ls", "shop", "production", "--format", "json"]), "release ls").stdout) as { number: number; state: string }[];
 
 beforeAll(async () => {
-  tokens.admin = b.token;
-  ok(await b.berth(["team", "create", TEAM]), "team create");
-  const made = spawnSync(process.execPath, [CLI, "user", "create", "alice", "--password-stdin"], { input: "alice-has-a-long-password", env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
-  expect(made.status, made.stderr).toBe(0);
-  tokens.alice = made.stdout.trim();
-  ok(await b.berth(["team", "add", TEAM, "alice", "--role", "member"]), "team add alice");
+  Object.assign(tokens, { admin: b.token }, await setUpTeam(b, TEAM, { alice: "member" }));
   ok(await as("alice", ["project", "create", "shop"]), "project create");
   // The page says the MODE the environment's config gives it.
   const ctx = path.join(work, "web");

@@ -16,6 +16,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, freePort, run, useInstance, type RunResult } from "./harness.js";
+import { setUpTeam } from "./team-setup.js";
 
 const b = useInstance();
 const TEAM = "acme";
@@ -119,18 +120,7 @@ function stagingRelease(): void {
 }
 
 beforeAll(async () => {
-  tokens.admin = b.token;
-  ok(await b.berth(["team", "create", TEAM]), "team create");
-  for (const [user, role] of [
-    ["alice", "member"],
-    ["vera", "viewer"],
-    ["adam", "admin"],
-  ] as const) {
-    const made = spawnSync(process.execPath, [CLI, "user", "create", user, "--password-stdin"], { input: `${user}-has-a-long-password`, env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: b.token, BERTH_HOME: b.home }, encoding: "utf8" });
-    expect(made.status, made.stderr).toBe(0);
-    tokens[user] = made.stdout.trim();
-    ok(await b.berth(["team", "add", TEAM, user, "--role", role]), `team add ${user}`);
-  }
+  Object.assign(tokens, { admin: b.token }, await setUpTeam(b, TEAM, { alice: "member", vera: "viewer", adam: "admin" }));
   ok(await as("alice", ["project", "create", "shop"]), "project create");
   // web: built here (a layer of its own on busybox's); api: busybox itself.
   const ctx = path.join(work, "web");
