@@ -3,8 +3,9 @@
  * main, which deploys staging (Berth's own build, preview and release engine); the page shows
  * staging's live release with its digests (as `berth release ls --no-trunc` has them), sets
  * production's config (a secret masked), promotes staging to production through the
- * confirmation dialog and its diff, deploys a config change at once, and rolls production back to a
- * chosen release (its images and its config). vic (viewer)
+ * confirmation dialog and its diff, makes a release of a config change at once, rolls production back
+ * to a chosen release (its images and its config), and refuses a promotion whose source moved on
+ * after the dialog showed it. vic (viewer)
  * sees the same environments with no promote, rollback or config buttons, and no secret's value.
  */
 import fs from "node:fs";
@@ -180,12 +181,12 @@ describe("pipeline page", () => {
       await liveIs(page, "production", 2);
       expect(await cardDigests(page, "production")).toEqual(staging2);
 
-      // a config change deployed at once: production v3, the same images with the new value
+      // any config change of a live environment is a release, deployed at once: production v3, the same images with the new value
       await form.getByLabel("Name").fill("GREETING");
       await form.getByLabel("Value").fill("hello again");
-      await form.getByTestId("config-deploy").check();
       await form.getByTestId("config-set").click();
-      await page.locator('[data-testid="config-deployed"][data-ok="true"]').waitFor({ timeout: 180_000 });
+      await page.locator('[data-testid="config-deployed"][data-ok="true"][data-number="3"]').waitFor({ timeout: 180_000 });
+      expect(await page.getByTestId("config-deployed").innerText()).toContain(`production v3 is live with config version`);
       await liveIs(page, "production", 3);
       expect(await cardDigests(page, "production")).toEqual(staging2);
       const greeting = page.locator('[data-testid="config-row"][data-key="GREETING"]').getByTestId("config-value");
@@ -215,6 +216,21 @@ describe("pipeline page", () => {
       await history.locator('[data-testid="release-row"][data-number="3"][data-state="superseded"]').waitFor();
       // and its config is v1's again
       await page.locator('[data-testid="config-row"][data-key="GREETING"]').getByText("hello from production").waitFor();
+
+      // promote checks what it promotes: the dialog showed staging v2; staging moves on before the confirm, so nothing goes
+      await card(page, "staging").getByTestId("env-promote").click();
+      await dialog.getByTestId("promote-plan").waitFor();
+      expect(await dialog.getByTestId("promote-plan").innerText()).toContain("staging v2");
+      const moved = await lena(["rollback", PROJECT, "staging", "v1"]);
+      expect(moved.code, moved.stderr).toBe(0);
+      await dialog.getByTestId("change-confirm").click();
+      await dialog.getByText("staging is now at v3, not v2: review and promote again").waitFor({ timeout: 60_000 });
+      // the refusal is the one failed request the page made (the browser logs it): no other error
+      expect(errors).toEqual(["lena: Failed to load resource: the server responded with a status of 412 (Precondition Failed)"]);
+      errors.length = 0;
+      await dialog.getByRole("button", { name: "Cancel" }).click();
+      await liveIs(page, "staging", 3);
+      await liveIs(page, "production", 4);
 
       await page.screenshot({ path: path.join(SHOTS, "pipeline-member.png"), fullPage: true });
       await checkA11y(page);

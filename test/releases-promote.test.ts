@@ -214,7 +214,7 @@ describe("promote to production", () => {
     // A config change deployed at once: production v3 (v2's images, MODE=changed).
     ok(await alice(["env", "config", "shop", "production", "set", "MODE=changed", "--deploy"]), "config set --deploy");
     expect((await get("production")).body).toBe("two changed\n");
-    expect(await show("production", 3)).toMatchObject({ reason: "config MODE", state: "live" });
+    expect(await show("production", 3)).toMatchObject({ reason: "config: set MODE", state: "live" });
     const r = ok(await alice(["rollback", "shop", "production", "v1"]), "rollback");
     expect(r.stdout).toMatch(/^v4 /);
     expect(r.stderr).toMatch(/warning: v2 ran its release command `echo migrating` after v1/);

@@ -148,11 +148,18 @@ export const ImagePushJob = z.object({
   imageId: ImageId,
   ref: z.string().min(1).max(512),
   credentialKey: CredentialKey.optional(),
+  /**
+   * Read the manifest back from the registry once pushed and fail unless its digest is the one
+   * pushed and it names this image's config (a promotion to another registry proves the copy).
+   */
+  verify: z.boolean().default(false),
 });
 export type ImagePushJob = z.infer<typeof ImagePushJob>;
 export interface ImagePushResult {
   digest: string;
   size: number;
+  /** With `verify`: the digest the registry answered for the reference, read back (equal to `digest`). */
+  verified?: string;
 }
 
 /** Pulls "host[:port]/repo[:tag|@digest]" into the store and tags it under that ref. */

@@ -50,6 +50,35 @@ function settingsOptions(c: Command): Command {
 }
 
 
+interface RegistryOpts {
+  registry?: string;
+  registryUser?: string;
+  registryPasswordStdin?: boolean;
+}
+
+async function readStdinLine(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8").split(/\r?\n/)[0] ?? "";
+}
+
+/** `--registry` and its credentials as the API takes them (none when no registry flag is given). */
+async function registryInput(o: RegistryOpts, CliError: new (kind: "USAGE", message: string) => Error) {
+  if (o.registry === undefined) {
+    if (o.registryUser !== undefined || o.registryPasswordStdin) throw new CliError("USAGE", "--registry-user and --registry-password-stdin go with --registry HOST/REPO");
+    return undefined;
+  }
+  if (o.registry === "none") {
+    if (o.registryUser !== undefined || o.registryPasswordStdin) throw new CliError("USAGE", "--registry none takes no credentials: it removes them");
+    return { repository: null };
+  }
+  if ((o.registryUser === undefined) !== !o.registryPasswordStdin) throw new CliError("USAGE", "give both --registry-user USER and --registry-password-stdin (the password on stdin), or neither");
+  if (o.registryUser === undefined) return { repository: o.registry };
+  const password = await readStdinLine();
+  if (!password) throw new CliError("USAGE", "--registry-password-stdin: stdin gave no password");
+  return { repository: o.registry, credentials: { username: o.registryUser, password } };
+}
+
 /**
  * `berth env …`: a project's environments (staging follows the default branch, production is
  * deployed by promotion), each with its own config; `berth env config` reads and changes it.
@@ -77,8 +106,9 @@ export function register(program: Command): Command {
               e.branch ?? "(promotion)",
               e.live ? `v${e.live.number}` : "-",
               e.last && e.last.number !== e.live?.number ? `v${e.last.number} ${e.last.state}` : e.live ? "live" : "-",
-              String(e.replicas),
-              [e.url, ...e.domains.map((d) => `https://${d}/`)].join(" "),
+              e.registry ? "-" : String(e.replicas),
+              // An environment with a registry runs elsewhere: its releases are copied there, not served here.
+              e.registry ? `runs elsewhere: copied to ${e.registry.repository}${e.registry.credentials ? "" : " (no credentials)"}` : [e.url, ...e.domains.map((d) => `https://${d}/`)].join(" "),
               e.live?.deployedAt ? ago(e.live.deployedAt, now) : "-",
             ]),
           ),
@@ -103,16 +133,29 @@ export function register(program: Command): Command {
   settingsOptions(
     cmd
       .command("set")
-      .description("Change an environment: the branch it follows, its place, replicas, limits, watch window")
+      .description("Change an environment: the branch it follows, its place, replicas, limits, watch window, the registry it runs from")
       .argument("<project>")
       .argument("<env>"),
-  ).action(
-    action("other", async (project: string, env: string, opts: SettingsOpts) => {
-      const { api, out } = await session();
-      const e = await api.environments.update.mutate({ project, env, ...(await settings(opts)) });
-      await out(`${e.name}: follows ${e.branch ?? "no branch"}, position ${e.position}, ${e.replicas} replica${e.replicas === 1 ? "" : "s"}\n`);
-    }),
-  );
+  )
+    .option("--registry <repository>", 'copy its releases to this registry repository (HOST[:PORT]/REPO, each service to REPO/<service>) instead of running them here; "none": run here again')
+    .option("--registry-user <user>", "the user to push to --registry as")
+    .option("--registry-password-stdin", "the password or token for --registry-user, from the first line of stdin (stored sealed, never shown)")
+    .action(
+      action("other", async (project: string, env: string, opts: SettingsOpts & RegistryOpts) => {
+        const { api, out, err, CliError } = await session();
+        const s = await settings(opts);
+        const registry = await registryInput(opts, CliError);
+        if (!registry && !Object.keys(s).length) throw new CliError("USAGE", "nothing to change: give a setting (see berth env set --help)");
+        let e;
+        if (registry) {
+          const r = await api.environments.setRegistry.mutate({ project, env, ...registry });
+          for (const l of r.lines) await err(`${l}\n`);
+          e = r.environment;
+        }
+        if (Object.keys(s).length) e = await api.environments.update.mutate({ project, env, ...s });
+        await out(`${e!.name}: follows ${e!.branch ?? "no branch"}, position ${e!.position}, ${e!.registry ? `runs elsewhere: copied to ${e!.registry.repository}` : `${e!.replicas} replica${e!.replicas === 1 ? "" : "s"}`}\n`);
+      }),
+    );
 
   cmd
     .command("rm")
@@ -157,7 +200,8 @@ export function register(program: Command): Command {
     .argument("[action]", "get KEY | set KEY=VALUE... | unset KEY...")
     .argument("[args...]")
     .option("--secret", "set: the values are secrets (shown masked from now on)")
-    .option("--deploy", "set/unset: deploy the live release again with the new config now (else the next release uses it)")
+    .option("--no-deploy", "set/unset: only store the change (the next release uses it), to batch several; by default a live environment gets a new release with it at once")
+    .option("--deploy", "(the default; kept for scripts)")
     .option("--format <format>", "json: the variables as a JSON array")
     .action(
       action("other", async (project: string, env: string, verb: string | undefined, args: string[], opts: { secret?: boolean; deploy?: boolean; format?: string }) => {
@@ -183,15 +227,19 @@ export function register(program: Command): Command {
             if (eq <= 0) throw new CliError("USAGE", `"${a}" is not KEY=VALUE`);
             values[a.slice(0, eq)] = a.slice(eq + 1);
           }
-          r = await api.environments.setConfig.mutate({ project, env, values, secret: !!opts.secret, deploy: !!opts.deploy });
+          r = await api.environments.setConfig.mutate({ project, env, values, secret: !!opts.secret, deploy: opts.deploy !== false });
         } else if (verb === "unset") {
           if (!args.length) throw new CliError("USAGE", "unset takes the keys to remove");
-          r = await api.environments.unsetConfig.mutate({ project, env, keys: args, deploy: !!opts.deploy });
+          r = await api.environments.unsetConfig.mutate({ project, env, keys: args, deploy: opts.deploy !== false });
         } else throw new CliError("USAGE", `unknown config action "${verb}": use get, set or unset`);
-        await err(`${project} ${env}: config version ${r.configVersion} (${r.keys.join(", ")})${r.deployed ? "" : ": the next release uses it"}\n`);
+        const why = r.deployed ? "" : r.held ? ": stored (--no-deploy): the next release uses it" : `: stored: nothing is deployed in ${env} yet, its first release uses it`;
+        await err(`${project} ${env}: config version ${r.configVersion} (${r.keys.join(", ")})${why}\n`);
         if (r.deployed) {
           for (const l of r.deployed.lines) await err(`${l}\n`);
-          return r.deployed.ok ? undefined : 1;
+          if (!r.deployed.ok) return 1;
+          // The new release, and where it serves (or where it was copied), on stdout.
+          const where = r.deployed.url ?? Object.values(r.deployed.copiedTo ?? {}).join(" ");
+          await out(`release v${r.deployed.number} is live${where ? `: ${where}` : ""}\n`);
         }
       }),
     );

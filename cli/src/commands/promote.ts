@@ -7,10 +7,12 @@ async function session() {
 }
 
 /** The deploy's lines on stderr, the new release on stdout; exit 1 when it failed (the old release serves). */
-async function report(io: Awaited<ReturnType<typeof session>>, r: { number: number; url: string | null; ok: boolean; error: string | null; lines: string[] }): Promise<number | undefined> {
+async function report(io: Awaited<ReturnType<typeof session>>, r: { number: number; url: string | null; ok: boolean; error: string | null; lines: string[]; copiedTo: Record<string, string> | null }): Promise<number | undefined> {
   for (const l of r.lines) await io.err(`${l}\n`);
   if (!r.ok) return 1;
-  await io.out(`v${r.number} ${r.url ?? ""}\n`);
+  // An environment that runs elsewhere: where each image now is, by digest.
+  if (r.copiedTo) await io.out(`v${r.number}\n${Object.entries(r.copiedTo).map(([svc, at]) => `${svc}  → ${at}\n`).join("")}`);
+  else await io.out(`v${r.number} ${r.url ?? ""}\n`);
   return undefined;
 }
 
@@ -26,10 +28,12 @@ export function register(program: Command): Command {
     .argument("<project>")
     .requiredOption("--from <env>", "the environment whose live release goes (e.g. staging)")
     .requiredOption("--to <env>", "the environment it goes to (e.g. production)")
+    .option("--release <vN>", "the source release you reviewed: refused if --from is at another one by now")
     .action(
-      action("other", async (project: string, opts: { from: string; to: string }) => {
+      action("other", async (project: string, opts: { from: string; to: string; release?: string }) => {
         const io = await session();
-        return report(io, await io.api.releases.promote.mutate({ project, from: opts.from, to: opts.to }));
+        const release = opts.release === undefined ? undefined : (await import("./release.js")).vN(opts.release);
+        return report(io, await io.api.releases.promote.mutate({ project, from: opts.from, to: opts.to, ...(release !== undefined ? { release } : {}) }));
       }),
     );
 

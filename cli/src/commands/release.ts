@@ -71,7 +71,7 @@ export function register(program: Command): Command {
           `images:`,
           ...Object.entries(r.images)
             .sort(([a], [b]) => a.localeCompare(b))
-            .map(([svc, d]) => `  ${svc}  ${d}`),
+            .map(([svc, d]) => `  ${svc}  ${d}${r.copiedTo?.[svc] ? `  → ${r.copiedTo[svc]}` : ""}`),
           `health:    ${health}`,
           `release command: ${r.releaseCommand ?? "-"}`,
           `config:    version ${r.configVersion}${r.config.length ? "" : " (empty)"}`,

@@ -4,3 +4,4 @@ export { pushImage, PARALLEL_TRANSFERS, type PushTarget } from "./push.js";
 export { pullImage, pickPlatform, ociArch, type PullSource } from "./pull.js";
 export { shortDigest, type ProgressFn } from "./progress.js";
 export { resolveRemote, takeCredential } from "./remote.js";
+export { verifyPushed, type PushedImage } from "./verify.js";

@@ -16,6 +16,8 @@ interface Done {
   ok: boolean;
   error: string | null;
   lines: string[];
+  /** A target that runs elsewhere: where each image was copied, by digest. */
+  copiedTo: Record<string, string> | null;
 }
 
 /** What a promotion deploys: the source's live images, with the target's own config. */
@@ -28,6 +30,11 @@ function PromotePlan({ project, from, to }: { project: string; from: Environment
       <p>
         {to.name} gets {from.name} v{src.number}&apos;s images, by digest: nothing is rebuilt. {to.name} keeps its own config (version {to.configVersion}).
       </p>
+      {to.registry && (
+        <p data-testid="plan-registry">
+          {to.name} runs elsewhere: the images are copied to <span className="mono">{to.registry.repository}</span> and read back to check their digests; nothing starts here.
+        </p>
+      )}
       <ImageDiff changes={imageChanges(to.live?.images ?? {}, src.images)} fromLabel={to.live ? `${to.name} v${to.live.number}` : `${to.name} (nothing yet)`} toLabel={`after (${from.name} v${src.number})`} />
       <p>
         Commit: <span className="mono">{to.live?.sha ? shortSha(to.live.sha) : "–"}</span> → <span className="mono">{src.sha ? shortSha(src.sha) : "none recorded"}</span>
@@ -103,7 +110,8 @@ export function ChangeDialog({ project, change, onClose, onDone }: { project: st
   const error = promote.error ?? rollback.error;
   const title = change.kind === "promote" ? `Promote ${change.from.name} to ${change.to.name}` : `Roll back ${change.env.name}`;
   const confirm = () => {
-    if (change.kind === "promote") promote.mutate({ project, from: change.from.name, to: change.to.name });
+    // The release this dialog showed: refused if the source moved on meanwhile (review the new one first).
+    if (change.kind === "promote") promote.mutate({ project, from: change.from.name, to: change.to.name, ...(change.from.live ? { release: change.from.live.number } : {}) });
     else if (to !== null) rollback.mutate({ project, env: change.env.name, to });
   };
   return (
@@ -126,7 +134,17 @@ export function ChangeDialog({ project, change, onClose, onDone }: { project: st
               )}
               .
             </p>
-          ) : (
+          ) : null}
+          {done.ok && done.copiedTo && (
+            <ul className="mono small" data-testid="change-copied">
+              {Object.entries(done.copiedTo).map(([svc, at]) => (
+                <li key={svc}>
+                  {svc} → {at}
+                </li>
+              ))}
+            </ul>
+          )}
+          {done.ok ? null : (
             <ErrorBox title={`${target} v${done.number} failed; the release before it still serves`} error={done.error ?? "the deploy failed (see its output)"} />
           )}
           {done.lines.length > 0 && (

@@ -13,21 +13,21 @@ function SetForm({ project, env, live, onDone }: { project: string; env: string;
   const [key, setKey] = useState("");
   const [value, setValue] = useState("");
   const [secret, setSecret] = useState(false);
-  const [deploy, setDeploy] = useState(false);
+  // Any change of config makes a new release of a live environment; "hold" stores it for the next one (several changes in one release).
+  const [hold, setHold] = useState(false);
   const set = useMutation(
     trpc.environments.setConfig.mutationOptions({
       onSuccess: () => {
         setKey("");
         setValue("");
         setSecret(false);
-        setDeploy(false);
         onDone();
       },
     }),
   );
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    set.mutate({ project, env, values: { [key.trim()]: value }, secret, deploy });
+    set.mutate({ project, env, values: { [key.trim()]: value }, secret, deploy: !hold });
   };
   return (
     <form className="pipeline-config-form" onSubmit={submit} data-testid="config-form" aria-label={`Set a variable of ${env}`}>
@@ -44,25 +44,45 @@ function SetForm({ project, env, live, onDone }: { project: string; env: string;
         Secret
       </label>
       {live !== null && (
-        <label className="check" title={`Make a release of v${live}'s images with the new config and deploy it now`}>
-          <input type="checkbox" name="deploy" checked={deploy} onChange={(e) => setDeploy(e.target.checked)} data-testid="config-deploy" />
-          Deploy now
+        <label className="check" title={`Only store the change: ${env}'s next release runs with it (set several, then deploy them in one release)`}>
+          <input type="checkbox" name="hold" checked={hold} onChange={(e) => setHold(e.target.checked)} data-testid="config-hold" />
+          Store only
         </label>
       )}
       <Button type="submit" variant="primary" icon={<Plus size={14} />} busy={set.isPending} disabled={!key.trim()} data-testid="config-set">
         Set
       </Button>
-      {/* A deploy's outcome, until another release is live (then the card says what serves). */}
+      {set.isPending && live !== null && !hold && (
+        <p role="status" className="muted" data-testid="config-deploying">
+          Making a release of {env} with the new config and deploying it: v{live} serves until it is healthy…
+        </p>
+      )}
+      {/* The release the change made, until another one is live (then the card says what serves). */}
       {set.data?.deployed && (!set.data.deployed.ok || set.data.deployed.number === live) && (
-        <div className="pipeline-form-error" role="status" data-testid="config-deployed" data-ok={set.data.deployed.ok ? "true" : "false"}>
+        <div className="pipeline-form-error" role="status" data-testid="config-deployed" data-ok={set.data.deployed.ok ? "true" : "false"} data-number={set.data.deployed.number}>
           {set.data.deployed.ok ? (
             <p className="ok-text">
-              {env} v{set.data.deployed.number} is live with config version {set.data.configVersion}.
+              {env} v{set.data.deployed.number} is live with config version {set.data.configVersion}
+              {set.data.deployed.url && (
+                <>
+                  {" "}
+                  at{" "}
+                  <a href={set.data.deployed.url} target="_blank" rel="noreferrer">
+                    {set.data.deployed.url}
+                  </a>
+                </>
+              )}
+              .
             </p>
           ) : (
             <ErrorBox title={`${env} v${set.data.deployed.number} failed; the release before it still serves`} error={set.data.deployed.error ?? "the deploy failed"} />
           )}
         </div>
+      )}
+      {set.data && !set.data.deployed && (
+        <p className="muted small" role="status" data-testid="config-stored">
+          Config version {set.data.configVersion} stored{set.data.held ? "" : ` (nothing is deployed in ${env} yet)`}: {env}&apos;s next release runs with it.
+        </p>
       )}
       {set.isError && (
         <div className="pipeline-form-error">
@@ -87,7 +107,7 @@ export function ConfigPanel({ project, env, canEdit }: { project: string; env: E
   return (
     <Card title={`Config of ${env.name}`} data-testid="config-panel">
       <p className="muted small">
-        {env.name}&apos;s own variables, given to its services as environment. A change makes a new config version: the next release of {env.name} (a push, a promotion, or &quot;Deploy now&quot;) runs with it.
+        {env.name}&apos;s own variables, given to its services as environment. Any change makes a new release of {env.name} with the same images and is deployed at once, as every release is (health check first; the release before keeps serving if it fails). &quot;Store only&quot; keeps a change for the next release.
       </p>
       {config.isError ? (
         <ErrorBox title={`Could not read the config of ${env.name}`} error={config.error} onRetry={() => void config.refetch()} />
@@ -145,7 +165,7 @@ export function ConfigPanel({ project, env, canEdit }: { project: string; env: E
         open={removing !== null}
         onOpenChange={(o) => !o && setRemoving(null)}
         title={`Unset ${removing ?? ""} in ${env.name}`}
-        description={`The next release of ${env.name} runs without ${removing ?? "it"}. The releases made before keep their own copy, so a rollback brings it back.`}
+        description={`${env.live ? `A new release of ${env.name} without ${removing ?? "it"} is made and deployed now` : `The next release of ${env.name} runs without ${removing ?? "it"}`}. The releases made before keep their own copy, so a rollback brings it back.`}
         confirmLabel="Unset"
         danger
         onConfirm={() => unset.mutateAsync({ project, env: env.name, keys: [removing ?? ""] })}

@@ -77,10 +77,17 @@ export function EnvironmentCard({ project, env, prev, next, remote, selected, on
         {env.branch ? <Badge tone="info" title={`A push to ${env.branch} deploys ${env.name}`}>follows {env.branch}</Badge> : <Badge title={`Only a promotion or a rollback deploys ${env.name}`}>promotion only</Badge>}
       </header>
       <div className="pipeline-urls">
-        <a href={env.url} target="_blank" rel="noreferrer" className="pipeline-url" data-testid="env-url">
-          <ExternalLink size={13} aria-hidden="true" />
-          {env.url.replace(/^https?:\/\//, "").replace(/\/$/, "")}
-        </a>
+        {env.registry ? (
+          // Runs elsewhere: Berth copies its releases to this registry (by digest, verified) and does not serve it.
+          <span className="pipeline-url mono" data-testid="env-registry" title={`${env.name} runs elsewhere: each release is copied to ${env.registry.repository}, by digest, and read back`}>
+            runs elsewhere · {env.registry.repository}
+          </span>
+        ) : (
+          <a href={env.url} target="_blank" rel="noreferrer" className="pipeline-url" data-testid="env-url">
+            <ExternalLink size={13} aria-hidden="true" />
+            {env.url.replace(/^https?:\/\//, "").replace(/\/$/, "")}
+          </a>
+        )}
         {env.domains.map((d) => (
           <a key={d} href={`https://${d}/`} target="_blank" rel="noreferrer" className="pipeline-url" data-testid="env-domain">
             <ExternalLink size={13} aria-hidden="true" />

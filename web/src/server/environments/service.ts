@@ -7,6 +7,7 @@ import type { Services } from "../services.js";
 import { stackRemove } from "../stacks/service.js";
 import { releaseSummary, type ReleaseSummary } from "../releases/summary.js";
 import { domainsOf, environmentNames, findEnvironment, findProjectRow, projectEnvironments } from "./find.js";
+import { registryTarget, setRegistry, type RegistryCredentials, type RegistryTarget } from "./registry.js";
 
 export interface EnvironmentSummary {
   name: string;
@@ -20,7 +21,12 @@ export interface EnvironmentSummary {
   memoryBytes: number | null;
   watchSeconds: number;
   configVersion: number;
-  /** The release serving now. */
+  /**
+   * The registry repository its releases are copied to (credentials never shown); set, the
+   * environment runs elsewhere: a release is copied there and recorded, not run here.
+   */
+  registry: RegistryTarget | null;
+  /** The release serving now (copied to its registry, for an environment with one). */
   live: ReleaseSummary | null;
   /** The newest release (may be deploying or failed). */
   last: ReleaseSummary | null;
@@ -44,6 +50,7 @@ export async function listEnvironments(db: PrismaClient, team: { id: string; nam
       memoryBytes: e.memoryBytes === null ? null : Number(e.memoryBytes),
       watchSeconds: e.watchSeconds,
       configVersion: e.configVersion,
+      registry: registryTarget(e),
       live: live ? releaseSummary(live) : null,
       last: last ? releaseSummary(last) : null,
     });
@@ -139,6 +146,23 @@ export async function updateEnvironment(db: PrismaClient, team: { id: string; na
     await updateNamedRoute(config().home, environmentNames(team.name, p.name, name).route, ({ domains: _old, ...route }) => (domains.length ? { ...route, domains } : route));
   }
   return (await listEnvironments(db, team, project)).find((e) => e.name === name)!;
+}
+
+/**
+ * Points an environment at a registry (its releases are copied there from now on, not run here),
+ * or with `repository` null back to running here. Lines say what changed.
+ */
+export async function updateRegistry(db: PrismaClient, team: { id: string; name: string }, project: string, name: string, repository: string | null, creds: RegistryCredentials | undefined): Promise<{ environment: EnvironmentSummary; lines: string[] }> {
+  const { env } = await findEnvironment(db, team.id, project, name);
+  const r = await setRegistry(db, env, repository, creds);
+  const lines: string[] = [];
+  if (r.target) {
+    lines.push(`${name} runs elsewhere: each release is copied to ${r.target.repository}/<service> by digest, verified, and recorded; Berth does not run it here`);
+    if (!r.target.credentials) lines.push(`no credentials set for ${r.target.repository}: the copy goes anonymously (add --registry-user U --registry-password-stdin)`);
+    if (env.liveRelease !== null && env.registry === null) lines.push(`v${env.liveRelease}, running here now, keeps running until the environment is removed (berth env rm ${project} ${name})`);
+  } else lines.push(`${name} runs here again: its next release is deployed by Berth`);
+  if (r.dropped) lines.push("the credentials set before were for another registry: dropped");
+  return { environment: (await listEnvironments(db, team, project)).find((e) => e.name === name)!, lines };
 }
 
 /** Removes an environment: its route, its running release (unless `force`, one serving is refused), its config and releases. */

@@ -58,7 +58,7 @@ async function readBody(req: IncomingMessage): Promise<z.infer<typeof Body>> {
 }
 
 /** Puts the credential where the worker can take it once; returns the key for the payload. */
-async function stashCredential(s: Services, creds: { username: string; password: string } | undefined): Promise<string | undefined> {
+export async function stashCredential(s: Services, creds: { username: string; password: string } | undefined): Promise<string | undefined> {
   if (!creds) return undefined;
   const key = randomUUID();
   await s.redis.set(`${REGISTRY_CREDENTIAL_PREFIX}${key}`, JSON.stringify(creds), "EX", REGISTRY_CREDENTIAL_TTL_S);

@@ -30,7 +30,11 @@ function projectFor(r: Db.Release, stack: string, env: string, project: string):
 /** States a release that once served has: only those are promoted or rolled back to. */
 const SERVED = new Set(["live", "superseded", "rolled-back"]);
 
-export async function promote(s: Services, actor: Actor, project: string, from: string, to: string, origin?: { address: string; client: string }): Promise<ReleaseRunResult> {
+/**
+ * `expected`: the source release the caller reviewed (the dashboard's dialog, `--release vN`): if
+ * the source's live release is another one by now, nothing is promoted.
+ */
+export async function promote(s: Services, actor: Actor, project: string, from: string, to: string, origin?: { address: string; client: string }, expected?: number): Promise<ReleaseRunResult> {
   if (from === to) throw new InvalidArgument(`promote from ${from} to ${to}: the source and the target are the same environment`);
   const src = await findEnvironment(s.db, actor.team.id, project, from);
   const dst = await findEnvironment(s.db, actor.team.id, project, to);
@@ -38,9 +42,11 @@ export async function promote(s: Services, actor: Actor, project: string, from: 
   const names = environmentNames(actor.team.name, src.project.name, dst.env.name);
   const out = await releaseAndDeploy(s, { actor, project, env: dst.env, onLine: (l) => lines.push(l), ...(origin ? { origin } : {}) }, async () => {
     const e = await s.db.environment.findUniqueOrThrow({ where: { id: src.env.id }, select: { liveRelease: true } });
+    if (e.liveRelease === null && expected !== undefined) throw new FailedPrecondition(`${from} has no live release now, not v${expected}: review and promote again`);
     if (e.liveRelease === null) {
       throw new FailedPrecondition(`${project} ${from} has no live release to promote${src.env.branch ? `: push to ${src.env.branch} to deploy it first` : `: promote to ${from} or roll it back first`}`);
     }
+    if (expected !== undefined && e.liveRelease !== expected) throw new FailedPrecondition(`${from} is now at v${e.liveRelease}, not v${expected}: review and promote again`);
     const r = await releaseRow(s.db, src.env, project, e.liveRelease);
     const images = parseImages(r.images);
     lines.push(`promoting ${from} v${r.number} to ${to}: ${Object.entries(images).map(([svc, d]) => `${svc} ${d}`).join(", ")} (not rebuilt), with ${to}'s own config`);

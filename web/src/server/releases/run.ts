@@ -10,6 +10,7 @@ import type { Services } from "../services.js";
 import { recordAudit } from "../audit/index.js";
 import { createRelease, type NewRelease } from "./create.js";
 import { deployRelease } from "./deploy.js";
+import { copyRelease } from "./copy.js";
 
 /** Work on one environment runs in order. */
 export const perEnvironment = keyedQueue();
@@ -28,6 +29,8 @@ export interface DeployOutcome {
   url: string | null;
   ok: boolean;
   error: string | null;
+  /** An environment that runs elsewhere: where each service's image was copied ("host/repo/svc@sha256:…"). */
+  copiedTo: Record<string, string> | null;
 }
 
 const target = (c: ReleaseContext, n: number) => `${c.project} ${c.env.name} v${n}`;
@@ -80,14 +83,21 @@ export function releaseAndDeploy(
     await audit(s, c, "release.create", r.number, "ok", r.reason);
     await releaseCreated(s, c, r);
     try {
+      // An environment with a registry runs elsewhere: its release is copied there, not run here.
+      const { registry } = await s.db.environment.findUniqueOrThrow({ where: { id: c.env.id }, select: { registry: true } });
+      if (registry) {
+        const out = await copyRelease(s, r.id, { actor: c.actor, onLine: say });
+        await after?.(r);
+        return { number: r.number, url: null, ok: true, error: null, copiedTo: out.copiedTo };
+      }
       // The deploy reports its own steps (events, audit: release.deploy, release.rollback).
       const out = await deployRelease(s, r.id, { actor: c.actor, onLine: say });
       await after?.(r);
-      return { number: r.number, url: out.url, ok: true, error: null };
+      return { number: r.number, url: out.url, ok: true, error: null, copiedTo: null };
     } catch (err) {
       const error = (err as Error).message;
       say(`${c.project} ${c.env.name}: release v${r.number} failed: ${error}`);
-      return { number: r.number, url: null, ok: false, error };
+      return { number: r.number, url: null, ok: false, error, copiedTo: null };
     }
   });
 }

@@ -16,6 +16,8 @@ export interface ReleaseSummary {
   deployedAt: string | null;
   error: string | null;
   configVersion: number;
+  /** Where its images were copied, by service ("host/repo/svc@sha256:…"): an environment that runs elsewhere. */
+  copiedTo: Record<string, string> | null;
 }
 
 export function parseImages(text: string): ReleaseImages {
@@ -39,5 +41,6 @@ export function releaseSummary(r: Db.Release): ReleaseSummary {
     deployedAt: r.deployedAt?.toISOString() ?? null,
     error: r.error,
     configVersion: r.configVersion,
+    copiedTo: r.copiedTo ? (JSON.parse(r.copiedTo) as Record<string, string>) : null,
   };
 }

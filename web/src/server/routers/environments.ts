@@ -4,8 +4,10 @@ import { readRequestLog } from "../../edge/request-log.js";
 import { router, teamProcedure } from "../trpc.js";
 import { BranchName, ProjectName } from "../projects/names.js";
 import { requestOrigin } from "../audit/index.js";
-import { createEnvironment, environmentEvent, findEnvironment, listConfig, listEnvironments, removeEnvironment, setConfig, unsetConfig, updateEnvironment } from "../environments/index.js";
-import { redeployConfig } from "../releases/index.js";
+import { createEnvironment, environmentEvent, findEnvironment, listConfig, listEnvironments, removeEnvironment, setConfig, unsetConfig, updateEnvironment, updateRegistry } from "../environments/index.js";
+import { redeployConfig, type ReleaseRunResult } from "../releases/index.js";
+import type { Actor } from "../policy/index.js";
+import type { Services } from "../services.js";
 
 export type { EnvironmentSummary, ConfigEntry } from "../environments/index.js";
 
@@ -20,6 +22,21 @@ const Settings = z.object({
   /** Extra host names (app.example.com); [] removes them all. */
   domains: z.array(z.string().min(1).max(253)).max(50).optional(),
 });
+
+/**
+ * After a config change: a release of the live images with the new config, deployed (`deployed`),
+ * unless `deploy` is false (`held`) or nothing is deployed yet (both null: the next release uses it).
+ */
+async function configRelease(
+  ctx: { services: Services; actor: Actor; req: Parameters<typeof requestOrigin>[0] },
+  input: { project: string; env: string; deploy: boolean },
+  reason: string,
+): Promise<{ deployed: ReleaseRunResult | null; held: boolean }> {
+  if (!input.deploy) return { deployed: null, held: true };
+  const { env } = await findEnvironment(ctx.services.db, ctx.actor.team.id, input.project, input.env);
+  if (env.liveRelease === null) return { deployed: null, held: false };
+  return { deployed: await redeployConfig(ctx.services, ctx.actor, input.project, input.env, reason, requestOrigin(ctx.req)), held: false };
+}
 
 /**
  * `berth env …`: a project's environments (staging, production…) in pipeline order, and each
@@ -43,25 +60,47 @@ export const environmentsRouter = router({
       return readRequestLog(config().home, environmentRouteName(ctx.actor.team.name, project.name, env.name), { limit: input.limit });
     }),
 
-  /** One new config version; the next release uses it (with `deploy`, a release of the live images now). */
+  /**
+   * One new config version. Any change of config makes a new release: with a release live, one of
+   * the same images with the new config is made and deployed at once, as every deploy is (health
+   * check, atomic switch; a failure leaves the release before serving). `deploy: false` only
+   * stores it for the next release (to batch several changes); with nothing deployed it is stored.
+   */
   setConfig: teamProcedure("environment.config")
-    .input(z.object({ project: ProjectName, env: EnvironmentName, values: z.record(Key, z.string().max(65536)), secret: z.boolean().default(false), deploy: z.boolean().default(false) }))
+    .input(z.object({ project: ProjectName, env: EnvironmentName, values: z.record(Key, z.string().max(65536)), secret: z.boolean().default(false), deploy: z.boolean().default(true) }))
     .mutation(async ({ ctx, input }) => {
       const { env } = await findEnvironment(ctx.services.db, ctx.actor.team.id, input.project, input.env);
       const r = await setConfig(ctx.services.db, env.id, input.values, input.secret, ctx.actor.userName);
       await environmentEvent(ctx.services, "environment.config", ctx.actor.team.id, input.project, input.env, { set: r.keys.join(","), version: String(r.configVersion), by: ctx.actor.userName });
-      const deployed = input.deploy ? await redeployConfig(ctx.services, ctx.actor, input.project, input.env, `config ${r.keys.join(", ")}`, requestOrigin(ctx.req)) : null;
-      return { ...r, deployed };
+      return { ...r, ...(await configRelease(ctx, input, `config: set ${r.keys.join(", ")}`)) };
     }),
 
   unsetConfig: teamProcedure("environment.config")
-    .input(z.object({ project: ProjectName, env: EnvironmentName, keys: z.array(Key).min(1).max(500), deploy: z.boolean().default(false) }))
+    .input(z.object({ project: ProjectName, env: EnvironmentName, keys: z.array(Key).min(1).max(500), deploy: z.boolean().default(true) }))
     .mutation(async ({ ctx, input }) => {
       const { env } = await findEnvironment(ctx.services.db, ctx.actor.team.id, input.project, input.env);
       const r = await unsetConfig(ctx.services.db, env.id, input.env, input.keys);
       await environmentEvent(ctx.services, "environment.config", ctx.actor.team.id, input.project, input.env, { unset: r.keys.join(","), version: String(r.configVersion), by: ctx.actor.userName });
-      const deployed = input.deploy ? await redeployConfig(ctx.services, ctx.actor, input.project, input.env, `config unset ${r.keys.join(", ")}`, requestOrigin(ctx.req)) : null;
-      return { ...r, deployed };
+      return { ...r, ...(await configRelease(ctx, input, `config: unset ${r.keys.join(", ")}`)) };
+    }),
+
+  /**
+   * The registry repository an environment's releases are copied to (by digest, verified), with
+   * credentials sealed at rest and never shown back; `repository` null: it runs here again.
+   */
+  setRegistry: teamProcedure("environment.manage")
+    .input(
+      z.object({
+        project: ProjectName,
+        env: EnvironmentName,
+        repository: z.string().min(1).max(512).nullable(),
+        credentials: z.object({ username: z.string().min(1).max(256), password: z.string().min(1).max(4096) }).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const out = await updateRegistry(ctx.services.db, ctx.actor.team, input.project, input.env, input.repository, input.credentials);
+      await environmentEvent(ctx.services, "environment.update", ctx.actor.team.id, input.project, input.env, { registry: out.environment.registry?.repository ?? "none", by: ctx.actor.userName });
+      return out;
     }),
 
   create: teamProcedure("environment.manage")

@@ -29,10 +29,14 @@ export const releasesRouter = router({
     .input(z.object({ project: ProjectName, env: EnvironmentName, from: Number_, to: Number_ }))
     .query(({ ctx, input }) => diffReleases(ctx.services.db, ctx.actor.team.id, input.project, input.env, input.from, input.to)),
 
-  /** Deploys `from`'s live release (its images by digest, not rebuilt) to `to`, with `to`'s own config. */
+  /**
+   * Deploys `from`'s live release (its images by digest, not rebuilt) to `to`, with `to`'s own
+   * config (to an environment with a registry: copies them there, verified). `release`: the source
+   * release the caller reviewed; if `from` is at another one by now, refused (FailedPrecondition).
+   */
   promote: teamProcedure("release.promote")
-    .input(z.object({ project: ProjectName, from: EnvironmentName, to: EnvironmentName }))
-    .mutation(({ ctx, input }) => promote(ctx.services, ctx.actor, input.project, input.from, input.to, requestOrigin(ctx.req))),
+    .input(z.object({ project: ProjectName, from: EnvironmentName, to: EnvironmentName, release: Number_.optional() }))
+    .mutation(({ ctx, input }) => promote(ctx.services, ctx.actor, input.project, input.from, input.to, requestOrigin(ctx.req), input.release)),
 
   /** A new release from release `to` (default: the one before the live one) with its images and config. */
   rollback: teamProcedure("release.rollback")
