@@ -156,6 +156,29 @@ it("build: remoteUser runs the lifecycle commands and exec, and is the result's 
   await ok(berth(["dev", "down", bad]));
 }, 600_000);
 
+it("initializeCommand runs first, on this machine, in the folder, with the caller's environment; one that fails stops up before anything is made", async () => {
+  const dir = folder("devinit", {
+    ".devcontainer.json": `{ "image": "busybox", "initializeCommand": "echo \\"$HOST_ONLY_VALUE $(pwd) $(id -u)\\" > made-here.txt", "postCreateCommand": "cp /workspaces/devinit/made-here.txt /tmp/seen" }`,
+  });
+  const up = await ok(berth(["dev", "up", dir], os.tmpdir()));
+  expect(result(up)).toMatchObject({ outcome: "success" });
+  expect(up.stderr).toContain("Running the initializeCommand from devcontainer.json");
+  // Run here (the test's environment, its folder, its user), not in the container.
+  expect(fs.readFileSync(path.join(dir, "made-here.txt"), "utf8")).toBe(`from-the-host ${dir} ${process.getuid!()}\n`);
+  // Before the container was made: its postCreateCommand found the file in the workspace.
+  expect((await ok(berth(["dev", "exec", dir, "cat", "/tmp/seen"]))).stdout).toBe(`from-the-host ${dir} ${process.getuid!()}\n`);
+  // Not a key Berth ignores.
+  expect(up.stderr).not.toMatch(/initializeCommand is not supported/);
+  await ok(berth(["dev", "down", dir]));
+
+  const bad = folder("devinitbad", { ".devcontainer/devcontainer.json": `{ "image": "busybox", "initializeCommand": { "fine": "true", "broken": ["sh", "-c", "exit 3"] } }` });
+  const r = await berth(["dev", "up", bad]);
+  expect(r.code).not.toBe(0);
+  expect(result(r)).toMatchObject({ outcome: "error", message: expect.stringMatching(/initializeCommand broken failed on this machine .*`sh -c exit 3` exited with exit code 3/) });
+  const ps = await berth(["stack", "ps", "-p", "devinitbad", "--format", "json"]);
+  expect(ps.code === 0 ? (JSON.parse(ps.stdout) as unknown[]) : []).toEqual([]);
+}, 600_000);
+
 it("dockerComposeFile + service + runServices: the dev service's result, its lifecycle commands reaching another service by name, the services left out not started", async () => {
   const dir = folder("devstack", {
     ".devcontainer/devcontainer.json": `{ "dockerComposeFile": "compose.yaml", "service": "app", "runServices": ["app", "db"], "containerEnv": { "MODE": "dev" },

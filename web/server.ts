@@ -33,6 +33,7 @@ import { previewEngineFor } from "./src/server/previews/engine.js";
 import { startPreviewExpiry } from "./src/server/projects/expiry.js";
 import { setBranchFollower } from "./src/server/projects/follower.js";
 import { branchFollowerFor } from "./src/server/releases/follow.js";
+import { startReleaseWatchRunner } from "./src/server/releases/watch-runner.js";
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 
@@ -79,6 +80,8 @@ async function main(): Promise<void> {
   // Environments following a branch (staging) deploy the images its push built (src/server/releases/follow.ts).
   setBranchFollower(branchFollowerFor(services));
   const stopPreviewExpiry = startPreviewExpiry({ db, log, home: cfg.home }, cfg.previewExpiryIntervalMs);
+  // Release watch windows live in Redis: this web runs them, and resumes those a web before it left.
+  const releaseWatch = startReleaseWatchRunner(services);
   const guard = requestGuard({ publicUrl: cfg.url, maxBodyBytes: cfg.maxBodyBytes, maxUploadBytes: cfg.maxUploadBytes, bodyIdleTimeoutMs: cfg.bodyIdleTimeoutMs, log });
 
   const trpc = createHTTPHandler({
@@ -185,6 +188,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_GRACE_MS).unref();
     void (async () => {
       stopPreviewExpiry();
+      await releaseWatch.close().catch(() => {});
       await sockets.close().catch(() => {});
       registry.close();
       server.close();

@@ -36,3 +36,4 @@ export * from "./stack-containers.js";
 export * from "./stack-freeze.js";
 export * from "./keyed-queue.js";
 export * from "./releases.js";
+export * from "./release-watch.js";

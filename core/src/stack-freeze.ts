@@ -11,6 +11,29 @@ import { InvalidArgument } from "./errors.js";
 
 /** Hash: containerId → the time (ms) of the last request the edge passed to it (written at most once a second per container). */
 export const EDGE_LAST_REQUEST_KEY = "berth:edge:last-request";
+/**
+ * Hash: "<containerId>/<session>" → the time (ms) until which that open exec, attach or terminal
+ * link keeps its stack awake. Web holds a lease per client link and renews it while the link is
+ * open (a web that dies leaves leases that lapse); the freezer skips a stack with a live lease on
+ * any of its containers. Closing the link ends the lease and starts the idle clock again.
+ */
+export const STACK_SESSIONS_KEY = "berth:stack-sessions";
+/** A session's lease, and how often web renews it (well within the lease, so one late renewal does not lapse it). */
+export const SESSION_LEASE_MS = 30_000;
+export const SESSION_RENEW_MS = 10_000;
+
+/** The containers with an open session now (fields whose lease has not lapsed), and the lapsed fields. */
+export function liveSessions(leases: Record<string, string>, now: number): { containers: Set<string>; lapsed: string[] } {
+  const containers = new Set<string>();
+  const lapsed: string[] = [];
+  for (const [field, until] of Object.entries(leases)) {
+    const id = field.split("/")[0]!;
+    if (Number(until) > now) containers.add(id);
+    else lapsed.push(field);
+  }
+  return { containers, lapsed };
+}
+
 /** Set of the containers of frozen stacks (the edge's quick answer to "must this request wait for a thaw?"). */
 export const FROZEN_CONTAINERS_KEY = "berth:stack-frozen-containers";
 /** Pub/sub channel: a stack was frozen or thawed (StackFreezeMessage JSON). */

@@ -1,4 +1,4 @@
-import type { DevcontainerPlan } from "@berth/core/devcontainer";
+import type { DevcontainerPlan, LifecycleStep } from "@berth/core/devcontainer";
 
 export interface DevUpFlags {
   build?: boolean;
@@ -8,16 +8,42 @@ export interface DevUpFlags {
 }
 
 /**
- * `berth dev up`: the stack up (images built, features installed, the folder bind-mounted or
+ * initializeCommand, on this machine: the devcontainer spec's "host" is the one running `dev up`.
+ * As the reference CLI: in the folder, with the caller's environment and rights, before anything
+ * else; the object form's commands in parallel; its output on stderr (stdout is for the result
+ * line); a command that fails stops `up` with its exit status.
+ */
+export async function runInitializeCommand(folder: string, steps: LifecycleStep[]): Promise<void> {
+  const [{ spawn }, { write }, { CliError }] = await Promise.all([import("node:child_process"), import("../output.js"), import("../errors.js")]);
+  if (!steps.length) return;
+  await write(process.stderr, `Running the initializeCommand from devcontainer.json...\n`);
+  await Promise.all(
+    steps.map(
+      (st) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn(st.argv[0]!, st.argv.slice(1), { cwd: folder, env: process.env, stdio: ["ignore", process.stderr, process.stderr] });
+          child.once("error", (err: NodeJS.ErrnoException) => reject(new CliError("PRECONDITION_FAILED", `${st.name}: ${st.argv[0]}: ${err.code ?? err.message} (spawn in ${folder})`)));
+          child.once("exit", (code, signal) =>
+            code === 0 ? resolve() : reject(new CliError("PRECONDITION_FAILED", `${st.name} failed on this machine (in ${folder}): \`${st.argv.join(" ")}\` ${signal ? `was killed by ${signal}` : `exited with exit code ${code}`}`)),
+          );
+        }),
+    ),
+  );
+}
+
+/**
+ * `berth dev up`: initializeCommand here, then the stack up (images built, features installed, the folder bind-mounted or
  * copied in), the lifecycle commands, the forwarded ports' visibility set and their links printed
  * with their labels, then the reference CLI's result line:
  * {"outcome":"success","containerId":…,"remoteUser":…,"remoteWorkspaceFolder":…}. A failure
  * prints {"outcome":"error",…} there too, and exits non-zero with the reason on stderr.
  */
-export async function devUp(plan: DevcontainerPlan, flags: DevUpFlags): Promise<void> {
+export async function devUp(folder: string, initialize: () => Promise<LifecycleStep[]>, makePlan: () => Promise<DevcontainerPlan>, flags: DevUpFlags): Promise<void> {
   const [{ connect }, { write }, { upAndFollow, eventLines }, { afterDevUp }] = await Promise.all([import("../client.js"), import("../output.js"), import("./stack-up.js"), import("./stack-dev.js")]);
   const s = connect();
   try {
+    await runInitializeCommand(folder, await initialize());
+    const plan = await makePlan();
     for (const w of plan.project.warnings) process.stderr.write(`warning: ${w.where}: ${w.message}\n`);
     if (flags.removeExistingContainer) {
       const row = (await s.api.stack.ps.query({ name: plan.project.name }).catch(() => [])).find((r) => r.service === plan.service && r.number === 1);

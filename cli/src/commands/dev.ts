@@ -54,8 +54,16 @@ export function register(program: Command): Command {
       .option("--skip-post-attach", "do not run postAttachCommand"),
   ).action(
     action("other", async (dir: string | undefined, opts: DirFlags & { build?: boolean; removeExistingContainer?: boolean; skipPostCreate?: boolean; skipPostAttach?: boolean }) => {
-      const { devUp } = await import("./dev-up.js");
-      return devUp(await plan(await folderOf(dir, opts), opts, true), opts);
+      const [{ devUp }, { initializeSteps }, { CliError }] = await Promise.all([import("./dev-up.js"), import("@berth/core/devcontainer"), import("../errors.js")]);
+      const folder = await folderOf(dir, opts);
+      const initialize = async () => {
+        try {
+          return initializeSteps({ folder, env: process.env });
+        } catch (err) {
+          throw new CliError("USAGE", (err as Error).message);
+        }
+      };
+      return devUp(folder, initialize, () => plan(folder, opts, true), opts);
     }),
   );
 

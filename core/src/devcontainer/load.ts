@@ -15,6 +15,7 @@ export const DEVCONTAINER_FILES = [".devcontainer/devcontainer.json", ".devconta
 /** The keys Berth reads; any other key is listed as a warning naming it. */
 const SUPPORTED = new Set([
   "name",
+  "initializeCommand",
   "image",
   "build",
   "dockerFile",
@@ -102,6 +103,20 @@ function mount(m: unknown, where: string): { type: string; source?: string; targ
   if (!target) throw new InvalidArgument(`${where}: the mount has no target`);
   if (!["bind", "volume", "tmpfs"].includes(type)) throw new InvalidArgument(`${where}: mount type "${type}" is not supported: use bind, volume or tmpfs`);
   return { type, ...(o.source ?? o.src ? { source: o.source ?? o.src } : {}), target, ...(o.readonly !== undefined || o.ro !== undefined ? { read_only: true } : {}) };
+}
+
+/**
+ * The folder's initializeCommand (local variables substituted): it runs on the machine that runs
+ * `dev up`, in the folder, before anything else is read or made (it may write what the rest needs,
+ * e.g. a .env file for the compose file), as the reference CLI runs it on its host.
+ */
+export function initializeSteps(o: { folder: string; env: Record<string, string | undefined> }): LifecycleStep[] {
+  const found = findDevcontainer(o.folder);
+  if (!found) throw new InvalidArgument(`no ${DEVCONTAINER_FILES.join(" or ")} in ${o.folder}`);
+  const file = path.relative(o.folder, found);
+  const parsed = parseJsonc(fs.readFileSync(found, "utf8"), file);
+  if (!isRecord(parsed)) throw new InvalidArgument(`${file}: devcontainer.json is an object`);
+  return lifecycleSteps("initializeCommand", substituteLocal(parsed, { env: o.env, folder: o.folder }).initializeCommand, file);
 }
 
 /**

@@ -3,7 +3,9 @@ import {
   FREEZE_SWEEP_MS,
   FROZEN_CONTAINERS_KEY,
   STACK_FREEZE_CHANNEL,
+  STACK_SESSIONS_KEY,
   effectiveFreezeAfterMs,
+  liveSessions,
   isFailedPrecondition,
   publishEvent,
   stackContainers,
@@ -24,8 +26,9 @@ export interface FreezerDeps {
 }
 
 /**
- * Idle freeze: each second, the stacks running on this host whose containers had no request
- * through the edge, and no start or `up`, for their idle time (x-berth.freeze_after, else their
+ * Idle freeze: each second, the stacks running on this host whose containers have no open exec,
+ * attach or terminal link (web holds a lease in Redis for each), and had no request through the
+ * edge (nor a link closing), and no start or `up`, for their idle time (x-berth.freeze_after, else their
  * team's setting; 0: never) are
  * frozen with the cgroup freezer (as `berth pause`: processes keep their memory and connections).
  * The stack row records it (frozenAt); the edge learns it at once (pub/sub and a set in Redis)
@@ -54,6 +57,10 @@ export class StackFreezer {
   /** One pass: freezes what is idle past its freeze_after. */
   async sweep(now = Date.now()): Promise<void> {
     const stacks = await this.d.db.stack.findMany({ where: { frozenAt: null }, select: { id: true, teamId: true, name: true, project: true, updatedAt: true, team: { select: { freezeAfterMs: true } } } });
+    if (!stacks.length) return;
+    const sessions = liveSessions(await this.d.redis.hgetall(STACK_SESSIONS_KEY), now);
+    // Leases of a web that died lapse; their fields go here (each host may: HDEL of a gone field is a no-op).
+    if (sessions.lapsed.length) await this.d.redis.hdel(STACK_SESSIONS_KEY, ...sessions.lapsed);
     for (const st of stacks) {
       const own = ComposeProject.shape.freezeAfterMs.safeParse((JSON.parse(st.project) as { freezeAfterMs?: unknown }).freezeAfterMs).data;
       const freezeAfterMs = effectiveFreezeAfterMs(own, st.team.freezeAfterMs);
@@ -61,6 +68,8 @@ export class StackFreezer {
       const all = await stackContainers(this.d.db, st.teamId, st.name);
       // A stack in the middle of a converge is not idle; one spread over hosts is frozen by each host for its part.
       if (!all.length || (await this.d.db.stackService.count({ where: { stackId: st.id, state: "converging" } }))) continue;
+      // Someone has a terminal, exec or attach open in one of its containers (on any host): in use, however quiet.
+      if (all.some((c) => sessions.containers.has(c.row.id))) continue;
       const mine = all.filter((c) => c.row.hostId === this.d.hostId && c.row.state === "running");
       if (!mine.length) continue;
       const ids = mine.map((c) => c.row.id);

@@ -21,8 +21,8 @@ import { RELEASE_LABEL, releaseProject } from "./deploy-project.js";
 import { markFailed, markLive, perEnvironment, report, type DeployReport } from "./deploy-state.js";
 import { environmentRoute, moveTraffic } from "./deploy-switch.js";
 import type { Replica } from "./health.js";
-import { watchAfterDeploy } from "./deploy-rollback.js";
-import { cancelWatch, type WatchOutcome } from "./watch.js";
+import type { WatchOutcome } from "./watch.js";
+import { cancelWatch, enqueueWatch, waitForWatch } from "./watch-queue.js";
 import { environmentNames } from "../environments/find.js";
 
 /** Where a deploy stopped: "prepare" (the release cannot run as recorded), "start", "release", "health" or "switch". */
@@ -74,7 +74,7 @@ const safe = (onLine: (line: string) => void) => (line: string) => {
 export async function deployRelease(s: Services, releaseId: string, opts: { actor: Actor; onLine: (line: string) => void }): Promise<DeployResult> {
   const first = await loadRelease(s, releaseId);
   // A new deploy decides now: the previous release's watch window ends (a rollback under way finishes first).
-  await cancelWatch(first.environmentId);
+  await cancelWatch(s, first.environmentId);
   return perEnvironment(first.environmentId, () => deployLocked(s, releaseId, opts.actor, safe(opts.onLine)));
 }
 
@@ -158,6 +158,18 @@ async function deployLocked(s: Services, releaseId: string, by: Actor, say: (lin
   await report(s, r, "release.deploy", { state: "live", url: names.url, ...(previous !== null ? { previous: String(previous) } : {}) }, { result: "ok", detail: `v${n} live${previous !== null ? `, v${previous} superseded` : ""}` });
   say(`v${n} is live: ${names.url}`);
   if (env.watchSeconds > 0) say(`watching its health for ${env.watchSeconds}s: a failure rolls back to ${previous !== null ? `v${previous}` : "nothing (no release before)"}`);
-  const watch = watchAfterDeploy(s, { report: r, releaseId: rel.id, environmentId: env.id, seconds: env.watchSeconds, plan: plan!, names, sha: rel.sha, previous, replicas: kept, retained: stopped, actor, home });
-  return { url: names.url, number: n, watch };
+  // A job in Redis, not a timer here: a restart of web during the window resumes it (watch-runner.ts).
+  const watching = await enqueueWatch(s, env.id, { releaseId: rel.id, until: Date.now() + env.watchSeconds * 1000, seconds: env.watchSeconds, previous, replicas: kept.map((c) => ({ id: c.id, name: c.name })), retained: stopped, by: { userId: by.userId, userName: by.userName } }).then(
+    () => true,
+    (err: unknown) => (say(`warning: v${n} serves, but its watch window could not start: ${(err as Error).message}`), false),
+  );
+  // Asked for only by a caller that waits for the window (a test, a CLI following it): nobody polls otherwise.
+  let watch: Promise<WatchOutcome> | undefined;
+  return {
+    url: names.url,
+    number: n,
+    get watch() {
+      return (watch ??= watching ? waitForWatch(s, rel.id).then((o) => o ?? "cancelled") : Promise.resolve("cancelled" as const));
+    },
+  };
 }

@@ -7,6 +7,7 @@ import { findContainer } from "../containers/resolve.js";
 import { socketActor } from "./actor.js";
 import { registerSharedTerminalHandlers } from "../terminals/socket.js";
 import { thawForSession } from "../stacks/freeze.js";
+import { AwakeSessions } from "../stacks/session-awake.js";
 
 /**
  * A client's exec and attach sessions (`berth exec`, `berth run -it`, the dashboard terminal):
@@ -15,7 +16,8 @@ import { thawForSession } from "../stacks/freeze.js";
  * exec:stdin / exec:resize go in. A disconnect ends every session of the socket.
  */
 export function registerTerminalHandlers(s: Services, socket: Socket, hub: AgentHub): void {
-  const mine = new Set<string>();
+  // An open link keeps its stack from freezing (session-awake.ts); deleting it from the set lets go.
+  const mine = new AwakeSessions(s);
   const log = s.log.child({ socket: socket.id });
 
   const start = (kind: "exec" | "attach") => async (payload: unknown, ack?: (a: StartAck) => void) => {
@@ -49,7 +51,7 @@ export function registerTerminalHandlers(s: Services, socket: Socket, hub: Agent
         mine.delete(session);
         hub.close(session);
         return;
-      }
+      } else mine.hold(session, row.id);
       reply(ackd);
       log.debug({ kind, session, container: row.id.slice(0, 12) }, "terminal session started");
     } catch (err) {

@@ -18,6 +18,7 @@ import type { Services } from "../services.js";
 import type { AgentHub, SessionSink } from "../agent/index.js";
 import { findContainer } from "../containers/resolve.js";
 import { thawForSession } from "../stacks/freeze.js";
+import type { AwakeSessions } from "../stacks/session-awake.js";
 import { socketActor } from "../socket/actor.js";
 import type { SocketData } from "../socket/auth.js";
 import { can, type Actor } from "../policy/index.js";
@@ -36,7 +37,7 @@ const RecordingReq = z.object({ id: RecordingId });
  * session of another team answers as one that does not exist. The client's link to a session
  * joins `mine`, so exec:stdin / exec:resize and the disconnect clean-up of terminal.ts apply.
  */
-export function registerSharedTerminalHandlers(s: Services, socket: Socket, hub: AgentHub, mine: Set<string>): void {
+export function registerSharedTerminalHandlers(s: Services, socket: Socket, hub: AgentHub, mine: AwakeSessions): void {
   const { user } = socket.data as SocketData;
   const who = { user: user.name, via: user.via === "token" ? ("cli" as const) : ("browser" as const) };
   const sink: SessionSink = {
@@ -52,7 +53,7 @@ export function registerSharedTerminalHandlers(s: Services, socket: Socket, hub:
   const invalid = (what: string, e: z.ZodError) => ({ error: `invalid ${what}: ${e.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, kind: "InvalidArgument" });
 
   /** Starts the client's link on `agent`; only while the socket is still there. */
-  const link = async (agent: Socket, event: string, payload: object, reply: Reply<StartAck>) => {
+  const link = async (agent: Socket, event: string, containerId: string, payload: object, reply: Reply<StartAck>) => {
     if (!socket.connected) return;
     const session = randomUUID();
     mine.add(session);
@@ -62,7 +63,7 @@ export function registerSharedTerminalHandlers(s: Services, socket: Socket, hub:
       mine.delete(session);
       hub.close(session);
       return;
-    }
+    } else mine.hold(session, containerId);
     reply(ack);
   };
 
@@ -78,7 +79,7 @@ export function registerSharedTerminalHandlers(s: Services, socket: Socket, hub:
       const agent = hub.agentFor(row.hostId);
       if (!agent) return reply({ error: `the host of container ${row.name} is not connected`, kind: "Unavailable" });
       await thawForSession(s, row.id);
-      await link(agent, TERMINAL_SESSION.open, { ...p.data, containerId: row.id, containerName: row.name, teamId: actor.team.id, ...who }, reply);
+      await link(agent, TERMINAL_SESSION.open, row.id, { ...p.data, containerId: row.id, containerName: row.name, teamId: actor.team.id, ...who }, reply);
     } catch (err) {
       fail(reply, err);
     }
@@ -99,7 +100,7 @@ export function registerSharedTerminalHandlers(s: Services, socket: Socket, hub:
         if (row.id !== found.containerId) return reply({ error: `terminal session ${p.data.id} is not in container ${container}`, kind: "InvalidArgument" });
       }
       await thawForSession(s, found.containerId);
-      await link(found.agent, TERMINAL_SESSION.join, { ...req, teamId: actor.team.id, ...who }, reply);
+      await link(found.agent, TERMINAL_SESSION.join, found.containerId, { ...req, teamId: actor.team.id, ...who }, reply);
     } catch (err) {
       fail(reply, err);
     }

@@ -1,0 +1,225 @@
+/**
+ * The watch window after a release takes traffic survives web (issue 17): a release deployed by
+ * web (`berth rollback`, which deploys in web's process) is watched by a job in Redis, so a
+ * `kill -9` of web during the window loses nothing: the web the launcher starts again takes the
+ * watch over, and a release whose health then fails is still rolled back by itself, once, saying
+ * so in the audit log and the events; a healthy release's watch ends as passed and does nothing
+ * else (the stopped replicas of the release before go, nothing rolls back).
+ */
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PrismaClient } from "@berth/core/db";
+import { pidOf, ROOT, useInstance } from "./harness.js";
+
+const b = useInstance();
+
+type Deploy = typeof import("../web/src/server/releases/deploy.js");
+type Secrets = typeof import("../web/src/server/secrets/index.js");
+type ServicesMod = typeof import("../web/src/server/services.js");
+type Actor = import("../web/src/server/policy/index.js").Actor;
+let deploy: Deploy;
+let secrets: Secrets;
+let services: ReturnType<ServicesMod["createServices"]>;
+let db: PrismaClient;
+let work: string;
+let team: { id: string; name: string; personal: boolean };
+let actor: Actor;
+let envId: string;
+const images: Record<string, string> = {};
+
+const HOST = () => `env--staging--shop--acme.localhost:${b.edgePort}`;
+const HEALTH = { kind: "http", path: "/health.txt", status: 200, intervalMs: 200, timeoutMs: 2_000, retries: 2, startPeriodMs: 3_000 };
+const inTeam = (args: string[]) => b.berth(["--team", "acme", ...args], { timeoutMs: 300_000 });
+
+/** GET / through the edge on loopback with the environment's host name. */
+function page(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port: b.edgePort, path: "/", headers: { host: HOST(), authorization: `Bearer ${b.token}` }, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d: string) => (body += d));
+      res.once("end", () => resolve(`${res.statusCode} ${body}`));
+      res.once("error", reject);
+    });
+    req.once("timeout", () => req.destroy(new Error("timeout")));
+    req.once("error", reject);
+  });
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Builds a web image whose page says `version` and that answers /health.txt. */
+async function buildWeb(version: string): Promise<string> {
+  const dir = path.join(work, `web-${version}`);
+  fs.mkdirSync(path.join(dir, "www"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "www/health.txt"), "ok\n");
+  fs.writeFileSync(path.join(dir, "Dockerfile"), `FROM busybox\nCOPY www /www\nENV VERSION=${version}\nEXPOSE 8080\nCMD ["sh", "-c", "echo \\"$VERSION\\" > /www/index.html; exec httpd -f -p 8080 -h /www"]\n`);
+  const r = await inTeam(["build", "-q", "-t", `acme/shop/web:${version}`, dir]);
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+  return r.stdout.trim();
+}
+
+let nextNumber = 1;
+
+/** A pending release of `web` written as rel-api's promote writes one, deployed from here (no watch window yet). */
+async function deployHere(web: string): Promise<void> {
+  const key = await secrets.loadSecretKey(b.home);
+  const id = randomUUID();
+  const number = nextNumber++;
+  await db.release.create({
+    data: {
+      id,
+      environmentId: envId,
+      number,
+      images: JSON.stringify({ web }),
+      project: JSON.stringify({ name: "shop", workingDir: "/src", services: { web: { name: "web", image: "acme/shop/web:x", expose: ["8080"], labels: { "berth.web.port": "8080" } } }, networks: { default: { external: false, labels: {} } }, volumes: {}, warnings: [] }),
+      config: JSON.stringify({ GREETING: { value: secrets.seal(key, `env:${envId}:GREETING`, "hi"), secret: false } }),
+      configVersion: 1,
+      health: JSON.stringify(HEALTH),
+      sha: `${number}`.repeat(40).slice(0, 40),
+      reason: `test v${number}`,
+      createdByName: "test",
+    },
+  });
+  const out = await deploy.deployRelease(services, id, { actor, onLine: () => {} });
+  expect(await out.watch).toBe("stable");
+}
+
+const webContainers = () => db.container.findMany({ where: { teamId: team.id, name: { startsWith: "env--staging--shop-web-" } }, select: { id: true, name: true, state: true, imageId: true } });
+const releaseRow = (number: number) => db.release.findFirstOrThrow({ where: { environmentId: envId, number } });
+
+/** The deploy events of release vN of shop/staging, in order. */
+async function eventsOf(number: number): Promise<{ type: string; state: string }[]> {
+  const events = await services.redis.xrange("events:recent", "-", "+");
+  return events
+    .map(([, f]) => JSON.parse(f[1]!) as { type: string; id: string; attributes: Record<string, string> })
+    .filter((e) => e.id === `shop/staging/v${number}` && (e.type === "release.deploy" || e.type === "release.rollback"))
+    .map((e) => ({ type: e.type, state: e.attributes.state! }));
+}
+
+/** `berth rollback shop staging vN`: a new release, deployed (and then watched) by web. Its number. */
+async function rollbackInWeb(to: number): Promise<number> {
+  const r = await inTeam(["rollback", "shop", "staging", `v${to}`]);
+  expect(r.code, r.stderr).toBe(0);
+  nextNumber++;
+  return Number(/^v(\d+) /.exec(r.stdout)![1]);
+}
+
+const webHealthy = async () => {
+  try {
+    const res = await fetch(`${b.url}/api/health`, { signal: AbortSignal.timeout(1_000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+};
+
+/** kill -9 of web; resolves once the launcher has started it again and it answers. */
+async function killWeb(): Promise<void> {
+  const web = pidOf(b.home, "web/dist/server.js");
+  expect(web).not.toBeNull();
+  process.kill(web!, "SIGKILL");
+  await until("web to be back", async () => (pidOf(b.home, "web/dist/server.js") ?? web) !== web && (await webHealthy()), 90_000);
+}
+
+beforeAll(async () => {
+  process.env.BERTH_HOME = b.home;
+  process.env.BERTH_EDGE_PORT = String(b.edgePort);
+  process.env.BERTH_PORT = String(b.port);
+  process.env.BERTH_LOG_LEVEL = "error";
+  process.env.REDIS_URL = `unix://${path.join(b.home, "redis", "redis.sock")}`;
+  delete process.env.DATABASE_URL;
+  const r = await b.berth(["team", "create", "acme"]);
+  expect(r.code, r.stderr).toBe(0);
+  deploy = (await import(path.join(ROOT, "web/dist/src/server/releases/deploy.js"))) as Deploy;
+  secrets = (await import(path.join(ROOT, "web/dist/src/server/secrets/index.js"))) as Secrets;
+  const servicesMod = (await import(path.join(ROOT, "web/dist/src/server/services.js"))) as ServicesMod;
+  const { createDb } = await import("@berth/core/db");
+  const { createLogger } = await import("@berth/core");
+  db = createDb(`file:${path.join(b.home, "berth.db")}`);
+  services = servicesMod.createServices({ db, redisUrl: process.env.REDIS_URL, log: createLogger("releases-watch-test", "error") });
+  team = await db.team.findUniqueOrThrow({ where: { name: "acme" }, select: { id: true, name: true, personal: true } });
+  const admin = await db.user.findFirstOrThrow({ where: { isAdmin: true }, select: { id: true, name: true } });
+  actor = { userId: admin.id, userName: admin.name, siteAdmin: false, readOnly: false, team, role: "member" };
+  work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-release-watch-"));
+  const projectId = randomUUID();
+  envId = randomUUID();
+  await db.project.create({ data: { id: projectId, teamId: team.id, name: "shop" } });
+  await db.environment.create({ data: { id: envId, projectId, name: "staging", position: 1, branch: "main", replicas: 1, watchSeconds: 0 } });
+  images.v1 = await buildWeb("v1");
+  images.v2 = await buildWeb("v2");
+  await deployHere(images.v1);
+  await deployHere(images.v2);
+  expect(await page()).toBe("200 v2\n");
+}, 600_000);
+
+afterAll(async () => {
+  await services?.queues.close();
+  services?.redis.disconnect();
+  await db?.$disconnect();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe("the watch window survives a kill -9 of web", () => {
+  it("a release whose health fails after web was killed mid-window is still rolled back by itself, once", async () => {
+    await db.environment.update({ where: { id: envId }, data: { watchSeconds: 300 } });
+    // v3: v1's images again, deployed by web; v2 waits (stopped) for the window.
+    const v3 = await rollbackInWeb(1);
+    expect(await page()).toBe("200 v1\n");
+    expect((await releaseRow(v3)).state).toBe("live");
+
+    await killWeb();
+    // Now (with the web that watched it gone) v3's replica starts failing its health check.
+    const [replica] = (await webContainers()).filter((c) => c.state === "running");
+    expect(replica?.imageId).toBe(images.v1);
+    // (exec goes through web to the worker's agent link, which comes back a moment after web.)
+    let rm = { code: -1 as number | null, stderr: "" };
+    await until("exec in the replica", async () => (rm = await inTeam(["exec", replica!.name, "rm", "/www/health.txt"])).code === 0 || !/not connected/.test(rm.stderr), 60_000);
+    expect(rm.code, rm.stderr).toBe(0);
+
+    await until("the restarted web to roll v3 back", async () => (await releaseRow(v3)).state !== "live", 180_000);
+    const rolled = await releaseRow(v3);
+    expect(rolled.state).toBe("rolled-back");
+    expect(rolled.error).toContain(`${replica!.name}: 2 checks in a row failed; the last: GET /health.txt on port 8080 answered 404`);
+    expect((await releaseRow(2)).state).toBe("live");
+    expect((await db.environment.findUniqueOrThrow({ where: { id: envId } })).liveRelease).toBe(2);
+    await until("v2 to serve again", async () => (await page()) === "200 v2\n", 30_000);
+    const audit = await db.auditEvent.findMany({ where: { action: "release.rollback", target: `shop staging v${v3}` } });
+    expect(audit.map((a) => [a.result, a.actorName])).toEqual([["ok", "berth (watch window)"]]);
+    expect(audit[0]!.detail).toContain(`v${v3} rolled back to v2 by itself`);
+    // One outcome: one rollback, started once, never reported as passed.
+    await until("the rollback's last event", async () => (await eventsOf(v3)).some((e) => e.state === "rolled-back"), 10_000);
+    expect((await eventsOf(v3)).filter((e) => e.type === "release.rollback")).toEqual([
+      { type: "release.rollback", state: "started" },
+      { type: "release.rollback", state: "rolled-back" },
+    ]);
+    expect((await eventsOf(v3)).filter((e) => e.state === "stable")).toEqual([]);
+  }, 600_000);
+
+  it("a healthy release's watch, resumed after a kill -9 of web, ends as passed and does nothing else", async () => {
+    await db.environment.update({ where: { id: envId }, data: { watchSeconds: 20 } });
+    const v = await rollbackInWeb(1);
+    expect(await page()).toBe("200 v1\n");
+    // The release before's replica waits, stopped, for the window.
+    const retained = (await webContainers()).filter((c) => c.state === "exited").map((c) => c.id);
+    expect(retained).toHaveLength(1);
+    await killWeb();
+    await until("the watch to pass", async () => (await eventsOf(v)).some((e) => e.type === "release.deploy" && e.state === "stable"), 180_000);
+    expect((await releaseRow(v)).state).toBe("live");
+    expect(await page()).toBe("200 v1\n");
+    // Passed: the stopped replica of the release before is gone; nothing rolled back.
+    await until("the stopped replica to go", async () => (await webContainers()).every((c) => !retained.includes(c.id)));
+    expect((await webContainers()).map((c) => [c.state, c.imageId])).toEqual([["running", images.v1]]);
+    expect(await db.auditEvent.count({ where: { action: "release.rollback", target: `shop staging v${v}` } })).toBe(0);
+    expect((await eventsOf(v)).filter((e) => e.state === "stable")).toHaveLength(1);
+  }, 600_000);
+});
