@@ -170,13 +170,14 @@ const d = c.d;
  * Gives the container's output ends to its shim, which keeps them open while no worker reads
  * (a worker crash then leaves the container writing into a pipe, not into SIGPIPE).
  */
-function handToShim(dir: string, pid: number, hold: number[], log: Logger): { conn?: number } {
+function handToShim(dir: string, pid: number, hold: number[], log: Logger): Supervision["shim"] {
   try {
     const h = openShim(dir, hold);
     // Gone: the container already ended (and the shim with it); its exit file says how.
     if (!h) return {};
     for (const fd of h.fds) closeSync(fd); // copies of what this worker reads itself
-    return { conn: h.conn };
+    // It may have ended while being handed its output: then the exit came with the reply.
+    return h.exit ? { conn: h.conn, exit: h.exit } : { conn: h.conn };
   } catch (e) {
     log.error({ err: e }, "the container's shim did not answer: stopping the container");
     tryKill(pid, 9);
