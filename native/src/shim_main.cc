@@ -41,6 +41,7 @@ struct Shim {
   bool exited = false;
   int status = 0;
   bool ever_held = false;
+  bool released = false;  // a worker gave it up before its exit: nobody will come for it
   int held[berth::kShimMaxFds];
   int nheld = 0;
   Client clients[kMaxClients];
@@ -114,7 +115,7 @@ void OnExit(Shim& s) {
   WriteExitFile(s);
   // The worker never took the container over (it failed to start, or the worker died right
   // after spawning it): nobody will come for output, only the exit file matters.
-  if (!s.ever_held) Leave(s);
+  if (!s.ever_held || s.released) Leave(s);
   const ShimMessage m = StateOf(s, berth::kShimExit, 0);
   for (Client& c : s.clients) {
     if (c.fd >= 0 && c.attached) Send(c.fd, m, nullptr, 0);
@@ -171,6 +172,7 @@ void OnMessage(Shim& s, Client& c) {
     case berth::kShimRelease:
       for (int i = 0; i < nfds; ++i) close(fds[i]);
       if (s.exited) Leave(s);
+      s.released = true;  // goes at the exit
       Send(c.fd, StateOf(s, berth::kShimRefused, 0), nullptr, 0);
       return;
     default:

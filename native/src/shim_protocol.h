@@ -16,11 +16,11 @@ constexpr int kShimMaxFds = 4;
 enum ShimKind : int32_t {
   kShimHold = 'H',     // worker → shim: keep these fds (SCM_RIGHTS) for the next worker
   kShimAttach = 'A',   // worker → shim: send the held fds and the state; then the exit when it comes
-  kShimRelease = 'R',  // worker → shim: the exit is recorded; the shim may go
+  kShimRelease = 'R',  // worker → shim: the exit is recorded, the shim goes (before the exit: at the exit)
   kShimOk = 'k',       // shim → worker: reply to Hold
   kShimState = 'S',    // shim → worker: reply to Attach (+ the held fds)
   kShimExit = 'E',     // shim → worker: the container exited
-  kShimRefused = 'n',  // shim → worker: Release before the exit
+  kShimRefused = 'n',  // shim → worker: Release before the exit (the shim goes once it comes)
 };
 
 struct ShimMessage {

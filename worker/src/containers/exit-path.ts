@@ -125,25 +125,32 @@ export class ExitPath {
       d.log.warn({ container: c.id.slice(0, 12) }, "marked exited: worker restarted");
     }
     const running = [...this.c.running.keys()];
+    await fs.mkdir(d.containersDir, { recursive: true });
+    const names = await fs.readdir(d.containersDir);
+    // Any other shim still running a container (a row not recorded as running, or gone) ends it:
+    // only what this worker watches may run.
+    for (const n of names) {
+      if (this.c.running.has(n)) continue;
+      const shim = (() => {
+        try {
+          return openShim(path.join(d.containersDir, n));
+        } catch (err) {
+          d.log.warn({ err, container: n.slice(0, 12) }, "a container's shim did not answer");
+          return undefined;
+        }
+      })();
+      if (shim) {
+        d.log.warn({ container: n.slice(0, 12), pid: shim.pid }, "stopping a container no row says runs");
+        await endThroughShim(this.c, n, shim);
+      }
+    }
     await d.db.containerRuntime.updateMany({ where: { container: { hostId: d.hostId }, containerId: { notIn: running } }, data: { paused: false } });
     // Whatever a crashed worker left in this instance's cgroups, but the adopted containers'.
     if (!running.length) await removeCgroup(`berth-${d.hostId}`);
     else for (const id of ended) await removeCgroup(this.c.cgroupPath(id));
-    await fs.mkdir(d.containersDir, { recursive: true });
-    const names = await fs.readdir(d.containersDir);
     const known = new Set((await d.db.container.findMany({ where: { id: { in: names } }, select: { id: true } })).map((c) => c.id));
     for (const n of names) {
-      if (known.has(n)) continue;
-      // A shim may still run the container of a row that is gone: it ends with its directory.
-      const shim = (() => {
-        try {
-          return openShim(path.join(d.containersDir, n));
-        } catch {
-          return undefined;
-        }
-      })();
-      if (shim) await endThroughShim(this.c, n, shim);
-      await fs.rm(path.join(d.containersDir, n), { recursive: true, force: true });
+      if (!known.has(n)) await fs.rm(path.join(d.containersDir, n), { recursive: true, force: true });
     }
     await this.restartAfterReconcile();
   }

@@ -1,7 +1,8 @@
+import { closeSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { HealthSettings } from "@berth/core";
-import { shimOpen, shimRelease, shimWait, type ShimHandle, type WaitResult } from "@berth/native";
+import { killContainer, shimOpen, shimRelease, shimWait, type ShimHandle, type WaitResult } from "@berth/native";
 import type { ExecTarget } from "./terminal.js";
 
 /**
@@ -85,4 +86,34 @@ export function releaseShim(conn: number | undefined): void {
   } catch {
     /* the shim is gone already */
   }
+}
+
+/**
+ * After a worker that died instead of stopping (the launcher's clean-up): every container still
+ * under a shim is killed and its shim let go (it leaves once it reaped the container). The caller
+ * removes the cgroups after (a frozen container dies only when its cgroup is emptied).
+ */
+export async function endAllShims(containersDir: string): Promise<number> {
+  let ended = 0;
+  const names = await fs.readdir(containersDir).catch(() => [] as string[]);
+  for (const n of names) {
+    let h: ShimHandle | undefined;
+    try {
+      h = openShim(path.join(containersDir, n));
+    } catch {
+      continue;
+    }
+    if (!h) continue;
+    for (const fd of h.fds) closeSync(fd);
+    if (!h.exit) {
+      try {
+        killContainer(h.pid, 9);
+      } catch {
+        /* gone */
+      }
+    }
+    releaseShim(h.conn); // before the exit too: the shim then goes as soon as it comes
+    ended++;
+  }
+  return ended;
 }

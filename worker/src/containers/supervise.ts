@@ -68,16 +68,15 @@ export function supervise(c: ManagerContext, att: Attachments, exit: ExitPath, s
     await d.network?.release(id).catch((err: unknown) => log.error({ err }, "releasing the network failed"));
     await removeRunningRecord(s.dir).catch(() => undefined);
     log.info({ exitCode, signal: status.signal, oomKilled }, "container exited");
-    if (s.unrecorded) {
-      await exit.finish(id, s.autoRemove, sink, EXIT_RUNTIME_ERROR, s.unrecorded);
+    try {
+      if (s.unrecorded) return await exit.finish(id, s.autoRemove, sink, EXIT_RUNTIME_ERROR, s.unrecorded);
+      const restart = await exit.policyRestarts(id, s.autoRemove, s.opts, exitCode);
+      await exit.finish(id, s.autoRemove, sink, exitCode, undefined, oomKilled, restart);
+      if (restart) exit.scheduleRestart(id, Date.now() - s.startedAt.getTime(), log);
+    } finally {
+      // Only now: until the exit is recorded, a worker that dies meanwhile gets it again from the shim.
       releaseShim(s.shim.conn);
-      return;
     }
-    const restart = await exit.policyRestarts(id, s.autoRemove, s.opts, exitCode);
-    await exit.finish(id, s.autoRemove, sink, exitCode, undefined, oomKilled, restart);
-    // Only now: until the exit is recorded, a worker that dies meanwhile gets it again from the shim.
-    releaseShim(s.shim.conn);
-    if (restart) exit.scheduleRestart(id, Date.now() - s.startedAt.getTime(), log);
   })()
     .catch((e: unknown) => log.error({ err: e }, "recording container exit failed"))
     .finally(() => {
