@@ -62,7 +62,8 @@ binding.setErrorClass(NativeError);
  * masked and read-only paths; plus nodev everywhere but the six bind-mounted /dev nodes.
  * Resolves once execve succeeded; rejects with a TypeError for an invalid spec and a NativeError
  * for any setup failure. The container gets SIGKILL if the thread that spawned it (the JS
- * thread) exits, and must be reaped with waitContainer.
+ * thread) exits, and must be reaped with waitContainer; with `spec.shim`, its parent is a
+ * detached berth-shim instead, and it outlives this process (see shimOpen).
  */
 export function spawnContainer(spec: RunSpec & { tty: true }): Promise<SpawnedTty>;
 export function spawnContainer(spec: RunSpec & { tty?: false }): Promise<Spawned>;
