@@ -85,6 +85,7 @@ export function supervise(c: ManagerContext, att: Attachments, exit: ExitPath, s
     });
   const r: Running = { ...running, done };
   c.running.set(id, r);
-  if (!s.unrecorded) d.health?.start(id, s.health, running.exec);
+  // Not for one that already ended (adopted after its exit): nothing to probe.
+  if (!s.unrecorded && !s.shim.exit) d.health?.start(id, s.health, running.exec);
   return r;
 }
