@@ -17,6 +17,7 @@
         "src/network_js.cc",
         "src/overlay_js.cc",
         "src/seccomp.cc",
+        "src/shim_js.cc",
         "src/spawn.cc",
         "src/wait.cc",
         "src/xattrs.cc"
@@ -72,6 +73,27 @@
       ],
       "ldflags": [
         "-static"
+      ]
+    },
+    {
+      "target_name": "berth-shim",
+      "type": "executable",
+      "sources": [
+        "src/shim_main.cc"
+      ],
+      "defines": [
+        "_GNU_SOURCE"
+      ],
+      "cflags_cc!": [
+        "-fno-exceptions",
+        "-std=gnu++17"
+      ],
+      "cflags_cc": [
+        "-std=c++17",
+        "-fno-exceptions",
+        "-Wall",
+        "-Wextra",
+        "-O2"
       ]
     },
     {

@@ -122,8 +122,8 @@ export async function startInstance(opts: { env?: NodeJS.ProcessEnv; home?: stri
         if (code !== 0) throw new Error(`berth exited with code ${code} on Ctrl-C:\n${output}`);
       }
       // Ctrl-C leaves nothing behind: no mount, no container process, no Redis, no cgroup.
-      const leaks = { mounts: mountsUnder(home), containerProcesses: processesUnder(home), redis: redisOf(home), cgroups: cgroupsOf(home) };
-      if (leaks.mounts.length || leaks.containerProcesses.length || leaks.redis.length || leaks.cgroups.length) {
+      const leaks = { mounts: mountsUnder(home), containerProcesses: processesUnder(home), shims: shimsUnder(home), redis: redisOf(home), cgroups: cgroupsOf(home) };
+      if (leaks.mounts.length || leaks.containerProcesses.length || leaks.shims.length || leaks.redis.length || leaks.cgroups.length) {
         throw new Error(`berth left things behind after Ctrl-C: ${JSON.stringify(leaks)}`);
       }
       const netLeaks = networkLeaksOf(home);
@@ -158,6 +158,17 @@ export function processesUnder(home: string): number[] {
     }
   }
   return pids;
+}
+
+/** Live berth-shim processes (a container's parent) of this instance: their cwd is a container's directory. */
+export function shimsUnder(home: string): number[] {
+  return fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
+    try {
+      return /berth-shim$/.test(fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0")[0]!) && fs.readlinkSync(`/proc/${p}/cwd`).startsWith(`${home}/containers/`);
+    } catch {
+      return false; // gone, or a zombie (no cwd)
+    }
+  });
 }
 
 /** The instance's process running `script` (e.g. "web/dist/server.js"): the launcher's child with this BERTH_HOME. */

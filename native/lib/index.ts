@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { runSpecFromBundle, type BundleOptions } from './oci.js';
 import net from 'node:net';
+import path from 'node:path';
 import { Duplex, type Readable } from 'node:stream';
 import tty from 'node:tty';
 import { NativeError } from './errors.js';
@@ -13,6 +14,7 @@ import type {
   CgroupStats,
   ExecSpec,
   RunSpec,
+  ShimHandle,
   Spawned,
   SpawnedTty,
   WaitResult,
@@ -40,6 +42,7 @@ export type {
   IdMapping,
   NativeErrorFields,
   RunSpec,
+  ShimHandle,
   Spawned,
   SpawnedTty,
   Stage,
@@ -59,7 +62,8 @@ binding.setErrorClass(NativeError);
  * masked and read-only paths; plus nodev everywhere but the six bind-mounted /dev nodes.
  * Resolves once execve succeeded; rejects with a TypeError for an invalid spec and a NativeError
  * for any setup failure. The container gets SIGKILL if the thread that spawned it (the JS
- * thread) exits, and must be reaped with waitContainer.
+ * thread) exits, and must be reaped with waitContainer; with `spec.shim`, its parent is a
+ * detached berth-shim instead, and it outlives this process (see shimOpen).
  */
 export function spawnContainer(spec: RunSpec & { tty: true }): Promise<SpawnedTty>;
 export function spawnContainer(spec: RunSpec & { tty?: false }): Promise<Spawned>;
@@ -84,6 +88,27 @@ export async function execInContainer(pid: number, spec: ExecSpec): Promise<Spaw
 /** Resolves when the container's init (and so the container) ended; reaps it. */
 export async function waitContainer(pid: number): Promise<WaitResult> {
   return binding.wait(validatePid(pid));
+}
+
+/**
+ * Opens the shim of a container started with `RunSpec.shim` (berth-shim, its parent): hands it
+ * `hold` (the container's output ends, kept open for a later worker while none reads), then
+ * receives what it holds and the exit if the container already ended. Throws NativeError
+ * (ENOENT or ECONNREFUSED: no shim runs for `dir`).
+ */
+export function shimOpen(dir: string, hold: number[] | null = null): ShimHandle {
+  if (!path.isAbsolute(dir)) throw new TypeError(`shimOpen: dir must be absolute, got ${dir}`);
+  return binding.shimOpen(dir, hold ? hold.map(validateFd) : null);
+}
+
+/** Resolves with the container's exit once its shim reaped it. */
+export async function shimWait(conn: number): Promise<WaitResult> {
+  return binding.shimWait(validateFd(conn));
+}
+
+/** The exit is recorded: the shim may go. Closes `conn`. */
+export function shimRelease(conn: number): void {
+  binding.shimRelease(validateFd(conn));
 }
 
 /**

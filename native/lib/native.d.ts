@@ -6,6 +6,7 @@ import type {
   ExecSpec,
   NativeErrorFields,
   RunSpec,
+  ShimHandle,
   Spawned,
   SpawnedTty,
   WaitResult,
@@ -20,6 +21,12 @@ export interface NativeBinding {
   resizePty(fd: number, cols: number, rows: number): void;
   /** waitpid(pid) on a dedicated thread. */
   wait(pid: number): Promise<WaitResult>;
+  /** Connects to <dir>/shim.sock, hands it `hold` (if any), attaches; throws NativeError (ENOENT, ECONNREFUSED: no shim). */
+  shimOpen(dir: string, hold: number[] | null): ShimHandle;
+  /** The exit the shim reports on `conn` (rejects ECONNRESET when the shim went without one). */
+  shimWait(conn: number): Promise<WaitResult>;
+  /** Tells the shim the exit is recorded (it exits) and closes `conn`. */
+  shimRelease(conn: number): void;
   /** kill(pid, signal); throws on failure. */
   kill(pid: number, signal: number): void;
   /** Reads a cgroup's usage on a libuv pool thread. */

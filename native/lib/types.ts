@@ -49,6 +49,11 @@ export interface RunSpec {
   openStdin?: boolean;
   /** PID 1 is a minimal init that forks the command, forwards signals and reaps zombies (docker --init). */
   init?: boolean;
+  /**
+   * The container's parent is a detached berth-shim serving `<dir>/shim.sock` (see shimOpen), not
+   * this process: the container outlives it, and is never reaped here (waitContainer does not apply).
+   */
+  shim?: { dir: string };
   /** Run in a new user namespace with these id maps (written by the parent before the child goes on). */
   userns?: { uidMap: IdMapping[]; gidMap: IdMapping[] };
   /** Network namespace: 'none' (only lo; the default), 'host', or 'bridge' with a veth (see network.ts). */
@@ -183,6 +188,7 @@ export type Stage =
   | 'seccomp'
   | 'init'
   | 'setns'
+  | 'shim'
   | 'start'
   | 'mount-private'
   | 'overlay'
@@ -208,4 +214,13 @@ export interface NativeErrorFields {
   syscall: string;
   path?: string;
   stage: string;
+}
+
+/** A container's shim, opened: the connection (for shimWait/shimRelease), the fds it held, the exit if already reaped. */
+export interface ShimHandle {
+  conn: number;
+  pid: number;
+  /** What the worker handed it: [stdout, stderr] read ends, or [pty master]. */
+  fds: number[];
+  exit: WaitResult | null;
 }

@@ -80,6 +80,10 @@ export function validateRunSpec(spec: unknown): RunSpec {
   if (s.cgroup !== undefined) out.cgroup = checkCgroup(s.cgroup);
   Object.assign(out, checkTerminal(s));
   if (s.init !== undefined) out.init = checkBool('init', s.init);
+  if (s.shim !== undefined) {
+    if (typeof s.shim !== 'object' || s.shim === null) fail('shim', 'expected {dir}');
+    out.shim = { dir: checkAbsolute('shim.dir', (s.shim as Record<string, unknown>).dir) };
+  }
   if (s.network !== undefined) out.network = checkNetwork(s.network);
   if (s.userns !== undefined) {
     if (typeof s.userns !== 'object' || s.userns === null) fail('userns', 'expected { uidMap, gidMap }');

@@ -6,6 +6,7 @@
 #include "network_js.h"
 #include "overlay_js.h"
 #include "fsroot.h"
+#include "shim_js.h"
 #include "spawn.h"
 #include "wait.h"
 #include "xattrs.h"
@@ -17,6 +18,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("exec", Napi::Function::New(env, berth::Exec, "exec"));
   exports.Set("resizePty", Napi::Function::New(env, berth::ResizePty, "resizePty"));
   exports.Set("wait", Napi::Function::New(env, berth::Wait, "wait"));
+  exports.Set("shimOpen", Napi::Function::New(env, berth::ShimOpen, "shimOpen"));
+  exports.Set("shimWait", Napi::Function::New(env, berth::ShimWait, "shimWait"));
+  exports.Set("shimRelease", Napi::Function::New(env, berth::ShimRelease, "shimRelease"));
   exports.Set("kill", Napi::Function::New(env, berth::Kill, "kill"));
   exports.Set("cgroupStats", Napi::Function::New(env, berth::CgroupStatsJs, "cgroupStats"));
   exports.Set("removeCgroup", Napi::Function::New(env, berth::RemoveCgroupJs, "removeCgroup"));

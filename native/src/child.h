@@ -38,6 +38,7 @@ enum Stage : int32_t {
   kStageInit,
   kStageStart,
   kStageSetns,
+  kStageShim,
   kStageCount,
 };
 

@@ -112,6 +112,10 @@ struct ContainerConfig {
   CgroupSpec cgroup;
   bool die_with_parent = true;
   std::string start_fifo;         // non-empty: report kReportReady, wait for a reader, then exec
+  // Non-empty: the container's parent is a detached berth-shim (shim_main.cc) serving
+  // `shim_dir`/shim.sock, not the caller, so the container outlives the caller.
+  std::string shim_dir;
+  std::string shim_binary;
   bool has_veth = false;          // bridge network: the parent adds a veth to our netns before exec
   VethSpec veth;
   std::vector<VethSpec> extra_veths;  // more networks (eth1, …), added with `veth` before exec

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -40,6 +41,7 @@
 #include "mounts.h"
 #include "netlink.h"
 #include "seccomp.h"
+#include "shim_protocol.h"
 
 namespace berth {
 
@@ -49,7 +51,7 @@ const char* StageName(int32_t stage) noexcept {
       "pivot_root",   "network",        "hostname",     "user",    "cwd",        "exec",
       "cgroup",       "mounts",         "masked-paths", "readonly-paths", "capabilities",
       "no-new-privs", "seccomp",        "tty",          "userns",  "rlimits",    "init",
-      "start",        "setns",
+      "start",        "setns",          "shim",
   };
   return stage >= 0 && stage < kStageCount ? kNames[stage] : "unknown";
 }
@@ -929,6 +931,141 @@ long CloneChild(unsigned long flags, const ChildArgs& a) {
   return pid;
 }
 
+// What the detached shim needs, prepared before clone (the clones may not allocate).
+struct ShimLaunch {
+  const char* binary = nullptr;
+  int listen_fd = -1;  // bound to <dir>/shim.sock, listening
+  int dir_fd = -1;     // the container's directory: the shim's cwd
+  int pid_w = -1;      // the container's pid goes back to the caller here
+  int report_w = -1;   // the child's report channel: a failure to become the shim is reported there
+  char pid_text[16] = {};
+  char* argv[3] = {};
+  char* envp[1] = {nullptr};
+};
+
+void FormatPid(char* out, long pid) noexcept {
+  char digits[16];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + pid % 10);
+    pid /= 10;
+  } while (pid > 0 && n < 15);
+  for (int i = 0; i < n; ++i) out[i] = digits[n - 1 - i];
+  out[n] = '\0';
+}
+
+// Runs in a clone of the caller. The first clone only starts a new session and forks the
+// second, then exits: the second is nobody's child (its parent, init, reaps it one day) and in
+// no process group of the caller's, so neither a crash of the caller nor a Ctrl-C to its group
+// reaches it. The second clones the container (its child from now on, dying with it through
+// PR_SET_PDEATHSIG), tells the caller the container's pid, then execs berth-shim.
+[[noreturn]] void ShimIntermediate(unsigned long flags, const ChildArgs& a, ShimLaunch* s) noexcept {
+  ChildError e;
+  if (setsid() < 0) {
+    Fail(&e, kStageShim, "setsid", nullptr);
+    Report(s->report_w, e);
+  }
+  long second = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+  if (second < 0) {
+    Fail(&e, kStageShim, "clone", nullptr);
+    Report(s->report_w, e);
+  }
+  if (second > 0) _exit(0);
+  ChildArgs child = a;
+  child.parent_pidfd = static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0));
+  long pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  if (pid == 0) ChildMain(child);
+  if (pid < 0) {
+    Fail(&e, kStageClone, "clone", nullptr);
+    Report(s->report_w, e);
+  }
+  const int32_t value = static_cast<int32_t>(pid);
+  if (write(s->pid_w, &value, sizeof value) != static_cast<ssize_t>(sizeof value)) _exit(127);  // the child dies with us
+  FormatPid(s->pid_text, pid);
+  s->argv[1] = s->pid_text;
+  int report = s->report_w;
+  if (report == 3 && (report = fcntl(3, F_DUPFD_CLOEXEC, 4)) < 0) _exit(127);
+  int listen_fd = s->listen_fd;
+  if (fchdir(s->dir_fd) < 0) {
+    Fail(&e, kStageShim, "fchdir", nullptr);
+    Report(report, e);
+  }
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) {
+    Fail(&e, kStageShim, "open", "/dev/null");
+    Report(report, e);
+  }
+  // The listening socket crosses execve as fd 3; nothing else does.
+  if ((listen_fd == 3 ? fcntl(3, F_SETFD, 0) : dup2(listen_fd, 3)) < 0) {
+    Fail(&e, kStageShim, "dup2", nullptr);
+    Report(report, e);
+  }
+  const int keep[] = {3, report};
+  CloseFdsExcept(keep, 2, nullptr, 0);
+  execve(s->binary, s->argv, s->envp);
+  Fail(&e, kStageShim, "execve", s->binary);
+  Report(report, e);
+}
+
+long CloneShim(unsigned long flags, const ChildArgs& a, ShimLaunch* s) {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+  if (pid == 0) ShimIntermediate(flags, a, s);
+  int clone_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = clone_errno;
+  return pid;
+}
+
+// The shim's socket in `dir`, bound through /proc/self/fd: a container's directory may be
+// longer than sun_path allows.
+int ListenShimSocket(const std::string& dir, unique_fd* dir_fd, unique_fd* sock, Error* e) {
+  dir_fd->reset(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!*dir_fd) return SetError(e, "shim", errno, "open", dir);
+  for (const char* name : {kShimSocket, kShimExitFile}) {
+    if (unlinkat(dir_fd->get(), name, 0) < 0 && errno != ENOENT) return SetError(e, "shim", errno, "unlink", dir + "/" + name);
+  }
+  sock->reset(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  if (!*sock) return SetError(e, "shim", errno, "socket");
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dir_fd->get(), kShimSocket);
+  if (bind(sock->get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) < 0)
+    return SetError(e, "shim", errno, "bind", dir + "/" + kShimSocket);
+  if (listen(sock->get(), 16) < 0) return SetError(e, "shim", errno, "listen");
+  return 0;
+}
+
+// Clones the container through a detached shim (see ShimIntermediate); returns its pid.
+long LaunchThroughShim(const ContainerConfig& c, unsigned long flags, const ChildArgs& a, Error* e) {
+  unique_fd dir, sock, pid_r, pid_w;
+  if (ListenShimSocket(c.shim_dir, &dir, &sock, e) < 0) return -1;
+  if (MakePipe(&pid_r, &pid_w) < 0) return SetError(e, "shim", errno, "pipe2");
+  ShimLaunch s;
+  s.binary = c.shim_binary.c_str();
+  s.argv[0] = const_cast<char*>(c.shim_binary.c_str());
+  s.listen_fd = sock.get();
+  s.dir_fd = dir.get();
+  s.pid_w = pid_w.get();
+  s.report_w = a.report_w;
+  long first = CloneShim(flags, a, &s);
+  if (first < 0) return SetError(e, "clone", errno, "clone");
+  pid_w.reset();
+  sock.reset();
+  int32_t pid = -1;
+  ssize_t n;
+  do {
+    n = read(pid_r.get(), &pid, sizeof pid);
+  } while (n < 0 && errno == EINTR);
+  const int read_errno = errno;
+  Reap(static_cast<pid_t>(first));  // exits as soon as the second clone exists
+  if (n != static_cast<ssize_t>(sizeof pid) || pid <= 0)
+    return SetError(e, "shim", n < 0 ? read_errno : EPIPE, "clone", c.shim_binary);
+  return pid;
+}
+
 int Channel(unique_fd* parent, unique_fd* child) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return -1;
@@ -998,7 +1135,8 @@ int Launch(Prepared& p, Launched* out, Error* e) {
   unique_fd rep_w, in_r, out_w, err_w;
   if (Channel(&out->report, &rep_w) < 0) return SetError(e, "clone", errno, "socketpair");
   if (MakeStdio(c.stdio, c.open_stdin, out, &in_r, &out_w, &err_w) < 0) return SetError(e, "clone", errno, "pipe2");
-  unique_fd self(c.die_with_parent ? static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0)) : -1);
+  const bool shim = !c.shim_dir.empty();
+  unique_fd self(c.die_with_parent && !shim ? static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0)) : -1);
 
   CgroupHandle cgroup;
   if (c.has_cgroup && CreateCgroup(c.cgroup, &cgroup, e) < 0) return -1;
@@ -1023,7 +1161,8 @@ int Launch(Prepared& p, Launched* out, Error* e) {
   a.parent_pidfd = self.get();
 
   const unsigned long flags = static_cast<unsigned long>(c.namespaces) & ~static_cast<unsigned long>(CLONE_NEWCGROUP);
-  long pid = CloneChild(flags, a);
+  Error shim_error;
+  long pid = shim ? LaunchThroughShim(c, flags, a, &shim_error) : CloneChild(flags, a);
   const int clone_errno = errno;
   // Before anything else can clone: the child alone holds its ends.
   rep_w.reset();
@@ -1034,6 +1173,10 @@ int Launch(Prepared& p, Launched* out, Error* e) {
   if (pid < 0) {
     cgroup.procs.clear();
     RemoveCreated(cgroup.created);
+    if (shim) {
+      *e = shim_error;
+      return -1;
+    }
     return SetError(e, "clone", clone_errno, "clone");
   }
   out->pid = static_cast<pid_t>(pid);
@@ -1045,7 +1188,7 @@ int Launch(Prepared& p, Launched* out, Error* e) {
     if (rc == 0 && write(out->report.get(), "g", 1) != 1) rc = SetError(e, "userns", errno, "write");
     if (rc < 0) {
       kill(out->pid, SIGKILL);
-      Reap(out->pid);
+      if (!shim) Reap(out->pid);  // else the shim's child: it reaps it
       RemoveCreated(out->cgroup_created);
       out->pid = -1;
       return -1;

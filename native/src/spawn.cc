@@ -156,6 +156,12 @@ std::string InitBinaryPath() {
   return (slash == std::string::npos ? std::string(".") : self.substr(0, slash)) + "/berth-init";
 }
 
+// berth-shim is built next to the addon too.
+std::string ShimBinaryPath() {
+  std::string init = InitBinaryPath();
+  return init.substr(0, init.size() - std::string("berth-init").size()) + "berth-shim";
+}
+
 Napi::Value ErrorValue(Napi::Env env, const Error& e) {
   if (e.err == 0) {
     Napi::Object err = Napi::Error::New(env, e.stage + ": " + e.message).Value();
@@ -321,6 +327,13 @@ ContainerConfig ReadConfig(Napi::Env env, Napi::Value value) {
   if (c.init) c.init_binary = InitBinaryPath();
   c.open_stdin = GetBool(spec, "openStdin", false);
   ReadTty(env, spec, &c.stdio, &c.tty_cols, &c.tty_rows);
+  if (Present(spec, "shim")) {
+    Napi::Value v = spec.Get("shim");
+    if (!v.IsObject()) ThrowField(env, "shim", "expected {dir}");
+    c.shim_dir = GetString(env, v.As<Napi::Object>(), "dir");
+    if (c.shim_dir.empty() || c.shim_dir[0] != '/') ThrowField(env, "shim.dir", "expected an absolute path");
+    c.shim_binary = ShimBinaryPath();
+  }
 
   if (Present(spec, "cgroup")) {
     Napi::Value v = spec.Get("cgroup");
@@ -376,6 +389,7 @@ struct LaunchOp {
   Napi::Promise::Deferred deferred;
   Napi::AsyncContext context;  // lets promise reactions run when we settle from a uv callback
   bool is_exec;
+  bool shim = false;  // the container is a berth-shim's child, not ours: never reaped here
   bool tty = false;
   bool intermediate_reaped = false;
   pid_t target = -1;  // exec: the process that execs
@@ -389,7 +403,7 @@ void Fail(LaunchOp* op, Napi::Value error) {
     if (!op->intermediate_reaped) Reap(l.pid);
     if (op->target > 0) Reap(op->target);
   } else {
-    Reap(l.pid);  // it reported and is calling _exit(127)
+    if (!op->shim) Reap(l.pid);  // it reported and is calling _exit(127)
     RemoveCreated(l.cgroup_created);
   }
   l.stdin_w.reset();
@@ -511,6 +525,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   std::shared_ptr<Prepared> plan = Prepare(config, &e);
   auto* op = new LaunchOp(env, deferred, false);
   op->tty = config.stdio == Stdio::kTty;
+  op->shim = !config.shim_dir.empty();
   if (!plan || Launch(*plan, &op->launched, &e) < 0) {
     delete op;
     deferred.Reject(ErrorValue(env, e));

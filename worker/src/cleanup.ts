@@ -1,6 +1,7 @@
 import { config, createLogger, homePaths } from "@berth/core";
 import { removeCgroup } from "@berth/native";
 import { unmountStale } from "./container-fs/index.js";
+import { endAllShims } from "./containers/index.js";
 import { hostIdentity } from "./host/identity.js";
 import { NetworkService } from "./network/index.js";
 import { unmountVolumeOverlays } from "./volumes/index.js";
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const paths = homePaths(cfg.home);
   const hostId = await hostIdentity(paths.hostId, cfg.hostId);
   // Containers first: they die with their cgroup, and their veths with their network namespaces.
+  // Their shims (their parents, which outlive a worker) are told to go once they reaped them.
+  await endAllShims(paths.containers);
   await removeCgroup(`berth-${hostId}`);
   await unmountStale(paths.containers, log);
   await unmountVolumeOverlays(paths.volumes, log);

@@ -4,7 +4,9 @@ import { ContainerOptions, edgeKeys, encodeLogEntry, logStreamKey, LOG_STREAM_TT
 import { removeCgroup } from "@berth/native";
 import type { Attachments } from "./attachments.js";
 import type { ManagerContext } from "./context.js";
+import { adopt, endThroughShim } from "./adopt.js";
 import type { LogSink } from "./log-sink.js";
+import { openShim } from "./shim.js";
 import { readRuntime, writeRuntime } from "./runtime-state.js";
 
 /**
@@ -92,16 +94,27 @@ export class ExitPath {
   }
 
   /**
-   * Start-up: containers this host recorded as running died with the previous worker (the
-   * runtime ties them to it), so record them as exited; remove directories no row owns.
+   * Start-up: a container this host recorded as running whose shim still runs it is adopted (it
+   * runs on, watched by this worker; or its exit while no worker ran is recorded as it was); the
+   * others ended with the previous worker, so record them as exited; remove directories no row owns.
    */
   async reconcile(): Promise<void> {
     const d = this.c.d;
     // Also a policy restart the dead worker had begun (back to created, restart counted, not yet running).
     const stale = await d.db.container.findMany({
       where: { hostId: d.hostId, OR: [{ state: { in: ["running", "restarting"] } }, { state: "created", runtime: { restartCount: { gt: 0 } } }] },
+      include: { runtime: true },
     });
+    const ended: string[] = [];
     for (const c of stale) {
+      if (c.state === "running") {
+        const adopted = await adopt(this.c, this.attachments, this, c, c.runtime?.paused ?? false).catch((err: unknown) => {
+          d.log.error({ err, container: c.id.slice(0, 12) }, "adopting the container failed");
+          return "none" as const;
+        });
+        if (adopted === "adopted") continue;
+      }
+      ended.push(c.id);
       const error = "the Berth worker stopped while this container was running";
       const exitCode = 137;
       if (c.autoRemove) await d.db.container.delete({ where: { id: c.id } });
@@ -111,11 +124,30 @@ export class ExitPath {
       await d.redis.expire(key, LOG_STREAM_TTL_SECONDS);
       d.log.warn({ container: c.id.slice(0, 12) }, "marked exited: worker restarted");
     }
-    await d.db.containerRuntime.updateMany({ where: { container: { hostId: d.hostId } }, data: { paused: false } });
-    // Whatever a crashed worker left in this instance's cgroups (its containers died with it).
-    await removeCgroup(`berth-${d.hostId}`);
+    const running = [...this.c.running.keys()];
     await fs.mkdir(d.containersDir, { recursive: true });
     const names = await fs.readdir(d.containersDir);
+    // Any other shim still running a container (a row not recorded as running, or gone) ends it:
+    // only what this worker watches may run.
+    for (const n of names) {
+      if (this.c.running.has(n)) continue;
+      const shim = (() => {
+        try {
+          return openShim(path.join(d.containersDir, n));
+        } catch (err) {
+          d.log.warn({ err, container: n.slice(0, 12) }, "a container's shim did not answer");
+          return undefined;
+        }
+      })();
+      if (shim) {
+        d.log.warn({ container: n.slice(0, 12), pid: shim.pid }, "stopping a container no row says runs");
+        await endThroughShim(this.c, n, shim);
+      }
+    }
+    await d.db.containerRuntime.updateMany({ where: { container: { hostId: d.hostId }, containerId: { notIn: running } }, data: { paused: false } });
+    // Whatever a crashed worker left in this instance's cgroups, but the adopted containers'.
+    if (!running.length) await removeCgroup(`berth-${d.hostId}`);
+    else for (const id of ended) await removeCgroup(this.c.cgroupPath(id));
     const known = new Set((await d.db.container.findMany({ where: { id: { in: names } }, select: { id: true } })).map((c) => c.id));
     for (const n of names) {
       if (!known.has(n)) await fs.rm(path.join(d.containersDir, n), { recursive: true, force: true });

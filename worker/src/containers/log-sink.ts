@@ -85,6 +85,8 @@ export class LogSink {
     containerId: string,
     private readonly logPath: string,
     private readonly cfg: LogConfig = { driver: "json-file", maxFile: 1 },
+    /** A run already in the log (a container adopted from a previous worker): no new start marker. */
+    resumeRun?: string,
   ) {
     this.key = logStreamKey(containerId);
     if (cfg.driver === "json-file") {
@@ -96,8 +98,8 @@ export class LogSink {
       }
       this.file = this.open();
     }
-    this.run = logTime();
-    this.add({ stream: "start", run: this.run, time: this.run });
+    this.run = resumeRun ?? logTime();
+    if (!resumeRun) this.add({ stream: "start", run: this.run, time: this.run });
   }
 
   /** Opened synchronously, so the file exists at once (rotation renames it, pending writes follow the fd). */

@@ -77,8 +77,8 @@ export class ContainerManager {
   }
 
   /**
-   * Start-up: containers this host recorded as running died with the previous worker (the
-   * runtime ties them to it), so record them as exited; remove directories no row owns.
+   * Start-up: adopts the containers the previous worker left running under their shims, records
+   * the rest as exited (their real code when their shim kept it); removes directories no row owns.
    */
   reconcile(): Promise<void> {
     return this.exits.reconcile();

@@ -1,18 +1,19 @@
+import { closeSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { PassThrough } from "node:stream";
-import { ContainerOptions, effectiveHealth, logConfigOf, storageErrorOf, NotFound } from "@berth/core";
-import { containerOomKilled, killContainer, openPipe, openPty, removeCgroup, spawnContainer, waitContainer } from "@berth/native";
+import { ContainerOptions, effectiveHealth, logConfigOf, storageErrorOf, NotFound, type Logger } from "@berth/core";
+import { killContainer, removeCgroup, spawnContainer } from "@berth/native";
 import { loadImage } from "../images/index.js";
 import { runtimeMounts } from "../volumes/index.js";
 import { lockContainerFs } from "../container-fs/index.js";
 import type { Attachments } from "./attachments.js";
-import type { ManagerContext, Running } from "./context.js";
-import { describeSpawnFailure, exitCodeOf, EXIT_RUNTIME_ERROR } from "./exit-status.js";
+import type { ManagerContext } from "./context.js";
+import { describeSpawnFailure, EXIT_RUNTIME_ERROR } from "./exit-status.js";
 import type { ExitPath } from "./exit-path.js";
 import { LogSink } from "./log-sink.js";
 import { ensureWorkdir, processFromImage, resolveUser } from "./spec.js";
-import { openStdinPipe } from "./terminal.js";
+import { openShim, writeRunningRecord } from "./shim.js";
+import { supervise, type Supervision } from "./supervise.js";
 import { recheckConfinedBinds } from "./host-paths.js";
 
 /** How long an interactive container (-i/-t) waits for its first attach before it starts anyway. */
@@ -72,6 +73,8 @@ const d = c.d;
     let spawned;
     try {
       spawned = await spawnContainer({
+        // Its parent is a shim, not this worker: it outlives a crash or restart of the worker.
+        shim: { dir },
         ...(net ? { network: net.network } : {}),
         rootfs: path.join(dir, "rootfs"),
         lowerdirs: net ? [net.initLayer, ...lowerdirs] : lowerdirs,
@@ -127,53 +130,31 @@ const d = c.d;
       await c.publish("container.start", row.id);
       log.info({ pid: spawned.pid, args: proc.args }, "container started");
     }
-    const running: Omit<Running, "done"> = {
-      pid: spawned.pid,
-      exec: { pid: spawned.pid, env: proc.env, cwd: proc.cwd, ...ids, lowerdirs, capAdd: opts.capAdd, capDrop: opts.capDrop },
-    };
-    let outputs: Promise<unknown>;
-    if ("pty" in spawned) {
-      // One terminal stream: to attached clients as is, to the log as stdout lines.
-      const pty = openPty(spawned.pty);
-      const toLog = new PassThrough();
-      pty.on("data", (d: Buffer) => {
-        att.broadcast(row.id, "pty", d);
-        toLog.write(d.toString("utf8").replace(/\r/g, ""));
-      });
-      pty.once("end", () => toLog.end());
-      pty.once("error", () => toLog.end());
-      running.input = pty;
-      running.ptyFd = spawned.pty;
-      outputs = sink.follow("stdout", toLog);
-    } else {
-      const out = openPipe(spawned.stdout);
-      const err = openPipe(spawned.stderr);
-      out.on("data", (d: Buffer | string) => att.broadcast(row.id, "stdout", d));
-      err.on("data", (d: Buffer | string) => att.broadcast(row.id, "stderr", d));
-      if (spawned.stdin !== undefined) running.input = openStdinPipe(spawned.stdin);
-      outputs = Promise.all([sink.follow("stdout", out), sink.follow("stderr", err)]);
+    const health = effectiveHealth(image.config.config?.Healthcheck, opts.healthcheck, opts.noHealthcheck);
+    const exec = { pid: spawned.pid, env: proc.env, cwd: proc.cwd, ...ids, lowerdirs, capAdd: opts.capAdd, capDrop: opts.capDrop };
+    const io: Supervision["io"] = "pty" in spawned ? { pty: spawned.pty } : { stdout: spawned.stdout, stderr: spawned.stderr, ...(spawned.stdin !== undefined ? { stdin: spawned.stdin } : {}) };
+    const shim = handToShim(dir, spawned.pid, "pty" in io ? [io.pty] : [io.stdout, io.stderr], log);
+    if (!unrecorded) {
+      // What a later worker adopts it from, should this one die while it runs.
+      await writeRunningRecord(dir, { pid: spawned.pid, run: sink.run, startedAt: startedAt.toISOString(), tty: "pty" in io, exec, ...(health ? { health } : {}) }).catch((err: unknown) =>
+        log.warn({ err }, "could not record how to adopt the container after a worker restart"),
+      );
     }
-    const done = (async () => {
-      const status = await waitContainer(spawned.pid);
-      await outputs.catch((e: unknown) => log.error({ err: e }, "reading container output failed"));
-      const exitCode = exitCodeOf(status);
-      const cgroup = c.cgroupPath(row.id);
-      const oomKilled = await containerOomKilled(cgroup).catch(() => false);
-      await removeCgroup(cgroup).catch((err: unknown) => log.error({ err, cgroup }, "removing the cgroup failed"));
-      await d.network?.release(row.id).catch((err: unknown) => log.error({ err }, "releasing the network failed"));
-      log.info({ exitCode, signal: status.signal, oomKilled }, "container exited");
-      if (unrecorded) return await exit.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, unrecorded);
-      const restart = await exit.policyRestarts(row.id, row.autoRemove, opts, exitCode);
-      await exit.finish(row.id, row.autoRemove, sink, exitCode, undefined, oomKilled, restart);
-      if (restart) exit.scheduleRestart(row.id, Date.now() - startedAt.getTime(), log);
-    })()
-      .catch((e: unknown) => log.error({ err: e }, "recording container exit failed"))
-      .finally(() => {
-        d.health?.stop(row.id);
-        c.running.delete(row.id);
-      });
-    c.running.set(row.id, { ...running, done });
-    if (!unrecorded) d.health?.start(row.id, effectiveHealth(image.config.config?.Healthcheck, opts.healthcheck, opts.noHealthcheck), running.exec);
+    const { done } = supervise(c, att, exit, {
+      id: row.id,
+      autoRemove: row.autoRemove,
+      opts,
+      dir,
+      sink,
+      log,
+      pid: spawned.pid,
+      startedAt,
+      exec,
+      health,
+      io,
+      shim,
+      ...(unrecorded ? { unrecorded } : {}),
+    });
     // The start's caller learns the outcome only once the killed process has been reaped and recorded.
     if (unrecorded) return await done;
     att.flushPendingInput(row.id);
@@ -182,6 +163,25 @@ const d = c.d;
     await exit.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, `container ${row.name} could not be prepared: ${storageErrorOf(e)?.message ?? (e as Error).message}`);
   } finally {
     releaseVolumes();
+  }
+}
+
+/**
+ * Gives the container's output ends to its shim, which keeps them open while no worker reads
+ * (a worker crash then leaves the container writing into a pipe, not into SIGPIPE).
+ */
+function handToShim(dir: string, pid: number, hold: number[], log: Logger): Supervision["shim"] {
+  try {
+    const h = openShim(dir, hold);
+    // Gone: the container already ended (and the shim with it); its exit file says how.
+    if (!h) return {};
+    for (const fd of h.fds) closeSync(fd); // copies of what this worker reads itself
+    // It may have ended while being handed its output: then the exit came with the reply.
+    return h.exit ? { conn: h.conn, exit: h.exit } : { conn: h.conn };
+  } catch (e) {
+    log.error({ err: e }, "the container's shim did not answer: stopping the container");
+    tryKill(pid, 9);
+    return {};
   }
 }
 

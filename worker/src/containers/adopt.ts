@@ -1,0 +1,105 @@
+import { closeSync } from "node:fs";
+import path from "node:path";
+import { ContainerOptions, logConfigOf } from "@berth/core";
+import { freezeCgroup, removeCgroup, shimWait, type ShimHandle } from "@berth/native";
+import type { Db } from "@berth/core/db";
+import type { Attachments } from "./attachments.js";
+import type { ManagerContext } from "./context.js";
+import { exitCodeOf } from "./exit-status.js";
+import type { ExitPath } from "./exit-path.js";
+import { LogSink } from "./log-sink.js";
+import { openShim, readExitFile, readRunningRecord, releaseShim, removeRunningRecord } from "./shim.js";
+import { tryKill } from "./start-path.js";
+import { supervise } from "./supervise.js";
+
+/**
+ * What a worker's start-up did with a container the previous worker left running:
+ * - adopted: it runs on under its shim, watched by this worker (or it had ended meanwhile and
+ *   its real exit is now recorded);
+ * - none: nothing to adopt (no shim, or a network this worker rebuilt, so it was stopped):
+ *   the caller records it as ended with the worker.
+ */
+export type Adoption = "adopted" | "none";
+
+/**
+ * Only containers whose network does not depend on the worker keep running: the network
+ * service rebuilds the bridges, veths and published-port proxies at start-up, so a bridged
+ * container would run on unreachable.
+ */
+function survivesNetworkRebuild(opts: ContainerOptions): boolean {
+  return opts.network === "host" || opts.network === "none";
+}
+
+export async function adopt(c: ManagerContext, att: Attachments, exit: ExitPath, row: Db.Container, paused: boolean): Promise<Adoption> {
+  const d = c.d;
+  const dir = c.dir(row.id);
+  const log = d.log.child({ container: row.id.slice(0, 12) });
+  let opts: ContainerOptions | undefined;
+  try {
+    opts = ContainerOptions.parse(JSON.parse(row.options));
+  } catch {
+    opts = undefined;
+  }
+  const rec = await readRunningRecord(dir);
+  const same = !!rec && rec.pid === row.pid;
+  let handle: ShimHandle | undefined;
+  try {
+    handle = openShim(dir);
+  } catch (e) {
+    log.warn({ err: e }, "the container's shim did not answer");
+  }
+  if (!handle) {
+    // The shim went before any worker took the output over; the exit it wrote is the real one.
+    const status = same ? await readExitFile(dir) : undefined;
+    if (!status || !opts) return "none";
+    const sink = new LogSink(d.redis, row.id, path.join(dir, "log.jsonl"), logConfigOf(row.options), rec!.run);
+    await removeCgroup(c.cgroupPath(row.id)).catch((err: unknown) => log.warn({ err }, "removing the cgroup failed"));
+    await removeRunningRecord(dir).catch(() => undefined);
+    await exit.finish(row.id, row.autoRemove, sink, exitCodeOf(status));
+    log.info({ exitCode: exitCodeOf(status) }, "container exited while the worker was away");
+    return "adopted";
+  }
+  const fdsOk = !!rec && handle.fds.length === (rec.tty ? 1 : 2);
+  const ended = handle.exit !== null;
+  if (!same || !opts || !fdsOk || (!ended && !survivesNetworkRebuild(opts))) {
+    await endThroughShim(c, row.id, handle);
+    return "none";
+  }
+  c.teams.set(row.id, row.teamId);
+  if (paused && !ended) c.paused.add(row.id);
+  const sink = new LogSink(d.redis, row.id, path.join(dir, "log.jsonl"), logConfigOf(row.options), rec.run);
+  const r = supervise(c, att, exit, {
+    id: row.id,
+    autoRemove: row.autoRemove,
+    opts,
+    dir,
+    sink,
+    log,
+    pid: rec.pid,
+    startedAt: new Date(rec.startedAt),
+    exec: rec.exec,
+    health: rec.health,
+    io: rec.tty ? { pty: handle.fds[0]! } : { stdout: handle.fds[0]!, stderr: handle.fds[1]! },
+    shim: handle.exit ? { conn: handle.conn, exit: handle.exit } : { conn: handle.conn },
+  });
+  if (ended) {
+    // Recorded before the restart policies are applied to what is exited.
+    await r.done;
+    log.info("container exited while the worker was away");
+  } else {
+    d.network?.started(row.id, rec.pid);
+    log.info({ pid: rec.pid }, "adopted a running container from the previous worker");
+  }
+  return "adopted";
+}
+
+/** Ends a container through its shim (SIGKILL, thawed if paused, waits for the exit) and lets the shim go. */
+export async function endThroughShim(c: ManagerContext, id: string, handle: ShimHandle): Promise<void> {
+  for (const fd of handle.fds) closeSync(fd);
+  if (!handle.exit) {
+    tryKill(handle.pid, 9);
+    await freezeCgroup(c.cgroupPath(id), false).catch(() => undefined);
+    await shimWait(handle.conn).catch(() => undefined);
+  }
+  releaseShim(handle.conn);
+}
