@@ -1,5 +1,6 @@
 // Berth's edge vs Debian's nginx as the router in front of one container (issues 15 and 17):
-// requests per second and p50/p99 latency of a 1 KiB file from busybox httpd, straight to the
+// requests per second and p50/p99 latency of a 1 KiB file from an app container (nginx serving
+// it with keep-alive, in a busybox container), straight to the
 // container, through the edge and through nginx (upstream keep-alive), plain HTTP and, with a
 // TLS port, HTTPS (HTTP/1.1: wrk speaks no HTTP/2). Every target is measured in each round,
 // rounds interleaved after a warm-up, so drift on a shared machine hits each alike; medians,
@@ -13,6 +14,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { median } from "./compare.mjs";
@@ -33,14 +35,19 @@ export function requireTools(tools) {
 /** wrk's --latency output → { rps, p50, p99 (milliseconds), errors (socket errors and timeouts past wrk's 2 s) }; a non-2xx answer fails the run. */
 function wrk(t, { threads, connections, duration }) {
   const headers = Object.entries(t.headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
-  const out = execFileSync("wrk", ["-t", String(threads), "-c", String(connections), "-d", `${duration}s`, "--latency", ...headers, t.url], { encoding: "utf8" });
+  const script = process.env.WRK_SCRIPT ? ["-s", process.env.WRK_SCRIPT] : [];
+  const out = execFileSync("wrk", ["-t", String(threads), "-c", String(connections), "-d", `${duration}s`, "--latency", ...script, ...headers, t.url], { encoding: "utf8" });
   const ms = (label) => {
     const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(out);
     if (!m) throw new Error(`wrk output without ${label}%:\n${out}`);
     return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
   };
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  if (non2xx) throw new Error(`${t.name}: ${non2xx[1]} non-2xx answers:\n${out}`);
+  if (non2xx) {
+    // One answer as a sample of what went wrong.
+    const sample = execFileSync("curl", ["-sk", "-i", "--max-time", "5", ...Object.entries(t.headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]), t.url], { encoding: "utf8" }).slice(0, 600);
+    throw new Error(`${t.name}: ${non2xx[1]} non-2xx answers:\n${out}\none now:\n${sample}`);
+  }
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: ms("50"), p99: ms("99"), errors: errors ? errors.slice(1).reduce((a, n) => a + Number(n), 0) : 0 };
 }
@@ -54,6 +61,16 @@ const status = async (t) => {
   });
 };
 
+/** A loopback port nothing listens on now. */
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const srv = net.createServer().once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+
 const load = () => os.loadavg().map((x) => x.toFixed(1)).join(" ");
 
 /**
@@ -66,13 +83,19 @@ export async function benchRouter(server, { tlsPort, routes = ["named"], rounds 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "bench-edge-router-"));
   let nginx;
   try {
-    // The same files on two ports: 8081 carries the private link (a link's visibility is per port).
-    server.berth("run", "-d", "--name", "web", "busybox", "sh", "-c", "mkdir -p /www && head -c 1024 /dev/zero | tr '\\0' x > /www/file && httpd -p 8081 -h /www && exec httpd -f -p 8080 -h /www");
+    // The app: the host's nginx (its /usr mounted read-only into the busybox container) serving
+    // the file with keep-alive. busybox httpd closes every connection: a proxy then opens one per
+    // request, and a run fills the ephemeral port range with TIME_WAIT within seconds (every
+    // proxy then fails). The same files on two ports: 8081 carries the private link (a link's
+    // visibility is per port).
+    const conf = "worker_processes 1; daemon off; user root root; pid /tmp/ng/pid; error_log stderr warn; events { worker_connections 4096; } http { access_log off; keepalive_requests 1000000; keepalive_timeout 120s; client_body_temp_path /tmp/ng; proxy_temp_path /tmp/ng; fastcgi_temp_path /tmp/ng; uwsgi_temp_path /tmp/ng; scgi_temp_path /tmp/ng; server { listen 8080; listen 8081; root /www; } }";
+    server.berth("run", "-d", "--name", "web", "-v", "/usr:/usr:ro", "-e", `CONF=${conf}`, "busybox", "sh", "-c", "ln -s usr/lib /lib && ln -s usr/lib64 /lib64 && echo root:x:0:0::/:/bin/sh > /etc/passwd && echo root:x:0: > /etc/group && mkdir -p /www /tmp/ng && head -c 1024 /dev/zero | tr '\\0' x > /www/file && printf '%s' \"$CONF\" > /tmp/ng/up.conf && exec /usr/sbin/nginx -c /tmp/ng/up.conf -p /tmp/ng");
     const containerId = server.berth("inspect", "-f", "{{.Id}}", "web").trim();
     const ip = server.berth("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "web").trim();
     if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) throw new Error(`no address for the container: ${ip}`);
     const protos = tlsPort ? ["http", "https"] : ["http"];
     const edgeUrl = (proto) => (proto === "http" ? `http://127.0.0.1:${server.edgePort}/file` : `https://127.0.0.1:${tlsPort}/file`);
+    // "Host" spelled so: wrk adds its own Host header (the URL's) unless one is spelled exactly so.
     const edgeTargets = [];
     for (const kind of routes) {
       let headers;
@@ -80,11 +103,11 @@ export async function benchRouter(server, { tlsPort, routes = ["named"], rounds 
         // The production route, as a deploy writes it: public, with a custom domain.
         const { setNamedRoute } = await import(path.join(root, "web/dist/src/edge/named-routes.js"));
         await setNamedRoute(server.home, "env/bench/app/production", { upstream: { containerId, port: 8080 }, teamId: "bench", linkId: "bench", defaultVisibility: "private", public: true, domains: [DOMAIN], labels: {}, since: new Date().toISOString() });
-        headers = { host: DOMAIN };
+        headers = { Host: DOMAIN };
       } else if (kind === "public" || kind === "private") {
         const port = kind === "public" ? "8080" : "8081";
         const link = server.berth("port-link", "set", "web", port, kind).trim().split(" ")[0];
-        headers = { host: new URL(link).host.replace(/:\d+$/, ""), ...(kind === "private" && { authorization: `Bearer ${server.token}` }) };
+        headers = { Host: new URL(link).host.replace(/:\d+$/, ""), ...(kind === "private" && { authorization: `Bearer ${server.token}` }) };
       } else throw new Error(`no edge route kind ${kind}: choose named, public or private`);
       for (const proto of protos) edgeTargets.push({ name: `edge ${kind} ${proto}`, proto, url: edgeUrl(proto), headers });
     }
@@ -102,8 +125,8 @@ export async function benchRouter(server, { tlsPort, routes = ["named"], rounds 
         fs.copyFileSync(key, path.join(certs, `${name}.key`));
       }
     }
-    const nginxPort = server.edgePort + 2;
-    const nginxTls = server.edgePort + 3;
+    const nginxPort = await freePort();
+    const nginxTls = await freePort();
     fs.writeFileSync(path.join(work, "nginx.conf"), `
 worker_processes 1;
 daemon off;
@@ -117,7 +140,8 @@ http {
   fastcgi_temp_path ${work}/fastcgi;
   uwsgi_temp_path ${work}/uwsgi;
   scgi_temp_path ${work}/scgi;
-  upstream app { server ${ip}:8080; keepalive 64; }
+  # max_fails=0: one failed connect under load must not take the only upstream out for 10 s (502s).
+  upstream app { server ${ip}:8080 max_fails=0; keepalive 64; }
   server {
     listen 127.0.0.1:${nginxPort};
     ${tlsPort ? `listen 127.0.0.1:${nginxTls} ssl http2;\n    ssl_certificate ${crt};\n    ssl_certificate_key ${key};` : ""}
@@ -134,7 +158,7 @@ http {
     nginx = spawn("nginx", ["-c", path.join(work, "nginx.conf"), "-p", work], { stdio: ["ignore", "ignore", "inherit"] });
     const targets = [
       ...(direct ? [{ name: "direct (container)", url: `http://${ip}:8080/file` }] : []),
-      ...protos.flatMap((proto) => [...edgeTargets.filter((t) => t.proto === proto), { name: `nginx ${proto}`, proto, url: proto === "http" ? `http://127.0.0.1:${nginxPort}/file` : `https://127.0.0.1:${nginxTls}/file`, headers: { host: DOMAIN } }]),
+      ...protos.flatMap((proto) => [...edgeTargets.filter((t) => t.proto === proto), { name: `nginx ${proto}`, proto, url: proto === "http" ? `http://127.0.0.1:${nginxPort}/file` : `https://127.0.0.1:${nginxTls}/file`, headers: { Host: DOMAIN } }]),
     ];
     for (let i = 0; ; i++) {
       try {
@@ -146,7 +170,7 @@ http {
       }
     }
     const o = { threads, connections, duration };
-    console.log(`router: ${os.cpus().length} cores, load ${load()}; wrk -t${threads} -c${connections} -d${duration}s, ${rounds} interleaved rounds after a warm-up, 1 KiB file from busybox httpd; edge routes: ${routes.join(", ")}`);
+    console.log(`router: ${os.cpus().length} cores, load ${load()}; wrk -t${threads} -c${connections} -d${duration}s, ${rounds} interleaved rounds after a warm-up, 1 KiB file from the app (nginx in a container, keep-alive); edge routes: ${routes.join(", ")}`);
     for (const t of targets) wrk(t, o); // warm-up (its errors are not counted)
     const results = new Map(targets.map((t) => [t.name, []]));
     for (let r = 0; r < rounds; r++) for (const t of targets) results.get(t.name).push(wrk(t, o));
