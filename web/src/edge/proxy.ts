@@ -187,7 +187,8 @@ export function proxyHttp(req: IncomingMessage, res: ServerResponse, route: Edge
  * `retry` (asked when it does not) may send the upgrade again.
  */
 export function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: EdgeRoute, f: Forwarding, log: Logger, retry?: () => boolean): void {
-  const up = net.connect({ host: route.ip, port: route.port });
+  // No Nagle: WebSocket messages are small, and each should go at once (as the HTTP agent's sockets do).
+  const up = net.connect({ host: route.ip, port: route.port, noDelay: true });
   connectTimeout(up, (err) => up.destroy(err));
   const headers = forwardHeaders(req.rawHeaders, f, true);
   let text = `${req.method} ${f.path} HTTP/${req.httpVersion}\r\n`;
