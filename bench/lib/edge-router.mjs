@@ -3,7 +3,7 @@
 // it with keep-alive, in a busybox container), straight to the
 // container, through the edge and through nginx (upstream keep-alive), plain HTTP and, with a
 // TLS port, HTTPS (HTTP/1.1: wrk speaks no HTTP/2). Every target is measured in each round,
-// rounds interleaved after a warm-up, so drift on a shared machine hits each alike; medians,
+// rounds interleaved (each starting one target later) after a warm-up, so drift on a shared machine hits each alike; medians,
 // the ratios edge/nginx, socket errors and the load average before and after.
 // Edge routes measured (`routes`):
 //   named    the production router: a public named route reached by its custom domain (no
@@ -173,7 +173,12 @@ http {
     console.log(`router: ${os.cpus().length} cores, load ${load()}; wrk -t${threads} -c${connections} -d${duration}s, ${rounds} interleaved rounds after a warm-up, 1 KiB file from the app (nginx in a container, keep-alive); edge routes: ${routes.join(", ")}`);
     for (const t of targets) wrk(t, o); // warm-up (its errors are not counted)
     const results = new Map(targets.map((t) => [t.name, []]));
-    for (let r = 0; r < rounds; r++) for (const t of targets) results.get(t.name).push(wrk(t, o));
+    // Each round starts one target later, so none always runs right after the same neighbour
+    // (the first target after the direct run was measured slower, whichever it was).
+    for (let r = 0; r < rounds; r++) for (let i = 0; i < targets.length; i++) {
+      const t = targets[(i + r) % targets.length];
+      results.get(t.name).push(wrk(t, o));
+    }
     const summary = targets.map((t) => {
       const rs = results.get(t.name);
       return { name: t.name, rps: Math.round(median(rs.map((x) => x.rps))), p50_ms: +median(rs.map((x) => x.p50)).toFixed(3), p99_ms: +median(rs.map((x) => x.p99)).toFixed(3), socket_errors: rs.reduce((a, x) => a + x.errors, 0) };
