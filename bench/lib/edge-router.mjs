@@ -35,6 +35,7 @@ export function requireTools(tools) {
 /** wrk's --latency output → { rps, p50, p99 (milliseconds), errors (socket errors and timeouts past wrk's 2 s) }; a non-2xx answer fails the run. */
 function wrk(t, { threads, connections, duration }) {
   const headers = Object.entries(t.headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
+  // WRK_SCRIPT=file.lua: a wrk script for diagnosis (e.g. printing the first non-2xx answer of each status).
   const script = process.env.WRK_SCRIPT ? ["-s", process.env.WRK_SCRIPT] : [];
   const out = execFileSync("wrk", ["-t", String(threads), "-c", String(connections), "-d", `${duration}s`, "--latency", ...script, ...headers, t.url], { encoding: "utf8" });
   const ms = (label) => {
