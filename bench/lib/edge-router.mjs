@@ -4,7 +4,8 @@
 // container, through the edge and through nginx (upstream keep-alive), plain HTTP and, with a
 // TLS port, HTTPS (HTTP/1.1: wrk speaks no HTTP/2). Every target is measured in each round,
 // rounds interleaved (each starting one target later) after a warm-up, so drift on a shared machine hits each alike; medians,
-// the ratios edge/nginx, socket errors and the load average before and after.
+// the ratios edge/nginx, each proxy's CPU time per request (/proc: steadier than rates when the
+// machine is busy), socket errors and the load average before and after.
 // Edge routes measured (`routes`):
 //   named    the production router: a public named route reached by its custom domain (no
 //            policy call, the request logged)
@@ -34,6 +35,7 @@ export function requireTools(tools) {
 
 /** wrk's --latency output → { rps, p50, p99 (milliseconds), errors (socket errors and timeouts past wrk's 2 s) }; a non-2xx answer fails the run. */
 function wrk(t, { threads, connections, duration }) {
+  const cpu0 = t.pid ? cpuUs(t.pid()) : 0;
   const headers = Object.entries(t.headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
   // WRK_SCRIPT=file.lua: a wrk script for diagnosis (e.g. printing the first non-2xx answer of each status).
   const script = process.env.WRK_SCRIPT ? ["-s", process.env.WRK_SCRIPT] : [];
@@ -50,7 +52,10 @@ function wrk(t, { threads, connections, duration }) {
     throw new Error(`${t.name}: ${non2xx[1]} non-2xx answers:\n${out}\none now:\n${sample}`);
   }
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: ms("50"), p99: ms("99"), errors: errors ? errors.slice(1).reduce((a, n) => a + Number(n), 0) : 0 };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  // The proxy's own CPU per request: independent of how busy the rest of the machine is.
+  const cpu = t.pid ? (cpuUs(t.pid()) - cpu0) / requests : NaN;
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: ms("50"), p99: ms("99"), cpu, errors: errors ? errors.slice(1).reduce((a, n) => a + Number(n), 0) : 0 };
 }
 
 /** One request, certificate not checked (a self-signed one made here); fetch() cannot set Host. */
@@ -61,6 +66,26 @@ const status = async (t) => {
     req.on("error", reject);
   });
 };
+
+/** CPU time (user + system, microseconds) a process has used: /proc/PID/stat's utime and stime. */
+function cpuUs(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+}
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+
+/** The edge process of the Berth whose home is `home`. */
+function edgePid(home) {
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${d}/cmdline`, "utf8").includes("web/dist/edge.js")) continue;
+      if (fs.readFileSync(`/proc/${d}/environ`, "utf8").split("\0").includes(`BERTH_HOME=${home}`)) return Number(d);
+    } catch {}
+  }
+  throw new Error(`no edge process for ${home}`);
+}
 
 /** A loopback port nothing listens on now. */
 const freePort = () =>
@@ -110,7 +135,7 @@ export async function benchRouter(server, { tlsPort, routes = ["named"], rounds 
         const link = server.berth("port-link", "set", "web", port, kind).trim().split(" ")[0];
         headers = { Host: new URL(link).host.replace(/:\d+$/, ""), ...(kind === "private" && { authorization: `Bearer ${server.token}` }) };
       } else throw new Error(`no edge route kind ${kind}: choose named, public or private`);
-      for (const proto of protos) edgeTargets.push({ name: `edge ${kind} ${proto}`, proto, url: edgeUrl(proto), headers });
+      for (const proto of protos) edgeTargets.push({ name: `edge ${kind} ${proto}`, proto, url: edgeUrl(proto), headers, pid: () => edgePid(server.home) });
     }
     let crt = "";
     let key = "";
@@ -157,9 +182,11 @@ http {
 }
 `);
     nginx = spawn("nginx", ["-c", path.join(work, "nginx.conf"), "-p", work], { stdio: ["ignore", "ignore", "inherit"] });
+    // nginx's one worker (the master only accepts signals).
+    const nginxWorker = () => Number(execFileSync("pgrep", ["-P", fs.readFileSync(path.join(work, "nginx.pid"), "utf8").trim()], { encoding: "utf8" }).trim().split("\n")[0]);
     const targets = [
       ...(direct ? [{ name: "direct (container)", url: `http://${ip}:8080/file` }] : []),
-      ...protos.flatMap((proto) => [...edgeTargets.filter((t) => t.proto === proto), { name: `nginx ${proto}`, proto, url: proto === "http" ? `http://127.0.0.1:${nginxPort}/file` : `https://127.0.0.1:${nginxTls}/file`, headers: { Host: DOMAIN } }]),
+      ...protos.flatMap((proto) => [...edgeTargets.filter((t) => t.proto === proto), { name: `nginx ${proto}`, proto, url: proto === "http" ? `http://127.0.0.1:${nginxPort}/file` : `https://127.0.0.1:${nginxTls}/file`, headers: { Host: DOMAIN }, pid: nginxWorker }]),
     ];
     for (let i = 0; ; i++) {
       try {
@@ -182,14 +209,14 @@ http {
     }
     const summary = targets.map((t) => {
       const rs = results.get(t.name);
-      return { name: t.name, rps: Math.round(median(rs.map((x) => x.rps))), p50_ms: +median(rs.map((x) => x.p50)).toFixed(3), p99_ms: +median(rs.map((x) => x.p99)).toFixed(3), socket_errors: rs.reduce((a, x) => a + x.errors, 0) };
+      return { name: t.name, rps: Math.round(median(rs.map((x) => x.rps))), p50_ms: +median(rs.map((x) => x.p50)).toFixed(3), p99_ms: +median(rs.map((x) => x.p99)).toFixed(3), cpu_us_per_req: t.pid ? +median(rs.map((x) => x.cpu)).toFixed(1) : "", socket_errors: rs.reduce((a, x) => a + x.errors, 0) };
     });
     console.table(summary);
     const by = Object.fromEntries(summary.map((s) => [s.name, s]));
     for (const t of edgeTargets) {
       const e = by[t.name];
       const n = by[`nginx ${t.proto}`];
-      console.log(`${t.name} / nginx ${t.proto}: rps ${(e.rps / n.rps).toFixed(2)}×, p50 ${(e.p50_ms / n.p50_ms).toFixed(2)}×, p99 ${(e.p99_ms / n.p99_ms).toFixed(2)}× (goal: latency within 1.5×)`);
+      console.log(`${t.name} / nginx ${t.proto}: rps ${(e.rps / n.rps).toFixed(2)}×, p50 ${(e.p50_ms / n.p50_ms).toFixed(2)}×, p99 ${(e.p99_ms / n.p99_ms).toFixed(2)}×, CPU per request ${(e.cpu_us_per_req / n.cpu_us_per_req).toFixed(2)}× (goal: latency within 1.5×)`);
     }
     console.log(`load average after: ${load()}`);
     return summary;
