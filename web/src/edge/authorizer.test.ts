@@ -66,4 +66,16 @@ describe("EdgeAuthorizer", () => {
     await a.decide(once);
     expect(web.asks()).toBe(2);
   });
+
+  it("gives a fresh answer from the cache synchronously, only for the same host and credentials, never for the query form", async () => {
+    const h = home();
+    const long: EdgeDecision = { ...allow, ttlMs: 60_000 };
+    const web = await fakeWeb(() => long, h.key);
+    const a = new EdgeAuthorizer(web.url, h.dir, createLogger("test"));
+    expect(a.cached(q)).toBeUndefined();
+    await a.decide(q);
+    expect(a.cached(q)).toEqual(long);
+    for (const other of [{ ...q, token: "berth_y" }, { ...q, session: "s1" }, { ...q, host: "web-81--acme.localhost" }, { ...q, link: "berthlink_x" }, { ...q, linkFromQuery: true }]) expect(a.cached(other), JSON.stringify(other)).toBeUndefined();
+    expect(web.asks()).toBe(1);
+  });
 });

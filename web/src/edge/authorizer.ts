@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { agentKeyPath, type EdgeAuthorizeRequest, type EdgeDecision, type Logger } from "@berth/core";
 
@@ -12,6 +11,13 @@ const MAX_ENTRIES = 10_000;
  * takes effect one round trip after the TTL.
  */
 const REVALIDATE_WINDOW_MS = 30_000;
+
+/**
+ * The cache key of a question: its host and credentials. Header values hold no line breaks
+ * (the HTTP parser refuses them), so the fields cannot run into one another. The cache lives in
+ * this process's memory, as the credentials of the requests in flight do.
+ */
+const cacheKeyOf = (q: EdgeAuthorizeRequest): string => `${q.host}\n${q.session ?? ""}\n${q.token ?? ""}\n${q.link ?? ""}`;
 
 /**
  * Asks web (POST /api/edge/authorize, which runs the one policy module) whether a request may
@@ -31,9 +37,16 @@ export class EdgeAuthorizer {
     private readonly log: Logger,
   ) {}
 
+  /** The cached answer for `q` while it is fresh (no I/O, no promise: a busy link's path), else undefined. */
+  cached(q: EdgeAuthorizeRequest): EdgeDecision | undefined {
+    if (q.linkFromQuery) return undefined;
+    const hit = this.cache.get(cacheKeyOf(q));
+    return hit && hit.until > Date.now() ? hit.d : undefined;
+  }
+
   async decide(q: EdgeAuthorizeRequest): Promise<EdgeDecision | "unavailable"> {
     // The once-only query form of a capability link is never answered from the cache.
-    const cacheKey = q.linkFromQuery ? null : createHash("sha256").update(JSON.stringify([q.host, q.session ?? "", q.token ?? "", q.link ?? ""])).digest("base64url");
+    const cacheKey = q.linkFromQuery ? null : cacheKeyOf(q);
     const hit = cacheKey ? this.cache.get(cacheKey) : undefined;
     const now = Date.now();
     if (hit && hit.until > now) return hit.d;

@@ -86,16 +86,16 @@ export class EdgeFreeze {
   }
 
   /**
-   * Before a request goes to `containerId`: records it, and when the container is frozen, waits
-   * until web has thawed its stack. Returns the function to call when the request is done.
+   * Before a request goes to `containerId`: records it and, unless the container is frozen,
+   * counts it at once and returns the function to call when the request is done; null when it
+   * is frozen (then `hold`). No I/O and no promise: this is every request's path.
    */
-  async hold(containerId: string): Promise<() => void> {
+  enter(containerId: string): (() => void) | null {
     this.touched.set(containerId, Date.now());
-    if (this.frozen.has(containerId)) {
-      // A request to a frozen stack is itself activity: written now, so the sweep does not freeze it again at once.
-      await this.redis.hset(EDGE_LAST_REQUEST_KEY, containerId, String(Date.now())).catch(() => undefined);
-      await this.thaw(containerId);
-    }
+    return this.frozen.has(containerId) ? null : this.count(containerId);
+  }
+
+  private count(containerId: string): () => void {
     this.inFlight.set(containerId, (this.inFlight.get(containerId) ?? 0) + 1);
     let done = false;
     return () => {
@@ -105,6 +105,19 @@ export class EdgeFreeze {
       if (n > 0) this.inFlight.set(containerId, n);
       else this.inFlight.delete(containerId);
     };
+  }
+
+  /**
+   * Like `enter`, and when the container is frozen, waits until web has thawed its stack first.
+   * Returns the function to call when the request is done.
+   */
+  async hold(containerId: string): Promise<() => void> {
+    const now = this.enter(containerId);
+    if (now) return now;
+    // A request to a frozen stack is itself activity: written now, so the sweep does not freeze it again at once.
+    await this.redis.hset(EDGE_LAST_REQUEST_KEY, containerId, String(Date.now())).catch(() => undefined);
+    await this.thaw(containerId);
+    return this.count(containerId);
   }
 
   /** One thaw per container at a time; every request held for it waits for the same one. */

@@ -230,19 +230,21 @@ export class RouteTable {
     return key.kind === "preview" || key.kind === "environment" ? this.named.get(edgeRouteKeyString(key)) : undefined;
   }
 
+  /** The first of `keys` with a route in the table as it is now (no I/O), or null. */
+  lookupNow(keys: EdgeRouteKey[]): { key: EdgeRouteKey; route: EdgeRoute } | null {
+    for (const key of keys) {
+      const route = this.find(key, false);
+      if (route) return { key, route };
+    }
+    return null;
+  }
+
   /** The first of `keys` with a route; a miss refreshes once (at most every 200 ms) before giving up. */
   async lookup(keys: EdgeRouteKey[]): Promise<{ key: EdgeRouteKey; route: EdgeRoute } | null> {
-    const first = () => {
-      for (const key of keys) {
-        const route = this.find(key, false);
-        if (route) return { key, route };
-      }
-      return null;
-    };
-    const hit = first();
+    const hit = this.lookupNow(keys);
     if (hit) return hit;
     if (Date.now() - this.lastRefresh > 200) await this.refresh();
-    return first();
+    return this.lookupNow(keys);
   }
 }
 

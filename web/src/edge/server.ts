@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import { EDGE_AUTH_PATH, EDGE_LINK_COOKIE, EDGE_SESSION_COOKIE, edgeHostName, edgeKeys, edgeRouteCandidates, edgeRouteKeyString, type EdgeRouteKey, type Logger } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 import type { EdgeAuthorizer } from "./authorizer.js";
+import type { EdgeDecision } from "@berth/core";
 import { readCredentials, type EdgeCredentials } from "./credentials.js";
 import { proxyHttp, proxyUpgrade, type Forwarding } from "./proxy.js";
 import type { Inflight } from "./inflight.js";
@@ -44,6 +45,8 @@ export interface EdgeHandlers {
 /** A named route's key (the one whose request log gets the line), when the host named one. */
 type Outcome = { pass: EdgeRouteKey; creds: EdgeCredentials } | { status: number; text: string; location?: string; cookie?: string; named?: EdgeRouteKey };
 
+const noop = () => {};
+
 const SIGN_IN_SESSION_MAX_AGE_S = 30 * 24 * 3600;
 
 /** The edge's plain HTTP server: link host names → containers, each request authorized by web's policy (cached) unless its named route is public. */
@@ -73,20 +76,35 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
     res.end(`${text}\n`);
   };
 
-  /** Passes the request on once its container is not frozen (freeze.ts); it counts as in flight until `ends` closes. */
-  const held = async (route: EdgeRoute, ends: NodeJS.EventEmitter, go: () => void): Promise<void> => {
-    if (d.freeze) ends.once("close", await d.freeze.hold(route.containerId));
-    go();
+  /** Route keys by Host header (a pure function of the host): parsed once, not on every request. */
+  const candidates = new Map<string, EdgeRouteKey[]>();
+  const candidatesOf = (host: string): EdgeRouteKey[] => {
+    let keys = candidates.get(host);
+    if (!keys) {
+      if (candidates.size >= 10_000) candidates.clear();
+      keys = edgeRouteCandidates(host, d.domain);
+      candidates.set(host, keys);
+    }
+    return keys;
   };
 
-  async function decide(req: IncomingMessage, browser: boolean): Promise<Outcome> {
+  /**
+   * What to do with a request: synchronous on the common path (the route in the table, a public
+   * route or a cached policy answer), a promise only when the table or web must be asked.
+   */
+  function decide(req: IncomingMessage, browser: boolean): Outcome | Promise<Outcome> {
     const host = hostOf(req);
     // A custom domain (app.example.com) names its route outright; otherwise the host's shape does.
     const byDomain = d.routes.domainKey(host);
-    const keys = byDomain ? [byDomain] : edgeRouteCandidates(host, d.domain);
+    const keys = byDomain ? [byDomain] : candidatesOf(host);
     if (!keys.length) return { status: 404, text: `not a Berth link: links look like <name>-<port>--<team>.${d.domain}, <service>-<port>--<stack>--<team>.${d.domain}, <branch>--<project>--<team>.${d.domain} or a domain an environment serves` };
     const creds = readCredentials(req.headers, req.url ?? "/");
-    const found = await d.routes.lookup(keys);
+    const found = d.routes.lookupNow(keys);
+    const next = (f: typeof found) => decideFor(host, byDomain, keys, creds, f, browser);
+    return found ? next(found) : d.routes.lookup(keys).then(next);
+  }
+
+  function decideFor(host: string, byDomain: EdgeRouteKey | null, keys: EdgeRouteKey[], creds: EdgeCredentials, found: { key: EdgeRouteKey } | null, browser: boolean): Outcome | Promise<Outcome> {
     // A public named route (production) is served with no call to web: it must not depend on web being up.
     const named = keys.find(isNamed);
     // Its upstream may have no address for a moment (a replica restarting): pass() waits for one.
@@ -94,24 +112,28 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
     if (publicKey && d.routes.namedRoute(publicKey)?.public) return { pass: publicKey, creds };
     // Web's policy knows routes by their generated names: a custom domain is asked about as that.
     const asked = byDomain ? edgeHostName(byDomain, d.domain) : host;
-    const decision = await d.authorizer.decide({ host: asked, session: creds.session, token: creds.token, link: creds.link, linkFromQuery: creds.linkFromQuery });
-    if (decision === "unavailable") return { status: 503, text: "Berth is restarting: try again in a moment" };
-    if (!decision.allow) {
-      if (decision.status === 401 && browser && !creds.token) {
-        const back = `${o.tls ? "https" : "http"}://${host}${creds.cleanPath}`;
-        const next = `/api/edge/return?to=${encodeURIComponent(back)}`;
-        return { status: 302, text: "sign in to Berth", location: `${d.webPublicUrl}/?next=${encodeURIComponent(next)}` };
+    const q = { host: asked, session: creds.session, token: creds.token, link: creds.link, linkFromQuery: creds.linkFromQuery };
+    const then = (decision: EdgeDecision | "unavailable"): Outcome => {
+      if (decision === "unavailable") return { status: 503, text: "Berth is restarting: try again in a moment" };
+      if (!decision.allow) {
+        if (decision.status === 401 && browser && !creds.token) {
+          const back = `${o.tls ? "https" : "http"}://${host}${creds.cleanPath}`;
+          const next = `/api/edge/return?to=${encodeURIComponent(back)}`;
+          return { status: 302, text: "sign in to Berth", location: `${d.webPublicUrl}/?next=${encodeURIComponent(next)}` };
+        }
+        return { status: decision.status, text: decision.reason };
       }
-      return { status: decision.status, text: decision.reason };
-    }
-    if (!found && named && d.routes.namedRoute(named)) return { pass: named, creds };
-    if (!found) return { status: 502, text: `${notRunning(keys[0]!)} is not running (or has no address yet)`, ...(named && { named }) };
-    if (creds.linkFromQuery && browser) {
-      // The query form works once: from now on the browser carries the secret as this host's cookie.
-      const cookie = `${EDGE_LINK_COOKIE}=${creds.link}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${decision.linkMaxAgeS ?? 3600}`;
-      return { status: 302, text: "link accepted", location: creds.cleanPath, cookie };
-    }
-    return { pass: found.key, creds };
+      if (!found && named && d.routes.namedRoute(named)) return { pass: named, creds };
+      if (!found) return { status: 502, text: `${notRunning(keys[0]!)} is not running (or has no address yet)`, ...(named && { named }) };
+      if (creds.linkFromQuery && browser) {
+        // The query form works once: from now on the browser carries the secret as this host's cookie.
+        const cookie = `${EDGE_LINK_COOKIE}=${creds.link}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${decision.linkMaxAgeS ?? 3600}`;
+        return { status: 302, text: "link accepted", location: creds.cleanPath, cookie };
+      }
+      return { pass: found.key, creds };
+    };
+    const cached = d.authorizer.cached(q);
+    return cached ? then(cached) : d.authorizer.decide(q).then(then);
   }
 
   const forwarding = (req: IncomingMessage, creds: EdgeCredentials): Forwarding => ({
@@ -125,7 +147,7 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
   });
 
   /** One line in the named route's request log when the exchange ends (only named routes keep logs). */
-  const logWhenDone = (key: EdgeRouteKey | undefined, req: IncomingMessage, start: number, ends: NodeJS.EventEmitter, status: () => number, bytes: () => number, upstream?: () => string | undefined) => {
+  const logWhenDone = (key: EdgeRouteKey | undefined, req: IncomingMessage, creds: EdgeCredentials | undefined, start: number, ends: NodeJS.EventEmitter, status: () => number, bytes: () => number, upstream?: () => string | undefined) => {
     const rl = d.requestLog;
     if (!rl || !key || !isNamed(key)) return;
     ends.once("close", () =>
@@ -134,7 +156,7 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
         method: req.method ?? "",
         host: hostOf(req),
         // Without a ?berth_link= secret: logs are read by more people than hold the link.
-        path: readCredentials({}, req.url ?? "/").cleanPath.slice(0, 2048),
+        path: (creds ?? readCredentials({}, req.url ?? "/")).cleanPath.slice(0, 2048),
         status: status(),
         bytes: bytes(),
         ms: Math.round((performance.now() - start) * 100) / 100,
@@ -168,45 +190,79 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
   };
 
   /**
-   * Proxies to the route's upstream as the table has it at each attempt. A named route (a deployed
-   * app) whose upstream has no address or refuses the connection is tried again for a while
-   * when the request can be replayed (no body, a safe method): while its replica restarts or a
-   * deploy moves it, the client sees a slower answer, not an error.
+   * Sends a request to the route's upstream as the table has it at each attempt. A named route
+   * (a deployed app) whose upstream has no address, or does not take the connection, is tried
+   * again for a while (`waitMs`): while its replica restarts or a deploy moves it, the client
+   * sees a slower answer, not an error. `send` gets the route and the `again` to call when its
+   * attempt failed in a way that may be retried (it says whether another attempt is coming).
    */
-  const pass = (req: IncomingMessage, res: ServerResponse, key: EdgeRouteKey, creds: EdgeCredentials, start: number): void => {
-    const fwd = forwarding(req, creds);
-    let upstream: string | undefined;
-    logWhenDone(key, req, start, res, () => (res.headersSent ? res.statusCode : 0), () => fwd.sent, () => upstream);
-    const until = Date.now() + (isNamed(key) && replayable(req) ? (d.upstreamWaitMs ?? UPSTREAM_WAIT_MS) : 0);
+  const attempts = (key: EdgeRouteKey, ends: NodeJS.EventEmitter, gone: () => boolean, waitMs: number, send: (route: EdgeRoute, again: () => boolean) => void, fail: (status: number, text: string) => void, onUpstream?: (id: string) => void): void => {
+    const until = Date.now() + waitMs;
     let delay = 50;
-    const again = (): boolean => {
-      if (Date.now() + delay > until || res.destroyed || res.writableEnded) return false;
+    const later = (): boolean => {
+      if (Date.now() + delay > until || gone()) return false;
       setTimeout(attempt, delay).unref();
       delay = Math.min(delay * 2, 1_000);
       return true;
     };
     const attempt = (): void => {
-      if (res.destroyed || res.writableEnded) return;
+      if (gone()) return;
       const t = take(key);
       if (!t) {
-        if (!again()) {
-          req.resume();
-          plain(res, 502, `${notRunning(key)} is not running (or has no address yet)`);
-        }
+        if (!later()) fail(502, `${notRunning(key)} is not running (or has no address yet)`);
         return;
       }
-      upstream = t.route.containerId;
-      res.once("close", t.release);
-      const retry = () => {
+      onUpstream?.(t.route.containerId);
+      let unfreeze: (() => void) | undefined;
+      const release = () => {
         t.release();
-        return again();
+        unfreeze?.();
       };
-      held(t.route, res, () => proxyHttp(req, res, t.route, fwd, d.log, retry)).catch((err: unknown) => {
-        d.log.warn({ err: (err as Error).message }, "edge: thawing a frozen stack failed");
-        if (!res.headersSent) plain(res, 503, `the stack was frozen and could not be thawed: ${(err as Error).message}`);
-      });
+      ends.once("close", release);
+      const go = (u: () => void) => {
+        unfreeze = u;
+        send(t.route, () => {
+          // This attempt is over: its counts go now, not when the client leaves.
+          ends.off("close", release);
+          release();
+          return later();
+        });
+      };
+      // Idle freeze: counted at once, unless the container is frozen: then once web has thawed it.
+      const now = d.freeze ? d.freeze.enter(t.route.containerId) : noop;
+      if (now) return go(now);
+      d.freeze!.hold(t.route.containerId).then(
+        (u) => (gone() ? u() : go(u)),
+        (err: unknown) => {
+          d.log.warn({ err: (err as Error).message }, "edge: thawing a frozen stack failed");
+          fail(503, `the stack was frozen and could not be thawed: ${(err as Error).message}`);
+        },
+      );
     };
     attempt();
+  };
+
+  const waitFor = (key: EdgeRouteKey) => (isNamed(key) ? (d.upstreamWaitMs ?? UPSTREAM_WAIT_MS) : 0);
+
+  const pass = (req: IncomingMessage, res: ServerResponse, key: EdgeRouteKey, creds: EdgeCredentials, start: number): void => {
+    const fwd = forwarding(req, creds);
+    let upstream: string | undefined;
+    logWhenDone(key, req, creds, start, res, () => (res.headersSent ? res.statusCode : 0), () => fwd.sent, () => upstream);
+    const again = replayable(req);
+    attempts(
+      key,
+      res,
+      () => res.destroyed || res.writableEnded,
+      waitFor(key),
+      // Sent again: a request the app never saw (its connection was not made), or a replayable one.
+      (route, later) => proxyHttp(req, res, route, fwd, d.log, (why) => (!why.reached || again) && later()),
+      (status, text) => {
+        if (res.headersSent) return;
+        req.resume();
+        plain(res, status, text);
+      },
+      (id) => (upstream = id),
+    );
   };
 
   const request = (req: IncomingMessage, res: ServerResponse): void => {
@@ -222,40 +278,56 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
       return void res.writeHead(200, { "content-type": "application/octet-stream", "cache-control": "no-store" }).end(answer);
     }
     const browser = (req.method === "GET" || req.method === "HEAD") && /text\/html/.test(req.headers.accept ?? "");
-    decide(req, browser).then(
-      (o) => {
-        if ("pass" in o) return pass(req, res, o.pass, o.creds, start);
-        req.resume();
-        const status = o.status;
-        logWhenDone(o.named, req, start, res, () => status, () => 0);
-        plain(res, o.status, o.text, { ...(o.location && { location: o.location }), ...(o.cookie && { "set-cookie": o.cookie }) });
-      },
-      (err: unknown) => {
-        d.log.error({ err }, "edge: request failed");
-        if (!res.headersSent) plain(res, 500, "internal error in Berth's edge");
-      },
-    );
+    const done = (o: Outcome) => {
+      if ("pass" in o) return pass(req, res, o.pass, o.creds, start);
+      req.resume();
+      const status = o.status;
+      logWhenDone(o.named, req, undefined, start, res, () => status, () => 0);
+      plain(res, o.status, o.text, { ...(o.location && { location: o.location }), ...(o.cookie && { "set-cookie": o.cookie }) });
+    };
+    const failed = (err: unknown) => {
+      d.log.error({ err }, "edge: request failed");
+      if (!res.headersSent) plain(res, 500, "internal error in Berth's edge");
+    };
+    try {
+      const o = decide(req, browser);
+      if (o instanceof Promise) o.then(done).catch(failed);
+      else done(o);
+    } catch (err) {
+      failed(err);
+    }
   };
 
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const start = performance.now();
     socket.on("error", () => {});
-    decide(req, false).then(
-      (o) => {
-        if ("pass" in o) {
-          const t = take(o.pass);
-          if (t) {
-            const fwd = forwarding(req, o.creds);
-            socket.once("close", t.release);
-            logWhenDone(o.pass, req, start, socket, () => fwd.upgradeStatus ?? 0, () => fwd.sent, () => t.route.containerId);
-            return held(t.route, socket, () => proxyUpgrade(req, socket, head, t.route, fwd, d.log)).catch(() => socket.destroy());
-          }
-          o = { status: 502, text: `${notRunning(o.pass)} is not running (or has no address yet)` };
-        }
-        socket.end(`HTTP/1.1 ${o.status} ${o.status === 401 ? "Unauthorized" : o.status === 403 ? "Forbidden" : o.status === 404 ? "Not Found" : "Error"}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${o.text}\n`);
-      },
-      () => socket.destroy(),
-    );
+    const done = (o: Outcome): void => {
+      if ("pass" in o) {
+        const key = o.pass;
+        const fwd = forwarding(req, o.creds);
+        let upstream: string | undefined;
+        logWhenDone(key, req, o.creds, start, socket, () => fwd.upgradeStatus ?? 0, () => fwd.sent, () => upstream);
+        return attempts(
+          key,
+          socket,
+          () => socket.destroyed,
+          waitFor(key),
+          (route, later) => proxyUpgrade(req, socket, head, route, fwd, d.log, later),
+          (status, text) => {
+            if (socket.writable) socket.end(`HTTP/1.1 ${status} ${status === 503 ? "Service Unavailable" : "Bad Gateway"}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${text}\n`);
+          },
+          (id) => (upstream = id),
+        );
+      }
+      socket.end(`HTTP/1.1 ${o.status} ${o.status === 401 ? "Unauthorized" : o.status === 403 ? "Forbidden" : o.status === 404 ? "Not Found" : "Error"}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${o.text}\n`);
+    };
+    try {
+      const o = decide(req, false);
+      if (o instanceof Promise) o.then(done).catch(() => socket.destroy());
+      else done(o);
+    } catch {
+      socket.destroy();
+    }
   };
   return { request, upgrade };
 }
