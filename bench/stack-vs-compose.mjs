@@ -71,7 +71,9 @@ const times = { cold: {}, cached: {}, down: {} };
 for (const k of Object.keys(times)) for (const n of names) times[k][n] = [];
 
 try {
-  console.log(`berth stack vs docker-compose, fixture shop (${runs} interleaved runs after ${warmup} warm-up; ${os.cpus().length} cores; docker ${(await ensureDocker()).version})`);
+  // The machine may be shared: its load, before and after, says how far to trust the figures.
+  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+  console.log(`berth stack vs docker-compose, fixture shop (${runs} interleaved runs after ${warmup} warm-up; ${os.cpus().length} cores; docker ${(await ensureDocker()).version}; load average ${load()})`);
   for (let i = 0; i < warmup + runs; i++) {
     const keep = i >= warmup;
     for (const n of names) {
@@ -97,6 +99,7 @@ try {
     }
   }
   console.table(rows);
+  console.log(`load average after: ${load()}`);
 } finally {
   for (const n of names) sides[n].coldReset();
   await berth.stop();

@@ -99,6 +99,57 @@ it("up runs as a job in the worker and prints its lines as Compose does (Created
   expect((await b.berth(["stack", "down", "-p", "lines"])).code).toBe(0);
 }, 300_000);
 
+it("a service_healthy dependency counts as healthy once its check passes, not at its next interval; failures still count only on the interval", async () => {
+  // An hour between checks: Docker's schedule would hold app back for that hour.
+  const dir = project(
+    "early",
+    `services:
+  db:
+    image: busybox
+    command: ["sh", "-c", "sleep 1; touch /tmp/ok; exec sleep 3600"]
+    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ok"], interval: 1h, retries: 1 }
+  app:
+    image: busybox
+    command: ["sleep", "3600"]
+    depends_on: { db: { condition: service_healthy } }
+`,
+  );
+  const r = await up(dir);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toContain(" Container early-db-1  Healthy");
+  expect((await ps("early")).map((x) => [x.service, x.state, x.health])).toEqual([
+    ["app", "running", undefined],
+    ["db", "running", "healthy"],
+  ]);
+  // The early probes that failed (before /tmp/ok) are in its log but not in its failing streak: retries: 1 was not reached.
+  const db = JSON.parse((await b.berth(["inspect", "early-db-1"])).stdout)[0].State.Health;
+  expect(db.FailingStreak).toBe(0);
+  expect(db.Log.at(-1).ExitCode).toBe(0);
+  expect((await b.berth(["stack", "down", "-p", "early"])).code).toBe(0);
+}, 300_000);
+
+it("stop and down do not wait out the grace period of a PID 1 that cannot get the stop signal (no handler): SIGKILL at once", async () => {
+  // `sleep` as PID 1 has no SIGTERM handler, so the kernel drops the signal: Docker would wait the hour.
+  const dir = project(
+    "deaf",
+    `services:
+  app:
+    image: busybox
+    command: ["sleep", "3600"]
+    stop_grace_period: 1h
+`,
+  );
+  expect((await up(dir)).code).toBe(0);
+  const stop = await b.berth(["stack", "stop", "-p", "deaf"], { timeoutMs: 120_000 });
+  expect(stop.code, stop.stderr).toBe(0);
+  const rows = JSON.parse((await b.berth(["stack", "ps", "-p", "deaf", "--format", "json"])).stdout) as { state: string; exitCode: number }[];
+  expect(rows.map((r) => [r.state, r.exitCode])).toEqual([["exited", 137]]);
+  expect((await up(dir)).code).toBe(0);
+  const down = await b.berth(["stack", "down", "-p", "deaf"], { timeoutMs: 120_000 });
+  expect(down.code, down.stderr).toBe(0);
+  expect(await ps("deaf")).toEqual([]);
+}, 300_000);
+
 it("kill -9 of the worker mid-converge: up ends at once with the worker's stop, and up again finishes the stack", async () => {
   // db becomes healthy only once /tmp/ready exists, which the test never makes before the kill:
   // the converge is certainly waiting on it when the worker dies.

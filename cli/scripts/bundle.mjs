@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { isBuiltin } from "node:module";
+import { createRequire, isBuiltin } from "node:module";
 import { build } from "esbuild";
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -39,6 +39,23 @@ const coreApart = {
     b.onLoad({ filter: /.*/, namespace: "core-apart" }, () => ({ contents: 'module.exports = globalThis.__berthBundle ? globalThis.__berthBundle("core.cjs") : require("./core.cjs");', loader: "js" }));
   },
 };
+// The compose schema's validator, compiled to code now (Ajv's standalone mode) instead of at every
+// `berth stack …` (compiling it took longer than the rest of the command's client side): the
+// bundles get this module in place of core's schema-validator.js, with the same export.
+const coreCompose = path.join(cli, "../core/dist/compose");
+const precompiledSchema = {
+  name: "precompiled-compose-schema",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/schema-validator\.js$/ }, (args) => (path.resolve(args.resolveDir) === coreCompose ? { path: "schema-validator", namespace: "precompiled-schema" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "precompiled-schema" }, async () => {
+      const [{ composeAjv }, { default: standalone }] = await Promise.all([import(path.join(coreCompose, "schema-validator.js")), import(createRequire(path.join(coreCompose, "x.js")).resolve("ajv/dist/standalone"))]);
+      const { ajv, schema } = composeAjv({ source: true });
+      const code = standalone.default ? standalone.default(ajv, ajv.compile(schema)) : standalone(ajv, ajv.compile(schema));
+      // CommonJS from Ajv (module.exports = the validate function): wrapped in the module's own export.
+      return { contents: `var m = { exports: {} };\n(function (module, exports) {${code}\n})(m, m.exports);\nexports.composeValidator = () => m.exports;\n`, loader: "js", resolveDir: coreCompose };
+    });
+  },
+};
 const options = {
   outdir,
   outExtension: { ".js": ".cjs" },
@@ -59,8 +76,8 @@ const options = {
   logLevel: "warning",
   metafile: !!process.env.BERTH_BUNDLE_META,
 };
-const full = await build({ ...options, entryPoints: { berth: path.join(cli, "dist/main.js"), core: path.join(cli, "../core/dist/index.js") }, plugins: [builtinsAsRequire] });
-const apart = await build({ ...options, entryPoints: lean, plugins: [builtinsAsRequire, coreApart] });
+const full = await build({ ...options, entryPoints: { berth: path.join(cli, "dist/main.js"), core: path.join(cli, "../core/dist/index.js") }, plugins: [builtinsAsRequire, precompiledSchema] });
+const apart = await build({ ...options, entryPoints: lean, plugins: [builtinsAsRequire, coreApart, precompiledSchema] });
 const entries = { berth: 1, core: 1, ...lean };
 for (const name of Object.keys(entries)) {
   // bin/berth.js reads a bundle as latin1 (no UTF-8 decoding of a megabyte at every start): it must be ASCII.

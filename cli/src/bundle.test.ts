@@ -29,6 +29,22 @@ describe("the bundled CLI", () => {
     expect(/(?<![\w$.])import\(/.test(text.toString("latin1"))).toBe(false);
   });
 
+  it("carries the compose schema's validator compiled to code: no Ajv compiler to run at every `stack` command", () => {
+    const text = fs.readFileSync(path.join(build, "berth.cjs"), "latin1");
+    // A message of Ajv's compiler (ajv/lib/core.ts): there only when the schema is compiled at run time.
+    expect(text).not.toContain("schema with key or id");
+    // The precompiled validator still refuses a bad file and names its line (test/stack-config.test.ts checks more).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-schema-"));
+    try {
+      fs.writeFileSync(path.join(dir, "compose.yaml"), "services:\n  a:\n    image: busybox\n    restart: 3\n    imagee: x\n");
+      const r = spawnSync(process.execPath, [bin, "stack", "config", "-q"], { cwd: dir, encoding: "utf8", env: { ...process.env, BERTH_CLI_CACHE_DIR: cacheDir } });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/compose\.yaml:[45]: services\.a /);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("writes a code cache after a command and keeps working with it", () => {
     for (const f of caches()) fs.rmSync(path.join(cacheDir, f), { force: true });
     const first = berth("--version");

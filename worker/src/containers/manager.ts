@@ -8,6 +8,7 @@ import { ManagerContext, type ManagerDeps } from "./context.js";
 import { ExitPath } from "./exit-path.js";
 import { writeRuntime } from "./runtime-state.js";
 import { runOnce, tryKill } from "./start-path.js";
+import { signalDropped } from "./signal-dropped.js";
 import type { SessionHandle, TerminalClient } from "./terminal.js";
 
 export type { ManagerDeps } from "./context.js";
@@ -139,8 +140,10 @@ export class ContainerManager {
     const r = this.c.running.get(id);
     if (!r) return false;
     tryKill(r.pid, signal);
+    // A PID 1 that neither handles nor blocks the signal never sees it: no grace period to wait out.
+    const dropped = signalDropped(r.pid, signal);
     await this.thaw(id);
-    const timer = setTimeout(() => tryKill(r.pid, 9), timeoutSec * 1000);
+    const timer = setTimeout(() => tryKill(r.pid, 9), dropped ? 0 : timeoutSec * 1000);
     try {
       await r.done;
     } finally {

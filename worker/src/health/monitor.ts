@@ -38,6 +38,17 @@ export function runProbe(containerId: string, target: ExecTarget, settings: Heal
   });
 }
 
+/**
+ * How long after the last probe the next early one runs (undefined: no more early probes): every
+ * 100 ms for the first seconds (most services are up by then), every 500 ms until a minute; each
+ * one is an exec in the container, so they thin out. The first probe runs at the start.
+ */
+export function earlyDelay(sinceStartMs: number): number | undefined {
+  if (sinceStartMs < 5_000) return 100;
+  if (sinceStartMs < 60_000) return 500;
+  return undefined;
+}
+
 interface Watch {
   timer?: NodeJS.Timeout;
   stopped: boolean;
@@ -69,31 +80,40 @@ export class HealthMonitor {
     const w: Watch = { stopped: false, startedAt: Date.now(), state: { Status: "starting", FailingStreak: 0, Log: [] } };
     this.watches.set(containerId, w);
     void this.save(containerId, w.state);
+    // Docker's probes: the first one interval after the start, then one interval after each
+    // (the start interval inside the start period). Their failures count toward `retries`.
+    const regularDelay = () => (Date.now() - w.startedAt < settings.startPeriodMs && w.state.Status === "starting" ? settings.startIntervalMs : settings.intervalMs);
+    let regularAt = w.startedAt + regularDelay();
     const next = () => {
       if (w.stopped) return;
-      const inStart = Date.now() - w.startedAt < settings.startPeriodMs;
-      const delay = inStart && w.state.Status === "starting" ? settings.startIntervalMs : settings.intervalMs;
-      w.timer = setTimeout(() => void probe(), delay);
+      const now = Date.now();
+      const wait = Math.max(0, regularAt - now);
+      // Until the first success, early probes in between: a service that is up after 2 s is seen
+      // healthy then, not at the next interval (`up` waits on it for its dependants).
+      const early = w.state.Status !== "starting" ? undefined : w.state.Log.length ? earlyDelay(now - w.startedAt) : 0;
+      w.timer = setTimeout(() => void probe(), early === undefined ? wait : Math.min(early, wait));
     };
     const probe = async () => {
       if (w.stopped) return;
       const start = new Date();
+      // An early probe's failure is not counted (as inside the start period): only Docker's schedule can make a container unhealthy.
+      const counted = start.getTime() >= regularAt;
       const r = await runProbe(containerId, target, settings);
       if (w.stopped) return;
       const inStart = Date.now() - w.startedAt < settings.startPeriodMs;
       const before = w.state.Status;
       const log = [...w.state.Log, { Start: start.toISOString(), End: new Date().toISOString(), ExitCode: r.exitCode, Output: r.output }].slice(-HEALTH_LOG_ENTRIES);
       if (r.exitCode === 0) w.state = { Status: "healthy", FailingStreak: 0, Log: log };
-      else if (inStart && before === "starting") w.state = { ...w.state, Log: log };
+      else if (!counted || (inStart && before === "starting")) w.state = { ...w.state, Log: log };
       else {
         const streak = w.state.FailingStreak + 1;
         w.state = { Status: streak >= settings.retries ? "unhealthy" : before, FailingStreak: streak, Log: log };
       }
+      if (counted || r.exitCode === 0) regularAt = Date.now() + regularDelay();
       await this.save(containerId, w.state);
       if (w.state.Status !== before) this.onStatus(containerId, w.state.Status);
       next();
     };
-    // Docker probes first after one interval (start interval inside the start period).
     next();
   }
 

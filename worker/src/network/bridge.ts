@@ -4,10 +4,9 @@ import { sh } from "./sh.js";
 /** Creates (or re-creates) a bridge with the gateway address, up. Once per network: `ip` is fine here. */
 export async function createBridge(name: string, gateway: string, prefix: number): Promise<void> {
   await deleteLink(name);
-  await sh("ip", ["link", "add", name, "type", "bridge"]);
+  // One run of ip for the three steps (it stops at the first that fails); a half-made bridge goes.
   try {
-    await sh("ip", ["addr", "add", `${gateway}/${prefix}`, "dev", name]);
-    await sh("ip", ["link", "set", name, "up"]);
+    await sh("ip", ["-batch", "-"], `link add ${name} type bridge\naddr add ${gateway}/${prefix} dev ${name}\nlink set ${name} up\n`);
   } catch (e) {
     await deleteLink(name);
     throw e;

@@ -34,13 +34,23 @@ export class Nat {
 
   async add(subnet: string, bridge: string): Promise<void> {
     const rules = this.rules(subnet, bridge);
-    for (const r of rules.filter((x) => x.table === "nat")) await sh("iptables", ["-w", "-t", r.table, "-A", r.chain, ...r.args]);
+    // One iptables-restore (--noflush: the tables keep every other rule) instead of one iptables per
+    // rule: each run of the tool costs a process start and a read of the whole ruleset.
+    const nat = rules.filter((x) => x.table === "nat").map((r) => ["-A", r.chain, ...r.args]);
     // Ahead of Docker's own FORWARD rules; inserted last-first so they keep their order.
-    for (const r of rules.filter((x) => x.table === "filter").reverse()) await sh("iptables", ["-w", "-t", r.table, "-I", r.chain, "1", ...r.args]);
+    const filter = rules.filter((x) => x.table === "filter").reverse().map((r) => ["-I", r.chain, "1", ...r.args]);
+    await sh("iptables-restore", ["-w", "--noflush"], `*nat\n${nat.map((l) => l.join(" ")).join("\n")}\nCOMMIT\n*filter\n${filter.map((l) => l.join(" ")).join("\n")}\nCOMMIT\n`);
   }
 
   async remove(subnet: string, bridge: string): Promise<void> {
-    for (const r of this.rules(subnet, bridge)) await sh("iptables", ["-w", "-t", r.table, "-D", r.chain, ...r.args]).catch(() => undefined);
+    const rules = this.rules(subnet, bridge);
+    const table = (t: string) => rules.filter((x) => x.table === t).map((r) => ["-D", r.chain, ...r.args].join(" ")).join("\n");
+    // All at once; a rule already gone fails its whole batch, and then each goes on its own.
+    const batch = await sh("iptables-restore", ["-w", "--noflush"], `*nat\n${table("nat")}\nCOMMIT\n*filter\n${table("filter")}\nCOMMIT\n`).then(
+      () => true,
+      () => false,
+    );
+    if (!batch) for (const r of rules) await sh("iptables", ["-w", "-t", r.table, "-D", r.chain, ...r.args]).catch(() => undefined);
   }
 
   /** Every rule of this instance, whatever network it was for (start-up and shutdown). */

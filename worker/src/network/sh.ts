@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 
 /** The Debian package that ships each host tool (named in the error when the tool is missing). */
-const PACKAGE: Record<string, string> = { ip: "iproute2", nft: "nftables" };
+const PACKAGE: Record<string, string> = { ip: "iproute2", nft: "nftables", "iptables-restore": "iptables" };
 
 /** Runs a host tool (ip, iptables, nft), `input` on its stdin; rejects with its stderr and the command line. */
 export function sh(cmd: string, args: string[], input?: string): Promise<string> {

@@ -7,6 +7,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The longest a dependency may take to become healthy or to complete before `up` gives up on it. */
 const DEPENDENCY_WAIT_MS = 5 * 60_000;
+/** How often a wait on a dependency reads its state and health. */
+const DEPENDENCY_POLL_MS = 20;
 
 export interface ConvergeDeps {
   db: PrismaClient;
@@ -49,7 +51,8 @@ async function waitFor(d: ConvergeDeps, service: string, dep: string, cond: Depe
         if (h?.Status === "unhealthy") throw fail(`is unhealthy${h.Log.at(-1)?.Output ? `: ${h.Log.at(-1)!.Output.trim()}` : ""}`);
       }
       if (Date.now() > end) throw fail(cond.condition === "service_healthy" ? "did not become healthy in time" : "did not complete in time");
-      await sleep(100);
+      // Two local reads (SQLite, Redis) a turn: the dependant starts within a few ms of the change.
+      await sleep(DEPENDENCY_POLL_MS);
     }
   }
 }
@@ -77,21 +80,30 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
     if (svc.networkMode === "none") continue;
     for (const key of Object.keys(svc.networks).length ? Object.keys(svc.networks) : ["default"]) nets.add(key);
   }
-  for (const key of [...nets].sort()) {
-    const decl = project.networks[key];
-    if (decl?.external) continue;
-    const name = scopedName(project.name, key, decl?.name);
-    if (await d.host.ensureNetwork(teamId, name, { ...(decl?.labels ?? {}), [LABEL.project]: project.name, [LABEL.network]: key })) emit({ kind: "Network", name, status: "Created" });
-  }
+  const networks = async () => {
+    for (const key of [...nets].sort()) {
+      const decl = project.networks[key];
+      if (decl?.external) continue;
+      const name = scopedName(project.name, key, decl?.name);
+      if (await d.host.ensureNetwork(teamId, name, { ...(decl?.labels ?? {}), [LABEL.project]: project.name, [LABEL.network]: key })) emit({ kind: "Network", name, status: "Created" });
+    }
+  };
   const vols = new Set(order.flatMap((n) => project.services[n]!.volumes.flatMap((m) => (m.type === "volume" && m.source ? [m.source] : []))));
-  for (const key of [...vols].sort()) {
-    const decl = project.volumes[key]!;
-    if (decl.external) continue;
-    const name = scopedName(project.name, key, decl.name);
-    if (await d.host.ensureVolume(teamId, name, { ...decl.labels, [LABEL.project]: project.name, [LABEL.volume]: key })) emit({ kind: "Volume", name, status: "Created" });
-  }
-
-  const existing = await stackContainers(d.db, teamId, project.name);
+  const volumes = async () => {
+    for (const key of [...vols].sort()) {
+      const decl = project.volumes[key]!;
+      if (decl.external) continue;
+      const name = scopedName(project.name, key, decl.name);
+      if (await d.host.ensureVolume(teamId, name, { ...decl.labels, [LABEL.project]: project.name, [LABEL.volume]: key })) emit({ kind: "Volume", name, status: "Created" });
+    }
+  };
+  // Networks, volumes and what runs now are independent of each other: read and made at once.
+  const [existing, recordedRows] = await Promise.all([
+    stackContainers(d.db, teamId, project.name),
+    d.db.stackService.findMany({ where: { stackId: req.stackId }, select: { name: true, configHash: true, state: true } }),
+    networks(),
+    volumes(),
+  ]);
   if (!req.services.length) {
     // Services no longer in the file go, as `up --remove-orphans`.
     for (const c of existing.filter((c) => !project.services[c.service])) {
@@ -104,7 +116,7 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
   const started = new Map<string, StackContainer[]>();
   // Services whose containers this run recreated: dependants with `restart: true` restart after them.
   const recreated = new Set<string>();
-  const recorded = new Map((await d.db.stackService.findMany({ where: { stackId: req.stackId }, select: { name: true, configHash: true, state: true } })).map((r) => [r.name, r]));
+  const recorded = new Map(recordedRows.map((r) => [r.name, r]));
 
   const one = async (name: string) => {
     const svc = project.services[name]!;
