@@ -31,7 +31,12 @@ export async function token(url: string, scopes: string[], creds?: Creds): Promi
   const res = await fetch(`${url}/v2/token?${q.toString()}`, { headers: creds ? { authorization: basic(creds) } : {} });
   const body = (await res.json()) as { token?: string };
   const t = body.token ?? "";
-  const access = t ? (JSON.parse(Buffer.from(t.split(".")[1]!, "base64url").toString()) as { access: [] }).access : [];
+  // The grants, from the token's `scope` claim ("<type>:<name>:<actions>", space-separated).
+  const scope = t ? (JSON.parse(Buffer.from(t.split(".")[1]!, "base64url").toString()) as { scope: string }).scope : "";
+  const access = scope
+    .split(" ")
+    .filter(Boolean)
+    .map((s) => ({ type: s.slice(0, s.indexOf(":")), name: s.slice(s.indexOf(":") + 1, s.lastIndexOf(":")), actions: s.slice(s.lastIndexOf(":") + 1).split(",") }));
   return { token: t, status: res.status, access };
 }
 

@@ -5,14 +5,13 @@
 import type { IncomingMessage } from "node:http";
 import type { PrismaClient } from "@berth/core/db";
 import { TOKEN_PREFIX, userForToken, verifyPassword } from "../auth/index.js";
-import { ACTIONS, ANONYMOUS, heldActions, type Action, type Principal, type RepoAccessInfo } from "./access.js";
+import { ACTIONS, ANONYMOUS, heldActions, parseScopes, type Action, type Principal, type RepoAccessInfo } from "./access.js";
 import { RegistryError } from "./errors.js";
 import { externalBase } from "./http.js";
 import { verifyJwt } from "./jwt.js";
 import { loadPrincipal, loadPrincipalById } from "./principal.js";
 
 export const SERVICE = "berth";
-export const ISSUER = "berth";
 
 export interface Caller {
   principal: Principal;
@@ -80,7 +79,7 @@ export async function identify(db: PrismaClient, key: Buffer, req: IncomingMessa
     if (!u) throw unauthorized(req, { message: "invalid API token", error: "invalid_token" });
     return { principal: await loadPrincipal(db, u), via: "api-token" };
   }
-  const v = verifyJwt(key, bearer, { iss: ISSUER, aud: SERVICE });
+  const v = verifyJwt(key, bearer, { aud: SERVICE });
   if (!v.ok) throw unauthorized(req, { message: v.reason === "expired" ? "token expired" : "invalid token", error: "invalid_token" });
   const c = v.claims;
   let principal: Principal = ANONYMOUS;
@@ -91,9 +90,8 @@ export async function identify(db: PrismaClient, key: Buffer, req: IncomingMessa
     principal = p;
   }
   const granted = new Map<string, Set<Action>>();
-  for (const a of c.access) {
-    if (a?.type !== "repository" || typeof a.name !== "string" || !Array.isArray(a.actions)) continue;
-    granted.set(a.name, new Set(ACTIONS.filter((x) => a.actions.includes(x))));
+  for (const a of parseScopes([c.scope])) {
+    if (a.type === "repository") granted.set(a.name, new Set(ACTIONS.filter((x) => a.actions.includes(x))));
   }
   return { principal, granted, via: "bearer" };
 }

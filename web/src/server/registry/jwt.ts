@@ -38,11 +38,14 @@ export interface Access {
   actions: string[];
 }
 
+/**
+ * A registry token's claims. Every request of a push carries the token in its Authorization
+ * header, so it holds only what verification needs: no issuer (the audience and the key say
+ * whose it is), no nbf/jti/sub (nothing reads them), and the grants as one OAuth2 `scope`
+ * string (RFC 8693), which is a third of Docker's `access` objects.
+ */
 export interface TokenClaims {
-  iss: string;
   aud: string;
-  /** The user's name; "" for an anonymous token. */
-  sub: string;
   /** The user's id (absent when anonymous). */
   uid?: string;
   /** Issued for a read-only API token. */
@@ -52,14 +55,13 @@ export interface TokenClaims {
   /** Issued for this API token (id): revoking it ends the registry token too. */
   tok?: string;
   iat: number;
-  nbf: number;
   exp: number;
-  jti: string;
-  access: Access[];
+  /** The grants, space-separated "repository:<name>:<actions>" (parseScopes reads them). */
+  scope: string;
 }
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString("base64url");
-const HEADER = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
+const HEADER = b64url(JSON.stringify({ alg: "HS256" }));
 
 /** HMAC-SHA256 JWT (RFC 7519, "HS256"). */
 export function signJwt(key: Buffer, claims: TokenClaims): string {
@@ -70,7 +72,7 @@ export function signJwt(key: Buffer, claims: TokenClaims): string {
 export type VerifyResult = { ok: true; claims: TokenClaims } | { ok: false; reason: "malformed" | "signature" | "expired" | "not_yet_valid" | "audience" };
 
 /** Verifies signature, algorithm, issuer/audience and the time window (with a little clock skew). */
-export function verifyJwt(key: Buffer, token: string, expect: { iss: string; aud: string }, nowSec = Math.floor(Date.now() / 1000), skewSec = 30): VerifyResult {
+export function verifyJwt(key: Buffer, token: string, expect: { aud: string }, nowSec = Math.floor(Date.now() / 1000), skewSec = 30): VerifyResult {
   const parts = token.split(".");
   if (parts.length !== 3) return { ok: false, reason: "malformed" };
   const [h, p, s] = parts as [string, string, string];
@@ -86,9 +88,9 @@ export function verifyJwt(key: Buffer, token: string, expect: { iss: string; aud
   const want = createHmac("sha256", key).update(`${h}.${p}`).digest();
   const got = Buffer.from(s, "base64url");
   if (got.length !== want.length || !timingSafeEqual(got, want)) return { ok: false, reason: "signature" };
-  if (claims.iss !== expect.iss || claims.aud !== expect.aud) return { ok: false, reason: "audience" };
+  if (claims.aud !== expect.aud) return { ok: false, reason: "audience" };
   if (typeof claims.exp !== "number" || claims.exp <= nowSec) return { ok: false, reason: "expired" };
-  if (typeof claims.nbf === "number" && claims.nbf > nowSec + skewSec) return { ok: false, reason: "not_yet_valid" };
-  if (!Array.isArray(claims.access) || typeof claims.sub !== "string") return { ok: false, reason: "malformed" };
+  if (typeof claims.iat === "number" && claims.iat > nowSec + skewSec) return { ok: false, reason: "not_yet_valid" };
+  if (typeof claims.scope !== "string") return { ok: false, reason: "malformed" };
   return { ok: true, claims };
 }

@@ -8,7 +8,7 @@ import { nextLink, pageParams, parseRange } from "./http.js";
 import { loadOrCreateKey, signJwt, verifyJwt, type TokenClaims } from "./jwt.js";
 import { accepts, ManifestType, parseManifest } from "./manifest.js";
 import { checkRepoName, isRepoName, parseRoute } from "./names.js";
-import { FailureLimiter } from "./token.js";
+import { FailureLimiter, issueToken } from "./token.js";
 import { parseContentRange } from "./uploads.js";
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
@@ -110,23 +110,35 @@ describe("access", () => {
 describe("tokens", () => {
   const key = Buffer.alloc(32, 7);
   const now = 1_800_000_000;
-  const claims: TokenClaims = { iss: "berth", aud: "berth", sub: "alice", uid: "u1", iat: now, nbf: now, exp: now + 300, jti: "x", access: [] };
+  const claims: TokenClaims = { aud: "berth", uid: "u1", iat: now, exp: now + 300, scope: "repository:alice/app:pull,push" };
 
   it("verifies its own signature and the time window", () => {
     const t = signJwt(key, claims);
-    expect(verifyJwt(key, t, { iss: "berth", aud: "berth" }, now + 10)).toEqual({ ok: true, claims });
-    expect(verifyJwt(key, t, { iss: "berth", aud: "berth" }, now + 300)).toEqual({ ok: false, reason: "expired" });
-    expect(verifyJwt(Buffer.alloc(32, 8), t, { iss: "berth", aud: "berth" }, now)).toEqual({ ok: false, reason: "signature" });
-    expect(verifyJwt(key, t, { iss: "berth", aud: "other" }, now)).toEqual({ ok: false, reason: "audience" });
+    expect(verifyJwt(key, t, { aud: "berth" }, now + 10)).toEqual({ ok: true, claims });
+    expect(verifyJwt(key, t, { aud: "berth" }, now + 300)).toEqual({ ok: false, reason: "expired" });
+    expect(verifyJwt(Buffer.alloc(32, 8), t, { aud: "berth" }, now)).toEqual({ ok: false, reason: "signature" });
+    expect(verifyJwt(key, t, { aud: "other" }, now)).toEqual({ ok: false, reason: "audience" });
   });
 
   it("refuses tampered claims and other algorithms", () => {
     const [h, , s] = signJwt(key, claims).split(".");
-    const forged = Buffer.from(JSON.stringify({ ...claims, sub: "admin" })).toString("base64url");
-    expect(verifyJwt(key, `${h}.${forged}.${s}`, { iss: "berth", aud: "berth" }, now)).toEqual({ ok: false, reason: "signature" });
+    const forged = Buffer.from(JSON.stringify({ ...claims, uid: "admin" })).toString("base64url");
+    expect(verifyJwt(key, `${h}.${forged}.${s}`, { aud: "berth" }, now)).toEqual({ ok: false, reason: "signature" });
     const none = Buffer.from(JSON.stringify({ alg: "none" })).toString("base64url");
-    expect(verifyJwt(key, `${none}.${forged}.`, { iss: "berth", aud: "berth" }, now)).toEqual({ ok: false, reason: "malformed" });
-    expect(verifyJwt(key, "not-a-jwt", { iss: "berth", aud: "berth" }, now)).toEqual({ ok: false, reason: "malformed" });
+    expect(verifyJwt(key, `${none}.${forged}.`, { aud: "berth" }, now)).toEqual({ ok: false, reason: "malformed" });
+    expect(verifyJwt(key, "not-a-jwt", { aud: "berth" }, now)).toEqual({ ok: false, reason: "malformed" });
+  });
+
+  it("issues tokens that carry the grants and the API token in a few hundred bytes (every request of a push sends it)", () => {
+    const p: Principal = { id: "ae71239d9d38c25a22e86260", name: "admin", isAdmin: true, readOnly: false, teams: [], tokenId: "9d3b74124f916b9dc1483911" };
+    const access = [{ type: "repository", name: "admin/bench", actions: ["pull", "push"] }];
+    const { token } = issueToken(key, p, access, now);
+    const v = verifyJwt(key, token, { aud: "berth" }, now + 10);
+    if (!v.ok) throw new Error(`token refused: ${v.reason}`);
+    expect(v.claims).toMatchObject({ uid: p.id, tok: p.tokenId, exp: now + 300 });
+    expect(parseScopes([v.claims.scope])).toEqual(access);
+    // Docker's full claim set (iss, sub, nbf, jti, access objects) made it 570 bytes.
+    expect(token.length).toBeLessThan(300);
   });
 
   it("makes the signing key once, mode 0600, and reads the same key after", async () => {

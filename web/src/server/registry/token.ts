@@ -3,13 +3,12 @@
  * Basic auth with a password or an API token, or nothing (anonymous). The signed token
  * carries only the requested scopes the caller holds.
  */
-import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "@berth/core";
 import type { PrismaClient } from "@berth/core/db";
 import { TOKEN_PREFIX, userForToken } from "../auth/index.js";
 import { ANONYMOUS, grant, heldActions, parseScopes, type Principal } from "./access.js";
-import { ISSUER, parseBasic, SERVICE, verifyCredentials } from "./auth.js";
+import { parseBasic, SERVICE, verifyCredentials } from "./auth.js";
 import { RegistryError } from "./errors.js";
 import { readBody, sendJson } from "./http.js";
 import { signJwt, type Access } from "./jwt.js";
@@ -72,18 +71,14 @@ export async function accessFor(db: PrismaClient, p: Principal, scopeParams: str
 
 export function issueToken(key: Buffer, p: Principal, access: Access[], nowSec = Math.floor(Date.now() / 1000), ttlSec = TOKEN_TTL_SEC): { token: string; expiresIn: number; issuedAt: string } {
   const token = signJwt(key, {
-    iss: ISSUER,
     aud: SERVICE,
-    sub: p.name ?? "",
     ...(p.id ? { uid: p.id } : {}),
     ...(p.readOnly ? { ro: true } : {}),
     ...(p.limitedTo ? { tid: p.limitedTo } : {}),
     ...(p.tokenId ? { tok: p.tokenId } : {}),
     iat: nowSec,
-    nbf: nowSec - 5,
     exp: nowSec + ttlSec,
-    jti: randomBytes(12).toString("hex"),
-    access,
+    scope: access.map((a) => `${a.type}:${a.name}:${a.actions.join(",")}`).join(" "),
   });
   return { token, expiresIn: ttlSec, issuedAt: new Date(nowSec * 1000).toISOString() };
 }

@@ -26,6 +26,13 @@ export interface UploadLimit {
   error: (size: number) => Error;
 }
 
+/**
+ * While a chunk streams in, its bytes are pushed to disk every this many bytes (fdatasync in the
+ * background, one at a time), so the fsync that must precede publication at the final PUT finds
+ * little left to write instead of the whole layer: the disk works while the socket is read.
+ */
+const FLUSH_EVERY = 8 << 20;
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** An upload idle for this long is abandoned: its row and partial bytes are removed (BERTH_UPLOAD_IDLE_TIMEOUT_MS). */
@@ -75,7 +82,8 @@ export class Uploads {
   /** The upload, if it exists for this repository (else BLOB_UPLOAD_UNKNOWN). Its size is the file's. */
   async get(id: string, repository: string): Promise<UploadRow> {
     if (!UUID_RE.test(id)) throw uploadUnknown(id);
-    const row = await this.db.blobUpload.findUnique({ where: { id }, select: { repository: true } });
+    // Plain SQL: every PATCH and PUT of a push asks.
+    const [row] = await this.db.$queryRaw<{ repository: string }[]>`SELECT "repository" FROM "BlobUpload" WHERE "id" = ${id}`;
     if (!row || row.repository !== repository) throw uploadUnknown(id);
     return { id, repository, size: await this.sizeOf(id) };
   }
@@ -118,6 +126,8 @@ export class Uploads {
       }
       let written = 0;
       let over = 0;
+      const out = createWriteStream(this.file(up.id), { flags: "r+", start: current, highWaterMark: 4 << 20 });
+      const flusher = new EarlyFlush(this.file(up.id));
       const counter = new Transform({
         transform(chunk: Buffer, _enc, cb) {
           if (over || (limit && current + written + chunk.length > limit.max)) {
@@ -125,6 +135,8 @@ export class Uploads {
             return cb();
           }
           written += chunk.length;
+          // What the file stream has written so far (not what it still buffers) is safe to flush.
+          flusher.progress(out.bytesWritten);
           if (!st) return cb(null, chunk);
           st.hash.update(chunk).then(() => cb(null, chunk), cb);
         },
@@ -132,11 +144,13 @@ export class Uploads {
       try {
         // A deep write buffer: the socket keeps being read while earlier chunks are on their way to
         // disk (coalesced into writev), instead of one 64 KiB read, then one write, in turn.
-        await pipeline(body, counter, createWriteStream(this.file(up.id), { flags: "r+", start: current, highWaterMark: 4 << 20 }));
+        await pipeline(body, counter, out);
       } catch (e) {
         // Whatever reached the file stays (a later PATCH resumes after it), but the running hash may not match it.
         this.forgetHash(up.id);
         throw e;
+      } finally {
+        await flusher.close();
       }
       if (over) {
         this.hashes.delete(up.id);
@@ -238,6 +252,34 @@ export class Uploads {
     }
     if (removed) this.log.info({ count: removed }, "removed abandoned registry uploads");
     return removed;
+  }
+}
+
+/**
+ * Background fdatasync of a file being written, at most one at a time, each after another
+ * FLUSH_EVERY bytes. Only a head start for the final fsync: durability is still that fsync's.
+ * A failure here is left for the final fsync to report.
+ */
+class EarlyFlush {
+  private flushedAt = 0;
+  private fh: Promise<fs.FileHandle | undefined> | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(private readonly file: string) {}
+
+  progress(bytesWritten: number): void {
+    if (this.running || bytesWritten - this.flushedAt < FLUSH_EVERY) return;
+    this.flushedAt = bytesWritten;
+    this.fh ??= fs.open(this.file, "r").catch(() => undefined);
+    this.running = this.fh
+      .then((fh) => fh?.datasync())
+      .catch(() => {})
+      .finally(() => (this.running = undefined));
+  }
+
+  async close(): Promise<void> {
+    await this.running;
+    await (await this.fh)?.close().catch(() => {});
   }
 }
 
