@@ -7,8 +7,10 @@
 // requests on loopback through the edge (keep-alive, --clients of them) during every deploy, at
 // least --min-requests in all (goal: 0 failed of >= 10,000). Each deploy alternates two images
 // (no build is timed: a release names images by digest); the health check is http GET
-// /health.txt every --interval ms, its wait is part of the time (reported beside it).
-//   node bench/deploy-release.mjs [--runs N] [--warmup N] [--clients N] [--min-requests N] [--interval MS]
+// /health.txt every --interval ms, its wait is part of the time (reported beside it). The same
+// loops also run through --rollbacks rollbacks (rollback(), as `berth rollback` runs it) and
+// --restarts kill -9s of web (the launcher starts it again), and count their failures too.
+//   node bench/deploy-release.mjs [--runs N] [--warmup N] [--clients N] [--min-requests N] [--interval MS] [--rollbacks N] [--restarts N]
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -18,8 +20,21 @@ import { fileURLToPath } from "node:url";
 import { median } from "./lib/compare.mjs";
 import { arg, root, sleep, startBerth } from "./lib/instances.mjs";
 
+/** The pid of the instance's process running `script` (web, worker), read from /proc. */
+function pidOf(home, script) {
+  for (const p of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(path.join(root, script))) continue;
+      if (fs.readFileSync(`/proc/${p}/environ`, "utf8").split("\0").includes(`BERTH_HOME=${home}`)) return Number(p);
+    } catch {
+      /* gone */
+    }
+  }
+  return null;
+}
+
 /** Runs the deploy benchmark on its own Berth; prints a table and returns its rows. */
-export async function benchDeployRelease({ runs = 10, warmup = 1, clients = 4, minRequests = 10_000, intervalMs = 100 } = {}) {
+export async function benchDeployRelease({ runs = 10, warmup = 1, clients = 4, minRequests = 10_000, intervalMs = 100, rollbacks = 4, restarts = 2 } = {}) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "bench-deploy-release-"));
   const berth = await startBerth({ logLevel: "error" });
   berth.berth("team", "create", "bench");
@@ -27,6 +42,7 @@ export async function benchDeployRelease({ runs = 10, warmup = 1, clients = 4, m
   Object.assign(process.env, { BERTH_HOME: berth.home, BERTH_EDGE_PORT: String(berth.edgePort), BERTH_PORT: new URL(berth.url).port, BERTH_LOG_LEVEL: "error", REDIS_URL: `unix://${path.join(berth.home, "redis", "redis.sock")}` });
   delete process.env.DATABASE_URL;
   const { deployRelease } = await import(path.join(root, "web/dist/src/server/releases/deploy.js"));
+  const { rollback } = await import(path.join(root, "web/dist/src/server/releases/promote.js"));
   const { loadSecretKey, seal } = await import(path.join(root, "web/dist/src/server/secrets/index.js"));
   const { createServices } = await import(path.join(root, "web/dist/src/server/services.js"));
   const { createDb } = await import(path.join(root, "core/dist/db.js"));
@@ -130,12 +146,37 @@ export async function benchDeployRelease({ runs = 10, warmup = 1, clients = 4, m
       if (i >= warmup) times.push(await served);
       if (i > 1_000) break;
     }
+    // Rollbacks through the same loops: each goes back to the release before the live one (the other page).
+    const during = { deploys: total };
+    for (let i = 0; i < rollbacks; i++) {
+      await watch;
+      v = v === "a" ? "b" : "a";
+      const out = await rollback(services, actor, "shop", "production", undefined);
+      watch = out.watch ?? Promise.resolve();
+      await serving(v);
+    }
+    during.rollbacks = total - during.deploys;
+    // kill -9 of web while the loops run: production traffic goes through the edge, never web.
+    for (let i = 0; i < restarts; i++) {
+      const web = pidOf(berth.home, "web/dist/server.js");
+      if (!web) throw new Error("web's process was not found");
+      process.kill(web, "SIGKILL");
+      const t0 = Date.now();
+      for (;;) {
+        const now = pidOf(berth.home, "web/dist/server.js");
+        const up = now && now !== web ? await fetch(`${berth.url}/api/health`).then((r) => r.ok, () => false) : false;
+        if (up) break;
+        if (Date.now() - t0 > 120_000) throw new Error("web did not come back after kill -9");
+        await sleep(100);
+      }
+    }
+    during.restarts = total - during.deploys - during.rollbacks;
     load = false;
     await Promise.all(loops);
     await watch;
     agent.destroy();
     rows.push({ what: "promote: deployRelease() to the URL serving it (2 replicas, 2 services)", median_ms: +median(times).toFixed(0), min_ms: +Math.min(...times).toFixed(0), runs: times.length, health: `GET /health.txt every ${intervalMs} ms` });
-    rows.push({ what: "requests failed during the deploys", median_ms: "", min_ms: "", runs: `${failed.length} of ${total}`, health: `${clients} keep-alive clients on loopback through the edge` });
+    rows.push({ what: `requests failed during ${times.length + warmup} deploys, ${rollbacks} rollbacks, ${restarts} kill -9s of web`, median_ms: "", min_ms: "", runs: `${failed.length} of ${total}`, health: `${clients} keep-alive clients through the edge; ${during.deploys} / ${during.rollbacks} / ${during.restarts} sent in each part` });
     console.log(`deploy of a release to its environment (${os.cpus().length} cores; ${times.length} deploys after ${warmup} warm-up)`);
     console.table(rows);
     if (failed.length) console.log(`first failures: ${failed.slice(0, 5).join("; ")}`);
@@ -151,7 +192,7 @@ export async function benchDeployRelease({ runs = 10, warmup = 1, clients = 4, m
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    await benchDeployRelease({ runs: arg("--runs", 10), warmup: arg("--warmup", 1), clients: arg("--clients", 4), minRequests: arg("--min-requests", 10_000), intervalMs: arg("--interval", 100) });
+    await benchDeployRelease({ runs: arg("--runs", 10), warmup: arg("--warmup", 1), clients: arg("--clients", 4), minRequests: arg("--min-requests", 10_000), intervalMs: arg("--interval", 100), rollbacks: arg("--rollbacks", 4), restarts: arg("--restarts", 2) });
   } catch (err) {
     console.error(err);
     process.exitCode = 1;

@@ -14,6 +14,7 @@ import path from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, pidOf as pidOfIn, ROOT, startInstance, type Instance } from "./harness.js";
+import { edgeGet, type Reply } from "./edge-client.js";
 import { until } from "./poll.js";
 
 type NamedRoutesMod = typeof import("../web/src/edge/named-routes.js");
@@ -31,23 +32,9 @@ const WS = "env/acme/shop/ws";
 const STAGING = "env/acme/shop/staging";
 const GENERATED = "env--production--shop--acme.localhost";
 
-interface Reply {
-  status: number;
-  body: string;
-}
-
 /** One GET to the plain edge port with `host` as the Host header. */
 function get(host: string, pathname: string, agent: http.Agent | false = false): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port: b.edgePort, path: pathname, headers: { host }, agent, timeout: 60_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on("error", reject);
-    });
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", reject);
-  });
+  return edgeGet(b.edgePort, host, { path: pathname, agent, timeoutMs: 60_000 });
 }
 
 /** Real curl against the TLS port, the name resolved to loopback, our CA trusted. */

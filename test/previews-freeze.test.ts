@@ -12,6 +12,7 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { PrismaClient } from "@berth/core/db";
 import { ROOT, useInstance } from "./harness.js";
+import { edgeGet } from "./edge-client.js";
 import { webInProcess, webModule, type WebInProcess, type WebServices } from "./web-in-process.js";
 import { until } from "./poll.js";
 
@@ -33,16 +34,7 @@ const agent = new http.Agent({ keepAlive: false });
 
 /** GET through the edge on loopback with the route's host name, as a script would (an API token). */
 function get(host: string, urlPath: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port: b.edgePort, path: urlPath, agent, headers: { host, authorization: `Bearer ${b.token}` }, timeout: 60_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => (body += d));
-      res.once("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.once("error", reject);
-    });
-    req.once("timeout", () => req.destroy(new Error("timeout")));
-    req.once("error", reject);
-  });
+  return edgeGet(b.edgePort, host, { path: urlPath, agent, token: b.token, timeoutMs: 60_000 });
 }
 
 /** The kernel's word on the container's cgroup: frozen or not (v1 freezer.state, else v2 cgroup.freeze). */

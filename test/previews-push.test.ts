@@ -12,7 +12,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "./browser.js";
-import { ROOT, run, useInstance, type RunResult } from "./harness.js";
+import { ROOT, run, useInstance } from "./harness.js";
+import { ok } from "./cli-result.js";
+import { edgeGet } from "./edge-client.js";
 import { createUser } from "./team-setup.js";
 
 // Expired previews are looked for every second here (a minute by default).
@@ -27,10 +29,6 @@ let aliceToken = "";
 let browser: Browser | undefined;
 
 const alice = (args: string[]) => b.berth(args, { env: { BERTH_TOKEN: aliceToken, BERTH_TEAM: TEAM, XDG_CONFIG_HOME: path.join(work, "cfg-alice") } });
-const ok = (r: RunResult, what: string) => {
-  expect(r.code, `${what}:\n${r.stdout}\n${r.stderr}`).toBe(0);
-  return r;
-};
 const gitEnv = { ...process.env, HOME: work, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", GIT_AUTHOR_NAME: "alice", GIT_AUTHOR_EMAIL: "alice@example.com", GIT_COMMITTER_NAME: "alice", GIT_COMMITTER_EMAIL: "alice@example.com" };
 const git = (args: string[]) => run("git", args, { cwd: repo, env: gitEnv, timeoutMs: 400_000 });
 const gitOk = async (args: string[]) => ok(await git(args), `git ${args.join(" ")}`);
@@ -55,16 +53,7 @@ async function commit(text: string, edit?: () => void): Promise<string> {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 /** GET / through the edge on loopback with the preview's host name and an API token, as a script would. */
 function get(host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port: b.edgePort, path: "/", agent, headers: { host, authorization: `Bearer ${aliceToken}` }, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => (body += d));
-      res.once("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.once("error", reject);
-    });
-    req.once("timeout", () => req.destroy(new Error("timeout")));
-    req.once("error", reject);
-  });
+  return edgeGet(b.edgePort, host, { agent, token: aliceToken });
 }
 
 const previewHost = () => `feature-login--shop--${TEAM}.localhost:${b.edgePort}`;

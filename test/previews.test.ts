@@ -13,6 +13,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "@berth/core/db";
 import { ROOT, useInstance } from "./harness.js";
+import { edgeGet } from "./edge-client.js";
 import { webInProcess, webModule, type WebInProcess, type WebServices } from "./web-in-process.js";
 
 const b = useInstance();
@@ -44,16 +45,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 /** GET through the edge on loopback with the preview's host name, as a script would (an API token). */
 function get(host: string, token: string | null = b.token): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port: b.edgePort, path: "/", agent, headers: { host, ...(token ? { authorization: `Bearer ${token}` } : {}) }, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => (body += d));
-      res.once("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.once("error", reject);
-    });
-    req.once("timeout", () => req.destroy(new Error("timeout")));
-    req.once("error", reject);
-  });
+  return edgeGet(b.edgePort, host, { agent, token });
 }
 
 const hostOf = (url: string) => new URL(url).host;

@@ -10,21 +10,14 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROTECTED_RELEASES } from "@berth/core";
-import { useInstance, type RunResult } from "./harness.js";
+import { useInstance } from "./harness.js";
+import { ok, refused } from "./cli-result.js";
 import { setUpTeam } from "./team-setup.js";
 
 const b = useInstance();
 const TEAM = "acme";
 const tokens: Record<string, string> = {};
 const as = (user: string, args: string[]) => b.berth(args, { env: { BERTH_TOKEN: tokens[user], BERTH_TEAM: TEAM } });
-const ok = (r: RunResult, what: string) => {
-  expect(r.code, `${what}:\n${r.stdout}\n${r.stderr}`).toBe(0);
-  return r;
-};
-const refused = (r: RunResult, what: string) => {
-  expect(r.code, `${what} should be refused:\n${r.stdout}\n${r.stderr}`).not.toBe(0);
-  return r;
-};
 
 /** A tRPC call as `user` in the team, as the dashboard makes it. */
 async function api<T>(user: string, proc: string, input: unknown, kind: "query" | "mutation" = "query"): Promise<{ status: number; data?: T; error?: { message: string; data?: { code?: string } } }> {

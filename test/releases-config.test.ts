@@ -12,7 +12,9 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useInstance, type RunResult } from "./harness.js";
+import { useInstance } from "./harness.js";
+import { ok, refused } from "./cli-result.js";
+import { edgeGet } from "./edge-client.js";
 import { setUpTeam } from "./team-setup.js";
 
 const b = useInstance();
@@ -20,14 +22,6 @@ const TEAM = "acme";
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-releases-config-"));
 const tokens: Record<string, string> = {};
 const as = (user: string, args: string[]) => b.berth(args, { env: { BERTH_TOKEN: tokens[user], BERTH_TEAM: TEAM }, timeoutMs: 300_000 });
-const ok = (r: RunResult, what: string) => {
-  expect(r.code, `${what}:\n${r.stdout}\n${r.stderr}`).toBe(0);
-  return r;
-};
-const refused = (r: RunResult, what: string) => {
-  expect(r.code, `${what} should be refused:\n${r.stdout}\n${r.stderr}`).not.toBe(0);
-  return r;
-};
 let db: Database.Database;
 let web = "";
 const PROD_URL = () => `http://env--production--shop--${TEAM}.localhost:${b.edgePort}/`;
@@ -35,16 +29,7 @@ const PROD_URL = () => `http://env--production--shop--${TEAM}.localhost:${b.edge
 const agent = new http.Agent({ keepAlive: false });
 /** GET / of production through the edge on loopback (an API token: the route is the team's). */
 function get(): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port: b.edgePort, path: "/", agent, headers: { host: `env--production--shop--${TEAM}.localhost:${b.edgePort}`, authorization: `Bearer ${tokens.alice}` }, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => (body += d));
-      res.once("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.once("error", reject);
-    });
-    req.once("timeout", () => req.destroy(new Error("timeout")));
-    req.once("error", reject);
-  });
+  return edgeGet(b.edgePort, `env--production--shop--${TEAM}.localhost:${b.edgePort}`, { agent, token: tokens.alice });
 }
 
 const envId = (name: string) => (db.prepare(`SELECT e.id FROM Environment e JOIN Project p ON p.id = e.projectId WHERE p.name = 'shop' AND e.name = ?`).get(name) as { id: string }).id;

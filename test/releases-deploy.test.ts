@@ -14,6 +14,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "@berth/core/db";
 import { useInstance } from "./harness.js";
+import { edgeGet } from "./edge-client.js";
 import { webInProcess, webModule, type WebInProcess, type WebServices } from "./web-in-process.js";
 
 const b = useInstance();
@@ -39,16 +40,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
 /** GET through the edge on loopback with the environment's host name (an API token: the route is the team's). */
 function get(pathname = "/"): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port: b.edgePort, path: pathname, agent, headers: { host: HOST(), authorization: `Bearer ${b.token}` }, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => (body += d));
-      res.once("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.once("error", reject);
-    });
-    req.once("timeout", () => req.destroy(new Error("timeout")));
-    req.once("error", reject);
-  });
+  return edgeGet(b.edgePort, HOST(), { path: pathname, agent, token: b.token });
 }
 
 const inTeam = (args: string[]) => b.berth(["--team", "acme", ...args], { timeoutMs: 300_000 });

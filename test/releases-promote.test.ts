@@ -14,6 +14,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pidOf, ROOT, run, useInstance, type RunResult } from "./harness.js";
+import { ok } from "./cli-result.js";
+import { edgeGet } from "./edge-client.js";
 import { setUpTeam } from "./team-setup.js";
 
 const b = useInstance();
@@ -27,10 +29,6 @@ const ran: string[] = [];
 const alice = (args: string[]) => {
   ran.push(`berth ${args.join(" ")}`);
   return as("alice", args);
-};
-const ok = (r: RunResult, what: string) => {
-  expect(r.code, `${what}:\n${r.stdout}\n${r.stderr}`).toBe(0);
-  return r;
 };
 const refused = (r: RunResult, what: string) => {
   expect(r.code, `${what} should be refused:\n${r.stdout}\n${r.stderr}`).not.toBe(0);
@@ -74,30 +72,12 @@ async function push(version: string): Promise<{ sha: string; out: string }> {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 /** GET / of an environment through the edge on loopback (with an API token: the route is the team's). */
 function get(env: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port: b.edgePort, path: "/", agent, headers: { host: `env--${env}--shop--${TEAM}.localhost:${b.edgePort}`, authorization: `Bearer ${tokens.alice}` }, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => (body += d));
-      res.once("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.once("error", reject);
-    });
-    req.once("timeout", () => req.destroy(new Error("timeout")));
-    req.once("error", reject);
-  });
+  return edgeGet(b.edgePort, `env--${env}--shop--${TEAM}.localhost:${b.edgePort}`, { agent, token: tokens.alice });
 }
 
 /** GET / through the edge with no credentials at all, a fresh connection each time. */
 function plainGet(host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port: b.edgePort, path: "/", agent: false, headers: { host: `${host}:${b.edgePort}` }, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => (body += d));
-      res.once("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.once("error", reject);
-    });
-    req.once("timeout", () => req.destroy(new Error("timeout")));
-    req.once("error", reject);
-  });
+  return edgeGet(b.edgePort, `${host}:${b.edgePort}`);
 }
 
 type Shown = { number: number; state: string; images: Record<string, string>; sha: string | null; reason: string; source: string | null; configVersion: number; config: { key: string; value: string; secret: boolean }[] };

@@ -15,7 +15,8 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, freePort, run, useInstance, type RunResult } from "./harness.js";
+import { CLI, freePort, run, useInstance } from "./harness.js";
+import { ok, refused } from "./cli-result.js";
 import { setUpTeam } from "./team-setup.js";
 
 const b = useInstance();
@@ -25,14 +26,6 @@ const PASSWORD = "registry-pass-7f3a";
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-releases-registry-"));
 const tokens: Record<string, string> = {};
 const as = (user: string, args: string[]) => b.berth(args, { env: { BERTH_TOKEN: tokens[user], BERTH_TEAM: TEAM }, timeoutMs: 300_000 });
-const ok = (r: RunResult, what: string) => {
-  expect(r.code, `${what}:\n${r.stdout}\n${r.stderr}`).toBe(0);
-  return r;
-};
-const refused = (r: RunResult, what: string) => {
-  expect(r.code, `${what} should be refused:\n${r.stdout}\n${r.stderr}`).not.toBe(0);
-  return r;
-};
 /** `berth env set … --registry-password-stdin` as `user`, the password on stdin. */
 function setRegistry(user: string, repository: string, password: string) {
   const r = spawnSync(process.execPath, [CLI, "env", "set", "shop", "production", "--registry", repository, "--registry-user", USER, "--registry-password-stdin"], {

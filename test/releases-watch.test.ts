@@ -8,22 +8,24 @@
  */
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "@berth/core/db";
-import { pidOf, ROOT, useInstance } from "./harness.js";
+import { pidOf, useInstance } from "./harness.js";
+import { edgeGet } from "./edge-client.js";
+import { until as untilWithin } from "./poll.js";
+import { webInProcess, webModule, type WebInProcess, type WebServices } from "./web-in-process.js";
 
 const b = useInstance();
 
 type Deploy = typeof import("../web/src/server/releases/deploy.js");
 type Secrets = typeof import("../web/src/server/secrets/index.js");
-type ServicesMod = typeof import("../web/src/server/services.js");
 type Actor = import("../web/src/server/policy/index.js").Actor;
 let deploy: Deploy;
 let secrets: Secrets;
-let services: ReturnType<ServicesMod["createServices"]>;
+let web: WebInProcess | undefined;
+let services: WebServices;
 let db: PrismaClient;
 let work: string;
 let team: { id: string; name: string; personal: boolean };
@@ -36,26 +38,12 @@ const HEALTH = { kind: "http", path: "/health.txt", status: 200, intervalMs: 200
 const inTeam = (args: string[]) => b.berth(["--team", "acme", ...args], { timeoutMs: 300_000 });
 
 /** GET / through the edge on loopback with the environment's host name. */
-function page(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port: b.edgePort, path: "/", headers: { host: HOST(), authorization: `Bearer ${b.token}` }, timeout: 10_000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (d: string) => (body += d));
-      res.once("end", () => resolve(`${res.statusCode} ${body}`));
-      res.once("error", reject);
-    });
-    req.once("timeout", () => req.destroy(new Error("timeout")));
-    req.once("error", reject);
-  });
+async function page(): Promise<string> {
+  const r = await edgeGet(b.edgePort, HOST(), { token: b.token });
+  return `${r.status} ${r.body}`;
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 120_000) => untilWithin(what, check, ms);
 
 /** Builds a web image whose page says `version` and that answers /health.txt. */
 async function buildWeb(version: string): Promise<string> {
@@ -132,21 +120,12 @@ async function killWeb(): Promise<void> {
 }
 
 beforeAll(async () => {
-  process.env.BERTH_HOME = b.home;
-  process.env.BERTH_EDGE_PORT = String(b.edgePort);
-  process.env.BERTH_PORT = String(b.port);
-  process.env.BERTH_LOG_LEVEL = "error";
-  process.env.REDIS_URL = `unix://${path.join(b.home, "redis", "redis.sock")}`;
-  delete process.env.DATABASE_URL;
+  web = await webInProcess(b, "releases-watch-test");
+  ({ services, db } = web);
   const r = await b.berth(["team", "create", "acme"]);
   expect(r.code, r.stderr).toBe(0);
-  deploy = (await import(path.join(ROOT, "web/dist/src/server/releases/deploy.js"))) as Deploy;
-  secrets = (await import(path.join(ROOT, "web/dist/src/server/secrets/index.js"))) as Secrets;
-  const servicesMod = (await import(path.join(ROOT, "web/dist/src/server/services.js"))) as ServicesMod;
-  const { createDb } = await import("@berth/core/db");
-  const { createLogger } = await import("@berth/core");
-  db = createDb(`file:${path.join(b.home, "berth.db")}`);
-  services = servicesMod.createServices({ db, redisUrl: process.env.REDIS_URL, log: createLogger("releases-watch-test", "error") });
+  deploy = await webModule<Deploy>("server/releases/deploy.js");
+  secrets = await webModule<Secrets>("server/secrets/index.js");
   team = await db.team.findUniqueOrThrow({ where: { name: "acme" }, select: { id: true, name: true, personal: true } });
   const admin = await db.user.findFirstOrThrow({ where: { isAdmin: true }, select: { id: true, name: true } });
   actor = { userId: admin.id, userName: admin.name, siteAdmin: false, readOnly: false, team, role: "member" };
@@ -163,9 +142,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await services?.queues.close();
-  services?.redis.disconnect();
-  await db?.$disconnect();
+  await web?.close();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
