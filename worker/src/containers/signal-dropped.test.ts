@@ -21,9 +21,17 @@ async function nsInit(script: string): Promise<number> {
   return Number(child);
 }
 
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(check()).toBe(true);
+}
+
 describe("signalDropped", () => {
   it("is true for a namespace's PID 1 with no handler: SIGTERM never reaches it", async () => {
-    const pid = await nsInit("echo ready; while true; do sleep 0.1; done");
+    // exec: a shell looping over `sleep` blocks every signal while it forks, and a blocked signal
+    // is kept pending, not dropped (signalDropped rightly says false then).
+    const pid = await nsInit("echo ready; exec sleep 1000");
+    await until(() => readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "sleep");
     process.kill(pid, "SIGTERM");
     expect(signalDropped(pid, 15)).toBe(true);
     // It is still there: the kernel dropped the signal.
