@@ -29,27 +29,7 @@ int SendMessage(int fd, int32_t kind, const int* fds, int nfds) {
   std::memset(&m, 0, sizeof m);
   m.kind = kind;
   m.nfds = nfds;
-  struct iovec iov = {&m, sizeof m};
-  struct msghdr msg;
-  std::memset(&msg, 0, sizeof msg);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * kShimMaxFds)];
-  if (nfds > 0) {
-    std::memset(control, 0, sizeof control);
-    msg.msg_control = control;
-    msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-    struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-    std::memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
-  }
-  ssize_t n;
-  do {
-    n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  return n == static_cast<ssize_t>(sizeof m) ? 0 : -1;
+  return SendShimMessage(fd, m, fds, nfds);
 }
 
 // One message; its fds (up to kShimMaxFds) into fds/nfds. 0 on EOF, -1 + errno on failure.

@@ -59,28 +59,8 @@ ShimMessage StateOf(const Shim& s, int32_t kind, int nfds) {
   return m;
 }
 
-void Send(int fd, const ShimMessage& m, const int* fds, int nfds) {
-  struct iovec iov = {const_cast<ShimMessage*>(&m), sizeof m};
-  struct msghdr msg;
-  std::memset(&msg, 0, sizeof msg);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * berth::kShimMaxFds)];
-  if (nfds > 0) {
-    std::memset(control, 0, sizeof control);
-    msg.msg_control = control;
-    msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-    struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-    std::memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
-  }
-  ssize_t n;
-  do {
-    n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-}
+// A worker that went away meanwhile simply misses it: the exit file has the status too.
+void Send(int fd, const ShimMessage& m, const int* fds, int nfds) { berth::SendShimMessage(fd, m, fds, nfds); }
 
 // Write-then-rename: a worker never reads half a status.
 void WriteExitFile(const Shim& s) {

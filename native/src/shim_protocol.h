@@ -5,7 +5,11 @@
 // every attached worker the exit status once it has reaped the container.
 #pragma once
 
+#include <errno.h>
+#include <sys/socket.h>
+
 #include <cstdint>
+#include <cstring>
 
 namespace berth {
 
@@ -31,5 +35,31 @@ struct ShimMessage {
   int32_t signal;     // -1: none
   int32_t nfds;       // fds carried by this message
 };
+
+// One message with up to kShimMaxFds fds as SCM_RIGHTS, retried on EINTR (both sides send
+// this way). 0 once the whole message went, -1 + errno otherwise.
+inline int SendShimMessage(int fd, const ShimMessage& m, const int* fds, int nfds) {
+  struct iovec iov = {const_cast<ShimMessage*>(&m), sizeof m};
+  struct msghdr msg;
+  std::memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * kShimMaxFds)];
+  if (nfds > 0) {
+    std::memset(control, 0, sizeof control);
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+    struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+    std::memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
+  }
+  ssize_t n;
+  do {
+    n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n == static_cast<ssize_t>(sizeof m) ? 0 : -1;
+}
 
 }  // namespace berth
