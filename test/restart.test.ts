@@ -64,14 +64,24 @@ describe("--restart", () => {
   }, 60_000);
 
   it("a restarting container: rm without -f refuses, stop ends the restarts", async () => {
-    await runDetached(b, ["--name", "crashy", "--restart", "always", "busybox", "sh", "-c", "exit 1"]);
+    const id = await runDetached(b, ["--name", "crashy", "--restart", "always", "busybox", "sh", "-c", "exit 1"]);
+    // A failure names the state it last saw (and the worker's lines about the container).
+    let last: unknown;
+    const state = async () => {
+      const i = await inspectOne(b, "crashy");
+      last = { State: i.State, RestartCount: i.RestartCount };
+      return i;
+    };
+    const seen = (e: Error) => {
+      throw new Error(`${e.message}: last ${JSON.stringify(last)}\n${b.logs().split("\n").filter((l) => l.includes(id.slice(0, 12))).slice(-20).join("\n")}`);
+    };
     // The backoff doubles (100 ms, 200 ms, …): soon a restart is pending long enough to see.
-    await until("restarting", async () => (await inspectOne(b, "crashy")).State.Restarting === true);
+    await until("restarting", async () => (await state()).State.Restarting === true, 25_000).catch(seen);
     const refused = await b.berth(["rm", "crashy"]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/You cannot remove a (restarting|running) container/);
     expect((await b.berth(["stop", "crashy"])).code).toBe(0);
-    await until("stopped", async () => (await inspectOne(b, "crashy")).State.Status === "exited");
+    await until("stopped", async () => (await state()).State.Status === "exited", 20_000).catch(seen);
     const count = (await inspectOne(b, "crashy")).RestartCount as number;
     expect((await inspectOne(b, "crashy")).RestartCount).toBe(count);
     expect((await b.berth(["rm", "crashy"])).code).toBe(0);

@@ -17,8 +17,8 @@ export class ExitPath {
   constructor(
     private readonly c: ManagerContext,
     private readonly attachments: Attachments,
-    /** The start path (joins a start in progress). */
-    private readonly run: (id: string) => Promise<void>,
+    /** The start path (joins a start in progress); `before` runs inside it and may call it off. */
+    private readonly run: (id: string, before?: () => Promise<boolean>) => Promise<void>,
   ) {}
 
   /** Records the end: the row says exited (so `ps` agrees once a client sees the exit), then the log's last entry, then --rm removal. */
@@ -83,14 +83,16 @@ export class ExitPath {
   /** The policy's restart: one more in RestartCount, then the same path as a first run. */
   private async restartNow(id: string): Promise<void> {
     if (this.c.stopping) return;
-    const moved = await this.c.d.db.container.updateMany({
-      where: { id, state: { in: ["restarting", "exited"] } },
-      data: { state: "created", exitCode: null, error: null, oomKilled: false, pid: null, startedAt: null, finishedAt: null },
-    });
-    if (moved.count !== 1) return;
-    await writeRuntime(this.c.d.db, id, { incrementRestarts: true });
     this.c.policyStarts.add(id);
-    await this.run(id).finally(() => this.c.policyStarts.delete(id));
+    await this.run(id, async () => {
+      const moved = await this.c.d.db.container.updateMany({
+        where: { id, state: { in: ["restarting", "exited"] } },
+        data: { state: "created", exitCode: null, error: null, oomKilled: false, pid: null, startedAt: null, finishedAt: null },
+      });
+      if (moved.count !== 1) return false;
+      await writeRuntime(this.c.d.db, id, { incrementRestarts: true });
+      return true;
+    }).finally(() => this.c.policyStarts.delete(id));
   }
 
   /**

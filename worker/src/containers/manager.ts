@@ -38,7 +38,7 @@ export class ContainerManager {
   constructor(d: ManagerDeps) {
     this.c = new ManagerContext(d);
     this.attachments = new Attachments(this.c);
-    this.exits = new ExitPath(this.c, this.attachments, (id) => this.run(id));
+    this.exits = new ExitPath(this.c, this.attachments, (id, before) => this.run(id, { before }));
   }
 
   get count(): number {
@@ -55,11 +55,18 @@ export class ContainerManager {
     void this.c.publish("container.health_status", id, { attributes: { status } });
   }
 
-  /** Starts a created container; resolves once it runs (or has been recorded as failed to start). */
-  run(containerId: string, o: { waitForAttach?: boolean } = {}): Promise<void> {
+  /**
+   * Starts a created container; resolves once it runs (or has been recorded as failed to start).
+   * `before` (a policy restart moving the row back to created) runs inside the start, so a stop
+   * or rm meanwhile sees a start in progress, never a gap between "restarting" and "running".
+   */
+  run(containerId: string, o: { waitForAttach?: boolean; before?: () => Promise<boolean> } = {}): Promise<void> {
     const busy = this.inflight.get(containerId);
     if (busy) return busy;
-    const p = runOnce(this.c, this.attachments, this.exits, containerId, o.waitForAttach ?? true).finally(() => this.inflight.delete(containerId));
+    const before = o.before ?? (() => Promise.resolve(true));
+    const p = before()
+      .then((go) => (go ? runOnce(this.c, this.attachments, this.exits, containerId, o.waitForAttach ?? true) : undefined))
+      .finally(() => this.inflight.delete(containerId));
     this.inflight.set(containerId, p);
     return p;
   }
