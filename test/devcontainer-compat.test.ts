@@ -60,7 +60,13 @@ const KEYS = [
   "containerUser",
   "mounts",
   "features",
+  "overrideFeatureInstallOrder",
   "overrideCommand",
+  "init",
+  "capAdd",
+  "privileged",
+  "securityOpt",
+  "entrypoints",
 ];
 const HOOKS = ["onCreateCommand", "updateContentCommand", "postCreateCommand", "postStartCommand", "postAttachCommand"];
 
@@ -102,6 +108,22 @@ describe("berth dev read-configuration agrees with @devcontainers/cli read-confi
     expect(ours.configuration.containerEnv).toEqual({ FROM_HOST: "from-the-host", MISSING: "fallback", BASE: "imgapp" });
     expect(ours.configuration.remoteEnv).toEqual({ BIN: "/workspaces/imgapp/bin", NAME: "imgapp", LATER: "${containerEnv:PATH}" });
     expect(ours.mergedConfiguration.postCreateCommands).toEqual(["echo from-the-feature", { a: "echo three", b: ["echo", "four"] }]);
+  });
+
+  it("local features in install order (installsAfter, then rounds by reference), with what they ask of the container merged with the file's", async () => {
+    const feature = (id: string, meta: Record<string, unknown>) => ({
+      [`.devcontainer/${id}/devcontainer-feature.json`]: JSON.stringify({ id, version: "1.0.0", postCreateCommand: `echo ${id}`, ...meta }),
+      [`.devcontainer/${id}/install.sh`]: "#!/bin/sh\n",
+    });
+    const dir = folder("featapp", {
+      ".devcontainer/devcontainer.json": JSON.stringify({ image: "busybox", capAdd: ["NET_ADMIN"], features: { "./b": {}, "./c": {}, "./a": {} }, postCreateCommand: "echo file" }),
+      ...feature("a", { capAdd: ["SYS_PTRACE"], init: true, securityOpt: ["seccomp=unconfined"], entrypoint: "/usr/local/share/a-start.sh", mounts: [{ source: "acache-${devcontainerId}", target: "/acache", type: "volume" }] }),
+      ...feature("b", { installsAfter: ["./a"], capAdd: ["SYS_PTRACE"] }),
+      ...feature("c", {}),
+    });
+    const ours = await agree(dir);
+    expect(ours.mergedConfiguration.postCreateCommands).toEqual(["echo a", "echo c", "echo b", "echo file"]);
+    expect(ours.mergedConfiguration).toMatchObject({ init: true, privileged: false, capAdd: ["SYS_PTRACE", "NET_ADMIN"], entrypoints: ["/usr/local/share/a-start.sh"] });
   });
 
   it("build: dockerfile, context, args (with a host variable) and target", async () => {

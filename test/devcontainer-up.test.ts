@@ -138,6 +138,57 @@ it("image: lifecycle commands once per created container and at each start, a lo
   expect(JSON.parse((await ok(berth(["stack", "ps", "-p", "devup", "--format", "json"]))).stdout)).toEqual([]);
 }, 600_000);
 
+it("features install in the spec's order and bring what they ask of the container: containerEnv before install, init, capAdd, an entrypoint at start, a mount with ${devcontainerId}; privileged is refused", async () => {
+  const dir = folder("devfeat", {
+    ".devcontainer/devcontainer.json": JSON.stringify({ image: "busybox", remoteUser: "root", features: { "./second": {}, "./first": {} } }),
+    ".devcontainer/first/devcontainer-feature.json": JSON.stringify({
+      id: "first",
+      version: "1.0.0",
+      containerEnv: { FIRST: "yes" },
+      init: true,
+      capAdd: ["SYS_PTRACE"],
+      entrypoint: "/usr/local/share/first-start.sh",
+      mounts: [{ source: "firstcache-${devcontainerId}", target: "/first-cache", type: "volume" }],
+    }),
+    ".devcontainer/first/install.sh": `#!/bin/sh
+set -e
+mkdir -p /usr/local/share
+echo "FIRST=$FIRST at install" > /usr/local/share/first-installed
+printf '#!/bin/sh\necho "started before the command" > /tmp/first-started\n' > /usr/local/share/first-start.sh
+chmod +x /usr/local/share/first-start.sh
+`,
+    // Written first, installed second: it needs what first installed.
+    ".devcontainer/second/devcontainer-feature.json": JSON.stringify({ id: "second", version: "1.0.0", installsAfter: ["./first"] }),
+    ".devcontainer/second/install.sh": "#!/bin/sh\nset -e\ncat /usr/local/share/first-installed > /usr/local/share/second.txt\n",
+  });
+  const up = await ok(berth(["dev", "up", dir]));
+  expect(up.stderr).toMatch(/Installing features \(\.\/first, \.\/second\)/);
+  const exec = (cmd: string) => ok(berth(["dev", "exec", dir, "sh", "-c", cmd]));
+  expect((await exec("cat /usr/local/share/second.txt /tmp/first-started; echo $FIRST")).stdout).toBe("FIRST=yes at install\nstarted before the command\nyes\n");
+  const id = result(up).containerId!;
+  const [inspect] = JSON.parse((await ok(berth(["inspect", id]))).stdout) as { HostConfig: { Init: boolean; CapAdd: string[] | null }; Mounts: { Type: string; Name?: string; Destination: string }[] }[];
+  expect(inspect!.HostConfig.Init).toBe(true);
+  expect(inspect!.HostConfig.CapAdd).toContain("SYS_PTRACE");
+  const cache = inspect!.Mounts.find((m) => m.Destination === "/first-cache");
+  expect(cache?.Type).toBe("volume");
+  expect(cache?.Name).toMatch(/firstcache-[0-9a-v]{52}$/);
+  // Ptrace is what SYS_PTRACE was asked for: bit 19 of the container's effective set.
+  const capEff = /CapEff:\s*([0-9a-f]+)/.exec((await exec("grep CapEff /proc/1/status")).stdout)![1]!;
+  expect((BigInt(`0x${capEff}`) >> 19n) & 1n).toBe(1n);
+  await ok(berth(["dev", "down", "-v", dir]));
+
+  const priv = folder("devpriv", {
+    ".devcontainer/devcontainer.json": JSON.stringify({ image: "busybox", features: { "./dind": {} } }),
+    ".devcontainer/dind/devcontainer-feature.json": JSON.stringify({ id: "dind", version: "1.0.0", privileged: true }),
+    ".devcontainer/dind/install.sh": "#!/bin/sh\n",
+  });
+  const refused = await berth(["dev", "up", priv]);
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toMatch(/feature \.\/dind asks for privileged mode, which Berth does not give a container/);
+  // Refused before anything was made.
+  expect((await berth(["stack", "ps", "-p", "devpriv"])).stderr).toMatch(/no such stack: devpriv/);
+}, 600_000);
+
 it("build: remoteUser runs the lifecycle commands and exec, and is the result's remoteUser; a failing command is an error result naming it", async () => {
   const dir = folder("devuser", {
     ".devcontainer/devcontainer.json": `{ "build": { "dockerfile": "Dockerfile" }, "remoteUser": "dev", "postCreateCommand": "id -un > /home/dev/created-by" }`,
@@ -231,6 +282,17 @@ it("a feature in an OCI registry (Berth's own, pushed as the devcontainer CLI pu
   await ok(berth(["dev", "down", dir]));
 
   // A registry that does not answer (a closed loopback port): the feature and the registry named, no container made.
+  // A local feature that dependsOn the registry one (not listed in devcontainer.json): pulled with the options it gives, installed first.
+  const dep = folder("devdep", {
+    ".devcontainer/devcontainer.json": JSON.stringify({ image: "busybox", remoteUser: "root", features: { "./needs": {} } }),
+    ".devcontainer/needs/devcontainer-feature.json": JSON.stringify({ id: "needs", version: "1.0.0", dependsOn: { [ref]: { greeting: "as a dependency" } } }),
+    ".devcontainer/needs/install.sh": "#!/bin/sh\nset -e\ncat /usr/local/share/hello-feature.txt > /usr/local/share/needs.txt\n",
+  });
+  const depUp = await ok(berth(["dev", "up", dep]));
+  expect(depUp.stderr).toMatch(new RegExp(`Feature ${ref.replace(/[.]/g, "\\.")}\\s+Pulling`));
+  expect((await ok(berth(["dev", "exec", dep, "cat", "/usr/local/share/needs.txt"]))).stdout).toBe("as a dependency x1! for root as root\n");
+  await ok(berth(["dev", "down", "-v", dep]));
+
   const gone = "127.0.0.1:9/nobody/feature:1";
   const off = folder("devoff", { ".devcontainer/devcontainer.json": JSON.stringify({ image: "busybox", features: { [gone]: {} } }) });
   const r = await berth(["dev", "up", off]);

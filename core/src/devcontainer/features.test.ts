@@ -15,7 +15,7 @@ describe("features", () => {
   });
 
   it("writes given options over defaults, shell-quoted, with the users", () => {
-    const env = featureEnvFile({ id: "x", options: { a: { default: "1" }, b: { default: true } }, containerEnv: {}, lifecycle: {} }, { a: "it's" }, { remoteUser: "dev", containerUser: "root" });
+    const env = featureEnvFile({ id: "x", options: { a: { default: "1" }, b: { default: true } }, containerEnv: {}, lifecycle: {}, installsAfter: [], dependsOn: {}, container: { capAdd: [], securityOpt: [], mounts: [] } }, { a: "it's" }, { remoteUser: "dev", containerUser: "root" });
     expect(env).toBe(`A='it'\\''s'\nB='true'\n_REMOTE_USER='dev'\n_CONTAINER_USER='root'\n`);
   });
 

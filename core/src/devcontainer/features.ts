@@ -28,6 +28,12 @@ export interface FeatureMetadata {
   containerEnv: Record<string, string>;
   /** The feature's own lifecycle commands (run before the dev container's, as the spec merges them). */
   lifecycle: Partial<Record<LifecycleHook, unknown>>;
+  /** Ids (no version) it installs after when they are installed too (a hint). */
+  installsAfter: string[];
+  /** Features (reference → options) it needs installed before it; added when not listed. */
+  dependsOn: Record<string, Record<string, string | boolean>>;
+  /** What the container needs when the feature is used (the spec's merge: any init, capAdd joined). */
+  container: { init?: boolean; privileged?: boolean; capAdd: string[]; securityOpt: string[]; entrypoint?: string; mounts: unknown[] };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -57,16 +63,36 @@ export function featureUses(raw: unknown, dir: string, file: string): FeatureUse
   });
 }
 
-/** A feature folder's devcontainer-feature.json (its id, option defaults and containerEnv). */
+const stringList = (v: unknown, where: string): string[] => {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new InvalidArgument(`${where}: a list of strings`);
+  return v as string[];
+};
+
+/** A feature folder's devcontainer-feature.json (its id, option defaults, containerEnv, order and container needs). */
 export function readFeatureMetadata(folder: string, what: string): FeatureMetadata {
   const file = path.join(folder, "devcontainer-feature.json");
-  if (!fs.existsSync(file)) return { id: path.basename(folder), options: {}, containerEnv: {}, lifecycle: {} };
+  if (!fs.existsSync(file)) return { id: path.basename(folder), options: {}, containerEnv: {}, lifecycle: {}, installsAfter: [], dependsOn: {}, container: { capAdd: [], securityOpt: [], mounts: [] } };
   const raw = parseJsonc(fs.readFileSync(file, "utf8"), `${what}: devcontainer-feature.json`);
   if (!isRecord(raw)) throw new InvalidArgument(`${what}: devcontainer-feature.json is an object`);
   const options = isRecord(raw.options) ? (raw.options as FeatureMetadata["options"]) : {};
   const containerEnv = isRecord(raw.containerEnv) ? Object.fromEntries(Object.entries(raw.containerEnv).map(([k, v]) => [k, String(v)])) : {};
   const lifecycle = Object.fromEntries(LIFECYCLE_HOOKS.filter((h) => raw[h] !== undefined).map((h) => [h, raw[h]]));
-  return { id: typeof raw.id === "string" ? raw.id : path.basename(folder), options, containerEnv, lifecycle };
+  const where = `${what}: devcontainer-feature.json`;
+  if (raw.dependsOn !== undefined && !isRecord(raw.dependsOn)) throw new InvalidArgument(`${where}: dependsOn is an object of feature references to their options`);
+  const dependsOn = Object.fromEntries(
+    Object.entries(isRecord(raw.dependsOn) ? raw.dependsOn : {}).map(([ref, o]) => [ref, isRecord(o) ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === "boolean" ? v : String(v)])) : typeof o === "string" ? { version: o } : {}]),
+  );
+  if (raw.entrypoint !== undefined && typeof raw.entrypoint !== "string") throw new InvalidArgument(`${where}: entrypoint is the path of a script in the image`);
+  const container: FeatureMetadata["container"] = {
+    ...(raw.init === true ? { init: true } : {}),
+    ...(raw.privileged === true ? { privileged: true } : {}),
+    capAdd: stringList(raw.capAdd, `${where}: capAdd`),
+    securityOpt: stringList(raw.securityOpt, `${where}: securityOpt`),
+    ...(typeof raw.entrypoint === "string" ? { entrypoint: raw.entrypoint } : {}),
+    mounts: Array.isArray(raw.mounts) ? raw.mounts : raw.mounts === undefined ? [] : [raw.mounts],
+  };
+  return { id: typeof raw.id === "string" ? raw.id : path.basename(folder), options, containerEnv, lifecycle, installsAfter: stringList(raw.installsAfter, `${where}: installsAfter`), dependsOn, container };
 }
 
 /** The spec's name for an option's variable: non-word characters to _, leading digits and _ to one _, upper case. */
@@ -90,15 +116,16 @@ export function featureEnvFile(meta: FeatureMetadata, given: Record<string, stri
 
 /**
  * The Dockerfile of the image with the features installed: each feature folder (copied into the
- * context as f0, f1, …) runs its install.sh as root with its env file exported; each feature's
- * containerEnv becomes the image's; the image's own user is restored at the end.
+ * context as f0, f1, …), in install order, runs its install.sh as root with its env file exported;
+ * each feature's containerEnv becomes the image's before its install.sh runs (as the spec says,
+ * so it and later features see it); the image's own user is restored at the end.
  */
-export function featuresDockerfile(base: string, features: { meta: FeatureMetadata }[], imageUser: string | undefined): string {
+export function featuresDockerfile(base: string, features: { meta: FeatureMetadata; folder: string }[], imageUser: string | undefined): string {
   const lines = [`FROM ${base}`, "USER root"];
-  features.forEach((f, i) => {
-    lines.push(`COPY f${i}/ /tmp/berth-features/f${i}/`);
-    lines.push(`RUN cd /tmp/berth-features/f${i} && chmod +x install.sh && set -a && . ./devcontainer-features.env && set +a && ./install.sh && rm -rf /tmp/berth-features/f${i}`);
-    for (const [k, v] of Object.entries(f.meta.containerEnv)) lines.push(`ENV ${k}=${JSON.stringify(v)}`);
+  features.forEach(({ meta, folder }) => {
+    for (const [k, v] of Object.entries(meta.containerEnv)) lines.push(`ENV ${k}=${JSON.stringify(v)}`);
+    lines.push(`COPY ${folder}/ /tmp/berth-features/${folder}/`);
+    lines.push(`RUN cd /tmp/berth-features/${folder} && chmod +x install.sh && set -a && . ./devcontainer-features.env && set +a && ./install.sh && rm -rf /tmp/berth-features/${folder}`);
   });
   if (imageUser) lines.push(`USER ${imageUser}`);
   return `${lines.join("\n")}\n`;

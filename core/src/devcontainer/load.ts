@@ -31,12 +31,17 @@ const SUPPORTED = new Set([
   "postAttachCommand",
   "portsAttributes",
   "features",
+  "overrideFeatureInstallOrder",
   "customizations",
   "workspaceFolder",
   "dockerComposeFile",
   "service",
   "runServices",
   "overrideCommand",
+  "init",
+  "capAdd",
+  "privileged",
+  "securityOpt",
   "containerUser",
   "remoteUser",
   "$schema",
@@ -67,6 +72,8 @@ export interface DevcontainerPlan {
   containerUser?: string;
   /** The features to install over the dev container's image, in the order written. */
   features: FeatureUse[];
+  /** overrideFeatureInstallOrder: features (without version) to install first, in this order. */
+  featureOrder: string[];
   /** forwardPorts of the dev container (numbers), with their label and visibility. */
   ports: ForwardedPort[];
   /** What Berth read, in the spec's keys (variables substituted, paths as written): `berth dev read-configuration`. */
@@ -87,7 +94,7 @@ function strings(v: unknown, where: string): Record<string, string> {
 }
 
 /** A `mounts` entry ("source=a,target=/b,type=volume" or {source, target, type}) as a compose volume. */
-function mount(m: unknown, where: string): { type: string; source?: string; target: string; read_only?: boolean } {
+export function mount(m: unknown, where: string): { type: string; source?: string; target: string; read_only?: boolean } {
   let o: Record<string, string>;
   if (typeof m === "string") {
     o = Object.fromEntries(
@@ -103,6 +110,19 @@ function mount(m: unknown, where: string): { type: string; source?: string; targ
   if (!target) throw new InvalidArgument(`${where}: the mount has no target`);
   if (!["bind", "volume", "tmpfs"].includes(type)) throw new InvalidArgument(`${where}: mount type "${type}" is not supported: use bind, volume or tmpfs`);
   return { type, ...(o.source ?? o.src ? { source: o.source ?? o.src } : {}), target, ...(o.readonly !== undefined || o.ro !== undefined ? { read_only: true } : {}) };
+}
+
+/** Mounts (as `mount` reads them) added to a service of a read project; a bind's source is from `dir`. */
+export function addMounts(project: ComposeProject, service: string, mounts: ReturnType<typeof mount>[], dir: string): void {
+  const svc = project.services[service]!;
+  for (const v of mounts) {
+    if (v.type === "bind") svc.volumes.push({ type: "bind", source: path.resolve(dir, v.source ?? ""), target: v.target, readOnly: !!v.read_only, createHostPath: false });
+    else if (v.type === "tmpfs") svc.volumes.push({ type: "tmpfs", target: v.target });
+    else {
+      if (v.source) project.volumes[v.source] ??= { external: false, labels: {} };
+      svc.volumes.push({ type: "volume", ...(v.source ? { source: v.source } : {}), target: v.target, readOnly: !!v.read_only, noCopy: false });
+    }
+  }
 }
 
 /**
@@ -165,6 +185,11 @@ export function loadDevcontainer(o: { folder: string; env: Record<string, string
     throw new InvalidArgument(`${file}: forwardPorts[${i}]: ${JSON.stringify(p)} is not a port: use a number or "service:port"`);
   });
   const ports = forwardedPorts(numbers, raw.portsAttributes, customizations.berth, file);
+  // What the container needs: init and capAdd as Compose's; privileged never (it would be the host's).
+  if (raw.privileged === true) throw new InvalidArgument(`${file}: privileged mode is not given by Berth (a privileged container reaches the host's devices and kernel): remove "privileged", and add only the capabilities needed with "capAdd"`);
+  if (raw.capAdd !== undefined && (!Array.isArray(raw.capAdd) || raw.capAdd.some((c) => typeof c !== "string"))) throw new InvalidArgument(`${file}: capAdd is a list of capability names, e.g. ["SYS_PTRACE"]`);
+  const capAdd = (raw.capAdd ?? []) as string[];
+  if (raw.securityOpt !== undefined) warnings.push({ where: file, key: "securityOpt", message: "securityOpt is not supported by Berth and is ignored (the default seccomp profile stays)" });
 
   let service: string;
   if (compose) {
@@ -177,17 +202,11 @@ export function loadDevcontainer(o: { folder: string; env: Record<string, string
     const base = loadCompose({ cwd: o.folder, env: o.env, files, ...(o.projectName || folderName ? { projectName: o.projectName ?? folderName } : {}) });
     const svc = base.services[service];
     if (!svc) throw new InvalidArgument(`${file}: service "${service}" is not in ${files.map((f) => path.relative(o.folder, f)).join(", ")} (it has ${Object.keys(base.services).join(", ")})`);
-    const extraVolumes = volumes.map((v) => v as { type: "bind" | "volume" | "tmpfs"; source?: string; target: string; read_only?: boolean });
     svc.environment = { ...svc.environment, ...environment };
     svc.expose = [...new Set([...svc.expose, ...expose])];
-    for (const v of extraVolumes) {
-      if (v.type === "bind") svc.volumes.push({ type: "bind", source: path.resolve(dir, v.source ?? ""), target: v.target, readOnly: !!v.read_only, createHostPath: false });
-      else if (v.type === "tmpfs") svc.volumes.push({ type: "tmpfs", target: v.target });
-      else {
-        if (v.source) base.volumes[v.source] ??= { external: false, labels: {} };
-        svc.volumes.push({ type: "volume", ...(v.source ? { source: v.source } : {}), target: v.target, readOnly: !!v.read_only, noCopy: false });
-      }
-    }
+    if (raw.init === true) svc.init = true;
+    svc.capAdd = [...new Set([...svc.capAdd, ...capAdd])];
+    addMounts(base, service, volumes as ReturnType<typeof mount>[], dir);
     if (typeof raw.containerUser === "string") svc.user = raw.containerUser;
     if (Array.isArray(raw.runServices)) for (const name of Object.keys(base.services)) if (name !== service && !raw.runServices.includes(name)) delete base.services[name];
     base.warnings.push(...warnings);
@@ -195,7 +214,7 @@ export function loadDevcontainer(o: { folder: string; env: Record<string, string
   }
 
   service = "dev";
-  const svc: Record<string, unknown> = { environment, volumes, ...(expose.length ? { expose } : {}) };
+  const svc: Record<string, unknown> = { environment, volumes, ...(expose.length ? { expose } : {}), ...(raw.init === true ? { init: true } : {}), ...(capAdd.length ? { cap_add: capAdd } : {}) };
   const build = isRecord(raw.build) ? raw.build : typeof raw.dockerFile === "string" ? { dockerfile: raw.dockerFile, context: raw.context } : undefined;
   if (build) {
     // Paths in devcontainer.json's build are from the folder of devcontainer.json.
@@ -236,6 +255,8 @@ export function loadDevcontainer(o: { folder: string; env: Record<string, string
       const { context, dockerfile, args, target } = svc.build;
       configuration.build = { dockerfile: path.relative(dir, path.resolve(context, dockerfile)), context: path.relative(dir, context) || ".", ...(Object.keys(args).length ? { args } : {}), ...(target ? { target } : {}) };
     }
-    return { project, service, file, workspaceFolder, folder: o.folder, bound: o.bindWorkspace && withWorkspace, withWorkspace, lifecycle, remoteEnv, ...users, features, ports, configuration };
+    const featureOrder = raw.overrideFeatureInstallOrder === undefined ? [] : raw.overrideFeatureInstallOrder;
+    if (!Array.isArray(featureOrder) || featureOrder.some((x) => typeof x !== "string")) throw new InvalidArgument(`${file}: overrideFeatureInstallOrder is a list of feature ids (without their version)`);
+    return { project, service, file, workspaceFolder, folder: o.folder, bound: o.bindWorkspace && withWorkspace, withWorkspace, lifecycle, remoteEnv, ...users, features, featureOrder: featureOrder as string[], ports, configuration };
   }
 }
