@@ -23,6 +23,25 @@ export const ConfiguredNetwork = z.object({
 });
 export type ConfiguredNetwork = z.infer<typeof ConfiguredNetwork>;
 
+/**
+ * One `--add-host host:ip` (compose `extra_hosts`): a line in the container's /etc/hosts. The
+ * address "host-gateway" is the host as the container reaches it (its network's gateway), as
+ * in Docker (`host.docker.internal:host-gateway`).
+ */
+export const ExtraHost = z.object({
+  host: z.string().min(1).max(253).regex(/^[a-zA-Z0-9]([a-zA-Z0-9_.-]*[a-zA-Z0-9])?$/, "a host name"),
+  ip: z.union([z.literal("host-gateway"), Ipv4, z.string().regex(/^[0-9a-fA-F:]+(%\w+)?$/, "an IPv6 address").refine((v) => v.includes(":"), "an IP address")]),
+});
+export type ExtraHost = z.infer<typeof ExtraHost>;
+
+/** Docker's `--add-host` syntax (host:ip or host=ip; an IPv6 address after the first separator) → an ExtraHost; throws naming what is wrong. */
+export function parseExtraHost(spec: string): ExtraHost {
+  const m = /^([^:=]+)[:=](.+)$/.exec(spec.trim());
+  const r = m ? ExtraHost.safeParse({ host: m[1]!.trim(), ip: m[2]!.trim().replace(/^\[(.*)\]$/, "$1") }) : undefined;
+  if (!r?.success) throw new Error(`invalid argument "${spec}" for "--add-host": use HOST:IP (an IPv4 or IPv6 address, or host-gateway for the host)`);
+  return r.data;
+}
+
 /** Merged into ContainerOptions (container-options.ts). */
 export const NetworkOptionsShape = {
   /** `--network none|host|bridge|NAME`; Docker's default is the `bridge` network. */
@@ -33,6 +52,8 @@ export const NetworkOptionsShape = {
   publish: z.array(PortMapping).max(256).optional(),
   /** `-P`: every port the image EXPOSEs, on a free host port each */
   publishAll: z.boolean().optional(),
+  /** `--add-host`: more lines in /etc/hosts. */
+  extraHosts: z.array(ExtraHost).max(256).optional(),
   /**
    * Set once `network connect`/`disconnect` changed the container's networks: every network it
    * joins at its next start, in order (the first gives eth0 and the default route); replaces

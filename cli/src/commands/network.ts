@@ -8,6 +8,7 @@ export interface NetworkFlags {
   networkAlias?: string[];
   publish?: string[];
   publishAll?: boolean;
+  addHost?: string[];
 }
 
 /** Adds Docker's networking flags to run and create. */
@@ -16,25 +17,29 @@ export function networkFlags(cmd: Command): Command {
     .option("--network <network>", "connect the container to a network: bridge (default), host, none or a network's name")
     .option("--network-alias <alias>", "add a network-scoped alias for the container (repeatable)", collect)
     .option("-p, --publish <spec>", "publish a container's port to the host: [ip:][hostPort:]containerPort[/tcp|udp] (repeatable)", collect)
-    .option("-P, --publish-all", "publish every port the image exposes to a free host port");
+    .option("-P, --publish-all", "publish every port the image exposes to a free host port")
+    .option("--add-host <host:ip>", "add a line to /etc/hosts: HOST:IP, or HOST:host-gateway for the host (repeatable)", collect);
 }
 
 /** The flags as ContainerOptions fields; a bad -p is a usage error naming it. */
 export async function networkOptions(f: NetworkFlags) {
-  if (f.network === undefined && !f.networkAlias?.length && !f.publish?.length && !f.publishAll) return {};
-  const [{ parsePublish }, { CliError }] = await Promise.all([import("@berth/core"), import("../errors.js")]);
-  const publish = (f.publish ?? []).map((p) => {
+  if (f.network === undefined && !f.networkAlias?.length && !f.publish?.length && !f.publishAll && !f.addHost?.length) return {};
+  const [{ parsePublish, parseExtraHost }, { CliError }] = await Promise.all([import("@berth/core"), import("../errors.js")]);
+  const usage = <T>(parse: (s: string) => T) => (spec: string) => {
     try {
-      return parsePublish(p);
+      return parse(spec);
     } catch (e) {
       throw new CliError("USAGE", (e as Error).message);
     }
-  });
+  };
+  const publish = (f.publish ?? []).map(usage(parsePublish));
+  const extraHosts = (f.addHost ?? []).map(usage(parseExtraHost));
   return {
     ...(f.network !== undefined ? { network: f.network } : {}),
     ...(f.networkAlias?.length ? { networkAliases: f.networkAlias } : {}),
     ...(publish.length ? { publish } : {}),
     ...(f.publishAll ? { publishAll: true } : {}),
+    ...(extraHosts.length ? { extraHosts } : {}),
   };
 }
 

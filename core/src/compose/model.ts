@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ExtraHost } from "../network.js";
 
 /**
  * A compose project after loading: files merged, variables interpolated, short forms
@@ -75,6 +76,8 @@ export const ComposeService = z.object({
   stopGracePeriodSec: z.number().int().min(0).optional(),
   capAdd: z.array(z.string()).default([]),
   capDrop: z.array(z.string()).default([]),
+  /** extra_hosts; absent (not empty) when the file has none, so older stacks' config hashes stay. */
+  extraHosts: z.array(ExtraHost).optional(),
   readOnly: z.boolean().default(false),
   tty: z.boolean().default(false),
   stdinOpen: z.boolean().default(false),

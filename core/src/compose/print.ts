@@ -56,6 +56,7 @@ function serviceDoc(s: ComposeService): Record<string, unknown> {
   if (s.stopGracePeriodSec !== undefined) d.stop_grace_period = `${s.stopGracePeriodSec}s`;
   if (s.capAdd.length) d.cap_add = s.capAdd;
   if (s.capDrop.length) d.cap_drop = s.capDrop;
+  if (s.extraHosts?.length) d.extra_hosts = s.extraHosts.map((h) => `${h.host}=${h.ip}`);
   if (s.readOnly) d.read_only = true;
   if (s.tty) d.tty = true;
   if (s.stdinOpen) d.stdin_open = true;

@@ -8,6 +8,7 @@ import { ComposeProject, type ComposeMount, type ComposeService, type ComposeWar
 import type { Source } from "./source.js";
 import { parseDuration, parseSize } from "./units.js";
 import { parseFreezeAfter } from "../stack-freeze.js";
+import { parseExtraHost, type ExtraHost } from "../network.js";
 
 interface Input {
   name: string;
@@ -152,6 +153,7 @@ function toService(name: string, s: Raw, at: (...p: string[]) => string, lookup:
     ...(s.stop_grace_period !== undefined ? { stopGracePeriodSec: Math.ceil(parseDuration(s.stop_grace_period, at("stop_grace_period")) / 1000) } : {}),
     capAdd: s.cap_add ?? [],
     capDrop: s.cap_drop ?? [],
+    ...(s.extra_hosts !== undefined ? { extraHosts: extraHosts(s.extra_hosts, at("extra_hosts")) } : {}),
     readOnly: s.read_only === true,
     tty: s.tty === true,
     stdinOpen: s.stdin_open === true,
@@ -194,4 +196,16 @@ function parseRestart(text: string, where: string): Pick<ComposeService, "restar
   const m = /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(text);
   if (!m) throw new InvalidArgument(`${where}: restart "${text}" is not a policy: use no, always, unless-stopped or on-failure[:N]`);
   return { restart: m[1] as ComposeService["restart"], ...(m[2] ? { restartMaxRetries: Number(m[2]) } : {}) };
+}
+
+/** extra_hosts as a list ("host:ip", "host=ip") or a mapping (host: ip, or host: [ip, …]). */
+function extraHosts(v: unknown, where: string): ExtraHost[] {
+  const specs = Array.isArray(v) ? v.map(String) : typeof v === "object" && v !== null ? Object.entries(v).flatMap(([h, ip]) => (Array.isArray(ip) ? ip : [ip]).map((x) => `${h}:${String(x)}`)) : [];
+  return specs.map((spec) => {
+    try {
+      return parseExtraHost(spec);
+    } catch (e) {
+      throw new InvalidArgument(`${where}: ${(e as Error).message.replace(' for "--add-host"', "")}`);
+    }
+  });
 }

@@ -81,6 +81,7 @@ export function runRequest(project: ComposeProject, service: ComposeService, n: 
     ...(service.restart && service.restart !== "no" ? { restart: { name: service.restart, maximumRetryCount: service.restart === "on-failure" ? (service.restartMaxRetries ?? 0) : 0 } } : {}),
     capAdd: service.capAdd,
     capDrop: service.capDrop,
+    ...(service.extraHosts?.length ? { extraHosts: service.extraHosts } : {}),
     readOnly: service.readOnly,
     tty: service.tty,
     interactive: service.stdinOpen,

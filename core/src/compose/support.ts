@@ -92,7 +92,7 @@ export const SERVICE: Record<string, Support> = {
   group_add: refuse("supplementary groups are not supported yet"),
   volumes_from: refuse("volumes_from is not supported; name a shared volume in both services"),
   external_links: refuse("containers outside the stack are not reachable by link; put them on a shared network"),
-  extra_hosts: refuse("extra /etc/hosts entries are not supported yet"),
+  extra_hosts: ok("HOST:IP lines in /etc/hosts (host-gateway: the host)"),
   dns: refuse("custom DNS servers are not supported yet"),
   dns_opt: refuse("DNS options are not supported yet"),
   dns_search: refuse("DNS search domains are not supported yet"),

@@ -62,7 +62,7 @@ const d = c.d;
     const mounts = d.volumes ? await runtimeMounts(d.volumes, row.teamId, await recheckConfinedBinds(d.db, row.teamId, opts.mounts), lowerdirs, volumeHolds) : {};
     let net;
     try {
-      net = await d.network?.prepare({ id: row.id, name: row.name, teamId: row.teamId, dir }, { network: opts.network, aliases: opts.networkAliases, networks: opts.networks, publish: opts.publish, ...(opts.publishAll ? { exposed: Object.keys(image.config.config?.ExposedPorts ?? {}) } : {}) });
+      net = await d.network?.prepare({ id: row.id, name: row.name, teamId: row.teamId, dir }, { network: opts.network, aliases: opts.networkAliases, networks: opts.networks, publish: opts.publish, ...(opts.extraHosts?.length ? { extraHosts: opts.extraHosts } : {}), ...(opts.publishAll ? { exposed: Object.keys(image.config.config?.ExposedPorts ?? {}) } : {}) });
     } catch (e) {
       log.warn({ err: e }, "container network could not be set up");
       await exit.finish(row.id, row.autoRemove, sink, EXIT_RUNTIME_ERROR, storageErrorOf(e)?.message ?? (e as Error).message);

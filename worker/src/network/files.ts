@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import type { ExtraHost } from "@berth/core";
 
 export interface HostsEntry {
   ip: string;
@@ -16,8 +17,16 @@ export async function resolvConf(hostNetwork: boolean): Promise<string> {
 
 export function hostsFile(entries: HostsEntry[]): string {
   const lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback", "fe00::0\tip6-localnet", "ff00::0\tip6-mcastprefix", "ff02::1\tip6-allnodes", "ff02::2\tip6-allrouters"];
-  for (const e of entries) lines.push(`${e.ip}\t${[...new Set(e.names)].join(" ")}`);
-  return lines.join("\n") + "\n";
+  return lines.join("\n") + "\n" + hostsLines(entries);
+}
+
+export function hostsLines(entries: HostsEntry[]): string {
+  return entries.map((e) => `${e.ip}\t${[...new Set(e.names)].join(" ")}\n`).join("");
+}
+
+/** `--add-host` lines as entries (after localhost, before the container's own names, as Docker writes them); host-gateway is `gateway`. */
+export function extraHostEntries(extra: ExtraHost[] | undefined, gateway: string): HostsEntry[] {
+  return (extra ?? []).map((h) => ({ ip: h.ip === "host-gateway" ? gateway : h.ip, names: [h.host] }));
 }
 
 /**

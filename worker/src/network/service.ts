@@ -10,12 +10,13 @@ import {
   type NetworkInspect,
   type NetworkSettings,
   type PortMapping,
+  type ExtraHost,
 } from "@berth/core";
 import { attachNetwork, detachNetwork, type BindMount, type NetworkMode } from "@berth/native";
 import { createBridge, deleteLink, linksWithPrefix } from "./bridge.js";
 import { describeNetwork, endpointSettings, macFor, pseudoNetwork } from "./describe.js";
 import { contains, formatCidr, intToIp, ipToInt, parseCidr } from "./cidr.js";
-import { hostHosts, hostsFile, resolvConf, writeInPlace, type HostsEntry } from "./files.js";
+import { extraHostEntries, hostHosts, hostsFile, hostsLines, resolvConf, writeInPlace, type HostsEntry } from "./files.js";
 import { allocateAddress, claimSubnet, releaseAllSubnets, releaseSubnet } from "./ipam.js";
 import { AntiSpoof } from "./anti-spoof.js";
 import { ControlPlaneGuard } from "./control-plane.js";
@@ -38,6 +39,8 @@ interface Attached {
   networks: string[];
   ports: BoundPort[];
   nextIf: number;
+  /** `--add-host` lines, "host-gateway" as given (resolved at each write). */
+  extraHosts?: ExtraHost[];
 }
 
 export interface ContainerRef {
@@ -305,10 +308,10 @@ export class NetworkService {
    * Before a container starts: its endpoint (address, MAC, veth names), its hosts, hostname and
    * resolv.conf, and its published ports bound. Undone entirely when anything fails.
    */
-  prepare(c: ContainerRef, o: { network?: string; aliases?: string[]; networks?: { name: string; aliases: string[] }[]; publish?: PortMapping[]; exposed?: string[] }): Promise<Prepared> {
+  prepare(c: ContainerRef, o: { network?: string; aliases?: string[]; networks?: { name: string; aliases: string[] }[]; publish?: PortMapping[]; exposed?: string[]; extraHosts?: ExtraHost[] }): Promise<Prepared> {
     return this.serial(async () => {
       const mode = o.network === "host" ? "host" : o.network === "none" ? "none" : "bridge";
-      const a: Attached = { id: c.id, name: c.name, ...(c.teamId ? { teamId: c.teamId } : {}), dir: c.dir, mode, networks: [], ports: [], nextIf: 0 };
+      const a: Attached = { id: c.id, name: c.name, ...(c.teamId ? { teamId: c.teamId } : {}), dir: c.dir, mode, networks: [], ports: [], nextIf: 0, ...(o.extraHosts?.length ? { extraHosts: o.extraHosts } : {}) };
       const hostname = c.id.slice(0, 12);
       const binds: BindMount[] = [
         { source: path.join(c.dir, "hosts"), destination: "/etc/hosts" },
@@ -319,7 +322,9 @@ export class NetworkService {
       await writeInPlace(binds[2]!.source, await resolvConf(mode === "host"));
       if (mode !== "bridge") {
         // --network host shares the host's names, as Docker does; none knows only localhost.
-        await writeInPlace(binds[0]!.source, mode === "host" ? await hostHosts() : hostsFile([]));
+        // There the host is this machine itself: host-gateway is loopback.
+        const extra = hostsLines(extraHostEntries(o.extraHosts, "127.0.0.1"));
+        await writeInPlace(binds[0]!.source, mode === "host" ? (await hostHosts()).replace(/\n*$/, "\n") + extra : hostsFile(extraHostEntries(o.extraHosts, "127.0.0.1")));
         return { network: { mode }, binds, initLayer: this.initLayer };
       }
       // `network connect`/`disconnect` on a stopped container leave the full list in `networks`.
@@ -470,7 +475,9 @@ export class NetworkService {
         if (ep.containerId !== a.id) peers.push({ ip: ep.ip, names: [ep.containerName, ...ep.aliases, ep.containerId.slice(0, 12)] });
       }
     }
-    await writeInPlace(path.join(a.dir, "hosts"), hostsFile([...entries, ...peers]));
+    // host-gateway: the host as this container reaches it, its first network's gateway (eth0's route).
+    const first = this.store.networks.find((x) => x.id === a.networks[0]);
+    await writeInPlace(path.join(a.dir, "hosts"), hostsFile([...extraHostEntries(a.extraHosts, first?.gateway ?? "127.0.0.1"), ...entries, ...peers]));
   }
 
   /** `inspect`'s NetworkSettings of a container (empty when it has no endpoint now). */

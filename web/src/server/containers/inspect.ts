@@ -62,6 +62,7 @@ export function dockerContainerInspect(c: Db.Container & { runtime?: Db.Containe
       CapDrop: opts.capDrop.length ? opts.capDrop : null,
       ReadonlyRootfs: opts.readOnly,
       Init: opts.init,
+      ExtraHosts: opts.extraHosts?.length ? opts.extraHosts.map((h) => `${h.host}:${h.ip}`) : null,
       AutoRemove: c.autoRemove,
       RestartPolicy: { Name: opts.restart?.name ?? "no", MaximumRetryCount: opts.restart?.maximumRetryCount ?? 0 },
     },
