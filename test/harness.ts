@@ -122,8 +122,8 @@ export async function startInstance(opts: { env?: NodeJS.ProcessEnv; home?: stri
         if (code !== 0) throw new Error(`berth exited with code ${code} on Ctrl-C:\n${output}`);
       }
       // Ctrl-C leaves nothing behind: no mount, no container process, no Redis, no cgroup.
-      const leaks = { mounts: mountsUnder(home), containerProcesses: processesUnder(home), shims: shimsUnder(home), redis: redisOf(home), cgroups: cgroupsOf(home) };
-      if (leaks.mounts.length || leaks.containerProcesses.length || leaks.shims.length || leaks.redis.length || leaks.cgroups.length) {
+      const leaks = { mounts: mountsUnder(home), containerProcesses: processesUnder(home), shims: shimsUnder(home), portProxies: portProxiesOf(home), redis: redisOf(home), cgroups: cgroupsOf(home) };
+      if (leaks.mounts.length || leaks.containerProcesses.length || leaks.shims.length || leaks.portProxies.length || leaks.redis.length || leaks.cgroups.length) {
         throw new Error(`berth left things behind after Ctrl-C: ${JSON.stringify(leaks)}`);
       }
       const netLeaks = networkLeaksOf(home);
@@ -167,6 +167,17 @@ export function shimsUnder(home: string): number[] {
       return /berth-shim$/.test(fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0")[0]!) && fs.readlinkSync(`/proc/${p}/cwd`).startsWith(`${home}/containers/`);
     } catch {
       return false; // gone, or a zombie (no cwd)
+    }
+  });
+}
+
+/** Live port proxies (a container's published ports, worker/src/network/proxy-main.ts) of this instance. */
+export function portProxiesOf(home: string): number[] {
+  return fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").includes("berth-port-proxy") && fs.readFileSync(`/proc/${p}/environ`, "utf8").split("\0").includes(`BERTH_HOME=${home}`);
+    } catch {
+      return false; // gone, or a zombie
     }
   });
 }

@@ -1,10 +1,11 @@
 import fs from "node:fs";
 import { expect, it } from "vitest";
-import { useInstance } from "./harness.js";
+import { freePort, portProxiesOf, shimsUnder, useInstance } from "./harness.js";
 import { until } from "./lifecycle-helpers.js";
 
 // The launcher supervises the worker: a crash-looping worker makes it give up, say why, and
-// stop the rest in order (nothing left behind: b.stop() checks).
+// stop the rest in order (nothing left behind: b.stop() checks), also what outlives a worker:
+// a bridge container, its shim and its published port's proxy (worker/dist/cleanup.js ends them).
 const b = useInstance();
 
 const workerPid = (home: string) => processOf(home, "worker/dist/main.js");
@@ -24,6 +25,10 @@ function processOf(home: string, script: string): number | undefined {
 }
 
 it("a worker that keeps dying is restarted with a backoff, then the launcher gives up with a message", async () => {
+  const port = await freePort();
+  const run = await b.berth(["run", "-d", "--name", "web", "-p", `${port}:80`, "busybox", "httpd", "-f", "-p", "80"]);
+  expect(run.code, run.stderr).toBe(0);
+  expect(portProxiesOf(b.home)).toHaveLength(1);
   const killed = new Set<number>();
   // Five deaths in a minute are restarted; the sixth is a crash loop.
   for (let i = 0; i < 6; i++) {
@@ -41,4 +46,6 @@ it("a worker that keeps dying is restarted with a backoff, then the launcher giv
   // It stops web and Redis in order, then exits (1): no launcher process left for this home.
   await until("the launcher to exit", () => launcherPid(b.home) === undefined);
   expect(await fetch(`${b.url}/api/health`).catch(() => undefined)).toBeUndefined();
+  expect(shimsUnder(b.home)).toEqual([]);
+  expect(portProxiesOf(b.home)).toEqual([]);
 }, 120_000);

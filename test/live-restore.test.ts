@@ -2,36 +2,23 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, it } from "vitest";
-import { cgroupsOf, freePort, mountsUnder, pidOf, shimsUnder, useInstance } from "./harness.js";
+import { cgroupsOf, freePort, mountsUnder, shimsUnder, useInstance } from "./harness.js";
 import { inspectOne, processesOf, runDetached, until } from "./lifecycle-helpers.js";
+import { killWorker as killIt, workerBack as backIt } from "./worker-kill.js";
 
 // Docker's live-restore: containers run on while the worker (the daemon) crashes and comes
 // back. Each container's parent is its shim (native berth-shim), which holds its output while no
 // worker reads and tells the next worker its exit; the new worker adopts what still runs.
 const b = useInstance();
 
-async function killWorker(): Promise<number> {
-  const worker = pidOf(b.home, "worker/dist/main.js");
-  expect(worker, "the instance's worker").not.toBeNull();
-  process.kill(worker!, "SIGKILL");
-  await until("the worker to be gone", () => !fs.existsSync(`/proc/${worker}`) || fs.readFileSync(`/proc/${worker}/stat`, "utf8").split(") ")[1]!.startsWith("Z"));
-  return worker!;
-}
-
-async function workerBack(old: number): Promise<void> {
-  await until("a new worker that is ready", async () => {
-    const now = pidOf(b.home, "worker/dist/main.js");
-    if (now === null || now === old) return false;
-    const health = (await (await fetch(`${b.url}/api/health`)).json()) as { hostsOnline?: number };
-    return (health.hostsOnline ?? 0) > 0 && (await b.berth(["ps", "-q"])).code === 0;
-  }, 90_000);
-}
-
 async function logLines(name: string): Promise<string[]> {
   const r = await b.berth(["logs", name]);
   expect(r.code, r.stderr).toBe(0);
   return r.stdout.split("\n").filter(Boolean);
 }
+
+const killWorker = () => killIt(b);
+const workerBack = (old: number) => backIt(b, old);
 
 const ticks = (lines: string[]) => lines.filter((l) => /^tick \d+$/.test(l)).map((l) => Number(l.slice(5)));
 

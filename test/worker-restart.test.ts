@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, it } from "vitest";
-import { cgroupsOf, mountsUnder, useInstance } from "./harness.js";
+import { cgroupsOf, mountsUnder, shimsUnder, useInstance } from "./harness.js";
 import { inspectOne, processesOf, runDetached, until } from "./lifecycle-helpers.js";
 
-// The worker dies (kill -9) while containers run; the launcher starts a new one, whose start-up
+// The worker dies (kill -9) while containers run, and so do their shims; the launcher starts a new one, whose start-up
 // reconciles DB, disk and kernel and applies the restart policies (README: "Containers across
 // worker restarts").
 const b = useInstance();
@@ -40,6 +40,10 @@ it("kill -9 of the worker: the others are exited (137, with the reason), always/
   expect(worker, "the instance's worker process").toBeDefined();
   expect(others).toEqual([]);
   process.kill(worker!, "SIGKILL");
+  // And the containers' shims, before the launcher's new worker starts (500 ms at least): the
+  // containers die with them. Without this they would run on and be adopted (live-restore*.test.ts);
+  // this is the case of containers that did not outlive the worker.
+  for (const shim of shimsUnder(b.home)) process.kill(shim, "SIGKILL");
 
   // The launcher starts a new worker; its start-up brings the two with a policy back.
   await until("a new worker", () => workerPids(b.home).some((p) => p !== worker), 60_000);

@@ -16,18 +16,17 @@ import { supervise } from "./supervise.js";
  * What a worker's start-up did with a container the previous worker left running:
  * - adopted: it runs on under its shim, watched by this worker (or it had ended meanwhile and
  *   its real exit is now recorded);
- * - none: nothing to adopt (no shim, or a network this worker rebuilt, so it was stopped):
- *   the caller records it as ended with the worker.
+ * - none: nothing to adopt (no shim, or a network this worker could not keep, so it was
+ *   stopped): the caller records it as ended with the worker.
  */
 export type Adoption = "adopted" | "none";
 
 /**
- * Only containers whose network does not depend on the worker keep running: the network
- * service rebuilds the bridges, veths and published-port proxies at start-up, so a bridged
- * container would run on unreachable.
+ * A container on bridge networks runs on only if the network service kept its endpoints and
+ * port proxy at start-up (NetworkService.init); else it would run on unreachable.
  */
-function survivesNetworkRebuild(opts: ContainerOptions): boolean {
-  return opts.network === "host" || opts.network === "none";
+function networkKept(c: ManagerContext, id: string, opts: ContainerOptions): boolean {
+  return opts.network === "host" || opts.network === "none" || (c.d.network?.kept(id) ?? false);
 }
 
 export async function adopt(c: ManagerContext, att: Attachments, exit: ExitPath, row: Db.Container, paused: boolean): Promise<Adoption> {
@@ -61,7 +60,7 @@ export async function adopt(c: ManagerContext, att: Attachments, exit: ExitPath,
   }
   const fdsOk = !!rec && handle.fds.length === (rec.tty ? 1 : 2);
   const ended = handle.exit !== null;
-  if (!same || !opts || !fdsOk || (!ended && !survivesNetworkRebuild(opts))) {
+  if (!same || !opts || !fdsOk || (!ended && !networkKept(c, row.id, opts))) {
     await endThroughShim(c, row.id, handle);
     return "none";
   }
@@ -87,7 +86,7 @@ export async function adopt(c: ManagerContext, att: Attachments, exit: ExitPath,
     await r.done;
     log.info("container exited while the worker was away");
   } else {
-    d.network?.started(row.id, rec.pid);
+    await d.network?.started(row.id, rec.pid);
     log.info({ pid: rec.pid }, "adopted a running container from the previous worker");
   }
   return "adopted";

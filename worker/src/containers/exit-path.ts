@@ -146,6 +146,8 @@ export class ExitPath {
         await endThroughShim(this.c, n, shim);
       }
     }
+    // A network kept for a container that was not adopted after all goes (endpoints, proxy, record).
+    await d.network?.settle(new Set(this.c.running.keys()));
     await d.db.containerRuntime.updateMany({ where: { container: { hostId: d.hostId }, containerId: { notIn: running } }, data: { paused: false } });
     // Whatever a crashed worker left in this instance's cgroups, but the adopted containers'.
     if (!running.length) await removeCgroup(`berth-${d.hostId}`);

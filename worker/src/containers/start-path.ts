@@ -126,7 +126,7 @@ const d = c.d;
         releaseVolumes();
       });
     if (!unrecorded) {
-      d.network?.started(row.id, spawned.pid);
+      await d.network?.started(row.id, spawned.pid).catch((err: unknown) => log.warn({ err }, "could not record the container's pid for its network"));
       await c.publish("container.start", row.id);
       log.info({ pid: spawned.pid, args: proc.args }, "container started");
     }

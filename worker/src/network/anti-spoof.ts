@@ -30,14 +30,21 @@ export class AntiSpoof {
     return `berth-${this.hostId}`;
   }
 
-  async install(): Promise<void> {
-    await this.remove();
+  /**
+   * The table, made anew in one transaction with `endpoints` (those a start keeps) already in
+   * its set: their containers' traffic never meets a table without them.
+   */
+  async install(endpoints: Endpoint[] = []): Promise<void> {
+    const members = endpoints.map(member);
     // Priority -200: ahead of any other bridge filter (ebtables-nft's sit at -200 too, ours is
-    // a separate table and a drop in any of them is final).
+    // a separate table and a drop in any of them is final). `table` then `delete table`: made
+    // if missing, so the delete never fails.
     await sh(
       "nft",
       ["-f", "-"],
-      `table bridge ${this.table} {
+      `table bridge ${this.table}
+delete table bridge ${this.table}
+table bridge ${this.table} {
   set endpoints { type ifname . ether_addr . ipv4_addr; }
   chain from_containers {
     type filter hook prerouting priority -200; policy accept;
@@ -47,7 +54,7 @@ export class AntiSpoof {
     counter drop
   }
 }
-`,
+${members.length ? `add element bridge ${this.table} endpoints { ${members.join(", ")} }\n` : ""}`,
     );
   }
 
@@ -70,8 +77,12 @@ export class AntiSpoof {
 }
 
 function element(e: Endpoint): string {
+  return `{ ${member(e)} }`;
+}
+
+function member(e: Endpoint): string {
   if (!/^[a-z0-9]{1,15}$/.test(e.hostIfname) || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(e.mac) || !/^\d{1,3}(\.\d{1,3}){3}$/.test(e.ip)) {
     throw new InvalidArgument(`anti-spoofing: malformed endpoint ${JSON.stringify(e)}`);
   }
-  return `{ "${e.hostIfname}" . ${e.mac} . ${e.ip} }`;
+  return `"${e.hostIfname}" . ${e.mac} . ${e.ip}`;
 }

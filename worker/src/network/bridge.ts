@@ -13,6 +13,11 @@ export async function createBridge(name: string, gateway: string, prefix: number
   }
 }
 
+/** Puts a veth's host end (back) on a bridge, up. */
+export async function enslave(veth: string, bridge: string): Promise<void> {
+  await sh("ip", ["link", "set", veth, "master", bridge, "up"]);
+}
+
 export async function deleteLink(name: string): Promise<void> {
   if (!(await linkExists(name))) return;
   await sh("ip", ["link", "del", name]).catch(async (e: unknown) => {

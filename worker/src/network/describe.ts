@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import type { EndpointSettings, NetworkInspect } from "@berth/core";
+import type { EndpointSettings, NetworkInspect, NetworkSettings } from "@berth/core";
+import type { AttachmentRecord } from "./attachment-records.js";
 import { parseCidr } from "./cidr.js";
 import type { EndpointRecord, NetworkRecord } from "./store.js";
 
@@ -65,4 +66,31 @@ export function endpointSettings(n: NetworkRecord | undefined, ep: EndpointRecor
 /** Docker's scheme: 02:42 then the four address bytes (unique on the network by construction). */
 export function macFor(ip: string): string {
   return ["02", "42", ...ip.split(".").map((b) => Number(b).toString(16).padStart(2, "0"))].join(":");
+}
+
+/** `inspect`'s NetworkSettings of a container (empty when it has no endpoint now). */
+export function containerSettings(a: AttachmentRecord | undefined, networks: NetworkRecord[]): NetworkSettings {
+  const out: NetworkSettings = { Bridge: "", SandboxID: "", Ports: {}, Gateway: "", IPAddress: "", IPPrefixLen: 0, MacAddress: "", Networks: {} };
+  if (!a) return out;
+  for (const p of a.ports) {
+    const key = `${p.containerPort}/${p.protocol}`;
+    (out.Ports[key] ??= []).push({ HostIp: p.hostIp ?? "0.0.0.0", HostPort: String(p.hostPort) });
+  }
+  if (a.mode !== "bridge") {
+    out.Networks[a.mode] = endpointSettings(undefined, undefined);
+    return out;
+  }
+  for (const nid of a.networks) {
+    const n = networks.find((x) => x.id === nid);
+    const ep = n?.endpoints[a.id];
+    if (n && ep) out.Networks[n.name] = endpointSettings(n, ep);
+  }
+  const first = Object.values(out.Networks)[0];
+  if (first) {
+    out.Gateway = first.Gateway;
+    out.IPAddress = first.IPAddress;
+    out.IPPrefixLen = first.IPPrefixLen;
+    out.MacAddress = first.MacAddress;
+  }
+  return out;
 }

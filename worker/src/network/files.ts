@@ -1,6 +1,8 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { ExtraHost } from "@berth/core";
+import type { AttachmentRecord } from "./attachment-records.js";
+import type { NetworkRecord } from "./store.js";
 
 export interface HostsEntry {
   ip: string;
@@ -41,4 +43,31 @@ export async function writeInPlace(file: string, text: string): Promise<void> {
 /** The host's /etc/hosts (for --network host), or the localhost lines where it has none. */
 export async function hostHosts(): Promise<string> {
   return fs.readFile("/etc/hosts", "utf8").catch(() => hostsFile([]));
+}
+
+/**
+ * Docker's "init layer": empty /etc/hosts, /etc/hostname and /etc/resolv.conf, the mount points
+ * of the container's own files (see Prepared.initLayer).
+ */
+export async function makeInitLayer(dir: string): Promise<void> {
+  await fs.mkdir(path.join(dir, "etc"), { recursive: true, mode: 0o755 });
+  for (const f of ["hosts", "hostname", "resolv.conf"]) await fs.writeFile(path.join(dir, "etc", f), "", { mode: 0o644 });
+}
+
+/** A container's hosts entries: itself on each network, then its peers on the user-defined ones. */
+export function hostsEntries(a: Pick<AttachmentRecord, "id" | "name" | "networks">, networks: NetworkRecord[]): HostsEntry[] {
+  const entries: HostsEntry[] = [];
+  const peers: HostsEntry[] = [];
+  for (const nid of a.networks) {
+    const n = networks.find((x) => x.id === nid);
+    const own = n?.endpoints[a.id];
+    if (!n || !own) continue;
+    entries.push({ ip: own.ip, names: n.builtin ? [a.id.slice(0, 12)] : [a.id.slice(0, 12), a.name, ...own.aliases] });
+    // Docker resolves names only on user-defined networks, not on the default bridge.
+    if (n.builtin) continue;
+    for (const ep of Object.values(n.endpoints)) {
+      if (ep.containerId !== a.id) peers.push({ ip: ep.ip, names: [ep.containerName, ...ep.aliases, ep.containerId.slice(0, 12)] });
+    }
+  }
+  return [...entries, ...peers];
 }

@@ -85,6 +85,17 @@ export async function claimSubnet(owner: string, bridge: string, requested?: str
   throw new FailedPrecondition("could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network");
 }
 
+/**
+ * The claim of a network a start keeps with its bridge (its route is the host's now, which a
+ * new claim would refuse): still ours, or taken again if it went.
+ */
+export async function keepClaim(owner: string, bridge: string, subnet: string): Promise<Cidr> {
+  await fs.mkdir(CLAIMS_DIR, { recursive: true });
+  const c = parseCidr(subnet);
+  if (!(await tryClaim(c, owner, bridge))) throw new FailedPrecondition(`${subnet} of bridge ${bridge} is claimed by another network (${claimFile(c)})`);
+  return c;
+}
+
 /** Gives a claim back (only the owner's). */
 export async function releaseSubnet(c: Cidr, owner: string): Promise<void> {
   const file = claimFile(c);
@@ -92,13 +103,13 @@ export async function releaseSubnet(c: Cidr, owner: string): Promise<void> {
   if (held?.owner === owner) await fs.rm(file, { force: true });
 }
 
-/** Every claim this instance holds (start-up and shutdown clean-up). */
-export async function releaseAllSubnets(owner: string): Promise<void> {
+/** Every claim this instance holds (start-up and shutdown clean-up), but those of the bridges in `keep`. */
+export async function releaseAllSubnets(owner: string, keep: Set<string> = new Set()): Promise<void> {
   const names = await fs.readdir(CLAIMS_DIR).catch(() => [] as string[]);
   for (const n of names) {
     const file = path.join(CLAIMS_DIR, n);
-    const held = await fs.readFile(file, "utf8").then((t) => JSON.parse(t) as { owner: string }, () => undefined);
-    if (held?.owner === owner) await fs.rm(file, { force: true });
+    const held = await fs.readFile(file, "utf8").then((t) => JSON.parse(t) as { owner: string; bridge: string }, () => undefined);
+    if (held?.owner === owner && !keep.has(held.bridge)) await fs.rm(file, { force: true });
   }
 }
 

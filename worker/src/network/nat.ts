@@ -53,13 +53,24 @@ export class Nat {
     if (!batch) for (const r of rules) await sh("iptables", ["-w", "-t", r.table, "-D", r.chain, ...r.args]).catch(() => undefined);
   }
 
-  /** Every rule of this instance, whatever network it was for (start-up and shutdown). */
-  async removeAll(): Promise<void> {
+  /** A network's rules are all there (a start keeping it), else they are made again, in order. */
+  async ensure(subnet: string, bridge: string): Promise<void> {
+    for (const r of this.rules(subnet, bridge)) {
+      if (await sh("iptables", ["-w", "-t", r.table, "-C", r.chain, ...r.args]).then(() => true, () => false)) continue;
+      await this.remove(subnet, bridge);
+      await this.add(subnet, bridge);
+      return;
+    }
+  }
+
+  /** Every rule of this instance, whatever network it was for (start-up and shutdown), but those of the bridges in `keep`. */
+  async removeAll(keep: Set<string> = new Set()): Promise<void> {
     for (const table of ["nat", "filter"]) {
       const text = await sh("iptables", ["-w", "-t", table, "-S"]).catch(() => "");
       for (const line of text.split("\n")) {
         if (!line.startsWith("-A ") || !mentions(line, this.tag)) continue;
         const args = line.replace(/"/g, "").trim().split(/\s+/);
+        if (args.some((a) => keep.has(a))) continue;
         args[0] = "-D";
         await sh("iptables", ["-w", "-t", table, ...args]).catch(() => undefined);
       }

@@ -1,16 +1,27 @@
-import dgram from "node:dgram";
-import net from "node:net";
+import { spawn } from "node:child_process";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { FailedPrecondition, type PortMapping } from "@berth/core";
+import type { ProxyReport } from "./proxy-main.js";
+import { relay } from "./relay.js";
 
 /** A published port as bound: the host port is the real one (a requested 0 became a free one). */
 export interface BoundPort extends PortMapping {
   hostPort: number;
-  close(): Promise<void>;
 }
 
-const UDP_IDLE_MS = 60_000;
+/** A container's published ports and the proxy process that serves them. */
+export interface PortProxy {
+  pid: number;
+  ports: BoundPort[];
+}
 
-function bindError(m: PortMapping, e: NodeJS.ErrnoException): Error {
+const PROXY_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), "proxy-main.js");
+/** In every proxy's command line: how one is told from another process that took its pid. */
+export const PROXY_MARKER = "berth-port-proxy";
+
+function bindError(m: PortMapping, e: { code?: string; message: string }): Error {
   const where = `${m.hostIp ?? "0.0.0.0"}:${m.hostPort}`;
   if (e.code === "EADDRINUSE") return new FailedPrecondition(`Bind for ${where} failed: port is already allocated`);
   if (e.code === "EADDRNOTAVAIL") return new FailedPrecondition(`Bind for ${where} failed: cannot assign requested address (${m.hostIp} is not an address of this host)`);
@@ -18,103 +29,93 @@ function bindError(m: PortMapping, e: NodeJS.ErrnoException): Error {
 }
 
 /**
- * `-p`: a userland proxy bound to hostIp:hostPort (every address by default, loopback included)
- * relaying to the container's address. Bound before the container starts, so a taken port
- * stops the start with Docker's message and nothing runs.
+ * `-p`: the container's published ports, bound by a proxy process of their own (proxy-main.ts)
+ * relaying to the container's address. Bound before the container starts, so a taken port stops
+ * the start with Docker's message and nothing runs. The proxy outlives the worker (its own
+ * session), so the ports answer while no worker runs; stopProxy ends it.
  */
-export async function publish(m: PortMapping, target: string): Promise<BoundPort> {
-  return m.protocol === "udp" ? publishUdp(m, target) : publishTcp(m, target);
-}
-
-async function publishTcp(m: PortMapping, target: string): Promise<BoundPort> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect({ host: target, port: m.containerPort });
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.once("close", () => sockets.delete(s));
-      s.on("error", () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
+export async function publish(mappings: PortMapping[], target: string, owner: { hostId: string; containerId: string }): Promise<PortProxy> {
+  const child = spawn(process.execPath, [PROXY_SCRIPT, PROXY_MARKER, owner.hostId, owner.containerId, target, JSON.stringify(mappings)], {
+    detached: true,
+    // Nothing of the worker's: it outlives the worker and the launcher's output.
+    stdio: ["ignore", "ignore", "ignore", "ipc"],
   });
-  const listen = (host: string) =>
-    new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen({ host, port: m.hostPort, exclusive: true }, () => {
-        server.removeListener("error", reject);
-        resolve();
-      });
-    });
-  try {
-    // No address given: "::" (dual stack) answers on 127.0.0.1 and ::1 alike, as Docker's
-    // two bindings do; a host without IPv6 falls back to 0.0.0.0.
-    if (m.hostIp) await listen(m.hostIp);
-    else await listen("::").catch((e: NodeJS.ErrnoException) => (e.code === "EAFNOSUPPORT" || e.code === "EADDRNOTAVAIL" ? listen("0.0.0.0") : Promise.reject(e)));
-  } catch (e) {
-    throw bindError(m, e as NodeJS.ErrnoException);
+  const report = await new Promise<ProxyReport>((resolve, reject) => {
+    child.once("message", (m) => resolve(m as ProxyReport));
+    child.once("error", (e) => reject(new FailedPrecondition(`starting the port proxy (${process.execPath} ${PROXY_SCRIPT}) failed: ${e.message}`)));
+    child.once("exit", (code, signal) => reject(new FailedPrecondition(`the port proxy exited before it bound the ports (${signal ?? `exit ${code}`})`)));
+  });
+  child.removeAllListeners("exit");
+  if (report.error || !report.ports || child.pid === undefined) {
+    child.kill("SIGKILL");
+    const m = mappings[report.error?.index ?? 0]!;
+    throw bindError(m, report.error ?? { message: "no ports reported" });
   }
-  server.on("error", () => undefined);
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    ...m,
-    hostPort: port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  if (child.connected) child.disconnect();
+  child.unref();
+  const ports = report.ports;
+  return { pid: child.pid, ports: mappings.map((m, i) => ({ ...m, hostPort: ports[i]! })) };
 }
 
-async function publishUdp(m: PortMapping, target: string): Promise<BoundPort> {
-  const sock = dgram.createSocket({ type: "udp4" });
-  // One upstream socket per client address, so replies find their way back.
-  const peers = new Map<string, { s: dgram.Socket; timer: NodeJS.Timeout }>();
-  sock.on("message", (msg, rinfo) => {
-    const key = `${rinfo.address}:${rinfo.port}`;
-    let p = peers.get(key);
-    if (!p) {
-      const s = dgram.createSocket("udp4");
-      s.on("message", (reply) => sock.send(reply, rinfo.port, rinfo.address));
-      s.on("error", () => s.close());
-      p = { s, timer: setTimeout(() => undefined, 0) };
-      peers.set(key, p);
-    }
-    clearTimeout(p.timer);
-    const entry = p;
-    p.timer = setTimeout(() => {
-      entry.s.close();
-      peers.delete(key);
-    }, UDP_IDLE_MS);
-    p.s.send(msg, m.containerPort, target);
-  });
-  await new Promise<void>((resolve, reject) => {
-    sock.once("error", (e) => reject(bindError(m, e)));
-    sock.bind({ address: m.hostIp ?? "0.0.0.0", port: m.hostPort, exclusive: true }, () => resolve());
-  });
-  sock.on("error", () => undefined);
-  return {
-    ...m,
-    hostPort: sock.address().port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const p of peers.values()) {
-          clearTimeout(p.timer);
-          p.s.close();
-        }
-        peers.clear();
-        sock.close(() => resolve());
-      }),
-  };
+async function proxyArgs(pid: number): Promise<{ hostId: string; containerId: string } | undefined> {
+  const argv = await fs.readFile(`/proc/${pid}/cmdline`, "utf8").then((t) => t.split("\0"), () => [] as string[]);
+  const at = argv.indexOf(PROXY_MARKER);
+  if (at < 0 || argv[at + 2] === undefined) return undefined;
+  return { hostId: argv[at + 1]!, containerId: argv[at + 2]! };
+}
+
+/** Whether `pid` is the port proxy of `containerId` (and not a process that took its pid since). */
+export async function isProxyOf(pid: number, containerId: string): Promise<boolean> {
+  return (await proxyArgs(pid))?.containerId === containerId;
+}
+
+/** Every port proxy of this instance that runs (whichever worker started it). */
+export async function proxiesOf(hostId: string): Promise<{ pid: number; containerId: string }[]> {
+  const out: { pid: number; containerId: string }[] = [];
+  for (const p of await fs.readdir("/proc")) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    const a = await proxyArgs(Number(p));
+    if (a?.hostId === hostId) out.push({ pid: Number(p), containerId: a.containerId });
+  }
+  return out;
+}
+
+/** Ends a container's proxy and waits until its ports are free again (a restart binds them anew). */
+export async function stopProxy(pid: number, containerId: string): Promise<void> {
+  if (!(await isProxyOf(pid, containerId))) return;
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ESRCH") return;
+    throw e;
+  }
+  // Its sockets close when it exits, before it is reaped: gone or a zombie is enough.
+  for (let i = 0; i < 2000; i++) {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    if (!stat || stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 /** Whether `m` could be bound now (run's early check; nothing stays bound). */
 export async function checkFree(m: PortMapping): Promise<void> {
   if (m.hostPort === 0) return;
-  const b = await publish(m, "127.0.0.1");
-  await b.close();
+  try {
+    await (await relay(m, "127.0.0.1")).close();
+  } catch (e) {
+    throw bindError(m, e as NodeJS.ErrnoException);
+  }
+}
+
+/** `-P`: the image's EXPOSEd ports ("80/tcp") not already published by -p, each on a free host port. */
+export function exposedPorts(exposed: string[], published: PortMapping[]): PortMapping[] {
+  const out: PortMapping[] = [];
+  for (const e of exposed) {
+    const [port, proto = "tcp"] = e.split("/");
+    const containerPort = Number(port);
+    if (!Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535 || (proto !== "tcp" && proto !== "udp")) continue;
+    if (published.some((p) => p.containerPort === containerPort && p.protocol === proto)) continue;
+    out.push({ hostPort: 0, containerPort, protocol: proto });
+  }
+  return out;
 }

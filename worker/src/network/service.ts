@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from "node:crypto";
-import fs from "node:fs/promises";
 import path from "node:path";
 import {
   AlreadyExists,
@@ -13,35 +12,24 @@ import {
   type ExtraHost,
 } from "@berth/core";
 import { attachNetwork, detachNetwork, type BindMount, type NetworkMode } from "@berth/native";
-import { createBridge, deleteLink, linksWithPrefix } from "./bridge.js";
-import { describeNetwork, endpointSettings, macFor, pseudoNetwork } from "./describe.js";
+import { AttachmentRecords, type AttachmentRecord } from "./attachment-records.js";
+import { createBridge, deleteLink, enslave, linkExists, linksWithPrefix } from "./bridge.js";
+import { containerSettings, describeNetwork, macFor, pseudoNetwork } from "./describe.js";
 import { contains, formatCidr, intToIp, ipToInt, parseCidr } from "./cidr.js";
-import { extraHostEntries, hostHosts, hostsFile, hostsLines, resolvConf, writeInPlace, type HostsEntry } from "./files.js";
-import { allocateAddress, claimSubnet, releaseAllSubnets, releaseSubnet } from "./ipam.js";
+import { extraHostEntries, hostHosts, hostsEntries, hostsFile, hostsLines, makeInitLayer, resolvConf, writeInPlace } from "./files.js";
+import { allocateAddress, claimSubnet, keepClaim, releaseAllSubnets, releaseSubnet } from "./ipam.js";
+import { liveRecords } from "./restore.js";
 import { AntiSpoof } from "./anti-spoof.js";
 import { ControlPlaneGuard } from "./control-plane.js";
 import { Nat } from "./nat.js";
-import { checkFree, publish, type BoundPort } from "./ports.js";
+import { checkFree, exposedPorts, isProxyOf, proxiesOf, publish, stopProxy } from "./ports.js";
 import { NetworkStore, type EndpointRecord, type NetworkRecord } from "./store.js";
 
 export const DEFAULT_NETWORK = "bridge";
 const PREDEFINED = new Set(["bridge", "host", "none"]);
 
-/** A container as the network layer knows it while it has endpoints or ports. */
-interface Attached {
-  id: string;
-  name: string;
-  teamId?: string;
-  dir: string;
-  pid?: number;
-  mode: "none" | "host" | "bridge";
-  /** Network ids, in the order joined (the first gives eth0 and the default route). */
-  networks: string[];
-  ports: BoundPort[];
-  nextIf: number;
-  /** `--add-host` lines, "host-gateway" as given (resolved at each write). */
-  extraHosts?: ExtraHost[];
-}
+/** A container as the network layer knows it while it has endpoints or ports (also on disk). */
+type Attached = AttachmentRecord;
 
 export interface ContainerRef {
   id: string;
@@ -87,6 +75,7 @@ export class NetworkService {
   private readonly antiSpoof: AntiSpoof;
   readonly tag: string;
   private readonly attached = new Map<string, Attached>();
+  private readonly records: AttachmentRecords;
   private readonly initLayer: string;
   private lock: Promise<unknown> = Promise.resolve();
 
@@ -98,6 +87,7 @@ export class NetworkService {
   ) {
     this.store = new NetworkStore(path.join(home, "network", "networks.json"));
     this.initLayer = path.join(home, "network", "init-layer");
+    this.records = new AttachmentRecords(path.join(home, "network", "attached"));
     this.nat = new Nat(hostId);
     this.tag = linkTag(hostId);
     this.guard = new ControlPlaneGuard(hostId, this.tag);
@@ -111,21 +101,36 @@ export class NetworkService {
     return run;
   }
 
-  /** Start-up: clears what a previous run of this instance left, then brings the stored networks back. */
+  /**
+   * Start-up. The containers a crashed worker left running (their PID 1 alive: their shims keep
+   * them, and the next worker adopts them) keep their network: bridge, veths, addresses, rules,
+   * anti-spoofing entries, hosts files and port proxy. Whatever else a previous run of this
+   * instance left goes; then the stored networks come back.
+   */
   async init(): Promise<void> {
     await this.serial(async () => {
-      await this.cleanHost();
       await makeInitLayer(this.initLayer);
       await this.store.load();
       await this.adoptLegacy();
+      const live = await liveRecords(await this.records.all(), this.store.networks);
+      const kept = new Map(live.map((a) => [a.id, a]));
+      for (const p of await proxiesOf(this.hostId)) if (kept.get(p.containerId)?.proxy !== p.pid) await stopProxy(p.pid, p.containerId);
+      for (const a of await this.records.all()) if (!kept.has(a.id)) await this.records.remove(a.id);
+      for (const n of this.store.networks) for (const id of Object.keys(n.endpoints)) if (!kept.get(id)?.networks.includes(n.id)) delete n.endpoints[id];
+      const busy = this.store.networks.filter((n) => Object.keys(n.endpoints).length);
+      const veths = new Set(busy.flatMap((n) => Object.values(n.endpoints).map((ep) => ep.hostIfname)));
+      await this.cleanHost({ bridges: new Set(busy.map((n) => n.bridge)), veths });
       await this.nat.enableForwarding();
-      await this.antiSpoof.install();
+      await this.antiSpoof.install(busy.flatMap((n) => Object.values(n.endpoints)));
       const ports = this.options.controlPlanePorts ?? [];
       await this.guard.install(ports);
       if (ports.length) this.log.info({ ports }, "containers cannot reach these control-plane ports on this host");
       else this.log.warn("containers may reach Berth's control-plane ports on this host (BERTH_ALLOW_CONTAINER_CONTROL_PLANE)");
       for (const n of [...this.store.networks]) {
-        n.endpoints = {}; // their containers died with the previous worker
+        if (busy.includes(n)) {
+          await this.keepUp(n);
+          continue;
+        }
         try {
           await this.bringUp(n, n.subnet);
         } catch (e) {
@@ -138,7 +143,52 @@ export class NetworkService {
       }
       if (!this.store.networks.some((n) => n.name === DEFAULT_NETWORK)) await this.createLocked(DEFAULT_NETWORK, {}, true, null);
       await this.store.save();
+      for (const a of live) {
+        this.attached.set(a.id, a);
+        await this.restoreProxy(a);
+      }
+      // Peers that died with the previous worker leave the kept containers' hosts files.
+      for (const a of live) await this.writeHosts(a);
+      if (live.length) this.log.info({ containers: live.map((a) => a.id.slice(0, 12)) }, "kept the network of containers that ran on after the previous worker");
     });
+  }
+
+  /** A network with kept endpoints: its bridge (made again if it went, the kept veths back on it), subnet claim and rules stay. */
+  private async keepUp(n: NetworkRecord): Promise<void> {
+    const c = await keepClaim(this.hostId, n.bridge, n.subnet);
+    if (!(await linkExists(n.bridge))) {
+      await createBridge(n.bridge, n.gateway, c.prefix);
+      for (const ep of Object.values(n.endpoints)) await enslave(ep.hostIfname, n.bridge).catch((err: unknown) => this.log.warn({ err, veth: ep.hostIfname }, "could not put a kept veth back on its bridge"));
+    }
+    await this.nat.ensure(n.subnet, n.bridge);
+  }
+
+  /** A kept container whose port proxy is gone (killed meanwhile) gets one again, on the same host ports. */
+  private async restoreProxy(a: Attached): Promise<void> {
+    if (!a.ports.length || (a.proxy !== undefined && (await isProxyOf(a.proxy, a.id)))) return;
+    const n = this.store.networks.find((x) => x.id === a.networks[0]);
+    const ip = n?.endpoints[a.id]?.ip;
+    delete a.proxy;
+    try {
+      if (!ip) throw new FailedPrecondition(`container ${a.id.slice(0, 12)} has no address to relay its published ports to`);
+      const proxy = await publish(a.ports, ip, { hostId: this.hostId, containerId: a.id });
+      a.proxy = proxy.pid;
+      this.log.warn({ container: a.id.slice(0, 12) }, "the port proxy of an adopted container was gone: started it again");
+    } catch (err) {
+      this.log.error({ err, container: a.id.slice(0, 12) }, "the published ports of an adopted container could not be bound again");
+      a.ports = [];
+    }
+    await this.records.save(a);
+  }
+
+  /** Whether the network of a container the previous worker left running was kept (adoption needs it). */
+  kept(id: string): boolean {
+    return this.attached.has(id);
+  }
+
+  /** After adoption: a kept container that was not adopted (ended meanwhile, or refused) lets its network go. */
+  async settle(adopted: Set<string>): Promise<void> {
+    for (const id of [...this.attached.keys()]) if (!adopted.has(id)) await this.release(id);
   }
 
   /** Networks stored before teams: the default bridge is shared, every other one goes to the first admin's team. */
@@ -155,21 +205,30 @@ export class NetworkService {
     await this.store.save();
   }
 
-  /** Shutdown: proxies closed, rules and bridges removed, claims given back (the networks stay stored). */
+  /**
+   * Shutdown (a worker's own, or the launcher's clean-up after a worker that died): port proxies
+   * ended, rules and bridges removed, claims given back (the networks stay stored).
+   */
   async shutdown(): Promise<void> {
     await this.serial(async () => {
       for (const a of this.attached.values()) await closePorts(a);
       this.attached.clear();
+      for (const p of await proxiesOf(this.hostId)) await stopProxy(p.pid, p.containerId);
+      await this.records.clear();
+      await this.guard.remove();
+      await this.antiSpoof.remove();
       await this.cleanHost();
     });
   }
 
-  private async cleanHost(): Promise<void> {
-    await this.guard.remove();
-    await this.antiSpoof.remove();
-    await this.nat.removeAll();
-    for (const l of await linksWithPrefix([`bb${this.tag}`, `vb${this.tag}`])) await deleteLink(l).catch((err: unknown) => this.log.warn({ err, link: l }, "could not delete link"));
-    await releaseAllSubnets(this.hostId);
+  /** Removes this instance's NAT rules, links and claims, but `keep`'s bridges (their rules and claims) and veths. */
+  private async cleanHost(keep: { bridges: Set<string>; veths: Set<string> } = { bridges: new Set(), veths: new Set() }): Promise<void> {
+    await this.nat.removeAll(keep.bridges);
+    for (const l of await linksWithPrefix([`bb${this.tag}`, `vb${this.tag}`])) {
+      if (keep.bridges.has(l) || keep.veths.has(l)) continue;
+      await deleteLink(l).catch((err: unknown) => this.log.warn({ err, link: l }, "could not delete link"));
+    }
+    await releaseAllSubnets(this.hostId, keep.bridges);
   }
 
   private async bringUp(n: NetworkRecord, subnet: string): Promise<void> {
@@ -338,8 +397,15 @@ export class NetworkService {
           eps.push({ n, ep });
           await this.antiSpoof.allow(ep);
         }
+        await this.records.save(a); // before the proxy: a crash from here on leaves nothing unknown
         const ip = eps[0]?.ep.ip;
-        if (ip) for (const p of [...(o.publish ?? []), ...exposedPorts(o.exposed ?? [], o.publish ?? [])]) a.ports.push(await publish(p, ip));
+        const mappings = [...(o.publish ?? []), ...exposedPorts(o.exposed ?? [], o.publish ?? [])];
+        if (ip && mappings.length) {
+          const proxy = await publish(mappings, ip, { hostId: this.hostId, containerId: a.id });
+          a.ports = proxy.ports;
+          a.proxy = proxy.pid;
+          await this.records.save(a);
+        }
         if (!eps.length) await this.writeHosts(a);
         for (const { n } of eps) await this.refreshHosts(n, a);
       } catch (e) {
@@ -383,10 +449,14 @@ export class NetworkService {
     await this.antiSpoof.revoke(ep).catch((err: unknown) => this.log.warn({ err, veth: ep.hostIfname }, "could not remove the endpoint's anti-spoofing entry"));
   }
 
-  /** The container runs: its pid, for connect/disconnect. */
-  started(id: string, pid: number): void {
-    const a = this.attached.get(id);
-    if (a) a.pid = pid;
+  /** The container runs: its pid, for connect/disconnect, and for the next worker to tell whether it still runs. */
+  started(id: string, pid: number): Promise<void> {
+    return this.serial(async () => {
+      const a = this.attached.get(id);
+      if (!a || a.pid === pid) return;
+      a.pid = pid;
+      await this.records.save(a);
+    });
   }
 
   /** The container ended (or never started): endpoints, ports and peers' hosts entries go. */
@@ -398,6 +468,7 @@ export class NetworkService {
     const a = this.attached.get(id);
     this.attached.delete(id);
     if (a) await closePorts(a);
+    await this.records.remove(id);
     const touched: NetworkRecord[] = [];
     for (const n of this.store.networks) {
       const ep = n.endpoints[id];
@@ -428,6 +499,7 @@ export class NetworkService {
         a.networks = a.networks.filter((x) => x !== n.id);
         throw e;
       }
+      await this.records.save(a);
       await this.refreshHosts(n, a);
     });
   }
@@ -443,6 +515,7 @@ export class NetworkService {
       await this.revoke(ep);
       delete n.endpoints[id];
       a.networks = a.networks.filter((x) => x !== n.id);
+      await this.records.save(a);
       await this.refreshHosts(n);
       await this.writeHosts(a);
     });
@@ -462,73 +535,20 @@ export class NetworkService {
   }
 
   private async writeHosts(a: Attached): Promise<void> {
-    const entries: HostsEntry[] = [];
-    const peers: HostsEntry[] = [];
-    for (const nid of a.networks) {
-      const n = this.store.networks.find((x) => x.id === nid);
-      const own = n?.endpoints[a.id];
-      if (!n || !own) continue;
-      entries.push({ ip: own.ip, names: n.builtin ? [a.id.slice(0, 12)] : [a.id.slice(0, 12), a.name, ...own.aliases] });
-      // Docker resolves names only on user-defined networks, not on the default bridge.
-      if (n.builtin) continue;
-      for (const ep of Object.values(n.endpoints)) {
-        if (ep.containerId !== a.id) peers.push({ ip: ep.ip, names: [ep.containerName, ...ep.aliases, ep.containerId.slice(0, 12)] });
-      }
-    }
     // host-gateway: the host as this container reaches it, its first network's gateway (eth0's route).
     const first = this.store.networks.find((x) => x.id === a.networks[0]);
-    await writeInPlace(path.join(a.dir, "hosts"), hostsFile([...extraHostEntries(a.extraHosts, first?.gateway ?? "127.0.0.1"), ...entries, ...peers]));
+    await writeInPlace(path.join(a.dir, "hosts"), hostsFile([...extraHostEntries(a.extraHosts, first?.gateway ?? "127.0.0.1"), ...hostsEntries(a, this.store.networks)]));
   }
 
   /** `inspect`'s NetworkSettings of a container (empty when it has no endpoint now). */
   settings(id: string): NetworkSettings {
-    const a = this.attached.get(id);
-    const out: NetworkSettings = { Bridge: "", SandboxID: "", Ports: {}, Gateway: "", IPAddress: "", IPPrefixLen: 0, MacAddress: "", Networks: {} };
-    if (!a) return out;
-    for (const p of a.ports) {
-      const key = `${p.containerPort}/${p.protocol}`;
-      (out.Ports[key] ??= []).push({ HostIp: p.hostIp ?? "0.0.0.0", HostPort: String(p.hostPort) });
-    }
-    if (a.mode !== "bridge") {
-      out.Networks[a.mode] = endpointSettings(undefined, undefined);
-      return out;
-    }
-    for (const nid of a.networks) {
-      const n = this.store.networks.find((x) => x.id === nid);
-      const ep = n?.endpoints[id];
-      if (n && ep) out.Networks[n.name] = endpointSettings(n, ep);
-    }
-    const first = Object.values(out.Networks)[0];
-    if (first) {
-      out.Gateway = first.Gateway;
-      out.IPAddress = first.IPAddress;
-      out.IPPrefixLen = first.IPPrefixLen;
-      out.MacAddress = first.MacAddress;
-    }
-    return out;
+    return containerSettings(this.attached.get(id), this.store.networks);
   }
-}
-
-/** `-P`: the image's EXPOSEd ports ("80/tcp") not already published by -p, each on a free host port. */
-function exposedPorts(exposed: string[], published: PortMapping[]): PortMapping[] {
-  const out: PortMapping[] = [];
-  for (const e of exposed) {
-    const [port, proto = "tcp"] = e.split("/");
-    const containerPort = Number(port);
-    if (!Number.isInteger(containerPort) || containerPort < 1 || containerPort > 65535 || (proto !== "tcp" && proto !== "udp")) continue;
-    if (published.some((p) => p.containerPort === containerPort && p.protocol === proto)) continue;
-    out.push({ hostPort: 0, containerPort, protocol: proto });
-  }
-  return out;
-}
-
-async function makeInitLayer(dir: string): Promise<void> {
-  await fs.mkdir(path.join(dir, "etc"), { recursive: true, mode: 0o755 });
-  for (const f of ["hosts", "hostname", "resolv.conf"]) await fs.writeFile(path.join(dir, "etc", f), "", { mode: 0o644 });
 }
 
 async function closePorts(a: Attached): Promise<void> {
-  for (const p of a.ports) await p.close().catch(() => undefined);
+  if (a.proxy !== undefined) await stopProxy(a.proxy, a.id);
+  delete a.proxy;
   a.ports = [];
 }
 
