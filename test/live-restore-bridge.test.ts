@@ -73,6 +73,12 @@ it("a bridge container's published port answers while the worker is dead and aft
 
   // No worker: the port still answers, from the same process.
   expect(await page(port)).toBe("hello-bridge\n");
+  // A port proxy that dies meanwhile is started again by the next worker, on the same port.
+  const [proxy, ...more] = portProxiesOf(b.home);
+  expect(more).toEqual([]);
+  process.kill(proxy!, "SIGKILL");
+  await until("the port proxy to be gone", () => portProxiesOf(b.home).length === 0);
+  expect(await page(port)).toBe("");
   await workerBack(b, old);
 
   const after = await inspectOne(b, "web");

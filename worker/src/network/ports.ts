@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,7 +18,9 @@ export interface PortProxy {
   ports: BoundPort[];
 }
 
-const PROXY_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), "proxy-main.js");
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+// Beside this file once built; the built one when the sources run (vitest).
+const PROXY_SCRIPT = [path.join(HERE, "proxy-main.js"), path.join(HERE, "../../dist/network/proxy-main.js")].find((f) => existsSync(f)) ?? path.join(HERE, "proxy-main.js");
 /** In every proxy's command line: how one is told from another process that took its pid. */
 export const PROXY_MARKER = "berth-port-proxy";
 

@@ -1,5 +1,7 @@
 // Real bridges, iptables rules and subnet claims under a throwaway host id: no mocks.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { once } from "node:events";
+import net from "node:net";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -28,6 +30,48 @@ afterAll(() => {
 });
 
 describe("NetworkService lifecycle", () => {
+  it("a start after a crash keeps the network of a container whose PID 1 runs (lease, names, published port) and drops one whose PID 1 ended", async () => {
+    const T = "team-k";
+    const [idA, idB] = ["a".repeat(64), "b".repeat(64)];
+    const [dirA, dirB] = [fs.mkdtempSync(path.join(home, "ctr-")), fs.mkdtempSync(path.join(home, "ctr-"))];
+    const alive = spawn("sleep", ["120"]);
+    const ended = spawn("true");
+    await once(ended, "exit");
+    const first = new NetworkService(home, hostId, log);
+    await first.init();
+    await first.create("keepnet", {}, T);
+    await first.prepare({ id: idA, name: "alive", teamId: T, dir: dirA }, { networks: [{ name: "keepnet", aliases: ["al"] }], publish: [{ hostPort: 0, containerPort: 80, protocol: "tcp" }] });
+    await first.started(idA, alive.pid!);
+    await first.prepare({ id: idB, name: "gone", teamId: T, dir: dirB }, { networks: [{ name: "keepnet", aliases: [] }] });
+    await first.started(idB, ended.pid!);
+    const before = first.settings(idA);
+    const hostPort = Number(before.Ports["80/tcp"]![0]!.HostPort);
+    expect(fs.readFileSync(path.join(dirA, "hosts"), "utf8")).toContain("gone");
+
+    // The first worker dies (no shutdown); the next one starts on what it left.
+    const second = new NetworkService(home, hostId, log);
+    await second.init();
+    try {
+      expect([second.kept(idA), second.kept(idB)]).toEqual([true, false]);
+      expect(second.settings(idA)).toEqual(before);
+      expect(Object.keys(second.inspect(["keepnet"], T)[0]!.Containers)).toEqual([idA]);
+      expect(fs.readFileSync(path.join(dirA, "hosts"), "utf8")).not.toContain("gone");
+      const accepted = net.connect(hostPort, "127.0.0.1");
+      await once(accepted, "connect");
+      accepted.destroy();
+      // Not adopted after all: its network goes, its port with it.
+      await second.settle(new Set());
+      expect(second.settings(idA).Networks).toEqual({});
+      const refused = net.connect(hostPort, "127.0.0.1");
+      await expect(once(refused, "connect")).rejects.toThrow(/ECONNREFUSED/);
+      await second.remove(["keepnet"], T);
+    } finally {
+      alive.kill();
+      await second.shutdown();
+    }
+    expect(rulesOf(hostId)).toEqual([]);
+  });
+
   it("start-up removes a stray link of the instance; networks outlive a restart; shutdown leaves nothing", async () => {
     const first = new NetworkService(home, hostId, log);
     const T = "team-1";
