@@ -107,7 +107,7 @@ it("containers on user networks resolve each other by name and alias after the w
   const httpd = (text: string) => ["busybox", "sh", "-c", `mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p 80 -h /www`];
   const ids = [
     await runDetached(b, ["--name", "db", "--network", "appnet", "--network-alias", "database", ...httpd("db-page")]),
-    await runDetached(b, ["--name", "app", "--network", "appnet", "busybox", "sleep", "1000"]),
+    await runDetached(b, ["--name", "app", "--network", "appnet", "--add-host", "extra.test:10.9.9.9", "busybox", "sleep", "1000"]),
     await runDetached(b, ["--name", "sidecar", "--network", "sidenet", ...httpd("side-page")]),
   ];
   expect((await b.berth(["network", "connect", "sidenet", "app"])).code).toBe(0);
@@ -124,6 +124,8 @@ it("containers on user networks resolve each other by name and alias after the w
   ids.push(await runDetached(b, ["--name", "late", "--network", "appnet", ...httpd("late-page")]));
   expect(await execOut("app", ["wget", "-qO-", "http://late/index.html"])).toBe("late-page\n");
   expect(await execOut("late", ["wget", "-qO-", "http://database/index.html"])).toBe("db-page\n");
+  // Its --add-host line is still there after those rewrites of its hosts file.
+  expect(await execOut("app", ["cat", "/etc/hosts"])).toContain("10.9.9.9\textra.test\n");
   // connect/disconnect work on an adopted container.
   expect((await b.berth(["network", "disconnect", "sidenet", "app"])).code).toBe(0);
   expect((await b.berth(["exec", "app", "wget", "-T", "2", "-qO-", "http://sidecar/index.html"])).code).not.toBe(0);
