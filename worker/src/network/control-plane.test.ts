@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { controlPlanePorts } from "./control-plane.js";
+import { randomBytes } from "node:crypto";
+import { ControlPlaneGuard, controlPlanePorts } from "./control-plane.js";
 
 const base = { port: 3000, redisUrl: undefined, databaseUrl: "file:/var/lib/berth/berth.db", url: "http://127.0.0.1:3000" };
 
@@ -19,5 +20,26 @@ describe("controlPlanePorts", () => {
 
   it("adds the port of web's URL when it names this host", () => {
     expect(controlPlanePorts({ ...base, url: "http://localhost:8080" })).toEqual([3000, 8080]);
+  });
+});
+
+describe("ControlPlaneGuard (real iptables)", () => {
+  it("reinstalls with other ports without a moment unguarded: the new rule replaces the old, one jump stays", async () => {
+    const tag = randomBytes(3).toString("hex");
+    const g = new ControlPlaneGuard(`test-${tag}`, tag);
+    try {
+      await g.install([3000]);
+      expect(await g.rules()).toEqual([expect.stringContaining("--dports 3000 ")]);
+      expect(await g.jumps()).toBe(1);
+      // A worker start under live containers: installed again, with a port more.
+      await g.install([3000, 8080]);
+      expect(await g.rules()).toEqual([expect.stringContaining("--dports 3000,8080 ")]);
+      expect(await g.jumps()).toBe(1);
+      await g.install([]);
+      expect(await g.rules()).toEqual([]);
+      expect(await g.jumps()).toBe(0);
+    } finally {
+      await g.remove();
+    }
   });
 });

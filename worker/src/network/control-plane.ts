@@ -26,15 +26,32 @@ export class ControlPlaneGuard {
     return ["INPUT", "-i", "bb+", "-m", "comment", "--comment", `berth-${this.hostId}`, "-j", this.chain];
   }
 
+  /**
+   * Puts the rule for `ports` in place. Never a moment without the guard: at a worker start
+   * containers may still be running (live restore), so the new rule goes in before any old one
+   * goes, and the jump from INPUT stays.
+   */
   async install(ports: number[]): Promise<void> {
-    await this.remove();
-    if (!ports.length) return;
+    if (!ports.length) return this.remove();
     if (ports.length > 15) throw new Error(`control-plane ports: at most 15 (iptables multiport), got ${ports.join(",")}`);
-    await ipt(["-N", this.chain]);
+    const exists = await ipt(["-S", this.chain]).then(() => true, () => false);
+    if (!exists) await ipt(["-N", this.chain]);
     await ipt(["-A", this.chain, "-p", "tcp", "-m", "multiport", "--dports", ports.join(","), "-m", "comment", "--comment", `berth-${this.hostId}`, "-j", "REJECT", "--reject-with", "tcp-reset"]);
-    // First in INPUT: ahead of a host firewall's broad ACCEPT for the bridge.
+    const rules = (await ipt(["-S", this.chain])).split("\n").filter((l) => l.startsWith("-A ")).length;
+    for (let i = 1; i < rules; i++) await ipt(["-D", this.chain, "1"]);
+    // One jump, first in INPUT: ahead of a host firewall's broad ACCEPT for the bridge.
     const [chain, ...rest] = this.jump();
-    await ipt(["-I", chain!, "1", ...rest]);
+    if (!(await ipt(["-C", ...this.jump()]).then(() => true, () => false))) await ipt(["-I", chain!, "1", ...rest]);
+  }
+
+  /** The rules of this instance's chain, as `iptables -S` prints them (for tests and diagnostics). */
+  async rules(): Promise<string[]> {
+    return (await ipt(["-S", this.chain]).catch(() => "")).split("\n").filter((l) => l.startsWith("-A "));
+  }
+
+  /** How many jumps from INPUT lead to this instance's chain. */
+  async jumps(): Promise<number> {
+    return (await ipt(["-S", "INPUT"])).split("\n").filter((l) => l.includes(`-j ${this.chain}`)).length;
   }
 
   async remove(): Promise<void> {
