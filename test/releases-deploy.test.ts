@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "@berth/core/db";
 import { useInstance } from "./harness.js";
 import { edgeGet } from "./edge-client.js";
+import { until } from "./poll.js";
 import { webInProcess, webModule, type WebInProcess, type WebServices } from "./web-in-process.js";
 import { releaseProject, writeRelease } from "./release-fixture.mjs";
 
@@ -46,9 +47,18 @@ function get(pathname = "/"): Promise<{ status: number; body: string }> {
 
 const inTeam = (args: string[]) => b.berth(["--team", "acme", ...args], { timeoutMs: 300_000 });
 
-/** What web's /cgi-bin/api answers: api's page, fetched by api's service name on each request (502 when that fails). */
-const CALL_API = `#!/bin/sh
-if out=$(wget -q -T 5 -O - http://api:9000/); then printf 'Content-Type: text/plain\\r\\n\\r\\n%s\\n' "$out"; else printf 'Status: 502 Bad Gateway\\r\\nContent-Type: text/plain\\r\\n\\r\\napi unreachable\\n'; fi
+/**
+ * What web's /cgi-bin/api answers: api's page, api's name looked up in /etc/hosts on each request
+ * as the resolver's files source does (the first line naming it), and fetched with nc (busybox-
+ * static's wget crashes in a container without glibc's NSS modules); 502 when that fails.
+ */
+const CALL_API = String.raw`#!/bin/sh
+ip=$(awk '{ for (i = 2; i <= NF; i++) if ($i == "api") { print $1; exit } }' /etc/hosts)
+resp=$([ -n "$ip" ] && printf 'GET / HTTP/1.0\r\nHost: api\r\n\r\n' | nc -w 5 "$ip" 9000 | tr -d '\r')
+case "$resp" in
+"HTTP/1."?" 200 "*) printf 'Content-Type: text/plain\r\n\r\n%s\n' "$(printf '%s\n' "$resp" | sed '1,/^$/d')" ;;
+*) printf 'Status: 502 Bad Gateway\r\nContent-Type: text/plain\r\n\r\napi unreachable at "%s"\n' "$ip" ;;
+esac
 `;
 
 /** Builds a web image whose page says `version`, with /health.txt unless `healthy` is false, and /cgi-bin/api calling api. */
@@ -83,8 +93,9 @@ function composeProject(web: object = {}, extra: Record<string, object> = {}, vo
   return releaseProject(
     {
       web: { image: "acme/shop/web:x", expose: ["8080"], labels: { "berth.web.port": "8080" }, dependsOn: { api: { condition: "service_started", required: true, restart: false } }, ...web },
+      // api takes a second to start, as apps do (a replica that is not ready yet must not get requests);
       // busybox httpd as PID 1 ignores SIGTERM: a short grace keeps an old replica's stop short.
-      api: { image: "acme/shop/api:x", command: ["sh", "-c", 'mkdir -p /srv && echo "api-${API:-0}" > /srv/index.html && exec httpd -f -p 9000 -h /srv'], expose: ["9000"], stopGracePeriodSec: 1 },
+      api: { image: "acme/shop/api:x", command: ["sh", "-c", 'mkdir -p /srv && echo "api-${API:-0}" > /srv/index.html && sleep 1 && exec httpd -f -p 9000 -h /srv'], expose: ["9000"], stopGracePeriodSec: 1 },
       ...extra,
     },
     volumes,
@@ -255,14 +266,14 @@ describe("releases deploy", () => {
     live = back.number;
   }, 600_000);
 
-  it("a stateless service that never listens stops the deploy before traffic moves; its old replica keeps serving", async () => {
+  it("a stateless service that never becomes ready stops the deploy before traffic moves; its old replica keeps serving", async () => {
     const before = await apiContainers();
-    // api2 with a command that never listens: the new api replica is never ready.
-    const broken = await release(images.v2!, { api: images.api2, extra: { api: { image: "x", command: ["sleep", "3600"], expose: ["9000"], stopGracePeriodSec: 1 } } });
+    // api2 with a command that exits at once: the new api replica never listens.
+    const broken = await release(images.v2!, { api: images.api2, extra: { api: { image: "x", command: ["sh", "-c", "echo no config; exit 3"], expose: ["9000"], stopGracePeriodSec: 1 } } });
     const err = (await run(broken.id).catch((e: unknown) => e)) as Error & { step?: string };
     expect(err).toBeInstanceOf(deploy.ReleaseFailed);
     expect(err.step).toBe("health");
-    expect(err.message).toMatch(/service "api" did not become ready: nothing accepted a connection on port 9000/);
+    expect(err.message).toMatch(/service "api" did not become ready: container env--staging--shop-api-1-\w+ (exited \(3\)|is restarting)/);
     expect((await get("/cgi-bin/api")).body.trim()).toBe("api-1");
     expect((await apiContainers()).map((c) => c.id)).toEqual(before.map((c) => c.id));
   }, 600_000);
@@ -359,11 +370,15 @@ describe("releases deploy", () => {
   }, 300_000);
 
   it("a service with a named volume is still replaced stop-first: never two replicas on its volume at once", async () => {
-    // db takes a lock on its volume for its whole life and notes whether another replica held it when it started.
+    // db writes a heartbeat to its volume for its whole life; as it starts it notes whether another replica's heartbeat still moves.
     const dbService = (rev: string) => ({
       db: {
         image: "x",
-        command: ["sh", "-c", `if flock -n /data/lock true; then echo "alone ${rev}" >> /data/log; else echo "beside another ${rev}" >> /data/log; fi; exec flock /data/lock sleep 3600`],
+        command: [
+          "sh",
+          "-c",
+          `a=$(cat /data/beat 2>/dev/null); sleep 1; if [ "$(cat /data/beat 2>/dev/null)" = "$a" ]; then echo "alone ${rev}" >> /data/log; else echo "beside another ${rev}" >> /data/log; fi; i=0; while true; do i=$((i+1)); echo "$(hostname) $i" > /data/beat; usleep 100000; done`,
+        ],
         volumes: [{ type: "volume", source: "data", target: "/data" }],
         stopGracePeriodSec: 1,
       },
@@ -371,6 +386,7 @@ describe("releases deploy", () => {
     const withDb = (rev: string) => release(images.v2!, { extra: dbService(rev), extraImages: { db: images.api! }, volumes: { data: {} } });
     expect(await (await run((await withDb("r1")).id)).watch).toBe("stable");
     const first = await db.container.findFirstOrThrow({ where: { teamId: team.id, name: { startsWith: "env--staging--shop-db-" } } });
+    await until("the first db to have looked", async () => (await inTeam(["exec", first.name, "cat", "/data/log"])).stdout.includes("alone r1"), 30_000);
     const second = await withDb("r2");
     expect(await (await run(second.id)).watch).toBe("stable");
     const dbs = await db.container.findMany({ where: { teamId: team.id, name: { startsWith: "env--staging--shop-db-" } } });
