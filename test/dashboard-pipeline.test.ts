@@ -105,7 +105,7 @@ describe("pipeline page", () => {
         const url = card(page, env).getByTestId("env-url");
         expect(await url.evaluate((e) => e.tagName)).toBe("SPAN");
         expect(await url.getAttribute("href")).toBeNull();
-        expect(await url.innerText()).toBe(`env--${env}--${PROJECT}--${TEAM}.localhost:${b.edgePort} · nothing deployed yet`);
+        expect((await url.innerText()).replace(/\s+/g, " ")).toBe(`env--${env}--${PROJECT}--${TEAM}.localhost:${b.edgePort} · nothing deployed yet`);
         expect(await card(page, env).locator(`a[href*="env--${env}--"]`).count()).toBe(0);
       }
       await page.setViewportSize({ width: 1440, height: 900 });

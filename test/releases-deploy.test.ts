@@ -273,7 +273,7 @@ describe("releases deploy", () => {
     const err = (await run(broken.id).catch((e: unknown) => e)) as Error & { step?: string };
     expect(err).toBeInstanceOf(deploy.ReleaseFailed);
     expect(err.step).toBe("health");
-    expect(err.message).toMatch(/service "api" did not become ready: container env--staging--shop-api-1-\w+ (exited \(3\)|is restarting)/);
+    expect(err.message).toMatch(/service "api" did not become ready: container env--staging--shop-api-1-\w+ (exited \(3\)|stopped running)/);
     expect((await get("/cgi-bin/api")).body.trim()).toBe("api-1");
     expect((await apiContainers()).map((c) => c.id)).toEqual(before.map((c) => c.id));
   }, 600_000);

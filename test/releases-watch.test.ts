@@ -147,7 +147,10 @@ describe("the watch window survives a kill -9 of web", () => {
     expect((await releaseRow(2)).state).toBe("live");
     expect((await db.environment.findUniqueOrThrow({ where: { id: envId } })).liveRelease).toBe(2);
     await until("v2 to serve again", async () => (await page()) === "200 v2\n", 30_000);
-    const audit = await db.auditEvent.findMany({ where: { action: "release.rollback", target: `shop staging v${v3}` } });
+    // v2 serves from the switch on; the audit entry follows once the rollback has removed v3's replica.
+    const rollbackAudit = () => db.auditEvent.findMany({ where: { action: "release.rollback", target: `shop staging v${v3}` } });
+    await until("the rollback's audit entry", async () => (await rollbackAudit()).length > 0, 30_000);
+    const audit = await rollbackAudit();
     expect(audit.map((a) => [a.result, a.actorName])).toEqual([["ok", "berth (watch window)"]]);
     expect(audit[0]!.detail).toContain(`v${v3} rolled back to v2 by itself`);
     // One outcome: one rollback, started once, never reported as passed.

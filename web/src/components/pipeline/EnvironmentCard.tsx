@@ -92,7 +92,7 @@ export function EnvironmentCard({ project, env, prev, next, remote, selected, on
           </a>
         ) : (
           // Nothing answers there yet: a link would lead to an error page (the empty state below says how to deploy).
-          <span className="pipeline-url" data-testid="env-url" data-deployed="false">
+          <span className="pipeline-url idle" data-testid="env-url" data-deployed="false">
             {hostOf(env.url)} <span className="muted">· nothing deployed yet</span>
           </span>
         )}
@@ -103,7 +103,7 @@ export function EnvironmentCard({ project, env, prev, next, remote, selected, on
               {d}
             </a>
           ) : (
-            <span key={d} className="pipeline-url" data-testid="env-domain" data-deployed="false">
+            <span key={d} className="pipeline-url idle" data-testid="env-domain" data-deployed="false">
               {d} <span className="muted">· nothing deployed yet</span>
             </span>
           ),

@@ -58,7 +58,8 @@ export async function untilServiceReady(s: Services, home: string, svc: ComposeS
     for (;;) {
       const row = await s.db.container.findUnique({ where: { id: c.id }, select: { state: true, exitCode: true, error: true } });
       if (!row) throw new FailedPrecondition(`service "${svc.name}" did not become ready: container ${c.name} was removed`);
-      if (row.state !== "running") throw new FailedPrecondition(`service "${svc.name}" did not become ready: container ${c.name} ${row.state === "exited" ? `exited (${row.exitCode ?? "?"})` : `is ${row.state}`}${row.error ? `: ${row.error}` : ""}`);
+      // Restarting or created again by its restart policy: it stopped running all the same.
+      if (row.state !== "running") throw new FailedPrecondition(`service "${svc.name}" did not become ready: container ${c.name} ${row.state === "exited" ? `exited (${row.exitCode ?? "?"})` : `stopped running (${row.state}${row.exitCode !== null ? `, exit ${row.exitCode}` : ""})`}${row.error ? `: ${row.error}` : ""}`);
       const ip = await addressOf(home, c.id);
       if (ip && (await accepts(ip, port))) break;
       if (Date.now() > end) throw new FailedPrecondition(`service "${svc.name}" did not become ready: nothing accepted a connection on port ${port} of ${c.name} in ${LISTEN_TIMEOUT_MS / 1000}s`);
