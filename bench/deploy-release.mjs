@@ -19,6 +19,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { median } from "./lib/compare.mjs";
 import { arg, root, sleep, startBerth } from "./lib/instances.mjs";
+import { releaseProject, writeRelease } from "../test/release-fixture.mjs";
 
 /** The pid of the instance's process running `script` (web, worker), read from /proc. */
 function pidOf(home, script) {
@@ -71,30 +72,28 @@ export async function benchDeployRelease({ runs = 10, warmup = 1, clients = 4, m
   const webOf = (v) => build(`web-${v}`, `FROM busybox\nCOPY www /www\nEXPOSE 8080\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n`, { "www/index.html": `${v}\n`, "www/health.txt": "ok\n" });
   const images = { a: webOf("a"), b: webOf("b"), api: build("api", "FROM busybox\nLABEL app=api\n") };
   const health = { kind: "http", path: "/health.txt", status: 200, intervalMs, timeoutMs: 2_000, retries: 3, startPeriodMs: 10_000 };
-  const svc = (name, extra) => ({ name, ...extra });
-  const project = {
-    name: "shop",
-    workingDir: "/src",
-    services: {
-      // busybox httpd as PID 1 ignores SIGTERM: a short grace keeps the old replicas' stop (after the switch, untimed) short.
-      web: svc("web", { image: "x", expose: ["8080"], labels: { "berth.web.port": "8080" }, stopGracePeriodSec: 1, dependsOn: { api: { condition: "service_started", required: true, restart: false } } }),
-      api: svc("api", { image: "x", command: ["httpd", "-f", "-p", "9000", "-h", "/"], expose: ["9000"] }),
-    },
-    networks: { default: { external: false, labels: {} } },
-    volumes: {},
-    warnings: [],
-  };
+  const project = releaseProject({
+    // busybox httpd as PID 1 ignores SIGTERM: a short grace keeps the old replicas' stop (after the switch, untimed) short.
+    web: { image: "x", expose: ["8080"], labels: { "berth.web.port": "8080" }, stopGracePeriodSec: 1, dependsOn: { api: { condition: "service_started", required: true, restart: false } } },
+    api: { image: "x", command: ["httpd", "-f", "-p", "9000", "-h", "/"], expose: ["9000"], stopGracePeriodSec: 1 },
+  });
   const key = await loadSecretKey(berth.home);
   let number = 0;
-  const release = async (v) => {
-    number++;
-    const id = randomUUID();
-    const config = { GREETING: { value: seal(key, `env:${envId}:GREETING`, "hello"), secret: false } };
-    await db.release.create({
-      data: { id, environmentId: envId, number, images: JSON.stringify({ web: images[v], api: images.api }), project: JSON.stringify(project), config: JSON.stringify(config), configVersion: 1, health: JSON.stringify(health), reason: `bench v${number}`, createdByName: "bench" },
-    });
-    return id;
-  };
+  const release = async (v) =>
+    (
+      await writeRelease(db, {
+        environmentId: envId,
+        number: ++number,
+        images: { web: images[v], api: images.api },
+        project,
+        config: { GREETING: { value: "hello" } },
+        seal: (context, value) => seal(key, context, value),
+        health,
+        sha: null,
+        reason: `bench v${number}`,
+        createdByName: "bench",
+      })
+    ).id;
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients * 2 });
   const get = () =>

@@ -100,6 +100,14 @@ describe("pipeline page", () => {
       expect(await card(page, "production").getByTestId("env-empty").innerText()).toContain(`Promote staging to deploy production`);
       expect(await card(page, "production").getByTestId("env-empty").innerText()).toContain(`berth promote ${PROJECT} --from staging --to production`);
       expect(await page.getByTestId("history-empty").innerText()).toContain("A push to main makes its first release");
+      // Nothing answers at an environment's URL yet: it is plain text saying so, not a link to an error page.
+      for (const env of ["staging", "production"]) {
+        const url = card(page, env).getByTestId("env-url");
+        expect(await url.evaluate((e) => e.tagName)).toBe("SPAN");
+        expect(await url.getAttribute("href")).toBeNull();
+        expect((await url.innerText()).replace(/\s+/g, " ")).toBe(`env--${env}--${PROJECT}--${TEAM}.localhost:${b.edgePort} · nothing deployed yet`);
+        expect(await card(page, env).locator(`a[href*="env--${env}--"]`).count()).toBe(0);
+      }
       await page.setViewportSize({ width: 1440, height: 900 });
       await page.screenshot({ path: path.join(SHOTS, "pipeline-empty.png"), fullPage: true });
       await checkA11y(page);

@@ -13,9 +13,10 @@ import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, pidOf as pidOfIn, ROOT, startInstance, type Instance } from "./harness.js";
+import { freePort, pidOf, ROOT, startInstance, type Instance } from "./harness.js";
 import { edgeGet, type Reply } from "./edge-client.js";
 import { until } from "./poll.js";
+import { killAndWait, WEB_SCRIPT, WORKER_SCRIPT } from "./kill-restart.js";
 
 type NamedRoutesMod = typeof import("../web/src/edge/named-routes.js");
 type RequestLogMod = typeof import("../web/src/edge/request-log.js");
@@ -42,17 +43,6 @@ function curlTls(name: string, pathname: string, extra: string[]): Promise<{ cod
   const args = ["-sS", "--max-time", "20", "--cacert", ca, "--resolve", `${name}:${tlsPort}:127.0.0.1`, "-w", "\n%{http_code} %{http_version}", ...extra, `https://${name}:${tlsPort}${pathname}`];
   return new Promise((resolve) => execFile("curl", args, { encoding: "utf8" }, (err, out, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out, err: stderr })));
 }
-
-const pidOf = (script: string) => pidOfIn(b.home, script);
-
-const healthy = async () => {
-  try {
-    const res = await fetch(`${b.url}/api/health`, { signal: AbortSignal.timeout(1_000) });
-    return res.ok && (((await res.json()) as { hostsOnline?: number }).hostsOnline ?? 0) > 0;
-  } catch {
-    return false;
-  }
-};
 
 /** A WebSocket handshake (RFC 6455's example key) over `socket`, then `payload` sent and read back. */
 function wsExchange(socket: tls.TLSSocket | import("node:net").Socket, host: string, payload: string): Promise<{ head: string; echo: string }> {
@@ -135,7 +125,7 @@ describe("the edge as the production router", () => {
     // A domain no route claims is no link.
     expect((await get("other.example.com", "/index.html")).status).toBe(404);
     // With web frozen, the public route still answers; a route that is not public needs web's policy.
-    const web = pidOf("web/dist/server.js")!;
+    const web = pidOf(b.home, WEB_SCRIPT)!;
     process.kill(web, "SIGSTOP");
     try {
       expect(await get("app.example.com", "/index.html")).toEqual({ status: 200, body: "hello-production\n" });
@@ -178,15 +168,11 @@ describe("the edge as the production router", () => {
     const loop = Promise.all(Array.from({ length: 8 }, (_, n) => client(n)));
     try {
       await until("a few requests", () => sent > 200);
-      const web = pidOf("web/dist/server.js")!;
       atWebKill = sent;
-      process.kill(web, "SIGKILL");
-      await until("web to be back", async () => (pidOf("web/dist/server.js") ?? web) !== web && (await healthy()), 90_000);
-      const worker = pidOf("worker/dist/main.js")!;
+      await killAndWait(b, WEB_SCRIPT);
       const before = sent;
       atWorkerKill = sent;
-      process.kill(worker, "SIGKILL");
-      await until("the worker to be back", async () => (pidOf("worker/dist/main.js") ?? worker) !== worker && (await healthy()), 90_000);
+      await killAndWait(b, WORKER_SCRIPT);
       await until("more requests after both restarts", () => sent > before + 500);
     } finally {
       stop = true;

@@ -15,7 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "@berth/core/db";
 import { useInstance } from "./harness.js";
 import { edgeGet } from "./edge-client.js";
+import { until } from "./poll.js";
 import { webInProcess, webModule, type WebInProcess, type WebServices } from "./web-in-process.js";
+import { releaseProject, writeRelease } from "./release-fixture.mjs";
 
 const b = useInstance();
 
@@ -45,11 +47,26 @@ function get(pathname = "/"): Promise<{ status: number; body: string }> {
 
 const inTeam = (args: string[]) => b.berth(["--team", "acme", ...args], { timeoutMs: 300_000 });
 
-/** Builds a web image whose page says `version`, with /health.txt unless `healthy` is false. */
+/**
+ * What web's /cgi-bin/api answers: api's page, api's name looked up in /etc/hosts on each request
+ * as the resolver's files source does (the first line naming it), and fetched with nc (busybox-
+ * static's wget crashes in a container without glibc's NSS modules); 502 when that fails.
+ */
+const CALL_API = String.raw`#!/bin/sh
+ip=$(awk '{ for (i = 2; i <= NF; i++) if ($i == "api") { print $1; exit } }' /etc/hosts)
+resp=$([ -n "$ip" ] && printf 'GET / HTTP/1.0\r\nHost: api\r\n\r\n' | nc -w 5 "$ip" 9000 | tr -d '\r')
+case "$resp" in
+"HTTP/1."?" 200 "*) printf 'Content-Type: text/plain\r\n\r\n%s\n' "$(printf '%s\n' "$resp" | sed '1,/^$/d')" ;;
+*) printf 'Status: 502 Bad Gateway\r\nContent-Type: text/plain\r\n\r\napi unreachable at "%s"\n' "$ip" ;;
+esac
+`;
+
+/** Builds a web image whose page says `version`, with /health.txt unless `healthy` is false, and /cgi-bin/api calling api. */
 async function buildWeb(version: string, healthy = true, extra = ""): Promise<string> {
   const dir = path.join(work, `web-${version}`);
-  fs.mkdirSync(path.join(dir, "www"), { recursive: true });
+  fs.mkdirSync(path.join(dir, "www/cgi-bin"), { recursive: true });
   if (healthy) fs.writeFileSync(path.join(dir, "www/health.txt"), "ok\n");
+  fs.writeFileSync(path.join(dir, "www/cgi-bin/api"), CALL_API, { mode: 0o755 });
   fs.writeFileSync(
     path.join(dir, "Dockerfile"),
     `FROM busybox\nCOPY www /www\nENV VERSION=${version}\nEXPOSE 8080\n${extra}CMD ["sh", "-c", "echo \\"$VERSION $GREETING $(hostname)\\" > /www/index.html; exec httpd -f -p 8080 -h /www"]\n`,
@@ -61,47 +78,45 @@ async function buildWeb(version: string, healthy = true, extra = ""): Promise<st
 
 const HEALTH = { kind: "http", path: "/health.txt", status: 200, intervalMs: 200, timeoutMs: 2_000, retries: 2, startPeriodMs: 3_000 };
 
-/** The compose project a release records: web (labelled as the one taking traffic) and api. */
-function composeProject(web: object = {}) {
-  const svc = (name: string, extra: object) => ({ name, ...extra });
-  return {
-    name: "shop",
-    workingDir: "/src",
-    services: {
-      web: svc("web", { image: "acme/shop/web:x", expose: ["8080"], labels: { "berth.web.port": "8080" }, dependsOn: { api: { condition: "service_started", required: true, restart: false } }, ...web }),
-      api: svc("api", { image: "acme/shop/api:x", command: ["sh", "-c", "mkdir -p /srv && echo api > /srv/index.html && exec httpd -f -p 9000 -h /srv"], expose: ["9000"] }),
+/** Builds an api image (busybox) whose page says `api-<version>`. */
+async function buildApi(version: string): Promise<string> {
+  const dir = path.join(work, `api-${version}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "Dockerfile"), `FROM busybox\nENV API=${version}\n`);
+  const r = await inTeam(["build", "-q", "-t", `acme/shop/api:${version}`, dir]);
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+  return r.stdout.trim();
+}
+
+/** The compose project a release records: web (labelled as the one taking traffic) and api, plus `extra` services. */
+function composeProject(web: object = {}, extra: Record<string, object> = {}, volumes: Record<string, object> = {}) {
+  return releaseProject(
+    {
+      web: { image: "acme/shop/web:x", expose: ["8080"], labels: { "berth.web.port": "8080" }, dependsOn: { api: { condition: "service_started", required: true, restart: false } }, ...web },
+      // api takes a second to start, as apps do (a replica that is not ready yet must not get requests);
+      // busybox httpd as PID 1 ignores SIGTERM: a short grace keeps an old replica's stop short.
+      api: { image: "acme/shop/api:x", command: ["sh", "-c", 'mkdir -p /srv && echo "api-${API:-0}" > /srv/index.html && sleep 1 && exec httpd -f -p 9000 -h /srv'], expose: ["9000"], stopGracePeriodSec: 1 },
+      ...extra,
     },
-    networks: { default: { external: false, labels: {} } },
-    volumes: {},
-    warnings: [],
-  };
+    volumes,
+  );
 }
 
 let nextNumber = 1;
 
 /** Writes a pending release of `web` (by digest) with the environment's config, as rel-api's promote does. */
-async function release(web: string, o: { releaseCommand?: string; health?: object; service?: object } = {}): Promise<{ id: string; number: number }> {
+async function release(web: string, o: { releaseCommand?: string; health?: object; service?: object; api?: string; extra?: Record<string, object>; extraImages?: Record<string, string>; volumes?: Record<string, object> } = {}): Promise<{ id: string; number: number }> {
   const key = await secrets.loadSecretKey(b.home);
-  const config = { GREETING: { value: secrets.seal(key, `env:${envId}:GREETING`, "hello-staging"), secret: true } };
-  const number = nextNumber++;
-  const id = randomUUID();
-  await db.release.create({
-    data: {
-      id,
-      environmentId: envId,
-      number,
-      images: JSON.stringify({ web, api: images.api }),
-      project: JSON.stringify(composeProject(o.service)),
-      config: JSON.stringify(config),
-      configVersion: 1,
-      health: JSON.stringify(o.health ?? HEALTH),
-      releaseCommand: o.releaseCommand ?? null,
-      sha: `${number}`.repeat(40).slice(0, 40),
-      reason: `test v${number}`,
-      createdByName: "test",
-    },
+  return writeRelease(db, {
+    environmentId: envId,
+    number: nextNumber++,
+    images: { web, api: o.api ?? images.api!, ...o.extraImages },
+    project: composeProject(o.service, o.extra, o.volumes),
+    config: { GREETING: { value: "hello-staging", secret: true } },
+    seal: (context, value) => secrets.seal(key, context, value),
+    health: o.health ?? HEALTH,
+    releaseCommand: o.releaseCommand ?? null,
   });
-  return { id, number };
 }
 
 const run = (id: string) => deploy.deployRelease(services, id, { actor, onLine: (l) => { lines.push(l); if (process.env.DEPLOY_TRACE) console.log(new Date().toISOString(), l); } });
@@ -125,11 +140,8 @@ beforeAll(async () => {
   envId = randomUUID();
   await db.project.create({ data: { id: projectId, teamId: team.id, name: "shop" } });
   await db.environment.create({ data: { id: envId, projectId, name: "staging", position: 1, branch: "main", replicas: 2, watchSeconds: 0 } });
-  fs.mkdirSync(path.join(work, "api"));
-  fs.writeFileSync(path.join(work, "api/Dockerfile"), "FROM busybox\nLABEL app=api\n");
-  const api = await inTeam(["build", "-q", "-t", "acme/shop/api:1", path.join(work, "api")]);
-  expect(api.code, api.stderr).toBe(0);
-  images.api = api.stdout.trim();
+  images.api = await buildApi("1");
+  images.api2 = await buildApi("2");
   images.v1 = await buildWeb("v1");
   images.v2 = await buildWeb("v2");
 }, 600_000);
@@ -200,6 +212,71 @@ describe("releases deploy", () => {
     expect((await db.release.findUniqueOrThrow({ where: { id: v2.id } })).state).toBe("live");
     live = v2.number;
   }, 300_000);
+
+  /** Runs `deployment` while two loops of requests go through the edge to web's /cgi-bin/api (web then calls api by name); what api said, and every failure. */
+  async function callApiDuring(deployment: () => Promise<{ watch: Promise<unknown> }>): Promise<{ failures: string[]; seen: Set<string>; n: number }> {
+    let done = false;
+    const deploying = deployment().finally(() => (done = true));
+    const failures: string[] = [];
+    const seen = new Set<string>();
+    let n = 0;
+    const loop = async () => {
+      for (let after = 0; n < 20_000 && after < 40; n++) {
+        if (done) after++;
+        try {
+          const r = await get("/cgi-bin/api");
+          if (r.status !== 200 || !/^api-\d+$/.test(r.body.trim())) failures.push(`${r.status} ${r.body.slice(0, 80)}`);
+          else seen.add(r.body.trim());
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    await Promise.all([loop(), loop()]);
+    expect(await (await deploying).watch).toBe("stable");
+    return { failures, seen, n };
+  }
+
+  const apiContainers = () => db.container.findMany({ where: { teamId: team.id, name: { startsWith: "env--staging--shop-api-" } }, select: { id: true, name: true, state: true, imageId: true } });
+
+  it("replaces a stateless internal service start-first: web calling it by name sees no failure during a deploy and a rollback", async () => {
+    expect((await get("/cgi-bin/api")).body.trim()).toBe("api-1");
+    const before = await apiContainers();
+    expect(before.map((c) => [c.state, c.imageId])).toEqual([["running", images.api]]);
+    // v(n): api's new image; web calls api on every request while the deploy runs.
+    const next = await release(images.v2!, { api: images.api2 });
+    const up = await callApiDuring(() => run(next.id));
+    expect(up.failures, `${up.failures.length} of ${up.n} requests failed: ${up.failures.slice(0, 5).join("; ")}`).toEqual([]);
+    expect([...up.seen].sort()).toEqual(["api-1", "api-2"]);
+    expect((await get("/cgi-bin/api")).body.trim()).toBe("api-2");
+    // One api replica now, the new one; the old one is gone.
+    const after = await apiContainers();
+    expect(after.map((c) => [c.state, c.imageId])).toEqual([["running", images.api2]]);
+    expect(after[0]!.id).not.toBe(before[0]!.id);
+    expect(lines).toContain(`waiting for ${after[0]!.name} to be ready (it accepts connections on port 9000)`);
+
+    // A rollback (as berth rollback makes one: a new release from the earlier one's digests).
+    const back = await release(images.v2!, { api: images.api });
+    const down = await callApiDuring(() => run(back.id));
+    expect(down.failures, `${down.failures.length} of ${down.n} requests failed: ${down.failures.slice(0, 5).join("; ")}`).toEqual([]);
+    expect([...down.seen].sort()).toEqual(["api-1", "api-2"]);
+    expect((await get("/cgi-bin/api")).body.trim()).toBe("api-1");
+    expect((await apiContainers()).map((c) => [c.state, c.imageId])).toEqual([["running", images.api]]);
+    live = back.number;
+  }, 600_000);
+
+  it("a stateless service that never becomes ready stops the deploy before traffic moves; its old replica keeps serving", async () => {
+    const before = await apiContainers();
+    // api2 with a command that exits at once: the new api replica never listens.
+    const broken = await release(images.v2!, { api: images.api2, extra: { api: { image: "x", command: ["sh", "-c", "echo no config; exit 3"], expose: ["9000"], stopGracePeriodSec: 1 } } });
+    const err = (await run(broken.id).catch((e: unknown) => e)) as Error & { step?: string };
+    expect(err).toBeInstanceOf(deploy.ReleaseFailed);
+    expect(err.step).toBe("health");
+    expect(err.message).toMatch(/service "api" did not become ready: container env--staging--shop-api-1-\w+ (exited \(3\)|stopped running)/);
+    expect((await get("/cgi-bin/api")).body.trim()).toBe("api-1");
+    expect((await apiContainers()).map((c) => c.id)).toEqual(before.map((c) => c.id));
+  }, 600_000);
 
   it("a failing health check stops the deploy before traffic moves, says why, and the old release keeps serving", async () => {
     const bad = await release(await buildWeb("v3-broken", false), { health: { ...HEALTH, startPeriodMs: 0 } });
@@ -291,4 +368,32 @@ describe("releases deploy", () => {
     expect(lines).toContain(`waiting for ${(await webContainers()).filter((c) => c.imageId === web).map((c) => c.name).sort().join(", ")} to be healthy (the image's HEALTHCHECK passes)`);
     expect((await get()).body).toMatch(/^v7 /);
   }, 300_000);
+
+  it("a service with a named volume is still replaced stop-first: never two replicas on its volume at once", async () => {
+    // db writes a heartbeat to its volume for its whole life; as it starts it notes whether another replica's heartbeat still moves.
+    const dbService = (rev: string) => ({
+      db: {
+        image: "x",
+        command: [
+          "sh",
+          "-c",
+          `a=$(cat /data/beat 2>/dev/null); sleep 1; if [ "$(cat /data/beat 2>/dev/null)" = "$a" ]; then echo "alone ${rev}" >> /data/log; else echo "beside another ${rev}" >> /data/log; fi; i=0; while true; do i=$((i+1)); echo "$(hostname) $i" > /data/beat; usleep 100000; done`,
+        ],
+        volumes: [{ type: "volume", source: "data", target: "/data" }],
+        stopGracePeriodSec: 1,
+      },
+    });
+    const withDb = (rev: string) => release(images.v2!, { extra: dbService(rev), extraImages: { db: images.api! }, volumes: { data: {} } });
+    expect(await (await run((await withDb("r1")).id)).watch).toBe("stable");
+    const first = await db.container.findFirstOrThrow({ where: { teamId: team.id, name: { startsWith: "env--staging--shop-db-" } } });
+    await until("the first db to have looked", async () => (await inTeam(["exec", first.name, "cat", "/data/log"])).stdout.includes("alone r1"), 30_000);
+    const second = await withDb("r2");
+    expect(await (await run(second.id)).watch).toBe("stable");
+    const dbs = await db.container.findMany({ where: { teamId: team.id, name: { startsWith: "env--staging--shop-db-" } } });
+    expect(dbs.map((c) => c.state)).toEqual(["running"]);
+    expect(dbs[0]!.id).not.toBe(first.id);
+    const log = await inTeam(["exec", dbs[0]!.name, "cat", "/data/log"]);
+    expect(log.code, log.stderr).toBe(0);
+    expect(log.stdout.trim().split("\n")).toEqual(["alone r1", "alone r2"]);
+  }, 600_000);
 });

@@ -12,7 +12,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "@berth/core/db";
-import { pidOf, useInstance } from "./harness.js";
+import { useInstance } from "./harness.js";
+import { killWeb } from "./kill-restart.js";
+import { releaseProject, writeRelease } from "./release-fixture.mjs";
 import { edgeGet } from "./edge-client.js";
 import { until as untilWithin } from "./poll.js";
 import { webInProcess, webModule, type WebInProcess, type WebServices } from "./web-in-process.js";
@@ -61,22 +63,14 @@ let nextNumber = 1;
 /** A pending release of `web` written as rel-api's promote writes one, deployed from here (no watch window yet). */
 async function deployHere(web: string): Promise<void> {
   const key = await secrets.loadSecretKey(b.home);
-  const id = randomUUID();
-  const number = nextNumber++;
-  await db.release.create({
-    data: {
-      id,
-      environmentId: envId,
-      number,
-      images: JSON.stringify({ web }),
-      project: JSON.stringify({ name: "shop", workingDir: "/src", services: { web: { name: "web", image: "acme/shop/web:x", expose: ["8080"], labels: { "berth.web.port": "8080" } } }, networks: { default: { external: false, labels: {} } }, volumes: {}, warnings: [] }),
-      config: JSON.stringify({ GREETING: { value: secrets.seal(key, `env:${envId}:GREETING`, "hi"), secret: false } }),
-      configVersion: 1,
-      health: JSON.stringify(HEALTH),
-      sha: `${number}`.repeat(40).slice(0, 40),
-      reason: `test v${number}`,
-      createdByName: "test",
-    },
+  const { id } = await writeRelease(db, {
+    environmentId: envId,
+    number: nextNumber++,
+    images: { web },
+    project: releaseProject({ web: { image: "acme/shop/web:x", expose: ["8080"], labels: { "berth.web.port": "8080" } } }),
+    config: { GREETING: { value: "hi" } },
+    seal: (context, value) => secrets.seal(key, context, value),
+    health: HEALTH,
   });
   const out = await deploy.deployRelease(services, id, { actor, onLine: () => {} });
   expect(await out.watch).toBe("stable");
@@ -100,23 +94,6 @@ async function rollbackInWeb(to: number): Promise<number> {
   expect(r.code, r.stderr).toBe(0);
   nextNumber++;
   return Number(/^v(\d+) /.exec(r.stdout)![1]);
-}
-
-const webHealthy = async () => {
-  try {
-    const res = await fetch(`${b.url}/api/health`, { signal: AbortSignal.timeout(1_000) });
-    return res.ok;
-  } catch {
-    return false;
-  }
-};
-
-/** kill -9 of web; resolves once the launcher has started it again and it answers. */
-async function killWeb(): Promise<void> {
-  const web = pidOf(b.home, "web/dist/server.js");
-  expect(web).not.toBeNull();
-  process.kill(web!, "SIGKILL");
-  await until("web to be back", async () => (pidOf(b.home, "web/dist/server.js") ?? web) !== web && (await webHealthy()), 90_000);
 }
 
 beforeAll(async () => {
@@ -154,7 +131,7 @@ describe("the watch window survives a kill -9 of web", () => {
     expect(await page()).toBe("200 v1\n");
     expect((await releaseRow(v3)).state).toBe("live");
 
-    await killWeb();
+    await killWeb(b);
     // Now (with the web that watched it gone) v3's replica starts failing its health check.
     const [replica] = (await webContainers()).filter((c) => c.state === "running");
     expect(replica?.imageId).toBe(images.v1);
@@ -170,7 +147,10 @@ describe("the watch window survives a kill -9 of web", () => {
     expect((await releaseRow(2)).state).toBe("live");
     expect((await db.environment.findUniqueOrThrow({ where: { id: envId } })).liveRelease).toBe(2);
     await until("v2 to serve again", async () => (await page()) === "200 v2\n", 30_000);
-    const audit = await db.auditEvent.findMany({ where: { action: "release.rollback", target: `shop staging v${v3}` } });
+    // v2 serves from the switch on; the audit entry follows once the rollback has removed v3's replica.
+    const rollbackAudit = () => db.auditEvent.findMany({ where: { action: "release.rollback", target: `shop staging v${v3}` } });
+    await until("the rollback's audit entry", async () => (await rollbackAudit()).length > 0, 30_000);
+    const audit = await rollbackAudit();
     expect(audit.map((a) => [a.result, a.actorName])).toEqual([["ok", "berth (watch window)"]]);
     expect(audit[0]!.detail).toContain(`v${v3} rolled back to v2 by itself`);
     // One outcome: one rollback, started once, never reported as passed.
@@ -189,7 +169,7 @@ describe("the watch window survives a kill -9 of web", () => {
     // The release before's replica waits, stopped, for the window.
     const retained = (await webContainers()).filter((c) => c.state === "exited").map((c) => c.id);
     expect(retained).toHaveLength(1);
-    await killWeb();
+    await killWeb(b);
     await until("the watch to pass", async () => (await eventsOf(v)).some((e) => e.type === "release.deploy" && e.state === "stable"), 180_000);
     expect((await releaseRow(v)).state).toBe("live");
     expect(await page()).toBe("200 v1\n");

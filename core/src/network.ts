@@ -116,6 +116,17 @@ export const NetworkJob = z.discriminatedUnion("op", [
   z.object({ op: z.literal("prune"), teamId: TeamId }),
   z.object({ op: z.literal("connect"), teamId: TeamId, network: z.string().min(1).max(128), containerId: ContainerId, aliases: z.array(z.string().min(1).max(253)).max(64).default([]) }),
   z.object({ op: z.literal("disconnect"), teamId: TeamId, network: z.string().min(1).max(128), containerId: ContainerId, force: z.boolean().default(false) }),
+  /**
+   * The names running containers answer to on one network, set in one step (every peer's hosts
+   * file rewritten once): a start-first replacement gives the new replica its service's names and
+   * takes them from the old one together, so no lookup in between finds neither or both.
+   */
+  z.object({
+    op: z.literal("aliases"),
+    teamId: TeamId,
+    network: z.string().min(1).max(128),
+    set: z.array(z.object({ containerId: ContainerId, aliases: z.array(z.string().min(1).max(253)).max(64) })).min(1).max(100),
+  }),
   /** Before a run is recorded: the network exists and the host ports are free (nothing is reserved). */
   z.object({ op: z.literal("check"), teamId: TeamId, network: z.string().min(1).max(128).optional(), publish: z.array(PortMapping).max(256).default([]) }),
   /** A container's NetworkSettings, for inspect. */

@@ -3,7 +3,7 @@ import { NetworkJob, type JobOutcome, type Logger } from "@berth/core";
 import type { NetworkService } from "../network/index.js";
 import { outcome } from "./outcome.js";
 
-/** `network`: every network operation on this host, within the team the job names (create/ls/inspect/rm/prune/connect/disconnect, run's check, inspect's settings). */
+/** `network`: every network operation on this host, within the team the job names (create/ls/inspect/rm/prune/connect/disconnect/aliases, run's check, inspect's settings). */
 export default function network(net: NetworkService, log: Logger) {
   return async (job: Job): Promise<JobOutcome<unknown>> => {
     const p = NetworkJob.parse(job.data);
@@ -21,6 +21,8 @@ export default function network(net: NetworkService, log: Logger) {
           return net.prune(p.teamId);
         case "connect":
           return net.connect(p.network, p.containerId, p.aliases, p.teamId);
+        case "aliases":
+          return net.setAliases(p.network, p.set, p.teamId);
         case "disconnect":
           return net.disconnect(p.network, p.containerId, p.teamId);
         case "check":

@@ -33,11 +33,26 @@ export function extraHostEntries(extra: ExtraHost[] | undefined, gateway: string
 
 /**
  * Written in place (same inode): the file is bind-mounted into the running container, which
- * keeps seeing the inode it was given, so a rename would go unseen.
+ * keeps seeing the inode it was given, so a rename would go unseen. Never truncated first: a
+ * lookup in the container while the file is empty finds no name (during a deploy every start on
+ * the network rewrites every peer's hosts file, and a service resolving a peer per request then
+ * fails). The file is padded with newlines to the longer of both lengths, overwritten in one
+ * write, and only then cut to the new length, so a reader sees the old lines, the new ones, or
+ * the new ones followed by blank lines.
  */
 export async function writeInPlace(file: string, text: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(file, text);
+  const fh = await fs.open(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+  try {
+    const body = Buffer.from(text);
+    const { size } = await fh.stat();
+    if (body.length > size) await fh.write(Buffer.alloc(body.length - size, "\n"), 0, body.length - size, size);
+    const full = body.length < size ? Buffer.concat([body, Buffer.alloc(size - body.length, "\n")]) : body;
+    for (let at = 0; at < full.length; ) at += (await fh.write(full, at, full.length - at, at)).bytesWritten;
+    if (body.length < size) await fh.truncate(body.length);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** The host's /etc/hosts (for --network host), or the localhost lines where it has none. */

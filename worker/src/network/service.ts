@@ -504,6 +504,20 @@ export class NetworkService {
     });
   }
 
+  /** Sets the aliases of the team's running containers on network `ref`, then rewrites the hosts files once. */
+  setAliases(ref: string, set: { containerId: string; aliases: string[] }[], teamId: string): Promise<void> {
+    return this.serial(async () => {
+      const n = this.find(ref, teamId);
+      for (const e of set) {
+        const a = this.attached.get(e.containerId);
+        if (a && a.teamId !== undefined && a.teamId !== teamId) throw new NotFound(`No such container: ${e.containerId}`);
+        if (!a || !n.endpoints[e.containerId]) throw new FailedPrecondition(`container ${e.containerId.slice(0, 12)} is not connected to network ${n.name}: only a running container's aliases change`);
+      }
+      for (const e of set) n.endpoints[e.containerId]!.aliases = n.builtin ? [] : [...new Set(e.aliases)];
+      await this.refreshHosts(n);
+    });
+  }
+
   disconnect(ref: string, id: string, teamId: string): Promise<void> {
     return this.serial(async () => {
       const n = this.find(ref, teamId);

@@ -23,6 +23,9 @@ export interface EnvironmentCardProps {
   onRollback?: () => void;
 }
 
+/** The URL as people say it: no scheme, no trailing slash. */
+const hostOf = (url: string) => url.replace(/^https?:\/\//, "").replace(/\/$/, "");
+
 function When({ iso }: { iso: string }) {
   return (
     <time dateTime={iso} title={new Date(iso).toLocaleString()}>
@@ -82,18 +85,29 @@ export function EnvironmentCard({ project, env, prev, next, remote, selected, on
           <span className="pipeline-url mono" data-testid="env-registry" title={`${env.name} runs elsewhere: each release is copied to ${env.registry.repository}, by digest, and read back`}>
             runs elsewhere · {env.registry.repository}
           </span>
-        ) : (
+        ) : live ? (
           <a href={env.url} target="_blank" rel="noreferrer" className="pipeline-url" data-testid="env-url">
             <ExternalLink size={13} aria-hidden="true" />
-            {env.url.replace(/^https?:\/\//, "").replace(/\/$/, "")}
+            {hostOf(env.url)}
           </a>
+        ) : (
+          // Nothing answers there yet: a link would lead to an error page (the empty state below says how to deploy).
+          <span className="pipeline-url idle" data-testid="env-url" data-deployed="false">
+            {hostOf(env.url)} <span className="muted">· nothing deployed yet</span>
+          </span>
         )}
-        {env.domains.map((d) => (
-          <a key={d} href={`https://${d}/`} target="_blank" rel="noreferrer" className="pipeline-url" data-testid="env-domain">
-            <ExternalLink size={13} aria-hidden="true" />
-            {d}
-          </a>
-        ))}
+        {env.domains.map((d) =>
+          live ? (
+            <a key={d} href={`https://${d}/`} target="_blank" rel="noreferrer" className="pipeline-url" data-testid="env-domain">
+              <ExternalLink size={13} aria-hidden="true" />
+              {d}
+            </a>
+          ) : (
+            <span key={d} className="pipeline-url idle" data-testid="env-domain" data-deployed="false">
+              {d} <span className="muted">· nothing deployed yet</span>
+            </span>
+          ),
+        )}
       </div>
 
       {live ? (

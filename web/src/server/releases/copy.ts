@@ -68,9 +68,10 @@ export async function copyRelease(s: Services, releaseId: string, opts: { actor:
       } finally {
         if (key) await s.redis.del(`${REGISTRY_CREDENTIAL_PREFIX}${key}`).catch(() => undefined);
       }
-      // The worker read the manifest back; a worker that could not verify says nothing: not a copy then.
-      if (out.verified !== out.digest) throw new FailedPrecondition(`copy of ${service} (${imageId}) to ${ref} not verified: pushed ${out.digest}, read back ${out.verified ?? "nothing"}`);
-      copiedTo[service] = `${repo}@${out.digest}`;
+      // The worker read the manifest back and refused a mismatch itself (verifyPushed); a result
+      // without `verified` comes from a worker that did not read it back: not a proven copy.
+      if (!out.verified) throw new FailedPrecondition(`copy of ${service} (${imageId}) to ${ref} not verified: the worker pushed ${out.digest} but did not read it back (is it older than this web? restart it)`);
+      copiedTo[service] = `${repo}@${out.verified}`;
       say(`${service}  ${imageId}  → ${copiedTo[service]} (read back: same digest)`);
     }
   } catch (err) {

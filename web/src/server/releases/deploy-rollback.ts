@@ -11,8 +11,8 @@ import { FailedPrecondition } from "@berth/core";
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
 import { loadSecretKey } from "../secrets/index.js";
-import { stackUpStartFirst } from "../stacks/service.js";
 import type { StartFirstAll } from "../stacks/converge.js";
+import { releaseUp } from "./deploy-converge.js";
 import { openReleaseConfig } from "./deploy-config.js";
 import { releaseProject } from "./deploy-project.js";
 import { markRolledBack, report, type DeployReport } from "./deploy-state.js";
@@ -74,7 +74,7 @@ export async function rollBack(s: Services, w: RollbackFrom, to: number, reason:
         throw err;
       }
     };
-    const up = await stackUpStartFirst(s, w.actor, back.project, { startFirstAll: { [back.web.service]: ready }, onEvent: (e) => log(` ${e.kind} ${e.name}  ${e.status}${e.error ? `: ${e.error}` : ""}`) });
+    const up = await releaseUp(s, w.actor, { home: w.home, project: back.project, web: { service: back.web.service, ready }, say: log, onEvent: (e) => log(` ${e.kind} ${e.name}  ${e.status}${e.error ? `: ${e.error}` : ""}`) });
     if (up.error && !switched) throw failure ?? new FailedPrecondition(up.error);
   } catch (err) {
     const msg = `rolling back to v${to} failed: ${(err as Error).message}; v${r.number} keeps serving`;

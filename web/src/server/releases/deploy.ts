@@ -1,7 +1,8 @@
 /**
  * Deploying a release to its environment without downtime: the release's compose project runs as
  * stack `env--<env>--<project>` beside the release serving now (every image by digest, the
- * environment's config as environment, `replicas` web replicas with the environment's limits);
+ * environment's config as environment, `replicas` web replicas with the environment's limits;
+ * stateless services start-first too, those with a named volume stop-first: deploy-converge.ts);
  * the release command runs once in a one-off container; every new web replica must pass the
  * release's health check; then the environment's named route moves to all of them in one switch,
  * the old replicas finish their requests and stop, and the states change (this release live, the
@@ -14,10 +15,10 @@ import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
 import { loadSecretKey } from "../secrets/index.js";
 import { runRelease } from "../deploys/index.js";
-import { stackUpStartFirst } from "../stacks/service.js";
 import type { StackEvent, StartFirstAll } from "../stacks/converge.js";
 import { openReleaseConfig } from "./deploy-config.js";
 import { RELEASE_LABEL, releaseProject } from "./deploy-project.js";
+import { releaseUp } from "./deploy-converge.js";
 import { markFailed, markLive, perEnvironment, report, type DeployReport } from "./deploy-state.js";
 import { environmentRoute, moveTraffic } from "./deploy-switch.js";
 import type { Replica } from "./health.js";
@@ -143,7 +144,7 @@ async function deployLocked(s: Services, releaseId: string, by: Actor, say: (lin
       }
     };
     at("start");
-    const up = await stackUpStartFirst(s, actor, p.project, { startFirstAll: { [p.web.service]: ready }, onEvent: (e: StackEvent) => say(` ${e.kind} ${e.name}  ${e.status}${e.error ? `: ${e.error}` : ""}`) });
+    const up = await releaseUp(s, actor, { home, project: p.project, web: { service: p.web.service, ready }, say, at, onEvent: (e: StackEvent) => say(` ${e.kind} ${e.name}  ${e.status}${e.error ? `: ${e.error}` : ""}`) });
     if (up.error && !switched) throw failure ?? new FailedPrecondition(up.error);
     if (up.error) say(`warning: v${n} serves, but the deploy then stopped: ${up.error} (see berth stack ps -p ${names.stack})`);
   } catch (err) {

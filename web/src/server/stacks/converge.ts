@@ -15,15 +15,23 @@ import { LABEL, configHash, runRequest, scopedName, startOrder, type ComposeProj
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
 import { runContainer, type RunRequest } from "../containers/run.js";
-import { removeContainer, startContainer } from "../containers/lifecycle.js";
+import { removeContainer, startContainer, stopContainer } from "../containers/lifecycle.js";
 import { readHealth } from "../containers/health.js";
 import { createVolume } from "../volumes/service.js";
 import { stackContainers, type StackContainer } from "./containers.js";
 import { ensureNetwork } from "./resources.js";
+import { moveNames, namesOf, withoutNames } from "./names.js";
 
 export type { StackEvent };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * With names moved only once ready: how long an old replica keeps serving after its names went
+ * to the new one, for the requests of peers that looked the name up just before (they resolve per
+ * connection and their requests are short); it then gets its stop signal and grace period.
+ */
+const NAMES_DRAIN_MS = 1_500;
 
 /** The longest a dependency may take to become healthy or to complete before `up` gives up on it. */
 const DEPENDENCY_WAIT_MS = 5 * 60_000;
@@ -91,6 +99,13 @@ export interface UpRequest {
    */
   startFirst?: Record<string, StartFirst>;
   /**
+   * Start-first replicas answer to their service's names only once `ready` passed: a new one
+   * starts without them, then the names move to it from the old one (stacks/names.ts), and the
+   * old one drains and stops before it goes. Peers reaching the service by name never meet a
+   * replica that is not ready, nor one already stopping.
+   */
+  namesOnceReady?: boolean;
+  /**
    * Services whose replicas are replaced all at once, start-first (environment releases): every
    * new replica starts beside the old ones, `ready` gets them all and the old ones (it checks
    * health and moves traffic to all new replicas in one switch), and then the old ones go, but
@@ -104,7 +119,7 @@ export type StartFirst = (keep: StackContainer, replaced: StackContainer[]) => P
 export type StartFirstAll = (keep: StackContainer[], replaced: StackContainer[]) => Promise<{ retain?: string[] } | void>;
 
 /** One replica of a start-first service: reuse the matching container or start a new one beside the others, ask `ready`, then retire the rest. */
-async function replaceStartFirst(s: Services, actor: Actor, name: string, reqN: RunRequest & { name: string }, n: number, hash: string, olds: StackContainer[], ready: StartFirst, emit: (e: StackEvent) => void): Promise<StackContainer> {
+async function replaceStartFirst(s: Services, actor: Actor, name: string, reqN: RunRequest & { name: string }, n: number, hash: string, olds: StackContainer[], ready: StartFirst, namesOnceReady: boolean, emit: (e: StackEvent) => void): Promise<StackContainer> {
   const teamId = actor.team.id;
   let keep = olds.find((c) => c.hash === hash && c.row.state === "running") ?? olds.find((c) => c.hash === hash);
   let made = false;
@@ -115,7 +130,7 @@ async function replaceStartFirst(s: Services, actor: Actor, name: string, reqN: 
   } else if (keep) emit({ kind: "Container", name: keep.row.name, status: "Running", service: name });
   if (!keep) {
     // Another name than the old one's: both run until traffic has moved.
-    const fresh = await runContainer(s, actor, { ...reqN, name: `${reqN.name}-${hash.slice(0, 8)}` });
+    const fresh = await runContainer(s, actor, { ...(namesOnceReady ? withoutNames(reqN) : reqN), name: `${reqN.name}-${hash.slice(0, 8)}` });
     made = true;
     emit({ kind: "Container", name: fresh.name, status: olds.length ? "Recreated" : "Created", service: name });
     try {
@@ -133,6 +148,15 @@ async function replaceStartFirst(s: Services, actor: Actor, name: string, reqN: 
   } catch (err) {
     if (made) await removeContainer(s, teamId, keep.row.id, true).catch(() => {});
     throw err;
+  }
+  if (namesOnceReady) {
+    await moveNames(s, teamId, keep, replaced, namesOf(reqN));
+    emit({ kind: "Container", name: keep.row.name, status: "Healthy", service: name });
+    if (replaced.some((c) => c.row.state === "running")) await sleep(NAMES_DRAIN_MS);
+    for (const c of replaced) {
+      await stopContainer(s, teamId, c.row.id);
+      emit({ kind: "Container", name: c.row.name, status: "Stopped", service: name });
+    }
   }
   for (const c of replaced) {
     await removeContainer(s, teamId, c.row.id, true);
@@ -256,7 +280,7 @@ export async function converge(s: Services, actor: Actor, req: UpRequest, emit: 
         const n = Number(reqN.options?.labels?.[LABEL.number]);
         const ready = req.startFirst?.[name];
         if (ready) {
-          now.push(await replaceStartFirst(s, actor, name, reqN, n, hash, mine.filter((c) => c.number === n), ready, emit));
+          now.push(await replaceStartFirst(s, actor, name, reqN, n, hash, mine.filter((c) => c.number === n), ready, req.namesOnceReady ?? false, emit));
           continue;
         }
         const old = mine.find((c) => c.number === n);

@@ -75,14 +75,14 @@ export async function stackProgress(s: Services, teamId: string, name: string, r
  * web between the new container's start and the old one's removal. Temporary duplication: see the
  * top of converge.ts. The returned runId names no worker run (it cannot be followed).
  */
-export async function stackUpStartFirst(s: Services, actor: Actor, project: ComposeProject, opts: { startFirst?: Record<string, StartFirst>; startFirstAll?: Record<string, StartFirstAll>; onEvent?: (e: StackEvent) => void }): Promise<UpResult> {
+export async function stackUpStartFirst(s: Services, actor: Actor, project: ComposeProject, opts: { startFirst?: Record<string, StartFirst>; startFirstAll?: Record<string, StartFirstAll>; namesOnceReady?: boolean; onEvent?: (e: StackEvent) => void }): Promise<UpResult> {
   await admitUp(s, actor, project, []);
   const row = await recordDesired(s, actor, project);
   await thawStack(s, row);
   const events: StackEvent[] = [];
   return serialised(row.id, async () => {
     try {
-      await converge(s, actor, { stackId: row.id, project, services: [], ...(opts.startFirst ? { startFirst: opts.startFirst } : {}), ...(opts.startFirstAll ? { startFirstAll: opts.startFirstAll } : {}) }, (e) => {
+      await converge(s, actor, { stackId: row.id, project, services: [], ...(opts.startFirst ? { startFirst: opts.startFirst } : {}), ...(opts.startFirstAll ? { startFirstAll: opts.startFirstAll } : {}), namesOnceReady: opts.namesOnceReady ?? false }, (e) => {
         events.push(e);
         opts.onEvent?.(e);
       });
