@@ -4,10 +4,10 @@
  * checks, by rename into content/blobs. A partial or wrong upload is never visible.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { Transform, type Readable } from "node:stream";
+import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "@berth/core";
 import { ThreadHash, type ContentStore } from "@berth/core/content";
@@ -74,7 +74,9 @@ export class Uploads {
     await fs.mkdir(this.store.uploadsDir, { recursive: true });
     const id = randomUUID();
     await (await fs.open(this.file(id), "wx", 0o644)).close();
-    await this.db.blobUpload.create({ data: { id, repository, userId } });
+    // Plain SQL (every blob of a push makes one): dates as Prisma writes them, so expire() compares like with like.
+    const now = new Date();
+    await this.db.$executeRaw`INSERT INTO "BlobUpload" ("id", "repository", "userId", "size", "createdAt", "updatedAt") VALUES (${id}, ${repository}, ${userId}, ${0n}, ${now}, ${now})`;
     this.hashes.set(id, { hash: new ThreadHash("sha256"), offset: 0 });
     return { id, repository, size: 0 };
   }
@@ -126,31 +128,44 @@ export class Uploads {
       }
       let written = 0;
       let over = 0;
-      const out = createWriteStream(this.file(up.id), { flags: "r+", start: current, highWaterMark: 4 << 20 });
-      const flusher = new EarlyFlush(this.file(up.id));
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          if (over || (limit && current + written + chunk.length > limit.max)) {
-            over += chunk.length;
-            return cb();
+      const fh = await fs.open(this.file(up.id), "r+");
+      const flusher = new EarlyFlush(fh);
+      // One sink that counts, hashes and writes at the file's offset: a Transform in front of a
+      // file WriteStream cost two streams' bookkeeping per 64 KiB socket chunk on the JS thread.
+      // Chunks that arrive while a write is on its way are handed over together (one writev).
+      const sink = new Writable({
+        // A deep buffer: the socket keeps being read while earlier chunks are on their way to disk.
+        highWaterMark: 4 << 20,
+        writev(items: { chunk: Buffer }[], cb) {
+          const chunks: Buffer[] = [];
+          const hashed: Promise<void>[] = [];
+          for (const { chunk } of items) {
+            if (over || (limit && current + written + chunk.length > limit.max)) {
+              over += chunk.length;
+              continue;
+            }
+            written += chunk.length;
+            chunks.push(chunk);
+            if (st) hashed.push(st.hash.update(chunk));
           }
-          written += chunk.length;
-          // What the file stream has written so far (not what it still buffers) is safe to flush.
-          flusher.progress(out.bytesWritten);
-          if (!st) return cb(null, chunk);
-          st.hash.update(chunk).then(() => cb(null, chunk), cb);
+          if (chunks.length === 0) return cb();
+          const at = current + written - chunks.reduce((n, c) => n + c.length, 0);
+          Promise.all([writeAll(fh, chunks, at), ...hashed]).then(() => {
+            // Every byte up to here is in the file (not buffered): safe to flush.
+            flusher.progress(current + written);
+            cb();
+          }, cb);
         },
       });
       try {
-        // A deep write buffer: the socket keeps being read while earlier chunks are on their way to
-        // disk (coalesced into writev), instead of one 64 KiB read, then one write, in turn.
-        await pipeline(body, counter, out);
+        await pipeline(body, sink);
       } catch (e) {
         // Whatever reached the file stays (a later PATCH resumes after it), but the running hash may not match it.
         this.forgetHash(up.id);
         throw e;
       } finally {
         await flusher.close();
+        await fh.close();
       }
       if (over) {
         this.hashes.delete(up.id);
@@ -200,7 +215,7 @@ export class Uploads {
         await fh.close();
       }
       await fs.rename(file, this.store.blobPath(digest));
-      await this.db.blobUpload.deleteMany({ where: { id: up.id } });
+      await this.deleteRow(up.id);
       return { digest, size };
     });
   }
@@ -218,7 +233,12 @@ export class Uploads {
   private async drop(id: string): Promise<void> {
     this.forgetHash(id);
     await fs.rm(this.file(id), { force: true });
-    await this.db.blobUpload.deleteMany({ where: { id } });
+    await this.deleteRow(id);
+  }
+
+  /** Plain SQL: every finished blob of a push removes its row. */
+  private async deleteRow(id: string): Promise<void> {
+    await this.db.$executeRaw`DELETE FROM "BlobUpload" WHERE "id" = ${id}`;
   }
 
   /**
@@ -262,24 +282,37 @@ export class Uploads {
  */
 class EarlyFlush {
   private flushedAt = 0;
-  private fh: Promise<fs.FileHandle | undefined> | undefined;
   private running: Promise<unknown> | undefined;
 
-  constructor(private readonly file: string) {}
+  constructor(private readonly fh: fs.FileHandle) {}
 
   progress(bytesWritten: number): void {
     if (this.running || bytesWritten - this.flushedAt < FLUSH_EVERY) return;
     this.flushedAt = bytesWritten;
-    this.fh ??= fs.open(this.file, "r").catch(() => undefined);
     this.running = this.fh
-      .then((fh) => fh?.datasync())
+      .datasync()
       .catch(() => {})
       .finally(() => (this.running = undefined));
   }
 
+  /** Waits for the flush under way, if any (before the handle is closed). */
   async close(): Promise<void> {
     await this.running;
-    await (await this.fh)?.close().catch(() => {});
+  }
+}
+
+/** Writes `chunks` at `position`, going on after a short write (rare on a local file, but allowed). */
+async function writeAll(fh: fs.FileHandle, chunks: Buffer[], position: number): Promise<void> {
+  let rest = chunks;
+  while (rest.length) {
+    const { bytesWritten } = await fh.writev(rest, position);
+    position += bytesWritten;
+    let n = bytesWritten;
+    while (rest.length && n >= rest[0]!.length) {
+      n -= rest[0]!.length;
+      rest = rest.slice(1);
+    }
+    if (n > 0) rest = [rest[0]!.subarray(n), ...rest.slice(1)];
   }
 }
 
