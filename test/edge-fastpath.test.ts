@@ -226,7 +226,8 @@ describe("the edge's fast path", () => {
       const r = (p: string, extra = "") => `GET ${p} HTTP/1.1\r\nHost: ${publicHost}\r\n${extra}\r\n`;
       s.write(r("/cl") + r("/chunked") + r("/etag") + r("/cl", "Connection: close\r\n"));
     });
-    const statuses = [...text.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => m[1]);
+    // A response may follow the last byte of a Content-Length body directly (no line break between).
+    const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]);
     expect(statuses).toEqual(["200", "200", "200", "200"]);
     const order = ["hello", "chunk-1;", "chunk-2;", "end", "tagged", "hello"].map((w, i, all) => text.indexOf(w, i ? text.indexOf(all[i - 1]!) : 0));
     expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]!))).toBe(true);
@@ -273,21 +274,28 @@ describe("idle freeze with the fast path", () => {
   it("a stack busy only through the fast path is not frozen; once idle it is, and its next request is held and thawed", async () => {
     const dir = path.join(work, "busy");
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, "compose.yaml"), `x-berth:\n  freeze_after: 2s\nservices:\n  web:\n    image: busybox\n    command: ["sh", "-c", "mkdir -p /www && echo busy > /www/file && exec httpd -f -p 8080 -h /www"]\n`);
+    fs.writeFileSync(path.join(dir, "compose.yaml"), `x-berth:\n  freeze_after: 4s\nservices:\n  web:\n    image: busybox\n    command: ["sh", "-c", "mkdir -p /www && echo busy > /www/file && exec httpd -f -p 8080 -h /www"]\n`);
     await ok(bob, ["stack", "-f", path.join(dir, "compose.yaml"), "up", "-d"]);
     const states = async () => (JSON.parse(await ok(bob, ["stack", "ps", "-p", "busy", "--format", "json"])) as { state: string }[]).map((r) => r.state);
     const host = `busy-web-1-8080--bobs.localhost`;
     const auth = { authorization: `Bearer ${bob.token}` };
     const agent = keepAlive();
     await until("the stack's link to answer", async () => (await get(agent, host, "/file", { headers: auth }).catch(() => ({ status: 0 }))).status === 200);
-    // Requests for 3 times freeze_after, on one connection (granted, so served by the fast path):
+    // Requests every 200 ms for 3 times freeze_after, on one connection (mostly served by the fast
+    // path: the Node edge sees one each time a grant ends, 5 s apart, longer than freeze_after):
     // the stack must never freeze meanwhile.
     const seen = new Set<string>();
-    for (let i = 0; i < 30; i++) {
+    let busy = true;
+    const watch = (async () => {
+      while (busy) for (const s of await states()) seen.add(s);
+    })();
+    const end = Date.now() + 12_000;
+    while (Date.now() < end) {
       expect((await get(agent, host, "/file", { headers: auth })).body).toBe("busy\n");
-      if (i % 5 === 0) for (const s of await states()) seen.add(s);
       await new Promise((r) => setTimeout(r, 200));
     }
+    busy = false;
+    await watch;
     expect([...seen]).toEqual(["running"]);
     // Idle now: frozen, and the next request (on the same connection) is held, thaws it, and is served.
     await until("the idle stack to freeze", async () => (await states()).every((s) => s === "frozen"));

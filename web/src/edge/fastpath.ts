@@ -36,7 +36,7 @@ export interface FastPathOptions {
   host: string;
   port: number;
   log: Logger;
-  /** Containers the fast path sent requests to in the last second (idle freeze counts it as activity). */
+  /** Containers the fast path sent requests to in the last quarter second (idle freeze counts it as activity). */
   onActivity: (containerIds: string[]) => void;
   /** Containers with fast-path requests in flight when the grants were dropped (one frozen under them is thawed). */
   onInflight: (containerIds: string[]) => void;
