@@ -144,7 +144,8 @@
       "type": "executable",
       "sources": [
         "src/edge_fast_main.cc",
-        "src/edge_http.cc"
+        "src/edge_http.cc",
+        "src/edge_net.cc"
       ],
       "defines": [
         "_GNU_SOURCE"

@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "edge_http.h"
+#include "edge_net.h"
 #include "unique_fd.h"
 
 using berth::unique_fd;
@@ -53,11 +54,8 @@ namespace {
 constexpr int kIdleClientMs = 65'000;       // as the Node edge's keepAliveTimeout
 constexpr auto kHeadTime = std::chrono::seconds(60);  // a request head must arrive whole within this (node:http's headersTimeout)
 constexpr int kUpstreamIdleMs = 600'000;    // a response that stalls this long is given up
-constexpr int kConnectMs = 5'000;           // as proxy.ts CONNECT_TIMEOUT_MS
 constexpr size_t kMaxHead = 32 * 1024;
-constexpr size_t kMaxIdlePerUpstream = 64;
 constexpr int kMaxConnections = 8192;
-constexpr auto kPoolIdle = std::chrono::seconds(50);
 
 Names g_names;
 std::string g_node_path;
@@ -139,147 +137,6 @@ void Clear(uint64_t generation) {
       if (n > 0) line += " " + id;
   }
   Say(line + "\n");
-}
-
-// ---- sockets -----------------------------------------------------------------------------
-
-bool WriteAll(int fd, const char* p, size_t n) {
-  while (n) {
-    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-bool WriteAll(int fd, const std::string& s) { return WriteAll(fd, s.data(), s.size()); }
-
-enum class Read { kData, kEof, kError };
-
-// Appends what `fd` has (waiting up to timeout_ms for it).
-Read ReadMore(int fd, std::string* buf, int timeout_ms) {
-  pollfd p{fd, POLLIN, 0};
-  int r;
-  do r = poll(&p, 1, timeout_ms);
-  while (r < 0 && errno == EINTR);
-  if (r <= 0) return Read::kError;
-  char tmp[65536];
-  ssize_t n;
-  do n = recv(fd, tmp, sizeof tmp, 0);
-  while (n < 0 && errno == EINTR);
-  if (n == 0) return Read::kEof;
-  if (n < 0) return Read::kError;
-  buf->append(tmp, static_cast<size_t>(n));
-  return Read::kData;
-}
-
-void NoDelay(int fd) {
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
-unique_fd ConnectTcp(const std::string& ip, int port) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(port));
-  if (inet_pton(AF_INET, ip.c_str(), &sa.sin_addr) != 1) return unique_fd();
-  unique_fd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!fd) return fd;
-  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) {
-    if (errno != EINPROGRESS) return unique_fd();
-    pollfd p{fd.get(), POLLOUT, 0};
-    int r;
-    do r = poll(&p, 1, kConnectMs);
-    while (r < 0 && errno == EINTR);
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (r <= 0 || getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) return unique_fd();
-  }
-  fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
-  NoDelay(fd.get());
-  return fd;
-}
-
-// A connection to the Node edge for one client, announced with the client's address.
-unique_fd ConnectNode(const std::string& client_ip) {
-  unique_fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) return fd;
-  sockaddr_un sa{};
-  sa.sun_family = AF_UNIX;
-  std::strncpy(sa.sun_path, g_node_path.c_str(), sizeof sa.sun_path - 1);
-  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) return unique_fd();
-  if (!WriteAll(fd.get(), client_ip + "\n")) return unique_fd();
-  return fd;
-}
-
-// ---- upstream keep-alive pool --------------------------------------------------------------
-
-struct Idle {
-  int fd;
-  Clock::time_point since;
-};
-std::mutex g_pool_mu;
-std::unordered_map<std::string, std::vector<Idle>> g_pool;
-
-std::string PoolKey(const Grant& g) { return g.ip + ":" + std::to_string(g.port); }
-
-// An idle connection to the upstream that is still open, or a new one; `reused` says which.
-unique_fd TakeUpstream(const Grant& g, bool* reused) {
-  const std::string k = PoolKey(g);
-  while (true) {
-    Idle c{-1, {}};
-    {
-      std::lock_guard<std::mutex> l(g_pool_mu);
-      auto it = g_pool.find(k);
-      if (it == g_pool.end() || it->second.empty()) break;
-      c = it->second.back();
-      it->second.pop_back();
-    }
-    unique_fd fd(c.fd);
-    if (Clock::now() - c.since > kPoolIdle) continue;
-    // Closed by the upstream while idle (EOF or stray bytes waiting): not reusable.
-    char b;
-    ssize_t r = recv(fd.get(), &b, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      *reused = true;
-      return fd;
-    }
-  }
-  *reused = false;
-  return ConnectTcp(g.ip, g.port);
-}
-
-void GiveBack(const Grant& g, unique_fd fd) {
-  std::lock_guard<std::mutex> l(g_pool_mu);
-  auto& v = g_pool[PoolKey(g)];
-  if (v.size() < kMaxIdlePerUpstream) v.push_back({fd.release(), Clock::now()});
-}
-
-void SweepPool() {
-  std::lock_guard<std::mutex> l(g_pool_mu);
-  for (auto it = g_pool.begin(); it != g_pool.end();) {
-    auto& v = it->second;
-    for (size_t i = 0; i < v.size();) {
-      if (Clock::now() - v[i].since > kPoolIdle) {
-        close(v[i].fd);
-        v[i] = v.back();
-        v.pop_back();
-      } else {
-        i++;
-      }
-    }
-    it = v.empty() ? g_pool.erase(it) : std::next(it);
-  }
-}
-
-void ClearPool() {
-  std::lock_guard<std::mutex> l(g_pool_mu);
-  for (auto& [k, v] : g_pool)
-    for (Idle& c : v) close(c.fd);
-  g_pool.clear();
 }
 
 // ---- one exchange ---------------------------------------------------------------------------
@@ -389,44 +246,6 @@ Outcome Run(Exchange& x, const std::string& request) {
 }
 
 // ---- a client connection ----------------------------------------------------------------------
-
-// Bytes both ways between the client and the Node edge until both sides are done.
-void Tunnel(int client, int node, const std::string& pending) {
-  if (!pending.empty() && !WriteAll(node, pending)) return;
-  pollfd p[2] = {{client, POLLIN, 0}, {node, POLLIN, 0}};
-  bool open[2] = {true, true};
-  char buf[65536];
-  while (open[0] || open[1]) {
-    if (poll(p, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    for (int i = 0; i < 2; i++) {
-      if (!open[i] || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t n = recv(p[i].fd, buf, sizeof buf, 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        if (n < 0) return;
-        open[i] = false;
-        p[i].fd = -1;
-        shutdown(i == 0 ? node : client, SHUT_WR);
-        continue;
-      }
-      if (!WriteAll(i == 0 ? node : client, buf, static_cast<size_t>(n))) return;
-    }
-  }
-}
-
-std::string PeerIp(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  char ip[INET6_ADDRSTRLEN] = {0};
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) < 0) return "";
-  if (ss.ss_family == AF_INET) inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&ss)->sin_addr, ip, sizeof ip);
-  else if (ss.ss_family == AF_INET6) inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr, ip, sizeof ip);
-  return ip;
-}
-
 void Serve(unique_fd client) {
   NoDelay(client.get());
   timeval tv{60, 0};  // a client that stops reading its response for this long is dropped
@@ -458,11 +277,11 @@ void Serve(unique_fd client) {
         Outcome o = Outcome::kNoResponse;
         for (int attempt = 0; attempt < 2 && o == Outcome::kNoResponse; attempt++) {
           bool reused = false;
-          unique_fd up = TakeUpstream(g, &reused);
+          unique_fd up = TakeUpstream(g.ip, g.port, &reused);
           if (!up) break;
           Exchange x{client.get(), up.get(), false, head_request, p.client_close, &p};
           o = Run(x, RewriteRequest(r, g_names, ip));
-          if (x.target_reusable && (o == Outcome::kKeepAlive || o == Outcome::kClose)) GiveBack(g, std::move(up));
+          if (x.target_reusable && (o == Outcome::kKeepAlive || o == Outcome::kClose)) GiveBack(g.ip, g.port, std::move(up));
           // A fresh connection that failed: the Node edge decides again (waits, retries, or answers 502).
           if (o == Outcome::kNoResponse && !reused) break;
         }
@@ -474,7 +293,7 @@ void Serve(unique_fd client) {
       Outcome o = Outcome::kNoResponse;
       for (int attempt = 0; attempt < 2 && o == Outcome::kNoResponse; attempt++) {
         bool reused = node_used && node;
-        if (!node) node = ConnectNode(ip);
+        if (!node) node = ConnectNode(g_node_path, ip);
         if (!node) break;
         node_used = true;
         Exchange x{client.get(), node.get(), true, head_request, p.client_close, &p};
@@ -487,7 +306,7 @@ void Serve(unique_fd client) {
       continue;
     }
   tunnel:
-    if (!node) node = ConnectNode(ip);
+    if (!node) node = ConnectNode(g_node_path, ip);
     if (node) Tunnel(client.get(), node.get(), in);
     return;
   }
