@@ -20,7 +20,7 @@ import { createEdgeTlsServer } from "./src/edge/tls.js";
 import { AcmeChallenges, AcmeClient } from "./src/edge/acme.js";
 import { AcmeRenewer } from "./src/edge/acme-renew.js";
 import { EdgeFastPath } from "./src/edge/fastpath.js";
-import { EDGE_POLICY_CHANNEL } from "@berth/core";
+import { EDGE_POLICY_CHANNEL, edgePolicyAckKey } from "@berth/core";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -50,14 +50,18 @@ async function main(): Promise<void> {
   // The native fast path owns the plain port and replays decisions made here (fastpath.ts).
   const fastpath = cfg.edgeFastPath ? new EdgeFastPath({ host: cfg.listenHost, port: cfg.edgePort, log, onActivity: (ids) => freeze.touch(ids), onInflight: (ids) => freeze.thawUnder(ids) }) : undefined;
   if (fastpath) {
-    routes.onChange = () => fastpath.invalidate();
-    freeze.onFreeze = () => fastpath.invalidate();
+    routes.onChange = () => void fastpath.invalidate();
+    freeze.onFreeze = () => void fastpath.invalidate();
   }
   // Web says a policy input changed (a visibility, a session, a token...): cached answers go at once.
-  freezeSub.on("message", (channel: string) => {
+  freezeSub.on("message", (channel: string, text: string) => {
     if (channel !== EDGE_POLICY_CHANNEL) return;
     authorizer.forget();
-    fastpath?.invalidate();
+    const id = text.split(" ", 1)[0];
+    void (fastpath?.invalidate() ?? Promise.resolve()).then(async () => {
+      // Web waits for this (announcePolicyChange) before it answers the change's request.
+      if (id && id !== "-") await redis.multi().rpush(edgePolicyAckKey(id), "1").pexpire(edgePolicyAckKey(id), 10_000).exec();
+    }).catch((err: unknown) => log.warn({ err: (err as Error).message }, "edge: acknowledging a policy change failed"));
   });
   await freezeSub.subscribe(EDGE_POLICY_CHANNEL).catch((err: unknown) => log.warn({ err: (err as Error).message }, "edge: subscribing to policy changes failed; cached answers last their TTL"));
   const deps = { domain: cfg.domain, webPublicUrl: cfg.url, routes, inflight, authorizer, redis, log, freeze, requestLog, acme, fastpath };

@@ -37,6 +37,8 @@ export const EDGE_AUTH_PATH = "/__berth/auth";
  * path's grants) at once, so the change holds from the next request.
  */
 export const EDGE_POLICY_CHANNEL = "berth:edge:policy";
+/** Where an edge acknowledges policy change `id` (one list entry per edge), once its caches and fast path have forgotten. */
+export const edgePolicyAckKey = (id: string) => `berth:edge:policy-ack:${id}`;
 
 const NAME_PORT = /^(.+)-(\d{1,5})$/;
 

@@ -58,6 +58,8 @@ export class EdgeFastPath implements FastPathGrants {
   private dir: string | undefined;
   private readonly fromFast = new WeakSet<net.Socket>();
   private stopping = false;
+  /** invalidate() calls waiting for the fast path's "F <generation>" answer. */
+  private dropped: { gen: number; resolve: () => void }[] = [];
 
   constructor(private readonly o: FastPathOptions) {}
 
@@ -75,10 +77,21 @@ export class EdgeFastPath implements FastPathGrants {
     return [this.header, `${g.generation} ${ms} ${g.ip} ${g.port} ${g.containerId}`];
   }
 
-  /** Drops every grant now (a route, a visibility, a session or a freeze changed); grants made before are refused. */
-  invalidate(): void {
+  /**
+   * Drops every grant now (a route, a visibility, a session or a freeze changed); grants made
+   * before are refused. Resolves once the fast path has dropped them (at once when it is not running).
+   */
+  invalidate(): Promise<void> {
     this.gen++;
-    this.child?.stdin?.write(`C ${this.gen}\n`);
+    const child = this.child;
+    if (!child?.stdin?.writable || child.exitCode !== null) return Promise.resolve();
+    child.stdin.write(`C ${this.gen}\n`);
+    const gen = this.gen;
+    return new Promise((resolve) => {
+      this.dropped.push({ gen, resolve });
+      // It answers within milliseconds; a stuck one must not hold web's caller for ever (ACK_WAIT_MS there).
+      setTimeout(resolve, 2_000).unref();
+    });
   }
 
   /** Listens for the fast path's hand-overs (given to `server`), then starts it on the port. */
@@ -117,8 +130,13 @@ export class EdgeFastPath implements FastPathGrants {
         if (line === "R") return resolve();
         const [kind, ...rest] = line.split(" ");
         if (kind === "A") this.o.onActivity(rest);
-        // Only the answer to the latest drop matters: an older one listed what has ended since.
-        else if (kind === "F" && Number(rest[0]) === this.gen) this.o.onInflight(rest.slice(1));
+        else if (kind === "F") {
+          const gen = Number(rest[0]);
+          for (const w of this.dropped.filter((d) => d.gen <= gen)) w.resolve();
+          this.dropped = this.dropped.filter((d) => d.gen > gen);
+          // Only the answer to the latest drop matters: an older one listed what has ended since.
+          if (gen === this.gen) this.o.onInflight(rest.slice(1));
+        }
       });
       child.once("error", reject);
       child.once("exit", (code, signal) => {

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { EDGE_LINK_PREFIX, EDGE_POLICY_CHANNEL, edgeKeys, EdgeVisibilitySchema, type EdgeVisibility } from "@berth/core";
+import { EDGE_LINK_PREFIX, edgeKeys, EdgeVisibilitySchema, type EdgeVisibility } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 import { sha256Hex } from "../auth/index.js";
+import { announcePolicyChange } from "./policy-changes.js";
 
 /**
  * Port links' state, kept in Redis (persistent: appendonly) beside the container's id: the
@@ -31,7 +32,7 @@ export async function setVisibility(redis: Redis, linkId: string, port: number, 
   if (v === fallback) await redis.hdel(edgeKeys.visibility(linkId), String(port));
   else await redis.hset(edgeKeys.visibility(linkId), String(port), v);
   // The edge's cached answers for this link are void now (not when their TTL ends).
-  await redis.publish(EDGE_POLICY_CHANNEL, `visibility ${linkId}`);
+  await announcePolicyChange(redis, `visibility ${linkId}`);
 }
 
 export async function forgetContainer(redis: Redis, containerId: string): Promise<void> {
