@@ -138,6 +138,32 @@
       "libraries": [
         "<!@(pkg-config --libs libseccomp)"
       ]
+    },
+    {
+      "target_name": "berth-edge-fast",
+      "type": "executable",
+      "sources": [
+        "src/edge_fast_main.cc",
+        "src/edge_http.cc",
+        "src/edge_net.cc"
+      ],
+      "defines": [
+        "_GNU_SOURCE"
+      ],
+      "cflags_cc!": [
+        "-fno-exceptions",
+        "-std=gnu++17"
+      ],
+      "cflags_cc": [
+        "-std=c++17",
+        "-fno-exceptions",
+        "-Wall",
+        "-Wextra",
+        "-O2"
+      ],
+      "libraries": [
+        "-lpthread"
+      ]
     }
   ]
 }

@@ -19,6 +19,8 @@ import { RequestLog } from "./src/edge/request-log.js";
 import { createEdgeTlsServer } from "./src/edge/tls.js";
 import { AcmeChallenges, AcmeClient } from "./src/edge/acme.js";
 import { AcmeRenewer } from "./src/edge/acme-renew.js";
+import { EdgeFastPath } from "./src/edge/fastpath.js";
+import { EDGE_POLICY_CHANNEL, edgePolicyAckKey } from "@berth/core";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -45,9 +47,29 @@ async function main(): Promise<void> {
   await freeze.start();
   const requestLog = new RequestLog(edgeLogsDir(cfg.home), log);
   const acme = cfg.acme && new AcmeChallenges();
-  const deps = { domain: cfg.domain, webPublicUrl: cfg.url, routes, inflight, authorizer, redis, log, freeze, requestLog, acme };
+  // The native fast path owns the plain port and replays decisions made here (fastpath.ts).
+  const fastpath = cfg.edgeFastPath ? new EdgeFastPath({ host: cfg.listenHost, port: cfg.edgePort, log, onActivity: (ids) => freeze.touch(ids), onInflight: (ids) => freeze.thawUnder(ids) }) : undefined;
+  if (fastpath) {
+    routes.onChange = () => void fastpath.invalidate();
+    freeze.onFreeze = () => void fastpath.invalidate();
+  }
+  // Web says a policy input changed (a visibility, a session, a token...): cached answers go at once.
+  freezeSub.on("message", (channel: string, text: string) => {
+    if (channel !== EDGE_POLICY_CHANNEL) return;
+    authorizer.forget();
+    const id = text.split(" ", 1)[0];
+    void (fastpath?.invalidate() ?? Promise.resolve()).then(async () => {
+      // Web waits for this (announcePolicyChange) before it answers the change's request.
+      if (id && id !== "-") await redis.multi().rpush(edgePolicyAckKey(id), "1").pexpire(edgePolicyAckKey(id), 10_000).exec();
+    }).catch((err: unknown) => log.warn({ err: (err as Error).message }, "edge: acknowledging a policy change failed"));
+  });
+  await freezeSub.subscribe(EDGE_POLICY_CHANNEL).catch((err: unknown) => log.warn({ err: (err as Error).message }, "edge: subscribing to policy changes failed; cached answers last their TTL"));
+  const deps = { domain: cfg.domain, webPublicUrl: cfg.url, routes, inflight, authorizer, redis, log, freeze, requestLog, acme, fastpath };
   const server = createEdgeServer(deps);
-  server.listen(cfg.edgePort, cfg.listenHost, () => log.info({ port: cfg.edgePort, domain: cfg.domain }, "edge listening"));
+  if (fastpath) {
+    await fastpath.start(server);
+    log.info({ port: cfg.edgePort, domain: cfg.domain, fastpath: true }, "edge listening");
+  } else server.listen(cfg.edgePort, cfg.listenHost, () => log.info({ port: cfg.edgePort, domain: cfg.domain }, "edge listening"));
   const tlsServer = cfg.edgeTlsPort === undefined ? undefined : createEdgeTlsServer(deps, new CertStore(edgeCertsDir(cfg.home), log));
   tlsServer?.on("error", (err) => {
     log.fatal({ err: err.message, port: cfg.edgeTlsPort }, "edge: the TLS port could not be opened");
@@ -66,6 +88,7 @@ async function main(): Promise<void> {
     renewer?.stop();
     routes.stop();
     freeze.stop();
+    fastpath?.stop();
     // The last request log lines are written before the edge exits.
     server.close(() => void requestLog.close().finally(() => process.exit(0)));
     server.closeAllConnections();

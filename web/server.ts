@@ -25,6 +25,7 @@ import { volumeBytesOf } from "./src/server/teams/disk.js";
 import { trackTiming } from "./src/server/policy/timing.js";
 import { oidcHttpHandler } from "./src/server/auth/oidc.js";
 import { edgeHttpHandler } from "./src/server/edge/http.js";
+import { announcePolicyChanges } from "./src/server/edge/policy-changes.js";
 import { requestGuard } from "./src/server/http/guard.js";
 import { removePartialUploads } from "./src/server/uploads.js";
 import { gitHttpHandler } from "./src/server/git/index.js";
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
   const registry = await createRegistry({ db, home: cfg.home, log, uploadIdleMs: cfg.uploadIdleTimeoutMs, volumeBytes: volumeBytesOf(services) });
   const oidcHttp = oidcHttpHandler({ db, log });
   const edgeHttp = edgeHttpHandler(services);
+  announcePolicyChanges(services.redis, log);
   const gitHttp = gitHttpHandler(services);
   // The preview engine pushes hand their commits to (src/server/projects/deployer.ts).
   if (cfg.previewDeployerModule) {

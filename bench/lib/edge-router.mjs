@@ -67,21 +67,34 @@ const status = async (t) => {
   });
 };
 
-/** CPU time (user + system, microseconds) a process has used: /proc/PID/stat's utime and stime. */
-function cpuUs(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+/** CPU time (user + system, microseconds) processes have used: /proc/PID/stat's utime and stime. */
+function cpuUs(pids) {
+  let us = 0;
+  for (const pid of [pids].flat()) {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    us += ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+  }
+  return us;
 }
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
-/** The edge process of the Berth whose home is `home`. */
+/** The edge processes of the Berth whose home is `home`: the Node edge and its native fast path (berth-edge-fast), if on. */
 function edgePid(home) {
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
+  const procs = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  for (const d of procs) {
     try {
       if (!fs.readFileSync(`/proc/${d}/cmdline`, "utf8").includes("web/dist/edge.js")) continue;
-      if (fs.readFileSync(`/proc/${d}/environ`, "utf8").split("\0").includes(`BERTH_HOME=${home}`)) return Number(d);
+      if (!fs.readFileSync(`/proc/${d}/environ`, "utf8").split("\0").includes(`BERTH_HOME=${home}`)) continue;
+      const fast = procs.filter((c) => {
+        try {
+          const stat = fs.readFileSync(`/proc/${c}/stat`, "utf8");
+          return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1] === d && fs.readFileSync(`/proc/${c}/cmdline`, "utf8").includes("berth-edge-fast");
+        } catch {
+          return false;
+        }
+      });
+      return [Number(d), ...fast.map(Number)];
     } catch {}
   }
   throw new Error(`no edge process for ${home}`);

@@ -31,6 +31,14 @@ export const EDGE_LINK_HEADER = "x-berth-link";
 export const EDGE_LINK_PREFIX = "berthlink_";
 /** The edge's own path on every link host: finishes the sign-in round trip. */
 export const EDGE_AUTH_PATH = "/__berth/auth";
+/**
+ * Redis pub/sub channel on which web says an input of the edge's policy answers changed (a link's
+ * visibility, a session, a token, a membership): the edge forgets its cached answers (and its fast
+ * path's grants) at once, so the change holds from the next request.
+ */
+export const EDGE_POLICY_CHANNEL = "berth:edge:policy";
+/** Where an edge acknowledges policy change `id` (one list entry per edge), once its caches and fast path have forgotten. */
+export const edgePolicyAckKey = (id: string) => `berth:edge:policy-ack:${id}`;
 
 const NAME_PORT = /^(.+)-(\d{1,5})$/;
 

@@ -30,6 +30,8 @@ export class EdgeAuthorizer {
   private inFlight = new Map<string, Promise<EdgeDecision | "unavailable">>();
   private webDownUntil = 0;
   private key: string | undefined;
+  /** Bumped by forget(): an answer asked for before it is not kept. */
+  private generation = 0;
 
   constructor(
     private readonly webUrl: string,
@@ -42,6 +44,19 @@ export class EdgeAuthorizer {
     if (q.linkFromQuery) return undefined;
     const hit = this.cache.get(cacheKeyOf(q));
     return hit && hit.until > Date.now() ? hit.d : undefined;
+  }
+
+  /** Until when (Date.now() ms) the cached answer for `q` stays fresh; 0 when it is not. */
+  freshUntil(q: EdgeAuthorizeRequest): number {
+    if (q.linkFromQuery) return 0;
+    const hit = this.cache.get(cacheKeyOf(q));
+    return hit && hit.until > Date.now() ? hit.until : 0;
+  }
+
+  /** Forgets every answer (web said a policy input changed: a visibility, a session, a member...). */
+  forget(): void {
+    this.generation++;
+    this.cache.clear();
   }
 
   async decide(q: EdgeAuthorizeRequest): Promise<EdgeDecision | "unavailable"> {
@@ -63,6 +78,7 @@ export class EdgeAuthorizer {
 
   private async fetchDecision(q: EdgeAuthorizeRequest, cacheKey: string | null, hit: { d: EdgeDecision } | undefined): Promise<EdgeDecision | "unavailable"> {
     let d: EdgeDecision;
+    const generation = this.generation;
     try {
       d = await this.ask(q);
     } catch (err) {
@@ -70,7 +86,7 @@ export class EdgeAuthorizer {
       this.log.warn({ err: (err as Error).message }, "edge: web did not answer an authorization; using cached answers");
       return hit ? hit.d : "unavailable";
     }
-    if (cacheKey) {
+    if (cacheKey && generation === this.generation) {
       if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
       this.cache.set(cacheKey, { d, until: Date.now() + d.ttlMs });
     }

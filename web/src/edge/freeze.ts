@@ -24,6 +24,8 @@ export class EdgeFreeze {
   private inFlight = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
   private key: string | undefined;
+  /** Called when a container is frozen: the fast path drops its grants (requests to it must be held here). */
+  onFreeze: (() => void) | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -60,6 +62,7 @@ export class EdgeFreeze {
         continue;
       }
       this.frozen.add(id);
+      this.onFreeze?.();
       // Frozen under a request already passed on: it would wait for ever, so thaw now.
       if ((this.inFlight.get(id) ?? 0) > 0) void this.thaw(id).catch((err: unknown) => this.log.warn({ err: (err as Error).message, container: id.slice(0, 12) }, "edge: thawing under a request failed"));
     }
@@ -67,7 +70,10 @@ export class EdgeFreeze {
 
   private async resync(): Promise<void> {
     try {
-      this.frozen = new Set(await this.redis.smembers(FROZEN_CONTAINERS_KEY));
+      const next = new Set(await this.redis.smembers(FROZEN_CONTAINERS_KEY));
+      const added = [...next].some((id) => !this.frozen.has(id));
+      this.frozen = next;
+      if (added) this.onFreeze?.();
     } catch (err) {
       this.log.debug({ err: (err as Error).message }, "edge: reading the frozen containers failed; keeping the last set");
     }
@@ -82,6 +88,19 @@ export class EdgeFreeze {
       if (this.touched.size > 10_000) [this.touched, this.written] = [new Map(), new Map()];
     } catch (err) {
       this.log.debug({ err: (err as Error).message }, "edge: recording last requests failed");
+    }
+  }
+
+  /** Requests the fast path sent to these containers: activity, as if they had passed here. */
+  touch(containerIds: string[]): void {
+    const now = Date.now();
+    for (const id of containerIds) this.touched.set(id, now);
+  }
+
+  /** The fast path had requests in flight to these when it dropped its grants: any frozen under them is thawed now. */
+  thawUnder(containerIds: string[]): void {
+    for (const id of containerIds) {
+      if (this.frozen.has(id)) void this.thaw(id).catch((err: unknown) => this.log.warn({ err: (err as Error).message, container: id.slice(0, 12) }, "edge: thawing under a fast-path request failed"));
     }
   }
 

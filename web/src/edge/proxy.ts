@@ -19,6 +19,8 @@ export interface Forwarding {
   sent: number;
   /** The status line the upstream answered an upgrade with (101 when it switched). */
   upgradeStatus?: number;
+  /** A fast-path grant (fastpath.ts) to add to the response: the fast path takes it out. */
+  grant?: [string, string];
 }
 
 /** Header names a Connection header lists (RFC 9110 §7.6.1: hop-by-hop too); undefined when it lists none beyond the usual. */
@@ -162,6 +164,7 @@ export function proxyHttp(req: IncomingMessage, res: ServerResponse, route: Edge
   up.on("response", (r) => {
     answered = true;
     const headers = responseHeaders(r.rawHeaders);
+    if (f.grant) headers.push(f.grant[0], f.grant[1]);
     // HTTP/2 has no reason phrase (and Node warns when given one).
     if (req.httpVersionMajor >= 2) res.writeHead(r.statusCode ?? 502, headerObject(headers));
     else res.writeHead(r.statusCode ?? 502, r.statusMessage, headers);

@@ -51,6 +51,8 @@ export class RouteTable {
   private watcher: fsSync.FSWatcher | undefined;
   private stopIdle: (() => void) | undefined;
   private servedChain: Promise<void> = Promise.resolve();
+  /** Called when a route changes (a container, a service, an address or a named route): the fast path drops its grants. */
+  onChange: (() => void) | undefined;
 
   constructor(
     private readonly db: PrismaClient,
@@ -112,8 +114,11 @@ export class RouteTable {
         const had = services.get(key);
         if (!had || labels.n < had.n) services.set(key, { id: r.id, n: labels.n });
       }
+      const nextServices = new Map([...services].map(([k, v]) => [k, v.id]));
+      const changed = !sameMap(this.containers, next) || !sameMap(this.services, nextServices);
       this.containers = next;
-      this.services = new Map([...services].map(([k, v]) => [k, v.id]));
+      this.services = nextServices;
+      if (changed) this.onChange?.();
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, "edge: reading containers failed; keeping the last route table");
     }
@@ -126,7 +131,9 @@ export class RouteTable {
       const file = JSON.parse(await fs.readFile(this.networksFile, "utf8")) as NetworksFile;
       const next = new Map<string, string>();
       for (const n of file.networks ?? []) for (const e of Object.values(n.endpoints ?? {})) if (!next.has(e.containerId)) next.set(e.containerId, e.ip);
+      const changed = !sameMap(this.ips, next);
       this.ips = next;
+      if (changed) this.onChange?.();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.log.warn({ err: (err as Error).message }, "edge: reading container addresses failed; keeping the last ones");
     }
@@ -170,6 +177,7 @@ export class RouteTable {
     this.domains = domains.byHost;
     for (const c of domains.conflicts) this.log.warn(c, "edge: a domain is claimed by two named routes; the first keeps it");
     this.generation = file.generation;
+    this.onChange?.();
     this.log.info({ generation: file.generation, routes: next.size }, "edge: named routes loaded");
     await this.writeServed();
   }
@@ -247,6 +255,8 @@ export class RouteTable {
     return this.lookupNow(keys);
   }
 }
+
+const sameMap = (a: Map<string, string>, b: Map<string, string>): boolean => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 
 function stackLabels(options: string): { stack: string; service: string; n: number } | null {
   try {

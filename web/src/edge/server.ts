@@ -11,6 +11,7 @@ import type { EdgeRoute, RouteTable } from "./routes.js";
 import type { EdgeFreeze } from "./freeze.js";
 import type { RequestLog } from "./request-log.js";
 import type { AcmeChallenges } from "./acme.js";
+import type { FastPathGrants } from "./fastpath.js";
 
 export interface EdgeDeps {
   domain: string;
@@ -30,6 +31,8 @@ export interface EdgeDeps {
   upstreamWaitMs?: number;
   /** ACME http-01 answers, served on any host before routing. */
   acme?: AcmeChallenges;
+  /** The native fast path in front of the plain port: a request it handed over may leave it a grant. */
+  fastpath?: FastPathGrants;
 }
 
 /**
@@ -43,7 +46,7 @@ export interface EdgeHandlers {
 }
 
 /** A named route's key (the one whose request log gets the line), when the host named one. */
-type Outcome = { pass: EdgeRouteKey; creds: EdgeCredentials } | { status: number; text: string; location?: string; cookie?: string; named?: EdgeRouteKey };
+type Outcome = { pass: EdgeRouteKey; creds: EdgeCredentials; freshUntil?: number } | { status: number; text: string; location?: string; cookie?: string; named?: EdgeRouteKey };
 
 const noop = () => {};
 
@@ -130,7 +133,8 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
         const cookie = `${EDGE_LINK_COOKIE}=${creds.link}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${decision.linkMaxAgeS ?? 3600}`;
         return { status: 302, text: "link accepted", location: creds.cleanPath, cookie };
       }
-      return { pass: found.key, creds };
+      // Until when the fast path may replay this answer: no longer than the authorizer keeps it fresh.
+      return { pass: found.key, creds, freshUntil: d.authorizer.freshUntil(q) };
     };
     const cached = d.authorizer.cached(q);
     return cached ? then(cached) : d.authorizer.decide(q).then(then);
@@ -244,7 +248,7 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
 
   const waitFor = (key: EdgeRouteKey) => (isNamed(key) ? (d.upstreamWaitMs ?? UPSTREAM_WAIT_MS) : 0);
 
-  const pass = (req: IncomingMessage, res: ServerResponse, key: EdgeRouteKey, creds: EdgeCredentials, start: number): void => {
+  const pass = (req: IncomingMessage, res: ServerResponse, key: EdgeRouteKey, creds: EdgeCredentials, start: number, grant?: { until: number; generation: number }): void => {
     const fwd = forwarding(req, creds);
     let upstream: string | undefined;
     logWhenDone(key, req, creds, start, res, () => (res.headersSent ? res.statusCode : 0), () => fwd.sent, () => upstream);
@@ -255,7 +259,11 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
       () => res.destroyed || res.writableEnded,
       waitFor(key),
       // Sent again: a request the app never saw (its connection was not made), or a replayable one.
-      (route, later) => proxyHttp(req, res, route, fwd, d.log, (why) => (!why.reached || again) && later()),
+      (route, later) => {
+        // Port links only: named routes count requests in flight and log them, which only this process does.
+        if (grant && !isNamed(key)) fwd.grant = d.fastpath?.grantHeader({ ...grant, containerId: route.containerId, ip: route.ip, port: route.port }) ?? undefined;
+        proxyHttp(req, res, route, fwd, d.log, (why) => (!why.reached || again) && later());
+      },
       (status, text) => {
         if (res.headersSent) return;
         req.resume();
@@ -278,8 +286,10 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
       return void res.writeHead(200, { "content-type": "application/octet-stream", "cache-control": "no-store" }).end(answer);
     }
     const browser = (req.method === "GET" || req.method === "HEAD") && /text\/html/.test(req.headers.accept ?? "");
+    // A change (route, policy, freeze) while this request is decided voids what it could grant.
+    const generation = d.fastpath?.via(req.socket) ? d.fastpath.generation : undefined;
     const done = (o: Outcome) => {
-      if ("pass" in o) return pass(req, res, o.pass, o.creds, start);
+      if ("pass" in o) return pass(req, res, o.pass, o.creds, start, generation !== undefined && o.freshUntil ? { until: o.freshUntil, generation } : undefined);
       req.resume();
       const status = o.status;
       logWhenDone(o.named, req, undefined, start, res, () => status, () => 0);

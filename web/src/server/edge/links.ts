@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { EDGE_LINK_PREFIX, edgeKeys, EdgeVisibilitySchema, type EdgeVisibility } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 import { sha256Hex } from "../auth/index.js";
+import { announcePolicyChange } from "./policy-changes.js";
 
 /**
  * Port links' state, kept in Redis (persistent: appendonly) beside the container's id: the
@@ -30,6 +31,8 @@ export async function listVisibilities(redis: Redis, containerId: string): Promi
 export async function setVisibility(redis: Redis, linkId: string, port: number, v: EdgeVisibility, fallback: EdgeVisibility = "private"): Promise<void> {
   if (v === fallback) await redis.hdel(edgeKeys.visibility(linkId), String(port));
   else await redis.hset(edgeKeys.visibility(linkId), String(port), v);
+  // The edge's cached answers for this link are void now (not when their TTL ends).
+  await announcePolicyChange(redis, `visibility ${linkId}`);
 }
 
 export async function forgetContainer(redis: Redis, containerId: string): Promise<void> {

@@ -15,6 +15,7 @@ import {
 import { checkSetupCode, consumeSetupCode, needsSetup } from "../auth/setup-code.js";
 import { signInLimiter } from "../auth/sign-in-limit.js";
 import { oidcProviderName } from "../auth/oidc.js";
+import { announcePolicyChange } from "../edge/policy-changes.js";
 
 const UserName = z
   .string()
@@ -101,7 +102,11 @@ export const authRouter = router({
   }),
 
   logout: selfProcedure.mutation(async ({ ctx }) => {
-    if (ctx.user.sessionId) await deleteSession(ctx.services.db, ctx.user.sessionId);
+    if (ctx.user.sessionId) {
+      await deleteSession(ctx.services.db, ctx.user.sessionId);
+      // The session may also be an edge cookie: links refuse it from the next request on.
+      await announcePolicyChange(ctx.services.redis, "sign-out");
+    }
     setCookie(ctx.res, clearedSessionCookie(ctx.req.headers));
     return { ok: true as const };
   }),
