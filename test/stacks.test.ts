@@ -97,10 +97,10 @@ describe("stack up", () => {
     const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
     expect(at(/Network shop_default\s+Created/)).toBeGreaterThanOrEqual(0);
     expect(at(/Volume shop_data\s+Created/)).toBeGreaterThanOrEqual(0);
-    // Compose's order: db healthy before the worker is even created.
+    // Compose's order: db healthy before the worker starts (its container may be created before).
     expect(at(/Container shop-db-1\s+Healthy/)).toBeGreaterThan(at(/Container shop-db-1\s+Started/));
-    expect(at(/Container shop-worker-1\s+Created/)).toBeGreaterThan(at(/Container shop-db-1\s+Healthy/));
-    expect(at(/Container shop-worker-1\s+Started/)).toBeGreaterThan(0);
+    expect(at(/Container shop-worker-1\s+Created/)).toBeGreaterThanOrEqual(0);
+    expect(at(/Container shop-worker-1\s+Started/)).toBeGreaterThan(at(/Container shop-db-1\s+Healthy/));
     // db has build: its image was built first, in alice's team, named as Compose names it.
     expect(at(/Service db\s+Built/)).toBeGreaterThan(at(/Service db\s+Building/));
     expect(at(/Container shop-db-1\s+Created/)).toBeGreaterThan(at(/Service db\s+Built/));

@@ -1,6 +1,6 @@
 import { FailedPrecondition, stackContainers, type StackContainer, type StackEvent } from "@berth/core";
-import { LABEL, configHash, dependencyLevels, runRequest, scopedName, startOrder, type ComposeProject, type DependsOn } from "@berth/core/compose";
-import type { PrismaClient } from "@berth/core/db";
+import { LABEL, configHash, dependencyLevels, runRequest, scopedName, startOrder, type ComposeProject, type DependsOn, type ServiceRun } from "@berth/core/compose";
+import type { Db, PrismaClient } from "@berth/core/db";
 import type { StackHost, StackScope } from "./host.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -113,6 +113,27 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
     }
   }
 
+  // Containers this run makes anew (no container of that number yet) are created at once, before
+  // any start, as Compose creates every container first: once a dependant's conditions hold, only
+  // its start is left. A service's converge below awaits its own; a failure is reported there.
+  const fresh = new Map<string, Promise<Map<number, Db.Container>>>();
+  for (const name of order) {
+    const mine = existing.filter((c) => c.service === name);
+    const todo = plans.get(name)!.filter((plan) => !mine.some((c) => c.number === replicaNumber(plan)));
+    if (!todo.length) continue;
+    const made = (async () => {
+      const out = new Map<number, Db.Container>();
+      for (const plan of todo) {
+        const row = await d.host.create(scope, plan);
+        emit({ kind: "Container", name: row.name, status: "Created", service: name });
+        out.set(replicaNumber(plan), row);
+      }
+      return out;
+    })();
+    made.catch(() => {});
+    fresh.set(name, made);
+  }
+
   const started = new Map<string, StackContainer[]>();
   // Services whose containers this run recreated: dependants with `restart: true` restart after them.
   const recreated = new Set<string>();
@@ -130,7 +151,7 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
       const wanted = plans.get(name)!;
       const restartFor = Object.entries(svc.dependsOn).find(([dep, cond]) => cond.restart && recreated.has(dep))?.[0];
       // The common `up` again: every container there, unchanged and running. Nothing to write.
-      if (!restartFor && mine.length === wanted.length && mine.every((c) => c.hash === hash && c.row.state === "running")) {
+      if (!restartFor && !fresh.has(name) && mine.length === wanted.length && mine.every((c) => c.hash === hash && c.row.state === "running")) {
         for (const c of mine) emit({ kind: "Container", name: c.row.name, status: "Running", service: name });
         started.set(name, mine);
         const r = recorded.get(name);
@@ -145,7 +166,7 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
       }
       const now: StackContainer[] = [];
       for (const plan of wanted) {
-        const n = Number(plan.options.labels?.[LABEL.number]);
+        const n = replicaNumber(plan);
         const old = mine.find((c) => c.number === n);
         if (old && old.hash === hash) {
           if (old.row.state === "running" && restartFor) {
@@ -163,13 +184,15 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
           now.push(old);
           continue;
         }
+        let made: Db.Container;
         if (old) {
           await d.host.stop(old.row);
           await d.host.remove(old.row);
           recreated.add(name);
-        }
-        const made = await d.host.run(scope, plan);
-        emit({ kind: "Container", name: made.name, status: old ? "Recreated" : "Created", service: name });
+          made = await d.host.create(scope, plan);
+          emit({ kind: "Container", name: made.name, status: "Recreated", service: name });
+        } else made = (await fresh.get(name)!).get(n)!;
+        await d.host.startCreated(made.id);
         const r = await startedOrThrow(d, made.id, name);
         emit({ kind: "Container", name: made.name, status: "Started", service: name });
         now.push({ row: r, service: name, number: n, hash });
@@ -187,9 +210,16 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
   for (const level of dependencyLevels(project, order)) {
     const results = await Promise.allSettled(level.map(one));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) throw failed.reason;
+    if (failed) {
+      // No create of this run may outlast it (the next converge of the stack starts when it ends).
+      await Promise.allSettled(fresh.values());
+      throw failed.reason;
+    }
   }
 }
+
+/** A replica's number (1, 2…), from the label its plan carries. */
+const replicaNumber = (plan: ServiceRun) => Number(plan.options.labels?.[LABEL.number]);
 
 
 /** The container's row once its start was recorded; a container that failed to start is the service's error. */
