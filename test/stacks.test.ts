@@ -261,7 +261,11 @@ describe("stack up", () => {
     const up = await users.alice.berth(["stack", "up", "-d"], broken);
     expect(up.code).not.toBe(0);
     expect(up.stderr).toMatch(/service "app" depends on "db": dependency failed to start: container broken-db-1 is unhealthy/);
-    expect((await ps(users.alice, [], broken)).map((r) => r.service)).toEqual(["db"]);
+    // app was never started: its container was made while db was checked (as Compose v2 leaves it: created).
+    expect((await ps(users.alice, [], broken)).map((r) => [r.service, r.state])).toEqual([
+      ["app", "created"],
+      ["db", "running"],
+    ]);
     await ok(users.alice, ["stack", "down"], broken);
     await ok(users.alice, ["stack", "rm"], broken);
 

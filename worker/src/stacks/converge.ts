@@ -3,12 +3,13 @@ import { LABEL, configHash, dependencyLevels, runRequest, scopedName, startOrder
 import type { Db, PrismaClient } from "@berth/core/db";
 import type { StackHost, StackScope } from "./host.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** The longest a dependency may take to become healthy or to complete before `up` gives up on it. */
 const DEPENDENCY_WAIT_MS = 5 * 60_000;
-/** How often a wait on a dependency reads its state and health. */
-const DEPENDENCY_POLL_MS = 20;
+/**
+ * How often a wait on a dependency reads its state and health when no event of the container
+ * came (each event wakes it at once): a fallback, should an event be missed.
+ */
+const DEPENDENCY_POLL_MS = 500;
 
 export interface ConvergeDeps {
   db: PrismaClient;
@@ -33,6 +34,8 @@ async function waitFor(d: ConvergeDeps, service: string, dep: string, cond: Depe
   for (const c of containers) {
     emit({ kind: "Container", name: c.row.name, status: "Waiting", service: dep });
     for (;;) {
+      // Listening before the reads: an event between a read and the wait is not missed.
+      const changed = d.host.nextChange(c.row.id, DEPENDENCY_POLL_MS);
       const r = await row(d, c.row.id);
       const fail = (why: string) => new FailedPrecondition(`service "${service}" depends on "${dep}": dependency failed to start: container ${c.row.name} ${why}`);
       if (!r) throw fail("was removed");
@@ -51,8 +54,8 @@ async function waitFor(d: ConvergeDeps, service: string, dep: string, cond: Depe
         if (h?.Status === "unhealthy") throw fail(`is unhealthy${h.Log.at(-1)?.Output ? `: ${h.Log.at(-1)!.Output.trim()}` : ""}`);
       }
       if (Date.now() > end) throw fail(cond.condition === "service_healthy" ? "did not become healthy in time" : "did not complete in time");
-      // Two local reads (SQLite, Redis) a turn: the dependant starts within a few ms of the change.
-      await sleep(DEPENDENCY_POLL_MS);
+      // Woken by the container's next event (health_status, die): the dependant starts within a few ms of it.
+      await changed;
     }
   }
 }
@@ -113,45 +116,41 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
     }
   }
 
-  // Containers this run makes anew (no container of that number yet) are created at once, before
-  // any start, as Compose creates every container first: once a dependant's conditions hold, only
-  // its start is left. A service's converge below awaits its own; a failure is reported there.
-  const fresh = new Map<string, Promise<Map<number, Db.Container>>>();
-  for (const name of order) {
-    const mine = existing.filter((c) => c.service === name);
-    const todo = plans.get(name)!.filter((plan) => !mine.some((c) => c.number === replicaNumber(plan)));
-    if (!todo.length) continue;
-    const made = (async () => {
-      const out = new Map<number, Db.Container>();
-      for (const plan of todo) {
-        const row = await d.host.create(scope, plan);
-        emit({ kind: "Container", name: row.name, status: "Created", service: name });
-        out.set(replicaNumber(plan), row);
-      }
-      return out;
-    })();
-    made.catch(() => {});
-    fresh.set(name, made);
-  }
-
   const started = new Map<string, StackContainer[]>();
   // Services whose containers this run recreated: dependants with `restart: true` restart after them.
   const recreated = new Set<string>();
   const recorded = new Map(recordedRows.map((r) => [r.name, r]));
 
+  /** Creates (does not start) the containers of these replicas: their rows by replica number. */
+  const create = async (name: string, todo: ServiceRun[]) => {
+    const out = new Map<number, Db.Container>();
+    for (const plan of todo) {
+      const row = await d.host.create(scope, plan);
+      emit({ kind: "Container", name: row.name, status: "Created", service: name });
+      out.set(replicaNumber(plan), row);
+    }
+    return out;
+  };
+
+  // A service converges once its dependencies have started (level by level, below).
   const one = async (name: string) => {
     const svc = project.services[name]!;
     const hash = configHash(svc);
+    const mine = existing.filter((c) => c.service === name);
+    const wanted = plans.get(name)!;
+    // Replicas with no container yet are created before the wait on the dependencies' conditions
+    // (Compose too creates before it waits): while a dependency becomes healthy, only the start is left.
+    const todo = wanted.filter((plan) => !mine.some((c) => c.number === replicaNumber(plan)));
+    const creating = todo.length ? create(name, todo) : undefined;
+    creating?.catch(() => {}); // awaited below; a failed wait must not leave it unheard
     try {
       for (const [dep, cond] of Object.entries(svc.dependsOn)) {
         if (!project.services[dep] && !cond.required) continue;
         await waitFor(d, name, dep, cond, project.services[dep]?.healthcheckDisabled ?? false, started.get(dep) ?? [], emit);
       }
-      const mine = existing.filter((c) => c.service === name);
-      const wanted = plans.get(name)!;
       const restartFor = Object.entries(svc.dependsOn).find(([dep, cond]) => cond.restart && recreated.has(dep))?.[0];
       // The common `up` again: every container there, unchanged and running. Nothing to write.
-      if (!restartFor && !fresh.has(name) && mine.length === wanted.length && mine.every((c) => c.hash === hash && c.row.state === "running")) {
+      if (!restartFor && !todo.length && mine.length === wanted.length && mine.every((c) => c.hash === hash && c.row.state === "running")) {
         for (const c of mine) emit({ kind: "Container", name: c.row.name, status: "Running", service: name });
         started.set(name, mine);
         const r = recorded.get(name);
@@ -191,7 +190,7 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
           recreated.add(name);
           made = await d.host.create(scope, plan);
           emit({ kind: "Container", name: made.name, status: "Recreated", service: name });
-        } else made = (await fresh.get(name)!).get(n)!;
+        } else made = (await creating!).get(n)!;
         await d.host.startCreated(made.id);
         const r = await startedOrThrow(d, made.id, name);
         emit({ kind: "Container", name: made.name, status: "Started", service: name });
@@ -200,6 +199,8 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
       started.set(name, now);
       await recordService(d, req.stackId, name, hash, "running", null);
     } catch (err) {
+      // No create of this run may outlast it: the stack's next converge starts once it ends.
+      await creating?.catch(() => {});
       emit({ kind: "Container", name: `${project.name}-${name}`, status: "Error", service: name, error: (err as Error).message });
       await recordService(d, req.stackId, name, hash, "failed", (err as Error).message).catch(() => {});
       throw err;
@@ -210,11 +211,7 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
   for (const level of dependencyLevels(project, order)) {
     const results = await Promise.allSettled(level.map(one));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) {
-      // No create of this run may outlast it (the next converge of the stack starts when it ends).
-      await Promise.allSettled(fresh.values());
-      throw failed.reason;
-    }
+    if (failed) throw failed.reason;
   }
 }
 

@@ -137,6 +137,11 @@ export class StackHost {
     await this.publish({ type: "container.destroy", id: c.id, hostId: this.d.hostId, teamId: c.teamId, attributes: { name: c.name, image: c.imageRef } });
   }
 
+  /** Resolves at the container's next event (its state and health recorded by then) or after `ms`. */
+  nextChange(id: string, ms: number): Promise<void> {
+    return this.d.manager.nextChange(id, ms);
+  }
+
   /** The health the monitor recorded for a container (none: it has no check, or no result yet). */
   async health(id: string): Promise<HealthState | undefined> {
     const v = await this.d.redis.get(healthKey(id));
