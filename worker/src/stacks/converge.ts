@@ -143,6 +143,7 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
     const todo = wanted.filter((plan) => !mine.some((c) => c.number === replicaNumber(plan)));
     const creating = todo.length ? create(name, todo) : undefined;
     creating?.catch(() => {}); // awaited below; a failed wait must not leave it unheard
+    let converging: Promise<void> | undefined;
     try {
       for (const [dep, cond] of Object.entries(svc.dependsOn)) {
         if (!project.services[dep] && !cond.required) continue;
@@ -157,7 +158,9 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
         if (r?.state !== "running" || r.configHash !== hash) await recordService(d, req.stackId, name, hash, "running", null);
         return;
       }
-      await recordService(d, req.stackId, name, hash, "converging", null);
+      // Written beside the starts, not before them (a write is not worth a start's delay); the service's last state is written after it.
+      converging = recordService(d, req.stackId, name, hash, "converging", null);
+      converging.catch(() => {});
       // Replicas beyond the wanted count go first (highest numbers), as Compose scales down.
       for (const c of mine.filter((c) => c.number > svc.replicas)) {
         await d.host.remove(c.row);
@@ -197,10 +200,11 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
         now.push({ row: r, service: name, number: n, hash });
       }
       started.set(name, now);
+      await converging;
       await recordService(d, req.stackId, name, hash, "running", null);
     } catch (err) {
       // No create of this run may outlast it: the stack's next converge starts once it ends.
-      await creating?.catch(() => {});
+      await Promise.all([creating?.catch(() => {}), converging?.catch(() => {})]);
       emit({ kind: "Container", name: `${project.name}-${name}`, status: "Error", service: name, error: (err as Error).message });
       await recordService(d, req.stackId, name, hash, "failed", (err as Error).message).catch(() => {});
       throw err;
