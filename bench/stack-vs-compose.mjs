@@ -11,8 +11,10 @@
 //           network and containers.
 //   down:   after a cached up, containers and network go.
 // Interleaved (docker-compose, berth, docker-compose, berth…) after a warm-up; medians and ratios.
+// --db-delay SECONDS (default 2, the fixture's own) sets how long db waits before it listens, on
+// both sides alike (the compose file's ${DB_DELAY:-2}, given to db.sh in its environment).
 // Needs root and docker-compose (Debian's 1.29); starts dockerd if it is not running.
-//   node bench/stack-vs-compose.mjs [--runs N] [--warmup N]
+//   node bench/stack-vs-compose.mjs [--runs N] [--warmup N] [--db-delay SECONDS]
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -22,6 +24,8 @@ import { BERTH_BIN, DOCKER, arg, ensureDocker, root, startBerth } from "./lib/in
 
 const runs = arg("--runs", 5);
 const warmup = arg("--warmup", 1);
+const dbDelay = arg("--db-delay", "2");
+if (!/^\d+(\.\d+)?$/.test(dbDelay)) throw new Error(`bench: --db-delay takes seconds, as sleep reads them (2, 0.5), not "${dbDelay}"`);
 const COMPOSE = "/usr/bin/docker-compose";
 // The Docker daemon may be shared: a project name of our own (its image is <project>_db).
 const PROJECT = `benchshop${process.pid}`;
@@ -29,12 +33,12 @@ if (!fs.existsSync(COMPOSE)) throw new Error("bench: docker-compose is not insta
 
 function timedRun(name, cmd, args, { cwd, env = {} }) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, DB_DELAY: dbDelay, ...env }, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${name}: ${cmd} ${args.join(" ")} failed (exit ${r.status}): ${r.stderr || r.stdout}`);
   return ms;
 }
-const quiet = (cmd, args, opts) => spawnSync(cmd, args, { ...opts, stdio: "ignore" });
+const quiet = (cmd, args, opts) => spawnSync(cmd, args, { ...opts, env: { ...process.env, DB_DELAY: dbDelay, ...opts.env }, stdio: "ignore" });
 
 /** One copy of the fixture per side, each in a directory named shop (the stack's name on both). */
 function fixture(side) {
@@ -73,7 +77,7 @@ for (const k of Object.keys(times)) for (const n of names) times[k][n] = [];
 try {
   // The machine may be shared: its load, before and after, says how far to trust the figures.
   const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
-  console.log(`berth stack vs docker-compose, fixture shop (${runs} interleaved runs after ${warmup} warm-up; ${os.cpus().length} cores; docker ${(await ensureDocker()).version}; load average ${load()})`);
+  console.log(`berth stack vs docker-compose, fixture shop, db delay ${dbDelay} s (${runs} interleaved runs after ${warmup} warm-up; ${os.cpus().length} cores; docker ${(await ensureDocker()).version}; load average ${load()})`);
   for (let i = 0; i < warmup + runs; i++) {
     const keep = i >= warmup;
     for (const n of names) {

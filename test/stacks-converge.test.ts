@@ -128,6 +128,46 @@ it("a service_healthy dependency counts as healthy once its check passes, not at
   expect((await b.berth(["stack", "down", "-p", "early"])).code).toBe(0);
 }, 300_000);
 
+it("up creates a dependant's container while its dependency is not yet healthy, and starts it only once the dependency is", async () => {
+  // db is healthy only once the test makes /tmp/ready: until then app can only be created.
+  const dir = project(
+    "ahead",
+    `services:
+  db:
+    image: busybox
+    command: ["sleep", "3600"]
+    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s, retries: 600 }
+  app:
+    image: busybox
+    command: ["sleep", "3600"]
+    depends_on: { db: { condition: service_healthy } }
+`,
+  );
+  const upping = up(dir);
+  await until("app's container, and db running", async () => {
+    // Before the server recorded the stack, ps has no such stack.
+    const r = await b.berth(["stack", "ps", "-p", "ahead", "--format", "json"]);
+    const rows = r.code === 0 ? (JSON.parse(r.stdout) as { service: string; state: string }[]) : [];
+    return rows.some((x) => x.service === "app") && rows.some((x) => x.service === "db" && x.state === "running");
+  });
+  expect((await ps("ahead")).map((x) => [x.service, x.state, x.health])).toEqual([
+    ["app", "created", undefined],
+    ["db", "running", "starting"],
+  ]);
+  expect((await b.berth(["exec", "ahead-db-1", "touch", "/tmp/ready"])).code).toBe(0);
+  const r = await upping;
+  expect(r.code, r.stderr).toBe(0);
+  const at = (line: string) => r.stderr.indexOf(line);
+  expect(at(" Container ahead-app-1  Created")).toBeGreaterThanOrEqual(0);
+  expect(at(" Container ahead-app-1  Created")).toBeLessThan(at(" Container ahead-db-1  Healthy"));
+  expect(at(" Container ahead-app-1  Started")).toBeGreaterThan(at(" Container ahead-db-1  Healthy"));
+  expect((await ps("ahead")).map((x) => [x.service, x.state, x.health])).toEqual([
+    ["app", "running", undefined],
+    ["db", "running", "healthy"],
+  ]);
+  expect((await b.berth(["stack", "down", "-p", "ahead"])).code).toBe(0);
+}, 300_000);
+
 it("stop and down do not wait out the grace period of a PID 1 that cannot get the stop signal (no handler): SIGKILL at once", async () => {
   // `sleep` as PID 1 has no SIGTERM handler, so the kernel drops the signal: Docker would wait the hour.
   const dir = project(

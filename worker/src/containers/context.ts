@@ -55,7 +55,30 @@ export class ManagerContext {
   /** Told of every recorded exit (shared terminals say "container stopped"). */
   readonly exitListeners = new Set<(id: string, exitCode: number | null) => void>();
 
+  /** Who waits for a container's next event (start, die, health_status…), by container. */
+  private readonly changeWaiters = new Map<string, Set<() => void>>();
+
   constructor(readonly d: ManagerDeps) {}
+
+  /**
+   * Resolves at the container's next event (its new state is recorded by then) or after `ms`,
+   * whichever comes first: a waiter on a state (`up` on a dependency's health) reads it again
+   * at once rather than at its next poll.
+   */
+  nextChange(id: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiters = this.changeWaiters.get(id) ?? new Set();
+      this.changeWaiters.set(id, waiters);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (!waiters.size && this.changeWaiters.get(id) === waiters) this.changeWaiters.delete(id);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+    });
+  }
 
   dir(id: string) {
     return path.join(this.d.containersDir, id);
@@ -67,6 +90,8 @@ export class ManagerContext {
   }
 
   async publish(type: ContainerEvent["type"], id: string, extra: Partial<ContainerEvent> = {}) {
+    // Callers publish after recording the change: in-process waiters read it now.
+    for (const wake of [...(this.changeWaiters.get(id) ?? [])]) wake();
     // The relay shows an event only to its team's members: an event without one reaches only the site admin.
     const teamId = this.teams.get(id) ?? (await this.d.db.container.findUnique({ where: { id }, select: { teamId: true } }).catch(() => null))?.teamId;
     const ev: ContainerEvent = { type, id, hostId: this.d.hostId, ...(teamId ? { teamId } : {}), time: new Date().toISOString(), ...extra };

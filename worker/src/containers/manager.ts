@@ -50,6 +50,11 @@ export class ContainerManager {
     return this.c.cgroupPath(id);
   }
 
+  /** Resolves at the container's next event (start, die, health_status…; recorded by then) or after `ms`. */
+  nextChange(id: string, ms: number): Promise<void> {
+    return this.c.nextChange(id, ms);
+  }
+
   /** Docker's `health_status: healthy|unhealthy` event, when a container's health changes. */
   healthChanged(id: string, status: HealthStatus): void {
     void this.c.publish("container.health_status", id, { attributes: { status } });

@@ -1,14 +1,15 @@
 import { FailedPrecondition, stackContainers, type StackContainer, type StackEvent } from "@berth/core";
-import { LABEL, configHash, dependencyLevels, runRequest, scopedName, startOrder, type ComposeProject, type DependsOn } from "@berth/core/compose";
-import type { PrismaClient } from "@berth/core/db";
+import { LABEL, configHash, dependencyLevels, runRequest, scopedName, startOrder, type ComposeProject, type DependsOn, type ServiceRun } from "@berth/core/compose";
+import type { Db, PrismaClient } from "@berth/core/db";
 import type { StackHost, StackScope } from "./host.js";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The longest a dependency may take to become healthy or to complete before `up` gives up on it. */
 const DEPENDENCY_WAIT_MS = 5 * 60_000;
-/** How often a wait on a dependency reads its state and health. */
-const DEPENDENCY_POLL_MS = 20;
+/**
+ * How often a wait on a dependency reads its state and health when no event of the container
+ * came (each event wakes it at once): a fallback, should an event be missed.
+ */
+const DEPENDENCY_POLL_MS = 500;
 
 export interface ConvergeDeps {
   db: PrismaClient;
@@ -33,6 +34,8 @@ async function waitFor(d: ConvergeDeps, service: string, dep: string, cond: Depe
   for (const c of containers) {
     emit({ kind: "Container", name: c.row.name, status: "Waiting", service: dep });
     for (;;) {
+      // Listening before the reads: an event between a read and the wait is not missed.
+      const changed = d.host.nextChange(c.row.id, DEPENDENCY_POLL_MS);
       const r = await row(d, c.row.id);
       const fail = (why: string) => new FailedPrecondition(`service "${service}" depends on "${dep}": dependency failed to start: container ${c.row.name} ${why}`);
       if (!r) throw fail("was removed");
@@ -51,8 +54,8 @@ async function waitFor(d: ConvergeDeps, service: string, dep: string, cond: Depe
         if (h?.Status === "unhealthy") throw fail(`is unhealthy${h.Log.at(-1)?.Output ? `: ${h.Log.at(-1)!.Output.trim()}` : ""}`);
       }
       if (Date.now() > end) throw fail(cond.condition === "service_healthy" ? "did not become healthy in time" : "did not complete in time");
-      // Two local reads (SQLite, Redis) a turn: the dependant starts within a few ms of the change.
-      await sleep(DEPENDENCY_POLL_MS);
+      // Woken by the container's next event (health_status, die): the dependant starts within a few ms of it.
+      await changed;
     }
   }
 }
@@ -118,26 +121,46 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
   const recreated = new Set<string>();
   const recorded = new Map(recordedRows.map((r) => [r.name, r]));
 
+  /** Creates (does not start) the containers of these replicas: their rows by replica number. */
+  const create = async (name: string, todo: ServiceRun[]) => {
+    const out = new Map<number, Db.Container>();
+    for (const plan of todo) {
+      const row = await d.host.create(scope, plan);
+      emit({ kind: "Container", name: row.name, status: "Created", service: name });
+      out.set(replicaNumber(plan), row);
+    }
+    return out;
+  };
+
+  // A service converges once its dependencies have started (level by level, below).
   const one = async (name: string) => {
     const svc = project.services[name]!;
     const hash = configHash(svc);
+    const mine = existing.filter((c) => c.service === name);
+    const wanted = plans.get(name)!;
+    // Replicas with no container yet are created before the wait on the dependencies' conditions
+    // (Compose too creates before it waits): while a dependency becomes healthy, only the start is left.
+    const todo = wanted.filter((plan) => !mine.some((c) => c.number === replicaNumber(plan)));
+    const creating = todo.length ? create(name, todo) : undefined;
+    creating?.catch(() => {}); // awaited below; a failed wait must not leave it unheard
+    let converging: Promise<void> | undefined;
     try {
       for (const [dep, cond] of Object.entries(svc.dependsOn)) {
         if (!project.services[dep] && !cond.required) continue;
         await waitFor(d, name, dep, cond, project.services[dep]?.healthcheckDisabled ?? false, started.get(dep) ?? [], emit);
       }
-      const mine = existing.filter((c) => c.service === name);
-      const wanted = plans.get(name)!;
       const restartFor = Object.entries(svc.dependsOn).find(([dep, cond]) => cond.restart && recreated.has(dep))?.[0];
       // The common `up` again: every container there, unchanged and running. Nothing to write.
-      if (!restartFor && mine.length === wanted.length && mine.every((c) => c.hash === hash && c.row.state === "running")) {
+      if (!restartFor && !todo.length && mine.length === wanted.length && mine.every((c) => c.hash === hash && c.row.state === "running")) {
         for (const c of mine) emit({ kind: "Container", name: c.row.name, status: "Running", service: name });
         started.set(name, mine);
         const r = recorded.get(name);
         if (r?.state !== "running" || r.configHash !== hash) await recordService(d, req.stackId, name, hash, "running", null);
         return;
       }
-      await recordService(d, req.stackId, name, hash, "converging", null);
+      // Written beside the starts, not before them (a write is not worth a start's delay); the service's last state is written after it.
+      converging = recordService(d, req.stackId, name, hash, "converging", null);
+      converging.catch(() => {});
       // Replicas beyond the wanted count go first (highest numbers), as Compose scales down.
       for (const c of mine.filter((c) => c.number > svc.replicas)) {
         await d.host.remove(c.row);
@@ -145,7 +168,7 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
       }
       const now: StackContainer[] = [];
       for (const plan of wanted) {
-        const n = Number(plan.options.labels?.[LABEL.number]);
+        const n = replicaNumber(plan);
         const old = mine.find((c) => c.number === n);
         if (old && old.hash === hash) {
           if (old.row.state === "running" && restartFor) {
@@ -163,20 +186,25 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
           now.push(old);
           continue;
         }
+        let made: Db.Container;
         if (old) {
           await d.host.stop(old.row);
           await d.host.remove(old.row);
           recreated.add(name);
-        }
-        const made = await d.host.run(scope, plan);
-        emit({ kind: "Container", name: made.name, status: old ? "Recreated" : "Created", service: name });
+          made = await d.host.create(scope, plan);
+          emit({ kind: "Container", name: made.name, status: "Recreated", service: name });
+        } else made = (await creating!).get(n)!;
+        await d.host.startCreated(made.id);
         const r = await startedOrThrow(d, made.id, name);
         emit({ kind: "Container", name: made.name, status: "Started", service: name });
         now.push({ row: r, service: name, number: n, hash });
       }
       started.set(name, now);
+      await converging;
       await recordService(d, req.stackId, name, hash, "running", null);
     } catch (err) {
+      // No create of this run may outlast it: the stack's next converge starts once it ends.
+      await Promise.all([creating?.catch(() => {}), converging?.catch(() => {})]);
       emit({ kind: "Container", name: `${project.name}-${name}`, status: "Error", service: name, error: (err as Error).message });
       await recordService(d, req.stackId, name, hash, "failed", (err as Error).message).catch(() => {});
       throw err;
@@ -190,6 +218,9 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
     if (failed) throw failed.reason;
   }
 }
+
+/** A replica's number (1, 2…), from the label its plan carries. */
+const replicaNumber = (plan: ServiceRun) => Number(plan.options.labels?.[LABEL.number]);
 
 
 /** The container's row once its start was recorded; a container that failed to start is the service's error. */

@@ -71,6 +71,17 @@ export class StackHost {
 
   /** `run -d --name NAME`: the row (as web's run writes it), its mounts, then the start; resolves once it runs or failed to. */
   async run(scope: StackScope, req: ServiceRun): Promise<Db.Container> {
+    const made = await this.create(scope, req);
+    await this.startCreated(made.id);
+    return this.d.db.container.findUniqueOrThrow({ where: { id: made.id } });
+  }
+
+  /**
+   * `create --name NAME`: the row (as web's run writes it) and its volumes, not started. `up`
+   * creates a dependant's containers while its dependencies come up, as Compose does, so that
+   * only the start is left once their condition holds.
+   */
+  async create(scope: StackScope, req: ServiceRun): Promise<Db.Container> {
     const { db } = this.d;
     const { teamId } = scope;
     const image = await resolveImage(db, { teamId, siteAdmin: scope.siteAdmin }, req.image);
@@ -85,8 +96,9 @@ export class StackHost {
     const allowed = scope.siteAdmin ? o.mounts : await confineBinds(o.mounts, scope.hostPaths ?? []);
     const mounts = await prepareMounts(this.d.volumes, loaded.config, allowed, teamId);
     const options: ContainerOptions = mounts.length ? { ...o, mounts } : o;
+    let row: Db.Container;
     try {
-      await db.container.create({
+      row = await db.container.create({
         data: { id, name: req.name, teamId, imageId: image.id, imageRef: image.ref, hostId: this.d.hostId, cmd: JSON.stringify(req.cmd ?? []), state: "created", autoRemove: false, options: JSON.stringify(options) },
       });
     } catch (err) {
@@ -94,8 +106,12 @@ export class StackHost {
       throw err;
     }
     await this.publish({ type: "container.create", id, hostId: this.d.hostId, teamId, attributes: { name: req.name, image: image.ref } });
+    return row;
+  }
+
+  /** Starts a container `create` made (a `run -d`: nobody waits to attach); resolves once it runs or failed to. */
+  async startCreated(id: string): Promise<void> {
     await this.d.manager.run(id, { waitForAttach: false });
-    return db.container.findUniqueOrThrow({ where: { id } });
   }
 
   /** `start`: a created or exited container again; resolves once it runs (or was recorded as failed). */
@@ -119,6 +135,11 @@ export class StackHost {
     await this.d.manager.remove(c.id, true);
     await this.d.db.container.deleteMany({ where: { id: c.id } });
     await this.publish({ type: "container.destroy", id: c.id, hostId: this.d.hostId, teamId: c.teamId, attributes: { name: c.name, image: c.imageRef } });
+  }
+
+  /** Resolves at the container's next event (its state and health recorded by then) or after `ms`. */
+  nextChange(id: string, ms: number): Promise<void> {
+    return this.d.manager.nextChange(id, ms);
   }
 
   /** The health the monitor recorded for a container (none: it has no check, or no result yet). */
