@@ -91,6 +91,12 @@ it("stack stop: SIGTERM, then the service's stop_grace_period before SIGKILL", a
   const again = await ps("gracestop");
   expect(again.map((x) => x.id).sort()).toEqual(ids);
   expect(again.map((x) => x.state)).toEqual(["running", "running"]);
+  // up on the stopped stack starts the same containers: one start event each, as Docker's (not one from the start and one from the stack).
+  await ok(["stack", "stop", "-p", "gracestop"]);
+  const since = String(Math.floor(Date.now() / 1000) - 1);
+  await ok(["stack", "-f", file, "up", "-d"]);
+  const events = await ok(["events", "--since", since, "--until", String(Math.floor(Date.now() / 1000) + 1), "--filter", "event=start", "--format", "{{.Actor.ID}}"]);
+  expect(events.stdout.trim().split("\n").filter((l) => ids.some((id) => id.startsWith(l) || l.startsWith(id))).length, events.stdout + events.stderr).toBe(2);
   await ok(["stack", "down", "-v", "-p", "gracestop"]);
 }, 300_000);
 

@@ -114,11 +114,9 @@ export class StackHost {
     await this.d.manager.run(id, { waitForAttach: false });
   }
 
-  /** `start`: a created or exited container again; resolves once it runs (or was recorded as failed). */
+  /** `start`: a created or exited container again; resolves once it runs (or was recorded as failed). The start path publishes its `start` event. */
   async start(id: string): Promise<void> {
     await this.d.manager.start(id);
-    const c = await this.d.db.container.findUnique({ where: { id }, select: { name: true, imageRef: true, teamId: true } });
-    if (c) await this.publish({ type: "container.start", id, hostId: this.d.hostId, teamId: c.teamId, attributes: { name: c.name, image: c.imageRef } });
   }
 
   /**
