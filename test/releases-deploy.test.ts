@@ -296,6 +296,23 @@ describe("releases deploy", () => {
     expect(audit?.detail).toBe(err.message);
   }, 300_000);
 
+  it("a service the failed release drops stays (the live release needs it); the next deploy that succeeds removes it", async () => {
+    const cacheStates = async () => (await db.container.findMany({ where: { teamId: team.id, name: { startsWith: "env--staging--shop-cache-" } }, select: { state: true } })).map((c) => c.state);
+    const cache = { image: "acme/shop/api:x", command: ["sh", "-c", "mkdir -p /srv && echo cache > /srv/index.html && exec httpd -f -p 9100 -h /srv"], expose: ["9100"], stopGracePeriodSec: 1 };
+    const withCache = await release(images.v2!, { extra: { cache }, extraImages: { cache: images.api! } });
+    await run(withCache.id);
+    expect(await cacheStates()).toEqual(["running"]);
+    // The next release has no cache, and its web never becomes healthy: v(withCache) stays live, whole.
+    const bad = await release(await buildWeb("v4-broken", false), { health: { ...HEALTH, startPeriodMs: 0 } });
+    await expect(run(bad.id)).rejects.toBeInstanceOf(deploy.ReleaseFailed);
+    expect((await db.environment.findUniqueOrThrow({ where: { id: envId } })).liveRelease).toBe(withCache.number);
+    expect(await cacheStates()).toEqual(["running"]);
+    const without = await release(images.v2!);
+    await run(without.id);
+    expect(await cacheStates()).toEqual([]);
+    live = without.number;
+  }, 600_000);
+
   it("a release command that exits 1 stops the deploy before traffic moves", async () => {
     const rel = await release(images.v1!, { releaseCommand: "echo migrating for $GREETING; exit 1" });
     const err = (await run(rel.id).catch((e: unknown) => e)) as Error & { step?: string };

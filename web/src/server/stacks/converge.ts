@@ -208,7 +208,7 @@ async function replaceAllStartFirst(s: Services, actor: Actor, name: string, req
 /**
  * Brings the stack to what its file says (previews only, see the top of this file): networks and volumes made, each service's containers
  * created or recreated when their config hash changed, started in dependency order with the
- * conditions honoured; services gone from the file are removed (on a full `up` only). Safe to
+ * conditions honoured; services gone from the file are removed last (on a full `up` only). Safe to
  * run again: what already matches is left running.
  */
 export async function converge(s: Services, actor: Actor, req: UpRequest, emit: (e: StackEvent) => void): Promise<void> {
@@ -243,14 +243,9 @@ export async function converge(s: Services, actor: Actor, req: UpRequest, emit: 
   }
 
   let existing = await stackContainers(s, teamId, project.name);
-  if (!req.services.length) {
-    // Services no longer in the file go, as `up --remove-orphans`.
-    for (const c of existing.filter((c) => !project.services[c.service])) {
-      await removeContainer(s, teamId, c.row.id, true);
-      await s.db.stackService.deleteMany({ where: { stackId: req.stackId, name: c.service } });
-      emit({ kind: "Container", name: c.row.name, status: "Removed", service: c.service });
-    }
-  }
+  // Services no longer in the file go (as `up --remove-orphans`), but only once the rest is up:
+  // a release whose deploy fails leaves the live one whole, with the services it still needs.
+  const orphans = req.services.length ? [] : existing.filter((c) => !project.services[c.service]);
 
   const started = new Map<string, StackContainer[]>();
   for (const name of order) {
@@ -309,5 +304,10 @@ export async function converge(s: Services, actor: Actor, req: UpRequest, emit: 
       throw err;
     }
     existing = existing.filter((c) => c.service !== name);
+  }
+  for (const c of orphans) {
+    await removeContainer(s, teamId, c.row.id, true);
+    await s.db.stackService.deleteMany({ where: { stackId: req.stackId, name: c.service } });
+    emit({ kind: "Container", name: c.row.name, status: "Removed", service: c.service });
   }
 }
