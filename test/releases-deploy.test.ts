@@ -300,7 +300,8 @@ describe("releases deploy", () => {
     const cacheStates = async () => (await db.container.findMany({ where: { teamId: team.id, name: { startsWith: "env--staging--shop-cache-" } }, select: { state: true } })).map((c) => c.state);
     const cache = { image: "acme/shop/api:x", command: ["sh", "-c", "mkdir -p /srv && echo cache > /srv/index.html && exec httpd -f -p 9100 -h /srv"], expose: ["9100"], stopGracePeriodSec: 1 };
     const withCache = await release(images.v2!, { extra: { cache }, extraImages: { cache: images.api! } });
-    await run(withCache.id);
+    // Each successful deploy's watch window ends (the replicas it retained go) before the next step.
+    expect(await (await run(withCache.id)).watch).toBe("stable");
     expect(await cacheStates()).toEqual(["running"]);
     // The next release has no cache, and its web never becomes healthy: v(withCache) stays live, whole.
     const bad = await release(await buildWeb("v4-broken", false), { health: { ...HEALTH, startPeriodMs: 0 } });
@@ -308,7 +309,7 @@ describe("releases deploy", () => {
     expect((await db.environment.findUniqueOrThrow({ where: { id: envId } })).liveRelease).toBe(withCache.number);
     expect(await cacheStates()).toEqual(["running"]);
     const without = await release(images.v2!);
-    await run(without.id);
+    expect(await (await run(without.id)).watch).toBe("stable");
     expect(await cacheStates()).toEqual([]);
     live = without.number;
   }, 600_000);

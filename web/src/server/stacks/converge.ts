@@ -21,6 +21,7 @@ import { createVolume } from "../volumes/service.js";
 import { stackContainers, type StackContainer } from "./containers.js";
 import { ensureNetwork } from "./resources.js";
 import { moveNames, namesOf, withoutNames } from "./names.js";
+import { watchContainers, type ContainerChanges } from "../containers/changes.js";
 
 export type { StackEvent };
 
@@ -40,14 +41,22 @@ async function row(s: Services, id: string) {
   return s.db.container.findUnique({ where: { id }, select: { state: true, exitCode: true, error: true, name: true } });
 }
 
-/** Until the host has started it (or it failed to start). */
+/** How long a wait on a container's next event lasts before its state is read again anyway. */
+const RECHECK_MS = 500;
+
+/** Until the host has started it (or it failed to start): read again at each of its events. */
 async function untilStarted(s: Services, id: string, service: string): Promise<void> {
-  for (;;) {
-    const r = await row(s, id);
-    if (!r) throw new FailedPrecondition(`service "${service}": its container was removed while starting`);
-    if (r.state === "running" || (r.state === "exited" && !r.error)) return;
-    if (r.state === "exited") throw new FailedPrecondition(`service "${service}": container ${r.name} failed to start: ${r.error}`);
-    await sleep(100);
+  const changes = await watchContainers(s, [id]);
+  try {
+    for (;;) {
+      const r = await row(s, id);
+      if (!r) throw new FailedPrecondition(`service "${service}": its container was removed while starting`);
+      if (r.state === "running" || (r.state === "exited" && !r.error)) return;
+      if (r.state === "exited") throw new FailedPrecondition(`service "${service}": container ${r.name} failed to start: ${r.error}`);
+      await changes.next(RECHECK_MS);
+    }
+  } finally {
+    changes.close();
   }
 }
 
@@ -58,27 +67,37 @@ async function waitFor(s: Services, service: string, dep: string, cond: DependsO
   const end = Date.now() + DEPENDENCY_WAIT_MS;
   for (const c of containers) {
     emit({ kind: "Container", name: c.row.name, status: "Waiting", service: dep });
-    for (;;) {
-      const r = await row(s, c.row.id);
-      const fail = (why: string) => new FailedPrecondition(`service "${service}" depends on "${dep}": dependency failed to start: container ${c.row.name} ${why}`);
-      if (!r) throw fail("was removed");
-      if (cond.condition === "service_completed_successfully") {
-        if (r.state === "exited") {
-          if (r.exitCode === 0) break;
-          throw fail(`exited (${r.exitCode ?? "?"})${r.error ? `: ${r.error}` : ""}`);
-        }
-      } else {
-        if (r.state === "exited") throw fail(`exited (${r.exitCode ?? "?"}) before it became healthy`);
-        const h = (await readHealth(s.redis, [c.row.id])).get(c.row.id);
-        if (h?.Status === "healthy") {
-          emit({ kind: "Container", name: c.row.name, status: "Healthy", service: dep });
-          break;
-        }
-        if (h?.Status === "unhealthy") throw fail(`is unhealthy${h.Log.at(-1)?.Output ? `: ${h.Log.at(-1)!.Output.trim()}` : ""}`);
-      }
-      if (Date.now() > end) throw fail(cond.condition === "service_healthy" ? "did not become healthy in time" : "did not complete in time");
-      await sleep(250);
+    const changes = await watchContainers(s, [c.row.id]);
+    try {
+      await untilCondition(s, service, dep, cond, c, end, changes, emit);
+    } finally {
+      changes.close();
     }
+  }
+}
+
+/** One container of `dep` until it meets the condition: its state and health read again at each of its events. */
+async function untilCondition(s: Services, service: string, dep: string, cond: DependsOn, c: StackContainer, end: number, changes: ContainerChanges, emit: (e: StackEvent) => void): Promise<void> {
+  for (;;) {
+    const r = await row(s, c.row.id);
+    const fail = (why: string) => new FailedPrecondition(`service "${service}" depends on "${dep}": dependency failed to start: container ${c.row.name} ${why}`);
+    if (!r) throw fail("was removed");
+    if (cond.condition === "service_completed_successfully") {
+      if (r.state === "exited") {
+        if (r.exitCode === 0) return;
+        throw fail(`exited (${r.exitCode ?? "?"})${r.error ? `: ${r.error}` : ""}`);
+      }
+    } else {
+      if (r.state === "exited") throw fail(`exited (${r.exitCode ?? "?"}) before it became healthy`);
+      const h = (await readHealth(s.redis, [c.row.id])).get(c.row.id);
+      if (h?.Status === "healthy") {
+        emit({ kind: "Container", name: c.row.name, status: "Healthy", service: dep });
+        return;
+      }
+      if (h?.Status === "unhealthy") throw fail(`is unhealthy${h.Log.at(-1)?.Output ? `: ${h.Log.at(-1)!.Output.trim()}` : ""}`);
+    }
+    if (Date.now() > end) throw fail(cond.condition === "service_healthy" ? "did not become healthy in time" : "did not complete in time");
+    await changes.next(RECHECK_MS);
   }
 }
 
