@@ -76,20 +76,23 @@ describe("the port proxy", () => {
     // wc -c answers only once its input ended: the client's FIN has to reach the container
     // while the way back stays open.
     await ok(["run", "-d", "--name", "halfclose", "-p", `${port}:7`, "busybox", "nc", "-ll", "-p", "7", "-e", "wc", "-c"]);
-    const body = Buffer.alloc(300_000, "x");
-    const answer = await poll(async () => {
-      const a = await sendThenRead(port, body);
-      return a ? a : undefined; // empty: the server was not listening yet
-    });
-    expect(answer?.trim()).toBe(String(body.length));
-    // Once both sides closed, the proxy holds no socket of that connection.
-    const [proxy] = portProxiesOf(b.home);
-    expect(proxy).toBeDefined();
-    const sockets = () => fs.readdirSync(`/proc/${proxy}/fd`).filter((f) => fs.readlinkSync(`/proc/${proxy}/fd/${f}`).startsWith("socket:")).length;
-    const idle = sockets();
-    for (let i = 0; i < 5; i++) expect((await sendThenRead(port, body))?.trim()).toBe(String(body.length));
-    expect(await poll(async () => (sockets() === idle ? true : undefined))).toBe(true);
-    await ok(["rm", "-f", "halfclose"]);
+    try {
+      const body = Buffer.alloc(300_000, "x");
+      const answer = await poll(async () => {
+        const a = await sendThenRead(port, body);
+        return a ? a : undefined; // empty: the server was not listening yet
+      });
+      expect(answer?.trim()).toBe(String(body.length));
+      // Once both sides closed, the proxy holds no socket of that connection.
+      const [proxy] = portProxiesOf(b.home);
+      expect(proxy).toBeDefined();
+      const sockets = () => fs.readdirSync(`/proc/${proxy}/fd`).filter((f) => fs.readlinkSync(`/proc/${proxy}/fd/${f}`).startsWith("socket:")).length;
+      const idle = sockets();
+      for (let i = 0; i < 5; i++) expect((await sendThenRead(port, body))?.trim()).toBe(String(body.length));
+      expect(await poll(async () => (sockets() === idle ? true : undefined))).toBe(true);
+    } finally {
+      await ok(["rm", "-f", "halfclose"]);
+    }
   });
 
   it("relays UDP per client address: each client's replies come back to it, from one upstream port per client", async () => {
@@ -110,8 +113,8 @@ describe("the port proxy", () => {
     } finally {
       a.close();
       c.close();
+      await ok(["rm", "-f", "udp"]);
     }
-    await ok(["rm", "-f", "udp"]);
   });
 
   it("a host port taken between create and start: the start fails with Docker's message and runs nothing", async () => {
@@ -126,7 +129,7 @@ describe("the port proxy", () => {
       expect(portProxiesOf(b.home)).toEqual([]);
     } finally {
       holder.close();
+      await ok(["rm", "-f", "late"]);
     }
-    await ok(["rm", "-f", "late"]);
   });
 });
