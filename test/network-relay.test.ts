@@ -77,19 +77,20 @@ describe("the port proxy", () => {
     // while the way back stays open.
     await ok(["run", "-d", "--name", "halfclose", "-p", `${port}:7`, "busybox", "nc", "-ll", "-p", "7", "-e", "wc", "-c"]);
     try {
+      // Before any connection, the proxy holds its listening socket only.
+      const proxy = await poll(async () => portProxiesOf(b.home)[0]);
+      expect(proxy).toBeDefined();
+      const sockets = () => fs.readdirSync(`/proc/${proxy}/fd`).filter((f) => fs.readlinkSync(`/proc/${proxy}/fd/${f}`).startsWith("socket:")).length;
+      const idle = sockets();
       const body = Buffer.alloc(300_000, "x");
       const answer = await poll(async () => {
         const a = await sendThenRead(port, body);
         return a ? a : undefined; // empty: the server was not listening yet
       });
       expect(answer?.trim()).toBe(String(body.length));
-      // Once both sides closed, the proxy holds no socket of that connection.
-      const [proxy] = portProxiesOf(b.home);
-      expect(proxy).toBeDefined();
-      const sockets = () => fs.readdirSync(`/proc/${proxy}/fd`).filter((f) => fs.readlinkSync(`/proc/${proxy}/fd/${f}`).startsWith("socket:")).length;
-      const idle = sockets();
       for (let i = 0; i < 5; i++) expect((await sendThenRead(port, body))?.trim()).toBe(String(body.length));
-      expect(await poll(async () => (sockets() === idle ? true : undefined))).toBe(true);
+      // Once both sides closed, the proxy holds no socket of those connections.
+      expect(await poll(async () => (sockets() === idle ? true : undefined)), `the proxy's sockets: ${idle} before, ${sockets()} after`).toBe(true);
     } finally {
       await ok(["rm", "-f", "halfclose"]);
     }

@@ -72,14 +72,16 @@ std::string Json(const std::string& s) {
   return out + "\"";
 }
 
-// As Node words it ("listen EADDRINUSE: address already in use :::8080"), the message the
-// worker passed on before this proxy was native.
-std::string NodeMessage(const char* syscall, int err, const std::string& ip, int port) {
+// As Node words it, the message the worker passed on when the proxy was a Node process:
+// "listen EADDRINUSE: address already in use :::8080" (TCP), "bind EADDRINUSE 0.0.0.0:53" (UDP).
+std::string NodeMessage(bool udp, int err, const std::string& ip, int port) {
+  const char* name = strerrorname_np(err);
+  std::string code = name ? name : "E" + std::to_string(err);
+  std::string where = ip + ":" + std::to_string(port);
+  if (udp) return "bind " + code + " " + where;
   std::string what = strerror(err);
   if (!what.empty()) what[0] = static_cast<char>(tolower(static_cast<unsigned char>(what[0])));
-  const char* code = strerrorname_np(err);
-  std::string sep = std::string(syscall) == "listen" ? ": " : " ";  // Node: "bind EADDRINUSE 0.0.0.0:53"
-  return std::string(syscall) + " " + (code ? code : "E?") + (sep == ": " ? ": " + what + " " : " ") + ip + ":" + std::to_string(port);
+  return "listen " + code + ": " + what + " " + where;
 }
 
 bool BindOne(const Mapping& m, const std::string& ip, Listener* l, BindError* e) {
@@ -90,7 +92,7 @@ bool BindOne(const Mapping& m, const std::string& ip, Listener* l, BindError* e)
   }
   int fd = socket(a.sa.ss_family, (m.udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    *e = {errno, NodeMessage(m.udp ? "bind" : "listen", errno, ip, m.host_port)};
+    *e = {errno, NodeMessage(m.udp, errno, ip, m.host_port)};
     return false;
   }
   int one = 1, zero = 0;
@@ -99,7 +101,7 @@ bool BindOne(const Mapping& m, const std::string& ip, Listener* l, BindError* e)
   if (!m.udp) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (a.sa.ss_family == AF_INET6 && ip == "::") setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
   if (bind(fd, reinterpret_cast<sockaddr*>(&a.sa), a.len) < 0 || (!m.udp && listen(fd, 511) < 0)) {
-    *e = {errno, NodeMessage(m.udp ? "bind" : "listen", errno, ip, m.host_port)};
+    *e = {errno, NodeMessage(m.udp, errno, ip, m.host_port)};
     close(fd);
     return false;
   }

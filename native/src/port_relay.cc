@@ -13,6 +13,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <unordered_set>
 
 namespace berth::portproxy {
 namespace {
@@ -163,13 +164,16 @@ class Loop {
       c->fd[0] = fd;
       c->fd[1] = up;
       for (int s = 0; s < 2; s++) c->h[s] = {Kind::kConnSide, c, s};
-      conns_.push_back(c);
-      // Edge-triggered: Pump moves everything it can at each event, so a side that has nothing
-      // to do (or hung up) does not wake the loop again and again.
+      conns_.insert(c);
+      bool now = connect(up, reinterpret_cast<const sockaddr*>(&l->target.sa), l->target.len) == 0;
+      int err = errno;
+      // Edge-triggered (after connect, so a fresh socket's hang-up state is never seen): Pump
+      // moves everything it can at each event, so a side with nothing to do (or that hung up)
+      // does not wake the loop again and again.
       Add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->h[0]);
       Add(up, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->h[1]);
-      if (connect(up, reinterpret_cast<const sockaddr*>(&l->target.sa), l->target.len) == 0) Connected(c);
-      else if (errno != EINPROGRESS) Kill(c);
+      if (now) Connected(c);
+      else if (err != EINPROGRESS) Kill(c);
     }
   }
 
@@ -332,12 +336,7 @@ class Loop {
   // Freed after a batch of events: a later event of the same batch may still point at them.
   void Reap() {
     for (Conn* c : grave_) {
-      for (size_t i = 0; i < conns_.size(); i++)
-        if (conns_[i] == c) {
-          conns_[i] = conns_.back();
-          conns_.pop_back();
-          break;
-        }
+      conns_.erase(c);
       delete c;
     }
     grave_.clear();
@@ -352,7 +351,8 @@ class Loop {
   Handle timer_h_{Kind::kTimer};
   std::vector<Handle> tcp_;
   std::vector<std::unique_ptr<UdpListener>> udp_;
-  std::vector<Conn*> conns_, grave_;
+  std::unordered_set<Conn*> conns_;
+  std::vector<Conn*> grave_;
   std::vector<UdpPeer*> peer_grave_;
 };
 
