@@ -164,6 +164,28 @@
       "libraries": [
         "-lpthread"
       ]
+    },
+    {
+      "target_name": "berth-port-proxy",
+      "type": "executable",
+      "sources": [
+        "src/port_proxy_main.cc",
+        "src/port_relay.cc"
+      ],
+      "defines": [
+        "_GNU_SOURCE"
+      ],
+      "cflags_cc!": [
+        "-fno-exceptions",
+        "-std=gnu++17"
+      ],
+      "cflags_cc": [
+        "-std=c++17",
+        "-fno-exceptions",
+        "-Wall",
+        "-Wextra",
+        "-O2"
+      ]
     }
   ]
 }

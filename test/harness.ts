@@ -171,7 +171,7 @@ export function shimsUnder(home: string): number[] {
   });
 }
 
-/** Live port proxies (a container's published ports, worker/src/network/proxy-main.ts) of this instance. */
+/** Live port proxies (a container's published ports, native berth-port-proxy, its argv[1] is the marker) of this instance. */
 export function portProxiesOf(home: string): number[] {
   return fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).map(Number).filter((p) => {
     try {

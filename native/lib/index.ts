@@ -55,6 +55,12 @@ const binding = require('../build/Release/berth_native.node') as NativeBinding;
 binding.setErrorClass(NativeError);
 
 /**
+ * The port proxy of a container's published ports (src/port_proxy_main.cc, Docker's docker-proxy):
+ * built beside the addon; its usage is at the top of that file.
+ */
+export const PORT_PROXY_BINARY = path.join(path.dirname(require.resolve('../build/Release/berth_native.node')), 'berth-port-proxy');
+
+/**
  * Starts `spec.args` in new pid, mount, uts, ipc, net and cgroup namespaces (and a user
  * namespace with `spec.userns`), on an overlay of `spec.lowerdirs` + `spec.upperdir` mounted at
  * `spec.rootfs` inside the container's own mount namespace (nothing is mounted on the host).

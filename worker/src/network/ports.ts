@@ -1,11 +1,10 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import dgram from "node:dgram";
+import { once } from "node:events";
 import fs from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import net from "node:net";
 import { FailedPrecondition, type PortMapping } from "@berth/core";
-import type { ProxyReport } from "./proxy-main.js";
-import { relay } from "./relay.js";
+import { PORT_PROXY_BINARY } from "@berth/native";
 
 /** A published port as bound: the host port is the real one (a requested 0 became a free one). */
 export interface BoundPort extends PortMapping {
@@ -18,9 +17,12 @@ export interface PortProxy {
   ports: BoundPort[];
 }
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-// Beside this file once built; the built one when the sources run (vitest).
-const PROXY_SCRIPT = [path.join(HERE, "proxy-main.js"), path.join(HERE, "../../dist/network/proxy-main.js")].find((f) => existsSync(f)) ?? path.join(HERE, "proxy-main.js");
+/** What the proxy writes on its stdout once it bound every port, or failed to bind one. */
+interface ProxyReport {
+  ports?: number[];
+  error?: { index: number; code?: string; message: string };
+}
+
 /** In every proxy's command line: how one is told from another process that took its pid. */
 export const PROXY_MARKER = "berth-port-proxy";
 
@@ -32,29 +34,40 @@ function bindError(m: PortMapping, e: { code?: string; message: string }): Error
 }
 
 /**
- * `-p`: the container's published ports, bound by a proxy process of their own (proxy-main.ts)
- * relaying to the container's address. Bound before the container starts, so a taken port stops
- * the start with Docker's message and nothing runs. The proxy outlives the worker (its own
- * session), so the ports answer while no worker runs; stopProxy ends it.
+ * `-p`: the container's published ports, bound by a proxy process of their own (native
+ * berth-port-proxy, see native/src/port_proxy_main.cc) relaying to the container's address. Bound
+ * before the container starts, so a taken port stops the start with Docker's message and nothing
+ * runs. The proxy outlives the worker (its own session), so the ports answer while no worker
+ * runs; stopProxy ends it.
  */
 export async function publish(mappings: PortMapping[], target: string, owner: { hostId: string; containerId: string }): Promise<PortProxy> {
-  const child = spawn(process.execPath, [PROXY_SCRIPT, PROXY_MARKER, owner.hostId, owner.containerId, target, JSON.stringify(mappings)], {
+  const specs = mappings.map((m) => `${m.protocol},${m.hostIp ?? ""},${m.hostPort},${m.containerPort}`);
+  const child = spawn(PORT_PROXY_BINARY, [PROXY_MARKER, owner.hostId, owner.containerId, target, ...specs], {
     detached: true,
-    // Nothing of the worker's: it outlives the worker and the launcher's output.
-    stdio: ["ignore", "ignore", "ignore", "ipc"],
+    // Nothing of the worker's but the pipe of its report, which it closes after: it outlives the
+    // worker and the launcher's output.
+    stdio: ["ignore", "pipe", "ignore"],
   });
-  const report = await new Promise<ProxyReport>((resolve, reject) => {
-    child.once("message", (m) => resolve(m as ProxyReport));
-    child.once("error", (e) => reject(new FailedPrecondition(`starting the port proxy (${process.execPath} ${PROXY_SCRIPT}) failed: ${e.message}`)));
-    child.once("exit", (code, signal) => reject(new FailedPrecondition(`the port proxy exited before it bound the ports (${signal ?? `exit ${code}`})`)));
+  // The proxy closes its stdout once it reported: the whole report has been read by then.
+  const out = await new Promise<string>((resolve, reject) => {
+    let text = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (text += d));
+    child.stdout.once("end", () => resolve(text));
+    child.once("error", (e) => reject(new FailedPrecondition(`starting the port proxy (${PORT_PROXY_BINARY}) failed: ${e.message}`)));
   });
-  child.removeAllListeners("exit");
+  let report: ProxyReport;
+  try {
+    report = JSON.parse(out) as ProxyReport;
+  } catch {
+    const [code, signal] = child.exitCode !== null || child.signalCode !== null ? [child.exitCode, child.signalCode] : ((await once(child, "exit")) as [number | null, NodeJS.Signals | null]);
+    throw new FailedPrecondition(`the port proxy (${PORT_PROXY_BINARY}) exited before it bound the ports (${signal ?? `exit ${code}`})`);
+  }
+  child.stdout.destroy();
   if (report.error || !report.ports || child.pid === undefined) {
     child.kill("SIGKILL");
     const m = mappings[report.error?.index ?? 0]!;
     throw bindError(m, report.error ?? { message: "no ports reported" });
   }
-  if (child.connected) child.disconnect();
   child.unref();
   const ports = report.ports;
   return { pid: child.pid, ports: mappings.map((m, i) => ({ ...m, hostPort: ports[i]! })) };
@@ -100,14 +113,35 @@ export async function stopProxy(pid: number, containerId: string): Promise<void>
   }
 }
 
-/** Whether `m` could be bound now (run's early check; nothing stays bound). */
+/** Whether `m` could be bound now (run's early check; nothing stays bound). Binds as the proxy does. */
 export async function checkFree(m: PortMapping): Promise<void> {
   if (m.hostPort === 0) return;
   try {
-    await (await relay(m, "127.0.0.1")).close();
+    if (m.protocol === "udp") await bindUdp(m.hostIp ?? "0.0.0.0", m.hostPort);
+    else if (m.hostIp) await listenTcp(m.hostIp, m.hostPort);
+    else await listenTcp("::", m.hostPort).catch((e: NodeJS.ErrnoException) => (e.code === "EAFNOSUPPORT" || e.code === "EADDRNOTAVAIL" ? listenTcp("0.0.0.0", m.hostPort) : Promise.reject(e)));
   } catch (e) {
     throw bindError(m, e as NodeJS.ErrnoException);
   }
+}
+
+function listenTcp(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve()));
+  });
+}
+
+function bindUdp(address: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket(net.isIPv6(address) ? "udp6" : "udp4");
+    sock.once("error", (e) => {
+      sock.close();
+      reject(e);
+    });
+    sock.bind({ address, port, exclusive: true }, () => sock.close(() => resolve()));
+  });
 }
 
 /** `-P`: the image's EXPOSEd ports ("80/tcp") not already published by -p, each on a free host port. */

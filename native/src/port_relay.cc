@@ -1,0 +1,385 @@
+#include "port_relay.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <memory>
+#include <unordered_set>
+
+namespace berth::portproxy {
+namespace {
+
+constexpr size_t kBuf = 64 * 1024;
+constexpr time_t kUdpIdleSec = 60;  // as relay.ts's UDP_IDLE_MS: a client's upstream socket goes after this
+constexpr time_t kSweepSec = 5;
+
+enum class Kind { kTcpListener, kUdpListener, kUdpPeer, kConnSide, kSignal, kTimer };
+
+// What an epoll event points at.
+struct Handle {
+  Kind kind;
+  void* owner = nullptr;
+  int side = 0;  // kConnSide: 0 the client, 1 the container
+};
+
+// One direction of a TCP connection: bytes read from `from` waiting to be written to the other side.
+struct Pipe {
+  char* buf = nullptr;
+  size_t off = 0, len = 0;
+  bool eof = false;  // `from` sent its FIN
+  bool shut = false;  // and it was passed on (shutdown(SHUT_WR) of the other side)
+};
+
+struct Conn {
+  int fd[2] = {-1, -1};
+  Handle h[2];
+  Pipe pipe[2];  // pipe[i]: from side i to side 1-i
+  bool connecting = true;
+  bool dead = false;
+};
+
+struct UdpListener;
+struct UdpPeer {
+  UdpListener* l;
+  int fd;
+  Address client;
+  time_t last;
+  Handle h;
+  std::string key;
+  bool dead = false;
+};
+
+struct UdpListener {
+  Listener* l;
+  Handle h;
+  std::map<std::string, UdpPeer*> peers;
+};
+
+time_t Now() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec;
+}
+
+class Loop {
+ public:
+  explicit Loop(int signal_fd) : sig_(signal_fd) {}
+
+  int Run(std::vector<Listener>& listeners) {
+    ep_ = epoll_create1(EPOLL_CLOEXEC);
+    timer_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    // Kept to be closed when accept hits the fd limit: accepting and closing at once keeps a
+    // level-triggered listener from spinning.
+    spare_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (ep_ < 0 || timer_ < 0) return 1;
+    Add(sig_, EPOLLIN, &sig_h_);
+    Add(timer_, EPOLLIN, &timer_h_);
+    tcp_.reserve(listeners.size());
+    udp_.reserve(listeners.size());
+    for (auto& l : listeners) {
+      if (l.udp) {
+        udp_.push_back(std::make_unique<UdpListener>());
+        auto* u = udp_.back().get();
+        u->l = &l;
+        u->h = {Kind::kUdpListener, u, 0};
+        Add(l.fd, EPOLLIN, &u->h);
+      } else {
+        tcp_.push_back({Kind::kTcpListener, &l, 0});
+      }
+    }
+    for (auto& h : tcp_) Add(static_cast<Listener*>(h.owner)->fd, EPOLLIN, &h);
+
+    epoll_event ev[64];
+    while (!stop_) {
+      int n = epoll_wait(ep_, ev, 64, -1);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return 1;
+      }
+      for (int i = 0; i < n && !stop_; i++) Dispatch(static_cast<Handle*>(ev[i].data.ptr), ev[i].events);
+      Reap();
+    }
+    // Closing: the listeners first, so the ports are free as soon as the process goes.
+    for (auto& l : listeners) close(l.fd);
+    for (Conn* c : conns_) Kill(c);
+    for (auto& u : udp_)
+      for (auto& [k, p] : u->peers) KillPeer(p, false);
+    Reap();
+    return 0;
+  }
+
+ private:
+  void Add(int fd, uint32_t events, Handle* h) {
+    epoll_event e{};
+    e.events = events;
+    e.data.ptr = h;
+    epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &e);
+  }
+
+  void Dispatch(Handle* h, uint32_t events) {
+    switch (h->kind) {
+      case Kind::kSignal: {
+        signalfd_siginfo si;
+        while (read(sig_, &si, sizeof si) == sizeof si) stop_ = true;
+        break;
+      }
+      case Kind::kTimer: Sweep(); break;
+      case Kind::kTcpListener: Accept(static_cast<Listener*>(h->owner)); break;
+      case Kind::kUdpListener: UdpIn(static_cast<UdpListener*>(h->owner)); break;
+      case Kind::kUdpPeer: UdpBack(static_cast<UdpPeer*>(h->owner)); break;
+      case Kind::kConnSide: ConnEvent(static_cast<Conn*>(h->owner), h->side, events); break;
+    }
+  }
+
+  // ---- TCP ----------------------------------------------------------------------------------
+
+  void Accept(Listener* l) {
+    for (;;) {
+      int fd = accept4(l->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if ((errno == EMFILE || errno == ENFILE) && spare_ >= 0) {
+          close(spare_);
+          int drop = accept(l->fd, nullptr, nullptr);
+          if (drop >= 0) close(drop);
+          spare_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+          continue;
+        }
+        return;  // EAGAIN, or a connection that went before it was accepted
+      }
+      int up = socket(l->target.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (up < 0) {
+        close(fd);
+        continue;
+      }
+      auto* c = new Conn;
+      c->fd[0] = fd;
+      c->fd[1] = up;
+      for (int s = 0; s < 2; s++) c->h[s] = {Kind::kConnSide, c, s};
+      conns_.insert(c);
+      bool now = connect(up, reinterpret_cast<const sockaddr*>(&l->target.sa), l->target.len) == 0;
+      int err = errno;
+      // Edge-triggered (after connect, so a fresh socket's hang-up state is never seen): Pump
+      // moves everything it can at each event, so a side with nothing to do (or that hung up)
+      // does not wake the loop again and again.
+      Add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->h[0]);
+      Add(up, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->h[1]);
+      if (now) Connected(c);
+      else if (err != EINPROGRESS) Kill(c);
+    }
+  }
+
+  void Connected(Conn* c) {
+    c->connecting = false;
+    for (auto& p : c->pipe) p.buf = static_cast<char*>(malloc(kBuf));
+    if (!c->pipe[0].buf || !c->pipe[1].buf) return Kill(c);
+    Pump(c);  // what the client sent meanwhile
+  }
+
+  void ConnEvent(Conn* c, int side, uint32_t events) {
+    if (c->dead) return;
+    if (c->connecting) {
+      // The client stays unread until the container answers, unless it goes meanwhile.
+      if (side == 0) return (events & (EPOLLERR | EPOLLHUP)) ? Kill(c) : void();
+      if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+      int err = 0;
+      socklen_t len = sizeof err;
+      if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0) return Kill(c);
+      return Connected(c);
+    }
+    Pump(c);  // errors and hang-ups show in its reads and writes
+  }
+
+  // Moves what can be moved in both directions, passes a FIN on once everything before it was
+  // written (half-close: the other direction carries on), and ends the connection when both
+  // directions are done or a side failed (reset).
+  void Pump(Conn* c) {
+    for (int from = 0; from < 2; from++) {
+      Pipe& p = c->pipe[from];
+      int in = c->fd[from], out = c->fd[1 - from];
+      for (;;) {
+        if (p.len == 0 && !p.eof) {
+          ssize_t r = read(in, p.buf, kBuf);
+          if (r > 0) {
+            p.off = 0;
+            p.len = static_cast<size_t>(r);
+          } else if (r == 0) {
+            p.eof = true;
+          } else if (errno == EINTR) {
+            continue;
+          } else if (errno == EAGAIN) {
+            break;
+          } else {
+            return Kill(c);
+          }
+        }
+        if (p.len > 0) {
+          ssize_t w = send(out, p.buf + p.off, p.len, MSG_NOSIGNAL);
+          if (w < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN) break;
+            return Kill(c);
+          }
+          p.off += static_cast<size_t>(w);
+          p.len -= static_cast<size_t>(w);
+          if (p.len > 0) break;
+          continue;
+        }
+        if (p.eof && !p.shut) {
+          shutdown(out, SHUT_WR);
+          p.shut = true;
+        }
+        break;
+      }
+    }
+    if (c->pipe[0].shut && c->pipe[1].shut) Kill(c);
+  }
+
+  void Kill(Conn* c) {
+    if (c->dead) return;
+    c->dead = true;
+    for (int s = 0; s < 2; s++) {
+      close(c->fd[s]);  // closing removes it from the epoll set
+      free(c->pipe[s].buf);
+      c->pipe[s].buf = nullptr;
+    }
+    grave_.push_back(c);
+  }
+
+  // ---- UDP ----------------------------------------------------------------------------------
+
+  void UdpIn(UdpListener* u) {
+    static char buf[65536];
+    for (int i = 0; i < 64; i++) {
+      Address from;
+      from.len = sizeof from.sa;
+      ssize_t n = recvfrom(u->l->fd, buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from.sa), &from.len);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      std::string key(reinterpret_cast<const char*>(&from.sa), from.len);
+      auto it = u->peers.find(key);
+      UdpPeer* p;
+      if (it != u->peers.end()) {
+        p = it->second;
+      } else {
+        // One upstream socket per client address, so replies find their way back.
+        int fd = socket(u->l->target.sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) continue;
+        if (connect(fd, reinterpret_cast<const sockaddr*>(&u->l->target.sa), u->l->target.len) < 0) {
+          close(fd);
+          continue;
+        }
+        p = new UdpPeer{u, fd, from, 0, {}, key};
+        p->h = {Kind::kUdpPeer, p, 0};
+        u->peers[key] = p;
+        Add(fd, EPOLLIN, &p->h);
+        if (++peer_count_ == 1) ArmSweep(true);
+      }
+      p->last = Now();
+      send(p->fd, buf, static_cast<size_t>(n), MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
+  }
+
+  void UdpBack(UdpPeer* p) {
+    static char buf[65536];
+    if (p->dead) return;
+    for (int i = 0; i < 64; i++) {
+      ssize_t n = recv(p->fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) KillPeer(p, true);  // e.g. ECONNREFUSED: nothing listens in the container
+        return;
+      }
+      p->last = Now();
+      sendto(p->l->l->fd, buf, static_cast<size_t>(n), MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&p->client.sa), p->client.len);
+    }
+  }
+
+  void KillPeer(UdpPeer* p, bool unlink) {
+    if (p->dead) return;
+    p->dead = true;
+    close(p->fd);
+    if (unlink) p->l->peers.erase(p->key);
+    if (--peer_count_ == 0) ArmSweep(false);
+    peer_grave_.push_back(p);
+  }
+
+  // The idle sweep ticks only while some client has an upstream socket.
+  void ArmSweep(bool on) {
+    itimerspec t{};
+    if (on) t.it_value.tv_sec = t.it_interval.tv_sec = kSweepSec;
+    timerfd_settime(timer_, 0, &t, nullptr);
+  }
+
+  void Sweep() {
+    uint64_t ticks;
+    while (read(timer_, &ticks, sizeof ticks) == sizeof ticks) {
+    }
+    time_t now = Now();
+    std::vector<UdpPeer*> idle;
+    for (auto& u : udp_)
+      for (auto& [k, p] : u->peers)
+        if (now - p->last >= kUdpIdleSec) idle.push_back(p);
+    for (UdpPeer* p : idle) KillPeer(p, true);
+  }
+
+  // Freed after a batch of events: a later event of the same batch may still point at them.
+  void Reap() {
+    for (Conn* c : grave_) {
+      conns_.erase(c);
+      delete c;
+    }
+    grave_.clear();
+    for (UdpPeer* p : peer_grave_) delete p;
+    peer_grave_.clear();
+  }
+
+  int sig_, ep_ = -1, timer_ = -1, spare_ = -1;
+  bool stop_ = false;
+  long peer_count_ = 0;
+  Handle sig_h_{Kind::kSignal};
+  Handle timer_h_{Kind::kTimer};
+  std::vector<Handle> tcp_;
+  std::vector<std::unique_ptr<UdpListener>> udp_;
+  std::unordered_set<Conn*> conns_;
+  std::vector<Conn*> grave_;
+  std::vector<UdpPeer*> peer_grave_;
+};
+
+}  // namespace
+
+bool ParseAddress(const std::string& ip, int port, Address* out) {
+  *out = Address{};
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&out->sa);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&out->sa);
+  if (inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    out->len = sizeof *v4;
+    return true;
+  }
+  if (inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    out->len = sizeof *v6;
+    return true;
+  }
+  return false;
+}
+
+int Run(std::vector<Listener>& listeners, int signal_fd) {
+  Loop loop(signal_fd);
+  return loop.Run(listeners);
+}
+
+}  // namespace berth::portproxy
