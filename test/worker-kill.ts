@@ -8,8 +8,17 @@ export async function killWorker(b: Instance): Promise<number> {
   const worker = pidOf(b.home, "worker/dist/main.js");
   expect(worker, "the instance's worker").not.toBeNull();
   process.kill(worker!, "SIGKILL");
-  await until("the worker to be gone", () => !fs.existsSync(`/proc/${worker}`) || fs.readFileSync(`/proc/${worker}/stat`, "utf8").split(") ")[1]!.startsWith("Z"));
+  await until("the worker to be gone", () => gone(worker!));
   return worker!;
+}
+
+/** No such process any more, or a zombie (reaped between two reads counts as gone too). */
+function gone(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z");
+  } catch {
+    return true;
+  }
 }
 
 /** Until the launcher's new worker (not `old`) is ready: web sees the host and `ps` answers. */
