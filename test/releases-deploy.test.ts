@@ -410,6 +410,8 @@ describe("releases deploy", () => {
     const dbs = await db.container.findMany({ where: { teamId: team.id, name: { startsWith: "env--staging--shop-db-" } } });
     expect(dbs.map((c) => c.state)).toEqual(["running"]);
     expect(dbs[0]!.id).not.toBe(first.id);
+    // The second db notes what it found a second after it starts: wait for its line, as for the first.
+    await until("the second db to have looked", async () => (await inTeam(["exec", dbs[0]!.name, "cat", "/data/log"])).stdout.includes(" r2"), 30_000);
     const log = await inTeam(["exec", dbs[0]!.name, "cat", "/data/log"]);
     expect(log.code, log.stderr).toBe(0);
     expect(log.stdout.trim().split("\n")).toEqual(["alone r1", "alone r2"]);
