@@ -116,6 +116,8 @@ export async function benchDeployRelease({ runs = 10, warmup = 1, clients = 4, m
   };
 
   const rows = [];
+  // Progress on stderr, so a run that stalls says in which step.
+  const step = (what) => process.stderr.write(`deploy-release: ${what}\n`);
   try {
     let v = "a";
     // Each deploy's watch window (0 s here) then removes the replicas it replaced: waited for before the next.
@@ -138,6 +140,7 @@ export async function benchDeployRelease({ runs = 10, warmup = 1, clients = 4, m
       v = v === "a" ? "b" : "a";
       await watch;
       const id = await release(v);
+      step(`deploy ${i + 1} (${v})`);
       const t0 = performance.now();
       // Timed until the URL serves it (the old replicas' drain and stop come after and are not waited for here).
       const served = serving(v).then(() => performance.now() - t0);
@@ -150,6 +153,7 @@ export async function benchDeployRelease({ runs = 10, warmup = 1, clients = 4, m
     for (let i = 0; i < rollbacks; i++) {
       await watch;
       v = v === "a" ? "b" : "a";
+      step(`rollback ${i + 1} (${v})`);
       const out = await rollback(services, actor, "shop", "production", undefined);
       watch = out.watch ?? Promise.resolve();
       await serving(v);
@@ -159,6 +163,7 @@ export async function benchDeployRelease({ runs = 10, warmup = 1, clients = 4, m
     for (let i = 0; i < restarts; i++) {
       const web = pidOf(berth.home, "web/dist/server.js");
       if (!web) throw new Error("web's process was not found");
+      step(`kill -9 of web ${i + 1}`);
       process.kill(web, "SIGKILL");
       const t0 = Date.now();
       for (;;) {

@@ -179,4 +179,25 @@ describe("the watch window survives a kill -9 of web", () => {
     expect(await db.auditEvent.count({ where: { action: "release.rollback", target: `shop staging v${v}` } })).toBe(0);
     expect((await eventsOf(v)).filter((e) => e.state === "stable")).toHaveLength(1);
   }, 600_000);
+
+  it("a window that passes never removes a replica of the release before that serves again (a later deploy reused it)", async () => {
+    // The race this closes: the window decided "stable" and only then removed the stopped
+    // replicas; a rollback to the release before, deployed as soon as it read the decision (or
+    // on another web), reused such a replica (same config), and the window then removed the
+    // live release's replicas. Here the window runs again for the live release with its own
+    // running replica in the list of those to remove, as that late removal saw it.
+    await db.environment.update({ where: { id: envId }, data: { watchSeconds: 0 } });
+    const live = (await db.environment.findUniqueOrThrow({ where: { id: envId } })).liveRelease!;
+    const rel = await releaseRow(live);
+    const [serving] = (await webContainers()).filter((c) => c.state === "running");
+    expect(serving).toBeDefined();
+    const before = await page();
+    expect(before).toMatch(/^200 v[12]\n$/);
+    const { runWatch } = await webModule<typeof import("../web/src/server/releases/watch-run.js")>("server/releases/watch-run.js");
+    await services.redis.del(`berth:release-watch:outcome:${rel.id}`, `berth:release-watch:cancel:${rel.id}`);
+    const payload = { releaseId: rel.id, until: Date.now(), seconds: 0, previous: null, replicas: [{ id: serving!.id, name: serving!.name }], retained: [serving!.id], by: { userId: actor.userId, userName: actor.userName } };
+    expect(await runWatch(services, payload, new AbortController().signal)).toBe("stable");
+    expect((await webContainers()).map((c) => [c.id, c.state])).toEqual([[serving!.id, "running"]]);
+    expect(await page()).toBe(before);
+  }, 120_000);
 });

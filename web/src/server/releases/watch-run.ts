@@ -6,7 +6,7 @@
  * failure with no release before to go back to), or a rollback, recorded as under way before it
  * starts so that a web that dies half-way leaves the next one to finish it, never to decide again.
  */
-import { config, RELEASE_WATCH_KEY_TTL_SECONDS, ReleaseWatchJob, releaseWatchOutcomeKey } from "@berth/core";
+import { config, isFailedPrecondition, isNotFound, RELEASE_WATCH_KEY_TTL_SECONDS, ReleaseWatchJob, releaseWatchOutcomeKey } from "@berth/core";
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
 import { loadSecretKey } from "../secrets/index.js";
@@ -30,6 +30,20 @@ async function decide(s: Services, releaseId: string, d: WatchDecision): Promise
 async function settle(s: Services, releaseId: string, outcome: WatchOutcome, reason: string): Promise<WatchOutcome> {
   await s.redis.set(releaseWatchOutcomeKey(releaseId), JSON.stringify({ state: outcome, reason }), "EX", RELEASE_WATCH_KEY_TTL_SECONDS);
   return outcome;
+}
+
+/**
+ * A stopped replica of the release before goes once the window passed, unless it runs again: a
+ * deploy on another web (the lock is per process) may have reused it, and then it serves.
+ */
+async function removeRetained(s: Services, teamId: string, id: string): Promise<void> {
+  try {
+    await removeContainer(s, teamId, id, false);
+  } catch (err) {
+    if (isNotFound(err)) return;
+    if (isFailedPrecondition(err)) return void s.log.info({ id, why: (err as Error).message }, "a replica of the release before runs again (a later release reuses it): kept");
+    s.log.warn({ err: (err as Error).message, id }, "could not remove a replica of the release before");
+  }
 }
 
 /** Runs (or resumes) the watch `payload` describes; `signal` ends it early as cancelled. */
@@ -64,15 +78,20 @@ export async function runWatch(s: Services, payload: unknown, signal: AbortSigna
     failed = await watchHealth(s, home, replicas, plan.health, job.until, signal, () => watchCancelled(s, rel.id));
   }
   if (!failed) {
-    const cancelled = signal.aborted || (await watchCancelled(s, rel.id));
-    const d = await decide(s, rel.id, { state: cancelled ? "cancelled" : "stable" });
-    // Cancelled by a new deploy: that deploy replaces (and removes) the stopped replicas itself.
-    if (d.state !== "stable" || cancelled) return d.state as WatchOutcome;
-    await perEnvironment(env.id, async () => {
-      for (const id of job.retained) await removeContainer(s, team.id, id, true).catch((err: unknown) => s.log.warn({ err: (err as Error).message, id }, "could not remove a replica of the release before"));
+    // Under the environment's lock, and decided only once the stopped replicas are gone: a deploy
+    // waits for this decision (cancelWatch) and may reuse a stopped replica whose config matches
+    // (a rollback to the release before). Deciding first and removing after let such a deploy
+    // start a replica that this window then removed, leaving the live release without replicas.
+    const outcome = await perEnvironment(env.id, async (): Promise<WatchOutcome> => {
+      if (signal.aborted || (await watchCancelled(s, rel.id))) return (await decide(s, rel.id, { state: "cancelled" })).state as WatchOutcome;
+      const earlier = await readDecision(s, rel.id);
+      if (earlier) return earlier.state as WatchOutcome;
+      for (const id of job.retained) await removeRetained(s, team.id, id);
+      return (await decide(s, rel.id, { state: "stable" })).state as WatchOutcome;
     });
-    await report(s, r, "release.deploy", { state: "stable" });
-    return "stable";
+    // Cancelled by a new deploy: that deploy replaces (and removes) the stopped replicas itself.
+    if (outcome === "stable") await report(s, r, "release.deploy", { state: "stable" });
+    return outcome;
   }
   const reason = `health failed within ${job.seconds}s of the switch: ${failed.replica.name}: ${failed.why}`;
   log(`v${rel.number}: ${reason}`);
