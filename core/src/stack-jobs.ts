@@ -21,8 +21,50 @@ export const StackConvergeJob = z.object({
   siteAdmin: z.boolean().default(false),
   /** The team's granted host paths (web checked the binds against them before enqueueing). */
   hostPaths: z.array(HostPathGrant).max(1024).optional(),
+  /**
+   * Services replaced start-first (branch previews, environment releases): a changed replica's new
+   * container starts beside the old one, the worker asks web to run `ready` for it (a `ready` entry
+   * in the run's stream, answered on stackReadyReplyKey) and waits, and only then do the old ones
+   * go. Services gone from the file are then removed last, once the rest is up.
+   */
+  startFirst: z
+    .object({
+      /** One replica at a time: `ready` gets the new replica and the ones it replaces. */
+      one: z.array(z.string().max(128)).max(256).default([]),
+      /** All replicas at once: `ready` gets every new replica and all the old ones, and says which old ones to retain (stopped). */
+      all: z.array(z.string().max(128)).max(256).default([]),
+      /** A `one` service's new replica gets its service's network names only once ready (the old one then drains and stops). */
+      namesOnceReady: z.boolean().default(false),
+    })
+    .optional(),
 });
 export type StackConvergeJob = z.infer<typeof StackConvergeJob>;
+
+/** A container in a start-first hand-off: enough for web to find its row. */
+export const StackReadyContainer = z.object({ id: z.string().min(1).max(128), name: z.string().max(256), number: z.number().int() });
+export type StackReadyContainer = z.infer<typeof StackReadyContainer>;
+
+/** The worker asks web to run a start-first service's `ready` (the entry's `id` names its answer). */
+export const StackReadyRequest = z.object({
+  type: z.literal("ready"),
+  id: z.string().min(1).max(64),
+  service: z.string().max(128),
+  /** The replicas to keep (one for a `one` service, all for an `all` service), started, without traffic yet. */
+  keep: z.array(StackReadyContainer),
+  /** The service's containers they replace (still as they were: running, or stopped and retained). */
+  replaced: z.array(StackReadyContainer),
+});
+export type StackReadyRequest = z.infer<typeof StackReadyRequest>;
+
+/** Web's answer to a ready request: go on (retaining these old containers, stopped), or stop the converge with this error. */
+export const StackReadyReply = z.discriminatedUnion("ok", [
+  z.object({ ok: z.literal(true), retain: z.array(z.string().max(128)).default([]) }),
+  z.object({ ok: z.literal(false), kind: z.string().max(64), message: z.string().max(8192) }),
+]);
+export type StackReadyReply = z.infer<typeof StackReadyReply>;
+
+/** Where web pushes its answer to ready request `id` of run `runId` (a list; the worker pops it). */
+export const stackReadyReplyKey = (runId: string, id: string) => `stack-run-ready:${runId}:${id}`;
 
 /** One line of `up`'s progress, as Compose prints it: ` Container shop-db-1  Started`. */
 export interface StackEvent {
@@ -33,8 +75,8 @@ export interface StackEvent {
   error?: string;
 }
 
-/** One entry of a converge's stream (field `e`, JSON): progress lines, then exactly one end. */
-export type StackRunEntry = { type: "event"; event: StackEvent } | { type: "end"; ok: true } | { type: "end"; ok: false; kind: string; message: string };
+/** One entry of a converge's stream (field `e`, JSON): progress lines and ready requests, then exactly one end. */
+export type StackRunEntry = { type: "event"; event: StackEvent } | StackReadyRequest | { type: "end"; ok: true } | { type: "end"; ok: false; kind: string; message: string };
 
 export const stackRunStreamKey = (runId: string) => `stack-run:${runId}`;
 /** The run's stack, team and job (a hash): who may read it, and where its outcome is if the worker died. */

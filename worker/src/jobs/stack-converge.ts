@@ -5,6 +5,7 @@ import type { PrismaClient } from "@berth/core/db";
 import type { Redis } from "@berth/core/redis";
 import { converge } from "../stacks/converge.js";
 import type { StackHost } from "../stacks/host.js";
+import { readyHandOff } from "../stacks/ready.js";
 
 export interface StackJobDeps {
   db: PrismaClient;
@@ -19,7 +20,9 @@ const serialised = keyedQueue();
 /**
  * `stack.converge` on the stack's host queue: reads the stack's desired state (its row), converges
  * to it, and streams each progress line to `stack-run:<runId>` (web relays it to `berth stack up`
- * and the dashboard), ending with one end entry. The job's value is the end.
+ * and the dashboard), ending with one end entry. The job's value is the end. A start-first
+ * converge (previews, releases) also asks web through that stream whether each new replica is
+ * ready (stacks/ready.ts) before the old ones go.
  */
 export default function stackConverge(d: StackJobDeps) {
   return async (job: Job): Promise<{ ok: boolean }> => {
@@ -43,7 +46,8 @@ export default function stackConverge(d: StackJobDeps) {
         const row = await d.db.stack.findFirst({ where: { id: p.stackId, teamId: p.teamId } });
         if (!row) throw new NotFound(`stack ${p.stackId} (removed before it converged)`);
         const project = ComposeProject.parse(JSON.parse(row.project));
-        await converge({ db: d.db, host: d.host }, { stackId: row.id, project, services: p.services, scope: { teamId: p.teamId, siteAdmin: p.siteAdmin, ...(p.hostPaths ? { hostPaths: p.hostPaths } : {}) } }, emit);
+        const startFirst = p.startFirst ? { ...p.startFirst, ready: readyHandOff(d.redis, p.runId) } : undefined;
+        await converge({ db: d.db, host: d.host }, { stackId: row.id, project, services: p.services, scope: { teamId: p.teamId, siteAdmin: p.siteAdmin, ...(p.hostPaths ? { hostPaths: p.hostPaths } : {}) }, ...(startFirst ? { startFirst } : {}) }, emit);
         return await end({ type: "end", ok: true });
       } catch (err) {
         const kind = err instanceof BerthError ? err.kind : "Internal";

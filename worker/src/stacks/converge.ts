@@ -2,6 +2,10 @@ import { FailedPrecondition, stackContainers, type StackContainer, type StackEve
 import { LABEL, configHash, dependencyLevels, runRequest, scopedName, startOrder, type ComposeProject, type DependsOn, type ServiceRun } from "@berth/core/compose";
 import type { Db, PrismaClient } from "@berth/core/db";
 import type { StackHost, StackScope } from "./host.js";
+import { replaceAll, replaceOne, type StartFirst } from "./start-first.js";
+import { startedOrThrow } from "./started.js";
+
+export type { ReadyHandOff, StartFirst } from "./start-first.js";
 
 /** The longest a dependency may take to become healthy or to complete before `up` gives up on it. */
 const DEPENDENCY_WAIT_MS = 5 * 60_000;
@@ -22,6 +26,13 @@ export interface ConvergeRequest {
   /** Only these services (and what they depend on); all when empty. */
   services: string[];
   scope: StackScope;
+  /**
+   * Services replaced start-first (previews, releases: start-first.ts). Such a converge also goes
+   * one service at a time, in dependency order (each `ready` runs alone, so what it reports is
+   * its own), and removes the services gone from the file only once the rest is up: a release
+   * whose deploy fails leaves the live one whole, with the services it still needs.
+   */
+  startFirst?: StartFirst;
 }
 
 const row = (d: ConvergeDeps, id: string) => d.db.container.findUnique({ where: { id }, select: { state: true, exitCode: true, error: true, name: true } });
@@ -107,14 +118,17 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
     networks(),
     volumes(),
   ]);
-  if (!req.services.length) {
-    // Services no longer in the file go, as `up --remove-orphans`.
+  const sf = req.startFirst;
+  // Services no longer in the file go, as `up --remove-orphans` (start-first: once the rest is up).
+  const removeOrphans = async () => {
+    if (req.services.length) return;
     for (const c of existing.filter((c) => !project.services[c.service])) {
       await d.host.remove(c.row);
       await d.db.stackService.deleteMany({ where: { stackId: req.stackId, name: c.service } });
       emit({ kind: "Container", name: c.row.name, status: "Removed", service: c.service });
     }
-  }
+  };
+  if (!sf) await removeOrphans();
 
   const started = new Map<string, StackContainer[]>();
   // Services whose containers this run recreated: dependants with `restart: true` restart after them.
@@ -138,9 +152,11 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
     const hash = configHash(svc);
     const mine = existing.filter((c) => c.service === name);
     const wanted = plans.get(name)!;
+    const mode = sf?.all.includes(name) ? "all" : sf?.one.includes(name) ? "one" : undefined;
     // Replicas with no container yet are created before the wait on the dependencies' conditions
-    // (Compose too creates before it waits): while a dependency becomes healthy, only the start is left.
-    const todo = wanted.filter((plan) => !mine.some((c) => c.number === replicaNumber(plan)));
+    // (Compose too creates before it waits): while a dependency becomes healthy, only the start is
+    // left. Not a start-first service's: its new replicas take other names, beside the old ones.
+    const todo = mode ? [] : wanted.filter((plan) => !mine.some((c) => c.number === replicaNumber(plan)));
     const creating = todo.length ? create(name, todo) : undefined;
     creating?.catch(() => {}); // awaited below; a failed wait must not leave it unheard
     let converging: Promise<void> | undefined;
@@ -148,6 +164,30 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
       for (const [dep, cond] of Object.entries(svc.dependsOn)) {
         if (!project.services[dep] && !cond.required) continue;
         await waitFor(d, name, dep, cond, project.services[dep]?.healthcheckDisabled ?? false, started.get(dep) ?? [], emit);
+      }
+      if (mode) {
+        // Always through `ready`, even when nothing changed: it moves traffic and records the release.
+        await recordService(d, req.stackId, name, hash, "converging", null);
+        if (mode === "all") {
+          const { keeps, made } = await replaceAll(d, scope, name, wanted, hash, mine, sf!, emit);
+          started.set(name, keeps);
+          if (made) recreated.add(name);
+        } else {
+          // Replicas beyond the wanted count go first (highest numbers), as Compose scales down.
+          for (const c of mine.filter((c) => c.number > svc.replicas)) {
+            await d.host.remove(c.row);
+            emit({ kind: "Container", name: c.row.name, status: "Removed", service: name });
+          }
+          const now: StackContainer[] = [];
+          for (const plan of wanted) {
+            const { keep, made } = await replaceOne(d, scope, name, plan, hash, mine.filter((c) => c.number === replicaNumber(plan)), sf!, emit);
+            now.push(keep);
+            if (made) recreated.add(name);
+          }
+          started.set(name, now);
+        }
+        await recordService(d, req.stackId, name, hash, "running", null);
+        return;
       }
       const restartFor = Object.entries(svc.dependsOn).find(([dep, cond]) => cond.restart && recreated.has(dep))?.[0];
       // The common `up` again: every container there, unchanged and running. Nothing to write.
@@ -213,20 +253,16 @@ export async function converge(d: ConvergeDeps, req: ConvergeRequest, emit: (e: 
 
   // Services that do not depend on each other converge at once, level by level (Compose starts them in parallel too).
   for (const level of dependencyLevels(project, order)) {
+    if (sf) {
+      for (const name of level) await one(name);
+      continue;
+    }
     const results = await Promise.allSettled(level.map(one));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
   }
+  if (sf) await removeOrphans();
 }
 
 /** A replica's number (1, 2…), from the label its plan carries. */
 const replicaNumber = (plan: ServiceRun) => Number(plan.options.labels?.[LABEL.number]);
-
-
-/** The container's row once its start was recorded; a container that failed to start is the service's error. */
-async function startedOrThrow(d: ConvergeDeps, id: string, service: string) {
-  const r = await d.db.container.findUnique({ where: { id } });
-  if (!r) throw new FailedPrecondition(`service "${service}": its container was removed while starting`);
-  if (r.state === "exited" && r.error) throw new FailedPrecondition(`service "${service}": container ${r.name} failed to start: ${r.error}`);
-  return r;
-}

@@ -135,6 +135,11 @@ export class StackHost {
     await this.publish({ type: "container.destroy", id: c.id, hostId: this.d.hostId, teamId: c.teamId, attributes: { name: c.name, image: c.imageRef } });
   }
 
+  /** Gives each listed container of the team exactly these names on network `ref`, in one step (the hosts files rewritten once). */
+  async setAliases(teamId: string, ref: string, set: { containerId: string; aliases: string[] }[]): Promise<void> {
+    await this.d.network.setAliases(ref, set, teamId);
+  }
+
   /** Resolves at the container's next event (its state and health recorded by then) or after `ms`. */
   nextChange(id: string, ms: number): Promise<void> {
     return this.d.manager.nextChange(id, ms);

@@ -5,12 +5,12 @@
  * beside the old one, must answer HTTP, and only then does the edge's named route switch to it; the
  * old container goes once the edge says its requests are done. Any failure leaves the old one serving.
  */
-import { BerthError, config, edgeKeys, edgeUrl, FailedPrecondition, InvalidArgument, NotFound, previewRouteName, stackLinkId, type ErrorKind, type NamedRoute } from "@berth/core";
+import { BerthError, config, edgeKeys, edgeUrl, FailedPrecondition, InvalidArgument, NotFound, previewRouteName, stackLinkId, type ErrorKind, type NamedRoute, type StackEvent } from "@berth/core";
 import { IMAGE_LABEL, type ComposeProject } from "@berth/core/compose";
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
 import { stackRemove, stackUpStartFirst } from "../stacks/service.js";
-import type { StackEvent, StartFirst } from "../stacks/converge.js";
+import type { StartFirst } from "../stacks/ready.js";
 import { switchNamedRoute } from "../../edge/named-routes.js";
 import { buildService, inside } from "./build.js";
 import { PREVIEW_LABEL } from "./labels.js";

@@ -11,7 +11,8 @@ import type { ComposeProject, ComposeService } from "@berth/core/compose";
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
 import { stackUpStartFirst } from "../stacks/service.js";
-import type { StackEvent, StartFirst, StartFirstAll } from "../stacks/converge.js";
+import type { StackEvent } from "@berth/core";
+import type { StartFirst, StartFirstAll } from "../stacks/ready.js";
 import { describeReadiness, untilServiceReady } from "./health-service.js";
 
 /** Whether a service keeps state in a named volume: then never two replicas of it at once. */

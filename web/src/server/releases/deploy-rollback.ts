@@ -11,7 +11,7 @@ import { FailedPrecondition } from "@berth/core";
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
 import { loadSecretKey } from "../secrets/index.js";
-import type { StartFirstAll } from "../stacks/converge.js";
+import type { StartFirstAll } from "../stacks/ready.js";
 import { releaseUp } from "./deploy-converge.js";
 import { openReleaseConfig } from "./deploy-config.js";
 import { releaseProject } from "./deploy-project.js";

@@ -10,12 +10,12 @@
  * at which step and why (ReleaseFailed). After the switch a watch window runs (watch.ts): a
  * failing health check there rolls back to the release before by itself (deploy-rollback.ts).
  */
-import { BerthError, config, FailedPrecondition, NotFound, type ErrorKind } from "@berth/core";
+import { BerthError, config, FailedPrecondition, NotFound, type ErrorKind, type StackEvent } from "@berth/core";
 import type { Services } from "../services.js";
 import type { Actor } from "../policy/index.js";
 import { loadSecretKey } from "../secrets/index.js";
 import { runRelease } from "../deploys/index.js";
-import type { StackEvent, StartFirstAll } from "../stacks/converge.js";
+import type { StartFirstAll } from "../stacks/ready.js";
 import { openReleaseConfig } from "./deploy-config.js";
 import { RELEASE_LABEL, releaseProject } from "./deploy-project.js";
 import { releaseUp } from "./deploy-converge.js";

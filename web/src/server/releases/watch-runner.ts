@@ -1,8 +1,9 @@
 /**
- * Runs the release watch jobs in web (their rollback switches the edge's route and converges the
- * environment's stack, which is web's work). A web that dies mid-window leaves its jobs active
- * with a lock nobody renews; the lock lapses after LOCK_MS and the next web's stalled-job check
- * takes them back, so every watch ends once, whichever web started it.
+ * Runs the release watch jobs in web (their rollback switches the edge's route, which is web's
+ * work, and answers the start-first hand-off of the environment stack's converge). A web that
+ * dies mid-window leaves its jobs active with a lock nobody renews; the lock lapses after LOCK_MS
+ * and the next web's stalled-job check takes them back, so every watch ends once, whichever web
+ * started it.
  */
 import { Worker } from "bullmq";
 import { RELEASE_WATCH_JOB, RELEASE_WATCH_QUEUE, ReleaseWatchJob } from "@berth/core";

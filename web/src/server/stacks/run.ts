@@ -11,6 +11,7 @@ import {
   writeStackRunEnd,
   type StackConvergeJob,
   type StackEvent,
+  type StackReadyRequest,
   type StackRunEntry,
 } from "@berth/core";
 import { runRequest, startOrder, type ComposeProject } from "@berth/core/compose";
@@ -52,7 +53,7 @@ export async function admitUp(s: Services, actor: Actor, project: ComposeProject
  * Enqueues the converge of a recorded stack on its host (the one its containers run on, else the
  * least loaded): the worker reads the desired state from the row and streams its progress.
  */
-export async function enqueueConverge(s: Services, actor: Actor, stackId: string, stackName: string, services: string[], grants: { path: string; readOnly: boolean }[]): Promise<string> {
+export async function enqueueConverge(s: Services, actor: Actor, stackId: string, stackName: string, services: string[], grants: { path: string; readOnly: boolean }[], startFirst?: StackConvergeJob["startFirst"]): Promise<string> {
   const teamId = actor.team.id;
   const placed = (await stackContainers(s, teamId, stackName))[0]?.row.hostId;
   const host = placed ? await s.db.host.findUnique({ where: { id: placed }, select: { id: true, name: true } }) : await pickHost(s.db);
@@ -61,7 +62,7 @@ export async function enqueueConverge(s: Services, actor: Actor, stackId: string
   const queue = hostQueueName(host.id);
   const meta: RunMeta = { stackId, teamId, queue, hostName: host.name };
   await s.redis.set(stackRunMetaKey(runId), JSON.stringify(meta), "EX", STACK_RUN_TTL_SECONDS);
-  const payload: StackConvergeJob = { runId, stackId, teamId, services, siteAdmin: actor.siteAdmin, ...(actor.siteAdmin ? {} : { hostPaths: grants }) };
+  const payload: StackConvergeJob = { runId, stackId, teamId, services, siteAdmin: actor.siteAdmin, ...(actor.siteAdmin ? {} : { hostPaths: grants }), ...(startFirst ? { startFirst } : {}) };
   await s.queues.get(queue).add(JOB_STACK.converge, payload, { jobId: runId, removeOnComplete: 1000, removeOnFail: 1000 });
   return runId;
 }
@@ -72,13 +73,19 @@ export interface RunProgress {
   cursor: string;
   /** Present once the run ended: ok, or why it stopped (the events say how far it got). */
   end?: { ok: true } | { ok: false; kind: string; message: string };
+  /**
+   * With `ready` asked for: a start-first converge asking web whether new replicas are ready (the
+   * lines read stop there, and `cursor` is the request's: the next read goes on after it). Only the
+   * caller that enqueued the run answers it (stacks/ready.ts); other readers never see one.
+   */
+  ready?: StackReadyRequest;
 }
 
 /**
  * The lines of a run after `cursor`. A run whose worker died has no end in its stream: the job's
  * recorded outcome ("the worker on host X stopped during this job") ends it, here, once.
  */
-export async function runProgress(s: Services, teamId: string, stackId: string, runId: string, after = "0", waitMs = 0): Promise<RunProgress> {
+export async function runProgress(s: Services, teamId: string, stackId: string, runId: string, after = "0", waitMs = 0, opts: { ready?: boolean } = {}): Promise<RunProgress> {
   const raw = await s.redis.get(stackRunMetaKey(runId));
   const meta = raw ? (JSON.parse(raw) as RunMeta) : undefined;
   if (!meta || meta.teamId !== teamId || meta.stackId !== stackId) throw new NotFound(`no such stack run: ${runId}`);
@@ -100,11 +107,14 @@ export async function runProgress(s: Services, teamId: string, stackId: string, 
   }
   const events: StackEvent[] = [];
   let end: RunProgress["end"];
-  for (const { entry } of rows) {
+  let cursor = after;
+  for (const { id, entry } of rows) {
+    cursor = id;
     if (entry.type === "event") events.push(entry.event);
-    else end = entry.ok ? { ok: true } : { ok: false, kind: entry.kind, message: entry.message };
+    else if (entry.type === "end") end = entry.ok ? { ok: true } : { ok: false, kind: entry.kind, message: entry.message };
+    else if (opts.ready) return { events, cursor, ready: entry };
   }
-  return { events, cursor: rows.at(-1)?.id ?? after, ...(end ? { end } : {}) };
+  return { events, cursor, ...(end ? { end } : {}) };
 }
 
 /** How often a waiting progress read looks at the run's stream (a Redis XRANGE on the shared connection, no blocking read). */

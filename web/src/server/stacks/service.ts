@@ -8,7 +8,7 @@ import { teardown, type StackEvent } from "./teardown.js";
 import { stackContainers, type StackContainer } from "./containers.js";
 import { freezeStack, thawStack } from "./freeze.js";
 import { PROGRESS_WAIT_MS, admitUp, enqueueConverge, runProgress, waitRun, type RunProgress } from "./run.js";
-import { converge, type StartFirst, type StartFirstAll } from "./converge.js";
+import { followStartFirst, type ReadyHooks } from "./ready.js";
 
 /** Docker's words for a stack that is not there (another team's answers the same). */
 export const noSuchStack = (name: string) => `no such stack: ${name} (run \`berth stack ls\` to see your team's stacks)`;
@@ -69,29 +69,25 @@ export async function stackProgress(s: Services, teamId: string, name: string, r
 }
 
 /**
- * `up` with start-first replacement, for branch previews and environment releases only: admitted and recorded as `stack up`
- * is, but converged HERE in web (stacks/converge.ts), not by the worker's stack.converge job,
- * because each start-first service's `ready` (release, HTTP readiness, route switch) must run in
- * web between the new container's start and the old one's removal. Temporary duplication: see the
- * top of converge.ts. The returned runId names no worker run (it cannot be followed).
+ * `up` with start-first replacement, for branch previews and environment releases: admitted,
+ * recorded and converged by the worker's stack.converge job as `stack up` is, but the services with
+ * a hook are replaced start-first, and each hook (release, HTTP readiness, route switch) runs here
+ * in web when the worker asks (stacks/ready.ts), between the new container's start and the old
+ * one's removal. Resolves once the converge ended.
  */
-export async function stackUpStartFirst(s: Services, actor: Actor, project: ComposeProject, opts: { startFirst?: Record<string, StartFirst>; startFirstAll?: Record<string, StartFirstAll>; namesOnceReady?: boolean; onEvent?: (e: StackEvent) => void }): Promise<UpResult> {
-  await admitUp(s, actor, project, []);
+export async function stackUpStartFirst(s: Services, actor: Actor, project: ComposeProject, opts: ReadyHooks & { namesOnceReady?: boolean; onEvent?: (e: StackEvent) => void }): Promise<UpResult> {
+  const { grants } = await admitUp(s, actor, project, []);
   const row = await recordDesired(s, actor, project);
   await thawStack(s, row);
+  const startFirst = { one: Object.keys(opts.startFirst ?? {}), all: Object.keys(opts.startFirstAll ?? {}), namesOnceReady: opts.namesOnceReady ?? false };
+  const runId = await enqueueConverge(s, actor, row.id, row.name, [], grants, startFirst);
   const events: StackEvent[] = [];
-  return serialised(row.id, async () => {
-    try {
-      await converge(s, actor, { stackId: row.id, project, services: [], ...(opts.startFirst ? { startFirst: opts.startFirst } : {}), ...(opts.startFirstAll ? { startFirstAll: opts.startFirstAll } : {}), namesOnceReady: opts.namesOnceReady ?? false }, (e) => {
-        events.push(e);
-        opts.onEvent?.(e);
-      });
-      return { runId: randomUUID(), events };
-    } catch (err) {
-      s.log.warn({ stack: project.name, team: actor.team.name, err: (err as Error).message }, "stack converge (start-first, in web) failed");
-      return { runId: randomUUID(), events, error: (err as Error).message };
-    }
+  const r = await followStartFirst(s, actor.team.id, row, runId, opts, (e) => {
+    events.push(e);
+    opts.onEvent?.(e);
   });
+  if (r.error) s.log.warn({ stack: project.name, team: actor.team.name, err: r.error }, "stack converge (start-first) failed");
+  return { runId, events, ...r };
 }
 
 /** `stack down [-v]`: everything the stack runs goes; its record stays (for `ls`, `up` again, `rm`). */
