@@ -106,3 +106,15 @@ it("a replica web says is not ready goes, the old one keeps running, and the con
   const svc = await db.stackService.findFirstOrThrow({ where: { name: "api", stack: { teamId: actor.team.id, name: "sf" } } });
   expect(svc.state).toBe("failed");
 }, 180_000);
+
+it("a deploy web stopped following (restarted mid-deploy) ends within seconds: the new replica goes, the old one keeps running", async () => {
+  const [live] = await rows("api");
+  expect(live?.state).toBe("running");
+  const run = await webModule<typeof import("../web/src/server/stacks/run.js")>("server/stacks/run.js");
+  const stack = await db.stack.findFirstOrThrow({ where: { teamId: actor.team.id, name: "sf" } });
+  // What a web that died right after enqueueing leaves: a start-first run nobody follows.
+  const runId = await run.enqueueConverge(services, actor, stack.id, stack.name, [], [], { one: ["api"], all: [], namesOnceReady: false });
+  const done = await run.waitRun(services, actor.team.id, stack.id, runId);
+  expect(done.error).toContain("web stopped following this deploy");
+  expect(await rows("api")).toEqual([{ id: live!.id, name: live!.name, state: "running" }]);
+}, 120_000);

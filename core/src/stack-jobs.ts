@@ -65,6 +65,13 @@ export type StackReadyReply = z.infer<typeof StackReadyReply>;
 
 /** Where web pushes its answer to ready request `id` of run `runId` (a list; the worker pops it). */
 export const stackReadyReplyKey = (runId: string, id: string) => `stack-run-ready:${runId}:${id}`;
+/**
+ * Set by the web that follows start-first run `runId` and refreshed while it does: the worker
+ * stops waiting for an answer once it lapses (web restarted mid-deploy), not after its long limit.
+ */
+export const stackReadyFollowerKey = (runId: string) => `stack-run-follower:${runId}`;
+/** How long the follower key lives without a refresh; web refreshes it every third of that. */
+export const STACK_READY_FOLLOWER_TTL_SECONDS = 15;
 
 /** One line of `up`'s progress, as Compose prints it: ` Container shop-db-1  Started`. */
 export interface StackEvent {

@@ -5,7 +5,7 @@
  * pop on a connection of its own (the shared one carries the run's progress meanwhile).
  */
 import { randomUUID } from "node:crypto";
-import { BerthError, StackReadyReply, stackReadyReplyKey, STACK_RUN_TTL_SECONDS, stackRunStreamKey, Unavailable, type ErrorKind, type StackContainer, type StackReadyContainer, type StackReadyRequest, type StackRunEntry } from "@berth/core";
+import { BerthError, StackReadyReply, stackReadyFollowerKey, stackReadyReplyKey, STACK_RUN_TTL_SECONDS, stackRunStreamKey, Unavailable, type ErrorKind, type StackContainer, type StackReadyContainer, type StackReadyRequest, type StackRunEntry } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 import type { ReadyHandOff } from "./start-first.js";
 
@@ -14,6 +14,9 @@ import type { ReadyHandOff } from "./start-first.js";
  * minutes; past this, web is taken to be gone (restarted mid-deploy) and the new replicas go.
  */
 export const READY_WAIT_SECONDS = 30 * 60;
+
+/** How often the wait checks that a web still follows the run (its key lives 15 s unrefreshed). */
+const FOLLOWER_CHECK_SECONDS = 5;
 
 const KINDS: readonly ErrorKind[] = ["NotFound", "AlreadyExists", "InvalidArgument", "FailedPrecondition", "Unavailable", "Unauthenticated", "PermissionDenied"];
 
@@ -32,13 +35,23 @@ export function readyHandOff(redis: Redis, runId: string, waitSeconds = READY_WA
       .expire(stream, STACK_RUN_TTL_SECONDS)
       .exec();
     const conn = redis.duplicate();
-    let popped: [string, string] | null;
+    const names = keep.map((c) => c.row.name).join(", ");
+    let popped: [string, string] | null = null;
     try {
-      popped = await conn.blpop(stackReadyReplyKey(runId, id), waitSeconds);
+      // In short pops: between them, a web that stopped following (restarted mid-deploy) ends the wait.
+      const end = Date.now() + waitSeconds * 1000;
+      while (!popped && Date.now() < end) {
+        popped = await conn.blpop(stackReadyReplyKey(runId, id), Math.max(1, Math.min(FOLLOWER_CHECK_SECONDS, Math.ceil((end - Date.now()) / 1000))));
+        if (!popped && (await redis.exists(stackReadyFollowerKey(runId))) === 0) {
+          // One last look: the answer may have come just as the key went.
+          popped = await conn.lpop(stackReadyReplyKey(runId, id)).then((v) => (v === null ? null : ([stackReadyReplyKey(runId, id), v] as [string, string])));
+          if (!popped) throw new Unavailable(`service "${service}": web stopped following this deploy (restarted or stopped?) before it said whether ${names} is ready: the new replicas go, the old ones stay`);
+        }
+      }
     } finally {
       conn.disconnect();
     }
-    if (!popped) throw new Unavailable(`service "${service}": web did not answer whether ${keep.map((c) => c.row.name).join(", ")} is ready within ${Math.round(waitSeconds / 60)} min (was it restarted during the deploy?): the new replicas go, the old ones stay`);
+    if (!popped) throw new Unavailable(`service "${service}": web did not answer whether ${names} is ready within ${Math.round(waitSeconds / 60)} min: the new replicas go, the old ones stay`);
     const reply = StackReadyReply.parse(JSON.parse(popped[1]));
     if (!reply.ok) throw new BerthError(KINDS.includes(reply.kind as ErrorKind) ? (reply.kind as ErrorKind) : "FailedPrecondition", reply.message);
     return { retain: reply.retain };

@@ -5,7 +5,7 @@
  * waits. Web, following the run, runs the service's hook (release command, HTTP readiness, the
  * edge's route switch) and pushes its answer; only then does the worker remove the old replicas.
  */
-import { BerthError, STACK_RUN_TTL_SECONDS, stackReadyReplyKey, type StackEvent, type StackReadyContainer, type StackReadyReply, type StackReadyRequest } from "@berth/core";
+import { BerthError, STACK_READY_FOLLOWER_TTL_SECONDS, STACK_RUN_TTL_SECONDS, stackReadyFollowerKey, stackReadyReplyKey, type StackEvent, type StackReadyContainer, type StackReadyReply, type StackReadyRequest } from "@berth/core";
 import type { Services } from "../services.js";
 import { stackContainers, type StackContainer } from "./containers.js";
 import { PROGRESS_WAIT_MS, runProgress } from "./run.js";
@@ -66,12 +66,23 @@ async function answer(s: Services, teamId: string, stack: string, runId: string,
  * answering each ready request with the hooks (one at a time, in the order the worker asks).
  */
 export async function followStartFirst(s: Services, teamId: string, stack: { id: string; name: string }, runId: string, hooks: ReadyHooks, onEvent: (e: StackEvent) => void): Promise<{ error?: string }> {
-  let cursor = "0";
-  for (;;) {
-    const p = await runProgress(s, teamId, stack.id, runId, cursor, PROGRESS_WAIT_MS, { ready: true });
-    for (const e of p.events) onEvent(e);
-    cursor = p.cursor;
-    if (p.ready) await answer(s, teamId, stack.name, runId, p.ready, hooks);
-    if (p.end) return p.end.ok ? {} : { error: p.end.message };
+  // While this web follows, the worker waits for its answers; once the key lapses it stops waiting.
+  const follower = stackReadyFollowerKey(runId);
+  const beat = () => void s.redis.set(follower, "1", "EX", STACK_READY_FOLLOWER_TTL_SECONDS).catch((err: unknown) => s.log.warn({ err: (err as Error).message, runId }, "could not refresh the start-first follower key"));
+  beat();
+  const timer = setInterval(beat, (STACK_READY_FOLLOWER_TTL_SECONDS * 1000) / 3);
+  timer.unref();
+  try {
+    let cursor = "0";
+    for (;;) {
+      const p = await runProgress(s, teamId, stack.id, runId, cursor, PROGRESS_WAIT_MS, { ready: true });
+      for (const e of p.events) onEvent(e);
+      cursor = p.cursor;
+      if (p.ready) await answer(s, teamId, stack.name, runId, p.ready, hooks);
+      if (p.end) return p.end.ok ? {} : { error: p.end.message };
+    }
+  } finally {
+    clearInterval(timer);
+    await s.redis.del(follower).catch(() => {});
   }
 }
