@@ -170,6 +170,7 @@
       "type": "executable",
       "sources": [
         "src/port_proxy_main.cc",
+        "src/port_proxy_log.cc",
         "src/port_relay.cc"
       ],
       "defines": [

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
 #include <unordered_set>
@@ -21,8 +22,11 @@ namespace {
 constexpr size_t kBuf = 64 * 1024;
 constexpr time_t kUdpIdleSec = 60;  // as relay.ts's UDP_IDLE_MS: a client's upstream socket goes after this
 constexpr time_t kSweepSec = 5;
+// As long as a client waits for the container to answer its connect (Docker's proxy leaves it to
+// the kernel, minutes for an address that does not answer): then the client's connection closes.
+constexpr int64_t kConnectTimeoutMs = 10'000;
 
-enum class Kind { kTcpListener, kUdpListener, kUdpPeer, kConnSide, kSignal, kTimer };
+enum class Kind { kTcpListener, kUdpListener, kUdpPeer, kConnSide, kSignal, kTimer, kConnectTimer };
 
 // What an epoll event points at.
 struct Handle {
@@ -40,11 +44,14 @@ struct Pipe {
 };
 
 struct Conn {
+  Listener* l = nullptr;
   int fd[2] = {-1, -1};
   Handle h[2];
   Pipe pipe[2];  // pipe[i]: from side i to side 1-i
   bool connecting = true;
   bool dead = false;
+  bool queued = false;  // in the connect deadlines: freed by whichever of the queue and Reap comes last
+  bool reaped = false;
 };
 
 struct UdpListener;
@@ -77,12 +84,14 @@ class Loop {
   int Run(std::vector<Listener>& listeners) {
     ep_ = epoll_create1(EPOLL_CLOEXEC);
     timer_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    connect_timer_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     // Kept to be closed when accept hits the fd limit: accepting and closing at once keeps a
     // level-triggered listener from spinning.
     spare_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (ep_ < 0 || timer_ < 0) return 1;
+    if (ep_ < 0 || timer_ < 0 || connect_timer_ < 0) return 1;
     Add(sig_, EPOLLIN, &sig_h_);
     Add(timer_, EPOLLIN, &timer_h_);
+    Add(connect_timer_, EPOLLIN, &connect_timer_h_);
     tcp_.reserve(listeners.size());
     udp_.reserve(listeners.size());
     for (auto& l : listeners) {
@@ -133,6 +142,7 @@ class Loop {
         break;
       }
       case Kind::kTimer: Sweep(); break;
+      case Kind::kConnectTimer: ConnectDeadlines(); break;
       case Kind::kTcpListener: Accept(static_cast<Listener*>(h->owner)); break;
       case Kind::kUdpListener: UdpIn(static_cast<UdpListener*>(h->owner)); break;
       case Kind::kUdpPeer: UdpBack(static_cast<UdpPeer*>(h->owner)); break;
@@ -157,10 +167,12 @@ class Loop {
       }
       int up = socket(l->target.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (up < 0) {
+        LogConnectFailed(&l->log, errno);
         close(fd);
         continue;
       }
       auto* c = new Conn;
+      c->l = l;
       c->fd[0] = fd;
       c->fd[1] = up;
       for (int s = 0; s < 2; s++) c->h[s] = {Kind::kConnSide, c, s};
@@ -172,9 +184,49 @@ class Loop {
       // does not wake the loop again and again.
       Add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->h[0]);
       Add(up, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->h[1]);
-      if (now) Connected(c);
-      else if (err != EINPROGRESS) Kill(c);
+      if (now) {
+        Connected(c);
+      } else if (err != EINPROGRESS) {
+        Failed(c, err);
+      } else {
+        int64_t at = NowMs() + kConnectTimeoutMs;
+        c->queued = true;
+        if (deadlines_.empty()) ArmConnectTimer(at);
+        deadlines_.push_back({at, c});
+      }
     }
+  }
+
+  // The connect toward the container failed: the client's connection closes, and the log says why.
+  void Failed(Conn* c, int err) {
+    LogConnectFailed(&c->l->log, err);
+    Kill(c);
+  }
+
+  // Every connect has the same timeout, so the deadlines queue in the order they were set.
+  void ArmConnectTimer(int64_t at_ms) {
+    itimerspec t{};
+    t.it_value.tv_sec = at_ms / 1000;
+    t.it_value.tv_nsec = (at_ms % 1000) * 1000000;
+    timerfd_settime(connect_timer_, TFD_TIMER_ABSTIME, &t, nullptr);
+  }
+
+  void ConnectDeadlines() {
+    uint64_t ticks;
+    while (read(connect_timer_, &ticks, sizeof ticks) == sizeof ticks) {
+    }
+    int64_t now = NowMs();
+    while (!deadlines_.empty() && deadlines_.front().first <= now) {
+      Conn* c = deadlines_.front().second;
+      deadlines_.pop_front();
+      c->queued = false;
+      if (c->dead) {
+        if (c->reaped) delete c;  // Reap left it to the queue (else Reap frees it)
+      } else if (c->connecting) {
+        Failed(c, ETIMEDOUT);
+      }
+    }
+    if (!deadlines_.empty()) ArmConnectTimer(deadlines_.front().first);
   }
 
   void Connected(Conn* c) {
@@ -192,7 +244,8 @@ class Loop {
       if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
       int err = 0;
       socklen_t len = sizeof err;
-      if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0) return Kill(c);
+      if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+      if (err != 0) return Failed(c, err);
       return Connected(c);
     }
     Pump(c);  // errors and hang-ups show in its reads and writes
@@ -337,18 +390,21 @@ class Loop {
   void Reap() {
     for (Conn* c : grave_) {
       conns_.erase(c);
-      delete c;
+      c->reaped = true;
+      if (!c->queued) delete c;
     }
     grave_.clear();
     for (UdpPeer* p : peer_grave_) delete p;
     peer_grave_.clear();
   }
 
-  int sig_, ep_ = -1, timer_ = -1, spare_ = -1;
+  int sig_, ep_ = -1, timer_ = -1, connect_timer_ = -1, spare_ = -1;
   bool stop_ = false;
   long peer_count_ = 0;
   Handle sig_h_{Kind::kSignal};
   Handle timer_h_{Kind::kTimer};
+  Handle connect_timer_h_{Kind::kConnectTimer};
+  std::deque<std::pair<int64_t, Conn*>> deadlines_;  // connects under way, oldest first
   std::vector<Handle> tcp_;
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::unordered_set<Conn*> conns_;

@@ -3,6 +3,7 @@ import path from "node:path";
 import {
   AlreadyExists,
   FailedPrecondition,
+  homePaths,
   InvalidArgument,
   NotFound,
   type Logger,
@@ -77,6 +78,7 @@ export class NetworkService {
   private readonly attached = new Map<string, Attached>();
   private readonly records: AttachmentRecords;
   private readonly initLayer: string;
+  private readonly proxyLog: string;
   private lock: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -88,6 +90,7 @@ export class NetworkService {
     this.store = new NetworkStore(path.join(home, "network", "networks.json"));
     this.initLayer = path.join(home, "network", "init-layer");
     this.records = new AttachmentRecords(path.join(home, "network", "attached"));
+    this.proxyLog = homePaths(home).portProxyLog;
     this.nat = new Nat(hostId);
     this.tag = linkTag(hostId);
     this.guard = new ControlPlaneGuard(hostId, this.tag);
@@ -171,7 +174,7 @@ export class NetworkService {
     delete a.proxy;
     try {
       if (!ip) throw new FailedPrecondition(`container ${a.id.slice(0, 12)} has no address to relay its published ports to`);
-      const proxy = await publish(a.ports, ip, { hostId: this.hostId, containerId: a.id });
+      const proxy = await publish(a.ports, ip, { hostId: this.hostId, containerId: a.id }, this.proxyLog);
       a.proxy = proxy.pid;
       this.log.warn({ container: a.id.slice(0, 12) }, "the port proxy of an adopted container was gone: started it again");
     } catch (err) {
@@ -401,7 +404,7 @@ export class NetworkService {
         const ip = eps[0]?.ep.ip;
         const mappings = [...(o.publish ?? []), ...exposedPorts(o.exposed ?? [], o.publish ?? [])];
         if (ip && mappings.length) {
-          const proxy = await publish(mappings, ip, { hostId: this.hostId, containerId: a.id });
+          const proxy = await publish(mappings, ip, { hostId: this.hostId, containerId: a.id }, this.proxyLog);
           a.ports = proxy.ports;
           a.proxy = proxy.pid;
           await this.records.save(a);
