@@ -170,7 +170,9 @@
       "type": "executable",
       "sources": [
         "src/port_proxy_main.cc",
-        "src/port_relay.cc"
+        "src/port_proxy_log.cc",
+        "src/port_relay.cc",
+        "src/port_udp.cc"
       ],
       "defines": [
         "_GNU_SOURCE"

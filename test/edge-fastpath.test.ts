@@ -17,6 +17,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useInstance, type RunResult } from "./harness.js";
 import { until } from "./poll.js";
+import { memberWithTeam, type Member } from "./stack-link.js";
 
 const b = useInstance();
 const APP = `
@@ -37,7 +38,7 @@ http.createServer(handler).listen(8081);
 `;
 
 let work: string;
-let bob: { token: string; berth(args: string[]): Promise<RunResult> };
+let bob: Member;
 let publicHost: string;
 let privateHost: string;
 
@@ -114,15 +115,7 @@ beforeAll(async () => {
   await admin(["run", "-d", "--name", "app", "-v", "/usr:/usr:ro", "-e", `APP=${APP}`, "busybox", "sh", "-c", 'ln -s usr/lib /lib && ln -s usr/lib64 /lib64 && printf "%s" "$APP" > /app.js && exec /usr/bin/node /app.js']);
   publicHost = new URL((await admin(["port-link", "set", "app", "8080", "public"])).trim().split(" ")[0]!).hostname;
   privateHost = publicHost.replace(/^app-8080--/, "app-8081--");
-  const res = await fetch(`${b.url}/api/trpc/user.create`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${b.token}` },
-    body: JSON.stringify({ name: "bob", password: "bob-password-1" }),
-  });
-  const token = ((await res.json()) as { result: { data: { token: string } } }).result.data.token;
-  const env = { BERTH_TOKEN: token, XDG_CONFIG_HOME: `${b.home}/cfg-bob` };
-  expect((await b.berth(["team", "create", "bobs"], { env })).code).toBe(0);
-  bob = { token, berth: (args) => b.berth(args, { env: { ...env, BERTH_TEAM: "bobs" }, timeoutMs: 180_000 }) };
+  bob = await memberWithTeam(b, "bob", "bobs", "bob-password-1");
   const agent = keepAlive();
   await until("the app to answer", async () => (await get(agent, publicHost, "/cl").catch(() => ({ status: 0 }))).status === 200);
   agent.destroy();

@@ -10,7 +10,7 @@ import { killWorker, workerBack } from "./worker-kill.js";
 
 // Live restore on bridge networks: a container's network outlives a kill -9 of the worker (the
 // veth, its address lease, its anti-spoofing entry, its hosts file, its published ports' proxy),
-// and the next worker keeps it for the container it adopts (worker/src/network/service.ts init).
+// and the next worker keeps it for the container it adopts (worker/src/network/startup.ts start).
 const b = useInstance();
 let work: string;
 

@@ -4,6 +4,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { homePaths } from "@berth/core";
 import { freePort, portProxiesOf, run, startInstance, type Instance } from "./harness.js";
 
 // What the port proxy (native berth-port-proxy) carries besides HTTP: a TCP half-close and UDP
@@ -131,6 +132,42 @@ describe("the port proxy", () => {
     } finally {
       holder.close();
       await ok(["rm", "-f", "late"]);
+    }
+  });
+
+  it("logs a connect the container refused (container, ports, errno) to the port proxy's log, at most a line a second per port, counting the rest", async () => {
+    const port = await freePort();
+    // Nothing listens on 7 in the container: each connect toward it is refused.
+    const id = (await ok(["run", "-d", "--name", "refused", "-p", `${port}:7`, "busybox", "sleep", "3600"])).trim();
+    const logFile = homePaths(b.home).portProxyLog;
+    const mine = () =>
+      (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { container: string; published: string; target: string; errno: string; suppressed: number; msg: string })
+        .filter((l) => l.container === id);
+    try {
+      // The client's connection is accepted, then closed once the container refused: no bytes come back.
+      expect(await sendThenRead(port, Buffer.from("hello"))).toBeFalsy();
+      // The line is written before the client's connection is closed.
+      const [first] = mine();
+      expect(first).toMatchObject({ published: `tcp [::]:${port}`, errno: "ECONNREFUSED", suppressed: 0 });
+      expect(first!.target).toMatch(/^\d+\.\d+\.\d+\.\d+:7$/);
+      expect(first!.msg).toContain("connect to the container failed");
+      // A flood: a line at most each second; the next line counts those left out.
+      let made = 1;
+      for (let i = 0; i < 20; i++, made++) expect(await sendThenRead(port, Buffer.from("x"))).toBeFalsy();
+      expect(mine().length).toBeLessThan(made);
+      const counted = await poll(async () => {
+        made++;
+        expect(await sendThenRead(port, Buffer.from("x"))).toBeFalsy();
+        return mine().some((l, i) => i > 0 && l.suppressed > 0) ? true : undefined;
+      });
+      expect(counted).toBe(true);
+      // Every refused connect is a line or counted in one.
+      expect(mine().reduce((n, l) => n + 1 + l.suppressed, 0)).toBe(made);
+    } finally {
+      await ok(["rm", "-f", "refused"]);
     }
   });
 });

@@ -4,9 +4,10 @@
  * with an htpasswd user) with credentials Berth keeps sealed and never shows. `berth promote`
  * then copies staging's images there by digest with those credentials and reads each manifest
  * back; the release records where each image went, and distribution serves exactly that manifest,
- * naming staging's image. A wrong password or an unreachable registry fails with an error naming
- * the registry and leaves no release live; a viewer (or a member) cannot set the registry, and
- * nobody reads the credentials back.
+ * naming staging's image. Credentials are tried when set: wrong ones, or a registry not reached,
+ * are refused and nothing is stored (--no-check stores them untried). A wrong password or an
+ * unreachable registry at the copy fails with an error naming the registry and leaves no release
+ * live; a viewer (or a member) cannot set the registry, and nobody reads the credentials back.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -26,9 +27,9 @@ const PASSWORD = "registry-pass-7f3a";
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-releases-registry-"));
 const tokens: Record<string, string> = {};
 const as = (user: string, args: string[]) => b.berth(args, { env: { BERTH_TOKEN: tokens[user], BERTH_TEAM: TEAM }, timeoutMs: 300_000 });
-/** `berth env set … --registry-password-stdin` as `user`, the password on stdin. */
-function setRegistry(user: string, repository: string, password: string) {
-  const r = spawnSync(process.execPath, [CLI, "env", "set", "shop", "production", "--registry", repository, "--registry-user", USER, "--registry-password-stdin"], {
+/** `berth env set … --registry-password-stdin` as `user`, the password on stdin (and `more` flags). */
+function setRegistry(user: string, repository: string, password: string, more: string[] = []) {
+  const r = spawnSync(process.execPath, [CLI, "env", "set", "shop", "production", "--registry", repository, "--registry-user", USER, "--registry-password-stdin", ...more], {
     input: `${password}\n`,
     env: { ...process.env, BERTH_URL: b.url, BERTH_TOKEN: tokens[user], BERTH_TEAM: TEAM, BERTH_HOME: b.home, XDG_CONFIG_HOME: path.join(work, `cfg-${user}`) },
     encoding: "utf8",
@@ -160,8 +161,19 @@ describe("promotion to another registry", () => {
     }
     expect((await envs("vera")).find((e) => e.name === "production")!.registry).toBeNull();
     refused(setRegistry("adam", "shop", PASSWORD), "a repository with no registry host");
-    // A wrong password first: it is only checked when something is copied.
-    const set = ok(setRegistry("adam", `${host}/shop`, "not-the-password"), "admin --registry");
+    // Credentials are tried when set: a wrong password is refused, naming the registry and the user, and nothing is stored.
+    const wrong = refused(setRegistry("adam", `${host}/shop`, "not-the-password"), "admin --registry, a wrong password");
+    expect(wrong.stderr).toContain(`registry ${host} refused user ${USER}: `);
+    expect(wrong.stderr).toContain("401");
+    expect(wrong.stderr).toContain("nothing stored");
+    expect((await envs("adam")).find((e) => e.name === "production")!.registry).toBeNull();
+    expect(db.prepare(`SELECT registry, registryAuth FROM Environment WHERE id = ?`).get(envId("production"))).toEqual({ registry: null, registryAuth: null });
+    // The right one is stored.
+    const right = ok(setRegistry("adam", `${host}/shop`, PASSWORD), "admin --registry, the right password");
+    expect(right.stderr).toMatch(/production runs elsewhere: each release is copied to 127\.0\.0\.1:\d+\/shop\/<service>/);
+    expect((await envs("adam")).find((e) => e.name === "production")!.registry).toEqual({ repository: `${host}/shop`, credentials: true });
+    // --no-check stores them untried: a wrong password, for the promotion below to meet.
+    const set = ok(setRegistry("adam", `${host}/shop`, "not-the-password", ["--no-check"]), "admin --registry --no-check");
     expect(set.stderr).toMatch(/production runs elsewhere: each release is copied to 127\.0\.0\.1:\d+\/shop\/<service>/);
     for (const user of ["vera", "alice", "adam"]) {
       const prod = (await envs(user)).find((e) => e.name === "production")!;
@@ -235,7 +247,12 @@ describe("promotion to another registry", () => {
 
   it("an unreachable registry: a clear error naming it, and the live release stays", async () => {
     const closed = `127.0.0.1:${await freePort()}`;
-    ok(setRegistry("adam", `${closed}/shop`, PASSWORD), "--registry (nothing listens there)");
+    // Tried when set: not reached, nothing stored (production still copies to the registry before).
+    const unreached = refused(setRegistry("adam", `${closed}/shop`, PASSWORD), "--registry (nothing listens there)");
+    expect(unreached.stderr).toContain(`registry ${closed} could not be reached`);
+    expect(unreached.stderr).toContain("nothing stored");
+    expect((await envs("alice")).find((e) => e.name === "production")!.registry).toEqual({ repository: `${host}/shop`, credentials: true });
+    ok(setRegistry("adam", `${closed}/shop`, PASSWORD, ["--no-check"]), "--registry --no-check (nothing listens there)");
     const r = refused(await as("alice", ["promote", "shop", "--from", "staging", "--to", "production"]), "promote to nowhere");
     expect(r.stderr).toContain(`the registry ${closed} could not be reached`);
     expect((await show(4)).state).toBe("failed");

@@ -47,6 +47,26 @@ function project(name: string, compose: string): string {
   return dir;
 }
 
+/**
+ * A project whose app waits for db to be healthy (depends_on: service_healthy): db runs `db` and
+ * is healthy once the file `ready` exists, checked every `interval` up to `retries` times.
+ */
+function gated(name: string, db: string[], ready: string, interval: string, retries: number): string {
+  return project(
+    name,
+    `services:
+  db:
+    image: busybox
+    command: ${JSON.stringify(db)}
+    healthcheck: { test: ["CMD", "test", "-f", "${ready}"], interval: ${interval}, retries: ${retries} }
+  app:
+    image: busybox
+    command: ["sleep", "3600"]
+    depends_on: { db: { condition: service_healthy } }
+`,
+  );
+}
+
 const up = (dir: string) => b.berth(["stack", "-f", path.join(dir, "compose.yaml"), "up", "-d"], { timeoutMs: 180_000 });
 const ps = async (name: string) => JSON.parse((await b.berth(["stack", "ps", "-p", name, "--format", "json"])).stdout) as { service: string; state: string; health?: string }[];
 
@@ -65,19 +85,7 @@ async function convergeJobs(): Promise<{ name: string; state: string }[]> {
 }
 
 it("up runs as a job in the worker and prints its lines as Compose does (Created, Started, Waiting, Healthy)", async () => {
-  const dir = project(
-    "lines",
-    `services:
-  db:
-    image: busybox
-    command: ["sh", "-c", "touch /tmp/ok; exec sleep 3600"]
-    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ok"], interval: 1s, retries: 30 }
-  app:
-    image: busybox
-    command: ["sleep", "3600"]
-    depends_on: { db: { condition: service_healthy } }
-`,
-  );
+  const dir = gated("lines", ["sh", "-c", "touch /tmp/ok; exec sleep 3600"], "/tmp/ok", "1s", 30);
   const r = await up(dir);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stderr).toContain(" Network lines_default  Created");
@@ -101,19 +109,7 @@ it("up runs as a job in the worker and prints its lines as Compose does (Created
 
 it("a service_healthy dependency counts as healthy once its check passes, not at its next interval; failures still count only on the interval", async () => {
   // An hour between checks: Docker's schedule would hold app back for that hour.
-  const dir = project(
-    "early",
-    `services:
-  db:
-    image: busybox
-    command: ["sh", "-c", "sleep 1; touch /tmp/ok; exec sleep 3600"]
-    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ok"], interval: 1h, retries: 1 }
-  app:
-    image: busybox
-    command: ["sleep", "3600"]
-    depends_on: { db: { condition: service_healthy } }
-`,
-  );
+  const dir = gated("early", ["sh", "-c", "sleep 1; touch /tmp/ok; exec sleep 3600"], "/tmp/ok", "1h", 1);
   const r = await up(dir);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stderr).toContain(" Container early-db-1  Healthy");
@@ -130,19 +126,7 @@ it("a service_healthy dependency counts as healthy once its check passes, not at
 
 it("up creates a dependant's container while its dependency is not yet healthy, and starts it only once the dependency is", async () => {
   // db is healthy only once the test makes /tmp/ready: until then app can only be created.
-  const dir = project(
-    "ahead",
-    `services:
-  db:
-    image: busybox
-    command: ["sleep", "3600"]
-    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s, retries: 600 }
-  app:
-    image: busybox
-    command: ["sleep", "3600"]
-    depends_on: { db: { condition: service_healthy } }
-`,
-  );
+  const dir = gated("ahead", ["sleep", "3600"], "/tmp/ready", "1s", 600);
   const upping = up(dir);
   await until("app's container, and db running", async () => {
     // Before the server recorded the stack, ps has no such stack.
@@ -193,19 +177,7 @@ it("stop and down do not wait out the grace period of a PID 1 that cannot get th
 it("kill -9 of the worker mid-converge: up ends at once with the worker's stop, and up again finishes the stack", async () => {
   // db becomes healthy only once /tmp/ready exists, which the test never makes before the kill:
   // the converge is certainly waiting on it when the worker dies.
-  const dir = project(
-    "killed",
-    `services:
-  db:
-    image: busybox
-    command: ["sh", "-c", "sleep 600; touch /tmp/ready; exec sleep 3600"]
-    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ready"], interval: 1s, retries: 60 }
-  app:
-    image: busybox
-    command: ["sleep", "3600"]
-    depends_on: { db: { condition: service_healthy } }
-`,
-  );
+  const dir = gated("killed", ["sh", "-c", "sleep 600; touch /tmp/ready; exec sleep 3600"], "/tmp/ready", "1s", 60);
   const [worker, ...others] = workerPids();
   expect(worker, "the instance's worker process").toBeDefined();
   expect(others).toEqual([]);

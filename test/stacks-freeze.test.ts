@@ -8,52 +8,28 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { useInstance, type RunResult } from "./harness.js";
+import { useInstance } from "./harness.js";
+import { memberWithTeam, stackWithLink, startedServer, type Member } from "./stack-link.js";
 import { until } from "./poll.js";
 import { curl } from "./curl.js";
 
 const b = useInstance();
 let work: string;
-let alice: { token: string; berth(args: string[]): Promise<RunResult> };
+let alice: Member;
 
-async function ok(args: string[]): Promise<string> {
-  const r = await alice.berth(args);
-  expect(r.code, `berth ${args.join(" ")}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
+const ok = async (args: string[]): Promise<string> => (await alice.ok(args)).stdout;
 
 const states = async (stack: string) => (JSON.parse(await ok(["stack", "ps", "-p", stack, "--format", "json"])) as { service: string; state: string }[]).map((r) => r.state);
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-freeze-"));
-  const res = await fetch(`${b.url}/api/trpc/user.create`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${b.token}` },
-    body: JSON.stringify({ name: "alice", password: "alice-password-1" }),
-  });
-  const token = ((await res.json()) as { result: { data: { token: string } } }).result.data.token;
-  const env = { BERTH_TOKEN: token, XDG_CONFIG_HOME: `${b.home}/cfg-alice` };
-  expect((await b.berth(["team", "create", "frz"], { env })).code).toBe(0);
-  alice = { token, berth: (args) => b.berth(args, { env: { ...env, BERTH_TEAM: "frz" }, timeoutMs: 180_000 }) };
+  alice = await memberWithTeam(b, "alice", "frz");
 }, 120_000);
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-// The page holds a value made once, when the server process started: the same value after the
-// thaw means the same process served it (frozen and thawed, not restarted).
-const SERVER = `["sh", "-c", "mkdir -p /www && echo \\"started $$(cat /proc/sys/kernel/random/uuid)\\" > /www/file && exec httpd -f -p 8080 -h /www"]`;
-
-function write(name: string, compose: string): string {
-  const dir = path.join(work, name);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "compose.yaml"), compose);
-  return path.join(dir, "compose.yaml");
-}
-
 it("an idle stack with freeze_after is frozen; the next request is held, thaws it and is served by the same process", async () => {
-  const idle = write("idle", `x-berth:\n  freeze_after: 2s\nservices:\n  web:\n    image: busybox\n    command: ${SERVER}\n`);
-  const awake = write("awake", `services:\n  web:\n    image: busybox\n    command: ${SERVER}\n`);
-  await ok(["stack", "-f", idle, "up", "-d"]);
-  await ok(["stack", "-f", awake, "up", "-d"]);
+  const idle = await stackWithLink(alice, work, "idle", `x-berth:\n  freeze_after: 2s\nservices:\n  web:\n    image: busybox\n    command: ${startedServer()}\n`);
+  await stackWithLink(alice, work, "awake", `services:\n  web:\n    image: busybox\n    command: ${startedServer()}\n`);
   const link = `http://idle-web-1-8080--frz.localhost:${b.edgePort}/file`;
   const auth = { authorization: `Bearer ${alice.token}` };
   let first = { status: 0, body: "" };

@@ -11,47 +11,34 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { useInstance, type RunResult } from "./harness.js";
+import { memberWithTeam, stackLink, stackWithLink, startedServer, type Member } from "./stack-link.js";
 import { until } from "./poll.js";
 import { curl } from "./curl.js";
 
 const b = useInstance();
 let work: string;
-let alice: { token: string; berth(args: string[]): Promise<RunResult> };
+let alice: Member;
 
-async function ok(args: string[]): Promise<RunResult> {
-  const r = await alice.berth(args);
-  expect(r.code, `berth ${args.join(" ")}: ${r.stderr}`).toBe(0);
-  return r;
-}
+const ok = (args: string[]): Promise<RunResult> => alice.ok(args);
 
 const states = async (stack: string) => (JSON.parse((await ok(["stack", "ps", "-p", stack, "--format", "json"])).stdout) as { service: string; state: string }[]).map((r) => r.state);
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-ports-"));
-  const res = await fetch(`${b.url}/api/trpc/user.create`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${b.token}` },
-    body: JSON.stringify({ name: "alice", password: "alice-password-1" }),
-  });
-  const token = ((await res.json()) as { result: { data: { token: string } } }).result.data.token;
-  const env = { BERTH_TOKEN: token, XDG_CONFIG_HOME: `${b.home}/cfg-alice` };
-  expect((await b.berth(["team", "create", "lnk"], { env })).code).toBe(0);
-  alice = { token, berth: (args) => b.berth(args, { env: { ...env, BERTH_TEAM: "lnk" }, timeoutMs: 180_000 }) };
-  // The page holds a value made once, when the server process started.
-  const dir = path.join(work, "shop");
-  fs.mkdirSync(dir);
-  fs.writeFileSync(
-    path.join(dir, "compose.yaml"),
-    `x-berth:\n  freeze_after: off\nservices:\n  web:\n    image: busybox\n    expose: ["8080"]\n    command: ["sh", "-c", "mkdir -p /www && echo \\"started $$(cat /proc/sys/kernel/random/uuid)\\" > /www/file && exec httpd -f -p 8080 -h /www"]\n  db:\n    image: busybox\n    command: ["sleep", "3600"]\n    expose: ["5432"]\n`,
+  alice = await memberWithTeam(b, "alice", "lnk");
+  await stackWithLink(
+    alice,
+    work,
+    "shop",
+    `x-berth:\n  freeze_after: off\nservices:\n  web:\n    image: busybox\n    expose: ["8080"]\n    command: ${startedServer()}\n  db:\n    image: busybox\n    command: ["sleep", "3600"]\n    expose: ["5432"]\n`,
   );
-  await ok(["stack", "-f", path.join(dir, "compose.yaml"), "up", "-d"]);
 }, 180_000);
 afterAll(async () => {
   await alice?.berth(["stack", "down", "-p", "shop"]);
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-const link = () => `http://web-8080--shop--lnk.localhost:${b.edgePort}/file`;
+const link = () => `${stackLink(b, "shop", "lnk", "web", 8080)}/file`;
 
 it("lists the stack's links with their visibility and changes one with --set", async () => {
   const table = (await ok(["stack", "ports", "-p", "shop"])).stdout;

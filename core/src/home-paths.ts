@@ -14,6 +14,8 @@ export function homePaths(home: string) {
     /** Logs of removed containers, kept until the retention runs out (removed-logs/<id>/). */
     removedLogs: path.join(home, "removed-logs"),
     builds: path.join(home, "builds"),
+    /** The port proxies' log (berth-port-proxy): one JSON line per failed connect toward a container, rate-limited. */
+    portProxyLog: path.join(home, "network", "port-proxy.log"),
     /** Terminal recordings (asciicast v2 + a .json beside each). */
     recordings: path.join(home, "terminals", "recordings"),
     redis: path.join(home, "redis"),

@@ -136,6 +136,7 @@ export type JobOutcome<T> = { ok: true; value: T } | { ok: false; kind: string; 
 export const JOB_REGISTRY = {
   imagePush: "image.push",
   imagePull: "image.pull",
+  registryCheck: "registry.check",
 } as const;
 
 /** Redis key prefix for a job's registry credential ({username, password} JSON). */
@@ -161,6 +162,18 @@ export interface ImagePushResult {
   /** With `verify`: the digest the registry answered for the reference, read back (equal to `digest`). */
   verified?: string;
 }
+
+/**
+ * Tries a registry's credentials as `docker login` does: GET /v2/ with them (a Bearer registry's
+ * token exchange included), nothing read or written. Fails Unauthenticated if the registry
+ * refuses them, Unavailable if it cannot be reached.
+ */
+export const RegistryCheckJob = z.object({
+  /** "host[:port]" */
+  registry: z.string().min(1).max(256),
+  credentialKey: CredentialKey,
+});
+export type RegistryCheckJob = z.infer<typeof RegistryCheckJob>;
 
 /** Pulls "host[:port]/repo[:tag|@digest]" into the store and tags it under that ref. */
 export const ImagePullJob = z.object({

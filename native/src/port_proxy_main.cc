@@ -126,6 +126,22 @@ int BoundPort(int fd) {
   return ntohs(sa.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&sa)->sin6_port : reinterpret_cast<sockaddr_in*>(&sa)->sin_port);
 }
 
+// "10.88.0.2:80", "[::]:8080": as a URL writes an address and port.
+std::string HostPort(const std::string& ip, int port) {
+  return (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + std::to_string(port);
+}
+
+// The address and port a listener got, as "[::]:8080" or "127.0.0.1:8080".
+std::string BoundAddress(int fd) {
+  sockaddr_storage sa{};
+  socklen_t len = sizeof sa;
+  char ip[INET6_ADDRSTRLEN] = "?";
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) < 0) return ip;
+  const void* addr = sa.ss_family == AF_INET6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&sa)->sin6_addr) : &reinterpret_cast<sockaddr_in*>(&sa)->sin_addr;
+  inet_ntop(sa.ss_family, addr, ip, sizeof ip);
+  return HostPort(ip, BoundPort(fd));
+}
+
 void Report(const std::string& line) {
   std::string s = line + "\n";
   for (size_t off = 0; off < s.size();) {
@@ -146,6 +162,7 @@ int Usage(const char* why) {
 int main(int argc, char** argv) {
   if (argc < 5 || std::string(argv[1]) != kMarker) return Usage("missing arguments");
   std::string target = argv[4];
+  berth::portproxy::SetLogContainer(argv[3]);
   std::vector<Mapping> mappings;
   for (int i = 5; i < argc; i++) {
     Mapping m;
@@ -177,16 +194,18 @@ int main(int argc, char** argv) {
       return 1;
     }
     ParseAddress(target, mappings[i].container_port, &listeners[i].target);
+    listeners[i].log.published = std::string(mappings[i].udp ? "udp " : "tcp ") + BoundAddress(listeners[i].fd);
+    listeners[i].log.target = HostPort(target, mappings[i].container_port);
     ports += (i ? "," : "") + std::to_string(BoundPort(listeners[i].fd));
   }
   Report("{\"ports\":[" + ports + "]}");
-  // Nothing of the starter's stays open: its pipe closes here, so it stops waiting.
+  // Nothing of the starter's stays open: its pipe closes here, so it stops waiting. stderr
+  // stays: the log of failed connections (the worker gives a file, see port_proxy_log.h).
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null >= 0) {
     dup2(null, 0);
     dup2(null, 1);
-    dup2(null, 2);
-    if (null > 2) close(null);
+    if (null > 1) close(null);
   }
   return berth::portproxy::Run(listeners, sfd);
 }

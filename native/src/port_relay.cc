@@ -1,5 +1,9 @@
 #include "port_relay.h"
 
+#include "port_loop.h"
+#include "port_proxy_log.h"
+#include "port_udp.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,25 +15,16 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <map>
-#include <memory>
+#include <deque>
 #include <unordered_set>
 
 namespace berth::portproxy {
 namespace {
 
 constexpr size_t kBuf = 64 * 1024;
-constexpr time_t kUdpIdleSec = 60;  // as relay.ts's UDP_IDLE_MS: a client's upstream socket goes after this
-constexpr time_t kSweepSec = 5;
-
-enum class Kind { kTcpListener, kUdpListener, kUdpPeer, kConnSide, kSignal, kTimer };
-
-// What an epoll event points at.
-struct Handle {
-  Kind kind;
-  void* owner = nullptr;
-  int side = 0;  // kConnSide: 0 the client, 1 the container
-};
+// As long as a client waits for the container to answer its connect (Docker's proxy leaves it to
+// the kernel, minutes for an address that does not answer): then the client's connection closes.
+constexpr int64_t kConnectTimeoutMs = 10'000;
 
 // One direction of a TCP connection: bytes read from `from` waiting to be written to the other side.
 struct Pipe {
@@ -40,35 +35,15 @@ struct Pipe {
 };
 
 struct Conn {
+  Listener* l = nullptr;
   int fd[2] = {-1, -1};
   Handle h[2];
   Pipe pipe[2];  // pipe[i]: from side i to side 1-i
   bool connecting = true;
   bool dead = false;
+  bool queued = false;  // in the connect deadlines: freed by whichever of the queue and Reap comes last
+  bool reaped = false;
 };
-
-struct UdpListener;
-struct UdpPeer {
-  UdpListener* l;
-  int fd;
-  Address client;
-  time_t last;
-  Handle h;
-  std::string key;
-  bool dead = false;
-};
-
-struct UdpListener {
-  Listener* l;
-  Handle h;
-  std::map<std::string, UdpPeer*> peers;
-};
-
-time_t Now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec;
-}
 
 class Loop {
  public:
@@ -76,22 +51,17 @@ class Loop {
 
   int Run(std::vector<Listener>& listeners) {
     ep_ = epoll_create1(EPOLL_CLOEXEC);
-    timer_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    connect_timer_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     // Kept to be closed when accept hits the fd limit: accepting and closing at once keeps a
     // level-triggered listener from spinning.
     spare_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (ep_ < 0 || timer_ < 0) return 1;
+    if (ep_ < 0 || connect_timer_ < 0 || !udp_.Init(ep_)) return 1;
     Add(sig_, EPOLLIN, &sig_h_);
-    Add(timer_, EPOLLIN, &timer_h_);
+    Add(connect_timer_, EPOLLIN, &connect_timer_h_);
     tcp_.reserve(listeners.size());
-    udp_.reserve(listeners.size());
     for (auto& l : listeners) {
       if (l.udp) {
-        udp_.push_back(std::make_unique<UdpListener>());
-        auto* u = udp_.back().get();
-        u->l = &l;
-        u->h = {Kind::kUdpListener, u, 0};
-        Add(l.fd, EPOLLIN, &u->h);
+        udp_.Listen(&l);
       } else {
         tcp_.push_back({Kind::kTcpListener, &l, 0});
       }
@@ -111,19 +81,13 @@ class Loop {
     // Closing: the listeners first, so the ports are free as soon as the process goes.
     for (auto& l : listeners) close(l.fd);
     for (Conn* c : conns_) Kill(c);
-    for (auto& u : udp_)
-      for (auto& [k, p] : u->peers) KillPeer(p, false);
+    udp_.CloseAll();
     Reap();
     return 0;
   }
 
  private:
-  void Add(int fd, uint32_t events, Handle* h) {
-    epoll_event e{};
-    e.events = events;
-    e.data.ptr = h;
-    epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &e);
-  }
+  void Add(int fd, uint32_t events, Handle* h) { EpollAdd(ep_, fd, events, h); }
 
   void Dispatch(Handle* h, uint32_t events) {
     switch (h->kind) {
@@ -132,10 +96,11 @@ class Loop {
         while (read(sig_, &si, sizeof si) == sizeof si) stop_ = true;
         break;
       }
-      case Kind::kTimer: Sweep(); break;
+      case Kind::kConnectTimer: ConnectDeadlines(); break;
       case Kind::kTcpListener: Accept(static_cast<Listener*>(h->owner)); break;
-      case Kind::kUdpListener: UdpIn(static_cast<UdpListener*>(h->owner)); break;
-      case Kind::kUdpPeer: UdpBack(static_cast<UdpPeer*>(h->owner)); break;
+      case Kind::kUdpListener:
+      case Kind::kUdpPeer:
+      case Kind::kUdpSweep: udp_.Event(h); break;
       case Kind::kConnSide: ConnEvent(static_cast<Conn*>(h->owner), h->side, events); break;
     }
   }
@@ -157,10 +122,12 @@ class Loop {
       }
       int up = socket(l->target.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (up < 0) {
+        LogConnectFailed(&l->log, errno);
         close(fd);
         continue;
       }
       auto* c = new Conn;
+      c->l = l;
       c->fd[0] = fd;
       c->fd[1] = up;
       for (int s = 0; s < 2; s++) c->h[s] = {Kind::kConnSide, c, s};
@@ -172,9 +139,49 @@ class Loop {
       // does not wake the loop again and again.
       Add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->h[0]);
       Add(up, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->h[1]);
-      if (now) Connected(c);
-      else if (err != EINPROGRESS) Kill(c);
+      if (now) {
+        Connected(c);
+      } else if (err != EINPROGRESS) {
+        Failed(c, err);
+      } else {
+        int64_t at = NowMs() + kConnectTimeoutMs;
+        c->queued = true;
+        if (deadlines_.empty()) ArmConnectTimer(at);
+        deadlines_.push_back({at, c});
+      }
     }
+  }
+
+  // The connect toward the container failed: the client's connection closes, and the log says why.
+  void Failed(Conn* c, int err) {
+    LogConnectFailed(&c->l->log, err);
+    Kill(c);
+  }
+
+  // Every connect has the same timeout, so the deadlines queue in the order they were set.
+  void ArmConnectTimer(int64_t at_ms) {
+    itimerspec t{};
+    t.it_value.tv_sec = at_ms / 1000;
+    t.it_value.tv_nsec = (at_ms % 1000) * 1000000;
+    timerfd_settime(connect_timer_, TFD_TIMER_ABSTIME, &t, nullptr);
+  }
+
+  void ConnectDeadlines() {
+    uint64_t ticks;
+    while (read(connect_timer_, &ticks, sizeof ticks) == sizeof ticks) {
+    }
+    int64_t now = NowMs();
+    while (!deadlines_.empty() && deadlines_.front().first <= now) {
+      Conn* c = deadlines_.front().second;
+      deadlines_.pop_front();
+      c->queued = false;
+      if (c->dead) {
+        if (c->reaped) delete c;  // Reap left it to the queue (else Reap frees it)
+      } else if (c->connecting) {
+        Failed(c, ETIMEDOUT);
+      }
+    }
+    if (!deadlines_.empty()) ArmConnectTimer(deadlines_.front().first);
   }
 
   void Connected(Conn* c) {
@@ -192,7 +199,8 @@ class Loop {
       if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
       int err = 0;
       socklen_t len = sizeof err;
-      if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err != 0) return Kill(c);
+      if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+      if (err != 0) return Failed(c, err);
       return Connected(c);
     }
     Pump(c);  // errors and hang-ups show in its reads and writes
@@ -254,106 +262,26 @@ class Loop {
     grave_.push_back(c);
   }
 
-  // ---- UDP ----------------------------------------------------------------------------------
-
-  void UdpIn(UdpListener* u) {
-    static char buf[65536];
-    for (int i = 0; i < 64; i++) {
-      Address from;
-      from.len = sizeof from.sa;
-      ssize_t n = recvfrom(u->l->fd, buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from.sa), &from.len);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return;
-      }
-      std::string key(reinterpret_cast<const char*>(&from.sa), from.len);
-      auto it = u->peers.find(key);
-      UdpPeer* p;
-      if (it != u->peers.end()) {
-        p = it->second;
-      } else {
-        // One upstream socket per client address, so replies find their way back.
-        int fd = socket(u->l->target.sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) continue;
-        if (connect(fd, reinterpret_cast<const sockaddr*>(&u->l->target.sa), u->l->target.len) < 0) {
-          close(fd);
-          continue;
-        }
-        p = new UdpPeer{u, fd, from, 0, {}, key};
-        p->h = {Kind::kUdpPeer, p, 0};
-        u->peers[key] = p;
-        Add(fd, EPOLLIN, &p->h);
-        if (++peer_count_ == 1) ArmSweep(true);
-      }
-      p->last = Now();
-      send(p->fd, buf, static_cast<size_t>(n), MSG_DONTWAIT | MSG_NOSIGNAL);
-    }
-  }
-
-  void UdpBack(UdpPeer* p) {
-    static char buf[65536];
-    if (p->dead) return;
-    for (int i = 0; i < 64; i++) {
-      ssize_t n = recv(p->fd, buf, sizeof buf, MSG_DONTWAIT);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN) KillPeer(p, true);  // e.g. ECONNREFUSED: nothing listens in the container
-        return;
-      }
-      p->last = Now();
-      sendto(p->l->l->fd, buf, static_cast<size_t>(n), MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&p->client.sa), p->client.len);
-    }
-  }
-
-  void KillPeer(UdpPeer* p, bool unlink) {
-    if (p->dead) return;
-    p->dead = true;
-    close(p->fd);
-    if (unlink) p->l->peers.erase(p->key);
-    if (--peer_count_ == 0) ArmSweep(false);
-    peer_grave_.push_back(p);
-  }
-
-  // The idle sweep ticks only while some client has an upstream socket.
-  void ArmSweep(bool on) {
-    itimerspec t{};
-    if (on) t.it_value.tv_sec = t.it_interval.tv_sec = kSweepSec;
-    timerfd_settime(timer_, 0, &t, nullptr);
-  }
-
-  void Sweep() {
-    uint64_t ticks;
-    while (read(timer_, &ticks, sizeof ticks) == sizeof ticks) {
-    }
-    time_t now = Now();
-    std::vector<UdpPeer*> idle;
-    for (auto& u : udp_)
-      for (auto& [k, p] : u->peers)
-        if (now - p->last >= kUdpIdleSec) idle.push_back(p);
-    for (UdpPeer* p : idle) KillPeer(p, true);
-  }
-
   // Freed after a batch of events: a later event of the same batch may still point at them.
   void Reap() {
     for (Conn* c : grave_) {
       conns_.erase(c);
-      delete c;
+      c->reaped = true;
+      if (!c->queued) delete c;
     }
     grave_.clear();
-    for (UdpPeer* p : peer_grave_) delete p;
-    peer_grave_.clear();
+    udp_.Reap();
   }
 
-  int sig_, ep_ = -1, timer_ = -1, spare_ = -1;
+  int sig_, ep_ = -1, connect_timer_ = -1, spare_ = -1;
   bool stop_ = false;
-  long peer_count_ = 0;
   Handle sig_h_{Kind::kSignal};
-  Handle timer_h_{Kind::kTimer};
+  Handle connect_timer_h_{Kind::kConnectTimer};
+  std::deque<std::pair<int64_t, Conn*>> deadlines_;  // connects under way, oldest first
   std::vector<Handle> tcp_;
-  std::vector<std::unique_ptr<UdpListener>> udp_;
+  UdpRelay udp_;
   std::unordered_set<Conn*> conns_;
   std::vector<Conn*> grave_;
-  std::vector<UdpPeer*> peer_grave_;
 };
 
 }  // namespace

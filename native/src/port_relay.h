@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "port_proxy_log.h"
+
 namespace berth::portproxy {
 
 struct Address {
@@ -22,6 +24,7 @@ struct Listener {
   bool udp = false;
   int fd = -1;
   Address target;  // the container's address and port
+  ConnectLog log;  // the failed connections toward `target`
 };
 
 /**

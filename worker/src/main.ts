@@ -20,6 +20,7 @@ import containerExport from "./jobs/container-export.js";
 import containerCommit from "./jobs/container-commit.js";
 import imageBootstrap from "./jobs/image-bootstrap.js";
 import imagePush from "./jobs/image-push.js";
+import registryCheck from "./jobs/registry-check.js";
 import imagePull from "./jobs/image-pull.js";
 import imageDf from "./jobs/image-df.js";
 import imageGc from "./jobs/image-gc.js";
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
     [JOB_BOOTSTRAP.imageBootstrap]: imageBootstrap(imageDeps),
     [JOB_REGISTRY.imagePush]: imagePush({ ...imageDeps, redis }),
     [JOB_REGISTRY.imagePull]: imagePull({ ...imageDeps, redis }),
+    [JOB_REGISTRY.registryCheck]: registryCheck({ redis, log }),
     [JOB_NETWORK.network]: networkJob(network, log),
     ...volumeHandlers({ ...imageDeps, volumes }),
     [JOB_QUOTA.teamVolumeBytes]: teamVolumeBytes({ ...imageDeps, volumes }),

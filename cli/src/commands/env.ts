@@ -54,6 +54,8 @@ interface RegistryOpts {
   registry?: string;
   registryUser?: string;
   registryPasswordStdin?: boolean;
+  /** false with --no-check */
+  check?: boolean;
 }
 
 async function readStdinLine(): Promise<string> {
@@ -65,7 +67,7 @@ async function readStdinLine(): Promise<string> {
 /** `--registry` and its credentials as the API takes them (none when no registry flag is given). */
 async function registryInput(o: RegistryOpts, CliError: new (kind: "USAGE", message: string) => Error) {
   if (o.registry === undefined) {
-    if (o.registryUser !== undefined || o.registryPasswordStdin) throw new CliError("USAGE", "--registry-user and --registry-password-stdin go with --registry HOST/REPO");
+    if (o.registryUser !== undefined || o.registryPasswordStdin || o.check === false) throw new CliError("USAGE", "--registry-user, --registry-password-stdin and --no-check go with --registry HOST/REPO");
     return undefined;
   }
   if (o.registry === "none") {
@@ -73,10 +75,13 @@ async function registryInput(o: RegistryOpts, CliError: new (kind: "USAGE", mess
     return { repository: null };
   }
   if ((o.registryUser === undefined) !== !o.registryPasswordStdin) throw new CliError("USAGE", "give both --registry-user USER and --registry-password-stdin (the password on stdin), or neither");
-  if (o.registryUser === undefined) return { repository: o.registry };
+  if (o.registryUser === undefined) {
+    if (o.check === false) throw new CliError("USAGE", "--no-check goes with --registry-user and --registry-password-stdin: it stores the credentials untried");
+    return { repository: o.registry };
+  }
   const password = await readStdinLine();
   if (!password) throw new CliError("USAGE", "--registry-password-stdin: stdin gave no password");
-  return { repository: o.registry, credentials: { username: o.registryUser, password } };
+  return { repository: o.registry, credentials: { username: o.registryUser, password }, check: o.check !== false };
 }
 
 /**
@@ -140,6 +145,7 @@ export function register(program: Command): Command {
     .option("--registry <repository>", 'copy its releases to this registry repository (HOST[:PORT]/REPO, each service to REPO/<service>) instead of running them here; "none": run here again')
     .option("--registry-user <user>", "the user to push to --registry as")
     .option("--registry-password-stdin", "the password or token for --registry-user, from the first line of stdin (stored sealed, never shown)")
+    .option("--no-check", "store the registry credentials without trying them first (by default the registry must accept them, or nothing is stored)")
     .action(
       action("other", async (project: string, env: string, opts: SettingsOpts & RegistryOpts) => {
         const { api, out, err, CliError } = await session();

@@ -3,6 +3,7 @@ import dgram from "node:dgram";
 import { once } from "node:events";
 import fs from "node:fs/promises";
 import net from "node:net";
+import path from "node:path";
 import { FailedPrecondition, type PortMapping } from "@berth/core";
 import { PORT_PROXY_BINARY } from "@berth/native";
 
@@ -40,19 +41,31 @@ function bindError(m: PortMapping, e: { code?: string; message: string }): Error
  * runs. The proxy outlives the worker (its own session), so the ports answer while no worker
  * runs; stopProxy ends it.
  */
-export async function publish(mappings: PortMapping[], target: string, owner: { hostId: string; containerId: string }): Promise<PortProxy> {
+export async function publish(mappings: PortMapping[], target: string, owner: { hostId: string; containerId: string }, logFile: string): Promise<PortProxy> {
   const specs = mappings.map((m) => `${m.protocol},${m.hostIp ?? ""},${m.hostPort},${m.containerPort}`);
-  const child = spawn(PORT_PROXY_BINARY, [PROXY_MARKER, owner.hostId, owner.containerId, target, ...specs], {
-    detached: true,
-    // Nothing of the worker's but the pipe of its report, which it closes after: it outlives the
-    // worker and the launcher's output.
-    stdio: ["ignore", "pipe", "ignore"],
-  });
+  // Its stderr is `logFile` (appended to, one JSON line per failed connect toward the container,
+  // rate-limited): a file, not the worker's output, because the proxy outlives the worker.
+  await fs.mkdir(path.dirname(logFile), { recursive: true });
+  const log = await fs.open(logFile, "a", 0o600);
+  const child = await (async () => {
+    try {
+      return spawn(PORT_PROXY_BINARY, [PROXY_MARKER, owner.hostId, owner.containerId, target, ...specs], {
+        detached: true,
+        // Nothing of the worker's but the pipe of its report, which it closes after: it outlives the
+        // worker and the launcher's output.
+        stdio: ["ignore", "pipe", log.fd],
+      });
+    } finally {
+      await log.close(); // the child has its own copy
+    }
+  })();
+  // A pipe, as asked (spawn's types cannot tell with a descriptor among stdio).
+  const stdout = child.stdout!;
   // The proxy closes its stdout once it reported: the whole report has been read by then.
   const out = await new Promise<string>((resolve, reject) => {
     let text = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (text += d));
-    child.stdout.once("end", () => resolve(text));
+    stdout.setEncoding("utf8").on("data", (d: string) => (text += d));
+    stdout.once("end", () => resolve(text));
     child.once("error", (e) => reject(new FailedPrecondition(`starting the port proxy (${PORT_PROXY_BINARY}) failed: ${e.message}`)));
   });
   let report: ProxyReport;
@@ -62,7 +75,7 @@ export async function publish(mappings: PortMapping[], target: string, owner: { 
     const [code, signal] = child.exitCode !== null || child.signalCode !== null ? [child.exitCode, child.signalCode] : ((await once(child, "exit")) as [number | null, NodeJS.Signals | null]);
     throw new FailedPrecondition(`the port proxy (${PORT_PROXY_BINARY}) exited before it bound the ports (${signal ?? `exit ${code}`})`);
   }
-  child.stdout.destroy();
+  stdout.destroy();
   if (report.error || !report.ports || child.pid === undefined) {
     child.kill("SIGKILL");
     const m = mappings[report.error?.index ?? 0]!;

@@ -140,6 +140,12 @@ export class RegistryClient {
     return o.retry === false ? once() : this.retry(`${method} ${url}`, once);
   }
 
+  /** GET /v2/ with the client's credentials (no scope, as `docker login`): resolves if the registry accepts them. */
+  async ping(): Promise<void> {
+    const res = await this.request("GET", "/v2/", { scopes: [], expect: [200] });
+    await res.body?.cancel();
+  }
+
   async hasBlob(repo: string, digest: string): Promise<boolean> {
     const res = await this.request("HEAD", `/v2/${repo}/blobs/${digest}`, { scopes: [`repository:${repo}:pull,push`], expect: [200, 404] });
     await res.body?.cancel();

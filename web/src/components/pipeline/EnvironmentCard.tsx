@@ -91,9 +91,9 @@ export function EnvironmentCard({ project, env, prev, next, remote, selected, on
             {hostOf(env.url)}
           </a>
         ) : (
-          // Nothing answers there yet: a link would lead to an error page (the empty state below says how to deploy).
-          <span className="pipeline-url idle" data-testid="env-url" data-deployed="false">
-            {hostOf(env.url)} <span className="muted">· nothing deployed yet</span>
+          // Nothing answers there yet: a link would lead to an error page. The box below says so, once, and how to deploy.
+          <span className="pipeline-url idle" data-testid="env-url" data-deployed="false" title={`Nothing answers here until ${env.name}'s first deploy`}>
+            {hostOf(env.url)}
           </span>
         )}
         {env.domains.map((d) =>
@@ -103,8 +103,8 @@ export function EnvironmentCard({ project, env, prev, next, remote, selected, on
               {d}
             </a>
           ) : (
-            <span key={d} className="pipeline-url idle" data-testid="env-domain" data-deployed="false">
-              {d} <span className="muted">· nothing deployed yet</span>
+            <span key={d} className="pipeline-url idle" data-testid="env-domain" data-deployed="false" title={`Nothing answers here until ${env.name}'s first deploy`}>
+              {d}
             </span>
           ),
         )}

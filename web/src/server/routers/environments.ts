@@ -4,7 +4,7 @@ import { readRequestLog } from "../../edge/request-log.js";
 import { router, teamProcedure } from "../trpc.js";
 import { BranchName, ProjectName } from "../projects/names.js";
 import { requestOrigin } from "../audit/index.js";
-import { createEnvironment, environmentEvent, findEnvironment, listConfig, listEnvironments, removeEnvironment, setConfig, unsetConfig, updateEnvironment, updateRegistry } from "../environments/index.js";
+import { checkRegistryCredentials, createEnvironment, environmentEvent, findEnvironment, listConfig, listEnvironments, removeEnvironment, setConfig, unsetConfig, updateEnvironment, updateRegistry } from "../environments/index.js";
 import { redeployConfig, type ReleaseRunResult } from "../releases/index.js";
 import type { Actor } from "../policy/index.js";
 import type { Services } from "../services.js";
@@ -95,9 +95,12 @@ export const environmentsRouter = router({
         env: EnvironmentName,
         repository: z.string().min(1).max(512).nullable(),
         credentials: z.object({ username: z.string().min(1).max(256), password: z.string().min(1).max(4096) }).optional(),
+        /** Try the credentials against the registry before storing them (false: store them untried). */
+        check: z.boolean().default(true),
       }),
     )
     .mutation(async ({ ctx, input }) => {
+      if (input.repository !== null && input.credentials && input.check) await checkRegistryCredentials(ctx.services, input.repository, input.credentials);
       const out = await updateRegistry(ctx.services.db, ctx.actor.team, input.project, input.env, input.repository, input.credentials);
       await environmentEvent(ctx.services, "environment.update", ctx.actor.team.id, input.project, input.env, { registry: out.environment.registry?.repository ?? "none", by: ctx.actor.userName });
       return out;
