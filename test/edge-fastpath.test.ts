@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useInstance, type RunResult } from "./harness.js";
 import { until } from "./poll.js";
 import { memberWithTeam, type Member } from "./stack-link.js";
+import { createUser } from "./team-setup.js";
 
 const b = useInstance();
 const APP = `
@@ -182,6 +183,33 @@ describe("the edge's fast path", () => {
     const out = await fetch(`${b.url}/api/trpc/auth.logout`, { method: "POST", headers: { "content-type": "application/json", cookie: `berth_session=${session}` }, body: "{}" });
     expect(out.status).toBe(200);
     expect((await get(agent, url.hostname, "/file", { headers: cookie })).status).toBe(401);
+    agent.destroy();
+  });
+
+  it("a revoked API token and a member removed from the team hold from the very next request", async () => {
+    await ok(bob, ["run", "-d", "--name", "site2", "busybox", "sh", "-c", "mkdir -p /www && echo bobs-site2 > /www/file && exec httpd -f -p 8080 -h /www"]);
+    const url = new URL((await ok(bob, ["port-link", "set", "site2", "8080", "team"])).trim().split(" ")[0]!);
+    const made = await bob.berth(["token", "create"]);
+    expect(made.code, made.stderr).toBe(0);
+    const token = made.stdout.trim().split(/\s+/).find((w) => w.startsWith("berth_"))!;
+    expect(token).toBeTruthy();
+    const agent = keepAlive();
+    const bearer = { authorization: `Bearer ${token}` };
+    await until("the site to answer the new token", async () => (await get(agent, url.hostname, "/file", { headers: bearer })).status === 200);
+    // Served again: by then from the fast path's grant.
+    expect((await get(agent, url.hostname, "/file", { headers: bearer })).status).toBe(200);
+    const revoked = await fetch(`${b.url}/api/trpc/token.revoke`, { method: "POST", headers: { "content-type": "application/json", ...bearer }, body: "{}" });
+    expect(revoked.status).toBe(200);
+    expect((await get(agent, url.hostname, "/file", { headers: bearer })).status).toBe(401);
+
+    // carol, a member of bob's team, reads the team link until bob removes her.
+    const carol = createUser(b, "carol", "carol-password-1");
+    await ok(bob, ["team", "add", "bobs", "carol"]);
+    const hers = { authorization: `Bearer ${carol}` };
+    await until("the site to answer carol", async () => (await get(agent, url.hostname, "/file", { headers: hers })).status === 200);
+    expect((await get(agent, url.hostname, "/file", { headers: hers })).status).toBe(200);
+    await ok(bob, ["team", "remove", "bobs", "carol"]);
+    expect([403, 404]).toContain((await get(agent, url.hostname, "/file", { headers: hers })).status);
     agent.destroy();
   });
 

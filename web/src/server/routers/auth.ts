@@ -134,6 +134,8 @@ export const authRouter = router({
       signInLimiter.succeed(ctx.user.name);
       await db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(input.newPassword) } });
       const { count } = await db.session.deleteMany({ where: { userId: user.id, ...(ctx.user.sessionId ? { id: { not: ctx.user.sessionId } } : {}) } });
+      // The ended sessions' cookies no longer pass the edge from the next request on.
+      if (count > 0) await announcePolicyChange(ctx.services.redis, "sessions ended");
       log.info({ user: ctx.user.name, sessionsEnded: count }, "password changed");
       return { ok: true as const };
     }),

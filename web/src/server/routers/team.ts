@@ -10,6 +10,7 @@ import { allowHostPath, disallowHostPath, teamHostPaths, type HostPathRow } from
 import { recordAudit, requestOrigin } from "../audit/index.js";
 import { teamNetworkCount } from "../networks/jobs.js";
 import { checkTeamName, createTeam, listMembers, listTeams, removeMember, removeTeam, setMember, type MemberSummary, type TeamSummary } from "../teams/index.js";
+import { announcePolicyChange } from "../edge/policy-changes.js";
 
 export type { TeamSummary, MemberSummary, Invitation, InvitationSummary, Quota, HostPathRow, TeamFreeze };
 
@@ -49,6 +50,8 @@ export const teamRouter = router({
     .input(z.object({ team: TeamName.optional(), user: UserName }))
     .mutation(async ({ ctx, input }) => {
       await removeMember(ctx.services.db, ctx.actor, input.user);
+      // Answered once the edge forgot: the removed member's next request to a team link is refused.
+      await announcePolicyChange(ctx.services.redis, "member removed");
       return { removed: input.user };
     }),
 

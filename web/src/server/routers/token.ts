@@ -6,6 +6,7 @@ import { bearerToken, createApiToken, sha256Hex, TOKEN_PREFIX, userForToken } fr
 import { actorFor } from "../policy/index.js";
 import { verifyCredentials } from "../registry/auth.js";
 import { signInLimiter } from "../auth/sign-in-limit.js";
+import { announcePolicyChange } from "../edge/policy-changes.js";
 
 export interface TokenSummary {
   id: string;
@@ -46,11 +47,14 @@ export const tokenRouter = router({
       const presented = bearerToken(ctx.req.headers);
       if (!presented || ctx.user.via !== "token") throw new FailedPrecondition("this request did not come with an API token");
       await db.apiToken.deleteMany({ where: { hash: sha256Hex(presented), userId: ctx.user.id } });
+      // Answered once the edge forgot it: the token's next request through a link is refused.
+      await announcePolicyChange(ctx.services.redis, "token revoked");
       return { revoked: 1 };
     }
     if (ctx.user.readOnly) throw new PermissionDenied("this API token is read-only");
     const { count } = await db.apiToken.deleteMany({ where: { id: input.id, ...(ctx.user.isAdmin ? {} : { userId: ctx.user.id }) } });
     if (count === 0) throw new NotFound(`token ${input.id} not found`);
+    await announcePolicyChange(ctx.services.redis, "token revoked");
     return { revoked: count };
   }),
 
