@@ -169,7 +169,7 @@ Outcome Run(Exchange& x, const std::string& request) {
   while (true) {
     while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
       if (buf.size() > kMaxHead) return sent ? Outcome::kBroken : (WriteAll(x.client, kBadGateway, sizeof kBadGateway - 1), Outcome::kClose);
-      Read r = ReadMore(x.target, &buf, kUpstreamIdleMs);
+      Read r = Receive(x.target, &buf);
       if (r != Read::kData) {
         if (buf.empty() && !sent) return Outcome::kNoResponse;
         if (!sent) WriteAll(x.client, kBadGateway, sizeof kBadGateway - 1);
@@ -234,7 +234,7 @@ Outcome Run(Exchange& x, const std::string& request) {
   if (!WriteAll(x.client, out)) return Outcome::kBroken;
   while (!finished()) {
     buf.clear();
-    Read r = ReadMore(x.target, &buf, kUpstreamIdleMs);
+    Read r = Receive(x.target, &buf);
     if (r == Read::kEof && f == Framing::kClose) return Outcome::kClose;
     if (r != Read::kData) return Outcome::kBroken;
     part = take(buf);
@@ -250,6 +250,7 @@ void Serve(unique_fd client) {
   NoDelay(client.get());
   timeval tv{60, 0};  // a client that stops reading its response for this long is dropped
   setsockopt(client.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  SetReceiveTimeout(client.get(), kIdleClientMs);
   const std::string ip = PeerIp(client.get());
   unique_fd node;
   bool node_used = false;
@@ -262,7 +263,8 @@ void Serve(unique_fd client) {
       // Idle between requests for up to kIdleClientMs; once a head has begun, it has kHeadTime to finish.
       if (in.empty()) started = Clock::now();
       int wait = in.empty() ? kIdleClientMs : static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(started + kHeadTime - Clock::now()).count());
-      if (wait <= 0 || ReadMore(client.get(), &in, wait) != Read::kData) return;
+      // Between requests: one blocking recv (the socket's timeout is kIdleClientMs).
+      if (wait <= 0 || (in.empty() ? Receive(client.get(), &in) : ReadMore(client.get(), &in, wait)) != Read::kData) return;
     }
     {
       std::string head = in.substr(0, end + 4);
@@ -277,7 +279,7 @@ void Serve(unique_fd client) {
         Outcome o = Outcome::kNoResponse;
         for (int attempt = 0; attempt < 2 && o == Outcome::kNoResponse; attempt++) {
           bool reused = false;
-          unique_fd up = TakeUpstream(g.ip, g.port, &reused);
+          unique_fd up = TakeUpstream(g.ip, g.port, kUpstreamIdleMs, &reused);
           if (!up) break;
           Exchange x{client.get(), up.get(), false, head_request, p.client_close, &p};
           o = Run(x, RewriteRequest(r, g_names, ip));
@@ -293,7 +295,7 @@ void Serve(unique_fd client) {
       Outcome o = Outcome::kNoResponse;
       for (int attempt = 0; attempt < 2 && o == Outcome::kNoResponse; attempt++) {
         bool reused = node_used && node;
-        if (!node) node = ConnectNode(g_node_path, ip);
+        if (!node) node = ConnectNode(g_node_path, ip, kUpstreamIdleMs);
         if (!node) break;
         node_used = true;
         Exchange x{client.get(), node.get(), true, head_request, p.client_close, &p};
@@ -306,7 +308,7 @@ void Serve(unique_fd client) {
       continue;
     }
   tunnel:
-    if (!node) node = ConnectNode(g_node_path, ip);
+    if (!node) node = ConnectNode(g_node_path, ip, kUpstreamIdleMs);
     if (node) Tunnel(client.get(), node.get(), in);
     return;
   }
