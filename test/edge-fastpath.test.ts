@@ -156,6 +156,25 @@ describe("the edge's fast path", () => {
     agent.destroy();
   });
 
+  it("a busy link's grant is renewed before it expires: past web's answer lifetime every request is still the fast path's, and still for the admin only", async () => {
+    const agent = keepAlive();
+    const mine = { authorization: `Bearer ${b.token}` };
+    await untilFast(agent, privateHost, mine);
+    // Web's allow lives 5 s (ALLOW_TTL_MS in web/src/server/edge/http.ts): this spans two of them.
+    const end = Date.now() + 12_000;
+    const viaNode: number[] = [];
+    for (let i = 0; Date.now() < end; i++) {
+      const a = await get(agent, privateHost, "/echo", { headers: mine });
+      expect(a.status).toBe(200);
+      if (!viaFast(a)) viaNode.push(i);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(viaNode, "requests the Node edge served (the grant lapsed)").toEqual([]);
+    const other = await get(agent, privateHost, "/echo", { headers: { authorization: `Bearer ${bob.token}` } });
+    expect([401, 403, 404]).toContain(other.status);
+    agent.destroy();
+  }, 60_000);
+
   it("private -> public -> private holds from the very next request, fast-path grants included", async () => {
     const agent = keepAlive();
     await admin(["port-link", "set", "app", "8081", "private"]);
