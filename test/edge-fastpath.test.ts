@@ -145,9 +145,11 @@ describe("the edge's fast path", () => {
       expect([401, 403, 404], `${who}: ${a.status} ${a.body}`).toContain(a.status);
     }
     // The admin's grant still holds, and the app never saw Berth's credentials.
-    const again = await get(agent, privateHost, "/echo", { headers: { ...mine, cookie: "theme=dark" } });
-    expect(again.status).toBe(200);
+    // A field the client's Connection header names is hop-by-hop: the app does not get it.
+    const again = await get(agent, privateHost, "/echo", { headers: { ...mine, cookie: "theme=dark", connection: "keep-alive, x-hop", "x-hop": "1" } });
+    expect(viaFast(again)).toBe(true);
     const seen = (JSON.parse(again.body) as { headers: Record<string, string> }).headers;
+    expect(seen["x-hop"]).toBeUndefined();
     expect(seen.authorization).toBeUndefined();
     expect(seen.cookie).toBe("theme=dark");
     expect(seen["x-forwarded-for"]).toBe("127.0.0.1");
