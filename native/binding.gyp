@@ -144,6 +144,7 @@
       "type": "executable",
       "sources": [
         "src/edge_fast_main.cc",
+        "src/edge_grants.cc",
         "src/edge_http.cc",
         "src/edge_net.cc"
       ],

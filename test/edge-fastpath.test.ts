@@ -139,9 +139,11 @@ describe("the edge's fast path", () => {
       expect([401, 403, 404], `${who}: ${a.status} ${a.body}`).toContain(a.status);
     }
     // The admin's grant still holds, and the app never saw Berth's credentials.
-    const again = await get(agent, privateHost, "/echo", { headers: { ...mine, cookie: "theme=dark" } });
-    expect(again.status).toBe(200);
+    // A field the client's Connection header names is hop-by-hop: the app does not get it.
+    const again = await get(agent, privateHost, "/echo", { headers: { ...mine, cookie: "theme=dark", connection: "keep-alive, x-hop", "x-hop": "1" } });
+    expect(viaFast(again)).toBe(true);
     const seen = (JSON.parse(again.body) as { headers: Record<string, string> }).headers;
+    expect(seen["x-hop"]).toBeUndefined();
     expect(seen.authorization).toBeUndefined();
     expect(seen.cookie).toBe("theme=dark");
     expect(seen["x-forwarded-for"]).toBe("127.0.0.1");
@@ -149,6 +151,25 @@ describe("the edge's fast path", () => {
     expect(again.headers.vary).toBe("Cookie");
     agent.destroy();
   });
+
+  it("a busy link's grant is renewed before it expires: past web's answer lifetime every request is still the fast path's, and still for the admin only", async () => {
+    const agent = keepAlive();
+    const mine = { authorization: `Bearer ${b.token}` };
+    await untilFast(agent, privateHost, mine);
+    // Web's allow lives 5 s (ALLOW_TTL_MS in web/src/server/edge/http.ts): this spans two of them.
+    const end = Date.now() + 12_000;
+    const viaNode: number[] = [];
+    for (let i = 0; Date.now() < end; i++) {
+      const a = await get(agent, privateHost, "/echo", { headers: mine });
+      expect(a.status).toBe(200);
+      if (!viaFast(a)) viaNode.push(i);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(viaNode, "requests the Node edge served (the grant lapsed)").toEqual([]);
+    const other = await get(agent, privateHost, "/echo", { headers: { authorization: `Bearer ${bob.token}` } });
+    expect([401, 403, 404]).toContain(other.status);
+    agent.destroy();
+  }, 60_000);
 
   it("private -> public -> private holds from the very next request, fast-path grants included", async () => {
     const agent = keepAlive();

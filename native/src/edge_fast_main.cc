@@ -11,10 +11,12 @@
 //
 // stdin (from the Node edge): a config block ("name value" lines, then an empty line), then
 // commands: "C <generation>" drops every grant (the route table or a policy changed); grants
-// made before that generation are refused. EOF: the edge is gone, so is this.
+// made before that generation are refused. "G <grant>" renews the grant its id names (the answer
+// to a "P"). EOF: the edge is gone, so is this.
 // stdout: "R" once listening; "A <container>..." every 250 ms, the containers the fast path sent
 // requests to (idle freeze reads it as activity); "F <generation> <container>..." after each C,
-// the containers with fast-path requests in flight then (a stack frozen under one is thawed).
+// the containers with fast-path requests in flight then (a stack frozen under one is thawed);
+// "P <id>" asks for a busy grant's renewal (edge_grants.h).
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,19 +37,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-#include <mutex>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "edge_grants.h"
 #include "edge_http.h"
 #include "edge_net.h"
 #include "unique_fd.h"
 
 using berth::unique_fd;
 using namespace berth::edge;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -60,84 +60,6 @@ constexpr int kMaxConnections = 8192;
 Names g_names;
 std::string g_node_path;
 std::atomic<int> g_connections{0};
-
-// ---- grants ------------------------------------------------------------------------------
-
-struct Grant {
-  std::string ip;
-  int port = 0;
-  std::string container;
-  Clock::time_point until;
-};
-
-std::mutex g_mu;  // guards everything in this block
-std::unordered_map<std::string, Grant> g_grants;
-std::unordered_map<std::string, int> g_inflight;
-std::set<std::string> g_active;
-uint64_t g_generation = 0;
-std::mutex g_out_mu;
-
-void Say(const std::string& line) {
-  std::lock_guard<std::mutex> l(g_out_mu);
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fflush(stdout);
-}
-
-// A fresh grant for `key`, counted in flight until Release; false when there is none.
-bool TakeGrant(const std::string& key, Grant* g) {
-  std::lock_guard<std::mutex> l(g_mu);
-  auto it = g_grants.find(key);
-  if (it == g_grants.end()) return false;
-  if (it->second.until <= Clock::now()) {
-    g_grants.erase(it);
-    return false;
-  }
-  *g = it->second;
-  g_inflight[g->container]++;
-  g_active.insert(g->container);
-  return true;
-}
-
-void ReleaseGrant(const std::string& container) {
-  std::lock_guard<std::mutex> l(g_mu);
-  auto it = g_inflight.find(container);
-  if (it != g_inflight.end() && --it->second <= 0) g_inflight.erase(it);
-}
-
-void DropGrant(const std::string& key) {
-  std::lock_guard<std::mutex> l(g_mu);
-  g_grants.erase(key);
-}
-
-// The grant header's value: "<generation> <ttl ms> <ip> <port> <container>".
-void PutGrant(const std::string& key, std::string_view value) {
-  unsigned long long gen = 0, ttl = 0;
-  char ip[64] = {0}, container[129] = {0};
-  int port = 0;
-  std::string v(value);
-  if (std::sscanf(v.c_str(), "%llu %llu %63s %d %128s", &gen, &ttl, ip, &port, container) != 5) return;
-  if (port < 1 || port > 65535 || ttl == 0 || ttl > 60'000) return;
-  in_addr a;
-  if (inet_pton(AF_INET, ip, &a) != 1) return;
-  std::lock_guard<std::mutex> l(g_mu);
-  // Made before the last change: it may no longer hold.
-  if (gen != g_generation) return;
-  if (g_grants.size() >= 100'000) g_grants.clear();
-  g_grants[key] = Grant{ip, port, container, Clock::now() + std::chrono::milliseconds(ttl)};
-}
-
-void Clear(uint64_t generation) {
-  std::string line;
-  {
-    std::lock_guard<std::mutex> l(g_mu);
-    g_grants.clear();
-    g_generation = generation;
-    line = "F " + std::to_string(generation);
-    for (auto& [id, n] : g_inflight)
-      if (n > 0) line += " " + id;
-  }
-  Say(line + "\n");
-}
 
 // ---- one exchange ---------------------------------------------------------------------------
 
@@ -169,7 +91,7 @@ Outcome Run(Exchange& x, const std::string& request) {
   while (true) {
     while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
       if (buf.size() > kMaxHead) return sent ? Outcome::kBroken : (WriteAll(x.client, kBadGateway, sizeof kBadGateway - 1), Outcome::kClose);
-      Read r = ReadMore(x.target, &buf, kUpstreamIdleMs);
+      Read r = Receive(x.target, &buf);
       if (r != Read::kData) {
         if (buf.empty() && !sent) return Outcome::kNoResponse;
         if (!sent) WriteAll(x.client, kBadGateway, sizeof kBadGateway - 1);
@@ -234,7 +156,7 @@ Outcome Run(Exchange& x, const std::string& request) {
   if (!WriteAll(x.client, out)) return Outcome::kBroken;
   while (!finished()) {
     buf.clear();
-    Read r = ReadMore(x.target, &buf, kUpstreamIdleMs);
+    Read r = Receive(x.target, &buf);
     if (r == Read::kEof && f == Framing::kClose) return Outcome::kClose;
     if (r != Read::kData) return Outcome::kBroken;
     part = take(buf);
@@ -250,6 +172,7 @@ void Serve(unique_fd client) {
   NoDelay(client.get());
   timeval tv{60, 0};  // a client that stops reading its response for this long is dropped
   setsockopt(client.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  SetReceiveTimeout(client.get(), kIdleClientMs);
   const std::string ip = PeerIp(client.get());
   unique_fd node;
   bool node_used = false;
@@ -262,7 +185,8 @@ void Serve(unique_fd client) {
       // Idle between requests for up to kIdleClientMs; once a head has begun, it has kHeadTime to finish.
       if (in.empty()) started = Clock::now();
       int wait = in.empty() ? kIdleClientMs : static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(started + kHeadTime - Clock::now()).count());
-      if (wait <= 0 || ReadMore(client.get(), &in, wait) != Read::kData) return;
+      // Between requests: one blocking recv (the socket's timeout is kIdleClientMs).
+      if (wait <= 0 || (in.empty() ? Receive(client.get(), &in) : ReadMore(client.get(), &in, wait)) != Read::kData) return;
     }
     {
       std::string head = in.substr(0, end + 4);
@@ -277,7 +201,7 @@ void Serve(unique_fd client) {
         Outcome o = Outcome::kNoResponse;
         for (int attempt = 0; attempt < 2 && o == Outcome::kNoResponse; attempt++) {
           bool reused = false;
-          unique_fd up = TakeUpstream(g.ip, g.port, &reused);
+          unique_fd up = TakeUpstream(g.ip, g.port, kUpstreamIdleMs, &reused);
           if (!up) break;
           Exchange x{client.get(), up.get(), false, head_request, p.client_close, &p};
           o = Run(x, RewriteRequest(r, g_names, ip));
@@ -293,7 +217,7 @@ void Serve(unique_fd client) {
       Outcome o = Outcome::kNoResponse;
       for (int attempt = 0; attempt < 2 && o == Outcome::kNoResponse; attempt++) {
         bool reused = node_used && node;
-        if (!node) node = ConnectNode(g_node_path, ip);
+        if (!node) node = ConnectNode(g_node_path, ip, kUpstreamIdleMs);
         if (!node) break;
         node_used = true;
         Exchange x{client.get(), node.get(), true, head_request, p.client_close, &p};
@@ -306,7 +230,7 @@ void Serve(unique_fd client) {
       continue;
     }
   tunnel:
-    if (!node) node = ConnectNode(g_node_path, ip);
+    if (!node) node = ConnectNode(g_node_path, ip, kUpstreamIdleMs);
     if (node) Tunnel(client.get(), node.get(), in);
     return;
   }
@@ -373,12 +297,7 @@ void* ReportThread(void*) {
   for (int tick = 0;; tick++) {
     // A quarter second: the idle clock sees fast-path requests about as soon as the Node edge's own.
     usleep(250'000);
-    std::string line;
-    {
-      std::lock_guard<std::mutex> l(g_mu);
-      for (const std::string& id : g_active) line += " " + id;
-      g_active.clear();
-    }
+    std::string line = TakeActive();
     if (!line.empty()) Say("A" + line + "\n");
     if (tick % 4 == 0) SweepPool();
   }
@@ -388,8 +307,10 @@ void* ReportThread(void*) {
 void* CommandThread(void*) {
   std::string line;
   while (std::getline(std::cin, line)) {
-    if (line.size() > 2 && line[0] == 'C' && line[1] == ' ') {
-      Clear(std::strtoull(line.c_str() + 2, nullptr, 10));
+    if (line.size() > 2 && line[0] == 'G' && line[1] == ' ') {
+      RenewGrant(std::string_view(line).substr(2));
+    } else if (line.size() > 2 && line[0] == 'C' && line[1] == ' ') {
+      ClearGrants(std::strtoull(line.c_str() + 2, nullptr, 10));
       // A switched upstream gets new connections from now on.
       ClearPool();
     }

@@ -68,11 +68,21 @@ bool Hop(std::string_view k) {
   return false;
 }
 
-// Header names a Connection header lists (hop-by-hop too).
-bool ConnectionNamed(const std::vector<Header>& hs, std::string_view name) {
-  for (const Header& h : hs)
-    if (IEquals(h.name, "connection") && HasToken(h.value, name)) return true;
-  return false;
+// Calls f(header) for each field of `hs` that is not hop-by-hop, also leaving out, when
+// `connection_named`, the fields a Connection header names (hop-by-hop too: RFC 9110 §7.6.1).
+template <typename F>
+void ForEachEndToEnd(const std::vector<Header>& hs, bool connection_named, F f) {
+  std::vector<std::string_view> named;
+  if (connection_named)
+    for (const Header& h : hs)
+      if (IEquals(h.name, "connection")) named.push_back(h.value);
+  for (const Header& h : hs) {
+    if (Hop(h.name)) continue;
+    bool listed = false;
+    for (std::string_view list : named)
+      if ((listed = HasToken(list, h.name))) break;
+    if (!listed) f(h);
+  }
 }
 
 // Whether a query string names the parameter `param` (names percent-decoded as URLSearchParams does).
@@ -225,32 +235,31 @@ std::string RewriteRequest(const RequestHead& r, const Names& n, const std::stri
   std::string xff, proto, cookie;
   bool have_xff = false, have_proto = false;
   std::string_view host;
-  for (const Header& h : r.headers) {
-    if (Hop(h.name) || ConnectionNamed(r.headers, h.name)) continue;
+  ForEachEndToEnd(r.headers, true, [&](const Header& h) {
     if (IEquals(h.name, "cookie")) {
       ForEachCookie(h.value, [&](std::string_view part, std::string_view name, std::string_view) {
         if (name == n.session_cookie || name == n.link_cookie) return;
         if (!cookie.empty()) cookie += "; ";
         cookie.append(part);
       });
-      continue;
+      return;
     }
-    if (IEquals(h.name, n.link_header) || IEquals(h.name, "x-forwarded-host")) continue;
-    if (IEquals(h.name, "authorization") && BerthsAuthorization(h.value, n)) continue;
+    if (IEquals(h.name, n.link_header) || IEquals(h.name, "x-forwarded-host")) return;
+    if (IEquals(h.name, "authorization") && BerthsAuthorization(h.value, n)) return;
     if (IEquals(h.name, "x-forwarded-for")) {
       if (have_xff) xff += ", ";
       xff.append(h.value);
       have_xff = true;
-      continue;
+      return;
     }
     if (IEquals(h.name, "x-forwarded-proto")) {
       if (!have_proto) proto.assign(h.value);
       have_proto = true;
-      continue;
+      return;
     }
     if (IEquals(h.name, "host")) host = h.value;
     out.append(h.name).append(": ").append(h.value).append("\r\n");
-  }
+  });
   if (!cookie.empty()) out.append("cookie: ").append(cookie).append("\r\n");
   out.append("x-forwarded-for: ");
   if (have_xff) out.append(xff).append(", ");
@@ -297,22 +306,19 @@ std::string RewriteResponse(const ResponseHead& h, const Names& n, bool from_nod
   out.append(" ").append(h.reason).append("\r\n");
   std::string vary;
   bool have_vary = false;
-  for (const Header& x : h.headers) {
-    if (!n.grant_header.empty() && IEquals(x.name, n.grant_header)) continue;
-    if (Hop(x.name)) continue;
+  // The Node edge's own response lists nothing in Connection but its framing.
+  ForEachEndToEnd(h.headers, !from_node, [&](const Header& x) {
+    if (!n.grant_header.empty() && IEquals(x.name, n.grant_header)) return;
     // The body's length is the chunks' or the connection's: a Content-Length beside them would lie.
-    if ((f == Framing::kChunked || f == Framing::kClose) && IEquals(x.name, "content-length")) continue;
-    if (!from_node) {
-      if (ConnectionNamed(h.headers, x.name)) continue;
-      if (IEquals(x.name, "vary")) {
-        if (have_vary) vary += ", ";
-        vary.append(x.value);
-        have_vary = true;
-        continue;
-      }
+    if ((f == Framing::kChunked || f == Framing::kClose) && IEquals(x.name, "content-length")) return;
+    if (!from_node && IEquals(x.name, "vary")) {
+      if (have_vary) vary += ", ";
+      vary.append(x.value);
+      have_vary = true;
+      return;
     }
     out.append(x.name).append(": ").append(x.value).append("\r\n");
-  }
+  });
   if (!from_node) {
     // Who may see a link depends on the edge's cookie: a browser must not answer another account from its cache.
     bool has_cookie = false;

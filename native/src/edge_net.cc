@@ -23,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 constexpr int kConnectMs = 5'000;  // as proxy.ts CONNECT_TIMEOUT_MS
 constexpr size_t kMaxIdlePerUpstream = 64;
 constexpr auto kPoolIdle = std::chrono::seconds(50);
+constexpr auto kFreshIdle = std::chrono::milliseconds(500);
 
 }  // namespace
 
@@ -42,6 +43,27 @@ bool WriteAll(int fd, const char* p, size_t n) {
 }
 bool WriteAll(int fd, const std::string& s) { return WriteAll(fd, s.data(), s.size()); }
 
+
+namespace {
+Read RecvInto(int fd, std::string* buf) {
+  char tmp[65536];
+  ssize_t n;
+  do n = recv(fd, tmp, sizeof tmp, 0);
+  while (n < 0 && errno == EINTR);
+  if (n == 0) return Read::kEof;
+  // EAGAIN: the receive timeout passed.
+  if (n < 0) return Read::kError;
+  buf->append(tmp, static_cast<size_t>(n));
+  return Read::kData;
+}
+}  // namespace
+
+Read Receive(int fd, std::string* buf) { return RecvInto(fd, buf); }
+
+void SetReceiveTimeout(int fd, int timeout_ms) {
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
 
 // Appends what `fd` has (waiting up to timeout_ms for it).
 Read ReadMore(int fd, std::string* buf, int timeout_ms) {
@@ -65,7 +87,7 @@ void NoDelay(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-unique_fd ConnectTcp(const std::string& ip, int port) {
+unique_fd ConnectTcp(const std::string& ip, int port, int receive_timeout_ms) {
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(static_cast<uint16_t>(port));
@@ -84,17 +106,19 @@ unique_fd ConnectTcp(const std::string& ip, int port) {
   }
   fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
   NoDelay(fd.get());
+  SetReceiveTimeout(fd.get(), receive_timeout_ms);
   return fd;
 }
 
 // A connection to the Node edge for one client, announced with the client's address.
-unique_fd ConnectNode(const std::string& path, const std::string& client_ip) {
+unique_fd ConnectNode(const std::string& path, const std::string& client_ip, int receive_timeout_ms) {
   unique_fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return fd;
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);
   if (connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) return unique_fd();
+  SetReceiveTimeout(fd.get(), receive_timeout_ms);
   if (!WriteAll(fd.get(), client_ip + "\n")) return unique_fd();
   return fd;
 }
@@ -112,7 +136,7 @@ std::string PoolKey(const std::string& ip, int port) { return ip + ":" + std::to
 }  // namespace
 
 // An idle connection to the upstream that is still open, or a new one; `reused` says which.
-unique_fd TakeUpstream(const std::string& ip, int port, bool* reused) {
+unique_fd TakeUpstream(const std::string& ip, int port, int receive_timeout_ms, bool* reused) {
   const std::string k = PoolKey(ip, port);
   while (true) {
     Idle c{-1, {}};
@@ -124,7 +148,15 @@ unique_fd TakeUpstream(const std::string& ip, int port, bool* reused) {
       it->second.pop_back();
     }
     unique_fd fd(c.fd);
-    if (Clock::now() - c.since > kPoolIdle) continue;
+    auto idle = Clock::now() - c.since;
+    if (idle > kPoolIdle) continue;
+    // Given back moments ago: an upstream rarely closes a connection that soon, and when it does
+    // the request fails unanswered and is sent again on a new one (edge_fast_main.cc Serve); a
+    // check here would cost every request a syscall.
+    if (idle < kFreshIdle) {
+      *reused = true;
+      return fd;
+    }
     // Closed by the upstream while idle (EOF or stray bytes waiting): not reusable.
     char b;
     ssize_t r = recv(fd.get(), &b, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -134,7 +166,7 @@ unique_fd TakeUpstream(const std::string& ip, int port, bool* reused) {
     }
   }
   *reused = false;
-  return ConnectTcp(ip, port);
+  return ConnectTcp(ip, port, receive_timeout_ms);
 }
 
 void GiveBack(const std::string& ip, int port, unique_fd fd) {

@@ -17,14 +17,19 @@ bool WriteAll(int fd, const std::string& s);
 enum class Read { kData, kEof, kError };
 // Appends what `fd` has, waiting up to timeout_ms for it.
 Read ReadMore(int fd, std::string* buf, int timeout_ms);
+// Appends what `fd` has, waiting up to the socket's own receive timeout (SetReceiveTimeout): one
+// blocking recv instead of poll + recv, on the path every request takes.
+Read Receive(int fd, std::string* buf);
+void SetReceiveTimeout(int fd, int timeout_ms);
 
 void NoDelay(int fd);
-unique_fd ConnectTcp(const std::string& ip, int port);
+// Both with `receive_timeout_ms` as their receive timeout (see Receive).
+unique_fd ConnectTcp(const std::string& ip, int port, int receive_timeout_ms);
 // A connection to the Node edge (unix socket `path`) for one client, announced with its address.
-unique_fd ConnectNode(const std::string& path, const std::string& client_ip);
+unique_fd ConnectNode(const std::string& path, const std::string& client_ip, int receive_timeout_ms);
 
 // An idle pooled connection to ip:port that is still open, or a new one; `reused` says which.
-unique_fd TakeUpstream(const std::string& ip, int port, bool* reused);
+unique_fd TakeUpstream(const std::string& ip, int port, int receive_timeout_ms, bool* reused);
 void GiveBack(const std::string& ip, int port, unique_fd fd);
 // Closes pooled connections idle too long / all of them (a switched upstream).
 void SweepPool();

@@ -76,6 +76,24 @@ export class EdgeAuthorizer {
     return pending;
   }
 
+  /**
+   * Asks web again now (one ask per question at a time, joined by decide()) and caches its answer:
+   * renews a busy fast-path grant before the answer it replays goes stale. While web is down,
+   * the cached answer (stale or not), else "unavailable".
+   */
+  async refresh(q: EdgeAuthorizeRequest): Promise<EdgeDecision | "unavailable"> {
+    if (q.linkFromQuery) return "unavailable";
+    const cacheKey = cacheKeyOf(q);
+    const hit = this.cache.get(cacheKey);
+    if (Date.now() < this.webDownUntil) return hit ? hit.d : "unavailable";
+    let pending = this.inFlight.get(cacheKey);
+    if (!pending) {
+      pending = this.fetchDecision(q, cacheKey, hit).finally(() => this.inFlight.delete(cacheKey));
+      this.inFlight.set(cacheKey, pending);
+    }
+    return pending;
+  }
+
   private async fetchDecision(q: EdgeAuthorizeRequest, cacheKey: string | null, hit: { d: EdgeDecision } | undefined): Promise<EdgeDecision | "unavailable"> {
     let d: EdgeDecision;
     const generation = this.generation;

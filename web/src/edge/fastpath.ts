@@ -12,6 +12,9 @@ import { EDGE_AUTH_PATH, EDGE_LINK_COOKIE, EDGE_LINK_HEADER, EDGE_LINK_PARAM, ED
 /** native/build/Release/berth-edge-fast, from web/dist/src/edge/. */
 const BINARY = fileURLToPath(new URL("../../../../native/build/Release/berth-edge-fast", import.meta.url));
 
+/** Renewable grants remembered at most (one per host and set of credentials in use). */
+const MAX_RENEWABLE = 100_000;
+
 /** What the fast path replays: a request with these credentials to this host goes to this upstream. */
 export interface FastPathGrant {
   containerId: string;
@@ -28,8 +31,12 @@ export interface FastPathGrants {
   readonly generation: number;
   /** Whether a request came through the fast path (then its response may carry a grant). */
   via(socket: net.Socket): boolean;
-  /** The response header (name, value) that grants `g`; null when it has expired. */
-  grantHeader(g: FastPathGrant): [string, string] | null;
+  /**
+   * The response header (name, value) that grants `g`; null when it has expired. `renew` decides
+   * again when the fast path asks to renew the grant (past half its lifetime, still in use): a
+   * fresh grant, or null to let it expire.
+   */
+  grantHeader(g: FastPathGrant, renew?: () => Promise<FastPathGrant | null>): [string, string] | null;
 }
 
 export interface FastPathOptions {
@@ -60,6 +67,9 @@ export class EdgeFastPath implements FastPathGrants {
   private stopping = false;
   /** invalidate() calls waiting for the fast path's "F <generation>" answer. */
   private dropped: { gen: number; resolve: () => void }[] = [];
+  /** How to renew each grant the fast path may still hold, by its id (named in its "P <id>"). */
+  private renewals = new Map<number, { renew: () => Promise<FastPathGrant | null>; until: number }>();
+  private lastId = 0;
 
   constructor(private readonly o: FastPathOptions) {}
 
@@ -71,10 +81,47 @@ export class EdgeFastPath implements FastPathGrants {
     return this.fromFast.has(socket);
   }
 
-  grantHeader(g: FastPathGrant): [string, string] | null {
+  grantHeader(g: FastPathGrant, renew?: () => Promise<FastPathGrant | null>): [string, string] | null {
+    const value = this.grantValue(g, renew ? ++this.lastId : 0);
+    if (!value) return null;
+    if (renew) {
+      if (this.renewals.size >= MAX_RENEWABLE) this.forgetExpired();
+      this.renewals.set(this.lastId, { renew, until: g.until });
+    }
+    return [this.header, value];
+  }
+
+  /** "<generation> <ttl ms> <ip> <port> <container> <id>" (edge_grants.h); null when it has expired. */
+  private grantValue(g: FastPathGrant, id: number): string | null {
     const ms = Math.floor(g.until - Date.now());
     if (ms <= 0 || g.generation !== this.gen) return null;
-    return [this.header, `${g.generation} ${ms} ${g.ip} ${g.port} ${g.containerId}`];
+    return `${g.generation} ${ms} ${g.ip} ${g.port} ${g.containerId} ${id}`;
+  }
+
+  private forgetExpired(): void {
+    const now = Date.now();
+    for (const [id, r] of this.renewals) if (r.until <= now) this.renewals.delete(id);
+    // All still live (a flood of credentials): the oldest go; their grants expire unrenewed.
+    for (const id of this.renewals.keys()) {
+      if (this.renewals.size < MAX_RENEWABLE) break;
+      this.renewals.delete(id);
+    }
+  }
+
+  /** The fast path's "P <id>": decides again for the grant `id` and sends it the renewal, if any. */
+  private renew(id: number): void {
+    const r = this.renewals.get(id);
+    if (!r) return;
+    r.renew().then(
+      (g) => {
+        const value = g && this.grantValue(g, id);
+        const child = this.child;
+        if (!value || !g || this.renewals.get(id) !== r || !child?.stdin?.writable) return;
+        r.until = g.until;
+        child.stdin.write(`G ${value}\n`);
+      },
+      (err: unknown) => this.o.log.warn({ err: (err as Error).message }, "edge: renewing a fast-path grant failed; it expires"),
+    );
   }
 
   /**
@@ -83,6 +130,8 @@ export class EdgeFastPath implements FastPathGrants {
    */
   invalidate(): Promise<void> {
     this.gen++;
+    // The fast path drops every grant: none is renewed.
+    this.renewals.clear();
     const child = this.child;
     if (!child?.stdin?.writable || child.exitCode !== null) return Promise.resolve();
     child.stdin.write(`C ${this.gen}\n`);
@@ -130,6 +179,7 @@ export class EdgeFastPath implements FastPathGrants {
         if (line === "R") return resolve();
         const [kind, ...rest] = line.split(" ");
         if (kind === "A") this.o.onActivity(rest);
+        else if (kind === "P") this.renew(Number(rest[0]));
         else if (kind === "F") {
           const gen = Number(rest[0]);
           for (const w of this.dropped.filter((d) => d.gen <= gen)) w.resolve();

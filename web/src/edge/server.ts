@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { EDGE_AUTH_PATH, EDGE_LINK_COOKIE, EDGE_SESSION_COOKIE, edgeHostName, edgeKeys, edgeRouteCandidates, edgeRouteKeyString, type EdgeRouteKey, type Logger } from "@berth/core";
+import { EDGE_AUTH_PATH, EDGE_LINK_COOKIE, EDGE_SESSION_COOKIE, edgeHostName, edgeKeys, edgeRouteCandidates, edgeRouteKeyString, type EdgeAuthorizeRequest, type EdgeRouteKey, type Logger } from "@berth/core";
 import type { Redis } from "@berth/core/redis";
 import type { EdgeAuthorizer } from "./authorizer.js";
 import type { EdgeDecision } from "@berth/core";
@@ -11,7 +11,7 @@ import type { EdgeRoute, RouteTable } from "./routes.js";
 import type { EdgeFreeze } from "./freeze.js";
 import type { RequestLog } from "./request-log.js";
 import type { AcmeChallenges } from "./acme.js";
-import type { FastPathGrants } from "./fastpath.js";
+import type { FastPathGrant, FastPathGrants } from "./fastpath.js";
 
 export interface EdgeDeps {
   domain: string;
@@ -46,7 +46,7 @@ export interface EdgeHandlers {
 }
 
 /** A named route's key (the one whose request log gets the line), when the host named one. */
-type Outcome = { pass: EdgeRouteKey; creds: EdgeCredentials; freshUntil?: number } | { status: number; text: string; location?: string; cookie?: string; named?: EdgeRouteKey };
+type Outcome = { pass: EdgeRouteKey; creds: EdgeCredentials; freshUntil?: number; asked?: EdgeAuthorizeRequest } | { status: number; text: string; location?: string; cookie?: string; named?: EdgeRouteKey };
 
 const noop = () => {};
 
@@ -134,7 +134,7 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
         return { status: 302, text: "link accepted", location: creds.cleanPath, cookie };
       }
       // Until when the fast path may replay this answer: no longer than the authorizer keeps it fresh.
-      return { pass: found.key, creds, freshUntil: d.authorizer.freshUntil(q) };
+      return { pass: found.key, creds, freshUntil: d.authorizer.freshUntil(q), asked: q };
     };
     const cached = d.authorizer.cached(q);
     return cached ? then(cached) : d.authorizer.decide(q).then(then);
@@ -246,9 +246,25 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
     attempt();
   };
 
+  /**
+   * A fast-path grant for `key` decided again (the fast path asks while the grant is still in use,
+   * before it expires): web is asked now, and the grant lasts as long as its fresh answer, unless a
+   * change since voids it.
+   */
+  const renewGrant = async (key: EdgeRouteKey, q: EdgeAuthorizeRequest): Promise<FastPathGrant | null> => {
+    const fp = d.fastpath;
+    if (!fp || q.linkFromQuery) return null;
+    const generation = fp.generation;
+    const decision = await d.authorizer.refresh(q);
+    if (decision === "unavailable" || !decision.allow || generation !== fp.generation) return null;
+    const until = d.authorizer.freshUntil(q);
+    const route = d.routes.find(key);
+    return until && route ? { containerId: route.containerId, ip: route.ip, port: route.port, until, generation } : null;
+  };
+
   const waitFor = (key: EdgeRouteKey) => (isNamed(key) ? (d.upstreamWaitMs ?? UPSTREAM_WAIT_MS) : 0);
 
-  const pass = (req: IncomingMessage, res: ServerResponse, key: EdgeRouteKey, creds: EdgeCredentials, start: number, grant?: { until: number; generation: number }): void => {
+  const pass = (req: IncomingMessage, res: ServerResponse, key: EdgeRouteKey, creds: EdgeCredentials, start: number, grant?: { until: number; generation: number; asked?: EdgeAuthorizeRequest }): void => {
     const fwd = forwarding(req, creds);
     let upstream: string | undefined;
     logWhenDone(key, req, creds, start, res, () => (res.headersSent ? res.statusCode : 0), () => fwd.sent, () => upstream);
@@ -261,7 +277,10 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
       // Sent again: a request the app never saw (its connection was not made), or a replayable one.
       (route, later) => {
         // Port links only: named routes count requests in flight and log them, which only this process does.
-        if (grant && !isNamed(key)) fwd.grant = d.fastpath?.grantHeader({ ...grant, containerId: route.containerId, ip: route.ip, port: route.port }) ?? undefined;
+        if (grant && !isNamed(key)) {
+          const asked = grant.asked;
+          fwd.grant = d.fastpath?.grantHeader({ until: grant.until, generation: grant.generation, containerId: route.containerId, ip: route.ip, port: route.port }, asked && (() => renewGrant(key, asked))) ?? undefined;
+        }
         proxyHttp(req, res, route, fwd, d.log, (why) => (!why.reached || again) && later());
       },
       (status, text) => {
@@ -289,7 +308,7 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
     // A change (route, policy, freeze) while this request is decided voids what it could grant.
     const generation = d.fastpath?.via(req.socket) ? d.fastpath.generation : undefined;
     const done = (o: Outcome) => {
-      if ("pass" in o) return pass(req, res, o.pass, o.creds, start, generation !== undefined && o.freshUntil ? { until: o.freshUntil, generation } : undefined);
+      if ("pass" in o) return pass(req, res, o.pass, o.creds, start, generation !== undefined && o.freshUntil ? { until: o.freshUntil, generation, asked: o.asked } : undefined);
       req.resume();
       const status = o.status;
       logWhenDone(o.named, req, undefined, start, res, () => status, () => 0);
