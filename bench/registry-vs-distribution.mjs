@@ -61,7 +61,8 @@ async function waitFor(url, ok, what) {
 async function startBerth() {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "berth-bench-"));
   const port = await freePort();
-  const env = { ...process.env, BERTH_HOME: home, BERTH_PORT: String(port), BERTH_HOST: "127.0.0.1", BERTH_LOG_LEVEL: "warn" };
+  // Its own edge port too: another Berth on this host (a second bench, a test) holds the default 8000.
+  const env = { ...process.env, BERTH_HOME: home, BERTH_PORT: String(port), BERTH_EDGE_PORT: String(await freePort()), BERTH_HOST: "127.0.0.1", BERTH_LOG_LEVEL: "warn" };
   delete env.REDIS_URL;
   delete env.DATABASE_URL;
   const child = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"], detached: true });

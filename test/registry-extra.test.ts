@@ -6,6 +6,7 @@
  */
 import { createHmac, randomBytes } from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startInstance, type Instance } from "./harness.js";
@@ -18,7 +19,7 @@ let tok: string;
 beforeAll(async () => {
   b = await startInstance();
   admin = { user: "admin", pass: b.token };
-  const t = await token(b.url, ["repository:admin/chunks:pull,push", "repository:admin/abandoned:pull,push", "registry:catalog:*"], admin);
+  const t = await token(b.url, ["repository:admin/chunks:pull,push", "repository:admin/cutoff:pull,push", "repository:admin/abandoned:pull,push", "registry:catalog:*"], admin);
   expect(t.status).toBe(200);
   tok = t.token;
 });
@@ -76,6 +77,60 @@ describe("chunked uploads out of order", () => {
     expect(get.status).toBe(200);
     expect(get.body.equals(data)).toBe(true);
     expect(sha256(fs.readFileSync(blobFile(sha256(data))))).toBe(sha256(data));
+  });
+});
+
+describe("a streamed chunk cut off by the client", () => {
+  it("keeps a whole prefix of the bytes (the Range says how much); the upload resumes from there and completes byte-exact", async () => {
+    // Several MiB in odd-sized pieces: the registry writes the socket's chunks to the file in
+    // batches, and what was received but not yet written when the client vanished must not leave a hole.
+    const data = randomBytes((6 << 20) + 4321);
+    const sent = (3 << 20) + 777;
+    const post = await req(b.url, "POST", "/v2/admin/cutoff/blobs/uploads/", { token: tok });
+    expect(post.status).toBe(202);
+    const loc = post.headers.get("location")!;
+    const uploadFile = path.join(b.home, "content", "uploads", post.headers.get("docker-upload-uuid")!);
+    const status = async () => {
+      const st = await req(b.url, "GET", loc, { token: tok });
+      expect(st.status).toBe(204);
+      return Number(st.headers.get("range")!.split("-")[1]) + 1;
+    };
+
+    // A PATCH announcing the whole blob, of which only `sent` bytes come before the connection drops.
+    const cut = http.request(`${b.url}${loc}`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${tok}`, "content-type": "application/octet-stream", "content-length": String(data.length) },
+    });
+    cut.on("error", () => {});
+    for (let at = 0; at < sent; at += 65_000 + 17) cut.write(data.subarray(at, Math.min(sent, at + 65_000 + 17)));
+    // Wait until the registry has stored some of it, then vanish.
+    while ((await status()) < 1 << 20) await new Promise((r) => setTimeout(r, 20));
+    cut.destroy();
+
+    // Resume the way clients do: from the size the registry reports (a 416 carries the newer one).
+    let from = await status();
+    for (;;) {
+      expect(from).toBeLessThanOrEqual(sent);
+      // Whatever the registry holds is exactly the start of the blob.
+      expect(fs.readFileSync(uploadFile).equals(data.subarray(0, fs.statSync(uploadFile).size))).toBe(true);
+      const rest = await req(b.url, "PATCH", loc, {
+        token: tok,
+        body: data.subarray(from),
+        headers: { "content-type": "application/octet-stream", "content-range": `${from}-${data.length - 1}` },
+      });
+      if (rest.status === 416) {
+        from = Number(rest.headers.get("range")!.split("-")[1]) + 1;
+        continue;
+      }
+      expect(rest.status).toBe(202);
+      expect(rest.headers.get("range")).toBe(`0-${data.length - 1}`);
+      break;
+    }
+    const put = await req(b.url, "PUT", `${loc}?digest=${sha256(data)}`, { token: tok });
+    expect(put.status).toBe(201);
+    const get = await req(b.url, "GET", `/v2/admin/cutoff/blobs/${sha256(data)}`, { token: tok });
+    expect(get.status).toBe(200);
+    expect(get.body.equals(data)).toBe(true);
   });
 });
 

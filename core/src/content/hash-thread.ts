@@ -104,9 +104,13 @@ export class ThreadHash {
     this.fill = 0;
   }
 
-  /** Copies `chunk` into the current batch (sent when full); waits while too much is in flight. */
-  async update(chunk: Uint8Array): Promise<void> {
-    if (this.failure) throw this.failure;
+  /**
+   * Copies `chunk` into the current batch (sent when full). Returns a promise only when the caller
+   * must wait (too much in flight, or the thread failed): a promise per 64 KiB chunk of a big
+   * upload cost the JS thread more than the copy.
+   */
+  update(chunk: Uint8Array): Promise<void> | undefined {
+    if (this.failure) return Promise.reject(this.failure);
     for (let at = 0; at < chunk.length; ) {
       this.batch ??= new Uint8Array(spare.pop() ?? new ArrayBuffer(BATCH));
       const n = Math.min(chunk.length - at, BATCH - this.fill);
@@ -115,8 +119,8 @@ export class ThreadHash {
       at += n;
       if (this.fill === BATCH) this.flush();
     }
-    if (this.p.inFlight > WINDOW) await new Promise<void>((resolve) => this.p.waiters.push(resolve));
-    if (this.failure) throw this.failure;
+    if (this.p.inFlight <= WINDOW) return undefined;
+    return new Promise<void>((resolve, reject) => this.p.waiters.push(() => (this.failure ? reject(this.failure) : resolve())));
   }
 
   /** The hex digest of everything given. */

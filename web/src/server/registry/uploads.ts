@@ -33,6 +33,12 @@ export interface UploadLimit {
  */
 const FLUSH_EVERY = 8 << 20;
 
+/**
+ * Socket chunks (64 KiB) are written to the upload's file this many bytes at a time: one write
+ * on the thread pool per 64 KiB chunk cost the JS thread and the pool a round trip each.
+ */
+const WRITE_BATCH = 1 << 20;
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** An upload idle for this long is abandoned: its row and partial bytes are removed (BERTH_UPLOAD_IDLE_TIMEOUT_MS). */
@@ -130,31 +136,44 @@ export class Uploads {
       let over = 0;
       const fh = await fs.open(this.file(up.id), "r+");
       const flusher = new EarlyFlush(fh);
+      // Chunks accepted but not yet in the file: written together once WRITE_BATCH bytes wait.
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      const writePending = async () => {
+        if (pendingBytes === 0) return;
+        const chunks = pending;
+        const end = current + written;
+        const at = end - pendingBytes;
+        pending = [];
+        pendingBytes = 0;
+        await writeAll(fh, chunks, at);
+        // Every byte up to here is in the file (not buffered): safe to flush.
+        flusher.progress(end);
+      };
       // One sink that counts, hashes and writes at the file's offset: a Transform in front of a
       // file WriteStream cost two streams' bookkeeping per 64 KiB socket chunk on the JS thread.
-      // Chunks that arrive while a write is on its way are handed over together (one writev).
       const sink = new Writable({
         // A deep buffer: the socket keeps being read while earlier chunks are on their way to disk.
         highWaterMark: 4 << 20,
         writev(items: { chunk: Buffer }[], cb) {
-          const chunks: Buffer[] = [];
-          const hashed: Promise<void>[] = [];
+          const waits: Promise<void>[] = [];
           for (const { chunk } of items) {
             if (over || (limit && current + written + chunk.length > limit.max)) {
               over += chunk.length;
               continue;
             }
             written += chunk.length;
-            chunks.push(chunk);
-            if (st) hashed.push(st.hash.update(chunk));
+            pending.push(chunk);
+            pendingBytes += chunk.length;
+            const hashed = st?.hash.update(chunk);
+            if (hashed) waits.push(hashed);
           }
-          if (chunks.length === 0) return cb();
-          const at = current + written - chunks.reduce((n, c) => n + c.length, 0);
-          Promise.all([writeAll(fh, chunks, at), ...hashed]).then(() => {
-            // Every byte up to here is in the file (not buffered): safe to flush.
-            flusher.progress(current + written);
-            cb();
-          }, cb);
+          if (pendingBytes >= WRITE_BATCH) waits.push(writePending());
+          if (waits.length === 0) return cb();
+          Promise.all(waits).then(() => cb(), cb);
+        },
+        final(cb) {
+          writePending().then(() => cb(), cb);
         },
       });
       try {
