@@ -179,6 +179,15 @@ function handToShim(dir: string, pid: number, hold: number[], log: Logger): Supe
     // It may have ended while being handed its output: then the exit came with the reply.
     return h.exit ? { conn: h.conn, exit: h.exit } : { conn: h.conn };
   } catch (e) {
+    // A container that exits at once (`sh -c "exit 1"` under a restart policy) takes its shim
+    // with it, which may reset the socket while answering: the exit file says how it ended, and
+    // its pid may already be another process's. (A shim that died otherwise took its container
+    // with it: PR_SET_PDEATHSIG.)
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ECONNRESET" || code === "EPIPE") {
+      log.debug({ err: (e as Error).message }, "the container's shim closed while handed its output: the container already ended");
+      return {};
+    }
     log.error({ err: e }, "the container's shim did not answer: stopping the container");
     tryKill(pid, 9);
     return {};

@@ -18,7 +18,7 @@ import {
 import { Prisma } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { runHostJob } from "../images/jobs.js";
-import { containerStopSettings } from "./stop-settings.js";
+import { containerStopSettings, restartsByPolicy } from "./stop-settings.js";
 import { resolveContainer } from "./resolve.js";
 import { CONTAINER_NAME } from "./run.js";
 import { announceRestart } from "./log-read.js";
@@ -60,13 +60,15 @@ async function stopSignalOf(s: Services, imageId: string, hostId: string): Promi
 export async function stopContainer(s: Services, teamId: string, ref: string, requestedTimeoutSec?: number): Promise<void> {
   const c = await resolveContainer(s.db, teamId, ref);
   // A restarting container: the stop cancels its pending restart (the worker marks it stopped).
-  if (c.state !== "running" && c.state !== "restarting") return;
+  // One with a restart policy goes to the worker whatever its row says: a policy restart moves
+  // the row through "created" while it starts, and a stop answered here then would let it run on.
+  if (c.state !== "running" && c.state !== "restarting" && !restartsByPolicy(c)) return;
   const own = containerStopSettings(c);
   const timeoutSec = requestedTimeoutSec ?? own.timeoutSec ?? 10;
   const signal = own.signal ?? (await stopSignalOf(s, c.imageId, c.hostId));
   const payload: ContainerStopJob = { containerId: c.id, timeoutSec, signal };
-  await runHostJob<ContainerStopResult>(s, JOB_LIFECYCLE.containerStop, payload, { hostId: c.hostId, timeoutMs: (timeoutSec + 30) * 1000 });
-  await containerEvent(s, "container.stop", c);
+  const out = await runHostJob<ContainerStopResult>(s, JOB_LIFECYCLE.containerStop, payload, { hostId: c.hostId, timeoutMs: (timeoutSec + 30) * 1000 });
+  if (out.stopped || c.state === "running" || c.state === "restarting") await containerEvent(s, "container.stop", c);
 }
 
 /** `kill -s SIGNAL`: the signal reaches PID 1; docker refuses a container that is not running. */

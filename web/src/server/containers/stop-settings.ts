@@ -12,3 +12,12 @@ export function containerStopSettings(c: Db.Container): { signal?: number; timeo
     ...(o.stopTimeout !== undefined ? { timeoutSec: o.stopTimeout } : {}),
   };
 }
+
+/**
+ * Whether a policy may start the container again by itself (a restart policy other than "no"):
+ * then a container that is not running right now may be between an exit and its restart.
+ */
+export function restartsByPolicy(c: Db.Container): boolean {
+  const parsed = ContainerOptions.safeParse(JSON.parse(c.options || "{}"));
+  return parsed.success && !!parsed.data.restart && parsed.data.restart.name !== "no";
+}
