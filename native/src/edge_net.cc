@@ -44,8 +44,7 @@ bool WriteAll(int fd, const char* p, size_t n) {
 bool WriteAll(int fd, const std::string& s) { return WriteAll(fd, s.data(), s.size()); }
 
 
-namespace {
-Read RecvInto(int fd, std::string* buf) {
+Read Receive(int fd, std::string* buf) {
   char tmp[65536];
   ssize_t n;
   do n = recv(fd, tmp, sizeof tmp, 0);
@@ -56,9 +55,6 @@ Read RecvInto(int fd, std::string* buf) {
   buf->append(tmp, static_cast<size_t>(n));
   return Read::kData;
 }
-}  // namespace
-
-Read Receive(int fd, std::string* buf) { return RecvInto(fd, buf); }
 
 void SetReceiveTimeout(int fd, int timeout_ms) {
   timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
@@ -72,14 +68,7 @@ Read ReadMore(int fd, std::string* buf, int timeout_ms) {
   do r = poll(&p, 1, timeout_ms);
   while (r < 0 && errno == EINTR);
   if (r <= 0) return Read::kError;
-  char tmp[65536];
-  ssize_t n;
-  do n = recv(fd, tmp, sizeof tmp, 0);
-  while (n < 0 && errno == EINTR);
-  if (n == 0) return Read::kEof;
-  if (n < 0) return Read::kError;
-  buf->append(tmp, static_cast<size_t>(n));
-  return Read::kData;
+  return Receive(fd, buf);
 }
 
 void NoDelay(int fd) {

@@ -18,7 +18,7 @@ import {
 import { Prisma } from "@berth/core/db";
 import type { Services } from "../services.js";
 import { runHostJob } from "../images/jobs.js";
-import { containerStopSettings, restartsByPolicy } from "./stop-settings.js";
+import { containerStopSettings } from "./stop-settings.js";
 import { resolveContainer } from "./resolve.js";
 import { CONTAINER_NAME } from "./run.js";
 import { announceRestart } from "./log-read.js";
@@ -62,8 +62,8 @@ export async function stopContainer(s: Services, teamId: string, ref: string, re
   // A restarting container: the stop cancels its pending restart (the worker marks it stopped).
   // One with a restart policy goes to the worker whatever its row says: a policy restart moves
   // the row through "created" while it starts, and a stop answered here then would let it run on.
-  if (c.state !== "running" && c.state !== "restarting" && !restartsByPolicy(c)) return;
   const own = containerStopSettings(c);
+  if (c.state !== "running" && c.state !== "restarting" && !own.restartsByPolicy) return;
   const timeoutSec = requestedTimeoutSec ?? own.timeoutSec ?? 10;
   const signal = own.signal ?? (await stopSignalOf(s, c.imageId, c.hostId));
   const payload: ContainerStopJob = { containerId: c.id, timeoutSec, signal };
