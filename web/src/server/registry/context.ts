@@ -3,6 +3,7 @@ import type { Logger } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import type { Caller } from "./auth.js";
+import type { BlobDurability } from "./durability.js";
 import type { FailureLimiter } from "./token.js";
 import type { Uploads } from "./uploads.js";
 import type { VolumeBytes } from "../teams/disk.js";
@@ -12,6 +13,8 @@ export interface RegistryDeps {
   db: PrismaClient;
   store: ContentStore;
   uploads: Uploads;
+  /** When pushed blobs reach the disk (a manifest waits for its blobs'). */
+  durability: BlobDurability;
   key: Buffer;
   log: Logger;
   limiter: FailureLimiter;

@@ -17,6 +17,7 @@ import { listCatalog, listTags } from "./lists.js";
 import { deleteManifest, getManifest, getReferrers, putManifest } from "./manifests.js";
 import { checkRepoName, parseRoute, type Route } from "./names.js";
 import { cleanUpContent } from "./cleanup.js";
+import { BlobDurability } from "./durability.js";
 import { FailureLimiter, handleToken } from "./token.js";
 import { Uploads, UPLOAD_IDLE_MS } from "./uploads.js";
 
@@ -42,10 +43,14 @@ export async function createRegistry(opts: { db: PrismaClient; home: string; log
   const store = new ContentStore(paths.content);
   await store.init();
   const log = opts.log.child({ component: "registry" });
+  const durability = new BlobDurability(store, paths.content, log);
+  // Before anything is served: a blob a crash left half on disk must not be found under its name.
+  await durability.recover();
   const deps: RegistryDeps = {
     db: opts.db,
     store,
-    uploads: new Uploads(opts.db, store, log),
+    durability,
+    uploads: new Uploads(opts.db, store, durability, log),
     key: await loadOrCreateKey(paths.secret),
     log,
     limiter: new FailureLimiter(),

@@ -88,7 +88,9 @@ export async function putManifest(deps: RegistryDeps, r: RegistryRequest, name: 
       ? await presentIn(deps, existing.id, m.manifests, "manifest").then((have) => m.manifests.filter((d) => !have.has(d)))
       : []
     : m.manifests;
-  const missing = [...missingBlobs, ...missingManifests];
+  // The commit point of a push: every blob it names is on disk first (a crash may have lost one).
+  const lost = missingBlobs.length ? [] : await deps.durability.ensure(m.blobs);
+  const missing = [...missingBlobs, ...lost, ...missingManifests];
   if (missing.length) {
     throw new RegistryError("MANIFEST_BLOB_UNKNOWN", `manifest references ${missing.length === 1 ? "a blob" : `${missing.length} blobs`} unknown to registry: ${missing.join(", ")}`, {
       detail: missing.map((digest) => ({ digest })),

@@ -12,6 +12,7 @@ import { pipeline } from "node:stream/promises";
 import type { Logger } from "@berth/core";
 import { ThreadHash, type ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
+import type { BlobDurability } from "./durability.js";
 import { RegistryError } from "./errors.js";
 
 export interface UploadRow {
@@ -28,8 +29,8 @@ export interface UploadLimit {
 
 /**
  * While a chunk streams in, its bytes are pushed to disk every this many bytes (fdatasync in the
- * background, one at a time), so the fsync that must precede publication at the final PUT finds
- * little left to write instead of the whole layer: the disk works while the socket is read.
+ * background, one at a time), so the blob's fsync, which its manifest waits for, finds little
+ * left to write instead of the whole layer: the disk works while the socket is read.
  */
 const FLUSH_EVERY = 8 << 20;
 
@@ -57,6 +58,7 @@ export class Uploads {
   constructor(
     private readonly db: PrismaClient,
     private readonly store: ContentStore,
+    private readonly durability: BlobDurability,
     private readonly log: Logger,
   ) {}
 
@@ -183,8 +185,8 @@ export class Uploads {
         this.forgetHash(up.id);
         throw e;
       } finally {
+        // The chunk's answer does not wait for a head-start flush still running: it closes the file after.
         await flusher.close();
-        await fh.close();
       }
       if (over) {
         this.hashes.delete(up.id);
@@ -203,8 +205,9 @@ export class Uploads {
   }
 
   /**
-   * Verifies the bytes against `digest` and moves them into the content store. On a mismatch the
-   * upload is dropped (DIGEST_INVALID) and nothing is stored.
+   * Verifies the bytes against `digest` and moves them into the content store (their fsync runs
+   * in the background: BlobDurability). On a mismatch the upload is dropped (DIGEST_INVALID) and
+   * nothing is stored.
    */
   finish(up: UploadRow, digest: string): Promise<{ digest: string; size: number }> {
     return this.locked(up.id, async () => {
@@ -227,13 +230,8 @@ export class Uploads {
         await this.drop(up.id);
         throw new RegistryError("DIGEST_INVALID", `digest mismatch: expected ${digest}, the upload's ${size} bytes are ${actual}`, { detail: { expected: digest, actual } });
       }
-      const fh = await fs.open(file, "r");
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await fs.rename(file, this.store.blobPath(digest));
+      // Visible now, on disk soon: the manifest that names it waits for that (durability.ts).
+      await this.durability.publish(file, digest);
       await this.deleteRow(up.id);
       return { digest, size };
     });
@@ -296,8 +294,8 @@ export class Uploads {
 
 /**
  * Background fdatasync of a file being written, at most one at a time, each after another
- * FLUSH_EVERY bytes. Only a head start for the final fsync: durability is still that fsync's.
- * A failure here is left for the final fsync to report.
+ * FLUSH_EVERY bytes. Only a head start for the blob's fsync (durability.ts), which a manifest
+ * waits for; a failure here is left for that fsync to report.
  */
 class EarlyFlush {
   private flushedAt = 0;
@@ -314,9 +312,11 @@ class EarlyFlush {
       .finally(() => (this.running = undefined));
   }
 
-  /** Waits for the flush under way, if any (before the handle is closed). */
+  /** Closes the file once the flush under way, if any, is done; waits only when none is. */
   async close(): Promise<void> {
-    await this.running;
+    const running = this.running;
+    if (!running) return this.fh.close();
+    void running.finally(() => this.fh.close().catch(() => {}));
   }
 }
 
