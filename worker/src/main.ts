@@ -9,6 +9,7 @@ import { ContainerManager } from "./containers/index.js";
 import { ensureBusybox, Snapshots } from "./images/index.js";
 import { hostIdentity, registerHost } from "./host/identity.js";
 import { publishHostResources } from "./host/resources.js";
+import { startProxyLogTrim } from "./network/proxy-log.js";
 import { connectAgent } from "./agent/index.js";
 import containerKill from "./jobs/container-kill.js";
 import containerRun from "./jobs/container-run.js";
@@ -144,6 +145,7 @@ async function main(): Promise<void> {
   await builds.waitUntilReady();
   const unregister = await registerHost(client, hostId);
   publishHostResources(redis, hostId, cfg.home, log); // unref'd timer: ends with the process
+  startProxyLogTrim(paths.portProxyLog, log); // likewise
   const agent = connectAgent({ url: cfg.url, home: cfg.home, hostId, instance, manager, log });
   const freezer = new StackFreezer({ db: client, redis, hostId, manager, log: log.child({ part: "freezer" }) });
   freezer.start();
