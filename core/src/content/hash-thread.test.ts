@@ -71,3 +71,17 @@ it("bytes given in odd sizes across batch boundaries (and one bigger than a batc
   await big.update(data);
   expect(await big.digest()).toBe(createHash("sha256").update(data).digest("hex"));
 });
+
+it("streams that together keep more batches in flight than the shared slots all get their own digest", async () => {
+  // 4 streams x up to 32 MiB in flight each: the shared slots (32 MiB) run out and batches go as buffers of their own.
+  const streams = Array.from({ length: 4 }, (_, i) => Array.from({ length: 20 }, () => randomBytes((1 << 20) + i * 4099)));
+  const digests = await Promise.all(
+    streams.map(async (chunks) => {
+      const h = new ThreadHash();
+      // No awaiting between updates unless asked: as much in flight as the window allows.
+      for (const c of chunks) await h.update(c);
+      return `sha256:${await h.digest()}`;
+    }),
+  );
+  expect(digests).toEqual(streams.map((chunks) => sha(chunks)));
+});

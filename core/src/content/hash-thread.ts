@@ -2,30 +2,37 @@
  * sha256 (or sha512) of a big stream on another thread: hashing a multi-GB layer on the JS thread keeps
  * that one core busy while the disk waits, and competes with everything else the process does.
  * One long-lived worker thread hashes any number of streams (by id). Bytes are gathered into
- * BATCH-sized buffers (one memcpy each) that are moved to the thread and moved back once hashed,
- * then reused: a message per 64 KiB socket chunk, and a fresh copy for each, cost the JS thread
- * more than the hash itself and fed the garbage collector. At most WINDOW bytes may be in flight
- * per stream, so memory stays bounded when the disk is faster than the hash.
+ * BATCH-sized slots of one SharedArrayBuffer (one memcpy each); the thread is told which slot to
+ * hash and gives it back. A message per 64 KiB socket chunk, and a fresh copy for each, cost the
+ * JS thread more than the hash itself; moving ArrayBuffers to the thread and back (as before)
+ * made a new one per batch on each side, and V8 answers that much external memory with a full
+ * garbage collection every ~64 MB: several per layer, in a web process with a big heap. When
+ * every slot is in flight (several big streams at once), a batch goes as a plain ArrayBuffer.
+ * At most WINDOW bytes may be in flight per stream, so memory stays bounded when the disk is
+ * faster than the hash.
  */
 import { Worker } from "node:worker_threads";
 
 const WINDOW = 32 << 20;
 const BATCH = 1 << 20;
-/** Spare batch buffers, shared by all streams. */
-const spare: ArrayBuffer[] = [];
-const SPARE_MAX = 16;
+const SLOTS = 32;
+/** The slots, made with the thread; the free ones by index. */
+let shared: SharedArrayBuffer | undefined;
+const free: number[] = [];
 
 const SOURCE = `
 const { parentPort } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
 const hashes = new Map();
+let shared;
 parentPort.on("message", (m) => {
-  if (m.algorithm) hashes.set(m.id, createHash(m.algorithm));
-  else if (m.buf) {
+  if (m.shared) shared = m.shared;
+  else if (m.algorithm) hashes.set(m.id, createHash(m.algorithm));
+  else if (m.len !== undefined) {
     let h = hashes.get(m.id);
     if (!h) hashes.set(m.id, (h = createHash("sha256")));
-    h.update(new Uint8Array(m.buf, 0, m.len));
-    parentPort.postMessage({ id: m.id, ack: m.len, buf: m.buf }, [m.buf]);
+    h.update(m.buf ? new Uint8Array(m.buf, 0, m.len) : new Uint8Array(shared, m.slot * ${BATCH}, m.len));
+    parentPort.postMessage({ id: m.id, ack: m.len, slot: m.slot });
   } else if (m.end) {
     const h = hashes.get(m.id) || createHash("sha256");
     hashes.delete(m.id);
@@ -48,8 +55,13 @@ let nextId = 1;
 function thread(): Worker {
   if (worker) return worker;
   const w = new Worker(SOURCE, { eval: true, name: "berth-sha256" });
-  w.on("message", (m: { id: number; ack?: number; buf?: ArrayBuffer; digest?: string }) => {
-    if (m.buf && spare.length < SPARE_MAX) spare.push(m.buf);
+  // A new thread gets new slots: those of a thread that died may still be read by nobody, but are not ours to trust.
+  shared = new SharedArrayBuffer(SLOTS * BATCH);
+  free.length = 0;
+  for (let i = SLOTS - 1; i >= 0; i--) free.push(i);
+  w.postMessage({ shared });
+  w.on("message", (m: { id: number; ack?: number; slot?: number; digest?: string }) => {
+    if (m.slot !== undefined) free.push(m.slot);
     const p = streams.get(m.id);
     if (!p) return;
     if (m.ack !== undefined) {
@@ -77,8 +89,9 @@ export class ThreadHash {
   private readonly id = nextId++;
   private readonly p: Pending;
   private failure: Error | undefined;
-  /** The batch being filled, and how much of it is. */
+  /** The batch being filled (a slot of the shared buffer, or a buffer of its own: slot -1), and how much of it is. */
   private batch: Uint8Array | undefined;
+  private slot = -1;
   private fill = 0;
 
   constructor(algorithm: "sha256" | "sha512" = "sha256") {
@@ -94,13 +107,29 @@ export class ThreadHash {
     for (const wake of this.p.waiters.splice(0)) wake();
   }
 
-  /** Moves the filled part of the batch to the thread. */
+  /** A slot to fill, or a buffer of its own when every slot is in flight. */
+  private take(): Uint8Array {
+    thread(); // (its slots come with it)
+    const slot = free.pop();
+    if (slot === undefined || !shared) {
+      this.slot = -1;
+      return new Uint8Array(BATCH);
+    }
+    this.slot = slot;
+    return new Uint8Array(shared, slot * BATCH, BATCH);
+  }
+
+  /** Hands the filled part of the batch to the thread. */
   private flush(): void {
     if (!this.batch || this.fill === 0) return;
-    const buf = this.batch.buffer as ArrayBuffer;
     this.p.inFlight += this.fill;
-    thread().postMessage({ id: this.id, buf, len: this.fill }, [buf]);
+    if (this.slot >= 0) thread().postMessage({ id: this.id, slot: this.slot, len: this.fill });
+    else {
+      const buf = this.batch.buffer as ArrayBuffer;
+      thread().postMessage({ id: this.id, buf, len: this.fill }, [buf]);
+    }
     this.batch = undefined;
+    this.slot = -1;
     this.fill = 0;
   }
 
@@ -112,7 +141,7 @@ export class ThreadHash {
   update(chunk: Uint8Array): Promise<void> | undefined {
     if (this.failure) return Promise.reject(this.failure);
     for (let at = 0; at < chunk.length; ) {
-      this.batch ??= new Uint8Array(spare.pop() ?? new ArrayBuffer(BATCH));
+      this.batch ??= this.take();
       const n = Math.min(chunk.length - at, BATCH - this.fill);
       this.batch.set(chunk.subarray(at, at + n), this.fill);
       this.fill += n;
@@ -136,8 +165,10 @@ export class ThreadHash {
 
   /** Forgets the stream (an aborted ingest). */
   drop(): void {
-    if (this.batch && spare.length < SPARE_MAX) spare.push(this.batch.buffer as ArrayBuffer);
+    // (a slot of a thread that has since died belongs to no pool)
+    if (this.batch && this.slot >= 0 && this.batch.buffer === shared) free.push(this.slot);
     this.batch = undefined;
+    this.slot = -1;
     this.fill = 0;
     if (!streams.delete(this.id)) return;
     worker?.postMessage({ id: this.id, drop: true });
