@@ -1,0 +1,376 @@
+// The event loops (edge_loop.h): accepting, dispatching epoll events to client connections
+// (edge_conn.cc), the per-loop upstream pool, deadlines, and the hand-off of a connection to a
+// tunnelling thread.
+#include "edge_loop.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+
+#include "edge_loop_parts.h"
+#include "edge_net.h"
+
+namespace berth::edge {
+namespace {
+
+constexpr int kMaxConnections = 8192;
+constexpr size_t kMaxIdlePerUpstream = 64;
+constexpr auto kPoolIdle = std::chrono::seconds(50);
+constexpr auto kFreshIdle = std::chrono::milliseconds(500);
+constexpr int kIdleClientMs = 65'000;
+constexpr int kUpstreamIdleMs = 600'000;
+
+std::atomic<int> g_connections{0};
+std::atomic<uint64_t> g_pool_generation{0};
+
+struct Listener : Item {
+  Listener() : Item(kListener) {}
+  int fd = -1;
+};
+
+bool SetBlocking(int fd, bool blocking) {
+  int flags = fcntl(fd, F_GETFL);
+  return flags >= 0 && fcntl(fd, F_SETFL, blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK) == 0;
+}
+
+// A nonblocking connect to ip:port (-1 when it failed at once); *pending while under way.
+int StartConnect(const std::string& ip, int port, bool* pending) {
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(port));
+  if (inet_pton(AF_INET, ip.c_str(), &sa.sin_addr) != 1) return -1;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  *pending = false;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) {
+    if (errno != EINPROGRESS) {
+      close(fd);
+      return -1;
+    }
+    *pending = true;
+  } else {
+    NoDelay(fd);
+  }
+  return fd;
+}
+
+struct Tunnelled {
+  int client;
+  int node;
+  std::string ip;
+  std::string pending;
+  std::string node_path;
+};
+
+void* TunnelThread(void* arg) {
+  Tunnelled* t = static_cast<Tunnelled*>(arg);
+  unique_fd client(t->client), node(t->node);
+  if (!node) node = ConnectNode(t->node_path, t->ip, kUpstreamIdleMs);
+  if (node) Tunnel(client.get(), node.get(), t->pending);
+  delete t;
+  g_connections--;
+  return nullptr;
+}
+
+struct LoopThread {
+  int lfd;
+  const LoopConfig* config;
+};
+
+void Accept(Loop* loop, int lfd) {
+  while (true) {
+    int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      // Out of descriptors: a moment's pause rather than a busy loop on the ready listener.
+      if (errno == EMFILE || errno == ENFILE) usleep(10'000);
+      return;
+    }
+    if (g_connections.load() >= kMaxConnections) {
+      close(fd);
+      continue;
+    }
+    g_connections++;
+    Conn* c = new Conn();
+    c->loop = loop;
+    c->fd = fd;
+    c->ip = PeerIp(fd);
+    c->since = Clock::now();
+    NoDelay(fd);
+    if (!loop->Watch(fd, c)) {
+      close(fd);
+      delete c;
+      g_connections--;
+      continue;
+    }
+    loop->conns.insert(c);
+  }
+}
+
+void Dispatch(Loop* loop, const epoll_event& e) {
+  Item* item = static_cast<Item*>(e.data.ptr);
+  bool in = e.events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR);
+  bool out = e.events & (EPOLLOUT | EPOLLHUP | EPOLLERR);
+  bool hup = e.events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR);
+  if (item->kind == Item::kListener) {
+    Accept(loop, static_cast<Listener*>(item)->fd);
+  } else if (item->kind == Item::kClient) {
+    Conn* c = static_cast<Conn*>(item);
+    if (c->phase == Phase::kClosed) return;
+    c->readable |= in;
+    c->writable |= out;
+    c->hup |= hup;
+    Step(c);
+  } else {
+    Target* t = static_cast<Target*>(item);
+    if (t->dead) return;
+    t->readable |= in;
+    t->writable |= out;
+    t->hup |= hup;
+    if (t->owner) {
+      if (t->owner->phase != Phase::kClosed) Step(t->owner);
+      return;
+    }
+    if (!in) return;
+    // Pooled and idle: bytes or an end from the upstream mean it cannot serve another request
+    // (unless the event is an old one for bytes already read).
+    char b;
+    ssize_t r = recv(t->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      t->readable = false;
+      return;
+    }
+    auto& v = loop->pool[t->pool_key];
+    for (size_t i = 0; i < v.size(); i++)
+      if (v[i] == t) {
+        v[i] = v.back();
+        v.pop_back();
+        break;
+      }
+    loop->CloseTarget(t);
+  }
+}
+
+void Sweep(Loop* loop) {
+  Clock::time_point now = Clock::now();
+  std::vector<Conn*> all(loop->conns.begin(), loop->conns.end());
+  for (Conn* c : all)
+    if (c->phase != Phase::kClosed) CheckDeadlines(c, now);
+  for (auto it = loop->pool.begin(); it != loop->pool.end();) {
+    auto& v = it->second;
+    for (size_t i = 0; i < v.size();) {
+      if (now - v[i]->since > kPoolIdle) {
+        loop->CloseTarget(v[i]);
+        v[i] = v.back();
+        v.pop_back();
+      } else {
+        i++;
+      }
+    }
+    it = v.empty() ? loop->pool.erase(it) : std::next(it);
+  }
+}
+
+void Bury(Loop* loop) {
+  for (Conn* c : loop->dead_conns) delete c;
+  loop->dead_conns.clear();
+  for (Target* t : loop->dead_targets) delete t;
+  loop->dead_targets.clear();
+}
+
+void* RunLoop(void* arg) {
+  LoopThread* lt = static_cast<LoopThread*>(arg);
+  Loop* loop = new Loop();
+  loop->config = lt->config;
+  loop->epoll = epoll_create1(EPOLL_CLOEXEC);
+  Listener* listener = new Listener();
+  listener->fd = lt->lfd;
+  epoll_event ev{};
+  // One listener in every loop's set; EPOLLEXCLUSIVE wakes one loop per new connection.
+  ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+  ev.data.ptr = listener;
+  if (loop->epoll < 0 || epoll_ctl(loop->epoll, EPOLL_CTL_ADD, lt->lfd, &ev) < 0) {
+    std::fprintf(stderr, "berth-edge-fast: epoll: %s (errno %d)\n", std::strerror(errno), errno);
+    _exit(1);
+  }
+  epoll_event events[256];
+  Clock::time_point next_sweep = Clock::now() + std::chrono::seconds(1);
+  while (true) {
+    // The sweep's deadlines are checked about once a second.
+    int n = epoll_wait(loop->epoll, events, 256, 1000);
+    for (int i = 0; i < n; i++) Dispatch(loop, events[i]);
+    Bury(loop);
+    if (Clock::now() >= next_sweep) {
+      Sweep(loop);
+      Bury(loop);
+      next_sweep = Clock::now() + std::chrono::seconds(1);
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool Loop::Watch(int fd, Item* item) {
+  epoll_event ev{};
+  // Edge-triggered: an event sets a flag, and the state machine reads or writes until EAGAIN.
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.data.ptr = item;
+  return epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+Target* Loop::TakeUpstream(const std::string& ip, int port, bool* reused) {
+  uint64_t generation = g_pool_generation.load(std::memory_order_relaxed);
+  if (generation != pool_generation) {
+    for (auto& [k, v] : pool)
+      for (Target* t : v) CloseTarget(t);
+    pool.clear();
+    pool_generation = generation;
+  }
+  std::string key = ip + ":" + std::to_string(port);
+  auto it = pool.find(key);
+  while (it != pool.end() && !it->second.empty()) {
+    Target* t = it->second.back();
+    it->second.pop_back();
+    auto idle = Clock::now() - t->since;
+    if (idle > kPoolIdle) {
+      CloseTarget(t);
+      continue;
+    }
+    // Given back moments ago: an upstream rarely closes a connection that soon, and when it does
+    // the request fails unanswered and is sent again on a new one (edge_conn.cc EndExchange); a
+    // check here would cost every request a syscall.
+    if (idle >= kFreshIdle) {
+      char b;
+      ssize_t r = recv(t->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (!(r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
+        CloseTarget(t);
+        continue;
+      }
+    }
+    *reused = true;
+    return t;
+  }
+  *reused = false;
+  bool pending = false;
+  int fd = StartConnect(ip, port, &pending);
+  if (fd < 0) return nullptr;
+  Target* t = new Target();
+  t->fd = fd;
+  t->pool_key = key;
+  t->generation = generation;
+  t->connecting = pending;
+  t->writable = !pending;
+  if (!Watch(fd, t)) {
+    close(fd);
+    delete t;
+    return nullptr;
+  }
+  return t;
+}
+
+void Loop::GiveBack(Target* t) {
+  t->owner = nullptr;
+  auto& v = pool[t->pool_key];
+  // Made before a switch of upstreams (ClearLoopPools), or ended by the upstream: not used again.
+  if (t->hup || t->generation != g_pool_generation.load(std::memory_order_relaxed) || v.size() >= kMaxIdlePerUpstream) {
+    CloseTarget(t);
+    return;
+  }
+  t->since = Clock::now();
+  v.push_back(t);
+}
+
+Target* Loop::ConnectToNode(const std::string& client_ip) {
+  // A unix socket to a listening Node: connected at once (the same blocking connect as before).
+  unique_fd fd = ConnectNode(config->node_path, client_ip, kUpstreamIdleMs);
+  if (!fd || !SetBlocking(fd.get(), false)) return nullptr;
+  Target* t = new Target();
+  t->fd = fd.release();
+  if (!Watch(t->fd, t)) {
+    close(t->fd);
+    delete t;
+    return nullptr;
+  }
+  return t;
+}
+
+void Loop::CloseTarget(Target* t) {
+  if (t->dead) return;
+  close(t->fd);
+  t->fd = -1;
+  t->dead = true;
+  t->owner = nullptr;
+  dead_targets.push_back(t);
+}
+
+void Loop::CloseConn(Conn* c) {
+  if (c->phase == Phase::kClosed) return;
+  if (c->target && c->target != c->node) CloseTarget(c->target);
+  if (c->node) CloseTarget(c->node);
+  c->target = c->node = nullptr;
+  if (c->granted) ReleaseGrant(c->grant.container);
+  c->granted = false;
+  close(c->fd);
+  c->fd = -1;
+  c->phase = Phase::kClosed;
+  conns.erase(c);
+  dead_conns.push_back(c);
+  g_connections--;
+}
+
+void Loop::Handoff(Conn* c) {
+  // The connection leaves this loop for good: blocking again, with the timeouts the blocking
+  // code expects (a client that stops reading for 60 s is dropped).
+  epoll_ctl(epoll, EPOLL_CTL_DEL, c->fd, nullptr);
+  SetBlocking(c->fd, true);
+  timeval tv{60, 0};
+  setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  SetReceiveTimeout(c->fd, kIdleClientMs);
+  Tunnelled* t = new Tunnelled{c->fd, -1, c->ip, c->in, config->node_path};
+  if (c->node) {
+    epoll_ctl(epoll, EPOLL_CTL_DEL, c->node->fd, nullptr);
+    SetBlocking(c->node->fd, true);
+    t->node = c->node->fd;
+    c->node->fd = -1;
+    c->node->dead = true;
+    dead_targets.push_back(c->node);
+    c->node = nullptr;
+  }
+  c->phase = Phase::kClosed;
+  conns.erase(c);
+  dead_conns.push_back(c);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_t th;
+  if (pthread_create(&th, &attr, TunnelThread, t) != 0) {
+    close(t->client);
+    if (t->node >= 0) close(t->node);
+    delete t;
+    g_connections--;
+  }
+  pthread_attr_destroy(&attr);
+}
+
+void RunLoops(int lfd, int loops, const LoopConfig* config) {
+  if (loops < 1) loops = 1;
+  for (int i = 1; i < loops; i++) {
+    pthread_t t;
+    pthread_create(&t, nullptr, RunLoop, new LoopThread{lfd, config});
+  }
+  RunLoop(new LoopThread{lfd, config});
+}
+
+void ClearLoopPools() { g_pool_generation++; }
+
+}  // namespace berth::edge
