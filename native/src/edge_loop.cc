@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -80,11 +81,28 @@ void* TunnelThread(void* arg) {
   return nullptr;
 }
 
-struct LoopThread {
-  int lfd;
-  const LoopConfig* config;
-};
+std::vector<Loop*> g_loops;
 
+// A client connection this loop serves from now on.
+void Adopt(Loop* loop, int fd) {
+  Conn* c = new Conn();
+  c->loop = loop;
+  c->fd = fd;
+  c->ip = PeerIp(fd);
+  c->since = Clock::now();
+  NoDelay(fd);
+  if (!loop->Watch(fd, c)) {
+    close(fd);
+    delete c;
+    loop->load--;
+    g_connections--;
+    return;
+  }
+  loop->conns.insert(c);
+}
+
+// Accepts what the listener has, each connection for the least loaded loop: EPOLLEXCLUSIVE wakes
+// one loop, which would otherwise take a whole burst of connections (wrk's 16 at once) for itself.
 void Accept(Loop* loop, int lfd) {
   while (true) {
     int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -99,20 +117,34 @@ void Accept(Loop* loop, int lfd) {
       continue;
     }
     g_connections++;
-    Conn* c = new Conn();
-    c->loop = loop;
-    c->fd = fd;
-    c->ip = PeerIp(fd);
-    c->since = Clock::now();
-    NoDelay(fd);
-    if (!loop->Watch(fd, c)) {
-      close(fd);
-      delete c;
-      g_connections--;
+    Loop* to = loop;
+    for (Loop* l : g_loops)
+      if (l->load.load(std::memory_order_relaxed) < to->load.load(std::memory_order_relaxed)) to = l;
+    to->load++;
+    if (to == loop) {
+      Adopt(loop, fd);
       continue;
     }
-    loop->conns.insert(c);
+    {
+      std::lock_guard<std::mutex> lock(to->inbox_mu);
+      to->inbox.push_back(fd);
+    }
+    uint64_t one = 1;
+    ssize_t w = write(to->inbox_event, &one, sizeof one);
+    (void)w;  // an eventfd write fails only on overflow, when it is readable anyway
   }
+}
+
+void TakeInbox(Loop* loop) {
+  uint64_t n;
+  ssize_t r = read(loop->inbox_event, &n, sizeof n);
+  (void)r;  // EAGAIN: another event already took the count; the inbox is read anyway
+  std::vector<int> fds;
+  {
+    std::lock_guard<std::mutex> lock(loop->inbox_mu);
+    fds.swap(loop->inbox);
+  }
+  for (int fd : fds) Adopt(loop, fd);
 }
 
 void Dispatch(Loop* loop, const epoll_event& e) {
@@ -122,6 +154,8 @@ void Dispatch(Loop* loop, const epoll_event& e) {
   bool hup = e.events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR);
   if (item->kind == Item::kListener) {
     Accept(loop, static_cast<Listener*>(item)->fd);
+  } else if (item->kind == Item::kInbox) {
+    TakeInbox(loop);
   } else if (item->kind == Item::kClient) {
     Conn* c = static_cast<Conn*>(item);
     if (c->phase == Phase::kClosed) return;
@@ -186,21 +220,29 @@ void Bury(Loop* loop) {
   loop->dead_targets.clear();
 }
 
-void* RunLoop(void* arg) {
-  LoopThread* lt = static_cast<LoopThread*>(arg);
+Loop* MakeLoop(int lfd, const LoopConfig* config) {
   Loop* loop = new Loop();
-  loop->config = lt->config;
+  loop->config = config;
   loop->epoll = epoll_create1(EPOLL_CLOEXEC);
+  loop->inbox_event = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   Listener* listener = new Listener();
-  listener->fd = lt->lfd;
+  listener->fd = lfd;
   epoll_event ev{};
   // One listener in every loop's set; EPOLLEXCLUSIVE wakes one loop per new connection.
   ev.events = EPOLLIN | EPOLLEXCLUSIVE;
   ev.data.ptr = listener;
-  if (loop->epoll < 0 || epoll_ctl(loop->epoll, EPOLL_CTL_ADD, lt->lfd, &ev) < 0) {
-    std::fprintf(stderr, "berth-edge-fast: epoll: %s (errno %d)\n", std::strerror(errno), errno);
+  epoll_event inbox{};
+  inbox.events = EPOLLIN;
+  inbox.data.ptr = &loop->inbox_item;
+  if (loop->epoll < 0 || loop->inbox_event < 0 || epoll_ctl(loop->epoll, EPOLL_CTL_ADD, lfd, &ev) < 0 || epoll_ctl(loop->epoll, EPOLL_CTL_ADD, loop->inbox_event, &inbox) < 0) {
+    std::fprintf(stderr, "berth-edge-fast: epoll/eventfd for an event loop: %s (errno %d)\n", std::strerror(errno), errno);
     _exit(1);
   }
+  return loop;
+}
+
+void* RunLoop(void* arg) {
+  Loop* loop = static_cast<Loop*>(arg);
   epoll_event events[256];
   Clock::time_point next_sweep = Clock::now() + std::chrono::seconds(1);
   while (true) {
@@ -324,6 +366,7 @@ void Loop::CloseConn(Conn* c) {
   c->phase = Phase::kClosed;
   conns.erase(c);
   dead_conns.push_back(c);
+  load--;
   g_connections--;
 }
 
@@ -348,6 +391,7 @@ void Loop::Handoff(Conn* c) {
   c->phase = Phase::kClosed;
   conns.erase(c);
   dead_conns.push_back(c);
+  load--;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, 256 * 1024);
@@ -364,11 +408,19 @@ void Loop::Handoff(Conn* c) {
 
 void RunLoops(int lfd, int loops, const LoopConfig* config) {
   if (loops < 1) loops = 1;
+  // Every loop exists before any accepts: the least loaded is chosen among them all.
+  for (int i = 0; i < loops; i++) g_loops.push_back(MakeLoop(lfd, config));
   for (int i = 1; i < loops; i++) {
     pthread_t t;
-    pthread_create(&t, nullptr, RunLoop, new LoopThread{lfd, config});
+    int rc = pthread_create(&t, nullptr, RunLoop, g_loops[i]);
+    // Fewer loops still serve (their listener sets stay idle; their inboxes are not read, so a
+    // connection handed to one would wait): fatal, as a failed start is.
+    if (rc != 0) {
+      std::fprintf(stderr, "berth-edge-fast: pthread_create for event loop %d of %d: %s (errno %d)\n", i + 1, loops, std::strerror(rc), rc);
+      _exit(1);
+    }
   }
-  RunLoop(new LoopThread{lfd, config});
+  RunLoop(g_loops[0]);
 }
 
 void ClearLoopPools() { g_pool_generation++; }

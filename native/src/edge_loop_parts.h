@@ -4,7 +4,9 @@
 
 #include <sys/epoll.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,7 +25,7 @@ struct Conn;
 
 // What an epoll event points at.
 struct Item {
-  enum Kind { kListener, kClient, kTarget } kind;
+  enum Kind { kListener, kInbox, kClient, kTarget } kind;
   explicit Item(Kind k) : kind(k) {}
 };
 
@@ -91,6 +93,12 @@ struct Conn : Item {
 
 struct Loop {
   int epoll = -1;
+  // Connections another loop accepted for this one (the least loaded): an eventfd says when.
+  Item inbox_item{Item::kInbox};
+  int inbox_event = -1;
+  std::mutex inbox_mu;
+  std::vector<int> inbox;
+  std::atomic<int> load{0};  // client connections this loop serves or is about to
   const LoopConfig* config = nullptr;
   std::unordered_set<Conn*> conns;
   std::unordered_map<std::string, std::vector<Target*>> pool;
