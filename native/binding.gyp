@@ -149,7 +149,8 @@
         "src/edge_grants.cc",
         "src/edge_http.cc",
         "src/edge_loop.cc",
-        "src/edge_net.cc"
+        "src/edge_net.cc",
+        "src/edge_targets.cc"
       ],
       "defines": [
         "_GNU_SOURCE"

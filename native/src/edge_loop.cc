@@ -1,12 +1,10 @@
-// The event loops (edge_loop.h): accepting, dispatching epoll events to client connections
-// (edge_conn.cc), the per-loop upstream pool, deadlines, and the hand-off of a connection to a
-// tunnelling thread.
+// The event loops (edge_loop.h): accepting (each connection for the least loaded loop),
+// dispatching epoll events to client connections (edge_conn.cc) and targets (edge_targets.cc),
+// deadlines, and the hand-off of a connection to a tunnelling thread.
 #include "edge_loop.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -23,45 +21,24 @@ namespace berth::edge {
 namespace {
 
 constexpr int kMaxConnections = 8192;
-constexpr size_t kMaxIdlePerUpstream = 64;
-constexpr auto kPoolIdle = std::chrono::seconds(50);
-constexpr auto kFreshIdle = std::chrono::milliseconds(500);
 constexpr int kIdleClientMs = 65'000;
 constexpr int kUpstreamIdleMs = 600'000;
 
 std::atomic<int> g_connections{0};
-std::atomic<uint64_t> g_pool_generation{0};
 
 struct Listener : Item {
   Listener() : Item(kListener) {}
   int fd = -1;
 };
 
+}  // namespace
+
 bool SetBlocking(int fd, bool blocking) {
   int flags = fcntl(fd, F_GETFL);
   return flags >= 0 && fcntl(fd, F_SETFL, blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK) == 0;
 }
 
-// A nonblocking connect to ip:port (-1 when it failed at once); *pending while under way.
-int StartConnect(const std::string& ip, int port, bool* pending) {
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<uint16_t>(port));
-  if (inet_pton(AF_INET, ip.c_str(), &sa.sin_addr) != 1) return -1;
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return -1;
-  *pending = false;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) {
-    if (errno != EINPROGRESS) {
-      close(fd);
-      return -1;
-    }
-    *pending = true;
-  } else {
-    NoDelay(fd);
-  }
-  return fd;
-}
+namespace {
 
 struct Tunnelled {
   int client;
@@ -173,23 +150,7 @@ void Dispatch(Loop* loop, const epoll_event& e) {
       if (t->owner->phase != Phase::kClosed) Step(t->owner);
       return;
     }
-    if (!in) return;
-    // Pooled and idle: bytes or an end from the upstream mean it cannot serve another request
-    // (unless the event is an old one for bytes already read).
-    char b;
-    ssize_t r = recv(t->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      t->readable = false;
-      return;
-    }
-    auto& v = loop->pool[t->pool_key];
-    for (size_t i = 0; i < v.size(); i++)
-      if (v[i] == t) {
-        v[i] = v.back();
-        v.pop_back();
-        break;
-      }
-    loop->CloseTarget(t);
+    if (in) loop->PooledEvent(t);
   }
 }
 
@@ -198,19 +159,7 @@ void Sweep(Loop* loop) {
   std::vector<Conn*> all(loop->conns.begin(), loop->conns.end());
   for (Conn* c : all)
     if (c->phase != Phase::kClosed) CheckDeadlines(c, now);
-  for (auto it = loop->pool.begin(); it != loop->pool.end();) {
-    auto& v = it->second;
-    for (size_t i = 0; i < v.size();) {
-      if (now - v[i]->since > kPoolIdle) {
-        loop->CloseTarget(v[i]);
-        v[i] = v.back();
-        v.pop_back();
-      } else {
-        i++;
-      }
-    }
-    it = v.empty() ? loop->pool.erase(it) : std::next(it);
-  }
+  loop->SweepPool(now);
 }
 
 void Bury(Loop* loop) {
@@ -267,91 +216,6 @@ bool Loop::Watch(int fd, Item* item) {
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   ev.data.ptr = item;
   return epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev) == 0;
-}
-
-Target* Loop::TakeUpstream(const std::string& ip, int port, bool* reused) {
-  uint64_t generation = g_pool_generation.load(std::memory_order_relaxed);
-  if (generation != pool_generation) {
-    for (auto& [k, v] : pool)
-      for (Target* t : v) CloseTarget(t);
-    pool.clear();
-    pool_generation = generation;
-  }
-  std::string key = ip + ":" + std::to_string(port);
-  auto it = pool.find(key);
-  while (it != pool.end() && !it->second.empty()) {
-    Target* t = it->second.back();
-    it->second.pop_back();
-    auto idle = Clock::now() - t->since;
-    if (idle > kPoolIdle) {
-      CloseTarget(t);
-      continue;
-    }
-    // Given back moments ago: an upstream rarely closes a connection that soon, and when it does
-    // the request fails unanswered and is sent again on a new one (edge_conn.cc EndExchange); a
-    // check here would cost every request a syscall.
-    if (idle >= kFreshIdle) {
-      char b;
-      ssize_t r = recv(t->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (!(r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
-        CloseTarget(t);
-        continue;
-      }
-    }
-    *reused = true;
-    return t;
-  }
-  *reused = false;
-  bool pending = false;
-  int fd = StartConnect(ip, port, &pending);
-  if (fd < 0) return nullptr;
-  Target* t = new Target();
-  t->fd = fd;
-  t->pool_key = key;
-  t->generation = generation;
-  t->connecting = pending;
-  t->writable = !pending;
-  if (!Watch(fd, t)) {
-    close(fd);
-    delete t;
-    return nullptr;
-  }
-  return t;
-}
-
-void Loop::GiveBack(Target* t) {
-  t->owner = nullptr;
-  auto& v = pool[t->pool_key];
-  // Made before a switch of upstreams (ClearLoopPools), or ended by the upstream: not used again.
-  if (t->hup || t->generation != g_pool_generation.load(std::memory_order_relaxed) || v.size() >= kMaxIdlePerUpstream) {
-    CloseTarget(t);
-    return;
-  }
-  t->since = Clock::now();
-  v.push_back(t);
-}
-
-Target* Loop::ConnectToNode(const std::string& client_ip) {
-  // A unix socket to a listening Node: connected at once (the same blocking connect as before).
-  unique_fd fd = ConnectNode(config->node_path, client_ip, kUpstreamIdleMs);
-  if (!fd || !SetBlocking(fd.get(), false)) return nullptr;
-  Target* t = new Target();
-  t->fd = fd.release();
-  if (!Watch(t->fd, t)) {
-    close(t->fd);
-    delete t;
-    return nullptr;
-  }
-  return t;
-}
-
-void Loop::CloseTarget(Target* t) {
-  if (t->dead) return;
-  close(t->fd);
-  t->fd = -1;
-  t->dead = true;
-  t->owner = nullptr;
-  dead_targets.push_back(t);
 }
 
 void Loop::CloseConn(Conn* c) {
@@ -422,7 +286,5 @@ void RunLoops(int lfd, int loops, const LoopConfig* config) {
   }
   RunLoop(g_loops[0]);
 }
-
-void ClearLoopPools() { g_pool_generation++; }
 
 }  // namespace berth::edge

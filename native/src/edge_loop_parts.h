@@ -1,5 +1,5 @@
 // The pieces one event loop (edge_loop.cc) is made of, shared with the client connection's state
-// machine (edge_conn.cc). Private to those two files.
+// machine (edge_conn.cc) and its targets (edge_targets.cc). Private to those files.
 #pragma once
 
 #include <sys/epoll.h>
@@ -109,13 +109,20 @@ struct Loop {
 
   // edge_loop.cc
   bool Watch(int fd, Item* item);
+  void CloseConn(Conn* c);
+  void Handoff(Conn* c);
+  // edge_targets.cc
   Target* TakeUpstream(const std::string& ip, int port, bool* reused);
   void GiveBack(Target* t);
   Target* ConnectToNode(const std::string& client_ip);
   void CloseTarget(Target* t);
-  void CloseConn(Conn* c);
-  void Handoff(Conn* c);
+  // An event on a pooled connection: closed when the upstream ended it or sent stray bytes.
+  void PooledEvent(Target* t);
+  // Closes pooled connections idle too long.
+  void SweepPool(Clock::time_point now);
 };
+
+bool SetBlocking(int fd, bool blocking);
 
 // edge_conn.cc: all the progress `c` can make now (after an event on it or its target).
 void Step(Conn* c);
