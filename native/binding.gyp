@@ -143,10 +143,14 @@
       "target_name": "berth-edge-fast",
       "type": "executable",
       "sources": [
+        "src/edge_conn.cc",
+        "src/edge_exchange.cc",
         "src/edge_fast_main.cc",
         "src/edge_grants.cc",
         "src/edge_http.cc",
-        "src/edge_net.cc"
+        "src/edge_loop.cc",
+        "src/edge_net.cc",
+        "src/edge_targets.cc"
       ],
       "defines": [
         "_GNU_SOURCE"
