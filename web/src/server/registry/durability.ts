@@ -1,14 +1,14 @@
 /**
  * When a pushed blob reaches the disk. A blob PUT answers once the digest checks and the bytes are
- * renamed into the store; their fsync runs in the background. The manifest PUT that makes the
+ * linked into the store; their fsync runs in the background. The manifest PUT that makes the
  * blobs part of an image is the commit point: it waits for the fsync of every blob it names
  * (long done, for all but the last layer or two, since the next layer's upload overlapped it).
  * A push then pays one fsync wait per image instead of one per blob.
  *
- * A crash may leave a renamed blob whose bytes never reached the disk (empty or short). So a
- * marker, content/unsynced/<algorithm>-<hex>, is created before the rename and removed after the
+ * A crash may leave a published blob whose bytes never reached the disk (empty or short). So a
+ * marker, content/unsynced/<algorithm>-<hex>, is created before the link and removed after the
  * fsync: metadata operations reach a journalling filesystem's log in the order they were made,
- * so a rename that survived a crash has its marker too. A marker with no fsync of this process
+ * so a link that survived a crash has its marker too. A marker with no fsync of this process
  * behind it (a crash, or another web's upload) is checked by hashing the blob before anything
  * relies on it: at start-up, and when a manifest names the blob. A blob that does not hash to
  * its name is removed, so it is never served under it; the client uploads it again.

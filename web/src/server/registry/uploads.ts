@@ -1,7 +1,7 @@
 /**
  * Blob uploads: the bytes go to content/uploads/<uuid>, appended chunk by chunk (resumable:
  * the DB row and the file survive a web restart), and become a blob only after the digest
- * checks, by rename into content/blobs. A partial or wrong upload is never visible.
+ * checks, by a link into content/blobs (durability.ts). A partial or wrong upload is never visible.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
