@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 
 export const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 /** The algorithms the content store keeps: sha256 (canonical) and sha512 (what OCI also registers). */
@@ -11,6 +13,12 @@ export const digestOf = (data: string | Uint8Array, algorithm: DigestAlgorithm =
 /** The algorithm of a stored digest (sha256 unless it says sha512). */
 export const digestAlgorithm = (digest: string): DigestAlgorithm => (digest.startsWith("sha512:") ? "sha512" : "sha256");
 export const digestHex = (digest: string) => digest.slice(digest.indexOf(":") + 1);
+/** The digest of a file's bytes with `algorithm`, as `<algorithm>:<hex>` (streamed: any size). */
+export async function digestOfFile(file: string, algorithm: DigestAlgorithm = "sha256"): Promise<string> {
+  const h = createHash(algorithm);
+  await pipeline(createReadStream(file), h);
+  return `${algorithm}:${h.digest("hex")}`;
+}
 
 /** OCI chain id: chain(n) = sha256(chain(n-1) + " " + diff_id(n)); chain(0) = diff_id(0). */
 export function chainIds(diffIds: string[]): string[] {

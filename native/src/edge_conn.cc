@@ -11,11 +11,11 @@
 namespace berth::edge {
 namespace {
 
-constexpr auto kIdleClient = std::chrono::milliseconds(65'000);  // as the Node edge's keepAliveTimeout
+constexpr auto kIdleClient = std::chrono::milliseconds(kIdleClientMs);
 constexpr auto kHeadTime = std::chrono::seconds(60);  // a request head must arrive whole within this (node:http's headersTimeout)
 constexpr auto kClientWrite = std::chrono::seconds(60);  // a client that stops reading its answer this long is dropped
 constexpr auto kConnectTime = std::chrono::seconds(5);   // as proxy.ts CONNECT_TIMEOUT_MS
-constexpr auto kUpstreamIdle = std::chrono::seconds(600);  // a response that stalls this long is given up
+constexpr auto kUpstreamIdle = std::chrono::milliseconds(kUpstreamIdleMs);
 constexpr size_t kMaxHead = 32 * 1024;
 // While this much waits for the client, the target is not read (its own buffers hold the rest).
 constexpr size_t kOutHigh = 256 * 1024;
@@ -45,17 +45,20 @@ bool Flush(Conn* c) {
 
 bool StartNode(Conn* c);
 
+// The grant's upstream could not be reached: the grant goes, and the request goes to the Node edge.
+bool FallBackToNode(Conn* c) {
+  ReleaseGrant(c->grant.container);
+  c->granted = false;
+  DropGrant(c->plain.key);
+  c->attempt = 0;
+  return StartNode(c);
+}
+
 // The grant's upstream, on a pooled connection or a new one (a connect under way is kConnect).
 bool StartUpstream(Conn* c) {
   Target* t = c->loop->TakeUpstream(c->grant.ip, c->grant.port, &c->reused);
-  if (!t) {
-    // A connect that failed at once: the Node edge decides again (waits, retries, or answers 502).
-    ReleaseGrant(c->grant.container);
-    c->granted = false;
-    DropGrant(c->plain.key);
-    c->attempt = 0;
-    return StartNode(c);
-  }
+  // A connect that failed at once: the Node edge decides again (waits, retries, or answers 502).
+  if (!t) return FallBackToNode(c);
   t->owner = c;
   c->target = t;
   c->request_off = 0;
@@ -100,11 +103,7 @@ bool EndExchange(Conn* c, Outcome o) {
         return StartUpstream(c);
       }
       // A fresh connection that failed: the Node edge decides again.
-      ReleaseGrant(c->grant.container);
-      c->granted = false;
-      DropGrant(c->plain.key);
-      c->attempt = 0;
-      return StartNode(c);
+      return FallBackToNode(c);
     }
     bool reusable = c->target_reusable && (o == Outcome::kKeepAlive || o == Outcome::kClose);
     if (reusable) c->loop->GiveBack(t);

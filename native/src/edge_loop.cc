@@ -21,8 +21,6 @@ namespace berth::edge {
 namespace {
 
 constexpr int kMaxConnections = 8192;
-constexpr int kIdleClientMs = 65'000;
-constexpr int kUpstreamIdleMs = 600'000;
 
 std::atomic<int> g_connections{0};
 

@@ -23,6 +23,10 @@ namespace berth::edge {
 
 struct Conn;
 
+constexpr int kIdleClientMs = 65'000;     // a client idle between requests (the Node edge's keepAliveTimeout)
+constexpr int kUpstreamIdleMs = 600'000;  // a target that stalls this long is given up
+
+
 // What an epoll event points at.
 struct Item {
   enum Kind { kListener, kInbox, kClient, kTarget } kind;
@@ -123,6 +127,8 @@ struct Loop {
 };
 
 bool SetBlocking(int fd, bool blocking);
+// An idle connection the peer has neither written to nor closed (one MSG_PEEK).
+bool QuietIdle(int fd);
 
 // edge_conn.cc: all the progress `c` can make now (after an event on it or its target).
 void Step(Conn* c);

@@ -18,7 +18,6 @@ namespace {
 constexpr size_t kMaxIdlePerUpstream = 64;
 constexpr auto kPoolIdle = std::chrono::seconds(50);
 constexpr auto kFreshIdle = std::chrono::milliseconds(500);
-constexpr int kUpstreamIdleMs = 600'000;
 
 std::atomic<uint64_t> g_pool_generation{0};
 
@@ -45,6 +44,12 @@ int StartConnect(const std::string& ip, int port, bool* pending) {
 
 }  // namespace
 
+bool QuietIdle(int fd) {
+  char b;
+  ssize_t r = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+  return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 void ClearLoopPools() { g_pool_generation++; }
 
 Target* Loop::TakeUpstream(const std::string& ip, int port, bool* reused) {
@@ -68,13 +73,9 @@ Target* Loop::TakeUpstream(const std::string& ip, int port, bool* reused) {
     // Given back moments ago: an upstream rarely closes a connection that soon, and when it does
     // the request fails unanswered and is sent again on a new one (edge_conn.cc EndExchange); a
     // check here would cost every request a syscall.
-    if (idle >= kFreshIdle) {
-      char b;
-      ssize_t r = recv(t->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-      if (!(r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) {
-        CloseTarget(t);
-        continue;
-      }
+    if (idle >= kFreshIdle && !QuietIdle(t->fd)) {
+      CloseTarget(t);
+      continue;
     }
     *reused = true;
     return t;
@@ -135,9 +136,7 @@ void Loop::CloseTarget(Target* t) {
 void Loop::PooledEvent(Target* t) {
   // Pooled and idle: bytes or an end from the upstream mean it cannot serve another request
   // (unless the event is an old one for bytes already read).
-  char b;
-  ssize_t r = recv(t->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+  if (QuietIdle(t->fd)) {
     t->readable = false;
     return;
   }

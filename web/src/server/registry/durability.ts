@@ -13,12 +13,9 @@
  * relies on it: at start-up, and when a manifest names the blob. A blob that does not hash to
  * its name is removed, so it is never served under it; the client uploads it again.
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
-import { digestAlgorithm, digestHex, type Logger } from "@berth/core";
+import { digestAlgorithm, digestHex, digestOfFile, type Logger } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 
 export class BlobDurability {
@@ -131,9 +128,7 @@ export class BlobDurability {
     const file = this.store.blobPath(digest);
     let actual: string | undefined;
     try {
-      const h = createHash(digestAlgorithm(digest));
-      await pipeline(createReadStream(file), h);
-      actual = `${digestAlgorithm(digest)}:${h.digest("hex")}`;
+      actual = await digestOfFile(file, digestAlgorithm(digest));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     }

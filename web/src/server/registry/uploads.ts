@@ -3,13 +3,12 @@
  * the DB row and the file survive a web restart), and become a blob only after the digest
  * checks, by a link into content/blobs (durability.ts). A partial or wrong upload is never visible.
  */
-import { createHash, randomUUID } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { Logger } from "@berth/core";
+import { digestOfFile, type Logger } from "@berth/core";
 import { ThreadHash, type ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import type { BlobDurability } from "./durability.js";
@@ -222,9 +221,7 @@ export class Uploads {
         actual = `sha256:${await st.hash.digest()}`;
       } else {
         this.forgetHash(up.id);
-        const h = createHash(algorithm);
-        await pipeline(createReadStream(file), h);
-        actual = `${algorithm}:${h.digest("hex")}`;
+        actual = await digestOfFile(file, algorithm);
       }
       if (actual !== digest) {
         await this.drop(up.id);
