@@ -1,23 +1,40 @@
 /**
  * Berth reads devcontainer.json as the reference does (issue 15): for image, build and compose
  * fixtures, `berth dev read-configuration` and `@devcontainers/cli` 0.89's `devcontainer
- * read-configuration --include-merged-configuration` (offline: no Docker, no registry) give the
- * same configuration, the same workspace folder, and the same merged configuration (variables
+ * read-configuration --include-merged-configuration` give the same configuration, the same workspace folder, and the same merged configuration (variables
  * substituted, lifecycle commands with a local feature's first, ports, mounts, users, env).
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { docker, ensureDockerd } from "./docker.js";
 import { CLI, ROOT, run } from "./harness.js";
 
 let work: string;
 const env = { ...process.env, HOST_VALUE: "from-the-host", BERTH_URL: "http://127.0.0.1:9", BERTH_TOKEN: "unused" };
 delete env.NOT_SET_HERE;
 
-beforeAll(() => {
+/**
+ * The fixtures' image. The reference asks Docker for the image's metadata (its
+ * devcontainer.metadata label) and pulls it when Docker lacks it, which fails offline: so a real
+ * image, imported into the real daemon from the host's static busybox, under a tag of this test's
+ * own (Berth's side reads the file only).
+ */
+const IMAGE = "berthtest/devcompat:1";
+
+beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "berth-devcompat-"));
-});
+  await ensureDockerd();
+  if ((await docker(["image", "inspect", IMAGE])).code === 0) return;
+  const root = path.join(work, "rootfs");
+  fs.mkdirSync(path.join(root, "bin"), { recursive: true });
+  fs.copyFileSync(["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p))!, path.join(root, "bin/busybox"));
+  const tar = path.join(work, "rootfs.tar");
+  expect((await run("tar", ["-C", root, "-cf", tar, "."])).code).toBe(0);
+  const imported = await docker(["import", tar, IMAGE]);
+  expect(imported.code, imported.stderr).toBe(0);
+}, 120_000);
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 function folder(name: string, files: Record<string, string>): string {
@@ -86,7 +103,7 @@ describe("berth dev read-configuration agrees with @devcontainers/cli read-confi
       ".devcontainer/devcontainer.json": `{
   // JSONC
   "name": "image fixture",
-  "image": "busybox",
+  "image": "${IMAGE}",
   "containerEnv": { "FROM_HOST": "\${localEnv:HOST_VALUE}", "MISSING": "\${localEnv:NOT_SET_HERE:fallback}", "BASE": "\${localWorkspaceFolderBasename}" },
   "remoteEnv": { "BIN": "\${containerWorkspaceFolder}/bin", "NAME": "\${containerWorkspaceFolderBasename}", "LATER": "\${containerEnv:PATH}" },
   "forwardPorts": [3000, 8080],
@@ -116,7 +133,7 @@ describe("berth dev read-configuration agrees with @devcontainers/cli read-confi
       [`.devcontainer/${id}/install.sh`]: "#!/bin/sh\n",
     });
     const dir = folder("featapp", {
-      ".devcontainer/devcontainer.json": JSON.stringify({ image: "busybox", capAdd: ["NET_ADMIN"], features: { "./b": {}, "./c": {}, "./a": {} }, postCreateCommand: "echo file" }),
+      ".devcontainer/devcontainer.json": JSON.stringify({ image: IMAGE, capAdd: ["NET_ADMIN"], features: { "./b": {}, "./c": {}, "./a": {} }, postCreateCommand: "echo file" }),
       ...feature("a", { capAdd: ["SYS_PTRACE"], init: true, securityOpt: ["seccomp=unconfined"], entrypoint: "/usr/local/share/a-start.sh", mounts: [{ source: "acache-${devcontainerId}", target: "/acache", type: "volume" }] }),
       ...feature("b", { installsAfter: ["./a"], capAdd: ["SYS_PTRACE"] }),
       ...feature("c", {}),
@@ -129,7 +146,7 @@ describe("berth dev read-configuration agrees with @devcontainers/cli read-confi
   it("build: dockerfile, context, args (with a host variable) and target", async () => {
     const dir = folder("buildapp", {
       ".devcontainer/devcontainer.json": `{ "build": { "dockerfile": "Dockerfile", "context": "..", "args": { "V": "\${localEnv:HOST_VALUE}" }, "target": "dev" }, "workspaceFolder": "/src/\${localWorkspaceFolderBasename}", "containerUser": "nobody", "postCreateCommand": ["make", "setup"] }`,
-      ".devcontainer/Dockerfile": "FROM busybox AS dev\n",
+      ".devcontainer/Dockerfile": `FROM ${IMAGE} AS dev\n`,
     });
     const ours = await agree(dir);
     expect(ours.configuration.build).toEqual({ dockerfile: "Dockerfile", context: "..", args: { V: "from-the-host" }, target: "dev" });
@@ -137,7 +154,7 @@ describe("berth dev read-configuration agrees with @devcontainers/cli read-confi
   });
 
   it("compose: dockerComposeFile + service + runServices, and the default workspace folder", async () => {
-    const compose = "services:\n  app:\n    image: busybox\n    command: [\"sleep\", \"3600\"]\n  db:\n    image: busybox\n  cache:\n    image: busybox\n";
+    const compose = `services:\n  app:\n    image: ${IMAGE}\n    command: ["sleep", "3600"]\n  db:\n    image: ${IMAGE}\n  cache:\n    image: ${IMAGE}\n`;
     const dir = folder("composeapp", {
       ".devcontainer/devcontainer.json": `{ "dockerComposeFile": ["compose.yaml"], "service": "app", "runServices": ["app", "db"], "forwardPorts": [5000], "remoteEnv": { "W": "\${containerWorkspaceFolder}" }, "postStartCommand": "echo started" }`,
       ".devcontainer/compose.yaml": compose,
