@@ -25,9 +25,18 @@ afterAll(async () => {
   if (bin) fs.rmSync(bin, { recursive: true, force: true });
 }, 120_000);
 
+/** A berth command; a failure or a hang (45 s, under the test's own timeout) comes with the instance's log. */
+async function berth(args: string[]) {
+  try {
+    return await b.berth(args, { timeoutMs: 45_000 });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- instance log (tail):\n${b.logs().slice(-6000)}`);
+  }
+}
+
 async function ok(args: string[]) {
-  const r = await b.berth(args, { timeoutMs: 60_000 });
-  if (r.code !== 0) throw new Error(`berth ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+  const r = await berth(args);
+  if (r.code !== 0) throw new Error(`berth ${args.join(" ")} exited ${r.code}: ${r.stderr}\n--- instance log (tail):\n${b.logs().slice(-6000)}`);
   return r.stdout;
 }
 
@@ -125,7 +134,7 @@ describe("the port proxy", () => {
     const holder = net.createServer();
     await new Promise<void>((r) => holder.listen(port, "0.0.0.0", () => r()));
     try {
-      const r = await b.berth(["start", "late"]);
+      const r = await berth(["start", "late"]);
       expect(r.code).not.toBe(0);
       expect(r.stderr).toContain(`Bind for 0.0.0.0:${port} failed: port is already allocated`);
       expect(portProxiesOf(b.home)).toEqual([]);
@@ -133,7 +142,7 @@ describe("the port proxy", () => {
       holder.close();
       await ok(["rm", "-f", "late"]);
     }
-  });
+  }, 150_000);
 
   it("logs a connect the container refused (container, ports, errno) to the port proxy's log, at most a line a second per port, counting the rest", async () => {
     const port = await freePort();
@@ -169,5 +178,5 @@ describe("the port proxy", () => {
     } finally {
       await ok(["rm", "-f", "refused"]);
     }
-  });
+  }, 150_000);
 });

@@ -24,6 +24,9 @@ interface ProxyReport {
   error?: { index: number; code?: string; message: string };
 }
 
+/** How long a proxy may take to bind its ports and say so (it takes milliseconds). */
+export const PROXY_REPORT_MS = 30_000;
+
 /** In every proxy's command line: how one is told from another process that took its pid. */
 export const PROXY_MARKER = "berth-port-proxy";
 
@@ -41,7 +44,16 @@ function bindError(m: PortMapping, e: { code?: string; message: string }): Error
  * runs. The proxy outlives the worker (its own session), so the ports answer while no worker
  * runs; stopProxy ends it.
  */
-export async function publish(mappings: PortMapping[], target: string, owner: { hostId: string; containerId: string }, logFile: string): Promise<PortProxy> {
+export async function publish(
+  mappings: PortMapping[],
+  target: string,
+  owner: { hostId: string; containerId: string },
+  logFile: string,
+  // Tests only: another binary, a shorter wait.
+  o: { binary?: string; reportMs?: number } = {},
+): Promise<PortProxy> {
+  const binary = o.binary ?? PORT_PROXY_BINARY;
+  const reportMs = o.reportMs ?? PROXY_REPORT_MS;
   const specs = mappings.map((m) => `${m.protocol},${m.hostIp ?? ""},${m.hostPort},${m.containerPort}`);
   // Its stderr is `logFile` (appended to, one JSON line per failed connect toward the container,
   // rate-limited): a file, not the worker's output, because the proxy outlives the worker.
@@ -49,7 +61,7 @@ export async function publish(mappings: PortMapping[], target: string, owner: { 
   const log = await fs.open(logFile, "a", 0o600);
   const child = await (async () => {
     try {
-      return spawn(PORT_PROXY_BINARY, [PROXY_MARKER, owner.hostId, owner.containerId, target, ...specs], {
+      return spawn(binary, [PROXY_MARKER, owner.hostId, owner.containerId, target, ...specs], {
         detached: true,
         // Nothing of the worker's but the pipe of its report, which it closes after: it outlives the
         // worker and the launcher's output.
@@ -61,19 +73,30 @@ export async function publish(mappings: PortMapping[], target: string, owner: { 
   })();
   // A pipe, as asked (spawn's types cannot tell with a descriptor among stdio).
   const stdout = child.stdout!;
-  // The proxy closes its stdout once it reported: the whole report has been read by then.
+  // The proxy closes its stdout once it reported: the whole report has been read by then. A
+  // proxy that never reports is killed: this runs under the network's lock, which every start waits for.
   const out = await new Promise<string>((resolve, reject) => {
     let text = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new FailedPrecondition(`the port proxy (${binary}) did not report its ports within ${reportMs / 1000} s; it was stopped`));
+    }, reportMs);
     stdout.setEncoding("utf8").on("data", (d: string) => (text += d));
-    stdout.once("end", () => resolve(text));
-    child.once("error", (e) => reject(new FailedPrecondition(`starting the port proxy (${PORT_PROXY_BINARY}) failed: ${e.message}`)));
+    stdout.once("end", () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+    child.once("error", (e) => {
+      clearTimeout(timer);
+      reject(new FailedPrecondition(`starting the port proxy (${binary}) failed: ${e.message}`));
+    });
   });
   let report: ProxyReport;
   try {
     report = JSON.parse(out) as ProxyReport;
   } catch {
     const [code, signal] = child.exitCode !== null || child.signalCode !== null ? [child.exitCode, child.signalCode] : ((await once(child, "exit")) as [number | null, NodeJS.Signals | null]);
-    throw new FailedPrecondition(`the port proxy (${PORT_PROXY_BINARY}) exited before it bound the ports (${signal ?? `exit ${code}`})`);
+    throw new FailedPrecondition(`the port proxy (${binary}) exited before it bound the ports (${signal ?? `exit ${code}`})`);
   }
   stdout.destroy();
   if (report.error || !report.ports || child.pid === undefined) {

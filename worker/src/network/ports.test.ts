@@ -1,0 +1,52 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { publish } from "./ports.js";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-ports-"));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** A stand-in proxy binary: a shell script that writes its pid, then `body`. */
+function proxy(name: string, body: string): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, `#!/bin/sh\necho $$ > ${dir}/${name}.pid\n${body}\n`, { mode: 0o755 });
+  return file;
+}
+
+const alive = (pid: number) => {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return false;
+  }
+};
+
+describe("publish", () => {
+  const owner = { hostId: "h", containerId: "c" };
+  const mapping = [{ protocol: "tcp" as const, hostPort: 8080, containerPort: 80 }];
+
+  it("gives up on a proxy that never reports, with a message, and stops it (the network's lock is not held for ever)", async () => {
+    const bin = proxy("silent", "exec sleep 600");
+    await expect(publish(mapping, "10.0.0.2", owner, path.join(dir, "log"), { binary: bin, reportMs: 300 })).rejects.toThrow(/did not report its ports within 0.3 s; it was stopped/);
+    const pid = Number(fs.readFileSync(`${bin}.pid`, "utf8"));
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(alive(pid)).toBe(false);
+  });
+
+  it("reads the ports a proxy reports", async () => {
+    const bin = proxy("ok", `echo '{"ports":[41234]}'; exec 1>&-; exec sleep 600`);
+    const p = await publish(mapping, "10.0.0.2", owner, path.join(dir, "log"), { binary: bin, reportMs: 5000 });
+    try {
+      expect(p.ports).toEqual([{ ...mapping[0], hostPort: 41234 }]);
+    } finally {
+      process.kill(p.pid, "SIGKILL");
+    }
+  });
+
+  it("says which port was taken when the proxy could not bind it", async () => {
+    const bin = proxy("taken", `echo '{"error":{"index":0,"code":"EADDRINUSE","message":"in use"}}'; exit 1`);
+    await expect(publish(mapping, "10.0.0.2", owner, path.join(dir, "log"), { binary: bin, reportMs: 5000 })).rejects.toThrow("Bind for 0.0.0.0:8080 failed: port is already allocated");
+  });
+});
