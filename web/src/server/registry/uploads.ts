@@ -13,6 +13,7 @@ import { ThreadHash, type ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import type { BlobDurability } from "./durability.js";
 import { RegistryError } from "./errors.js";
+import { bodyReceived } from "./young-gc.js";
 
 export interface UploadRow {
   id: string;
@@ -164,6 +165,7 @@ export class Uploads {
               continue;
             }
             written += chunk.length;
+            bodyReceived(chunk.length);
             pending.push(chunk);
             pendingBytes += chunk.length;
             const hashed = st?.hash.update(chunk);
