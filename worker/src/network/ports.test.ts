@@ -50,3 +50,16 @@ describe("publish", () => {
     await expect(publish(mapping, "10.0.0.2", owner, path.join(dir, "log"), { binary: bin, reportMs: 5000 })).rejects.toThrow("Bind for 0.0.0.0:8080 failed: port is already allocated");
   });
 });
+
+describe("publish, the report's end", () => {
+  it("takes the report at its newline, while another process still holds the proxy's stdout open", async () => {
+    const owner = { hostId: "h", containerId: "c" };
+    // A child that keeps stdout open (as a copy of the pipe held elsewhere would), then the report and an exit.
+    const bin = proxy("held", `sleep 600 & echo $! > ${dir}/held.child; echo '{"error":{"index":0,"code":"EADDRINUSE","message":"in use"}}'; exit 1`);
+    try {
+      await expect(publish([{ protocol: "tcp", hostPort: 8081, containerPort: 80 }], "10.0.0.2", owner, path.join(dir, "log"), { binary: bin, reportMs: 5000 })).rejects.toThrow("Bind for 0.0.0.0:8081 failed: port is already allocated");
+    } finally {
+      process.kill(Number(fs.readFileSync(`${dir}/held.child`, "utf8")), "SIGKILL");
+    }
+  });
+});

@@ -73,7 +73,8 @@ export async function publish(
   })();
   // A pipe, as asked (spawn's types cannot tell with a descriptor among stdio).
   const stdout = child.stdout!;
-  // The proxy closes its stdout once it reported: the whole report has been read by then. A
+  // The report is one line: read up to its newline, or to the end of stdout (a proxy that died
+  // first). Not only the end: a copy of the pipe held by any other process would delay that. A
   // proxy that never reports is killed: this runs under the network's lock, which every start waits for.
   const out = await new Promise<string>((resolve, reject) => {
     let text = "";
@@ -81,11 +82,15 @@ export async function publish(
       child.kill("SIGKILL");
       reject(new FailedPrecondition(`the port proxy (${binary}) did not report its ports within ${reportMs / 1000} s; it was stopped`));
     }, reportMs);
-    stdout.setEncoding("utf8").on("data", (d: string) => (text += d));
-    stdout.once("end", () => {
+    const done = () => {
       clearTimeout(timer);
-      resolve(text);
+      resolve(text.split("\n")[0]!);
+    };
+    stdout.setEncoding("utf8").on("data", (d: string) => {
+      text += d;
+      if (text.includes("\n")) done();
     });
+    stdout.once("end", done);
     child.once("error", (e) => {
       clearTimeout(timer);
       reject(new FailedPrecondition(`starting the port proxy (${binary}) failed: ${e.message}`));
