@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker, ensureDockerd } from "./docker.js";
-import { CLI, ROOT, run } from "./harness.js";
+import { CLI, hostBusybox, ROOT, run } from "./harness.js";
 
 let work: string;
 const env = { ...process.env, HOST_VALUE: "from-the-host", BERTH_URL: "http://127.0.0.1:9", BERTH_TOKEN: "unused" };
@@ -29,7 +29,7 @@ beforeAll(async () => {
   if ((await docker(["image", "inspect", IMAGE])).code === 0) return;
   const root = path.join(work, "rootfs");
   fs.mkdirSync(path.join(root, "bin"), { recursive: true });
-  fs.copyFileSync(["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p))!, path.join(root, "bin/busybox"));
+  fs.copyFileSync(hostBusybox(), path.join(root, "bin/busybox"));
   const tar = path.join(work, "rootfs.tar");
   expect((await run("tar", ["-C", root, "-cf", tar, "."])).code).toBe(0);
   const imported = await docker(["import", tar, IMAGE]);

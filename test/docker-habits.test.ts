@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, useInstance, type RunResult } from "./harness.js";
+import { hostBusybox, ROOT, useInstance, type RunResult } from "./harness.js";
 import { OCI_CONFIG, OCI_LAYER, OCI_MANIFEST, sha256 } from "./registry-helpers.js";
 
 const b = useInstance();
@@ -204,7 +204,7 @@ describe("run pulls a missing image", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-pull-"));
     const root = path.join(dir, "rootfs");
     fs.mkdirSync(path.join(root, "bin"), { recursive: true });
-    const busybox = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p))!;
+    const busybox = hostBusybox();
     fs.copyFileSync(busybox, path.join(root, "bin/busybox"));
     fs.chmodSync(path.join(root, "bin/busybox"), 0o755);
     const tar = execFileSync("tar", ["-C", root, "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-cf", "-", "."], { maxBuffer: 64 << 20 });

@@ -62,6 +62,13 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
   });
 }
 
+/** The host's static busybox (scripts/setup.sh installs busybox-static), for images made outside Berth. */
+export function hostBusybox(): string {
+  const found = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p));
+  if (!found) throw new Error("no busybox on this host: scripts/setup.sh installs busybox-static");
+  return found;
+}
+
 /**
  * Starts a whole Berth (its own Redis, migrated SQLite, web, worker) with a fresh BERTH_HOME
  * on a free port, through the same launcher `npm start` uses. Several run side by side.

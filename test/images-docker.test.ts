@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chainIds, digestHex } from "@berth/core";
 import { getXattr, setXattr } from "@berth/native";
 import { docker as dockerCmd, ensureDockerd } from "./docker.js";
-import { run, startInstance, type Instance } from "./harness.js";
+import { hostBusybox, run, startInstance, type Instance } from "./harness.js";
 
 const docker = (args: string[], timeoutMs = 120_000) => dockerCmd(args, { timeoutMs });
 
@@ -43,7 +43,7 @@ async function berth(args: string[]) {
 async function rootfsTar(): Promise<string> {
   const root = path.join(work, "rootfs");
   for (const d of ["bin", "etc", "data", "tmp"]) fs.mkdirSync(path.join(root, d), { recursive: true });
-  const busybox = ["/bin/busybox", "/usr/bin/busybox"].find((p) => fs.existsSync(p))!;
+  const busybox = hostBusybox();
   fs.copyFileSync(busybox, path.join(root, "bin/busybox"));
   fs.chmodSync(path.join(root, "bin/busybox"), 0o755);
   for (const a of ["sh", "ls", "cat", "echo", "rm", "mkdir", "test"]) fs.symlinkSync("busybox", path.join(root, "bin", a));

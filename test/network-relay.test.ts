@@ -25,18 +25,20 @@ afterAll(async () => {
   if (bin) fs.rmSync(bin, { recursive: true, force: true });
 }, 120_000);
 
+const withLog = (message: string) => new Error(`${message}\n--- instance log (tail):\n${b.logs().slice(-6000)}`);
+
 /** A berth command; a failure or a hang (45 s, under the test's own timeout) comes with the instance's log. */
 async function berth(args: string[]) {
   try {
     return await b.berth(args, { timeoutMs: 45_000 });
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- instance log (tail):\n${b.logs().slice(-6000)}`);
+    throw withLog((e as Error).message);
   }
 }
 
 async function ok(args: string[]) {
   const r = await berth(args);
-  if (r.code !== 0) throw new Error(`berth ${args.join(" ")} exited ${r.code}: ${r.stderr}\n--- instance log (tail):\n${b.logs().slice(-6000)}`);
+  if (r.code !== 0) throw withLog(`berth ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
   return r.stdout;
 }
 

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { publish } from "./ports.js";
+import { running } from "./restore.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-ports-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -14,15 +15,6 @@ function proxy(name: string, body: string): string {
   return file;
 }
 
-const alive = (pid: number) => {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return false;
-  }
-};
-
 describe("publish", () => {
   const owner = { hostId: "h", containerId: "c" };
   const mapping = [{ protocol: "tcp" as const, hostPort: 8080, containerPort: 80 }];
@@ -31,8 +23,8 @@ describe("publish", () => {
     const bin = proxy("silent", "exec sleep 600");
     await expect(publish(mapping, "10.0.0.2", owner, path.join(dir, "log"), { binary: bin, reportMs: 300 })).rejects.toThrow(/did not report its ports within 0.3 s; it was stopped/);
     const pid = Number(fs.readFileSync(`${bin}.pid`, "utf8"));
-    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(alive(pid)).toBe(false);
+    for (let i = 0; i < 100 && (await running(pid)); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await running(pid)).toBe(false);
   });
 
   it("reads the ports a proxy reports", async () => {
@@ -49,11 +41,8 @@ describe("publish", () => {
     const bin = proxy("taken", `echo '{"error":{"index":0,"code":"EADDRINUSE","message":"in use"}}'; exit 1`);
     await expect(publish(mapping, "10.0.0.2", owner, path.join(dir, "log"), { binary: bin, reportMs: 5000 })).rejects.toThrow("Bind for 0.0.0.0:8080 failed: port is already allocated");
   });
-});
 
-describe("publish, the report's end", () => {
   it("takes the report at its newline, while another process still holds the proxy's stdout open", async () => {
-    const owner = { hostId: "h", containerId: "c" };
     // A child that keeps stdout open (as a copy of the pipe held elsewhere would), then the report and an exit.
     const bin = proxy("held", `sleep 600 & echo $! > ${dir}/held.child; echo '{"error":{"index":0,"code":"EADDRINUSE","message":"in use"}}'; exit 1`);
     try {

@@ -137,7 +137,7 @@ export class Uploads {
       let written = 0;
       let over = 0;
       const fh = await fs.open(this.file(up.id), "r+");
-      const flusher = new EarlyFlush(fh);
+      const flusher = new EarlyFlush(fh, this.file(up.id), this.log);
       // Chunks accepted but not yet in the file: written together once WRITE_BATCH bytes wait.
       let pending: Buffer[] = [];
       let pendingBytes = 0;
@@ -300,7 +300,11 @@ class EarlyFlush {
   private flushedAt = 0;
   private running: Promise<unknown> | undefined;
 
-  constructor(private readonly fh: fs.FileHandle) {}
+  constructor(
+    private readonly fh: fs.FileHandle,
+    private readonly file: string,
+    private readonly log: Logger,
+  ) {}
 
   progress(bytesWritten: number): void {
     if (this.running || bytesWritten - this.flushedAt < FLUSH_EVERY) return;
@@ -315,7 +319,9 @@ class EarlyFlush {
   async close(): Promise<void> {
     const running = this.running;
     if (!running) return this.fh.close();
-    void running.finally(() => this.fh.close().catch(() => {}));
+    void running.finally(() =>
+      this.fh.close().catch((err: unknown) => this.log.warn({ err, file: this.file }, "registry: closing an upload's file after its background flush failed")),
+    );
   }
 }
 
