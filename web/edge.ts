@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const requestLog = new RequestLog(edgeLogsDir(cfg.home), log);
   const acme = cfg.acme && new AcmeChallenges();
   // The native fast path owns the plain port and replays decisions made here (fastpath.ts).
-  const fastpath = cfg.edgeFastPath ? new EdgeFastPath({ host: cfg.listenHost, port: cfg.edgePort, log, onActivity: (ids) => freeze.touch(ids), onInflight: (ids) => freeze.thawUnder(ids) }) : undefined;
+  const fastpath = cfg.edgeFastPath ? new EdgeFastPath({ host: cfg.listenHost, port: cfg.edgePort, loops: cfg.edgeLoops, log, onActivity: (ids) => freeze.touch(ids), onInflight: (ids) => freeze.thawUnder(ids) }) : undefined;
   if (fastpath) {
     routes.onChange = () => void fastpath.invalidate();
     freeze.onFreeze = () => void fastpath.invalidate();

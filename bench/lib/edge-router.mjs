@@ -33,18 +33,20 @@ export function requireTools(tools) {
   }
 }
 
-/** wrk's --latency output → { rps, p50, p99 (milliseconds), errors (socket errors and timeouts past wrk's 2 s) }; a non-2xx answer fails the run. */
+/** wrk's --latency output → { rps, p50, p90, p99, max (milliseconds), errors (socket errors and timeouts past wrk's 2 s) }; a non-2xx answer fails the run. */
 function wrk(t, { threads, connections, duration }) {
   const cpu0 = t.pid ? cpuUs(t.pid()) : 0;
   const headers = Object.entries(t.headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
   // WRK_SCRIPT=file.lua: a wrk script for diagnosis (e.g. printing the first non-2xx answer of each status).
   const script = process.env.WRK_SCRIPT ? ["-s", process.env.WRK_SCRIPT] : [];
   const out = execFileSync("wrk", ["-t", String(threads), "-c", String(connections), "-d", `${duration}s`, "--latency", ...script, ...headers, t.url], { encoding: "utf8" });
-  const ms = (label) => {
-    const m = new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(out);
-    if (!m) throw new Error(`wrk output without ${label}%:\n${out}`);
+  const toMs = (m, what) => {
+    if (!m) throw new Error(`wrk output without ${what}:\n${out}`);
     return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
   };
+  const ms = (label) => toMs(new RegExp(`^\\s*${label}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(out), `${label}%`);
+  // "Latency  avg  stdev  max  +/- stdev": the slowest request of the run.
+  const max = toMs(/^\s*Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)\s/m.exec(out), "the latency line");
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   if (non2xx) {
     // One answer as a sample of what went wrong.
@@ -55,7 +57,7 @@ function wrk(t, { threads, connections, duration }) {
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   // The proxy's own CPU per request: independent of how busy the rest of the machine is.
   const cpu = t.pid ? (cpuUs(t.pid()) - cpu0) / requests : NaN;
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: ms("50"), p99: ms("99"), cpu, errors: errors ? errors.slice(1).reduce((a, n) => a + Number(n), 0) : 0 };
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: ms("50"), p90: ms("90"), p99: ms("99"), max, cpu, errors: errors ? errors.slice(1).reduce((a, n) => a + Number(n), 0) : 0 };
 }
 
 /** One request, certificate not checked (a self-signed one made here); fetch() cannot set Host. */
@@ -222,14 +224,14 @@ http {
     }
     const summary = targets.map((t) => {
       const rs = results.get(t.name);
-      return { name: t.name, rps: Math.round(median(rs.map((x) => x.rps))), p50_ms: +median(rs.map((x) => x.p50)).toFixed(3), p99_ms: +median(rs.map((x) => x.p99)).toFixed(3), cpu_us_per_req: t.pid ? +median(rs.map((x) => x.cpu)).toFixed(1) : "", socket_errors: rs.reduce((a, x) => a + x.errors, 0) };
+      return { name: t.name, rps: Math.round(median(rs.map((x) => x.rps))), p50_ms: +median(rs.map((x) => x.p50)).toFixed(3), p90_ms: +median(rs.map((x) => x.p90)).toFixed(3), p99_ms: +median(rs.map((x) => x.p99)).toFixed(3), max_ms: +median(rs.map((x) => x.max)).toFixed(1), cpu_us_per_req: t.pid ? +median(rs.map((x) => x.cpu)).toFixed(1) : "", socket_errors: rs.reduce((a, x) => a + x.errors, 0) };
     });
     console.table(summary);
     const by = Object.fromEntries(summary.map((s) => [s.name, s]));
     for (const t of edgeTargets) {
       const e = by[t.name];
       const n = by[`nginx ${t.proto}`];
-      console.log(`${t.name} / nginx ${t.proto}: rps ${(e.rps / n.rps).toFixed(2)}×, p50 ${(e.p50_ms / n.p50_ms).toFixed(2)}×, p99 ${(e.p99_ms / n.p99_ms).toFixed(2)}×, CPU per request ${(e.cpu_us_per_req / n.cpu_us_per_req).toFixed(2)}× (goal: latency within 1.5×)`);
+      console.log(`${t.name} / nginx ${t.proto}: rps ${(e.rps / n.rps).toFixed(2)}×, p50 ${(e.p50_ms / n.p50_ms).toFixed(2)}×, p90 ${(e.p90_ms / n.p90_ms).toFixed(2)}×, p99 ${(e.p99_ms / n.p99_ms).toFixed(2)}×, CPU per request ${(e.cpu_us_per_req / n.cpu_us_per_req).toFixed(2)}× (goal: latency within 1.5×)`);
     }
     console.log(`load average after: ${load()}`);
     return summary;

@@ -14,3 +14,16 @@ describe("BERTH_ALLOW_CONTAINER_CONTROL_PLANE", () => {
     expect(() => loadConfig({ BERTH_ALLOW_CONTAINER_CONTROL_PLANE: "yes please" })).toThrow(/BERTH_ALLOW_CONTAINER_CONTROL_PLANE: 1 or true/);
   });
 });
+
+describe("BERTH_EDGE_LOOPS", () => {
+  it("is the fast path's default unless set, and takes a number of loops", () => {
+    expect(loadConfig({}).edgeLoops).toBeUndefined();
+    expect(loadConfig({ BERTH_EDGE_LOOPS: "4" }).edgeLoops).toBe(4);
+  });
+
+  it("refuses what is not a whole number from 1 to 256, saying so", () => {
+    expect(() => loadConfig({ BERTH_EDGE_LOOPS: "0" })).toThrow(/BERTH_EDGE_LOOPS: at least 1 event loop/);
+    expect(() => loadConfig({ BERTH_EDGE_LOOPS: "1.5" })).toThrow(/BERTH_EDGE_LOOPS: a whole number of event loops/);
+    expect(() => loadConfig({ BERTH_EDGE_LOOPS: "many" })).toThrow(/BERTH_EDGE_LOOPS: a whole number of event loops/);
+  });
+});

@@ -12,6 +12,8 @@ const EnvSchema = z.object({
   BERTH_EDGE_TLS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** The edge's native fast path on its plain HTTP port (native/src/edge_fast_main.cc): 0 or false serves every request from Node. */
   BERTH_EDGE_FASTPATH: z.enum(["0", "1", "false", "true"], { message: "1 or true (the default) serves granted plain-HTTP requests natively; 0 or false serves them all from Node" }).default("1"),
+  /** The fast path's event loops; unset: half the host's cores (at least one). */
+  BERTH_EDGE_LOOPS: z.coerce.number({ message: "a whole number of event loops, 1 to 256" }).int("a whole number of event loops, 1 to 256").min(1, "at least 1 event loop").max(256, "at most 256 event loops").optional(),
   /** An ACME directory URL: the edge gets certificates for named routes' domains from it (http-01 on its plain port). */
   BERTH_ACME_DIRECTORY: z.string().url("an ACME directory URL such as https://acme-v02.api.letsencrypt.org/directory").optional(),
   BERTH_ACME_EMAIL: z.string().email("an e-mail address for the ACME account").optional(),
@@ -53,6 +55,8 @@ export interface Config {
   edgeTlsPort: number | undefined;
   /** Whether the edge's plain HTTP port is served by the native fast path (BERTH_EDGE_FASTPATH). */
   edgeFastPath: boolean;
+  /** The fast path's event loops (BERTH_EDGE_LOOPS); undefined: half the cores, at least one. */
+  edgeLoops: number | undefined;
   /** Certificates by ACME for named routes' domains, when a directory is set. */
   acme: { directoryUrl: string; email: string | undefined; caFile: string | undefined } | undefined;
   domain: string;
@@ -129,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     edgePort: e.BERTH_EDGE_PORT,
     edgeTlsPort: e.BERTH_EDGE_TLS_PORT,
     edgeFastPath: e.BERTH_EDGE_FASTPATH === "1" || e.BERTH_EDGE_FASTPATH === "true",
+    edgeLoops: e.BERTH_EDGE_LOOPS,
     acme: e.BERTH_ACME_DIRECTORY ? { directoryUrl: e.BERTH_ACME_DIRECTORY, email: e.BERTH_ACME_EMAIL, caFile: e.BERTH_ACME_CA_FILE } : undefined,
     domain: e.BERTH_DOMAIN.toLowerCase(),
     databaseUrl: e.DATABASE_URL ?? `file:${path.join(home, "berth.db")}`,

@@ -48,6 +48,8 @@ export interface FastPathOptions {
   /** Containers with fast-path requests in flight when the grants were dropped (one frozen under them is thawed). */
   onInflight: (containerIds: string[]) => void;
   binary?: string;
+  /** Its event loops; undefined: its default (half the cores, at least one). */
+  loops?: number;
 }
 
 /**
@@ -170,6 +172,7 @@ export class EdgeFastPath implements FastPathGrants {
       ["token-prefix", "berth_"],
       ["auth-path", EDGE_AUTH_PATH],
       ["acme-prefix", "/.well-known/acme-challenge/"],
+      ...(this.o.loops ? ([["loops", String(this.o.loops)]] as [string, string][]) : []),
     ];
     child.stdin!.write(names.map(([k, v]) => `${k} ${v}\n`).join("") + "\n");
     child.stdin!.on("error", () => {});
