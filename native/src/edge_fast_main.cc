@@ -30,6 +30,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -139,7 +140,7 @@ int main() {
   if (loops <= 0) {
     cpu_set_t cpus;
     int cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
-    loops = cores / 2 > 0 ? cores / 2 : 1;
+    loops = std::max(1, cores / 2);
   }
   RunLoops(lfd, loops, &g_config);
 }

@@ -172,8 +172,8 @@ export class EdgeFastPath implements FastPathGrants {
       ["token-prefix", "berth_"],
       ["auth-path", EDGE_AUTH_PATH],
       ["acme-prefix", "/.well-known/acme-challenge/"],
-      ...(this.o.loops ? ([["loops", String(this.o.loops)]] as [string, string][]) : []),
     ];
+    if (this.o.loops) names.push(["loops", String(this.o.loops)]);
     child.stdin!.write(names.map(([k, v]) => `${k} ${v}\n`).join("") + "\n");
     child.stdin!.on("error", () => {});
     await new Promise<void>((resolve, reject) => {

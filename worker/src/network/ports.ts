@@ -6,6 +6,7 @@ import net from "node:net";
 import path from "node:path";
 import { FailedPrecondition, type PortMapping } from "@berth/core";
 import { PORT_PROXY_BINARY } from "@berth/native";
+import { running } from "./restore.js";
 
 /** A published port as bound: the host port is the real one (a requested 0 became a free one). */
 export interface BoundPort extends PortMapping {
@@ -80,7 +81,8 @@ export async function publish(
     let text = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new FailedPrecondition(`the port proxy (${binary}) did not report its ports within ${reportMs / 1000} s; it was stopped`));
+      const ports = mappings.map((m) => `${m.hostIp ?? "0.0.0.0"}:${m.hostPort}->${m.containerPort}/${m.protocol}`).join(", ");
+      reject(new FailedPrecondition(`the port proxy (${binary}) did not report its ports within ${reportMs / 1000} s; it was stopped, and ${ports} stay unpublished`));
     }, reportMs);
     const done = () => {
       clearTimeout(timer);
@@ -148,8 +150,7 @@ export async function stopProxy(pid: number, containerId: string): Promise<void>
   }
   // Its sockets close when it exits, before it is reaped: gone or a zombie is enough.
   for (let i = 0; i < 2000; i++) {
-    const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-    if (!stat || stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return;
+    if (!(await running(pid))) return;
     await new Promise((r) => setTimeout(r, 5));
   }
 }

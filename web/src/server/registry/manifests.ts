@@ -99,20 +99,14 @@ export async function putManifest(deps: RegistryDeps, r: RegistryRequest, name: 
   }
   await deps.store.write(body, digest);
   const repo = existing ?? (await ensureRepo(deps.db, name, r.caller.principal));
-  const data = {
-    mediaType: m.mediaType,
-    size: body.length,
-    subject: m.subject ?? null,
-    artifactType: m.artifactType ?? null,
-    annotations: m.annotations ? JSON.stringify(m.annotations) : null,
-  };
+  const annotations = m.annotations ? JSON.stringify(m.annotations) : null;
   const now = new Date();
   // Plain SQL, one statement each (a Prisma upsert is a read and a write, at a few times the
   // cost): every push ends here. Two pushes of the same manifest or tag at once both succeed.
   await deps.db.$transaction([
     deps.db.$executeRaw`
       INSERT INTO "RepoManifest" ("repositoryId", "digest", "mediaType", "size", "subject", "artifactType", "annotations", "createdAt")
-      VALUES (${repo.id}, ${digest}, ${data.mediaType}, ${data.size}, ${data.subject}, ${data.artifactType}, ${data.annotations}, ${now})
+      VALUES (${repo.id}, ${digest}, ${m.mediaType}, ${body.length}, ${m.subject ?? null}, ${m.artifactType ?? null}, ${annotations}, ${now})
       ON CONFLICT ("repositoryId", "digest") DO UPDATE SET "mediaType" = excluded."mediaType", "size" = excluded."size",
         "subject" = excluded."subject", "artifactType" = excluded."artifactType", "annotations" = excluded."annotations"`,
     ...tags.map(
