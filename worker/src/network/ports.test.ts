@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -43,6 +44,22 @@ describe("publish", () => {
   it("says which port was taken when the proxy could not bind it", async () => {
     const bin = proxy("taken", `echo '{"error":{"index":0,"code":"EADDRINUSE","message":"in use"}}'; exit 1`);
     await expect(publish(mapping, "10.0.0.2", owner, path.join(dir, "log"), { binary: bin })).rejects.toThrow("Bind for 0.0.0.0:8080 failed: port is already allocated");
+  });
+
+  it("reads the report of a proxy that exits at once, while the worker's file threads are busy", async () => {
+    // Node drops a child's unread output when it sees the exit: the report must be read from the
+    // spawn on, not after the log file's close, which waits for a free thread (it did in CI).
+    const bin = proxy("quick", `echo '{"error":{"index":0,"code":"EADDRINUSE","message":"in use"}}'; exit 1`);
+    let busy = true;
+    const hog = () => {
+      if (busy) crypto.pbkdf2("berth", "salt", 100_000, 32, "sha256", hog);
+    };
+    for (let i = 0; i < 8; i++) hog();
+    try {
+      await expect(publish(mapping, "10.0.0.2", owner, path.join(dir, "log"), { binary: bin })).rejects.toThrow("Bind for 0.0.0.0:8080 failed: port is already allocated");
+    } finally {
+      busy = false;
+    }
   });
 
   it("takes the report at its newline, while another process still holds the proxy's stdout open", async () => {

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import dgram from "node:dgram";
 import { once } from "node:events";
 import fs from "node:fs/promises";
@@ -60,24 +60,49 @@ export async function publish(
   // rate-limited): a file, not the worker's output, because the proxy outlives the worker.
   await fs.mkdir(path.dirname(logFile), { recursive: true });
   const log = await fs.open(logFile, "a", 0o600);
-  const child = await (async () => {
-    try {
-      return spawn(binary, [PROXY_MARKER, owner.hostId, owner.containerId, target, ...specs], {
-        detached: true,
-        // Nothing of the worker's but the pipe of its report, which it closes after: it outlives the
-        // worker and the launcher's output.
-        stdio: ["ignore", "pipe", log.fd],
-      });
-    } finally {
-      await log.close(); // the child has its own copy
-    }
-  })();
+  let child: ChildProcess;
+  try {
+    child = spawn(binary, [PROXY_MARKER, owner.hostId, owner.containerId, target, ...specs], {
+      detached: true,
+      // Nothing of the worker's but the pipe of its report, which it closes after: it outlives the
+      // worker and the launcher's output.
+      stdio: ["ignore", "pipe", log.fd],
+    });
+  } catch (e) {
+    await log.close();
+    throw e;
+  }
+  // Read before anything is awaited: a proxy that exits at once (a taken port) has its unread
+  // output flushed away by Node when the exit is seen, and with it the report.
+  // The child has its own copy of the log.
+  const [text] = await Promise.all([readReport(child, mappings, binary, reportMs), log.close()]);
+  let report: ProxyReport;
+  try {
+    report = JSON.parse(text) as ProxyReport;
+  } catch {
+    const [code, signal] = child.exitCode !== null || child.signalCode !== null ? [child.exitCode, child.signalCode] : ((await once(child, "exit")) as [number | null, NodeJS.Signals | null]);
+    throw new FailedPrecondition(`the port proxy (${binary}) exited before it bound the ports (${signal ?? `exit ${code}`})`);
+  }
+  child.stdout!.destroy();
+  if (report.error || !report.ports || child.pid === undefined) {
+    child.kill("SIGKILL");
+    const m = mappings[report.error?.index ?? 0]!;
+    throw bindError(m, report.error ?? { message: "no ports reported" });
+  }
+  child.unref();
+  const ports = report.ports;
+  return { pid: child.pid, ports: mappings.map((m, i) => ({ ...m, hostPort: ports[i]! })) };
+}
+
+/**
+ * The proxy's report is one line: read up to its newline, or to the end of stdout (a proxy that
+ * died first). Not only the end: a copy of the pipe held by any other process would delay that. A
+ * proxy that never reports is killed: publish runs under the network's lock, which every start waits for.
+ */
+function readReport(child: ChildProcess, mappings: PortMapping[], binary: string, reportMs: number): Promise<string> {
   // A pipe, as asked (spawn's types cannot tell with a descriptor among stdio).
   const stdout = child.stdout!;
-  // The report is one line: read up to its newline, or to the end of stdout (a proxy that died
-  // first). Not only the end: a copy of the pipe held by any other process would delay that. A
-  // proxy that never reports is killed: this runs under the network's lock, which every start waits for.
-  const out = await new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     let text = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
@@ -98,22 +123,6 @@ export async function publish(
       reject(new FailedPrecondition(`starting the port proxy (${binary}) failed: ${e.message}`));
     });
   });
-  let report: ProxyReport;
-  try {
-    report = JSON.parse(out) as ProxyReport;
-  } catch {
-    const [code, signal] = child.exitCode !== null || child.signalCode !== null ? [child.exitCode, child.signalCode] : ((await once(child, "exit")) as [number | null, NodeJS.Signals | null]);
-    throw new FailedPrecondition(`the port proxy (${binary}) exited before it bound the ports (${signal ?? `exit ${code}`})`);
-  }
-  stdout.destroy();
-  if (report.error || !report.ports || child.pid === undefined) {
-    child.kill("SIGKILL");
-    const m = mappings[report.error?.index ?? 0]!;
-    throw bindError(m, report.error ?? { message: "no ports reported" });
-  }
-  child.unref();
-  const ports = report.ports;
-  return { pid: child.pid, ports: mappings.map((m, i) => ({ ...m, hostPort: ports[i]! })) };
 }
 
 async function proxyArgs(pid: number): Promise<{ hostId: string; containerId: string } | undefined> {
