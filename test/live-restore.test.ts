@@ -85,6 +85,34 @@ it("a container that exits while the worker is down is Exited with its real exit
   }
 }, 240_000);
 
+it("a shim too busy to answer the next worker within its 5 s still gives it the real exit, not a kill", async () => {
+  const ctl = fs.mkdtempSync(path.join(os.tmpdir(), "berth-live-"));
+  try {
+    const id = await runDetached(b, ["--name", "slowshim", "--network", "none", "-v", `${ctl}:/ctl`, "busybox", "sh", "-c", "echo started; while [ ! -e /ctl/go ]; do sleep 0.1; done; exit 42"]);
+    await until("slowshim to start", async () => (await logLines("slowshim")).includes("started"));
+    const shim = shimsUnder(b.home).find((p) => fs.readlinkSync(`/proc/${p}/cwd`).endsWith(id));
+    expect(shim, "the container's shim").toBeDefined();
+    const old = await killWorker();
+    // A stopped shim answers nobody (as one stuck in a slow fsync on a loaded host), and its container, once it exits, stays unreaped.
+    process.kill(shim!, "SIGSTOP");
+    try {
+      fs.writeFileSync(path.join(ctl, "go"), "");
+      await until("slowshim to exit", () => processesOf(b.home, id).length === 0);
+      const asked = () => b.logs().split("\n").some((l) => l.includes(id.slice(0, 12)) && /shim (is slow to answer|did not answer)/.test(l));
+      await until("the next worker to find the shim silent", asked, 90_000);
+    } finally {
+      process.kill(shim!, "SIGCONT");
+    }
+    await workerBack(old);
+    await until("slowshim recorded as exited", async () => (await inspectOne(b, "slowshim")).State.Status === "exited");
+    expect((await inspectOne(b, "slowshim")).State).toMatchObject({ Status: "exited", Running: false, ExitCode: 42, Error: "" });
+    expect(shimsUnder(b.home)).toEqual([]);
+    expect((await b.berth(["rm", "slowshim"])).code).toBe(0);
+  } finally {
+    fs.rmSync(ctl, { recursive: true, force: true });
+  }
+}, 240_000);
+
 it("a terminal container is adopted too; rm -f after adoption leaves no shim, process, cgroup or mount", async () => {
   const id = await runDetached(b, ["-t", "--name", "term", "--network", "none", "busybox", "sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done"]);
   await until("term output", async () => ticks(await logLines("term")).length > 2);

@@ -1,10 +1,11 @@
 import { closeSync } from "node:fs";
 import path from "node:path";
-import { ContainerOptions, logConfigOf } from "@berth/core";
+import { ContainerOptions, logConfigOf, type Logger } from "@berth/core";
 import { freezeCgroup, removeCgroup, shimWait, type ShimHandle } from "@berth/native";
 import type { Db } from "@berth/core/db";
 import type { Attachments } from "./attachments.js";
 import type { ManagerContext } from "./context.js";
+import { running } from "../network/restore.js";
 import { exitCodeOf } from "./exit-status.js";
 import type { ExitPath } from "./exit-path.js";
 import { LogSink } from "./log-sink.js";
@@ -41,12 +42,7 @@ export async function adopt(c: ManagerContext, att: Attachments, exit: ExitPath,
   }
   const rec = await readRunningRecord(dir);
   const same = !!rec && rec.pid === row.pid;
-  let handle: ShimHandle | undefined;
-  try {
-    handle = openShim(dir);
-  } catch (e) {
-    log.warn({ err: e }, "the container's shim did not answer");
-  }
+  const handle = openSlowShim(dir, log);
   if (!handle) {
     // The shim went before any worker took the output over; the exit it wrote is the real one.
     const status = same ? await readExitFile(dir) : undefined;
@@ -59,6 +55,9 @@ export async function adopt(c: ManagerContext, att: Attachments, exit: ExitPath,
     return "adopted";
   }
   const fdsOk = !!rec && handle.fds.length === (rec.tty ? 1 : 2);
+  // Exited but not yet reaped by its shim (a zombie): the network start-up already counted it
+  // as ended and kept nothing, so wait for the real exit instead of killing it for lack of a network.
+  if (handle.exit === null && same && !(await running(rec.pid))) handle.exit = await shimWait(handle.conn).catch(() => null);
   const ended = handle.exit !== null;
   if (!same || !opts || !fdsOk || (!ended && !networkKept(c, row.id, opts))) {
     await endThroughShim(c, row.id, handle);
@@ -90,6 +89,24 @@ export async function adopt(c: ManagerContext, att: Attachments, exit: ExitPath,
     log.info({ pid: rec.pid }, "adopted a running container from the previous worker");
   }
   return "adopted";
+}
+
+/**
+ * The container's shim, given time: one busy on a loaded host (the fsync of its exit file) lets
+ * the 5 s answer lapse, and taking that for "no shim" would record a real exit as a kill.
+ */
+function openSlowShim(dir: string, log: Logger): ShimHandle | undefined {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return openShim(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN" || attempt === 6) {
+        log.warn({ err: e }, "the container's shim did not answer");
+        return undefined;
+      }
+      log.warn({ attempt }, "the container's shim is slow to answer; asking again");
+    }
+  }
 }
 
 /** Ends a container through its shim (SIGKILL, thawed if paused, waits for the exit) and lets the shim go. */
