@@ -171,6 +171,37 @@ describe("the edge's fast path", () => {
     agent.destroy();
   }, 60_000);
 
+  it("a link idle past its grant's lifetime is served by the fast path at once while the grant is decided again", async () => {
+    const agent = keepAlive();
+    const mine = { authorization: `Bearer ${b.token}` };
+    await untilFast(agent, privateHost, mine);
+    // Idle past web's 5 s answer (ALLOW_TTL_MS), within the Node edge's 30 s revalidation window.
+    await new Promise((r) => setTimeout(r, 6_500));
+    const served: boolean[] = [];
+    for (let i = 0; i < 10; i++) served.push(viaFast(await get(agent, privateHost, "/echo", { headers: mine })));
+    expect(served, "which requests after the idle spell the fast path served").toEqual(Array(10).fill(true));
+    // Still for the admin only.
+    const other = await get(agent, privateHost, "/echo", { headers: { authorization: `Bearer ${bob.token}` } });
+    expect([401, 403, 404]).toContain(other.status);
+    agent.destroy();
+  }, 60_000);
+
+  it("a stale grant whose renewal web refuses (an expired capability link) serves no more", async () => {
+    const agent = keepAlive();
+    const secret = (await admin(["port-link", "create", "app", "8081", "--ttl", "3s", "--secret"])).trim();
+    const link = { "x-berth-link": secret };
+    await untilFast(agent, privateHost, link);
+    const created = Date.now();
+    // The capability is gone from Redis after its 3 s; the grant, capped at it, is stale by then.
+    await new Promise((r) => setTimeout(r, Math.max(0, created + 4_000 - Date.now())));
+    // The first requests may still be served stale while the renewal is asked for (as the Node
+    // edge serves its cached answer); web's refusal drops the grant, well within the 30 s a stale
+    // grant may otherwise serve.
+    await until("the expired link to be refused", async () => (await get(agent, privateHost, "/echo", { headers: link })).status === 403, 10_000, 50);
+    for (let i = 0; i < 5; i++) expect((await get(agent, privateHost, "/echo", { headers: link })).status).toBe(403);
+    agent.destroy();
+  }, 60_000);
+
   it("private -> public -> private holds from the very next request, fast-path grants included", async () => {
     const agent = keepAlive();
     await admin(["port-link", "set", "app", "8081", "private"]);

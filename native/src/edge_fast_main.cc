@@ -14,7 +14,7 @@
 // stdin (from the Node edge): a config block ("name value" lines, then an empty line), then
 // commands: "C <generation>" drops every grant (the route table or a policy changed); grants
 // made before that generation are refused. "G <grant>" renews the grant its id names (the answer
-// to a "P"). EOF: the edge is gone, so is this.
+// to a "P"), "D <id>" refuses its renewal (the grant goes). EOF: the edge is gone, so is this.
 // stdout: "R" once listening; "A <container>..." every 250 ms, the containers the fast path sent
 // requests to (idle freeze reads it as activity); "F <generation> <container>..." after each C,
 // the containers with fast-path requests in flight then (a stack frozen under one is thawed);
@@ -88,6 +88,8 @@ void* CommandThread(void*) {
   while (std::getline(std::cin, line)) {
     if (line.size() > 2 && line[0] == 'G' && line[1] == ' ') {
       RenewGrant(std::string_view(line).substr(2));
+    } else if (line.size() > 2 && line[0] == 'D' && line[1] == ' ') {
+      RefuseGrant(std::strtoull(line.c_str() + 2, nullptr, 10));
     } else if (line.size() > 2 && line[0] == 'C' && line[1] == ' ') {
       ClearGrants(std::strtoull(line.c_str() + 2, nullptr, 10));
       // A switched upstream gets new connections from now on.

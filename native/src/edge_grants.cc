@@ -39,7 +39,7 @@ bool Parse(std::string_view value, Parsed* out) {
   if (inet_pton(AF_INET, ip, &a) != 1) return false;
   Clock::time_point now = Clock::now();
   out->generation = gen;
-  out->grant = Grant{ip, port, container, now + std::chrono::milliseconds(ttl), n == 6 ? id : 0, now + std::chrono::milliseconds(ttl / 2), false};
+  out->grant = Grant{ip, port, container, now + std::chrono::milliseconds(ttl), n == 6 ? id : 0, now + std::chrono::milliseconds(ttl / 2), false, now};
   return true;
 }
 
@@ -63,14 +63,19 @@ bool TakeGrant(const std::string& key, Grant* g) {
     auto it = g_grants.find(key);
     if (it == g_grants.end()) return false;
     Clock::time_point now = Clock::now();
-    if (it->second.until <= now) {
-      EraseLocked(it);
-      return false;
-    }
     Grant& held = it->second;
-    // Once per grant: a renewal the Node edge refuses (or never answers) lets it expire.
+    if (held.until <= now) {
+      // Stale: served on only while its renewal is on its way (asked now, or lately).
+      bool overdue = held.renewing && now - held.asked_at >= kRenewAnswerMs;
+      if (!held.id || now - held.until >= kStaleMs || overdue) {
+        EraseLocked(it);
+        return false;
+      }
+    }
+    // Once per grant: the answer (G or D) settles it.
     if (held.id && !held.renewing && now >= held.renew_at) {
       held.renewing = true;
+      held.asked_at = now;
       renew = held.id;
     }
     *g = held;
@@ -120,6 +125,15 @@ void RenewGrant(std::string_view value) {
   auto it = g_grants.find(k->second);
   if (it == g_grants.end() || it->second.id != p.grant.id) return;
   it->second = std::move(p.grant);
+}
+
+void RefuseGrant(uint64_t id) {
+  std::lock_guard<std::mutex> l(g_mu);
+  auto k = g_keys.find(id);
+  if (k == g_keys.end()) return;
+  auto it = g_grants.find(k->second);
+  if (it != g_grants.end() && it->second.id == id) EraseLocked(it);
+  else g_keys.erase(k);
 }
 
 void ClearGrants(uint64_t generation) {

@@ -3,6 +3,10 @@
 // A busy grant is renewed before it expires: past half its lifetime, the first request that
 // uses it asks the Node edge (one "P <id>" line on stdout) to decide again, and the answer
 // ("G ..." on stdin) replaces it, so the clients of a busy link never wait for web's answer.
+// A renewable grant past its lifetime still serves for a while (kStaleMs, the Node edge's own
+// revalidation window for its cached answers) while its renewal is asked for: the Node edge
+// answers every "P" with "G" (renewed) or "D <id>" (refused: dropped at once), so a link that
+// was idle a few seconds does not send its next requests through Node and web.
 #pragma once
 
 #include <chrono>
@@ -23,7 +27,16 @@ struct Grant {
   uint64_t id = 0;
   Clock::time_point renew_at;
   bool renewing = false;
+  // When the renewal was asked for: an expired grant whose answer is overdue serves no more.
+  Clock::time_point asked_at;
 };
+
+// How long past its lifetime a renewable grant serves while its renewal is asked for; the Node
+// edge's authorizer serves a cached answer as long (REVALIDATE_WINDOW_MS in web/src/edge/authorizer.ts).
+constexpr std::chrono::milliseconds kStaleMs{30'000};
+// An expired grant whose renewal was not answered within this serves no more (the Node edge
+// answers in milliseconds; web's own timeout is 1.5 s).
+constexpr std::chrono::milliseconds kRenewAnswerMs{3'000};
 
 // Writes a line to stdout, the Node edge's end of the pipe (whole lines, from any thread).
 void Say(const std::string& line);
@@ -39,6 +52,8 @@ void DropGrant(const std::string& key);
 void PutGrant(const std::string& key, std::string_view value);
 // A renewal ("G " line on stdin, the same value with its id): replaces the grant the id names.
 void RenewGrant(std::string_view value);
+// A refused renewal ("D <id>" on stdin): the grant the id names goes.
+void RefuseGrant(uint64_t id);
 
 // Drops every grant: a route or a policy changed. Grants made before `generation` are refused
 // from now on; says "F <generation> <containers with requests in flight>".

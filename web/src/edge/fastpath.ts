@@ -33,10 +33,11 @@ export interface FastPathGrants {
   via(socket: net.Socket): boolean;
   /**
    * The response header (name, value) that grants `g`; null when it has expired. `renew` decides
-   * again when the fast path asks to renew the grant (past half its lifetime, still in use): a
-   * fresh grant, or null to let it expire.
+   * again when the fast path asks to renew the grant (past half its lifetime, or past its end
+   * while it serves on, stale, for a while): a fresh grant; null refuses it (the fast path drops
+   * it at once); "unavailable" (web did not answer) lets it expire.
    */
-  grantHeader(g: FastPathGrant, renew?: () => Promise<FastPathGrant | null>): [string, string] | null;
+  grantHeader(g: FastPathGrant, renew?: () => Promise<FastPathGrant | null | "unavailable">): [string, string] | null;
 }
 
 export interface FastPathOptions {
@@ -70,7 +71,7 @@ export class EdgeFastPath implements FastPathGrants {
   /** invalidate() calls waiting for the fast path's "F <generation>" answer. */
   private dropped: { gen: number; resolve: () => void }[] = [];
   /** How to renew each grant the fast path may still hold, by its id (named in its "P <id>"). */
-  private renewals = new Map<number, { renew: () => Promise<FastPathGrant | null>; until: number }>();
+  private renewals = new Map<number, { renew: () => Promise<FastPathGrant | null | "unavailable">; until: number }>();
   private lastId = 0;
 
   constructor(private readonly o: FastPathOptions) {}
@@ -83,7 +84,7 @@ export class EdgeFastPath implements FastPathGrants {
     return this.fromFast.has(socket);
   }
 
-  grantHeader(g: FastPathGrant, renew?: () => Promise<FastPathGrant | null>): [string, string] | null {
+  grantHeader(g: FastPathGrant, renew?: () => Promise<FastPathGrant | null | "unavailable">): [string, string] | null {
     const value = this.grantValue(g, renew ? ++this.lastId : 0);
     if (!value) return null;
     if (renew) {
@@ -113,14 +114,18 @@ export class EdgeFastPath implements FastPathGrants {
   /** The fast path's "P <id>": decides again for the grant `id` and sends it the renewal, if any. */
   private renew(id: number): void {
     const r = this.renewals.get(id);
-    if (!r) return;
+    const say = (line: string) => {
+      if (this.child?.stdin?.writable) this.child.stdin.write(line);
+    };
+    // Forgotten here (a flood of credentials): nothing can decide for it again.
+    if (!r) return say(`D ${id}\n`);
     r.renew().then(
       (g) => {
+        if (g === "unavailable" || this.renewals.get(id) !== r) return;
         const value = g && this.grantValue(g, id);
-        const child = this.child;
-        if (!value || !g || this.renewals.get(id) !== r || !child?.stdin?.writable) return;
+        if (!value || !g) return say(`D ${id}\n`);
         r.until = g.until;
-        child.stdin.write(`G ${value}\n`);
+        say(`G ${value}\n`);
       },
       (err: unknown) => this.o.log.warn({ err: (err as Error).message }, "edge: renewing a fast-path grant failed; it expires"),
     );

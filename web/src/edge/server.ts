@@ -247,19 +247,22 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
   };
 
   /**
-   * A fast-path grant for `key` decided again (the fast path asks while the grant is still in use,
-   * before it expires): web is asked now, and the grant lasts as long as its fresh answer, unless a
-   * change since voids it.
+   * A fast-path grant for `key` decided again (the fast path asks while the grant is in use, past
+   * half its life or stale): web is asked now, and the grant lasts as long as its fresh answer;
+   * null refuses it (web said no, or a change since voids it); "unavailable" when web gave no
+   * fresh answer, which decides nothing (the grant expires).
    */
-  const renewGrant = async (key: EdgeRouteKey, q: EdgeAuthorizeRequest): Promise<FastPathGrant | null> => {
+  const renewGrant = async (key: EdgeRouteKey, q: EdgeAuthorizeRequest): Promise<FastPathGrant | null | "unavailable"> => {
     const fp = d.fastpath;
     if (!fp || q.linkFromQuery) return null;
     const generation = fp.generation;
     const decision = await d.authorizer.refresh(q);
-    if (decision === "unavailable" || !decision.allow || generation !== fp.generation) return null;
+    if (decision === "unavailable") return decision;
+    if (!decision.allow || generation !== fp.generation) return null;
     const until = d.authorizer.freshUntil(q);
+    if (!until) return "unavailable";
     const route = d.routes.find(key);
-    return until && route ? { containerId: route.containerId, ip: route.ip, port: route.port, until, generation } : null;
+    return route ? { containerId: route.containerId, ip: route.ip, port: route.port, until, generation } : null;
   };
 
   const waitFor = (key: EdgeRouteKey) => (isNamed(key) ? (d.upstreamWaitMs ?? UPSTREAM_WAIT_MS) : 0);
