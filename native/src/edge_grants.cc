@@ -72,7 +72,7 @@ bool TakeGrant(const std::string& key, Grant* g) {
         return false;
       }
     }
-    // Once per grant: the answer (G or D) settles it.
+    // Once per grant: the answer (G or D) settles it; no answer ends it kRenewAnswerMs after.
     if (held.id && !held.renewing && now >= held.renew_at) {
       held.renewing = true;
       held.asked_at = now;

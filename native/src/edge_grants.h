@@ -5,8 +5,9 @@
 // ("G ..." on stdin) replaces it, so the clients of a busy link never wait for web's answer.
 // A renewable grant past its lifetime still serves for a while (kStaleMs, the Node edge's own
 // revalidation window for its cached answers) while its renewal is asked for: the Node edge
-// answers every "P" with "G" (renewed) or "D <id>" (refused: dropped at once), so a link that
-// was idle a few seconds does not send its next requests through Node and web.
+// answers a "P" with "G" (renewed) or "D <id>" (refused: dropped at once), or not at all when web
+// gave no fresh answer (the grant then ends kRenewAnswerMs after the ask). So a link that was
+// idle a few seconds does not send its next requests through Node and web.
 #pragma once
 
 #include <chrono>

@@ -104,7 +104,7 @@ export class EdgeFastPath implements FastPathGrants {
   private forgetExpired(): void {
     const now = Date.now();
     for (const [id, r] of this.renewals) if (r.until <= now) this.renewals.delete(id);
-    // All still live (a flood of credentials): the oldest go; their grants expire unrenewed.
+    // All still live (a flood of credentials): the oldest go; the fast path drops their grants at their next renewal (D).
     for (const id of this.renewals.keys()) {
       if (this.renewals.size < MAX_RENEWABLE) break;
       this.renewals.delete(id);
@@ -121,13 +121,18 @@ export class EdgeFastPath implements FastPathGrants {
     if (!r) return say(`D ${id}\n`);
     r.renew().then(
       (g) => {
-        if (g === "unavailable" || this.renewals.get(id) !== r) return;
+        if (g === "unavailable") return;
         const value = g && this.grantValue(g, id);
+        // A refusal always goes out (harmless for a grant the fast path no longer holds).
         if (!value || !g) return say(`D ${id}\n`);
+        if (this.renewals.get(id) !== r) return;
         r.until = g.until;
         say(`G ${value}\n`);
       },
-      (err: unknown) => this.o.log.warn({ err: (err as Error).message }, "edge: renewing a fast-path grant failed; it expires"),
+      (err: unknown) => {
+        this.o.log.warn({ err: (err as Error).message }, "edge: renewing a fast-path grant failed; it is dropped");
+        say(`D ${id}\n`);
+      },
     );
   }
 

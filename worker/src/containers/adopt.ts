@@ -57,7 +57,12 @@ export async function adopt(c: ManagerContext, att: Attachments, exit: ExitPath,
   const fdsOk = !!rec && handle.fds.length === (rec.tty ? 1 : 2);
   // Exited but not yet reaped by its shim (a zombie): the network start-up already counted it
   // as ended and kept nothing, so wait for the real exit instead of killing it for lack of a network.
-  if (handle.exit === null && same && !(await running(rec.pid))) handle.exit = await shimWait(handle.conn).catch(() => null);
+  if (handle.exit === null && same && !(await running(rec.pid))) {
+    handle.exit = await shimWait(handle.conn).catch((err: unknown) => {
+      log.warn({ err }, "the shim of an exited container did not report the exit");
+      return null;
+    });
+  }
   const ended = handle.exit !== null;
   if (!same || !opts || !fdsOk || (!ended && !networkKept(c, row.id, opts))) {
     await endThroughShim(c, row.id, handle);
@@ -91,6 +96,9 @@ export async function adopt(c: ManagerContext, att: Attachments, exit: ExitPath,
   return "adopted";
 }
 
+/** Asks of a silent shim, each bounded by shimOpen's 5 s (blocking: the start-up waits for them). */
+const SHIM_OPEN_ATTEMPTS = 6;
+
 /**
  * The container's shim, given time: one busy on a loaded host (the fsync of its exit file) lets
  * the 5 s answer lapse, and taking that for "no shim" would record a real exit as a kill.
@@ -100,7 +108,7 @@ function openSlowShim(dir: string, log: Logger): ShimHandle | undefined {
     try {
       return openShim(dir);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN" || attempt === 6) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN" || attempt === SHIM_OPEN_ATTEMPTS) {
         log.warn({ err: e }, "the container's shim did not answer");
         return undefined;
       }

@@ -73,9 +73,13 @@ export async function publish(
     throw e;
   }
   // Read before anything is awaited: a proxy that exits at once (a taken port) has its unread
-  // output flushed away by Node when the exit is seen, and with it the report.
-  // The child has its own copy of the log.
-  const [text] = await Promise.all([readReport(child, mappings, binary, reportMs), log.close()]);
+  // output flushed away by Node when the exit is seen, and with it the report. The log is closed
+  // meanwhile (the child has its own copy); a failed close stops the proxy too.
+  const closed = log.close().catch((e: unknown) => {
+    child.kill("SIGKILL");
+    throw e;
+  });
+  const [text] = await Promise.all([readReport(child, mappings, binary, reportMs), closed]);
   let report: ProxyReport;
   try {
     report = JSON.parse(text) as ProxyReport;
