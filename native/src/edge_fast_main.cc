@@ -86,14 +86,21 @@ void* ReportThread(void*) {
 void* CommandThread(void*) {
   std::string line;
   while (std::getline(std::cin, line)) {
-    if (line.size() > 2 && line[0] == 'G' && line[1] == ' ') {
-      RenewGrant(std::string_view(line).substr(2));
-    } else if (line.size() > 2 && line[0] == 'D' && line[1] == ' ') {
-      RefuseGrant(std::strtoull(line.c_str() + 2, nullptr, 10));
-    } else if (line.size() > 2 && line[0] == 'C' && line[1] == ' ') {
-      ClearGrants(std::strtoull(line.c_str() + 2, nullptr, 10));
-      // A switched upstream gets new connections from now on.
-      ClearLoopPools();
+    // "<letter> <argument>"; anything else is ignored.
+    if (line.size() < 3 || line[1] != ' ') continue;
+    const char* arg = line.c_str() + 2;
+    switch (line[0]) {
+      case 'G':
+        RenewGrant(arg);
+        break;
+      case 'D':
+        RefuseGrant(std::strtoull(arg, nullptr, 10));
+        break;
+      case 'C':
+        ClearGrants(std::strtoull(arg, nullptr, 10));
+        // A switched upstream gets new connections from now on.
+        ClearLoopPools();
+        break;
     }
   }
   // The Node edge is gone: so is its port.
@@ -124,6 +131,7 @@ int main() {
     else if (k == "auth-path") g_config.names.auth_path = v;
     else if (k == "acme-prefix") g_config.names.acme_prefix = v;
     else if (k == "loops") loops = std::atoi(v.c_str());
+    else if (k == "grant-stale-ms") SetStaleWindow(std::chrono::milliseconds(std::atoll(v.c_str())));
   }
   if (host.empty() || port.empty() || g_config.node_path.empty() || g_config.names.grant_header.size() < 16 || g_config.node_path.size() >= sizeof(sockaddr_un::sun_path)) {
     std::fprintf(stderr, "berth-edge-fast: the config needs listen-host, listen-port, node (a unix socket path under 108 bytes) and grant-header (16+ chars)\n");

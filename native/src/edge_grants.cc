@@ -20,6 +20,7 @@ std::unordered_map<uint64_t, std::string> g_keys;
 std::unordered_map<std::string, int> g_inflight;
 std::set<std::string> g_active;
 uint64_t g_generation = 0;
+std::chrono::milliseconds g_stale{0};  // set once at start-up, before any loop runs
 std::mutex g_out_mu;
 
 struct Parsed {
@@ -50,6 +51,8 @@ void EraseLocked(std::unordered_map<std::string, Grant>::iterator it) {
 
 }  // namespace
 
+void SetStaleWindow(std::chrono::milliseconds window) { g_stale = window; }
+
 void Say(const std::string& line) {
   std::lock_guard<std::mutex> l(g_out_mu);
   std::fwrite(line.data(), 1, line.size(), stdout);
@@ -67,7 +70,7 @@ bool TakeGrant(const std::string& key, Grant* g) {
     if (held.until <= now) {
       // Stale: served on only while its renewal is on its way (asked now, or lately).
       bool overdue = held.renewing && now - held.asked_at >= kRenewAnswerMs;
-      if (!held.id || now - held.until >= kStaleMs || overdue) {
+      if (!held.id || now - held.until >= g_stale || overdue) {
         EraseLocked(it);
         return false;
       }

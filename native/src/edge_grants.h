@@ -3,8 +3,8 @@
 // A busy grant is renewed before it expires: past half its lifetime, the first request that
 // uses it asks the Node edge (one "P <id>" line on stdout) to decide again, and the answer
 // ("G ..." on stdin) replaces it, so the clients of a busy link never wait for web's answer.
-// A renewable grant past its lifetime still serves for a while (kStaleMs, the Node edge's own
-// revalidation window for its cached answers) while its renewal is asked for: the Node edge
+// A renewable grant past its lifetime still serves for a while (the config's grant-stale-ms, the
+// Node edge's own revalidation window for its cached answers) while its renewal is asked for: the Node edge
 // answers a "P" with "G" (renewed) or "D <id>" (refused: dropped at once), or not at all when web
 // gave no fresh answer (the grant then ends kRenewAnswerMs after the ask). So a link that was
 // idle a few seconds does not send its next requests through Node and web.
@@ -32,9 +32,9 @@ struct Grant {
   Clock::time_point asked_at;
 };
 
-// How long past its lifetime a renewable grant serves while its renewal is asked for; the Node
-// edge's authorizer serves a cached answer as long (REVALIDATE_WINDOW_MS in web/src/edge/authorizer.ts).
-constexpr std::chrono::milliseconds kStaleMs{30'000};
+// How long past its lifetime a renewable grant serves while its renewal is asked for (the config's
+// grant-stale-ms: the Node edge serves its cached answers as long); none until set.
+void SetStaleWindow(std::chrono::milliseconds window);
 // An expired grant whose renewal was not answered within this serves no more (the Node edge
 // answers in milliseconds; web's own timeout is 1.5 s).
 constexpr std::chrono::milliseconds kRenewAnswerMs{3'000};

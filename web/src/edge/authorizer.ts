@@ -10,7 +10,7 @@ const MAX_ENTRIES = 10_000;
  * background (one ask per key at a time): a busy link never waits for web, and a changed policy
  * takes effect one round trip after the TTL.
  */
-const REVALIDATE_WINDOW_MS = 30_000;
+export const REVALIDATE_WINDOW_MS = 30_000;
 
 /**
  * The cache key of a question: its host and credentials. Header values hold no line breaks

@@ -8,6 +8,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath } from "node:url";
 import { EDGE_AUTH_PATH, EDGE_LINK_COOKIE, EDGE_LINK_HEADER, EDGE_LINK_PARAM, EDGE_LINK_PREFIX, EDGE_SESSION_COOKIE, FailedPrecondition, type Logger } from "@berth/core";
+import { REVALIDATE_WINDOW_MS } from "./authorizer.js";
 
 /** native/build/Release/berth-edge-fast, from web/dist/src/edge/. */
 const BINARY = fileURLToPath(new URL("../../../../native/build/Release/berth-edge-fast", import.meta.url));
@@ -124,7 +125,7 @@ export class EdgeFastPath implements FastPathGrants {
         if (g === "unavailable") return;
         const value = g && this.grantValue(g, id);
         // A refusal always goes out (harmless for a grant the fast path no longer holds).
-        if (!value || !g) return say(`D ${id}\n`);
+        if (!g || !value) return say(`D ${id}\n`);
         if (this.renewals.get(id) !== r) return;
         r.until = g.until;
         say(`G ${value}\n`);
@@ -182,6 +183,8 @@ export class EdgeFastPath implements FastPathGrants {
       ["token-prefix", "berth_"],
       ["auth-path", EDGE_AUTH_PATH],
       ["acme-prefix", "/.well-known/acme-challenge/"],
+      // A renewable grant serves this long past its end while it is decided again, as the authorizer's cached answers do.
+      ["grant-stale-ms", String(REVALIDATE_WINDOW_MS)],
     ];
     if (this.o.loops) names.push(["loops", String(this.o.loops)]);
     child.stdin!.write(names.map(([k, v]) => `${k} ${v}\n`).join("") + "\n");

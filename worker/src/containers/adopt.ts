@@ -5,7 +5,7 @@ import { freezeCgroup, removeCgroup, shimWait, type ShimHandle } from "@berth/na
 import type { Db } from "@berth/core/db";
 import type { Attachments } from "./attachments.js";
 import type { ManagerContext } from "./context.js";
-import { running } from "../network/restore.js";
+import { running } from "../host/process.js";
 import { exitCodeOf } from "./exit-status.js";
 import type { ExitPath } from "./exit-path.js";
 import { LogSink } from "./log-sink.js";

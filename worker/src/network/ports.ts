@@ -6,7 +6,7 @@ import net from "node:net";
 import path from "node:path";
 import { FailedPrecondition, type PortMapping } from "@berth/core";
 import { PORT_PROXY_BINARY } from "@berth/native";
-import { running } from "./restore.js";
+import { running } from "../host/process.js";
 
 /** A published port as bound: the host port is the real one (a requested 0 became a free one). */
 export interface BoundPort extends PortMapping {

@@ -1,12 +1,6 @@
-import fs from "node:fs/promises";
+import { running } from "../host/process.js";
 import type { AttachmentRecord } from "./attachment-records.js";
 import type { NetworkRecord } from "./store.js";
-
-/** Whether `pid` runs (a zombie has ended: its container is gone). */
-export async function running(pid: number): Promise<boolean> {
-  const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-  return stat !== "" && !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-}
 
 /**
  * The attachments a worker start keeps: bridge-mode containers whose PID 1 still runs (their
