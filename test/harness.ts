@@ -242,8 +242,9 @@ export function useInstance(opts: { env?: NodeJS.ProcessEnv } = {}): Instance {
   afterAll(async () => {
     if (inst) await inst.stop();
   });
-  // A failed test carries the instance's warnings and errors logged while it ran: CI shows only
-  // the failure, and a rare one cannot be explained afterwards without them.
+  // A failed test carries the instance's warnings and errors logged while it ran (and containers'
+  // exits and links leaving the edge's table): CI shows only the failure, and a rare one cannot
+  // be explained afterwards without them.
   let mark = 0;
   beforeEach(() => {
     mark = inst?.logs().length ?? 0;
@@ -251,8 +252,8 @@ export function useInstance(opts: { env?: NodeJS.ProcessEnv } = {}): Instance {
   afterEach((ctx) => {
     const r = ctx.task.result;
     if (!inst || r?.state !== "fail" || !r.errors?.[0]) return;
-    const lines = inst.logs().slice(mark).split("\n").filter((l) => /"level":(40|50|60)\b|^berth: /.test(l));
-    if (lines.length) r.errors[0].message += `\n\nThe instance's warnings and errors during this test (last ${Math.min(lines.length, 15)} of ${lines.length}):\n${lines.slice(-15).map((l) => l.slice(0, 600)).join("\n")}`;
+    const lines = inst.logs().slice(mark).split("\n").filter((l) => /"level":(40|50|60)\b|^berth: |"msg":"(edge: route table|container exited)/.test(l));
+    if (lines.length) r.errors[0].message += `\n\nThe instance's warnings, errors, exits and lost links during this test (last ${Math.min(lines.length, 15)} of ${lines.length}):\n${lines.slice(-15).map((l) => l.slice(0, 600)).join("\n")}`;
   });
   return new Proxy({} as Instance, {
     get(_, key) {

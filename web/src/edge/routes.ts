@@ -35,6 +35,8 @@ export class RouteTable {
   private containers = new Map<string, string>();
   private services = new Map<string, string>();
   private ips = new Map<string, string>();
+  private ipsRead = 0;
+  private ipsApplied = 0;
   private named = new Map<string, NamedRoute>();
   /** Custom domains of named routes (domains.ts), swapped with `named`. */
   private domains = new Map<string, EdgeRouteKey>();
@@ -44,9 +46,12 @@ export class RouteTable {
   /** Upstreams a switch took out of the named table, until their last request ends. */
   private draining = new Set<string>();
   private refreshing: Promise<void> | null = null;
+  /** When the load in flight (or the last one) began, and when the last finished one began (performance.now()). */
+  private loadStarted = -Infinity;
+  private loadedAsOf = -Infinity;
+  private gap: Promise<void> | null = null;
   private reloadingNamed: Promise<void> | null = null;
   private namedAgain = false;
-  private lastRefresh = 0;
   private timer: NodeJS.Timeout | undefined;
   private watcher: fsSync.FSWatcher | undefined;
   private stopIdle: (() => void) | undefined;
@@ -88,55 +93,115 @@ export class RouteTable {
 
   /** One refresh at a time; callers during one share it. */
   refresh(): Promise<void> {
-    this.refreshing ??= this.load().finally(() => {
-      this.refreshing = null;
-      this.lastRefresh = Date.now();
-    });
+    if (!this.refreshing) {
+      const started = performance.now();
+      this.loadStarted = started;
+      this.refreshing = this.load().finally(() => {
+        this.refreshing = null;
+        this.loadedAsOf = started;
+      });
+    }
     return this.refreshing;
   }
 
-  private async load(): Promise<void> {
-    try {
-      const rows = await this.db.container.findMany({
-        where: { state: { in: ["running", "paused"] } },
-        select: { id: true, name: true, options: true, createdAt: true, team: { select: { name: true } } },
-        orderBy: { createdAt: "desc" },
-      });
-      const next = new Map<string, string>();
-      const services = new Map<string, { id: string; n: number }>();
-      for (const r of rows) {
-        next.set(containerKey(r.team.name, r.name), r.id);
-        if (!r.options.includes(PROJECT_LABEL)) continue;
-        const labels = stackLabels(r.options);
-        if (!labels) continue;
-        // A service's link goes to its first replica; during a start-first switch, the newest.
-        const key = serviceKey(r.team.name, labels.stack, labels.service);
-        const had = services.get(key);
-        if (!had || labels.n < had.n) services.set(key, { id: r.id, n: labels.n });
+  /**
+   * Until the table was read after `asOf`: a load in flight that began earlier may have missed
+   * what made a request's route (a container started just before it), so the next one is waited
+   * for. Misses share loads, at most one every MISS_REFRESH_GAP_MS: a flood of requests for
+   * unknown links costs the database a few reads a second, and each of them a short wait.
+   */
+  private async loadedSince(asOf: number): Promise<void> {
+    while (this.loadedAsOf < asOf) {
+      if (!this.refreshing) {
+        const wait = this.loadStarted + MISS_REFRESH_GAP_MS - performance.now();
+        if (wait > 0) {
+          this.gap ??= new Promise<void>((r) => setTimeout(r, wait).unref()).finally(() => (this.gap = null));
+          await this.gap;
+          continue;
+        }
+        void this.refresh();
       }
-      const nextServices = new Map([...services].map(([k, v]) => [k, v.id]));
-      const changed = !sameMap(this.containers, next) || !sameMap(this.services, nextServices);
-      this.containers = next;
-      this.services = nextServices;
-      if (changed) this.onChange?.();
+      await this.refreshing;
+    }
+  }
+
+  private async load(): Promise<void> {
+    // Containers and their addresses are read first and swapped in together: a container that
+    // appears is never in the table without its address (a request would find it "not running").
+    let tables: { containers: Map<string, string>; services: Map<string, string> } | undefined;
+    try {
+      tables = await this.readContainers();
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, "edge: reading containers failed; keeping the last route table");
     }
-    await this.loadIps();
+    const ips = await this.readIps();
+    let changed = false;
+    if (tables) {
+      changed = !sameMap(this.containers, tables.containers) || !sameMap(this.services, tables.services);
+      // What went is logged: a link that answers "not running" can be told from its route's loss.
+      const gone = [...this.services.keys()].filter((k) => !tables.services.has(k)).concat([...this.containers.keys()].filter((k) => !tables.containers.has(k)));
+      if (gone.length) this.log.info({ gone: gone.slice(0, 20), containers: tables.containers.size }, "edge: route table: links went");
+      this.containers = tables.containers;
+      this.services = tables.services;
+    }
+    if (ips && this.newerIps(ips)) {
+      changed ||= !sameMap(this.ips, ips.map);
+      this.ips = ips.map;
+    }
+    if (changed) this.onChange?.();
     await this.reloadNamed();
   }
 
-  private async loadIps(): Promise<void> {
+  private async readContainers(): Promise<{ containers: Map<string, string>; services: Map<string, string> }> {
+    const rows = await this.db.container.findMany({
+      where: { state: { in: ["running", "paused"] } },
+      select: { id: true, name: true, options: true, createdAt: true, team: { select: { name: true } } },
+      orderBy: { createdAt: "desc" },
+    });
+    const containers = new Map<string, string>();
+    const services = new Map<string, { id: string; n: number }>();
+    for (const r of rows) {
+      containers.set(containerKey(r.team.name, r.name), r.id);
+      if (!r.options.includes(PROJECT_LABEL)) continue;
+      const labels = stackLabels(r.options);
+      if (!labels) continue;
+      // A service's link goes to its first replica; during a start-first switch, the newest.
+      const key = serviceKey(r.team.name, labels.stack, labels.service);
+      const had = services.get(key);
+      if (!had || labels.n < had.n) services.set(key, { id: r.id, n: labels.n });
+    }
+    return { containers, services: new Map([...services].map(([k, v]) => [k, v.id])) };
+  }
+
+  /**
+   * The containers' addresses from the network store, or null (the last ones are kept) when it
+   * cannot be read. Numbered as read: two reads at once (a refresh and a named routes' reload)
+   * may end in either order, and an older one must not land over a newer one.
+   */
+  private async readIps(): Promise<{ seq: number; map: Map<string, string> } | null> {
+    const seq = ++this.ipsRead;
     try {
       const file = JSON.parse(await fs.readFile(this.networksFile, "utf8")) as NetworksFile;
       const next = new Map<string, string>();
       for (const n of file.networks ?? []) for (const e of Object.values(n.endpoints ?? {})) if (!next.has(e.containerId)) next.set(e.containerId, e.ip);
-      const changed = !sameMap(this.ips, next);
-      this.ips = next;
-      if (changed) this.onChange?.();
+      return { seq, map: next };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.log.warn({ err: (err as Error).message }, "edge: reading container addresses failed; keeping the last ones");
+      return null;
     }
+  }
+
+  private newerIps(read: { seq: number }): boolean {
+    if (read.seq < this.ipsApplied) return false;
+    this.ipsApplied = read.seq;
+    return true;
+  }
+
+  private async loadIps(): Promise<void> {
+    const next = await this.readIps();
+    if (!next || !this.newerIps(next) || sameMap(this.ips, next.map)) return;
+    this.ips = next.map;
+    this.onChange?.();
   }
 
   /** Reloads routes.json (one reload at a time; a change during one reloads again after it). */
@@ -247,14 +312,21 @@ export class RouteTable {
     return null;
   }
 
-  /** The first of `keys` with a route; a miss refreshes once (at most every 200 ms) before giving up. */
+  /**
+   * The first of `keys` with a route; a miss is looked up again in a table read after the call
+   * (a container that was running when the request came is found, not answered as missing).
+   */
   async lookup(keys: EdgeRouteKey[]): Promise<{ key: EdgeRouteKey; route: EdgeRoute } | null> {
+    const asOf = performance.now();
     const hit = this.lookupNow(keys);
     if (hit) return hit;
-    if (Date.now() - this.lastRefresh > 200) await this.refresh();
+    await this.loadedSince(asOf);
     return this.lookupNow(keys);
   }
 }
+
+/** The shortest time between two loads of the table a miss starts. */
+const MISS_REFRESH_GAP_MS = 200;
 
 const sameMap = (a: Map<string, string>, b: Map<string, string>): boolean => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 
