@@ -99,10 +99,11 @@ export async function waitContainer(pid: number): Promise<WaitResult> {
 /**
  * Opens the shim of a container started with `RunSpec.shim` (berth-shim, its parent): hands it
  * `hold` (the container's output ends, kept open for a later worker while none reads), then
- * receives what it holds and the exit if the container already ended. Throws NativeError
- * (ENOENT or ECONNREFUSED: no shim runs for `dir`).
+ * receives what it holds and the exit if the container already ended. Off the event loop (a
+ * slow shim has 5 s per answer). Rejects with NativeError (ENOENT or ECONNREFUSED: no shim runs
+ * for `dir`; EAGAIN: it did not answer in time).
  */
-export function shimOpen(dir: string, hold: number[] | null = null): ShimHandle {
+export async function shimOpen(dir: string, hold: number[] | null = null): Promise<ShimHandle> {
   if (!path.isAbsolute(dir)) throw new TypeError(`shimOpen: dir must be absolute, got ${dir}`);
   return binding.shimOpen(dir, hold ? hold.map(validateFd) : null);
 }

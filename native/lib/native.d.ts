@@ -22,7 +22,7 @@ export interface NativeBinding {
   /** waitpid(pid) on a dedicated thread. */
   wait(pid: number): Promise<WaitResult>;
   /** Connects to <dir>/shim.sock, hands it `hold` (if any), attaches; throws NativeError (ENOENT, ECONNREFUSED: no shim). */
-  shimOpen(dir: string, hold: number[] | null): ShimHandle;
+  shimOpen(dir: string, hold: number[] | null): Promise<ShimHandle>;
   /** The exit the shim reports on `conn` (rejects ECONNRESET when the shim went without one). */
   shimWait(conn: number): Promise<WaitResult>;
   /** Tells the shim the exit is recorded (it exits) and closes `conn`. */

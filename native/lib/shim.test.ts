@@ -63,7 +63,7 @@ it('the container is the shim\'s child, keeps writing while nobody reads, and it
   expect(fs.readFileSync(`/proc/${shimPid}/cmdline`, 'utf8').split('\0')[0]).toMatch(/berth-shim$/);
   // Its own session: neither this process's death nor a signal to its group reaches it.
   expect(fs.readFileSync(`/proc/${shimPid}/stat`, 'utf8').split(') ')[1]!.split(' ')[3]).not.toBe(String(process.pid));
-  const first = shimOpen(s.shim!.dir, [c.stdout, c.stderr]);
+  const first = await shimOpen(s.shim!.dir, [c.stdout, c.stderr]);
   expect(first.exit).toBeNull();
   expect(first.pid).toBe(c.pid);
   // This "worker" goes away: its ends of the pipes and its connection close.
@@ -71,7 +71,7 @@ it('the container is the shim\'s child, keeps writing while nobody reads, and it
   await new Promise((r) => setTimeout(r, 300));
   expect(fs.existsSync(`/proc/${c.pid}`)).toBe(true);
   // The next one gets the output, from the first line on (nobody read it), and then the exit.
-  const next = shimOpen(s.shim!.dir);
+  const next = await shimOpen(s.shim!.dir);
   expect(next.fds).toHaveLength(2);
   const text = await readSome(next.fds[0]!, (t) => /line 8\n/.test(t));
   expect(text.startsWith('line 1\nline 2\n')).toBe(true);
@@ -87,12 +87,12 @@ it('the container is the shim\'s child, keeps writing while nobody reads, and it
 it('an exit while nobody is connected is kept for the next one, with its real code', async () => {
   const s = spec('exits', ['sh', '-c', 'read x; echo bye; exit 3']);
   const c = await spawnContainer({ ...s, openStdin: true });
-  const first = shimOpen(s.shim!.dir, [c.stdout, c.stderr]);
+  const first = await shimOpen(s.shim!.dir, [c.stdout, c.stderr]);
   for (const fd of [c.stdout, c.stderr, ...first.fds, first.conn]) fs.closeSync(fd);
   fs.writeSync(c.stdin!, 'go\n');
   fs.closeSync(c.stdin!);
   await until('the exit file', () => fs.existsSync(path.join(s.shim!.dir, 'shim.exit')));
-  const next = shimOpen(s.shim!.dir);
+  const next = await shimOpen(s.shim!.dir);
   expect(next.exit).toEqual({ exitCode: 3, signal: null });
   expect(await readSome(next.fds[0]!, () => false)).toBe('bye\n');
   fs.closeSync(next.fds[1]!);
@@ -107,5 +107,32 @@ it('a container that fails to start leaves no shim behind', async () => {
   expect((e as NativeError).code).toBe('ENOENT');
   await until('the exit file', () => fs.existsSync(path.join(s.shim!.dir, 'shim.exit')));
   await until('the socket to go', () => !fs.existsSync(path.join(s.shim!.dir, 'shim.sock')));
-  expect(() => shimOpen(s.shim!.dir)).toThrow(NativeError);
+  await expect(shimOpen(s.shim!.dir)).rejects.toThrow(NativeError);
+}, 30_000);
+
+it('opening a shim that does not answer leaves the event loop free, and is answered once it does', async () => {
+  const s = spec('stopped-shim', ['sleep', '30']);
+  const c = await spawnContainer(s);
+  const shimPid = Number(status(c.pid).PPid);
+  const first = await shimOpen(s.shim!.dir, [c.stdout, c.stderr]);
+  for (const fd of [c.stdout, c.stderr, ...first.fds, first.conn]) fs.closeSync(fd);
+  process.kill(shimPid, 'SIGSTOP');
+  try {
+    let settled = false;
+    const opening = shimOpen(s.shim!.dir).finally(() => (settled = true));
+    // Timers run while the shim is silent: the open waits on its own thread, not on this one.
+    let ticks = 0;
+    await until('timers to run while the open waits', () => ++ticks >= 3);
+    expect(settled).toBe(false);
+    process.kill(shimPid, 'SIGCONT');
+    const next = await opening;
+    expect(next.pid).toBe(c.pid);
+    expect(next.exit).toBeNull();
+    for (const fd of next.fds) fs.closeSync(fd);
+    killContainer(c.pid, 9);
+    expect(await shimWait(next.conn)).toEqual({ exitCode: null, signal: 9 });
+    shimRelease(next.conn);
+  } finally {
+    process.kill(shimPid, 'SIGCONT');
+  }
 }, 30_000);

@@ -1,5 +1,5 @@
-// The worker's side of berth-shim. Opening is synchronous (the shim answers at once; a receive
-// timeout bounds a wedged one); waiting for the exit blocks, so it runs on its own thread.
+// The worker's side of berth-shim. Opening and waiting block (a receive timeout bounds a wedged
+// shim's answer to the open), so each runs on its own thread and settles a promise.
 #include "shim_js.h"
 
 #include <fcntl.h>
@@ -14,6 +14,7 @@
 #include <cstring>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include "errors.h"
 #include "shim_protocol.h"
@@ -105,26 +106,32 @@ using WaitTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, WaitJob, SettleWa
 
 }  // namespace
 
-// shimOpen(dir, hold: number[] | null) → {conn, pid, fds, exit: {exitCode, signal} | null}.
-// `hold` (the container's output ends) are handed to the shim first, to keep for a later worker.
-Napi::Value ShimOpen(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "shimOpen: expected the container's directory");
-  const std::string dir = info[0].As<Napi::String>().Utf8Value();
+namespace {
+
+// What opening a shim gave, or where it failed (errno, syscall): made off the JS thread.
+struct OpenJob {
+  explicit OpenJob(Napi::Promise::Deferred d) : deferred(std::move(d)) {}
+  Napi::Promise::Deferred deferred;
+  std::string dir;
   std::vector<int> hold;
-  if (info.Length() > 1 && info[1].IsArray()) {
-    Napi::Array a = info[1].As<Napi::Array>();
-    if (a.Length() > static_cast<uint32_t>(kShimMaxFds)) throw Napi::TypeError::New(env, "shimOpen: at most 4 fds to hold");
-    for (uint32_t i = 0; i < a.Length(); ++i) {
-      if (!a.Get(i).IsNumber()) throw Napi::TypeError::New(env, "shimOpen: hold: expected fds");
-      hold.push_back(a.Get(i).As<Napi::Number>().Int32Value());
-    }
-  }
-  const std::string sock_path = dir + "/" + kShimSocket;
-  unique_fd d(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!d) ThrowNativeError(env, "shim", errno, "open", dir.c_str());
+  int err = 0;
+  const char* syscall = "";
+  int conn = -1;
+  ShimMessage m = {};
+  int fds[kShimMaxFds] = {};
+  int nfds = 0;
+};
+
+// Connects, hands `hold` over, attaches: blocks up to kOpenTimeoutSec per answer (a wedged shim).
+void OpenBlocking(OpenJob* job) {
+  auto fail = [job](int err, const char* syscall) {
+    job->err = err;
+    job->syscall = syscall;
+  };
+  unique_fd d(open(job->dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!d) return fail(errno, "open");
   unique_fd conn(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-  if (!conn) ThrowNativeError(env, "shim", errno, "socket");
+  if (!conn) return fail(errno, "socket");
   struct sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
   snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", d.get(), kShimSocket);
@@ -132,35 +139,105 @@ Napi::Value ShimOpen(const Napi::CallbackInfo& info) {
   do {
     rc = connect(conn.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr);
   } while (rc < 0 && errno == EINTR);
-  if (rc < 0) ThrowNativeError(env, "shim", errno, "connect", sock_path.c_str());
+  if (rc < 0) return fail(errno, "connect");
   struct timeval tv = {kOpenTimeoutSec, 0};
   setsockopt(conn.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ShimMessage m;
-  int fds[kShimMaxFds];
-  int nfds = 0;
-  if (!hold.empty()) {
-    if (SendMessage(conn.get(), kShimHold, hold.data(), static_cast<int>(hold.size())) < 0)
-      ThrowNativeError(env, "shim", errno, "sendmsg", sock_path.c_str());
-    ssize_t n = ReceiveMessage(conn.get(), &m, fds, &nfds);
+  if (!job->hold.empty()) {
+    if (SendMessage(conn.get(), kShimHold, job->hold.data(), static_cast<int>(job->hold.size())) < 0) return fail(errno, "sendmsg");
+    ShimMessage ok;
+    int fds[kShimMaxFds];
+    int nfds = 0;
+    ssize_t n = ReceiveMessage(conn.get(), &ok, fds, &nfds);
+    int err = errno;
     for (int i = 0; i < nfds; ++i) close(fds[i]);
-    if (n <= 0 || m.kind != kShimOk) ThrowNativeError(env, "shim", n < 0 ? errno : ECONNRESET, "recvmsg", sock_path.c_str());
+    if (n <= 0 || ok.kind != kShimOk) return fail(n < 0 ? err : ECONNRESET, "recvmsg");
   }
-  if (SendMessage(conn.get(), kShimAttach, nullptr, 0) < 0) ThrowNativeError(env, "shim", errno, "sendmsg", sock_path.c_str());
-  ssize_t n = ReceiveMessage(conn.get(), &m, fds, &nfds);
-  if (n <= 0 || m.kind != kShimState) {
-    for (int i = 0; i < nfds; ++i) close(fds[i]);
-    ThrowNativeError(env, "shim", n < 0 ? errno : ECONNRESET, "recvmsg", sock_path.c_str());
+  if (SendMessage(conn.get(), kShimAttach, nullptr, 0) < 0) return fail(errno, "sendmsg");
+  ssize_t n = ReceiveMessage(conn.get(), &job->m, job->fds, &job->nfds);
+  int err = errno;
+  if (n <= 0 || job->m.kind != kShimState) {
+    for (int i = 0; i < job->nfds; ++i) close(job->fds[i]);
+    job->nfds = 0;
+    return fail(n < 0 ? err : ECONNRESET, "recvmsg");
   }
   struct timeval none = {0, 0};
   setsockopt(conn.get(), SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
-  Napi::Object out = Napi::Object::New(env);
-  Napi::Array list = Napi::Array::New(env, nfds);
-  for (int i = 0; i < nfds; ++i) list.Set(static_cast<uint32_t>(i), fds[i]);
-  out.Set("fds", list);
-  out.Set("pid", m.pid);
-  out.Set("exit", m.exited ? StatusOf(env, m) : env.Null());
-  out.Set("conn", conn.release());
-  return out;
+  job->conn = conn.release();
+}
+
+void SettleOpen(Napi::Env env, Napi::Function, std::nullptr_t*, OpenJob* job) {
+  if (env == nullptr) {
+    // The environment is gone: nobody takes what was opened.
+    for (int i = 0; i < job->nfds; ++i) close(job->fds[i]);
+    if (job->conn >= 0) close(job->conn);
+  } else {
+    try {
+      if (job->err != 0) {
+        // Where: the directory for its open, the socket for the exchange (none for socket()).
+        const bool opening = std::strcmp(job->syscall, "open") == 0;
+        const std::string where = opening ? job->dir : job->dir + "/" + kShimSocket;
+        job->deferred.Reject(MakeNativeError(env, "shim", job->err, job->syscall, std::strcmp(job->syscall, "socket") == 0 ? nullptr : where.c_str()));
+      } else {
+        Napi::Object out = Napi::Object::New(env);
+        Napi::Array list = Napi::Array::New(env, job->nfds);
+        for (int i = 0; i < job->nfds; ++i) list.Set(static_cast<uint32_t>(i), job->fds[i]);
+        out.Set("fds", list);
+        out.Set("pid", job->m.pid);
+        out.Set("exit", job->m.exited ? StatusOf(env, job->m) : env.Null());
+        out.Set("conn", job->conn);
+        job->deferred.Resolve(out);
+      }
+    } catch (const Napi::Error& e) {
+      job->deferred.Reject(e.Value());
+    }
+  }
+  delete job;
+}
+
+using OpenTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, OpenJob, SettleOpen>;
+
+}  // namespace
+
+// shimOpen(dir, hold: number[] | null) → Promise<{conn, pid, fds, exit: {exitCode, signal} | null}>.
+// `hold` (the container's output ends) are handed to the shim first, to keep for a later worker.
+// On its own thread: a slow shim (up to 5 s per answer) must not stop the worker's event loop.
+Napi::Value ShimOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "shimOpen: expected the container's directory");
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  auto* job = new OpenJob(deferred);
+  job->dir = info[0].As<Napi::String>().Utf8Value();
+  if (info.Length() > 1 && info[1].IsArray()) {
+    Napi::Array a = info[1].As<Napi::Array>();
+    if (a.Length() > static_cast<uint32_t>(kShimMaxFds)) {
+      delete job;
+      throw Napi::TypeError::New(env, "shimOpen: at most 4 fds to hold");
+    }
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      if (!a.Get(i).IsNumber()) {
+        delete job;
+        throw Napi::TypeError::New(env, "shimOpen: hold: expected fds");
+      }
+      job->hold.push_back(a.Get(i).As<Napi::Number>().Int32Value());
+    }
+  }
+  OpenTsfn tsfn = OpenTsfn::New(env, "berth:shimOpen", 0, 1);
+  try {
+    std::thread([tsfn, job]() mutable {
+      OpenBlocking(job);
+      if (tsfn.BlockingCall(job) != napi_ok) {
+        for (int i = 0; i < job->nfds; ++i) close(job->fds[i]);
+        if (job->conn >= 0) close(job->conn);
+        delete job;
+      }
+      tsfn.Release();
+    }).detach();
+  } catch (const std::system_error& e) {
+    delete job;
+    tsfn.Release();
+    deferred.Reject(MakeNativeError(env, "shim", e.code().value(), "pthread_create"));
+  }
+  return deferred.Promise();
 }
 
 // shimWait(conn) → Promise<{exitCode, signal}>: the container's exit, once the shim reaped it.

@@ -42,7 +42,7 @@ export async function adopt(c: ManagerContext, att: Attachments, exit: ExitPath,
   }
   const rec = await readRunningRecord(dir);
   const same = !!rec && rec.pid === row.pid;
-  const handle = openSlowShim(dir, log);
+  const handle = await openSlowShim(dir, log);
   if (!handle) {
     // The shim went before any worker took the output over; the exit it wrote is the real one.
     const status = same ? await readExitFile(dir) : undefined;
@@ -96,17 +96,17 @@ export async function adopt(c: ManagerContext, att: Attachments, exit: ExitPath,
   return "adopted";
 }
 
-/** Asks of a silent shim, each bounded by shimOpen's 5 s (blocking: the start-up waits for them). */
+/** Asks of a silent shim, each bounded by shimOpen's 5 s (off the event loop; the adoption waits for them). */
 const SHIM_OPEN_ATTEMPTS = 6;
 
 /**
  * The container's shim, given time: one busy on a loaded host (the fsync of its exit file) lets
  * the 5 s answer lapse, and taking that for "no shim" would record a real exit as a kill.
  */
-function openSlowShim(dir: string, log: Logger): ShimHandle | undefined {
+async function openSlowShim(dir: string, log: Logger): Promise<ShimHandle | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return openShim(dir);
+      return await openShim(dir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EAGAIN" || attempt === SHIM_OPEN_ATTEMPTS) {
         log.warn({ err: e }, "the container's shim did not answer");

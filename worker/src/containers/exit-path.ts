@@ -133,14 +133,10 @@ export class ExitPath {
     // only what this worker watches may run.
     for (const n of names) {
       if (this.c.running.has(n)) continue;
-      const shim = (() => {
-        try {
-          return openShim(path.join(d.containersDir, n));
-        } catch (err) {
-          d.log.warn({ err, container: n.slice(0, 12) }, "a container's shim did not answer");
-          return undefined;
-        }
-      })();
+      const shim = await openShim(path.join(d.containersDir, n)).catch((err: unknown) => {
+        d.log.warn({ err, container: n.slice(0, 12) }, "a container's shim did not answer");
+        return undefined;
+      });
       if (shim) {
         d.log.warn({ container: n.slice(0, 12), pid: shim.pid }, "stopping a container no row says runs");
         await endThroughShim(this.c, n, shim);

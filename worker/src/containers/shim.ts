@@ -56,9 +56,9 @@ export async function readExitFile(dir: string): Promise<WaitResult | undefined>
 }
 
 /** The container's shim, handed `hold` first if given; undefined when no shim runs for `dir`. */
-export function openShim(dir: string, hold?: number[]): ShimHandle | undefined {
+export async function openShim(dir: string, hold?: number[]): Promise<ShimHandle | undefined> {
   try {
-    return shimOpen(dir, hold ?? null);
+    return await shimOpen(dir, hold ?? null);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ECONNREFUSED") return undefined;
@@ -99,7 +99,7 @@ export async function endAllShims(containersDir: string): Promise<number> {
   for (const n of names) {
     let h: ShimHandle | undefined;
     try {
-      h = openShim(path.join(containersDir, n));
+      h = await openShim(path.join(containersDir, n));
     } catch {
       continue;
     }

@@ -133,7 +133,7 @@ const d = c.d;
     const health = effectiveHealth(image.config.config?.Healthcheck, opts.healthcheck, opts.noHealthcheck);
     const exec = { pid: spawned.pid, env: proc.env, cwd: proc.cwd, ...ids, lowerdirs, capAdd: opts.capAdd, capDrop: opts.capDrop };
     const io: Supervision["io"] = "pty" in spawned ? { pty: spawned.pty } : { stdout: spawned.stdout, stderr: spawned.stderr, ...(spawned.stdin !== undefined ? { stdin: spawned.stdin } : {}) };
-    const shim = handToShim(dir, spawned.pid, "pty" in io ? [io.pty] : [io.stdout, io.stderr], log);
+    const shim = await handToShim(dir, spawned.pid, "pty" in io ? [io.pty] : [io.stdout, io.stderr], log);
     if (!unrecorded) {
       // What a later worker adopts it from, should this one die while it runs.
       await writeRunningRecord(dir, { pid: spawned.pid, run: sink.run, startedAt: startedAt.toISOString(), tty: "pty" in io, exec, ...(health ? { health } : {}) }).catch((err: unknown) =>
@@ -170,9 +170,9 @@ const d = c.d;
  * Gives the container's output ends to its shim, which keeps them open while no worker reads
  * (a worker crash then leaves the container writing into a pipe, not into SIGPIPE).
  */
-function handToShim(dir: string, pid: number, hold: number[], log: Logger): Supervision["shim"] {
+async function handToShim(dir: string, pid: number, hold: number[], log: Logger): Promise<Supervision["shim"]> {
   try {
-    const h = openShim(dir, hold);
+    const h = await openShim(dir, hold);
     // Gone: the container already ended (and the shim with it); its exit file says how.
     if (!h) return {};
     for (const fd of h.fds) closeSync(fd); // copies of what this worker reads itself
