@@ -209,10 +209,17 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
       delay = Math.min(delay * 2, 1_000);
       return true;
     };
+    let lookedAgain = false;
     const attempt = (): void => {
       if (gone()) return;
       const t = take(key);
       if (!t) {
+        // Gone from the table since the request was decided: asked once of a table read from now
+        // on (a load that raced a change is not the last word), then given up or waited for.
+        if (!lookedAgain) {
+          lookedAgain = true;
+          return void d.routes.lookup([key]).then(attempt, () => fail(502, `${notRunning(key)} is not running (or has no address yet)`));
+        }
         if (!later()) fail(502, `${notRunning(key)} is not running (or has no address yet)`);
         return;
       }
