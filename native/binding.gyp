@@ -16,6 +16,7 @@
         "src/netlink.cc",
         "src/network_js.cc",
         "src/overlay_js.cc",
+        "src/pty_js.cc",
         "src/seccomp.cc",
         "src/shim_js.cc",
         "src/spawn.cc",

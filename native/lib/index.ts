@@ -163,30 +163,16 @@ export function openPty(fd: number): Duplex {
   master.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EIO' ? stream.push(null) : stream.destroy(e)));
   // An end is libuv's guess: a hangup after a short read. A pty's read returns at most 4 KB (its
   // line discipline's buffer) while more may be queued behind it, so what is left is read out
-  // here, while the fd is still open: a program that wrote 20 KB and exited at once lost its
-  // last 4-8 KB without this.
+  // here, while the fd is still open (not after a destroy): a program that wrote 20 KB and
+  // exited at once lost its last 4-8 KB without this.
   master.on('end', () => {
-    for (const d of drain(masterFd)) stream.push(d);
+    if (!master.destroyed) {
+      const rest = binding.drainPty(masterFd);
+      if (rest.length) stream.push(rest);
+    }
     stream.push(null);
   });
   return stream;
-}
-
-/** What a pty master still holds at its end: read until EIO (empty, the other side closed), EAGAIN (the fd is non-blocking) or nothing. */
-function drain(fd: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (let i = 0; i < 1024; i++) {
-    const buf = Buffer.allocUnsafe(65536);
-    let n: number;
-    try {
-      n = fs.readSync(fd, buf);
-    } catch {
-      break; // EIO (nothing left), EAGAIN (nothing yet: the program's end came after it), EBADF
-    }
-    if (n <= 0) break;
-    out.push(buf.subarray(0, n));
-  }
-  return out;
 }
 
 /** Sets the terminal size of a pty master; the program gets SIGWINCH. */

@@ -19,9 +19,11 @@ export interface NativeBinding {
   exec(pid: number, spec: ExecSpec): Promise<Spawned | SpawnedTty>;
   /** ioctl(fd, TIOCSWINSZ); throws on failure. */
   resizePty(fd: number, cols: number, rows: number): void;
+  /** What a pty master holds now (read while poll says there is input: never blocks). */
+  drainPty(fd: number): Buffer;
   /** waitpid(pid) on a dedicated thread. */
   wait(pid: number): Promise<WaitResult>;
-  /** Connects to <dir>/shim.sock, hands it `hold` (if any), attaches; throws NativeError (ENOENT, ECONNREFUSED: no shim). */
+  /** Connects to <dir>/shim.sock, hands it `hold` (if any), attaches, on its own thread; rejects with NativeError (ENOENT, ECONNREFUSED: no shim; EAGAIN: no answer in 5 s). */
   shimOpen(dir: string, hold: number[] | null): Promise<ShimHandle>;
   /** The exit the shim reports on `conn` (rejects ECONNRESET when the shim went without one). */
   shimWait(conn: number): Promise<WaitResult>;

@@ -6,6 +6,7 @@
 #include "network_js.h"
 #include "overlay_js.h"
 #include "fsroot.h"
+#include "pty_js.h"
 #include "shim_js.h"
 #include "spawn.h"
 #include "wait.h"
@@ -17,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, berth::Spawn, "spawn"));
   exports.Set("exec", Napi::Function::New(env, berth::Exec, "exec"));
   exports.Set("resizePty", Napi::Function::New(env, berth::ResizePty, "resizePty"));
+  exports.Set("drainPty", Napi::Function::New(env, berth::DrainPty, "drainPty"));
   exports.Set("wait", Napi::Function::New(env, berth::Wait, "wait"));
   exports.Set("shimOpen", Napi::Function::New(env, berth::ShimOpen, "shimOpen"));
   exports.Set("shimWait", Napi::Function::New(env, berth::ShimWait, "shimWait"));

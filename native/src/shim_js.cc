@@ -165,11 +165,17 @@ void OpenBlocking(OpenJob* job) {
   job->conn = conn.release();
 }
 
+// What was opened but reached no caller (the environment is gone, or the answer failed).
+void CloseOpened(OpenJob* job) {
+  for (int i = 0; i < job->nfds; ++i) close(job->fds[i]);
+  if (job->conn >= 0) close(job->conn);
+  job->nfds = 0;
+  job->conn = -1;
+}
+
 void SettleOpen(Napi::Env env, Napi::Function, std::nullptr_t*, OpenJob* job) {
   if (env == nullptr) {
-    // The environment is gone: nobody takes what was opened.
-    for (int i = 0; i < job->nfds; ++i) close(job->fds[i]);
-    if (job->conn >= 0) close(job->conn);
+    CloseOpened(job);
   } else {
     try {
       if (job->err != 0) {
@@ -188,7 +194,12 @@ void SettleOpen(Napi::Env env, Napi::Function, std::nullptr_t*, OpenJob* job) {
         job->deferred.Resolve(out);
       }
     } catch (const Napi::Error& e) {
-      job->deferred.Reject(e.Value());
+      if (job->err == 0) CloseOpened(job);
+      try {
+        job->deferred.Reject(e.Value());
+      } catch (const Napi::Error&) {
+        // Nothing left to tell.
+      }
     }
   }
   delete job;
@@ -204,33 +215,30 @@ using OpenTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, OpenJob, SettleOp
 Napi::Value ShimOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "shimOpen: expected the container's directory");
-  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
-  auto* job = new OpenJob(deferred);
-  job->dir = info[0].As<Napi::String>().Utf8Value();
+  std::vector<int> hold;
   if (info.Length() > 1 && info[1].IsArray()) {
     Napi::Array a = info[1].As<Napi::Array>();
-    if (a.Length() > static_cast<uint32_t>(kShimMaxFds)) {
-      delete job;
-      throw Napi::TypeError::New(env, "shimOpen: at most 4 fds to hold");
-    }
+    if (a.Length() > static_cast<uint32_t>(kShimMaxFds)) throw Napi::TypeError::New(env, "shimOpen: at most 4 fds to hold");
     for (uint32_t i = 0; i < a.Length(); ++i) {
-      if (!a.Get(i).IsNumber()) {
-        delete job;
-        throw Napi::TypeError::New(env, "shimOpen: hold: expected fds");
-      }
-      job->hold.push_back(a.Get(i).As<Napi::Number>().Int32Value());
+      if (!a.Get(i).IsNumber()) throw Napi::TypeError::New(env, "shimOpen: hold: expected fds");
+      hold.push_back(a.Get(i).As<Napi::Number>().Int32Value());
     }
   }
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
   OpenTsfn tsfn = OpenTsfn::New(env, "berth:shimOpen", 0, 1);
+  auto* job = new OpenJob(deferred);
+  job->dir = info[0].As<Napi::String>().Utf8Value();
+  job->hold = std::move(hold);
   try {
     std::thread([tsfn, job]() mutable {
       OpenBlocking(job);
-      if (tsfn.BlockingCall(job) != napi_ok) {
-        for (int i = 0; i < job->nfds; ++i) close(job->fds[i]);
-        if (job->conn >= 0) close(job->conn);
+      napi_status st = tsfn.BlockingCall(job);
+      if (st != napi_ok) {
+        CloseOpened(job);
         delete job;
       }
-      tsfn.Release();
+      // Closing: the environment has let go of the function already (touching it is not allowed).
+      if (st != napi_closing) tsfn.Release();
     }).detach();
   } catch (const std::system_error& e) {
     delete job;
@@ -259,8 +267,9 @@ Napi::Value ShimWait(const Napi::CallbackInfo& info) {
         else if (job->m.kind != kShimExit) continue;
         break;
       }
-      if (tsfn.BlockingCall(job) != napi_ok) delete job;
-      tsfn.Release();
+      napi_status st = tsfn.BlockingCall(job);
+      if (st != napi_ok) delete job;
+      if (st != napi_closing) tsfn.Release();
     }).detach();
   } catch (const std::system_error& e) {
     delete job;

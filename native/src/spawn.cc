@@ -554,17 +554,4 @@ Napi::Value Exec(const Napi::CallbackInfo& info) {
   return Watch(env, op);
 }
 
-void ResizePty(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber())
-    throw Napi::TypeError::New(env, "resizePty: expected (fd, cols, rows)");
-  int fd = info[0].As<Napi::Number>().Int32Value();
-  int cols = info[1].As<Napi::Number>().Int32Value();
-  int rows = info[2].As<Napi::Number>().Int32Value();
-  if (fd < 0 || cols < 1 || cols > 65535 || rows < 1 || rows > 65535)
-    throw Napi::TypeError::New(env, "resizePty: fd >= 0, cols and rows 1..65535");
-  struct winsize ws = {static_cast<unsigned short>(rows), static_cast<unsigned short>(cols), 0, 0};
-  if (ioctl(fd, TIOCSWINSZ, &ws) < 0) ThrowNativeError(env, "tty", errno, "ioctl", "TIOCSWINSZ");
-}
-
 }  // namespace berth

@@ -22,7 +22,11 @@ interface Row {
 }
 
 const tables: RouteTable[] = [];
-afterEach(() => tables.splice(0).forEach((t) => t.stop()));
+const homes: string[] = [];
+afterEach(() => {
+  tables.splice(0).forEach((t) => t.stop());
+  for (const h of homes.splice(0)) fs.rmSync(h, { recursive: true, force: true });
+});
 
 const service = (id: string, name: string): Row => ({
   id,
@@ -36,6 +40,7 @@ const key = (name: string) => ({ kind: "stack" as const, team: "acme", stack: "s
 /** A table over rows and addresses the test changes; `hold` makes the next read wait (after it read) until released. */
 function edge() {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "routes-lookup-"));
+  homes.push(home);
   fs.mkdirSync(path.join(home, "network"));
   const rows: Row[] = [];
   const endpoints: Record<string, { containerId: string; ip: string }> = {};

@@ -175,8 +175,8 @@ export class RouteTable {
 
   /**
    * The containers' addresses from the network store, or null (the last ones are kept) when it
-   * cannot be read. Numbered as read: two reads at once (a refresh and a named routes' reload)
-   * may end in either order, and an older one must not land over a newer one.
+   * cannot be read. Numbered as issued: two reads at once (a refresh and a named routes' reload)
+   * may end in either order, and one issued earlier must not replace one issued later.
    */
   private async readIps(): Promise<{ seq: number; map: Map<string, string> } | null> {
     const seq = ++this.ipsRead;

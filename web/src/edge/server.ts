@@ -214,8 +214,8 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
       if (gone()) return;
       const t = take(key);
       if (!t) {
-        // Gone from the table since the request was decided: asked once of a table read from now
-        // on (a load that raced a change is not the last word), then given up or waited for.
+        // Missing now (gone since the decision, or a named route with no address yet): asked once
+        // of a table read from now on (a load that raced a change is not the last word).
         if (!lookedAgain) {
           lookedAgain = true;
           return void d.routes.lookup([key]).then(attempt, () => fail(502, `${notRunning(key)} is not running (or has no address yet)`));
