@@ -1,5 +1,5 @@
 // The worker's side of berth-shim. Opening and waiting block (a receive timeout bounds a wedged
-// shim's answer to the open), so each runs on its own thread and settles a promise.
+// shim's answer to the open), so each runs on its own thread (thread_job.h).
 #include "shim_js.h"
 
 #include <fcntl.h>
@@ -12,12 +12,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include "errors.h"
 #include "shim_protocol.h"
+#include "thread_job.h"
 #include "unique_fd.h"
 
 namespace berth {
@@ -86,6 +85,7 @@ int GetFd(const Napi::CallbackInfo& info, size_t i, const char* fn) {
 struct WaitJob {
   explicit WaitJob(Napi::Promise::Deferred d) : deferred(std::move(d)) {}
   Napi::Promise::Deferred deferred;
+  int conn = -1;
   ShimMessage m = {};
   int err = 0;
 };
@@ -101,12 +101,6 @@ void SettleWait(Napi::Env env, Napi::Function, std::nullptr_t*, WaitJob* job) {
   }
   delete job;
 }
-
-using WaitTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, WaitJob, SettleWait>;
-
-}  // namespace
-
-namespace {
 
 // What opening a shim gave, or where it failed (errno, syscall): made off the JS thread.
 struct OpenJob {
@@ -205,8 +199,6 @@ void SettleOpen(Napi::Env env, Napi::Function, std::nullptr_t*, OpenJob* job) {
   delete job;
 }
 
-using OpenTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, OpenJob, SettleOpen>;
-
 }  // namespace
 
 // shimOpen(dir, hold: number[] | null) → Promise<{conn, pid, fds, exit: {exitCode, signal} | null}>.
@@ -224,59 +216,30 @@ Napi::Value ShimOpen(const Napi::CallbackInfo& info) {
       hold.push_back(a.Get(i).As<Napi::Number>().Int32Value());
     }
   }
-  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
-  OpenTsfn tsfn = OpenTsfn::New(env, "berth:shimOpen", 0, 1);
-  auto* job = new OpenJob(deferred);
+  auto* job = new OpenJob(Napi::Promise::Deferred::New(env));
   job->dir = info[0].As<Napi::String>().Utf8Value();
   job->hold = std::move(hold);
-  try {
-    std::thread([tsfn, job]() mutable {
-      OpenBlocking(job);
-      napi_status st = tsfn.BlockingCall(job);
-      if (st != napi_ok) {
-        CloseOpened(job);
-        delete job;
-      }
-      // Closing: the environment has let go of the function already (touching it is not allowed).
-      if (st != napi_closing) tsfn.Release();
-    }).detach();
-  } catch (const std::system_error& e) {
-    delete job;
-    tsfn.Release();
-    deferred.Reject(MakeNativeError(env, "shim", e.code().value(), "pthread_create"));
-  }
-  return deferred.Promise();
+  return SettleFromThread<OpenJob, SettleOpen>(env, "berth:shimOpen", "shim", job, OpenBlocking);
 }
 
 // shimWait(conn) → Promise<{exitCode, signal}>: the container's exit, once the shim reaped it.
 Napi::Value ShimWait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int conn = GetFd(info, 0, "shimWait");
-  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
-  WaitTsfn tsfn = WaitTsfn::New(env, "berth:shimWait", 0, 1);
-  auto* job = new WaitJob(deferred);
-  try {
-    std::thread([tsfn, conn, job]() mutable {
-      for (;;) {
-        int fds[kShimMaxFds];
-        int nfds = 0;
-        ssize_t n = ReceiveMessage(conn, &job->m, fds, &nfds);
-        for (int i = 0; i < nfds; ++i) close(fds[i]);
-        if (n < 0) job->err = errno;
-        else if (n == 0) job->err = ECONNRESET;  // the shim is gone without telling
-        else if (job->m.kind != kShimExit) continue;
-        break;
-      }
-      napi_status st = tsfn.BlockingCall(job);
-      if (st != napi_ok) delete job;
-      if (st != napi_closing) tsfn.Release();
-    }).detach();
-  } catch (const std::system_error& e) {
-    delete job;
-    tsfn.Release();
-    deferred.Reject(MakeNativeError(env, "shim", e.code().value(), "pthread_create"));
-  }
-  return deferred.Promise();
+  auto* job = new WaitJob(Napi::Promise::Deferred::New(env));
+  job->conn = conn;
+  return SettleFromThread<WaitJob, SettleWait>(env, "berth:shimWait", "shim", job, [](WaitJob* j) {
+    for (;;) {
+      int fds[kShimMaxFds];
+      int nfds = 0;
+      ssize_t n = ReceiveMessage(j->conn, &j->m, fds, &nfds);
+      for (int i = 0; i < nfds; ++i) close(fds[i]);
+      if (n < 0) j->err = errno;
+      else if (n == 0) j->err = ECONNRESET;  // the shim is gone without telling
+      else if (j->m.kind != kShimExit) continue;
+      break;
+    }
+  });
 }
 
 // shimRelease(conn): the exit is recorded; the shim goes, the connection is closed.

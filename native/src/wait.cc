@@ -1,6 +1,5 @@
 // Reaping and signalling containers. waitpid blocks, so each wait gets its own
-// thread (never a libuv pool thread: there are only 4 and containers live long)
-// and reports through a thread-safe function that settles the promise.
+// thread (thread_job.h), which settles the promise.
 #include "wait.h"
 
 #include <signal.h>
@@ -8,10 +7,9 @@
 #include <sys/wait.h>
 
 #include <cerrno>
-#include <system_error>
-#include <thread>
 
 #include "errors.h"
+#include "thread_job.h"
 
 namespace berth {
 namespace {
@@ -19,6 +17,7 @@ namespace {
 struct WaitJob {
   explicit WaitJob(Napi::Promise::Deferred d) : deferred(std::move(d)) {}
   Napi::Promise::Deferred deferred;
+  pid_t pid = 0;
   int status = 0;
   int err = 0;  // errno of waitpid, 0 on success
 };
@@ -42,8 +41,6 @@ void SettleWait(Napi::Env env, Napi::Function /*unused*/, std::nullptr_t* /*cont
   delete job;
 }
 
-using WaitTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, WaitJob, SettleWait>;
-
 pid_t GetPid(const Napi::CallbackInfo& info, const char* fn) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber())
@@ -60,27 +57,15 @@ pid_t GetPid(const Napi::CallbackInfo& info, const char* fn) {
 Napi::Value Wait(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const pid_t pid = GetPid(info, "wait");
-  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
-  WaitTsfn tsfn = WaitTsfn::New(env, "berth:wait", 0, 1);
-  auto* job = new WaitJob(deferred);
-  try {
-    std::thread([tsfn, pid, job]() mutable {
-      int status = 0;
-      pid_t r;
-      do {
-        r = waitpid(pid, &status, 0);
-      } while (r < 0 && errno == EINTR);
-      job->status = status;
-      job->err = r < 0 ? errno : 0;
-      if (tsfn.BlockingCall(job) != napi_ok) delete job;  // environment gone
-      tsfn.Release();
-    }).detach();
-  } catch (const std::system_error& e) {
-    delete job;
-    tsfn.Release();
-    deferred.Reject(MakeNativeError(env, "wait", e.code().value(), "pthread_create"));
-  }
-  return deferred.Promise();
+  auto* job = new WaitJob(Napi::Promise::Deferred::New(env));
+  job->pid = pid;
+  return SettleFromThread<WaitJob, SettleWait>(env, "berth:wait", "wait", job, [](WaitJob* j) {
+    pid_t r;
+    do {
+      r = waitpid(j->pid, &j->status, 0);
+    } while (r < 0 && errno == EINTR);
+    j->err = r < 0 ? errno : 0;
+  });
 }
 
 void Kill(const Napi::CallbackInfo& info) {

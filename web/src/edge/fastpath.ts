@@ -28,6 +28,9 @@ export interface FastPathGrant {
 }
 
 /** What the request handlers need of the fast path (server.ts). */
+/** A grant decided again: renewed; null, refused (dropped at once); "unavailable", web gave no fresh answer (it expires). */
+export type GrantRenewal = FastPathGrant | null | "unavailable";
+
 export interface FastPathGrants {
   readonly generation: number;
   /** Whether a request came through the fast path (then its response may carry a grant). */
@@ -38,7 +41,7 @@ export interface FastPathGrants {
    * while it serves on, stale, for a while): a fresh grant; null refuses it (the fast path drops
    * it at once); "unavailable" (web did not answer) lets it expire.
    */
-  grantHeader(g: FastPathGrant, renew?: () => Promise<FastPathGrant | null | "unavailable">): [string, string] | null;
+  grantHeader(g: FastPathGrant, renew?: () => Promise<GrantRenewal>): [string, string] | null;
 }
 
 export interface FastPathOptions {
@@ -72,7 +75,7 @@ export class EdgeFastPath implements FastPathGrants {
   /** invalidate() calls waiting for the fast path's "F <generation>" answer. */
   private dropped: { gen: number; resolve: () => void }[] = [];
   /** How to renew each grant the fast path may still hold, by its id (named in its "P <id>"). */
-  private renewals = new Map<number, { renew: () => Promise<FastPathGrant | null | "unavailable">; until: number }>();
+  private renewals = new Map<number, { renew: () => Promise<GrantRenewal>; until: number }>();
   private lastId = 0;
 
   constructor(private readonly o: FastPathOptions) {}
@@ -85,7 +88,7 @@ export class EdgeFastPath implements FastPathGrants {
     return this.fromFast.has(socket);
   }
 
-  grantHeader(g: FastPathGrant, renew?: () => Promise<FastPathGrant | null | "unavailable">): [string, string] | null {
+  grantHeader(g: FastPathGrant, renew?: () => Promise<GrantRenewal>): [string, string] | null {
     const value = this.grantValue(g, renew ? ++this.lastId : 0);
     if (!value) return null;
     if (renew) {

@@ -144,10 +144,7 @@ export class RouteTable {
       this.containers = tables.containers;
       this.services = tables.services;
     }
-    if (ips && this.newerIps(ips)) {
-      changed ||= !sameMap(this.ips, ips.map);
-      this.ips = ips.map;
-    }
+    if (this.takeIps(ips)) changed = true;
     if (changed) this.onChange?.();
     await this.reloadNamed();
   }
@@ -186,22 +183,22 @@ export class RouteTable {
       for (const n of file.networks ?? []) for (const e of Object.values(n.endpoints ?? {})) if (!next.has(e.containerId)) next.set(e.containerId, e.ip);
       return { seq, map: next };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.log.warn({ err: (err as Error).message }, "edge: reading container addresses failed; keeping the last ones");
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.log.warn({ err: (err as Error).message, path: this.networksFile }, "edge: reading container addresses failed; keeping the last ones");
       return null;
     }
   }
 
-  private newerIps(read: { seq: number }): boolean {
-    if (read.seq < this.ipsApplied) return false;
+  /** Takes an address read unless one issued later was taken already; true when the addresses changed. */
+  private takeIps(read: { seq: number; map: Map<string, string> } | null): boolean {
+    if (!read || read.seq < this.ipsApplied) return false;
     this.ipsApplied = read.seq;
+    if (sameMap(this.ips, read.map)) return false;
+    this.ips = read.map;
     return true;
   }
 
   private async loadIps(): Promise<void> {
-    const next = await this.readIps();
-    if (!next || !this.newerIps(next) || sameMap(this.ips, next.map)) return;
-    this.ips = next.map;
-    this.onChange?.();
+    if (this.takeIps(await this.readIps())) this.onChange?.();
   }
 
   /** Reloads routes.json (one reload at a time; a change during one reloads again after it). */

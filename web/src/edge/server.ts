@@ -11,7 +11,7 @@ import type { EdgeRoute, RouteTable } from "./routes.js";
 import type { EdgeFreeze } from "./freeze.js";
 import type { RequestLog } from "./request-log.js";
 import type { AcmeChallenges } from "./acme.js";
-import type { FastPathGrant, FastPathGrants } from "./fastpath.js";
+import type { FastPathGrants, GrantRenewal } from "./fastpath.js";
 
 export interface EdgeDeps {
   domain: string;
@@ -127,7 +127,7 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
         return { status: decision.status, text: decision.reason };
       }
       if (!found && named && d.routes.namedRoute(named)) return { pass: named, creds };
-      if (!found) return { status: 502, text: `${notRunning(keys[0]!)} is not running (or has no address yet)`, ...(named && { named }) };
+      if (!found) return { status: 502, text: notRunning(keys[0]!), ...(named && { named }) };
       if (creds.linkFromQuery && browser) {
         // The query form works once: from now on the browser carries the secret as this host's cookie.
         const cookie = `${EDGE_LINK_COOKIE}=${creds.link}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${decision.linkMaxAgeS ?? 3600}`;
@@ -218,9 +218,9 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
         // of a table read from now on (a load that raced a change is not the last word).
         if (!lookedAgain) {
           lookedAgain = true;
-          return void d.routes.lookup([key]).then(attempt, () => fail(502, `${notRunning(key)} is not running (or has no address yet)`));
+          return void d.routes.lookup([key]).then(attempt, () => fail(502, notRunning(key)));
         }
-        if (!later()) fail(502, `${notRunning(key)} is not running (or has no address yet)`);
+        if (!later()) fail(502, notRunning(key));
         return;
       }
       onUpstream?.(t.route.containerId);
@@ -259,7 +259,7 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
    * null refuses it (web said no, or a change since voids it); "unavailable" when web gave no
    * fresh answer, which decides nothing (the grant expires).
    */
-  const renewGrant = async (key: EdgeRouteKey, q: EdgeAuthorizeRequest): Promise<FastPathGrant | null | "unavailable"> => {
+  const renewGrant = async (key: EdgeRouteKey, q: EdgeAuthorizeRequest): Promise<GrantRenewal> => {
     const fp = d.fastpath;
     if (!fp || q.linkFromQuery) return null;
     const generation = fp.generation;
@@ -371,7 +371,9 @@ export function createEdgeHandlers(d: EdgeDeps, o: { tls: boolean }): EdgeHandle
   return { request, upgrade };
 }
 
+/** What a link whose route has no running upstream answers. */
 function notRunning(k: EdgeRouteKey): string {
-  if (k.kind === "environment") return `the ${k.env} environment of ${k.project}`;
-  return k.kind === "container" ? k.container : k.kind === "stack" ? `service ${k.service} of stack ${k.stack}` : `the preview of ${k.project} for branch ${k.branch}`;
+  const what =
+    k.kind === "environment" ? `the ${k.env} environment of ${k.project}` : k.kind === "container" ? k.container : k.kind === "stack" ? `service ${k.service} of stack ${k.stack}` : `the preview of ${k.project} for branch ${k.branch}`;
+  return `${what} is not running (or has no address yet)`;
 }
