@@ -35,6 +35,7 @@ import { startPreviewExpiry } from "./src/server/projects/expiry.js";
 import { setBranchFollower } from "./src/server/projects/follower.js";
 import { branchFollowerFor } from "./src/server/releases/follow.js";
 import { startReleaseWatchRunner } from "./src/server/releases/watch-runner.js";
+import { setHeapGrowth } from "./src/server/heap-growth.js";
 
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 
@@ -47,6 +48,8 @@ const createNextServer: CreateNextServer =
   typeof (nextModule as unknown) === "function" ? (nextModule as unknown as CreateNextServer) : nextModule.default;
 
 async function main(): Promise<void> {
+  // Upload bodies against V8's full-collection trigger (heap-growth.ts).
+  setHeapGrowth();
   const log = createLogger("web");
   const cfg = config();
   if (!cfg.redisUrl) {
