@@ -5,11 +5,11 @@
  * Why: V8 counts external memory allocated since the last full collection against the old
  * generation's limit. Upload bodies are exactly that: Node's HTTP parser hands each socket
  * chunk over as a new Buffer, and a push keeps several MB of them in flight until the next
- * scavenge frees them (young-gc.ts). V8's own growing factor for a heap that hardly grows is
- * about 1.1, and its memory reducer brings the limit down to that after every idle spell, so
- * web's ~45 MB heap had room for only a few MB of in-flight bodies: a full mark of the whole
- * heap every ~50 ms of a push (24–34 per 800 MB of PATCHes, a third of web's CPU on its
- * marking threads; perf). With the factor at 2, 3–6.
+ * scavenge frees them (young-gc.ts). For a heap that hardly grows V8 picks a small factor, and
+ * its memory reducer lowers the limit again after every idle spell: web's was 53 MB over 44 MB
+ * live, room for a few MB of bodies. A push then marked web's whole heap every ~50 ms (24–34
+ * full collections per 800 MB of PATCHes, about a third of web's CPU on marking threads, perf),
+ * each one taking a core from the client on a small host. With the factor at 2: 3–6.
  *
  * The cost is memory: garbage may reach the size of the live heap before it is collected.
  */

@@ -5,7 +5,8 @@
  * buffers pile up until the heap's global limit starts a full mark of web's whole heap (the
  * dashboard's, ~45 MB), about every 25 MB of body: over a quarter of web's CPU during a push
  * (perf). A scavenge (~1 ms) every YOUNG_GC_EVERY bytes frees them first: 34 full collections
- * over four 200 MB pushes became 7, all at start-up.
+ * over four 200 MB pushes became 7, all at start-up. The bodies still in flight count against the
+ * full collection's trigger too: web's heap growth is set for that (../heap-growth.ts).
  */
 import v8 from "node:v8";
 import vm from "node:vm";
