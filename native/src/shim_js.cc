@@ -110,6 +110,7 @@ struct OpenJob {
   std::vector<int> hold;
   int err = 0;
   const char* syscall = "";
+  std::string where;  // the path the failed call was about (none for socket())
   int conn = -1;
   ShimMessage m = {};
   int fds[kShimMaxFds] = {};
@@ -118,14 +119,16 @@ struct OpenJob {
 
 // Connects, hands `hold` over, attaches: blocks up to kOpenTimeoutSec per answer (a wedged shim).
 void OpenBlocking(OpenJob* job) {
-  auto fail = [job](int err, const char* syscall) {
+  const std::string sock_path = job->dir + "/" + kShimSocket;
+  auto fail = [job](int err, const char* syscall, const std::string& where) {
     job->err = err;
     job->syscall = syscall;
+    job->where = where;
   };
   unique_fd d(open(job->dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!d) return fail(errno, "open");
+  if (!d) return fail(errno, "open", job->dir);
   unique_fd conn(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-  if (!conn) return fail(errno, "socket");
+  if (!conn) return fail(errno, "socket", "");
   struct sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
   snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", d.get(), kShimSocket);
@@ -133,26 +136,26 @@ void OpenBlocking(OpenJob* job) {
   do {
     rc = connect(conn.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof addr);
   } while (rc < 0 && errno == EINTR);
-  if (rc < 0) return fail(errno, "connect");
+  if (rc < 0) return fail(errno, "connect", sock_path);
   struct timeval tv = {kOpenTimeoutSec, 0};
   setsockopt(conn.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (!job->hold.empty()) {
-    if (SendMessage(conn.get(), kShimHold, job->hold.data(), static_cast<int>(job->hold.size())) < 0) return fail(errno, "sendmsg");
+    if (SendMessage(conn.get(), kShimHold, job->hold.data(), static_cast<int>(job->hold.size())) < 0) return fail(errno, "sendmsg", sock_path);
     ShimMessage ok;
     int fds[kShimMaxFds];
     int nfds = 0;
     ssize_t n = ReceiveMessage(conn.get(), &ok, fds, &nfds);
     int err = errno;
     for (int i = 0; i < nfds; ++i) close(fds[i]);
-    if (n <= 0 || ok.kind != kShimOk) return fail(n < 0 ? err : ECONNRESET, "recvmsg");
+    if (n <= 0 || ok.kind != kShimOk) return fail(n < 0 ? err : ECONNRESET, "recvmsg", sock_path);
   }
-  if (SendMessage(conn.get(), kShimAttach, nullptr, 0) < 0) return fail(errno, "sendmsg");
+  if (SendMessage(conn.get(), kShimAttach, nullptr, 0) < 0) return fail(errno, "sendmsg", sock_path);
   ssize_t n = ReceiveMessage(conn.get(), &job->m, job->fds, &job->nfds);
   int err = errno;
   if (n <= 0 || job->m.kind != kShimState) {
     for (int i = 0; i < job->nfds; ++i) close(job->fds[i]);
     job->nfds = 0;
-    return fail(n < 0 ? err : ECONNRESET, "recvmsg");
+    return fail(n < 0 ? err : ECONNRESET, "recvmsg", sock_path);
   }
   struct timeval none = {0, 0};
   setsockopt(conn.get(), SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
@@ -173,10 +176,7 @@ void SettleOpen(Napi::Env env, Napi::Function, std::nullptr_t*, OpenJob* job) {
   } else {
     try {
       if (job->err != 0) {
-        // Where: the directory for its open, the socket for the exchange (none for socket()).
-        const bool opening = std::strcmp(job->syscall, "open") == 0;
-        const std::string where = opening ? job->dir : job->dir + "/" + kShimSocket;
-        job->deferred.Reject(MakeNativeError(env, "shim", job->err, job->syscall, std::strcmp(job->syscall, "socket") == 0 ? nullptr : where.c_str()));
+        job->deferred.Reject(MakeNativeError(env, "shim", job->err, job->syscall, job->where.empty() ? nullptr : job->where.c_str()));
       } else {
         Napi::Object out = Napi::Object::New(env);
         Napi::Array list = Napi::Array::New(env, job->nfds);

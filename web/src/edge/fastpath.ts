@@ -27,10 +27,10 @@ export interface FastPathGrant {
   generation: number;
 }
 
-/** What the request handlers need of the fast path (server.ts). */
 /** A grant decided again: renewed; null, refused (dropped at once); "unavailable", web gave no fresh answer (it expires). */
 export type GrantRenewal = FastPathGrant | null | "unavailable";
 
+/** What the request handlers need of the fast path (server.ts). */
 export interface FastPathGrants {
   readonly generation: number;
   /** Whether a request came through the fast path (then its response may carry a grant). */

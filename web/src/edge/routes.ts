@@ -138,9 +138,11 @@ export class RouteTable {
     let changed = false;
     if (tables) {
       changed = !sameMap(this.containers, tables.containers) || !sameMap(this.services, tables.services);
-      // What went is logged: a link that answers "not running" can be told from its route's loss.
-      const gone = [...this.services.keys()].filter((k) => !tables.services.has(k)).concat([...this.containers.keys()].filter((k) => !tables.containers.has(k)));
-      if (gone.length) this.log.info({ gone: gone.slice(0, 20), containers: tables.containers.size }, "edge: route table: links went");
+      if (changed) {
+        // What went is logged: a link that answers "not running" can be told from its route's loss.
+        const gone = [...this.services.keys()].filter((k) => !tables.services.has(k)).concat([...this.containers.keys()].filter((k) => !tables.containers.has(k)));
+        if (gone.length) this.log.info({ gone: gone.slice(0, 20), containers: tables.containers.size }, "edge: route table: links went");
+      }
       this.containers = tables.containers;
       this.services = tables.services;
     }
