@@ -81,7 +81,8 @@ it("counts the lines a full disk refused and writes a marker once writing works 
   while (!fileLines(logPath).includes("before")) await new Promise((r) => setTimeout(r, 10));
   const filler = fill();
   for (let i = 0; i < 200; i++) sink.line("stdout", `lost ${i} ${"x".repeat(100)}`);
-  await new Promise((r) => setTimeout(r, 100));
+  // The disk stays full until the sink has met it (a fixed pause was too short on a loaded host: it wrote everything after the filler went).
+  while (sink.droppedLines === 0) await new Promise((r) => setTimeout(r, 10));
   fs.rmSync(filler);
   // Past the retry pause, the next line reopens the file.
   await new Promise((r) => setTimeout(r, 1_200));
@@ -105,7 +106,7 @@ it("says what was dropped at exit when no later line came", async () => {
   const sink = new LogSink(srv.redis, `sink-${Date.now()}-b`, logPath);
   const filler = fill();
   for (let i = 0; i < 200; i++) sink.line("stderr", `lost ${i} ${"y".repeat(100)}`);
-  await new Promise((r) => setTimeout(r, 100));
+  while (sink.droppedLines === 0) await new Promise((r) => setTimeout(r, 10));
   fs.rmSync(filler);
   await sink.exit(1);
   expect(openUnderDisk()).toEqual([]);

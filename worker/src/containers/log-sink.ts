@@ -70,6 +70,10 @@ export class LogSink {
   private paused = false;
   /** Lines the file could not take since the last marker. */
   private dropped = 0;
+  /** Lines the file could not take and no marker has counted yet. */
+  get droppedLines(): number {
+    return this.dropped;
+  }
   /** Set while the file is failing with ENOSPC: lines are counted, not written, until then. */
   private retryAt: number | undefined;
   /** Bytes of the current file known written (whole lines): a failed write is cut back to here. */
