@@ -1,12 +1,14 @@
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "@prisma/client";
 import { config } from "./config.js";
+import { closeReader, registerReader } from "./db-read.js";
 import { watchWrites } from "./db-writes.js";
 import { FailedPrecondition } from "./errors.js";
 
 export { PrismaClient, Prisma } from "@prisma/client";
 export type * as Db from "@prisma/client";
 export { onTableWrite } from "./db-writes.js";
+export { readRows, type ReadParam } from "./db-read.js";
 
 export const isPostgresUrl = (url: string) => /^postgres(ql)?:/.test(url);
 
@@ -17,7 +19,15 @@ export function createDb(url: string = config().databaseUrl): PrismaClient {
   }
   // better-sqlite3 waits for a lock synchronously: the whole process stalls for up to this long.
   // Watched, so caches of rows (web's sign-in cache) hear of every write to them (db-writes.ts).
-  return new PrismaClient({ adapter: watchWrites(new PrismaBetterSQLite3({ url, timeout: config().dbBusyTimeoutMs })) });
+  const client = new PrismaClient({ adapter: watchWrites(new PrismaBetterSQLite3({ url, timeout: config().dbBusyTimeoutMs })) });
+  // Hot reads go to a second connection (db-read.ts), which ends with the client's.
+  registerReader(client, url, config().dbBusyTimeoutMs);
+  const disconnect = client.$disconnect.bind(client);
+  client.$disconnect = async () => {
+    closeReader(client);
+    await disconnect();
+  };
+  return client;
 }
 
 let shared: PrismaClient | undefined;

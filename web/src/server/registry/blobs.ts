@@ -17,7 +17,7 @@ const nameUnknown = (name: string) => new RegistryError("NAME_UNKNOWN", `reposit
 
 export async function getBlob(deps: RegistryDeps, r: RegistryRequest, name: string, digestParam: string): Promise<void> {
   const digest = checkDigest(digestParam);
-  const { repo, hasBlob } = await findRepoWithBlob(deps.db, name, digest);
+  const { repo, hasBlob } = findRepoWithBlob(deps.db, name, digest);
   authorize(r.req, r.caller, name, "pull", repo);
   if (!repo) throw nameUnknown(name);
   if (!hasBlob) throw blobUnknown(digest);
@@ -120,7 +120,7 @@ const isQuotaRefusal = (e: unknown) => e instanceof RegistryError && e.code === 
 
 /** POST /v2/<name>/blobs/uploads/: cross-repository mount, monolithic upload (?digest=), or a new upload session. */
 export async function startUpload(deps: RegistryDeps, r: RegistryRequest, name: string): Promise<void> {
-  const repo = await findRepoRef(deps.db, name);
+  const repo = findRepoRef(deps.db, name);
   authorize(r.req, r.caller, name, "push", repo);
   const q = r.url.searchParams;
   const mount = q.get("mount");
@@ -128,7 +128,7 @@ export async function startUpload(deps: RegistryDeps, r: RegistryRequest, name: 
   if (mount) {
     const digest = checkDigest(mount);
     if (from && isRepoName(from) && from !== name) {
-      const src = await findRepoRef(deps.db, from);
+      const src = findRepoRef(deps.db, from);
       const granted = r.caller.granted ? r.caller.granted.get(from)?.has("pull") : true;
       if (src && granted && heldActions(r.caller.principal, from, src).has("pull")) {
         const row = await deps.db.repoBlob.findUnique({ where: { repositoryId_digest: { repositoryId: src.id, digest } } });
@@ -172,7 +172,7 @@ export async function startUpload(deps: RegistryDeps, r: RegistryRequest, name: 
 }
 
 async function upload(deps: RegistryDeps, r: RegistryRequest, name: string, id: string): Promise<{ up: UploadRow; repo: RepoRef | null }> {
-  const repo = await findRepoRef(deps.db, name);
+  const repo = findRepoRef(deps.db, name);
   authorize(r.req, r.caller, name, "push", repo);
   return { up: await deps.uploads.get(id, name), repo };
 }

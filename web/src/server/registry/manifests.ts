@@ -1,6 +1,6 @@
 /** Manifest endpoints (HEAD/GET/PUT/DELETE by tag or digest) and the referrers API. */
 import { digestAlgorithm, digestOf } from "@berth/core";
-import { Prisma } from "@berth/core/db";
+import { readRows } from "@berth/core/db";
 import { authorize } from "./auth.js";
 import type { RegistryDeps, RegistryRequest } from "./context.js";
 import { RegistryError } from "./errors.js";
@@ -31,7 +31,7 @@ function checkReference(reference: string): "tag" | "digest" {
 }
 
 export async function getManifest(deps: RegistryDeps, r: RegistryRequest, name: string, reference: string): Promise<void> {
-  const repo = await findRepoRef(deps.db, name);
+  const repo = findRepoRef(deps.db, name);
   authorize(r.req, r.caller, name, "pull", repo);
   if (!repo) throw nameUnknown(name);
   // No manifest can be stored under a malformed tag or digest: unknown, as any other absent one.
@@ -40,7 +40,7 @@ export async function getManifest(deps: RegistryDeps, r: RegistryRequest, name: 
   const row =
     kind === "digest"
       ? await deps.db.repoManifest.findUnique({ where: { repositoryId_digest: { repositoryId: repo.id, digest: reference } } })
-      : await taggedManifest(deps, repo.id, reference);
+      : taggedManifest(deps, repo.id, reference);
   if (!row) throw manifestUnknown(reference);
   // By tag, a client gets the manifest only in a media type it accepts (by digest it asked for those exact bytes).
   if (kind === "tag" && !accepts(r.req.headers.accept, row.mediaType)) {
@@ -57,17 +57,20 @@ export async function getManifest(deps: RegistryDeps, r: RegistryRequest, name: 
   send(r.res, 200, { "content-type": row.mediaType, "docker-content-digest": row.digest, etag: `"${row.digest}"` }, body, r.head);
 }
 
-/** The manifest a tag points at (a plain join: every pull starts here). */
-async function taggedManifest(deps: RegistryDeps, repositoryId: string, tag: string): Promise<{ digest: string; mediaType: string } | undefined> {
-  const rows = await deps.db.$queryRaw<{ digest: string; mediaType: string }[]>`
-    SELECT m."digest", m."mediaType" FROM "RepoTag" t
-    JOIN "RepoManifest" m ON m."repositoryId" = t."repositoryId" AND m."digest" = t."digest"
-    WHERE t."repositoryId" = ${repositoryId} AND t."name" = ${tag}`;
-  return rows[0];
+/** The manifest a tag points at (a plain join on the read connection: every pull starts here). */
+function taggedManifest(deps: RegistryDeps, repositoryId: string, tag: string): { digest: string; mediaType: string } | undefined {
+  return readRows<{ digest: string; mediaType: string }>(
+    deps.db,
+    `SELECT m."digest", m."mediaType" FROM "RepoTag" t
+     JOIN "RepoManifest" m ON m."repositoryId" = t."repositoryId" AND m."digest" = t."digest"
+     WHERE t."repositoryId" = ? AND t."name" = ?`,
+    repositoryId,
+    tag,
+  )[0];
 }
 
 export async function putManifest(deps: RegistryDeps, r: RegistryRequest, name: string, reference: string): Promise<void> {
-  const existing = await findRepoRef(deps.db, name);
+  const existing = findRepoRef(deps.db, name);
   authorize(r.req, r.caller, name, "push", existing);
   const kind = checkReference(reference);
   const tags = kind === "tag" ? [reference] : tagParams(r);
@@ -140,10 +143,15 @@ function tagParams(r: RegistryRequest): string[] {
 }
 
 async function presentIn(deps: RegistryDeps, repositoryId: string, digests: string[], what: "blob" | "manifest"): Promise<Set<string>> {
-  // Plain SQL (every push ends with this); the table name is one of two constants.
-  const table = Prisma.raw(what === "blob" ? `"RepoBlob"` : `"RepoManifest"`);
-  const rows = await deps.db.$queryRaw<{ digest: string }[]>`
-    SELECT "digest" FROM ${table} WHERE "repositoryId" = ${repositoryId} AND "digest" IN (${Prisma.join(digests)})`;
+  // On the read connection (every push ends with this); the table name is one of two constants,
+  // and the digests one JSON parameter, so each table has a single prepared statement.
+  const table = what === "blob" ? `"RepoBlob"` : `"RepoManifest"`;
+  const rows = readRows<{ digest: string }>(
+    deps.db,
+    `SELECT "digest" FROM ${table} WHERE "repositoryId" = ? AND "digest" IN (SELECT "value" FROM json_each(?))`,
+    repositoryId,
+    JSON.stringify(digests),
+  );
   const present = new Set<string>();
   for (const row of rows) if (await deps.store.has(row.digest)) present.add(row.digest);
   return present;

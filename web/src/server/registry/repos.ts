@@ -1,5 +1,5 @@
 /** Repository rows: lookup, creation on first push, and what a caller may see. */
-import type { Db, Prisma, PrismaClient } from "@berth/core/db";
+import { readRows, type Db, type Prisma, type PrismaClient } from "@berth/core/db";
 import { newRowId } from "../auth/index.js";
 import { ensurePersonalTeam } from "../policy/actor.js";
 import { heldActions, ownNamespace, type Principal } from "./access.js";
@@ -29,21 +29,24 @@ interface RepoRefRow extends Omit<RepoRef, "isPublic"> {
 const toRef = (r: RepoRefRow): RepoRef => ({ id: r.id, name: r.name, namespace: r.namespace, teamId: r.teamId, ownerId: r.ownerId, isPublic: Boolean(r.isPublic) });
 
 /**
- * The repository for a token grant, an upload or a manifest: one plain query. Each request of a
- * push makes one of these, and a Prisma model query costs a few times as much as the SQL.
+ * The repository for a token grant, an upload or a manifest: one prepared statement on the read
+ * connection (core's db-read.ts). Each request of a push makes one of these.
  */
-export async function findRepoRef(db: PrismaClient, name: string): Promise<RepoRef | null> {
-  const rows = await db.$queryRaw<RepoRefRow[]>`
-    SELECT "id", "name", "namespace", "teamId", "ownerId", "isPublic" FROM "Repository" WHERE "name" = ${name}`;
+export function findRepoRef(db: PrismaClient, name: string): RepoRef | null {
+  const rows = readRows<RepoRefRow>(db, `SELECT "id", "name", "namespace", "teamId", "ownerId", "isPublic" FROM "Repository" WHERE "name" = ?`, name);
   return rows[0] ? toRef(rows[0]) : null;
 }
 
 /** The repository and whether it holds blob `digest`, in one query: HEADs come by the dozen on every push. */
-export async function findRepoWithBlob(db: PrismaClient, name: string, digest: string): Promise<{ repo: RepoRef | null; hasBlob: boolean }> {
-  const rows = await db.$queryRaw<RepoRefRow[]>`
-    SELECT r."id", r."name", r."namespace", r."teamId", r."ownerId", r."isPublic", b."digest" AS "blob"
-    FROM "Repository" r LEFT JOIN "RepoBlob" b ON b."repositoryId" = r."id" AND b."digest" = ${digest}
-    WHERE r."name" = ${name}`;
+export function findRepoWithBlob(db: PrismaClient, name: string, digest: string): { repo: RepoRef | null; hasBlob: boolean } {
+  const rows = readRows<RepoRefRow>(
+    db,
+    `SELECT r."id", r."name", r."namespace", r."teamId", r."ownerId", r."isPublic", b."digest" AS "blob"
+     FROM "Repository" r LEFT JOIN "RepoBlob" b ON b."repositoryId" = r."id" AND b."digest" = ?
+     WHERE r."name" = ?`,
+    digest,
+    name,
+  );
   const row = rows[0];
   return row ? { repo: toRef(row), hasBlob: typeof row.blob === "string" } : { repo: null, hasBlob: false };
 }

@@ -58,7 +58,7 @@ export async function accessFor(db: PrismaClient, p: Principal, scopeParams: str
   for (const s of parseScopes(scopeParams).slice(0, MAX_SCOPES)) {
     if (s.type === "repository") {
       if (!isRepoName(s.name)) continue;
-      const repo = await findRepoRef(db, s.name);
+      const repo = findRepoRef(db, s.name);
       const actions = grant(s.actions, heldActions(p, s.name, repo));
       if (actions.length) out.push({ type: "repository", name: s.name, actions });
     } else if (s.type === "registry" && s.name === "catalog") {
