@@ -69,19 +69,36 @@ export function LogViewer({ team, container }: LogViewerProps) {
     overscan: 30,
   });
 
-  // Follow: stick to the bottom as lines come.
+  // Follow: stick to the bottom as lines come. A scroll up whose scroll event has not arrived yet
+  // (it comes a frame later; new lines may render first) must not be undone: if the view is
+  // above where following last left it, the user moved, so following stops instead.
+  const followedTo = useRef<number | undefined>(undefined);
   useEffect(() => {
     if (!follow || !rows) return;
     const el = scrollRef.current;
-    if (el) el.scrollTop = el.scrollHeight;
+    if (!el) return;
+    // Fewer rows (a filter) clamp the position to the new end, which is no move of the user's.
+    const left = followedTo.current === undefined ? 0 : Math.min(followedTo.current, el.scrollHeight - el.clientHeight);
+    if (el.scrollTop < left - ROW * 2) {
+      followRef.current = false;
+      setFollow(false);
+      return;
+    }
+    el.scrollTop = el.scrollHeight;
+    followedTo.current = el.scrollTop;
   }, [follow, rows, version]);
 
-  // Scrolling up pauses following; reaching the bottom again resumes it.
+  // Scrolling up pauses following; reaching the bottom again resumes it. Only a move up pauses:
+  // lines that rendered before a scroll event came make the view look short of the end too.
+  const lastTop = useRef(0);
   const onScroll = useCallback(() => {
     const el = scrollRef.current;
     if (!el) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ROW * 2;
-    if (atBottom !== followRef.current) setFollow(atBottom);
+    const movedUp = el.scrollTop < lastTop.current;
+    lastTop.current = el.scrollTop;
+    if (atBottom && !followRef.current) setFollow(true);
+    else if (!atBottom && movedUp && followRef.current) setFollow(false);
   }, []);
 
   // Search: debounced, sliced (never a long task), extended as lines arrive.
