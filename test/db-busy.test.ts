@@ -83,3 +83,23 @@ it("a container whose start the database refuses to record is killed, not left r
   expect((await b.berth(["rm", "-f", "unrecorded"])).code).toBe(0);
   expect(processesOf(id)).toEqual([]);
 }, 120_000);
+
+it("`run -d` whose start the database refuses to record fails, and its process is killed", async () => {
+  const db = new Database(path.join(b.home, "berth.db"));
+  // By name: the id is made by the run itself.
+  db.exec(`CREATE TRIGGER refuse_run BEFORE UPDATE OF state ON Container WHEN NEW.state = 'running' AND NEW.name = 'run-unrecorded' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
+  try {
+    const r = await b.berth(["run", "-d", "--name", "run-unrecorded", "busybox", "sleep", "1000"], { timeoutMs: 60_000 });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("could not be recorded as running");
+    expect(r.stderr).not.toMatch(/internal error|unknown error/i);
+    const rows = db.prepare(`SELECT id, state FROM Container WHERE name = 'run-unrecorded'`).all() as { id: string; state: string }[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.state).not.toBe("running");
+    expect(processesOf(rows[0]!.id)).toEqual([]);
+  } finally {
+    db.exec("DROP TRIGGER refuse_run");
+    db.close();
+  }
+  expect((await b.berth(["rm", "-f", "run-unrecorded"])).code).toBe(0);
+}, 120_000);

@@ -70,6 +70,19 @@ describe("run -dit", () => {
   }, 90_000);
 });
 
+describe("run -d", () => {
+  it("a command that cannot start is an error, as Docker's (127, what failed); one that ran and ended is not", async () => {
+    const bad = await b.berth(["run", "-d", "--name", "no-cmd", "busybox", "no-such-command"]);
+    expect(bad.code).toBe(127);
+    expect(bad.stderr).toMatch(/failed to start container [0-9a-f]{12}: .*no-such-command/);
+    expect(bad.stdout).toBe("");
+    const quick = await b.berth(["run", "-d", "--name", "quick", "busybox", "true"]);
+    expect(quick.code, quick.stderr).toBe(0);
+    expect(quick.stdout.trim()).toMatch(/^[0-9a-f]{64}$/);
+    await ok(["rm", "-f", "no-cmd", "quick"]);
+  }, 60_000);
+});
+
 describe("inspect", () => {
   beforeAll(async () => {
     await ok(["run", "-d", "--name", "insp", "-l", "team=core", "busybox", "sleep", "600"]);

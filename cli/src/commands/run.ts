@@ -138,10 +138,18 @@ export async function run(a: RunArgs): Promise<number> {
   if (a.detach) {
     // Docker's `run -d` returns once the container has started: `inspect` or `attach` right after
     // it find it running. The worker starts it at once; wait (bounded) until it left "created".
+    let c: Awaited<ReturnType<typeof s.api.container.byId.query>> | undefined;
     for (let waited = 0; waited < 10_000; waited += 50) {
-      const c = await s.api.container.byId.query({ id }).catch(() => undefined);
+      c = await s.api.container.byId.query({ id }).catch(() => undefined);
       if (!c || c.state !== "created") break;
       await new Promise((r) => setTimeout(r, 50));
+    }
+    // A start that failed (no such command, or a start the database could not record) is an
+    // error, as Docker's `run -d` says it: 126/127 for the command, else 125. A command that ran
+    // and ended already is not: its row has no error.
+    if (c?.state === "exited" && c.error) {
+      await write(process.stderr, `berth: failed to start container ${id.slice(0, 12)}: ${c.error}\n`);
+      return c.exitCode === 126 || c.exitCode === 127 ? c.exitCode : 125;
     }
     await write(process.stdout, id + "\n");
     return 0;
