@@ -127,6 +127,16 @@ describe("rmi", () => {
     expect(r.stderr).toBe("berth: No such image: no-such:1\n");
     expect(r.stdout).toBe(`Untagged: gone:1\nDeleted: ${id}\n`);
   });
+
+  it("`image rm` is the same command (Docker's management form)", async () => {
+    const file = archive([tar([{ path: "f", body: "managed" }])], ["managed:1"]);
+    await ok(["load", "-i", file]);
+    const id = JSON.parse((await ok(["image", "inspect", "managed:1"])).stdout)[0].Id as string;
+    const r = await b.berth(["image", "rm", "managed:1"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`Untagged: managed:1\nDeleted: ${id}\n`);
+    expect((await b.berth(["image", "inspect", "managed:1"])).code).not.toBe(0);
+  });
 });
 
 describe("load", () => {

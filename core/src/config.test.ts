@@ -27,3 +27,11 @@ describe("BERTH_EDGE_LOOPS", () => {
     expect(() => loadConfig({ BERTH_EDGE_LOOPS: "many" })).toThrow(/BERTH_EDGE_LOOPS: a whole number of event loops/);
   });
 });
+
+describe("BERTH_UPLOAD_IDLE_TIMEOUT_MS", () => {
+  it("abandons an idle registry upload after minutes by default, not a day; a number of ms sets it", () => {
+    expect(loadConfig({}).uploadIdleTimeoutMs).toBe(15 * 60_000);
+    expect(loadConfig({ BERTH_UPLOAD_IDLE_TIMEOUT_MS: "3000" }).uploadIdleTimeoutMs).toBe(3000);
+    expect(() => loadConfig({ BERTH_UPLOAD_IDLE_TIMEOUT_MS: "10" })).toThrow(/BERTH_UPLOAD_IDLE_TIMEOUT_MS/);
+  });
+});
