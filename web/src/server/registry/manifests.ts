@@ -37,10 +37,7 @@ export async function getManifest(deps: RegistryDeps, r: RegistryRequest, name: 
   // No manifest can be stored under a malformed tag or digest: unknown, as any other absent one.
   const kind = referenceKind(reference);
   if (kind === "invalid") throw manifestUnknown(reference);
-  const row =
-    kind === "digest"
-      ? await deps.db.repoManifest.findUnique({ where: { repositoryId_digest: { repositoryId: repo.id, digest: reference } } })
-      : taggedManifest(deps, repo.id, reference);
+  const row = kind === "digest" ? manifestByDigest(deps, repo.id, reference) : taggedManifest(deps, repo.id, reference);
   if (!row) throw manifestUnknown(reference);
   // By tag, a client gets the manifest only in a media type it accepts (by digest it asked for those exact bytes).
   if (kind === "tag" && !accepts(r.req.headers.accept, row.mediaType)) {
@@ -55,6 +52,11 @@ export async function getManifest(deps: RegistryDeps, r: RegistryRequest, name: 
     throw manifestUnknown(reference);
   }
   send(r.res, 200, { "content-type": row.mediaType, "docker-content-digest": row.digest, etag: `"${row.digest}"` }, body, r.head);
+}
+
+/** A manifest of the repository by digest (on the read connection: a pull of an index fetches each platform's so). */
+function manifestByDigest(deps: RegistryDeps, repositoryId: string, digest: string): { digest: string; mediaType: string } | undefined {
+  return readRows<{ digest: string; mediaType: string }>(deps.db, `SELECT "digest", "mediaType" FROM "RepoManifest" WHERE "repositoryId" = ? AND "digest" = ?`, repositoryId, digest)[0];
 }
 
 /** The manifest a tag points at (a plain join on the read connection: every pull starts here). */
