@@ -240,6 +240,7 @@ describe("the log viewer", () => {
       expect(await scroll.evaluate((el) => el.scrollTop)).toBe(0);
       await page.locator('[data-testid="log-line"][data-line="0"]').waitFor();
       expect(await follow.getAttribute("aria-pressed")).toBe("false");
+      if (round === 0) await shot("paused");
       // Follow again: the view goes to the end and moves on with the new lines.
       await follow.click();
       expect(await follow.getAttribute("aria-pressed")).toBe("true");

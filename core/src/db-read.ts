@@ -36,7 +36,13 @@ function statement(db: PrismaClient, sql: string): Database.Statement {
   if (s) return s;
   if (!r.conn) {
     // Not readonly: a read-only connection cannot open a WAL file whose -shm it may not write.
-    const conn = new Database(r.path, { fileMustExist: true, timeout: r.busyTimeoutMs });
+    let conn: Database.Database;
+    try {
+      conn = new Database(r.path, { fileMustExist: true, timeout: r.busyTimeoutMs });
+    } catch (e) {
+      // better-sqlite3 says only "unable to open database file": name the file.
+      throw new Error(`opening the read connection to the database ${r.path} failed: ${(e as Error).message}`, { cause: e });
+    }
     conn.pragma("query_only = ON");
     r.conn = conn;
   }

@@ -1,5 +1,6 @@
 import { Option, type Command } from "commander";
 import { action } from "../action.js";
+import type { ContainerSummary } from "../api.js";
 import { logFlags, logOptions, type LogFlags } from "../log-flags.js";
 import { healthOptions, type HealthFlags } from "../health-flags.js";
 import { lifecycleFlags, lifecycleOptions, type LifecycleFlags } from "../lifecycle-flags.js";
@@ -138,7 +139,7 @@ export async function run(a: RunArgs): Promise<number> {
   if (a.detach) {
     // Docker's `run -d` returns once the container has started: `inspect` or `attach` right after
     // it find it running. The worker starts it at once; wait (bounded) until it left "created".
-    let c: Awaited<ReturnType<typeof s.api.container.byId.query>> | undefined;
+    let c: ContainerSummary | undefined;
     for (let waited = 0; waited < 10_000; waited += 50) {
       c = await s.api.container.byId.query({ id }).catch(() => undefined);
       if (!c || c.state !== "created") break;
