@@ -28,6 +28,8 @@ export interface Instance {
   berth(args: string[], opts?: { env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult>;
   /** Everything the instance's processes logged so far. */
   logs(): string;
+  /** Settles with the launcher's exit code once this process has seen it exit (reaped, not only gone from /proc). */
+  exited: Promise<number | null>;
   /** Ctrl-C, then the leak checks; BERTH_HOME is removed unless `keepHome` (to start again on it). */
   stop(opts?: { keepHome?: boolean }): Promise<void>;
 }
@@ -120,6 +122,7 @@ export async function startInstance(opts: { env?: NodeJS.ProcessEnv; home?: stri
         ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
       }),
     logs: () => output,
+    exited,
     async stop(o = {}) {
       if (child.exitCode === null) {
         process.kill(-child.pid!, "SIGINT");

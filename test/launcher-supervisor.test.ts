@@ -44,7 +44,11 @@ it("a worker that keeps dying is restarted with a backoff, then the launcher giv
   expect(b.logs()).toMatch(/worker exited unexpectedly \(SIGKILL\) 6 times in 60 s; giving up and stopping Berth/);
   for (const ms of [500, 1000, 2000, 4000, 8000]) expect(b.logs()).toContain(`starting it again in ${ms} ms`);
   // It stops web and Redis in order, then exits (1): no launcher process left for this home.
-  await until("the launcher to exit", () => launcherPid(b.home) === undefined);
+  // Wait for the exit itself, not only for /proc to stop naming it: a zombie's cmdline is empty,
+  // and stop() after that but before the exit is seen would Ctrl-C a launcher already gone.
+  const code = await Promise.race([b.exited, new Promise((r) => setTimeout(() => r("still running 60 s after giving up"), 60_000))]);
+  expect(code).toBe(1);
+  expect(launcherPid(b.home)).toBeUndefined();
   expect(await fetch(`${b.url}/api/health`).catch(() => undefined)).toBeUndefined();
   expect(shimsUnder(b.home)).toEqual([]);
   expect(portProxiesOf(b.home)).toEqual([]);
