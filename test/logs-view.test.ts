@@ -208,6 +208,7 @@ describe("the log viewer", () => {
     expect(texts[0]).toMatch(/^run-[0-9a-f-]{36}$/);
     expect(texts[1]).toMatch(/^run-[0-9a-f-]{36}$/);
     expect(texts[0]).not.toBe(texts[1]);
+    await expect.poll(() => page.getByTestId("log-state").getAttribute("data-state")).toBe("following");
     await shot("restart");
     expect((await crew(["rm", "-f", "again"])).code).toBe(0);
   }, 90_000);
@@ -220,6 +221,9 @@ describe("the log viewer", () => {
     const follow = page.getByTestId("log-follow");
     await expect.poll(count, { timeout: 30_000 }).toBeGreaterThan(150);
     await expect.poll(() => follow.getAttribute("aria-pressed")).toBe("true");
+    // Its history is read and it keeps printing: the badge says it is live, not still reading.
+    await expect.poll(() => page.getByTestId("log-state").getAttribute("data-state")).toBe("following");
+    expect(await page.getByTestId("log-state").innerText()).toBe("Live");
     for (let round = 0; round < 3; round++) {
       // The scroll event comes with the next frame. Moved from inside a frame's callback, and the
       // page held past the viewer's render interval, new lines render before that event: the

@@ -19,7 +19,8 @@ export type SourceState =
   | { kind: "error"; message: string; errorKind: string };
 
 type OpenAck = { session: string; id: string; removed?: true } | { error: string; kind: string };
-type NextAck = { data?: ArrayBuffer | Uint8Array; done: boolean } | { error: string; kind: string };
+/** live: the history is read and this comes from the live stream. */
+type NextAck = { data?: ArrayBuffer | Uint8Array; done: boolean; live?: boolean } | { error: string; kind: string };
 
 /**
  * Feeds a LogStore from the server's log read over socket.io: the whole history (the host's
@@ -92,8 +93,9 @@ export class LogSource {
         const data = r.data instanceof ArrayBuffer ? new Uint8Array(r.data) : r.data;
         if (data?.length && this.store.appendFrames(data)) this.onData();
         if (r.done) break;
-        // An empty answer that is not the end: the history is read, the live part waits for lines.
-        if (!caughtUp && !data?.length && this.follow) {
+        // The history is read: the server says so (a chatty container's answers are never empty),
+        // or an empty answer that is not the end (the live part waits for lines).
+        if (!caughtUp && this.follow && (r.live || !data?.length)) {
           caughtUp = true;
           this.onState({ kind: "following" });
         }

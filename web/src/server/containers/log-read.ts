@@ -140,8 +140,17 @@ export class LogRead {
     }
   }
 
-  /** The next chunk; `done` when there is no more. An empty, not-done chunk means "nothing yet". */
-  async next(): Promise<{ data: Buffer; done: boolean }> {
+  /**
+   * The next chunk; `done` when there is no more. An empty, not-done chunk means "nothing yet".
+   * `live` once the history is read and the chunks come from the live stream: a chatty container
+   * never gives an empty chunk, and its reader still wants to know it is following.
+   */
+  async next(): Promise<{ data: Buffer; done: boolean; live?: true }> {
+    const chunk = await this.step();
+    return this.phase.kind === "follow" ? { ...chunk, live: true } : chunk;
+  }
+
+  private async step(): Promise<{ data: Buffer; done: boolean }> {
     const p = this.phase;
     if (p.kind === "done") return { data: Buffer.alloc(0), done: true };
     if (p.kind === "files") {
