@@ -13,6 +13,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostBusybox, ROOT, useInstance, type RunResult } from "./harness.js";
+import { until } from "./lifecycle-helpers.js";
 import { OCI_CONFIG, OCI_LAYER, OCI_MANIFEST, sha256 } from "./registry-helpers.js";
 
 const b = useInstance();
@@ -80,6 +81,18 @@ describe("run -d", () => {
     expect(quick.code, quick.stderr).toBe(0);
     expect(quick.stdout.trim()).toMatch(/^[0-9a-f]{64}$/);
     await ok(["rm", "-f", "no-cmd", "quick"]);
+  }, 60_000);
+
+  it("with --rm too: the container goes with its failure, and run still names it (127); one that ran is fine", async () => {
+    const bad = await b.berth(["run", "-d", "--rm", "--name", "no-cmd-rm", "busybox", "no-such-command"]);
+    expect(bad.code).toBe(127);
+    expect(bad.stderr).toMatch(/failed to start container [0-9a-f]{12}: .*no-such-command/);
+    expect(bad.stdout).toBe("");
+    // Removed, as Docker's --rm removes a container whose start failed.
+    await until("the failed container to be removed", async () => !(await ok(["ps", "-a", "--format", "{{.Names}}"])).split("\n").includes("no-cmd-rm"));
+    const quick = await b.berth(["run", "-d", "--rm", "busybox", "true"]);
+    expect(quick.code, quick.stderr).toBe(0);
+    expect(quick.stdout.trim()).toMatch(/^[0-9a-f]{64}$/);
   }, 60_000);
 });
 

@@ -187,3 +187,29 @@ describe("every socket.io event, as the wrong user", () => {
     expect(a.session).toBeDefined();
   });
 });
+
+describe("a removed container's exit (run -d --rm whose start failed)", () => {
+  const removedExit = async (who: Name, id: string, team: string) => {
+    const res = await fetch(`${b.url}/api/trpc/container.removedExit?input=${encodeURIComponent(JSON.stringify({ id }))}`, { headers: { authorization: `Bearer ${tokens[who]}`, "x-berth-team": team } });
+    const body = (await res.json()) as { result?: { data?: { exitCode: number | null; error?: string } }; error?: { data?: { kind?: string } } };
+    return { status: res.status, data: body.result?.data, kind: body.error?.data?.kind };
+  };
+
+  it("is told to its team, and to nobody else", async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const run = await as("alice", ["run", "-d", "--rm", "busybox", "no-such-command"], "acme");
+    expect(run.code, run.stderr).toBe(127);
+    const ev = await as("alice", ["events", "--since", String(since), "--until", String(Math.floor(Date.now() / 1000) + 1), "--filter", "event=die", "--format", "{{.Actor.ID}}"], "acme");
+    expect(ev.code, ev.stderr).toBe(0);
+    const id = ev.stdout.trim().split("\n").pop()!;
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const mine = await removedExit("alice", id, "acme");
+    expect(mine.status).toBe(200);
+    expect(mine.data).toMatchObject({ exitCode: 127, error: expect.stringContaining("no-such-command") });
+    // bob, from his own team, is told no such container; he cannot name acme's team either.
+    const bobs = await as("bob", ["team", "ls", "--format", "{{.Name}}"]);
+    const bobTeam = bobs.stdout.trim().split("\n")[0]!;
+    expect(await removedExit("bob", id, bobTeam)).toMatchObject({ status: 404, data: undefined });
+    expect((await removedExit("bob", id, "acme")).status).toBe(404);
+  }, 60_000);
+});

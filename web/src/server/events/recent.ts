@@ -35,3 +35,34 @@ export async function recentEvents(s: Services, teamId: string, limit: number): 
   const known = new Map(rows.map((r) => [r.id, { name: r.name, image: r.imageRef }]));
   return out.map((e) => (known.has(e.id) ? { ...e, attributes: { ...known.get(e.id)!, ...(e.attributes ?? {}) } } : e));
 }
+
+/**
+ * How a removed container of the team last ended (its `container.die` in the recent-events
+ * stream), or undefined when the stream no longer holds it. `run -d --rm` asks this when the start
+ * failed: the container is removed with its failure, and Docker's run still names the reason.
+ */
+export async function lastDieOf(s: Services, teamId: string, id: string): Promise<{ exitCode: number | null; error?: string } | undefined> {
+  let end = "+";
+  // The die comes right before the removal: it is among the newest events unless the host is very busy.
+  for (let page = 0; page < 4; page++) {
+    const raw = (await s.redis.xrevrange(EVENTS_STREAM, end, "-", "COUNT", 500)) as [string, string[]][];
+    for (const [, fields] of raw) {
+      const parsed = ContainerEvent.safeParse(safeJson(fields[fields.indexOf("event") + 1]));
+      if (!parsed.success) continue;
+      const ev = parsed.data;
+      if (ev.type !== "container.die" || ev.id !== id || ev.teamId !== teamId) continue;
+      return { exitCode: ev.exitCode ?? null, ...(ev.error ? { error: ev.error } : {}) };
+    }
+    if (raw.length < 500) break;
+    end = `(${raw[raw.length - 1]![0]}`;
+  }
+  return undefined;
+}
+
+function safeJson(text: string | undefined): unknown {
+  try {
+    return JSON.parse(text ?? "");
+  } catch {
+    return undefined;
+  }
+}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ContainerOptions, NotFound } from "@berth/core";
+import { ContainerOptions, FailedPrecondition, NotFound } from "@berth/core";
 import { router, teamProcedure } from "../trpc.js";
 import { toSummary, type ContainerSummary } from "../containers/summary.js";
 import { findContainer, isFullContainerId } from "../containers/resolve.js";
@@ -13,6 +13,7 @@ import { removeAnonymousVolumes, withMounts } from "../volumes/service.js";
 import { containerChanges, containerListDir } from "../containers/fs.js";
 import { containerCommands } from "../containers/command.js";
 import { readHealth } from "../containers/health.js";
+import { lastDieOf } from "../events/recent.js";
 
 const ContainerRef = z.string().trim().min(1, "container id or name is required").max(256);
 
@@ -59,6 +60,16 @@ export const containerRouter = router({
     if (!c) throw new NotFound(`No such container: ${input.id}`);
     return toSummary(c);
   }),
+
+  /** How an auto-removed container ended (its row is gone with it): `run -d --rm` whose start failed names the reason. */
+  removedExit: teamProcedure("container.read")
+    .input(z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, "a full container id") }))
+    .query(async ({ ctx, input }) => {
+      if (await findContainer(ctx.services.db, ctx.actor.team.id, input.id)) throw new FailedPrecondition(`container ${input.id.slice(0, 12)} is not removed: inspect it instead`);
+      const exit = await lastDieOf(ctx.services, ctx.actor.team.id, input.id);
+      if (!exit) throw new NotFound(`No such container: ${input.id} (no exit of it is kept)`);
+      return exit;
+    }),
 
   logs: teamProcedure("container.logs")
     .input(z.object({ id: ContainerRef, tail: z.number().int().min(0).max(100_000).optional() }))
