@@ -20,6 +20,7 @@
         "src/seccomp.cc",
         "src/shim_js.cc",
         "src/spawn.cc",
+        "src/spawn_spec.cc",
         "src/wait.cc",
         "src/xattrs.cc"
       ],
