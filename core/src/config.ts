@@ -1,7 +1,11 @@
 import path from "node:path";
 import { z } from "zod";
 
+/** A registry upload idle this long is abandoned (BERTH_UPLOAD_IDLE_TIMEOUT_MS): minutes, so its bytes do not fill the disk. */
+export const UPLOAD_IDLE_TIMEOUT_DEFAULT_MS = 15 * 60_000;
+
 /** Environment read and validated once; every process gets its settings from here. */
+
 const EnvSchema = z.object({
   BERTH_HOME: z.string().min(1).default("/var/lib/berth"),
   BERTH_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
@@ -33,7 +37,7 @@ const EnvSchema = z.object({
   BERTH_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 ** 3),
   BERTH_BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
   /** A registry upload (a resumable blob push) untouched this long is abandoned: its row and bytes are removed. */
-  BERTH_UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(7 * 24 * 3600_000).default(15 * 60_000),
+  BERTH_UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(7 * 24 * 3600_000).default(UPLOAD_IDLE_TIMEOUT_DEFAULT_MS),
   BERTH_LOG_RETENTION_HOURS: z.coerce.number().min(0, "hours to keep a removed container's logs: 0 or more").max(24 * 365).default(24),
   BERTH_STATS_INTERVAL_MS: z.coerce.number().int().min(200, "the stats sampling interval is at least 200 ms").max(600_000).default(5_000),
   BERTH_PREVIEW_EXPIRY_INTERVAL_MS: z.coerce.number().int().min(1_000, "previews are checked for expiry at most every second").max(3_600_000).default(60_000),

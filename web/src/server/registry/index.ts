@@ -3,7 +3,7 @@
  * Blobs and manifests live in the content store; the DB says which repository holds what.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { homePaths, type Logger } from "@berth/core";
+import { homePaths, UPLOAD_IDLE_TIMEOUT_DEFAULT_MS, type Logger } from "@berth/core";
 import { ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import { identify, unauthorized } from "./auth.js";
@@ -19,7 +19,7 @@ import { checkRepoName, parseRoute, type Route } from "./names.js";
 import { cleanUpContent } from "./cleanup.js";
 import { BlobDurability } from "./durability.js";
 import { FailureLimiter, handleToken } from "./token.js";
-import { Uploads, UPLOAD_IDLE_MS } from "./uploads.js";
+import { Uploads } from "./uploads.js";
 
 export { heldActions, ANONYMOUS, type Principal } from "./access.js";
 export { loadPrincipal } from "./principal.js";
@@ -58,7 +58,7 @@ export async function createRegistry(opts: { db: PrismaClient; home: string; log
     volumeBytes: opts.volumeBytes ?? (() => Promise.resolve(0)),
   };
   // Abandoned uploads go a few times per idle timeout (minutes, not a day: their bytes fill the disk).
-  const idleMs = opts.uploadIdleMs ?? UPLOAD_IDLE_MS;
+  const idleMs = opts.uploadIdleMs ?? UPLOAD_IDLE_TIMEOUT_DEFAULT_MS;
   const sweep = () => void deps.uploads.expire(idleMs).catch((err: unknown) => log.warn({ err }, "sweeping abandoned registry uploads failed"));
   const sweeper = setInterval(sweep, Math.max(500, Math.min(60_000, Math.floor(idleMs / 4))));
   sweeper.unref();

@@ -8,7 +8,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { digestOfFile, type Logger } from "@berth/core";
+import { digestOfFile, UPLOAD_IDLE_TIMEOUT_DEFAULT_MS, type Logger } from "@berth/core";
 import { ThreadHash, type ContentStore } from "@berth/core/content";
 import type { PrismaClient } from "@berth/core/db";
 import type { BlobDurability } from "./durability.js";
@@ -42,8 +42,6 @@ const WRITE_BATCH = 1 << 20;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** An upload idle for this long is abandoned: its row and partial bytes are removed (BERTH_UPLOAD_IDLE_TIMEOUT_MS). */
-export const UPLOAD_IDLE_MS = 15 * 60 * 1000;
 
 export class Uploads {
   /**
@@ -261,7 +259,7 @@ export class Uploads {
    * Removes uploads idle for longer than `idleMs`: no request on them now, no row update and no
    * byte written since. Also bytes with no row (web died between creating the file and its row).
    */
-  async expire(idleMs = UPLOAD_IDLE_MS): Promise<number> {
+  async expire(idleMs = UPLOAD_IDLE_TIMEOUT_DEFAULT_MS): Promise<number> {
     const cutoff = () => Date.now() - idleMs;
     const idle = async (id: string): Promise<boolean> => {
       const st = await fs.stat(this.file(id)).catch(() => undefined);
