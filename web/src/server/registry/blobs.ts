@@ -5,7 +5,7 @@ import type { RegistryDeps, RegistryRequest } from "./context.js";
 import { RegistryError } from "./errors.js";
 import { drain, parseRange, send } from "./http.js";
 import { checkDigest, isRepoName } from "./names.js";
-import { ensureRepo, findRepo, findRepoRef, findRepoWithBlob, teamOfNamespace, type RepoRef } from "./repos.js";
+import { ensureRepo, findRepo, findRepoRef, findRepoWithBlob, repoBlobSize, teamOfNamespace, type RepoRef } from "./repos.js";
 import { sendFileSpan } from "./send-file.js";
 import { parseContentRange, rangeHeaders, type UploadLimit, type UploadRow } from "./uploads.js";
 import { namespaceOf } from "./names.js";
@@ -131,17 +131,17 @@ export async function startUpload(deps: RegistryDeps, r: RegistryRequest, name: 
       const src = findRepoRef(deps.db, from);
       const granted = r.caller.granted ? r.caller.granted.get(from)?.has("pull") : true;
       if (src && granted && heldActions(r.caller.principal, from, src).has("pull")) {
-        const row = await deps.db.repoBlob.findUnique({ where: { repositoryId_digest: { repositoryId: src.id, digest } } });
-        if (row && (await deps.store.has(digest))) {
+        const size = repoBlobSize(deps.db, src.id, digest);
+        if (size !== undefined && (await deps.store.has(digest))) {
           drain(r.req);
           // A digest the team already holds in another repository takes no more room.
           const limit = await quotaLimit(deps, name, repo);
-          if (limit && Number(row.size) > limit.max && !(await deps.db.repoBlob.findFirst({ where: { digest, repository: { teamId: limit.teamId } }, select: { digest: true } }))) throw limit.error(Number(row.size));
-          await registerBlob(deps, r, name, repo, digest, Number(row.size), "mounted");
+          if (limit && size > limit.max && !(await deps.db.repoBlob.findFirst({ where: { digest, repository: { teamId: limit.teamId } }, select: { digest: true } }))) throw limit.error(size);
+          await registerBlob(deps, r, name, repo, digest, size, "mounted");
           return created(r, name, digest);
         }
       }
-    } else if (repo && (await deps.db.repoBlob.findUnique({ where: { repositoryId_digest: { repositoryId: repo.id, digest } } }))) {
+    } else if (repo && repoBlobSize(deps.db, repo.id, digest) !== undefined) {
       // Already here.
       drain(r.req);
       return created(r, name, digest);

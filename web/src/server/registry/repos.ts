@@ -51,6 +51,12 @@ export function findRepoWithBlob(db: PrismaClient, name: string, digest: string)
   return row ? { repo: toRef(row), hasBlob: typeof row.blob === "string" } : { repo: null, hasBlob: false };
 }
 
+/** The size of blob `digest` in repository `repositoryId`, if it holds it (a mount's source, a mount already done). */
+export function repoBlobSize(db: PrismaClient, repositoryId: string, digest: string): number | undefined {
+  const row = readRows<{ size: number | bigint }>(db, `SELECT "size" FROM "RepoBlob" WHERE "repositoryId" = ? AND "digest" = ?`, repositoryId, digest)[0];
+  return row ? Number(row.size) : undefined;
+}
+
 /**
  * The team a new repository in `namespace` belongs to: the team of that name (a user's
  * personal team has the user's name; made now for a user from before teams). Null for a
