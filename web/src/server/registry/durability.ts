@@ -19,6 +19,12 @@ import path from "node:path";
 import { digestAlgorithm, digestHex, digestOfFile, type Logger } from "@berth/core";
 import type { ContentStore } from "@berth/core/content";
 
+/**
+ * A marker whose blob is not there yet may be another web's publish in flight (it writes the marker,
+ * then links the blob): one younger than this is left for that web. Older, it is a crash's leftover.
+ */
+export const MARKER_IN_FLIGHT_MS = 60_000;
+
 export class BlobDurability {
   readonly dir: string;
   /** The fsyncs this process started, by digest (true: the blob is on disk). */
@@ -116,10 +122,17 @@ export class BlobDurability {
     for (const name of names) {
       const m = /^(sha256|sha512)-([0-9a-f]+)$/.exec(name);
       if (!m) continue;
-      if (!(await this.verify(`${m[1]}:${m[2]}`))) lost++;
+      const digest = `${m[1]}:${m[2]}`;
+      if (!existsSync(this.store.blobPath(digest)) && (await this.inFlight(digest))) continue;
+      if (!(await this.verify(digest))) lost++;
     }
     if (names.length) this.log.info({ checked: names.length, lost }, "registry: checked the blobs a stop left unflushed");
     return lost;
+  }
+
+  private async inFlight(digest: string): Promise<boolean> {
+    const st = await fs.stat(this.marker(digest)).catch(() => undefined);
+    return st !== undefined && Date.now() - st.mtimeMs < MARKER_IN_FLIGHT_MS;
   }
 
   /**
@@ -141,6 +154,9 @@ export class BlobDurability {
     if (actual !== undefined) {
       this.log.warn({ digest, actual }, "registry: a pushed blob did not reach the disk whole before a stop; removed (the client uploads it again)");
       await fs.rm(file, { force: true });
+    } else if (await this.inFlight(digest)) {
+      // Another web (scale-out) is between its marker and its link: its marker must outlive a crash of it.
+      return false;
     }
     await fs.rm(this.marker(digest), { force: true });
     return false;
