@@ -209,6 +209,8 @@ describe("the log viewer", () => {
     expect(texts[1]).toMatch(/^run-[0-9a-f-]{36}$/);
     expect(texts[0]).not.toBe(texts[1]);
     await expect.poll(() => page.getByTestId("log-state").getAttribute("data-state")).toBe("following");
+    // The header is live too: it says running again (it refreshes on the start event, after a short coalescing delay).
+    await expect.poll(() => page.locator(".page-header .status").getAttribute("data-state")).toBe("running");
     await shot("restart");
     expect((await crew(["rm", "-f", "again"])).code).toBe(0);
   }, 90_000);
