@@ -14,14 +14,8 @@ export async function recentEvents(s: Services, teamId: string, limit: number): 
     const raw = (await s.redis.xrevrange(EVENTS_STREAM, end, "-", "COUNT", 500)) as [string, string[]][];
     if (!raw.length) break;
     for (const [, fields] of raw) {
-      const json = fields[fields.indexOf("event") + 1];
-      let ev: BerthEvent;
-      try {
-        ev = ContainerEvent.parse(JSON.parse(json ?? ""));
-      } catch {
-        continue;
-      }
-      if (ev.teamId !== teamId && ev.teamId !== null) continue;
+      const ev = eventOf(fields);
+      if (!ev || (ev.teamId !== teamId && ev.teamId !== null)) continue;
       out.push(ev);
       if (out.length >= limit) break;
     }
@@ -47,10 +41,8 @@ export async function lastDieOf(s: Services, teamId: string, id: string): Promis
   for (let page = 0; page < 4; page++) {
     const raw = (await s.redis.xrevrange(EVENTS_STREAM, end, "-", "COUNT", 500)) as [string, string[]][];
     for (const [, fields] of raw) {
-      const parsed = ContainerEvent.safeParse(safeJson(fields[fields.indexOf("event") + 1]));
-      if (!parsed.success) continue;
-      const ev = parsed.data;
-      if (ev.type !== "container.die" || ev.id !== id || ev.teamId !== teamId) continue;
+      const ev = eventOf(fields);
+      if (ev?.type !== "container.die" || ev.id !== id || ev.teamId !== teamId) continue;
       return { exitCode: ev.exitCode ?? null, ...(ev.error ? { error: ev.error } : {}) };
     }
     if (raw.length < 500) break;
@@ -59,9 +51,10 @@ export async function lastDieOf(s: Services, teamId: string, id: string): Promis
   return undefined;
 }
 
-function safeJson(text: string | undefined): unknown {
+/** The event an entry of the stream holds; undefined for one that is not valid JSON or not an event. */
+function eventOf(fields: string[]): BerthEvent | undefined {
   try {
-    return JSON.parse(text ?? "");
+    return ContainerEvent.parse(JSON.parse(fields[fields.indexOf("event") + 1] ?? ""));
   } catch {
     return undefined;
   }
