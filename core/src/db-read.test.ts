@@ -1,40 +1,30 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, prepareDb, readRows, type PrismaClient } from "./db.js";
+import { describe, expect, it } from "vitest";
+import { createDb, prepareDb, readRows } from "./db.js";
+import { useScratchDb } from "./scratch-db.test-helpers.js";
 
-let dir = "";
-let db: PrismaClient;
+const scratch = useScratchDb("db-read", [
+  `CREATE TABLE "Repo" ("id" TEXT PRIMARY KEY, "name" TEXT, "isPublic" BOOLEAN)`,
+]);
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-db-read-"));
-  db = createDb(`file:${path.join(dir, "t.db")}`);
-  await prepareDb(db);
-  await db.$executeRawUnsafe(`CREATE TABLE "Repo" ("id" TEXT PRIMARY KEY, "name" TEXT, "isPublic" BOOLEAN)`);
-});
-afterAll(async () => {
-  await db.$disconnect();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const byName = (name: string) => readRows<{ id: string; isPublic: number }>(db, `SELECT "id", "isPublic" FROM "Repo" WHERE "name" = ?`, name);
+const byName = (name: string) => readRows<{ id: string; isPublic: number }>(scratch.db, `SELECT "id", "isPublic" FROM "Repo" WHERE "name" = ?`, name);
 
 describe("readRows", () => {
   it("sees a row as soon as Prisma's write has committed, and its later changes", async () => {
     expect(byName("acme/web")).toEqual([]);
-    await db.$executeRaw`INSERT INTO "Repo" ("id", "name", "isPublic") VALUES ('r1', 'acme/web', true)`;
+    await scratch.db.$executeRaw`INSERT INTO "Repo" ("id", "name", "isPublic") VALUES ('r1', 'acme/web', true)`;
     expect(byName("acme/web")).toEqual([{ id: "r1", isPublic: 1 }]);
-    await db.$executeRaw`UPDATE "Repo" SET "isPublic" = false WHERE "id" = 'r1'`;
+    await scratch.db.$executeRaw`UPDATE "Repo" SET "isPublic" = false WHERE "id" = 'r1'`;
     expect(byName("acme/web")).toEqual([{ id: "r1", isPublic: 0 }]);
-    await db.$executeRaw`DELETE FROM "Repo" WHERE "id" = 'r1'`;
+    await scratch.db.$executeRaw`DELETE FROM "Repo" WHERE "id" = 'r1'`;
     expect(byName("acme/web")).toEqual([]);
   });
 
   it("never sees a transaction that is still open on Prisma's connection, nor one rolled back", async () => {
     const seenInside: unknown[] = [];
     await expect(
-      db.$transaction(async (tx) => {
+      scratch.db.$transaction(async (tx) => {
         await tx.$executeRaw`INSERT INTO "Repo" ("id", "name", "isPublic") VALUES ('r2', 'acme/db', false)`;
         // Prisma's own connection sees its uncommitted row; the read connection must not.
         expect(await tx.$queryRaw<unknown[]>`SELECT "id" FROM "Repo" WHERE "name" = 'acme/db'`).toHaveLength(1);
@@ -47,19 +37,19 @@ describe("readRows", () => {
   });
 
   it("may not write: a statement that would is refused, and nothing changes", async () => {
-    await db.$executeRaw`INSERT INTO "Repo" ("id", "name", "isPublic") VALUES ('r3', 'acme/cache', true)`;
-    expect(() => readRows(db, `DELETE FROM "Repo" WHERE "id" = ? RETURNING "id"`, "r3")).toThrow(/readonly|read-only/i);
+    await scratch.db.$executeRaw`INSERT INTO "Repo" ("id", "name", "isPublic") VALUES ('r3', 'acme/cache', true)`;
+    expect(() => readRows(scratch.db, `DELETE FROM "Repo" WHERE "id" = ? RETURNING "id"`, "r3")).toThrow(/readonly|read-only/i);
     expect(byName("acme/cache")).toHaveLength(1);
   });
 
   it("binds a list as one JSON parameter (json_each), the way the registry asks for many digests", async () => {
-    await db.$executeRaw`INSERT INTO "Repo" ("id", "name", "isPublic") VALUES ('r4', 'acme/a', true), ('r5', 'acme/b', true)`;
-    const rows = readRows<{ id: string }>(db, `SELECT "id" FROM "Repo" WHERE "name" IN (SELECT "value" FROM json_each(?)) ORDER BY "id"`, JSON.stringify(["acme/a", "acme/b", "acme/none"]));
+    await scratch.db.$executeRaw`INSERT INTO "Repo" ("id", "name", "isPublic") VALUES ('r4', 'acme/a', true), ('r5', 'acme/b', true)`;
+    const rows = readRows<{ id: string }>(scratch.db, `SELECT "id" FROM "Repo" WHERE "name" IN (SELECT "value" FROM json_each(?)) ORDER BY "id"`, JSON.stringify(["acme/a", "acme/b", "acme/none"]));
     expect(rows.map((r) => r.id)).toEqual(["r4", "r5"]);
   });
 
   it("ends with the client: after $disconnect the file is closed, and a new client reads it again", async () => {
-    const file = path.join(dir, "other.db");
+    const file = path.join(scratch.dir, "other.db");
     const first = createDb(`file:${file}`);
     await prepareDb(first);
     await first.$executeRawUnsafe(`CREATE TABLE "T" ("v" TEXT)`);
