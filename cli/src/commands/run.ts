@@ -147,10 +147,10 @@ export async function run(a: RunArgs): Promise<number> {
     }
     // A start that failed (no such command, or a start the database could not record) is an
     // error, as Docker's `run -d` says it: 126/127 for the command, else 125. A command that ran
-    // and ended already is not: its row has no error.
-    // With --rm the row may be gone with the failure already: its exit is still in the events.
-    const ended = c ?? (a.rm ? await s.api.container.removedExit.query({ id }).catch(() => undefined) : undefined);
-    if (ended && (!c || c.state === "exited") && ended.error) {
+    // and ended already is not: its row has no error. With --rm the row may be gone with the
+    // failure already: its exit is still in the events.
+    const ended = c ? (c.state === "exited" ? c : undefined) : a.rm ? await s.api.container.removedExit.query({ id }).catch(() => undefined) : undefined;
+    if (ended?.error) {
       await write(process.stderr, `berth: failed to start container ${id.slice(0, 12)}: ${ended.error}\n`);
       return ended.exitCode === 126 || ended.exitCode === 127 ? ended.exitCode : 125;
     }

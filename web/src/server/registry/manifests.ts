@@ -54,14 +54,17 @@ export async function getManifest(deps: RegistryDeps, r: RegistryRequest, name: 
   send(r.res, 200, { "content-type": row.mediaType, "docker-content-digest": row.digest, etag: `"${row.digest}"` }, body, r.head);
 }
 
+/** What serving a manifest needs of its row (its bytes are in the content store). */
+type ManifestRow = { digest: string; mediaType: string };
+
 /** A manifest of the repository by digest (on the read connection: a pull of an index fetches each platform's so). */
-function manifestByDigest(deps: RegistryDeps, repositoryId: string, digest: string): { digest: string; mediaType: string } | undefined {
-  return readRows<{ digest: string; mediaType: string }>(deps.db, `SELECT "digest", "mediaType" FROM "RepoManifest" WHERE "repositoryId" = ? AND "digest" = ?`, repositoryId, digest)[0];
+function manifestByDigest(deps: RegistryDeps, repositoryId: string, digest: string): ManifestRow | undefined {
+  return readRows<ManifestRow>(deps.db, `SELECT "digest", "mediaType" FROM "RepoManifest" WHERE "repositoryId" = ? AND "digest" = ?`, repositoryId, digest)[0];
 }
 
 /** The manifest a tag points at (a plain join on the read connection: every pull starts here). */
-function taggedManifest(deps: RegistryDeps, repositoryId: string, tag: string): { digest: string; mediaType: string } | undefined {
-  return readRows<{ digest: string; mediaType: string }>(
+function taggedManifest(deps: RegistryDeps, repositoryId: string, tag: string): ManifestRow | undefined {
+  return readRows<ManifestRow>(
     deps.db,
     `SELECT m."digest", m."mediaType" FROM "RepoTag" t
      JOIN "RepoManifest" m ON m."repositoryId" = t."repositoryId" AND m."digest" = t."digest"
