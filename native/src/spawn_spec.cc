@@ -73,6 +73,21 @@ std::vector<std::string> GetOptStrings(Napi::Env env, Napi::Object o, const char
   return Present(o, field) ? GetStrings(env, o, field) : std::vector<std::string>{};
 }
 
+// The objects of an array field (none if it is absent); `shape` says what each must be, for the error.
+std::vector<Napi::Object> GetObjects(Napi::Env env, Napi::Object o, const char* field, const char* shape) {
+  std::vector<Napi::Object> out;
+  if (!Present(o, field)) return out;
+  Napi::Value v = o.Get(field);
+  if (!v.IsArray()) ThrowField(env, field, (std::string("expected an array of ") + shape).c_str());
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value x = a.Get(i);
+    if (!x.IsObject()) ThrowField(env, field, (std::string("expected ") + shape).c_str());
+    out.push_back(x.As<Napi::Object>());
+  }
+  return out;
+}
+
 double GetNumber(Napi::Env env, Napi::Object o, const char* field) {
   Napi::Value v = o.Get(field);
   if (!v.IsNumber()) ThrowField(env, field, "expected a number");
@@ -259,46 +274,32 @@ ContainerConfig ReadRunSpec(Napi::Env env, Napi::Value value) {
       Mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, ""),
       Mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, ""),
   };
-  if (Present(spec, "binds")) {
-    Napi::Value v = spec.Get("binds");
-    if (!v.IsArray()) ThrowField(env, "binds", "expected an array of {source, destination, readonly}");
-    Napi::Array binds = v.As<Napi::Array>();
-    for (uint32_t i = 0; i < binds.Length(); ++i) {
-      if (!binds.Get(i).IsObject()) ThrowField(env, "binds", "expected {source, destination, readonly}");
-      Napi::Object b = binds.Get(i).As<Napi::Object>();
-      MountSpec m;
-      m.source = GetString(env, b, "source");
-      m.destination = GetString(env, b, "destination");
-      if (m.source.empty() || m.source[0] != '/' || m.destination.empty() || m.destination[0] != '/')
-        ThrowField(env, "binds", "source and destination must be absolute paths");
-      m.type = "bind";
-      m.bind = true;
-      m.recursive = true;
-      m.flags = GetBool(b, "readonly", false) ? MS_RDONLY : 0;
-      c.mounts.push_back(m);
-    }
+  for (Napi::Object b : GetObjects(env, spec, "binds", "{source, destination, readonly}")) {
+    MountSpec m;
+    m.source = GetString(env, b, "source");
+    m.destination = GetString(env, b, "destination");
+    if (m.source.empty() || m.source[0] != '/' || m.destination.empty() || m.destination[0] != '/')
+      ThrowField(env, "binds", "source and destination must be absolute paths");
+    m.type = "bind";
+    m.bind = true;
+    m.recursive = true;
+    m.flags = GetBool(b, "readonly", false) ? MS_RDONLY : 0;
+    c.mounts.push_back(m);
   }
-  if (Present(spec, "tmpfs")) {
-    Napi::Value v = spec.Get("tmpfs");
-    if (!v.IsArray()) ThrowField(env, "tmpfs", "expected an array of {destination, size?, mode?, readonly?, exec?}");
-    Napi::Array mounts = v.As<Napi::Array>();
-    for (uint32_t i = 0; i < mounts.Length(); ++i) {
-      if (!mounts.Get(i).IsObject()) ThrowField(env, "tmpfs", "expected {destination, size?, mode?, readonly?, exec?}");
-      Napi::Object t = mounts.Get(i).As<Napi::Object>();
-      MountSpec m;
-      m.source = "tmpfs";
-      m.type = "tmpfs";
-      m.destination = GetString(env, t, "destination");
-      if (m.destination.empty() || m.destination[0] != '/') ThrowField(env, "tmpfs", "destination must be an absolute path");
-      // Docker's --tmpfs: nosuid, nodev, noexec unless asked; mode 1777 unless given.
-      m.flags = MS_NOSUID | MS_NODEV | (GetBool(t, "exec", false) ? 0 : MS_NOEXEC) | (GetBool(t, "readonly", false) ? MS_RDONLY : 0);
-      const int64_t mode = Present(t, "mode") ? GetInt(env, t, "mode", 01777) : 01777;
-      char data[64];
-      snprintf(data, sizeof data, "mode=%llo", static_cast<unsigned long long>(mode & 07777));
-      m.data = data;
-      if (Present(t, "size")) m.data += ",size=" + std::to_string(GetInt(env, t, "size", 0));
-      c.mounts.push_back(m);
-    }
+  for (Napi::Object t : GetObjects(env, spec, "tmpfs", "{destination, size?, mode?, readonly?, exec?}")) {
+    MountSpec m;
+    m.source = "tmpfs";
+    m.type = "tmpfs";
+    m.destination = GetString(env, t, "destination");
+    if (m.destination.empty() || m.destination[0] != '/') ThrowField(env, "tmpfs", "destination must be an absolute path");
+    // Docker's --tmpfs: nosuid, nodev, noexec unless asked; mode 1777 unless given.
+    m.flags = MS_NOSUID | MS_NODEV | (GetBool(t, "exec", false) ? 0 : MS_NOEXEC) | (GetBool(t, "readonly", false) ? MS_RDONLY : 0);
+    const int64_t mode = Present(t, "mode") ? GetInt(env, t, "mode", 01777) : 01777;
+    char data[64];
+    snprintf(data, sizeof data, "mode=%llo", static_cast<unsigned long long>(mode & 07777));
+    m.data = data;
+    if (Present(t, "size")) m.data += ",size=" + std::to_string(GetInt(env, t, "size", 0));
+    c.mounts.push_back(m);
   }
   c.masked_paths = Present(spec, "maskedPaths") ? GetStrings(env, spec, "maskedPaths") : DefaultMaskedPaths();
   c.readonly_paths = Present(spec, "readonlyPaths") ? GetStrings(env, spec, "readonlyPaths") : DefaultReadonlyPaths();
